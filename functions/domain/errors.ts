@@ -1,0 +1,37 @@
+/**
+ * Typed errors. Each `name` is stable: state machines match it in Retry/Catch, and the HTTP layer
+ * maps it to a status. Messages never carry personal data (R5).
+ */
+export class DomainError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A dependency failed in a way that a retry may fix (throttling, a dropped connection). */
+export class TransientError extends DomainError {}
+
+/** Input that does not satisfy a schema; `issues` name the fields, never their values. */
+export class InvalidInputError extends DomainError {
+  constructor(
+    message: string,
+    readonly issues: { path: string; message: string }[] = [],
+  ) {
+    super(message);
+  }
+}
+
+export class NotFoundError extends DomainError {}
+
+/** A token that was used already or has expired. */
+export class GoneError extends DomainError {}
+
+/** An optimistic-lock write lost to a concurrent writer. */
+export class ConflictError extends DomainError {}
+
+/** A state transition the request lifecycle does not allow. */
+export class IllegalTransitionError extends DomainError {}
+
+/** Data the workflow needs is missing or inconsistent: retrying will not help. */
+export class IntegrityError extends DomainError {}

@@ -1,0 +1,47 @@
+/**
+ * Key layout of both tables. One place, so that the local runtime, the CDK app and the tests
+ * agree on table shape (ARCHITECTURE.md: single-table, generic keys, GSIs for every list).
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+  indexes: [
+    { name: 'gsi1', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' },
+    { name: 'gsi2', partitionKey: 'gsi2pk', sortKey: 'gsi2sk' },
+  ],
+  /** Epoch seconds; DynamoDB TTL in AWS, swept by the local runtime (dynalite has no TTL). */
+  ttlAttribute: 'expiresAtEpoch',
+} as const;
+
+/** Requests table: requests, audit events, action tokens, workflow checkpoints (local engine). */
+export const requestKeys = {
+  request: (requestId: string) => ({ pk: `REQ#${requestId}`, sk: 'META' }),
+  /** gsi1: every request about a patron, newest first. */
+  byPatron: (patronId: string) => `PATRON#${patronId}`,
+  /** gsi2: the staff queue, by status then due date. */
+  byStatus: (status: string) => `STATUS#${status}`,
+  audit: (requestId: string, seq: number) => ({ pk: `REQ#${requestId}`, sk: `AUDIT#${String(seq).padStart(8, '0')}` }),
+  auditPrefix: 'AUDIT#',
+  token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'META' }),
+  /** gsi1 on tokens: every token of a request, so a cancel can revoke them. */
+  tokensOfRequest: (requestId: string) => `TOKENS#${requestId}`,
+  execution: (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'META' }),
+  /** gsi2 on executions: the local engine's running executions, to resume after a restart. */
+  runningExecutions: 'EXEC#RUNNING',
+} as const;
+
+/** Library-records table: the stand-in for the library's system of record. */
+export const recordKeys = {
+  library: { pk: 'LIBRARY', sk: 'META' },
+  patron: (patronId: string) => ({ pk: `PATRON#${patronId}`, sk: 'PROFILE' }),
+  patronPartition: (patronId: string) => `PATRON#${patronId}`,
+  /** gsi1: find a patron by card number. */
+  byCard: (cardNumber: string) => `CARD#${cardNumber}`,
+  record: (patronId: string, kind: RecordKind, id: string) => ({ pk: `PATRON#${patronId}`, sk: `${kind}#${id}` }),
+  /** Staff, one item per role, so "who is the privacy officer" is a query by key. */
+  staff: (role: string, email: string) => ({ pk: `ROLE#${role}`, sk: email.toLowerCase() }),
+  rolePartition: (role: string) => `ROLE#${role}`,
+} as const;
+
+export const RECORD_KINDS = ['LOAN', 'HOLD', 'FINE', 'PROGRAM', 'DONATION', 'SHARED'] as const;
+export type RecordKind = (typeof RECORD_KINDS)[number];

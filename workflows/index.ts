@@ -1,0 +1,64 @@
+/**
+ * The state machines and the map of each one's `${Placeholder}` to the function that serves it.
+ * CDK substitutes real function ARNs; the local runtime substitutes well-formed fake ARNs and runs
+ * the same handler in-process. A function name is also its file: functions/handlers/<name>.ts.
+ */
+export const FUNCTIONS = [
+  'api-requests',
+  'act',
+  'download',
+  'task-match-patron',
+  'task-request-verification',
+  'task-build-access-report',
+  'task-set-status',
+  'task-record-failure',
+] as const;
+
+export type FunctionName = (typeof FUNCTIONS)[number];
+
+export interface WorkflowDefinition {
+  /** ASL file in this folder. */
+  file: string;
+  /** `${Placeholder}` → function. */
+  functions: Record<string, FunctionName>;
+}
+
+export const WORKFLOWS = {
+  access: {
+    file: 'access.asl.json',
+    functions: {
+      MatchPatronFunctionArn: 'task-match-patron',
+      RequestVerificationFunctionArn: 'task-request-verification',
+      BuildAccessReportFunctionArn: 'task-build-access-report',
+      SetStatusFunctionArn: 'task-set-status',
+      RecordFailureFunctionArn: 'task-record-failure',
+    },
+  },
+} as const satisfies Record<string, WorkflowDefinition>;
+
+export type WorkflowName = keyof typeof WORKFLOWS;
+
+/** HTTP routes and the function behind each (API Gateway HTTP API in AWS, the local server here). */
+export const HTTP_ROUTES: { method: 'GET' | 'POST'; path: string; fn: FunctionName }[] = [
+  { method: 'POST', path: '/api/requests', fn: 'api-requests' },
+  { method: 'GET', path: '/api/requests/{requestId}', fn: 'api-requests' },
+  { method: 'POST', path: '/api/requests/{requestId}/cancel', fn: 'api-requests' },
+  { method: 'GET', path: '/act/{token}', fn: 'act' },
+  { method: 'POST', path: '/act/{token}', fn: 'act' },
+  { method: 'GET', path: '/download/{token}', fn: 'download' },
+];
+
+/**
+ * Which functions may invoke Step Functions callbacks or start executions, and which AWS services
+ * each function touches: the CDK app grants exactly these (least privilege).
+ */
+export const FUNCTION_ACCESS: Record<FunctionName, { requests: 'read' | 'write'; records: 'none' | 'read' | 'write'; files: 'none' | 'read' | 'write'; email: boolean; workflow: 'none' | 'start' | 'callback' }> = {
+  'api-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'start' },
+  act: { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'callback' },
+  download: { requests: 'write', records: 'none', files: 'read', email: false, workflow: 'none' },
+  'task-match-patron': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
+  'task-request-verification': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-build-access-report': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
+  'task-set-status': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
+  'task-record-failure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+};
