@@ -129,6 +129,10 @@ export const datasetSchema = z
       });
       seen(d[key].map((r) => r.id), (i) => [key, i, 'id'], `${key} id`);
     }
+    // Deletion keeps payments while money is outstanding (R8); a balance above the fine is an export error.
+    d.fines.forEach((f, i) => {
+      if (f.outstanding > f.amount) ctx.addIssue({ code: 'custom', path: ['fines', i, 'outstanding'], message: 'outstanding exceeds the amount' });
+    });
   });
 
 export type Dataset = z.infer<typeof datasetSchema>;

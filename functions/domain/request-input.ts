@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { CATEGORIES } from './categories.ts';
+
+/** What people submit (CONTRACT.md "Requests"). Strict: unknown fields are refused, not ignored. */
+const cardNumber = z.string().trim().regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits');
+const lastName = z.string().trim().min(1, 'required').max(100);
+const identity = z.strictObject({ cardNumber, lastName });
+
+const today = () => new Date().toISOString().slice(0, 10);
+
+const changes = z
+  .strictObject({
+    firstName: z.string().trim().min(1).max(100).optional(),
+    lastName: z.string().trim().min(1).max(100).optional(),
+    email: z.email('not a valid email address').max(254).optional(),
+    phone: z.string().trim().regex(/^\+?[0-9 ()-]{7,20}$/, 'not a valid phone number').optional(),
+    address: z
+      .strictObject({
+        street: z.string().trim().min(1).max(200),
+        city: z.string().trim().min(1).max(100),
+        state: z.string().trim().min(2).max(32),
+        postalCode: z.string().trim().min(3).max(16),
+      })
+      .optional(),
+    dateOfBirth: z.iso
+      .date('use YYYY-MM-DD')
+      .refine((d) => d <= today(), 'a date of birth cannot be in the future')
+      .optional(),
+  })
+  .refine((c) => Object.keys(c).length > 0, 'name at least one change');
+
+export const requestInputSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('access'), cardNumber, lastName }),
+  z.strictObject({ kind: z.literal('export'), cardNumber, lastName }),
+  z.strictObject({ kind: z.literal('deletion'), cardNumber, lastName }),
+  z.strictObject({ kind: z.literal('correction'), cardNumber, lastName, changes }),
+  z.strictObject({ kind: z.literal('guardian-access'), guardian: identity, child: identity }),
+  z.strictObject({
+    kind: z.literal('third-party'),
+    requester: z.strictObject({ name: z.string().trim().min(1).max(200), email: z.email().max(254), organization: z.string().trim().max(200).optional() }),
+    patron: identity,
+    categories: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.enum(CATEGORIES)).min(1)),
+    purpose: z.string().trim().min(1).max(2000),
+  }),
+]);
+
+export type RequestInput = z.infer<typeof requestInputSchema>;

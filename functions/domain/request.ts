@@ -1,0 +1,105 @@
+import { IllegalTransitionError } from './errors.ts';
+
+export const REQUEST_KINDS = ['access', 'export', 'deletion', 'correction', 'guardian-access', 'third-party'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+export const REQUEST_STATUSES = [
+  'received',
+  'verifying',
+  'awaiting-consent',
+  'awaiting-approval',
+  'in-progress',
+  'awaiting-staff',
+  'completed',
+  'denied',
+  'cancelled',
+  'expired',
+  'failed',
+] as const;
+export type RequestStatus = (typeof REQUEST_STATUSES)[number];
+
+export const TERMINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'denied', 'cancelled', 'expired', 'failed']);
+
+/** A request may be cancelled until fulfilment starts (CONTRACT.md). */
+const CANCELLABLE: ReadonlySet<RequestStatus> = new Set(['received', 'verifying', 'awaiting-consent', 'awaiting-approval', 'awaiting-staff']);
+
+export const isTerminal = (s: RequestStatus): boolean => TERMINAL_STATUSES.has(s);
+export const isCancellable = (s: RequestStatus): boolean => CANCELLABLE.has(s);
+
+/** Any open status may move to any other status; a closed request never moves again. */
+export function assertTransition(from: RequestStatus, to: RequestStatus): void {
+  if (isTerminal(from)) throw new IllegalTransitionError(`a ${from} request cannot become ${to}`);
+  if (to === 'cancelled' && !isCancellable(from)) throw new IllegalTransitionError(`a ${from} request cannot be cancelled`);
+}
+
+/** How identity was verified (R4: never the document itself, only who, when and how). */
+export interface Verification {
+  method: 'email-link' | 'in-person';
+  verifiedAt: string;
+  /** For in-person checks: the staff role and the kind of document seen, never the document. */
+  verifiedByRole?: string;
+  verifiedByStaffId?: string;
+  documentKind?: string;
+}
+
+/** What the requester typed to identify a patron. Kept only until matching (R5, R16). */
+export interface SubmittedIdentity {
+  cardNumber: string;
+  lastName: string;
+}
+
+export interface RequestRecord {
+  requestId: string;
+  kind: RequestKind;
+  status: RequestStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  dueAt: string;
+  statusKeyHash: string;
+  /** Set once matched; ids only. */
+  patronId?: string;
+  /** Erased by the match step. */
+  submitted?: SubmittedIdentity;
+  matched?: boolean;
+  /** Until when verification may happen; after it the request shows as expired. */
+  verifyBy?: string;
+  verification?: Verification;
+  executionId?: string;
+  outcome?: Record<string, unknown>;
+  failure?: { error: string; at: string };
+}
+
+/**
+ * What a requester may see of their request. An unmatched request looks exactly like one waiting
+ * for a verification that never comes, then expires: nothing tells a stranger who is a patron.
+ */
+export function publicView(r: RequestRecord, now: Date) {
+  let status = r.status;
+  if (status === 'verifying' && r.verifyBy && now.getTime() >= Date.parse(r.verifyBy)) status = 'expired';
+  // In-person verification is a staff task inside; outside it must look like any verification.
+  if (status === 'awaiting-staff' && !r.verification) status = 'verifying';
+  return {
+    requestId: r.requestId,
+    kind: r.kind,
+    status,
+    createdAt: r.createdAt,
+    dueAt: r.dueAt,
+    ...(r.outcome && r.status === 'completed' ? { outcome: r.outcome } : {}),
+  };
+}
+
+/** Case- and accent-insensitive last-name comparison: "O'Brien" and "o’brien" match. */
+export function sameLastName(a: string, b: string): boolean {
+  const norm = (s: string) =>
+    s
+      .normalize('NFKD')
+      .replace(/[\u0300-\u036f]/g, '')
+      .replace(/[’'`\s.-]/g, '')
+      .toLowerCase();
+  return norm(a) === norm(b) && norm(a).length > 0;
+}
+
+export function dueDate(createdAt: Date, days: number): string {
+  return new Date(createdAt.getTime() + days * 86_400_000).toISOString();
+}

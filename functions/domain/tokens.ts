@@ -1,0 +1,54 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+/** 256 random bits, URL-safe: far above the 128-bit floor for link tokens. */
+export const newSecret = (): string => randomBytes(32).toString('base64url');
+
+/** Tokens are stored only as this hash; a leaked table never yields a working link. */
+export const hashSecret = (secret: string): string => createHash('sha256').update(secret, 'utf8').digest('hex');
+
+/** Shape check before any lookup, so hostile path segments never reach the database. */
+export const isWellFormedSecret = (s: string): boolean => /^[A-Za-z0-9_-]{32,64}$/.test(s);
+
+export const TOKEN_PURPOSES = ['verify-identity', 'verify-in-person', 'download'] as const;
+export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
+
+export interface TokenRecipient {
+  kind: 'patron' | 'staff' | 'requester';
+  /** Staff email, or the patron id; never the patron's email (R5). */
+  id: string;
+  role?: string;
+}
+
+export interface ActionToken {
+  tokenHash: string;
+  purpose: TokenPurpose;
+  requestId: string;
+  recipient: TokenRecipient;
+  /** The workflow step this token answers, so one step's token never answers another. */
+  step: string;
+  decisions: string[];
+  createdAt: string;
+  expiresAt: string;
+  maxAttempts: number;
+  attempts: number;
+  usedAt?: string;
+  decision?: string;
+  revokedAt?: string;
+  /** Step Functions callback token, kept in the encrypted table only. */
+  taskToken?: string;
+  /** For downloads: the stored file's key. */
+  fileKey?: string;
+  fileName?: string;
+  contentType?: string;
+}
+
+export type TokenState = 'usable' | 'used' | 'expired' | 'revoked' | 'locked';
+
+/** R7: a token works once, until it expires, and only for a few bad attempts. */
+export function tokenState(t: ActionToken, now: Date): TokenState {
+  if (t.revokedAt) return 'revoked';
+  if (t.usedAt) return 'used';
+  if (t.attempts >= t.maxAttempts) return 'locked';
+  if (now.getTime() >= Date.parse(t.expiresAt)) return 'expired';
+  return 'usable';
+}

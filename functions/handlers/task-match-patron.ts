@@ -1,0 +1,47 @@
+import { z } from 'zod';
+import { isTerminal, sameLastName } from '../domain/request.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+
+const input = z.strictObject({ requestId: z.uuid() });
+
+export interface MatchResult {
+  matched: boolean;
+  channel: 'email' | 'in-person' | 'none';
+  /** Read by the ASL's TimeoutSecondsPath for the verification wait (R7). */
+  verificationTimeoutSeconds: number;
+}
+
+/**
+ * Finds the patron the submitted card and last name name, by index (never a scan). The typed
+ * identity is erased from the request once read, and only ids go back to the workflow (R5).
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'match-patron', input, async ({ requestId }): Promise<MatchResult> => {
+    const verificationTimeoutSeconds = Math.round(deps.policy.verification.linkTtlHours * 3600);
+    const request = await deps.requests.get(requestId);
+    if (request.matched !== undefined) {
+      // A retry after the write below: answer the same again.
+      const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+      return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person', verificationTimeoutSeconds };
+    }
+    const submitted = request.submitted;
+    const candidate = submitted ? await deps.records.findPatronByCard(submitted.cardNumber) : undefined;
+    const patron = candidate && submitted && sameLastName(candidate.lastName, submitted.lastName) ? candidate : undefined;
+    const verifyBy = new Date(deps.clock().getTime() + verificationTimeoutSeconds * 1000).toISOString();
+
+    await deps.requests.update(requestId, (r) => {
+      const { submitted: _erased, ...rest } = r;
+      return { ...rest, matched: patron !== undefined, verifyBy, status: isTerminal(r.status) ? r.status : 'verifying', ...(patron ? { patronId: patron.id } : {}) };
+    });
+    await deps.audit.append(requestId, {
+      eventId: 'matched',
+      type: patron ? 'patron-matched' : 'no-match',
+      actor: { kind: 'system' },
+      ...(patron ? { data: { patronId: patron.id } } : {}),
+    });
+    if (!patron) return { matched: false, channel: 'none', verificationTimeoutSeconds };
+    return { matched: true, channel: patron.email ? 'email' : 'in-person', verificationTimeoutSeconds };
+  });
+
+export const handler = lambdaEntry(createHandler);

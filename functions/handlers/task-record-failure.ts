@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { isTerminal } from '../domain/request.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { failureAlertEmail } from '../notify/emails.ts';
+
+/** The error name from the Catch: an identifier like `TransientError`, never a message (R5). */
+const input = z.strictObject({ requestId: z.uuid(), error: z.string().max(200).regex(/^[A-Za-z0-9_.:-]*$/).catch('Unknown') });
+
+/**
+ * The failure path: no request is left in a state nobody can see. The request is marked failed,
+ * its open links are revoked and the privacy officer is told.
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'record-failure', input, async ({ requestId, error }) => {
+    const current = await deps.requests.get(requestId);
+    if (!isTerminal(current.status)) {
+      await deps.requests.transition(requestId, 'failed', { failure: { error, at: deps.clock().toISOString() } });
+      await deps.tokens.revokeAll(requestId);
+    }
+    const events = await deps.audit.list(requestId);
+    if (!events.some((e) => e.eventId === 'failed')) {
+      const officers = await deps.records.staffWithRole('privacy-officer');
+      const library = await deps.records.library();
+      if (officers.length > 0) await deps.mailer.send({ to: officers.map((o) => o.email), ...failureAlertEmail({ library: library.name, requestId, error }) });
+      await deps.audit.append(requestId, { eventId: 'failed', type: 'request-failed', actor: { kind: 'system' }, data: { error } });
+    }
+    return { status: 'failed' };
+  });
+
+export const handler = lambdaEntry(createHandler);

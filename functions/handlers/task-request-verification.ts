@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { IntegrityError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/request.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { inPersonVerificationEmail, verificationEmail } from '../notify/emails.ts';
+
+const input = z.strictObject({
+  requestId: z.uuid(),
+  channel: z.enum(['email', 'in-person']),
+  taskToken: z.string().min(1).max(4096),
+});
+
+/**
+ * Starts verification and returns; the workflow waits for the callback token.
+ * R7: the link goes only to the email already on the patron's record, never to a typed address.
+ * A patron with no email on file is verified at the desk by circulation staff (R4).
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'request-verification', input, async ({ requestId, channel, taskToken }) => {
+    const request = await deps.requests.get(requestId);
+    if (isTerminal(request.status)) return { requested: false };
+    if (!request.patronId) throw new IntegrityError('verification needs a matched patron');
+    const patron = await deps.records.getPatron(request.patronId);
+    if (!patron) throw new IntegrityError('the matched patron is gone');
+    const library = await deps.records.library();
+    const ttlSeconds = Math.round(deps.policy.verification.linkTtlHours * 3600);
+    const common = { requestId, step: 'verify', ttlSeconds, maxAttempts: deps.policy.verification.maxAttempts, taskToken };
+
+    if (channel === 'email' && patron.email) {
+      const { secret, token } = await deps.tokens.issue({ ...common, purpose: 'verify-identity', recipient: { kind: 'patron', id: patron.id }, decisions: ['confirm'] });
+      await deps.mailer.send({ to: [patron.email], ...verificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, kind: request.kind, expiresAt: token.expiresAt }) });
+    } else {
+      const staff = await deps.records.staffWithRole('circulation');
+      if (staff.length === 0) throw new IntegrityError('no circulation staff to verify in person');
+      for (const member of staff) {
+        const { secret, token } = await deps.tokens.issue({
+          ...common,
+          purpose: 'verify-in-person',
+          recipient: { kind: 'staff', id: member.email, role: 'circulation' },
+          decisions: ['done'],
+        });
+        await deps.mailer.send({ to: [member.email], ...inPersonVerificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt }) });
+      }
+      await deps.requests.update(requestId, (r) => (r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined));
+    }
+    await deps.audit.append(requestId, { eventId: `verification-requested:${channel}`, type: 'verification-requested', actor: { kind: 'system' }, data: { channel } });
+    return { requested: true };
+  });
+
+export const handler = lambdaEntry(createHandler);

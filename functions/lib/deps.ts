@@ -1,0 +1,76 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Context } from 'aws-lambda';
+import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
+import { SesMailer, type Mailer } from '../notify/mailer.ts';
+import { AuditLog } from '../store/audit.ts';
+import { createDocumentClient } from '../store/dynamo.ts';
+import { S3FileStore, type FileStore } from '../store/files.ts';
+import { LibraryRecords } from '../store/library-records.ts';
+import { RequestStore } from '../store/requests.ts';
+import { TokenStore } from '../store/tokens.ts';
+import { envSchema } from './env.ts';
+import { StepFunctionsWorkflow, type WorkflowPort } from './workflow.ts';
+
+/** Everything a handler needs; built from the environment in AWS, by the local runtime here. */
+export interface Deps {
+  requests: RequestStore;
+  audit: AuditLog;
+  tokens: TokenStore;
+  records: LibraryRecords;
+  files: FileStore;
+  mailer: Mailer;
+  workflow: WorkflowPort;
+  policy: Policy;
+  baseUrl: string;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** Powertools logger: structured, and by construction given ids only (R5). */
+export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
+  new Logger({ serviceName: 'privacy-desk', logLevel: level as 'INFO' });
+
+export const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
+
+class UnconfiguredWorkflow implements WorkflowPort {
+  private fail(): never {
+    throw new Error('this function has no workflow access');
+  }
+  start = async () => this.fail();
+  stop = async () => this.fail();
+  sendTaskSuccess = async () => this.fail();
+  sendTaskFailure = async () => this.fail();
+}
+
+export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
+  const env = envSchema.parse(raw);
+  const db = createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
+  const clock = () => new Date();
+  return {
+    requests: new RequestStore(db, env.REQUESTS_TABLE, clock),
+    audit: new AuditLog(db, env.REQUESTS_TABLE, clock),
+    tokens: new TokenStore(db, env.REQUESTS_TABLE, clock),
+    records: new LibraryRecords(db, env.RECORDS_TABLE),
+    files: new S3FileStore(env.FILES_BUCKET ?? 'unset'),
+    mailer: new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
+    workflow: env.STATE_MACHINES ? new StepFunctionsWorkflow(env.STATE_MACHINES) : new UnconfiguredWorkflow(),
+    policy: parsePolicy(env.POLICY_JSON),
+    baseUrl: env.BASE_URL.replace(/\/$/, ''),
+    clock,
+    logger: createLogger(),
+  };
+}
+
+/**
+ * A handler module exports `createHandler(deps)` for the local runtime and tests, and `handler`
+ * for Lambda, which builds its deps from the environment on first use (cold start).
+ */
+export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
+
+export function lambdaEntry<E, R>(create: (deps: Deps) => LambdaHandler<E, R>): LambdaHandler<E, R> {
+  let built: LambdaHandler<E, R> | undefined;
+  return (event: E, context: Context): Promise<R> => {
+    built ??= create(depsFromEnv());
+    return built(event, context);
+  };
+}

@@ -1,0 +1,130 @@
+import middy from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { z } from 'zod';
+import { ConflictError, GoneError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import type { Deps } from './deps.ts';
+
+export type HttpEvent = APIGatewayProxyEventV2;
+export type HttpResult = APIGatewayProxyStructuredResultV2;
+
+/** Bodies larger than this are refused before parsing (forms and JSON here are small). */
+export const MAX_BODY_BYTES = 64 * 1024;
+
+const SECURITY_HEADERS = {
+  'cache-control': 'no-store',
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+};
+
+export const json = (status: number, body: unknown): HttpResult => ({
+  statusCode: status,
+  headers: { ...SECURITY_HEADERS, 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+export const htmlResponse = (status: number, body: string): HttpResult => ({
+  statusCode: status,
+  headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' },
+  body,
+});
+
+/** RFC 9457 problem details; `detail` is always a fixed sentence, never an echo of input. */
+export const problem = (status: number, title: string, detail: string, errors?: { path: string; message: string }[]): HttpResult => ({
+  statusCode: status,
+  headers: { ...SECURITY_HEADERS, 'content-type': 'application/problem+json' },
+  body: JSON.stringify({ type: 'about:blank', status, title, detail, ...(errors ? { errors } : {}) }),
+});
+
+export const header = (event: HttpEvent, name: string): string | undefined => {
+  const wanted = name.toLowerCase();
+  for (const [k, v] of Object.entries(event.headers ?? {})) if (k.toLowerCase() === wanted) return v;
+  return undefined;
+};
+
+/** A form post from a browser wants a page back; an API client wants JSON. */
+export const wantsHtml = (event: HttpEvent): boolean => /text\/html/.test(header(event, 'accept') ?? '');
+
+const rawBody = (event: HttpEvent): string => {
+  if (!event.body) return '';
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new InvalidInputError('the request body is too large');
+  return text;
+};
+
+/**
+ * Form fields with dotted names become nested objects (`guardian.cardNumber`), and a repeated
+ * name becomes a list (`categories`), so forms and JSON clients share one schema.
+ */
+export function formToObject(body: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of new URLSearchParams(body)) {
+    if (value === '') continue; // an empty optional field is absent, not an empty string
+    const path = name.split('.');
+    if (path.length > 4 || path.some((p) => !/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(p))) continue;
+    let node = out;
+    for (const p of path.slice(0, -1)) {
+      const next = node[p];
+      node = (typeof next === 'object' && next !== null && !Array.isArray(next) ? next : (node[p] = {})) as Record<string, unknown>;
+    }
+    const leaf = path.at(-1) as string;
+    const prev = node[leaf];
+    node[leaf] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
+  }
+  return out;
+}
+
+/** Parses a JSON or urlencoded body and validates it; the issues name fields, never values. */
+export function parseBody<T extends z.ZodType>(event: HttpEvent, schema: T): z.infer<T> {
+  const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+  const text = rawBody(event);
+  let data: unknown;
+  if (type === 'application/x-www-form-urlencoded') data = formToObject(text);
+  else if (type === 'application/json' || type === '') {
+    try {
+      data = text === '' ? {} : JSON.parse(text);
+    } catch {
+      throw new InvalidInputError('the body is not valid JSON');
+    }
+  } else throw new InvalidInputError('send application/json or a form');
+  return validate(schema, data);
+}
+
+export function validate<T extends z.ZodType>(schema: T, data: unknown, what = 'the request'): z.infer<T> {
+  const res = schema.safeParse(data);
+  if (res.success) return res.data;
+  throw new InvalidInputError(
+    `${what} is invalid`,
+    res.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })),
+  );
+}
+
+/** Maps typed errors to problem responses; anything unexpected is a 500 that says nothing more. */
+export function errorToProblem(error: unknown, deps: Pick<Deps, 'logger'>): HttpResult {
+  if (error instanceof InvalidInputError) return problem(400, 'Invalid input', error.message, error.issues);
+  if (error instanceof NotFoundError) return problem(404, 'Not found', 'Nothing is here.');
+  if (error instanceof GoneError) return problem(410, 'Gone', 'This link was already used or has expired.');
+  if (error instanceof ConflictError || error instanceof IllegalTransitionError) return problem(409, 'Conflict', 'The request is not in a state that allows this.');
+  deps.logger.error('unhandled error', { errorName: error instanceof Error ? error.name : typeof error });
+  return problem(500, 'Internal error', 'Something went wrong on our side. Please try again later.');
+}
+
+/** Middy wiring shared by every HTTP handler: typed errors become problem responses. */
+export function httpHandler(deps: Deps, fn: (event: HttpEvent) => Promise<HttpResult>) {
+  return middy<HttpEvent, HttpResult>()
+    .onError(async (request) => {
+      request.response = errorToProblem(request.error, deps);
+    })
+    .handler(fn);
+}
+
+/** Middy wiring for workflow tasks: validate the ids-only input, log by request id only (R5). */
+export function taskHandler<T extends z.ZodType, R>(deps: Deps, name: string, schema: T, fn: (input: z.infer<T>) => Promise<R>) {
+  return middy<unknown, R>().handler(async (event: unknown) => {
+    const input = validate(schema, event, `${name} input`);
+    const requestId = (input as { requestId?: string }).requestId;
+    deps.logger.debug('task', { task: name, requestId });
+    return fn(input);
+  });
+}

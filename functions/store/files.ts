@@ -1,0 +1,96 @@
+import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { dirname, join, resolve, sep } from 'node:path';
+
+/** Where a download is served from: a short-lived URL (S3) or the bytes themselves (local). */
+export type Download = { kind: 'redirect'; url: string } | { kind: 'body'; body: Buffer; contentType: string };
+
+export interface FileStore {
+  put(key: string, body: string | Buffer, contentType: string): Promise<void>;
+  exists(key: string): Promise<boolean>;
+  download(key: string, fileName: string, contentType: string): Promise<Download>;
+  delete(key: string): Promise<void>;
+}
+
+const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]{0,200}$/;
+const checkKey = (key: string) => {
+  if (!SAFE_KEY.test(key) || key.includes('..')) throw new Error('unsafe file key');
+};
+
+/** Files on the local disk, under the data folder. */
+export class LocalFileStore implements FileStore {
+  constructor(private readonly root: string) {}
+
+  private path(key: string): string {
+    checkKey(key);
+    const p = resolve(this.root, key);
+    if (!p.startsWith(resolve(this.root) + sep)) throw new Error('unsafe file key');
+    return p;
+  }
+
+  async put(key: string, body: string | Buffer): Promise<void> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true, mode: 0o700 });
+    await writeFile(p, body, { mode: 0o600 });
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return stat(this.path(key)).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  async download(key: string, _fileName: string, contentType: string): Promise<Download> {
+    return { kind: 'body', body: await readFile(this.path(key)), contentType };
+  }
+
+  async delete(key: string): Promise<void> {
+    await rm(this.path(key), { force: true });
+  }
+}
+
+/** Files in the encrypted S3 bucket; downloads redirect to a five-minute presigned URL. */
+export class S3FileStore implements FileStore {
+  private readonly s3 = new S3Client({});
+  constructor(private readonly bucket: string) {}
+
+  async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
+    checkKey(key);
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ServerSideEncryption: 'aws:kms' }));
+  }
+
+  async exists(key: string): Promise<boolean> {
+    checkKey(key);
+    try {
+      await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      return true;
+    } catch (e) {
+      if (e instanceof Error && (e.name === 'NotFound' || e.name === 'NoSuchKey')) return false;
+      throw e;
+    }
+  }
+
+  async download(key: string, fileName: string, contentType: string): Promise<Download> {
+    checkKey(key);
+    const url = await getSignedUrl(
+      this.s3,
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        ResponseContentType: contentType,
+        ResponseContentDisposition: `attachment; filename="${fileName.replace(/[^A-Za-z0-9._-]/g, '_')}"`,
+      }),
+      { expiresIn: 300 },
+    );
+    return { kind: 'redirect', url };
+  }
+
+  async delete(key: string): Promise<void> {
+    checkKey(key);
+    await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
+  }
+}
+
+export const joinKey = (...parts: string[]): string => join(...parts).split(sep).join('/');

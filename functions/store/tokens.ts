@@ -1,0 +1,157 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GoneError, NotFoundError } from '../domain/errors.ts';
+import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken, type TokenPurpose, type TokenRecipient } from '../domain/tokens.ts';
+import { isConditionalCheckFailed } from './dynamo.ts';
+import { requestKeys, TABLE_KEYS } from './keys.ts';
+
+export interface IssueTokenInput {
+  purpose: TokenPurpose;
+  requestId: string;
+  recipient: TokenRecipient;
+  step: string;
+  decisions: string[];
+  ttlSeconds: number;
+  maxAttempts?: number;
+  taskToken?: string;
+  fileKey?: string;
+  fileName?: string;
+  contentType?: string;
+}
+
+/** Link tokens (ARCHITECTURE.md): random, hashed at rest, bound to purpose/request/recipient/step, single-use, expiring. */
+export class TokenStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async issue(input: IssueTokenInput): Promise<{ secret: string; token: ActionToken }> {
+    const secret = newSecret();
+    const now = this.clock();
+    const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
+    const token: ActionToken = {
+      tokenHash: hashSecret(secret),
+      purpose: input.purpose,
+      requestId: input.requestId,
+      recipient: input.recipient,
+      step: input.step,
+      decisions: input.decisions,
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      maxAttempts: input.maxAttempts ?? 3,
+      attempts: 0,
+      ...(input.taskToken ? { taskToken: input.taskToken } : {}),
+      ...(input.fileKey ? { fileKey: input.fileKey, fileName: input.fileName, contentType: input.contentType } : {}),
+    };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...requestKeys.token(token.tokenHash),
+          gsi1pk: requestKeys.tokensOfRequest(input.requestId),
+          gsi1sk: `${token.createdAt}#${token.tokenHash}`,
+          // Kept a day past expiry so a late click still answers 410 rather than 404.
+          [TABLE_KEYS.ttlAttribute]: Math.floor(expiresAt.getTime() / 1000) + 86_400,
+          ...token,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    return { secret, token };
+  }
+
+  /** Looks a secret up by its hash; malformed or unknown → NotFoundError. */
+  async find(secret: string): Promise<ActionToken> {
+    if (!isWellFormedSecret(secret)) throw new NotFoundError('no such link');
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }));
+    if (!res.Item) throw new NotFoundError('no such link');
+    return strip(res.Item);
+  }
+
+  /** Finds a token that can still be acted on, or says why not (410 for used/expired/revoked/locked). */
+  async findUsable(secret: string): Promise<ActionToken> {
+    const token = await this.find(secret);
+    const state = tokenState(token, this.clock());
+    if (state !== 'usable') throw new GoneError(`this link is ${state}`);
+    return token;
+  }
+
+  /**
+   * Uses a token once: the conditional write lets exactly one of two simultaneous clicks win.
+   */
+  async consume(token: ActionToken, decision: string): Promise<ActionToken> {
+    const now = this.clock().toISOString();
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.token(token.tokenHash),
+          UpdateExpression: 'SET usedAt = :now, decision = :d',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
+          ExpressionAttributeValues: { ':now': now, ':d': decision },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip(res.Attributes ?? {});
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) throw new GoneError('this link was already used or has expired');
+      throw e;
+    }
+  }
+
+  /** Counts an invalid submission; the link locks after `maxAttempts` (R7). */
+  async recordFailedAttempt(token: ActionToken): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(token.tokenHash),
+        UpdateExpression: 'SET attempts = attempts + :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  /** Revokes every open token of a request (cancel, expiry): links answer 410 from then on. */
+  async revokeAll(requestId: string): Promise<number> {
+    const now = this.clock().toISOString();
+    let revoked = 0;
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': requestKeys.tokensOfRequest(requestId) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of res.Items ?? []) {
+        if (item.usedAt || item.revokedAt || item.purpose === 'download') continue;
+        try {
+          await this.db.send(
+            new UpdateCommand({
+              TableName: this.table,
+              Key: requestKeys.token(String(item.tokenHash)),
+              UpdateExpression: 'SET revokedAt = :now',
+              ConditionExpression: 'attribute_not_exists(usedAt)',
+              ExpressionAttributeValues: { ':now': now },
+            }),
+          );
+          revoked++;
+        } catch (e) {
+          if (!isConditionalCheckFailed(e)) throw e;
+        }
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return revoked;
+  }
+}
+
+function strip(item: Record<string, unknown>): ActionToken {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
+  return rest as unknown as ActionToken;
+}

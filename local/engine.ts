@@ -1,0 +1,365 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+
+type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
+type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
+import { z } from 'zod';
+import { requestKeys } from '../functions/store/keys.ts';
+import type { WorkflowPort } from '../functions/lib/workflow.ts';
+import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
+import { lambdaContext } from './lambda-context.ts';
+
+/**
+ * Runs the same ASL files as Step Functions, with aws-local-stepfunctions, mapping each Task to
+ * the same handler in-process. That library has no callback tokens, so this engine supplies them:
+ * a `.waitForTaskToken` task gets a fresh token, its handler stores and emails it, and the task
+ * resolves when `sendTaskSuccess` arrives. Every state entered is checkpointed in DynamoDB, so a
+ * restarted runtime resumes each running execution where it was, waiting tasks included.
+ */
+export type TaskFunction = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
+
+interface AslState {
+  Type: string;
+  Resource?: string;
+  Parameters?: { FunctionName?: string; Payload?: unknown };
+}
+interface AslDefinition {
+  StartAt: string;
+  States: Record<string, AslState>;
+}
+
+const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+const TOKEN_PLACEHOLDER = 'local-task-token-placeholder';
+const fakeArn = (fn: FunctionName) => `arn:aws:lambda:us-east-1:000000000000:function:privacy-desk-${fn}`;
+
+const checkpointSchema = z.object({ seq: z.number(), state: z.string(), input: z.unknown() });
+const waitingSchema = z.object({ seq: z.number(), state: z.string(), token: z.string(), deadline: z.number() });
+const executionSchema = z.object({
+  executionId: z.string(),
+  workflow: z.enum(Object.keys(WORKFLOWS) as [WorkflowName]),
+  status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
+  checkpoint: checkpointSchema,
+  waiting: waitingSchema.optional(),
+});
+type ExecutionItem = z.infer<typeof executionSchema>;
+
+/** Errors named as Step Functions names them, so the ASL's Catch matches the same way. */
+class CallbackError extends Error {
+  constructor(name: string, message: string) {
+    super(message);
+    this.name = name;
+  }
+}
+
+export interface HistoryEvent {
+  type: string;
+  state?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+}
+
+interface RunningExecution {
+  workflow: WorkflowName;
+  seq: number;
+  current: { seq: number; state: string };
+  writes: Promise<void>;
+  abort: () => void;
+  done: Promise<void>;
+  history: HistoryEvent[];
+}
+
+export interface LocalEngineOptions {
+  db: DynamoDBDocumentClient;
+  table: string;
+  functions: Record<FunctionName, TaskFunction>;
+  logger: Logger;
+  /** Tests shorten Retry pauses; the ASL's own intervals apply otherwise. */
+  retryPauseMs?: number;
+}
+
+export class LocalEngine implements WorkflowPort {
+  private readonly definitions: Record<WorkflowName, AslDefinition>;
+  private readonly running = new Map<string, RunningExecution>();
+  private stopping = false;
+  private readonly waiters = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+
+  constructor(private readonly opts: LocalEngineOptions) {
+    this.definitions = Object.fromEntries(
+      Object.entries(WORKFLOWS).map(([name, wf]) => {
+        let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
+        for (const [placeholder, fn] of Object.entries(wf.functions)) text = text.replaceAll(`\${${placeholder}}`, fakeArn(fn));
+        if (text.includes('${')) throw new Error(`${wf.file} has a placeholder with no function`);
+        return [name, JSON.parse(text) as AslDefinition];
+      }),
+    ) as Record<WorkflowName, AslDefinition>;
+  }
+
+  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ executionId: string }> {
+    const executionId = `local:${workflow}:${name}`;
+    const def = this.definitions[workflow];
+    const item: ExecutionItem = { executionId, workflow, status: 'RUNNING', checkpoint: { seq: 0, state: def.StartAt, input } };
+    try {
+      await this.opts.db.send(
+        new PutCommand({
+          TableName: this.opts.table,
+          Item: { ...requestKeys.execution(executionId), gsi2pk: requestKeys.runningExecutions, gsi2sk: executionId, ...item },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return { executionId }; // same name: already started
+      throw e;
+    }
+    this.run(item);
+    return { executionId };
+  }
+
+  /** Picks up every execution that was running when the runtime stopped. */
+  async resumeAll(): Promise<number> {
+    let start: Record<string, unknown> | undefined;
+    let resumed = 0;
+    do {
+      const res = await this.opts.db.send(
+        new QueryCommand({
+          TableName: this.opts.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :r',
+          ExpressionAttributeValues: { ':r': requestKeys.runningExecutions },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const raw of res.Items ?? []) {
+        const item = executionSchema.parse(raw);
+        if (this.running.has(item.executionId)) continue;
+        this.run(item);
+        resumed++;
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return resumed;
+  }
+
+  async stop(executionId: string, _reason?: string): Promise<void> {
+    const exec = this.running.get(executionId);
+    exec?.abort();
+    await this.finish(executionId, 'ABORTED');
+  }
+
+  async sendTaskSuccess(taskToken: string, output: Record<string, unknown>): Promise<void> {
+    const waiter = this.waiters.get(taskToken);
+    if (!waiter) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
+    this.waiters.delete(taskToken);
+    clearTimeout(waiter.timer);
+    waiter.resolve(output);
+  }
+
+  async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
+    const waiter = this.waiters.get(taskToken);
+    if (!waiter) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
+    this.waiters.delete(taskToken);
+    clearTimeout(waiter.timer);
+    waiter.reject(new CallbackError(error, cause));
+  }
+
+  /** The states entered and left, with their inputs and outputs (tests check them for R5). */
+  history(executionId: string): HistoryEvent[] {
+    return this.running.get(executionId)?.history ?? [];
+  }
+
+  /** Resolves when the execution ends (or at once if it is not running here). */
+  async whenDone(executionId: string): Promise<void> {
+    await this.running.get(executionId)?.done;
+  }
+
+  async status(executionId: string): Promise<ExecutionItem['status'] | undefined> {
+    const res = await this.opts.db.send(new GetCommand({ TableName: this.opts.table, Key: requestKeys.execution(executionId), ConsistentRead: true }));
+    return res.Item ? executionSchema.parse(res.Item).status : undefined;
+  }
+
+  /** Stops every execution without recording an end, as a process exit would. */
+  async shutdown(): Promise<void> {
+    this.stopping = true;
+    for (const w of this.waiters.values()) clearTimeout(w.timer);
+    this.waiters.clear();
+    const all = [...this.running.values()];
+    for (const exec of all) exec.abort();
+    await Promise.allSettled(all.map((e) => e.writes));
+    this.running.clear();
+  }
+
+  private run(item: ExecutionItem): void {
+    const def = this.definitions[item.workflow];
+    const machine = new StateMachine({ ...def, StartAt: item.checkpoint.state } as unknown as StateMachineDefinition);
+    const exec: RunningExecution = {
+      workflow: item.workflow,
+      seq: item.checkpoint.seq - 1,
+      current: { seq: item.checkpoint.seq, state: item.checkpoint.state },
+      writes: Promise.resolve(),
+      abort: () => undefined,
+      done: Promise.resolve(),
+      history: [],
+    };
+    const overrides = this.taskOverrides(item.executionId, def, exec);
+    const retryIntervalOverrides =
+      this.opts.retryPauseMs === undefined ? undefined : Object.fromEntries(Object.keys(def.States).map((s) => [s, this.opts.retryPauseMs as number]));
+    const execution = machine.run(item.checkpoint.input as Parameters<StateMachine['run']>[0], {
+      overrides: { taskResourceLocalHandlers: overrides, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
+      context: { Task: { Token: TOKEN_PLACEHOLDER } },
+      noThrowOnAbort: true,
+    });
+    exec.abort = execution.abort;
+    this.running.set(item.executionId, exec);
+
+    const consume = (async () => {
+      for await (const event of execution.eventLogs) {
+        if (event.type === 'StateEntered' && event.state.name in def.States) {
+          exec.seq++;
+          exec.current = { seq: exec.seq, state: event.state.name };
+          exec.history.push({ type: event.type, state: event.state.name, input: event.state.input });
+          const checkpoint = { seq: exec.seq, state: event.state.name, input: event.state.input };
+          exec.writes = exec.writes.then(() => this.saveCheckpoint(item.executionId, checkpoint));
+        } else if (event.type === 'StateExited') {
+          exec.history.push({ type: event.type, state: event.state.name, output: event.state.output });
+        } else if (event.type === 'StateFailed' || event.type === 'ExecutionFailed') {
+          exec.history.push({ type: event.type, error: event.Error });
+        }
+      }
+    })();
+
+    exec.done = execution.result
+      .then(async (output) => {
+        await consume;
+        if (this.stopping) return; // a shutdown is not an end: the execution resumes on restart
+        await exec.writes;
+        await this.finish(item.executionId, output === null ? 'ABORTED' : 'SUCCEEDED');
+      })
+      .catch(async (error: unknown) => {
+        await consume.catch(() => undefined);
+        await exec.writes.catch(() => undefined);
+        if (this.stopping) return;
+        this.opts.logger.warn('execution failed', { executionId: item.executionId, errorName: errorName(error) });
+        await this.finish(item.executionId, 'FAILED');
+      });
+  }
+
+  private taskOverrides(executionId: string, def: AslDefinition, exec: RunningExecution): LocalHandlers {
+    const out: Record<string, (input: unknown) => Promise<unknown>> = {};
+    for (const [stateName, state] of Object.entries(def.States)) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      if (state.Resource === WAIT_FOR_TOKEN) {
+        const fn = this.functionFor(String(state.Parameters?.FunctionName));
+        out[stateName] = (params) => this.waitForToken(executionId, stateName, fn, params, exec);
+      } else {
+        const fn = this.functionFor(state.Resource);
+        out[stateName] = (input) => fn(input, lambdaContext(stateName));
+      }
+    }
+    // Handlers return JSON-serialisable results; the library's type says so, ours says unknown.
+    return out as unknown as LocalHandlers;
+  }
+
+  private functionFor(arn: string): TaskFunction {
+    const name = Object.keys(this.opts.functions).find((fn) => fakeArn(fn as FunctionName) === arn) as FunctionName | undefined;
+    if (!name) throw new Error(`no local function for ${arn}`);
+    return this.opts.functions[name];
+  }
+
+  private async waitForToken(executionId: string, state: string, fn: TaskFunction, params: unknown, exec: RunningExecution): Promise<unknown> {
+    // Let the event consumer record this state's checkpoint, and make it durable, before acting.
+    await nextTurn();
+    await exec.writes;
+    const { seq } = exec.current;
+    const stored = await this.load(executionId);
+    const timeoutSeconds = this.timeoutOf(state, params, stored?.checkpoint.input);
+    let waiting = stored?.waiting;
+    if (!waiting || waiting.seq !== seq || waiting.state !== state) {
+      const token = `local-${randomBytes(24).toString('base64url')}`;
+      const payload = { ...(params as { Payload?: Record<string, unknown> }).Payload, taskToken: token };
+      await fn(payload, lambdaContext(state));
+      // Recorded only after the handler succeeded: a failed attempt is retried in full.
+      waiting = { seq, state, token, deadline: Date.now() + timeoutSeconds * 1000 };
+      await this.opts.db.send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: requestKeys.execution(executionId),
+          UpdateExpression: 'SET waiting = :w',
+          ExpressionAttributeValues: { ':w': waiting },
+        }),
+      );
+    }
+    const { token, deadline } = waiting;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(token);
+          reject(new CallbackError('States.Timeout', 'the task timed out'));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+      this.waiters.set(token, { resolve, reject, timer });
+    });
+  }
+
+  /** TimeoutSecondsPath is read from the state input, as Step Functions does. */
+  private timeoutOf(state: string, _params: unknown, input: unknown): number {
+    const def = Object.values(this.definitions).find((d) => state in d.States);
+    const s = def?.States[state] as { TimeoutSeconds?: number; TimeoutSecondsPath?: string } | undefined;
+    if (s?.TimeoutSeconds) return s.TimeoutSeconds;
+    if (s?.TimeoutSecondsPath) {
+      const value = s.TimeoutSecondsPath.replace(/^\$\.?/, '')
+        .split('.')
+        .filter(Boolean)
+        .reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), input);
+      if (typeof value === 'number' && value > 0) return value;
+    }
+    return 60;
+  }
+
+  private async load(executionId: string): Promise<ExecutionItem | undefined> {
+    const res = await this.opts.db.send(new GetCommand({ TableName: this.opts.table, Key: requestKeys.execution(executionId), ConsistentRead: true }));
+    return res.Item ? executionSchema.parse(res.Item) : undefined;
+  }
+
+  private async saveCheckpoint(executionId: string, checkpoint: ExecutionItem['checkpoint']): Promise<void> {
+    await this.opts.db.send(
+      new UpdateCommand({
+        TableName: this.opts.table,
+        Key: requestKeys.execution(executionId),
+        UpdateExpression: 'SET checkpoint = :c',
+        ConditionExpression: '#s = :running',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':c': checkpoint, ':running': 'RUNNING' },
+      }),
+    ).catch((e: unknown) => {
+      if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
+    });
+  }
+
+  private async finish(executionId: string, status: ExecutionItem['status']): Promise<void> {
+    await this.opts.db.send(
+      new UpdateCommand({
+        TableName: this.opts.table,
+        Key: requestKeys.execution(executionId),
+        UpdateExpression: 'SET #s = :s REMOVE gsi2pk, gsi2sk, waiting',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#s': 'status' },
+        ExpressionAttributeValues: { ':s': status },
+      }),
+    ).catch((e: unknown) => {
+      if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
+    });
+  }
+}
+
+const errorName = (e: unknown): string => {
+  if (e instanceof Error) {
+    const cause = (e as { cause?: unknown }).cause;
+    return cause instanceof Error ? cause.name : e.name;
+  }
+  return 'Unknown';
+};

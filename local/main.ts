@@ -1,0 +1,59 @@
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { startRuntime } from './runtime.ts';
+
+/** `npm start`: the environment CONTRACT.md names, validated, then the whole system. */
+const env = z
+  .object({
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8005),
+    DSR_DATA_DIR: z.string().min(1).default('.dsr-data'),
+    DSR_DATASET: z.string().min(1).default(fileURLToPath(new URL('./demo-dataset.json', import.meta.url))),
+    DSR_BASE_URL: z.url().optional(),
+    DSR_DYNAMODB_ENDPOINT: z.url().optional(),
+    LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
+  })
+  .safeParse(process.env);
+
+if (!env.success) {
+  for (const issue of env.error.issues) console.error(`${issue.path.join('.')}: ${issue.message}`);
+  process.exit(2);
+}
+const cfg = env.data;
+const dataDir = resolve(cfg.DSR_DATA_DIR);
+
+try {
+  const runtime = await startRuntime({
+    port: cfg.PORT,
+    mailPort: cfg.MAIL_PORT,
+    dataDir,
+    filesDir: resolve(dataDir, 'files'),
+    datasetPath: resolve(cfg.DSR_DATASET),
+    ...(cfg.DSR_BASE_URL ? { baseUrl: cfg.DSR_BASE_URL } : {}),
+    ...(cfg.DSR_DYNAMODB_ENDPOINT ? { dynamodbEndpoint: cfg.DSR_DYNAMODB_ENDPOINT } : {}),
+    logLevel: cfg.LOG_LEVEL,
+  });
+  const mailPage = runtime.mailUrl.replace('127.0.0.1', 'localhost');
+  console.log(`
+Privacy Desk is running (data in ${dataDir}).
+
+  Patron and guardian forms   ${runtime.baseUrl}/
+  Make a request              ${runtime.baseUrl}/request.html
+  Mailbox (every email sent)  ${mailPage}/      JSON: ${mailPage}/store
+  Health                      ${runtime.baseUrl}/health
+
+Try it: ask for Ada Lovelace's records (card 21234000012345, last name Lovelace),
+then open the mailbox and follow the link. Press Ctrl+C to stop; state is kept.
+`);
+  const shutdown = async () => {
+    await runtime.stop();
+    process.exit(0);
+  };
+  process.once('SIGINT', shutdown);
+  process.once('SIGTERM', shutdown);
+} catch (e) {
+  // Dataset errors name the bad field (never its value); anything else is a start-up failure.
+  console.error(`Privacy Desk could not start: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+}

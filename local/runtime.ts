@@ -1,0 +1,199 @@
+import { createHash } from 'node:crypto';
+import { mkdir, readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
+import sesLocal from 'aws-ses-v2-local';
+import dynalite from 'dynalite';
+import type { Policy } from '../functions/domain/policy.ts';
+import { createLogger, type Deps } from '../functions/lib/deps.ts';
+import { SesMailer, type Mailer } from '../functions/notify/mailer.ts';
+import { parseDataset, loadDataset } from '../functions/sources/load-dataset.ts';
+import { AuditLog } from '../functions/store/audit.ts';
+import { createDocumentClient } from '../functions/store/dynamo.ts';
+import { LocalFileStore, type FileStore } from '../functions/store/files.ts';
+import { TABLE_KEYS } from '../functions/store/keys.ts';
+import { LibraryRecords } from '../functions/store/library-records.ts';
+import { RequestStore } from '../functions/store/requests.ts';
+import { TokenStore } from '../functions/store/tokens.ts';
+import { defaultPolicy } from '../functions/domain/policy.ts';
+import { FUNCTIONS, type FunctionName } from '../workflows/index.ts';
+import { LocalEngine, type TaskFunction } from './engine.ts';
+import { createHttpServer, type HttpFunction } from './http-server.ts';
+import { ensureTable } from './tables.ts';
+
+export const REQUESTS_TABLE = 'privacy-desk-requests';
+export const RECORDS_TABLE = 'privacy-desk-records';
+
+export interface RuntimeOptions {
+  port: number;
+  mailPort: number;
+  /** Where dynalite and files live; undefined: in memory and a temp folder (tests). */
+  dataDir?: string;
+  filesDir: string;
+  datasetPath: string;
+  baseUrl?: string;
+  dynamodbEndpoint?: string;
+  policy?: Policy;
+  /** Tests shorten Retry pauses. */
+  retryPauseMs?: number;
+  /** Tests inject faults at a real boundary (e.g. SES throttling). */
+  wrapMailer?: (m: Mailer) => Mailer;
+  clock?: () => Date;
+  sweepIntervalMs?: number;
+  logLevel?: string;
+}
+
+export interface Runtime {
+  baseUrl: string;
+  mailUrl: string;
+  deps: Deps;
+  engine: LocalEngine;
+  db: DynamoDBDocumentClient;
+  stop(): Promise<void>;
+}
+
+const listen = (server: Server, port: number): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve((server.address() as AddressInfo).port));
+  });
+
+const close = (server: Server): Promise<void> => new Promise((resolve) => server.close(() => resolve()));
+
+/**
+ * The whole system on one machine: embedded DynamoDB, local SES, the workflows on the local
+ * engine, and the HTTP server with the same handlers as in AWS. `npm start` and the tests use it.
+ */
+export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  const logger = createLogger(opts.logLevel ?? 'WARN');
+  const clock = opts.clock ?? (() => new Date());
+  const servers: Server[] = [];
+
+  let endpoint = opts.dynamodbEndpoint;
+  if (!endpoint) {
+    if (opts.dataDir) await mkdir(join(opts.dataDir, 'dynamodb'), { recursive: true, mode: 0o700 });
+    const db = dynalite({ ...(opts.dataDir ? { path: join(opts.dataDir, 'dynamodb') } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    servers.push(db);
+    endpoint = `http://127.0.0.1:${await listen(db, 0)}`;
+  }
+  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  await ensureTable(raw, REQUESTS_TABLE);
+  await ensureTable(raw, RECORDS_TABLE);
+  raw.destroy();
+  const db = createDocumentClient({ endpoint });
+  await loadDatasetIfChanged(db, opts.datasetPath);
+
+  // A CommonJS module whose server is its `default` export.
+  const startSes = (sesLocal as unknown as { default: (c: { host: string; port: number }) => Promise<Server> }).default;
+  const ses = await startSes({ host: '127.0.0.1', port: opts.mailPort });
+  servers.push(ses);
+  const mailPort = (ses.address() as AddressInfo).port;
+  const mailUrl = `http://127.0.0.1:${mailPort}`;
+
+  await mkdir(opts.filesDir, { recursive: true, mode: 0o700 });
+  const files: FileStore = new LocalFileStore(opts.filesDir);
+  const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
+
+  // Filled below, once the handlers exist; the server reads it per request.
+  const functions = {} as Record<FunctionName, TaskFunction>;
+  const http = createHttpServer({ functions: functions as unknown as Record<FunctionName, HttpFunction>, webRoot: new URL('../web/', import.meta.url) });
+  const port = await listen(http, opts.port);
+  servers.push(http);
+  const baseUrl = (opts.baseUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
+
+  let engine: LocalEngine | undefined;
+  const deps: Deps = {
+    requests: new RequestStore(db, REQUESTS_TABLE, clock),
+    audit: new AuditLog(db, REQUESTS_TABLE, clock),
+    tokens: new TokenStore(db, REQUESTS_TABLE, clock),
+    records: new LibraryRecords(db, RECORDS_TABLE),
+    files,
+    mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
+    // The engine needs the handlers and the handlers need the engine: bind late.
+    workflow: {
+      start: (...a) => (engine as LocalEngine).start(...a),
+      stop: (...a) => (engine as LocalEngine).stop(...a),
+      sendTaskSuccess: (...a) => (engine as LocalEngine).sendTaskSuccess(...a),
+      sendTaskFailure: (...a) => (engine as LocalEngine).sendTaskFailure(...a),
+    },
+    policy: opts.policy ?? defaultPolicy,
+    baseUrl,
+    clock,
+    logger,
+  };
+  for (const name of FUNCTIONS) {
+    const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };
+    functions[name] = mod.createHandler(deps);
+  }
+  engine = new LocalEngine({ db, table: REQUESTS_TABLE, functions, logger, ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}) });
+  await engine.resumeAll();
+
+  const sweep = () => sweepExpired(db, files, clock).catch((e: unknown) => logger.warn('sweep failed', { errorName: e instanceof Error ? e.name : 'unknown' }));
+  await sweep();
+  const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 60_000);
+  sweeper.unref();
+
+  return {
+    baseUrl,
+    mailUrl,
+    deps,
+    engine,
+    db,
+    async stop() {
+      clearInterval(sweeper);
+      await engine?.shutdown();
+      for (const s of servers.reverse()) {
+        s.closeAllConnections?.();
+        await close(s);
+      }
+      db.destroy();
+    },
+  };
+}
+
+/** Loads the dataset on first start, and again only when the file changes. */
+async function loadDatasetIfChanged(db: DynamoDBDocumentClient, path: string): Promise<void> {
+  const text = await readFile(path, 'utf8');
+  const hash = createHash('sha256').update(text).digest('hex');
+  const marker = { pk: 'LIBRARY', sk: 'LOADED' };
+  const current = await db.send(new GetCommand({ TableName: RECORDS_TABLE, Key: marker }));
+  if (current.Item?.sha256 === hash) return;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    throw new Error('the dataset file is not valid JSON');
+  }
+  const dataset = parseDataset(parsed); // throws naming the first bad field; nothing is loaded
+  await loadDataset(dataset, { client: db, tableName: RECORDS_TABLE });
+  await db.send(new PutCommand({ TableName: RECORDS_TABLE, Item: { ...marker, sha256: hash, loadedAt: new Date().toISOString() } }));
+}
+
+/**
+ * dynalite has no TTL: this does what DynamoDB TTL and the S3 lifecycle do in AWS. Expired
+ * items go, and a download's file is deleted with its link (R8a). A background scan, never a
+ * request path.
+ */
+async function sweepExpired(db: DynamoDBDocumentClient, files: FileStore, clock: () => Date): Promise<void> {
+  const now = Math.floor(clock().getTime() / 1000);
+  let start: Record<string, unknown> | undefined;
+  do {
+    const res = await db.send(
+      new ScanCommand({
+        TableName: REQUESTS_TABLE,
+        FilterExpression: '#ttl < :now',
+        ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+        ExpressionAttributeValues: { ':now': now },
+        ExclusiveStartKey: start,
+      }),
+    );
+    for (const item of res.Items ?? []) {
+      if (typeof item.fileKey === 'string') await files.delete(item.fileKey);
+      await db.send(new DeleteCommand({ TableName: REQUESTS_TABLE, Key: { pk: item.pk, sk: item.sk } }));
+    }
+    start = res.LastEvaluatedKey;
+  } while (start);
+}

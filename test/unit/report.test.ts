@@ -1,0 +1,175 @@
+import { describe, expect, it } from 'vitest';
+import { CATEGORIES } from '../../functions/domain/categories.ts';
+import { IntegrityError } from '../../functions/domain/errors.ts';
+import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
+import { renderAccessReport, type AccessReportInput } from '../../functions/notify/report.ts';
+import type { Patron } from '../../functions/sources/dataset.ts';
+
+const patron: Patron = {
+  id: 'p-1',
+  cardNumber: '21234000123456',
+  firstName: 'Ada',
+  lastName: 'Lovelace',
+  dateOfBirth: '1990-12-10',
+  email: 'ada@example.org',
+  phone: '+1 203 555 0100',
+  address: { street: '1 Main St', city: 'Greenwich', state: 'CT', postalCode: '06830' },
+  guarantorIds: [],
+  username: 'ada90',
+  passwordHash: '$2b$12$SECRETHASH',
+  securityQuestions: [
+    { question: 'First pet?', answerHash: 'ANSWERHASH' },
+    { question: 'First school?', answerHash: 'ANSWERHASH2' },
+  ],
+  paymentMethods: [{ type: 'Visa', last4: '4242' }],
+  linkedAccounts: [{ service: 'Libby', externalId: 'ext-77' }],
+};
+
+const base = (overrides: Partial<AccessReportInput> = {}): AccessReportInput => ({
+  library: { name: 'Greenwich Library', timezone: 'America/New_York' },
+  generatedAt: '2025-03-04T15:00:00Z',
+  requestId: 'req-0001',
+  policy: defaultPolicy,
+  patron,
+  loans: [
+    { id: 'l-1', patronId: 'p-1', itemId: 'i-1', title: 'Returned Book', checkedOutAt: '2025-01-02T15:00:00Z', dueAt: '2025-01-23T15:00:00Z', returnedAt: '2025-01-20T18:30:00Z' },
+    { id: 'l-2', patronId: 'p-1', itemId: 'i-2', title: 'Borrowed Book', branch: 'Main', checkedOutAt: '2025-02-20T15:00:00Z', dueAt: '2025-03-13T15:00:00Z', returnedAt: null },
+  ],
+  holds: [{ id: 'h-1', patronId: 'p-1', title: 'Held Book', placedAt: '2025-02-01T10:00:00Z', status: 'waiting' }],
+  fines: [{ id: 'f-1', patronId: 'p-1', amount: 2.5, outstanding: 1, reason: 'Late return', createdAt: '2025-01-21T12:00:00Z' }],
+  programs: [{ id: 'pr-1', patronId: 'p-1', title: 'Chess Club', date: '2025-02-08', attended: true }],
+  donations: [{ id: 'd-1', patronId: 'p-1', amount: 100, date: '2024-12-31', campaign: 'Annual Appeal' }],
+  sharedContent: [{ id: 's-1', patronId: 'p-1', kind: 'review', title: 'Great read', text: 'Loved it.', createdAt: '2025-01-25T12:00:00Z' }],
+  verification: { method: 'email-link', verifiedAt: '2025-03-04T14:00:00Z' },
+  ...overrides,
+});
+
+/** The text of one category's section, so assertions cannot match another section by accident. */
+const section = (report: string, id: string): string => {
+  const m = new RegExp(`<section id="${id}"[\\s\\S]*?</section>`).exec(report);
+  if (!m) throw new Error(`no section ${id}`);
+  return m[0];
+};
+
+describe('renderAccessReport', () => {
+  it('is a complete document titled for the library', () => {
+    const report = renderAccessReport(base());
+    expect(report.startsWith('<!doctype html>')).toBe(true);
+    expect(report).toContain('<html lang="en">');
+    expect(report).toContain('<title>Your records at Greenwich Library</title>');
+    expect(report).toContain('<style>');
+    // Self-contained: nothing loaded from elsewhere.
+    expect(report).not.toMatch(/<link\b|<script\b|src=/);
+  });
+
+  it('R18: every category has what/why/shared/retention from the policy config', () => {
+    const policy: Policy = structuredClone(defaultPolicy);
+    policy.categories.donations.retention = 'Seven years, per the board resolution of 2031.';
+    policy.categories.personal.sharedWith = 'Only the bookmobile crew.';
+    const report = renderAccessReport(base({ policy }));
+
+    expect(report).toContain('Seven years, per the board resolution of 2031.');
+    expect(report).toContain('Only the bookmobile crew.');
+    let last = -1;
+    for (const c of CATEGORIES) {
+      const p = policy.categories[c];
+      const s = section(report, c);
+      for (const text of [p.title, p.what, p.why, p.sharedWith, p.retention]) expect(s).toContain(text.replace(/'/g, '&#39;'));
+      // In the policy's order.
+      const at = report.indexOf(`<section id="${c}"`);
+      expect(at).toBeGreaterThan(last);
+      last = at;
+    }
+  });
+
+  it('credentials: username only, never a password hash or security answer', () => {
+    const report = renderAccessReport(base());
+    expect(report).not.toContain('SECRETHASH');
+    expect(report).not.toContain('$2b$12$');
+    expect(report).not.toContain('ANSWERHASH');
+    const s = section(report, 'credentials');
+    expect(s).toContain('ada90');
+    expect(s).toContain('2 security questions set; answers are never shown');
+  });
+
+  it('R4: residency reviewed, not retained', () => {
+    const report = renderAccessReport(base({ verification: { method: 'in-person', verifiedAt: '2025-03-04T14:00:00Z', verifiedByRole: 'privacy-officer' } }));
+    expect(section(report, 'residency')).toContain('Reviewed, not retained');
+    expect(report).toContain('In person by library staff (privacy officer)');
+    expect(report).toContain('No copy of any identity document was kept');
+  });
+
+  it('automatic data is reported as not linked to the patron', () => {
+    expect(section(renderAccessReport(base()), 'automatic')).toContain('Stored without identity: not linked to you');
+  });
+
+  it('personal data: payment methods as type and last four only', () => {
+    const s = section(renderAccessReport(base()), 'personal');
+    for (const text of ['Ada Lovelace', '21234000123456', 'December 10, 1990', 'ada@example.org', '1 Main St', 'Visa ending in 4242', 'Libby: ext-77']) {
+      expect(s).toContain(text);
+    }
+  });
+
+  it('loans appear, including one still on loan, with dates in the library time zone', () => {
+    const s = section(renderAccessReport(base()), 'library-records');
+    expect(s).toContain('Returned Book');
+    expect(s).toContain('Borrowed Book');
+    expect(s).toContain('Still on loan');
+    // 18:30Z on January 20 is 1:30 PM in New York (EST).
+    expect(s).toContain('January 20, 2025 at 1:30 PM EST');
+    expect(s).toContain('Held Book');
+    expect(s).toContain('Chess Club');
+    // Newest first.
+    expect(s.indexOf('Borrowed Book')).toBeLessThan(s.indexOf('Returned Book'));
+  });
+
+  it('payments, donations and shared content show their records', () => {
+    const report = renderAccessReport(base());
+    expect(section(report, 'payments')).toContain('$2.50');
+    expect(section(report, 'payments')).toContain('Total outstanding: <strong>$1.00</strong>');
+    // A calendar date is not shifted by the time zone.
+    expect(section(report, 'donations')).toContain('December 31, 2024');
+    expect(section(report, 'shared-content')).toContain('Loved it.');
+  });
+
+  it('hostile strings are escaped', () => {
+    const hostile = '<script>alert(1)</script>';
+    const report = renderAccessReport(
+      base({
+        library: { name: '<b>Lib</b>', timezone: 'America/New_York' },
+        loans: [{ id: 'l-9', patronId: 'p-1', itemId: 'i-9', title: hostile, checkedOutAt: '2025-01-02T15:00:00Z', dueAt: '2025-01-23T15:00:00Z', returnedAt: null }],
+        sharedContent: [{ id: 's-9', patronId: 'p-1', kind: 'list', title: '"><img src=x onerror=alert(1)>', text: hostile, createdAt: '2025-01-25T12:00:00Z' }],
+      }),
+    );
+    expect(report).not.toContain('<script>');
+    expect(report).not.toContain('<img');
+    expect(report).not.toContain('<b>Lib</b>');
+    expect(report).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  it('empty categories say None', () => {
+    const bare: Patron = { ...patron, username: undefined, passwordHash: undefined, securityQuestions: [], paymentMethods: [], linkedAccounts: [] };
+    const report = renderAccessReport(base({ patron: bare, loans: [], holds: [], fines: [], programs: [], donations: [], sharedContent: [] }));
+    for (const c of ['credentials', 'payments', 'donations', 'shared-content']) expect(section(report, c)).toContain('None');
+    const records = section(report, 'library-records');
+    expect(records.match(/None/g)).toHaveLength(3);
+    expect(section(report, 'personal')).toMatch(/Payment methods<\/dt><dd>None/);
+  });
+
+  it('has a verification line and a footer with the request id and generation time', () => {
+    const report = renderAccessReport(base());
+    expect(report).toContain('By a link sent to the email address on file');
+    expect(report).toMatch(/<footer>[\s\S]*req-0001[\s\S]*March 4, 2025 at 10:00 AM EST[\s\S]*<\/footer>/);
+  });
+
+  it('R1: refuses records that belong to another patron', () => {
+    const input = base();
+    input.holds = [{ id: 'h-x', patronId: 'p-2', title: 'Not yours', placedAt: '2025-02-01T10:00:00Z', status: 'ready' }];
+    expect(() => renderAccessReport(input)).toThrow(IntegrityError);
+  });
+
+  it('falls back to UTC for an unknown time zone rather than failing', () => {
+    const report = renderAccessReport(base({ library: { name: 'Lib', timezone: 'Mars/Olympus' } }));
+    expect(report).toContain('March 4, 2025 at 3:00 PM UTC');
+  });
+});
