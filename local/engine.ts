@@ -61,6 +61,7 @@ export interface HistoryEvent {
   input?: unknown;
   output?: unknown;
   error?: string;
+  cause?: string;
 }
 
 interface RunningExecution {
@@ -226,7 +227,7 @@ export class LocalEngine implements WorkflowPort {
         } else if (event.type === 'StateExited') {
           exec.history.push({ type: event.type, state: event.state.name, output: event.state.output });
         } else if (event.type === 'StateFailed' || event.type === 'ExecutionFailed') {
-          exec.history.push({ type: event.type, error: event.Error });
+          exec.history.push({ type: event.type, error: event.Error, cause: String(event.Cause).slice(0, 300) });
         }
       }
     })();

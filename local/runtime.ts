@@ -19,7 +19,8 @@ import { LibraryRecords } from '../functions/store/library-records.ts';
 import { RequestStore } from '../functions/store/requests.ts';
 import { TokenStore } from '../functions/store/tokens.ts';
 import { defaultPolicy } from '../functions/domain/policy.ts';
-import { FUNCTIONS, type FunctionName } from '../workflows/index.ts';
+import { FUNCTIONS, SCHEDULES, type FunctionName } from '../workflows/index.ts';
+import { lambdaContext } from './lambda-context.ts';
 import { LocalEngine, type TaskFunction } from './engine.ts';
 import { createHttpServer, type HttpFunction } from './http-server.ts';
 import { ensureTable } from './tables.ts';
@@ -43,6 +44,8 @@ export interface RuntimeOptions {
   wrapMailer?: (m: Mailer) => Mailer;
   clock?: () => Date;
   sweepIntervalMs?: number;
+  /** How often scheduled functions run here (AWS: EventBridge, every few minutes). */
+  scheduleIntervalMs?: number;
   logLevel?: string;
 }
 
@@ -86,8 +89,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const db = createDocumentClient({ endpoint });
   await loadDatasetIfChanged(db, opts.datasetPath);
 
-  // A CommonJS module whose server is its `default` export.
-  const startSes = (sesLocal as unknown as { default: (c: { host: string; port: number }) => Promise<Server> }).default;
+  // A CommonJS module with `exports.default`: Node's loader wraps it once more than bundlers do.
+  type StartSes = (c: { host: string; port: number }) => Promise<Server>;
+  const sesModule = sesLocal as unknown as StartSes | { default: StartSes };
+  const startSes = typeof sesModule === 'function' ? sesModule : sesModule.default;
   const ses = await startSes({ host: '127.0.0.1', port: opts.mailPort });
   servers.push(ses);
   const mailPort = (ses.address() as AddressInfo).port;
@@ -135,6 +140,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   await sweep();
   const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 60_000);
   sweeper.unref();
+  // The same scheduled handlers as in AWS, on a timer; one run at a time.
+  let scheduled: Promise<unknown> = Promise.resolve();
+  const schedules = SCHEDULES.map(({ fn }) =>
+    setInterval(() => {
+      scheduled = scheduled
+        .then(() => functions[fn]({}, lambdaContext(fn)))
+        .catch((e: unknown) => logger.warn('scheduled function failed', { fn, errorName: e instanceof Error ? e.name : 'unknown' }));
+    }, opts.scheduleIntervalMs ?? 30_000),
+  );
+  for (const t of schedules) t.unref();
 
   return {
     baseUrl,
@@ -144,6 +159,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     db,
     async stop() {
       clearInterval(sweeper);
+      for (const t of schedules) clearInterval(t);
+      await scheduled;
       await engine?.shutdown();
       for (const s of servers.reverse()) {
         s.closeAllConnections?.();

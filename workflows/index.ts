@@ -12,6 +12,7 @@ export const FUNCTIONS = [
   'task-build-access-report',
   'task-set-status',
   'task-record-failure',
+  'sweep-deadlines',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -61,4 +62,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, { requests: 'read' | 'write';
   'task-build-access-report': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-set-status': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
   'task-record-failure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'sweep-deadlines': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'callback' },
 };
+
+/** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
+export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [{ fn: 'sweep-deadlines', everyMinutes: 5 }];

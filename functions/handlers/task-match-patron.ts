@@ -8,8 +8,6 @@ const input = z.strictObject({ requestId: z.uuid() });
 export interface MatchResult {
   matched: boolean;
   channel: 'email' | 'in-person' | 'none';
-  /** Read by the ASL's TimeoutSecondsPath for the verification wait (R7). */
-  verificationTimeoutSeconds: number;
 }
 
 /**
@@ -18,17 +16,16 @@ export interface MatchResult {
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'match-patron', input, async ({ requestId }): Promise<MatchResult> => {
-    const verificationTimeoutSeconds = Math.round(deps.policy.verification.linkTtlHours * 3600);
     const request = await deps.requests.get(requestId);
     if (request.matched !== undefined) {
       // A retry after the write below: answer the same again.
       const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
-      return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person', verificationTimeoutSeconds };
+      return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person' };
     }
     const submitted = request.submitted;
     const candidate = submitted ? await deps.records.findPatronByCard(submitted.cardNumber) : undefined;
     const patron = candidate && submitted && sameLastName(candidate.lastName, submitted.lastName) ? candidate : undefined;
-    const verifyBy = new Date(deps.clock().getTime() + verificationTimeoutSeconds * 1000).toISOString();
+    const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
     await deps.requests.update(requestId, (r) => {
       const { submitted: _erased, ...rest } = r;
@@ -40,8 +37,8 @@ export const createHandler = (deps: Deps) =>
       actor: { kind: 'system' },
       ...(patron ? { data: { patronId: patron.id } } : {}),
     });
-    if (!patron) return { matched: false, channel: 'none', verificationTimeoutSeconds };
-    return { matched: true, channel: patron.email ? 'email' : 'in-person', verificationTimeoutSeconds };
+    if (!patron) return { matched: false, channel: 'none' };
+    return { matched: true, channel: patron.email ? 'email' : 'in-person' };
   });
 
 export const handler = lambdaEntry(createHandler);

@@ -25,6 +25,8 @@ export const requestKeys = {
   token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'META' }),
   /** gsi1 on tokens: every token of a request, so a cancel can revoke them. */
   tokensOfRequest: (requestId: string) => `TOKENS#${requestId}`,
+  /** gsi2 on tokens that answer a waiting workflow step, by expiry: the deadline sweep's queue. */
+  openCallbacks: 'CALLBACKS#OPEN',
   execution: (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'META' }),
   /** gsi2 on executions: the local engine's running executions, to resume after a restart. */
   runningExecutions: 'EXEC#RUNNING',

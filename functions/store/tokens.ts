@@ -51,6 +51,7 @@ export class TokenStore {
           ...requestKeys.token(token.tokenHash),
           gsi1pk: requestKeys.tokensOfRequest(input.requestId),
           gsi1sk: `${token.createdAt}#${token.tokenHash}`,
+          ...(input.taskToken ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
           // Kept a day past expiry so a late click still answers 410 rather than 404.
           [TABLE_KEYS.ttlAttribute]: Math.floor(expiresAt.getTime() / 1000) + 86_400,
           ...token,
@@ -87,7 +88,7 @@ export class TokenStore {
         new UpdateCommand({
           TableName: this.table,
           Key: requestKeys.token(token.tokenHash),
-          UpdateExpression: 'SET usedAt = :now, decision = :d',
+          UpdateExpression: 'SET usedAt = :now, decision = :d REMOVE gsi2pk, gsi2sk',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
           ExpressionAttributeValues: { ':now': now, ':d': decision },
           ReturnValues: 'ALL_NEW',
@@ -109,6 +110,33 @@ export class TokenStore {
         UpdateExpression: 'SET attempts = attempts + :one',
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  /** Tokens whose workflow step still waits although the link has expired (gsi2, by expiry). */
+  async expiredCallbacks(limit = 100): Promise<ActionToken[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':p': requestKeys.openCallbacks, ':now': this.clock().toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map(strip);
+  }
+
+  /** Takes a token off the deadline queue once its step has been told. */
+  async closeCallback(token: ActionToken): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(token.tokenHash),
+        UpdateExpression: 'SET callbackClosedAt = :now REMOVE gsi2pk, gsi2sk',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
       }),
     );
   }
@@ -135,7 +163,7 @@ export class TokenStore {
             new UpdateCommand({
               TableName: this.table,
               Key: requestKeys.token(String(item.tokenHash)),
-              UpdateExpression: 'SET revokedAt = :now',
+              UpdateExpression: 'SET revokedAt = :now REMOVE gsi2pk, gsi2sk',
               ConditionExpression: 'attribute_not_exists(usedAt)',
               ExpressionAttributeValues: { ':now': now },
             }),
@@ -152,6 +180,6 @@ export class TokenStore {
 }
 
 function strip(item: Record<string, unknown>): ActionToken {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
   return rest as unknown as ActionToken;
 }

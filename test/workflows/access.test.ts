@@ -1,0 +1,182 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../functions/domain/audit.ts';
+import { TransientError } from '../../functions/domain/errors.ts';
+import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
+import type { Mailer } from '../../functions/notify/mailer.ts';
+import { ADA, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type StatusView, type TestRuntime } from '../support/runtime.ts';
+
+/**
+ * The access workflow (workflows/access.asl.json) on aws-local-stepfunctions with the real
+ * handlers, dynalite and the local SES: every branch taken at least once.
+ */
+const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins' };
+const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
+const executionOf = (requestId: string) => `local:access:${requestId}`;
+
+async function act(link: string, form: Record<string, string>) {
+  return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+}
+
+/** R5: nothing a workflow carries may name the patron. */
+function expectNoPersonalData(rt: TestRuntime, requestId: string, patron: { cardNumber: string; lastName: string; email?: string; firstName?: string }) {
+  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
+  expect(history.length).toBeGreaterThan(100);
+  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(Boolean) as string[]) {
+    expect(history).not.toContain(value);
+  }
+}
+
+describe('access workflow', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startTestRuntime();
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('verified: R7 link to the email on file, then a report link by email, then completed (R5, R17)', async () => {
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'lovelace' });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    expect(await rt.mail.to('someone-else@example.org')).toHaveLength(0);
+    const res = await act(linkIn(verify, 'act'), { decision: 'confirm' });
+    expect(res.status).toBe(200);
+    await rt.mail.waitFor(ADA.email, /are ready/);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    await rt.engine.whenDone(executionOf(body.requestId));
+    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+
+    const request = await rt.deps.requests.get(body.requestId);
+    expect(request.patronId).toBe(ADA.id);
+    expect(request.submitted).toBeUndefined(); // R5: the typed card and name are gone once matched
+    expect(request.verification?.method).toBe('email-link');
+
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.map((e) => e.type)).toEqual(['request-received', 'patron-matched', 'verification-requested', 'identity-verified', 'disclosure', 'request-completed']);
+    expect(verifyChain(events).ok).toBe(true); // R17
+    expect(JSON.stringify(events)).not.toContain(ADA.email);
+    expectNoPersonalData(rt, body.requestId, ADA);
+  });
+
+  it('no match: ends quietly, no email is sent, and the status looks like any other', async () => {
+    const before = (await rt.mail.all()).length;
+    const { status, body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'Babbage' });
+    expect(status).toBe(202);
+    await rt.engine.whenDone(executionOf(body.requestId));
+    await eventually(async () => ((await rt.engine.status(executionOf(body.requestId))) === 'SUCCEEDED' ? true : undefined));
+    expect((await rt.mail.all()).length).toBe(before);
+    expect((await statusOf(rt, body.statusUrl)).status).toBe('verifying');
+    const request = await rt.deps.requests.get(body.requestId);
+    expect(request.matched).toBe(false);
+    expect(request.patronId).toBeUndefined();
+    expect(request.submitted).toBeUndefined();
+  });
+
+  it('no email on file: circulation staff get an in-person task; its done link records who and how, no document (R4)', async () => {
+    const { body } = await submit(rt, { kind: 'access', cardNumber: HAROLD.cardNumber, lastName: HAROLD.lastName });
+    const task = await rt.mail.waitFor(CIRCULATION[0] as string, /In-person verification needed/);
+    for (const staff of CIRCULATION) expect((await rt.mail.to(staff)).some((e) => /In-person verification/.test(e.subject))).toBe(true);
+    expect(task.body.text).not.toContain(HAROLD.lastName); // the email names the request, not the patron
+    // Outside it looks like any verification (nothing tells a stranger the card matched).
+    expect((await statusOf(rt, body.statusUrl)).status).toBe('verifying');
+
+    const link = linkIn(task, 'act');
+    const page = await (await fetch(link)).text();
+    expect(page).toContain('Harold Jenkins');
+    // R1: the staff member's read of the patron's details is audited.
+    const reads = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'staff-read');
+    expect(reads).toHaveLength(1);
+    expect(reads[0]?.actor).toMatchObject({ kind: 'staff', id: CIRCULATION[0], role: 'circulation' });
+
+    expect((await act(link, { decision: 'done' })).status).toBe(400); // how they checked is required
+    expect((await act(link, { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    const report = await rt.mail.waitFor(CIRCULATION[0] as string, /Print and hand over/);
+    expect(linkIn(report, 'download')).toMatch(/\/download\//);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+
+    const request = await rt.deps.requests.get(body.requestId);
+    expect(request.verification).toMatchObject({ method: 'in-person', verifiedByRole: 'circulation', verifiedByStaffId: CIRCULATION[0], documentKind: 'photo-id' });
+    // R4: only who, when and how; there is no field that could hold a document.
+    expect(Object.keys(request.verification ?? {}).sort()).toEqual(['documentKind', 'method', 'verifiedAt', 'verifiedByRole', 'verifiedByStaffId']);
+    // The other staff members' copies of the task no longer work.
+    const other = await rt.mail.waitFor(CIRCULATION[1] as string, /In-person verification needed/);
+    expect((await fetch(linkIn(other, 'act'))).status).toBe(410);
+    expectNoPersonalData(rt, body.requestId, HAROLD);
+  });
+
+  it('cancel: a waiting request can be cancelled; its link then answers 410', async () => {
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/, 2);
+    const res = await fetch(`${rt.baseUrl}${body.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as StatusView).status).toBe('cancelled');
+    expect((await act(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect(await rt.engine.status(executionOf(body.requestId))).toBe('ABORTED');
+    // Cancelling again is harmless; a wrong key is 404.
+    expect((await fetch(`${rt.baseUrl}${body.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' })).status).toBe(200);
+    expect((await fetch(`${rt.baseUrl}/api/requests/${body.requestId}/cancel?key=wrong`, { method: 'POST' })).status).toBe(404);
+  });
+});
+
+describe('access workflow: time and failure', () => {
+  let rt: TestRuntime | undefined;
+  afterEach(async () => {
+    await rt?.cleanup();
+    rt = undefined;
+  });
+
+  it('R7 expired: verification not done in time ends as expired and the link answers 410', async () => {
+    const policy: Policy = { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } };
+    rt = await startTestRuntime({ policy });
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    await waitForStatus(rt, body.statusUrl, 'expired', 10_000);
+    // The deadline sweep fails the waiting step with LinkExpired; the workflow records the expiry.
+    await eventually(async () => ((await rt?.deps.requests.get(body.requestId))?.status === 'expired' ? true : undefined), 10_000, 'expired');
+    await rt.engine.whenDone(executionOf(body.requestId));
+    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).toContain('request-expired');
+    expect((await act(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect((await rt.mail.to(ADA.email)).filter((e) => /are ready/.test(e.subject))).toHaveLength(0);
+  });
+
+  it('a task that fails transiently is retried and then succeeds', async () => {
+    let failures = 0;
+    const flaky = (m: Mailer): Mailer => ({
+      async send(email) {
+        if (/confirm your privacy request/.test(email.subject) && failures < 2) {
+          failures++;
+          throw new TransientError('SES throttled');
+        }
+        return m.send(email);
+      },
+    });
+    rt = await startTestRuntime({ wrapMailer: flaky });
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    expect(failures).toBe(2);
+    expect((await rt.mail.to(ADA.email)).filter((e) => /confirm/.test(e.subject))).toHaveLength(1);
+    await act(linkIn(verify, 'act'), { decision: 'confirm' });
+    await waitForStatus(rt, body.statusUrl, 'completed');
+  });
+
+  it('a task that keeps failing: the request is failed and the privacy officer is emailed', async () => {
+    const broken = (m: Mailer): Mailer => ({
+      async send(email) {
+        if (/are ready/.test(email.subject)) throw new TransientError('SES unavailable');
+        return m.send(email);
+      },
+    });
+    rt = await startTestRuntime({ wrapMailer: broken });
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    await act(linkIn(verify, 'act'), { decision: 'confirm' });
+    const alert = await rt.mail.waitFor('privacy@library.example', /A privacy request failed/);
+    expect(alert.body.text).toContain(body.requestId);
+    expect(alert.body.text).toContain('TransientError');
+    expect(alert.body.text).not.toContain(ADA.lastName);
+    await waitForStatus(rt, body.statusUrl, 'failed');
+    await rt.engine.whenDone(executionOf(body.requestId));
+    expect(await rt.engine.status(executionOf(body.requestId))).toBe('FAILED');
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.at(-1)).toMatchObject({ type: 'request-failed', data: { error: 'TransientError' } });
+  });
+});
