@@ -95,7 +95,9 @@ export class LocalEngine implements WorkflowPort {
         let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
         for (const [placeholder, fn] of Object.entries(wf.functions)) text = text.replaceAll(`\${${placeholder}}`, fakeArn(fn));
         if (text.includes('${')) throw new Error(`${wf.file} has a placeholder with no function`);
-        return [name, JSON.parse(text) as AslDefinition];
+        const definition = JSON.parse(text) as AslDefinition;
+        new StateMachine(definition as unknown as StateMachineDefinition); // validates once, throws if invalid
+        return [name, definition];
       }),
     ) as Record<WorkflowName, AslDefinition>;
   }
@@ -195,7 +197,11 @@ export class LocalEngine implements WorkflowPort {
 
   private run(item: ExecutionItem): void {
     const def = this.definitions[item.workflow];
-    const machine = new StateMachine({ ...def, StartAt: item.checkpoint.state } as unknown as StateMachineDefinition);
+    // Resuming starts at the checkpoint, which leaves earlier states unreachable: the definition
+    // was validated whole when the engine loaded it.
+    const machine = new StateMachine({ ...def, StartAt: item.checkpoint.state } as unknown as StateMachineDefinition, {
+      validationOptions: { noValidate: item.checkpoint.state !== def.StartAt },
+    });
     const exec: RunningExecution = {
       workflow: item.workflow,
       seq: item.checkpoint.seq - 1,

@@ -90,15 +90,15 @@ export function createHttpServer(opts: { functions: Partial<Record<FunctionName,
   }
 }
 
+/** Reads the body up to the limit; past it, the rest is drained unkept so the client gets its 413. */
 async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return 'too-large';
-    chunks.push(chunk as Buffer);
+    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks);
+  return size > MAX_BODY ? 'too-large' : Buffer.concat(chunks);
 }
 
 function toEvent(req: IncomingMessage, url: URL, method: string, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
