@@ -109,7 +109,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   servers.push(http);
   const baseUrl = (opts.baseUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
 
-  let engine: LocalEngine | undefined;
+  const late: { engine?: LocalEngine } = {};
   const deps: Deps = {
     requests: new RequestStore(db, REQUESTS_TABLE, clock),
     audit: new AuditLog(db, REQUESTS_TABLE, clock),
@@ -119,10 +119,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
     // The engine needs the handlers and the handlers need the engine: bind late.
     workflow: {
-      start: (...a) => (engine as LocalEngine).start(...a),
-      stop: (...a) => (engine as LocalEngine).stop(...a),
-      sendTaskSuccess: (...a) => (engine as LocalEngine).sendTaskSuccess(...a),
-      sendTaskFailure: (...a) => (engine as LocalEngine).sendTaskFailure(...a),
+      start: (...a) => (late.engine as LocalEngine).start(...a),
+      stop: (...a) => (late.engine as LocalEngine).stop(...a),
+      sendTaskSuccess: (...a) => (late.engine as LocalEngine).sendTaskSuccess(...a),
+      sendTaskFailure: (...a) => (late.engine as LocalEngine).sendTaskFailure(...a),
     },
     policy: opts.policy ?? defaultPolicy,
     baseUrl,
@@ -133,7 +133,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };
     functions[name] = mod.createHandler(deps);
   }
-  engine = new LocalEngine({ db, table: REQUESTS_TABLE, functions, logger, ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}) });
+  const engine = new LocalEngine({ db, table: REQUESTS_TABLE, functions, logger, ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}) });
+  late.engine = engine;
   await engine.resumeAll();
 
   const sweep = () => sweepExpired(db, files, clock).catch((e: unknown) => logger.warn('sweep failed', { errorName: e instanceof Error ? e.name : 'unknown' }));
@@ -161,7 +162,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       clearInterval(sweeper);
       for (const t of schedules) clearInterval(t);
       await scheduled;
-      await engine?.shutdown();
+      await engine.shutdown();
       for (const s of servers.reverse()) {
         s.closeAllConnections?.();
         await close(s);
