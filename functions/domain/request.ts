@@ -76,9 +76,9 @@ export interface RequestRecord {
  */
 export function publicView(r: RequestRecord, now: Date) {
   let status = r.status;
-  if (status === 'verifying' && r.verifyBy && now.getTime() >= Date.parse(r.verifyBy)) status = 'expired';
   // In-person verification is a staff task inside; outside it must look like any verification.
   if (status === 'awaiting-staff' && !r.verification) status = 'verifying';
+  if (status === 'verifying' && r.verifyBy && now.getTime() >= Date.parse(r.verifyBy)) status = 'expired';
   return {
     requestId: r.requestId,
     kind: r.kind,
@@ -95,7 +95,7 @@ export function sameLastName(a: string, b: string): boolean {
     s
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[’'`\s.-]/g, '')
+      .replace(/[’'`\u02bc\s.\u2010-\u2015-]/g, '')
       .toLowerCase();
   return norm(a) === norm(b) && norm(a).length > 0;
 }

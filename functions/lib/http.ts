@@ -65,11 +65,11 @@ export function formToObject(body: string): Record<string, unknown> {
     if (path.length > 4 || path.some((p) => !/^[A-Za-z][A-Za-z0-9]{0,40}$/.test(p))) continue;
     let node = out;
     for (const p of path.slice(0, -1)) {
-      const next = node[p];
+      const next = Object.hasOwn(node, p) ? node[p] : undefined;
       node = (typeof next === 'object' && next !== null && !Array.isArray(next) ? next : (node[p] = {})) as Record<string, unknown>;
     }
     const leaf = path.at(-1) as string;
-    const prev = node[leaf];
+    const prev = Object.hasOwn(node, leaf) ? node[leaf] : undefined;
     node[leaf] = prev === undefined ? value : Array.isArray(prev) ? [...prev, value] : [prev, value];
   }
   return out;
@@ -96,7 +96,8 @@ export function validate<T extends z.ZodType>(schema: T, data: unknown, what = '
   if (res.success) return res.data;
   throw new InvalidInputError(
     `${what} is invalid`,
-    res.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.message })),
+    // An unknown key's name could itself be personal data (a JSON client may send anything).
+    res.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message })),
   );
 }
 
