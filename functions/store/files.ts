@@ -1,6 +1,10 @@
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { dirname, join, resolve, sep } from 'node:path';
 
 /** Where a download is served from: a short-lived URL (S3) or the bytes themselves (local). */
@@ -8,6 +12,8 @@ export type Download = { kind: 'redirect'; url: string } | { kind: 'body'; body:
 
 export interface FileStore {
   put(key: string, body: string | Buffer, contentType: string): Promise<void>;
+  /** Streams a body of any size to storage without holding it in memory (exports, R8a). */
+  putStream(key: string, body: Readable, contentType: string): Promise<void>;
   exists(key: string): Promise<boolean>;
   download(key: string, fileName: string, contentType: string): Promise<Download>;
   delete(key: string): Promise<void>;
@@ -35,6 +41,15 @@ export class LocalFileStore implements FileStore {
     await writeFile(p, body, { mode: 0o600 });
   }
 
+  async putStream(key: string, body: Readable): Promise<void> {
+    const p = this.path(key);
+    await mkdir(dirname(p), { recursive: true, mode: 0o700 });
+    // Written aside, then renamed: a crash never leaves a half file under the real name.
+    const partial = `${p}.partial`;
+    await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
+    await rename(partial, p);
+  }
+
   async exists(key: string): Promise<boolean> {
     return stat(this.path(key)).then(
       () => true,
@@ -59,6 +74,12 @@ export class S3FileStore implements FileStore {
   async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
     checkKey(key);
     await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ServerSideEncryption: 'aws:kms' }));
+  }
+
+  async putStream(key: string, body: Readable, contentType: string): Promise<void> {
+    checkKey(key);
+    // Multipart upload in 5 MB parts: memory stays flat whatever the export's size.
+    await new Upload({ client: this.s3, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ServerSideEncryption: 'aws:kms' } }).done();
   }
 
   async exists(key: string): Promise<boolean> {
