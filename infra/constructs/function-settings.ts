@@ -1,0 +1,36 @@
+import { Duration } from 'aws-cdk-lib';
+import { HTTP_ROUTES, type FunctionName } from '../../workflows/index.ts';
+
+export interface FunctionSettings {
+  description: string;
+  timeout: Duration;
+  memorySize: number;
+}
+
+/*
+ * Timeouts stay under what calls them: the HTTP API gives up after 30 s, each Task state's
+ * TimeoutSeconds, a schedule's interval (test/infra checks the last two).
+ */
+const API_DEFAULT: FunctionSettings = { description: 'HTTP handler', timeout: Duration.seconds(15), memorySize: 1024 };
+const TASK_DEFAULT: FunctionSettings = { description: 'Workflow task', timeout: Duration.seconds(25), memorySize: 1024 };
+
+const OVERRIDES: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {
+  'api-requests': { description: 'Requests API: submit, status, cancel' },
+  act: { description: 'Action links in emails: confirm, consent, approve, done' },
+  download: { description: 'Report and export downloads by expiring link (R8a)' },
+  'task-match-patron': { description: 'Task: match the request to a patron' },
+  'task-request-verification': { description: 'Task: send the verification link to the contact on file (R7)' },
+  // Streams a whole patron history into one report (ASL TimeoutSeconds 300).
+  'task-build-access-report': { description: 'Task: build and deliver the access report (R18)', timeout: Duration.seconds(280), memorySize: 1769 },
+  'task-set-status': { description: 'Task: record a status change' },
+  'task-record-failure': { description: 'Task: mark the request failed and alert staff' },
+  // Drains every expired callback in batches; ends well before the next scheduled run.
+  'sweep-deadlines': { description: 'Scheduled: fail workflow steps whose link expired (R7, R15)', timeout: Duration.seconds(120) },
+};
+
+const API_FUNCTIONS = new Set<FunctionName>(HTTP_ROUTES.map((r) => r.fn));
+
+export const settingsFor = (name: FunctionName): FunctionSettings => ({
+  ...(API_FUNCTIONS.has(name) ? API_DEFAULT : TASK_DEFAULT),
+  ...OVERRIDES[name],
+});

@@ -1,0 +1,88 @@
+import { Aws, ArnFormat, Stack } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { TABLE_KEYS } from '../../functions/store/keys.ts';
+import { FILE_PREFIXES } from './storage.ts';
+import { acknowledge, nagResource } from './nag.ts';
+
+/*
+ * FUNCTION_ACCESS turned into IAM statements, written out action by action rather than through the
+ * L2 grant helpers: those add wildcards (`s3:GetObject*`, `kms:GenerateDataKey*`, `table/index/*`)
+ * and actions nobody here uses (Scan: every list is a GSI query, ARCHITECTURE.md).
+ * 'write' includes 'read' everywhere: a writer re-reads what it changes.
+ */
+
+const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
+const TABLE_WRITE = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+// DynamoDB uses the table's key on the caller's behalf (CDK's Table grants ask for the same set).
+const TABLE_KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
+const TABLE_KEY_WRITE = [...TABLE_KEY_READ, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+
+/** Only through the named service: the key alone opens nothing. */
+const viaService = (service: 'dynamodb' | 's3') => ({ StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.${Aws.URL_SUFFIX}` } });
+
+export function grantTable(role: iam.Role, table: dynamodb.Table, key: kms.IKey, level: 'read' | 'write'): void {
+  const indexArns = TABLE_KEYS.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
+  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? TABLE_WRITE : TABLE_READ, resources: [table.tableArn, ...indexArns] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? TABLE_KEY_WRITE : TABLE_KEY_READ, resources: [key.keyArn], conditions: viaService('dynamodb') }));
+}
+
+export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {
+  const objectArns = FILE_PREFIXES.map((prefix) => bucket.arnForObjects(`${prefix}*`));
+  const objectActions = level === 'write' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
+  role.addToPolicy(new iam.PolicyStatement({ actions: objectActions, resources: objectArns }));
+  // Without ListBucket, S3 answers a missing key with 403 instead of 404 (FileStore.exists relies on 404).
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  // GenerateDataKey to write, Decrypt to read (and to finish multipart uploads).
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'], resources: [key.keyArn], conditions: viaService('s3') }),
+  );
+  for (const arn of objectArns) {
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5',
+      'Object keys are created at run time (one per request), so object ARNs need a trailing wildcard; it is limited to one key prefix that expires after 8 days.',
+      nagResource(role, arn),
+    );
+  }
+}
+
+export function grantEmail(role: iam.Role, identities: string[]): void {
+  const stack = Stack.of(role);
+  const resources = identities.map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources }));
+}
+
+/** Execution ARNs of a state machine: known only once an execution starts, hence the wildcard. */
+export const executionArns = (machine: sfn.StateMachine, machineName: string): string =>
+  Stack.of(machine).formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+export function grantWorkflowStart(role: iam.Role, machines: { machine: sfn.StateMachine; name: string }[]): void {
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: machines.map((m) => m.machine.stateMachineArn) }));
+  const executions = machines.map((m) => executionArns(m.machine, m.name));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StopExecution', 'states:DescribeExecution'], resources: executions }));
+  for (const arn of executions) {
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5',
+      "Stopping (a patron's cancel) and describing act on executions, whose names are chosen at run time; the wildcard covers only this state machine's executions.",
+      nagResource(role, arn),
+    );
+  }
+}
+
+/**
+ * Task-token callbacks, scoped to our state machines. IAM evaluates SendTask* against the state
+ * machine the token belongs to (the same scope as StateMachine.grantTaskResponse in aws-cdk-lib).
+ */
+export function grantWorkflowCallback(role: iam.Role, machines: { machine: sfn.StateMachine }[]): void {
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
+      resources: machines.map((m) => m.machine.stateMachineArn),
+    }),
+  );
+}

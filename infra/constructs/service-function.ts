@@ -1,0 +1,90 @@
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { LOCK_FILE, REPO_ROOT } from '../paths.ts';
+import { acknowledge } from './nag.ts';
+
+// Bundled output is ESM; a few bundled CommonJS dependencies still call require(), which ESM lacks.
+const ESM_REQUIRE_SHIM = "import { createRequire as __pdCreateRequire } from 'node:module'; const require = __pdCreateRequire(import.meta.url);";
+
+export interface ServiceFunctionProps {
+  /** functions/handlers/<name>.ts, exporting `handler`. */
+  entry: string;
+  description: string;
+  timeout: Duration;
+  memorySize: number;
+  environment: Record<string, string>;
+  logsKey: kms.IKey;
+  removalPolicy: RemovalPolicy;
+}
+
+/**
+ * One Lambda function with its own role (no AWS managed policies) and its own encrypted log group.
+ * The role starts with nothing but writing its own logs and traces; grants.ts adds the rest.
+ */
+export class ServiceFunction extends Construct {
+  readonly fn: NodejsFunction;
+  readonly role: iam.Role;
+  readonly logGroup: logs.LogGroup;
+
+  constructor(scope: Construct, id: string, props: ServiceFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new logs.LogGroup(this, 'Logs', {
+      retention: logs.RetentionDays.ONE_YEAR,
+      encryptionKey: props.logsKey,
+      removalPolicy: props.removalPolicy,
+    });
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Privacy Desk ${id}: exactly its FUNCTION_ACCESS entry`,
+    });
+    // What AWSLambdaBasicExecutionRole would give, limited to this function's own log group.
+    this.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+    );
+
+    this.fn = new NodejsFunction(this, 'Function', {
+      entry: props.entry,
+      handler: 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize: props.memorySize,
+      timeout: props.timeout,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      projectRoot: REPO_ROOT,
+      depsLockFilePath: LOCK_FILE,
+      bundling: {
+        forceDockerBundling: false,
+        format: OutputFormat.ESM,
+        target: 'node24',
+        // ESM builds of the SDK tree-shake better.
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        // Line numbers are enough; embedding the sources would double the bundle (budget: small bundles).
+        sourcesContent: false,
+        // Bundle the SDK v3 clients so their versions are the lock file's, not the runtime's.
+        bundleAwsSDK: true,
+        externalModules: [],
+        banner: ESM_REQUIRE_SHIM,
+      },
+    });
+
+    acknowledge(
+      this,
+      'AwsSolutions-IAM5',
+      'Active tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (Resource "*" is the only valid value). test/infra asserts "*" appears on no other action.',
+      'Resource::*',
+    );
+  }
+}
