@@ -40,6 +40,14 @@ export const policySchema = z.object({
     /** R8a: how long a report or export link works before the file is deleted. */
     linkTtlHours: durationHours,
   }),
+  approvals: z.object({
+    /** How long a staff decision link works before the decision lapses. */
+    linkTtlHours: durationHours,
+    /** When a pending decision gets a reminder with a fresh link. */
+    remindAfterHours: durationHours,
+    /** Lapsed rounds before the request is closed as expired; each lapse alerts the privacy officer. */
+    maxRounds: z.number().int().min(1).max(10),
+  }),
   deadlines: z.object({
     /** R15: days from receipt to the due date, per request kind. */
     defaultDays: z.number().int().positive().max(365),
@@ -134,5 +142,6 @@ export const defaultPolicy: Policy = policySchema.parse({
   } satisfies Record<Category, CategoryPolicy>,
   verification: { linkTtlHours: 72, maxAttempts: 3 },
   downloads: { linkTtlHours: 24 * 7 },
+  approvals: { linkTtlHours: 24 * 7, remindAfterHours: 48, maxRounds: 3 },
   deadlines: { defaultDays: 30, byKind: {} },
 });

@@ -66,20 +66,20 @@ export class LocalFileStore implements FileStore {
   }
 }
 
-/** Files in the encrypted S3 bucket; downloads redirect to a five-minute presigned URL. */
+/** Files in the S3 bucket, encrypted by its default customer-managed key; downloads redirect to a five-minute presigned URL. */
 export class S3FileStore implements FileStore {
   private readonly s3 = new S3Client({});
   constructor(private readonly bucket: string) {}
 
   async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
     checkKey(key);
-    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ServerSideEncryption: 'aws:kms' }));
+    await this.s3.send(new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: body, ContentType: contentType }));
   }
 
   async putStream(key: string, body: Readable, contentType: string): Promise<void> {
     checkKey(key);
     // Multipart upload in 5 MB parts: memory stays flat whatever the export's size.
-    await new Upload({ client: this.s3, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType, ServerSideEncryption: 'aws:kms' } }).done();
+    await new Upload({ client: this.s3, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType } }).done();
   }
 
   async exists(key: string): Promise<boolean> {
