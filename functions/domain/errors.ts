@@ -35,3 +35,9 @@ export class IllegalTransitionError extends DomainError {}
 
 /** Data the workflow needs is missing or inconsistent: retrying will not help. */
 export class IntegrityError extends DomainError {}
+
+/** R13: the patron's records are under legal hold; no deletion or anonymisation may touch them. */
+export class LegalHoldError extends DomainError {}
+
+/** R8: the records changed since the deletion plan was made (an item was borrowed, a fine added): rebuild the plan. */
+export class StalePlanError extends DomainError {}

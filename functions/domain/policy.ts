@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STAFF_ROLES } from './staff.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 
 /**
@@ -25,6 +26,16 @@ export type CategoryPolicy = z.infer<typeof categoryPolicySchema>;
 
 const durationHours = z.number().positive().max(24 * 366);
 
+/** R8: whole years; 0 means no retention period (the records are anonymised at once). */
+const retentionYears = z.number().int().min(0).max(100);
+const DEFAULT_RETENTION = { donationsYears: 7, paymentsYears: 7 } as const;
+const retentionSchema = z.object({
+  /** Donations are kept this long after the newest gift, then anonymised. */
+  donationsYears: retentionYears.default(DEFAULT_RETENTION.donationsYears),
+  /** Paid fines and fees are kept this long after they were created, then anonymised. */
+  paymentsYears: retentionYears.default(DEFAULT_RETENTION.paymentsYears),
+});
+
 export const policySchema = z.object({
   categories: z.record(z.enum(CATEGORIES), categoryPolicySchema).refine(
     (c) => CATEGORIES.every((k) => k in c),
@@ -47,12 +58,16 @@ export const policySchema = z.object({
     remindAfterHours: durationHours,
     /** Lapsed rounds before the request is closed as expired; each lapse alerts the privacy officer. */
     maxRounds: z.number().int().min(1).max(10),
+    /** Which staff role decides each step. */
+    roles: z.record(z.string(), z.enum(STAFF_ROLES)),
   }),
   deadlines: z.object({
     /** R15: days from receipt to the due date, per request kind. */
     defaultDays: z.number().int().positive().max(365),
     byKind: z.record(z.string(), z.number().int().positive().max(365)).default({}),
   }),
+  /** R8: how long records are kept for the accounting period after a deletion request (deletion-plan.ts). */
+  retention: retentionSchema.default(DEFAULT_RETENTION),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -142,6 +157,12 @@ export const defaultPolicy: Policy = policySchema.parse({
   } satisfies Record<Category, CategoryPolicy>,
   verification: { linkTtlHours: 72, maxAttempts: 3 },
   downloads: { linkTtlHours: 24 * 7 },
-  approvals: { linkTtlHours: 24 * 7, remindAfterHours: 48, maxRounds: 3 },
+  approvals: {
+    linkTtlHours: 24 * 7,
+    remindAfterHours: 48,
+    maxRounds: 3,
+    roles: { correction: 'privacy-officer', 'deletion-plan': 'privacy-officer', 'guardian-access': 'privacy-officer', 'third-party': 'privacy-officer' },
+  },
   deadlines: { defaultDays: 30, byKind: {} },
+  retention: { donationsYears: 7, paymentsYears: 7 },
 });

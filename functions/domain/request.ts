@@ -48,6 +48,28 @@ export interface SubmittedIdentity {
   lastName: string;
 }
 
+/** A staff decision on a workflow step; the reason is for the requester, so it stays off the audit trail. */
+export interface StaffDecision {
+  step: string;
+  decision: 'approve' | 'reject';
+  byStaffId: string;
+  role: string;
+  at: string;
+  reason?: string;
+}
+
+export const DENIAL_CODES = ['rejected', 'email-not-confirmed', 'consent-declined', 'consent-not-given', 'not-linked', 'adult'] as const;
+export type DenialCode = (typeof DENIAL_CODES)[number];
+
+export interface CorrectionChanges {
+  firstName?: string;
+  lastName?: string;
+  email?: string;
+  phone?: string;
+  address?: { street: string; city: string; state: string; postalCode: string };
+  dateOfBirth?: string;
+}
+
 export interface RequestRecord {
   requestId: string;
   kind: RequestKind;
@@ -68,6 +90,25 @@ export interface RequestRecord {
   executionId?: string;
   outcome?: Record<string, unknown>;
   failure?: { error: string; at: string };
+  /** R6: requested changes, kept until applied or refused, then erased (R16). */
+  changes?: CorrectionChanges;
+  /** R8: the deletion plan (counts and codes only). */
+  plan?: Record<string, unknown>;
+  decisions?: StaffDecision[];
+  denial?: { code: DenialCode; reason?: string; at: string };
+  /** Where to send the last letter when the record it came from is being erased (R8); erased after. */
+  contactEmail?: string;
+  /** R15: the clock pauses while the request waits on the requester. */
+  waitingSince?: string;
+  approvalRounds?: Record<string, number>;
+}
+
+/** R15: the time spent waiting on the requester is added to the due date. */
+export function resumeClock(r: RequestRecord, now: Date): RequestRecord {
+  if (!r.waitingSince) return r;
+  const paused = Math.max(0, now.getTime() - Date.parse(r.waitingSince));
+  const { waitingSince: _resumed, ...rest } = r;
+  return { ...rest, dueAt: new Date(Date.parse(r.dueAt) + paused).toISOString() };
 }
 
 /**

@@ -9,7 +9,15 @@ export const hashSecret = (secret: string): string => createHash('sha256').updat
 /** Shape check before any lookup, so hostile path segments never reach the database. */
 export const isWellFormedSecret = (s: string): boolean => /^[A-Za-z0-9_-]{32,64}$/.test(s);
 
-export const TOKEN_PURPOSES = ['verify-identity', 'verify-in-person', 'download'] as const;
+export const TOKEN_PURPOSES = [
+  'verify-identity',
+  'verify-in-person',
+  /** A staff decision on one workflow step (approve / reject). */
+  'approve',
+  /** R6: a new email address confirmed through itself. */
+  'confirm-email',
+  'download',
+] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
 export interface TokenRecipient {
@@ -36,6 +44,8 @@ export interface ActionToken {
   revokedAt?: string;
   /** Step Functions callback token, kept in the encrypted table only. */
   taskToken?: string;
+  /** When a reminder with a fresh link goes out if nobody has acted. */
+  remindAt?: string;
   /** For downloads: the stored file's key. */
   fileKey?: string;
   fileName?: string;

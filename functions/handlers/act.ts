@@ -1,10 +1,12 @@
 import { z } from 'zod';
 import { GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { isTerminal, type Verification } from '../domain/request.ts';
+import { isTerminal, resumeClock, type StaffDecision, type Verification } from '../domain/request.ts';
 import type { ActionToken } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { htmlResponse, httpHandler, parseBody, type HttpEvent, type HttpResult } from '../lib/http.ts';
+import { approvalDetails } from '../notify/approval-details.ts';
+import { stepTitle } from '../notify/emails.ts';
 import { renderDecisionForm, renderNotice, renderPage } from '../notify/layout.ts';
 
 /** R4: staff record what kind of document they saw, never the document or its number. */
@@ -19,6 +21,13 @@ const decisionSchema = z.object({
   reason: z.string().trim().max(2000).optional(),
   documentKind: z.enum(Object.keys(DOCUMENT_KINDS) as [keyof typeof DOCUMENT_KINDS]).optional(),
 });
+
+const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = {
+  'verify-identity': { default: 'Your request is confirmed. We will email you when it is done.' },
+  'verify-in-person': { default: 'The patron is verified. Their request continues.' },
+  approve: { approve: 'Approved. The request continues.', reject: 'Rejected. The requester will be told, with your reason.' },
+  'confirm-email': { confirm: 'Your new email address is confirmed.', decline: 'Thank you. This address will not be used.' },
+};
 
 /** Step Functions answers these when the waiting task is gone (timed out, stopped). */
 const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -66,6 +75,48 @@ export const createHandler = (deps: Deps) => {
         }),
       );
     }
+    if (token.purpose === 'approve') {
+      const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+      const details = approvalDetails(token.step, request, patron);
+      if (details.readsPatron) {
+        // R1: a staff member is about to see a patron's details; the read is on the record.
+        await deps.audit.append(token.requestId, {
+          eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
+          type: 'staff-read',
+          actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+          data: { purpose: `approval:${token.step}`, fields: details.fields ?? [] },
+        });
+      }
+      return page(
+        200,
+        `Decision needed: ${stepTitle(token.step)}`,
+        renderDecisionForm({
+          action,
+          question: `Approve ${stepTitle(token.step)}?`,
+          details: html`<p>Request <code>${request.requestId}</code> (${request.kind}), received ${request.createdAt.slice(0, 10)}, due ${request.dueAt.slice(0, 10)}.</p>${details.body}`,
+          buttons: [
+            { decision: 'approve', label: 'Approve', primary: true },
+            { decision: 'reject', label: 'Reject' },
+          ],
+          reasonField: { label: 'Reason (required to reject; the requester will read it)' },
+        }),
+      );
+    }
+    if (token.purpose === 'confirm-email') {
+      return page(
+        200,
+        'Confirm your new email address',
+        renderDecisionForm({
+          action,
+          question: 'Is this your email address?',
+          details: html`<p>A patron of the library asked to use this email address for their library account. Confirm only if that was you.</p>`,
+          buttons: [
+            { decision: 'confirm', label: 'Yes, use this address', primary: true },
+            { decision: 'decline', label: 'This is not my address' },
+          ],
+        }),
+      );
+    }
     throw new NotFoundError('not an action link');
   }
 
@@ -75,6 +126,7 @@ export const createHandler = (deps: Deps) => {
       input = parseBody(event, decisionSchema);
       if (!token.decisions.includes(input.decision)) throw new InvalidInputError('that choice is not offered here');
       if (token.purpose === 'verify-in-person' && !input.documentKind) throw new InvalidInputError('choose how you verified the patron', [{ path: 'documentKind', message: 'required' }]);
+      if (token.purpose === 'approve' && input.decision === 'reject' && !input.reason) throw new InvalidInputError('give a reason for rejecting: the requester will read it', [{ path: 'reason', message: 'required' }]);
     } catch (e) {
       if (!(e instanceof InvalidInputError)) throw e;
       // R7: a few bad tries, then the link locks.
@@ -97,12 +149,42 @@ export const createHandler = (deps: Deps) => {
               verifiedByStaffId: used.recipient.id,
               ...(input.documentKind ? { documentKind: input.documentKind } : {}),
             };
-      await deps.requests.update(used.requestId, (r) => (r.verification ? undefined : { ...r, verification }));
+      // R15: the clock paused while the request waited on the requester.
+      await deps.requests.update(used.requestId, (r) => (r.verification ? undefined : { ...resumeClock(r, deps.clock()), verification }));
       await deps.audit.append(used.requestId, {
         eventId: `verified:${used.step}`,
         type: 'identity-verified',
         actor: used.recipient.kind === 'staff' ? { kind: 'staff', id: used.recipient.id, role: used.recipient.role } : { kind: 'patron' },
         data: { method: verification.method, ...(verification.documentKind ? { documentKind: verification.documentKind } : {}) },
+      });
+    }
+    if (used.purpose === 'approve') {
+      const decision: StaffDecision = {
+        step: used.step,
+        decision: input.decision === 'approve' ? 'approve' : 'reject',
+        byStaffId: used.recipient.id,
+        role: used.recipient.role ?? '',
+        at: deps.clock().toISOString(),
+        ...(input.reason ? { reason: input.reason } : {}),
+      };
+      await deps.requests.update(used.requestId, (r) => ({
+        ...r,
+        decisions: [...(r.decisions ?? []), decision],
+        ...(decision.decision === 'reject' ? { denial: { code: 'rejected' as const, at: decision.at, ...(input.reason ? { reason: input.reason } : {}) } } : {}),
+      }));
+      // The reason is for the requester and may name people: it stays off the audit trail.
+      await deps.audit.append(used.requestId, {
+        eventId: `decided:${used.step}:${used.tokenHash.slice(0, 16)}`,
+        type: 'approval-decided',
+        actor: { kind: 'staff', id: used.recipient.id, role: used.recipient.role },
+        data: { step: used.step, decision: decision.decision },
+      });
+    }
+    if (used.purpose === 'confirm-email') {
+      await deps.audit.append(used.requestId, {
+        eventId: `email-confirmation:${used.step}`,
+        type: input.decision === 'confirm' ? 'new-email-confirmed' : 'new-email-declined',
+        actor: { kind: 'patron' },
       });
     }
     // The other staff members' copies of this task are now void.
@@ -116,7 +198,7 @@ export const createHandler = (deps: Deps) => {
         throw e;
       }
     }
-    return page(200, 'Thank you', renderNotice('success', used.purpose === 'verify-in-person' ? 'The patron is verified. Their request continues.' : 'Your request is confirmed. We will email you when your records are ready.'));
+    return page(200, 'Thank you', renderNotice('success', THANKS[used.purpose]?.[input.decision] ?? THANKS[used.purpose]?.default ?? 'Thank you.'));
   }
 
   return httpHandler(deps, async (event) => {

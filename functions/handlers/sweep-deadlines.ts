@@ -1,4 +1,6 @@
+import { tokenState } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { approvalRequestEmail } from '../notify/emails.ts';
 
 /** Step Functions answers these when the waiting task is already gone; nothing more to do. */
 const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -9,11 +11,12 @@ const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken
  * which its state machine catches (R7: links expire, default 72 h, from the policy).
  * Reads the open-callback index by expiry; never a scan.
  */
-export const createHandler = (deps: Deps) => async (): Promise<{ expired: number }> => {
+export const createHandler = (deps: Deps) => async (): Promise<{ expired: number; reminded: number }> => {
+  const reminded = await sendReminders(deps);
   let expired = 0;
   for (;;) {
     const batch = await deps.tokens.expiredCallbacks(100);
-    if (batch.length === 0) return { expired };
+    if (batch.length === 0) return { expired, reminded };
     for (const token of batch) {
       if (token.taskToken) {
         try {
@@ -28,5 +31,47 @@ export const createHandler = (deps: Deps) => async (): Promise<{ expired: number
     }
   }
 };
+
+/**
+ * A staff decision still pending at its reminder time gets a reminder carrying a fresh link
+ * (only hashes are stored, so the first link cannot be re-sent); both links answer the same step
+ * and expire together, and the first used voids the other.
+ */
+async function sendReminders(deps: Deps): Promise<number> {
+  let sent = 0;
+  for (;;) {
+    const due = await deps.tokens.dueReminders(100);
+    if (due.length === 0) return sent;
+    for (const { remindAt, tokenHash } of due) {
+      const token = await deps.tokens.findByHash(tokenHash);
+      if (token && token.purpose === 'approve' && tokenState(token, deps.clock()) === 'usable' && token.taskToken) {
+        const { secret } = await deps.tokens.issue({
+          purpose: token.purpose,
+          requestId: token.requestId,
+          recipient: token.recipient,
+          step: token.step,
+          decisions: token.decisions,
+          ttlSeconds: 0,
+          expiresAt: token.expiresAt,
+          maxAttempts: token.maxAttempts,
+          taskToken: token.taskToken,
+        });
+        const library = await deps.records.library();
+        await deps.mailer.send({
+          to: [token.recipient.id],
+          ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId: token.requestId, step: token.step, expiresAt: token.expiresAt, reminder: true }),
+        });
+        await deps.audit.append(token.requestId, {
+          eventId: `reminded:${token.tokenHash.slice(0, 16)}`,
+          type: 'reminder-sent',
+          actor: { kind: 'system' },
+          data: { step: token.step, to: token.recipient.id },
+        });
+        sent++;
+      }
+      await deps.tokens.dropReminder(remindAt, tokenHash);
+    }
+  }
+}
 
 export const handler = lambdaEntry(createHandler);

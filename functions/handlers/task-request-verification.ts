@@ -44,6 +44,9 @@ export const createHandler = (deps: Deps) =>
       }
       await deps.requests.update(requestId, (r) => (r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined));
     }
+    // R15: from here the request waits on the requester, and its clock pauses.
+    const now = deps.clock().toISOString();
+    await deps.requests.update(requestId, (r) => (r.waitingSince || r.verification ? undefined : { ...r, waitingSince: now }));
     await deps.audit.append(requestId, { eventId: `verification-requested:${channel}`, type: 'verification-requested', actor: { kind: 'system' }, data: { channel } });
     return { requested: true };
   });

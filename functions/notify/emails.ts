@@ -14,8 +14,16 @@ const wrap = (library: string, body: SafeHtml): string =>
 const button = (href: string, label: string): SafeHtml =>
   html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
 
+/** What each kind of request asks, in the patron's words. */
+export const REQUEST_WHAT: Record<string, string> = {
+  access: 'see the records the library holds about you',
+  export: 'export a copy of your data',
+  correction: 'correct your personal details',
+  deletion: 'delete your data',
+};
+
 export function verificationEmail(o: { library: string; link: string; kind: string; expiresAt: string }): Message {
-  const what = o.kind === 'access' ? 'see the records the library holds about you' : `make a ${o.kind} request about your records`;
+  const what = REQUEST_WHAT[o.kind] ?? `make a ${o.kind} request about your records`;
   return {
     subject: `Please confirm your privacy request to ${o.library}`,
     text: `Someone asked to ${what}, using your library card.\n\nIf it was you, confirm here: ${o.link}\n\nThe link works once and expires at ${o.expiresAt}. If it was not you, do nothing: the request will expire and nothing will be shared.\n\n${o.library}`,
@@ -67,5 +75,77 @@ export function failureAlertEmail(o: { library: string; requestId: string; error
       o.library,
       html`<p>Request <code>${o.requestId}</code> stopped after its retries (error: <code>${o.error}</code>). It is marked failed.</p><p>Please look at it in the staff queue; the requester has not been told anything yet.</p>`,
     ),
+  };
+}
+
+const STEP_TITLES: Record<string, string> = {
+  correction: 'a correction of personal details',
+  'deletion-plan': 'a deletion plan',
+  'guardian-access': "a guardian's request to see a child's records",
+  'third-party': "a third party's request, with the patron's written permission",
+};
+export const stepTitle = (step: string): string => STEP_TITLES[step] ?? step;
+
+export function approvalRequestEmail(o: { library: string; link: string; requestId: string; step: string; expiresAt: string; reminder?: boolean }): Message {
+  const title = stepTitle(o.step);
+  return {
+    subject: `${o.reminder ? 'Reminder: ' : ''}Decision needed on ${title} (request ${o.requestId})`,
+    text: `${o.reminder ? 'This decision is still waiting. ' : ''}Request ${o.requestId} needs your decision on ${title}. Open the link to see the details and approve or reject.\n\n${o.link}\n\nThe link works once and until ${o.expiresAt}. Opening it changes nothing; only the buttons on the page decide.`,
+    html: wrap(
+      o.library,
+      html`<p>${o.reminder ? 'This decision is still waiting. ' : ''}Request <code>${o.requestId}</code> needs your decision on ${title}.</p>${button(o.link, 'Review and decide')}<p>The link works once and until ${o.expiresAt}. Opening it changes nothing; only the buttons on the page decide.</p>`,
+    ),
+  };
+}
+
+export function approvalLapsedEmail(o: { library: string; requestId: string; step: string; round: number; final: boolean }): Message {
+  const title = stepTitle(o.step);
+  const next = o.final ? 'The request has been closed as expired; the requester must ask again.' : 'A fresh decision link has been sent to the deciding role.';
+  return {
+    subject: `A decision lapsed: request ${o.requestId}`,
+    text: `Nobody decided on ${title} for request ${o.requestId} before its link expired (round ${o.round}). ${next}`,
+    html: wrap(o.library, html`<p>Nobody decided on ${title} for request <code>${o.requestId}</code> before its link expired (round ${o.round}).</p><p>${next}</p>`),
+  };
+}
+
+const DENIAL_TEXT: Record<string, string> = {
+  rejected: 'The library reviewed your request and could not approve it.',
+  'email-not-confirmed': 'The new email address was not confirmed, so nothing was changed.',
+  'consent-declined': 'The request could not go ahead without the required consent.',
+  'consent-not-given': 'The request could not go ahead without the required consent.',
+  'not-linked': 'Our records do not show you as a guardian on this card.',
+  adult: 'The records belong to an adult, who must ask for them directly.',
+};
+
+export function deniedEmail(o: { library: string; code: string; reason?: string }): Message {
+  const base = DENIAL_TEXT[o.code] ?? DENIAL_TEXT.rejected ?? '';
+  const reasonText = o.reason ? `\n\nThe reason given: ${o.reason}` : '';
+  return {
+    subject: `Your privacy request to ${o.library} was not completed`,
+    text: `${base}${reasonText}\n\nIf you have questions, please contact the library. You can make a new request at any time.`,
+    html: wrap(
+      o.library,
+      html`<p>${base}</p>${o.reason ? html`<p>The reason given: ${o.reason}</p>` : ''}<p>If you have questions, please contact the library. You can make a new request at any time.</p>`,
+    ),
+  };
+}
+
+export function confirmNewEmailEmail(o: { library: string; link: string; expiresAt: string }): Message {
+  return {
+    subject: `Confirm your new email address for ${o.library}`,
+    text: `A library patron asked to use this address for their library account. If that was you, confirm here:\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}. If it was not you, press "This is not my address" on that page, or do nothing.`,
+    html: wrap(
+      o.library,
+      html`<p>A library patron asked to use this address for their library account. If that was you, please confirm.</p>${button(o.link, 'Confirm this address')}<p>The link works once and expires at ${o.expiresAt}. If it was not you, choose "This is not my address" on that page, or do nothing.</p>`,
+    ),
+  };
+}
+
+export function correctionAppliedEmail(o: { library: string; fields: string[] }): Message {
+  const list = o.fields.join(', ');
+  return {
+    subject: `Your details at ${o.library} were updated`,
+    text: `As you asked, the library updated these details on your account: ${list}.\n\nIf you did not ask for this, please contact the library at once.`,
+    html: wrap(o.library, html`<p>As you asked, the library updated these details on your account: <strong>${list}</strong>.</p><p>If you did not ask for this, please contact the library at once.</p>`),
   };
 }

@@ -9,8 +9,9 @@ const isoDateTime = z.iso.datetime({ offset: true });
 const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const shortText = z.string().min(1).max(500);
 
-export const STAFF_ROLES = ['privacy-officer', 'director', 'counsel', 'circulation'] as const;
-export type StaffRole = (typeof STAFF_ROLES)[number];
+import { STAFF_ROLES, type StaffRole } from '../domain/staff.ts';
+
+export { STAFF_ROLES, type StaffRole };
 
 export const staffSchema = z.strictObject({
   email: z.email(),

@@ -27,9 +27,16 @@ export const requestKeys = {
   tokensOfRequest: (requestId: string) => `TOKENS#${requestId}`,
   /** gsi2 on tokens that answer a waiting workflow step, by expiry: the deadline sweep's queue. */
   openCallbacks: 'CALLBACKS#OPEN',
+  /** Reminders due, by time, one small item each: the deadline sweep reads them by key. */
+  reminder: (remindAt: string, tokenHash: string) => ({ pk: 'REMINDERS', sk: `${remindAt}#${tokenHash}` }),
+  remindersPartition: 'REMINDERS',
   execution: (executionId: string) => ({ pk: `EXEC#${executionId}`, sk: 'META' }),
   /** gsi2 on executions: the local engine's running executions, to resume after a restart. */
   runningExecutions: 'EXEC#RUNNING',
+  /** R13: a legal hold on a patron's records; all of a patron's holds are one partition. */
+  hold: (patronId: string, holdId: string) => ({ pk: `HOLD#${patronId}`, sk: `HOLD#${holdId}` }),
+  holdsOfPatron: (patronId: string) => `HOLD#${patronId}`,
+  holdPrefix: 'HOLD#',
 } as const;
 
 /** Library-records table: the stand-in for the library's system of record. */
@@ -43,6 +50,14 @@ export const recordKeys = {
   /** Staff, one item per role, so "who is the privacy officer" is a query by key. */
   staff: (role: string, email: string) => ({ pk: `ROLE#${role}`, sk: email.toLowerCase() }),
   rolePartition: (role: string) => `ROLE#${role}`,
+  /** Under the guarantor: the guarantor vouches for the child's card (R8 blocker, R11). */
+  guarantees: (guarantorId: string, childId: string) => ({ pk: `PATRON#${guarantorId}`, sk: `GUARANTEES#${childId}` }),
+  guaranteesPrefix: 'GUARANTEES#',
+  /**
+   * R8: an anonymised record, keyed by a random id that nothing else holds once the original is
+   * deleted, so it cannot be re-linked to the person.
+   */
+  anonymised: (kind: RecordKind, anonKey: string) => ({ pk: `ANON#${kind}`, sk: anonKey }),
 } as const;
 
 export const RECORD_KINDS = ['LOAN', 'HOLD', 'FINE', 'PROGRAM', 'DONATION', 'SHARED'] as const;

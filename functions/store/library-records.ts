@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { StaffRole } from '../sources/dataset.ts';
 import type { Donation, Fine, Hold, Loan, Patron, Program, SharedContent, StaffMember } from '../sources/dataset.ts';
 import { recordKeys, type RecordKind } from './keys.ts';
@@ -80,6 +80,25 @@ export class LibraryRecords {
     const out: RecordTypes[K][] = [];
     for await (const page of this.records(patronId, kind)) out.push(...page);
     return out;
+  }
+
+  /**
+   * Applies corrected profile fields (R6) in one conditional write: the profile must still exist.
+   * The card-number index key is not a correctable field, so lookups keep working.
+   */
+  async updateProfile(patronId: string, fields: Partial<Pick<Patron, 'firstName' | 'lastName' | 'email' | 'phone' | 'address' | 'dateOfBirth'>>): Promise<void> {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: recordKeys.patron(patronId),
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      }),
+    );
   }
 
   async staffWithRole(role: StaffRole): Promise<StaffMember[]> {

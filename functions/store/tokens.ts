@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GoneError, NotFoundError } from '../domain/errors.ts';
 import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken, type TokenPurpose, type TokenRecipient } from '../domain/tokens.ts';
 import { isConditionalCheckFailed } from './dynamo.ts';
@@ -16,6 +16,10 @@ export interface IssueTokenInput {
   fileKey?: string;
   fileName?: string;
   contentType?: string;
+  /** Seconds from now until a reminder is due (staff decisions). */
+  remindAfterSeconds?: number;
+  /** An absolute expiry, for a fresh link that replaces an older one (reminders). */
+  expiresAt?: string;
 }
 
 /** Link tokens (ARCHITECTURE.md): random, hashed at rest, bound to purpose/request/recipient/step, single-use, expiring. */
@@ -29,7 +33,11 @@ export class TokenStore {
   async issue(input: IssueTokenInput): Promise<{ secret: string; token: ActionToken }> {
     const secret = newSecret();
     const now = this.clock();
-    const expiresAt = new Date(now.getTime() + input.ttlSeconds * 1000);
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now.getTime() + input.ttlSeconds * 1000);
+    const remindAt =
+      input.remindAfterSeconds !== undefined && now.getTime() + input.remindAfterSeconds * 1000 < expiresAt.getTime()
+        ? new Date(now.getTime() + input.remindAfterSeconds * 1000).toISOString()
+        : undefined;
     const token: ActionToken = {
       tokenHash: hashSecret(secret),
       purpose: input.purpose,
@@ -42,6 +50,7 @@ export class TokenStore {
       maxAttempts: input.maxAttempts ?? 3,
       attempts: 0,
       ...(input.taskToken ? { taskToken: input.taskToken } : {}),
+      ...(remindAt ? { remindAt } : {}),
       ...(input.fileKey ? { fileKey: input.fileKey, fileName: input.fileName, contentType: input.contentType } : {}),
     };
     await this.db.send(
@@ -59,6 +68,9 @@ export class TokenStore {
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
+    if (remindAt) {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.reminder(remindAt, token.tokenHash), tokenHash: token.tokenHash } }));
+    }
     return { secret, token };
   }
 
@@ -68,6 +80,28 @@ export class TokenStore {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }));
     if (!res.Item) throw new NotFoundError('no such link');
     return strip(res.Item);
+  }
+
+  async findByHash(tokenHash: string): Promise<ActionToken | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(tokenHash), ConsistentRead: true }));
+    return res.Item ? strip(res.Item) : undefined;
+  }
+
+  /** Reminders whose time has come, oldest first (a query by key, never a scan). */
+  async dueReminders(limit = 100): Promise<{ remindAt: string; tokenHash: string }[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk < :now',
+        ExpressionAttributeValues: { ':p': requestKeys.remindersPartition, ':now': this.clock().toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((i) => ({ remindAt: String(i.sk).split('#')[0] ?? '', tokenHash: String(i.tokenHash) }));
+  }
+
+  async dropReminder(remindAt: string, tokenHash: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: requestKeys.reminder(remindAt, tokenHash) }));
   }
 
   /** Finds a token that can still be acted on, or says why not (410 for used/expired/revoked/locked). */

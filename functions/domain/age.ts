@@ -1,0 +1,89 @@
+import { InvalidInputError } from './errors.ts';
+
+/**
+ * Ages and calendar days (R9, R10, R11, R8). Pure: the caller passes the instant and the library's
+ * time zone, so "today" is the library's calendar day, not the server's and not UTC's.
+ */
+
+export interface CalendarDate {
+  year: number;
+  month: number; // 1-12
+  day: number; // 1-31
+}
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+export const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+const daysIn = (y: number, m: number): number => (m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+
+/** Parses a real calendar date `YYYY-MM-DD` (no 2023-02-29, no 2024-13-01); the message never echoes the value (R5). */
+export function parseIsoDate(value: string, what = 'date'): CalendarDate {
+  const m = ISO_DATE.exec(value);
+  const [year, month, day] = m ? [Number(m[1]), Number(m[2]), Number(m[3])] : [0, 0, 0];
+  if (!m || month < 1 || month > 12 || day < 1 || day > daysIn(year, month)) {
+    throw new InvalidInputError(`${what} is not a valid YYYY-MM-DD date`);
+  }
+  return { year, month, day };
+}
+
+export const formatIsoDate = (d: CalendarDate): string =>
+  `${String(d.year).padStart(4, '0')}-${String(d.month).padStart(2, '0')}-${String(d.day).padStart(2, '0')}`;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatterFor(timezone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timezone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: 'numeric', day: 'numeric', calendar: 'gregory', numberingSystem: 'latn' });
+    } catch {
+      throw new InvalidInputError('unknown time zone');
+    }
+    formatters.set(timezone, f);
+  }
+  return f;
+}
+
+/** The calendar day that `at` falls on in `timezone` (an IANA name such as America/New_York). */
+export function calendarDateIn(at: Date, timezone: string): CalendarDate {
+  if (Number.isNaN(at.getTime())) throw new InvalidInputError('invalid instant');
+  const parts = formatterFor(timezone).formatToParts(at);
+  const get = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
+  return { year: get('year'), month: get('month'), day: get('day') };
+}
+
+/** `calendarDateIn` as `YYYY-MM-DD`. */
+export const isoDateIn = (at: Date, timezone: string): string => formatIsoDate(calendarDateIn(at, timezone));
+
+/**
+ * The anniversary of `date` after `years` years. A Feb 29 date falls on Mar 1 in a year that has
+ * no Feb 29, the same rule `ageOn` uses for birthdays (a leapling turns a year older on Mar 1).
+ */
+export function addYears(date: CalendarDate, years: number): CalendarDate {
+  const year = date.year + years;
+  if (date.month === 2 && date.day === 29 && !isLeapYear(year)) return { year, month: 3, day: 1 };
+  return { year, month: date.month, day: date.day };
+}
+
+/** Compares two calendar days: negative if a is earlier, 0 if the same day, positive if later. */
+export const compareDates = (a: CalendarDate, b: CalendarDate): number => a.year - b.year || a.month - b.month || a.day - b.day;
+
+/**
+ * Whole years of age on the calendar day `at` falls on in `timezone` (R11: age is computed on the
+ * day the request is made, from the date of birth on file). A birthday today counts; a Feb 29
+ * birthday turns a year older on Mar 1 in a non-leap year. A date of birth after that day is an
+ * error, not a negative age.
+ */
+export function ageOn(dateOfBirth: string, at: Date, timezone: string): number {
+  const born = parseIsoDate(dateOfBirth, 'date of birth');
+  const today = calendarDateIn(at, timezone);
+  if (compareDates(born, today) > 0) throw new InvalidInputError('date of birth is after the day of the request');
+  let age = today.year - born.year;
+  if (compareDates(addYears(born, age), today) > 0) age -= 1;
+  return age;
+}
+
+/** R9-R11: under `adultAge` (configuration, 18 by default) on the library's calendar day. */
+export function isMinor(dateOfBirth: string, at: Date, timezone: string, adultAge = 18): boolean {
+  return ageOn(dateOfBirth, at, timezone) < adultAge;
+}

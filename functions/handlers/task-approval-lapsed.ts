@@ -1,0 +1,31 @@
+import { z } from 'zod';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { approvalLapsedEmail } from '../notify/emails.ts';
+
+const input = z.strictObject({ requestId: z.uuid(), step: z.string().regex(/^[a-z-]{1,40}$/) });
+
+/**
+ * A decision link expired unused. The privacy officer is told each time; the step is asked
+ * again until the policy's `maxRounds`, then the request closes as expired. Returns whether to ask again.
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'approval-lapsed', input, async ({ requestId, step }) => {
+    const before = await deps.requests.get(requestId);
+    const round = (before.approvalRounds?.[step] ?? 0) + 1;
+    const final = round >= deps.policy.approvals.maxRounds;
+    await deps.requests.update(requestId, (r) =>
+      (r.approvalRounds?.[step] ?? 0) >= round ? undefined : { ...r, approvalRounds: { ...r.approvalRounds, [step]: round } },
+    );
+    const events = await deps.audit.list(requestId);
+    const eventId = `approval-lapsed:${step}:${round}`;
+    if (!events.some((e) => e.eventId === eventId)) {
+      const officers = await deps.records.staffWithRole('privacy-officer');
+      const library = await deps.records.library();
+      if (officers.length > 0) await deps.mailer.send({ to: officers.map((o) => o.email), ...approvalLapsedEmail({ library: library.name, requestId, step, round, final }) });
+      await deps.audit.append(requestId, { eventId, type: 'approval-lapsed', actor: { kind: 'system' }, data: { step, round, final } });
+    }
+    return { askAgain: !final };
+  });
+
+export const handler = lambdaEntry(createHandler);

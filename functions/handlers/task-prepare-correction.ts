@@ -1,0 +1,34 @@
+import { z } from 'zod';
+import { IntegrityError } from '../domain/errors.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+
+const input = z.strictObject({ requestId: z.uuid() });
+
+/** R6: the fields whose change needs the privacy officer's approval (a document may be looked at, never kept). */
+const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth'] as const;
+
+/**
+ * Decides what a correction needs: a new email confirmed through itself, staff approval, both or
+ * neither. Returns booleans only (R5); the changes stay in the request item.
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'prepare-correction', input, async ({ requestId }) => {
+    const request = await deps.requests.get(requestId);
+    const changes = request.changes;
+    if (!changes || !request.patronId) throw new IntegrityError('a correction needs changes and a matched patron');
+    const patron = await deps.records.getPatron(request.patronId);
+    if (!patron) throw new IntegrityError('the matched patron is gone');
+    const confirmEmail = changes.email !== undefined && changes.email.toLowerCase() !== (patron.email ?? '').toLowerCase();
+    const needsApproval = NEEDS_APPROVAL.some((f) => changes[f] !== undefined);
+    await deps.requests.update(requestId, (r) => (r.status === 'in-progress' ? undefined : { ...r, status: 'in-progress' }));
+    await deps.audit.append(requestId, {
+      eventId: 'correction-prepared',
+      type: 'correction-prepared',
+      actor: { kind: 'system' },
+      data: { fields: Object.keys(changes), confirmEmail, needsApproval },
+    });
+    return { confirmEmail, needsApproval };
+  });
+
+export const handler = lambdaEntry(createHandler);

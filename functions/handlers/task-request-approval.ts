@@ -1,0 +1,48 @@
+import { z } from 'zod';
+import { IntegrityError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/request.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { approvalRequestEmail } from '../notify/emails.ts';
+
+const input = z.strictObject({
+  requestId: z.uuid(),
+  step: z.string().regex(/^[a-z-]{1,40}$/),
+  taskToken: z.string().min(1).max(4096),
+});
+
+/**
+ * The reusable staff-approval step: every staff member in the role the policy names for this
+ * step gets their own link, bound to them and this step, single-use and expiring; the first
+ * decision wins and voids the other copies. A reminder with a fresh link goes out if nobody acts.
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'request-approval', input, async ({ requestId, step, taskToken }) => {
+    const request = await deps.requests.get(requestId);
+    if (isTerminal(request.status)) return { requested: false };
+    const role = deps.policy.approvals.roles[step];
+    if (!role) throw new IntegrityError('no role decides this step');
+    const staff = await deps.records.staffWithRole(role);
+    if (staff.length === 0) throw new IntegrityError('nobody holds the deciding role');
+    const library = await deps.records.library();
+    const { approvals } = deps.policy;
+    for (const member of staff) {
+      const { secret, token } = await deps.tokens.issue({
+        purpose: 'approve',
+        requestId,
+        recipient: { kind: 'staff', id: member.email, role },
+        step,
+        decisions: ['approve', 'reject'],
+        ttlSeconds: Math.round(approvals.linkTtlHours * 3600),
+        remindAfterSeconds: Math.round(approvals.remindAfterHours * 3600),
+        taskToken,
+      });
+      await deps.mailer.send({ to: [member.email], ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, step, expiresAt: token.expiresAt }) });
+    }
+    await deps.requests.update(requestId, (r) => (isTerminal(r.status) || r.status === 'awaiting-approval' ? undefined : { ...r, status: 'awaiting-approval' }));
+    const round = (request.approvalRounds?.[step] ?? 0) + 1;
+    await deps.audit.append(requestId, { eventId: `approval-requested:${step}:${round}`, type: 'approval-requested', actor: { kind: 'system' }, data: { step, role, round } });
+    return { requested: true };
+  });
+
+export const handler = lambdaEntry(createHandler);
