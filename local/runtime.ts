@@ -15,6 +15,7 @@ import { AuditLog } from '../functions/store/audit.ts';
 import { createDocumentClient } from '../functions/store/dynamo.ts';
 import { LocalFileStore, type FileStore } from '../functions/store/files.ts';
 import { TABLE_KEYS } from '../functions/store/keys.ts';
+import { LegalHolds } from '../functions/store/legal-holds.ts';
 import { LibraryRecords } from '../functions/store/library-records.ts';
 import { RequestStore } from '../functions/store/requests.ts';
 import { TokenStore } from '../functions/store/tokens.ts';
@@ -42,6 +43,8 @@ export interface RuntimeOptions {
   retryPauseMs?: number;
   /** Tests inject faults at a real boundary (e.g. SES throttling). */
   wrapMailer?: (m: Mailer) => Mailer;
+  /** Tests inject faults into the records table as the streamed erasure and export paths see it. */
+  wrapRecordsDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
   clock?: () => Date;
   sweepIntervalMs?: number;
   /** How often scheduled functions run here (AWS: EventBridge, every few minutes). */
@@ -115,6 +118,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     audit: new AuditLog(db, REQUESTS_TABLE, clock),
     tokens: new TokenStore(db, REQUESTS_TABLE, clock),
     records: new LibraryRecords(db, RECORDS_TABLE),
+    recordsDb: { db: opts.wrapRecordsDb ? opts.wrapRecordsDb(db) : db, recordsTable: RECORDS_TABLE },
+    holds: new LegalHolds(db, REQUESTS_TABLE, clock),
     files,
     mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
     // The engine needs the handlers and the handlers need the engine: bind late.

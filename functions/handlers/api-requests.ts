@@ -11,7 +11,7 @@ import { renderPage } from '../notify/layout.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
 
 /** Request kinds whose workflow exists; the others are refused honestly until they do. */
-const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = { access: 'access' };
+const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = { access: 'access', export: 'export', correction: 'correction', deletion: 'deletion' };
 
 const idParam = z.uuid();
 
@@ -49,6 +49,8 @@ export const createHandler = (deps: Deps) => {
       statusKeyHash: hashSecret(key),
       // Kept only until the match step reads it (R5): the workflow input carries the id alone.
       ...('cardNumber' in input ? { submitted: { cardNumber: input.cardNumber, lastName: input.lastName } } : {}),
+      // R6: the requested values wait in the encrypted table until applied or refused, then go.
+      ...(input.kind === 'correction' ? { changes: input.changes } : {}),
     };
     await deps.requests.create(record);
     await deps.audit.append(requestId, { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: input.kind } });

@@ -5,6 +5,8 @@ import { SesMailer, type Mailer } from '../notify/mailer.ts';
 import { AuditLog } from '../store/audit.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import { S3FileStore, type FileStore } from '../store/files.ts';
+import type { RecordsDeps } from '../store/erasure.ts';
+import { LegalHolds } from '../store/legal-holds.ts';
 import { LibraryRecords } from '../store/library-records.ts';
 import { RequestStore } from '../store/requests.ts';
 import { TokenStore } from '../store/tokens.ts';
@@ -17,6 +19,9 @@ export interface Deps {
   audit: AuditLog;
   tokens: TokenStore;
   records: LibraryRecords;
+  /** The records table itself, for the streamed erasure and export paths. */
+  recordsDb: RecordsDeps;
+  holds: LegalHolds;
   files: FileStore;
   mailer: Mailer;
   workflow: WorkflowPort;
@@ -51,6 +56,8 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     audit: new AuditLog(db, env.REQUESTS_TABLE, clock),
     tokens: new TokenStore(db, env.REQUESTS_TABLE, clock),
     records: new LibraryRecords(db, env.RECORDS_TABLE),
+    recordsDb: { db, recordsTable: env.RECORDS_TABLE },
+    holds: new LegalHolds(db, env.REQUESTS_TABLE, clock),
     files: new S3FileStore(env.FILES_BUCKET ?? 'unset'),
     mailer: new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
     workflow: env.STATE_MACHINES ? new StepFunctionsWorkflow(env.STATE_MACHINES) : new UnconfiguredWorkflow(),

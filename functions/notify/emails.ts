@@ -149,3 +149,42 @@ export function correctionAppliedEmail(o: { library: string; fields: string[] })
     html: wrap(o.library, html`<p>As you asked, the library updated these details on your account: <strong>${list}</strong>.</p><p>If you did not ask for this, please contact the library at once.</p>`),
   };
 }
+
+const CATEGORY_WORDS: Record<string, string> = {
+  personal: 'your personal details (name, address, contact details, card)',
+  credentials: 'your online login',
+  'library-records': 'your loans, holds and program records',
+  payments: 'your fines and payments',
+  donations: 'your donations',
+  'shared-content': 'your public reviews and lists',
+};
+
+const REASON_WORDS: Record<string, string> = {
+  'legal-obligation': 'the library is legally required to keep it for now',
+  'items-on-loan': 'you still have items on loan',
+  'money-outstanding': 'money is still owed on your account',
+  'guarantor-of-minor': "you are the guarantor of a child's library card",
+  'retention-period': 'the library must keep financial records for its accounting period',
+  'not-yet-possible': 'it could not be removed yet; the library will follow up',
+};
+
+/** R8: what was removed, what was kept and why, in plain words. A legal hold is only ever "legally required" (R13a). */
+export function deletionOutcomeEmail(o: { library: string; outcome: { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] } }): Message {
+  const words = (c: string) => CATEGORY_WORDS[c] ?? c;
+  const removed = o.outcome.erased.map(words);
+  const unlinked = o.outcome.anonymised.map(words);
+  const kept = o.outcome.retained.map((r) => `${words(r.category)}: kept because ${REASON_WORDS[r.reason] ?? r.reason}`);
+  const list = (items: string[]) => (items.length ? items.map((i) => `- ${i}`).join('\n') : '- nothing');
+  return {
+    subject: `Your deletion request to ${o.library} is complete`,
+    text: `We have acted on your request to delete your data.\n\nRemoved:\n${list(removed)}\n\nNo longer linked to you (kept only as anonymous statistics):\n${list(unlinked)}\n\nKept, and why:\n${list(kept)}\n\nDonor outreach to you has stopped. If you have questions, please contact the library.`,
+    html: wrap(
+      o.library,
+      html`<p>We have acted on your request to delete your data.</p>
+<h2>Removed</h2><ul>${removed.length ? removed.map((r) => html`<li>${r}</li>`) : html`<li>nothing</li>`}</ul>
+<h2>No longer linked to you</h2><p>Kept only as anonymous statistics.</p><ul>${unlinked.length ? unlinked.map((r) => html`<li>${r}</li>`) : html`<li>nothing</li>`}</ul>
+<h2>Kept, and why</h2><ul>${kept.length ? kept.map((r) => html`<li>${r}</li>`) : html`<li>nothing</li>`}</ul>
+<p>Donor outreach to you has stopped. If you have questions, please contact the library.</p>`,
+    ),
+  };
+}

@@ -24,6 +24,10 @@ const OVERRIDES: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {
   'task-build-access-report': { description: 'Task: build and deliver the access report (R18)', timeout: Duration.seconds(280), memorySize: 1769 },
   'task-set-status': { description: 'Task: record a status change' },
   'task-record-failure': { description: 'Task: mark the request failed and alert staff' },
+  // Streams a whole history through the erasure in batches (ASL TimeoutSeconds 900).
+  'task-execute-deletion': { description: 'Task: carry out an approved deletion plan (R8, R13)', timeout: Duration.seconds(880), memorySize: 1024 },
+  'task-build-deletion-plan': { description: 'Task: plan a deletion with its blockers (R8)', timeout: Duration.seconds(280) },
+  'task-verify-deletion': { description: 'Task: confirm nothing re-linkable remains (R8)', timeout: Duration.seconds(280) },
   // Drains every expired callback in batches; ends well before the next scheduled run.
   'sweep-deadlines': { description: 'Scheduled: fail workflow steps whose link expired (R7, R15)', timeout: Duration.seconds(120) },
 };
