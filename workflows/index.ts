@@ -92,7 +92,18 @@ export const WORKFLOWS = {
 export type WorkflowName = keyof typeof WORKFLOWS;
 
 /** HTTP routes and the function behind each (API Gateway HTTP API in AWS, the local server here). */
-export const HTTP_ROUTES: { method: 'GET' | 'POST'; path: string; fn: FunctionName }[] = [
+export interface HttpRoute {
+  method: 'GET' | 'POST';
+  path: string;
+  fn: FunctionName;
+  /**
+   * Signed-in routes: a bearer token is required (a Cognito JWT authorizer in AWS, the local token
+   * check here) and must carry one of these groups; the handler reads the same claims in both.
+   */
+  groups?: readonly ('privacy-officer' | 'director' | 'counsel' | 'circulation')[];
+}
+
+export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'POST', path: '/api/requests', fn: 'api-requests' },
   { method: 'GET', path: '/api/requests/{requestId}', fn: 'api-requests' },
   { method: 'POST', path: '/api/requests/{requestId}/cancel', fn: 'api-requests' },
@@ -105,7 +116,18 @@ export const HTTP_ROUTES: { method: 'GET' | 'POST'; path: string; fn: FunctionNa
  * Which functions may invoke Step Functions callbacks or start executions, and which AWS services
  * each function touches: the CDK app grants exactly these (least privilege).
  */
-export const FUNCTION_ACCESS: Record<FunctionName, { requests: 'read' | 'write'; records: 'none' | 'read' | 'write'; files: 'none' | 'read' | 'write'; email: boolean; workflow: 'none' | 'start' | 'callback' }> = {
+export interface FunctionAccess {
+  requests: 'read' | 'write';
+  records: 'none' | 'read' | 'write';
+  /** Reports and exports (the files bucket). */
+  files: 'none' | 'read' | 'write';
+  /** Court-order documents (their own versioned bucket); absent means none. */
+  documents?: 'none' | 'read' | 'write';
+  email: boolean;
+  workflow: 'none' | 'start' | 'callback';
+}
+
+export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'api-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'start' },
   act: { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'callback' },
   download: { requests: 'write', records: 'none', files: 'read', email: false, workflow: 'none' },
