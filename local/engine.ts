@@ -87,7 +87,7 @@ export class LocalEngine implements WorkflowPort {
   private readonly definitions: Record<WorkflowName, AslDefinition>;
   private readonly running = new Map<string, RunningExecution>();
   private stopping = false;
-  private readonly waiters = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly waiters = new Map<string, { executionId: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: LocalEngineOptions) {
     this.definitions = Object.fromEntries(
@@ -150,6 +150,11 @@ export class LocalEngine implements WorkflowPort {
   async stop(executionId: string, _reason?: string): Promise<void> {
     const exec = this.running.get(executionId);
     exec?.abort();
+    for (const [token, w] of this.waiters) {
+      if (w.executionId !== executionId) continue;
+      clearTimeout(w.timer);
+      this.waiters.delete(token);
+    }
     await this.finish(executionId, 'ABORTED');
   }
 
@@ -308,7 +313,7 @@ export class LocalEngine implements WorkflowPort {
         },
         Math.max(0, deadline - Date.now()),
       );
-      this.waiters.set(token, { resolve, reject, timer });
+      this.waiters.set(token, { executionId, resolve, reject, timer });
     });
   }
 
