@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   BatchWriteCommand,
   DeleteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
@@ -195,8 +196,13 @@ export async function collectDeletionFacts(
 // ---------------------------------------------------------------------------------------------
 // Anonymisation
 
-/** A random 128-bit id: the only key of an anonymised record. Nothing derives it from the person. */
-export const newAnonKey = (): string => randomBytes(16).toString('hex');
+/**
+ * The key of an anonymised record: 128 bits of HMAC-SHA-256 under the deletion's random secret,
+ * of the original's key. A re-run with the same secret writes the same key (no duplicate); once the
+ * secret is deleted, nothing can compute the link from a record to its copy.
+ */
+export const anonKeyFor = (secret: Buffer, original: Key): string =>
+  createHmac('sha256', secret).update(`${original.pk}\n${original.sk}`).digest('hex').slice(0, 32);
 
 /**
  * R8: the anonymised copy of a record, built from an allow-list: what statistics need (the item,
@@ -323,10 +329,12 @@ export interface ExecuteDeletionResult {
  * R8: carries out a deletion plan. Idempotent and resumable: every step is safe to repeat, so a
  * retry after a crash finishes the work without erasing twice or leaving half a record:
  *
- * - anonymise: (a) the original gets a random `anonKey` if it has none (a re-run reuses it),
- *   (b) the copy is written at `ANON#<kind>/<anonKey>` (a re-run overwrites the same item, no
- *   duplicate), (c) the original is deleted. Until (c) the original is whole; after it, nothing
- *   links the copy to the person.
+ * - anonymise: (a) the deletion's random secret is stored under the patron once (`ERASURE#KEY`;
+ *   a re-run reads it back), (b) each copy is written at `ANON#<kind>/<HMAC(secret, original key)>`
+ *   (a re-run computes the same key and overwrites, no duplicate), (c) the original is deleted,
+ *   (d) when every record is done the secret is deleted: from then on nothing links a copy to the
+ *   person. Until (c) the original is whole. Per batch this costs one BatchWrite of copies and one
+ *   of deletes, where a key stored on each original would cost one more write per record.
  * - shared content is deleted; credentials are removed from the profile.
  * - personal data goes last: the guarantee links, then the profile (and with it the card number
  *   index entry), so a crash leaves the profile for the next run to find.
@@ -373,46 +381,44 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   }
 
   let foundBlocker = false;
+  const keyItem = recordKeys.erasureKey(patronId);
+  let secret: Buffer | undefined;
+  let keyStored = false;
+  /** (a) The secret of this deletion: written once, read back by every later run until the deletion completes. */
+  const erasureSecret = async (): Promise<Buffer> => {
+    if (secret) return secret;
+    const fresh = randomBytes(32).toString('base64');
+    try {
+      await db.send(new PutCommand({ TableName: table, Item: { ...keyItem, kind: 'ERASURE_KEY', secret: fresh }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      secret = Buffer.from(fresh, 'base64');
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      const res = await db.send(new GetCommand({ TableName: table, Key: keyItem, ConsistentRead: true }));
+      if (typeof res.Item?.secret !== 'string') throw new IntegrityError('erasure key unreadable');
+      secret = Buffer.from(res.Item.secret, 'base64');
+    }
+    keyStored = true;
+    return secret;
+  };
+
   const processBatch = async (batch: { item: Item; decision: Decision }[]) => {
     await assertNotHeld();
-    // (a) every original to be anonymised gets its anonKey, or keeps the one it has.
-    const copies = await Promise.all(
-      batch
-        .filter((b) => b.decision.action === 'anonymise')
-        .map(async ({ item, decision }) => {
-          try {
-            const res = await db.send(
-              new UpdateCommand({
-                TableName: table,
-                Key: keyOf(item),
-                UpdateExpression: 'SET anonKey = if_not_exists(anonKey, :k)',
-                ConditionExpression: 'attribute_exists(pk)',
-                ExpressionAttributeValues: { ':k': newAnonKey() },
-                ReturnValues: 'ALL_NEW',
-              }),
-            );
-            const stored = res.Attributes ?? {};
-            if (typeof stored.anonKey !== 'string' || stored.anonKey.length === 0) throw new IntegrityError('anonymisation key missing after update');
-            return { key: keyOf(item), copy: anonymisedCopy(decision.kind, stored.anonKey, stored, rules.timezone) };
-          } catch (e) {
-            if (isConditionalCheckFailed(e)) return undefined; // already gone: a concurrent or earlier run finished it
-            throw e;
-          }
-        }),
-    );
-    const done = copies.filter((c): c is NonNullable<typeof c> => c !== undefined);
+    const anonymise = batch.filter((b) => b.decision.action === 'anonymise');
+    const key = anonymise.length > 0 ? await erasureSecret() : undefined;
+    const copies = key ? anonymise.map(({ item, decision }) => anonymisedCopy(decision.kind, anonKeyFor(key, keyOf(item)), item, rules.timezone)) : [];
     // (b) the anonymised copies, at keys a re-run writes again rather than adds to.
-    await batchWrite(db, table, done.map((c) => ({ PutRequest: { Item: c.copy } })));
+    await batchWrite(db, table, copies.map((Item) => ({ PutRequest: { Item } })));
     // (c) the originals, and the shared content to delete.
     const deletes = batch.filter((b) => b.decision.action === 'delete').map((b) => keyOf(b.item));
-    await batchWrite(db, table, [...done.map((c) => c.key), ...deletes].map((Key) => ({ DeleteRequest: { Key } })));
-    result.anonymised += done.length;
+    await batchWrite(db, table, [...anonymise.map((b) => keyOf(b.item)), ...deletes].map((Key) => ({ DeleteRequest: { Key } })));
+    result.anonymised += anonymise.length;
     result.deleted += deletes.length;
   };
 
   for await (const page of pages(db, table, recordKeys.patronPartition(patronId), { limit: pageSize })) {
     let batch: { item: Item; decision: Decision }[] = [];
     for (const item of page) {
+      if (item.sk === keyItem.sk) keyStored = true; // left by an earlier run: deleted once this one is done
       const decision = decide(item, rules);
       if (!decision) continue;
       if (decision.action === 'retain') {
@@ -428,6 +434,9 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
     }
     if (batch.length > 0) await processBatch(batch);
   }
+
+  // (d) Every record is done: drop the secret, and with it any way back from a copy to the person.
+  if (keyStored) await db.send(new DeleteCommand({ TableName: table, Key: keyItem }));
 
   if (!rules.erasePersonal) {
     if (await getProfile(input, patronId)) result.retained++;
@@ -484,7 +493,9 @@ export async function verifyErasure(input: RecordsDeps & { patronId: string; pla
   for await (const page of pages(input.db, input.recordsTable, recordKeys.patronPartition(input.patronId))) {
     for (const item of page) {
       const sk = String(item.sk);
-      if (sk === recordKeys.patron(input.patronId).sk) {
+      if (sk === recordKeys.erasureKey(input.patronId).sk) {
+        add('personal'); // an unfinished deletion's secret still links the copies to the person
+      } else if (sk === recordKeys.patron(input.patronId).sk) {
         if (rules.erasePersonal) add('personal');
         if (rules.eraseCredentials && hasCredentials(item)) add('credentials');
       } else if (sk.startsWith(recordKeys.guaranteesPrefix)) {

@@ -37,6 +37,10 @@ export const requestKeys = {
   hold: (patronId: string, holdId: string) => ({ pk: `HOLD#${patronId}`, sk: `HOLD#${holdId}` }),
   holdsOfPatron: (patronId: string) => `HOLD#${patronId}`,
   holdPrefix: 'HOLD#',
+  /** R12: a court order's metadata and document reference, by order id. */
+  order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' }),
+  /** gsi2 on court orders whose hold lapses by date, by lapse time: the lapse sweep's queue (R13). */
+  lapsingHolds: 'HOLDS#LAPSING',
 } as const;
 
 /** Library-records table: the stand-in for the library's system of record. */
@@ -58,6 +62,8 @@ export const recordKeys = {
    * deleted, so it cannot be re-linked to the person.
    */
   anonymised: (kind: RecordKind, anonKey: string) => ({ pk: `ANON#${kind}`, sk: anonKey }),
+  /** R8: the secret a deletion in progress derives anonymisation keys from; deleted when it completes. */
+  erasureKey: (patronId: string) => ({ pk: `PATRON#${patronId}`, sk: 'ERASURE#KEY' }),
 } as const;
 
 export const RECORD_KINDS = ['LOAN', 'HOLD', 'FINE', 'PROGRAM', 'DONATION', 'SHARED'] as const;

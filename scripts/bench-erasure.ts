@@ -1,0 +1,182 @@
+/**
+ * Erasure budget (ARCHITECTURE.md "Budgets"): a patron with 100,000 records is erased with memory
+ * that stays flat, in time close to a plain batched delete of the same items.
+ *
+ *   npx tsx scripts/bench-erasure.ts [records]     (default 100000; not part of npm test)
+ *
+ * dynalite runs in memory in a child process, so the memory sampled here is the erasure's own
+ * (the table's contents live in the child). Prints elapsed time and peak RSS / heap for:
+ * seeding, collecting the facts (a plain paginated read), executeDeletionPlan, and a plain
+ * paginated read + BatchWrite delete of the same number of items.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
+import { defaultPolicy } from '../functions/domain/policy.ts';
+import { createDocumentClient } from '../functions/store/dynamo.ts';
+import { collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../functions/store/erasure.ts';
+import { recordKeys } from '../functions/store/keys.ts';
+import { LegalHolds } from '../functions/store/legal-holds.ts';
+import { ensureTable } from '../local/tables.ts';
+
+const N = Number(process.argv[2] ?? 100_000);
+const RECORDS = 'library-records';
+const REQUESTS = 'requests';
+const TZ = 'America/New_York';
+const MB = 1024 * 1024;
+
+type Item = Record<string, unknown>;
+
+/** dynalite in memory, in its own process, on a free port. */
+async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const code = `const d=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});d.listen(0,'127.0.0.1',()=>console.log('PORT '+d.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.on('data', (b: Buffer) => {
+      const m = /PORT (\d+)/.exec(b.toString());
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+/** Samples this process's memory every 10 ms while `fn` runs. */
+async function measure<T>(label: string, fn: () => Promise<T>): Promise<T> {
+  globalThis.gc?.();
+  const start = process.memoryUsage();
+  let peakRss = start.rss;
+  let peakHeap = start.heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 10);
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    const end = process.memoryUsage();
+    peakRss = Math.max(peakRss, end.rss);
+    peakHeap = Math.max(peakHeap, end.heapUsed);
+    console.log(
+      `${label.padEnd(44)} ${(ms / 1000).toFixed(1).padStart(7)} s  ` +
+        `${((N / ms) * 1000).toFixed(0).padStart(6)} items/s  ` +
+        `RSS ${(start.rss / MB).toFixed(0)} -> peak ${(peakRss / MB).toFixed(0)} MB  ` +
+        `heap ${(start.heapUsed / MB).toFixed(0)} -> peak ${(peakHeap / MB).toFixed(0)} MB`,
+    );
+  }
+}
+
+async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void> {
+  await db.send(
+    new PutCommand({
+      TableName: RECORDS,
+      Item: { ...recordKeys.patron(patronId), gsi1pk: recordKeys.byCard(`99${patronId.replace(/\D/g, '').padStart(10, '0')}`), gsi1sk: 'PROFILE', kind: 'PATRON', id: patronId, firstName: 'Bench', lastName: 'Patron', dateOfBirth: '1980-01-01', securityQuestions: [] },
+    }),
+  );
+  const loan = (i: number): Item => ({
+    ...recordKeys.record(patronId, 'LOAN', `L${String(i).padStart(7, '0')}`),
+    kind: 'LOAN',
+    id: `L${i}`,
+    patronId,
+    itemId: `I${i % 5000}`,
+    title: `A title of ordinary length, number ${i % 5000}`,
+    branch: 'Main Library',
+    checkedOutAt: '2024-01-10T13:00:00-05:00',
+    dueAt: '2024-01-31T23:59:59-05:00',
+    returnedAt: '2024-01-28T18:20:00-05:00',
+  });
+  const batches = Math.ceil(N / 25);
+  let next = 0;
+  const worker = async () => {
+    for (let b = next++; b < batches; b = next++) {
+      const items = [];
+      for (let i = b * 25; i < Math.min(N, b * 25 + 25); i++) items.push({ PutRequest: { Item: loan(i) } });
+      let pending: unknown[] = items;
+      while (pending.length > 0) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
+        pending = out.UnprocessedItems?.[RECORDS] ?? [];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/** The baseline: page through the patron's items (keys only) and BatchWrite-delete them, 25 at a time. */
+async function plainDelete(db: DynamoDBDocumentClient, patronId: string): Promise<number> {
+  let deleted = 0;
+  let start: Item | undefined;
+  do {
+    const res = await db.send(
+      new QueryCommand({
+        TableName: RECORDS,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId) },
+        ProjectionExpression: 'pk, sk',
+        Limit: 100,
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    const keys = res.Items ?? [];
+    for (let i = 0; i < keys.length; i += 25) {
+      let pending: unknown[] = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
+      while (pending.length > 0) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
+        pending = out.UnprocessedItems?.[RECORDS] ?? [];
+      }
+      deleted += Math.min(25, keys.length - i);
+    }
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return deleted;
+}
+
+async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<number> {
+  let n = 0;
+  let start: Item | undefined;
+  do {
+    const res = await db.send(new QueryCommand({ TableName: RECORDS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Select: 'COUNT', ExclusiveStartKey: start }));
+    n += res.Count ?? 0;
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return n;
+}
+
+async function main() {
+  const { endpoint, child } = await startDynalite();
+  const base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(base, RECORDS);
+    await ensureTable(base, REQUESTS);
+    const db = createDocumentClient({ endpoint });
+    const now = new Date();
+    const holds = new LegalHolds(db, REQUESTS, () => now);
+    console.log(`Node ${process.version}; ${N} returned loans per patron; dynalite (memory) in a child process\n`);
+
+    await measure('seed patron A', () => seed(db, 'BENCH-A'));
+    const facts = await measure('collectDeletionFacts (paginated read)', () => collectDeletionFacts({ db, recordsTable: RECORDS }, holds, 'BENCH-A', now, TZ, defaultPolicy));
+    if (facts.returnedLoans !== N) throw new Error(`expected ${N} returned loans, counted ${facts.returnedLoans}`);
+    const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy: defaultPolicy, facts });
+    const result = await measure('executeDeletionPlan (anonymise all)', () => executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds }));
+    const verified = await measure('verifyErasure', () => verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }));
+    const copies = await countPartition(db, 'ANON#LOAN');
+    console.log(`  result ${JSON.stringify(result)}; verify ok=${verified.ok}; anonymised copies ${copies}\n`);
+    if (!verified.ok || copies !== N || result.anonymised !== N) throw new Error('erasure incomplete');
+
+    await measure('seed patron B', () => seed(db, 'BENCH-B'));
+    const deleted = await measure('plain paginated read + BatchWrite delete', () => plainDelete(db, 'BENCH-B'));
+    console.log(`  deleted ${deleted}`);
+    db.destroy();
+  } finally {
+    base.destroy();
+    child.kill();
+  }
+}
+
+await main();
