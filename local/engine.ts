@@ -87,6 +87,8 @@ export class LocalEngine implements WorkflowPort {
   private readonly definitions: Record<WorkflowName, AslDefinition>;
   private readonly running = new Map<string, RunningExecution>();
   private stopping = false;
+  /** Task invocations under way: a shutdown lets them finish before the database closes. */
+  private readonly inFlight = new Set<Promise<unknown>>();
   private readonly waiters = new Map<string, { executionId: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
 
   constructor(private readonly opts: LocalEngineOptions) {
@@ -196,8 +198,17 @@ export class LocalEngine implements WorkflowPort {
     this.waiters.clear();
     const all = [...this.running.values()];
     for (const exec of all) exec.abort();
+    // Aborting stops the state machine, not a handler already running: let those finish (bounded).
+    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 5000).unref())]);
     await Promise.allSettled(all.map((e) => e.writes));
     this.running.clear();
+  }
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    const done = () => this.inFlight.delete(p);
+    p.then(done, done);
+    return p;
   }
 
   private run(item: ExecutionItem): void {
@@ -268,7 +279,7 @@ export class LocalEngine implements WorkflowPort {
         out[stateName] = (params) => this.waitForToken(executionId, stateName, fn, params, exec);
       } else {
         const fn = this.functionFor(state.Resource);
-        out[stateName] = (input) => fn(input, lambdaContext(stateName));
+        out[stateName] = (input) => this.track(fn(input, lambdaContext(stateName)));
       }
     }
     // Handlers return JSON-serialisable results; the library's type says so, ours says unknown.
@@ -292,7 +303,7 @@ export class LocalEngine implements WorkflowPort {
     if (!waiting || waiting.seq !== seq || waiting.state !== state) {
       const token = `local-${randomBytes(24).toString('base64url')}`;
       const payload = { ...(params as { Payload?: Record<string, unknown> }).Payload, taskToken: token };
-      await fn(payload, lambdaContext(state));
+      await this.track(fn(payload, lambdaContext(state)));
       // Recorded only after the handler succeeded: a failed attempt is retried in full.
       waiting = { seq, state, token, deadline: Date.now() + timeoutSeconds * 1000 };
       await this.opts.db.send(

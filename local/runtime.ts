@@ -12,6 +12,8 @@ import { createLogger, type Deps } from '../functions/lib/deps.ts';
 import { SesMailer, type Mailer } from '../functions/notify/mailer.ts';
 import { parseDataset, loadDataset } from '../functions/sources/load-dataset.ts';
 import { AuditLog } from '../functions/store/audit.ts';
+import { CourtOrders } from '../functions/store/court-orders.ts';
+import { LocalDocumentStore } from '../functions/store/documents.ts';
 import { createDocumentClient } from '../functions/store/dynamo.ts';
 import { LocalFileStore, type FileStore } from '../functions/store/files.ts';
 import { TABLE_KEYS } from '../functions/store/keys.ts';
@@ -24,6 +26,7 @@ import { FUNCTIONS, SCHEDULES, type FunctionName } from '../workflows/index.ts';
 import { lambdaContext } from './lambda-context.ts';
 import { LocalEngine, type TaskFunction } from './engine.ts';
 import { createHttpServer, type HttpFunction } from './http-server.ts';
+import { deriveKey, loadLocalSecret, localSignInRoutes, LocalTokens } from './sign-in.ts';
 import { ensureTable } from './tables.ts';
 
 export const REQUESTS_TABLE = 'privacy-desk-requests';
@@ -56,6 +59,8 @@ export interface Runtime {
   baseUrl: string;
   mailUrl: string;
   deps: Deps;
+  /** The local stand-in for the user pool: issues and checks bearer tokens (`POST /_local/token`). */
+  tokens: LocalTokens;
   engine: LocalEngine;
   db: DynamoDBDocumentClient;
   stop(): Promise<void>;
@@ -105,9 +110,26 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const files: FileStore = new LocalFileStore(opts.filesDir);
   const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
 
+  // R12: sign-in (a user pool's stand-in) and court-order documents, keyed from the data folder's secret.
+  const secret = await loadLocalSecret(opts.dataDir);
+  const tokens = new LocalTokens(secret, clock);
+  const documents = new LocalDocumentStore({
+    root: opts.dataDir ? join(opts.dataDir, 'documents') : join(opts.filesDir, 'documents'),
+    encryptionKey: deriveKey(secret, 'documents'),
+    signingKey: deriveKey(secret, 'upload-policy'),
+    clock,
+    baseUrl: () => baseUrl,
+  });
+  const signInRoutes = localSignInRoutes({ tokens, records: new LibraryRecords(db, RECORDS_TABLE), documents });
+
   // Filled below, once the handlers exist; the server reads it per request.
   const functions = {} as Record<FunctionName, TaskFunction>;
-  const http = createHttpServer({ functions: functions as unknown as Record<FunctionName, HttpFunction>, webRoot: new URL('../web/', import.meta.url) });
+  const http = createHttpServer({
+    functions: functions as unknown as Record<FunctionName, HttpFunction>,
+    webRoot: new URL('../web/', import.meta.url),
+    extraRoutes: signInRoutes,
+    authorize: (authorization) => tokens.verify(authorization),
+  });
   const port = await listen(http, opts.port);
   servers.push(http);
   const baseUrl = (opts.baseUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
@@ -121,6 +143,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     recordsDb: { db: opts.wrapRecordsDb ? opts.wrapRecordsDb(db) : db, recordsTable: RECORDS_TABLE },
     holds: new LegalHolds(db, REQUESTS_TABLE, clock),
     files,
+    documents,
+    orders: new CourtOrders(db, REQUESTS_TABLE, clock),
     mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
     // The engine needs the handlers and the handlers need the engine: bind late.
     workflow: {
@@ -142,7 +166,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   late.engine = engine;
   await engine.resumeAll();
 
-  const sweep = () => sweepExpired(db, files, clock).catch((e: unknown) => logger.warn('sweep failed', { errorName: e instanceof Error ? e.name : 'unknown' }));
+  let sweeping: Promise<unknown> = Promise.resolve();
+  const sweep = () =>
+    (sweeping = sweeping.then(() => sweepExpired(db, files, clock)).catch((e: unknown) => logger.warn('sweep failed', { errorName: e instanceof Error ? e.name : 'unknown' })));
   await sweep();
   const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 60_000);
   sweeper.unref();
@@ -161,14 +187,23 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     baseUrl,
     mailUrl,
     deps,
+    tokens,
     engine,
     db,
     async stop() {
       clearInterval(sweeper);
       for (const t of schedules) clearInterval(t);
+      // Stop taking requests and let those under way finish, then the workflows, then the stores.
+      http.closeIdleConnections();
+      const drained = close(http);
+      const force = setTimeout(() => http.closeAllConnections(), 5000);
+      await drained;
+      clearTimeout(force);
       await scheduled;
+      await sweeping;
       await engine.shutdown();
       for (const s of servers.reverse()) {
+        if (s === http) continue;
         s.closeAllConnections?.();
         await close(s);
       }

@@ -24,6 +24,17 @@ export const FUNCTIONS = [
   'task-execute-deletion',
   'task-verify-deletion',
   'task-send-deletion-outcome',
+  'task-match-guardian',
+  'task-request-consent',
+  'task-request-guardian-link',
+  'task-record-guardian-link',
+  'task-build-guardian-report',
+  'task-build-disclosure-package',
+  'api-court-orders',
+  'task-build-court-disclosure',
+  'task-notify-court-disclosure',
+  'task-court-order-close',
+  'sweep-legal-holds',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -87,6 +98,47 @@ export const WORKFLOWS = {
       RecordFailureFunctionArn: 'task-record-failure',
     },
   },
+  'guardian-access': {
+    file: 'guardian-access.asl.json',
+    functions: {
+      MatchGuardianFunctionArn: 'task-match-guardian',
+      RequestVerificationFunctionArn: 'task-request-verification',
+      RequestGuardianLinkFunctionArn: 'task-request-guardian-link',
+      RecordGuardianLinkFunctionArn: 'task-record-guardian-link',
+      RequestConsentFunctionArn: 'task-request-consent',
+      RequestApprovalFunctionArn: 'task-request-approval',
+      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      BuildGuardianReportFunctionArn: 'task-build-guardian-report',
+      DenyFunctionArn: 'task-deny',
+      SetStatusFunctionArn: 'task-set-status',
+      RecordFailureFunctionArn: 'task-record-failure',
+    },
+  },
+  'third-party': {
+    file: 'third-party.asl.json',
+    functions: {
+      MatchPatronFunctionArn: 'task-match-patron',
+      RequestConsentFunctionArn: 'task-request-consent',
+      RequestApprovalFunctionArn: 'task-request-approval',
+      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      BuildDisclosurePackageFunctionArn: 'task-build-disclosure-package',
+      DenyFunctionArn: 'task-deny',
+      SetStatusFunctionArn: 'task-set-status',
+      RecordFailureFunctionArn: 'task-record-failure',
+    },
+  },
+  'court-order': {
+    file: 'court-order.asl.json',
+    functions: {
+      RequestApprovalFunctionArn: 'task-request-approval',
+      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      BuildDisclosureFunctionArn: 'task-build-court-disclosure',
+      NotifyDisclosureFunctionArn: 'task-notify-court-disclosure',
+      CloseCourtOrderFunctionArn: 'task-court-order-close',
+      SetStatusFunctionArn: 'task-set-status',
+      RecordFailureFunctionArn: 'task-record-failure',
+    },
+  },
 } as const satisfies Record<string, WorkflowDefinition>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
@@ -110,6 +162,11 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'GET', path: '/act/{token}', fn: 'act' },
   { method: 'POST', path: '/act/{token}', fn: 'act' },
   { method: 'GET', path: '/download/{token}', fn: 'download' },
+  // R12: counsel, signed in. The PDF itself goes straight to storage (a presigned upload), never through the API.
+  { method: 'POST', path: '/api/court-orders', fn: 'api-court-orders', groups: ['counsel'] },
+  { method: 'GET', path: '/api/court-orders/{orderId}', fn: 'api-court-orders', groups: ['counsel'] },
+  { method: 'POST', path: '/api/court-orders/{orderId}/submit', fn: 'api-court-orders', groups: ['counsel'] },
+  { method: 'POST', path: '/api/court-orders/{orderId}/release-hold', fn: 'api-court-orders', groups: ['counsel'] },
 ];
 
 /**
@@ -129,7 +186,8 @@ export interface FunctionAccess {
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'api-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'start' },
-  act: { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'callback' },
+  // documents read: an approver opens the court order's PDF from the decision page (R12).
+  act: { requests: 'write', records: 'read', files: 'none', documents: 'read', email: false, workflow: 'callback' },
   download: { requests: 'write', records: 'none', files: 'read', email: false, workflow: 'none' },
   'task-match-patron': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
   'task-request-verification': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
@@ -137,7 +195,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-build-export': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-set-status': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
   'task-record-failure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
-  'sweep-deadlines': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'callback' },
+  'sweep-deadlines': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'callback' },
   'task-request-approval': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-approval-lapsed': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-deny': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
@@ -148,7 +206,24 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-execute-deletion': { requests: 'write', records: 'write', files: 'none', email: false, workflow: 'none' },
   'task-verify-deletion': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
   'task-send-deletion-outcome': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-match-guardian': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
+  'task-request-consent': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-request-guardian-link': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R11: the one writer of a guardian's link to a child's card, after desk staff checked a document.
+  'task-record-guardian-link': { requests: 'write', records: 'write', files: 'none', email: true, workflow: 'none' },
+  'task-build-guardian-report': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
+  'task-build-disclosure-package': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
+  // documents write: signs the presigned upload (s3:PutObject under orders/), then reads the stored PDF back to check it (R12).
+  'api-court-orders': { requests: 'write', records: 'read', files: 'none', documents: 'write', email: false, workflow: 'start' },
+  'task-build-court-disclosure': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
+  'task-notify-court-disclosure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-court-order-close': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'sweep-legal-holds': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
-export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [{ fn: 'sweep-deadlines', everyMinutes: 5 }];
+export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
+  { fn: 'sweep-deadlines', everyMinutes: 5 },
+  // R13: records each legal hold that lapsed on its date in the audit trail, and tells counsel.
+  { fn: 'sweep-legal-holds', everyMinutes: 60 },
+];

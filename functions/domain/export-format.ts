@@ -221,12 +221,38 @@ export function exportPlan(policy: Policy): CategoryExport[] {
   });
 }
 
-/** A row as it goes into the JSON: exactly the part's fields, in order (a second allow-list). */
-export const jsonItem = (part: ExportPart, row: ExportRow): ExportRow => Object.fromEntries(part.fields.map((f) => [f, v(row[f])]));
+/** Writes one part's rows as JSON text and CSV lines; built once per part, used for every row. */
+export interface RowWriter {
+  /** The JSON object: exactly the part's fields, in order (a second allow-list after the mapper's). */
+  json(row: ExportRow): string;
+  /** The CSV line, in the category's columns. */
+  csv(row: ExportRow): string;
+}
 
-/** The CSV line for a part's row, in the category's columns. */
-export const csvRecordLine = (c: CategoryExport, part: ExportPart, row: ExportRow): string =>
-  csvLine(c.csvColumns.map((col) => (col === 'record' ? part.record : part.fields.includes(col) ? v(row[col]) : null)));
+export function rowWriter(c: CategoryExport, part: ExportPart): RowWriter {
+  const fields = part.fields;
+  const keys = fields.map((f, i) => `${i === 0 ? '{' : ','}${JSON.stringify(f)}:`);
+  const record = csvCell(part.record);
+  // Per column: the part's field to write, or '' for a column of another part of the category.
+  const columns = c.csvColumns.map((col) => (col === 'record' ? null : fields.includes(col) ? col : ''));
+  return {
+    json(row) {
+      if (fields.length === 0) return '{}';
+      let out = '';
+      for (let i = 0; i < fields.length; i++) out += (keys[i] as string) + JSON.stringify(v(row[fields[i] as string]));
+      return `${out}}`;
+    },
+    csv(row) {
+      let out = '';
+      for (let i = 0; i < columns.length; i++) {
+        const col = columns[i];
+        if (i > 0) out += ',';
+        out += col === null ? record : col ? csvCell(row[col]) : '';
+      }
+      return `${out}\r\n`;
+    },
+  };
+}
 
 export const csvStatementLine = (c: CategoryExport): string => csvLine(['statement', c.policy.view, c.statement ?? null]);
 
@@ -264,7 +290,8 @@ export const categoryHeader = (c: CategoryExport) => ({
  * A spreadsheet treats a cell starting with one of these as a formula (CSV injection): = + - @,
  * tab and carriage return (OWASP), and their full-width forms, which some spreadsheets fold.
  */
-const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
+const FORMULA_START = new Set([...'=+-@\t\r\uFF1D\uFF0B\uFF0D\uFF20'].map((ch) => ch.charCodeAt(0)));
+const NEEDS_QUOTES = /[",\r\n]/;
 
 /**
  * One CSV cell (RFC 4180): a text starting like a formula gets a leading single quote so that a
@@ -275,8 +302,8 @@ const FORMULA_START = /^[=+\-@\t\r\uFF1D\uFF0B\uFF0D\uFF20]/;
 export function csvCell(value: ExportValue | undefined): string {
   if (value === null || value === undefined) return '';
   let s = String(value);
-  if (typeof value === 'string' && FORMULA_START.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+  if (typeof value === 'string' && FORMULA_START.has(s.charCodeAt(0))) s = `'${s}`;
+  return NEEDS_QUOTES.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
 }
 
 /** RFC 4180 line ending. */

@@ -6,17 +6,19 @@ import { approvalRequestEmail } from '../notify/emails.ts';
 const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /**
- * Scheduled (EventBridge in AWS, a timer locally). Deadlines are data, not long timers
+ * Scheduled (EventBridge in AWS, a timer locally). Also sends due reminders and deletes expired
+ * download files. Deadlines are data, not long timers
  * (ARCHITECTURE.md): a step waiting on a link that has expired is failed with `LinkExpired`,
  * which its state machine catches (R7: links expire, default 72 h, from the policy).
  * Reads the open-callback index by expiry; never a scan.
  */
-export const createHandler = (deps: Deps) => async (): Promise<{ expired: number; reminded: number }> => {
+export const createHandler = (deps: Deps) => async (): Promise<{ expired: number; reminded: number; filesDeleted: number }> => {
   const reminded = await sendReminders(deps);
+  const filesDeleted = await deleteExpiredFiles(deps);
   let expired = 0;
   for (;;) {
     const batch = await deps.tokens.expiredCallbacks(100);
-    if (batch.length === 0) return { expired, reminded };
+    if (batch.length === 0) return { expired, reminded, filesDeleted };
     for (const token of batch) {
       if (token.taskToken) {
         try {
@@ -31,6 +33,20 @@ export const createHandler = (deps: Deps) => async (): Promise<{ expired: number
     }
   }
 };
+
+/** R8a: a report or export is deleted when its link expires (S3's lifecycle is only the backstop). */
+async function deleteExpiredFiles(deps: Deps): Promise<number> {
+  let deleted = 0;
+  for (;;) {
+    const batch = await deps.tokens.expiredDownloads(100);
+    if (batch.length === 0) return deleted;
+    for (const token of batch) {
+      if (token.fileKey) await deps.files.delete(token.fileKey);
+      await deps.tokens.markFileDeleted(token);
+      deleted++;
+    }
+  }
+}
 
 /**
  * A staff decision still pending at its reminder time gets a reminder carrying a fresh link

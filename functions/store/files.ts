@@ -46,8 +46,13 @@ export class LocalFileStore implements FileStore {
     await mkdir(dirname(p), { recursive: true, mode: 0o700 });
     // Written aside, then renamed: a crash never leaves a half file under the real name.
     const partial = `${p}.partial`;
-    await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
-    await rename(partial, p);
+    try {
+      await pipeline(body, createWriteStream(partial, { mode: 0o600 }));
+      await rename(partial, p);
+    } catch (e) {
+      await rm(partial, { force: true });
+      throw e;
+    }
   }
 
   async exists(key: string): Promise<boolean> {

@@ -27,6 +27,8 @@ export const requestKeys = {
   tokensOfRequest: (requestId: string) => `TOKENS#${requestId}`,
   /** gsi2 on tokens that answer a waiting workflow step, by expiry: the deadline sweep's queue. */
   openCallbacks: 'CALLBACKS#OPEN',
+  /** gsi2 on download tokens, by expiry: the sweep deletes each file when its link expires (R8a). */
+  liveDownloads: 'DOWNLOADS#LIVE',
   /** Reminders due, by time, one small item each: the deadline sweep reads them by key. */
   reminder: (remindAt: string, tokenHash: string) => ({ pk: 'REMINDERS', sk: `${remindAt}#${tokenHash}` }),
   remindersPartition: 'REMINDERS',

@@ -61,6 +61,7 @@ export class TokenStore {
           gsi1pk: requestKeys.tokensOfRequest(input.requestId),
           gsi1sk: `${token.createdAt}#${token.tokenHash}`,
           ...(input.taskToken ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
+          ...(input.fileKey ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
           // Kept a day past expiry so a late click still answers 410 rather than 404.
           [TABLE_KEYS.ttlAttribute]: Math.floor(expiresAt.getTime() / 1000) + 86_400,
           ...token,
@@ -160,6 +161,33 @@ export class TokenStore {
       }),
     );
     return (res.Items ?? []).map(strip);
+  }
+
+  /** Download links whose time is up and whose file is still stored (gsi2, by expiry). */
+  async expiredDownloads(limit = 100): Promise<ActionToken[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':p': requestKeys.liveDownloads, ':now': this.clock().toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map(strip);
+  }
+
+  /** Records that a download's file is gone, taking the link off the sweep's queue. */
+  async markFileDeleted(token: ActionToken): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(token.tokenHash),
+        UpdateExpression: 'SET fileDeletedAt = :now REMOVE gsi2pk, gsi2sk',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
+      }),
+    );
   }
 
   /** Takes a token off the deadline queue once its step has been told. */
