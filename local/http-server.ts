@@ -19,6 +19,7 @@ interface CompiledRoute {
   params: string[];
   routeKey: string;
   fn: FunctionName;
+  groups?: readonly string[];
 }
 
 const compile = (r: (typeof HTTP_ROUTES)[number]): CompiledRoute => {
@@ -27,14 +28,23 @@ const compile = (r: (typeof HTTP_ROUTES)[number]): CompiledRoute => {
     params.push(name);
     return '([^/]+)';
   });
-  return { method: r.method, regex: new RegExp(`^${pattern}$`), params, routeKey: `${r.method} ${r.path}`, fn: r.fn };
+  return { method: r.method, regex: new RegExp(`^${pattern}$`), params, routeKey: `${r.method} ${r.path}`, fn: r.fn, ...(r.groups ? { groups: r.groups } : {}) };
 };
 
 /**
  * Turns each HTTP request into the API Gateway (HTTP API, payload 2.0) event the same handler
  * gets in AWS, and serves the static pages of web/ as CloudFront would.
  */
-export function createHttpServer(opts: { functions: Partial<Record<FunctionName, HttpFunction>>; webRoot: URL; extraRoutes?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean> }): Server {
+export function createHttpServer(opts: {
+  functions: Partial<Record<FunctionName, HttpFunction>>;
+  webRoot: URL;
+  extraRoutes?: (req: IncomingMessage, res: ServerResponse, body: Buffer) => Promise<boolean>;
+  /**
+   * The JWT authorizer's part for signed-in routes (those with `groups`): the verified claims, or
+   * undefined for a 401 before any handler runs. Without it, signed-in routes always answer 401.
+   */
+  authorize?: (authorization: string | undefined) => Record<string, string> | undefined;
+}): Server {
   const routes = HTTP_ROUTES.map(compile);
   // A fixed list read at start: a request path never reaches the file system.
   const staticFiles = new Map<string, { body: Buffer; type: string }>();
@@ -55,7 +65,8 @@ export function createHttpServer(opts: { functions: Partial<Record<FunctionName,
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
-    const body = await readBody(req);
+    // The local upload target takes the same form as an S3 presigned POST: a 10 MiB file plus its fields.
+    const body = await readBody(req, url.pathname === '/_local/upload' ? MAX_BODY + 1024 * 1024 : MAX_BODY);
     if (body === 'too-large') {
       res.writeHead(413, { 'content-type': 'application/problem+json' });
       res.end(JSON.stringify({ type: 'about:blank', status: 413, title: 'Payload too large', detail: 'The request body is larger than allowed.' }));
@@ -74,7 +85,18 @@ export function createHttpServer(opts: { functions: Partial<Record<FunctionName,
       const fn = opts.functions[route.fn];
       if (!fn) break;
       const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? '')]));
-      const result = await fn(toEvent(req, url, method, route.routeKey, pathParameters, body), lambdaContext(route.fn));
+      const event = toEvent(req, url, method, route.routeKey, pathParameters, body);
+      if (route.groups) {
+        // As API Gateway's JWT authorizer: no valid token, no handler. The group is the handler's check (403).
+        const claims = opts.authorize?.(req.headers.authorization);
+        if (!claims) {
+          res.writeHead(401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
+          res.end(JSON.stringify({ type: 'about:blank', status: 401, title: 'Sign-in required', detail: 'Send a valid, unexpired bearer token from the library sign-in.' }));
+          return;
+        }
+        (event.requestContext as unknown as { authorizer: unknown }).authorizer = { jwt: { claims, scopes: null } };
+      }
+      const result = await fn(event, lambdaContext(route.fn));
       send(res, result);
       return;
     }
@@ -91,14 +113,14 @@ export function createHttpServer(opts: { functions: Partial<Record<FunctionName,
 }
 
 /** Reads the body up to the limit; past it, the rest is drained unkept so the client gets its 413. */
-async function readBody(req: IncomingMessage): Promise<Buffer | 'too-large'> {
+async function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer | 'too-large'> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size <= MAX_BODY) chunks.push(chunk as Buffer);
+    if (size <= limit) chunks.push(chunk as Buffer);
   }
-  return size > MAX_BODY ? 'too-large' : Buffer.concat(chunks);
+  return size > limit ? 'too-large' : Buffer.concat(chunks);
 }
 
 function toEvent(req: IncomingMessage, url: URL, method: string, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {

@@ -1,0 +1,186 @@
+import { z } from 'zod';
+import { isoDateIn, parseIsoDate } from './age.ts';
+import { CATEGORIES, type Category } from './categories.ts';
+import { InvalidInputError } from './errors.ts';
+
+/**
+ * R12 court orders: what counsel sends with an order, how it is checked, and the pure rules of a
+ * disclosure (which records a date range covers). No I/O here.
+ */
+export const ORDER_TYPES = ['subpoena', 'court-order', 'search-warrant'] as const;
+export type OrderType = (typeof ORDER_TYPES)[number];
+
+/** The stored order must be a PDF of at most this many bytes (10 MiB). */
+export const MAX_ORDER_BYTES = 10 * 1024 * 1024;
+export const ORDER_CONTENT_TYPE = 'application/pdf';
+/** How long a presigned upload stays open after the metadata is accepted. */
+export const UPLOAD_TTL_SECONDS = 15 * 60;
+
+/** The two approvals of R12, in order; the policy maps each to a role (`approvals.roles`). */
+export const REVIEW_STEP = 'court-order-review';
+export const AUTHORISE_STEP = 'court-order-authorise';
+export const ORDER_STEPS = [REVIEW_STEP, AUTHORISE_STEP] as const;
+
+export const ORDER_TYPE_WORDS: Record<OrderType, string> = { subpoena: 'subpoena', 'court-order': 'court order', 'search-warrant': 'search warrant' };
+
+const day = z.string().refine(
+  (s) => {
+    try {
+      parseIsoDate(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'a date YYYY-MM-DD' },
+);
+
+/**
+ * Court names and case numbers are printed on pages, emails, a CSV cover and a PDF-adjacent
+ * cover sheet: a small alphabet keeps markup, formulas and control characters out at the door
+ * (every output also escapes; this is the first of two layers).
+ */
+const COURT = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’&()/#:-]*$/u;
+const CASE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 .:/()#_-]*$/;
+
+/** `POST /api/court-orders` (CONTRACT.md), plus `lapsesOn`: the day the hold lapses by itself. */
+export const courtOrderInputSchema = z.strictObject({
+  court: z.string().trim().min(1, 'required').max(200, 'at most 200 characters').regex(COURT, "letters, digits, spaces and . , ' & ( ) / # : - only"),
+  caseNumber: z.string().trim().min(1, 'required').max(64, 'at most 64 characters').regex(CASE_NUMBER, 'letters, digits, spaces and . : / ( ) # _ - only'),
+  orderType: z.enum(ORDER_TYPES),
+  issuedOn: day,
+  patronCardNumber: z.string().trim().regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits'),
+  categories: z
+    .array(z.enum(CATEGORIES))
+    .min(1, 'name at least one category')
+    .max(CATEGORIES.length)
+    .refine((c) => new Set(c).size === c.length, { message: 'each category once' }),
+  from: day.optional(),
+  to: day.optional(),
+  nondisclosure: z.boolean(),
+  lapsesOn: day.optional(),
+});
+export type CourtOrderInput = z.infer<typeof courtOrderInputSchema>;
+
+type Issue = { path: string; message: string };
+
+/**
+ * Validates the metadata against today's date in the library's time zone. Every bad field is
+ * named at once (the field checks, then the checks between fields whose own values are valid);
+ * a message never repeats what was sent.
+ */
+export function validateCourtOrderInput(raw: unknown, today: string): CourtOrderInput {
+  const res = courtOrderInputSchema.safeParse(raw);
+  const issues: Issue[] = [];
+  // One message per field: the first problem found is the one to fix first.
+  for (const i of res.success ? [] : res.error.issues) {
+    const path = i.path.join('.') || '(body)';
+    if (!issues.some((x) => x.path === path)) issues.push({ path, message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message });
+  }
+  const bad = new Set(issues.map((i) => i.path.split('.')[0]));
+  const field = (name: string): string | undefined => {
+    if (bad.has(name) || typeof raw !== 'object' || raw === null) return undefined;
+    const v = (raw as Record<string, unknown>)[name];
+    return typeof v === 'string' ? v.trim() : undefined;
+  };
+  const issuedOn = field('issuedOn');
+  const from = field('from');
+  const to = field('to');
+  const lapsesOn = field('lapsesOn');
+  if (issuedOn && issuedOn > today) issues.push({ path: 'issuedOn', message: 'cannot be in the future' });
+  if (issuedOn && issuedOn < '1900-01-01') issues.push({ path: 'issuedOn', message: 'is too far in the past' });
+  if (from && to && from > to) issues.push({ path: 'to', message: 'cannot be before from' });
+  if (lapsesOn && lapsesOn < today) issues.push({ path: 'lapsesOn', message: 'cannot be in the past' });
+  if (lapsesOn && issuedOn && lapsesOn < issuedOn) issues.push({ path: 'lapsesOn', message: 'cannot be before issuedOn' });
+  if (issues.length > 0 || !res.success) throw new InvalidInputError('the court order is invalid', issues);
+  return res.data;
+}
+
+/** The order as stored (requests table, `ORDER#<id>`). Ids and metadata; never the card number (R5). */
+export interface CourtOrder {
+  orderId: string;
+  version: number;
+  /** `awaiting-upload` until submit accepts the file; the approval status lives on the request. */
+  status: 'awaiting-upload' | 'submitted';
+  createdAt: string;
+  updatedAt: string;
+  court: string;
+  caseNumber: string;
+  orderType: OrderType;
+  issuedOn: string;
+  categories: Category[];
+  from?: string;
+  to?: string;
+  /** R13a: the order forbids telling the patron. */
+  nondisclosure: boolean;
+  /** R13: the day the hold lapses by itself (held through its end everywhere). */
+  lapsesOn?: string;
+  /** The patron the order names, resolved from the card number counsel gave. */
+  patronId: string;
+  /** The counsel who uploaded it (their email, from the sign-in claims): never an approver (R12). */
+  uploadedBy: string;
+  uploadedBySub: string;
+  /** Where the PDF is uploaded to (the documents bucket). */
+  documentKey: string;
+  /** Set at submit, from the stored bytes. */
+  file?: { key: string; sha256: string; size: number; versionId?: string };
+  requestId?: string;
+  holdId?: string;
+  submittedAt?: string;
+  /** When the hold stops holding (ISO instant), for the lapse sweep's index. */
+  lapseDueAt?: string;
+  holdReleasedAt?: string;
+  holdReleasedBy?: string;
+  holdLapseRecordedAt?: string;
+}
+
+/** The hold's id for an order: one hold per order. */
+export const holdIdFor = (orderId: string): string => `order-${orderId}`;
+
+/**
+ * R13: the instant a hold with `lapsesOn` (a day) stops holding: the end of that day in the last
+ * time zone to finish it (UTC-12), i.e. 12:00 UTC the next day, as store/legal-holds.ts reads it.
+ */
+export function holdLapseInstant(lapsesOn: string): string {
+  const d = parseIsoDate(lapsesOn, 'lapsesOn');
+  return new Date(Date.UTC(d.year, d.month - 1, d.day + 1, 12)).toISOString();
+}
+
+/** A PDF starts with `%PDF-` and a version digit (ISO 32000); the name and declared type prove nothing. */
+export const isPdfHeader = (first: Buffer): boolean => /^%PDF-[12]\.\d/.test(first.subarray(0, 8).toString('latin1'));
+
+// What a disclosure holds ---------------------------------------------------------------------
+
+/**
+ * Which date of each record the order's range is applied to. The profile (personal, credentials)
+ * is disclosed as held on the day of disclosure: it has no date of its own.
+ */
+export const DATE_FIELD = {
+  LOAN: 'checkedOutAt',
+  HOLD: 'placedAt',
+  FINE: 'createdAt',
+  PROGRAM: 'date',
+  DONATION: 'date',
+  SHARED: 'createdAt',
+} as const;
+
+export const DATE_FIELD_WORDS: Record<keyof typeof DATE_FIELD, string> = {
+  LOAN: 'loans by the day checked out',
+  HOLD: 'holds by the day placed',
+  FINE: 'fines by the day charged',
+  PROGRAM: 'programs by the day held',
+  DONATION: 'donations by the day given',
+  SHARED: 'shared content by the day published',
+};
+
+/** The calendar day of a record's date in the library's time zone; a plain date is its own day. */
+export function dayOf(value: string, timezone: string): string {
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const t = Date.parse(value);
+  if (Number.isNaN(t)) throw new InvalidInputError('a record date is not a date');
+  return isoDateIn(new Date(t), timezone);
+}
+
+/** R12: whether a day lies within the order's range (both ends included; an open end is unbounded). */
+export const withinRange = (d: string, range: { from?: string; to?: string }): boolean =>
+  (range.from === undefined || d >= range.from) && (range.to === undefined || d <= range.to);
