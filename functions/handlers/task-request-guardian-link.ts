@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { IntegrityError } from '../domain/errors.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { guardianLinkTaskEmail } from '../notify/consent-emails.ts';
+
+const input = z.strictObject({
+  requestId: z.uuid(),
+  taskToken: z.string().min(1).max(4096),
+});
+
+/**
+ * R11, R4: a verified guardian was not linked to the child's card, was told so and invited to
+ * the library with a document. Circulation staff get a task link: if the document shows the
+ * relationship, they record the link (what kind of document, never the document); the workflow
+ * then writes it. The task outlives the request, which is already denied; it expires after the
+ * policy's `minors.guardianLinkTaskTtlHours`, and nothing happens.
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'request-guardian-link', input, async ({ requestId, taskToken }) => {
+    const request = await deps.requests.get(requestId);
+    if (request.kind !== 'guardian-access' || request.guardianLink !== 'unlinked' || !request.patronId || !request.requesterPatronId) {
+      throw new IntegrityError('a guardian link task needs a verified guardian and a child who are not linked');
+    }
+    const staff = await deps.records.staffWithRole('circulation');
+    if (staff.length === 0) throw new IntegrityError('no circulation staff to record a guardian link');
+    const library = await deps.records.library();
+    for (const member of staff) {
+      const { secret, token } = await deps.tokens.issue({
+        purpose: 'guardian-link',
+        requestId,
+        recipient: { kind: 'staff', id: member.email, role: 'circulation' },
+        step: 'guardian-link',
+        decisions: ['done'],
+        ttlSeconds: Math.round(deps.policy.minors.guardianLinkTaskTtlHours * 3600),
+        maxAttempts: deps.policy.verification.maxAttempts,
+        taskToken,
+      });
+      await deps.mailer.send({ to: [member.email], ...guardianLinkTaskEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt }) });
+    }
+    await deps.audit.append(requestId, { eventId: 'guardian-link-task', type: 'guardian-link-task-created', actor: { kind: 'system' }, data: { role: 'circulation' } });
+    return { requested: true };
+  });
+
+export const handler = lambdaEntry(createHandler);
