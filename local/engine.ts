@@ -26,10 +26,27 @@ interface AslState {
   Type: string;
   Resource?: string;
   Parameters?: { FunctionName?: string; Payload?: unknown };
+  Branches?: AslDefinition[];
+  ItemProcessor?: AslDefinition;
+  Iterator?: AslDefinition;
 }
 interface AslDefinition {
   StartAt: string;
   States: Record<string, AslState>;
+}
+
+/**
+ * Every state, those inside a Map's ItemProcessor (or Iterator) and a Parallel's Branches
+ * included: the library looks a Task's local handler up by state name at any depth, so nested
+ * state names are unique across the definition (Step Functions requires it too).
+ */
+function* allStates(def: AslDefinition): Generator<[string, AslState]> {
+  for (const [name, state] of Object.entries(def.States)) {
+    yield [name, state];
+    for (const branch of state.Branches ?? []) yield* allStates(branch);
+    const inner = state.ItemProcessor ?? state.Iterator;
+    if (inner) yield* allStates(inner);
+  }
 }
 
 const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
@@ -90,6 +107,11 @@ export class LocalEngine implements WorkflowPort {
   /** Task invocations under way: a shutdown lets them finish before the database closes. */
   private readonly inFlight = new Set<Promise<unknown>>();
   private readonly waiters = new Map<string, { executionId: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  /**
+   * Tokens whose task is under way but not yet waiting. As in Step Functions, a token works from the
+   * moment its task starts, so the task itself (or a fast click) may answer before the wait begins.
+   */
+  private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error } | null>();
 
   constructor(private readonly opts: LocalEngineOptions) {
     this.definitions = Object.fromEntries(
@@ -141,6 +163,9 @@ export class LocalEngine implements WorkflowPort {
       for (const raw of res.Items ?? []) {
         const item = executionSchema.parse(raw);
         if (this.running.has(item.executionId)) continue;
+        // A link clicked while the execution is still finding its way back to its wait is kept, not lost.
+        const w = item.waiting;
+        if (w && w.seq === item.checkpoint.seq && w.state === item.checkpoint.state && !this.early.has(w.token)) this.early.set(w.token, null);
         this.run(item);
         resumed++;
       }
@@ -162,6 +187,10 @@ export class LocalEngine implements WorkflowPort {
 
   async sendTaskSuccess(taskToken: string, output: Record<string, unknown>): Promise<void> {
     const waiter = this.waiters.get(taskToken);
+    if (!waiter && this.early.get(taskToken) === null) {
+      this.early.set(taskToken, { ok: true, output });
+      return;
+    }
     if (!waiter) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
     this.waiters.delete(taskToken);
     clearTimeout(waiter.timer);
@@ -170,6 +199,10 @@ export class LocalEngine implements WorkflowPort {
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
     const waiter = this.waiters.get(taskToken);
+    if (!waiter && this.early.get(taskToken) === null) {
+      this.early.set(taskToken, { ok: false, error: new CallbackError(error, cause) });
+      return;
+    }
     if (!waiter) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
     this.waiters.delete(taskToken);
     clearTimeout(waiter.timer);
@@ -229,7 +262,7 @@ export class LocalEngine implements WorkflowPort {
     };
     const overrides = this.taskOverrides(item.executionId, def, exec);
     const retryIntervalOverrides =
-      this.opts.retryPauseMs === undefined ? undefined : Object.fromEntries(Object.keys(def.States).map((s) => [s, this.opts.retryPauseMs as number]));
+      this.opts.retryPauseMs === undefined ? undefined : Object.fromEntries([...allStates(def)].map(([s]) => [s, this.opts.retryPauseMs as number]));
     const execution = machine.run(item.checkpoint.input as Parameters<StateMachine['run']>[0], {
       overrides: { taskResourceLocalHandlers: overrides, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
       context: { Task: { Token: TOKEN_PLACEHOLDER } },
@@ -272,7 +305,7 @@ export class LocalEngine implements WorkflowPort {
 
   private taskOverrides(executionId: string, def: AslDefinition, exec: RunningExecution): LocalHandlers {
     const out: Record<string, (input: unknown) => Promise<unknown>> = {};
-    for (const [stateName, state] of Object.entries(def.States)) {
+    for (const [stateName, state] of allStates(def)) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       if (state.Resource === WAIT_FOR_TOKEN) {
         const fn = this.functionFor(String(state.Parameters?.FunctionName));
@@ -301,9 +334,16 @@ export class LocalEngine implements WorkflowPort {
     const timeoutSeconds = this.timeoutOf(state, params, stored?.checkpoint.input);
     let waiting = stored?.waiting;
     if (!waiting || waiting.seq !== seq || waiting.state !== state) {
+      if (waiting) this.early.delete(waiting.token); // a stale wait's token answers nothing
       const token = `local-${randomBytes(24).toString('base64url')}`;
       const payload = { ...(params as { Payload?: Record<string, unknown> }).Payload, taskToken: token };
-      await this.track(fn(payload, lambdaContext(state)));
+      this.early.set(token, null);
+      try {
+        await this.track(fn(payload, lambdaContext(state)));
+      } catch (e) {
+        this.early.delete(token);
+        throw e;
+      }
       // Recorded only after the handler succeeded: a failed attempt is retried in full.
       waiting = { seq, state, token, deadline: Date.now() + timeoutSeconds * 1000 };
       await this.opts.db.send(
@@ -316,6 +356,12 @@ export class LocalEngine implements WorkflowPort {
       );
     }
     const { token, deadline } = waiting;
+    const answered = this.early.get(token);
+    this.early.delete(token);
+    if (answered) {
+      if (answered.ok) return answered.output;
+      throw answered.error;
+    }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
         () => {

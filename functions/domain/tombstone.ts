@@ -1,0 +1,113 @@
+import type { RequestRecord } from './request.ts';
+
+/**
+ * R16: a closed request keeps personal data only as long as needed. `retention.tombstoneAfterDays`
+ * after it closed, the request item is reduced to a de-identified tombstone: ids, kind, status,
+ * dates and outcome codes, enough for the statistics (R3), the status page ("completed on …") and
+ * to read the audit trail (R17), which stays whole and already holds no patron personal data.
+ *
+ * Built from an allow-list, field by field: a field added to RequestRecord later is dropped until
+ * someone decides here that it may stay. What goes: the contact address, anything typed to
+ * identify a person (card number, name), requested changes, a third party's contact and purpose,
+ * free-text reasons (denial, extension, staff decisions), and staff identities (who verified,
+ * who decided, who recorded consent, who submitted); their roles, the dates and the codes stay.
+ */
+
+/** A code, a date or a number: what an outcome may keep. Free text, emails and paths fail this. */
+const CODE = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2}))?$/;
+const KEY = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
+/** An error's name (`TransientError`, `States.Timeout`), never its message. */
+const ERROR_NAME = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
+
+type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/** Keeps codes, dates, numbers and booleans, in arrays and objects (a few levels deep); drops everything else. */
+export function codesOnly(value: unknown, depth = 0): Json | undefined {
+  if (value === null || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : undefined;
+  if (typeof value === 'string') return CODE.test(value) || ISO_DATE.test(value) ? value : undefined;
+  if (depth >= 4 || typeof value !== 'object') return undefined;
+  if (Array.isArray(value)) {
+    const kept = value.map((v) => codesOnly(v, depth + 1)).filter((v): v is Json => v !== undefined);
+    return kept.length > 0 || value.length === 0 ? kept : undefined;
+  }
+  const out: Record<string, Json> = {};
+  for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+    if (!KEY.test(k)) continue;
+    const kept = codesOnly(v, depth + 1);
+    if (kept !== undefined) out[k] = kept;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+/** Copies the named fields that are present (not undefined). */
+function pick<T extends object, K extends keyof T>(o: T | undefined, keys: readonly K[]): Pick<T, K> | undefined {
+  if (!o) return undefined;
+  const out = {} as Pick<T, K>;
+  for (const k of keys) if (o[k] !== undefined) out[k] = o[k];
+  return out;
+}
+
+const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** The top-level fields a tombstone keeps as they are (ids, enums, dates, counts). */
+export const TOMBSTONE_KEPT_AS_IS = [
+  'requestId',
+  'kind',
+  'status',
+  'version',
+  'createdAt',
+  'updatedAt',
+  'dueAt',
+  'closedAt',
+  // The hash of the status link's key: the requester's link still shows "completed", nothing more.
+  'statusKeyHash',
+  'patronId',
+  'requesterPatronId',
+  'orderId',
+  'executionId',
+  'matched',
+  'verifyBy',
+  'guardianLink',
+  'ageBand',
+  'approvalRounds',
+] as const satisfies readonly (keyof RequestRecord)[];
+
+/** The fields a tombstone keeps only part of, and the fields it drops, named so a test can hold this list to RequestRecord. */
+export const TOMBSTONE_REDUCED = ['verification', 'decisions', 'denial', 'failure', 'outcome', 'guardianLinkCheck', 'consent', 'thirdParty', 'extension'] as const satisfies readonly (keyof RequestRecord)[];
+export const TOMBSTONE_DROPPED = ['submitted', 'submittedChild', 'contactEmail', 'changes', 'plan', 'waitingSince', 'submittedByStaff'] as const satisfies readonly (keyof RequestRecord)[];
+
+/**
+ * R16: the de-identified tombstone of a closed request, as of `at`. Pure; applying it twice gives
+ * the same record (the tombstone date of the first time is kept).
+ */
+export function tombstone(r: RequestRecord, at: Date): RequestRecord {
+  const kept = pick(r, TOMBSTONE_KEPT_AS_IS) as Pick<RequestRecord, (typeof TOMBSTONE_KEPT_AS_IS)[number]>;
+  const outcome = codesOnly(r.outcome);
+  return defined({
+    ...kept,
+    // R4: how and when, and by which role; never who, and never the document (its kind is an enum).
+    verification: r.verification ? defined({ method: r.verification.method, verifiedAt: r.verification.verifiedAt, verifiedByRole: r.verification.verifiedByRole, documentKind: r.verification.documentKind }) : undefined,
+    // The decision, its step, role and date; the staff member is named in the audit trail (R17), the reason was for the requester.
+    decisions: r.decisions?.map((d) => ({ step: d.step, decision: d.decision, role: d.role, at: d.at })),
+    denial: r.denial ? { code: r.denial.code, at: r.denial.at } : undefined,
+    // An error name (an enum) and when.
+    failure: r.failure ? { error: ERROR_NAME.test(r.failure.error) ? r.failure.error : 'error', at: r.failure.at } : undefined,
+    outcome: outcome && typeof outcome === 'object' && !Array.isArray(outcome) ? outcome : undefined,
+    guardianLinkCheck: r.guardianLinkCheck ? { role: r.guardianLinkCheck.role, documentKind: r.guardianLinkCheck.documentKind, at: r.guardianLinkCheck.at } : undefined,
+    consent: r.consent ? defined({ decision: r.consent.decision, at: r.consent.at, channel: r.consent.channel, recordedByRole: r.consent.recordedByRole, categories: r.consent.categories }) : undefined,
+    // R14: the categories asked for, never the third party's name, email, organisation or purpose.
+    thirdParty: r.thirdParty ? { categories: r.thirdParty.categories } : undefined,
+    // R15: the dates and the length of the extension; the reason was for the requester.
+    extension: r.extension ? { days: r.extension.days, role: r.extension.role, at: r.extension.at, previousDueAt: r.extension.previousDueAt, newDueAt: r.extension.newDueAt } : undefined,
+    tombstonedAt: r.tombstonedAt ?? at.toISOString(),
+  }) as unknown as RequestRecord;
+}
+
+/** R16: whether a request that closed at `closedAt` is due for its tombstone at `now`. */
+export const tombstoneDue = (closedAt: string | undefined, now: Date, afterDays: number): boolean =>
+  closedAt !== undefined && !Number.isNaN(Date.parse(closedAt)) && Date.parse(closedAt) + afterDays * 86_400_000 <= now.getTime();
+
+/** The cutoff for the closed-requests queue: a request closed before it is due for its tombstone. */
+export const tombstoneCutoff = (now: Date, afterDays: number): string => new Date(now.getTime() - afterDays * 86_400_000).toISOString();

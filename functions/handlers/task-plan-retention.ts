@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { loanCutoffDay, segmentsFor } from '../domain/retention.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { claimRetentionSecret } from '../store/retention.ts';
+
+const input = z.strictObject({
+  runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  asOf: z.iso.datetime(),
+  totalSegments: z.number().int().min(1).max(64),
+});
+
+/**
+ * Task of the retention run. R16: fixes what the whole run works with, once: the library day a
+ * returned loan must be older than (the policy's `loanHistoryDays` back from the run's day, in the
+ * library's time zone), the key-range segments of the records table for the Map, and the run's
+ * anonymisation secret (store/retention.ts). Ids, counts and dates only (R5).
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'plan-retention', input, async ({ runId, asOf, totalSegments }) => {
+    const { timezone } = await deps.records.library();
+    await claimRetentionSecret(deps.recordsDb, runId, deps.clock());
+    const segments = segmentsFor(totalSegments);
+    return { cutoffDay: loanCutoffDay(new Date(asOf), timezone, deps.policy.retention.loanHistoryDays), timezone, totalSegments: segments.length, segments };
+  });
+
+export const handler = lambdaEntry(createHandler);

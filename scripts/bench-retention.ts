@@ -1,0 +1,306 @@
+/**
+ * Retention budget (R16, ARCHITECTURE.md "Budgets"): the daily loan-history sweep over a library's
+ * whole history runs as many short, Lambda-sized invocations with flat memory, in time close to a
+ * plain parallel scan of the same table.
+ *
+ *   npx tsx scripts/bench-retention.ts [loans] [--patrons N] [--segments N] [--budget seconds] [--page N]
+ *   (defaults: 100000 returned loans, 5000 patrons, 8 segments, a 20 s budget per invocation, 500 items a page; not part of npm test)
+ *
+ * dynalite runs in memory in a child process, so the memory sampled here is the sweep's own. The
+ * real workflows/retention.asl.json runs on aws-local-stepfunctions (the library the local engine
+ * wraps) with every Task state, those inside the Map included, mapped to the real handlers, each
+ * invocation given a Lambda context whose remaining time is the budget plus the handler's margin.
+ * Prints elapsed time, peak RSS / heap, and how many invocations of each function the run took
+ * and the longest one. Baselines: the same scan with the same writes done plainly (before the run),
+ * and a plain scan with no writes (after it).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
+import { defaultPolicy } from '../functions/domain/policy.ts';
+import { createLogger, type Deps } from '../functions/lib/deps.ts';
+import type { WorkflowPort } from '../functions/lib/workflow.ts';
+import type { Mailer } from '../functions/notify/mailer.ts';
+import { AuditLog } from '../functions/store/audit.ts';
+import { CourtOrders } from '../functions/store/court-orders.ts';
+import { LocalDocumentStore } from '../functions/store/documents.ts';
+import { createDocumentClient } from '../functions/store/dynamo.ts';
+import { LocalFileStore } from '../functions/store/files.ts';
+import { recordKeys } from '../functions/store/keys.ts';
+import { LegalHolds } from '../functions/store/legal-holds.ts';
+import { LibraryRecords } from '../functions/store/library-records.ts';
+import { RequestStore } from '../functions/store/requests.ts';
+import { TokenStore } from '../functions/store/tokens.ts';
+import { lambdaContext } from '../local/lambda-context.ts';
+import { ensureTable } from '../local/tables.ts';
+import { WORKFLOWS, type FunctionName } from '../workflows/index.ts';
+
+const args = process.argv.slice(2);
+const flag = (name: string, fallback: number): number => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+};
+const N = Number(args[0] && !args[0].startsWith('--') ? args[0] : 100_000);
+const PATRONS = flag('patrons', 5000);
+const SEGMENTS = flag('segments', 8);
+const BUDGET_S = flag('budget', 20);
+const PAGE = flag('page', 500);
+/** task-sweep-loans keeps this much of the Lambda's remaining time back (its SAFETY_MS). */
+const HANDLER_MARGIN_MS = 15_000;
+const RECORDS = 'library-records';
+const REQUESTS = 'requests';
+const TZ = 'America/New_York';
+const MB = 1024 * 1024;
+/** Run on 2026-11-28: the cutoff day (365 days) is 2025-11-28. */
+const NOW = new Date('2026-11-28T17:00:00.000Z');
+/** One patron in a hundred is under legal hold (R13). */
+const heldPatron = (p: number) => p % 100 === 7;
+
+type Item = Record<string, unknown>;
+
+async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const code = `const d=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});d.listen(0,'127.0.0.1',()=>console.log('PORT '+d.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.on('data', (b: Buffer) => {
+      const m = /PORT (\d+)/.exec(b.toString());
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+async function measure<T>(label: string, items: number, fn: () => Promise<T>): Promise<T> {
+  globalThis.gc?.();
+  const start = process.memoryUsage();
+  let peakRss = start.rss;
+  let peakHeap = start.heapUsed;
+  const timer = setInterval(() => {
+    const m = process.memoryUsage();
+    peakRss = Math.max(peakRss, m.rss);
+    peakHeap = Math.max(peakHeap, m.heapUsed);
+  }, 10);
+  const t0 = performance.now();
+  try {
+    return await fn();
+  } finally {
+    const ms = performance.now() - t0;
+    clearInterval(timer);
+    console.log(
+      `${label.padEnd(46)} ${(ms / 1000).toFixed(1).padStart(7)} s  ${((items / ms) * 1000).toFixed(0).padStart(6)} items/s  ` +
+        `RSS ${(start.rss / MB).toFixed(0)} -> peak ${(peakRss / MB).toFixed(0)} MB  heap ${(start.heapUsed / MB).toFixed(0)} -> peak ${(peakHeap / MB).toFixed(0)} MB`,
+    );
+  }
+}
+
+/** N returned loans over PATRONS patrons; four in five returned before the cutoff, one in five within the year. */
+async function seed(db: DynamoDBDocumentClient): Promise<{ eligible: number; held: number }> {
+  let eligible = 0;
+  let held = 0;
+  const loan = (i: number): Item => {
+    const p = i % PATRONS;
+    const patronId = `B${String(p).padStart(6, '0')}`;
+    const old = i % 5 !== 0;
+    if (old && heldPatron(p)) held++;
+    else if (old) eligible++;
+    return {
+      ...recordKeys.record(patronId, 'LOAN', `L${String(i).padStart(7, '0')}`),
+      kind: 'LOAN',
+      id: `L${i}`,
+      patronId,
+      itemId: `I${i % 20_000}`,
+      title: `A title of ordinary length, number ${i % 20_000}`,
+      branch: ['Main Library', 'Cos Cob Branch', 'Byram Shubert'][i % 3],
+      checkedOutAt: old ? '2024-01-10T13:00:00-05:00' : '2026-03-10T13:00:00-04:00',
+      dueAt: old ? '2024-01-31T23:59:59-05:00' : '2026-03-31T23:59:59-04:00',
+      returnedAt: old ? '2024-01-28T18:20:00-05:00' : '2026-03-28T18:20:00-04:00',
+    };
+  };
+  const batches = Math.ceil(N / 25);
+  let next = 0;
+  const worker = async () => {
+    for (let b = next++; b < batches; b = next++) {
+      let pending: unknown[] = [];
+      for (let i = b * 25; i < Math.min(N, b * 25 + 25); i++) pending.push({ PutRequest: { Item: loan(i) } });
+      while (pending.length > 0) {
+        const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
+        pending = out.UnprocessedItems?.[RECORDS] ?? [];
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  await db.send(new PutCommand({ TableName: RECORDS, Item: { ...recordKeys.library, name: 'Bench Library', timezone: TZ } }));
+  return { eligible, held };
+}
+
+async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<number> {
+  let n = 0;
+  let start: Item | undefined;
+  do {
+    const res = await db.send(new QueryCommand({ TableName: RECORDS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Select: 'COUNT', ExclusiveStartKey: start }));
+    n += res.Count ?? 0;
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return n;
+}
+
+/** The baseline: the same parallel scan, 4 segments at a time, reading every item, writing nothing. */
+async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
+  let read = 0;
+  const one = async (segment: number) => {
+    let start: Item | undefined;
+    do {
+      const res = await db.send(new ScanCommand({ TableName: RECORDS, Segment: segment, TotalSegments: SEGMENTS, Limit: PAGE, ExclusiveStartKey: start }));
+      read += res.Count ?? 0;
+      start = res.LastEvaluatedKey;
+    } while (start);
+  };
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
+    for (let s = next++; s < SEGMENTS; s = next++) await one(s);
+  }));
+  return read;
+}
+
+/**
+ * The baseline with the same writes: the same parallel scan and filter, and for each loan it would
+ * anonymise, one put (a copy under another partition) and one delete (of that copy), 25 a batch,
+ * 4 segments at a time; no hold checks, no key derivation, no Step Functions.
+ */
+async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
+  let written = 0;
+  const write = async (requests: unknown[]) => {
+    let pending = requests;
+    while (pending.length > 0) {
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
+      pending = out.UnprocessedItems?.[RECORDS] ?? [];
+    }
+  };
+  const one = async (segment: number) => {
+    let start: Item | undefined;
+    do {
+      const res = await db.send(
+        new ScanCommand({
+          TableName: RECORDS,
+          Segment: segment,
+          TotalSegments: SEGMENTS,
+          Limit: PAGE,
+          ExclusiveStartKey: start,
+          FilterExpression: 'begins_with(sk, :loan) AND returnedAt < :bound',
+          ExpressionAttributeValues: { ':loan': 'LOAN#', ':bound': '2025-11-30' },
+        }),
+      );
+      const items = res.Items ?? [];
+      for (let i = 0; i < items.length; i += 25) {
+        const keys = items.slice(i, i + 25).map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
+        await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
+        await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
+        written += keys.length;
+      }
+      start = res.LastEvaluatedKey;
+    } while (start);
+  };
+  let next = 0;
+  await Promise.all(Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
+    for (let s = next++; s < SEGMENTS; s = next++) await one(s);
+  }));
+  return written;
+}
+
+function buildDeps(db: DynamoDBDocumentClient): Deps {
+  const clock = () => NOW;
+  const none = async () => {
+    throw new Error('not used by the retention run');
+  };
+  const workflow: WorkflowPort = { start: none, stop: none, sendTaskSuccess: none, sendTaskFailure: none };
+  const mailer: Mailer = { send: none } as unknown as Mailer;
+  return {
+    requests: new RequestStore(db, REQUESTS, clock),
+    audit: new AuditLog(db, REQUESTS, clock),
+    tokens: new TokenStore(db, REQUESTS, clock),
+    records: new LibraryRecords(db, RECORDS),
+    recordsDb: { db, recordsTable: RECORDS },
+    holds: new LegalHolds(db, REQUESTS, clock),
+    files: new LocalFileStore('/tmp/bench-retention-files'),
+    documents: undefined as unknown as LocalDocumentStore,
+    orders: new CourtOrders(db, REQUESTS, clock),
+    mailer,
+    workflow,
+    policy: defaultPolicy,
+    baseUrl: 'http://localhost',
+    clock,
+    logger: createLogger('WARN'),
+  };
+}
+
+type Stats = { count: number; maxMs: number; totalMs: number };
+
+async function main() {
+  const { endpoint, child } = await startDynalite();
+  const base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    await ensureTable(base, RECORDS);
+    await ensureTable(base, REQUESTS);
+    const db = createDocumentClient({ endpoint });
+    console.log(`Node ${process.version}; ${N} returned loans over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`);
+
+    const expected = await measure('seed', N, () => seed(db));
+    const baseline = await measure('baseline: parallel scan + same writes', N, () => plainScanAndWrite(db));
+    console.log(`  wrote and deleted ${baseline} copies\n`);
+    const deps = buildDeps(db);
+    for (let p = 0; p < PATRONS; p++) {
+      if (heldPatron(p)) await deps.holds.place({ holdId: `H${p}`, patronId: `B${String(p).padStart(6, '0')}`, placedBy: 'counsel@library.example', nondisclosure: false });
+    }
+
+    // The real definition, every Task (the Map's included) mapped to the real handler.
+    const wf = WORKFLOWS.retention;
+    let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
+    for (const [placeholder, fn] of Object.entries(wf.functions)) text = text.replaceAll(`\${${placeholder}}`, `arn:aws:lambda:us-east-1:000000000000:function:privacy-desk-${fn}`);
+    const definition = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string; ItemProcessor?: { States: Record<string, { Type: string; Resource?: string }> } }> };
+    const stats = new Map<FunctionName, Stats>();
+    const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
+    const states = Object.entries(definition.States).flatMap(([name, s]) => [[name, s] as const, ...Object.entries(s.ItemProcessor?.States ?? {})]);
+    for (const [name, state] of states) {
+      if (state.Type !== 'Task' || !state.Resource) continue;
+      const fnName = state.Resource.split(':function:privacy-desk-')[1] as FunctionName;
+      const mod = (await import(`../functions/handlers/${fnName}.ts`)) as { createHandler: (d: Deps) => (e: unknown, c: unknown) => Promise<unknown> };
+      const fn = mod.createHandler(deps);
+      handlers[name] = async (input) => {
+        const t0 = performance.now();
+        const out = await fn(input, lambdaContext(fnName, BUDGET_S * 1000 + HANDLER_MARGIN_MS));
+        const ms = performance.now() - t0;
+        const s = stats.get(fnName) ?? { count: 0, maxMs: 0, totalMs: 0 };
+        stats.set(fnName, { count: s.count + 1, maxMs: Math.max(s.maxMs, ms), totalMs: s.totalMs + ms });
+        return out;
+      };
+    }
+    const machine = new StateMachine(definition as unknown as StateMachineDefinition);
+    const input = { runId: 'bench', asOf: NOW.toISOString(), totalSegments: SEGMENTS, pageSize: PAGE, pagesPerInvocation: 0, budgetSeconds: BUDGET_S };
+    const output = (await measure('retention run (retention.asl.json)', N, () =>
+      machine.run(input, { overrides: { taskResourceLocalHandlers: handlers as never } }).result,
+    )) as { result: Record<string, unknown> };
+    console.log(`  result ${JSON.stringify(output.result)}`);
+    for (const [fn, s] of stats) console.log(`  ${fn.padEnd(26)} ${String(s.count).padStart(4)} invocations, longest ${(s.maxMs / 1000).toFixed(1)} s, total ${(s.totalMs / 1000).toFixed(1)} s`);
+    const total = [...stats.values()].reduce((n, s) => n + s.count, 0);
+    console.log(`  ${'all functions'.padEnd(26)} ${String(total).padStart(4)} invocations\n`);
+
+    const copies = await countPartition(db, recordKeys.anonymised('LOAN', '').pk);
+    if (output.result.anonymised !== expected.eligible || copies !== expected.eligible || output.result.heldLoans !== expected.held) {
+      throw new Error(`expected ${expected.eligible} anonymised and ${expected.held} held; got ${JSON.stringify(output.result)}, ${copies} copies`);
+    }
+    console.log(`  checked: ${copies} anonymised copies, ${expected.held} loans of held patrons kept\n`);
+
+    const read = await measure('baseline: plain parallel scan, no writes', N, () => plainScan(db));
+    console.log(`  read ${read} items`);
+    db.destroy();
+  } finally {
+    base.destroy();
+    child.kill();
+  }
+}
+
+await main();

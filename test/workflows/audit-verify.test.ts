@@ -1,0 +1,95 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUDIT_CSV_COLUMNS } from '../../functions/domain/audit-csv.ts';
+import { requestKeys } from '../../functions/store/keys.ts';
+import { REQUESTS_TABLE } from '../../local/runtime.ts';
+import { ADA, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+
+/**
+ * R17: `npm run audit:verify` (scripts/audit-verify.ts), run as its own process against the test
+ * runtime's dynalite: every chain intact after a real request; an event edited directly in the
+ * table is found and reported by request and seq, with exit code 1; one request alone; the CSV.
+ */
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+function verify(endpoint: string, args: string[] = []): Promise<{ code: number; out: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'scripts/audit-verify.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, DSR_DYNAMODB_ENDPOINT: endpoint, DSR_REQUESTS_TABLE: REQUESTS_TABLE } },
+      (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, out: `${stdout}${stderr}` }),
+    );
+  });
+}
+
+describe('audit:verify (R17)', () => {
+  let rt: TestRuntime;
+  let endpoint: string;
+  let dir: string;
+  let first: string;
+  let second: string;
+
+  beforeAll(async () => {
+    rt = await startTestRuntime();
+    const e = await rt.db.config.endpoint?.();
+    if (!e) throw new Error('no endpoint');
+    endpoint = `${e.protocol}//${e.hostname}:${String(e.port)}`;
+    dir = await mkdtemp(join(tmpdir(), 'audit-verify-'));
+    // A real request through the real workflow, so the chain is what the handlers write.
+    for (const n of [1, 2]) {
+      const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+      const email = await rt.mail.waitFor(ADA.email, /confirm your privacy request/, n);
+      await fetch(linkIn(email, 'act'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=confirm' });
+      await waitForStatus(rt, body.statusUrl, 'completed');
+      if (n === 1) first = body.requestId;
+      else second = body.requestId;
+    }
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('R17: every chain intact: OK with counts, exit 0', async () => {
+    const events = (await rt.deps.audit.list(first)).length + (await rt.deps.audit.list(second)).length;
+    const { code, out } = await verify(endpoint);
+    expect(out).toContain(`OK: 2 requests, ${events} events, every chain intact`);
+    expect(code).toBe(0);
+  });
+
+  it('R17: an event edited in the table is found: the request, its seq and why; exit 1', async () => {
+    await rt.db.send(
+      new UpdateCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.audit(first, 3), UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':t': 'nothing-happened' } }),
+    );
+    const { code, out } = await verify(endpoint);
+    expect(out).toContain(`BROKEN request ${first} at seq 3: content does not match its hash`);
+    expect(out).toContain('FAILED: 2 requests');
+    expect(out).not.toContain(`BROKEN request ${second}`);
+    expect(code).toBe(1);
+  });
+
+  it('R17: one request alone, and a removed event is a sequence gap', async () => {
+    expect(await verify(endpoint, ['--request', second])).toMatchObject({ code: 0, out: expect.stringContaining('OK: 1 request,') });
+    await rt.db.send(new DeleteCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.audit(second, 2) }));
+    const { code, out } = await verify(endpoint, ['--request', second]);
+    expect(out).toContain(`BROKEN request ${second} at seq 3: sequence gap`);
+    expect(code).toBe(1);
+    expect((await verify(endpoint, ['--request', 'no-such-request'])).code).toBe(1);
+    expect((await verify(endpoint, ['--bogus'])).code).toBe(2);
+  });
+
+  it('R17: --csv writes the trails it checked', async () => {
+    const file = join(dir, 'audit.csv');
+    await verify(endpoint, ['--request', first, '--csv', file]);
+    const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    expect(lines[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
+    expect(lines).toHaveLength(1 + (await rt.deps.audit.list(first)).length);
+    expect(lines.join('\n')).not.toContain(ADA.email);
+  });
+});
