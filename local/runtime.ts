@@ -52,6 +52,8 @@ export interface RuntimeOptions {
   sweepIntervalMs?: number;
   /** How often scheduled functions run here (AWS: EventBridge, every few minutes). */
   scheduleIntervalMs?: number;
+  /** Which scheduled functions that timer runs (default: every SCHEDULES entry). */
+  schedules?: readonly FunctionName[];
   logLevel?: string;
 }
 
@@ -174,7 +176,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   sweeper.unref();
   // The same scheduled handlers as in AWS, on a timer; one run at a time.
   let scheduled: Promise<unknown> = Promise.resolve();
-  const schedules = SCHEDULES.map(({ fn }) =>
+  const schedules = SCHEDULES.filter(({ fn }) => !opts.schedules || opts.schedules.includes(fn)).map(({ fn }) =>
     setInterval(() => {
       scheduled = scheduled
         .then(() => functions[fn]({}, lambdaContext(fn)))

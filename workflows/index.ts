@@ -35,6 +35,13 @@ export const FUNCTIONS = [
   'task-notify-court-disclosure',
   'task-court-order-close',
   'sweep-legal-holds',
+  'sweep-due-dates',
+  'start-retention',
+  'task-tombstone-requests',
+  'task-plan-retention',
+  'task-sweep-loans',
+  'task-finish-retention',
+  'api-staff',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -139,6 +146,16 @@ export const WORKFLOWS = {
       RecordFailureFunctionArn: 'task-record-failure',
     },
   },
+  // R16: the daily retention run (started by the `start-retention` schedule), not a patron request.
+  retention: {
+    file: 'retention.asl.json',
+    functions: {
+      TombstoneRequestsFunctionArn: 'task-tombstone-requests',
+      PlanRetentionFunctionArn: 'task-plan-retention',
+      SweepLoansFunctionArn: 'task-sweep-loans',
+      FinishRetentionFunctionArn: 'task-finish-retention',
+    },
+  },
 } as const satisfies Record<string, WorkflowDefinition>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
@@ -155,6 +172,8 @@ export interface HttpRoute {
   groups?: readonly ('privacy-officer' | 'director' | 'counsel' | 'circulation')[];
 }
 
+const STAFF_GROUPS = ['privacy-officer', 'director', 'counsel', 'circulation'] as const;
+
 export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'POST', path: '/api/requests', fn: 'api-requests' },
   { method: 'GET', path: '/api/requests/{requestId}', fn: 'api-requests' },
@@ -167,6 +186,13 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'GET', path: '/api/court-orders/{orderId}', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'POST', path: '/api/court-orders/{orderId}/submit', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'POST', path: '/api/court-orders/{orderId}/release-hold', fn: 'api-court-orders', groups: ['counsel'] },
+  // The staff desk (R1, R3, R4, R15): any staff role; the handler audits every read of a request.
+  { method: 'GET', path: '/api/staff/requests', fn: 'api-staff', groups: STAFF_GROUPS },
+  { method: 'POST', path: '/api/staff/requests', fn: 'api-staff', groups: STAFF_GROUPS },
+  { method: 'GET', path: '/api/staff/requests/{requestId}', fn: 'api-staff', groups: STAFF_GROUPS },
+  { method: 'GET', path: '/api/staff/requests/{requestId}/audit.csv', fn: 'api-staff', groups: STAFF_GROUPS },
+  { method: 'POST', path: '/api/staff/requests/{requestId}/extend', fn: 'api-staff', groups: STAFF_GROUPS },
+  { method: 'GET', path: '/api/staff/stats', fn: 'api-staff', groups: STAFF_GROUPS },
 ];
 
 /**
@@ -182,6 +208,8 @@ export interface FunctionAccess {
   documents?: 'none' | 'read' | 'write';
   email: boolean;
   workflow: 'none' | 'start' | 'callback';
+  /** Background batch jobs only: dynamodb:Scan on the records table (parallel key-range segments); never a request path. */
+  recordsScan?: boolean;
 }
 
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
@@ -190,7 +218,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   act: { requests: 'write', records: 'read', files: 'none', documents: 'read', email: false, workflow: 'callback' },
   download: { requests: 'write', records: 'none', files: 'read', email: false, workflow: 'none' },
   'task-match-patron': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
-  'task-request-verification': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // callback: a request verified at the desk (R4) answers its own verification step at once.
+  'task-request-verification': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'callback' },
   'task-build-access-report': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-build-export': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-set-status': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
@@ -219,6 +248,20 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-notify-court-disclosure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-court-order-close': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'sweep-legal-holds': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R15: reads the staff queue index, records each reminder and escalation in the audit trail, emails staff.
+  'sweep-due-dates': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R16: starts the day's retention run; reads the library's time zone.
+  'start-retention': { requests: 'read', records: 'read', files: 'none', email: false, workflow: 'start' },
+  // R16: tombstones closed requests (requests table: the queue, the requests, holds, audit).
+  'task-tombstone-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
+  // R16: writes the run's anonymisation secret (records table).
+  'task-plan-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
+  // R16, R13: scans one key-range segment of the records table; reads legal holds (requests table).
+  'task-sweep-loans': { requests: 'read', records: 'write', recordsScan: true, files: 'none', email: false, workflow: 'none' },
+  // R16: deletes the run's secret (records table).
+  'task-finish-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
+  // The staff desk: reads patrons for the request page (audited, R1), emails a deadline extension (R15), starts desk requests (R4).
+  'api-staff': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'start' },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -226,4 +269,8 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-deadlines', everyMinutes: 5 },
   // R13: records each legal hold that lapsed on its date in the audit trail, and tells counsel.
   { fn: 'sweep-legal-holds', everyMinutes: 60 },
+  // R15: reminders before due dates, escalation after, and the OverdueRequests metric (the alarm reads its hourly maximum).
+  { fn: 'sweep-due-dates', everyMinutes: 30 },
+  // R16: the daily retention run (tombstones, loan history); one execution per library day.
+  { fn: 'start-retention', everyMinutes: 1440 },
 ];

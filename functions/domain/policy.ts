@@ -28,13 +28,44 @@ const durationHours = z.number().positive().max(24 * 366);
 
 /** R8: whole years; 0 means no retention period (the records are anonymised at once). */
 const retentionYears = z.number().int().min(0).max(100);
-const DEFAULT_RETENTION = { donationsYears: 7, paymentsYears: 7 } as const;
+const DEFAULT_RETENTION = { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 } as const;
 const retentionSchema = z.object({
   /** Donations are kept this long after the newest gift, then anonymised. */
   donationsYears: retentionYears.default(DEFAULT_RETENTION.donationsYears),
   /** Paid fines and fees are kept this long after they were created, then anonymised. */
   paymentsYears: retentionYears.default(DEFAULT_RETENTION.paymentsYears),
+  /** R16: days after a request closes before it is reduced to a de-identified tombstone (domain/tombstone.ts). */
+  tombstoneAfterDays: z.number().int().min(1).max(3650).default(DEFAULT_RETENTION.tombstoneAfterDays),
+  /** R16: returned loans older than this many days are anonymised by the daily retention run (workflows/retention.asl.json). */
+  loanHistoryDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION.loanHistoryDays),
 });
+
+/**
+ * R9-R11: the ages that decide a guardian's request and what a guardian may see. Configuration,
+ * not code (POLICY.md R11): a library changes a threshold here, never in a handler.
+ */
+const DEFAULT_MINORS = {
+  consentFromAge: 13,
+  adultAge: 18,
+  guardianCategories: ['personal', 'library-records', 'payments', 'donations', 'shared-content'],
+  guardianLinkTaskTtlHours: 24 * 14,
+} as const;
+const minorsSchema = z
+  .object({
+    /** R10: from this age the child's own consent is needed (R9: below it, it is not). */
+    consentFromAge: z.number().int().min(0).max(30),
+    /** R11: from this age a guardian's request is refused. */
+    adultAge: z.number().int().min(1).max(30),
+    /** The categories a guardian may see of a child's records. */
+    guardianCategories: z.array(z.enum(CATEGORIES)).min(1),
+    /** How long the desk task to record a guardian's link stays open (below the workflow's 23-day backstop). */
+    guardianLinkTaskTtlHours: durationHours.max(24 * 21),
+  })
+  .refine((m) => m.consentFromAge <= m.adultAge, { message: 'consentFromAge cannot be above adultAge', path: ['consentFromAge'] });
+
+/** R10, R14: how long a consent link (or an in-person consent task) stays open; then the answer is "no". */
+const DEFAULT_CONSENT = { linkTtlHours: 24 * 7 } as const;
+const consentSchema = z.object({ linkTtlHours: durationHours.max(24 * 14) });
 
 export const policySchema = z.object({
   categories: z.record(z.enum(CATEGORIES), categoryPolicySchema).refine(
@@ -65,9 +96,15 @@ export const policySchema = z.object({
     /** R15: days from receipt to the due date, per request kind. */
     defaultDays: z.number().int().positive().max(365),
     byKind: z.record(z.string(), z.number().int().positive().max(365)).default({}),
+    /** R15: staff are reminded this many days before a request's due date (sweep-due-dates); 0: no reminder, only the escalation. */
+    remindBeforeDays: z.number().int().min(0).max(60).default(5),
   }),
   /** R8: how long records are kept for the accounting period after a deletion request (deletion-plan.ts). */
   retention: retentionSchema.default(DEFAULT_RETENTION),
+  /** R9-R11: age thresholds and what a guardian may see. */
+  minors: minorsSchema.default({ ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] }),
+  /** R10, R14: the consent step's link lifetime. */
+  consent: consentSchema.default(DEFAULT_CONSENT),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -161,8 +198,18 @@ export const defaultPolicy: Policy = policySchema.parse({
     linkTtlHours: 24 * 7,
     remindAfterHours: 48,
     maxRounds: 3,
-    roles: { correction: 'privacy-officer', 'deletion-plan': 'privacy-officer', 'guardian-access': 'privacy-officer', 'third-party': 'privacy-officer' },
+    roles: {
+      correction: 'privacy-officer',
+      'deletion-plan': 'privacy-officer',
+      'guardian-access': 'privacy-officer',
+      'third-party': 'privacy-officer',
+      // R12: two different people approve a court order: a privacy officer reviews, the director authorises.
+      'court-order-review': 'privacy-officer',
+      'court-order-authorise': 'director',
+    },
   },
-  deadlines: { defaultDays: 30, byKind: {} },
-  retention: { donationsYears: 7, paymentsYears: 7 },
+  deadlines: { defaultDays: 30, byKind: {}, remindBeforeDays: 5 },
+  retention: { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 },
+  minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
+  consent: DEFAULT_CONSENT,
 });

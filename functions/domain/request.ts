@@ -1,6 +1,7 @@
+import type { Category } from './categories.ts';
 import { IllegalTransitionError } from './errors.ts';
 
-export const REQUEST_KINDS = ['access', 'export', 'deletion', 'correction', 'guardian-access', 'third-party'] as const;
+export const REQUEST_KINDS = ['access', 'export', 'deletion', 'correction', 'guardian-access', 'third-party', 'court-order'] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export const REQUEST_STATUSES = [
@@ -61,6 +62,47 @@ export interface StaffDecision {
 export const DENIAL_CODES = ['rejected', 'email-not-confirmed', 'consent-declined', 'consent-not-given', 'not-linked', 'adult'] as const;
 export type DenialCode = (typeof DENIAL_CODES)[number];
 
+/**
+ * R9-R11: a child's age band on the day of a guardian's request, from the policy's thresholds:
+ * `child` (under `consentFromAge`, R9), `consent-age` (from it to under `adultAge`, R10), `adult` (R11).
+ */
+export const AGE_BANDS = ['child', 'consent-age', 'adult'] as const;
+export type AgeBand = (typeof AGE_BANDS)[number];
+
+/** Whether a guardian is linked (guarantor) to the card they named, decided at the match step. */
+export type GuardianLink = 'linked' | 'unlinked' | 'unknown-child';
+
+/** R10, R14: the data subject's answer. Never a reason: none is asked for, so none can leak. */
+export interface Consent {
+  decision: 'consent' | 'decline';
+  at: string;
+  /** Through the subject's own email on file, or in person at the desk (staff record it, named). */
+  channel: 'email' | 'in-person';
+  recordedByStaffId?: string;
+  recordedByRole?: string;
+  /** The categories the subject agreed to release (R14: only these are disclosed). */
+  categories?: Category[];
+}
+
+/**
+ * R14: the third party and what they asked for. The contact and purpose are kept only while
+ * needed (to ask, to deliver, to tell them the outcome) and erased when the request closes (R16);
+ * the categories, an enum list, stay for the audit.
+ */
+export interface ThirdPartyRequest {
+  categories: Category[];
+  name?: string;
+  email?: string;
+  organization?: string;
+  purpose?: string;
+}
+
+/** R16: a closed request keeps no third party's contact or purpose; ids and enums only. */
+export function withoutRequesterContact(r: RequestRecord): RequestRecord | undefined {
+  if (!r.thirdParty || (r.thirdParty.name === undefined && r.thirdParty.email === undefined && r.thirdParty.organization === undefined && r.thirdParty.purpose === undefined)) return undefined;
+  return { ...r, thirdParty: { categories: r.thirdParty.categories } };
+}
+
 export interface CorrectionChanges {
   firstName?: string;
   lastName?: string;
@@ -101,6 +143,41 @@ export interface RequestRecord {
   /** R15: the clock pauses while the request waits on the requester. */
   waitingSince?: string;
   approvalRounds?: Record<string, number>;
+  /** guardian-access: the guardian who asked; they verify through their own email on file (R7, R11). */
+  requesterPatronId?: string;
+  /** guardian-access: the child as typed (`submitted` is the guardian); erased by the match step (R5). */
+  submittedChild?: SubmittedIdentity;
+  /** guardian-access: decided at the match step (R11: the guardian must be linked to the card). */
+  guardianLink?: GuardianLink;
+  /** guardian-access: the child's age band on the day the request was made (R9-R11). */
+  ageBand?: AgeBand;
+  /** R4: who checked a guardian's documents at the desk, when and what kind; never the document. */
+  guardianLinkCheck?: { byStaffId: string; role: string; documentKind: string; at: string };
+  /** R10, R14: the data subject's consent or refusal. */
+  consent?: Consent;
+  /** R14: the third party's request; contact erased at close (R16). */
+  thirdParty?: ThirdPartyRequest;
+  /** court-order: the order entity (store/court-orders.ts) this request carries through approval and disclosure (R12). */
+  orderId?: string;
+  /** A signed-in staff member who made this request (counsel for a court order): never one of its approvers (R12). */
+  submittedByStaff?: string;
+  /** R16: when the request was reduced to its de-identified tombstone (domain/tombstone.ts). */
+  tombstonedAt?: string;
+  /** When the request reached a terminal status (set by the store); statistics measure time to complete from it (R3). */
+  closedAt?: string;
+  /** R15: the one extension of the due date a request may have; the reason is for the requester, so it stays off the audit trail. */
+  extension?: DeadlineExtension;
+}
+
+/** R15: one extension per request, with a reason the requester reads, and the dates before and after. */
+export interface DeadlineExtension {
+  days: number;
+  reason: string;
+  byStaffId: string;
+  role: string;
+  at: string;
+  previousDueAt: string;
+  newDueAt: string;
 }
 
 /** R15: the time spent waiting on the requester is added to the due date. */

@@ -16,6 +16,10 @@ export const TOKEN_PURPOSES = [
   'approve',
   /** R6: a new email address confirmed through itself. */
   'confirm-email',
+  /** R10, R14: the data subject consents or declines (by email link, or recorded in person by staff). */
+  'consent',
+  /** R11, R4: desk staff record a guardian's link to a child's card after seeing documents they do not keep. */
+  'guardian-link',
   'download',
 ] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];

@@ -1,16 +1,18 @@
 import { z } from 'zod';
 import { GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { isTerminal, resumeClock, type StaffDecision, type Verification } from '../domain/request.ts';
+import { isTerminal, resumeClock, type Consent, type StaffDecision, type Verification } from '../domain/request.ts';
 import type { ActionToken } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { htmlResponse, httpHandler, parseBody, type HttpEvent, type HttpResult } from '../lib/http.ts';
 import { approvalDetails } from '../notify/approval-details.ts';
-import { stepTitle } from '../notify/emails.ts';
+import { consentCategories, consentPage, guardianLinkPage, RELATIONSHIP_DOCUMENTS } from '../notify/consent-pages.ts';
+import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from '../notify/court-order-pages.ts';
+import { REQUEST_WHAT, stepTitle } from '../notify/emails.ts';
 import { renderDecisionForm, renderNotice, renderPage } from '../notify/layout.ts';
 
 /** R4: staff record what kind of document they saw, never the document or its number. */
-const DOCUMENT_KINDS = {
+export const DOCUMENT_KINDS = {
   'photo-id': 'Government photo ID (driver licence, state ID, passport)',
   'library-card-and-photo-id': 'Library card and photo ID',
   'known-to-staff': 'Known to staff, with the card on file',
@@ -19,7 +21,8 @@ const DOCUMENT_KINDS = {
 const decisionSchema = z.object({
   decision: z.enum(['confirm', 'approve', 'reject', 'consent', 'decline', 'done']),
   reason: z.string().trim().max(2000).optional(),
-  documentKind: z.enum(Object.keys(DOCUMENT_KINDS) as [keyof typeof DOCUMENT_KINDS]).optional(),
+  // Identity documents (in-person verification) or relationship documents (a guardian's link, R11); each purpose checks its own list below.
+  documentKind: z.enum([...Object.keys(DOCUMENT_KINDS), ...Object.keys(RELATIONSHIP_DOCUMENTS)] as [string, ...string[]]).optional(),
 });
 
 const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = {
@@ -27,6 +30,8 @@ const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = 
   'verify-in-person': { default: 'The patron is verified. Their request continues.' },
   approve: { approve: 'Approved. The request continues.', reject: 'Rejected. The requester will be told, with your reason.' },
   'confirm-email': { confirm: 'Your new email address is confirmed.', decline: 'Thank you. This address will not be used.' },
+  consent: { consent: 'Thank you. The answer “yes” is recorded. Library staff review the request before anything is shared.', decline: 'Thank you. The answer “no” is recorded: nothing will be shared.' },
+  'guardian-link': { done: 'The link is recorded. The parent or guardian is told by email that they can make a new request.' },
 };
 
 /** Step Functions answers these when the waiting task is gone (timed out, stopped). */
@@ -45,13 +50,15 @@ export const createHandler = (deps: Deps) => {
         renderDecisionForm({
           action,
           question: 'Did you make this request?',
-          details: html`<p>A request to <strong>${request.kind === 'access' ? 'see the records the library holds about you' : request.kind}</strong> was made with your library card on ${request.createdAt.slice(0, 10)}.</p><p>If it was you, confirm below. If it was not, close this page: nothing happens and the request expires.</p>`,
+          details: html`<p>A request to <strong>${REQUEST_WHAT[request.kind] ?? request.kind}</strong> was made with your library card on ${request.createdAt.slice(0, 10)}.</p><p>If it was you, confirm below. If it was not, close this page: nothing happens and the request expires.</p>`,
           buttons: [{ decision: 'confirm', label: 'Yes, this was me', primary: true }],
         }),
       );
     }
     if (token.purpose === 'verify-in-person') {
-      const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+      // A guardian is verified as themselves, never as the child (R11).
+      const verifiedId = request.requesterPatronId ?? request.patronId;
+      const patron = verifiedId ? await deps.records.getPatron(verifiedId) : undefined;
       if (!patron) throw new NotFoundError('no patron');
       // R1: a staff member is about to see a patron's details; the read is on the record.
       await deps.audit.append(token.requestId, {
@@ -76,8 +83,12 @@ export const createHandler = (deps: Deps) => {
       );
     }
     if (token.purpose === 'approve') {
+      // R12: the uploader and an earlier approver are never offered the decision.
+      const refused = await refuseConflictedApprover(deps, request, token, false);
+      if (refused) return refused;
       const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
-      const details = approvalDetails(token.step, request, patron);
+      const requester = request.requesterPatronId ? await deps.records.getPatron(request.requesterPatronId) : undefined;
+      const details = request.kind === 'court-order' ? await courtOrderDetails(deps, request, patron, secret) : approvalDetails(token.step, request, patron, requester, deps.policy);
       if (details.readsPatron) {
         // R1: a staff member is about to see a patron's details; the read is on the record.
         await deps.audit.append(token.requestId, {
@@ -117,6 +128,42 @@ export const createHandler = (deps: Deps) => {
         }),
       );
     }
+    if (token.purpose === 'consent') {
+      // R10, R14: the subject answers through their own email, or desk staff record it in person.
+      const inPerson = token.recipient.kind === 'staff';
+      const subject = inPerson && request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+      if (inPerson && !subject) throw new NotFoundError('no patron');
+      if (subject) {
+        // R1: a staff member is about to see a patron's details; the read is on the record.
+        await deps.audit.append(token.requestId, {
+          eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
+          type: 'staff-read',
+          actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+          data: { purpose: 'in-person-consent', fields: ['name', 'cardNumber'] },
+        });
+      }
+      const consent = consentPage({ request, policy: deps.policy, ...(subject ? { subject } : {}) });
+      return page(200, request.kind === 'third-party' ? 'Written permission asked' : 'Your consent is asked', renderDecisionForm({ action, ...consent }));
+    }
+    if (token.purpose === 'guardian-link') {
+      const [guardian, child] = await Promise.all([
+        request.requesterPatronId ? deps.records.getPatron(request.requesterPatronId) : undefined,
+        request.patronId ? deps.records.getPatron(request.patronId) : undefined,
+      ]);
+      if (!guardian || !child) throw new NotFoundError('no patron');
+      // R1: the desk sees both people's details; the read is on the record.
+      await deps.audit.append(token.requestId, {
+        eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
+        type: 'staff-read',
+        actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+        data: { purpose: 'guardian-link', fields: ['name', 'cardNumber', 'dateOfBirth'] },
+      });
+      return page(
+        200,
+        'Record a guardian’s link to a card',
+        renderDecisionForm({ action, question: 'Is this adult the child’s parent or guardian?', details: guardianLinkPage({ request, guardian, child }), buttons: [{ decision: 'done', label: 'Record the link', primary: true }] }),
+      );
+    }
     throw new NotFoundError('not an action link');
   }
 
@@ -125,7 +172,8 @@ export const createHandler = (deps: Deps) => {
     try {
       input = parseBody(event, decisionSchema);
       if (!token.decisions.includes(input.decision)) throw new InvalidInputError('that choice is not offered here');
-      if (token.purpose === 'verify-in-person' && !input.documentKind) throw new InvalidInputError('choose how you verified the patron', [{ path: 'documentKind', message: 'required' }]);
+      if (token.purpose === 'verify-in-person' && !(input.documentKind && Object.hasOwn(DOCUMENT_KINDS, input.documentKind))) throw new InvalidInputError('choose how you verified the patron', [{ path: 'documentKind', message: 'required' }]);
+      if (token.purpose === 'guardian-link' && !(input.documentKind && Object.hasOwn(RELATIONSHIP_DOCUMENTS, input.documentKind))) throw new InvalidInputError('choose the document you saw', [{ path: 'documentKind', message: 'required' }]);
       if (token.purpose === 'approve' && input.decision === 'reject' && !input.reason) throw new InvalidInputError('give a reason for rejecting: the requester will read it', [{ path: 'reason', message: 'required' }]);
     } catch (e) {
       if (!(e instanceof InvalidInputError)) throw e;
@@ -135,7 +183,13 @@ export const createHandler = (deps: Deps) => {
     }
 
     const request = await deps.requests.get(token.requestId);
-    if (isTerminal(request.status)) throw new GoneError('request closed');
+    // A guardian's link is recorded after the request that revealed it was denied (R11): its task outlives the request.
+    if (isTerminal(request.status) && token.purpose !== 'guardian-link') throw new GoneError('request closed');
+    if (token.purpose === 'approve') {
+      // R12, defence in depth: a decision from the uploader or an earlier approver is refused and recorded.
+      const refused = await refuseConflictedApprover(deps, request, token, true);
+      if (refused) return refused;
+    }
     const used = await deps.tokens.consume(token, input.decision);
 
     if (used.purpose === 'verify-identity' || used.purpose === 'verify-in-person') {
@@ -187,6 +241,37 @@ export const createHandler = (deps: Deps) => {
         actor: { kind: 'patron' },
       });
     }
+    if (used.purpose === 'consent') {
+      const staff = used.recipient.kind === 'staff';
+      const at = deps.clock().toISOString();
+      const consent: Consent = {
+        decision: input.decision === 'consent' ? 'consent' : 'decline',
+        at,
+        channel: staff ? 'in-person' : 'email',
+        ...(staff ? { recordedByStaffId: used.recipient.id, recordedByRole: used.recipient.role ?? 'circulation' } : {}),
+      };
+      // R14: what was shown is what was permitted; any reason typed into the form is never kept (R10).
+      await deps.requests.update(used.requestId, (r) =>
+        r.consent ? undefined : { ...r, consent: consent.decision === 'consent' ? { ...consent, categories: consentCategories(r, deps.policy) } : consent },
+      );
+      await deps.audit.append(used.requestId, {
+        eventId: `consent:${used.step}`,
+        type: consent.decision === 'consent' ? 'consent-given' : 'consent-declined',
+        actor: staff ? { kind: 'staff', id: used.recipient.id, role: used.recipient.role } : { kind: 'patron' },
+        data: { channel: consent.channel, ...(consent.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}) },
+      });
+    }
+    if (used.purpose === 'guardian-link') {
+      const check = { byStaffId: used.recipient.id, role: used.recipient.role ?? 'circulation', documentKind: input.documentKind ?? '', at: deps.clock().toISOString() };
+      // R4: who looked, when, and what kind of document; never the document or its number.
+      await deps.requests.update(used.requestId, (r) => (r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check }));
+      await deps.audit.append(used.requestId, {
+        eventId: `guardian-relationship-checked:${used.step}`,
+        type: 'guardian-relationship-checked',
+        actor: { kind: 'staff', id: used.recipient.id, role: used.recipient.role },
+        data: { documentKind: check.documentKind },
+      });
+    }
     // The other staff members' copies of this task are now void.
     await deps.tokens.revokeAll(used.requestId);
 
@@ -206,6 +291,8 @@ export const createHandler = (deps: Deps) => {
     try {
       const token = await deps.tokens.findUsable(secret);
       if (token.purpose === 'download') throw new NotFoundError('not an action link');
+      // R12: an approver opens the order's PDF from the decision page; a GET that only reads.
+      if (token.purpose === 'approve' && event.requestContext.http.method === 'GET' && event.queryStringParameters?.view === 'order') return await courtOrderDocument(deps, token);
       if (event.requestContext.http.method === 'POST') return await act(event, secret, token);
       return await show(secret, token);
     } catch (e) {

@@ -11,7 +11,7 @@ import { renderPage } from '../notify/layout.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
 
 /** Request kinds whose workflow exists; the others are refused honestly until they do. */
-const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = { access: 'access', export: 'export', correction: 'correction', deletion: 'deletion' };
+const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = { access: 'access', export: 'export', correction: 'correction', deletion: 'deletion', 'guardian-access': 'guardian-access', 'third-party': 'third-party' };
 
 const idParam = z.uuid();
 
@@ -51,6 +51,21 @@ export const createHandler = (deps: Deps) => {
       ...('cardNumber' in input ? { submitted: { cardNumber: input.cardNumber, lastName: input.lastName } } : {}),
       // R6: the requested values wait in the encrypted table until applied or refused, then go.
       ...(input.kind === 'correction' ? { changes: input.changes } : {}),
+      // R11: the guardian verifies as themselves; the child is named. Both erased once matched (R5).
+      ...(input.kind === 'guardian-access' ? { submitted: input.guardian, submittedChild: input.child } : {}),
+      // R14: the third party's contact and purpose stay in the encrypted table until the request closes (R16).
+      ...(input.kind === 'third-party'
+        ? {
+            submitted: input.patron,
+            thirdParty: {
+              name: input.requester.name,
+              email: input.requester.email,
+              ...(input.requester.organization ? { organization: input.requester.organization } : {}),
+              purpose: input.purpose,
+              categories: [...new Set(input.categories)],
+            },
+          }
+        : {}),
     };
     await deps.requests.create(record);
     await deps.audit.append(requestId, { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: input.kind } });
@@ -59,7 +74,7 @@ export const createHandler = (deps: Deps) => {
     await deps.requests.update(requestId, (r) => (r.executionId ? undefined : { ...r, executionId }));
 
     const statusUrl = `/api/requests/${requestId}?key=${key}`;
-    if (wantsHtml(event)) return receivedPage(statusUrl);
+    if (wantsHtml(event)) return receivedPage(statusUrl, input.kind);
     return json(202, { requestId, status: 'received', statusUrl });
   }
 
@@ -94,13 +109,18 @@ export const createHandler = (deps: Deps) => {
   });
 };
 
-function receivedPage(statusUrl: string): HttpResult {
+function receivedPage(statusUrl: string, kind: RequestRecord['kind']): HttpResult {
+  // R14: the same words whether or not the card matched; nothing says who is a patron.
+  const next =
+    kind === 'third-party'
+      ? 'Thank you. If the card number and last name match our records, we ask the card holder for written permission through the contact details on their own record. You hear from us by email when there is an outcome; nothing about the card holder is shared without their permission.'
+      : 'Thank you. If the card number and last name match our records, we will email a confirmation link to the email address on file for that card (not to any address typed into the form). Patrons without an email on file are asked to visit the library.';
   return htmlResponse(
     202,
     renderPage({
       title: 'We received your request',
       status: 202,
-      body: html`<p>Thank you. If the card number and last name match our records, we will email a confirmation link to the email address on file for that card (not to any address typed into the form). Patrons without an email on file are asked to visit the library.</p>
+      body: html`<p>${next}</p>
 <p>Keep this address to check progress or cancel: <a href="${statusUrl}">${statusUrl}</a></p>`,
     }),
   );

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DENIAL_CODES, isTerminal } from '../domain/request.ts';
+import { DENIAL_CODES, isTerminal, withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { deniedEmail } from '../notify/emails.ts';
@@ -22,15 +22,22 @@ export const createHandler = (deps: Deps) =>
       await deps.tokens.revokeAll(requestId);
     }
     const events = await deps.audit.list(requestId);
-    if (events.some((e) => e.eventId === 'denied')) return { status: 'denied' };
+    if (events.some((e) => e.eventId === 'denied')) {
+      await deps.requests.update(requestId, withoutRequesterContact);
+      return { status: 'denied' };
+    }
     const current = await deps.requests.get(requestId);
-    const patron = current.patronId ? await deps.records.getPatron(current.patronId) : undefined;
-    const to = current.contactEmail ?? patron?.email;
+    // The requester is told: the patron, a guardian (never the child, R10), or a third party (R14).
+    const requesterId = current.requesterPatronId ?? current.patronId;
+    const patron = current.kind !== 'third-party' && requesterId ? await deps.records.getPatron(requesterId) : undefined;
+    const to = current.contactEmail ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
     if (to) {
       const library = await deps.records.library();
       await deps.mailer.send({ to: [to], ...deniedEmail({ library: library.name, code, ...(current.denial?.reason ? { reason: current.denial.reason } : {}) }) });
     }
     await deps.audit.append(requestId, { eventId: 'denied', type: 'request-denied', actor: { kind: 'system' }, data: { code, told: to ? 'email' : 'none' } });
+    // R16: the third party's contact was needed only to tell them; it goes now.
+    await deps.requests.update(requestId, withoutRequesterContact);
     return { status: 'denied' };
   });
 

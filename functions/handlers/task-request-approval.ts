@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { eligibleApprovers } from '../domain/approvals.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -22,7 +23,8 @@ export const createHandler = (deps: Deps) =>
     if (isTerminal(request.status)) return { requested: false };
     const role = deps.policy.approvals.roles[step];
     if (!role) throw new IntegrityError('no role decides this step');
-    const staff = await deps.records.staffWithRole(role);
+    // R12: never the person who made the request, nor whoever approved an earlier step of it.
+    const staff = eligibleApprovers(request, await deps.records.staffWithRole(role));
     if (staff.length === 0) throw new IntegrityError('nobody holds the deciding role');
     const library = await deps.records.library();
     const { approvals } = deps.policy;

@@ -20,8 +20,22 @@ export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'request-verification', input, async ({ requestId, channel, taskToken }) => {
     const request = await deps.requests.get(requestId);
     if (isTerminal(request.status)) return { requested: false };
-    if (!request.patronId) throw new IntegrityError('verification needs a matched patron');
-    const patron = await deps.records.getPatron(request.patronId);
+    if (request.verification) {
+      // R4: staff verified the requester at the desk when they made the request (api-staff): no link
+      // to send and nothing to wait for, so the step answers itself. The trail says why it moved on.
+      await deps.audit.append(requestId, { eventId: 'verification-not-needed', type: 'verification-not-needed', actor: { kind: 'system' }, data: { method: request.verification.method } });
+      try {
+        await deps.workflow.sendTaskSuccess(taskToken, { decision: 'done' });
+      } catch (e) {
+        // A retried invocation finds its step already answered.
+        if (!(e instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(e.name))) throw e;
+      }
+      return { requested: false };
+    }
+    // A guardian verifies through their own email on file, never the child's (R11, R7).
+    const verifiedId = request.requesterPatronId ?? request.patronId;
+    if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
+    const patron = await deps.records.getPatron(verifiedId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const library = await deps.records.library();
     const ttlSeconds = Math.round(deps.policy.verification.linkTtlHours * 3600);

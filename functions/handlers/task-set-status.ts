@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isTerminal } from '../domain/request.ts';
+import { isTerminal, withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
@@ -8,7 +8,8 @@ const input = z.strictObject({ requestId: z.uuid(), status: z.enum(['completed',
 
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'set-status', input, async ({ requestId, status }) => {
-    const current = await deps.requests.get(requestId);
+    // R16: a closed request keeps no third party's contact or purpose (first, so a retry after the close still erases).
+    const current = await deps.requests.update(requestId, withoutRequesterContact);
     // A request cancelled meanwhile stays cancelled: the requester's word wins.
     if (isTerminal(current.status)) return { status: current.status };
     await deps.requests.transition(requestId, status);

@@ -3,6 +3,8 @@ import type { Context } from 'aws-lambda';
 import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
 import { SesMailer, type Mailer } from '../notify/mailer.ts';
 import { AuditLog } from '../store/audit.ts';
+import { CourtOrders } from '../store/court-orders.ts';
+import { S3DocumentStore, type DocumentStore } from '../store/documents.ts';
 import { createDocumentClient } from '../store/dynamo.ts';
 import { S3FileStore, type FileStore } from '../store/files.ts';
 import type { RecordsDeps } from '../store/erasure.ts';
@@ -23,6 +25,10 @@ export interface Deps {
   recordsDb: RecordsDeps;
   holds: LegalHolds;
   files: FileStore;
+  /** R12: court-order documents (their own versioned bucket in AWS). */
+  documents: DocumentStore;
+  /** R12: court orders (requests table). */
+  orders: CourtOrders;
   mailer: Mailer;
   workflow: WorkflowPort;
   policy: Policy;
@@ -59,6 +65,8 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     recordsDb: { db, recordsTable: env.RECORDS_TABLE },
     holds: new LegalHolds(db, env.REQUESTS_TABLE, clock),
     files: new S3FileStore(env.FILES_BUCKET ?? 'unset'),
+    documents: new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
+    orders: new CourtOrders(db, env.REQUESTS_TABLE, clock),
     mailer: new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
     workflow: env.STATE_MACHINES ? new StepFunctionsWorkflow(env.STATE_MACHINES) : new UnconfiguredWorkflow(),
     policy: parsePolicy(env.POLICY_JSON),

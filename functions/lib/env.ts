@@ -9,6 +9,8 @@ export const envSchema = z.object({
   RECORDS_TABLE: z.string().min(1),
   /** S3 bucket (AWS) for reports and exports. */
   FILES_BUCKET: z.string().min(1).optional(),
+  /** S3 bucket (AWS) for court-order documents (R12): versioned, KMS-encrypted. */
+  DOCUMENTS_BUCKET: z.string().min(1).optional(),
   /** The verified SES identity mail is sent from. */
   MAIL_FROM: z.email(),
   /** Origin used in links inside emails, e.g. https://privacy.library.example */

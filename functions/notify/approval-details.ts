@@ -1,3 +1,4 @@
+import type { Policy } from '../domain/policy.ts';
 import type { RequestRecord } from '../domain/request.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import type { Patron } from '../sources/dataset.ts';
@@ -56,8 +57,65 @@ function deletionDetails(request: RequestRecord): ApprovalDetails {
   };
 }
 
-export function approvalDetails(step: string, request: RequestRecord, patron: Patron | undefined): ApprovalDetails {
+const BAND_TEXT: Record<string, string> = {
+  child: 'under the consent age: a parent or guardian may see the records (R9)',
+  'consent-age': 'between the consent age and adulthood: only with the child’s own consent (R10)',
+  adult: 'an adult: a parent or guardian may not see the records (R11)',
+};
+
+const consentLine = (request: RequestRecord): string => {
+  const c = request.consent;
+  if (!c) return 'Not asked';
+  const how = c.channel === 'email' ? 'through their own email on file' : `in person, recorded by library staff (${c.recordedByRole ?? 'staff'})`;
+  return `${c.decision === 'consent' ? 'Given' : 'Declined'} ${how}, ${c.at.slice(0, 10)}`;
+};
+
+const verifiedLine = (request: RequestRecord): string =>
+  request.verification ? `${request.verification.method === 'email-link' ? 'By a link to the email on their own record' : 'In person at the desk'}, ${request.verification.verifiedAt.slice(0, 10)}` : 'Not verified';
+
+/** R9, R10: who asks, for whom, the child's age band on the day of the request, the child's consent, and what would be released. */
+function guardianDetails(request: RequestRecord, child: Patron | undefined, guardian: Patron | undefined, policy: Policy | undefined): ApprovalDetails {
+  const categories = (request.consent?.categories ?? policy?.minors.guardianCategories ?? []).map((c) => policy?.categories[c].title ?? c);
+  const name = (p: Patron | undefined) => (p ? `${p.firstName} ${p.lastName} (card ${p.cardNumber})` : '(unknown)');
+  return {
+    readsPatron: true,
+    fields: ['name', 'cardNumber', 'dateOfBirth'],
+    body: html`<p>A parent or guardian asks to see a child's library records. The library's policy allows it for a child linked to their card, below adulthood; from the consent age only with the child's own consent, given through the child's own channel.</p>
+<table><caption>Guardian request</caption><tbody>
+<tr><th scope="row">Parent or guardian</th><td>${name(guardian)}; linked to the child's card</td></tr>
+<tr><th scope="row">Guardian verified</th><td>${verifiedLine(request)}</td></tr>
+<tr><th scope="row">Child</th><td>${name(child)}, born ${child?.dateOfBirth ?? '(unknown)'}</td></tr>
+<tr><th scope="row">Age on the day of the request</th><td>${BAND_TEXT[request.ageBand ?? ''] ?? '(unknown)'}</td></tr>
+<tr><th scope="row">Child's consent</th><td>${consentLine(request)}</td></tr>
+<tr><th scope="row">Released if you approve</th><td>${categories.join(', ')}</td></tr>
+</tbody></table>
+<p>If you reject, the parent or guardian reads your reason: do not say anything about the child's records or answers.</p>`,
+  };
+}
+
+/** R14: who asks, why, the patron's written permission and exactly the categories it covers. */
+function thirdPartyDetails(request: RequestRecord, patron: Patron | undefined, policy: Policy | undefined): ApprovalDetails {
+  const tp = request.thirdParty ?? { categories: [] };
+  const categories = (request.consent?.categories ?? []).map((c) => policy?.categories[c].title ?? c);
+  return {
+    readsPatron: true,
+    fields: ['name', 'cardNumber'],
+    body: html`<p>A third party asks for a patron's records. The patron gave written permission through their own channel; only the categories below would be released (R14).</p>
+<table><caption>Third-party request</caption><tbody>
+<tr><th scope="row">Requester</th><td>${tp.name ?? ''}${tp.organization ? ` (${tp.organization})` : ''}, ${tp.email ?? ''}</td></tr>
+<tr><th scope="row">Purpose, in their words</th><td style="white-space:pre-wrap">${tp.purpose ?? ''}</td></tr>
+<tr><th scope="row">Patron</th><td>${patron ? `${patron.firstName} ${patron.lastName} (card ${patron.cardNumber})` : '(unknown)'}</td></tr>
+<tr><th scope="row">Written permission</th><td>${consentLine(request)}</td></tr>
+<tr><th scope="row">Released if you approve</th><td>${categories.join(', ') || '(none)'}</td></tr>
+</tbody></table>
+<p>If you reject, the requester reads your reason: do not say anything about the patron or their records.</p>`,
+  };
+}
+
+export function approvalDetails(step: string, request: RequestRecord, patron: Patron | undefined, requester?: Patron, policy?: Policy): ApprovalDetails {
   if (step === 'correction') return correctionDetails(request, patron);
   if (step === 'deletion-plan') return deletionDetails(request);
+  if (step === 'guardian-access') return guardianDetails(request, patron, requester, policy);
+  if (step === 'third-party') return thirdPartyDetails(request, patron, policy);
   return { readsPatron: false, body: html`<p>Request <code>${request.requestId}</code> (${request.kind}) needs a decision.</p>` };
 }

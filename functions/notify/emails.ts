@@ -20,6 +20,7 @@ export const REQUEST_WHAT: Record<string, string> = {
   export: 'export a copy of your data',
   correction: 'correct your personal details',
   deletion: 'delete your data',
+  'guardian-access': "see the library records of a child linked to your card, as the child's parent or guardian",
 };
 
 export function verificationEmail(o: { library: string; link: string; kind: string; expiresAt: string }): Message {
@@ -83,6 +84,8 @@ const STEP_TITLES: Record<string, string> = {
   'deletion-plan': 'a deletion plan',
   'guardian-access': "a guardian's request to see a child's records",
   'third-party': "a third party's request, with the patron's written permission",
+  'court-order-review': 'a court order (review)',
+  'court-order-authorise': 'a court order (authorisation to disclose)',
 };
 export const stepTitle = (step: string): string => STEP_TITLES[step] ?? step;
 
@@ -113,8 +116,11 @@ const DENIAL_TEXT: Record<string, string> = {
   'email-not-confirmed': 'The new email address was not confirmed, so nothing was changed.',
   'consent-declined': 'The request could not go ahead without the required consent.',
   'consent-not-given': 'The request could not go ahead without the required consent.',
-  'not-linked': 'Our records do not show you as a guardian on this card.',
-  adult: 'The records belong to an adult, who must ask for them directly.',
+  // R11, R4: the way forward, and that documents are looked at and handed back, never kept.
+  'not-linked':
+    "Our records do not show you as a parent or guardian on the child's library card, so the records cannot be shown to you. If you are the child's parent or guardian, please visit the library with your library card and a document that shows it (for example a birth certificate, adoption papers or a court order). Staff will look at it and hand it back: no copy is kept. Once staff have recorded that you are linked to the card, you can make a new request.",
+  // R11: thresholds are configuration, so the sentence names no age.
+  adult: 'On the day of your request the card holder is an adult, and an adult’s library records are not shown to a parent or guardian. The card holder can ask for their own records on the request page.',
 };
 
 export function deniedEmail(o: { library: string; code: string; reason?: string }): Message {

@@ -24,16 +24,32 @@ export interface AccessReportInput {
   donations: Donation[];
   sharedContent: SharedContent[];
   verification: { method: 'email-link' | 'in-person'; verifiedAt: string; verifiedByRole?: string };
+  /**
+   * Someone other than the patron receives the report: a guardian (R9, R10) or a third party with
+   * the patron's written permission (R14). Only `categories` are in it, no other section at all;
+   * the wording and the closing section say who receives it and on what basis. Absent: the patron's own report.
+   */
+  audience?: ReportAudience;
+}
+
+export interface ReportAudience {
+  kind: 'guardian' | 'third-party';
+  categories: readonly Category[];
+  /** One sentence on the legal basis and how it was established (R2), shown at the end. */
+  basis: string;
 }
 
 export const renderAccessReport = (input: AccessReportInput): string => {
   assertOwnRecords(input);
   const fmt = formatters(input.library.timezone);
-  const title = `Your records at ${input.library.name}`;
+  const { audience } = input;
+  const title = audience ? `Library records of ${subjectName(audience, input)}` : `Your records at ${input.library.name}`;
   // CATEGORIES is the canonical order (the POLICY.md table); the policy schema guarantees each
-  // one has an entry, so iterating it covers every category exactly once.
-  const sections = CATEGORIES.map((c) => categorySection(c, input.policy.categories[c], input, fmt));
-  const toc = CATEGORIES.map((c) => html`<li><a href="#${c}">${input.policy.categories[c].title}</a></li>`);
+  // one has an entry, so iterating it covers every category exactly once. Another audience gets
+  // only its categories (R14: only those the patron permitted; R9/R10: those the policy allows).
+  const shown = audience ? CATEGORIES.filter((c) => audience.categories.includes(c)) : CATEGORIES;
+  const sections = shown.map((c) => categorySection(c, input.policy.categories[c], input, fmt));
+  const toc = shown.map((c) => html`<li><a href="#${c}">${input.policy.categories[c].title}</a></li>`);
 
   return `<!doctype html>\n${html`<html lang="en">
 <head>
@@ -47,15 +63,16 @@ export const renderAccessReport = (input: AccessReportInput): string => {
 <body>
 <main>
 <h1>${title}</h1>
-<p class="lede">This report lists the information ${input.library.name} holds about
+${audience ? audienceLede(audience, input) : html`<p class="lede">This report lists the information ${input.library.name} holds about
 ${input.patron.firstName} ${input.patron.lastName}. For each kind of information it says what the
 library holds, why, who it is shared with and how long it is kept, and then shows your records.
-Keep it somewhere safe: it contains your personal information.</p>
+Keep it somewhere safe: it contains your personal information.</p>`}
 <p class="meta">Prepared ${fmt.when(input.generatedAt)}.</p>
 <nav aria-label="Contents"><h2 class="toc-title">Contents</h2><ol class="toc">${toc}</ol></nav>
 ${sections}
-<section aria-labelledby="how-verified"><h2 id="how-verified">How we confirmed it was you</h2>
-<p>${verificationLine(input.verification, fmt)}</p></section>
+${audience ? html`<section aria-labelledby="basis"><h2 id="basis">Why you receive these records</h2>
+<p>${audience.basis}</p></section>` : html`<section aria-labelledby="how-verified"><h2 id="how-verified">How we confirmed it was you</h2>
+<p>${verificationLine(input.verification, fmt)}</p></section>`}
 </main>
 <footer>
 <p>Request reference: <span class="ref">${input.requestId}</span></p>
@@ -64,6 +81,22 @@ ${sections}
 </body>
 </html>
 `}`;
+};
+
+/** The name is personal data (R14): another audience reads it only when `personal` is released to them. */
+const subjectName = (audience: ReportAudience, input: AccessReportInput): string =>
+  audience.categories.includes('personal') ? `${input.patron.firstName} ${input.patron.lastName}` : 'the card holder';
+
+const audienceLede = (audience: ReportAudience, input: AccessReportInput): SafeHtml => {
+  const who = subjectName(audience, input);
+  const titles = audience.categories.map((c) => input.policy.categories[c].title).join(', ');
+  return audience.kind === 'guardian'
+    ? html`<p class="lede">This report lists the library records of ${who} that ${input.library.name}
+releases to a parent or guardian linked to the card, under the library's policy: ${titles}. Nothing
+else is included. The records are confidential: keep the report somewhere safe.</p>`
+    : html`<p class="lede">This report holds only the records of ${who} that they gave written
+permission to release to you: ${titles}. Nothing else is included. The records are confidential:
+use them only for the purpose you stated, and keep the report somewhere safe.</p>`;
 };
 
 /**
@@ -128,7 +161,7 @@ const categorySection = (category: Category, p: CategoryPolicy, input: AccessRep
 <dt>Who it is shared with</dt><dd>${p.sharedWith}</dd>
 <dt>How long it is kept</dt><dd>${p.retention}</dd>
 </dl>
-<h3>Your information</h3>
+<h3>${input.audience ? 'Records' : 'Your information'}</h3>
 ${categoryData(category, p, input, fmt)}
 </section>`;
 

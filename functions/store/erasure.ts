@@ -58,7 +58,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
 
 /** The library-time day of an ISO instant or date; an unreadable value is undefined (and so never "past retention"). */
-function dayOf(value: unknown, timezone: string): string | undefined {
+export function dayOf(value: unknown, timezone: string): string | undefined {
   const s = str(value);
   if (!s) return undefined;
   if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
@@ -288,7 +288,7 @@ function decide(item: Item, rules: Rules): Decision | undefined {
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
 
 /** One BatchWriteItem of at most 25 requests, retrying what DynamoDB leaves unprocessed. */
-async function batchWrite(db: DynamoDBDocumentClient, table: string, requests: WriteRequest[]): Promise<void> {
+export async function batchWrite(db: DynamoDBDocumentClient, table: string, requests: WriteRequest[]): Promise<void> {
   for (let i = 0; i < requests.length; i += MAX_BATCH) {
     let pending = requests.slice(i, i + MAX_BATCH);
     for (let attempt = 0; pending.length > 0; attempt++) {

@@ -43,6 +43,9 @@ export const requestKeys = {
   order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' }),
   /** gsi2 on court orders whose hold lapses by date, by lapse time: the lapse sweep's queue (R13). */
   lapsingHolds: 'HOLDS#LAPSING',
+  /** R16: closed requests by close time, one small item each: the tombstone sweep reads them by key. */
+  closedRequest: (closedAt: string, requestId: string) => ({ pk: 'CLOSED', sk: `${closedAt}#${requestId}` }),
+  closedPartition: 'CLOSED',
 } as const;
 
 /** Library-records table: the stand-in for the library's system of record. */
@@ -66,6 +69,11 @@ export const recordKeys = {
   anonymised: (kind: RecordKind, anonKey: string) => ({ pk: `ANON#${kind}`, sk: anonKey }),
   /** R8: the secret a deletion in progress derives anonymisation keys from; deleted when it completes. */
   erasureKey: (patronId: string) => ({ pk: `PATRON#${patronId}`, sk: 'ERASURE#KEY' }),
+  /**
+   * R16: the secret the daily retention run derives anonymisation keys from (as `erasureKey` does for
+   * one deletion); kept across an unfinished run so that a re-run writes the same copies, deleted when a run completes.
+   */
+  retentionKey: { pk: 'RETENTION', sk: 'KEY' },
 } as const;
 
 export const RECORD_KINDS = ['LOAN', 'HOLD', 'FINE', 'PROGRAM', 'DONATION', 'SHARED'] as const;

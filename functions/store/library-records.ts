@@ -1,4 +1,5 @@
-import { GetCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './dynamo.ts';
 import type { StaffRole } from '../sources/dataset.ts';
 import type { Donation, Fine, Hold, Loan, Patron, Program, SharedContent, StaffMember } from '../sources/dataset.ts';
 import { recordKeys, type RecordKind } from './keys.ts';
@@ -97,6 +98,35 @@ export class LibraryRecords {
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
         ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      }),
+    );
+  }
+
+  /**
+   * R11: records `guarantorId` as a guardian on the child's card (after desk staff saw a document
+   * they did not keep, R4): on the child's profile, which guardian requests read, and under the
+   * guarantor, which the deletion blocker reads (R8). Idempotent: a retry adds nothing twice.
+   */
+  async addGuarantor(childId: string, guarantorId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: recordKeys.patron(childId),
+          UpdateExpression: 'SET guarantorIds = list_append(if_not_exists(guarantorIds, :none), :g)',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(guarantorIds, :id)',
+          ExpressionAttributeValues: { ':none': [], ':g': [guarantorId], ':id': guarantorId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      // Already linked (a retry), or the child's profile is gone: only the second is an error.
+      if (!(await this.getPatron(childId))?.guarantorIds.includes(guarantorId)) throw new Error('the child’s profile is gone', { cause: e });
+    }
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...recordKeys.guarantees(guarantorId, childId), kind: 'GUARANTEE', childId, guarantorId },
       }),
     );
   }

@@ -1,6 +1,6 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
-import { assertTransition, type RequestRecord, type RequestStatus } from '../domain/request.ts';
+import { assertTransition, isTerminal, type RequestRecord, type RequestStatus } from '../domain/request.ts';
 import { isConditionalCheckFailed } from './dynamo.ts';
 import { requestKeys } from './keys.ts';
 
@@ -52,7 +52,12 @@ export class RequestStore {
 
   /** Writes `next` if the stored version is still `next.version`; returns the saved record. */
   async save(next: RequestRecord): Promise<RequestRecord> {
-    const saved: RequestRecord = { ...next, version: next.version + 1, updatedAt: this.clock().toISOString() };
+    const now = this.clock().toISOString();
+    // R3: the moment a request closes is kept, so statistics can measure time to complete.
+    const saved: RequestRecord = { ...next, version: next.version + 1, updatedAt: now, ...(isTerminal(next.status) && !next.closedAt ? { closedAt: now } : {}) };
+    // R16: a request closing now is queued for its tombstone by close time (one small item, read by key). No
+    // transactions, so it is written first; the sweep drops an entry whose request did not close after all.
+    if (saved.closedAt && !next.closedAt) await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.closedRequest(saved.closedAt, saved.requestId), requestId: saved.requestId } }));
     try {
       await this.db.send(
         new PutCommand({
@@ -109,6 +114,41 @@ export class RequestStore {
     return (res.Items ?? []).map(fromItem);
   }
 
+  /**
+   * One page of a status partition of gsi2, soonest due first, from `dueFrom` on: the staff queue
+   * and the statistics (R3) read only the attributes they name (dotted paths reach into maps), and
+   * never scan.
+   */
+  async pageByStatus(
+    status: RequestStatus,
+    opts: { attributes: readonly string[]; dueFrom?: string; limit?: number; startKey?: Record<string, unknown> },
+  ): Promise<{ items: Record<string, unknown>[]; nextKey?: Record<string, unknown> }> {
+    const names: Record<string, string> = {};
+    const projection = opts.attributes.map((path) =>
+      path
+        .split('.')
+        .map((part) => {
+          const placeholder = `#${part.replace(/[^A-Za-z0-9]/g, '_')}`;
+          names[placeholder] = part;
+          return placeholder;
+        })
+        .join('.'),
+    );
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: opts.dueFrom ? 'gsi2pk = :s AND gsi2sk >= :from' : 'gsi2pk = :s',
+        ExpressionAttributeValues: { ':s': requestKeys.byStatus(status), ...(opts.dueFrom ? { ':from': opts.dueFrom } : {}) },
+        ProjectionExpression: projection.join(', '),
+        ExpressionAttributeNames: names,
+        Limit: opts.limit ?? 200,
+        ...(opts.startKey ? { ExclusiveStartKey: opts.startKey } : {}),
+      }),
+    );
+    return { items: res.Items ?? [], ...(res.LastEvaluatedKey ? { nextKey: res.LastEvaluatedKey } : {}) };
+  }
+
   /** The staff queue for one status, soonest due first (gsi2). */
   async listByStatus(status: RequestStatus, limit = 100): Promise<RequestRecord[]> {
     const res = await this.db.send(
@@ -121,5 +161,47 @@ export class RequestStore {
       }),
     );
     return (res.Items ?? []).map(fromItem);
+  }
+
+  /** R15: one status's requests due before `before`, soonest first, page by page (gsi2 by key range, never a scan). */
+  async *dueBefore(status: RequestStatus, before: string, pageSize = 100): AsyncGenerator<RequestRecord[]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi2',
+          KeyConditionExpression: 'gsi2pk = :s AND gsi2sk < :before',
+          ExpressionAttributeValues: { ':s': requestKeys.byStatus(status), ':before': before },
+          Limit: pageSize,
+          ExclusiveStartKey: start,
+        }),
+      );
+      if (res.Items && res.Items.length > 0) yield res.Items.map(fromItem);
+      start = res.LastEvaluatedKey;
+    } while (start);
+  }
+
+  /** R16: one page of the requests that closed before `before`, oldest first, after the entry `after` (a cursor). */
+  async closedBefore(before: string, opts: { limit?: number; after?: string } = {}): Promise<{ closedAt: string; requestId: string; sk: string }[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk < :before',
+        ExpressionAttributeValues: { ':p': requestKeys.closedPartition, ':before': before },
+        ConsistentRead: true,
+        Limit: opts.limit ?? 100,
+        ...(opts.after ? { ExclusiveStartKey: { pk: requestKeys.closedPartition, sk: opts.after } } : {}),
+      }),
+    );
+    return (res.Items ?? []).map((i) => {
+      const sk = String(i.sk);
+      return { sk, closedAt: sk.slice(0, sk.lastIndexOf('#')), requestId: String(i.requestId) };
+    });
+  }
+
+  /** R16: takes a request off the tombstone queue (done, or not closed after all). */
+  async dropClosed(sk: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: requestKeys.closedPartition, sk } }));
   }
 }

@@ -203,6 +203,26 @@ export class TokenStore {
     );
   }
 
+  /** Every token of a request, oldest first (gsi1): the staff page shows which steps still wait (R1 page, no secrets). */
+  async listOfRequest(requestId: string): Promise<ActionToken[]> {
+    const out: ActionToken[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p',
+          ExpressionAttributeValues: { ':p': requestKeys.tokensOfRequest(requestId) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      out.push(...(res.Items ?? []).map(strip));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
   /** Revokes every open token of a request (cancel, expiry): links answer 410 from then on. */
   async revokeAll(requestId: string): Promise<number> {
     const now = this.clock().toISOString();

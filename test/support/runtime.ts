@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { startRuntime, type Runtime, type RuntimeOptions } from '../../local/runtime.ts';
+import { SCHEDULES } from '../../workflows/index.ts';
 
 export const DEMO_DATASET = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 
@@ -15,10 +16,17 @@ export interface TestRuntime extends Runtime {
   cleanup(): Promise<void>;
 }
 
+/**
+ * The scheduled functions a test runtime runs on its timer: all but the daily retention run (R16),
+ * which would anonymise the demo dataset's older loans under other tests as the calendar moves on.
+ * test/workflows/retention.test.ts starts it itself.
+ */
+export const TEST_SCHEDULES = SCHEDULES.map((s) => s.fn).filter((fn) => fn !== 'start-retention');
+
 /** The whole local runtime, in memory, on free ports, with short retry pauses. */
 export async function startTestRuntime(opts: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
   const filesDir = await mkdtemp(join(tmpdir(), 'privacy-desk-files-'));
-  const runtime = await startRuntime({ port: 0, mailPort: 0, filesDir, datasetPath: DEMO_DATASET, retryPauseMs: 20, scheduleIntervalMs: 100, ...opts });
+  const runtime = await startRuntime({ port: 0, mailPort: 0, filesDir, datasetPath: DEMO_DATASET, retryPauseMs: 20, scheduleIntervalMs: 100, schedules: TEST_SCHEDULES, ...opts });
   // The local SES keeps mail in one module-wide store: start each runtime with an empty mailbox.
   await fetch(`${runtime.mailUrl}/clear-store`, { method: 'POST' });
   return {

@@ -126,10 +126,11 @@ describe('buildDeletionPlan (R8)', () => {
     const p = plan(clean({ donations: { count: 1, newestDate: '2026-04-22' }, paidFines: 1, paidFinesNewestDate: '2026-11-27' }), policy);
     expect(stepsOf(p, 'donations')).toEqual([{ category: 'donations', action: 'retain', count: 1, reason: 'retention-period', until: '2027-04-22' }]);
     expect(stepsOf(p, 'payments')).toEqual([{ category: 'payments', action: 'anonymise', count: 1, cutoff: '2026-11-28' }]);
-    // Defaults: 7 years each; a policy file without the section still parses.
-    expect(defaultPolicy.retention).toEqual({ donationsYears: 7, paymentsYears: 7 });
+    // Defaults: 7 years each (and R16's tombstone and loan-history periods); a policy file without the section still parses.
+    const defaults = { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 };
+    expect(defaultPolicy.retention).toEqual(defaults);
     const { retention: _r, ...withoutRetention } = structuredClone(defaultPolicy);
-    expect(policySchema.parse(withoutRetention).retention).toEqual({ donationsYears: 7, paymentsYears: 7 });
+    expect(policySchema.parse(withoutRetention).retention).toEqual(defaults);
     expect(policySchema.safeParse({ ...structuredClone(defaultPolicy), retention: { donationsYears: -1, paymentsYears: 7 } }).success).toBe(false);
     expect(policySchema.safeParse({ ...structuredClone(defaultPolicy), retention: { donationsYears: 7, paymentsYears: 2.5 } }).success).toBe(false);
   });

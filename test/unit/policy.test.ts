@@ -63,8 +63,8 @@ describe('the default policy', () => {
     expect(defaultPolicy.downloads.linkTtlHours).toBe(7 * 24);
   });
 
-  it('R15: the default deadline is 30 days, with no per-kind override', () => {
-    expect(defaultPolicy.deadlines).toEqual({ defaultDays: 30, byKind: {} });
+  it('R15: the default deadline is 30 days, with no per-kind override; staff are reminded 5 days before', () => {
+    expect(defaultPolicy.deadlines).toEqual({ defaultDays: 30, byKind: {}, remindBeforeDays: 5 });
   });
 
   it('R18: the default policy passes its own schema unchanged', () => {
