@@ -1,21 +1,30 @@
-import { CfnOutput, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Lazy, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FUNCTION_ACCESS, FUNCTIONS, WORKFLOWS, type FunctionName } from '../workflows/index.ts';
-import { sesIdentities, type InfraConfig } from './config.ts';
+import { FUNCTION_ACCESS, FUNCTIONS, type FunctionName } from '../workflows/index.ts';
+import { EDGE_REGION, sesIdentities, type InfraConfig } from './config.ts';
 import { settingsFor } from './constructs/function-settings.ts';
-import { grantEmail, grantFiles, grantTable, grantWorkflowCallback, grantWorkflowStart } from './constructs/grants.ts';
+import { grantDocuments, grantEmail, grantFiles, grantTable, grantWorkflowCallback, grantWorkflowStart } from './constructs/grants.ts';
 import { HttpApi } from './constructs/http-api.ts';
 import { Keys } from './constructs/keys.ts';
+import { Mail } from './constructs/mail.ts';
+import { Monitoring } from './constructs/monitoring.ts';
+import { OriginSecret } from './constructs/origin-secret.ts';
 import { Schedules } from './constructs/schedules.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
+import { Site } from './constructs/site.ts';
+import { StaffAuth } from './constructs/staff-auth.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
 import { HANDLERS_DIR } from './paths.ts';
 
 export interface PrivacyDeskStackProps extends StackProps {
   config: InfraConfig;
+  /** The CLOUDFRONT-scope WAF web ACL (EdgeStack, us-east-1). */
+  webAclArn: string;
+  webAclName: string;
   /** Folder of `<function>.ts` entries; functions/handlers unless a test says otherwise. */
   handlersDir?: string;
 }
@@ -23,51 +32,138 @@ export interface PrivacyDeskStackProps extends StackProps {
 /** `task-match-patron` → `TaskMatchPatron`, for construct ids and output names. */
 export const pascal = (s: string): string => s.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
 
-/**
- * A function that serves a workflow (its ARN is substituted into the definition) must not also
- * need that workflow's ARN, or the two would depend on each other. FUNCTION_ACCESS keeps them apart.
- */
-function assertNoWorkflowCycle(): void {
-  const serving = new Set<FunctionName>(Object.values(WORKFLOWS).flatMap((w) => Object.values(w.functions)));
-  const cyclic = FUNCTIONS.filter((fn) => serving.has(fn) && FUNCTION_ACCESS[fn].workflow !== 'none');
-  if (cyclic.length > 0) {
-    throw new Error(`${cyclic.join(', ')}: serves a state machine and also needs state machine ARNs (a circular dependency). Split the function.`);
-  }
-}
+/** The documents bucket's name: fixed, so the pages' CSP can name its origin without depending on the bucket. */
+export const documentsBucketName = (stage: string, region: string): string => `privacy-desk-${stage}-documents-${Aws.ACCOUNT_ID}-${region}`;
 
+/**
+ * The application in one region: data (tables, buckets, one key), functions, state machines, the
+ * HTTP API, staff sign-in, mail, the CloudFront site, schedules, alarms and the dashboard.
+ * `prod` keeps its data when the stack or a resource is deleted (RETAIN, deletion protection on
+ * tables and the user pool, termination protection on the stack).
+ */
 export class PrivacyDeskStack extends Stack {
   readonly keys: Keys;
   readonly storage: Storage;
+  readonly mail: Mail;
   readonly functions: Record<FunctionName, ServiceFunction>;
   readonly workflows: Workflows;
+  readonly originSecret: OriginSecret;
+  readonly staffAuth: StaffAuth;
   readonly http: HttpApi;
+  readonly site: Site;
   readonly schedules: Schedules;
+  readonly monitoring: Monitoring;
+  /** The site's origin (emails link here); a deploy-time value when there is no custom domain. */
+  readonly siteOrigin: string;
 
   constructor(scope: Construct, id: string, props: PrivacyDeskStackProps) {
     super(scope, id, props);
-    assertNoWorkflowCycle();
     const { config } = props;
     const prod = config.stage === 'prod';
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    // Functions, sign-in and the bucket CORS need the site's origin before CloudFront exists here.
+    this.siteOrigin = config.domainName ? `https://${config.domainName}` : Lazy.string({ produce: () => this.site.origin });
 
-    this.keys = new Keys(this, 'Keys', { removalPolicy });
-    this.storage = new Storage(this, 'Storage', { key: this.keys.data, removalPolicy, protect: prod });
+    this.keys = new Keys(this, 'Keys', { stage: config.stage, removalPolicy });
+    this.storage = new Storage(this, 'Storage', {
+      key: this.keys.key,
+      removalPolicy,
+      protect: prod,
+      documentsBucketName: documentsBucketName(config.stage, this.region),
+    });
+    this.mail = new Mail(this, 'Mail', { stage: config.stage, mailFrom: config.mailFrom, mailIdentity: config.mailIdentity, keys: this.keys });
 
     // Functions first: state machines need their ARNs.
     this.functions = this.createFunctions(config, props.handlersDir ?? HANDLERS_DIR, removalPolicy);
     const lambdas = {} as Record<FunctionName, lambda.IFunction>;
     for (const name of FUNCTIONS) lambdas[name] = this.functions[name].fn;
 
-    this.workflows = new Workflows(this, 'Workflows', { stage: config.stage, functions: lambdas, logsKey: this.keys.logs, removalPolicy });
+    this.workflows = new Workflows(this, 'Workflows', { stage: config.stage, functions: lambdas, key: this.keys.key, removalPolicy });
     this.connectWorkflowClients();
 
-    this.http = new HttpApi(this, 'Http', { stage: config.stage, functions: lambdas, logsKey: this.keys.logs, removalPolicy });
+    this.originSecret = new OriginSecret(this, 'OriginSecret', {
+      stage: config.stage,
+      key: this.keys.key,
+      removalPolicy,
+      ...(config.originSecretVersion ? { versionId: config.originSecretVersion } : {}),
+    });
+    this.staffAuth = new StaffAuth(this, 'StaffAuth', {
+      stage: config.stage,
+      removalPolicy,
+      protect: prod,
+      siteOrigin: this.siteOrigin,
+      ...(config.authDomainPrefix ? { domainPrefix: config.authDomainPrefix } : {}),
+    });
+    this.http = new HttpApi(this, 'Http', {
+      stage: config.stage,
+      functions: lambdas,
+      key: this.keys.key,
+      removalPolicy,
+      staff: { issuer: this.staffAuth.issuer, audience: [this.staffAuth.client.userPoolClientId] },
+      originVerifier: this.originSecret.verifier.fn,
+      ...(config.domainName ? { siteOrigin: this.siteOrigin } : {}),
+    });
+    this.site = new Site(this, 'Site', {
+      stage: config.stage,
+      api: this.http.api,
+      originSecret: this.originSecret.value,
+      webBucket: this.storage.web,
+      webAclArn: props.webAclArn,
+      key: this.keys.key,
+      ...(config.domainName && config.certificateArn ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
+      connectOrigins: [this.staffAuth.signInOrigin, `https://${documentsBucketName(config.stage, this.region)}.s3.${this.region}.${Aws.URL_SUFFIX}`],
+      pageConfig: {
+        region: this.region,
+        userPoolId: this.staffAuth.userPool.userPoolId,
+        clientId: this.staffAuth.client.userPoolClientId,
+        signInUrl: this.staffAuth.signInOrigin,
+        scopes: 'openid email profile',
+      },
+    });
+    // R12: counsel's browser posts the order straight to the bucket (presigned POST), from the site only.
+    this.storage.documents.addCorsRule({ allowedOrigins: [this.siteOrigin], allowedMethods: [s3.HttpMethods.POST], allowedHeaders: ['*'], maxAge: 3600 });
+
     this.schedules = new Schedules(this, 'Schedules', { functions: lambdas });
 
-    new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'HTTP API base URL' });
+    this.monitoring = new Monitoring(this, 'Monitoring', {
+      stage: config.stage,
+      keys: this.keys,
+      ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
+      functions: [...FUNCTIONS.map((name) => ({ name, fn: lambdas[name] })), { name: 'origin-verify', fn: this.originSecret.verifier.fn }],
+      workflows: Object.entries(this.workflows.byName).map(([name, w]) => ({ name, machine: w.machine })),
+      tables: [
+        { name: 'requests', table: this.storage.requests },
+        { name: 'records', table: this.storage.records },
+      ],
+      apiId: this.http.api.apiId,
+      distributionId: this.site.distribution.distributionId,
+      webAclName: props.webAclName,
+      edgeRegion: EDGE_REGION,
+      mailConfigurationSet: this.mail.configurationSetName,
+    });
+
+    this.outputs(config);
+  }
+
+  private outputs(config: InfraConfig): void {
+    new CfnOutput(this, 'SiteUrl', { value: this.siteOrigin, description: 'The site: pages, API and the links in emails' });
+    new CfnOutput(this, 'DistributionDomainName', {
+      value: this.site.distribution.distributionDomainName,
+      description: config.domainName ? `Point ${config.domainName} here (CNAME or alias)` : 'The site is served here',
+    });
+    new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'HTTP API (refuses requests that do not come through CloudFront)' });
     new CfnOutput(this, 'RequestsTableName', { value: this.storage.requests.tableName });
-    new CfnOutput(this, 'RecordsTableName', { value: this.storage.records.tableName });
+    new CfnOutput(this, 'RecordsTableName', { value: this.storage.records.tableName, description: 'Load the dataset here (README, "Dataset import")' });
     new CfnOutput(this, 'FilesBucketName', { value: this.storage.files.bucketName });
+    new CfnOutput(this, 'DocumentsBucketName', { value: this.storage.documents.bucketName });
+    new CfnOutput(this, 'UserPoolId', { value: this.staffAuth.userPool.userPoolId, description: 'Staff accounts (README, "First staff users")' });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.staffAuth.client.userPoolClientId });
+    new CfnOutput(this, 'SignInUrl', { value: this.staffAuth.signInOrigin, description: 'Hosted staff sign-in' });
+    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe whoever answers alarms' });
+    new CfnOutput(this, 'MailEventsTopicArn', { value: this.mail.events.topicArn, description: 'Bounces, complaints and rejections (hold addresses: subscribe with care)' });
+    new CfnOutput(this, 'MailConfigurationSet', { value: this.mail.configurationSetName });
+    new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
+    new CfnOutput(this, 'OriginSecretArn', { value: this.originSecret.secret.secretArn, description: 'Rotate by hand (README)' });
     for (const [name, workflow] of Object.entries(this.workflows.byName)) {
       new CfnOutput(this, `StateMachineArn${pascal(name)}`, { value: workflow.machine.stateMachineArn });
     }
@@ -75,29 +171,32 @@ export class PrivacyDeskStack extends Stack {
 
   /** One function per FUNCTIONS entry, granted exactly its FUNCTION_ACCESS entry. */
   private createFunctions(config: InfraConfig, handlersDir: string, removalPolicy: RemovalPolicy): Record<FunctionName, ServiceFunction> {
-    const { requests, records, files } = this.storage;
-    const dataKey = this.keys.data;
+    const { requests, records, files, documents } = this.storage;
+    const key = this.keys.key;
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTIONS) {
       const access = FUNCTION_ACCESS[name];
+      const documentsAccess = access.documents ?? 'none';
       const service = new ServiceFunction(this, pascal(name), {
         entry: join(handlersDir, `${name}.ts`),
         ...settingsFor(name),
-        // functions/lib/env.ts; FILES_BUCKET and STATE_MACHINES only where FUNCTION_ACCESS allows their use.
+        // functions/lib/env.ts; buckets and STATE_MACHINES only where FUNCTION_ACCESS allows their use.
         environment: {
           REQUESTS_TABLE: requests.tableName,
           RECORDS_TABLE: records.tableName,
           ...(access.files !== 'none' ? { FILES_BUCKET: files.bucketName } : {}),
+          ...(documentsAccess !== 'none' ? { DOCUMENTS_BUCKET: documents.bucketName } : {}),
           MAIL_FROM: config.mailFrom,
-          BASE_URL: config.baseUrl,
+          BASE_URL: this.siteOrigin,
         },
-        logsKey: this.keys.logs,
+        key,
         removalPolicy,
       });
-      grantTable(service.role, requests, dataKey, access.requests);
-      if (access.records !== 'none') grantTable(service.role, records, dataKey, access.records);
-      if (access.files !== 'none') grantFiles(service.role, files, dataKey, access.files);
-      if (access.email) grantEmail(service.role, sesIdentities(config.mailFrom));
+      grantTable(service.role, requests, key, access.requests);
+      if (access.records !== 'none') grantTable(service.role, records, key, access.records);
+      if (access.files !== 'none') grantFiles(service.role, files, key, access.files);
+      if (documentsAccess !== 'none') grantDocuments(service.role, documents, key, documentsAccess);
+      if (access.email) grantEmail(service.role, sesIdentities(config.mailFrom), this.mail.configurationSetName);
       functions[name] = service;
     }
     return functions;
@@ -106,15 +205,16 @@ export class PrivacyDeskStack extends Stack {
   /** STATE_MACHINES and Step Functions grants for the functions that start executions or answer task tokens. */
   private connectWorkflowClients(): void {
     const machines = Object.values(this.workflows.byName);
-    const arnsByName = Object.fromEntries(Object.entries(this.workflows.byName).map(([name, w]) => [name, w.machine.stateMachineArn]));
+    // Built from the fixed names (Workflow.arn): a function a state machine invokes may also start one.
+    const arnsByName = Object.fromEntries(Object.entries(this.workflows.byName).map(([name, w]) => [name, w.arn]));
     const stateMachinesJson = this.toJsonString(arnsByName);
     for (const name of FUNCTIONS) {
       const { workflow } = FUNCTION_ACCESS[name];
       if (workflow === 'none') continue;
       const service = this.functions[name];
       service.fn.addEnvironment('STATE_MACHINES', stateMachinesJson);
-      if (workflow === 'start') grantWorkflowStart(service.role, machines);
-      else grantWorkflowCallback(service.role, machines);
+      if (workflow === 'start') grantWorkflowStart(service.role, machines, this.keys.key);
+      else grantWorkflowCallback(service.role, machines, this.keys.key);
     }
   }
 }

@@ -3,10 +3,11 @@ import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
-import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import type { IConstruct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/store/keys.ts';
-import { FILE_PREFIXES } from './storage.ts';
+import { DOCUMENT_PREFIX, FILE_PREFIXES } from './storage.ts';
 import { acknowledge, nagResource } from './nag.ts';
+import type { Workflow } from './workflows.ts';
 
 /*
  * FUNCTION_ACCESS turned into IAM statements, written out action by action rather than through the
@@ -50,19 +51,68 @@ export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
   }
 }
 
-export function grantEmail(role: iam.Role, identities: string[]): void {
+/**
+ * Court-order documents (R12), under DOCUMENT_PREFIX only. 'read': fetch an order (and a pinned
+ * version of it, which S3 authorises as GetObjectVersion) or sign a short download link for it;
+ * 'write' adds PutObject, which the presigned POST counsel uploads with is checked against. Nothing
+ * deletes: every version is kept.
+ */
+export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {
+  const objects = bucket.arnForObjects(`${DOCUMENT_PREFIX}*`);
+  const read = ['s3:GetObject', 's3:GetObjectVersion'];
+  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? [...read, 's3:PutObject'] : read, resources: [objects] }));
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'], resources: [key.keyArn], conditions: viaService('s3') }),
+  );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5',
+    'Each court order is its own object, named at run time, so the object ARN needs a trailing wildcard; it is limited to the orders/ prefix of the dedicated documents bucket, and grants no delete.',
+    nagResource(role, objects),
+  );
+}
+
+/**
+ * Sending through SES: the identities mail may come from, and the configuration set the identity
+ * uses by default (SES authorises a send against the configuration set too).
+ */
+export function grantEmail(role: iam.Role, identities: string[], configurationSet: string): void {
   const stack = Stack.of(role);
-  const resources = identities.map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity }));
+  const resources = [
+    ...identities.map((identity) => stack.formatArn({ service: 'ses', resource: 'identity', resourceName: identity })),
+    stack.formatArn({ service: 'ses', resource: 'configuration-set', resourceName: configurationSet }),
+  ];
   role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources }));
 }
 
 /** Execution ARNs of a state machine: known only once an execution starts, hence the wildcard. */
-export const executionArns = (machine: sfn.StateMachine, machineName: string): string =>
-  Stack.of(machine).formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+export const executionArns = (scope: IConstruct, machineName: string): string =>
+  Stack.of(scope).formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
 
-export function grantWorkflowStart(role: iam.Role, machines: { machine: sfn.StateMachine; name: string }[]): void {
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: machines.map((m) => m.machine.stateMachineArn) }));
-  const executions = machines.map((m) => executionArns(m.machine, m.name));
+/**
+ * State machines encrypt with the data key: a caller that hands them data (an execution's input, a
+ * task's output or error) or reads it back needs the key, for those state machines' encryption
+ * context only (Step Functions, "Data at rest encryption").
+ */
+function grantWorkflowKey(role: iam.Role, machines: Workflow[], key: kms.IKey): void {
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:EncryptionContext:aws:states:stateMachineArn': machines.map((m) => m.arn) } },
+    }),
+  );
+}
+
+/*
+ * Grants name state machines by the ARNs built from their fixed names (Workflow.arn), so a function
+ * that a state machine invokes may also start or answer state machines: no resource cycle.
+ */
+export function grantWorkflowStart(role: iam.Role, machines: Workflow[], key: kms.IKey): void {
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: machines.map((m) => m.arn) }));
+  grantWorkflowKey(role, machines, key);
+  const executions = machines.map((m) => executionArns(role, m.name));
   role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StopExecution', 'states:DescribeExecution'], resources: executions }));
   for (const arn of executions) {
     acknowledge(
@@ -78,11 +128,12 @@ export function grantWorkflowStart(role: iam.Role, machines: { machine: sfn.Stat
  * Task-token callbacks, scoped to our state machines. IAM evaluates SendTask* against the state
  * machine the token belongs to (the same scope as StateMachine.grantTaskResponse in aws-cdk-lib).
  */
-export function grantWorkflowCallback(role: iam.Role, machines: { machine: sfn.StateMachine }[]): void {
+export function grantWorkflowCallback(role: iam.Role, machines: Workflow[], key: kms.IKey): void {
   role.addToPolicy(
     new iam.PolicyStatement({
       actions: ['states:SendTaskSuccess', 'states:SendTaskFailure', 'states:SendTaskHeartbeat'],
-      resources: machines.map((m) => m.machine.stateMachineArn),
+      resources: machines.map((m) => m.arn),
     }),
   );
+  grantWorkflowKey(role, machines, key);
 }

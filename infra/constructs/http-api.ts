@@ -1,16 +1,21 @@
-import { type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { HTTP_ROUTES, type FunctionName } from '../../workflows/index.ts';
-import { acknowledge } from './nag.ts';
+import { HTTP_ROUTES, type FunctionName, type HttpRoute } from '../../workflows/index.ts';
+import { ORIGIN_VERIFY_HEADER } from '../functions/origin-verify.ts';
 
 /** Steady rate and burst of the whole API: generous for a library, a ceiling for abuse. */
 export const API_THROTTLE = { rateLimit: 25, burstLimit: 50 } as const;
+
+
+/** Routes that exist only in the local runtime (its token issuer, its upload form): never in AWS. */
+export const LOCAL_ONLY_PREFIX = '/_local';
 
 /**
  * Access log fields. No path, query or source IP: paths carry action tokens (`/act/{token}`) and
@@ -27,29 +32,74 @@ const ACCESS_LOG_FIELDS = {
   integrationStatus: '$context.integrationStatus',
   integrationLatency: '$context.integrationLatency',
   integrationError: '$context.integrationErrorMessage',
+  authorizerError: '$context.authorizer.error',
   error: '$context.error.message',
 };
+
+export interface StaffTokenIssuer {
+  /** `https://cognito-idp.<region>.amazonaws.com/<pool id>` */
+  issuer: string;
+  /** The app client ids whose ID tokens are accepted (`aud`). */
+  audience: string[];
+}
 
 export interface HttpApiProps {
   stage: string;
   functions: Record<FunctionName, lambda.IFunction>;
-  logsKey: kms.IKey;
+  key: kms.IKey;
   removalPolicy: RemovalPolicy;
+  /** Signed-in routes (`groups`): the staff user pool's tokens. */
+  staff: StaffTokenIssuer;
+  /** Every other route: the function that checks the CloudFront origin header. */
+  originVerifier: lambda.IFunction;
+  /** CORS: only the site's own origin, and only when it is known at synth time (a custom domain). */
+  siteOrigin?: string;
+  /** HTTP_ROUTES unless a test says otherwise. */
+  routes?: readonly HttpRoute[];
 }
 
-/** The HTTP API: every HTTP_ROUTES entry → its function, Lambda proxy, payload format 2.0. */
+/**
+ * The HTTP API: every HTTP_ROUTES entry → its function, Lambda proxy, payload format 2.0.
+ * - A route with `groups` needs a staff token: a JWT authorizer checks signature, issuer, audience
+ *   and expiry; the handler checks the group from the claims (functions/lib/auth.ts).
+ * - Every other route is public by design, reached through CloudFront (WAF) only: a Lambda
+ *   authorizer checks the header CloudFront adds with the origin secret, cached per value, so a
+ *   request straight to the execute-api endpoint is refused before any handler runs. A request
+ *   without the header is refused by API Gateway itself (401), without invoking anything.
+ */
 export class HttpApi extends Construct {
   readonly api: apigw.HttpApi;
   readonly stage: apigw.HttpStage;
+  readonly staffAuthorizer: HttpJwtAuthorizer;
+  readonly originAuthorizer: HttpLambdaAuthorizer;
+  readonly accessLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: HttpApiProps) {
     super(scope, id);
-    // The default stage is built by hand: HttpApi's own one takes no access log settings.
-    this.api = new apigw.HttpApi(this, 'Api', { apiName: `privacy-desk-${props.stage}`, createDefaultStage: false });
+    const routes = props.routes ?? HTTP_ROUTES;
+    const local = routes.filter((r) => r.path.startsWith(LOCAL_ONLY_PREFIX));
+    if (local.length > 0) throw new Error(`${local.map((r) => r.path).join(', ')}: local-only routes must not be deployed`);
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+    this.api = new apigw.HttpApi(this, 'Api', {
+      apiName: `privacy-desk-${props.stage}`,
+      // The default stage is built by hand: HttpApi's own one takes no access log settings.
+      createDefaultStage: false,
+      ...(props.siteOrigin
+        ? {
+            corsPreflight: {
+              allowOrigins: [props.siteOrigin],
+              allowMethods: [apigw.CorsHttpMethod.GET, apigw.CorsHttpMethod.POST],
+              allowHeaders: ['content-type', 'accept', 'authorization'],
+              allowCredentials: false,
+              maxAge: Duration.hours(1),
+            },
+          }
+        : {}),
+    });
+
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.logsKey,
+      encryptionKey: props.key,
       removalPolicy: props.removalPolicy,
     });
     this.stage = new apigw.HttpStage(this, 'DefaultStage', {
@@ -58,9 +108,22 @@ export class HttpApi extends Construct {
       autoDeploy: true,
       throttle: API_THROTTLE,
       accessLogSettings: {
-        destination: new apigw.LogGroupLogDestination(accessLogs),
+        destination: new apigw.LogGroupLogDestination(this.accessLogs),
         format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
       },
+    });
+
+    this.staffAuthorizer = new HttpJwtAuthorizer('StaffToken', props.staff.issuer, {
+      authorizerName: 'staff-token',
+      jwtAudience: props.staff.audience,
+      identitySource: ['$request.header.Authorization'],
+    });
+    this.originAuthorizer = new HttpLambdaAuthorizer('OriginVerify', props.originVerifier, {
+      authorizerName: 'origin-verify',
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: [`$request.header.${ORIGIN_VERIFY_HEADER}`],
+      // Every request through CloudFront carries the same value: one check an hour, not one per request.
+      resultsCacheTtl: Duration.hours(1),
     });
 
     const integrations = new Map<FunctionName, HttpLambdaIntegration>();
@@ -74,15 +137,14 @@ export class HttpApi extends Construct {
       }
       return integration;
     };
-    for (const route of HTTP_ROUTES) {
-      this.api.addRoutes({ path: route.path, methods: [apigw.HttpMethod[route.method]], integration: integrationFor(route.fn) });
+    for (const route of routes) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [apigw.HttpMethod[route.method]],
+        integration: integrationFor(route.fn),
+        authorizer: route.groups?.length ? this.staffAuthorizer : this.originAuthorizer,
+      });
     }
-
-    acknowledge(
-      this.api,
-      'AwsSolutions-APIG4',
-      'Public by design: patrons, guardians and third parties have no accounts. Submitting only starts verification through the contact already on file (R7); /act and /download are authorised by a single-use, expiring, purpose-bound token in the link (stored only as a hash), checked in the handler.',
-    );
   }
 
   /** Base URL of the default stage. */

@@ -4,30 +4,51 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 
 /**
- * Customer-managed keys, rotated yearly. Two keys so that what reads patron data (the functions,
- * through DynamoDB and S3) and what writes logs (CloudWatch Logs) never share one.
+ * The one customer-managed key of a stage, rotated yearly: tables, the files and court-order
+ * buckets, state machines (definitions and execution history), log groups, SNS topics and the
+ * origin secret. Who may use it is decided per caller: every grant names an encryption context
+ * or `kms:ViaService`, and each AWS service principal in the key policy is limited to its own use.
  */
 export class Keys extends Construct {
-  /** Tables and the files bucket: personal data (R1, R5). */
-  readonly data: kms.Key;
-  /** Every log group: function logs, state machine history, API access logs. */
-  readonly logs: kms.Key;
+  readonly key: kms.Key;
 
-  constructor(scope: Construct, id: string, props: { removalPolicy: RemovalPolicy }) {
+  constructor(scope: Construct, id: string, props: { stage: string; removalPolicy: RemovalPolicy }) {
     super(scope, id);
-    const common = { enableKeyRotation: true, removalPolicy: props.removalPolicy, pendingWindow: Duration.days(30) };
-    this.data = new kms.Key(this, 'Data', { ...common, description: 'Privacy Desk: tables and files' });
-    this.logs = new kms.Key(this, 'Logs', { ...common, description: 'Privacy Desk: log groups' });
+    this.key = new kms.Key(this, 'Key', {
+      alias: `alias/privacy-desk-${props.stage}`,
+      description: `Privacy Desk (${props.stage}): tables, buckets, state machines, logs, topics`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
 
     // CloudWatch Logs encrypts with the key itself, so its regional principal needs it, limited to
     // log groups of this account and region (AWS: "Encrypt log data in CloudWatch Logs using KMS").
     const { region, account, partition } = Stack.of(this);
-    this.logs.addToResourcePolicy(
+    this.key.addToResourcePolicy(
       new iam.PolicyStatement({
+        sid: 'CloudWatchLogsOfThisAccount',
         principals: [new iam.ServicePrincipal(`logs.${region}.${Aws.URL_SUFFIX}`)],
         actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:ReEncryptFrom', 'kms:ReEncryptTo', 'kms:GenerateDataKey', 'kms:GenerateDataKeyWithoutPlaintext', 'kms:DescribeKey'],
         resources: ['*'],
         conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': `arn:${partition}:logs:${region}:${account}:log-group:*` } },
+      }),
+    );
+  }
+
+  /**
+   * A service that publishes to one of our encrypted SNS topics (CloudWatch alarms, SES events)
+   * needs the key for that topic's messages: SNS asks KMS on the publisher's behalf. The topic's
+   * own policy limits publishing to this account's alarms or configuration set.
+   */
+  allowTopicPublisher(sid: string, service: string): void {
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid,
+        principals: [new iam.ServicePrincipal(service)],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+        // AWS documents this statement without conditions; the topic policy decides who may publish.
+        resources: ['*'],
       }),
     );
   }

@@ -10,19 +10,23 @@ export function nagResource(scope: IConstruct, arn: string): string {
   return `Resource::${flatten(Stack.of(scope).resolve(arn))}`;
 }
 
-function flatten(node: unknown): string {
-  if (typeof node === 'string') return node;
+/** The same flattening as cdk-nag's flattenCfnReference (its rule names findings with it). */
+export function flatten(node: unknown): string {
+  if (node === undefined) return '';
+  if (typeof node === 'string') return node.replace(/\$\{/g, '<').replace(/\}/g, '>');
   if (node && typeof node === 'object') {
     const o = node as Record<string, unknown>;
     if (Array.isArray(o['Fn::Join'])) {
       const [delimiter, items] = o['Fn::Join'] as [string, unknown[]];
       return items.map(flatten).join(delimiter);
     }
+    if (o['Fn::Sub'] !== undefined) return flatten(o['Fn::Sub']);
     if (Array.isArray(o['Fn::GetAtt'])) {
-      const [resource, attribute] = o['Fn::GetAtt'] as [string, string];
-      return `<${resource}.${attribute}>`;
+      const [resource, attribute] = o['Fn::GetAtt'] as [unknown, unknown];
+      return `<${flatten(resource)}.${flatten(attribute)}>`;
     }
-    if (typeof o.Ref === 'string') return `<${o.Ref}>`;
+    if (o['Fn::ImportValue'] !== undefined) return flatten(o['Fn::ImportValue']);
+    if (o.Ref !== undefined) return `<${flatten(o.Ref)}>`;
   }
   return JSON.stringify(node);
 }

@@ -11,6 +11,16 @@ import { acknowledge } from './nag.ts';
 // Bundled output is ESM; a few bundled CommonJS dependencies still call require(), which ESM lacks.
 const ESM_REQUIRE_SHIM = "import { createRequire as __pdCreateRequire } from 'node:module'; const require = __pdCreateRequire(import.meta.url);";
 
+/**
+ * Read by Powertools itself (logger and metrics), not by functions/lib/env.ts. Events are never
+ * logged (R5); metrics go to one namespace with the `service` dimension (functions/lib/observability.ts).
+ */
+export const POWERTOOLS_ENV = {
+  POWERTOOLS_SERVICE_NAME: 'privacy-desk',
+  POWERTOOLS_METRICS_NAMESPACE: 'PrivacyDesk',
+  POWERTOOLS_LOGGER_LOG_EVENT: 'false',
+} as const;
+
 export interface ServiceFunctionProps {
   /** functions/handlers/<name>.ts, exporting `handler`. */
   entry: string;
@@ -18,8 +28,11 @@ export interface ServiceFunctionProps {
   timeout: Duration;
   memorySize: number;
   environment: Record<string, string>;
-  logsKey: kms.IKey;
+  /** The data key: the log group is encrypted with it. */
+  key: kms.IKey;
   removalPolicy: RemovalPolicy;
+  /** Powertools settings in the environment (the application's functions); default true. */
+  powertools?: boolean;
 }
 
 /**
@@ -36,13 +49,13 @@ export class ServiceFunction extends Construct {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
       retention: logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.logsKey,
+      encryptionKey: props.key,
       removalPolicy: props.removalPolicy,
     });
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Privacy Desk ${id}: exactly its FUNCTION_ACCESS entry`,
+      description: `Privacy Desk ${id}: only what it uses (its FUNCTION_ACCESS entry, grants.ts)`,
     });
     // What AWSLambdaBasicExecutionRole would give, limited to this function's own log group.
     this.role.addToPolicy(
@@ -60,7 +73,7 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { ...props.environment, NODE_OPTIONS: '--enable-source-maps' },
+      environment: { ...props.environment, ...(props.powertools === false ? {} : POWERTOOLS_ENV), NODE_OPTIONS: '--enable-source-maps' },
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
       bundling: {

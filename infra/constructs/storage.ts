@@ -1,4 +1,4 @@
-import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,6 +13,12 @@ import { TABLE_KEYS } from '../../functions/store/keys.ts';
 export const FILE_PREFIXES = ['reports/', 'exports/'] as const;
 export const FILE_EXPIRY_DAYS = 8;
 
+/** Court-order documents live under this prefix of the documents bucket; grants name only it (R12). */
+export const DOCUMENT_PREFIX = 'orders/';
+
+/** S3 server access logs hold object keys and the IPs of whoever downloaded: kept 90 days, then gone (R16). */
+export const ACCESS_LOG_RETENTION_DAYS = 90;
+
 const attr = (name: string): dynamodb.Attribute => ({ name, type: dynamodb.AttributeType.STRING });
 
 export interface StorageProps {
@@ -20,13 +26,21 @@ export interface StorageProps {
   removalPolicy: RemovalPolicy;
   /** prod: deletion protection on the tables, on top of RETAIN. */
   protect: boolean;
+  /** Fixed name of the documents bucket (its origin appears in the pages' CSP). */
+  documentsBucketName: string;
 }
 
-/** Both tables (TABLE_KEYS shape, shared with the local runtime) and the files bucket. */
+/**
+ * Both tables (TABLE_KEYS shape, shared with the local runtime), the files bucket (reports and
+ * exports), the court-order documents bucket, the bucket of the web pages, and the bucket their
+ * S3 access logs go to.
+ */
 export class Storage extends Construct {
   readonly requests: dynamodb.Table;
   readonly records: dynamodb.Table;
   readonly files: s3.Bucket;
+  readonly documents: s3.Bucket;
+  readonly web: s3.Bucket;
   readonly accessLogs: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
@@ -34,29 +48,19 @@ export class Storage extends Construct {
     this.requests = this.table('Requests', props, TABLE_KEYS.ttlAttribute);
     this.records = this.table('Records', props);
 
-    // Server access logs cannot be delivered to an SSE-KMS bucket, so this one uses SSE-S3.
+    // S3 delivers server access logs only to an SSE-S3 bucket (not SSE-KMS), so this one uses SSE-S3.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
       encryption: s3.BucketEncryption.S3_MANAGED,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       enforceSSL: true,
       removalPolicy: props.removalPolicy,
-      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(365) }],
+      lifecycleRules: [{ id: 'expire-access-logs', expiration: Duration.days(ACCESS_LOG_RETENTION_DAYS) }],
     });
 
-    this.files = new s3.Bucket(this, 'Files', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: props.key,
-      // One data key per bucket instead of per object: fewer KMS calls, same key.
-      bucketKeyEnabled: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      enforceSSL: true,
+    this.files = this.dataBucket('Files', props, {
       // No versioning: an expired export must really be gone (R8a, R16), not kept as a noncurrent version.
       versioned: false,
-      serverAccessLogsBucket: this.accessLogs,
-      serverAccessLogsPrefix: 'files/',
-      removalPolicy: props.removalPolicy,
       lifecycleRules: [
         ...FILE_PREFIXES.map((prefix) => ({
           id: `expire-${prefix.replace('/', '')}`,
@@ -66,18 +70,59 @@ export class Storage extends Construct {
         { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
     });
+
+    // R12: every version of an order is kept, so the version that was checked and approved is the one
+    // disclosed, and an overwrite cannot erase what was received. Nothing expires: release is a decision.
+    this.documents = this.dataBucket('Documents', props, {
+      bucketName: props.documentsBucketName,
+      versioned: true,
+      lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+    });
+
+    // The web pages are public by nature (CloudFront serves them to anyone) and hold no personal data.
+    // SSE-S3, not the data key: CloudFront (OAC) reading an SSE-KMS origin would need Decrypt on the
+    // key that protects patron data, granted to every distribution of the account (aws-cdk-lib can
+    // only scope it with a wildcard, to avoid a circular dependency). Rebuilt from web/ on every deploy.
+    this.web = new s3.Bucket(this, 'Web', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      versioned: false,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: 'web/',
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** A bucket of personal data: the data key, TLS only, no public access, access logged, and no request-chosen encryption. */
+  private dataBucket(id: string, props: StorageProps, extra: Pick<s3.BucketProps, 'bucketName' | 'versioned' | 'lifecycleRules'>): s3.Bucket {
+    const bucket = new s3.Bucket(this, id, {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: props.key,
+      // One data key per bucket instead of per object: fewer KMS calls, same key.
+      bucketKeyEnabled: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      enforceSSL: true,
+      serverAccessLogsBucket: this.accessLogs,
+      serverAccessLogsPrefix: `${id.toLowerCase()}/`,
+      removalPolicy: props.removalPolicy,
+      ...extra,
+    });
     // Objects take the bucket default (the data key). A per-request SSE header could only weaken that:
     // `aws:kms` without a key id means the AWS managed aws/s3 key, `AES256` means no KMS at all.
-    this.files.addToResourcePolicy(
+    bucket.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'DenyRequestChosenEncryption',
         effect: iam.Effect.DENY,
         principals: [new iam.AnyPrincipal()],
         actions: ['s3:PutObject'],
-        resources: [this.files.arnForObjects('*')],
+        resources: [bucket.arnForObjects('*')],
         conditions: { Null: { 's3:x-amz-server-side-encryption': 'false' } },
       }),
     );
+    return bucket;
   }
 
   private table(id: string, props: StorageProps, ttlAttribute?: string): dynamodb.Table {

@@ -1,4 +1,4 @@
-import { type RemovalPolicy } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Stack, type RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -13,7 +13,8 @@ import { acknowledge } from './nag.ts';
 export interface WorkflowsProps {
   stage: string;
   functions: Record<FunctionName, lambda.IFunction>;
-  logsKey: kms.IKey;
+  /** The data key: the definition, execution history and the log group. */
+  key: kms.IKey;
   removalPolicy: RemovalPolicy;
 }
 
@@ -21,6 +22,12 @@ export interface Workflow {
   machine: sfn.StateMachine;
   /** Physical name, fixed so that execution ARNs can be granted by pattern. */
   name: string;
+  /**
+   * The state machine's ARN built from its fixed name, not read from the resource: a function that
+   * serves this state machine (its ARN is in the definition) may still start or answer it without
+   * a circular dependency between the two.
+   */
+  arn: string;
 }
 
 /**
@@ -45,7 +52,7 @@ export class Workflows extends Construct {
       // The /aws/vendedlogs/ prefix keeps CloudWatch's log resource policy from growing per group.
       logGroupName: `/aws/vendedlogs/states/${physicalName}`,
       retention: logs.RetentionDays.ONE_YEAR,
-      encryptionKey: props.logsKey,
+      encryptionKey: props.key,
       removalPolicy: props.removalPolicy,
     });
 
@@ -57,6 +64,9 @@ export class Workflows extends Construct {
       // Payloads carry ids and small enums only (R5), so full execution data may be logged.
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
       tracingEnabled: true,
+      // The definition and each execution's history under the data key; aws-cdk-lib grants the
+      // machine's role the key for its own encryption context and CloudWatch log delivery Decrypt.
+      encryptionConfiguration: new sfn.CustomerManagedEncryptionConfiguration(props.key, Duration.minutes(5)),
       removalPolicy: props.removalPolicy,
     });
 
@@ -70,6 +80,7 @@ export class Workflows extends Construct {
       'Logging to CloudWatch uses the vended-log delivery APIs (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups...) and tracing uses xray:PutTraceSegments/GetSampling*; none supports resource-level permissions, so AWS requires Resource "*". Lambda invocation is granted per function ARN.',
       'Resource::*',
     );
-    return { machine, name: physicalName };
+    const arn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: physicalName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    return { machine, name: physicalName, arn };
   }
 }

@@ -1,5 +1,6 @@
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { CfnElement, Validations, type Stack } from 'aws-cdk-lib';
+import type { Template } from 'aws-cdk-lib/assertions';
+import { Template as TemplateOf } from 'aws-cdk-lib/assertions';
 import type { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { VALIDATION_REPORT_FILE } from 'aws-cdk-lib/cx-api';
 import type { IConstruct } from 'constructs';
@@ -11,7 +12,7 @@ import { buildApp, type BuiltApp } from '../../infra/build-app.ts';
 import { HANDLERS_DIR, REPO_ROOT } from '../../infra/paths.ts';
 
 /** Synth bundles every function with esbuild: allow for a slow machine. */
-export const SYNTH_TIMEOUT_MS = 240_000;
+export const SYNTH_TIMEOUT_MS = 300_000;
 
 /** CDK's policy-validation report (cdk-nag 3 reports there, not as annotations). */
 export interface ValidationReport {
@@ -25,28 +26,71 @@ export interface ValidationReport {
 export interface Synthesized extends BuiltApp {
   assembly: CloudAssembly;
   template: Template;
+  edgeTemplate: Template;
   report: ValidationReport;
   /** Deletes the temporary cloud assembly (bundles included). */
   cleanup: () => void;
 }
 
+export interface SynthOptions {
+  /**
+   * Bundle every function with esbuild, as `npm run synth` does (slow: one esbuild run per
+   * function). Off, CDK skips bundling and the templates are otherwise identical.
+   */
+  bundle?: boolean;
+}
+
 /** The app exactly as `npm run synth` builds it: cdk.json context plus `extra`, no AWS environment. */
-export function synthesize(extra: Record<string, unknown> = {}): Synthesized {
+export function synthesize(extra: Record<string, unknown> = {}, options: SynthOptions = {}): Synthesized {
   const missing = FUNCTIONS.map((fn) => join(HANDLERS_DIR, `${fn}.ts`)).filter((file) => !existsSync(file));
   if (missing.length > 0) throw new Error(`handler files missing, cannot bundle: ${missing.join(', ')}`);
 
   const cdkJson = JSON.parse(readFileSync(join(REPO_ROOT, 'cdk.json'), 'utf8')) as { context: Record<string, unknown> };
   const outdir = mkdtempSync(join(tmpdir(), 'privacy-desk-synth-'));
   const built = buildApp({
-    // Report instead of throwing, so the test can list every violation.
-    context: { ...cdkJson.context, ...extra, '@aws-cdk/core:failSynthOnValidationErrors': false },
+    context: {
+      ...cdkJson.context,
+      ...extra,
+      // Report instead of throwing, so the test can list every violation.
+      '@aws-cdk/core:failSynthOnValidationErrors': false,
+      ...(options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] }),
+    },
     outdir,
     processEnv: {},
   });
   const assembly = built.app.synth();
   const report = JSON.parse(readFileSync(join(assembly.directory, VALIDATION_REPORT_FILE), 'utf8')) as ValidationReport;
   const cleanup = () => rmSync(outdir, { recursive: true, force: true });
-  return { ...built, assembly, template: Template.fromStack(built.stack), report, cleanup };
+  return { ...built, assembly, template: TemplateOf.fromStack(built.stack), edgeTemplate: TemplateOf.fromStack(built.edge), report, cleanup };
+}
+
+/** Every violation in the report, as readable lines (empty when the app is clean). */
+export const violationsOf = (s: Synthesized): string[] =>
+  s.report.pluginReports.flatMap((r) =>
+    r.violations.map((v) => `${r.pluginName} ${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`),
+  );
+
+/** Every acknowledgement recorded in a construct tree: [construct, rule id, reason]. */
+export function acknowledgementsIn(root: IConstruct): [IConstruct, string, string][] {
+  return root.node
+    .findAll()
+    .flatMap((c) =>
+      c.node.metadata
+        .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
+        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => [c, id.replace(/^annotation::/i, ''), reason] as [IConstruct, string, string])),
+    );
+}
+
+/** The acknowledgements that apply to a construct: its own and its ancestors' (cdk-nag's rule). */
+export function acknowledgedFor(construct: IConstruct): Map<string, string> {
+  const found = new Map<string, string>();
+  for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
+    for (const m of c.node.metadata) {
+      if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
+      for (const [id, reason] of Object.entries(m.data as Record<string, string>)) found.set(id.replace(/^annotation::/i, ''), reason);
+    }
+  }
+  return found;
 }
 
 /** Logical id of a construct's CloudFormation resource. */
@@ -58,9 +102,11 @@ export const logicalId = (construct: IConstruct): string => {
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 export interface Statement {
+  Sid?: string;
   Effect: 'Allow' | 'Deny';
   Action: string | string[];
   Resource: Json;
+  Principal?: Json;
   Condition?: Json;
 }
 
@@ -78,3 +124,56 @@ export function statementsOfRole(template: Template, roleLogicalId: string): Sta
 }
 
 export const actionsOf = (statements: Statement[]): Set<string> => new Set(statements.flatMap((s) => asList(s.Action)));
+
+/** A CloudFormation value as cdk-nag names it in a finding (`<Logical.Arn>`, `<AWS::Region>`). */
+import { flatten } from '../../infra/constructs/nag.ts';
+export { flatten as flattenCfn };
+
+/** Actions AWS only accepts on Resource "*"; nothing else may use it. */
+export const STAR_ONLY_ACTIONS = new Set([
+  'xray:PutTraceSegments',
+  'xray:PutTelemetryRecords',
+  'xray:GetSamplingRules',
+  'xray:GetSamplingTargets',
+  'logs:CreateLogDelivery',
+  'logs:GetLogDelivery',
+  'logs:UpdateLogDelivery',
+  'logs:DeleteLogDelivery',
+  'logs:ListLogDeliveries',
+  'logs:PutResourcePolicy',
+  'logs:DescribeResourcePolicies',
+  'logs:DescribeLogGroups',
+  'cloudfront:CreateInvalidation',
+  'cloudfront:GetInvalidation',
+]);
+
+/** Rules the app acknowledges, each with a reason in the code; any other finding must be fixed, not acknowledged. */
+export const ACKNOWLEDGED_RULES = new Set(['AwsSolutions-IAM5', 'AwsSolutions-CFR1', 'AwsSolutions-CFR3', 'AwsSolutions-CFR4', 'AwsSolutions-SMG4', 'AwsSolutions-L1']);
+
+/** Every Allow statement of every identity policy (roles' inline policies and AWS::IAM::Policy), with the construct that owns it. */
+export function identityStatements(stack: Stack, template: Template): { owner: IConstruct; statement: Statement }[] {
+  const byLogicalId = new Map<string, IConstruct>();
+  for (const c of stack.node.findAll()) if (CfnElement.isCfnElement(c)) byLogicalId.set(stack.getLogicalId(c), c);
+  const out: { owner: IConstruct; statement: Statement }[] = [];
+  for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
+    for (const statement of (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement) out.push({ owner: byLogicalId.get(id)!, statement });
+  }
+  for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+    for (const p of (role.Properties as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] }).Policies ?? []) {
+      for (const statement of p.PolicyDocument.Statement) out.push({ owner: byLogicalId.get(id)!, statement });
+    }
+  }
+  return out.filter((s) => s.statement.Effect === 'Allow');
+}
+
+/** The IAM5 findings a statement raises: each wildcard action and each wildcard resource, named as cdk-nag names them. */
+export const wildcardFindings = (statement: Statement): string[] => [
+  ...asList(statement.Action)
+    .filter((a) => a.includes('*'))
+    .map((a) => `Action::${a}`),
+  ...asList(statement.Resource)
+    .map(flatten)
+    .filter((r) => r.includes('*'))
+    .map((r) => `Resource::${r}`),
+];
+

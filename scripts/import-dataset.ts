@@ -1,0 +1,44 @@
+/**
+ * Loads a dataset file (CONTRACT.md, "The dataset file") into a deployed stage's records table.
+ *
+ *   npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]
+ *
+ * The same validation and item layout as `npm start` (functions/sources/load-dataset.ts): a file
+ * that does not match is refused with the path of the first bad field, and nothing is written.
+ * Items are written with BatchWrite (puts: loading again overwrites, it never duplicates). Uses the
+ * AWS credentials of your shell (profile or environment); they need dynamodb:BatchWriteItem on the
+ * table and kms:GenerateDataKey / kms:Decrypt on the stage's key through DynamoDB. Prints counts
+ * only, never a record (R5).
+ */
+import { parseArgs } from 'node:util';
+import { loadDataset, readDatasetFile } from '../functions/sources/load-dataset.ts';
+import { createDocumentClient } from '../functions/store/dynamo.ts';
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { table: { type: 'string' }, region: { type: 'string' }, 'dry-run': { type: 'boolean', default: false } },
+});
+const [file] = positionals;
+if (!file || !values.table || !values.region) {
+  console.error('usage: npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]');
+  process.exit(2);
+}
+
+const dataset = await readDatasetFile(file);
+const counts = {
+  staff: dataset.staff.length,
+  patrons: dataset.patrons.length,
+  loans: dataset.loans.length,
+  holds: dataset.holds.length,
+  fines: dataset.fines.length,
+  programs: dataset.programs.length,
+  donations: dataset.donations.length,
+  sharedContent: dataset.sharedContent.length,
+};
+console.log(`valid dataset: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+if (values['dry-run']) process.exit(0);
+
+const client = createDocumentClient({ region: values.region });
+const { items } = await loadDataset(dataset, { client, tableName: values.table });
+console.log(`wrote ${items} items to ${values.table}`);
+client.destroy();
