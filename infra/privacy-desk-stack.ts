@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FUNCTION_ACCESS, FUNCTIONS, type FunctionName } from '../workflows/index.ts';
+import { FUNCTION_ACCESS, FUNCTIONS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
 import { EDGE_REGION, sesIdentities, type InfraConfig } from './config.ts';
 import { settingsFor } from './constructs/function-settings.ts';
 import { grantDocuments, grantEmail, grantFiles, grantTable, grantWorkflowCallback, grantWorkflowStart } from './constructs/grants.ts';
@@ -180,6 +180,7 @@ export class PrivacyDeskStack extends Stack {
       const service = new ServiceFunction(this, pascal(name), {
         entry: join(handlersDir, `${name}.ts`),
         ...settingsFor(name),
+        define: bundleDefines(access),
         // functions/lib/env.ts; buckets and STATE_MACHINES only where FUNCTION_ACCESS allows their use.
         environment: {
           REQUESTS_TABLE: requests.tableName,
@@ -217,4 +218,15 @@ export class PrivacyDeskStack extends Stack {
       else grantWorkflowCallback(service.role, machines, this.keys.key);
     }
   }
+}
+
+/** What functions/lib/deps.ts may leave out of a function's bundle, from its FUNCTION_ACCESS entry. */
+function bundleDefines(access: FunctionAccess): Record<string, string> {
+  const flag = (allowed: boolean) => JSON.stringify(String(allowed));
+  return {
+    'process.env.PD_BUNDLE_EMAIL': flag(access.email),
+    'process.env.PD_BUNDLE_FILES': flag(access.files !== 'none'),
+    'process.env.PD_BUNDLE_DOCUMENTS': flag((access.documents ?? 'none') !== 'none'),
+    'process.env.PD_BUNDLE_WORKFLOW': flag(access.workflow !== 'none'),
+  };
 }

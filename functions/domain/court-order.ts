@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoDateIn, parseIsoDate } from './age.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 import { InvalidInputError } from './errors.ts';

@@ -1,5 +1,5 @@
 import { addYears, calendarDateIn, compareDates, formatIsoDate, isLeapYear, parseIsoDate } from './age.ts';
-import { z } from 'zod';
+import * as z from 'zod';
 import { CATEGORIES, type Category } from './categories.ts';
 import type { Policy } from './policy.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAFF_ROLES } from './staff.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CATEGORIES } from './categories.ts';
 
 /** What people submit (CONTRACT.md "Requests"). Strict: unknown fields are refused, not ignored. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { isoDateIn, parseIsoDate } from './age.ts';
 import { isClockPaused } from './deadlines.ts';
 import { CSV_BOM, csvLine } from './export-format.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { isTerminal, resumeClock, type Consent, type StaffDecision, type Verification } from '../domain/request.ts';
 import type { ActionToken } from '../domain/tokens.ts';

@@ -1,5 +1,5 @@
 import { randomUUID, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { dueDate, isCancellable, publicView, type RequestRecord } from '../domain/request.ts';
 import { requestInputSchema } from '../domain/request-input.ts';

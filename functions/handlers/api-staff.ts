@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { verifyChain, type AuditActor } from '../domain/audit.ts';
 import { auditToCsv } from '../domain/audit-csv.ts';
 import { ConflictError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../domain/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { retentionRunId } from '../domain/retention.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { validate } from '../lib/http.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { approvalConflict } from '../domain/approvals.ts';
 import { AUTHORISE_STEP, REVIEW_STEP, type CourtOrder } from '../domain/court-order.ts';
 import { IntegrityError } from '../domain/errors.ts';

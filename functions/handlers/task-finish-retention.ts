@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { validate } from '../lib/http.ts';
 import { releaseRetentionSecret } from '../store/retention.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { guardianAgeBand } from '../domain/minors.ts';
 import { isTerminal, sameLastName, type AgeBand, type GuardianLink, type RequestRecord, type SubmittedIdentity } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { validate } from '../lib/http.ts';
 import { sweepLoanSegment } from '../store/retention.ts';

@@ -1,6 +1,6 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isTerminal } from '../domain/request.ts';
 import { TOMBSTONE_DROPPED, TOMBSTONE_REDUCED, tombstone, tombstoneCutoff } from '../domain/tombstone.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';

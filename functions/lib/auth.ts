@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { STAFF_ROLES, type StaffRole } from '../domain/staff.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
 import { problem } from './http.ts';

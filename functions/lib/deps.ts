@@ -53,6 +53,15 @@ class UnconfiguredWorkflow implements WorkflowPort {
   sendTaskFailure = async () => this.fail();
 }
 
+/** A port this function was built without: any use is a programming error, said plainly. */
+function withheld<T extends object>(port: string): T {
+  return new Proxy({} as T, {
+    get() {
+      throw new Error(`this function was built without ${port} access (FUNCTION_ACCESS)`);
+    },
+  });
+}
+
 export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
   const env = envSchema.parse(raw);
   const db = createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
@@ -64,11 +73,16 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     records: new LibraryRecords(db, env.RECORDS_TABLE),
     recordsDb: { db, recordsTable: env.RECORDS_TABLE },
     holds: new LegalHolds(db, env.REQUESTS_TABLE, clock),
-    files: new S3FileStore(env.FILES_BUCKET ?? 'unset'),
-    documents: new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
+    // Each `process.env.PD_BUNDLE_*` test is replaced by a constant when CDK bundles a function
+    // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
+    // drops the client a function may not use, so small bundles follow from least privilege.
+    // Unset (local runtime, tests, scripts): every port is built.
+    files: process.env.PD_BUNDLE_FILES === 'false' ? withheld<FileStore>('files') : new S3FileStore(env.FILES_BUCKET ?? 'unset'),
+    documents: process.env.PD_BUNDLE_DOCUMENTS === 'false' ? withheld<Deps['documents']>('documents') : new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
     orders: new CourtOrders(db, env.REQUESTS_TABLE, clock),
-    mailer: new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
-    workflow: env.STATE_MACHINES ? new StepFunctionsWorkflow(env.STATE_MACHINES) : new UnconfiguredWorkflow(),
+    mailer: process.env.PD_BUNDLE_EMAIL === 'false' ? withheld<Mailer>('email') : new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
+    workflow:
+      process.env.PD_BUNDLE_WORKFLOW === 'false' || !env.STATE_MACHINES ? new UnconfiguredWorkflow() : new StepFunctionsWorkflow(env.STATE_MACHINES),
     policy: parsePolicy(env.POLICY_JSON),
     baseUrl: env.BASE_URL.replace(/\/$/, ''),
     clock,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The dataset file (CONTRACT.md): the library's records as an ILS export gives them.

@@ -33,6 +33,11 @@ export interface ServiceFunctionProps {
   removalPolicy: RemovalPolicy;
   /** Powertools settings in the environment (the application's functions); default true. */
   powertools?: boolean;
+  /**
+   * Build-time constants (esbuild `define`): functions/lib/deps.ts leaves out the AWS clients a
+   * function has no access to, so each bundle holds only what its FUNCTION_ACCESS entry allows.
+   */
+  define?: Record<string, string>;
 }
 
 /**
@@ -90,6 +95,7 @@ export class ServiceFunction extends Construct {
         bundleAwsSDK: true,
         externalModules: [],
         banner: ESM_REQUIRE_SHIM,
+        ...(props.define ? { define: props.define } : {}),
       },
     });
 
