@@ -338,22 +338,28 @@ export class LocalEngine implements WorkflowPort {
       const token = `local-${randomBytes(24).toString('base64url')}`;
       const payload = { ...(params as { Payload?: Record<string, unknown> }).Payload, taskToken: token };
       this.early.set(token, null);
-      try {
-        await this.track(fn(payload, lambdaContext(state)));
-      } catch (e) {
-        this.early.delete(token);
-        throw e;
-      }
-      // Recorded only after the handler succeeded: a failed attempt is retried in full.
-      waiting = { seq, state, token, deadline: Date.now() + timeoutSeconds * 1000 };
-      await this.opts.db.send(
-        new UpdateCommand({
-          TableName: this.opts.table,
-          Key: requestKeys.execution(executionId),
-          UpdateExpression: 'SET waiting = :w',
-          ExpressionAttributeValues: { ':w': waiting },
-        }),
-      );
+      const record = { seq, state, token, deadline: Date.now() + timeoutSeconds * 1000 };
+      // The handler and the record of its token are one unit for a shutdown to wait on: a token
+      // emailed but not recorded would answer nothing after a restart.
+      const start = async () => {
+        try {
+          await fn(payload, lambdaContext(state));
+        } catch (e) {
+          this.early.delete(token);
+          throw e;
+        }
+        // Recorded only after the handler succeeded: a failed attempt is retried in full.
+        await this.opts.db.send(
+          new UpdateCommand({
+            TableName: this.opts.table,
+            Key: requestKeys.execution(executionId),
+            UpdateExpression: 'SET waiting = :w',
+            ExpressionAttributeValues: { ':w': record },
+          }),
+        );
+      };
+      await this.track(start());
+      waiting = record;
     }
     const { token, deadline } = waiting;
     const answered = this.early.get(token);

@@ -61,7 +61,7 @@ export class Mailbox {
   }
 
   /** Waits for the n-th email to `address` whose subject matches. */
-  async waitFor(address: string, subject: RegExp, n = 1, timeoutMs = 10_000): Promise<SentEmail> {
+  async waitFor(address: string, subject: RegExp, n = 1, timeoutMs = 20_000): Promise<SentEmail> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = (await this.to(address)).filter((e) => subject.test(e.subject));
@@ -80,7 +80,7 @@ export function linkIn(email: SentEmail, kind: 'act' | 'download'): string {
 }
 
 /** Polls until `check` returns a value (not undefined) or time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -103,7 +103,7 @@ export async function statusOf(runtime: Runtime, statusUrl: string): Promise<Sta
 }
 
 /** Waits for a request to reach `status`, read through its public status URL. */
-export async function waitForStatus(runtime: Runtime, statusUrl: string, status: string, timeoutMs = 10_000) {
+export async function waitForStatus(runtime: Runtime, statusUrl: string, status: string, timeoutMs = 20_000) {
   return eventually(async () => {
     const s = await statusOf(runtime, statusUrl);
     return s.status === status ? s : undefined;
