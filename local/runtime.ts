@@ -204,12 +204,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       await scheduled;
       await sweeping;
       await engine.shutdown();
+      db.destroy();
+      // dynalite answers a write before it finishes updating that item's indexes: give those a
+      // moment, and close its connections only once idle, or a late index write meets a closed store.
+      await new Promise((r) => setTimeout(r, 100));
       for (const s of servers.reverse()) {
         if (s === http) continue;
-        s.closeAllConnections?.();
+        s.closeIdleConnections?.();
         await close(s);
       }
-      db.destroy();
     },
   };
 }
