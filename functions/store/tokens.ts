@@ -150,53 +150,46 @@ export class TokenStore {
   }
 
   /** Tokens whose workflow step still waits although the link has expired (gsi2, by expiry). */
-  async expiredCallbacks(limit = 100): Promise<ActionToken[]> {
-    const res = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'gsi2',
-        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :now',
-        ExpressionAttributeValues: { ':p': requestKeys.openCallbacks, ':now': this.clock().toISOString() },
-        Limit: limit,
-      }),
-    );
-    return (res.Items ?? []).map(strip);
+  expiredCallbacks(limit = 100): Promise<ActionToken[]> {
+    return this.expiredOn(requestKeys.openCallbacks, limit);
   }
 
   /** Download links whose time is up and whose file is still stored (gsi2, by expiry). */
-  async expiredDownloads(limit = 100): Promise<ActionToken[]> {
+  expiredDownloads(limit = 100): Promise<ActionToken[]> {
+    return this.expiredOn(requestKeys.liveDownloads, limit);
+  }
+
+  /** Records that a download's file is gone, taking the link off the sweep's queue. */
+  markFileDeleted(token: ActionToken): Promise<void> {
+    return this.dequeue(token, 'fileDeletedAt');
+  }
+
+  /** Takes a token off the deadline queue once its step has been told. */
+  closeCallback(token: ActionToken): Promise<void> {
+    return this.dequeue(token, 'callbackClosedAt');
+  }
+
+  /** One of the sweep's queues on gsi2 (`<expiresAt>#<hash>`): the tokens already past expiry. */
+  private async expiredOn(queue: string, limit: number): Promise<ActionToken[]> {
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.table,
         IndexName: 'gsi2',
         KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :now',
-        ExpressionAttributeValues: { ':p': requestKeys.liveDownloads, ':now': this.clock().toISOString() },
+        ExpressionAttributeValues: { ':p': queue, ':now': this.clock().toISOString() },
         Limit: limit,
       }),
     );
     return (res.Items ?? []).map(strip);
   }
 
-  /** Records that a download's file is gone, taking the link off the sweep's queue. */
-  async markFileDeleted(token: ActionToken): Promise<void> {
+  /** Takes a token off its sweep queue, stamping when (`field`). */
+  private async dequeue(token: ActionToken, field: 'fileDeletedAt' | 'callbackClosedAt'): Promise<void> {
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: requestKeys.token(token.tokenHash),
-        UpdateExpression: 'SET fileDeletedAt = :now REMOVE gsi2pk, gsi2sk',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
-      }),
-    );
-  }
-
-  /** Takes a token off the deadline queue once its step has been told. */
-  async closeCallback(token: ActionToken): Promise<void> {
-    await this.db.send(
-      new UpdateCommand({
-        TableName: this.table,
-        Key: requestKeys.token(token.tokenHash),
-        UpdateExpression: 'SET callbackClosedAt = :now REMOVE gsi2pk, gsi2sk',
+        UpdateExpression: `SET ${field} = :now REMOVE gsi2pk, gsi2sk`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeValues: { ':now': this.clock().toISOString() },
       }),
