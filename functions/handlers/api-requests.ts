@@ -1,9 +1,10 @@
-import { randomUUID, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { dueDate, isCancellable, publicView, type RequestRecord } from '../domain/request.ts';
+import { newRequestRecord } from '../domain/new-request.ts';
+import { isCancellable, publicView, type RequestRecord } from '../domain/request.ts';
 import { requestInputSchema } from '../domain/request-input.ts';
-import { hashSecret, newSecret } from '../domain/tokens.ts';
+import { hashSecret } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { htmlResponse, httpHandler, json, parseBody, problem, validate, wantsHtml, type HttpEvent, type HttpResult } from '../lib/http.ts';
 import { html } from '../lib/html.ts';
@@ -35,38 +36,8 @@ export const createHandler = (deps: Deps) => {
     const workflow = WORKFLOW_OF_KIND[input.kind];
     if (!workflow) return problem(501, 'Not available yet', 'This kind of request cannot be made online yet. Please contact the library.');
 
-    const now = deps.clock();
-    const requestId = randomUUID();
-    const key = newSecret();
-    const record: RequestRecord = {
-      requestId,
-      kind: input.kind,
-      status: 'received',
-      version: 0,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      dueAt: dueDate(now, deps.policy.deadlines.byKind[input.kind] ?? deps.policy.deadlines.defaultDays),
-      statusKeyHash: hashSecret(key),
-      // Kept only until the match step reads it (R5): the workflow input carries the id alone.
-      ...('cardNumber' in input ? { submitted: { cardNumber: input.cardNumber, lastName: input.lastName } } : {}),
-      // R6: the requested values wait in the encrypted table until applied or refused, then go.
-      ...(input.kind === 'correction' ? { changes: input.changes } : {}),
-      // R11: the guardian verifies as themselves; the child is named. Both erased once matched (R5).
-      ...(input.kind === 'guardian-access' ? { submitted: input.guardian, submittedChild: input.child } : {}),
-      // R14: the third party's contact and purpose stay in the encrypted table until the request closes (R16).
-      ...(input.kind === 'third-party'
-        ? {
-            submitted: input.patron,
-            thirdParty: {
-              name: input.requester.name,
-              email: input.requester.email,
-              ...(input.requester.organization ? { organization: input.requester.organization } : {}),
-              purpose: input.purpose,
-              categories: [...new Set(input.categories)],
-            },
-          }
-        : {}),
-    };
+    const { record, statusKey: key } = newRequestRecord(input, deps.clock(), deps.policy);
+    const { requestId } = record;
     await deps.requests.create(record);
     await deps.audit.append(requestId, { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: input.kind } });
     // Every submission starts a workflow, matched or not, so the answer and its timing are the same.

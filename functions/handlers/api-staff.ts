@@ -3,7 +3,8 @@ import * as z from 'zod';
 import { verifyChain, type AuditActor } from '../domain/audit.ts';
 import { auditToCsv } from '../domain/audit-csv.ts';
 import { ConflictError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { dueDate, isTerminal, REQUEST_KINDS, REQUEST_STATUSES, sameLastName, type RequestKind, type RequestRecord, type RequestStatus, type Verification } from '../domain/request.ts';
+import { isTerminal, REQUEST_KINDS, REQUEST_STATUSES, sameLastName, type RequestKind, type RequestRecord, type RequestStatus, type Verification } from '../domain/request.ts';
+import { newRequestRecord } from '../domain/new-request.ts';
 import { requestInputSchema, type RequestInput } from '../domain/request-input.ts';
 import {
   buildStats,
@@ -25,7 +26,7 @@ import {
 } from '../domain/staff-desk.ts';
 import { isClockPaused } from '../domain/deadlines.ts';
 import type { StaffRole } from '../domain/staff.ts';
-import { hashSecret, newSecret, tokenState } from '../domain/tokens.ts';
+import { tokenState } from '../domain/tokens.ts';
 import { authProblem, ForbiddenError, principalOf, type Principal } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { header, httpHandler, json, parseBody, problem, validate, type HttpEvent, type HttpResult } from '../lib/http.ts';
@@ -250,27 +251,12 @@ export const createHandler = (deps: Deps) => {
     }
 
     const now = deps.clock();
-    const requestId = randomUUID();
-    const key = newSecret();
+    const { record: submitted, statusKey: key } = newRequestRecord(input, now, deps.policy);
+    const { requestId } = submitted;
     // R4: who verified, in which role, when and by what kind of document; never the document.
     const verification: Verification = { method: 'in-person', verifiedAt: now.toISOString(), verifiedByRole: deskRole(who), verifiedByStaffId: who.email, documentKind: doc.data };
-    const record: RequestRecord = {
-      requestId,
-      kind: input.kind,
-      status: 'received',
-      version: 0,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      dueAt: dueDate(now, deps.policy.deadlines.byKind[input.kind] ?? deps.policy.deadlines.defaultDays),
-      statusKeyHash: hashSecret(key),
-      // As from the public form: the match step reads these, then erases them (R5).
-      submitted: identity,
-      ...(input.kind === 'correction' ? { changes: input.changes } : {}),
-      ...(input.kind === 'guardian-access' ? { submittedChild: input.child } : {}),
-      verification,
-      // Whoever entered the request never approves it (separation of duties, as for court orders).
-      submittedByStaff: who.email,
-    };
+    // Whoever entered the request never approves it (separation of duties, as for court orders).
+    const record: RequestRecord = { ...submitted, verification, submittedByStaff: who.email };
     await deps.requests.create(record);
     await deps.audit.append(requestId, { eventId: 'received', type: 'request-received', actor: staffActor(who), data: { kind: input.kind, channel: 'desk' } });
     await deps.audit.append(requestId, {
