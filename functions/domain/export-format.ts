@@ -1,7 +1,7 @@
 import { CATEGORIES, type Category } from './categories.ts';
 import type { CategoryPolicy, Policy } from './policy.ts';
 import type { Verification } from './request.ts';
-import type { Donation, Fine, Hold, Loan, Patron, Program, SharedContent } from '../sources/dataset.ts';
+import type { Patron, RecordTypes } from '../sources/dataset.ts';
 
 /**
  * The data export (R8a): one JSON document plus one CSV per category, in one zip. This module is
@@ -22,14 +22,7 @@ export type ExportValue = string | number | boolean | null;
 export type ExportRow = Record<string, ExportValue>;
 
 /** The record kinds the export pages through (the library-records source's kinds). */
-export interface ExportRecordTypes {
-  LOAN: Loan;
-  HOLD: Hold;
-  FINE: Fine;
-  PROGRAM: Program;
-  DONATION: Donation;
-  SHARED: SharedContent;
-}
+export type ExportRecordTypes = RecordTypes;
 export type ExportRecordKind = keyof ExportRecordTypes;
 
 interface PartBase {

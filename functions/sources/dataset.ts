@@ -145,3 +145,23 @@ export type Fine = z.infer<typeof fineSchema>;
 export type Program = z.infer<typeof programSchema>;
 export type Donation = z.infer<typeof donationSchema>;
 export type SharedContent = z.infer<typeof sharedContentSchema>;
+
+/** Each kind of record the library-records source holds (functions/store/keys.ts RECORD_KINDS), by its type. */
+export interface RecordTypes {
+  LOAN: Loan;
+  HOLD: Hold;
+  FINE: Fine;
+  PROGRAM: Program;
+  DONATION: Donation;
+  SHARED: SharedContent;
+}
+
+/** A patron's records of every kind, read whole (reports and packages of bounded size). */
+export interface PatronRecords {
+  loans: Loan[];
+  holds: Hold[];
+  fines: Fine[];
+  programs: Program[];
+  donations: Donation[];
+  sharedContent: SharedContent[];
+}

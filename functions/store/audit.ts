@@ -1,6 +1,6 @@
-import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from '../domain/audit.ts';
-import { isConditionalCheckFailed } from './dynamo.ts';
+import { isConditionalCheckFailed, queryAll } from './dynamo.ts';
 import { requestKeys } from './keys.ts';
 
 /**
@@ -49,24 +49,12 @@ export class AuditLog {
 
   /** The whole chain in order; a request has dozens of events, read by key. */
   async list(requestId: string): Promise<AuditEvent[]> {
-    const out: AuditEvent[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': requestKeys.request(requestId).pk, ':prefix': requestKeys.auditPrefix },
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) {
-        const { pk: _pk, sk: _sk, ...event } = item;
-        out.push(event as AuditEvent);
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': requestKeys.request(requestId).pk, ':prefix': requestKeys.auditPrefix },
+      ConsistentRead: true,
+    });
+    return items.map(({ pk: _pk, sk: _sk, ...event }) => event as unknown as AuditEvent);
   }
 }

@@ -1,15 +1,8 @@
 import type { Category } from '../domain/categories.ts';
-import type { Donation, Fine, Hold, Loan, Program, SharedContent } from '../sources/dataset.ts';
+import type { Donation, Fine, Hold, Loan, PatronRecords, Program, SharedContent } from '../sources/dataset.ts';
 import type { LibraryRecords } from './library-records.ts';
 
-export interface CategoryRecords {
-  loans: Loan[];
-  holds: Hold[];
-  fines: Fine[];
-  programs: Program[];
-  donations: Donation[];
-  sharedContent: SharedContent[];
-}
+export type CategoryRecords = PatronRecords;
 
 /**
  * A patron's records in the named categories only. What is not named is never read, so it cannot

@@ -1,7 +1,7 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { parseIsoDate } from '../domain/age.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { isConditionalCheckFailed } from './dynamo.ts';
+import { isConditionalCheckFailed, queryAll } from './dynamo.ts';
 import { requestKeys } from './keys.ts';
 
 /**
@@ -135,23 +135,14 @@ export class LegalHolds {
 
   /** Every hold of the patron, released or not (a patron has a handful). */
   async list(patronId: string): Promise<LegalHold[]> {
-    const out: LegalHold[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': requestKeys.holdsOfPatron(patronId), ':prefix': requestKeys.holdPrefix },
-          // A hold placed a moment ago must stop a deletion now: read the latest write.
-          ConsistentRead: true,
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) out.push(fromItem(item));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': requestKeys.holdsOfPatron(patronId), ':prefix': requestKeys.holdPrefix },
+      // A hold placed a moment ago must stop a deletion now: read the latest write.
+      ConsistentRead: true,
+    });
+    return items.map(fromItem);
   }
 
   /** R13: the holds in force now: not released and not lapsed. */

@@ -1,17 +1,8 @@
 import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from './dynamo.ts';
 import type { StaffRole } from '../sources/dataset.ts';
-import type { Donation, Fine, Hold, Loan, Patron, Program, SharedContent, StaffMember } from '../sources/dataset.ts';
+import type { Patron, RecordTypes, StaffMember } from '../sources/dataset.ts';
 import { recordKeys, type RecordKind } from './keys.ts';
-
-interface RecordTypes {
-  LOAN: Loan;
-  HOLD: Hold;
-  FINE: Fine;
-  PROGRAM: Program;
-  DONATION: Donation;
-  SHARED: SharedContent;
-}
 
 const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 'contentKind'];
 /** Drops the key attributes; shared content's own `kind` is stored as `contentKind` (the item's `kind` is its record type). */
