@@ -168,20 +168,18 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   late.engine = engine;
   await engine.resumeAll();
 
-  let sweeping: Promise<unknown> = Promise.resolve();
-  const sweep = () =>
-    (sweeping = sweeping.then(() => sweepExpired(db, files, clock)).catch((e: unknown) => logger.warn('sweep failed', { errorName: e instanceof Error ? e.name : 'unknown' })));
+  // The same scheduled handlers as in AWS, on timers; one run at a time, and a tick that finds a
+  // job already queued or running is skipped, so a slow run never builds a backlog.
+  const jobs = new SerialJobs();
+  const sweep = () => jobs.run('ttl-sweep', () => sweepExpired(db, files, clock), (e) => logger.warn('sweep failed', { errorName: errorName(e) }));
   await sweep();
   const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 60_000);
   sweeper.unref();
-  // The same scheduled handlers as in AWS, on a timer; one run at a time.
-  let scheduled: Promise<unknown> = Promise.resolve();
   const schedules = SCHEDULES.filter(({ fn }) => !opts.schedules || opts.schedules.includes(fn)).map(({ fn }) =>
-    setInterval(() => {
-      scheduled = scheduled
-        .then(() => functions[fn]({}, lambdaContext(fn)))
-        .catch((e: unknown) => logger.warn('scheduled function failed', { fn, errorName: e instanceof Error ? e.name : 'unknown' }));
-    }, opts.scheduleIntervalMs ?? 30_000),
+    setInterval(
+      () => jobs.run(fn, () => functions[fn]({}, lambdaContext(fn)), (e) => logger.warn('scheduled function failed', { fn, errorName: errorName(e) })),
+      opts.scheduleIntervalMs ?? 30_000,
+    ),
   );
   for (const t of schedules) t.unref();
 
@@ -201,8 +199,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       const force = setTimeout(() => http.closeAllConnections(), 5000);
       await drained;
       clearTimeout(force);
-      await scheduled;
-      await sweeping;
+      await jobs.idle();
       await engine.shutdown();
       db.destroy();
       // dynalite answers a write before it finishes updating that item's indexes: give those a
@@ -215,6 +212,34 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       }
     },
   };
+}
+
+const errorName = (e: unknown) => (e instanceof Error ? e.name : 'unknown');
+
+/** Runs named jobs one after another; a job already waiting or running is not queued twice. */
+export class SerialJobs {
+  private tail: Promise<void> = Promise.resolve();
+  private readonly pending = new Set<string>();
+
+  run(name: string, job: () => Promise<unknown>, onError: (e: unknown) => void): Promise<void> {
+    if (this.pending.has(name)) return this.tail;
+    this.pending.add(name);
+    this.tail = this.tail.then(async () => {
+      try {
+        await job();
+      } catch (e) {
+        onError(e);
+      } finally {
+        this.pending.delete(name);
+      }
+    });
+    return this.tail;
+  }
+
+  /** Resolves once everything queued so far has run. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
 }
 
 /** Loads the dataset on first start, and again only when the file changes. */

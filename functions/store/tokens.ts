@@ -62,8 +62,7 @@ export class TokenStore {
           gsi1sk: `${token.createdAt}#${token.tokenHash}`,
           ...(input.taskToken ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
           ...(input.fileKey ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
-          // Kept a day past expiry so a late click still answers 410 rather than 404.
-          [TABLE_KEYS.ttlAttribute]: Math.floor(expiresAt.getTime() / 1000) + 86_400,
+          [TABLE_KEYS.ttlAttribute]: input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
           ...token,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
@@ -123,9 +122,10 @@ export class TokenStore {
         new UpdateCommand({
           TableName: this.table,
           Key: requestKeys.token(token.tokenHash),
-          UpdateExpression: 'SET usedAt = :now, decision = :d REMOVE gsi2pk, gsi2sk',
+          UpdateExpression: 'SET usedAt = :now, decision = :d, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
           ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
-          ExpressionAttributeValues: { ':now': now, ':d': decision },
+          ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+          ExpressionAttributeValues: { ':now': now, ':d': decision, ':ttl': settledTtl(new Date(token.expiresAt), this.clock()) },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -185,13 +185,15 @@ export class TokenStore {
 
   /** Takes a token off its sweep queue, stamping when (`field`). */
   private async dequeue(token: ActionToken, field: 'fileDeletedAt' | 'callbackClosedAt'): Promise<void> {
+    const now = this.clock();
     await this.db.send(
       new UpdateCommand({
         TableName: this.table,
         Key: requestKeys.token(token.tokenHash),
-        UpdateExpression: `SET ${field} = :now REMOVE gsi2pk, gsi2sk`,
+        UpdateExpression: `SET ${field} = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk`,
         ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
+        ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':ttl': settledTtl(new Date(token.expiresAt), now) },
       }),
     );
   }
@@ -238,9 +240,10 @@ export class TokenStore {
             new UpdateCommand({
               TableName: this.table,
               Key: requestKeys.token(String(item.tokenHash)),
-              UpdateExpression: 'SET revokedAt = :now REMOVE gsi2pk, gsi2sk',
+              UpdateExpression: 'SET revokedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
               ConditionExpression: 'attribute_not_exists(usedAt)',
-              ExpressionAttributeValues: { ':now': now },
+              ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+              ExpressionAttributeValues: { ':now': now, ':ttl': settledTtl(new Date(String(item.expiresAt)), this.clock()) },
             }),
           );
           revoked++;
@@ -253,6 +256,23 @@ export class TokenStore {
     return revoked;
   }
 }
+
+const DAY_SECONDS = 86_400;
+const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/**
+ * A settled token (not, or no longer, on a sweep queue) is kept a day past its expiry, or past
+ * now if later, so a late click still answers 410 rather than 404.
+ */
+const settledTtl = (expiresAt: Date, now: Date): number => Math.max(epoch(expiresAt), epoch(now)) + DAY_SECONDS;
+
+/**
+ * A token on a sweep queue (a waiting step, a stored file) must outlive the sweep's visit: were
+ * TTL to delete it first, the step would wait on a link nobody can use and the file would stay.
+ * The sweep settles it (see `dequeue`); this far TTL is only the backstop for a sweep long broken.
+ */
+export const QUEUED_TOKEN_BACKSTOP_DAYS = 30;
+const queuedTtl = (expiresAt: Date): number => epoch(expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * DAY_SECONDS;
 
 function strip(item: Record<string, unknown>): ActionToken {
   const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GoneError, NotFoundError } from '../../functions/domain/errors.ts';
 import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken } from '../../functions/domain/tokens.ts';
 import { createDocumentClient } from '../../functions/store/dynamo.ts';
-import { requestKeys } from '../../functions/store/keys.ts';
-import { TokenStore, type IssueTokenInput } from '../../functions/store/tokens.ts';
+import { requestKeys, TABLE_KEYS } from '../../functions/store/keys.ts';
+import { QUEUED_TOKEN_BACKSTOP_DAYS, TokenStore, type IssueTokenInput } from '../../functions/store/tokens.ts';
 import { ensureTable } from '../../local/tables.ts';
 
 const TABLE = 'requests';
@@ -275,6 +275,50 @@ describe('TokenStore against dynalite (R7)', () => {
 
     // Nothing is left to revoke the second time.
     expect(await tokens.revokeAll(requestId)).toBe(0);
+  });
+
+  const storedTtl = async (tokenHash: string): Promise<number> => {
+    const res = await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.token(tokenHash) }));
+    return Number(res.Item?.[TABLE_KEYS.ttlAttribute]);
+  };
+  const epochOf = (iso: string) => Math.floor(Date.parse(iso) / 1000);
+
+  it('R7: a plain link is kept one day past its expiry, so a late click answers 410 rather than 404', async () => {
+    const { token } = await store().issue(verifyInput(randomUUID()));
+    expect(await storedTtl(token.tokenHash)).toBe(epochOf(token.expiresAt) + 86_400);
+  });
+
+  it('R7: a link a step waits on outlives its TTL day until the sweep has failed the step, and is kept one day from then', async () => {
+    const clock = manualClock();
+    const tokens = store(clock);
+    const requestId = randomUUID();
+    const { token } = await tokens.issue(verifyInput(requestId, { taskToken: 'task-token-1' }));
+    expect(await storedTtl(token.tokenHash)).toBe(epochOf(token.expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * 86_400);
+
+    // The sweep was late by two days: TTL alone would already have deleted the token and its task token with it.
+    clock.advance(72 * HOUR + 2 * 24 * HOUR);
+    const queued = (await tokens.expiredCallbacks(1000)).filter((t) => t.requestId === requestId);
+    expect(queued.map((t) => t.taskToken)).toEqual(['task-token-1']);
+    expect(await storedTtl(token.tokenHash)).toBeGreaterThan(epochOf(clock().toISOString()));
+
+    await tokens.closeCallback(token);
+    expect((await tokens.expiredCallbacks(1000)).filter((t) => t.requestId === requestId)).toEqual([]);
+    expect(await storedTtl(token.tokenHash)).toBe(epochOf(clock().toISOString()) + 86_400);
+  });
+
+  it('R7 R8a: a download link stays queued for the sweep to delete its file; a used or revoked link is kept one day past expiry', async () => {
+    const tokens = store();
+    const requestId = randomUUID();
+    const download = await tokens.issue(verifyInput(requestId, { purpose: 'download', step: 'deliver', decisions: [], ttlSeconds: 7 * 24 * HOUR, fileKey: 'reports/y.zip', fileName: 'y.zip', contentType: 'application/zip' }));
+    expect(await storedTtl(download.token.tokenHash)).toBe(epochOf(download.token.expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * 86_400);
+
+    const approval = await tokens.issue(verifyInput(requestId, { purpose: 'approve', decisions: ['approve', 'reject'], taskToken: 'task-token-2' }));
+    await tokens.consume(approval.token, 'approve');
+    expect(await storedTtl(approval.token.tokenHash)).toBe(epochOf(approval.token.expiresAt) + 86_400);
+
+    const revoked = await tokens.issue(verifyInput(requestId, { taskToken: 'task-token-3' }));
+    await tokens.revokeAll(requestId);
+    expect(await storedTtl(revoked.token.tokenHash)).toBe(epochOf(revoked.token.expiresAt) + 86_400);
   });
 
   it('R7: revokeAll of a request with no tokens revokes nothing', async () => {

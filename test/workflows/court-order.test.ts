@@ -289,7 +289,7 @@ describe('court-order workflow: lapses, failures and retries', () => {
     await rt.mail.waitFor(OFFICER, reviewSubject(requestId));
     expect(await rt.deps.holds.isHeld(ELEANOR.id)).toBe(true);
 
-    skew.ms = 8 * 86_400_000; // past the 7-day decision link and past the hold's lapse day
+    skew.ms = 9 * 86_400_000; // past the 7-day decision link, past the day its token would once have been kept, past the hold's lapse day
     const told = await rt.mail.waitFor(OWEN, new RegExp(`Court order not approved.*${requestId}`));
     expect(told.body.text).toContain('Nobody decided');
     await rt.engine.whenDone(executionOf(requestId));
