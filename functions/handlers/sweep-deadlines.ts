@@ -1,4 +1,5 @@
 import { tokenState } from '../domain/tokens.ts';
+import { closeRequest } from '../lib/close-request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { approvalRequestEmail } from '../notify/emails.ts';
 
@@ -12,13 +13,14 @@ const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken
  * which its state machine catches (R7: links expire, default 72 h, from the policy).
  * Reads the open-callback index by expiry; never a scan.
  */
-export const createHandler = (deps: Deps) => async (): Promise<{ expired: number; reminded: number; filesDeleted: number }> => {
+export const createHandler = (deps: Deps) => async (): Promise<{ expired: number; reminded: number; filesDeleted: number; unmatchedClosed: number }> => {
   const reminded = await sendReminders(deps);
   const filesDeleted = await deleteExpiredFiles(deps);
+  const unmatchedClosed = await closeUnmatched(deps);
   let expired = 0;
   for (;;) {
     const batch = await deps.tokens.expiredCallbacks(100);
-    if (batch.length === 0) return { expired, reminded, filesDeleted };
+    if (batch.length === 0) return { expired, reminded, filesDeleted, unmatchedClosed };
     for (const token of batch) {
       if (token.taskToken) {
         try {
@@ -33,6 +35,24 @@ export const createHandler = (deps: Deps) => async (): Promise<{ expired: number
     }
   }
 };
+
+/**
+ * R14 R16: a request whose card matched no patron ended its workflow quietly at once; it closes as
+ * expired when its verification would have lapsed, as a real patron's unanswered request does, so
+ * its status never tells a stranger anything and it reaches the tombstone queue like any other.
+ */
+async function closeUnmatched(deps: Deps): Promise<number> {
+  let closed = 0;
+  for (;;) {
+    const due = await deps.requests.unmatchedDue(deps.clock().toISOString());
+    if (due.length === 0) return closed;
+    for (const { requestId, sk } of due) {
+      const request = await deps.requests.find(requestId);
+      if (request && request.matched === false && (await closeRequest(deps, requestId, 'expired')) === 'expired') closed++;
+      await deps.requests.dropUnmatched(sk);
+    }
+  }
+}
 
 /** R8a: a report or export is deleted when its link expires (S3's lifecycle is only the backstop). */
 async function deleteExpiredFiles(deps: Deps): Promise<number> {

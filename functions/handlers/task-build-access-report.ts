@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { reportForDeskEmail, reportReadyEmail } from '../notify/emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
@@ -54,21 +55,15 @@ export const createHandler = (deps: Deps) =>
     const toDesk = !patron.email;
     const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [patron.email as string];
     if (recipients.length === 0) throw new IntegrityError('nobody to deliver the report to');
-    const { secret, token } = await deps.tokens.issue({
-      purpose: 'download',
+    const { link, expiresAt } = await issueDownloadLink(deps, {
       requestId,
       recipient: toDesk ? { kind: 'staff', id: recipients.join(','), role: 'circulation' } : { kind: 'patron', id: patron.id },
       step: 'deliver-report',
-      decisions: [],
-      ttlSeconds: Math.round(deps.policy.downloads.linkTtlHours * 3600),
       fileKey,
       fileName: `library-records-${requestId.slice(0, 8)}.html`,
       contentType: 'text/html; charset=utf-8',
     });
-    const link = `${deps.baseUrl}/download/${secret}`;
-    const message = toDesk
-      ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt: token.expiresAt })
-      : reportReadyEmail({ library: library.name, link, expiresAt: token.expiresAt });
+    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt }) : reportReadyEmail({ library: library.name, link, expiresAt });
     await deps.mailer.send({ to: recipients, ...message });
     await deps.audit.append(requestId, {
       eventId: 'report-delivered',

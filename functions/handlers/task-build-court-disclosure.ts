@@ -5,6 +5,7 @@ import { AUTHORISE_STEP, REVIEW_STEP, type CourtOrder } from '../domain/court-or
 import { IntegrityError } from '../domain/errors.ts';
 import type { RequestRecord, StaffDecision } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { disclosureReadyEmail } from '../notify/court-order-emails.ts';
 import { buildDisclosurePackage } from '../notify/disclosure-zip.ts';
@@ -50,21 +51,15 @@ export const createHandler = (deps: Deps) =>
     const fileKey = `exports/court-orders/${requestId}/${randomBytes(8).toString('hex')}.zip`;
     try {
       await deps.files.put(fileKey, pkg.zip, ZIP);
-      const { secret, token } = await deps.tokens.issue({
-        purpose: 'download',
+      const { link, expiresAt } = await issueDownloadLink(deps, {
         requestId,
         recipient: { kind: 'staff', id: order.uploadedBy, role: 'counsel' },
         step: 'deliver-disclosure',
-        decisions: [],
-        ttlSeconds: Math.round(deps.policy.downloads.linkTtlHours * 3600),
         fileKey,
         fileName: `court-order-disclosure-${requestId.slice(0, 8)}.zip`,
         contentType: ZIP,
       });
-      await deps.mailer.send({
-        to: [order.uploadedBy],
-        ...disclosureReadyEmail({ library: library.name, link: `${deps.baseUrl}/download/${secret}`, expiresAt: token.expiresAt, order, requestId }),
-      });
+      await deps.mailer.send({ to: [order.uploadedBy], ...disclosureReadyEmail({ library: library.name, link, expiresAt, order, requestId }) });
     } catch (e) {
       // A retry writes a new file: nothing of this attempt stays behind.
       await deps.files.delete(fileKey).catch(() => undefined);

@@ -4,6 +4,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { assertThirdPartyDisclosure } from '../domain/minors.ts';
 import { withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { disclosurePackageEmail, disclosureSentEmail } from '../notify/consent-emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
@@ -51,24 +52,21 @@ export const createHandler = (deps: Deps) =>
       });
       const fileKey = `reports/${requestId}/${randomBytes(8).toString('hex')}.html`;
       await deps.files.put(fileKey, report, 'text/html; charset=utf-8');
-      const { secret, token } = await deps.tokens.issue({
-        purpose: 'download',
+      const { link, expiresAt } = await issueDownloadLink(deps, {
         requestId,
         recipient: { kind: 'requester', id: 'third-party' },
         step: 'deliver-package',
-        decisions: [],
-        ttlSeconds: Math.round(deps.policy.downloads.linkTtlHours * 3600),
         fileKey,
         fileName: `library-records-${requestId.slice(0, 8)}.html`,
         contentType: 'text/html; charset=utf-8',
       });
-      await deps.mailer.send({ to: [tp.email], ...disclosurePackageEmail({ library: library.name, link: `${deps.baseUrl}/download/${secret}`, expiresAt: token.expiresAt }) });
+      await deps.mailer.send({ to: [tp.email], ...disclosurePackageEmail({ library: library.name, link, expiresAt }) });
       // R2: the legal basis of this disclosure; R17: ids and enums only.
       await deps.audit.append(requestId, {
         eventId: 'package-delivered',
         type: 'disclosure',
         actor: { kind: 'system' },
-        data: { legalBasis: 'written-permission', rule: 'R14', recipient: 'third-party', channel: 'email', categories, linkExpiresAt: token.expiresAt },
+        data: { legalBasis: 'written-permission', rule: 'R14', recipient: 'third-party', channel: 'email', categories, linkExpiresAt: expiresAt },
       });
     }
 

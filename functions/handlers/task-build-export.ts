@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { exportForDeskEmail, exportReadyEmail } from '../notify/export-emails.ts';
 import { createExportZip } from '../notify/export-zip.ts';
@@ -66,21 +67,15 @@ async function deliver(deps: Deps, o: { requestId: string; patron: Patron; libra
   const toDesk = !o.patron.email;
   const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [o.patron.email as string];
   if (recipients.length === 0) throw new IntegrityError('nobody to deliver the export to');
-  const { secret, token } = await deps.tokens.issue({
-    purpose: 'download',
+  const { link, expiresAt } = await issueDownloadLink(deps, {
     requestId: o.requestId,
     recipient: toDesk ? { kind: 'staff', id: recipients.join(','), role: 'circulation' } : { kind: 'patron', id: o.patron.id },
     step: 'deliver-export',
-    decisions: [],
-    ttlSeconds: Math.round(deps.policy.downloads.linkTtlHours * 3600),
     fileKey: o.fileKey,
     fileName: `library-data-export-${o.requestId.slice(0, 8)}.zip`,
     contentType: ZIP,
   });
-  const link = `${deps.baseUrl}/download/${secret}`;
-  const message = toDesk
-    ? exportForDeskEmail({ library: o.library, link, requestId: o.requestId, expiresAt: token.expiresAt })
-    : exportReadyEmail({ library: o.library, link, expiresAt: token.expiresAt });
+  const message = toDesk ? exportForDeskEmail({ library: o.library, link, requestId: o.requestId, expiresAt }) : exportReadyEmail({ library: o.library, link, expiresAt });
   await deps.mailer.send({ to: recipients, ...message });
   return toDesk ? 'in-person' : 'email';
 }

@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { assertGuardianDisclosure } from '../domain/minors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { guardianReportReadyEmail } from '../notify/consent-emails.ts';
 import { reportForDeskEmail } from '../notify/emails.ts';
@@ -60,21 +61,15 @@ export const createHandler = (deps: Deps) =>
     const toDesk = !guardian.email;
     const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [guardian.email as string];
     if (recipients.length === 0) throw new IntegrityError('nobody to deliver the report to');
-    const { secret, token } = await deps.tokens.issue({
-      purpose: 'download',
+    const { link, expiresAt } = await issueDownloadLink(deps, {
       requestId,
       recipient: toDesk ? { kind: 'staff', id: recipients.join(','), role: 'circulation' } : { kind: 'patron', id: guardian.id },
       step: 'deliver-report',
-      decisions: [],
-      ttlSeconds: Math.round(deps.policy.downloads.linkTtlHours * 3600),
       fileKey,
       fileName: `child-library-records-${requestId.slice(0, 8)}.html`,
       contentType: 'text/html; charset=utf-8',
     });
-    const link = `${deps.baseUrl}/download/${secret}`;
-    const message = toDesk
-      ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt: token.expiresAt })
-      : guardianReportReadyEmail({ library: library.name, link, expiresAt: token.expiresAt });
+    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt }) : guardianReportReadyEmail({ library: library.name, link, expiresAt });
     await deps.mailer.send({ to: recipients, ...message });
     // R2: every disclosure carries its legal basis; R17: on the audit trail, ids and enums only.
     await deps.audit.append(requestId, {

@@ -41,6 +41,7 @@ export const createHandler = (deps: Deps) =>
     }
     const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
+    if (!guardian) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it
     await deps.requests.update(requestId, (r) => {
       const { submitted: _guardian, submittedChild: _child, ...rest } = r;
       return {

@@ -46,6 +46,12 @@ export const requestKeys = {
   /** R16: closed requests by close time, one small item each: the tombstone sweep reads them by key. */
   closedRequest: (closedAt: string, requestId: string) => ({ pk: 'CLOSED', sk: `${closedAt}#${requestId}` }),
   closedPartition: 'CLOSED',
+  /**
+   * R14 R16: a request whose card matched no patron, by the time its verification would lapse: the
+   * deadline sweep closes it then as expired, exactly when a patron's unanswered link would.
+   */
+  unmatchedRequest: (verifyBy: string, requestId: string) => ({ pk: 'UNMATCHED', sk: `${verifyBy}#${requestId}` }),
+  unmatchedPartition: 'UNMATCHED',
 } as const;
 
 /** Library-records table: the stand-in for the library's system of record. */

@@ -204,4 +204,27 @@ export class RequestStore {
   async dropClosed(sk: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: requestKeys.closedPartition, sk } }));
   }
+
+  /** R14 R16: queues an unmatched request to be closed at `verifyBy` (written before the match is saved; idempotent). */
+  async queueUnmatched(requestId: string, verifyBy: string): Promise<void> {
+    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.unmatchedRequest(verifyBy, requestId), requestId } }));
+  }
+
+  /** R14 R16: one page of unmatched requests whose verification time has passed, oldest first. */
+  async unmatchedDue(now: string, limit = 100): Promise<{ requestId: string; sk: string }[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk < :now',
+        ExpressionAttributeValues: { ':p': requestKeys.unmatchedPartition, ':now': now },
+        ConsistentRead: true,
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((i) => ({ sk: String(i.sk), requestId: String(i.requestId) }));
+  }
+
+  async dropUnmatched(sk: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: requestKeys.unmatchedPartition, sk } }));
+  }
 }

@@ -138,6 +138,34 @@ describe('access workflow: time and failure', () => {
     expect((await rt.mail.to(ADA.email)).filter((e) => /are ready/.test(e.subject))).toHaveLength(0);
   });
 
+  it('R14 R16 no match: closes as expired when an unanswered link would, looks the same as one, and is queued for its tombstone', async () => {
+    const policy: Policy = { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } };
+    rt = await startTestRuntime({ policy });
+    const before = (await rt.mail.all()).length;
+    const unmatched = (await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'Babbage' })).body;
+    const unanswered = (await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName })).body;
+    await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    const seen = await waitForStatus(rt, unmatched.statusUrl, 'expired', 10_000);
+    const other = await waitForStatus(rt, unanswered.statusUrl, 'expired', 10_000);
+    // What the requester can see has the same shape and values, ids and times aside.
+    const comparable = (v: StatusView) => Object.fromEntries(Object.entries(v).filter(([k]) => !/Id$|At$|Url$/.test(k)));
+    expect(comparable(seen)).toEqual(comparable(other));
+    expect((await rt.mail.all()).length).toBe(before + 1); // only the matched patron's verification email
+
+    // The status page derives "expired" from the time; the deadline sweep then closes the record itself.
+    const r = rt;
+    const request = await eventually(async () => {
+      const stored = await r.deps.requests.get(unmatched.requestId);
+      return stored.status === 'expired' ? stored : undefined;
+    }, 10_000, 'closed by the sweep');
+    expect(request.closedAt).toBeDefined();
+    expect((await rt.deps.audit.list(unmatched.requestId)).map((e) => e.type)).toEqual(['request-received', 'no-match', 'request-expired']);
+    // R16: on the tombstone queue like any closed request; off the unmatched queue.
+    const closed = await rt.deps.requests.closedBefore('9999');
+    expect(closed.map((c) => c.requestId)).toContain(unmatched.requestId);
+    expect(await rt.deps.requests.unmatchedDue('9999')).toEqual([]);
+  });
+
   it('a task that fails transiently is retried and then succeeds', async () => {
     let failures = 0;
     const flaky = (m: Mailer): Mailer => ({

@@ -285,6 +285,24 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     rt = undefined;
   });
 
+  it('R14 R16 a guardian whose own card matches no patron: nothing is sent, and the request closes as expired when a link would lapse', async () => {
+    rt = await startTestRuntime({ policy: { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } } });
+    const before = (await rt.mail.all()).length;
+    const res = await submit(rt, { kind: 'guardian-access', guardian: { cardNumber: GRACE.cardNumber, lastName: 'Smith' }, child: ident(SOFIA) });
+    expect(res.status).toBe(202);
+    await waitForStatus(rt, res.body.statusUrl, 'expired', 10_000);
+    // The status page derives "expired" from the time; the deadline sweep then closes the record itself.
+    const r = rt;
+    const request = await eventually(async () => {
+      const stored = await r.deps.requests.get(res.body.requestId);
+      return stored.status === 'expired' ? stored : undefined;
+    }, 10_000, 'closed by the sweep');
+    expect(request).toMatchObject({ matched: false, status: 'expired' });
+    expect(request.patronId).toBeUndefined(); // the child is never looked up for an unmatched guardian
+    expect((await rt.deps.requests.closedBefore('9999')).map((c) => c.requestId)).toContain(res.body.requestId);
+    expect((await rt.mail.all()).length).toBe(before);
+  });
+
   it('R10 exactly 13 today: the child\'s consent is asked through the child\'s own email; consent → approval → report', async () => {
     rt = await startTestRuntime({ clock: clockAt('2026-04-18T16:00:00Z') }); // noon in New York on Ngozi's 13th birthday
     const r = rt;
