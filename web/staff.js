@@ -1,12 +1,13 @@
 // The staff desk (web/staff.html) over the signed-in staff API (CONTRACT.md, "Counsel and staff").
-// Every value from the API or the user is set as text, never as markup. The token is kept for this
-// browser tab only (sessionStorage) and sent as `Authorization: Bearer …`.
-/* global document, fetch, sessionStorage, URL, Blob, URLSearchParams, atob, setTimeout */
+// Every value from the API or the user is set as text, never as markup. Signing in, the token and
+// `Authorization: Bearer …` are web/sign-in.js's.
+/* global window, document, URL, Blob, URLSearchParams, setTimeout */
 (() => {
   'use strict';
   const $ = (id) => document.getElementById(id);
-  const KEY = 'privacy-desk-staff-token';
-  let token = sessionStorage.getItem(KEY) || '';
+  const auth = window.PrivacyDeskSignIn;
+  const { el, show, problemOf, clearErrors, fieldErrors } = auth.ui;
+  const api = auth.api;
   let current = null; // the request on screen
 
   const KIND_NAMES = {
@@ -48,178 +49,6 @@
       return String(iso);
     }
   };
-
-  function el(tag, text, attrs) {
-    const node = document.createElement(tag);
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
-    return node;
-  }
-
-  /** A message in a live region; errors are alerts and take focus so they are not missed. */
-  function show(region, kind, lines, focus) {
-    region.textContent = '';
-    const box = el('div', null, { class: `notice notice-${kind}` });
-    if (kind === 'error') box.setAttribute('role', 'alert');
-    const label = { info: 'Note', success: 'Done', error: 'Problem' }[kind];
-    lines.forEach((text, i) => {
-      const p = el('p');
-      if (i === 0) {
-        p.appendChild(el('strong', `${label}: `));
-      }
-      p.appendChild(document.createTextNode(text));
-      box.appendChild(p);
-    });
-    region.appendChild(box);
-    if (focus || kind === 'error') {
-      box.setAttribute('tabindex', '-1');
-      box.focus();
-    }
-  }
-
-  async function problemOf(res) {
-    let body;
-    try {
-      body = (await res.json()) || {};
-    } catch {
-      body = {};
-    }
-    return { status: res.status, title: body.title || 'Problem', detail: body.detail || 'The request was refused.', errors: Array.isArray(body.errors) ? body.errors : [] };
-  }
-
-  async function api(method, path, body) {
-    const headers = { authorization: `Bearer ${token}` };
-    if (body !== undefined) headers['content-type'] = 'application/json';
-    const res = await fetch(path, { method, headers, ...(body !== undefined ? { body: JSON.stringify(body) } : {}) });
-    if (res.status === 401) {
-      signOut('Your sign-in has expired or is not valid. Please sign in again.');
-      throw new Error('signed out');
-    }
-    return res;
-  }
-
-  /** Clears a form's field errors. */
-  function clearErrors(form) {
-    for (const e of form.querySelectorAll('.field-error')) e.remove();
-    for (const input of form.querySelectorAll('[aria-invalid]')) {
-      input.removeAttribute('aria-invalid');
-      const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && !id.endsWith('-error'));
-      if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
-      else input.removeAttribute('aria-describedby');
-    }
-  }
-
-  /** Ties each error to its field (aria-describedby, aria-invalid) and focuses the first one. */
-  function fieldErrors(form, errors, fieldFor) {
-    let first = null;
-    const unplaced = [];
-    for (const e of errors) {
-      const input = fieldFor(e.path);
-      if (!input) {
-        unplaced.push(`${e.path}: ${e.message}`);
-        continue;
-      }
-      const id = `${input.id}-error`;
-      if (!document.getElementById(id)) {
-        const msg = el('span', e.message, { class: 'field-error', id });
-        const anchor = input.closest('.choice') || input;
-        anchor.insertAdjacentElement('afterend', msg);
-        input.setAttribute('aria-invalid', 'true');
-        const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
-        input.setAttribute('aria-describedby', [...ids, id].join(' '));
-      }
-      first = first || input;
-    }
-    if (first) first.focus();
-    return unplaced;
-  }
-
-  // ---------------------------------------------------------------- sign-in
-
-  function signedIn(who) {
-    $('signed-out').hidden = true;
-    $('signed-in').hidden = false;
-    $('desk').hidden = false;
-    $('who').textContent = who;
-  }
-
-  function signOut(message) {
-    token = '';
-    sessionStorage.removeItem(KEY);
-    $('signed-out').hidden = false;
-    $('signed-in').hidden = true;
-    $('desk').hidden = true;
-    $('request').hidden = true;
-    $('signin-result').textContent = '';
-    if (message) show($('signin-result'), 'error', [message]);
-  }
-
-  /** The name and roles inside a token, for display only: the server checks the token itself. */
-  function describe(jwt) {
-    try {
-      const payload = JSON.parse(atob(jwt.split('.')[1].replace(/-/g, '+').replace(/_/g, '/')));
-      const roles = payload['cognito:groups'] || [];
-      return `Signed in as ${payload.email || 'unknown'} (${[].concat(roles).join(', ') || 'no role'}).`;
-    } catch {
-      return 'Signed in.';
-    }
-  }
-
-  async function start(jwt, focusQueue) {
-    token = jwt;
-    const res = await fetch('/api/staff/requests', { headers: { authorization: `Bearer ${token}` } });
-    if (!res.ok) {
-      const p = await problemOf(res);
-      token = '';
-      sessionStorage.removeItem(KEY);
-      show($('signin-result'), 'error', [`${p.title} (${p.status}): ${p.detail}`]);
-      return;
-    }
-    sessionStorage.setItem(KEY, token);
-    signedIn(describe(token));
-    $('signin-result').textContent = '';
-    renderQueue(await res.json());
-    if (focusQueue) $('queue-title').focus();
-  }
-
-  $('token-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    clearErrors(form);
-    const value = $('token').value.trim();
-    if (!value) {
-      fieldErrors(form, [{ path: 'token', message: 'Paste the token from the sign-in page.' }], () => $('token'));
-      return;
-    }
-    await start(value, true);
-  });
-
-  $('local-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    clearErrors(form);
-    const email = $('local-email').value.trim();
-    if (!email) {
-      fieldErrors(form, [{ path: 'email', message: 'Give your staff email.' }], () => $('local-email'));
-      return;
-    }
-    try {
-      const res = await fetch('/_local/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, groups: [$('local-role').value] }) });
-      if (res.status === 404) return show($('signin-result'), 'error', ['This Privacy Desk is not a local one: use the Library’s sign-in page.']);
-      if (!res.ok) {
-        const p = await problemOf(res);
-        return show($('signin-result'), 'error', [`${p.title} (${p.status}): ${p.detail}`]);
-      }
-      await start((await res.json()).token, true);
-    } catch {
-      show($('signin-result'), 'error', ['The network request failed; try again.']);
-    }
-  });
-
-  $('sign-out').addEventListener('click', () => {
-    signOut();
-    $('signin-title').focus();
-  });
 
   // ---------------------------------------------------------------- queue
 
@@ -553,5 +382,16 @@
 
   // ---------------------------------------------------------------- start
 
-  if (token) start(token, false);
+  auth.init({
+    async onSignedIn(_token, _who, interactive) {
+      $('desk').hidden = false;
+      await loadQueue();
+      if (interactive) $('queue-title').focus();
+    },
+    onSignedOut() {
+      $('desk').hidden = true;
+      $('request').hidden = true;
+    },
+    local: { email: 'privacy@library.example', role: 'privacy-officer' },
+  });
 })();

@@ -1,7 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ORDER, pdf } from '../support/court-orders.ts';
 import { ADA, eventually, linkIn, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 import { axeSummary, checkAxe, context, expectNoHorizontalScroll, FLOW_TIMEOUT, HAS_CHROMIUM, launch, open, PHONE, poll, type WatchedPage } from './browser.ts';
 
@@ -9,13 +8,12 @@ import { axeSummary, checkAxe, context, expectNoHorizontalScroll, FLOW_TIMEOUT, 
  * The public pages in a real browser (Debian's Chromium, driven by playwright-core): each page has
  * no JavaScript error, no serious or critical axe-core violation, and no sideways scroll on a phone;
  * and the flows people follow: a patron's form, the emailed link and the download; a staff
- * decision from an emailed link; a patron verified at the desk; counsel uploading an order.
+ * decision from an emailed link; a patron verified at the desk. Counsel's page: counsel.test.ts.
  */
 const OFFICER = 'privacy@library.example';
 const DESK = 'circulation@library.example';
 const ELEANOR = { cardNumber: '21234000011005', lastName: 'Vance', email: 'eleanor.vance@example.com' };
 const HAROLD = { cardNumber: '21234000011002', lastName: 'Jenkins' };
-const MARCUS = { cardNumber: '21234000011006', lastName: 'Bell' };
 
 const PAGES = ['/', '/request.html', '/guardian.html', '/third-party.html', '/counsel.html', '/staff.html'];
 
@@ -242,58 +240,6 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await poll(() => page.textContent('main')).toContain('The patron is verified');
     await checkAxe(page, '/act/… (verified)');
     await rt.mail.waitFor(DESK, /Print and hand over/, 1, 30_000);
-    noErrors(w);
-    await page.close();
-  });
-
-  it('counsel signs in and uploads a court order (PDF) from the counsel page', async () => {
-    const res = await fetch(url('/_local/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'counsel@library.example', groups: ['counsel'] }) });
-    const { token } = (await res.json()) as { token: string };
-    const w = await open(desktop);
-    const { page } = w;
-    await page.goto(url('/counsel.html'));
-    let orderId: string;
-    if (await page.locator('#order-form').count()) {
-      // The page's own upload form, as counsel fills it in.
-      await page.getByLabel('Sign-in token').fill(token);
-      await page.getByLabel('Court', { exact: true }).fill(ORDER.court);
-      await page.getByLabel('Case number').fill(ORDER.caseNumber);
-      await page.getByLabel('Kind of order').selectOption(ORDER.orderType);
-      await page.getByLabel('Date issued').fill(ORDER.issuedOn);
-      await page.getByLabel('The order, as a PDF').setInputFiles({ name: 'order.pdf', mimeType: 'application/pdf', buffer: pdf('browser') });
-      await page.getByLabel('Library card number of the person named').fill(MARCUS.cardNumber);
-      await page.getByLabel('Library records (loans, holds, programs)').check();
-      await press(page, 'Upload the order');
-      await poll(() => page.textContent('#order-result')).toContain('The order is received');
-      await checkAxe(page, '/counsel.html (order received)');
-      orderId = /Order id: ([0-9a-f-]{36})/.exec((await page.textContent('#order-result')) ?? '')?.[1] ?? '';
-    } else {
-      // The page documents the API (three steps) rather than offering a form: counsel's browser
-      // makes exactly those calls from the page, with the token and a PDF file, as its script would.
-      const body = { ...ORDER, patronCardNumber: MARCUS.cardNumber };
-      const script = `(async () => {
-        const auth = { authorization: 'Bearer ${token}' };
-        const created = await fetch('/api/court-orders', { method: 'POST', headers: { 'content-type': 'application/json', ...auth }, body: ${JSON.stringify(JSON.stringify(body))} });
-        if (created.status !== 201) return { step: 1, status: created.status };
-        const { orderId, upload } = await created.json();
-        const form = new FormData();
-        for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
-        const bytes = Uint8Array.from(atob('${pdf('browser').toString('base64')}'), (c) => c.charCodeAt(0));
-        form.append('file', new File([bytes], 'order.pdf', { type: 'application/pdf' }));
-        const uploaded = await fetch(new URL(upload.url, location.href), { method: 'POST', body: form });
-        if (!uploaded.ok) return { step: 2, status: uploaded.status };
-        const submitted = await fetch('/api/court-orders/' + orderId + '/submit', { method: 'POST', headers: auth });
-        return { step: 3, status: submitted.status, body: await submitted.json() };
-      })()`;
-      const result = await page.evaluate<{ step: number; status: number; body?: { orderId: string; requestId: string } }>(script);
-      expect(result).toMatchObject({ step: 3, status: 202 });
-      orderId = result.body?.orderId ?? '';
-      await checkAxe(page, '/counsel.html');
-    }
-    expect(orderId).toMatch(/^[0-9a-f-]{36}$/);
-    const order = await rt.deps.orders.get(orderId);
-    expect(order).toMatchObject({ status: 'submitted', caseNumber: ORDER.caseNumber, uploadedBy: 'counsel@library.example' });
-    expect(order.file?.size).toBe(pdf('browser').length);
     noErrors(w);
     await page.close();
   });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -86,7 +86,9 @@ describe('renderDecisionForm', () => {
 
 describe('static pages (web/)', () => {
   const dir = fileURLToPath(new URL('../../web/', import.meta.url));
-  const pages = ['index.html', 'request.html', 'guardian.html', 'third-party.html', 'counsel.html'];
+  const pages = ['index.html', 'request.html', 'guardian.html', 'third-party.html'];
+  /** Signed-in pages: their forms are driven by local scripts that call the API with a token. */
+  const signedIn = ['staff.html', 'counsel.html'];
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
 
@@ -117,6 +119,29 @@ describe('static pages (web/)', () => {
     // A required field says so in words, not only with the attribute.
     const required = (page.match(/<(input|textarea)\b[^>]*\srequired[\s>]/g) ?? []).length;
     if (required > 0) expect(page).toContain('(required)');
+  });
+
+  it.each(signedIn)('%s: lang, viewport, main, skip link, local stylesheet, only local scripts (shared sign-in first), nothing external, every field labelled', (name) => {
+    const page = read(name);
+    expect(page).toContain('<html lang="en">');
+    expect(page).toContain('name="viewport"');
+    expect(page).toMatch(/<main id="main"/);
+    expect(page).toContain('href="#main"');
+    expect(page).toContain('<link rel="stylesheet" href="/styles.css">');
+    expect(page).not.toMatch(/(src|href|action)="(https?:)?\/\//);
+    const scripts = [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.map((m) => attr(m[1] ?? '', 'src'))).toEqual(['/sign-in.js', `/${name.replace('.html', '.js')}`]);
+    for (const m of scripts) {
+      expect(m[2]?.trim(), 'no inline script (the CSP allows none)').toBe('');
+      expect(existsSync(join(dir, (attr(m[1] ?? '', 'src') ?? '').slice(1)))).toBe(true);
+    }
+    const labels = new Set([...page.matchAll(/<label for="([^"]+)"/g)].map((m) => m[1]));
+    for (const field of page.match(/<(input|textarea|select)\b[^>]*>/g) ?? []) {
+      if (attr(field, 'type') === 'hidden') continue;
+      const id = attr(field, 'id');
+      expect(id, field).toBeTruthy();
+      expect(labels.has(id), field).toBe(true);
+    }
   });
 
   const names = (name: string) => new Set([...read(name).matchAll(/\sname="([^"]+)"/g)].map((m) => m[1]));
