@@ -92,14 +92,29 @@ describe('static pages (web/)', () => {
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
   const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
 
-  it.each(pages)('%s: lang, viewport, main, skip link, local stylesheet, nothing external, no script', (name) => {
-    const page = read(name);
+  /** Every page: language, phone viewport, a main landmark with its skip link, the local stylesheet, nothing external. */
+  const expectPageShell = (page: string) => {
     expect(page).toContain('<html lang="en">');
     expect(page).toContain('name="viewport"');
     expect(page).toMatch(/<main id="main"/);
     expect(page).toContain('href="#main"');
     expect(page).toContain('<link rel="stylesheet" href="/styles.css">');
-    expect(page).not.toMatch(/(src|href)="(https?:)?\/\//);
+    expect(page).not.toMatch(/(src|href|action)="(https?:)?\/\//);
+  };
+  /** Every field but a hidden one has an id and a label for it. */
+  const expectLabelledFields = (page: string) => {
+    const labels = new Set([...page.matchAll(/<label for="([^"]+)"/g)].map((m) => m[1]));
+    for (const field of page.match(/<(input|textarea|select)\b[^>]*>/g) ?? []) {
+      if (attr(field, 'type') === 'hidden') continue;
+      const id = attr(field, 'id');
+      expect(id, field).toBeTruthy();
+      expect(labels.has(id), field).toBe(true);
+    }
+  };
+
+  it.each(pages)('%s: lang, viewport, main, skip link, local stylesheet, nothing external, no script', (name) => {
+    const page = read(name);
+    expectPageShell(page);
     expect(page).not.toContain('<script');
   });
 
@@ -109,13 +124,7 @@ describe('static pages (web/)', () => {
       expect(attr(form, 'method')).toBe('post');
       expect(attr(form, 'action')).toBe('/api/requests');
     }
-    const labels = new Set([...page.matchAll(/<label for="([^"]+)"/g)].map((m) => m[1]));
-    for (const field of page.match(/<(input|textarea|select)\b[^>]*>/g) ?? []) {
-      if (attr(field, 'type') === 'hidden') continue;
-      const id = attr(field, 'id');
-      expect(id, field).toBeTruthy();
-      expect(labels.has(id), field).toBe(true);
-    }
+    expectLabelledFields(page);
     // A required field says so in words, not only with the attribute.
     const required = (page.match(/<(input|textarea)\b[^>]*\srequired[\s>]/g) ?? []).length;
     if (required > 0) expect(page).toContain('(required)');
@@ -123,25 +132,14 @@ describe('static pages (web/)', () => {
 
   it.each(signedIn)('%s: lang, viewport, main, skip link, local stylesheet, only local scripts (shared sign-in first), nothing external, every field labelled', (name) => {
     const page = read(name);
-    expect(page).toContain('<html lang="en">');
-    expect(page).toContain('name="viewport"');
-    expect(page).toMatch(/<main id="main"/);
-    expect(page).toContain('href="#main"');
-    expect(page).toContain('<link rel="stylesheet" href="/styles.css">');
-    expect(page).not.toMatch(/(src|href|action)="(https?:)?\/\//);
+    expectPageShell(page);
     const scripts = [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
     expect(scripts.map((m) => attr(m[1] ?? '', 'src'))).toEqual(['/sign-in.js', `/${name.replace('.html', '.js')}`]);
     for (const m of scripts) {
       expect(m[2]?.trim(), 'no inline script (the CSP allows none)').toBe('');
       expect(existsSync(join(dir, (attr(m[1] ?? '', 'src') ?? '').slice(1)))).toBe(true);
     }
-    const labels = new Set([...page.matchAll(/<label for="([^"]+)"/g)].map((m) => m[1]));
-    for (const field of page.match(/<(input|textarea|select)\b[^>]*>/g) ?? []) {
-      if (attr(field, 'type') === 'hidden') continue;
-      const id = attr(field, 'id');
-      expect(id, field).toBeTruthy();
-      expect(labels.has(id), field).toBe(true);
-    }
+    expectLabelledFields(page);
   });
 
   const names = (name: string) => new Set([...read(name).matchAll(/\sname="([^"]+)"/g)].map((m) => m[1]));
