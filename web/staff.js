@@ -37,6 +37,7 @@
     'verify-in-person': 'staff to verify the patron at the desk',
     approve: 'a staff decision',
     'confirm-email': 'the new email address to be confirmed',
+    'confirm-phone': 'the desk to confirm a new phone number by calling it',
     consent: 'the data subject’s consent',
     'guardian-link': 'the desk to record a guardian’s link',
   };

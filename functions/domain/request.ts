@@ -59,7 +59,7 @@ export interface StaffDecision {
   reason?: string;
 }
 
-export const DENIAL_CODES = ['rejected', 'email-not-confirmed', 'consent-declined', 'consent-not-given', 'not-linked', 'adult'] as const;
+export const DENIAL_CODES = ['rejected', 'email-not-confirmed', 'phone-not-confirmed', 'consent-declined', 'consent-not-given', 'not-linked', 'adult'] as const;
 export type DenialCode = (typeof DENIAL_CODES)[number];
 
 /**

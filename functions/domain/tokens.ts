@@ -16,6 +16,8 @@ export const TOKEN_PURPOSES = [
   'approve',
   /** R6: a new email address confirmed through itself. */
   'confirm-email',
+  /** R6: a new phone number confirmed by circulation staff calling it (there is no SMS). */
+  'confirm-phone',
   /** R10, R14: the data subject consents or declines (by email link, or recorded in person by staff). */
   'consent',
   /** R11, R4: desk staff record a guardian's link to a child's card after seeing documents they do not keep. */

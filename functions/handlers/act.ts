@@ -30,6 +30,7 @@ const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = 
   'verify-in-person': { default: 'The patron is verified. Their request continues.' },
   approve: { approve: 'Approved. The request continues.', reject: 'Rejected. The requester will be told, with your reason.' },
   'confirm-email': { confirm: 'Your new email address is confirmed.', decline: 'Thank you. This address will not be used.' },
+  'confirm-phone': { confirm: 'Recorded: the new number is confirmed. The correction continues.', decline: 'Recorded: the number could not be confirmed. Nothing is changed and the patron is told.' },
   consent: { consent: 'Thank you. The answer “yes” is recorded. Library staff review the request before anything is shared.', decline: 'Thank you. The answer “no” is recorded: nothing will be shared.' },
   'guardian-link': { done: 'The link is recorded. The parent or guardian is told by email that they can make a new request.' },
 };
@@ -124,6 +125,36 @@ export const createHandler = (deps: Deps) => {
           buttons: [
             { decision: 'confirm', label: 'Yes, use this address', primary: true },
             { decision: 'decline', label: 'This is not my address' },
+          ],
+        }),
+      );
+    }
+    if (token.purpose === 'confirm-phone') {
+      const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+      if (!patron) throw new NotFoundError('no patron');
+      const newPhone = request.changes?.phone;
+      if (!newPhone) throw new GoneError('no new number to confirm');
+      // R1: a staff member is about to see a patron's details and the number they asked for; the read is on the record.
+      await deps.audit.append(token.requestId, {
+        eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
+        type: 'staff-read',
+        actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+        data: { purpose: 'phone-confirmation', fields: ['name', 'cardNumber', 'newPhone'] },
+      });
+      return page(
+        200,
+        'Call to confirm a new phone number',
+        renderDecisionForm({
+          action,
+          question: `Confirm the new phone number of ${patron.firstName} ${patron.lastName}`,
+          details: html`<p>Request <code>${request.requestId}</code> (${request.kind}): the patron with card number <strong>${patron.cardNumber}</strong> asked to change the phone number on their record to</p>
+<p><strong>${newPhone}</strong></p>
+<ol><li>Call that number.</li><li>Ask for ${patron.firstName} ${patron.lastName} by name.</li><li>Ask them to confirm that they asked the library to change their phone number to this one.</li></ol>
+<p>Confirm only if they answered and confirmed it themselves. Do not confirm on voicemail, an answering machine or a message taken by someone else: try again later, before ${token.expiresAt}. Do not tell whoever answers anything else from the patron's record.</p>
+<p>If you cannot reach them, or they did not ask for this, choose “Could not confirm”: the number is not changed and the patron is told.</p>`,
+          buttons: [
+            { decision: 'confirm', label: 'Confirmed: they answered and asked for this change', primary: true },
+            { decision: 'decline', label: 'Could not confirm' },
           ],
         }),
       );
@@ -239,6 +270,14 @@ export const createHandler = (deps: Deps) => {
         eventId: `email-confirmation:${used.step}`,
         type: input.decision === 'confirm' ? 'new-email-confirmed' : 'new-email-declined',
         actor: { kind: 'patron' },
+      });
+    }
+    if (used.purpose === 'confirm-phone') {
+      // R6: who confirmed the new number by calling it, or could not; never the number (R5).
+      await deps.audit.append(used.requestId, {
+        eventId: `phone-confirmation:${used.step}`,
+        type: input.decision === 'confirm' ? 'phone-confirmed' : 'phone-not-confirmed',
+        actor: { kind: 'staff', id: used.recipient.id, role: used.recipient.role },
       });
     }
     if (used.purpose === 'consent') {

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
+import { isNewPhone } from '../domain/phone.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { correctionAppliedEmail } from '../notify/emails.ts';
@@ -22,6 +23,10 @@ export const createHandler = (deps: Deps) =>
     if (!changes || !request.patronId) throw new IntegrityError('nothing to apply');
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
+    // R6, defence in depth: a new phone number is applied only after the desk confirmed it by calling it.
+    if (changes.phone !== undefined && isNewPhone(changes.phone, patron.phone) && !events.some((e) => e.type === 'phone-confirmed')) {
+      throw new IntegrityError('a new phone number was not confirmed');
+    }
     const fields = Object.keys(changes);
 
     await deps.records.updateProfile(patron.id, changes);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
+import { isNewPhone } from '../domain/phone.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
@@ -9,8 +10,9 @@ const input = z.strictObject({ requestId: z.uuid() });
 const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth'] as const;
 
 /**
- * Decides what a correction needs: a new email confirmed through itself, staff approval, both or
- * neither. Returns booleans only (R5); the changes stay in the request item.
+ * Decides what a correction needs (R6): a new email confirmed through itself, a new phone number
+ * confirmed by the desk calling it, staff approval, any of these or none. Returns booleans only
+ * (R5); the changes stay in the request item.
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'prepare-correction', input, async ({ requestId }) => {
@@ -20,15 +22,17 @@ export const createHandler = (deps: Deps) =>
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const confirmEmail = changes.email !== undefined && changes.email.toLowerCase() !== (patron.email ?? '').toLowerCase();
+    // R6: the same number in another format is not a new number, so there is nothing to call.
+    const confirmPhone = changes.phone !== undefined && isNewPhone(changes.phone, patron.phone);
     const needsApproval = NEEDS_APPROVAL.some((f) => changes[f] !== undefined);
     await deps.requests.update(requestId, (r) => (r.status === 'in-progress' ? undefined : { ...r, status: 'in-progress' }));
     await deps.audit.append(requestId, {
       eventId: 'correction-prepared',
       type: 'correction-prepared',
       actor: { kind: 'system' },
-      data: { fields: Object.keys(changes), confirmEmail, needsApproval },
+      data: { fields: Object.keys(changes), confirmEmail, confirmPhone, needsApproval },
     });
-    return { confirmEmail, needsApproval };
+    return { confirmEmail, confirmPhone, needsApproval };
   });
 
 export const handler = lambdaEntry(createHandler);

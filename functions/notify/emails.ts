@@ -46,6 +46,21 @@ export function inPersonVerificationEmail(o: { library: string; link: string; re
   };
 }
 
+/**
+ * R6: circulation staff are asked to call a patron's new phone number. The email names the request
+ * only; the number and the patron are on the link's page, where the read is audited (R1, R5).
+ */
+export function confirmNewPhoneEmail(o: { library: string; link: string; requestId: string; expiresAt: string }): Message {
+  return {
+    subject: `Call to confirm a new phone number: request ${o.requestId}`,
+    text: `A patron asked to change the phone number on their library record (request ${o.requestId}). Open the link to see who they are and the new number, call it, and record whether they answered and confirmed that they asked for this change.\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}. If nobody records an answer by then, the change is not made.`,
+    html: wrap(
+      o.library,
+      html`<p>A patron asked to change the phone number on their library record (request <code>${o.requestId}</code>).</p><p>Open the task to see who they are and the new number, call it, and record whether they answered and confirmed that they asked for this change.</p>${button(o.link, 'Open the call task')}<p>The link works once and expires at ${o.expiresAt}. If nobody records an answer by then, the change is not made.</p>`,
+    ),
+  };
+}
+
 export function reportReadyEmail(o: { library: string; link: string; expiresAt: string }): Message {
   return {
     subject: `Your records at ${o.library} are ready`,
@@ -114,6 +129,9 @@ export function approvalLapsedEmail(o: { library: string; requestId: string; ste
 const DENIAL_TEXT: Record<string, string> = {
   rejected: 'The library reviewed your request and could not approve it.',
   'email-not-confirmed': 'The new email address was not confirmed, so nothing was changed.',
+  // R6: there is no text message; the desk calls the new number and must speak to the patron.
+  'phone-not-confirmed':
+    'The library could not confirm the new phone number by calling it, so nothing was changed. If the number is right, please make a new request and answer when the library calls, or ask at the library desk.',
   'consent-declined': 'The request could not go ahead without the required consent.',
   'consent-not-given': 'The request could not go ahead without the required consent.',
   // R11, R4: the way forward, and that documents are looked at and handed back, never kept.

@@ -1,15 +1,45 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import { createHandler as createApplyCorrection } from '../../functions/handlers/task-apply-correction.ts';
+import { lambdaContext } from '../../local/lambda-context.ts';
+import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * The correction workflow (R6) and the reusable staff-approval step, through the real engine:
- * approve, reject, GET-only, reminder, lapse, and new-email confirmation both ways.
+ * approve, reject, GET-only, reminder, lapse, new-email confirmation both ways, and a new phone
+ * number confirmed by circulation staff calling it: confirmed, not confirmed, lapsed, not new.
  */
 const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
 const PRIYA = { id: 'P1003', cardNumber: '21234000011003', lastName: 'Natarajan', email: 'priya.natarajan@example.com' };
 const SAM = { id: 'P1004', cardNumber: '21234000011004', lastName: "O'Brien", email: 'sam.obrien@example.org' };
+const MARCUS = { id: 'P1006', cardNumber: '21234000011006', lastName: 'Bell', firstName: 'Marcus', email: 'marcus.bell@example.org', phone: '+12035550106' };
+const YUKI = { id: 'P1007', cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com', phone: '+12035550107' };
+const FATIMA = { id: 'P1008', cardNumber: '21234000011008', lastName: 'Haddad', email: 'fatima.haddad@example.org', phone: '+12035550108' };
+const ADA_PHONE = '+12035550100';
+const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
+const executionOf = (requestId: string) => `local:correction:${requestId}`;
+/** R6: the desk's task to call a new number names the request, nothing else. */
+const callTask = (requestId: string) => new RegExp(`^Call to confirm a new phone number: request ${requestId}$`);
+const callTasksFor = async (rt: TestRuntime, requestId: string) => (await rt.mail.all()).filter((e) => callTask(requestId).test(e.subject));
+const statesEntered = (rt: TestRuntime, requestId: string) => rt.engine.history(executionOf(requestId)).filter((e) => e.type === 'StateEntered').map((e) => e.state);
+
+/** R5: a new number appears in no audit event and no workflow state, in any of its spellings. */
+function expectNumberNowhere(rt: TestRuntime, requestId: string, events: unknown, spellings: string[]) {
+  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
+  expect(history).toContain('AwaitPhoneConfirmation');
+  const audit = JSON.stringify(events);
+  for (const s of spellings) {
+    expect(history).not.toContain(s);
+    expect(audit).not.toContain(s);
+  }
+}
+
+/** R1, R5: the emailed task names neither the patron nor the number. */
+function expectNoPatronData(email: SentEmail, values: string[]) {
+  const text = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
+  for (const v of values) expect(text).not.toContain(v);
+}
 
 const post = (link: string, form: Record<string, string>) =>
   fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
@@ -30,18 +60,57 @@ describe('correction workflow', () => {
   });
   afterAll(async () => rt.cleanup());
 
-  it('R6 a phone change is applied after verification, without approval; the audit names the field, not the value', async () => {
-    const body = await verified(rt, ADA, { phone: '+1 203 555 0199' });
+  it('R6 a new phone number is confirmed by the desk calling it: every circulation staff member gets the task, the GET page shows the number (R1), confirm applies it (R5, R17)', async () => {
+    const newPhone = '+1 (860) 555-0147';
+    const spellings = ['555-0147', '5550147', '555 0147', '8605550147', '(860)'];
+    const body = await verified(rt, ADA, { phone: newPhone });
+    const tasks = await Promise.all(CIRCULATION.map((member) => rt.mail.waitFor(member, callTask(body.requestId))));
+    for (const task of tasks) expectNoPatronData(task, [...spellings, ADA.lastName, ADA.firstName, ADA.cardNumber, ADA.email]);
+    expect(await rt.mail.to(OFFICERS[0] as string)).toHaveLength(0); // no approval: the call is the confirmation
+    const request = await rt.deps.requests.get(body.requestId);
+    expect(request.status).toBe('awaiting-staff'); // R15: the desk is reminded of the due date while it waits
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE);
+
+    // GET shows the staff member who to call and how; it is a read on the record, and changes nothing.
+    const link = linkIn(tasks[0] as SentEmail, 'act');
+    for (let i = 0; i < 2; i++) {
+      const res = await fetch(link);
+      expect(res.status).toBe(200);
+      const page = await res.text();
+      for (const shown of [newPhone, 'Ada Lovelace', ADA.cardNumber, 'voicemail', 'value="confirm"', 'value="decline"', 'Confirmed: they answered and asked for this change', 'Could not confirm']) expect(page).toContain(shown);
+    }
+    expect((await rt.deps.requests.get(body.requestId)).status).toBe('awaiting-staff');
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE);
+    const reads = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'staff-read');
+    expect(reads).toHaveLength(1); // one event per link, however often it is opened
+    expect(reads[0]).toMatchObject({ actor: { kind: 'staff', id: CIRCULATION[0], role: 'circulation' }, data: { purpose: 'phone-confirmation', fields: ['name', 'cardNumber', 'newPhone'] } });
+    expect(await callTasksFor(rt, body.requestId)).toHaveLength(CIRCULATION.length);
+
+    expect((await post(link, { decision: 'confirm' })).status).toBe(200);
     const notice = await rt.mail.waitFor(ADA.email, /were updated/);
     expect(notice.body.text).toContain('phone');
     await waitForStatus(rt, body.statusUrl, 'completed');
-    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe('+1 203 555 0199');
-    const events = await rt.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'correction-applied')?.data).toEqual({ fields: ['phone'] });
-    expect(JSON.stringify(events)).not.toContain('555 0199');
-    expect(verifyChain(events).ok).toBe(true);
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(newPhone);
     expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined(); // R16: erased once applied
-    for (const officer of OFFICERS) expect(await rt.mail.to(officer)).toHaveLength(0);
+
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.find((e) => e.type === 'correction-prepared')?.data).toMatchObject({ fields: ['phone'], confirmEmail: false, confirmPhone: true, needsApproval: false });
+    expect(events.find((e) => e.type === 'new-phone-confirmation-requested')?.data).toEqual({ role: 'circulation', recipients: CIRCULATION.length });
+    const confirmed = events.filter((e) => e.type === 'phone-confirmed');
+    expect(confirmed).toHaveLength(1);
+    expect(confirmed[0]?.actor).toEqual({ kind: 'staff', id: CIRCULATION[0], role: 'circulation' });
+    expect(confirmed[0]?.data ?? {}).toEqual({});
+    expect(events.find((e) => e.type === 'correction-applied')?.data).toEqual({ fields: ['phone'] });
+    expect(events.findIndex((e) => e.type === 'phone-confirmed')).toBeLessThan(events.findIndex((e) => e.type === 'correction-applied'));
+    expect(verifyChain(events).ok).toBe(true);
+    expectNumberNowhere(rt, body.requestId, events, spellings);
+    expect(statesEntered(rt, body.requestId)).toEqual(expect.arrayContaining(['ConfirmNewPhone?', 'AwaitPhoneConfirmation', 'PhoneConfirmed?', 'ApplyCorrection']));
+
+    // The first answer wins: the other staff members' copies, and the used link, are void.
+    expect((await fetch(linkIn(tasks[1] as SentEmail, 'act'))).status).toBe(410);
+    expect((await post(linkIn(tasks[2] as SentEmail, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect((await post(link, { decision: 'decline' })).status).toBe(410);
+    await rt.deps.records.updateProfile(ADA.id, { phone: ADA_PHONE }); // restore for later tests
   });
 
   it('R6 a new email is confirmed through the new address; the patron is told at the old and the new', async () => {
@@ -120,6 +189,107 @@ describe('correction workflow', () => {
     expect((await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: { email: 'not-an-email' } })).status).toBe(400);
     expect((await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: { dateOfBirth: '2999-01-01' } })).status).toBe(400);
     expect((await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: {} })).status).toBe(400);
+  });
+});
+
+describe('R6 a new phone number is confirmed by the desk calling it', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startTestRuntime();
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('could not confirm: denied with the reason the patron reads, the number on file unchanged; applying it anyway is refused', async () => {
+    const body = await verified(rt, MARCUS, { phone: '203-555-0177' });
+    const task = await rt.mail.waitFor(CIRCULATION[1] as string, callTask(body.requestId));
+    expectNoPatronData(task, ['555-0177', '5550177', MARCUS.lastName, MARCUS.firstName, MARCUS.cardNumber]);
+
+    // R6, defence in depth: the apply step refuses a new number nobody confirmed, whatever calls it.
+    await expect(createApplyCorrection(rt.deps)({ requestId: body.requestId }, lambdaContext('ApplyCorrection'))).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
+
+    expect((await post(linkIn(task, 'act'), { decision: 'decline' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'denied');
+    const told = await rt.mail.waitFor(MARCUS.email, /was not completed/);
+    expect(told.body.text).toContain('could not confirm the new phone number by calling it');
+    expect(told.body.text).not.toContain('555-0177');
+    expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
+    expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined();
+    expect((await rt.deps.requests.get(body.requestId)).denial?.code).toBe('phone-not-confirmed');
+
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.find((e) => e.type === 'phone-not-confirmed')?.actor).toEqual({ kind: 'staff', id: CIRCULATION[1], role: 'circulation' });
+    expect(events.some((e) => e.type === 'phone-confirmed' || e.type === 'correction-applied')).toBe(false);
+    expect(events.find((e) => e.type === 'request-denied')?.data).toEqual({ code: 'phone-not-confirmed', told: 'email' });
+    expectNumberNowhere(rt, body.requestId, events, ['555-0177', '5550177']);
+    expect(statesEntered(rt, body.requestId)).toContain('DenyPhoneNotConfirmed');
+    for (const member of [CIRCULATION[0], CIRCULATION[2]] as string[]) expect((await fetch(linkIn(await rt.mail.waitFor(member, callTask(body.requestId)), 'act'))).status).toBe(410);
+  });
+
+  it('the number on file in another format is not a new number: no call task, applied at once', async () => {
+    const body = await verified(rt, YUKI, { phone: '+1 (203) 555-0107' });
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect(await callTasksFor(rt, body.requestId)).toHaveLength(0);
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.find((e) => e.type === 'correction-prepared')?.data).toMatchObject({ confirmPhone: false });
+    expect(events.some((e) => e.type === 'new-phone-confirmation-requested')).toBe(false);
+    expect(statesEntered(rt, body.requestId)).toContain('ConfirmNewPhone?');
+    expect(statesEntered(rt, body.requestId)).not.toContain('AwaitPhoneConfirmation');
+    expect((await rt.deps.records.getPatron(YUKI.id))?.phone?.replace(/\D/g, '')).toBe(YUKI.phone.replace(/\D/g, ''));
+  });
+
+  it('a new email and a new phone number together: the email is confirmed first, then the desk calls, then both are applied', async () => {
+    const newEmail = 'fatima.h@example.net';
+    const newPhone = '(860) 555-0123';
+    const body = await verified(rt, FATIMA, { email: newEmail, phone: newPhone });
+    const confirmEmail = await rt.mail.waitFor(newEmail, /Confirm your new email address/);
+    // The desk is not asked to call until the new address is confirmed.
+    expect(await callTasksFor(rt, body.requestId)).toHaveLength(0);
+    expect((await post(linkIn(confirmEmail, 'act'), { decision: 'confirm' })).status).toBe(200);
+
+    const task = await rt.mail.waitFor(CIRCULATION[2] as string, callTask(body.requestId));
+    expectNoPatronData(task, ['555-0123', '5550123', FATIMA.lastName, newEmail]);
+    expect((await rt.deps.records.getPatron(FATIMA.id))?.email).toBe(FATIMA.email); // nothing applied before the call
+    expect((await post(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(200);
+
+    const notice = await rt.mail.waitFor(newEmail, /were updated/);
+    expect(notice.destination.to.sort()).toEqual([FATIMA.email, newEmail].sort());
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const patron = await rt.deps.records.getPatron(FATIMA.id);
+    expect(patron).toMatchObject({ email: newEmail, phone: newPhone });
+
+    const types = (await rt.deps.audit.list(body.requestId)).map((e) => e.type);
+    const order = ['new-email-confirmation-requested', 'new-email-confirmed', 'new-phone-confirmation-requested', 'phone-confirmed', 'correction-applied'].map((t) => types.indexOf(t));
+    expect(order.every((i) => i >= 0)).toBe(true);
+    expect([...order].sort((a, b) => a - b)).toEqual(order);
+    const states = statesEntered(rt, body.requestId);
+    expect(states.indexOf('AwaitEmailConfirmation')).toBeGreaterThan(-1);
+    expect(states.indexOf('AwaitEmailConfirmation')).toBeLessThan(states.indexOf('AwaitPhoneConfirmation'));
+    expectNumberNowhere(rt, body.requestId, await rt.deps.audit.list(body.requestId), ['555-0123', '5550123', newEmail]);
+  });
+});
+
+describe('R6 a phone call task that lapses', () => {
+  let rt: TestRuntime | undefined;
+  afterAll(async () => rt?.cleanup());
+
+  it('nobody records an answer before the link expires: the change is not made and the patron is told, as when a new email is not confirmed', async () => {
+    // The call task's link lives as long as a verification link (the policy's), here 3 s.
+    const policy: Policy = { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 3 / 3600 } };
+    rt = await startTestRuntime({ policy });
+    const body = await verified(rt, ADA, { phone: '860-555-0188' });
+    const task = await rt.mail.waitFor(CIRCULATION[0] as string, callTask(body.requestId));
+    await waitForStatus(rt, body.statusUrl, 'denied', 15_000);
+    const told = await rt.mail.waitFor(ADA.email, /was not completed/);
+    expect(told.body.text).toContain('could not confirm the new phone number by calling it');
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE);
+    expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined();
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.some((e) => e.type === 'phone-confirmed' || e.type === 'correction-applied')).toBe(false);
+    expect(events.find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'phone-not-confirmed' });
+    expect(statesEntered(rt, body.requestId)).toContain('DenyPhoneNotConfirmed');
+    expect(JSON.stringify(rt.engine.history(executionOf(body.requestId)))).toContain('LinkExpired'); // the sweep failed the waiting step
+    expect((await post(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(410);
   });
 });
 

@@ -1,0 +1,49 @@
+import * as z from 'zod';
+import { IntegrityError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/request.ts';
+import { lambdaEntry, type Deps } from '../lib/deps.ts';
+import { taskHandler } from '../lib/http.ts';
+import { confirmNewPhoneEmail } from '../notify/emails.ts';
+
+const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
+
+/**
+ * R6: a new phone number is confirmed through that number. The library sends no text messages
+ * (a small library cannot easily register a number to send SMS from AWS), so circulation staff
+ * call it, as they verify patrons in person (R4). Each of them gets their own link to this step;
+ * the first answer wins and voids the other copies (act.ts). Then the workflow waits.
+ */
+export const createHandler = (deps: Deps) =>
+  taskHandler(deps, 'request-phone-confirmation', input, async ({ requestId, taskToken }) => {
+    const request = await deps.requests.get(requestId);
+    if (isTerminal(request.status)) return { requested: false };
+    if (!request.changes?.phone || !request.patronId) throw new IntegrityError('no new phone number to confirm');
+    const staff = await deps.records.staffWithRole('circulation');
+    if (staff.length === 0) throw new IntegrityError('no circulation staff to call the new number');
+    const library = await deps.records.library();
+    // R15: the request waits on the desk from now, whose clock runs (circulation is reminded of the
+    // due date); set before any email goes, so a member who opens the link at once sees it so.
+    await deps.requests.update(requestId, (r) => (r.status === 'in-progress' ? { ...r, status: 'awaiting-staff' } : undefined));
+    for (const member of staff) {
+      const { secret, token } = await deps.tokens.issue({
+        purpose: 'confirm-phone',
+        requestId,
+        recipient: { kind: 'staff', id: member.email, role: 'circulation' },
+        step: 'confirm-new-phone',
+        decisions: ['confirm', 'decline'],
+        ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
+        maxAttempts: deps.policy.verification.maxAttempts,
+        taskToken,
+      });
+      await deps.mailer.send({ to: [member.email], ...confirmNewPhoneEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt }) });
+    }
+    await deps.audit.append(requestId, {
+      eventId: 'new-phone-confirmation-requested',
+      type: 'new-phone-confirmation-requested',
+      actor: { kind: 'system' },
+      data: { role: 'circulation', recipients: staff.length },
+    });
+    return { requested: true };
+  });
+
+export const handler = lambdaEntry(createHandler);
