@@ -10,6 +10,7 @@ import { consentCategories, consentPage, guardianLinkPage, RELATIONSHIP_DOCUMENT
 import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from '../notify/court-order-pages.ts';
 import { REQUEST_WHAT, stepTitle } from '../notify/emails.ts';
 import { renderDecisionForm, renderNotice, renderPage } from '../notify/layout.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 /** R4: staff record what kind of document they saw, never the document or its number. */
 export const DOCUMENT_KINDS = {
@@ -134,6 +135,7 @@ export const createHandler = (deps: Deps) => {
       if (!patron) throw new NotFoundError('no patron');
       const newPhone = request.changes?.phone;
       if (!newPhone) throw new GoneError('no new number to confirm');
+      const library = await deps.records.library();
       // R1: a staff member is about to see a patron's details and the number they asked for; the read is on the record.
       await deps.audit.append(token.requestId, {
         eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
@@ -150,7 +152,7 @@ export const createHandler = (deps: Deps) => {
           details: html`<p>Request <code>${request.requestId}</code> (${request.kind}): the patron with card number <strong>${patron.cardNumber}</strong> asked to change the phone number on their record to</p>
 <p><strong>${newPhone}</strong></p>
 <ol><li>Call that number.</li><li>Ask for ${patron.firstName} ${patron.lastName} by name.</li><li>Ask them to confirm that they asked the library to change their phone number to this one.</li></ol>
-<p>Confirm only if they answered and confirmed it themselves. Do not confirm on voicemail, an answering machine or a message taken by someone else: try again later, before ${token.expiresAt}. Do not tell whoever answers anything else from the patron's record.</p>
+<p>Confirm only if they answered and confirmed it themselves. Do not confirm on voicemail, an answering machine or a message taken by someone else: try again later, before ${readableMoment(token.expiresAt, library.timezone)}. Do not tell whoever answers anything else from the patron's record.</p>
 <p>If you cannot reach them, or they did not ask for this, choose “Could not confirm”: the number is not changed and the patron is told.</p>`,
           buttons: [
             { decision: 'confirm', label: 'Confirmed: they answered and asked for this change', primary: true },

@@ -2,6 +2,7 @@ import { tokenState } from '../domain/tokens.ts';
 import { closeRequest } from '../lib/close-request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { approvalRequestEmail } from '../notify/emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 /** Step Functions answers these when the waiting task is already gone; nothing more to do. */
 const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
@@ -95,7 +96,7 @@ async function sendReminders(deps: Deps): Promise<number> {
         const library = await deps.records.library();
         await deps.mailer.send({
           to: [token.recipient.id],
-          ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId: token.requestId, step: token.step, expiresAt: token.expiresAt, reminder: true }),
+          ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId: token.requestId, step: token.step, expiresAt: readableMoment(token.expiresAt, library.timezone), reminder: true }),
         });
         await deps.audit.append(token.requestId, {
           eventId: `reminded:${token.tokenHash.slice(0, 16)}`,

@@ -5,6 +5,7 @@ import type { RequestRecord } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { createMetrics, type AppMetrics } from '../lib/observability.ts';
 import { dueReminderEmail, overdueEscalationEmail } from '../notify/deadline-emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const isStaffRole = (v: unknown): v is StaffRole => typeof v === 'string' && (STAFF_ROLES as readonly string[]).includes(v);
 
@@ -31,7 +32,7 @@ export const createHandler =
       if (!s) staff.set(role, (s = await deps.records.staffWithRole(role)));
       return s;
     };
-    let library: string | undefined;
+    let library: { name: string; timezone: string } | undefined;
     let reminded = 0;
     let escalated = 0;
     let overdue = 0;
@@ -43,8 +44,8 @@ export const createHandler =
         deps.logger.warn('nobody holds the role to tell about a due date', { requestId: r.requestId, role: a.role });
         return false;
       }
-      library ??= (await deps.records.library()).name;
-      const common = { library, requestId: r.requestId, kind: r.kind, status: r.status, dueAt: r.dueAt };
+      library ??= await deps.records.library();
+      const common = { library: library.name, requestId: r.requestId, kind: r.kind, status: r.status, dueAt: readableMoment(r.dueAt, library.timezone) };
       const message = a.action === 'remind' ? dueReminderEmail({ ...common, daysLeft: a.daysLeft, role: a.role }) : overdueEscalationEmail({ ...common, daysOverdue: a.daysOverdue, waitingOn });
       // At least once: the email, then its record. A crash between the two sends it again next run.
       for (const member of recipients) await deps.mailer.send({ to: [member.email], ...message });

@@ -6,6 +6,7 @@ import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { reportForDeskEmail, reportReadyEmail } from '../notify/emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -63,7 +64,7 @@ export const createHandler = (deps: Deps) =>
       fileName: `library-records-${requestId.slice(0, 8)}.html`,
       contentType: 'text/html; charset=utf-8',
     });
-    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt }) : reportReadyEmail({ library: library.name, link, expiresAt });
+    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt: readableMoment(expiresAt, library.timezone) }) : reportReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) });
     await deps.mailer.send({ to: recipients, ...message });
     await deps.audit.append(requestId, {
       eventId: 'report-delivered',

@@ -9,6 +9,7 @@ import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { disclosureReadyEmail } from '../notify/court-order-emails.ts';
 import { buildDisclosurePackage } from '../notify/disclosure-zip.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -59,7 +60,7 @@ export const createHandler = (deps: Deps) =>
         fileName: `court-order-disclosure-${requestId.slice(0, 8)}.zip`,
         contentType: ZIP,
       });
-      await deps.mailer.send({ to: [order.uploadedBy], ...disclosureReadyEmail({ library: library.name, link, expiresAt, order, requestId }) });
+      await deps.mailer.send({ to: [order.uploadedBy], ...disclosureReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone), order, requestId }) });
     } catch (e) {
       // A retry writes a new file: nothing of this attempt stays behind.
       await deps.files.delete(fileKey).catch(() => undefined);

@@ -9,6 +9,7 @@ import { taskHandler } from '../lib/http.ts';
 import { disclosurePackageEmail, disclosureSentEmail } from '../notify/consent-emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
 import { recordsForCategories } from '../store/category-records.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -60,7 +61,7 @@ export const createHandler = (deps: Deps) =>
         fileName: `library-records-${requestId.slice(0, 8)}.html`,
         contentType: 'text/html; charset=utf-8',
       });
-      await deps.mailer.send({ to: [tp.email], ...disclosurePackageEmail({ library: library.name, link, expiresAt }) });
+      await deps.mailer.send({ to: [tp.email], ...disclosurePackageEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) }) });
       // R2: the legal basis of this disclosure; R17: ids and enums only.
       await deps.audit.append(requestId, {
         eventId: 'package-delivered',
@@ -83,7 +84,7 @@ export const createHandler = (deps: Deps) =>
             library: library.name,
             requester: { name: tp.name, ...(tp.organization ? { organization: tp.organization } : {}) },
             categories: categories.map((c) => deps.policy.categories[c as keyof typeof deps.policy.categories]?.title ?? c),
-            expiresAt: String(delivered?.data?.linkExpiresAt ?? ''),
+            expiresAt: typeof delivered?.data?.linkExpiresAt === 'string' ? readableMoment(delivered.data.linkExpiresAt, library.timezone) : 'the time it was given',
           }),
         });
       }

@@ -7,6 +7,7 @@ import { taskHandler } from '../lib/http.ts';
 import { exportForDeskEmail, exportReadyEmail } from '../notify/export-emails.ts';
 import { createExportZip } from '../notify/export-zip.ts';
 import type { Patron } from '../sources/dataset.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -46,7 +47,7 @@ export const createHandler = (deps: Deps) =>
     let channel: 'email' | 'in-person';
     try {
       await Promise.all([deps.files.putStream(fileKey, zip.stream, ZIP), zip.done]);
-      channel = await deliver(deps, { requestId, patron, library: library.name, fileKey });
+      channel = await deliver(deps, { requestId, patron, library: library.name, timezone: library.timezone, fileKey });
     } catch (e) {
       zip.stream.destroy();
       // A retry writes a new file: nothing of this attempt stays behind (a link it issued answers 410).
@@ -63,7 +64,7 @@ export const createHandler = (deps: Deps) =>
   });
 
 /** The link goes to the email on file (R7), or to circulation staff for a patron who has none. */
-async function deliver(deps: Deps, o: { requestId: string; patron: Patron; library: string; fileKey: string }): Promise<'email' | 'in-person'> {
+async function deliver(deps: Deps, o: { requestId: string; patron: Patron; library: string; timezone: string; fileKey: string }): Promise<'email' | 'in-person'> {
   const toDesk = !o.patron.email;
   const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [o.patron.email as string];
   if (recipients.length === 0) throw new IntegrityError('nobody to deliver the export to');
@@ -75,7 +76,8 @@ async function deliver(deps: Deps, o: { requestId: string; patron: Patron; libra
     fileName: `library-data-export-${o.requestId.slice(0, 8)}.zip`,
     contentType: ZIP,
   });
-  const message = toDesk ? exportForDeskEmail({ library: o.library, link, requestId: o.requestId, expiresAt }) : exportReadyEmail({ library: o.library, link, expiresAt });
+  const until = readableMoment(expiresAt, o.timezone);
+  const message = toDesk ? exportForDeskEmail({ library: o.library, link, requestId: o.requestId, expiresAt: until }) : exportReadyEmail({ library: o.library, link, expiresAt: until });
   await deps.mailer.send({ to: recipients, ...message });
   return toDesk ? 'in-person' : 'email';
 }

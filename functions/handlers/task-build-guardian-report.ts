@@ -9,6 +9,7 @@ import { guardianReportReadyEmail } from '../notify/consent-emails.ts';
 import { reportForDeskEmail } from '../notify/emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
 import { recordsForCategories } from '../store/category-records.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -69,7 +70,7 @@ export const createHandler = (deps: Deps) =>
       fileName: `child-library-records-${requestId.slice(0, 8)}.html`,
       contentType: 'text/html; charset=utf-8',
     });
-    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt }) : guardianReportReadyEmail({ library: library.name, link, expiresAt });
+    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt: readableMoment(expiresAt, library.timezone) }) : guardianReportReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) });
     await deps.mailer.send({ to: recipients, ...message });
     // R2: every disclosure carries its legal basis; R17: on the audit trail, ids and enums only.
     await deps.audit.append(requestId, {

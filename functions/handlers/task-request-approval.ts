@@ -5,6 +5,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { approvalRequestEmail } from '../notify/emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -39,7 +40,7 @@ export const createHandler = (deps: Deps) =>
         remindAfterSeconds: Math.round(approvals.remindAfterHours * 3600),
         taskToken,
       });
-      await deps.mailer.send({ to: [member.email], ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, step, expiresAt: token.expiresAt }) });
+      await deps.mailer.send({ to: [member.email], ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, step, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
     }
     await deps.requests.update(requestId, (r) => (isTerminal(r.status) || r.status === 'awaiting-approval' ? undefined : { ...r, status: 'awaiting-approval' }));
     const round = (request.approvalRounds?.[step] ?? 0) + 1;

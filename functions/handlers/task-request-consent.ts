@@ -5,6 +5,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { consentCategories } from '../notify/consent-pages.ts';
 import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../notify/consent-emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -52,12 +53,12 @@ export const createHandler = (deps: Deps) =>
             ? thirdPartyConsentEmail({
                 library: library.name,
                 link,
-                expiresAt: token.expiresAt,
+                expiresAt: readableMoment(token.expiresAt, library.timezone),
                 requester: { name: tp?.name ?? '', ...(tp?.organization ? { organization: tp.organization } : {}) },
                 purpose: tp?.purpose ?? '',
                 categories: titles,
               })
-            : guardianConsentEmail({ library: library.name, link, expiresAt: token.expiresAt, categories: titles });
+            : guardianConsentEmail({ library: library.name, link, expiresAt: readableMoment(token.expiresAt, library.timezone), categories: titles });
         await deps.mailer.send({ to: [patron.email], ...message });
         channel = 'email';
       } else {
@@ -67,7 +68,7 @@ export const createHandler = (deps: Deps) =>
           const { secret, token } = await deps.tokens.issue({ ...common, recipient: { kind: 'staff', id: member.email, role: 'circulation' }, decisions: ['consent', 'decline'] });
           await deps.mailer.send({
             to: [member.email],
-            ...inPersonConsentEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt, guardian: request.kind === 'guardian-access' }),
+            ...inPersonConsentEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone), guardian: request.kind === 'guardian-access' }),
           });
         }
         channel = 'in-person';

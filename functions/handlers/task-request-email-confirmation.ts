@@ -4,6 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../notify/emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -25,7 +26,7 @@ export const createHandler = (deps: Deps) =>
       maxAttempts: deps.policy.verification.maxAttempts,
       taskToken,
     });
-    await deps.mailer.send({ to: [newEmail], ...confirmNewEmailEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, expiresAt: token.expiresAt }) });
+    await deps.mailer.send({ to: [newEmail], ...confirmNewEmailEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
     await deps.audit.append(requestId, { eventId: 'new-email-confirmation-requested', type: 'new-email-confirmation-requested', actor: { kind: 'system' } });
     return { requested: true };
   });

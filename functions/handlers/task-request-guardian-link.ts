@@ -3,6 +3,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { guardianLinkTaskEmail } from '../notify/consent-emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -36,7 +37,7 @@ export const createHandler = (deps: Deps) =>
         maxAttempts: deps.policy.verification.maxAttempts,
         taskToken,
       });
-      await deps.mailer.send({ to: [member.email], ...guardianLinkTaskEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt }) });
+      await deps.mailer.send({ to: [member.email], ...guardianLinkTaskEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
     }
     await deps.audit.append(requestId, { eventId: 'guardian-link-task', type: 'guardian-link-task-created', actor: { kind: 'system' }, data: { role: 'circulation' } });
     return { requested: true };

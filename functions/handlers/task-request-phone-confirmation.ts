@@ -4,6 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewPhoneEmail } from '../notify/emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -35,7 +36,7 @@ export const createHandler = (deps: Deps) =>
         maxAttempts: deps.policy.verification.maxAttempts,
         taskToken,
       });
-      await deps.mailer.send({ to: [member.email], ...confirmNewPhoneEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt }) });
+      await deps.mailer.send({ to: [member.email], ...confirmNewPhoneEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
     }
     await deps.audit.append(requestId, {
       eventId: 'new-phone-confirmation-requested',

@@ -4,6 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../notify/emails.ts';
+import { readableMoment } from '../notify/staff-emails.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -43,7 +44,7 @@ export const createHandler = (deps: Deps) =>
 
     if (channel === 'email' && patron.email) {
       const { secret, token } = await deps.tokens.issue({ ...common, purpose: 'verify-identity', recipient: { kind: 'patron', id: patron.id }, decisions: ['confirm'] });
-      await deps.mailer.send({ to: [patron.email], ...verificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, kind: request.kind, expiresAt: token.expiresAt }) });
+      await deps.mailer.send({ to: [patron.email], ...verificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, kind: request.kind, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
     } else {
       const staff = await deps.records.staffWithRole('circulation');
       if (staff.length === 0) throw new IntegrityError('no circulation staff to verify in person');
@@ -54,7 +55,7 @@ export const createHandler = (deps: Deps) =>
           recipient: { kind: 'staff', id: member.email, role: 'circulation' },
           decisions: ['done'],
         });
-        await deps.mailer.send({ to: [member.email], ...inPersonVerificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: token.expiresAt }) });
+        await deps.mailer.send({ to: [member.email], ...inPersonVerificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
       }
       await deps.requests.update(requestId, (r) => (r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined));
     }

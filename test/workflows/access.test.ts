@@ -37,6 +37,9 @@ describe('access workflow', () => {
     const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'lovelace' });
     const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
     expect(await rt.mail.to('someone-else@example.org')).toHaveLength(0);
+    // When the link expires, in the library's time zone: not a UTC instant a patron cannot read.
+    expect(verify.body.text).toMatch(/expires at \w+day, \w+ \d{1,2}, \d{4} at \d{1,2}:\d\d [AP]M E[SD]T\./);
+    expect(verify.body.text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
     const res = await act(linkIn(verify, 'act'), { decision: 'confirm' });
     expect(res.status).toBe(200);
     await rt.mail.waitFor(ADA.email, /are ready/);
