@@ -42,6 +42,7 @@ Privacy Desk is running (data in ${dataDir}).
   Make a request              ${runtime.baseUrl}/request.html
   Mailbox (every email sent)  ${mailPage}/      JSON: ${mailPage}/store
   Staff desk (sign in there)  ${runtime.baseUrl}/staff.html
+  Court orders (counsel)      ${runtime.baseUrl}/counsel.html
   Health                      ${runtime.baseUrl}/health
 
 Try it: ask for Ada Lovelace's records (card 21234000012345, last name Lovelace),
