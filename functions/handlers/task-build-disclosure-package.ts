@@ -6,7 +6,7 @@ import { withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { disclosurePackageEmail, disclosureSentEmail } from '../notify/consent-emails.ts';
+import { disclosurePackageEmail, disclosureSentByOtherMeansEmail, disclosureSentEmail } from '../notify/consent-emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
 import { recordsForCategories } from '../store/category-records.ts';
 import { readableMoment } from '../notify/staff-emails.ts';
@@ -77,18 +77,27 @@ export const createHandler = (deps: Deps) =>
       const categories = (delivered?.data?.categories as string[] | undefined) ?? [];
       const patron = current.patronId ? await deps.records.getPatron(current.patronId) : undefined;
       const tp = current.thirdParty;
+      const titles = categories.map((c) => deps.policy.categories[c as keyof typeof deps.policy.categories]?.title ?? c);
       if (patron?.email && tp?.name) {
         await deps.mailer.send({
           to: [patron.email],
           ...disclosureSentEmail({
             library: library.name,
             requester: { name: tp.name, ...(tp.organization ? { organization: tp.organization } : {}) },
-            categories: categories.map((c) => deps.policy.categories[c as keyof typeof deps.policy.categories]?.title ?? c),
+            categories: titles,
             expiresAt: typeof delivered?.data?.linkExpiresAt === 'string' ? readableMoment(delivered.data.linkExpiresAt, library.timezone) : 'the time it was given',
           }),
         });
       }
-      await deps.audit.append(requestId, { eventId: 'patron-notified', type: 'patron-notified', actor: { kind: 'system' }, data: { told: patron?.email && tp?.name ? 'email' : 'none' } });
+      let told: 'email' | 'staff-asked' | 'none' = patron?.email && tp?.name ? 'email' : 'none';
+      if (patron && !patron.email) {
+        // R14: the notice reaches a patron without email through the privacy officer, by letter or at the desk.
+        const officers = await deps.records.staffWithRole('privacy-officer');
+        if (officers.length === 0) throw new IntegrityError('nobody to ask to tell the patron');
+        await deps.mailer.send({ to: officers.map((o) => o.email), ...disclosureSentByOtherMeansEmail({ library: library.name, requestId, categories: titles }) });
+        told = 'staff-asked';
+      }
+      await deps.audit.append(requestId, { eventId: 'patron-notified', type: 'patron-notified', actor: { kind: 'system' }, data: { told } });
     }
     // R16: the third party's contact and purpose were needed to deliver and to tell the patron; they go now.
     await deps.requests.update(requestId, withoutRequesterContact);

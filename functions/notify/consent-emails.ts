@@ -113,3 +113,18 @@ export function disclosureSentEmail(o: { library: string; requester: { name: str
     html: wrap(o.library, html`<p>${what}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${after}</p>`),
   };
 }
+
+/**
+ * R14: the patron gave written permission at the desk and has no email on file; staff tell them
+ * that their records were sent, as the email would. It names the request and the kinds of records
+ * only (R5): the patron knows whom they permitted, and the third party's contact is erased (R16).
+ */
+export function disclosureSentByOtherMeansEmail(o: { library: string; requestId: string; categories: string[] }): Message {
+  const what = `Request ${o.requestId}: with the written permission the patron gave at the desk, these records of theirs were sent to the third party they named:`;
+  const ask = 'The patron has no email on file. Please tell them, by letter or when they next come in, that this was sent and nothing else, and note it on the request.';
+  return {
+    subject: `Tell a patron their records were sent: request ${o.requestId}`,
+    text: `${what}\n${bullets(o.categories)}\n\n${ask}`,
+    html: wrap(o.library, html`<p>${what}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${ask}</p>`),
+  };
+}

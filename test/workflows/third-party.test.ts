@@ -185,6 +185,16 @@ describe('third-party request (R14)', () => {
     expect(events.find((e) => e.type === 'consent-given')).toMatchObject({ actor: { kind: 'staff', id: DESK, role: 'circulation' }, data: { channel: 'in-person' } });
     expect(events.find((e) => e.type === 'staff-read')?.actor.id).toBe(DESK);
     expect(await rt.mail.to(who.email)).toHaveLength(0);
+
+    // R14: once sent, the patron with no email is told through the privacy officer (the request and the kinds of records only).
+    expect((await post(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status).toBe(200);
+    await rt.mail.waitFor(who.email, /The records you asked .* for are ready/);
+    const notice = await rt.mail.waitFor(OFFICER, new RegExp(`Tell a patron their records were sent: request ${body.requestId}`));
+    expect(notice.body.text).toContain('Library records');
+    for (const v of ['Harold', 'Jenkins', HAROLD.cardNumber, who.name, who.email]) expect(notice.body.text).not.toContain(v);
+    await rt.engine.whenDone(executionOf(body.requestId));
+    const notified = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'patron-notified');
+    expect(notified?.data).toEqual({ told: 'staff-asked' });
   });
 
   it('refuses bad input: no purpose, an unknown category, no category, a bad email, a missing patron', async () => {
