@@ -171,7 +171,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // The same scheduled handlers as in AWS, on timers; one run at a time, and a tick that finds a
   // job already queued or running is skipped, so a slow run never builds a backlog.
   const jobs = new SerialJobs();
-  const sweep = () => jobs.run('ttl-sweep', () => sweepExpired(db, files, clock), (e) => logger.warn('sweep failed', { errorName: errorName(e) }));
+  const sweep = () => jobs.run('ttl-sweep', () => sweepExpired(db, files, clock).then(() => documents.expireIncoming()), (e) => logger.warn('sweep failed', { errorName: errorName(e) }));
   await sweep();
   const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 60_000);
   sweeper.unref();

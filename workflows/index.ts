@@ -246,7 +246,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-record-guardian-link': { requests: 'write', records: 'write', files: 'none', email: true, workflow: 'none' },
   'task-build-guardian-report': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-build-disclosure-package': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
-  // documents write: signs the presigned upload (s3:PutObject under orders/), then reads the stored PDF back to check it (R12).
+  // documents write: signs the presigned upload (s3:PutObject under incoming/ and orders/), then reads the stored PDF back to check it (R12).
   'api-court-orders': { requests: 'write', records: 'read', files: 'none', documents: 'write', email: false, workflow: 'start' },
   'task-build-court-disclosure': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-notify-court-disclosure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },

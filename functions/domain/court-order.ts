@@ -16,6 +16,29 @@ export const ORDER_CONTENT_TYPE = 'application/pdf';
 /** How long a presigned upload stays open after the metadata is accepted. */
 export const UPLOAD_TTL_SECONDS = 15 * 60;
 
+/**
+ * R16: an order's metadata names a patron in a case, so an order counsel started and never
+ * submitted must not stay. A week is long enough to find the scan and finish (or come back after a
+ * weekend), short enough that an abandoned order does not linger; after it the order item goes
+ * (table TTL) and the upload goes a day later (bucket lifecycle).
+ */
+export const UNSUBMITTED_ORDER_DAYS = 7;
+/**
+ * An upload nobody submitted goes a day after its order does: the day covers a submit that began just
+ * before the order expired, so its checks never race the file's deletion.
+ */
+export const INCOMING_EXPIRY_DAYS = UNSUBMITTED_ORDER_DAYS + 1;
+
+/**
+ * Where uploads land (the presigned POST, one object per order) and where accepted orders are kept
+ * (the checked version copied at submit). Two prefixes so the bucket can expire the first and keep
+ * every version of the second (R12, R16), and so grants can tell them apart. infra/ imports these.
+ */
+export const INCOMING_PREFIX = 'incoming/';
+export const DOCUMENT_PREFIX = 'orders/';
+export const incomingKey = (orderId: string): string => `${INCOMING_PREFIX}${orderId}.pdf`;
+export const orderDocumentKey = (orderId: string): string => `${DOCUMENT_PREFIX}${orderId}/order.pdf`;
+
 /** The two approvals of R12, in order; the policy maps each to a role (`approvals.roles`). */
 export const REVIEW_STEP = 'court-order-review';
 export const AUTHORISE_STEP = 'court-order-authorise';
@@ -120,9 +143,9 @@ export interface CourtOrder {
   /** The counsel who uploaded it (their email, from the sign-in claims): never an approver (R12). */
   uploadedBy: string;
   uploadedBySub: string;
-  /** Where the PDF is uploaded to (the documents bucket). */
+  /** Where the PDF is uploaded to (the documents bucket): `incoming/…`; orders created before that prefix existed name `orders/…`. */
   documentKey: string;
-  /** Set at submit, from the stored bytes. */
+  /** Set at submit: the kept copy under `orders/` (key and version) and the checked bytes' size and hash. */
   file?: { key: string; sha256: string; size: number; versionId?: string };
   requestId?: string;
   holdId?: string;

@@ -4,14 +4,16 @@ import { isoDateIn } from '../domain/age.ts';
 import {
   holdIdFor,
   holdLapseInstant,
+  incomingKey,
   isPdfHeader,
   MAX_ORDER_BYTES,
   ORDER_CONTENT_TYPE,
+  orderDocumentKey,
   UPLOAD_TTL_SECONDS,
   validateCourtOrderInput,
   type CourtOrder,
 } from '../domain/court-order.ts';
-import { ConflictError, InvalidInputError } from '../domain/errors.ts';
+import { ConflictError, IntegrityError, InvalidInputError } from '../domain/errors.ts';
 import { dueDate, type RequestRecord } from '../domain/request.ts';
 import { hashSecret, newSecret } from '../domain/tokens.ts';
 import { authProblem, requireGroup, type Principal } from '../lib/auth.ts';
@@ -22,10 +24,13 @@ import { httpHandler, json, parseBody, problem, validate, type HttpEvent, type H
  * Court orders (R12), for legal counsel signed in (group `counsel`; CONTRACT.md):
  *
  * - `POST /api/court-orders`: the metadata → `201 { orderId, upload: { url, fields } }`. The PDF then
- *   goes straight to storage (an S3 presigned POST in AWS; the same form locally), never through here.
+ *   goes straight to storage (an S3 presigned POST in AWS; the same form locally), never through here,
+ *   under `incoming/`. R16: an order not submitted within UNSUBMITTED_ORDER_DAYS goes (the order by
+ *   the table's TTL, the upload by the bucket's lifecycle a day later).
  * - `POST /api/court-orders/{orderId}/submit`: the stored file is checked by its content (a PDF
- *   header, at most 10 MiB) and hashed; the named patron's records go under legal hold at once
- *   (R13); the request is created and its workflow started (two approvals, then disclosure).
+ *   header, at most 10 MiB) and hashed; the checked version is copied under `orders/`, where it is
+ *   kept; the named patron's records go under legal hold at once (R13); the request is created and
+ *   its workflow started (two approvals, then disclosure).
  * - `GET /api/court-orders/{orderId}`: the order's state, its approvals and its hold (and, until it is
  *   submitted, a fresh upload form).
  * - `POST /api/court-orders/{orderId}/release-hold`: counsel releases the hold (audited, R17).
@@ -51,7 +56,8 @@ export const createHandler = (deps: Deps) => {
 
     const now = deps.clock().toISOString();
     const orderId = randomUUID();
-    const documentKey = `orders/${orderId}/order.pdf`;
+    // Uploads land apart from accepted orders: they expire if never submitted (R16), orders are kept (R12).
+    const documentKey = incomingKey(orderId);
     const order: CourtOrder = {
       orderId,
       version: 0,
@@ -87,24 +93,35 @@ export const createHandler = (deps: Deps) => {
       // Accepted, but the workflow did not start (a crash in between): finish the same steps below.
     }
 
+    // Before anything is copied: a copy under orders/ is kept for good.
+    const patron = await deps.records.getPatron(order.patronId);
+    if (!patron) throw new ConflictError('the named patron is no longer on file');
+
+    // Once a submit has recorded the kept copy (below), a retry uses it: the upload may have expired since
+    // (R16), and the copy is what the hold, the audit and the approvers already refer to.
     let file = order.file;
-    if (order.status !== 'submitted' || !file) {
+    if (!file) {
       // The stored object, by content: present, at most 10 MiB, a real PDF header (not its name or declared type).
       const stored = await deps.documents.head(order.documentKey);
       if (!stored || stored.size === 0) throw new InvalidInputError('no file has been uploaded for this order', [{ path: 'file', message: 'missing' }]);
       if (stored.size > MAX_ORDER_BYTES) throw new FileTooLargeError();
       if (!isPdfHeader(await deps.documents.firstBytes(order.documentKey, 8, stored.versionId))) throw new NotPdfError();
       const sha256 = await deps.documents.sha256(order.documentKey, stored.versionId);
-      // The version checked is the version kept: a later upload to the same key changes nothing approved.
-      file = { key: order.documentKey, sha256, size: stored.size, ...(stored.versionId ? { versionId: stored.versionId } : {}) };
+      // The version checked is the version kept: copied by its version id, so a later upload changes
+      // nothing approved, and kept under orders/, where nothing expires (R12). A crash before the
+      // record below leaves only a copy that a retry makes again. An order from before incoming/
+      // existed was uploaded where it is kept: nothing to copy.
+      const keyToKeep = orderDocumentKey(orderId);
+      const kept = order.documentKey === keyToKeep ? stored : await deps.documents.copy(order.documentKey, stored.versionId, keyToKeep);
+      if (kept.size !== stored.size) throw new IntegrityError('the kept copy of the order differs from the checked upload');
+      file = { key: keyToKeep, sha256, size: stored.size, ...(kept.versionId ? { versionId: kept.versionId } : {}) };
     }
-    const patron = await deps.records.getPatron(order.patronId);
-    if (!patron) throw new ConflictError('the named patron is no longer on file');
-
-    const checked = file;
+    const copied = file;
+    // Two submits at once both copy; the first copy recorded is the one every later step uses.
     const reserved = await deps.orders.update(orderId, (o) =>
-      o.status === 'submitted' ? undefined : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: checked },
+      o.status === 'submitted' ? undefined : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: o.file ?? copied },
     );
+    const checked = reserved.file ?? copied;
     const requestId = reserved.requestId as string;
     const holdId = reserved.holdId as string;
 

@@ -1,21 +1,35 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CourtOrder } from '../domain/court-order.ts';
+import { UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../domain/court-order.ts';
 import { ConflictError, NotFoundError } from '../domain/errors.ts';
 import { isConditionalCheckFailed } from './dynamo.ts';
-import { requestKeys } from './keys.ts';
+import { requestKeys, TABLE_KEYS } from './keys.ts';
 
 /** An order waits in the lapse index while its hold may still lapse and nobody has recorded it. */
 const lapsePending = (o: CourtOrder): boolean => o.status === 'submitted' && !!o.lapseDueAt && !o.holdReleasedAt && !o.holdLapseRecordedAt;
 
-const toItem = (o: CourtOrder): Record<string, unknown> => ({
-  ...requestKeys.order(o.orderId),
-  kind: 'COURT_ORDER',
-  ...(lapsePending(o) ? { gsi2pk: requestKeys.lapsingHolds, gsi2sk: `${o.lapseDueAt}#${o.orderId}` } : {}),
-  ...o,
-});
+/**
+ * R16: when an order nobody submitted goes (epoch seconds, the table's TTL): UNSUBMITTED_ORDER_DAYS
+ * after its metadata. Derived on every write, never stored in the order itself, so it cannot be
+ * carried over: the submit's first write (the reservation of its request and hold ids) already has
+ * none, and nothing after it can bring one back. It must go there, not at the final write: from
+ * then on a legal hold exists that only this order can release (R13).
+ */
+const unsubmittedExpiry = (o: CourtOrder): number | undefined =>
+  o.status === 'awaiting-upload' && o.requestId === undefined ? Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400 : undefined;
+
+const toItem = (o: CourtOrder): Record<string, unknown> => {
+  const expiresAt = unsubmittedExpiry(o);
+  return {
+    ...requestKeys.order(o.orderId),
+    kind: 'COURT_ORDER',
+    ...(lapsePending(o) ? { gsi2pk: requestKeys.lapsingHolds, gsi2sk: `${o.lapseDueAt}#${o.orderId}` } : {}),
+    ...o,
+    ...(expiresAt !== undefined ? { [TABLE_KEYS.ttlAttribute]: expiresAt } : {}),
+  };
+};
 
 const fromItem = (item: Record<string, unknown>): CourtOrder => {
-  const { pk: _pk, sk: _sk, kind: _kind, gsi2pk: _g, gsi2sk: _gs, ...rest } = item;
+  const { pk: _pk, sk: _sk, kind: _kind, gsi2pk: _g, gsi2sk: _gs, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
   return rest as unknown as CourtOrder;
 };
 
@@ -41,7 +55,12 @@ export class CourtOrders {
 
   async find(orderId: string): Promise<CourtOrder | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.order(orderId), ConsistentRead: true }));
-    return res.Item ? fromItem(res.Item) : undefined;
+    if (!res.Item) return undefined;
+    // DynamoDB deletes an expired item within days, not at once (the local sweep, within a minute):
+    // until then it is gone to every reader, so a late submit cannot revive it (R16).
+    const ttl = res.Item[TABLE_KEYS.ttlAttribute];
+    if (typeof ttl === 'number' && ttl < Math.floor(this.clock().getTime() / 1000)) return undefined;
+    return fromItem(res.Item);
   }
 
   async get(orderId: string): Promise<CourtOrder> {

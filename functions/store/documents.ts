@@ -1,10 +1,11 @@
-import { GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } from 'node:fs/promises';
 import { dirname, resolve, sep } from 'node:path';
 import type { Readable } from 'node:stream';
+import { INCOMING_EXPIRY_DAYS, INCOMING_PREFIX } from '../domain/court-order.ts';
 import type { Download } from './files.ts';
 
 /**
@@ -41,6 +42,11 @@ export interface DocumentStore {
   firstBytes(key: string, n: number, versionId?: string): Promise<Buffer>;
   /** SHA-256 of the stored bytes, hex, streamed. */
   sha256(key: string, versionId?: string): Promise<string>;
+  /**
+   * Copies one version of a document to another key (within the store, encrypted as any document)
+   * and returns the copy's size and version: an accepted order is kept apart from its upload.
+   */
+  copy(fromKey: string, fromVersionId: string | undefined, toKey: string): Promise<StoredDocument>;
   download(key: string, o: { versionId?: string; fileName: string; contentType: string }): Promise<Download>;
 }
 
@@ -102,8 +108,11 @@ const isNotFound = (e: unknown) => e instanceof Error && (e.name === 'NotFound' 
 
 /** The documents bucket: versioned, encrypted by its default KMS key (requests choose no encryption). */
 export class S3DocumentStore implements DocumentStore {
-  private readonly s3 = new S3Client({});
-  constructor(private readonly bucket: string) {}
+  constructor(
+    private readonly bucket: string,
+    /** The function's own client in Lambda; tests give one with fixed credentials and region. */
+    private readonly s3: S3Client = new S3Client({}),
+  ) {}
 
   async uploadForm(key: string, c: UploadConditions): Promise<UploadForm> {
     checkKey(key);
@@ -140,6 +149,18 @@ export class S3DocumentStore implements DocumentStore {
     const hash = createHash('sha256');
     for await (const chunk of res.Body as Readable) hash.update(chunk as Buffer);
     return hash.digest('hex');
+  }
+
+  async copy(fromKey: string, fromVersionId: string | undefined, toKey: string): Promise<StoredDocument> {
+    checkKey(fromKey);
+    checkKey(toKey);
+    // Server-side, by version: exactly the bytes that were checked, whatever was uploaded since. No
+    // encryption header: the bucket's default key applies (its policy refuses any other choice).
+    const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}${fromVersionId ? `?versionId=${encodeURIComponent(fromVersionId)}` : ''}`;
+    const res = await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }));
+    // CopyObject does not say the size; the copy's own head does, and proves the new version is there.
+    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: toKey, VersionId: res.VersionId }));
+    return { size: head.ContentLength ?? 0, ...(res.VersionId ? { versionId: res.VersionId } : {}) };
   }
 
   async download(key: string, o: { versionId?: string; fileName: string; contentType: string }): Promise<Download> {
@@ -249,6 +270,9 @@ export class LocalDocumentStore implements DocumentStore {
     const body = Buffer.concat([cipher.update(bytes), cipher.final()]);
     const partial = `${p}.partial`;
     await writeFile(partial, Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]), { mode: 0o600 });
+    // Stamped with the runtime's clock, which tests move: expireIncoming reads this time.
+    const at = this.o.clock();
+    await utimes(partial, at, at);
     await rename(partial, p);
   }
 
@@ -280,7 +304,39 @@ export class LocalDocumentStore implements DocumentStore {
     return createHash('sha256').update(await this.read(key)).digest('hex');
   }
 
+  /** No versions here: the bytes at `fromKey` now, decrypted and stored again under a fresh IV. */
+  async copy(fromKey: string, _fromVersionId: string | undefined, toKey: string): Promise<StoredDocument> {
+    const bytes = await this.read(fromKey);
+    await this.store(toKey, bytes);
+    return { size: bytes.length };
+  }
+
   async download(key: string, o: { contentType: string }): Promise<Download> {
     return { kind: 'body', body: await this.read(key), contentType: o.contentType };
+  }
+
+  /**
+   * R16, what the bucket's lifecycle does in AWS: uploads under INCOMING_PREFIX older than
+   * INCOMING_EXPIRY_DAYS are deleted (accepted orders were copied elsewhere; the rest were never
+   * submitted). The local runtime's sweep calls it.
+   */
+  async expireIncoming(): Promise<void> {
+    const dir = resolve(this.o.root, INCOMING_PREFIX);
+    const before = this.o.clock().getTime() - INCOMING_EXPIRY_DAYS * 86_400_000;
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+      throw e;
+    }
+    for (const name of names) {
+      const p = resolve(dir, name);
+      try {
+        if ((await stat(p)).mtimeMs < before) await unlink(p);
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+      }
+    }
   }
 }

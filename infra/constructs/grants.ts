@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
 import { TABLE_KEYS } from '../../functions/store/keys.ts';
-import { DOCUMENT_PREFIX, FILE_PREFIXES } from './storage.ts';
+import { DOCUMENT_PREFIX, FILE_PREFIXES, INCOMING_PREFIX } from './storage.ts';
 import { acknowledge, nagResource } from './nag.ts';
 import type { Workflow } from './workflows.ts';
 
@@ -52,15 +52,20 @@ export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
 }
 
 /**
- * Court-order documents (R12), under DOCUMENT_PREFIX only. 'read': fetch an order (and a pinned
- * version of it, which S3 authorises as GetObjectVersion) or sign a short download link for it;
- * 'write' adds PutObject, which the presigned POST counsel uploads with is checked against. Nothing
- * deletes: every version is kept.
+ * Court-order documents (R12), by prefix. 'read' (an approver opening the order): the accepted
+ * copies under DOCUMENT_PREFIX only, as a pinned version (which S3 authorises as GetObjectVersion)
+ * or a short download link; never an upload nobody has checked. 'write' (counsel's routes): PutObject
+ * under INCOMING_PREFIX, which the presigned POST is checked against; reading an upload back to check
+ * it (a pinned version, so GetObjectVersion); and copying the checked version under DOCUMENT_PREFIX
+ * (CopyObject is authorised as GetObject(Version) on the source and PutObject on the target). Nothing
+ * deletes, anywhere: every version of an order is kept, and uploads expire by lifecycle (R16).
  */
 export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {
-  const objects = bucket.arnForObjects(`${DOCUMENT_PREFIX}*`);
+  const orders = bucket.arnForObjects(`${DOCUMENT_PREFIX}*`);
+  const incoming = bucket.arnForObjects(`${INCOMING_PREFIX}*`);
   const read = ['s3:GetObject', 's3:GetObjectVersion'];
-  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? [...read, 's3:PutObject'] : read, resources: [objects] }));
+  const objects = level === 'write' ? [incoming, orders] : [orders];
+  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? [...read, 's3:PutObject'] : read, resources: objects }));
   role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   role.addToPolicy(
     new iam.PolicyStatement({ actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'], resources: [key.keyArn], conditions: viaService('s3') }),
@@ -68,9 +73,19 @@ export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey,
   acknowledge(
     role,
     'AwsSolutions-IAM5',
-    'Each court order is its own object, named at run time, so the object ARN needs a trailing wildcard; it is limited to the orders/ prefix of the dedicated documents bucket, and grants no delete.',
-    nagResource(role, objects),
+    level === 'write'
+      ? 'Each court order is its own object, named at run time, so the object ARN needs a trailing wildcard; it is limited to the orders/ prefix of the dedicated documents bucket, where the checked upload is copied to be kept, and grants no delete.'
+      : 'Each court order is its own object, named at run time, so the object ARN needs a trailing wildcard; it is limited to the orders/ prefix of the dedicated documents bucket (accepted orders only, never an unchecked upload), and grants no delete.',
+    nagResource(role, orders),
   );
+  if (level === 'write') {
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5',
+      "Each upload is its own object, named at run time after the order's id, so the object ARN needs a trailing wildcard; it is limited to the incoming/ prefix of the documents bucket, which expires by lifecycle, and grants no delete.",
+      nagResource(role, incoming),
+    );
+  }
 }
 
 /**

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { DOCUMENT_PREFIX, INCOMING_EXPIRY_DAYS, INCOMING_PREFIX } from '../../functions/domain/court-order.ts';
 import { TABLE_KEYS } from '../../functions/store/keys.ts';
 
 /**
@@ -13,8 +14,12 @@ import { TABLE_KEYS } from '../../functions/store/keys.ts';
 export const FILE_PREFIXES = ['reports/', 'exports/'] as const;
 export const FILE_EXPIRY_DAYS = 8;
 
-/** Court-order documents live under this prefix of the documents bucket; grants name only it (R12). */
-export const DOCUMENT_PREFIX = 'orders/';
+/**
+ * The documents bucket's two prefixes, defined beside the code that writes them (the app and the
+ * bucket must agree): counsel's uploads land under INCOMING_PREFIX and expire; an accepted order is
+ * copied under DOCUMENT_PREFIX and kept, every version (R12). Grants name only these two.
+ */
+export { DOCUMENT_PREFIX, INCOMING_EXPIRY_DAYS, INCOMING_PREFIX };
 
 /** S3 server access logs hold object keys and the IPs of whoever downloaded: kept 90 days, then gone (R16). */
 export const ACCESS_LOG_RETENTION_DAYS = 90;
@@ -71,12 +76,25 @@ export class Storage extends Construct {
       ],
     });
 
-    // R12: every version of an order is kept, so the version that was checked and approved is the one
-    // disclosed, and an overwrite cannot erase what was received. Nothing expires: release is a decision.
+    // R12: every version of an accepted order (DOCUMENT_PREFIX) is kept, so the version that was checked
+    // and approved is the one disclosed, and an overwrite cannot erase what was received. Nothing there
+    // expires: release is a decision. R16: an upload (INCOMING_PREFIX) only waits to be checked and
+    // copied, so every upload goes, submitted (its copy is what counts) or not, with its older versions
+    // (a re-upload leaves one) and the delete marker its expiry leaves behind. S3 takes
+    // ExpiredObjectDeleteMarker only in a rule without a current-version expiration: a second rule.
     this.documents = this.dataBucket('Documents', props, {
       bucketName: props.documentsBucketName,
       versioned: true,
-      lifecycleRules: [{ id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) }],
+      lifecycleRules: [
+        { id: 'abort-incomplete-uploads', abortIncompleteMultipartUploadAfter: Duration.days(1) },
+        {
+          id: 'expire-unsubmitted-uploads',
+          prefix: INCOMING_PREFIX,
+          expiration: Duration.days(INCOMING_EXPIRY_DAYS),
+          noncurrentVersionExpiration: Duration.days(1),
+        },
+        { id: 'remove-expired-upload-markers', prefix: INCOMING_PREFIX, expiredObjectDeleteMarker: true },
+      ],
     });
 
     // The web pages are public by nature (CloudFront serves them to anyone) and hold no personal data.

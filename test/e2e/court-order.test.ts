@@ -1,10 +1,13 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { crc32 } from 'node:zlib';
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBufferPromise } from 'yauzl';
 import { verifyChain } from '../../functions/domain/audit.ts';
-import { MAX_ORDER_BYTES } from '../../functions/domain/court-order.ts';
+import { holdIdFor, MAX_ORDER_BYTES, orderDocumentKey, UNSUBMITTED_ORDER_DAYS } from '../../functions/domain/court-order.ts';
 import type { LocalDocumentStore } from '../../functions/store/documents.ts';
+import { requestKeys, TABLE_KEYS } from '../../functions/store/keys.ts';
+import { REQUESTS_TABLE } from '../../local/runtime.ts';
 import { COUNSEL, DIRECTOR, OFFICER, ORDER, overlappingRolesDataset, OWEN, pdf, postForm } from '../support/court-orders.ts';
 import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
@@ -77,7 +80,10 @@ describe('court orders, end to end', () => {
   async function create(bearer: string, body: Record<string, unknown>) {
     const res = await api('POST', '/api/court-orders', bearer, body);
     expect(res.status).toBe(201);
-    return (await res.json()) as { orderId: string; upload: Upload };
+    const created = (await res.json()) as { orderId: string; upload: Upload };
+    // R16: every upload lands under incoming/, which expires; only submit puts an order where it is kept.
+    expect(created.upload.fields.key).toBe(`incoming/${created.orderId}.pdf`);
+    return created;
   }
   async function fileOrder(bearer: string, body: Record<string, unknown>, bytes = pdf('e2e')) {
     const created = await create(bearer, body);
@@ -217,6 +223,7 @@ describe('court orders, end to end', () => {
         expect((await upload(u, pdf())).status).toBe(403);
         const view = (await (await api('GET', `/api/court-orders/${orderId}`, await token(COUNSEL, ['counsel']))).json()) as { status: string; upload: Upload };
         expect(view.status).toBe('awaiting-upload');
+        expect(view.upload.fields.key).toBe(`incoming/${orderId}.pdf`);
         fresh = view.upload;
       } finally {
         skew.ms = 0;
@@ -241,8 +248,19 @@ describe('court orders, end to end', () => {
     const { orderId, requestId, status } = await fileOrder(counsel, { ...ORDER, patronCardNumber: ADA.cardNumber }, document);
     expect(status).toBe('received');
     expect(await rt.deps.holds.isHeld(ADA.id)).toBe(true);
+    const sha = createHash('sha256').update(document).digest('hex');
+    // R12: the checked upload was copied where orders are kept; the order pins that copy and the upload's hash.
+    const accepted = await rt.deps.orders.get(orderId);
+    expect(accepted.file?.key.startsWith('orders/')).toBe(true);
+    expect(accepted.file?.key).toBe(orderDocumentKey(orderId));
+    expect(accepted.file?.sha256).toBe(sha);
 
     const review = await reviewOf(requestId);
+    // The approver's "open the order" link serves the kept copy: the very bytes uploaded.
+    const opened = await fetch(`${linkIn(review, 'act')}?view=order`);
+    expect(opened.status).toBe(200);
+    expect(opened.headers.get('content-type')).toBe('application/pdf');
+    expect(Buffer.from(await opened.arrayBuffer()).equals(document)).toBe(true);
     // Owen, another privacy officer (and not the uploader this time), has his own copy of the review link.
     const owenCopy = await rt.mail.waitFor(OWEN, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`));
     expect((await postForm(linkIn(review, 'act'), { decision: 'approve' })).status).toBe(200);
@@ -274,7 +292,6 @@ describe('court orders, end to end', () => {
     expect(ids('payments', 'fines')).toEqual(['F4001']);
     expect(csvIds(files.get('library-records.csv') as string).sort()).toEqual(['E5001', 'H3003', 'L2002', 'L2003']);
     expect(csvIds(files.get('payments.csv') as string)).toEqual(['F4001']);
-    const sha = createHash('sha256').update(document).digest('hex');
     const cover = files.get('cover-sheet.txt') as string;
     for (const text of [ORDER.court, ORDER.caseNumber, 'subpoena', ORDER.issuedOn, sha, ADA.cardNumber, '2026-06-01 to 2026-10-31', OFFICER, DIRECTOR, 'court-order']) expect(cover).toContain(text);
     expect(json.cover.approvals.map((a) => a.by)).toEqual([OFFICER, DIRECTOR]);
@@ -375,5 +392,114 @@ describe('court orders, end to end', () => {
       const mail = (await rt.mail.to(JOSE.email)).map((e) => `${e.subject}\n${e.body.text}`).join('\n').toLowerCase();
       for (const word of [/\bhold\b/, /\bcourt/, /\border/, /\bsubpoena/, /\bwarrant/, /\bcounsel/]) expect(mail).not.toMatch(word);
     });
+  });
+});
+
+describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () => {
+  let rt: TestRuntime;
+  const skew = { ms: 0 };
+  const DAY = 86_400_000;
+  beforeAll(async () => {
+    // The TTL sweep every 100 ms, on a clock the test moves.
+    rt = await startTestRuntime({ clock: () => new Date(Date.now() + skew.ms), sweepIntervalMs: 100 });
+  });
+  afterAll(() => rt.cleanup());
+
+  // A fresh token each time: tokens last an hour by the same clock.
+  const counselToken = async () =>
+    ((await (await fetch(`${rt.baseUrl}/_local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: COUNSEL, groups: ['counsel'] }) })).json()) as { token: string }).token;
+  const api = async (method: 'GET' | 'POST', path: string, body?: unknown) =>
+    fetch(`${rt.baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${await counselToken()}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+  async function create(patronCardNumber: string) {
+    const res = await api('POST', '/api/court-orders', { ...ORDER, patronCardNumber });
+    expect(res.status).toBe(201);
+    return (await res.json()) as { orderId: string; upload: Upload };
+  }
+  async function upload(u: Upload, bytes: Buffer) {
+    const form = new FormData();
+    for (const [k, v] of Object.entries(u.fields)) form.append(k, v);
+    form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), 'order.pdf');
+    expect((await fetch(u.url, { method: 'POST', body: form })).status).toBe(204);
+  }
+  const stored = async (orderId: string) => (await rt.db.send(new GetCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.order(orderId), ConsistentRead: true }))).Item;
+  const statusOf = async (orderId: string) => (await api('GET', `/api/court-orders/${orderId}`)).status;
+
+  it('R16 stopped after step 1 or 2: the order is 404 and deleted after 7 days, the upload a day later; one submitted at the same moment stays', async () => {
+    const metadataOnly = await create('21234000011016');
+    const uploadedOnly = await create('21234000011018');
+    await upload(uploadedOnly.upload, pdf('never submitted'));
+    const submitted = await create('21234000011020');
+    const document = pdf('submitted');
+    await upload(submitted.upload, document);
+    expect((await api('POST', `/api/court-orders/${submitted.orderId}/submit`)).status).toBe(202);
+
+    const createdAt = Date.parse(String((await stored(metadataOnly.orderId))?.createdAt));
+    expect((await stored(metadataOnly.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(Math.floor(createdAt / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400);
+    expect(await stored(submitted.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
+
+    // An hour short of the week: all three still there, through several sweeps.
+    skew.ms = UNSUBMITTED_ORDER_DAYS * DAY - 3_600_000;
+    await new Promise((r) => setTimeout(r, 300));
+    for (const o of [metadataOnly, uploadedOnly, submitted]) expect(await statusOf(o.orderId)).toBe(200);
+
+    skew.ms = UNSUBMITTED_ORDER_DAYS * DAY + 60_000;
+    await eventually(async () => ((await statusOf(metadataOnly.orderId)) === 404 ? true : undefined), 10_000, 'the unsubmitted order to be 404');
+    expect(await statusOf(uploadedOnly.orderId)).toBe(404);
+    // Too late to submit: nothing is revived, nothing is held.
+    expect((await api('POST', `/api/court-orders/${uploadedOnly.orderId}/submit`)).status).toBe(404);
+    expect(await rt.deps.holds.isHeld('P1018')).toBe(false);
+    // The local TTL sweep deletes the items themselves, as DynamoDB TTL does in AWS.
+    await eventually(async () => ((await stored(metadataOnly.orderId)) === undefined && (await stored(uploadedOnly.orderId)) === undefined ? true : undefined), 10_000, 'the TTL sweep');
+    expect(await statusOf(submitted.orderId)).toBe(200);
+    expect(await stored(submitted.orderId)).toMatchObject({ status: 'submitted' });
+    // The upload outlives its order by a day (the bucket lifecycle's 8 days).
+    expect(await rt.deps.documents.head(uploadedOnly.upload.fields.key as string)).toBeDefined();
+
+    // Every upload expires, the submitted one's too; the copy submit kept is untouched.
+    skew.ms = (UNSUBMITTED_ORDER_DAYS + 1) * DAY + 60_000;
+    const gone = async (u: Upload) => (await rt.deps.documents.head(u.fields.key as string)) === undefined;
+    await eventually(async () => ((await gone(uploadedOnly.upload)) && (await gone(submitted.upload)) ? true : undefined), 10_000, 'the uploads to expire');
+    const view = (await (await api('GET', `/api/court-orders/${submitted.orderId}`)).json()) as { status: string; file: { sha256: string } };
+    expect(view).toMatchObject({ status: 'submitted', file: { sha256: createHash('sha256').update(document).digest('hex') } });
+    expect(await rt.deps.documents.sha256(orderDocumentKey(submitted.orderId))).toBe(view.file.sha256);
+  });
+
+  it('R12 R13 a submit that crashed after its copy, or after recording it, finishes when retried, even once the upload has expired', async () => {
+    skew.ms = 0;
+    // Let a sweep that read the moved clock finish before anything new is uploaded.
+    await new Promise((r) => setTimeout(r, 300));
+    const { documents, orders } = rt.deps;
+    // Crashed after the copy, before recording it: the retry copies again and goes through.
+    const first = await create('21234000011004');
+    const firstPdf = pdf('crash after copy');
+    await upload(first.upload, firstPdf);
+    await documents.copy(first.upload.fields.key as string, undefined, orderDocumentKey(first.orderId));
+    expect((await api('POST', `/api/court-orders/${first.orderId}/submit`)).status).toBe(202);
+    expect((await orders.get(first.orderId)).file).toMatchObject({ key: orderDocumentKey(first.orderId), sha256: createHash('sha256').update(firstPdf).digest('hex') });
+
+    // Crashed after recording the copy (the submit's first write), before the hold: the order no longer
+    // expires, and the retry needs only the copy, the upload being gone by then.
+    const second = await create('21234000011013');
+    const secondPdf = pdf('crash after record');
+    await upload(second.upload, secondPdf);
+    const kept = await documents.copy(second.upload.fields.key as string, undefined, orderDocumentKey(second.orderId));
+    const sha256 = await documents.sha256(orderDocumentKey(second.orderId));
+    const requestId = randomUUID();
+    await orders.update(second.orderId, (o) => ({ ...o, requestId, holdId: holdIdFor(o.orderId), file: { key: orderDocumentKey(o.orderId), sha256, size: kept.size } }));
+    expect(await stored(second.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
+    expect(await rt.deps.holds.isHeld('P1013')).toBe(false);
+
+    skew.ms = (UNSUBMITTED_ORDER_DAYS + 1) * DAY + 60_000;
+    await eventually(async () => ((await documents.head(second.upload.fields.key as string)) === undefined ? true : undefined), 10_000, 'the upload to expire');
+    expect(await statusOf(second.orderId)).toBe(200);
+    const retried = await api('POST', `/api/court-orders/${second.orderId}/submit`);
+    expect(retried.status).toBe(202);
+    expect(((await retried.json()) as { requestId: string }).requestId).toBe(requestId);
+    expect(await rt.deps.holds.isHeld('P1013')).toBe(true);
+    expect(await orders.get(second.orderId)).toMatchObject({ status: 'submitted', file: { key: orderDocumentKey(second.orderId), sha256: createHash('sha256').update(secondPdf).digest('hex') } });
   });
 });

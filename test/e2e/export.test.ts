@@ -41,7 +41,7 @@ describe('export request, end to end', () => {
     const ready = await rt.mail.waitFor(ADA.email, /Your data export from .* is ready/);
     const downloadLink = linkIn(ready, 'download');
     expect(downloadLink.startsWith(`${rt.baseUrl}/download/`)).toBe(true);
-    expect(ready.body.text).toMatch(/The link works until \d{4}-\d{2}-\d{2}T/);
+    expect(ready.body.text).toMatch(/The link works until \w+day, \w+ \d{1,2}, \d{4} at \d{1,2}:\d\d [AP]M E[SD]T;/);
 
     const res = await fetch(downloadLink);
     expect(res.status).toBe(200);

@@ -15,7 +15,7 @@ import { ORIGIN_VERIFY_HEADER } from '../../infra/functions/origin-verify.ts';
 import { API_FORWARDED_HEADERS, apiPathPatterns, patternCovers } from '../../infra/constructs/site.ts';
 import { POWERTOOLS_ENV } from '../../infra/constructs/service-function.ts';
 import { STAFF_PASSWORD_POLICY } from '../../infra/constructs/staff-auth.ts';
-import { ACCESS_LOG_RETENTION_DAYS, DOCUMENT_PREFIX, FILE_EXPIRY_DAYS, FILE_PREFIXES } from '../../infra/constructs/storage.ts';
+import { ACCESS_LOG_RETENTION_DAYS, DOCUMENT_PREFIX, FILE_EXPIRY_DAYS, FILE_PREFIXES, INCOMING_PREFIX } from '../../infra/constructs/storage.ts';
 import { LOCAL_ONLY_PREFIX } from '../../infra/constructs/http-api.ts';
 import { pascal } from '../../infra/privacy-desk-stack.ts';
 import { allStates, fakeFunctionArn, invokedArn, LAMBDA_INVOKE, placeholdersIn, substituted, workflowNames } from './asl-helpers.ts';
@@ -189,15 +189,32 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(FILE_PREFIXES).toEqual(expect.arrayContaining(['reports/', 'exports/']));
     });
 
-    it('version the court-order bucket, expire nothing there, and take uploads from the site origin only (R12)', () => {
+    it('version the court-order bucket, expire nothing under orders/, and take uploads from the site origin only (R12)', () => {
       const props = resources('AWS::S3::Bucket')[logicalId(s.stack.storage.documents)]!.Properties;
       expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       const rules = (props.LifecycleConfiguration as { Rules: Record<string, Json>[] }).Rules;
-      for (const rule of rules) expect(rule.ExpirationInDays ?? rule.NoncurrentVersionExpiration).toBeUndefined();
+      // A rule reaches orders/ unless its prefix (or tag filter) keeps it elsewhere.
+      const reachOrders = rules.filter((rule) => rule.TagFilters === undefined && DOCUMENT_PREFIX.startsWith(typeof rule.Prefix === 'string' ? rule.Prefix : ''));
+      expect(reachOrders.length).toBeGreaterThan(0); // the abort-incomplete-uploads rule, bucket-wide
+      for (const rule of reachOrders) {
+        expect(rule.ExpirationInDays ?? rule.ExpirationDate ?? rule.NoncurrentVersionExpiration ?? rule.NoncurrentVersionExpirationInDays ?? rule.ExpiredObjectDeleteMarker, json(rule)).toBeUndefined();
+        expect(rule.Transitions ?? rule.NoncurrentVersionTransitions).toBeUndefined();
+      }
       const cors = (props.CorsConfiguration as { CorsRules: { AllowedMethods: string[]; AllowedOrigins: Json[] }[] }).CorsRules;
       expect(cors).toHaveLength(1);
       expect(cors[0]!.AllowedMethods).toEqual(['POST']);
       expect(cors[0]!.AllowedOrigins).toEqual([{ 'Fn::Join': ['', ['https://', getAtt(logicalId(s.stack.site.distribution), 'DomainName')]] }]);
+    });
+
+    it('R16 expire uploads under incoming/: the current version after 8 days, older versions after 1, then the delete marker', () => {
+      expect(INCOMING_PREFIX).toBe('incoming/');
+      const props = resources('AWS::S3::Bucket')[logicalId(s.stack.storage.documents)]!.Properties;
+      const rules = (props.LifecycleConfiguration as { Rules: Record<string, Json>[] }).Rules;
+      const incoming = rules.filter((rule) => rule.Prefix === INCOMING_PREFIX);
+      expect(incoming).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 8, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }));
+      expect(incoming).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }));
+      // S3 refuses ExpiredObjectDeleteMarker beside a current-version expiration (a deploy-time error).
+      for (const rule of rules) if (rule.ExpiredObjectDeleteMarker) expect(rule.ExpirationInDays ?? rule.ExpirationDate).toBeUndefined();
     });
 
     it.each(['files', 'documents'] as const)('%s: refuses uploads that choose their own encryption instead of the key', (which) => {
@@ -405,6 +422,41 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const workflowKey = statements.filter((st) => json(st.Condition).includes('aws:states:stateMachineArn'));
       expect(workflowKey.length > 0).toBe(access.workflow !== 'none');
       expect(actions.has('lambda:InvokeFunction')).toBe(false);
+    });
+
+    it('R12 R16 court-order documents: approvers read kept orders only, counsel writes only incoming/ and orders/, nobody deletes', () => {
+      const bucket = logicalId(s.stack.storage.documents);
+      const under = (prefix: string) => json({ 'Fn::Join': ['', [getAtt(bucket), `/${prefix}*`]] });
+      const onObjects = (statements: Statement[], action: string) =>
+        statements
+          .filter((st) => asList(st.Action).includes(action))
+          .flatMap((st) => asList(st.Resource).map(json))
+          .filter((r) => r.includes(`"${bucket}"`))
+          .sort();
+
+      // act (an approver opening the order): the copies submit kept, never an unchecked upload.
+      const act = roleStatements('act');
+      expect(onObjects(act, 's3:GetObject')).toEqual([under(DOCUMENT_PREFIX)]);
+      expect(onObjects(act, 's3:GetObjectVersion')).toEqual([under(DOCUMENT_PREFIX)]);
+      expect(json(act)).not.toContain(INCOMING_PREFIX);
+      expect(onObjects(act, 's3:PutObject')).toEqual([]);
+
+      // api-court-orders: the presigned POST (incoming/), reading it back, and the copy submit keeps (orders/).
+      const api = roleStatements('api-court-orders');
+      const both = [under(INCOMING_PREFIX), under(DOCUMENT_PREFIX)].sort();
+      expect(onObjects(api, 's3:PutObject')).toEqual(both);
+      expect(onObjects(api, 's3:GetObject')).toEqual(both);
+      expect(onObjects(api, 's3:GetObjectVersion')).toEqual(both);
+      const bucketWide = api.filter((st) => asList(st.Resource).map(json).some((r) => r.includes(`"${bucket}"`) && !both.includes(r)));
+      expect(actionsOf(bucketWide)).toEqual(new Set(['s3:ListBucket']));
+
+      // No delete of any kind, by any function, on this bucket (a wildcard action would hide one).
+      for (const name of FUNCTIONS) {
+        const onBucket = roleStatements(name).filter((st) => json(st.Resource).includes(`"${bucket}"`));
+        for (const action of actionsOf(onBucket)) expect(action, name).toMatch(/^s3:(GetObject|GetObjectVersion|PutObject|ListBucket)$/);
+      }
+      expect(actionsOf(api).has('s3:DeleteObject')).toBe(false);
+      expect(actionsOf(api).has('s3:DeleteObjectVersion')).toBe(false);
     });
 
     it('the origin authorizer may write its logs and traces, and nothing else', () => {

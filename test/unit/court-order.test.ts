@@ -2,7 +2,7 @@ import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { approvalConflict, eligibleApprovers } from '../../functions/domain/approvals.ts';
-import { dayOf, holdLapseInstant, isPdfHeader, MAX_ORDER_BYTES, validateCourtOrderInput, withinRange } from '../../functions/domain/court-order.ts';
+import { dayOf, holdLapseInstant, incomingKey, isPdfHeader, MAX_ORDER_BYTES, validateCourtOrderInput, withinRange } from '../../functions/domain/court-order.ts';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
 import type { StaffDecision } from '../../functions/domain/request.ts';
 import { amzDates, presignedPostPolicy } from '../../functions/store/documents.ts';
@@ -194,7 +194,7 @@ describe('the S3 presigned POST for the order (AWS)', () => {
   const now = new Date('2026-12-01T10:20:30.456Z');
   const post = presignedPostPolicy({
     bucket: 'privacy-desk-documents',
-    key: 'orders/0f9b/order.pdf',
+    key: incomingKey('0f9b2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e'),
     region: 'us-east-1',
     credentials,
     now,
@@ -208,7 +208,7 @@ describe('the S3 presigned POST for the order (AWS)', () => {
     expect(policy.expiration).toBe('2026-12-01T10:35:30.456Z');
     expect(policy.conditions).toEqual([
       { bucket: 'privacy-desk-documents' },
-      { key: 'orders/0f9b/order.pdf' },
+      { key: 'incoming/0f9b2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e.pdf' },
       { 'Content-Type': 'application/pdf' },
       ['content-length-range', 1, 10_485_760],
       { 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
@@ -216,7 +216,7 @@ describe('the S3 presigned POST for the order (AWS)', () => {
       { 'x-amz-date': '20261201T102030Z' },
       { 'x-amz-security-token': 'session-token' },
     ]);
-    expect(post.fields).toMatchObject({ key: 'orders/0f9b/order.pdf', 'Content-Type': 'application/pdf', 'X-Amz-Date': '20261201T102030Z', 'X-Amz-Security-Token': 'session-token', Policy: post.policy });
+    expect(post.fields).toMatchObject({ key: 'incoming/0f9b2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e.pdf', 'Content-Type': 'application/pdf', 'X-Amz-Date': '20261201T102030Z', 'X-Amz-Security-Token': 'session-token', Policy: post.policy });
     // No encryption field: the bucket's default KMS key applies; a request may not choose.
     expect(Object.keys(post.fields).some((k) => /server-side-encryption/i.test(k))).toBe(false);
   });

@@ -1,12 +1,15 @@
+import { createHash } from 'node:crypto';
+import { S3Client } from '@aws-sdk/client-s3';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoDateIn } from '../../functions/domain/age.ts';
 import { verifyChain } from '../../functions/domain/audit.ts';
+import { incomingKey, orderDocumentKey } from '../../functions/domain/court-order.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy } from '../../functions/domain/policy.ts';
 import { createHandler as createApi } from '../../functions/handlers/api-court-orders.ts';
 import type { Mailer } from '../../functions/notify/mailer.ts';
-import type { LocalDocumentStore } from '../../functions/store/documents.ts';
+import { S3DocumentStore, type LocalDocumentStore } from '../../functions/store/documents.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { apiEvent, awsClaims, bodyOf, DIRECTOR, OFFICER, ORDER, overlappingRolesDataset, OWEN, pdf, postForm } from '../support/court-orders.ts';
 import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
@@ -34,8 +37,8 @@ const executionOf = (requestId: string) => `local:court-order:${requestId}`;
 const reviewSubject = (requestId: string) => new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`);
 const authoriseSubject = (requestId: string) => new RegExp(`court order \\(authorisation to disclose\\) \\(request ${requestId}\\)`);
 
-function apiFor(rt: TestRuntime) {
-  const api = createApi(rt.deps);
+function apiFor(rt: TestRuntime, deps = rt.deps) {
+  const api = createApi(deps);
   return async (method: 'GET' | 'POST', path: string, body?: unknown, who = { email: OWEN, groups: OWEN_GROUPS }) =>
     (await api(apiEvent(method, path, awsClaims(who.email, who.groups), body), lambdaContext('api-court-orders'))) as APIGatewayProxyStructuredResultV2;
 }
@@ -99,6 +102,9 @@ describe('court-order workflow', () => {
     for (const text of [ORDER.court, ORDER.caseNumber, 'subpoena', 'Priya Natarajan', PRIYA.cardNumber, 'library-records', '2026-01-01 to 2026-04-30', OWEN]) expect(html).toContain(text);
     const order = await rt.deps.orders.get(orderId);
     expect(html).toContain(order.file?.sha256);
+    // R12: what approvers open is the copy kept under orders/, pinned at submit, hashed as uploaded.
+    expect(order.documentKey).toBe(incomingKey(orderId));
+    expect(order.file).toMatchObject({ key: orderDocumentKey(orderId), size: document.length, sha256: createHash('sha256').update(document).digest('hex') });
 
     // The approver opens the PDF: the very bytes stored, as a download; the read is audited.
     const doc = await fetch(`${reviewLink}?view=order`);
@@ -246,6 +252,31 @@ describe('court-order workflow', () => {
     expect(events.find((e) => e.type === 'patron-notice-withheld')?.data).toEqual({ reason: 'nondisclosure-order' });
     expect(events.some((e) => e.type === 'patron-notified')).toBe(false);
     expectNothingPersonal(rt, requestId, MARCUS);
+  });
+
+  it('R12 R16 in AWS the upload form is an S3 presigned POST for incoming/<orderId>.pdf, at create and on every later look', async () => {
+    // The same handler with the AWS document store; signing a POST policy needs credentials, no network.
+    const s3 = new S3Client({ region: 'us-east-2', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' } });
+    const call = apiFor(rt, { ...rt.deps, documents: new S3DocumentStore('privacy-desk-dev-documents', s3) });
+    type Form = { url: string; fields: Record<string, string> };
+    const policyKey = (form: Form) =>
+      (JSON.parse(Buffer.from(form.fields.Policy as string, 'base64').toString('utf8')) as { conditions: unknown[] }).conditions.find(
+        (c): c is { key: string } => typeof c === 'object' && c !== null && 'key' in c,
+      )?.key;
+    try {
+      const created = await call('POST', '/api/court-orders', { ...ORDER, patronCardNumber: PRIYA.cardNumber });
+      expect(created.statusCode).toBe(201);
+      const { orderId, upload } = bodyOf<{ orderId: string; upload: Form }>(created);
+      expect(upload.url).toBe('https://privacy-desk-dev-documents.s3.us-east-2.amazonaws.com/');
+      expect(upload.fields.key).toBe(`incoming/${orderId}.pdf`);
+      expect(policyKey(upload)).toBe(`incoming/${orderId}.pdf`);
+      const view = bodyOf<{ status: string; upload: Form }>(await call('GET', `/api/court-orders/${orderId}`));
+      expect(view.status).toBe('awaiting-upload');
+      expect(view.upload.fields.key).toBe(`incoming/${orderId}.pdf`);
+      expect(policyKey(view.upload)).toBe(`incoming/${orderId}.pdf`);
+    } finally {
+      s3.destroy();
+    }
   });
 });
 
