@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashEvent, verifyChain, type AuditEventInput } from '../../functions/domain/audit.ts';
 import { AuditLog } from '../../functions/store/audit.ts';
 import { createDocumentClient, isConditionalCheckFailed } from '../../functions/store/dynamo.ts';
 import { requestKeys } from '../../functions/store/keys.ts';
-import { ensureTable } from '../../local/tables.ts';
+import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
 const CHAIN_FIELDS = ['requestId', 'seq', 'at', 'prevHash', 'hash'];
@@ -28,25 +25,15 @@ const event = (n: number | string, data: AuditEventInput['data'] = { step: Strin
 });
 
 describe('AuditLog against dynalite (R17)', () => {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let base: DynamoDBClient;
+  const dynamo = useDynalite([TABLE]);
   let db: DynamoDBDocumentClient;
   let log: AuditLog;
   let endpoint: string;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTable(base, TABLE);
-    db = createDocumentClient({ endpoint });
+    endpoint = dynamo.endpoint;
+    db = dynamo.db;
     log = new AuditLog(db, TABLE, steppingClock());
-  });
-
-  afterAll(async () => {
-    db?.destroy();
-    base?.destroy();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   });
 
   it('R17: appending events chains them: seq counts up, each prevHash is the previous hash, the chain verifies', async () => {

@@ -4,19 +4,16 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incomingKey, orderDocumentKey, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../functions/domain/court-order.ts';
 import { NotFoundError } from '../../functions/domain/errors.ts';
 import { CourtOrders } from '../../functions/store/court-orders.ts';
 import { LocalDocumentStore, S3DocumentStore } from '../../functions/store/documents.ts';
-import { createDocumentClient } from '../../functions/store/dynamo.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/store/keys.ts';
-import { ensureTable } from '../../local/tables.ts';
 import { pdf } from '../support/court-orders.ts';
+import { useDynalite } from '../support/dynalite.ts';
 
 /**
  * R12 R16 court-order storage: an upload under incoming/ is copied, by version, to orders/ at submit
@@ -131,25 +128,15 @@ describe('S3DocumentStore.copy through the AWS SDK (R12)', () => {
 });
 
 describe('CourtOrders against dynalite: an unsubmitted order expires (R16)', () => {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   const TABLE = 'requests';
-  let base: DynamoDBClient;
+  const dynamo = useDynalite([TABLE]);
   let db: DynamoDBDocumentClient;
   let now = new Date('2026-12-01T10:00:00Z');
   let orders: CourtOrders;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTable(base, TABLE);
-    db = createDocumentClient({ endpoint });
+    db = dynamo.db;
     orders = new CourtOrders(db, TABLE, () => now);
-  });
-  afterAll(async () => {
-    db?.destroy();
-    base?.destroy();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   });
 
   const newOrder = (): CourtOrder => {

@@ -1,20 +1,16 @@
-import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDeletionPlan, patronOutcome, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
 import { defaultPolicy } from '../../functions/domain/policy.ts';
 import { datasetToItems, loadDataset, parseDataset, readDatasetFile } from '../../functions/sources/load-dataset.ts';
 import type { Dataset } from '../../functions/sources/dataset.ts';
-import { createDocumentClient } from '../../functions/store/dynamo.ts';
 import { anonymisedCopy, collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../../functions/store/erasure.ts';
 import { recordKeys, type RecordKind } from '../../functions/store/keys.ts';
 import { LegalHolds } from '../../functions/store/legal-holds.ts';
 import { LibraryRecords } from '../../functions/store/library-records.ts';
-import { ensureTable } from '../../local/tables.ts';
+import { useDynalite } from '../support/dynalite.ts';
 
 const DEMO_PATH = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 const RECORDS = 'library-records';
@@ -53,30 +49,18 @@ function withHook(db: DynamoDBDocumentClient, hook: (command: unknown) => Promis
 }
 
 describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let base: DynamoDBClient;
+  const dynamo = useDynalite([RECORDS, REQUESTS]);
   let db: DynamoDBDocumentClient;
   let records: LibraryRecords;
   let holds: LegalHolds;
   let demo: Dataset;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTable(base, RECORDS);
-    await ensureTable(base, REQUESTS);
-    db = createDocumentClient({ endpoint });
+    db = dynamo.db;
     demo = await readDatasetFile(DEMO_PATH);
     await loadDataset(demo, { client: db, tableName: RECORDS });
     records = new LibraryRecords(db, RECORDS);
     holds = new LegalHolds(db, REQUESTS, clock);
-  });
-
-  afterAll(async () => {
-    db?.destroy();
-    base?.destroy();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   });
 
   const deps = () => ({ db, recordsTable: RECORDS });

@@ -1,36 +1,21 @@
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../functions/domain/errors.ts';
-import { createDocumentClient } from '../../functions/store/dynamo.ts';
 import { requestKeys } from '../../functions/store/keys.ts';
 import { LegalHolds } from '../../functions/store/legal-holds.ts';
-import { ensureTable } from '../../local/tables.ts';
+import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
 
 describe('LegalHolds against dynalite (R13)', () => {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let base: DynamoDBClient;
+  const dynamo = useDynalite([TABLE]);
   let db: DynamoDBDocumentClient;
   let now = new Date('2026-11-28T15:00:00Z');
   let holds: LegalHolds;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTable(base, TABLE);
-    db = createDocumentClient({ endpoint });
+    db = dynamo.db;
     holds = new LegalHolds(db, TABLE, () => now);
-  });
-
-  afterAll(async () => {
-    db?.destroy();
-    base?.destroy();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   });
 
   it('R13: a placed hold is active until released; releasing twice changes nothing', async () => {

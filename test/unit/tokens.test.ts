@@ -1,15 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { GoneError, NotFoundError } from '../../functions/domain/errors.ts';
 import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken } from '../../functions/domain/tokens.ts';
-import { createDocumentClient } from '../../functions/store/dynamo.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/store/keys.ts';
 import { QUEUED_TOKEN_BACKSTOP_DAYS, TokenStore, type IssueTokenInput } from '../../functions/store/tokens.ts';
-import { ensureTable } from '../../local/tables.ts';
+import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
 const HOUR = 3600;
@@ -112,22 +108,11 @@ describe('tokenState (R7)', () => {
 });
 
 describe('TokenStore against dynalite (R7)', () => {
-  const server = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
-  let base: DynamoDBClient;
+  const dynamo = useDynalite([TABLE]);
   let db: DynamoDBDocumentClient;
 
   beforeAll(async () => {
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
-    await ensureTable(base, TABLE);
-    db = createDocumentClient({ endpoint });
-  });
-
-  afterAll(async () => {
-    db?.destroy();
-    base?.destroy();
-    await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
+    db = dynamo.db;
   });
 
   const store = (clock = manualClock()) => new TokenStore(db, TABLE, clock);
