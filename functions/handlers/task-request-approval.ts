@@ -5,7 +5,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { approvalRequestEmail } from '../notify/emails.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -27,21 +27,21 @@ export const createHandler = (deps: Deps) =>
     // R12: never the person who made the request, nor whoever approved an earlier step of it.
     const staff = eligibleApprovers(request, await deps.records.staffWithRole(role));
     if (staff.length === 0) throw new IntegrityError('nobody holds the deciding role');
-    const library = await deps.records.library();
     const { approvals } = deps.policy;
-    for (const member of staff) {
-      const { secret, token } = await deps.tokens.issue({
+    await sendStaffTasks(deps, {
+      requestId,
+      role,
+      staff,
+      token: {
         purpose: 'approve',
-        requestId,
-        recipient: { kind: 'staff', id: member.email, role },
         step,
         decisions: ['approve', 'reject'],
         ttlSeconds: Math.round(approvals.linkTtlHours * 3600),
         remindAfterSeconds: Math.round(approvals.remindAfterHours * 3600),
         taskToken,
-      });
-      await deps.mailer.send({ to: [member.email], ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, step, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
-    }
+      },
+      email: (t) => approvalRequestEmail({ ...t, requestId, step }),
+    });
     await deps.requests.update(requestId, (r) => (isTerminal(r.status) || r.status === 'awaiting-approval' ? undefined : { ...r, status: 'awaiting-approval' }));
     const round = (request.approvalRounds?.[step] ?? 0) + 1;
     await deps.audit.append(requestId, { eventId: `approval-requested:${step}:${round}`, type: 'approval-requested', actor: { kind: 'system' }, data: { step, role, round } });

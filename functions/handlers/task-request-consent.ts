@@ -6,6 +6,7 @@ import { taskHandler } from '../lib/http.ts';
 import { consentCategories } from '../notify/consent-pages.ts';
 import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../notify/consent-emails.ts';
 import { readableMoment } from '../notify/staff-emails.ts';
+import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -64,13 +65,13 @@ export const createHandler = (deps: Deps) =>
       } else {
         const staff = await deps.records.staffWithRole('circulation');
         if (staff.length === 0) throw new IntegrityError('no circulation staff to ask in person');
-        for (const member of staff) {
-          const { secret, token } = await deps.tokens.issue({ ...common, recipient: { kind: 'staff', id: member.email, role: 'circulation' }, decisions: ['consent', 'decline'] });
-          await deps.mailer.send({
-            to: [member.email],
-            ...inPersonConsentEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone), guardian: request.kind === 'guardian-access' }),
-          });
-        }
+        await sendStaffTasks(deps, {
+          requestId,
+          role: 'circulation',
+          staff,
+          token: { ...common, decisions: ['consent', 'decline'] },
+          email: (t) => inPersonConsentEmail({ ...t, requestId, guardian: request.kind === 'guardian-access' }),
+        });
         channel = 'in-person';
       }
     }

@@ -3,7 +3,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { guardianLinkTaskEmail } from '../notify/consent-emails.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -25,20 +25,20 @@ export const createHandler = (deps: Deps) =>
     }
     const staff = await deps.records.staffWithRole('circulation');
     if (staff.length === 0) throw new IntegrityError('no circulation staff to record a guardian link');
-    const library = await deps.records.library();
-    for (const member of staff) {
-      const { secret, token } = await deps.tokens.issue({
+    await sendStaffTasks(deps, {
+      requestId,
+      role: 'circulation',
+      staff,
+      token: {
         purpose: 'guardian-link',
-        requestId,
-        recipient: { kind: 'staff', id: member.email, role: 'circulation' },
         step: 'guardian-link',
         decisions: ['done'],
         ttlSeconds: Math.round(deps.policy.minors.guardianLinkTaskTtlHours * 3600),
         maxAttempts: deps.policy.verification.maxAttempts,
         taskToken,
-      });
-      await deps.mailer.send({ to: [member.email], ...guardianLinkTaskEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
-    }
+      },
+      email: (t) => guardianLinkTaskEmail({ ...t, requestId }),
+    });
     await deps.audit.append(requestId, { eventId: 'guardian-link-task', type: 'guardian-link-task-created', actor: { kind: 'system' }, data: { role: 'circulation' } });
     return { requested: true };
   });

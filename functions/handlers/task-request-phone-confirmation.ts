@@ -4,7 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewPhoneEmail } from '../notify/emails.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -21,23 +21,23 @@ export const createHandler = (deps: Deps) =>
     if (!request.changes?.phone || !request.patronId) throw new IntegrityError('no new phone number to confirm');
     const staff = await deps.records.staffWithRole('circulation');
     if (staff.length === 0) throw new IntegrityError('no circulation staff to call the new number');
-    const library = await deps.records.library();
     // R15: the request waits on the desk from now, whose clock runs (circulation is reminded of the
     // due date); set before any email goes, so a member who opens the link at once sees it so.
     await deps.requests.update(requestId, (r) => (r.status === 'in-progress' ? { ...r, status: 'awaiting-staff' } : undefined));
-    for (const member of staff) {
-      const { secret, token } = await deps.tokens.issue({
+    await sendStaffTasks(deps, {
+      requestId,
+      role: 'circulation',
+      staff,
+      token: {
         purpose: 'confirm-phone',
-        requestId,
-        recipient: { kind: 'staff', id: member.email, role: 'circulation' },
         step: 'confirm-new-phone',
         decisions: ['confirm', 'decline'],
         ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
         maxAttempts: deps.policy.verification.maxAttempts,
         taskToken,
-      });
-      await deps.mailer.send({ to: [member.email], ...confirmNewPhoneEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
-    }
+      },
+      email: (t) => confirmNewPhoneEmail({ ...t, requestId }),
+    });
     await deps.audit.append(requestId, {
       eventId: 'new-phone-confirmation-requested',
       type: 'new-phone-confirmation-requested',

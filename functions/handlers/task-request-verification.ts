@@ -5,6 +5,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../notify/emails.ts';
 import { readableMoment } from '../notify/staff-emails.ts';
+import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -48,15 +49,13 @@ export const createHandler = (deps: Deps) =>
     } else {
       const staff = await deps.records.staffWithRole('circulation');
       if (staff.length === 0) throw new IntegrityError('no circulation staff to verify in person');
-      for (const member of staff) {
-        const { secret, token } = await deps.tokens.issue({
-          ...common,
-          purpose: 'verify-in-person',
-          recipient: { kind: 'staff', id: member.email, role: 'circulation' },
-          decisions: ['done'],
-        });
-        await deps.mailer.send({ to: [member.email], ...inPersonVerificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
-      }
+      await sendStaffTasks(deps, {
+        requestId,
+        role: 'circulation',
+        staff,
+        token: { ...common, purpose: 'verify-in-person', decisions: ['done'] },
+        email: (t) => inPersonVerificationEmail({ ...t, requestId }),
+      });
       await deps.requests.update(requestId, (r) => (r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined));
     }
     // R15: from here the request waits on the requester, and its clock pauses.
