@@ -40,6 +40,15 @@ const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = 
 const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export const createHandler = (deps: Deps) => {
+  /** R1: the staff member holding this link is about to see a patron's details; the read is on the record, once per link. */
+  const recordStaffRead = (token: ActionToken, purpose: string, fields: readonly string[]) =>
+    deps.audit.append(token.requestId, {
+      eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
+      type: 'staff-read',
+      actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+      data: { purpose, fields: [...fields] },
+    });
+
   const page = (status: number, title: string, body: SafeHtml) => htmlResponse(status, renderPage({ title, body, status }));
 
   async function show(secret: string, token: ActionToken): Promise<HttpResult> {
@@ -63,12 +72,7 @@ export const createHandler = (deps: Deps) => {
       const patron = verifiedId ? await deps.records.getPatron(verifiedId) : undefined;
       if (!patron) throw new NotFoundError('no patron');
       // R1: a staff member is about to see a patron's details; the read is on the record.
-      await deps.audit.append(token.requestId, {
-        eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
-        type: 'staff-read',
-        actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
-        data: { purpose: 'in-person-verification', fields: ['name', 'cardNumber'] },
-      });
+      await recordStaffRead(token, 'in-person-verification', ['name', 'cardNumber']);
       const options = Object.entries(DOCUMENT_KINDS).map(([value, label]) => html`<option value="${value}">${label}</option>`);
       return page(
         200,
@@ -93,12 +97,7 @@ export const createHandler = (deps: Deps) => {
       const details = request.kind === 'court-order' ? await courtOrderDetails(deps, request, patron, secret) : approvalDetails(token.step, request, patron, requester, deps.policy);
       if (details.readsPatron) {
         // R1: a staff member is about to see a patron's details; the read is on the record.
-        await deps.audit.append(token.requestId, {
-          eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
-          type: 'staff-read',
-          actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
-          data: { purpose: `approval:${token.step}`, fields: details.fields ?? [] },
-        });
+        await recordStaffRead(token, `approval:${token.step}`, details.fields ?? []);
       }
       return page(
         200,
@@ -137,12 +136,7 @@ export const createHandler = (deps: Deps) => {
       if (!newPhone) throw new GoneError('no new number to confirm');
       const library = await deps.records.library();
       // R1: a staff member is about to see a patron's details and the number they asked for; the read is on the record.
-      await deps.audit.append(token.requestId, {
-        eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
-        type: 'staff-read',
-        actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
-        data: { purpose: 'phone-confirmation', fields: ['name', 'cardNumber', 'newPhone'] },
-      });
+      await recordStaffRead(token, 'phone-confirmation', ['name', 'cardNumber', 'newPhone']);
       return page(
         200,
         'Call to confirm a new phone number',
@@ -168,12 +162,7 @@ export const createHandler = (deps: Deps) => {
       if (inPerson && !subject) throw new NotFoundError('no patron');
       if (subject) {
         // R1: a staff member is about to see a patron's details; the read is on the record.
-        await deps.audit.append(token.requestId, {
-          eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
-          type: 'staff-read',
-          actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
-          data: { purpose: 'in-person-consent', fields: ['name', 'cardNumber'] },
-        });
+        await recordStaffRead(token, 'in-person-consent', ['name', 'cardNumber']);
       }
       const consent = consentPage({ request, policy: deps.policy, ...(subject ? { subject } : {}) });
       return page(200, request.kind === 'third-party' ? 'Written permission asked' : 'Your consent is asked', renderDecisionForm({ action, ...consent }));
@@ -185,12 +174,7 @@ export const createHandler = (deps: Deps) => {
       ]);
       if (!guardian || !child) throw new NotFoundError('no patron');
       // R1: the desk sees both people's details; the read is on the record.
-      await deps.audit.append(token.requestId, {
-        eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
-        type: 'staff-read',
-        actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
-        data: { purpose: 'guardian-link', fields: ['name', 'cardNumber', 'dateOfBirth'] },
-      });
+      await recordStaffRead(token, 'guardian-link', ['name', 'cardNumber', 'dateOfBirth']);
       return page(
         200,
         'Record a guardian’s link to a card',
