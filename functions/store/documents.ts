@@ -188,6 +188,7 @@ const MAGIC = Buffer.from('PDDOC1');
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const HEADER_BYTES = MAGIC.length + IV_BYTES + TAG_BYTES;
+const PARTIAL = '.partial';
 
 const localPolicySchemaCheck = (v: unknown): v is { key: string; contentType: string; maxBytes: number; expiresAt: string } => {
   if (typeof v !== 'object' || v === null) return false;
@@ -268,7 +269,7 @@ export class LocalDocumentStore implements DocumentStore {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.o.encryptionKey, iv);
     const body = Buffer.concat([cipher.update(bytes), cipher.final()]);
-    const partial = `${p}.partial`;
+    const partial = `${p}${PARTIAL}`;
     await writeFile(partial, Buffer.concat([MAGIC, iv, cipher.getAuthTag(), body]), { mode: 0o600 });
     // Stamped with the runtime's clock, which tests move: expireIncoming reads this time.
     const at = this.o.clock();
@@ -332,8 +333,11 @@ export class LocalDocumentStore implements DocumentStore {
     }
     for (const name of names) {
       const p = resolve(dir, name);
+      // A `.partial` is a write under way (`store` stamps and renames it): never expired by the
+      // upload's rule, only once it is an hour old by the machine's own time, a write that crashed.
+      const limit = name.endsWith(PARTIAL) ? Date.now() - 3_600_000 : before;
       try {
-        if ((await stat(p)).mtimeMs < before) await unlink(p);
+        if ((await stat(p)).mtimeMs < limit) await unlink(p);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }

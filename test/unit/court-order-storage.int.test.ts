@@ -1,5 +1,6 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -76,6 +77,21 @@ describe('LocalDocumentStore: the copy an accepted order is kept as (R12)', () =
     expect(await store.head(incomingKey(old))).toBeUndefined();
     expect(await store.head(incomingKey(young))).toBeDefined();
     expect(await store.sha256(orderDocumentKey(old))).toBe(sha(pdf('old')));
+  });
+
+  it('R16 expireIncoming leaves a write under way alone, however far the store clock has moved; a crashed one goes after an hour', async () => {
+    const dir = join(root, 'incoming');
+    await mkdir(dir, { recursive: true });
+    const writing = join(dir, `${randomUUID()}.pdf.partial`);
+    const crashed = join(dir, `${randomUUID()}.pdf.partial`);
+    await writeFile(writing, 'in progress');
+    await writeFile(crashed, 'left behind');
+    const twoHoursAgo = new Date(Date.now() - 2 * 3_600_000);
+    await utimes(crashed, twoHoursAgo, twoHoursAgo);
+    now = new Date(Date.now() + 30 * DAY); // a test's clock, far past any upload's expiry
+    await store.expireIncoming();
+    expect(existsSync(writing)).toBe(true);
+    expect(existsSync(crashed)).toBe(false);
   });
 });
 
