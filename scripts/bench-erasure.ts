@@ -10,7 +10,6 @@
  * paginated read + BatchWrite delete of the same number of items.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
@@ -20,12 +19,12 @@ import { collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../fun
 import { recordKeys } from '../functions/store/keys.ts';
 import { LegalHolds } from '../functions/store/legal-holds.ts';
 import { ensureTable } from '../local/tables.ts';
+import { measure } from './bench-measure.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
 const RECORDS = 'library-records';
 const REQUESTS = 'requests';
 const TZ = 'America/New_York';
-const MB = 1024 * 1024;
 
 type Item = Record<string, unknown>;
 
@@ -41,35 +40,6 @@ async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess 
     });
   });
   return { endpoint: `http://127.0.0.1:${port}`, child };
-}
-
-/** Samples this process's memory every 10 ms while `fn` runs. */
-async function measure<T>(label: string, fn: () => Promise<T>): Promise<T> {
-  globalThis.gc?.();
-  const start = process.memoryUsage();
-  let peakRss = start.rss;
-  let peakHeap = start.heapUsed;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 10);
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    const ms = performance.now() - t0;
-    clearInterval(timer);
-    const end = process.memoryUsage();
-    peakRss = Math.max(peakRss, end.rss);
-    peakHeap = Math.max(peakHeap, end.heapUsed);
-    console.log(
-      `${label.padEnd(44)} ${(ms / 1000).toFixed(1).padStart(7)} s  ` +
-        `${((N / ms) * 1000).toFixed(0).padStart(6)} items/s  ` +
-        `RSS ${(start.rss / MB).toFixed(0)} -> peak ${(peakRss / MB).toFixed(0)} MB  ` +
-        `heap ${(start.heapUsed / MB).toFixed(0)} -> peak ${(peakHeap / MB).toFixed(0)} MB`,
-    );
-  }
 }
 
 async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void> {
@@ -159,18 +129,18 @@ async function main() {
     const holds = new LegalHolds(db, REQUESTS, () => now);
     console.log(`Node ${process.version}; ${N} returned loans per patron; dynalite (memory) in a child process\n`);
 
-    await measure('seed patron A', () => seed(db, 'BENCH-A'));
-    const facts = await measure('collectDeletionFacts (paginated read)', () => collectDeletionFacts({ db, recordsTable: RECORDS }, holds, 'BENCH-A', now, TZ, defaultPolicy));
+    await measure('seed patron A', N, () => seed(db, 'BENCH-A'));
+    const facts = await measure('collectDeletionFacts (paginated read)', N, () => collectDeletionFacts({ db, recordsTable: RECORDS }, holds, 'BENCH-A', now, TZ, defaultPolicy));
     if (facts.returnedLoans !== N) throw new Error(`expected ${N} returned loans, counted ${facts.returnedLoans}`);
     const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy: defaultPolicy, facts });
-    const result = await measure('executeDeletionPlan (anonymise all)', () => executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds }));
-    const verified = await measure('verifyErasure', () => verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }));
+    const result = await measure('executeDeletionPlan (anonymise all)', N, () => executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds }));
+    const verified = await measure('verifyErasure', N, () => verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }));
     const copies = await countPartition(db, 'ANON#LOAN');
     console.log(`  result ${JSON.stringify(result)}; verify ok=${verified.ok}; anonymised copies ${copies}\n`);
     if (!verified.ok || copies !== N || result.anonymised !== N) throw new Error('erasure incomplete');
 
-    await measure('seed patron B', () => seed(db, 'BENCH-B'));
-    const deleted = await measure('plain paginated read + BatchWrite delete', () => plainDelete(db, 'BENCH-B'));
+    await measure('seed patron B', N, () => seed(db, 'BENCH-B'));
+    const deleted = await measure('plain paginated read + BatchWrite delete', N, () => plainDelete(db, 'BENCH-B'));
     console.log(`  deleted ${deleted}`);
     db.destroy();
   } finally {

@@ -37,6 +37,7 @@ import { TokenStore } from '../functions/store/tokens.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
 import { ensureTable } from '../local/tables.ts';
 import { WORKFLOWS, type FunctionName } from '../workflows/index.ts';
+import { measure } from './bench-measure.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -53,7 +54,6 @@ const HANDLER_MARGIN_MS = 15_000;
 const RECORDS = 'library-records';
 const REQUESTS = 'requests';
 const TZ = 'America/New_York';
-const MB = 1024 * 1024;
 /** Run on 2026-11-28: the cutoff day (365 days) is 2025-11-28. */
 const NOW = new Date('2026-11-28T17:00:00.000Z');
 /** One patron in a hundred is under legal hold (R13). */
@@ -72,29 +72,6 @@ async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess 
     });
   });
   return { endpoint: `http://127.0.0.1:${port}`, child };
-}
-
-async function measure<T>(label: string, items: number, fn: () => Promise<T>): Promise<T> {
-  globalThis.gc?.();
-  const start = process.memoryUsage();
-  let peakRss = start.rss;
-  let peakHeap = start.heapUsed;
-  const timer = setInterval(() => {
-    const m = process.memoryUsage();
-    peakRss = Math.max(peakRss, m.rss);
-    peakHeap = Math.max(peakHeap, m.heapUsed);
-  }, 10);
-  const t0 = performance.now();
-  try {
-    return await fn();
-  } finally {
-    const ms = performance.now() - t0;
-    clearInterval(timer);
-    console.log(
-      `${label.padEnd(46)} ${(ms / 1000).toFixed(1).padStart(7)} s  ${((items / ms) * 1000).toFixed(0).padStart(6)} items/s  ` +
-        `RSS ${(start.rss / MB).toFixed(0)} -> peak ${(peakRss / MB).toFixed(0)} MB  heap ${(start.heapUsed / MB).toFixed(0)} -> peak ${(peakHeap / MB).toFixed(0)} MB`,
-    );
-  }
 }
 
 /** N returned loans over PATRONS patrons; four in five returned before the cutoff, one in five within the year. */

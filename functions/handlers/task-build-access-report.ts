@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
+import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { issueDownloadLink } from '../lib/download-link.ts';
@@ -7,6 +8,7 @@ import { taskHandler } from '../lib/http.ts';
 import { reportForDeskEmail, reportReadyEmail } from '../notify/emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
 import { readableMoment } from '../notify/staff-emails.ts';
+import { recordsForCategories } from '../store/category-records.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -25,14 +27,8 @@ export const createHandler = (deps: Deps) =>
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const library = await deps.records.library();
-    const [loans, holds, fines, programs, donations, sharedContent] = await Promise.all([
-      deps.records.allRecords(patron.id, 'LOAN'),
-      deps.records.allRecords(patron.id, 'HOLD'),
-      deps.records.allRecords(patron.id, 'FINE'),
-      deps.records.allRecords(patron.id, 'PROGRAM'),
-      deps.records.allRecords(patron.id, 'DONATION'),
-      deps.records.allRecords(patron.id, 'SHARED'),
-    ]);
+    // R18: the patron's own report holds every category.
+    const records = await recordsForCategories(deps.records, patron.id, CATEGORIES);
     await deps.requests.transition(requestId, 'in-progress');
 
     const report = renderAccessReport({
@@ -41,12 +37,7 @@ export const createHandler = (deps: Deps) =>
       requestId,
       policy: deps.policy,
       patron,
-      loans,
-      holds,
-      fines,
-      programs,
-      donations,
-      sharedContent,
+      ...records,
       verification: request.verification,
     });
     // The key names no person: request id plus randomness.

@@ -1,7 +1,7 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { GoneError, NotFoundError } from '../domain/errors.ts';
 import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken, type TokenPurpose, type TokenRecipient } from '../domain/tokens.ts';
-import { isConditionalCheckFailed } from './dynamo.ts';
+import { isConditionalCheckFailed, queryAll } from './dynamo.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
 export interface IssueTokenInput {
@@ -200,60 +200,42 @@ export class TokenStore {
 
   /** Every token of a request, oldest first (gsi1): the staff page shows which steps still wait (R1 page, no secrets). */
   async listOfRequest(requestId: string): Promise<ActionToken[]> {
-    const out: ActionToken[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': requestKeys.tokensOfRequest(requestId) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      out.push(...(res.Items ?? []).map(strip));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
+    return (await this.itemsOfRequest(requestId)).map(strip);
   }
 
   /** Revokes every open token of a request (cancel, expiry): links answer 410 from then on. */
   async revokeAll(requestId: string): Promise<number> {
     const now = this.clock().toISOString();
     let revoked = 0;
-    let start: Record<string, unknown> | undefined;
-    do {
-      const res = await this.db.send(
-        new QueryCommand({
-          TableName: this.table,
-          IndexName: 'gsi1',
-          KeyConditionExpression: 'gsi1pk = :p',
-          ExpressionAttributeValues: { ':p': requestKeys.tokensOfRequest(requestId) },
-          ExclusiveStartKey: start,
-        }),
-      );
-      for (const item of res.Items ?? []) {
-        if (item.usedAt || item.revokedAt || item.purpose === 'download') continue;
-        try {
-          await this.db.send(
-            new UpdateCommand({
-              TableName: this.table,
-              Key: requestKeys.token(String(item.tokenHash)),
-              UpdateExpression: 'SET revokedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
-              ConditionExpression: 'attribute_not_exists(usedAt)',
-              ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
-              ExpressionAttributeValues: { ':now': now, ':ttl': settledTtl(new Date(String(item.expiresAt)), this.clock()) },
-            }),
-          );
-          revoked++;
-        } catch (e) {
-          if (!isConditionalCheckFailed(e)) throw e;
-        }
+    for (const item of await this.itemsOfRequest(requestId)) {
+      if (item.usedAt || item.revokedAt || item.purpose === 'download') continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: requestKeys.token(String(item.tokenHash)),
+            UpdateExpression: 'SET revokedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
+            ConditionExpression: 'attribute_not_exists(usedAt)',
+            ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+            ExpressionAttributeValues: { ':now': now, ':ttl': settledTtl(new Date(String(item.expiresAt)), this.clock()) },
+          }),
+        );
+        revoked++;
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw e;
       }
-      start = res.LastEvaluatedKey;
-    } while (start);
+    }
     return revoked;
+  }
+
+  /** A request's tokens (gsi1): a handful per request, read whole. */
+  private itemsOfRequest(requestId: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': requestKeys.tokensOfRequest(requestId) },
+    });
   }
 }
 
