@@ -2,7 +2,7 @@ import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { CategoryPolicy, Policy } from '../domain/policy.ts';
 import { html, SafeHtml } from '../lib/html.ts';
-import type { Donation, Fine, Hold, Loan, Patron, Program, SharedContent } from '../sources/dataset.ts';
+import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../sources/dataset.ts';
 
 /**
  * The access report (R18): for every category, what the library holds, why, who it is shared
@@ -10,19 +10,13 @@ import type { Donation, Fine, Hold, Loan, Patron, Program, SharedContent } from 
  * It is one self-contained HTML file (inline CSS, no external resources) so it can be downloaded,
  * opened offline and printed.
  */
-export interface AccessReportInput {
+export interface AccessReportInput extends PatronRecords {
   library: { name: string; timezone: string };
   /** ISO date-time. */
   generatedAt: string;
   requestId: string;
   policy: Policy;
   patron: Patron;
-  loans: Loan[];
-  holds: Hold[];
-  fines: Fine[];
-  programs: Program[];
-  donations: Donation[];
-  sharedContent: SharedContent[];
   verification: { method: 'email-link' | 'in-person'; verifiedAt: string; verifiedByRole?: string };
   /**
    * Someone other than the patron receives the report: a guardian (R9, R10) or a third party with
