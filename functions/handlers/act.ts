@@ -10,7 +10,7 @@ import { consentCategories, consentPage, guardianLinkPage, RELATIONSHIP_DOCUMENT
 import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from '../notify/court-order-pages.ts';
 import { REQUEST_WHAT, stepTitle } from '../notify/emails.ts';
 import { renderDecisionForm, renderNotice, renderPage } from '../notify/layout.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 
 /** R4: staff record what kind of document they saw, never the document or its number. */
 export const DOCUMENT_KINDS = {

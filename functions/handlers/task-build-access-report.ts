@@ -7,7 +7,7 @@ import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { reportForDeskEmail, reportReadyEmail } from '../notify/emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 import { recordsForCategories } from '../store/category-records.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });

@@ -9,7 +9,7 @@ import { issueDownloadLink } from '../lib/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
 import { disclosureReadyEmail } from '../notify/court-order-emails.ts';
 import { buildDisclosurePackage } from '../notify/disclosure-zip.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

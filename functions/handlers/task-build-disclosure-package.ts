@@ -9,7 +9,7 @@ import { taskHandler } from '../lib/http.ts';
 import { disclosurePackageEmail, disclosureSentByOtherMeansEmail, disclosureSentEmail } from '../notify/consent-emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
 import { recordsForCategories } from '../store/category-records.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

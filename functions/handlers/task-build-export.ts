@@ -7,7 +7,7 @@ import { taskHandler } from '../lib/http.ts';
 import { exportForDeskEmail, exportReadyEmail } from '../notify/export-emails.ts';
 import { createExportZip } from '../notify/export-zip.ts';
 import type { Patron } from '../sources/dataset.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -9,7 +9,7 @@ import { guardianReportReadyEmail } from '../notify/consent-emails.ts';
 import { reportForDeskEmail } from '../notify/emails.ts';
 import { renderAccessReport } from '../notify/report.ts';
 import { recordsForCategories } from '../store/category-records.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -5,7 +5,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { consentCategories } from '../notify/consent-pages.ts';
 import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../notify/consent-emails.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({

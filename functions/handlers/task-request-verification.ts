@@ -4,7 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../notify/emails.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 import { sendStaffTasks } from '../lib/staff-tasks.ts';
 
 const input = z.strictObject({

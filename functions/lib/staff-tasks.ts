@@ -1,6 +1,6 @@
 import type { StaffRole } from '../domain/staff.ts';
 import type { Email } from '../notify/mailer.ts';
-import { readableMoment } from '../notify/staff-emails.ts';
+import { readableMoment } from '../notify/readable-time.ts';
 import type { IssueTokenInput } from '../store/tokens.ts';
 import type { Deps } from './deps.ts';
 

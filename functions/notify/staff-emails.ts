@@ -1,22 +1,12 @@
 import { html } from '../lib/html.ts';
 import type { Email } from './mailer.ts';
 import { REQUEST_WHAT } from './emails.ts';
+import { readableDate } from './readable-time.ts';
 
 type Message = Omit<Email, 'to'>;
 
 const wrap = (library: string, body: ReturnType<typeof html>): string =>
   html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
-
-/** A date as people read it, in the library's time zone: "Tuesday, 12 January 2027". */
-export const readableDate = (iso: string, timezone: string): string =>
-  new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(iso));
-
-/**
- * A moment as people read it, in the library's time zone and naming it: "Tuesday, December 1, 2026
- * at 10:43 AM EST". Link expiries were shown as ISO instants in UTC, which a patron cannot read.
- */
-export const readableMoment = (iso: string, timezone: string): string =>
-  new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
 
 const OTHER_WHAT: Record<string, string> = {
   'third-party': "receive a library patron's records with their written permission",
