@@ -8,8 +8,8 @@ import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctio
 type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 import { z } from 'zod';
-import { requestKeys } from '../functions/store/keys.ts';
-import type { WorkflowPort } from '../functions/lib/workflow.ts';
+import { requestKeys } from '../functions/adapters/dynamodb/keys.ts';
+import type { WorkflowPort } from '../functions/adapters/step-functions.ts';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
 import { lambdaContext } from './lambda-context.ts';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { STAFF_ROLES, type StaffRole } from '../functions/domain/staff.ts';
 import { GROUPS_CLAIM } from '../functions/lib/auth.ts';
-import type { LocalDocumentStore } from '../functions/store/documents.ts';
-import type { LibraryRecords } from '../functions/store/library-records.ts';
+import type { LocalDocumentStore } from './document-store.ts';
+import type { LibraryRecords } from '../functions/connectors/records-table/library-records.ts';
 
 /**
  * The local runtime's stand-in for the Cognito user pool and API Gateway's JWT authorizer

@@ -1,5 +1,5 @@
 import { CreateTableCommand, DescribeTableCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { TABLE_KEYS } from '../functions/store/keys.ts';
+import { TABLE_KEYS } from '../functions/adapters/dynamodb/keys.ts';
 
 /** Creates a table with the project's key layout if it is missing (dynalite, DynamoDB Local, a dev table). */
 export async function ensureTable(client: DynamoDBClient, name: string): Promise<void> {

@@ -24,9 +24,9 @@ import dynalite from 'dynalite';
 import { auditCsvRow, auditToCsv } from '../functions/domain/audit-csv.ts';
 import { verifyChain, type AuditEvent } from '../functions/domain/audit.ts';
 import { REQUEST_STATUSES } from '../functions/domain/request.ts';
-import { AuditLog } from '../functions/store/audit.ts';
-import { createDocumentClient } from '../functions/store/dynamo.ts';
-import { RequestStore } from '../functions/store/requests.ts';
+import { AuditLog } from '../functions/adapters/dynamodb/audit.ts';
+import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
+import { RequestStore } from '../functions/adapters/dynamodb/requests.ts';
 
 export interface ChainBreak {
   requestId: string;

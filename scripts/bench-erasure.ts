@@ -14,10 +14,10 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
 import { defaultPolicy } from '../functions/domain/policy.ts';
-import { createDocumentClient } from '../functions/store/dynamo.ts';
-import { collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../functions/store/erasure.ts';
-import { recordKeys } from '../functions/store/keys.ts';
-import { LegalHolds } from '../functions/store/legal-holds.ts';
+import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
+import { collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../functions/connectors/records-table/erasure.ts';
+import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
+import { LegalHolds } from '../functions/adapters/dynamodb/legal-holds.ts';
 import { ensureTable } from '../local/tables.ts';
 import { measure } from './bench-measure.ts';
 

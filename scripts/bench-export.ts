@@ -25,9 +25,9 @@ import { defaultPolicy } from '../functions/domain/policy.ts';
 import { dueDate, type RequestRecord } from '../functions/domain/request.ts';
 import { hashSecret, newSecret } from '../functions/domain/tokens.ts';
 import { createHandler as createBuildExport } from '../functions/handlers/task-build-export.ts';
-import { createExportZip } from '../functions/notify/export-zip.ts';
-import type { Loan } from '../functions/sources/dataset.ts';
-import { recordKeys } from '../functions/store/keys.ts';
+import { createExportZip } from '../functions/render/export-zip.ts';
+import type { Loan } from '../functions/domain/dataset.ts';
+import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
 import { RECORDS_TABLE, startRuntime, type Runtime } from '../local/runtime.ts';
 

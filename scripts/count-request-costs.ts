@@ -25,7 +25,7 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { readFileSync } from 'node:fs';
 import { FUNCTIONS, SCHEDULES, WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
-import { TABLE_KEYS } from '../functions/store/keys.ts';
+import { TABLE_KEYS } from '../functions/adapters/dynamodb/keys.ts';
 import { settingsFor } from '../infra/constructs/function-settings.ts';
 import { WAF_MANAGED_RULE_GROUPS } from '../infra/edge-stack.ts';
 import type { TaskFunction } from '../local/engine.ts';

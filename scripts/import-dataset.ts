@@ -11,8 +11,8 @@
  * only, never a record (R5).
  */
 import { parseArgs } from 'node:util';
-import { loadDataset, readDatasetFile } from '../functions/sources/load-dataset.ts';
-import { createDocumentClient } from '../functions/store/dynamo.ts';
+import { loadDataset, readDatasetFile } from '../functions/connectors/records-table/load-dataset.ts';
+import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,

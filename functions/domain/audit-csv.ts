@@ -1,4 +1,4 @@
-import { canonicalJson } from '../lib/canonical-json.ts';
+import { canonicalJson } from './canonical-json.ts';
 import type { AuditEvent } from './audit.ts';
 import { CSV_BOM, csvLine } from './export-format.ts';
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { canonicalJson } from '../lib/canonical-json.ts';
+import { canonicalJson } from './canonical-json.ts';
 
 /** Values an audit event may carry: ids, enums, counts and field names, never personal data (R5, R16). */
 export type AuditValue = string | number | boolean | null | string[];

@@ -1,7 +1,7 @@
 import { CATEGORIES, type Category } from './categories.ts';
 import type { CategoryPolicy, Policy } from './policy.ts';
 import type { Verification } from './request.ts';
-import type { Patron, RecordTypes } from '../sources/dataset.ts';
+import type { Patron, RecordTypes } from './dataset.ts';
 
 /**
  * The data export (R8a): one JSON document plus one CSV per category, in one zip. This module is

@@ -5,12 +5,12 @@ import type { ActionToken } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { htmlResponse, httpHandler, parseBody, type HttpEvent, type HttpResult } from '../lib/http.ts';
-import { approvalDetails } from '../notify/approval-details.ts';
-import { consentCategories, consentPage, guardianLinkPage, RELATIONSHIP_DOCUMENTS } from '../notify/consent-pages.ts';
-import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from '../notify/court-order-pages.ts';
-import { REQUEST_WHAT, stepTitle } from '../notify/emails.ts';
-import { renderDecisionForm, renderNotice, renderPage } from '../notify/layout.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { approvalDetails } from '../render/approval-details.ts';
+import { consentCategories, consentPage, guardianLinkPage, RELATIONSHIP_DOCUMENTS } from '../render/consent-pages.ts';
+import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from '../app/court-order-pages.ts';
+import { REQUEST_WHAT, stepTitle } from '../render/emails.ts';
+import { renderDecisionForm, renderNotice, renderPage } from '../render/layout.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 /** R4: staff record what kind of document they saw, never the document or its number. */
 export const DOCUMENT_KINDS = {

@@ -8,7 +8,7 @@ import { hashSecret } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { htmlResponse, httpHandler, json, parseBody, problem, validate, wantsHtml, type HttpEvent, type HttpResult } from '../lib/http.ts';
 import { html } from '../lib/html.ts';
-import { renderPage } from '../notify/layout.ts';
+import { renderPage } from '../render/layout.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
 
 /** Request kinds whose workflow exists; the others are refused honestly until they do. */

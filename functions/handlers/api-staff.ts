@@ -30,8 +30,8 @@ import { tokenState } from '../domain/tokens.ts';
 import { authProblem, ForbiddenError, principalOf, type Principal } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { header, httpHandler, json, parseBody, problem, validate, type HttpEvent, type HttpResult } from '../lib/http.ts';
-import { deadlineExtendedEmail } from '../notify/staff-emails.ts';
-import type { Patron } from '../sources/dataset.ts';
+import { deadlineExtendedEmail } from '../render/staff-emails.ts';
+import type { Patron } from '../domain/dataset.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
 import { DOCUMENT_KINDS } from './act.ts';
 

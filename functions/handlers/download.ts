@@ -1,7 +1,7 @@
 import { NotFoundError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { htmlResponse, httpHandler } from '../lib/http.ts';
-import { renderNotice, renderPage } from '../notify/layout.ts';
+import { renderNotice, renderPage } from '../render/layout.ts';
 
 /**
  * `GET /download/{token}`: the file while the link lives (R8a), then 410. A GET changes nothing,

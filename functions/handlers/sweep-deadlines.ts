@@ -1,8 +1,8 @@
 import { tokenState } from '../domain/tokens.ts';
-import { closeRequest } from '../lib/close-request.ts';
+import { closeRequest } from '../app/close-request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { approvalRequestEmail } from '../notify/emails.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { approvalRequestEmail } from '../render/emails.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 /** Step Functions answers these when the waiting task is already gone; nothing more to do. */
 const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);

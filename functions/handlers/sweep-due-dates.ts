@@ -4,8 +4,8 @@ import { DUE_TRACKED_STATUSES, dueDateActions, isOverdue, reminderHorizon, waits
 import type { RequestRecord } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { createMetrics, type AppMetrics } from '../lib/observability.ts';
-import { dueReminderEmail, overdueEscalationEmail } from '../notify/deadline-emails.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { dueReminderEmail, overdueEscalationEmail } from '../render/deadline-emails.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 const isStaffRole = (v: unknown): v is StaffRole => typeof v === 'string' && (STAFF_ROLES as readonly string[]).includes(v);
 

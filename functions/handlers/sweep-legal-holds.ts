@@ -1,5 +1,5 @@
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { holdLapsedEmail } from '../notify/court-order-emails.ts';
+import { holdLapsedEmail } from '../render/court-order-emails.ts';
 
 /**
  * Scheduled (EventBridge in AWS, a timer locally). R13: a hold set to lapse on a date stops

@@ -3,7 +3,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isNewPhone } from '../domain/phone.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { correctionAppliedEmail } from '../notify/emails.ts';
+import { correctionAppliedEmail } from '../render/emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

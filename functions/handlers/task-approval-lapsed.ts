@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { approvalLapsedEmail } from '../notify/emails.ts';
+import { approvalLapsedEmail } from '../render/emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), step: z.string().regex(/^[a-z-]{1,40}$/) });
 

@@ -3,12 +3,12 @@ import * as z from 'zod';
 import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { issueDownloadLink } from '../lib/download-link.ts';
+import { issueDownloadLink } from '../app/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { reportForDeskEmail, reportReadyEmail } from '../notify/emails.ts';
-import { renderAccessReport } from '../notify/report.ts';
-import { readableMoment } from '../notify/readable-time.ts';
-import { recordsForCategories } from '../store/category-records.ts';
+import { reportForDeskEmail, reportReadyEmail } from '../render/emails.ts';
+import { renderAccessReport } from '../render/report.ts';
+import { readableMoment } from '../render/readable-time.ts';
+import { recordsForCategories } from '../connectors/records-table/category-records.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

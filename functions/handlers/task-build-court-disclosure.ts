@@ -5,11 +5,11 @@ import { AUTHORISE_STEP, REVIEW_STEP, type CourtOrder } from '../domain/court-or
 import { IntegrityError } from '../domain/errors.ts';
 import type { RequestRecord, StaffDecision } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { issueDownloadLink } from '../lib/download-link.ts';
+import { issueDownloadLink } from '../app/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { disclosureReadyEmail } from '../notify/court-order-emails.ts';
-import { buildDisclosurePackage } from '../notify/disclosure-zip.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { disclosureReadyEmail } from '../render/court-order-emails.ts';
+import { buildDisclosurePackage } from '../render/disclosure-zip.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -3,7 +3,7 @@ import { buildDeletionPlan } from '../domain/deletion-plan.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { collectDeletionFacts } from '../store/erasure.ts';
+import { collectDeletionFacts } from '../connectors/records-table/erasure.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -4,12 +4,12 @@ import { IntegrityError } from '../domain/errors.ts';
 import { assertThirdPartyDisclosure } from '../domain/minors.ts';
 import { withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { issueDownloadLink } from '../lib/download-link.ts';
+import { issueDownloadLink } from '../app/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { disclosurePackageEmail, disclosureSentByOtherMeansEmail, disclosureSentEmail } from '../notify/consent-emails.ts';
-import { renderAccessReport } from '../notify/report.ts';
-import { recordsForCategories } from '../store/category-records.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { disclosurePackageEmail, disclosureSentByOtherMeansEmail, disclosureSentEmail } from '../render/consent-emails.ts';
+import { renderAccessReport } from '../render/report.ts';
+import { recordsForCategories } from '../connectors/records-table/category-records.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

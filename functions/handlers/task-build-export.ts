@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { issueDownloadLink } from '../lib/download-link.ts';
+import { issueDownloadLink } from '../app/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { exportForDeskEmail, exportReadyEmail } from '../notify/export-emails.ts';
-import { createExportZip } from '../notify/export-zip.ts';
-import type { Patron } from '../sources/dataset.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { exportForDeskEmail, exportReadyEmail } from '../render/export-emails.ts';
+import { createExportZip } from '../render/export-zip.ts';
+import type { Patron } from '../domain/dataset.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -3,13 +3,13 @@ import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { assertGuardianDisclosure } from '../domain/minors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { issueDownloadLink } from '../lib/download-link.ts';
+import { issueDownloadLink } from '../app/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { guardianReportReadyEmail } from '../notify/consent-emails.ts';
-import { reportForDeskEmail } from '../notify/emails.ts';
-import { renderAccessReport } from '../notify/report.ts';
-import { recordsForCategories } from '../store/category-records.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { guardianReportReadyEmail } from '../render/consent-emails.ts';
+import { reportForDeskEmail } from '../render/emails.ts';
+import { renderAccessReport } from '../render/report.ts';
+import { recordsForCategories } from '../connectors/records-table/category-records.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -3,7 +3,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { courtOrderClosedEmail } from '../notify/court-order-emails.ts';
+import { courtOrderClosedEmail } from '../render/court-order-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), outcome: z.enum(['rejected', 'expired']) });
 

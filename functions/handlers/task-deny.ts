@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { DENIAL_CODES, isTerminal, withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { deniedEmail } from '../notify/emails.ts';
+import { deniedEmail } from '../render/emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), code: z.enum(DENIAL_CODES) });
 

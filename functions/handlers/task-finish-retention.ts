@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { validate } from '../lib/http.ts';
-import { releaseRetentionSecret } from '../store/retention.ts';
+import { releaseRetentionSecret } from '../connectors/records-table/retention.ts';
 
 const count = z.number().int().min(0);
 const done = z.object({

@@ -3,7 +3,7 @@ import { guardianAgeBand } from '../domain/minors.ts';
 import { isTerminal, sameLastName, type AgeBand, type GuardianLink, type RequestRecord, type SubmittedIdentity } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import type { Patron } from '../sources/dataset.ts';
+import type { Patron } from '../domain/dataset.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

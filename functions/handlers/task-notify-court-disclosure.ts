@@ -3,7 +3,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isoDateIn } from '../domain/age.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { noticeByOtherMeansEmail, patronDisclosureNoticeEmail } from '../notify/court-order-emails.ts';
+import { noticeByOtherMeansEmail, patronDisclosureNoticeEmail } from '../render/court-order-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

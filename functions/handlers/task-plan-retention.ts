@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { loanCutoffDay, segmentsFor } from '../domain/retention.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { claimRetentionSecret } from '../store/retention.ts';
+import { claimRetentionSecret } from '../connectors/records-table/retention.ts';
 
 const input = z.strictObject({
   runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { failureAlertEmail } from '../notify/emails.ts';
+import { failureAlertEmail } from '../render/emails.ts';
 
 /** The error name from the Catch: an identifier like `TransientError`, never a message (R5). */
 const input = z.strictObject({ requestId: z.uuid(), error: z.string().max(200).regex(/^[A-Za-z0-9_.:-]*$/).catch('Unknown') });

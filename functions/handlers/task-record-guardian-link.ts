@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { guardianLinkedEmail } from '../notify/consent-emails.ts';
+import { guardianLinkedEmail } from '../render/consent-emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

@@ -4,8 +4,8 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { approvalRequestEmail } from '../notify/emails.ts';
-import { sendStaffTasks } from '../lib/staff-tasks.ts';
+import { approvalRequestEmail } from '../render/emails.ts';
+import { sendStaffTasks } from '../app/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),

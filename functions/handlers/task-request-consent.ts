@@ -3,10 +3,10 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { consentCategories } from '../notify/consent-pages.ts';
-import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../notify/consent-emails.ts';
-import { readableMoment } from '../notify/readable-time.ts';
-import { sendStaffTasks } from '../lib/staff-tasks.ts';
+import { consentCategories } from '../render/consent-pages.ts';
+import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../render/consent-emails.ts';
+import { readableMoment } from '../render/readable-time.ts';
+import { sendStaffTasks } from '../app/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),

@@ -3,8 +3,8 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { confirmNewEmailEmail } from '../notify/emails.ts';
-import { readableMoment } from '../notify/readable-time.ts';
+import { confirmNewEmailEmail } from '../render/emails.ts';
+import { readableMoment } from '../render/readable-time.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 

@@ -2,8 +2,8 @@ import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { guardianLinkTaskEmail } from '../notify/consent-emails.ts';
-import { sendStaffTasks } from '../lib/staff-tasks.ts';
+import { guardianLinkTaskEmail } from '../render/consent-emails.ts';
+import { sendStaffTasks } from '../app/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),

@@ -3,9 +3,9 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { inPersonVerificationEmail, verificationEmail } from '../notify/emails.ts';
-import { readableMoment } from '../notify/readable-time.ts';
-import { sendStaffTasks } from '../lib/staff-tasks.ts';
+import { inPersonVerificationEmail, verificationEmail } from '../render/emails.ts';
+import { readableMoment } from '../render/readable-time.ts';
+import { sendStaffTasks } from '../app/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),

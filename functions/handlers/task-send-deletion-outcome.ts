@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { deletionOutcomeEmail } from '../notify/emails.ts';
+import { deletionOutcomeEmail } from '../render/emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 const outcomeSchema = z.object({

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { closeRequest } from '../lib/close-request.ts';
+import { closeRequest } from '../app/close-request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 

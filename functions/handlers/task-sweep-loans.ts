@@ -3,7 +3,7 @@ import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { validate } from '../lib/http.ts';
-import { sweepLoanSegment } from '../store/retention.ts';
+import { sweepLoanSegment } from '../connectors/records-table/retention.ts';
 
 const count = z.number().int().min(0);
 const progressSchema = z.strictObject({ scanned: count, eligible: count, anonymised: count, held: count, deleting: count, pages: count, invocations: count });

@@ -3,7 +3,7 @@ import { deletionPlanSchema, LEGAL_OBLIGATION, patronOutcome } from '../domain/d
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import { verifyErasure } from '../store/erasure.ts';
+import { verifyErasure } from '../connectors/records-table/erasure.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 

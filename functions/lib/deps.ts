@@ -1,19 +1,19 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Context } from 'aws-lambda';
 import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
-import { SesMailer, type Mailer } from '../notify/mailer.ts';
-import { AuditLog } from '../store/audit.ts';
-import { CourtOrders } from '../store/court-orders.ts';
-import { S3DocumentStore, type DocumentStore } from '../store/documents.ts';
-import { createDocumentClient } from '../store/dynamo.ts';
-import { S3FileStore, type FileStore } from '../store/files.ts';
-import type { RecordsDeps } from '../store/erasure.ts';
-import { LegalHolds } from '../store/legal-holds.ts';
-import { LibraryRecords } from '../store/library-records.ts';
-import { RequestStore } from '../store/requests.ts';
-import { TokenStore } from '../store/tokens.ts';
+import { SesMailer, type Mailer } from '../adapters/ses-mailer.ts';
+import { AuditLog } from '../adapters/dynamodb/audit.ts';
+import { CourtOrders } from '../adapters/dynamodb/court-orders.ts';
+import { S3DocumentStore, type DocumentStore } from '../adapters/s3/documents.ts';
+import { createDocumentClient } from '../adapters/dynamodb/client.ts';
+import { S3FileStore, type FileStore } from '../adapters/s3/files.ts';
+import type { RecordsDeps } from '../connectors/records-table/erasure.ts';
+import { LegalHolds } from '../adapters/dynamodb/legal-holds.ts';
+import { LibraryRecords } from '../connectors/records-table/library-records.ts';
+import { RequestStore } from '../adapters/dynamodb/requests.ts';
+import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema } from './env.ts';
-import { StepFunctionsWorkflow, type WorkflowPort } from './workflow.ts';
+import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 
 /** Everything a handler needs; built from the environment in AWS, by the local runtime here. */
 export interface Deps {

@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type { IConstruct } from 'constructs';
-import { TABLE_KEYS } from '../../functions/store/keys.ts';
+import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { DOCUMENT_PREFIX, FILE_PREFIXES, INCOMING_PREFIX } from './storage.ts';
 import { acknowledge, nagResource } from './nag.ts';
 import type { Workflow } from './workflows.ts';

@@ -5,7 +5,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DOCUMENT_PREFIX, INCOMING_EXPIRY_DAYS, INCOMING_PREFIX } from '../../functions/domain/court-order.ts';
-import { TABLE_KEYS } from '../../functions/store/keys.ts';
+import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 
 /**
  * Key prefixes of the files bucket. Grants are scoped to these, and objects under them expire:

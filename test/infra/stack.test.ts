@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_ROLES } from '../../functions/domain/staff.ts';
 import { envSchema } from '../../functions/lib/env.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE, OVERDUE_REQUESTS_METRIC } from '../../functions/lib/observability.ts';
-import { TABLE_KEYS } from '../../functions/store/keys.ts';
+import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { FUNCTION_ACCESS, FUNCTIONS, HTTP_ROUTES, SCHEDULES, WORKFLOWS, type FunctionName } from '../../workflows/index.ts';
 import { WAF_MANAGED_RULE_GROUPS } from '../../infra/edge-stack.ts';
 import { ORIGIN_VERIFY_HEADER } from '../../infra/functions/origin-verify.ts';

@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll } from 'vitest';
-import { createDocumentClient } from '../../functions/store/dynamo.ts';
+import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../local/tables.ts';
 
 export interface EmbeddedDynamo {

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashEvent, verifyChain, type AuditEventInput } from '../../functions/domain/audit.ts';
-import { AuditLog } from '../../functions/store/audit.ts';
-import { createDocumentClient, isConditionalCheckFailed } from '../../functions/store/dynamo.ts';
-import { requestKeys } from '../../functions/store/keys.ts';
+import { AuditLog } from '../../functions/adapters/dynamodb/audit.ts';
+import { createDocumentClient, isConditionalCheckFailed } from '../../functions/adapters/dynamodb/client.ts';
+import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';

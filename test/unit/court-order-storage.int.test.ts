@@ -10,9 +10,10 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { incomingKey, orderDocumentKey, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../functions/domain/court-order.ts';
 import { NotFoundError } from '../../functions/domain/errors.ts';
-import { CourtOrders } from '../../functions/store/court-orders.ts';
-import { LocalDocumentStore, S3DocumentStore } from '../../functions/store/documents.ts';
-import { requestKeys, TABLE_KEYS } from '../../functions/store/keys.ts';
+import { CourtOrders } from '../../functions/adapters/dynamodb/court-orders.ts';
+import { S3DocumentStore } from '../../functions/adapters/s3/documents.ts';
+import { LocalDocumentStore } from '../../local/document-store.ts';
+import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { pdf } from '../support/court-orders.ts';
 import { useDynalite } from '../support/dynalite.ts';
 

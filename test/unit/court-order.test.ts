@@ -5,7 +5,7 @@ import { approvalConflict, eligibleApprovers } from '../../functions/domain/appr
 import { dayOf, holdLapseInstant, incomingKey, isPdfHeader, MAX_ORDER_BYTES, validateCourtOrderInput, withinRange } from '../../functions/domain/court-order.ts';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
 import type { StaffDecision } from '../../functions/domain/request.ts';
-import { amzDates, presignedPostPolicy } from '../../functions/store/documents.ts';
+import { amzDates, presignedPostPolicy } from '../../functions/adapters/s3/documents.ts';
 
 /** R12 metadata, R12 date scope, R12 separation of duties, the R12 upload policy: pure rules. */
 const TODAY = '2026-12-01';

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
-import { STAFF_ROLES, type Dataset, type Patron } from '../../functions/sources/dataset.ts';
-import { datasetToItems, parseDataset, readDatasetFile } from '../../functions/sources/load-dataset.ts';
+import { STAFF_ROLES, type Dataset, type Patron } from '../../functions/domain/dataset.ts';
+import { datasetToItems, parseDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
 
 const DEMO_PATH = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 const TODAY = '2026-11-28';

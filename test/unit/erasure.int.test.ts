@@ -4,12 +4,12 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDeletionPlan, patronOutcome, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
 import { defaultPolicy } from '../../functions/domain/policy.ts';
-import { datasetToItems, loadDataset, parseDataset, readDatasetFile } from '../../functions/sources/load-dataset.ts';
-import type { Dataset } from '../../functions/sources/dataset.ts';
-import { anonymisedCopy, collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../../functions/store/erasure.ts';
-import { recordKeys, type RecordKind } from '../../functions/store/keys.ts';
-import { LegalHolds } from '../../functions/store/legal-holds.ts';
-import { LibraryRecords } from '../../functions/store/library-records.ts';
+import { datasetToItems, loadDataset, parseDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
+import type { Dataset } from '../../functions/domain/dataset.ts';
+import { anonymisedCopy, collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../../functions/connectors/records-table/erasure.ts';
+import { recordKeys, type RecordKind } from '../../functions/adapters/dynamodb/keys.ts';
+import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
+import { LibraryRecords } from '../../functions/connectors/records-table/library-records.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const DEMO_PATH = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));

@@ -16,8 +16,8 @@ import {
   type ExportRecordTypes,
 } from '../../functions/domain/export-format.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import { createExportZip, type ExportInput } from '../../functions/notify/export-zip.ts';
-import type { Loan, Patron } from '../../functions/sources/dataset.ts';
+import { createExportZip, type ExportInput } from '../../functions/render/export-zip.ts';
+import type { Loan, Patron } from '../../functions/domain/dataset.ts';
 import { unzip } from '../support/zip.ts';
 
 /** Unit tests of the export (R8a): the format rules, and the streaming writer against an in-memory source. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../functions/domain/categories.ts';
-import { renderDecisionForm, renderNotice, renderPage } from '../../functions/notify/layout.ts';
+import { renderDecisionForm, renderNotice, renderPage } from '../../functions/render/layout.ts';
 import { html } from '../../functions/lib/html.ts';
 
 describe('renderPage', () => {

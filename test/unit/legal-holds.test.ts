@@ -1,8 +1,8 @@
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../functions/domain/errors.ts';
-import { requestKeys } from '../../functions/store/keys.ts';
-import { LegalHolds } from '../../functions/store/legal-holds.ts';
+import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
+import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';

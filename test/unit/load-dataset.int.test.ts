@@ -4,9 +4,9 @@ import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Dataset } from '../../functions/sources/dataset.ts';
-import { datasetToItems, loadDataset, readDatasetFile } from '../../functions/sources/load-dataset.ts';
-import { recordKeys } from '../../functions/store/keys.ts';
+import type { Dataset } from '../../functions/domain/dataset.ts';
+import { datasetToItems, loadDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
+import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
 
 const DEMO_PATH = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 const TABLE = 'library-records';

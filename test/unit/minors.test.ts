@@ -3,10 +3,10 @@ import { InvalidInputError, IntegrityError } from '../../functions/domain/errors
 import { ageBandOf, assertGuardianDisclosure, assertThirdPartyDisclosure, guardianAgeBand } from '../../functions/domain/minors.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 import { withoutRequesterContact, type RequestRecord } from '../../functions/domain/request.ts';
-import { guardianConsentEmail, thirdPartyConsentEmail } from '../../functions/notify/consent-emails.ts';
-import { consentPage } from '../../functions/notify/consent-pages.ts';
-import { renderAccessReport } from '../../functions/notify/report.ts';
-import type { Patron } from '../../functions/sources/dataset.ts';
+import { guardianConsentEmail, thirdPartyConsentEmail } from '../../functions/render/consent-emails.ts';
+import { consentPage } from '../../functions/render/consent-pages.ts';
+import { renderAccessReport } from '../../functions/render/report.ts';
+import type { Patron } from '../../functions/domain/dataset.ts';
 
 const NY = 'America/New_York';
 const rules = defaultPolicy.minors;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readableDate, readableMoment } from '../../functions/notify/readable-time.ts';
+import { readableDate, readableMoment } from '../../functions/render/readable-time.ts';
 
 describe('times in emails and pages, as people read them', () => {
   it('a link expiry is shown in the library’s time zone, naming the zone, never as a UTC instant', () => {

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../functions/domain/categories.ts';
 import { IntegrityError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import { renderAccessReport, type AccessReportInput } from '../../functions/notify/report.ts';
-import type { Patron } from '../../functions/sources/dataset.ts';
+import { renderAccessReport, type AccessReportInput } from '../../functions/render/report.ts';
+import type { Patron } from '../../functions/domain/dataset.ts';
 
 const patron: Patron = {
   id: 'p-1',

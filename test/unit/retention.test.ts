@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, loanCutoffDay, loanPastHistory, retentionRunId, returnedBeforeBound, segmentsFor } from '../../functions/domain/retention.ts';
-import { dayOf } from '../../functions/store/erasure.ts';
+import { dayOf } from '../../functions/connectors/records-table/erasure.ts';
 
 const TZ = 'America/New_York';
 

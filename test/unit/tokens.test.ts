@@ -3,8 +3,8 @@ import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GoneError, NotFoundError } from '../../functions/domain/errors.ts';
 import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken } from '../../functions/domain/tokens.ts';
-import { requestKeys, TABLE_KEYS } from '../../functions/store/keys.ts';
-import { QUEUED_TOKEN_BACKSTOP_DAYS, TokenStore, type IssueTokenInput } from '../../functions/store/tokens.ts';
+import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
+import { QUEUED_TOKEN_BACKSTOP_DAYS, TokenStore, type IssueTokenInput } from '../../functions/adapters/dynamodb/tokens.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';

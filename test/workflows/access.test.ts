@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import type { Mailer } from '../../functions/notify/mailer.ts';
+import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { ADA, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type StatusView, type TestRuntime } from '../support/runtime.ts';
 
 /**

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { DeleteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CSV_COLUMNS } from '../../functions/domain/audit-csv.ts';
-import { requestKeys } from '../../functions/store/keys.ts';
+import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
 import { ADA, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 

@@ -8,8 +8,9 @@ import { incomingKey, orderDocumentKey } from '../../functions/domain/court-orde
 import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy } from '../../functions/domain/policy.ts';
 import { createHandler as createApi } from '../../functions/handlers/api-court-orders.ts';
-import type { Mailer } from '../../functions/notify/mailer.ts';
-import { S3DocumentStore, type LocalDocumentStore } from '../../functions/store/documents.ts';
+import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
+import { S3DocumentStore } from '../../functions/adapters/s3/documents.ts';
+import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { apiEvent, awsClaims, bodyOf, DIRECTOR, OFFICER, ORDER, overlappingRolesDataset, OWEN, pdf, postForm } from '../support/court-orders.ts';
 import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../support/runtime.ts';

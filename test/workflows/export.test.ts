@@ -8,7 +8,7 @@ import { TransientError } from '../../functions/domain/errors.ts';
 import { RESIDENCY_STATEMENT } from '../../functions/domain/export-format.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createHandler as createBuildExport } from '../../functions/handlers/task-build-export.ts';
-import type { Mailer } from '../../functions/notify/mailer.ts';
+import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 import { unzip } from '../support/zip.ts';

@@ -5,8 +5,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import type { Mailer } from '../../functions/notify/mailer.ts';
-import { deniedEmail } from '../../functions/notify/emails.ts';
+import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
+import { deniedEmail } from '../../functions/render/emails.ts';
 import { DEMO_DATASET, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
 
 /**

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
-import { recordKeys, requestKeys } from '../../functions/store/keys.ts';
+import { recordKeys, requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { RECORDS_TABLE, REQUESTS_TABLE } from '../../local/runtime.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import { deniedEmail } from '../../functions/notify/emails.ts';
+import { deniedEmail } from '../../functions/render/emails.ts';
 import { ADA, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
 
 /**

@@ -1,0 +1,103 @@
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
+import { ConflictError, NotFoundError } from '../../domain/errors.ts';
+import { isConditionalCheckFailed } from './client.ts';
+import { requestKeys, TABLE_KEYS } from './keys.ts';
+
+/** An order waits in the lapse index while its hold may still lapse and nobody has recorded it. */
+const lapsePending = (o: CourtOrder): boolean => o.status === 'submitted' && !!o.lapseDueAt && !o.holdReleasedAt && !o.holdLapseRecordedAt;
+
+/**
+ * R16: when an order nobody submitted goes (epoch seconds, the table's TTL): UNSUBMITTED_ORDER_DAYS
+ * after its metadata. Derived on every write, never stored in the order itself, so it cannot be
+ * carried over: the submit's first write (the reservation of its request and hold ids) already has
+ * none, and nothing after it can bring one back. It must go there, not at the final write: from
+ * then on a legal hold exists that only this order can release (R13).
+ */
+const unsubmittedExpiry = (o: CourtOrder): number | undefined =>
+  o.status === 'awaiting-upload' && o.requestId === undefined ? Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400 : undefined;
+
+const toItem = (o: CourtOrder): Record<string, unknown> => {
+  const expiresAt = unsubmittedExpiry(o);
+  return {
+    ...requestKeys.order(o.orderId),
+    kind: 'COURT_ORDER',
+    ...(lapsePending(o) ? { gsi2pk: requestKeys.lapsingHolds, gsi2sk: `${o.lapseDueAt}#${o.orderId}` } : {}),
+    ...o,
+    ...(expiresAt !== undefined ? { [TABLE_KEYS.ttlAttribute]: expiresAt } : {}),
+  };
+};
+
+const fromItem = (item: Record<string, unknown>): CourtOrder => {
+  const { pk: _pk, sk: _sk, kind: _kind, gsi2pk: _g, gsi2sk: _gs, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
+  return rest as unknown as CourtOrder;
+};
+
+/**
+ * R12 court orders, one item each in the requests table (encrypted at rest). Every change is a
+ * whole-item put conditioned on the version read, as for requests: single-item atomicity only.
+ */
+export class CourtOrders {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async create(o: CourtOrder): Promise<void> {
+    try {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: toItem(o), ConditionExpression: 'attribute_not_exists(pk)' }));
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) throw new ConflictError('order id already exists');
+      throw e;
+    }
+  }
+
+  async find(orderId: string): Promise<CourtOrder | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.order(orderId), ConsistentRead: true }));
+    if (!res.Item) return undefined;
+    // DynamoDB deletes an expired item within days, not at once (the local sweep, within a minute):
+    // until then it is gone to every reader, so a late submit cannot revive it (R16).
+    const ttl = res.Item[TABLE_KEYS.ttlAttribute];
+    if (typeof ttl === 'number' && ttl < Math.floor(this.clock().getTime() / 1000)) return undefined;
+    return fromItem(res.Item);
+  }
+
+  async get(orderId: string): Promise<CourtOrder> {
+    const o = await this.find(orderId);
+    if (!o) throw new NotFoundError('no such order');
+    return o;
+  }
+
+  /** Read, change, conditional write; re-read and re-apply on a lost race. `undefined` changes nothing. */
+  async update(orderId: string, change: (o: CourtOrder) => CourtOrder | undefined): Promise<CourtOrder> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.get(orderId);
+      const next = change(current);
+      if (!next) return current;
+      const saved: CourtOrder = { ...next, version: current.version + 1, updatedAt: this.clock().toISOString() };
+      try {
+        await this.db.send(
+          new PutCommand({ TableName: this.table, Item: toItem(saved), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': current.version } }),
+        );
+        return saved;
+      } catch (e) {
+        if (!isConditionalCheckFailed(e) || attempt >= 4) throw new ConflictError('order changed concurrently');
+      }
+    }
+  }
+
+  /** R13: orders whose hold's lapse time has passed and is not yet recorded (gsi2, by time; never a scan). */
+  async lapsedHolds(limit = 100): Promise<CourtOrder[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':p': requestKeys.lapsingHolds, ':now': this.clock().toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map(fromItem);
+  }
+}

@@ -1,0 +1,166 @@
+import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { parseIsoDate } from '../../domain/age.ts';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
+import { isConditionalCheckFailed, queryAll } from './client.ts';
+import { requestKeys } from './keys.ts';
+
+/**
+ * R13: a legal hold on a patron's records. While one is active, no deletion or anonymisation
+ * touches them. Holds live in the requests table, one item each under `HOLD#<patronId>`, so
+ * "is this patron held" is one consistent query by key. A hold carries ids only (R5).
+ */
+export interface LegalHold {
+  holdId: string;
+  patronId: string;
+  /** The court order that caused the hold (R12), when there is one. */
+  orderId?: string;
+  /** Who placed it: a staff or counsel identity, or `system`. */
+  placedBy: string;
+  placedAt: string;
+  /** The order forbids telling the patron (R13a). */
+  nondisclosure: boolean;
+  /**
+   * When the hold lapses by itself: an ISO 8601 instant, or a day `YYYY-MM-DD`. A day is held
+   * through its end in every time zone (until 12:00 UTC the next day): a hold errs on the side of holding.
+   */
+  lapsesOn?: string;
+  releasedAt?: string;
+  releasedBy?: string;
+}
+
+export interface PlaceHoldInput {
+  holdId: string;
+  patronId: string;
+  orderId?: string;
+  placedBy: string;
+  nondisclosure: boolean;
+  lapsesOn?: string;
+}
+
+const ISO_INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/** The instant a hold stops holding, or undefined for a hold that never lapses by itself. */
+function lapseInstant(lapsesOn: string | undefined): number | undefined {
+  if (lapsesOn === undefined) return undefined;
+  if (ISO_INSTANT.test(lapsesOn)) {
+    const t = Date.parse(lapsesOn);
+    if (!Number.isNaN(t)) return t;
+  } else {
+    const d = parseIsoDate(lapsesOn, 'lapsesOn');
+    // The last time zone to finish that day is UTC-12: its next midnight is 12:00 UTC.
+    return Date.UTC(d.year, d.month - 1, d.day + 1, 12);
+  }
+  throw new InvalidInputError('lapsesOn is not a date or an ISO 8601 instant');
+}
+
+const fromItem = (item: Record<string, unknown>): LegalHold => {
+  const { pk: _pk, sk: _sk, kind: _kind, ...hold } = item;
+  return hold as unknown as LegalHold;
+};
+
+export class LegalHolds {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Places a hold. Placing the same hold again (a retried step) returns the stored one and
+   * changes nothing; a different hold under the same id is a conflict.
+   */
+  async place(input: PlaceHoldInput): Promise<LegalHold> {
+    if (!input.holdId || !input.patronId || !input.placedBy) throw new InvalidInputError('a hold needs a holdId, a patronId and placedBy');
+    lapseInstant(input.lapsesOn); // validates before anything is written
+    const hold: LegalHold = {
+      holdId: input.holdId,
+      patronId: input.patronId,
+      ...(input.orderId !== undefined ? { orderId: input.orderId } : {}),
+      placedBy: input.placedBy,
+      placedAt: this.clock().toISOString(),
+      nondisclosure: input.nondisclosure,
+      ...(input.lapsesOn !== undefined ? { lapsesOn: input.lapsesOn } : {}),
+    };
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...requestKeys.hold(input.patronId, input.holdId), kind: 'LEGAL_HOLD', ...hold },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+      return hold;
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+    }
+    const existing = await this.get(input.patronId, input.holdId);
+    if (
+      existing &&
+      existing.orderId === input.orderId &&
+      existing.placedBy === input.placedBy &&
+      existing.nondisclosure === input.nondisclosure &&
+      existing.lapsesOn === input.lapsesOn
+    ) {
+      return existing;
+    }
+    throw new ConflictError('a different hold with this id exists');
+  }
+
+  async get(patronId: string, holdId: string): Promise<LegalHold | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.hold(patronId, holdId), ConsistentRead: true }));
+    return res.Item ? fromItem(res.Item) : undefined;
+  }
+
+  /** Releases a hold; releasing a released hold again changes nothing and returns it. */
+  async release(patronId: string, holdId: string, by: string): Promise<LegalHold> {
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.hold(patronId, holdId),
+          UpdateExpression: 'SET releasedAt = :at, releasedBy = :by',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(releasedAt)',
+          ExpressionAttributeValues: { ':at': this.clock().toISOString(), ':by': by },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return fromItem(res.Attributes ?? {});
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+    }
+    const existing = await this.get(patronId, holdId);
+    if (!existing) throw new NotFoundError('no such hold');
+    return existing;
+  }
+
+  /** Every hold of the patron, released or not (a patron has a handful). */
+  async list(patronId: string): Promise<LegalHold[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+      ExpressionAttributeValues: { ':pk': requestKeys.holdsOfPatron(patronId), ':prefix': requestKeys.holdPrefix },
+      // A hold placed a moment ago must stop a deletion now: read the latest write.
+      ConsistentRead: true,
+    });
+    return items.map(fromItem);
+  }
+
+  /** R13: the holds in force now: not released and not lapsed. */
+  async active(patronId: string): Promise<LegalHold[]> {
+    const now = this.clock().getTime();
+    return (await this.list(patronId)).filter((h) => {
+      if (h.releasedAt !== undefined) return false;
+      let lapse: number | undefined;
+      try {
+        lapse = lapseInstant(h.lapsesOn);
+      } catch {
+        return true; // an unreadable lapse date never frees records
+      }
+      return lapse === undefined || now < lapse;
+    });
+  }
+
+  async isHeld(patronId: string): Promise<boolean> {
+    return (await this.active(patronId)).length > 0;
+  }
+}

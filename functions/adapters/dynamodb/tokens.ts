@@ -1,0 +1,262 @@
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GoneError, NotFoundError } from '../../domain/errors.ts';
+import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken, type TokenPurpose, type TokenRecipient } from '../../domain/tokens.ts';
+import { isConditionalCheckFailed, queryAll } from './client.ts';
+import { requestKeys, TABLE_KEYS } from './keys.ts';
+
+export interface IssueTokenInput {
+  purpose: TokenPurpose;
+  requestId: string;
+  recipient: TokenRecipient;
+  step: string;
+  decisions: string[];
+  ttlSeconds: number;
+  maxAttempts?: number;
+  taskToken?: string;
+  fileKey?: string;
+  fileName?: string;
+  contentType?: string;
+  /** Seconds from now until a reminder is due (staff decisions). */
+  remindAfterSeconds?: number;
+  /** An absolute expiry, for a fresh link that replaces an older one (reminders). */
+  expiresAt?: string;
+}
+
+/** Link tokens (ARCHITECTURE.md): random, hashed at rest, bound to purpose/request/recipient/step, single-use, expiring. */
+export class TokenStore {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+    private readonly clock: () => Date = () => new Date(),
+  ) {}
+
+  async issue(input: IssueTokenInput): Promise<{ secret: string; token: ActionToken }> {
+    const secret = newSecret();
+    const now = this.clock();
+    const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now.getTime() + input.ttlSeconds * 1000);
+    const remindAt =
+      input.remindAfterSeconds !== undefined && now.getTime() + input.remindAfterSeconds * 1000 < expiresAt.getTime()
+        ? new Date(now.getTime() + input.remindAfterSeconds * 1000).toISOString()
+        : undefined;
+    const token: ActionToken = {
+      tokenHash: hashSecret(secret),
+      purpose: input.purpose,
+      requestId: input.requestId,
+      recipient: input.recipient,
+      step: input.step,
+      decisions: input.decisions,
+      createdAt: now.toISOString(),
+      expiresAt: expiresAt.toISOString(),
+      maxAttempts: input.maxAttempts ?? 3,
+      attempts: 0,
+      ...(input.taskToken ? { taskToken: input.taskToken } : {}),
+      ...(remindAt ? { remindAt } : {}),
+      ...(input.fileKey ? { fileKey: input.fileKey, fileName: input.fileName, contentType: input.contentType } : {}),
+    };
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: {
+          ...requestKeys.token(token.tokenHash),
+          gsi1pk: requestKeys.tokensOfRequest(input.requestId),
+          gsi1sk: `${token.createdAt}#${token.tokenHash}`,
+          ...(input.taskToken ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
+          ...(input.fileKey ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
+          [TABLE_KEYS.ttlAttribute]: input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
+          ...token,
+        },
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
+    if (remindAt) {
+      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.reminder(remindAt, token.tokenHash), tokenHash: token.tokenHash } }));
+    }
+    return { secret, token };
+  }
+
+  /** Looks a secret up by its hash; malformed or unknown → NotFoundError. */
+  async find(secret: string): Promise<ActionToken> {
+    if (!isWellFormedSecret(secret)) throw new NotFoundError('no such link');
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }));
+    if (!res.Item) throw new NotFoundError('no such link');
+    return strip(res.Item);
+  }
+
+  async findByHash(tokenHash: string): Promise<ActionToken | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(tokenHash), ConsistentRead: true }));
+    return res.Item ? strip(res.Item) : undefined;
+  }
+
+  /** Reminders whose time has come, oldest first (a query by key, never a scan). */
+  async dueReminders(limit = 100): Promise<{ remindAt: string; tokenHash: string }[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :p AND sk < :now',
+        ExpressionAttributeValues: { ':p': requestKeys.remindersPartition, ':now': this.clock().toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map((i) => ({ remindAt: String(i.sk).split('#')[0] ?? '', tokenHash: String(i.tokenHash) }));
+  }
+
+  async dropReminder(remindAt: string, tokenHash: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: requestKeys.reminder(remindAt, tokenHash) }));
+  }
+
+  /** Finds a token that can still be acted on, or says why not (410 for used/expired/revoked/locked). */
+  async findUsable(secret: string): Promise<ActionToken> {
+    const token = await this.find(secret);
+    const state = tokenState(token, this.clock());
+    if (state !== 'usable') throw new GoneError(`this link is ${state}`);
+    return token;
+  }
+
+  /**
+   * Uses a token once: the conditional write lets exactly one of two simultaneous clicks win.
+   */
+  async consume(token: ActionToken, decision: string): Promise<ActionToken> {
+    const now = this.clock().toISOString();
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.token(token.tokenHash),
+          UpdateExpression: 'SET usedAt = :now, decision = :d, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
+          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
+          ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+          ExpressionAttributeValues: { ':now': now, ':d': decision, ':ttl': settledTtl(new Date(token.expiresAt), this.clock()) },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return strip(res.Attributes ?? {});
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) throw new GoneError('this link was already used or has expired');
+      throw e;
+    }
+  }
+
+  /** Counts an invalid submission; the link locks after `maxAttempts` (R7). */
+  async recordFailedAttempt(token: ActionToken): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(token.tokenHash),
+        UpdateExpression: 'SET attempts = attempts + :one',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  }
+
+  /** Tokens whose workflow step still waits although the link has expired (gsi2, by expiry). */
+  expiredCallbacks(limit = 100): Promise<ActionToken[]> {
+    return this.expiredOn(requestKeys.openCallbacks, limit);
+  }
+
+  /** Download links whose time is up and whose file is still stored (gsi2, by expiry). */
+  expiredDownloads(limit = 100): Promise<ActionToken[]> {
+    return this.expiredOn(requestKeys.liveDownloads, limit);
+  }
+
+  /** Records that a download's file is gone, taking the link off the sweep's queue. */
+  markFileDeleted(token: ActionToken): Promise<void> {
+    return this.dequeue(token, 'fileDeletedAt');
+  }
+
+  /** Takes a token off the deadline queue once its step has been told. */
+  closeCallback(token: ActionToken): Promise<void> {
+    return this.dequeue(token, 'callbackClosedAt');
+  }
+
+  /** One of the sweep's queues on gsi2 (`<expiresAt>#<hash>`): the tokens already past expiry. */
+  private async expiredOn(queue: string, limit: number): Promise<ActionToken[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :p AND gsi2sk < :now',
+        ExpressionAttributeValues: { ':p': queue, ':now': this.clock().toISOString() },
+        Limit: limit,
+      }),
+    );
+    return (res.Items ?? []).map(strip);
+  }
+
+  /** Takes a token off its sweep queue, stamping when (`field`). */
+  private async dequeue(token: ActionToken, field: 'fileDeletedAt' | 'callbackClosedAt'): Promise<void> {
+    const now = this.clock();
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(token.tokenHash),
+        UpdateExpression: `SET ${field} = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+        ExpressionAttributeValues: { ':now': now.toISOString(), ':ttl': settledTtl(new Date(token.expiresAt), now) },
+      }),
+    );
+  }
+
+  /** Every token of a request, oldest first (gsi1): the staff page shows which steps still wait (R1 page, no secrets). */
+  async listOfRequest(requestId: string): Promise<ActionToken[]> {
+    return (await this.itemsOfRequest(requestId)).map(strip);
+  }
+
+  /** Revokes every open token of a request (cancel, expiry): links answer 410 from then on. */
+  async revokeAll(requestId: string): Promise<number> {
+    const now = this.clock().toISOString();
+    let revoked = 0;
+    for (const item of await this.itemsOfRequest(requestId)) {
+      if (item.usedAt || item.revokedAt || item.purpose === 'download') continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: requestKeys.token(String(item.tokenHash)),
+            UpdateExpression: 'SET revokedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
+            ConditionExpression: 'attribute_not_exists(usedAt)',
+            ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+            ExpressionAttributeValues: { ':now': now, ':ttl': settledTtl(new Date(String(item.expiresAt)), this.clock()) },
+          }),
+        );
+        revoked++;
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw e;
+      }
+    }
+    return revoked;
+  }
+
+  /** A request's tokens (gsi1): a handful per request, read whole. */
+  private itemsOfRequest(requestId: string): Promise<Record<string, unknown>[]> {
+    return queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :p',
+      ExpressionAttributeValues: { ':p': requestKeys.tokensOfRequest(requestId) },
+    });
+  }
+}
+
+const DAY_SECONDS = 86_400;
+const epoch = (d: Date) => Math.floor(d.getTime() / 1000);
+
+/**
+ * A settled token (not, or no longer, on a sweep queue) is kept a day past its expiry, or past
+ * now if later, so a late click still answers 410 rather than 404.
+ */
+const settledTtl = (expiresAt: Date, now: Date): number => Math.max(epoch(expiresAt), epoch(now)) + DAY_SECONDS;
+
+/**
+ * A token on a sweep queue (a waiting step, a stored file) must outlive the sweep's visit: were
+ * TTL to delete it first, the step would wait on a link nobody can use and the file would stay.
+ * The sweep settles it (see `dequeue`); this far TTL is only the backstop for a sweep long broken.
+ */
+export const QUEUED_TOKEN_BACKSTOP_DAYS = 30;
+const queuedTtl = (expiresAt: Date): number => epoch(expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * DAY_SECONDS;
+
+function strip(item: Record<string, unknown>): ActionToken {
+  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
+  return rest as unknown as ActionToken;
+}

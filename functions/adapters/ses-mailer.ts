@@ -1,0 +1,40 @@
+import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import type { Email } from '../domain/email.ts';
+
+export type { Email };
+
+export interface Mailer {
+  send(email: Email): Promise<{ messageId: string }>;
+}
+
+/** SES v2 in AWS; the same client against aws-ses-v2-local on this machine. */
+export class SesMailer implements Mailer {
+  private readonly client: SESv2Client;
+
+  constructor(
+    private readonly from: string,
+    opts: { endpoint?: string; region?: string } = {},
+  ) {
+    this.client = new SESv2Client({
+      region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
+      // The local SES only checks that an AWS-style Authorization header is present.
+      ...(opts.endpoint ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+    });
+  }
+
+  async send(email: Email): Promise<{ messageId: string }> {
+    const res = await this.client.send(
+      new SendEmailCommand({
+        FromEmailAddress: this.from,
+        Destination: { ToAddresses: email.to },
+        Content: {
+          Simple: {
+            Subject: { Data: email.subject, Charset: 'UTF-8' },
+            Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+          },
+        },
+      }),
+    );
+    return { messageId: res.MessageId ?? '' };
+  }
+}

@@ -1,0 +1,35 @@
+import type { StaffRole } from '../domain/staff.ts';
+import type { Email } from '../domain/email.ts';
+import { readableMoment } from '../render/readable-time.ts';
+import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
+import type { Deps } from '../lib/deps.ts';
+
+/** What a task email is built from: the link, and when it expires as people read it. */
+export interface TaskLink {
+  library: string;
+  link: string;
+  expiresAt: string;
+}
+
+/**
+ * Gives each staff member of `role` their own link to one workflow step and emails it: only the
+ * hash is stored, so every copy is its own token, bound to that person; the first answer wins and
+ * voids the rest (act.ts). The email names the request only (R5).
+ */
+export async function sendStaffTasks(
+  deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl'>,
+  o: {
+    requestId: string;
+    role: StaffRole;
+    staff: readonly { email: string }[];
+    token: Omit<IssueTokenInput, 'requestId' | 'recipient'>;
+    email: (t: TaskLink) => Omit<Email, 'to'>;
+  },
+): Promise<void> {
+  const library = await deps.records.library();
+  for (const member of o.staff) {
+    const { secret, token } = await deps.tokens.issue({ ...o.token, requestId: o.requestId, recipient: { kind: 'staff', id: member.email, role: o.role } });
+    const link = { library: library.name, link: `${deps.baseUrl}/act/${secret}`, expiresAt: readableMoment(token.expiresAt, library.timezone) };
+    await deps.mailer.send({ to: [member.email], ...o.email(link) });
+  }
+}

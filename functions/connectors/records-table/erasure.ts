@@ -1,0 +1,511 @@
+import { createHmac, randomBytes } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  BatchWriteCommand,
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
+import { ageOn, isoDateIn } from '../../domain/age.ts';
+import type { Category } from '../../domain/categories.ts';
+import { stepFor, type DeletionFacts, type DeletionPlan } from '../../domain/deletion-plan.ts';
+import { IntegrityError, LegalHoldError, StalePlanError, TransientError } from '../../domain/errors.ts';
+import type { Policy } from '../../domain/policy.ts';
+import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
+import { recordKeys, RECORD_KINDS, type RecordKind } from '../../adapters/dynamodb/keys.ts';
+import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
+
+/**
+ * R8 deletion against the library-records table: gather the facts a plan is built from, carry a
+ * plan out, and check the result. Every read is paged with a Limit and every write is per item
+ * or per batch of 25, so a patron with 100,000 records is erased in flat memory.
+ */
+
+type Item = Record<string, unknown>;
+type Key = { pk: string; sk: string };
+
+export interface RecordsDeps {
+  db: DynamoDBDocumentClient;
+  recordsTable: string;
+}
+
+/** R11 default; age thresholds are policy configuration once the policy carries them. */
+const ADULT_AGE = 18;
+const PAGE_SIZE = 100;
+const MAX_BATCH = 25; // DynamoDB's BatchWriteItem limit
+const MAX_ATTEMPTS = 8;
+
+const KIND_CATEGORY: Record<RecordKind, Category> = {
+  LOAN: 'library-records',
+  HOLD: 'library-records',
+  PROGRAM: 'library-records',
+  FINE: 'payments',
+  DONATION: 'donations',
+  SHARED: 'shared-content',
+};
+
+/** The record kind an item's sort key names, or undefined for the profile, guarantee links and anything else. */
+function kindOf(sk: unknown): RecordKind | undefined {
+  if (typeof sk !== 'string') return undefined;
+  const prefix = sk.slice(0, sk.indexOf('#'));
+  return (RECORD_KINDS as readonly string[]).includes(prefix) ? (prefix as RecordKind) : undefined;
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
+
+/** The library-time day of an ISO instant or date; an unreadable value is undefined (and so never "past retention"). */
+export function dayOf(value: unknown, timezone: string): string | undefined {
+  const s = str(value);
+  if (!s) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
+  const t = new Date(s);
+  return Number.isNaN(t.getTime()) ? undefined : isoDateIn(t, timezone);
+}
+
+const hasCredentials = (profile: Item): boolean =>
+  str(profile.username) !== undefined || str(profile.passwordHash) !== undefined || (Array.isArray(profile.securityQuestions) && profile.securityQuestions.length > 0);
+
+/** Pages through a partition (optionally one sort-key prefix), newest state each time (ConsistentRead). */
+async function* pages(db: DynamoDBDocumentClient, table: string, pk: string, opts: { prefix?: string; limit?: number; projection?: string[] } = {}): AsyncGenerator<Item[]> {
+  let start: Item | undefined;
+  const names = opts.projection ? Object.fromEntries(opts.projection.map((a, i) => [`#p${i}`, a])) : undefined;
+  do {
+    const res = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: opts.prefix ? '#pk = :pk AND begins_with(#sk, :prefix)' : '#pk = :pk',
+        ExpressionAttributeNames: { '#pk': 'pk', ...(opts.prefix ? { '#sk': 'sk' } : {}), ...names },
+        ExpressionAttributeValues: { ':pk': pk, ...(opts.prefix ? { ':prefix': opts.prefix } : {}) },
+        ...(names ? { ProjectionExpression: Object.keys(names).join(', ') } : {}),
+        ConsistentRead: true,
+        Limit: opts.limit ?? PAGE_SIZE,
+        ExclusiveStartKey: start,
+      }),
+    );
+    if (res.Items && res.Items.length > 0) yield res.Items;
+    start = res.LastEvaluatedKey;
+  } while (start);
+}
+
+async function getProfile(deps: RecordsDeps, patronId: string): Promise<Item | undefined> {
+  const res = await deps.db.send(new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.patron(patronId), ConsistentRead: true }));
+  return res.Item;
+}
+
+/** Whether a linked child is a minor on `at`. A missing profile is no child; an unreadable birth date counts as a minor (keep, not erase). */
+async function childIsMinor(deps: RecordsDeps, childId: string, at: Date, timezone: string): Promise<boolean> {
+  const res = await deps.db.send(
+    new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.patron(childId), ProjectionExpression: 'dateOfBirth', ConsistentRead: true }),
+  );
+  if (!res.Item) return false;
+  try {
+    return ageOn(String(res.Item.dateOfBirth), at, timezone) < ADULT_AGE;
+  } catch {
+    return true;
+  }
+}
+
+const FACT_ATTRIBUTES = ['sk', 'returnedAt', 'outstanding', 'createdAt', 'date', 'childId'];
+
+/**
+ * The facts a deletion plan is built from, as counts (R8). Reads the patron's partition page by
+ * page, the guarantee links and each linked child's date of birth (R11: age on the library's day),
+ * and the legal holds (R13).
+ * `_policy` is accepted so that the age threshold can move into the policy without changing callers.
+ */
+export async function collectDeletionFacts(
+  deps: RecordsDeps,
+  holds: LegalHolds,
+  patronId: string,
+  now: Date,
+  timezone: string,
+  _policy: Policy,
+): Promise<DeletionFacts> {
+  const facts: DeletionFacts = {
+    openLoans: 0,
+    returnedLoans: 0,
+    holds: 0,
+    programs: 0,
+    outstandingBalance: 0,
+    outstandingFines: 0,
+    paidFines: 0,
+    paidFinesNewestDate: null,
+    donations: { count: 0, newestDate: null },
+    sharedContent: 0,
+    hasCredentials: false,
+    guaranteesMinor: false,
+    legalHold: { active: false, nondisclosure: false },
+  };
+  let owedCents = 0;
+  const newest = (a: string | null, b: string | undefined): string | null => (b !== undefined && (a === null || b > a) ? b : a);
+
+  const profile = await getProfile(deps, patronId);
+  facts.hasCredentials = profile ? hasCredentials(profile) : false;
+
+  for await (const page of pages(deps.db, deps.recordsTable, recordKeys.patronPartition(patronId), { projection: FACT_ATTRIBUTES })) {
+    for (const item of page) {
+      const sk = String(item.sk);
+      if (sk.startsWith(recordKeys.guaranteesPrefix)) {
+        const childId = str(item.childId) ?? sk.slice(recordKeys.guaranteesPrefix.length);
+        if (!facts.guaranteesMinor && (await childIsMinor(deps, childId, now, timezone))) facts.guaranteesMinor = true;
+        continue;
+      }
+      switch (kindOf(sk)) {
+        case 'LOAN':
+          if (str(item.returnedAt)) facts.returnedLoans++;
+          else facts.openLoans++;
+          break;
+        case 'HOLD':
+          facts.holds++;
+          break;
+        case 'PROGRAM':
+          facts.programs++;
+          break;
+        case 'FINE':
+          if (num(item.outstanding) > 0) {
+            facts.outstandingFines++;
+            owedCents += Math.round(num(item.outstanding) * 100);
+          } else {
+            facts.paidFines++;
+            facts.paidFinesNewestDate = newest(facts.paidFinesNewestDate, dayOf(item.createdAt, timezone));
+          }
+          break;
+        case 'DONATION':
+          facts.donations.count++;
+          facts.donations.newestDate = newest(facts.donations.newestDate, dayOf(item.date, timezone));
+          break;
+        case 'SHARED':
+          facts.sharedContent++;
+          break;
+        default:
+          break; // the profile, or an item this code does not know: never counted, never touched
+      }
+    }
+  }
+  facts.outstandingBalance = owedCents / 100;
+
+  const active = await holds.active(patronId);
+  facts.legalHold = { active: active.length > 0, nondisclosure: active.some((h) => h.nondisclosure) };
+  return facts;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Anonymisation
+
+/**
+ * The key of an anonymised record: 128 bits of HMAC-SHA-256 under the deletion's random secret,
+ * of the original's key. A re-run with the same secret writes the same key (no duplicate); once the
+ * secret is deleted, nothing can compute the link from a record to its copy.
+ */
+export const anonKeyFor = (secret: Buffer, original: Key): string =>
+  createHmac('sha256', secret).update(`${original.pk}\n${original.sk}`).digest('hex').slice(0, 32);
+
+/**
+ * R8: the anonymised copy of a record, built from an allow-list: what statistics need (the item,
+ * title, branch, day, amount), never the patron id, the record id, the anonKey link or free text
+ * the patron wrote. Times are reduced to the library-time day: a minute-exact checkout time is
+ * enough to single a person out. Nothing ties copies of one patron together (no request id, no
+ * date of anonymisation, a random sort key), so they cannot be regrouped into one person's history.
+ */
+export function anonymisedCopy(kind: RecordKind, anonKey: string, item: Item, timezone: string): Item {
+  const day = (v: unknown) => dayOf(v, timezone);
+  const fields: Item = (() => {
+    switch (kind) {
+      case 'LOAN':
+        return { itemId: str(item.itemId), title: str(item.title), branch: str(item.branch), checkedOutOn: day(item.checkedOutAt), dueOn: day(item.dueAt), returnedOn: day(item.returnedAt) };
+      case 'HOLD':
+        return { title: str(item.title), placedOn: day(item.placedAt), status: str(item.status) };
+      case 'PROGRAM':
+        return { title: str(item.title), date: day(item.date), attended: typeof item.attended === 'boolean' ? item.attended : undefined };
+      case 'FINE':
+        // The reason is free text a clerk typed; the amount and day are what accounting needs.
+        return { amount: typeof item.amount === 'number' ? item.amount : undefined, createdOn: day(item.createdAt) };
+      case 'DONATION':
+        return { amount: typeof item.amount === 'number' ? item.amount : undefined, date: day(item.date), campaign: str(item.campaign) };
+      case 'SHARED':
+        return {}; // shared content is deleted, never anonymised
+    }
+  })();
+  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+  return { ...recordKeys.anonymised(kind, anonKey), kind: 'ANON', recordKind: kind, ...defined };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Executing a plan
+
+type Decision = { category: Category; action: 'anonymise' | 'delete' | 'retain'; kind: RecordKind; blocker?: 'items-on-loan' | 'money-outstanding' };
+
+/** What the plan asks for each kind of record, read once from the steps. */
+function rulesOf(plan: DeletionPlan) {
+  return {
+    timezone: plan.timezone,
+    blocked: plan.mode === 'blocked',
+    anonymiseLibraryRecords: stepFor(plan, 'library-records', 'anonymise') !== undefined,
+    paymentsCutoff: stepFor(plan, 'payments', 'anonymise')?.cutoff,
+    donationsCutoff: stepFor(plan, 'donations', 'anonymise')?.cutoff,
+    deleteShared: stepFor(plan, 'shared-content', 'delete') !== undefined,
+    erasePersonal: stepFor(plan, 'personal', 'erase') !== undefined,
+    eraseCredentials: stepFor(plan, 'credentials', 'erase') !== undefined,
+  };
+}
+type Rules = ReturnType<typeof rulesOf>;
+
+const pastCutoff = (day: string | undefined, cutoff: string | undefined): boolean => day !== undefined && cutoff !== undefined && day <= cutoff;
+
+/**
+ * What happens to one record. The plan decides, but some facts are re-checked on the record itself,
+ * whatever the plan says, because a plan can be days old: an item on loan is never unlinked (the
+ * library must recover it), a fine with money outstanding is kept, and a payment or donation is
+ * anonymised only if it is past the retention cutoff.
+ */
+function decide(item: Item, rules: Rules): Decision | undefined {
+  const kind = kindOf(item.sk);
+  if (!kind) return undefined;
+  const category = KIND_CATEGORY[kind];
+  const retain = (blocker?: Decision['blocker']): Decision => ({ category, action: 'retain', kind, ...(blocker ? { blocker } : {}) });
+  if (rules.blocked) return retain();
+  switch (kind) {
+    case 'LOAN':
+      if (!str(item.returnedAt)) return retain('items-on-loan');
+      return rules.anonymiseLibraryRecords ? { category, action: 'anonymise', kind } : retain();
+    case 'HOLD':
+    case 'PROGRAM':
+      return rules.anonymiseLibraryRecords ? { category, action: 'anonymise', kind } : retain();
+    case 'FINE':
+      if (num(item.outstanding) > 0) return retain('money-outstanding');
+      return pastCutoff(dayOf(item.createdAt, rules.timezone), rules.paymentsCutoff) ? { category, action: 'anonymise', kind } : retain();
+    case 'DONATION':
+      return pastCutoff(dayOf(item.date, rules.timezone), rules.donationsCutoff) ? { category, action: 'anonymise', kind } : retain();
+    case 'SHARED':
+      return rules.deleteShared ? { category, action: 'delete', kind } : retain();
+  }
+}
+
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
+
+/** One BatchWriteItem of at most 25 requests, retrying what DynamoDB leaves unprocessed. */
+export async function batchWrite(db: DynamoDBDocumentClient, table: string, requests: WriteRequest[]): Promise<void> {
+  for (let i = 0; i < requests.length; i += MAX_BATCH) {
+    let pending = requests.slice(i, i + MAX_BATCH);
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
+      pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
+      if (pending.length === 0) break;
+      if (attempt + 1 >= MAX_ATTEMPTS) throw new TransientError(`erasure incomplete: ${pending.length} writes unprocessed after ${MAX_ATTEMPTS} attempts`);
+      // Unprocessed items mean throttling: back off with jitter.
+      await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+}
+
+const keyOf = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) });
+
+export interface ExecuteDeletionInput extends RecordsDeps {
+  patronId: string;
+  plan: DeletionPlan;
+  holds: LegalHolds;
+  /** Records per batch (1 to 25); the legal hold is re-checked before each. */
+  batchSize?: number;
+  /** Records read per page (memory stays at about this many items). */
+  pageSize?: number;
+}
+
+export interface ExecuteDeletionResult {
+  /** Profile items and credential sets erased by this run (the profile, its guarantee links, the login). */
+  erased: number;
+  /** Records unlinked from the patron by this run. */
+  anonymised: number;
+  /** Records deleted by this run (shared content). */
+  deleted: number;
+  /** Records this run found and left in place (retained categories, items on loan, money owed, the kept profile). */
+  retained: number;
+}
+
+/**
+ * R8: carries out a deletion plan. Idempotent and resumable: every step is safe to repeat, so a
+ * retry after a crash finishes the work without erasing twice or leaving half a record:
+ *
+ * - anonymise: (a) the deletion's random secret is stored under the patron once (`ERASURE#KEY`;
+ *   a re-run reads it back), (b) each copy is written at `ANON#<kind>/<HMAC(secret, original key)>`
+ *   (a re-run computes the same key and overwrites, no duplicate), (c) the original is deleted,
+ *   (d) when every record is done the secret is deleted: from then on nothing links a copy to the
+ *   person. Until (c) the original is whole. Per batch this costs one BatchWrite of copies and one
+ *   of deletes, where a key stored on each original would cost one more write per record.
+ * - shared content is deleted; credentials are removed from the profile.
+ * - personal data goes last: the guarantee links, then the profile (and with it the card number
+ *   index entry), so a crash leaves the profile for the next run to find.
+ *
+ * R13: before each batch the legal hold is re-checked; a hold stops the run with `LegalHoldError`
+ * before anything more is touched. (Without transactions, one batch already in flight when the hold
+ * is placed completes: at most `batchSize` records.)
+ *
+ * A plan can be days old. Items on loan and money owed are re-checked on every record; if any are
+ * found while the plan erases the profile, or the patron now guarantees a minor's card, the
+ * profile is kept and `StalePlanError` is thrown after the rest is done: rebuild the plan and run it.
+ */
+export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<ExecuteDeletionResult> {
+  const { db, recordsTable: table, patronId, plan, holds } = input;
+  const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.floor(input.batchSize ?? MAX_BATCH)));
+  const pageSize = Math.max(batchSize, Math.floor(input.pageSize ?? PAGE_SIZE));
+  const rules = rulesOf(plan);
+  const result: ExecuteDeletionResult = { erased: 0, anonymised: 0, deleted: 0, retained: 0 };
+
+  const assertNotHeld = async () => {
+    if (await holds.isHeld(patronId)) throw new LegalHoldError('the patron is under legal hold: deletion stopped');
+  };
+
+  await assertNotHeld();
+  if (rules.blocked) throw new StalePlanError('the plan was made under a legal hold that is no longer active: rebuild it');
+
+  // Credentials first: one conditional update, repeated safely (nothing to remove: nothing written).
+  if (rules.eraseCredentials) {
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: recordKeys.patron(patronId),
+          // An empty list, not a missing attribute: readers expect the field (dataset default []).
+          UpdateExpression: 'REMOVE username, passwordHash SET securityQuestions = :none',
+          ConditionExpression: 'attribute_exists(pk) AND (attribute_exists(username) OR attribute_exists(passwordHash) OR size(securityQuestions) > :zero)',
+          ExpressionAttributeValues: { ':none': [], ':zero': 0 },
+        }),
+      );
+      result.erased++;
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+    }
+  }
+
+  let foundBlocker = false;
+  const keyItem = recordKeys.erasureKey(patronId);
+  let secret: Buffer | undefined;
+  let keyStored = false;
+  /** (a) The secret of this deletion: written once, read back by every later run until the deletion completes. */
+  const erasureSecret = async (): Promise<Buffer> => {
+    if (secret) return secret;
+    const fresh = randomBytes(32).toString('base64');
+    try {
+      await db.send(new PutCommand({ TableName: table, Item: { ...keyItem, kind: 'ERASURE_KEY', secret: fresh }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      secret = Buffer.from(fresh, 'base64');
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      const res = await db.send(new GetCommand({ TableName: table, Key: keyItem, ConsistentRead: true }));
+      if (typeof res.Item?.secret !== 'string') throw new IntegrityError('erasure key unreadable');
+      secret = Buffer.from(res.Item.secret, 'base64');
+    }
+    keyStored = true;
+    return secret;
+  };
+
+  const processBatch = async (batch: { item: Item; decision: Decision }[]) => {
+    await assertNotHeld();
+    const anonymise = batch.filter((b) => b.decision.action === 'anonymise');
+    const key = anonymise.length > 0 ? await erasureSecret() : undefined;
+    const copies = key ? anonymise.map(({ item, decision }) => anonymisedCopy(decision.kind, anonKeyFor(key, keyOf(item)), item, rules.timezone)) : [];
+    // (b) the anonymised copies, at keys a re-run writes again rather than adds to.
+    await batchWrite(db, table, copies.map((Item) => ({ PutRequest: { Item } })));
+    // (c) the originals, and the shared content to delete.
+    const deletes = batch.filter((b) => b.decision.action === 'delete').map((b) => keyOf(b.item));
+    await batchWrite(db, table, [...anonymise.map((b) => keyOf(b.item)), ...deletes].map((Key) => ({ DeleteRequest: { Key } })));
+    result.anonymised += anonymise.length;
+    result.deleted += deletes.length;
+  };
+
+  for await (const page of pages(db, table, recordKeys.patronPartition(patronId), { limit: pageSize })) {
+    let batch: { item: Item; decision: Decision }[] = [];
+    for (const item of page) {
+      if (item.sk === keyItem.sk) keyStored = true; // left by an earlier run: deleted once this one is done
+      const decision = decide(item, rules);
+      if (!decision) continue;
+      if (decision.action === 'retain') {
+        result.retained++;
+        if (decision.blocker) foundBlocker = true;
+        continue;
+      }
+      batch.push({ item, decision });
+      if (batch.length >= batchSize) {
+        await processBatch(batch);
+        batch = [];
+      }
+    }
+    if (batch.length > 0) await processBatch(batch);
+  }
+
+  // (d) Every record is done: drop the secret, and with it any way back from a copy to the person.
+  if (keyStored) await db.send(new DeleteCommand({ TableName: table, Key: keyItem }));
+
+  if (!rules.erasePersonal) {
+    if (await getProfile(input, patronId)) result.retained++;
+    return result;
+  }
+
+  // Personal data, last.
+  await assertNotHeld();
+  const profile = await getProfile(input, patronId);
+  if (!profile) return result; // an earlier run finished
+  const links: Key[] = [];
+  let guaranteesMinor = false;
+  const asOf = new Date(`${plan.asOf}T12:00:00Z`);
+  for await (const page of pages(db, table, recordKeys.patronPartition(patronId), { prefix: recordKeys.guaranteesPrefix, projection: ['pk', 'sk', 'childId'] })) {
+    for (const link of page) {
+      links.push(keyOf(link));
+      const childId = str(link.childId) ?? String(link.sk).slice(recordKeys.guaranteesPrefix.length);
+      if (!guaranteesMinor && (await childIsMinor(input, childId, asOf, 'UTC'))) guaranteesMinor = true;
+    }
+  }
+  if (foundBlocker || guaranteesMinor) {
+    result.retained++;
+    throw new StalePlanError('records changed since the plan was made (items on loan, money owed or a minor guaranteed): the profile was kept; rebuild the plan');
+  }
+  // The links that make this patron someone's child live under each guarantor.
+  const guarantorIds = Array.isArray(profile.guarantorIds) ? profile.guarantorIds.filter((g): g is string => typeof g === 'string') : [];
+  for (const g of guarantorIds) links.push(recordKeys.guarantees(g, patronId));
+  await batchWrite(db, table, links.map((Key) => ({ DeleteRequest: { Key } })));
+  const own = links.length - guarantorIds.length;
+  const res = await db.send(new DeleteCommand({ TableName: table, Key: recordKeys.patron(patronId), ReturnValues: 'ALL_OLD' }));
+  result.erased += own + (res.Attributes ? 1 : 0);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification
+
+export interface VerifyResult {
+  ok: boolean;
+  /** Per category, what the plan removes but is still there (0 when nothing remains: not listed). */
+  remaining: { category: Category; count: number }[];
+}
+
+/**
+ * R8: re-reads the patron's partition and confirms that nothing the plan erased, anonymised or
+ * deleted is still there: no profile or guarantee link if personal data was erased, no login if
+ * credentials were, and no record the executor would still act on. The anonymised copies hold no
+ * patron id by construction (`anonymisedCopy`, tested on its own); they are not scanned for.
+ */
+export async function verifyErasure(input: RecordsDeps & { patronId: string; plan: DeletionPlan }): Promise<VerifyResult> {
+  const rules = rulesOf(input.plan);
+  const counts = new Map<Category, number>();
+  const add = (c: Category) => counts.set(c, (counts.get(c) ?? 0) + 1);
+  for await (const page of pages(input.db, input.recordsTable, recordKeys.patronPartition(input.patronId))) {
+    for (const item of page) {
+      const sk = String(item.sk);
+      if (sk === recordKeys.erasureKey(input.patronId).sk) {
+        add('personal'); // an unfinished deletion's secret still links the copies to the person
+      } else if (sk === recordKeys.patron(input.patronId).sk) {
+        if (rules.erasePersonal) add('personal');
+        if (rules.eraseCredentials && hasCredentials(item)) add('credentials');
+      } else if (sk.startsWith(recordKeys.guaranteesPrefix)) {
+        if (rules.erasePersonal) add('personal');
+      } else {
+        const d = decide(item, rules);
+        if (d && d.action !== 'retain') add(d.category);
+      }
+    }
+  }
+  const remaining = [...counts].map(([category, count]) => ({ category, count }));
+  return { ok: remaining.length === 0, remaining };
+}

@@ -1,0 +1,140 @@
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
+import type { StaffRole } from '../../domain/dataset.ts';
+import type { Patron, RecordTypes, StaffMember } from '../../domain/dataset.ts';
+import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
+
+const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 'contentKind'];
+/** Drops the key attributes; shared content's own `kind` is stored as `contentKind` (the item's `kind` is its record type). */
+const strip = <T>(item: Record<string, unknown>): T => {
+  const out = Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_FIELDS.includes(k)));
+  if (item.contentKind !== undefined) out.kind = item.contentKind;
+  return out as T;
+};
+
+/**
+ * The built-in records source: the library-records table loaded from the dataset file.
+ * Every read is by key or index; per-patron history is paged so that memory stays flat.
+ */
+export class LibraryRecords {
+  constructor(
+    private readonly db: DynamoDBDocumentClient,
+    private readonly table: string,
+  ) {}
+
+  async library(): Promise<{ name: string; timezone: string }> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKeys.library }));
+    return {
+      name: typeof res.Item?.name === 'string' ? res.Item.name : 'The Library',
+      timezone: typeof res.Item?.timezone === 'string' ? res.Item.timezone : 'America/New_York',
+    };
+  }
+
+  async findPatronByCard(cardNumber: string): Promise<Patron | undefined> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :c AND gsi1sk = :p',
+        ExpressionAttributeValues: { ':c': recordKeys.byCard(cardNumber), ':p': 'PROFILE' },
+        Limit: 2,
+      }),
+    );
+    const item = res.Items?.[0];
+    return item ? strip<Patron>(item) : undefined;
+  }
+
+  async getPatron(patronId: string): Promise<Patron | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKeys.patron(patronId), ConsistentRead: true }));
+    return res.Item ? strip<Patron>(res.Item) : undefined;
+  }
+
+  /** Pages through one kind of record for a patron. */
+  async *records<K extends RecordKind>(patronId: string, kind: K, pageSize = 500): AsyncGenerator<RecordTypes[K][]> {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :kind)',
+          ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId), ':kind': `${kind}#` },
+          ExclusiveStartKey: start,
+          Limit: pageSize,
+        }),
+      );
+      const page = (res.Items ?? []).map((i) => strip<RecordTypes[K]>(i));
+      if (page.length > 0) yield page;
+      start = res.LastEvaluatedKey;
+    } while (start);
+  }
+
+  async allRecords<K extends RecordKind>(patronId: string, kind: K): Promise<RecordTypes[K][]> {
+    const out: RecordTypes[K][] = [];
+    for await (const page of this.records(patronId, kind)) out.push(...page);
+    return out;
+  }
+
+  /**
+   * Applies corrected profile fields (R6) in one conditional write: the profile must still exist.
+   * The card-number index key is not a correctable field, so lookups keep working.
+   */
+  async updateProfile(patronId: string, fields: Partial<Pick<Patron, 'firstName' | 'lastName' | 'email' | 'phone' | 'address' | 'dateOfBirth'>>): Promise<void> {
+    const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
+    if (entries.length === 0) return;
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: recordKeys.patron(patronId),
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
+        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+      }),
+    );
+  }
+
+  /**
+   * R11: records `guarantorId` as a guardian on the child's card (after desk staff saw a document
+   * they did not keep, R4): on the child's profile, which guardian requests read, and under the
+   * guarantor, which the deletion blocker reads (R8). Idempotent: a retry adds nothing twice.
+   */
+  async addGuarantor(childId: string, guarantorId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: recordKeys.patron(childId),
+          UpdateExpression: 'SET guarantorIds = list_append(if_not_exists(guarantorIds, :none), :g)',
+          ConditionExpression: 'attribute_exists(pk) AND NOT contains(guarantorIds, :id)',
+          ExpressionAttributeValues: { ':none': [], ':g': [guarantorId], ':id': guarantorId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      // Already linked (a retry), or the child's profile is gone: only the second is an error.
+      if (!(await this.getPatron(childId))?.guarantorIds.includes(guarantorId)) throw new Error('the child’s profile is gone', { cause: e });
+    }
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...recordKeys.guarantees(guarantorId, childId), kind: 'GUARANTEE', childId, guarantorId },
+      }),
+    );
+  }
+
+  async staffWithRole(role: StaffRole): Promise<StaffMember[]> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :r',
+        ExpressionAttributeValues: { ':r': recordKeys.rolePartition(role) },
+      }),
+    );
+    return (res.Items ?? []).map((i) => ({ email: String(i.email), name: String(i.name), roles: (i.roles as StaffMember['roles']) ?? [role] }));
+  }
+
+  async staffMember(role: StaffRole, email: string): Promise<StaffMember | undefined> {
+    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKeys.staff(role, email) }));
+    return res.Item ? { email: String(res.Item.email), name: String(res.Item.name), roles: res.Item.roles as StaffMember['roles'] } : undefined;
+  }
+}

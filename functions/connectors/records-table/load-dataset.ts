@@ -1,0 +1,150 @@
+import { readFile } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { z } from 'zod';
+import { InvalidInputError, TransientError } from '../../domain/errors.ts';
+import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
+import { datasetSchema, type Dataset } from '../../domain/dataset.ts';
+
+type Item = Record<string, unknown>;
+
+/** A key name is echoed back only when it looks like a field name, never arbitrary input (R5). */
+const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+
+/**
+ * Zod's own messages carry no input values, except `unrecognized_keys`, which lists the keys as
+ * given; a hostile or mistaken file could put personal data in a key, so that one is rewritten.
+ */
+function issueMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'unrecognized_keys') {
+    const named = issue.keys.filter((k) => FIELD_NAME.test(k));
+    return named.length === issue.keys.length ? `unknown field(s): ${named.join(', ')}` : 'unknown field(s)';
+  }
+  return issue.message;
+}
+
+function issuePath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'symbol' ? '?' : String(p))).join('.');
+}
+
+/**
+ * Validates a whole dataset before anything is loaded (CONTRACT: a bad file loads nothing).
+ * The error names the first bad field's path; `issues` list all of them; no value is echoed (R5).
+ */
+export function parseDataset(raw: unknown): Dataset {
+  const result = datasetSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((i) => ({ path: issuePath(i.path), message: issueMessage(i) }));
+  const first = issues[0] ?? { path: '(root)', message: 'invalid' };
+  throw new InvalidInputError(`dataset is invalid at ${first.path}: ${first.message}`, issues);
+}
+
+export async function readDatasetFile(path: string): Promise<Dataset> {
+  // Windows exports often start with a byte-order mark, which JSON.parse rejects.
+  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    // SyntaxError messages quote the file's content around the error position (R5).
+    throw new InvalidInputError('dataset is not valid JSON');
+  }
+  return parseDataset(raw);
+}
+
+/** DynamoDB's marshaller refuses `undefined`; absent optional fields simply have no attribute. */
+function defined(fields: Record<string, unknown>): Item {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+function recordItem(kind: RecordKind, r: { id: string; patronId: string } & Record<string, unknown>): Item {
+  return { ...defined(r), ...recordKeys.record(r.patronId, kind, r.id), kind };
+}
+
+/**
+ * The dataset as library-records table items (store/keys.ts). Pure, so tests can count what a
+ * load writes. The LIBRARY meta item comes last: its presence means a load ran to the end.
+ */
+export function datasetToItems(d: Dataset): Item[] {
+  const items: Item[] = [];
+
+  for (const s of d.staff) {
+    // A repeated role would produce two puts of one key, which BatchWrite rejects outright.
+    for (const role of new Set(s.roles)) {
+      items.push({ ...recordKeys.staff(role, s.email), kind: 'STAFF', email: s.email, name: s.name, roles: s.roles });
+    }
+  }
+
+  for (const p of d.patrons) {
+    items.push({
+      ...defined(p),
+      ...recordKeys.patron(p.id),
+      gsi1pk: recordKeys.byCard(p.cardNumber),
+      gsi1sk: 'PROFILE',
+      kind: 'PATRON',
+    });
+    // Keyed under the guarantor, so "is this patron a guarantor of a card" (R8 blocker) is one query.
+    for (const guarantorId of new Set(p.guarantorIds)) {
+      items.push({
+        pk: recordKeys.patronPartition(guarantorId),
+        sk: `GUARANTEES#${p.id}`,
+        kind: 'GUARANTEE',
+        childId: p.id,
+        guarantorId,
+      });
+    }
+  }
+
+  for (const r of d.loans) items.push(recordItem('LOAN', r));
+  for (const r of d.holds) items.push(recordItem('HOLD', r));
+  for (const r of d.fines) items.push(recordItem('FINE', r));
+  for (const r of d.programs) items.push(recordItem('PROGRAM', r));
+  for (const r of d.donations) items.push(recordItem('DONATION', r));
+  // Shared content has its own `kind` (review, list, recommendation); the item's `kind` is the
+  // record kind like every other record, so the content's kind is kept as `contentKind`.
+  for (const { kind: contentKind, ...r } of d.sharedContent) items.push({ ...recordItem('SHARED', r), contentKind });
+
+  items.push({ ...recordKeys.library, kind: 'LIBRARY', name: d.library.name, timezone: d.library.timezone });
+  return items;
+}
+
+const BATCH_SIZE = 25; // DynamoDB's BatchWriteItem limit
+const MAX_ATTEMPTS = 8;
+
+type WriteRequest = { PutRequest: { Item: Item } };
+const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
+
+async function writeBatch(client: DynamoDBDocumentClient, tableName: string, batch: WriteRequest[]): Promise<void> {
+  let pending = batch;
+  for (let attempt = 0; ; attempt++) {
+    const out = await client.send(new BatchWriteCommand({ RequestItems: { [tableName]: pending } }));
+    const left = out.UnprocessedItems?.[tableName] ?? [];
+    if (left.length === 0) return;
+    if (attempt + 1 >= MAX_ATTEMPTS) {
+      throw new TransientError(`dataset load incomplete: ${left.length} items unprocessed after ${MAX_ATTEMPTS} attempts`);
+    }
+    // Unprocessed items mean throttling; back off with jitter as the SDK documentation advises.
+    await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    pending = left.flatMap((w) => (w.PutRequest?.Item ? [{ PutRequest: { Item: w.PutRequest.Item } }] : []));
+  }
+}
+
+/**
+ * Writes a validated dataset (parse it first: a bad file loads nothing). Puts overwrite, so
+ * loading twice leaves the same items; it does not remove items absent from the dataset.
+ */
+export async function loadDataset(
+  d: Dataset,
+  opts: { client: DynamoDBDocumentClient; tableName: string },
+): Promise<{ items: number }> {
+  const items = datasetToItems(d);
+  // The LIBRARY meta item goes alone, after every other batch succeeded: a reader that finds it
+  // knows the load completed (a restart can use it to decide whether to load again).
+  const marker = items.slice(-1);
+  const body = items.slice(0, -1);
+  for (let i = 0; i < body.length; i += BATCH_SIZE) {
+    await writeBatch(opts.client, opts.tableName, body.slice(i, i + BATCH_SIZE).map(put));
+  }
+  await writeBatch(opts.client, opts.tableName, marker.map(put));
+  return { items: items.length };
+}

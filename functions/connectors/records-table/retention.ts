@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { IntegrityError } from '../../domain/errors.ts';
+import { loanPastHistory, returnedBeforeBound } from '../../domain/retention.ts';
+import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
+import { anonKeyFor, anonymisedCopy, batchWrite, dayOf, type RecordsDeps } from './erasure.ts';
+import { recordKeys } from '../../adapters/dynamodb/keys.ts';
+import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
+
+/**
+ * R16 loan-history retention against the library-records table: returned loans older than the
+ * policy's `loanHistoryDays` are anonymised exactly as a deletion anonymises them (erasure.ts:
+ * `anonymisedCopy` at an HMAC-derived key, copy first, then the original deleted), skipping every
+ * patron under legal hold (R13) and every patron whose own deletion is under way.
+ *
+ * A daily run reads the whole table, so it is a parallel Scan cut into key-range segments, one
+ * background Lambda per segment at a time, page by page, stopping at a time budget with the
+ * continuation key (workflows/retention.asl.json loops on it). Never in a request path.
+ *
+ * One secret per run, kept in the table while the run is unfinished: a retried or resumed
+ * segment, or a run that failed and is started again the next day, derives the same key for the
+ * same loan and writes the same copy again rather than a second one. When a run completes, the
+ * secret is deleted, and with it any way back from a copy to the loan it came from.
+ */
+
+type Item = Record<string, unknown>;
+type Key = { pk: string; sk: string };
+
+const LOAN_PREFIX = 'LOAN#';
+const PATRON_PREFIX = recordKeys.patronPartition('');
+
+// ---------------------------------------------------------------------------------------------
+// The run's secret
+
+/**
+ * The run takes the secret, keeping the one an unfinished earlier run left (so its half-written
+ * batches are written again at the same keys), or making a new one.
+ */
+export async function claimRetentionSecret(deps: RecordsDeps, runId: string, now: Date): Promise<void> {
+  await deps.db.send(
+    new UpdateCommand({
+      TableName: deps.recordsTable,
+      Key: recordKeys.retentionKey,
+      UpdateExpression: 'SET runId = :run, kind = :kind, secret = if_not_exists(secret, :fresh), createdAt = if_not_exists(createdAt, :now)',
+      ExpressionAttributeValues: { ':run': runId, ':kind': 'RETENTION_KEY', ':fresh': randomBytes(32).toString('base64'), ':now': now.toISOString() },
+    }),
+  );
+}
+
+/** The current secret; if a run that overlapped this one completed and deleted it, a new one for this run. */
+export async function retentionSecret(deps: RecordsDeps, runId: string, now: Date): Promise<Buffer> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const res = await deps.db.send(new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.retentionKey, ConsistentRead: true }));
+    if (typeof res.Item?.secret === 'string') return Buffer.from(res.Item.secret, 'base64');
+    await claimRetentionSecret(deps, runId, now);
+  }
+  throw new IntegrityError('retention key unreadable');
+}
+
+/** Deletes the secret if this run still holds it (a later run that took it over deletes it itself). */
+export async function releaseRetentionSecret(deps: RecordsDeps, runId: string): Promise<boolean> {
+  try {
+    await deps.db.send(
+      new DeleteCommand({ TableName: deps.recordsTable, Key: recordKeys.retentionKey, ConditionExpression: 'runId = :run', ExpressionAttributeValues: { ':run': runId } }),
+    );
+    return true;
+  } catch (e) {
+    if (isConditionalCheckFailed(e)) return false;
+    throw e;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One segment
+
+export interface SegmentProgress {
+  /** Items the scan read (DynamoDB's ScannedCount). */
+  scanned: number;
+  /** Returned loans past their history period. */
+  eligible: number;
+  anonymised: number;
+  /** Eligible loans kept because their patron is under legal hold (R13). */
+  held: number;
+  /** Eligible loans kept because their patron's deletion is under way (it anonymises them itself). */
+  deleting: number;
+  pages: number;
+}
+
+export interface SweepSegmentInput extends RecordsDeps {
+  holds: LegalHolds;
+  runId: string;
+  segment: number;
+  totalSegments: number;
+  /** Where the previous invocation stopped (a records-table key), or undefined to start the segment. */
+  cursor: Key | undefined;
+  cutoffDay: string;
+  timezone: string;
+  /** Items evaluated per Scan page. */
+  pageSize: number;
+  /** Stop after this many pages (0: no limit but the time). */
+  maxPages: number;
+  /** Stop before starting a page after this instant (epoch ms). */
+  deadline: number;
+  now: () => Date;
+  /** The clock for the time budget (tests and the benchmark may pass their own). */
+  elapsedNow?: () => number;
+}
+
+export interface SweepSegmentResult extends SegmentProgress {
+  /** Where to go on from, or undefined when the segment is done. */
+  cursor: Key | undefined;
+}
+
+const keyOf = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) });
+
+/** Requests in flight at once per invocation: enough to hide latency, few enough not to throttle a partition. */
+const CONCURRENCY = 4;
+
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+}
+
+/**
+ * Anonymises the segment's returned loans past the cutoff, page by page, until the segment ends,
+ * the page limit is reached or the time is up. Patrons are checked once per invocation: legal
+ * hold (R13) and a deletion under way.
+ */
+export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepSegmentResult> {
+  const { db, recordsTable: table } = input;
+  const clock = input.elapsedNow ?? Date.now;
+  const progress: SegmentProgress = { scanned: 0, eligible: 0, anonymised: 0, held: 0, deleting: 0, pages: 0 };
+  const blocked = new Map<string, 'held' | 'deleting' | undefined>();
+  let secret: Buffer | undefined;
+  let cursor: Key | undefined = input.cursor;
+
+  const blockOf = async (patronId: string): Promise<'held' | 'deleting' | undefined> => {
+    if (blocked.has(patronId)) return blocked.get(patronId);
+    const [held, deletion] = await Promise.all([
+      input.holds.isHeld(patronId),
+      db.send(new GetCommand({ TableName: table, Key: recordKeys.erasureKey(patronId), ProjectionExpression: 'pk', ConsistentRead: true })),
+    ]);
+    const b = held ? 'held' : deletion.Item ? 'deleting' : undefined;
+    blocked.set(patronId, b);
+    return b;
+  };
+
+  do {
+    const res = await db.send(
+      new ScanCommand({
+        TableName: table,
+        Segment: input.segment,
+        TotalSegments: input.totalSegments,
+        Limit: input.pageSize,
+        ExclusiveStartKey: cursor,
+        FilterExpression: 'begins_with(#pk, :patron) AND begins_with(#sk, :loan) AND attribute_type(#ret, :string) AND #ret < :bound',
+        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#ret': 'returnedAt' },
+        ExpressionAttributeValues: { ':patron': PATRON_PREFIX, ':loan': LOAN_PREFIX, ':string': 'S', ':bound': returnedBeforeBound(input.cutoffDay) },
+      }),
+    );
+    progress.pages++;
+    progress.scanned += res.ScannedCount ?? 0;
+    const eligible = (res.Items ?? []).filter((item) => loanPastHistory(dayOf(item.returnedAt, input.timezone), input.cutoffDay));
+    const patronOf = (item: Item) => String(item.pk).slice(PATRON_PREFIX.length);
+    // Each patron once per invocation, a few at a time.
+    await inParallel([...new Set(eligible.map(patronOf))].filter((p) => !blocked.has(p)), blockOf);
+    const due: Item[] = [];
+    for (const item of eligible) {
+      progress.eligible++;
+      const block = blocked.get(patronOf(item));
+      if (block === 'held') progress.held++;
+      else if (block === 'deleting') progress.deleting++;
+      else due.push(item);
+    }
+    if (due.length > 0) {
+      secret ??= await retentionSecret(input, input.runId, input.now());
+      const key = secret;
+      const batches = Array.from({ length: Math.ceil(due.length / 25) }, (_, i) => due.slice(i * 25, i * 25 + 25));
+      // Every copy of the page first, at keys a re-run writes again rather than adds to; then the originals.
+      await inParallel(batches, (batch) => batchWrite(db, table, batch.map((item) => ({ PutRequest: { Item: anonymisedCopy('LOAN', anonKeyFor(key, keyOf(item)), item, input.timezone) } }))));
+      await inParallel(batches, (batch) => batchWrite(db, table, batch.map((item) => ({ DeleteRequest: { Key: keyOf(item) } }))));
+      progress.anonymised += due.length;
+    }
+    cursor = res.LastEvaluatedKey ? keyOf(res.LastEvaluatedKey) : undefined;
+  } while (cursor && (input.maxPages <= 0 || progress.pages < input.maxPages) && clock() < input.deadline);
+
+  return { ...progress, cursor };
+}

@@ -1,0 +1,167 @@
+import * as z from 'zod';
+
+/**
+ * The dataset file (CONTRACT.md): the library's records as an ILS export gives them.
+ * Every shape here is a boundary: the file is parsed whole before anything is loaded.
+ */
+const isoDate = z.iso.date();
+const isoDateTime = z.iso.datetime({ offset: true });
+const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const shortText = z.string().min(1).max(500);
+
+import { STAFF_ROLES, type StaffRole } from './staff.ts';
+
+export { STAFF_ROLES, type StaffRole };
+
+export const staffSchema = z.strictObject({
+  email: z.email(),
+  name: shortText,
+  roles: z.array(z.enum(STAFF_ROLES)).min(1),
+});
+
+export const addressSchema = z.strictObject({
+  street: shortText,
+  city: shortText,
+  state: z.string().min(2).max(32),
+  postalCode: z.string().min(3).max(16),
+});
+
+export const patronSchema = z.strictObject({
+  id,
+  cardNumber: z.string().regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits'),
+  firstName: shortText,
+  lastName: shortText,
+  dateOfBirth: isoDate,
+  email: z.email().optional(),
+  phone: z.string().regex(/^\+?[0-9 ()-]{7,20}$/).optional(),
+  address: addressSchema.optional(),
+  guarantorIds: z.array(id).default([]),
+  username: z.string().min(1).max(64).optional(),
+  passwordHash: z.string().max(512).optional(),
+  securityQuestions: z.array(z.strictObject({ question: shortText, answerHash: z.string().max(512) })).default([]),
+  paymentMethods: z.array(z.strictObject({ type: z.string().min(1).max(32), last4: z.string().regex(/^[0-9]{4}$/) })).default([]),
+  linkedAccounts: z.array(z.strictObject({ service: shortText, externalId: shortText })).default([]),
+  enrolledOn: isoDate.optional(),
+  expiresOn: isoDate.optional(),
+});
+
+const owned = { id, patronId: id };
+
+export const loanSchema = z.strictObject({
+  ...owned,
+  itemId: id,
+  title: shortText,
+  branch: z.string().max(100).optional(),
+  checkedOutAt: isoDateTime,
+  dueAt: isoDateTime,
+  returnedAt: isoDateTime.nullable().default(null),
+});
+
+export const holdSchema = z.strictObject({
+  ...owned,
+  title: shortText,
+  placedAt: isoDateTime,
+  status: z.enum(['waiting', 'ready', 'fulfilled', 'cancelled']),
+});
+
+export const fineSchema = z.strictObject({
+  ...owned,
+  amount: z.number().nonnegative().max(1e6),
+  outstanding: z.number().nonnegative().max(1e6),
+  reason: shortText,
+  createdAt: isoDateTime,
+});
+
+export const programSchema = z.strictObject({
+  ...owned,
+  title: shortText,
+  date: z.union([isoDate, isoDateTime]),
+  attended: z.boolean(),
+});
+
+export const donationSchema = z.strictObject({
+  ...owned,
+  amount: z.number().positive().max(1e9),
+  date: isoDate,
+  campaign: z.string().max(200).optional(),
+});
+
+export const sharedContentSchema = z.strictObject({
+  ...owned,
+  kind: z.enum(['review', 'list', 'recommendation']),
+  title: shortText,
+  text: z.string().max(20_000),
+  createdAt: isoDateTime,
+});
+
+export const datasetSchema = z
+  .strictObject({
+    library: z.strictObject({ name: shortText, timezone: z.string().min(1).max(64) }),
+    staff: z.array(staffSchema).min(1),
+    patrons: z.array(patronSchema),
+    loans: z.array(loanSchema).default([]),
+    holds: z.array(holdSchema).default([]),
+    fines: z.array(fineSchema).default([]),
+    programs: z.array(programSchema).default([]),
+    donations: z.array(donationSchema).default([]),
+    sharedContent: z.array(sharedContentSchema).default([]),
+  })
+  .superRefine((d, ctx) => {
+    const seen = (values: string[], path: (i: number) => (string | number)[], what: string) => {
+      const first = new Map<string, number>();
+      values.forEach((v, i) => {
+        if (first.has(v)) ctx.addIssue({ code: 'custom', path: path(i), message: `duplicate ${what}` });
+        else first.set(v, i);
+      });
+    };
+    seen(d.patrons.map((p) => p.id), (i) => ['patrons', i, 'id'], 'patron id');
+    seen(d.patrons.map((p) => p.cardNumber), (i) => ['patrons', i, 'cardNumber'], 'card number');
+    seen(d.staff.map((s) => s.email.toLowerCase()), (i) => ['staff', i, 'email'], 'staff email');
+    const patronIds = new Set(d.patrons.map((p) => p.id));
+    d.patrons.forEach((p, i) =>
+      p.guarantorIds.forEach((g, j) => {
+        if (!patronIds.has(g)) ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'unknown patron' });
+        if (g === p.id) ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'a patron cannot guarantee their own card' });
+      }),
+    );
+    for (const key of ['loans', 'holds', 'fines', 'programs', 'donations', 'sharedContent'] as const) {
+      d[key].forEach((r, i) => {
+        if (!patronIds.has(r.patronId)) ctx.addIssue({ code: 'custom', path: [key, i, 'patronId'], message: 'unknown patron' });
+      });
+      seen(d[key].map((r) => r.id), (i) => [key, i, 'id'], `${key} id`);
+    }
+    // Deletion keeps payments while money is outstanding (R8); a balance above the fine is an export error.
+    d.fines.forEach((f, i) => {
+      if (f.outstanding > f.amount) ctx.addIssue({ code: 'custom', path: ['fines', i, 'outstanding'], message: 'outstanding exceeds the amount' });
+    });
+  });
+
+export type Dataset = z.infer<typeof datasetSchema>;
+export type StaffMember = z.infer<typeof staffSchema>;
+export type Patron = z.infer<typeof patronSchema>;
+export type Loan = z.infer<typeof loanSchema>;
+export type Hold = z.infer<typeof holdSchema>;
+export type Fine = z.infer<typeof fineSchema>;
+export type Program = z.infer<typeof programSchema>;
+export type Donation = z.infer<typeof donationSchema>;
+export type SharedContent = z.infer<typeof sharedContentSchema>;
+
+/** Each kind of record the library-records source holds (functions/store/keys.ts RECORD_KINDS), by its type. */
+export interface RecordTypes {
+  LOAN: Loan;
+  HOLD: Hold;
+  FINE: Fine;
+  PROGRAM: Program;
+  DONATION: Donation;
+  SHARED: SharedContent;
+}
+
+/** A patron's records of every kind, read whole (reports and packages of bounded size). */
+export interface PatronRecords {
+  loans: Loan[];
+  holds: Hold[];
+  fines: Fine[];
+  programs: Program[];
+  donations: Donation[];
+  sharedContent: SharedContent[];
+}

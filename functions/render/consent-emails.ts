@@ -1,0 +1,130 @@
+import { html, type SafeHtml } from '../lib/html.ts';
+import type { Email } from '../domain/email.ts';
+
+/**
+ * The emails of guardian requests (R9, R10, R11) and third-party requests (R14), in the style of
+ * notify/emails.ts. A consent request goes to the data subject's own email on file, never through
+ * the guardian or the third party. Staff emails name the request, not the person (R1): who they
+ * are is shown on the signed link's page, where the read is audited.
+ */
+type Message = Omit<Email, 'to'>;
+
+const wrap = (library: string, body: SafeHtml): string =>
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
+
+const button = (href: string, label: string): SafeHtml =>
+  html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
+
+const bullets = (items: string[]): string => items.map((i) => `- ${i}`).join('\n');
+/** Typed by the third party: one line, no control characters, so it cannot bend a subject line or the text layout. */
+const oneLine = (s: string): string => s.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
+const requesterName = (r: { name: string; organization?: string }): string => oneLine(r.organization ? `${r.name} (${r.organization})` : r.name);
+
+/** R10: to the child's own email; the guardian is not named and never sees this. */
+export function guardianConsentEmail(o: { library: string; link: string; expiresAt: string; categories: string[] }): Message {
+  const ask = `A parent or guardian linked to your library card asked ${o.library} to see your library records:`;
+  const choice = `Because of your age, they can see them only if you agree. It is your choice, and only you should answer.`;
+  const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for your reasons.`;
+  return {
+    subject: `A parent or guardian asked to see your library records`,
+    text: `${ask}\n${bullets(o.categories)}\n\n${choice}\n\nAnswer here: ${o.link}\n\n${after}\n\n${o.library}`,
+    html: wrap(o.library, html`<p>${ask}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${choice}</p>${button(o.link, 'Read and answer')}<p>${after}</p>`),
+  };
+}
+
+/** R14: to the patron's own email; names the requester, the purpose and each category. */
+export function thirdPartyConsentEmail(o: { library: string; link: string; expiresAt: string; requester: { name: string; organization?: string }; purpose: string; categories: string[] }): Message {
+  const who = requesterName(o.requester);
+  const only = 'They receive only these, and only if you give your written permission and library staff approve.';
+  const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shared, and they are told only that the request could not go ahead.`;
+  return {
+    subject: `Written permission asked: ${who} would like some of your library records`,
+    text: `${who} asked ${o.library} for some of your library records.\n\nWhy, in their words:\n${o.purpose}\n\nThe records asked for:\n${bullets(o.categories)}\n\n${only}\n\nRead the request and answer here: ${o.link}\n\n${after}\n\n${o.library}`,
+    html: wrap(
+      o.library,
+      html`<p>${who} asked ${o.library} for some of your library records.</p><p>Why, in their words:</p><blockquote style="white-space:pre-wrap">${o.purpose}</blockquote><p>The records asked for:</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${only}</p>${button(o.link, 'Read and answer')}<p>${after}</p>`,
+    ),
+  };
+}
+
+/** R10, R14: the subject has no email on file, so desk staff ask them in person and record the answer. */
+export function inPersonConsentEmail(o: { library: string; link: string; requestId: string; expiresAt: string; guardian: boolean }): Message {
+  const who = o.guardian ? 'A child with no email on file is asked whether a parent or guardian may see their records' : 'A patron with no email on file is asked for written permission to release some of their records to a third party';
+  const how = o.guardian
+    ? 'Ask the child in private, away from the parent or guardian, and record only their answer: no reasons.'
+    : 'Show them the request, let them read it, and record only their answer.';
+  return {
+    subject: `In-person consent needed: request ${o.requestId}`,
+    text: `${who} (request ${o.requestId}). When they come to the desk, open the task: it shows who they are and what they are asked. ${how}\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}.`,
+    html: wrap(o.library, html`<p>${who} (request <code>${o.requestId}</code>).</p><p>When they come to the desk, open the task: it shows who they are and what they are asked. ${how}</p>${button(o.link, 'Open the consent task')}<p>The link works once and expires at ${o.expiresAt}.</p>`),
+  };
+}
+
+/** R11, R4: a verified patron asked as a guardian but is not linked to the card; staff may record the link. */
+export function guardianLinkTaskEmail(o: { library: string; link: string; requestId: string; expiresAt: string }): Message {
+  const what = `A verified patron asked to see a child's records but is not linked to the child's card (request ${o.requestId}). They were told to come to the library with a document that shows they are the child's parent or guardian.`;
+  const how = 'When they come, open the task, look at the document, hand it back without copying it, and record the link. If the document does not show it, do nothing: the task expires.';
+  return {
+    subject: `Guardian link to check at the desk: request ${o.requestId}`,
+    text: `${what}\n\n${how}\n\n${o.link}\n\nThe task expires at ${o.expiresAt}.`,
+    html: wrap(o.library, html`<p>${what}</p><p>${how}</p>${button(o.link, 'Open the task')}<p>The task expires at ${o.expiresAt}.</p>`),
+  };
+}
+
+export function guardianLinkedEmail(o: { library: string; formUrl: string }): Message {
+  const text = `Library staff recorded that you are a parent or guardian on a child's library card, after looking at your document (no copy was kept). You can now make a new request to see the child's records:`;
+  return {
+    subject: `You are now linked to a child's library card at ${o.library}`,
+    text: `${text} ${o.formUrl}\n\nIf you did not ask for this, please contact the library at once.`,
+    html: wrap(o.library, html`<p>${text}</p>${button(o.formUrl, 'Make a request')}<p>If you did not ask for this, please contact the library at once.</p>`),
+  };
+}
+
+/** R9, R10: to the guardian's own email on file, after approval (and the child's consent from the consent age). */
+export function guardianReportReadyEmail(o: { library: string; link: string; expiresAt: string }): Message {
+  const what = `The report of the child's library records that you asked ${o.library} for is ready. It holds only what the library's policy lets a parent or guardian see.`;
+  const keep = `The link works until ${o.expiresAt}; then the file is deleted. The records are confidential: keep the report somewhere safe.`;
+  return {
+    subject: `The child's library records you asked for are ready`,
+    text: `${what}\n\nDownload it here: ${o.link}\n\n${keep}`,
+    html: wrap(o.library, html`<p>${what}</p>${button(o.link, 'Download the report')}<p>${keep}</p>`),
+  };
+}
+
+/** R14: to the third party, only after written permission and approval. */
+export function disclosurePackageEmail(o: { library: string; link: string; expiresAt: string }): Message {
+  const what = `The card holder gave written permission and library staff approved your request. The file holds only the kinds of records the card holder agreed to release.`;
+  const keep = `The link works until ${o.expiresAt}; then the file is deleted. Use the records only for the purpose you stated.`;
+  return {
+    subject: `The records you asked ${o.library} for are ready`,
+    text: `${what}\n\nDownload them here: ${o.link}\n\n${keep}`,
+    html: wrap(o.library, html`<p>${what}</p>${button(o.link, 'Download the records')}<p>${keep}</p>`),
+  };
+}
+
+/** R14: the patron is told what went to whom. */
+export function disclosureSentEmail(o: { library: string; requester: { name: string; organization?: string }; categories: string[]; expiresAt: string }): Message {
+  const who = requesterName(o.requester);
+  const what = `As you permitted, ${o.library} sent ${who} these records of yours:`;
+  const after = `They received nothing else. Their download link stops working at ${o.expiresAt}. If you did not give this permission, please contact the library at once.`;
+  return {
+    subject: `Your library records were sent, as you permitted`,
+    text: `${what}\n${bullets(o.categories)}\n\n${after}`,
+    html: wrap(o.library, html`<p>${what}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${after}</p>`),
+  };
+}
+
+/**
+ * R14: the patron gave written permission at the desk and has no email on file; staff tell them
+ * that their records were sent, as the email would. It names the request and the kinds of records
+ * only (R5): the patron knows whom they permitted, and the third party's contact is erased (R16).
+ */
+export function disclosureSentByOtherMeansEmail(o: { library: string; requestId: string; categories: string[] }): Message {
+  const what = `Request ${o.requestId}: with the written permission the patron gave at the desk, these records of theirs were sent to the third party they named:`;
+  const ask = 'The patron has no email on file. Please tell them, by letter or when they next come in, that this was sent and nothing else, and note it on the request.';
+  return {
+    subject: `Tell a patron their records were sent: request ${o.requestId}`,
+    text: `${what}\n${bullets(o.categories)}\n\n${ask}`,
+    html: wrap(o.library, html`<p>${what}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${ask}</p>`),
+  };
+}
