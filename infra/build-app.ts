@@ -31,7 +31,9 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
   for (const [key, instead] of Object.entries(RETIRED_KEYS)) {
     if (app.node.tryGetContext(key) !== undefined) throw new Error(`context "${key}" is no longer read: ${instead}`);
   }
-  const raw = Object.fromEntries(CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]).filter(([, v]) => v !== undefined));
+  const raw = Object.fromEntries(
+    CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]).filter(([, v]) => v !== undefined),
+  );
   const config = configSchema.parse(raw);
   const processEnv = options.processEnv ?? {};
   const prod = config.stage === 'prod';

@@ -18,7 +18,10 @@ export const configSchema = z
     /** The site's own host name (privacy.library.org); needs certificateArn. Without it the site is https://<id>.cloudfront.net. */
     domainName: z
       .string()
-      .regex(/^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/, 'a lower-case host name such as privacy.library.org')
+      .regex(
+        /^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+        'a lower-case host name such as privacy.library.org',
+      )
       .optional(),
     /** ACM certificate for domainName; CloudFront takes certificates from us-east-1 only. */
     certificateArn: z
@@ -54,11 +57,23 @@ export const configSchema = z
 
 export type InfraConfig = z.infer<typeof configSchema>;
 
-export const CONFIG_KEYS = ['stage', 'mailFrom', 'mailIdentity', 'domainName', 'certificateArn', 'alarmEmail', 'authDomainPrefix', 'originSecretVersion', 'account', 'region'] as const satisfies readonly (keyof InfraConfig)[];
+export const CONFIG_KEYS = [
+  'stage',
+  'mailFrom',
+  'mailIdentity',
+  'domainName',
+  'certificateArn',
+  'alarmEmail',
+  'authDomainPrefix',
+  'originSecretVersion',
+  'account',
+  'region',
+] as const satisfies readonly (keyof InfraConfig)[];
 
 /** Context keys that used to exist, with what replaced them: refused, so an old command line fails loudly. */
 export const RETIRED_KEYS: Record<string, string> = {
-  baseUrl: 'the site origin is now https://<domainName> (with certificateArn), or the CloudFront domain when no domainName is set',
+  baseUrl:
+    'the site origin is now https://<domainName> (with certificateArn), or the CloudFront domain when no domainName is set',
 };
 
 /** Where the WAF for CloudFront must live: AWS accepts CLOUDFRONT-scope web ACLs in us-east-1 only. */

@@ -15,7 +15,11 @@ export const WAF_RATE_LIMITS = {
  * patrons may use a VPN or Tor for privacy, and this is a privacy service. No SQL database, so
  * no SQLi set (its cost buys nothing here).
  */
-export const WAF_MANAGED_RULE_GROUPS = ['AWSManagedRulesAmazonIpReputationList', 'AWSManagedRulesCommonRuleSet', 'AWSManagedRulesKnownBadInputsRuleSet'] as const;
+export const WAF_MANAGED_RULE_GROUPS = [
+  'AWSManagedRulesAmazonIpReputationList',
+  'AWSManagedRulesCommonRuleSet',
+  'AWSManagedRulesKnownBadInputsRuleSet',
+] as const;
 
 export interface EdgeStackProps extends StackProps {
   stage: string;
@@ -48,7 +52,9 @@ export class EdgeStack extends Stack {
         name: 'rate-limit-per-ip',
         priority: 0,
         action: tooMany,
-        statement: { rateBasedStatement: { limit: WAF_RATE_LIMITS.perIp, evaluationWindowSec: 300, aggregateKeyType: 'IP' } },
+        statement: {
+          rateBasedStatement: { limit: WAF_RATE_LIMITS.perIp, evaluationWindowSec: 300, aggregateKeyType: 'IP' },
+        },
         visibilityConfig: visibility('rate-limit-per-ip'),
       },
       {
@@ -63,8 +69,22 @@ export class EdgeStack extends Stack {
             scopeDownStatement: {
               andStatement: {
                 statements: [
-                  { byteMatchStatement: { fieldToMatch: { method: {} }, positionalConstraint: 'EXACTLY', searchString: 'POST', textTransformations: [{ priority: 0, type: 'NONE' }] } },
-                  { byteMatchStatement: { fieldToMatch: { uriPath: {} }, positionalConstraint: 'STARTS_WITH', searchString: '/api/', textTransformations: [{ priority: 0, type: 'NONE' }] } },
+                  {
+                    byteMatchStatement: {
+                      fieldToMatch: { method: {} },
+                      positionalConstraint: 'EXACTLY',
+                      searchString: 'POST',
+                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    },
+                  },
+                  {
+                    byteMatchStatement: {
+                      fieldToMatch: { uriPath: {} },
+                      positionalConstraint: 'STARTS_WITH',
+                      searchString: '/api/',
+                      textTransformations: [{ priority: 0, type: 'NONE' }],
+                    },
+                  },
                 ],
               },
             },

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { FUNCTION_ACCESS, FUNCTIONS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
 import { EDGE_REGION, sesIdentities, type InfraConfig } from './config.ts';
 import { settingsFor } from './constructs/function-settings.ts';
-import { grantDocuments, grantEmail, grantFiles, grantTable, grantWorkflowCallback, grantWorkflowStart } from './constructs/grants.ts';
+import {
+  grantDocuments,
+  grantEmail,
+  grantFiles,
+  grantTable,
+  grantWorkflowCallback,
+  grantWorkflowStart,
+} from './constructs/grants.ts';
 import { HttpApi } from './constructs/http-api.ts';
 import { Keys } from './constructs/keys.ts';
 import { Mail } from './constructs/mail.ts';
@@ -33,7 +40,8 @@ export interface PrivacyDeskStackProps extends StackProps {
 export const pascal = (s: string): string => s.replace(/(^|[-_])([a-z0-9])/g, (_m, _sep, c: string) => c.toUpperCase());
 
 /** The documents bucket's name: fixed, so the pages' CSP can name its origin without depending on the bucket. */
-export const documentsBucketName = (stage: string, region: string): string => `privacy-desk-${stage}-documents-${Aws.ACCOUNT_ID}-${region}`;
+export const documentsBucketName = (stage: string, region: string): string =>
+  `privacy-desk-${stage}-documents-${Aws.ACCOUNT_ID}-${region}`;
 
 /**
  * The application in one region: data (tables, buckets, one key), functions, state machines, the
@@ -62,7 +70,9 @@ export class PrivacyDeskStack extends Stack {
     const prod = config.stage === 'prod';
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
     // Functions, sign-in and the bucket CORS need the site's origin before CloudFront exists here.
-    this.siteOrigin = config.domainName ? `https://${config.domainName}` : Lazy.string({ produce: () => this.site.origin });
+    this.siteOrigin = config.domainName
+      ? `https://${config.domainName}`
+      : Lazy.string({ produce: () => this.site.origin });
 
     this.keys = new Keys(this, 'Keys', { stage: config.stage, removalPolicy });
     this.storage = new Storage(this, 'Storage', {
@@ -71,14 +81,24 @@ export class PrivacyDeskStack extends Stack {
       protect: prod,
       documentsBucketName: documentsBucketName(config.stage, this.region),
     });
-    this.mail = new Mail(this, 'Mail', { stage: config.stage, mailFrom: config.mailFrom, mailIdentity: config.mailIdentity, keys: this.keys });
+    this.mail = new Mail(this, 'Mail', {
+      stage: config.stage,
+      mailFrom: config.mailFrom,
+      mailIdentity: config.mailIdentity,
+      keys: this.keys,
+    });
 
     // Functions first: state machines need their ARNs.
     this.functions = this.createFunctions(config, props.handlersDir ?? HANDLERS_DIR, removalPolicy);
     const lambdas = {} as Record<FunctionName, lambda.IFunction>;
     for (const name of FUNCTIONS) lambdas[name] = this.functions[name].fn;
 
-    this.workflows = new Workflows(this, 'Workflows', { stage: config.stage, functions: lambdas, key: this.keys.key, removalPolicy });
+    this.workflows = new Workflows(this, 'Workflows', {
+      stage: config.stage,
+      functions: lambdas,
+      key: this.keys.key,
+      removalPolicy,
+    });
     this.connectWorkflowClients();
 
     this.originSecret = new OriginSecret(this, 'OriginSecret', {
@@ -110,8 +130,13 @@ export class PrivacyDeskStack extends Stack {
       webBucket: this.storage.web,
       webAclArn: props.webAclArn,
       key: this.keys.key,
-      ...(config.domainName && config.certificateArn ? { domainName: config.domainName, certificateArn: config.certificateArn } : {}),
-      connectOrigins: [this.staffAuth.signInOrigin, `https://${documentsBucketName(config.stage, this.region)}.s3.${this.region}.${Aws.URL_SUFFIX}`],
+      ...(config.domainName && config.certificateArn
+        ? { domainName: config.domainName, certificateArn: config.certificateArn }
+        : {}),
+      connectOrigins: [
+        this.staffAuth.signInOrigin,
+        `https://${documentsBucketName(config.stage, this.region)}.s3.${this.region}.${Aws.URL_SUFFIX}`,
+      ],
       pageConfig: {
         region: this.region,
         userPoolId: this.staffAuth.userPool.userPoolId,
@@ -121,7 +146,12 @@ export class PrivacyDeskStack extends Stack {
       },
     });
     // R12: counsel's browser posts the order straight to the bucket (presigned POST), from the site only.
-    this.storage.documents.addCorsRule({ allowedOrigins: [this.siteOrigin], allowedMethods: [s3.HttpMethods.POST], allowedHeaders: ['*'], maxAge: 3600 });
+    this.storage.documents.addCorsRule({
+      allowedOrigins: [this.siteOrigin],
+      allowedMethods: [s3.HttpMethods.POST],
+      allowedHeaders: ['*'],
+      maxAge: 3600,
+    });
 
     this.schedules = new Schedules(this, 'Schedules', { functions: lambdas });
 
@@ -129,7 +159,10 @@ export class PrivacyDeskStack extends Stack {
       stage: config.stage,
       keys: this.keys,
       ...(config.alarmEmail ? { alarmEmail: config.alarmEmail } : {}),
-      functions: [...FUNCTIONS.map((name) => ({ name, fn: lambdas[name] })), { name: 'origin-verify', fn: this.originSecret.verifier.fn }],
+      functions: [
+        ...FUNCTIONS.map((name) => ({ name, fn: lambdas[name] })),
+        { name: 'origin-verify', fn: this.originSecret.verifier.fn },
+      ],
       workflows: Object.entries(this.workflows.byName).map(([name, w]) => ({ name, machine: w.machine })),
       tables: [
         { name: 'requests', table: this.storage.requests },
@@ -146,31 +179,56 @@ export class PrivacyDeskStack extends Stack {
   }
 
   private outputs(config: InfraConfig): void {
-    new CfnOutput(this, 'SiteUrl', { value: this.siteOrigin, description: 'The site: pages, API and the links in emails' });
+    new CfnOutput(this, 'SiteUrl', {
+      value: this.siteOrigin,
+      description: 'The site: pages, API and the links in emails',
+    });
     new CfnOutput(this, 'DistributionDomainName', {
       value: this.site.distribution.distributionDomainName,
       description: config.domainName ? `Point ${config.domainName} here (CNAME or alias)` : 'The site is served here',
     });
-    new CfnOutput(this, 'ApiUrl', { value: this.http.url, description: 'HTTP API (refuses requests that do not come through CloudFront)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.http.url,
+      description: 'HTTP API (refuses requests that do not come through CloudFront)',
+    });
     new CfnOutput(this, 'RequestsTableName', { value: this.storage.requests.tableName });
-    new CfnOutput(this, 'RecordsTableName', { value: this.storage.records.tableName, description: 'Load the dataset here (README, "Dataset import")' });
+    new CfnOutput(this, 'RecordsTableName', {
+      value: this.storage.records.tableName,
+      description: 'Load the dataset here (README, "Dataset import")',
+    });
     new CfnOutput(this, 'FilesBucketName', { value: this.storage.files.bucketName });
     new CfnOutput(this, 'DocumentsBucketName', { value: this.storage.documents.bucketName });
-    new CfnOutput(this, 'UserPoolId', { value: this.staffAuth.userPool.userPoolId, description: 'Staff accounts (README, "First staff users")' });
+    new CfnOutput(this, 'UserPoolId', {
+      value: this.staffAuth.userPool.userPoolId,
+      description: 'Staff accounts (README, "First staff users")',
+    });
     new CfnOutput(this, 'UserPoolClientId', { value: this.staffAuth.client.userPoolClientId });
     new CfnOutput(this, 'SignInUrl', { value: this.staffAuth.signInOrigin, description: 'Hosted staff sign-in' });
-    new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn, description: 'Subscribe whoever answers alarms' });
-    new CfnOutput(this, 'MailEventsTopicArn', { value: this.mail.events.topicArn, description: 'Bounces, complaints and rejections (hold addresses: subscribe with care)' });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.monitoring.topic.topicArn,
+      description: 'Subscribe whoever answers alarms',
+    });
+    new CfnOutput(this, 'MailEventsTopicArn', {
+      value: this.mail.events.topicArn,
+      description: 'Bounces, complaints and rejections (hold addresses: subscribe with care)',
+    });
     new CfnOutput(this, 'MailConfigurationSet', { value: this.mail.configurationSetName });
     new CfnOutput(this, 'DashboardName', { value: this.monitoring.dashboard.dashboardName });
-    new CfnOutput(this, 'OriginSecretArn', { value: this.originSecret.secret.secretArn, description: 'Rotate by hand (README)' });
+    new CfnOutput(this, 'OriginSecretArn', {
+      value: this.originSecret.secret.secretArn,
+      description: 'Rotate by hand (README)',
+    });
     for (const [name, workflow] of Object.entries(this.workflows.byName)) {
       new CfnOutput(this, `StateMachineArn${pascal(name)}`, { value: workflow.machine.stateMachineArn });
     }
   }
 
   /** One function per FUNCTIONS entry, granted exactly its FUNCTION_ACCESS entry. */
-  private createFunctions(config: InfraConfig, handlersDir: string, removalPolicy: RemovalPolicy): Record<FunctionName, ServiceFunction> {
+  private createFunctions(
+    config: InfraConfig,
+    handlersDir: string,
+    removalPolicy: RemovalPolicy,
+  ): Record<FunctionName, ServiceFunction> {
     const { requests, records, files, documents } = this.storage;
     const key = this.keys.key;
     const functions = {} as Record<FunctionName, ServiceFunction>;

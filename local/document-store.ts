@@ -3,7 +3,14 @@ import { mkdir, readdir, readFile, rename, stat, unlink, utimes, writeFile } fro
 import { dirname, resolve, sep } from 'node:path';
 import { INCOMING_EXPIRY_DAYS, INCOMING_PREFIX } from '../functions/domain/court-order.ts';
 import type { Download } from '../functions/adapters/s3/files.ts';
-import { b64url, checkDocumentKey, type DocumentStore, type StoredDocument, type UploadConditions, type UploadForm } from '../functions/adapters/s3/documents.ts';
+import {
+  b64url,
+  checkDocumentKey,
+  type DocumentStore,
+  type StoredDocument,
+  type UploadConditions,
+  type UploadForm,
+} from '../functions/adapters/s3/documents.ts';
 
 // Local: the same form, kept on disk encrypted --------------------------------------------------
 
@@ -15,10 +22,17 @@ const TAG_BYTES = 16;
 const HEADER_BYTES = MAGIC.length + IV_BYTES + TAG_BYTES;
 const PARTIAL = '.partial';
 
-const localPolicySchemaCheck = (v: unknown): v is { key: string; contentType: string; maxBytes: number; expiresAt: string } => {
+const localPolicySchemaCheck = (
+  v: unknown,
+): v is { key: string; contentType: string; maxBytes: number; expiresAt: string } => {
   if (typeof v !== 'object' || v === null) return false;
   const p = v as Record<string, unknown>;
-  return typeof p.key === 'string' && typeof p.contentType === 'string' && typeof p.maxBytes === 'number' && typeof p.expiresAt === 'string';
+  return (
+    typeof p.key === 'string' &&
+    typeof p.contentType === 'string' &&
+    typeof p.maxBytes === 'number' &&
+    typeof p.expiresAt === 'string'
+  );
 };
 
 /**
@@ -57,7 +71,13 @@ export class LocalDocumentStore implements DocumentStore {
     const policy = b64url(JSON.stringify({ key, contentType: c.contentType, maxBytes: c.maxBytes, expiresAt }));
     return {
       url: `${this.o.baseUrl()}/_local/upload`,
-      fields: { key, 'Content-Type': c.contentType, 'X-Amz-Algorithm': 'LOCAL-HMAC-SHA256', Policy: policy, 'X-Amz-Signature': this.sign(policy) },
+      fields: {
+        key,
+        'Content-Type': c.contentType,
+        'X-Amz-Algorithm': 'LOCAL-HMAC-SHA256',
+        Policy: policy,
+        'X-Amz-Signature': this.sign(policy),
+      },
       expiresAt,
     };
   }
@@ -70,7 +90,8 @@ export class LocalDocumentStore implements DocumentStore {
     const policy = fields.Policy ?? '';
     const given = Buffer.from(fields['X-Amz-Signature'] ?? '', 'utf8');
     const expected = Buffer.from(this.sign(policy), 'utf8');
-    if (!policy || given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, status: 403, reason: 'the upload form is not signed' };
+    if (!policy || given.length !== expected.length || !timingSafeEqual(given, expected))
+      return { ok: false, status: 403, reason: 'the upload form is not signed' };
     let p: unknown;
     try {
       p = JSON.parse(Buffer.from(policy, 'base64url').toString('utf8'));
@@ -78,9 +99,11 @@ export class LocalDocumentStore implements DocumentStore {
       return { ok: false, status: 403, reason: 'the upload form is not signed' };
     }
     if (!localPolicySchemaCheck(p)) return { ok: false, status: 403, reason: 'the upload form is not signed' };
-    if (this.o.clock().getTime() >= Date.parse(p.expiresAt)) return { ok: false, status: 403, reason: 'the upload form has expired' };
+    if (this.o.clock().getTime() >= Date.parse(p.expiresAt))
+      return { ok: false, status: 403, reason: 'the upload form has expired' };
     if (fields.key !== p.key) return { ok: false, status: 403, reason: 'the key does not match the upload form' };
-    if (fields['Content-Type'] !== p.contentType) return { ok: false, status: 403, reason: 'the content type does not match the upload form' };
+    if (fields['Content-Type'] !== p.contentType)
+      return { ok: false, status: 403, reason: 'the content type does not match the upload form' };
     if (!file || file.length === 0) return { ok: false, status: 400, reason: 'no file' };
     if (file.length > p.maxBytes) return { ok: false, status: 413, reason: 'the file is too large' };
     await this.store(p.key, file);
@@ -104,7 +127,8 @@ export class LocalDocumentStore implements DocumentStore {
 
   private async read(key: string): Promise<Buffer> {
     const raw = await readFile(this.path(key));
-    if (raw.length < HEADER_BYTES || !raw.subarray(0, MAGIC.length).equals(MAGIC)) throw new Error('not a stored document');
+    if (raw.length < HEADER_BYTES || !raw.subarray(0, MAGIC.length).equals(MAGIC))
+      throw new Error('not a stored document');
     const iv = raw.subarray(MAGIC.length, MAGIC.length + IV_BYTES);
     const tag = raw.subarray(MAGIC.length + IV_BYTES, HEADER_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', this.o.encryptionKey, iv);
@@ -127,7 +151,9 @@ export class LocalDocumentStore implements DocumentStore {
   }
 
   async sha256(key: string): Promise<string> {
-    return createHash('sha256').update(await this.read(key)).digest('hex');
+    return createHash('sha256')
+      .update(await this.read(key))
+      .digest('hex');
   }
 
   /** No versions here: the bytes at `fromKey` now, decrypted and stored again under a fresh IV. */

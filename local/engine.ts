@@ -1,7 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 
@@ -106,7 +112,10 @@ export class LocalEngine implements WorkflowPort {
   private stopping = false;
   /** Task invocations under way: a shutdown lets them finish before the database closes. */
   private readonly inFlight = new Set<Promise<unknown>>();
-  private readonly waiters = new Map<string, { executionId: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }>();
+  private readonly waiters = new Map<
+    string,
+    { executionId: string; resolve: (v: unknown) => void; reject: (e: Error) => void; timer: NodeJS.Timeout }
+  >();
   /**
    * Tokens whose task is under way but not yet waiting. As in Step Functions, a token works from the
    * moment its task starts, so the task itself (or a fast click) may answer before the wait begins.
@@ -117,7 +126,8 @@ export class LocalEngine implements WorkflowPort {
     this.definitions = Object.fromEntries(
       Object.entries(WORKFLOWS).map(([name, wf]) => {
         let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
-        for (const [placeholder, fn] of Object.entries(wf.functions)) text = text.replaceAll(`\${${placeholder}}`, fakeArn(fn));
+        for (const [placeholder, fn] of Object.entries(wf.functions))
+          text = text.replaceAll(`\${${placeholder}}`, fakeArn(fn));
         if (text.includes('${')) throw new Error(`${wf.file} has a placeholder with no function`);
         const definition = JSON.parse(text) as AslDefinition;
         new StateMachine(definition as unknown as StateMachineDefinition); // validates once, throws if invalid
@@ -129,12 +139,22 @@ export class LocalEngine implements WorkflowPort {
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ executionId: string }> {
     const executionId = `local:${workflow}:${name}`;
     const def = this.definitions[workflow];
-    const item: ExecutionItem = { executionId, workflow, status: 'RUNNING', checkpoint: { seq: 0, state: def.StartAt, input } };
+    const item: ExecutionItem = {
+      executionId,
+      workflow,
+      status: 'RUNNING',
+      checkpoint: { seq: 0, state: def.StartAt, input },
+    };
     try {
       await this.opts.db.send(
         new PutCommand({
           TableName: this.opts.table,
-          Item: { ...requestKeys.execution(executionId), gsi2pk: requestKeys.runningExecutions, gsi2sk: executionId, ...item },
+          Item: {
+            ...requestKeys.execution(executionId),
+            gsi2pk: requestKeys.runningExecutions,
+            gsi2sk: executionId,
+            ...item,
+          },
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -165,7 +185,8 @@ export class LocalEngine implements WorkflowPort {
         if (this.running.has(item.executionId)) continue;
         // A link clicked while the execution is still finding its way back to its wait is kept, not lost.
         const w = item.waiting;
-        if (w && w.seq === item.checkpoint.seq && w.state === item.checkpoint.state && !this.early.has(w.token)) this.early.set(w.token, null);
+        if (w && w.seq === item.checkpoint.seq && w.state === item.checkpoint.state && !this.early.has(w.token))
+          this.early.set(w.token, null);
         this.run(item);
         resumed++;
       }
@@ -220,7 +241,9 @@ export class LocalEngine implements WorkflowPort {
   }
 
   async status(executionId: string): Promise<ExecutionItem['status'] | undefined> {
-    const res = await this.opts.db.send(new GetCommand({ TableName: this.opts.table, Key: requestKeys.execution(executionId), ConsistentRead: true }));
+    const res = await this.opts.db.send(
+      new GetCommand({ TableName: this.opts.table, Key: requestKeys.execution(executionId), ConsistentRead: true }),
+    );
     return res.Item ? executionSchema.parse(res.Item).status : undefined;
   }
 
@@ -262,9 +285,14 @@ export class LocalEngine implements WorkflowPort {
     };
     const overrides = this.taskOverrides(item.executionId, def, exec);
     const retryIntervalOverrides =
-      this.opts.retryPauseMs === undefined ? undefined : Object.fromEntries([...allStates(def)].map(([s]) => [s, this.opts.retryPauseMs as number]));
+      this.opts.retryPauseMs === undefined
+        ? undefined
+        : Object.fromEntries([...allStates(def)].map(([s]) => [s, this.opts.retryPauseMs as number]));
     const execution = machine.run(item.checkpoint.input as Parameters<StateMachine['run']>[0], {
-      overrides: { taskResourceLocalHandlers: overrides, ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}) },
+      overrides: {
+        taskResourceLocalHandlers: overrides,
+        ...(retryIntervalOverrides ? { retryIntervalOverrides } : {}),
+      },
       context: { Task: { Token: TOKEN_PLACEHOLDER } },
       noThrowOnAbort: true,
     });
@@ -320,12 +348,19 @@ export class LocalEngine implements WorkflowPort {
   }
 
   private functionFor(arn: string): TaskFunction {
-    const name = Object.keys(this.opts.functions).find((fn) => fakeArn(fn as FunctionName) === arn) as FunctionName | undefined;
+    const name = Object.keys(this.opts.functions).find((fn) => fakeArn(fn as FunctionName) === arn) as
+      FunctionName | undefined;
     if (!name) throw new Error(`no local function for ${arn}`);
     return this.opts.functions[name];
   }
 
-  private async waitForToken(executionId: string, state: string, fn: TaskFunction, params: unknown, exec: RunningExecution): Promise<unknown> {
+  private async waitForToken(
+    executionId: string,
+    state: string,
+    fn: TaskFunction,
+    params: unknown,
+    exec: RunningExecution,
+  ): Promise<unknown> {
     // Let the event consumer record this state's checkpoint, and make it durable, before acting.
     await nextTurn();
     await exec.writes;
@@ -396,38 +431,44 @@ export class LocalEngine implements WorkflowPort {
   }
 
   private async load(executionId: string): Promise<ExecutionItem | undefined> {
-    const res = await this.opts.db.send(new GetCommand({ TableName: this.opts.table, Key: requestKeys.execution(executionId), ConsistentRead: true }));
+    const res = await this.opts.db.send(
+      new GetCommand({ TableName: this.opts.table, Key: requestKeys.execution(executionId), ConsistentRead: true }),
+    );
     return res.Item ? executionSchema.parse(res.Item) : undefined;
   }
 
   private async saveCheckpoint(executionId: string, checkpoint: ExecutionItem['checkpoint']): Promise<void> {
-    await this.opts.db.send(
-      new UpdateCommand({
-        TableName: this.opts.table,
-        Key: requestKeys.execution(executionId),
-        UpdateExpression: 'SET checkpoint = :c',
-        ConditionExpression: '#s = :running',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':c': checkpoint, ':running': 'RUNNING' },
-      }),
-    ).catch((e: unknown) => {
-      if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
-    });
+    await this.opts.db
+      .send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: requestKeys.execution(executionId),
+          UpdateExpression: 'SET checkpoint = :c',
+          ConditionExpression: '#s = :running',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':c': checkpoint, ':running': 'RUNNING' },
+        }),
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
+      });
   }
 
   private async finish(executionId: string, status: ExecutionItem['status']): Promise<void> {
-    await this.opts.db.send(
-      new UpdateCommand({
-        TableName: this.opts.table,
-        Key: requestKeys.execution(executionId),
-        UpdateExpression: 'SET #s = :s REMOVE gsi2pk, gsi2sk, waiting',
-        ConditionExpression: 'attribute_exists(pk)',
-        ExpressionAttributeNames: { '#s': 'status' },
-        ExpressionAttributeValues: { ':s': status },
-      }),
-    ).catch((e: unknown) => {
-      if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
-    });
+    await this.opts.db
+      .send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: requestKeys.execution(executionId),
+          UpdateExpression: 'SET #s = :s REMOVE gsi2pk, gsi2sk, waiting',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeValues: { ':s': status },
+        }),
+      )
+      .catch((e: unknown) => {
+        if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
+      });
   }
 }
 

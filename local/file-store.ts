@@ -51,4 +51,3 @@ export class LocalFileStore implements FileStore {
     await rm(this.path(key), { force: true });
   }
 }
-

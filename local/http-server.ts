@@ -6,12 +6,22 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { HTTP_ROUTES, type FunctionName } from '../workflows/index.ts';
 import { lambdaContext } from './lambda-context.ts';
 
-export type HttpFunction = (event: APIGatewayProxyEventV2, context: ReturnType<typeof lambdaContext>) => Promise<APIGatewayProxyStructuredResultV2>;
+export type HttpFunction = (
+  event: APIGatewayProxyEventV2,
+  context: ReturnType<typeof lambdaContext>,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 /** API Gateway's payload limit; a larger body is refused before any handler runs. */
 const MAX_BODY = 10 * 1024 * 1024;
 const TEXT_TYPES = /^(application\/(json|x-www-form-urlencoded|problem\+json)|text\/)/;
-const STATIC_TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.css': 'text/css; charset=utf-8', '.js': 'text/javascript', '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
+const STATIC_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.js': 'text/javascript',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+};
 
 interface CompiledRoute {
   method: string;
@@ -28,7 +38,14 @@ const compile = (r: (typeof HTTP_ROUTES)[number]): CompiledRoute => {
     params.push(name);
     return '([^/]+)';
   });
-  return { method: r.method, regex: new RegExp(`^${pattern}$`), params, routeKey: `${r.method} ${r.path}`, fn: r.fn, ...(r.groups ? { groups: r.groups } : {}) };
+  return {
+    method: r.method,
+    regex: new RegExp(`^${pattern}$`),
+    params,
+    routeKey: `${r.method} ${r.path}`,
+    fn: r.fn,
+    ...(r.groups ? { groups: r.groups } : {}),
+  };
 };
 
 /**
@@ -58,7 +75,14 @@ export function createHttpServer(opts: {
   return createServer((req, res) => {
     handle(req, res).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'about:blank', status: 500, title: 'Internal error', detail: 'Something went wrong on our side.' }));
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          status: 500,
+          title: 'Internal error',
+          detail: 'Something went wrong on our side.',
+        }),
+      );
     });
   });
 
@@ -69,7 +93,14 @@ export function createHttpServer(opts: {
     const body = await readBody(req, url.pathname === '/_local/upload' ? MAX_BODY + 1024 * 1024 : MAX_BODY);
     if (body === 'too-large') {
       res.writeHead(413, { 'content-type': 'application/problem+json' });
-      res.end(JSON.stringify({ type: 'about:blank', status: 413, title: 'Payload too large', detail: 'The request body is larger than allowed.' }));
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          status: 413,
+          title: 'Payload too large',
+          detail: 'The request body is larger than allowed.',
+        }),
+      );
       return;
     }
     if (method === 'GET' && url.pathname === '/health') {
@@ -90,8 +121,19 @@ export function createHttpServer(opts: {
         // As API Gateway's JWT authorizer: no valid token, no handler. The group is the handler's check (403).
         const claims = opts.authorize?.(req.headers.authorization);
         if (!claims) {
-          res.writeHead(401, { 'content-type': 'application/problem+json', 'www-authenticate': 'Bearer', 'cache-control': 'no-store' });
-          res.end(JSON.stringify({ type: 'about:blank', status: 401, title: 'Sign-in required', detail: 'Send a valid, unexpired bearer token from the library sign-in.' }));
+          res.writeHead(401, {
+            'content-type': 'application/problem+json',
+            'www-authenticate': 'Bearer',
+            'cache-control': 'no-store',
+          });
+          res.end(
+            JSON.stringify({
+              type: 'about:blank',
+              status: 401,
+              title: 'Sign-in required',
+              detail: 'Send a valid, unexpired bearer token from the library sign-in.',
+            }),
+          );
           return;
         }
         (event.requestContext as unknown as { authorizer: unknown }).authorizer = { jwt: { claims, scopes: null } };
@@ -102,13 +144,28 @@ export function createHttpServer(opts: {
     }
     const file = method === 'GET' || method === 'HEAD' ? staticFiles.get(url.pathname) : undefined;
     if (file) {
-      res.writeHead(200, { 'content-type': file.type, 'x-content-type-options': 'nosniff', 'cache-control': 'no-cache' });
+      res.writeHead(200, {
+        'content-type': file.type,
+        'x-content-type-options': 'nosniff',
+        'cache-control': 'no-cache',
+      });
       res.end(method === 'HEAD' ? undefined : file.body);
       return;
     }
     const known = routes.some((r) => r.regex.test(url.pathname));
     res.writeHead(known ? 405 : 404, { 'content-type': 'application/problem+json' });
-    res.end(JSON.stringify(known ? { type: 'about:blank', status: 405, title: 'Method not allowed', detail: 'This address does not accept that method.' } : { type: 'about:blank', status: 404, title: 'Not found', detail: 'Nothing is here.' }));
+    res.end(
+      JSON.stringify(
+        known
+          ? {
+              type: 'about:blank',
+              status: 405,
+              title: 'Method not allowed',
+              detail: 'This address does not accept that method.',
+            }
+          : { type: 'about:blank', status: 404, title: 'Not found', detail: 'Nothing is here.' },
+      ),
+    );
   }
 }
 
@@ -123,9 +180,17 @@ async function readBody(req: IncomingMessage, limit = MAX_BODY): Promise<Buffer 
   return size > limit ? 'too-large' : Buffer.concat(chunks);
 }
 
-function toEvent(req: IncomingMessage, url: URL, method: string, routeKey: string, pathParameters: Record<string, string>, body: Buffer): APIGatewayProxyEventV2 {
+function toEvent(
+  req: IncomingMessage,
+  url: URL,
+  method: string,
+  routeKey: string,
+  pathParameters: Record<string, string>,
+  body: Buffer,
+): APIGatewayProxyEventV2 {
   const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
+  for (const [k, v] of Object.entries(req.headers))
+    if (v !== undefined) headers[k.toLowerCase()] = Array.isArray(v) ? v.join(',') : v;
   const query: Record<string, string> = {};
   for (const [k, v] of url.searchParams) query[k] = k in query ? `${query[k]},${v}` : v;
   const isText = TEXT_TYPES.test(headers['content-type'] ?? '');
@@ -143,7 +208,13 @@ function toEvent(req: IncomingMessage, url: URL, method: string, routeKey: strin
       apiId: 'local',
       domainName: headers.host ?? 'localhost',
       domainPrefix: 'local',
-      http: { method, path: url.pathname, protocol: `HTTP/${req.httpVersion}`, sourceIp: req.socket.remoteAddress ?? '127.0.0.1', userAgent: headers['user-agent'] ?? '' },
+      http: {
+        method,
+        path: url.pathname,
+        protocol: `HTTP/${req.httpVersion}`,
+        sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
+        userAgent: headers['user-agent'] ?? '',
+      },
       requestId: randomUUID(),
       routeKey,
       stage: '$default',

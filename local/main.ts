@@ -9,7 +9,10 @@ const env = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     MAIL_PORT: z.coerce.number().int().min(0).max(65535).default(8005),
     DSR_DATA_DIR: z.string().min(1).default('.dsr-data'),
-    DSR_DATASET: z.string().min(1).default(fileURLToPath(new URL('./demo-dataset.json', import.meta.url))),
+    DSR_DATASET: z
+      .string()
+      .min(1)
+      .default(fileURLToPath(new URL('./demo-dataset.json', import.meta.url))),
     DSR_BASE_URL: z.url().optional(),
     DSR_DYNAMODB_ENDPOINT: z.url().optional(),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),

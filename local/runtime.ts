@@ -89,11 +89,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   let endpoint = opts.dynamodbEndpoint;
   if (!endpoint) {
     if (opts.dataDir) await mkdir(join(opts.dataDir, 'dynamodb'), { recursive: true, mode: 0o700 });
-    const db = dynalite({ ...(opts.dataDir ? { path: join(opts.dataDir, 'dynamodb') } : {}), createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    const db = dynalite({
+      ...(opts.dataDir ? { path: join(opts.dataDir, 'dynamodb') } : {}),
+      createTableMs: 0,
+      deleteTableMs: 0,
+      updateTableMs: 0,
+    });
     servers.push(db);
     endpoint = `http://127.0.0.1:${await listen(db, 0)}`;
   }
-  const raw = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const raw = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   await ensureTable(raw, REQUESTS_TABLE);
   await ensureTable(raw, RECORDS_TABLE);
   raw.destroy();
@@ -165,20 +174,36 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };
     functions[name] = mod.createHandler(deps);
   }
-  const engine = new LocalEngine({ db, table: REQUESTS_TABLE, functions, logger, ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}) });
+  const engine = new LocalEngine({
+    db,
+    table: REQUESTS_TABLE,
+    functions,
+    logger,
+    ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}),
+  });
   late.engine = engine;
   await engine.resumeAll();
 
   // The same scheduled handlers as in AWS, on timers; one run at a time, and a tick that finds a
   // job already queued or running is skipped, so a slow run never builds a backlog.
   const jobs = new SerialJobs();
-  const sweep = () => jobs.run('ttl-sweep', () => sweepExpired(db, files, clock).then(() => documents.expireIncoming()), (e) => logger.warn('sweep failed', { errorName: errorName(e) }));
+  const sweep = () =>
+    jobs.run(
+      'ttl-sweep',
+      () => sweepExpired(db, files, clock).then(() => documents.expireIncoming()),
+      (e) => logger.warn('sweep failed', { errorName: errorName(e) }),
+    );
   await sweep();
   const sweeper = setInterval(sweep, opts.sweepIntervalMs ?? 60_000);
   sweeper.unref();
   const schedules = SCHEDULES.filter(({ fn }) => !opts.schedules || opts.schedules.includes(fn)).map(({ fn }) =>
     setInterval(
-      () => jobs.run(fn, () => functions[fn]({}, lambdaContext(fn)), (e) => logger.warn('scheduled function failed', { fn, errorName: errorName(e) })),
+      () =>
+        jobs.run(
+          fn,
+          () => functions[fn]({}, lambdaContext(fn)),
+          (e) => logger.warn('scheduled function failed', { fn, errorName: errorName(e) }),
+        ),
       opts.scheduleIntervalMs ?? 30_000,
     ),
   );
@@ -258,7 +283,9 @@ async function loadDatasetIfChanged(db: DynamoDBDocumentClient, path: string): P
   }
   const dataset = parseDataset(parsed); // throws naming the first bad field; nothing is loaded
   await loadDataset(dataset, { client: db, tableName: RECORDS_TABLE });
-  await db.send(new PutCommand({ TableName: RECORDS_TABLE, Item: { ...marker, sha256: hash, loadedAt: new Date().toISOString() } }));
+  await db.send(
+    new PutCommand({ TableName: RECORDS_TABLE, Item: { ...marker, sha256: hash, loadedAt: new Date().toISOString() } }),
+  );
 }
 
 /**

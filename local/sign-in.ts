@@ -64,7 +64,8 @@ export async function loadLocalSecret(dataDir: string | undefined): Promise<Buff
 }
 
 /** One key per use, derived from the data folder's secret. */
-export const deriveKey = (secret: Buffer, use: 'jwt' | 'documents' | 'upload-policy'): Buffer => Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `privacy-desk ${use}`, 32));
+export const deriveKey = (secret: Buffer, use: 'jwt' | 'documents' | 'upload-policy'): Buffer =>
+  Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `privacy-desk ${use}`, 32));
 
 export class LocalTokens {
   private readonly key: Buffer;
@@ -141,8 +142,18 @@ export class LocalTokens {
   }
 }
 
-const sendProblem = (res: ServerResponse, status: number, title: string, detail: string, errors?: { path: string; message: string }[]) => {
-  res.writeHead(status, { 'content-type': 'application/problem+json', 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+const sendProblem = (
+  res: ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  errors?: { path: string; message: string }[],
+) => {
+  res.writeHead(status, {
+    'content-type': 'application/problem+json',
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
   res.end(JSON.stringify({ type: 'about:blank', status, title, detail, ...(errors ? { errors } : {}) }));
 };
 
@@ -165,7 +176,10 @@ export function localSignInRoutes(o: { tokens: LocalTokens; records: LibraryReco
       }
       const parsed = tokenBody.safeParse(raw);
       if (!parsed.success) {
-        const errors = parsed.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message }));
+        const errors = parsed.error.issues.map((i) => ({
+          path: i.path.join('.') || '(body)',
+          message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message,
+        }));
         sendProblem(res, 400, 'Invalid input', 'the request is invalid', errors);
         return true;
       }

@@ -9,7 +9,11 @@ export async function ensureTable(client: DynamoDBClient, name: string): Promise
   } catch (e) {
     if (!(e instanceof Error && e.name === 'ResourceNotFoundException')) throw e;
   }
-  const attrs = [TABLE_KEYS.partitionKey, TABLE_KEYS.sortKey, ...TABLE_KEYS.indexes.flatMap((i) => [i.partitionKey, i.sortKey])];
+  const attrs = [
+    TABLE_KEYS.partitionKey,
+    TABLE_KEYS.sortKey,
+    ...TABLE_KEYS.indexes.flatMap((i) => [i.partitionKey, i.sortKey]),
+  ];
   await client.send(
     new CreateTableCommand({
       TableName: name,

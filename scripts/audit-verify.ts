@@ -55,7 +55,11 @@ async function* allRequestIds(requests: RequestStore): AsyncGenerator<string> {
   for (const status of REQUEST_STATUSES) {
     let startKey: Record<string, unknown> | undefined;
     do {
-      const page = await requests.pageByStatus(status, { attributes: ['requestId'], limit: 500, ...(startKey ? { startKey } : {}) });
+      const page = await requests.pageByStatus(status, {
+        attributes: ['requestId'],
+        limit: 500,
+        ...(startKey ? { startKey } : {}),
+      });
       for (const item of page.items) if (typeof item.requestId === 'string') yield item.requestId;
       startKey = page.nextKey;
     } while (startKey);
@@ -98,7 +102,11 @@ const listen = (server: Server): Promise<number> =>
     server.listen(0, '127.0.0.1', () => res((server.address() as AddressInfo).port));
   });
 
-export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env, out: (line: string) => void = console.log): Promise<number> {
+export async function main(
+  argv: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  out: (line: string) => void = console.log,
+): Promise<number> {
   const args = parseArgs(argv);
   if (typeof args === 'string') {
     out(args);

@@ -15,7 +15,11 @@ import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClien
 import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
 import { defaultPolicy } from '../functions/domain/policy.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
-import { collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../functions/connectors/records-table/erasure.ts';
+import {
+  collectDeletionFacts,
+  executeDeletionPlan,
+  verifyErasure,
+} from '../functions/connectors/records-table/erasure.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
 import { LegalHolds } from '../functions/adapters/dynamodb/legal-holds.ts';
 import { ensureTable } from '../local/tables.ts';
@@ -46,7 +50,17 @@ async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void>
   await db.send(
     new PutCommand({
       TableName: RECORDS,
-      Item: { ...recordKeys.patron(patronId), gsi1pk: recordKeys.byCard(`99${patronId.replace(/\D/g, '').padStart(10, '0')}`), gsi1sk: 'PROFILE', kind: 'PATRON', id: patronId, firstName: 'Bench', lastName: 'Patron', dateOfBirth: '1980-01-01', securityQuestions: [] },
+      Item: {
+        ...recordKeys.patron(patronId),
+        gsi1pk: recordKeys.byCard(`99${patronId.replace(/\D/g, '').padStart(10, '0')}`),
+        gsi1sk: 'PROFILE',
+        kind: 'PATRON',
+        id: patronId,
+        firstName: 'Bench',
+        lastName: 'Patron',
+        dateOfBirth: '1980-01-01',
+        securityQuestions: [],
+      },
     }),
   );
   const loan = (i: number): Item => ({
@@ -111,7 +125,15 @@ async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<n
   let n = 0;
   let start: Item | undefined;
   do {
-    const res = await db.send(new QueryCommand({ TableName: RECORDS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Select: 'COUNT', ExclusiveStartKey: start }));
+    const res = await db.send(
+      new QueryCommand({
+        TableName: RECORDS,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
     n += res.Count ?? 0;
     start = res.LastEvaluatedKey;
   } while (start);
@@ -120,7 +142,11 @@ async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<n
 
 async function main() {
   const { endpoint, child } = await startDynalite();
-  const base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const base = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     await ensureTable(base, RECORDS);
     await ensureTable(base, REQUESTS);
@@ -130,11 +156,17 @@ async function main() {
     console.log(`Node ${process.version}; ${N} returned loans per patron; dynalite (memory) in a child process\n`);
 
     await measure('seed patron A', N, () => seed(db, 'BENCH-A'));
-    const facts = await measure('collectDeletionFacts (paginated read)', N, () => collectDeletionFacts({ db, recordsTable: RECORDS }, holds, 'BENCH-A', now, TZ, defaultPolicy));
+    const facts = await measure('collectDeletionFacts (paginated read)', N, () =>
+      collectDeletionFacts({ db, recordsTable: RECORDS }, holds, 'BENCH-A', now, TZ, defaultPolicy),
+    );
     if (facts.returnedLoans !== N) throw new Error(`expected ${N} returned loans, counted ${facts.returnedLoans}`);
     const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy: defaultPolicy, facts });
-    const result = await measure('executeDeletionPlan (anonymise all)', N, () => executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds }));
-    const verified = await measure('verifyErasure', N, () => verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }));
+    const result = await measure('executeDeletionPlan (anonymise all)', N, () =>
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds }),
+    );
+    const verified = await measure('verifyErasure', N, () =>
+      verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }),
+    );
     const copies = await countPartition(db, 'ANON#LOAN');
     console.log(`  result ${JSON.stringify(result)}; verify ok=${verified.ok}; anonymised copies ${copies}\n`);
     if (!verified.ok || copies !== N || result.anonymised !== N) throw new Error('erasure incomplete');

@@ -41,7 +41,18 @@ const gc = runInNewContext('gc') as () => void;
 const MB = (n: number) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 const secs = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-const TITLES = ['The Difference Engine', 'Hidden Figures', 'Code: The Hidden Language of Computer Hardware and Software', 'Klara and the Sun', 'The Innovators', 'A Brief History of Time', 'Pride and Prejudice', 'Moby-Dick; or, The Whale', 'The "Annotated" Alice', '=SUM(A1:A9) and other spreadsheet tricks'];
+const TITLES = [
+  'The Difference Engine',
+  'Hidden Figures',
+  'Code: The Hidden Language of Computer Hardware and Software',
+  'Klara and the Sun',
+  'The Innovators',
+  'A Brief History of Time',
+  'Pride and Prejudice',
+  'Moby-Dick; or, The Whale',
+  'The "Annotated" Alice',
+  '=SUM(A1:A9) and other spreadsheet tricks',
+];
 const BRANCHES = ['Main Library', 'Cos Cob Branch', 'Byram Shubert Library'];
 
 function loanItem(patronId: string, i: number): Record<string, unknown> {
@@ -72,7 +83,9 @@ async function batchWrite(db: DynamoDBDocumentClient, items: Record<string, unkn
       let pending = items.slice(start, start + 25).map((Item) => ({ PutRequest: { Item } }));
       while (pending.length > 0) {
         const res = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS_TABLE]: pending } }));
-        pending = (res.UnprocessedItems?.[RECORDS_TABLE] ?? []).flatMap((w) => (w.PutRequest?.Item ? [{ PutRequest: { Item: w.PutRequest.Item } }] : []));
+        pending = (res.UnprocessedItems?.[RECORDS_TABLE] ?? []).flatMap((w) =>
+          w.PutRequest?.Item ? [{ PutRequest: { Item: w.PutRequest.Item } }] : [],
+        );
       }
     }
   };
@@ -211,7 +224,17 @@ async function inMemoryExport(n: number): Promise<number> {
     library: { name: 'Bench Library' },
     generatedAt: new Date().toISOString(),
     requestId: randomUUID(),
-    patron: { id: patronId, cardNumber: '900000000', firstName: 'Bench', lastName: 'Reader', dateOfBirth: '1980-01-01', guarantorIds: [], securityQuestions: [], paymentMethods: [], linkedAccounts: [] },
+    patron: {
+      id: patronId,
+      cardNumber: '900000000',
+      firstName: 'Bench',
+      lastName: 'Reader',
+      dateOfBirth: '1980-01-01',
+      guarantorIds: [],
+      securityQuestions: [],
+      paymentMethods: [],
+      linkedAccounts: [],
+    },
     verification: { method: 'email-link', verifiedAt: new Date().toISOString() },
     source: {
       async *records(kind) {
@@ -229,8 +252,23 @@ async function main() {
   const rt = await startRuntime({ port: 0, mailPort: 0, filesDir, datasetPath: DATASET, logLevel: 'ERROR' });
   const buildExport = createBuildExport(rt.deps);
   try {
-    console.log(`Export benchmark: Node ${process.version}, ${LOANS} loans (and ${SMALL} for comparison), pages of ${PAGE_SIZE}`);
-    const rows: string[][] = [['loans', 'plain read', 'export', 'export/read', 'in-memory export', 'peak RSS Δ', 'peak heap Δ read/export', 'live heap Δ read/export', 'zip size', 'zip check']];
+    console.log(
+      `Export benchmark: Node ${process.version}, ${LOANS} loans (and ${SMALL} for comparison), pages of ${PAGE_SIZE}`,
+    );
+    const rows: string[][] = [
+      [
+        'loans',
+        'plain read',
+        'export',
+        'export/read',
+        'in-memory export',
+        'peak RSS Δ',
+        'peak heap Δ read/export',
+        'live heap Δ read/export',
+        'zip size',
+        'zip check',
+      ],
+    ];
     for (const n of [SMALL, LOANS]) {
       const t0 = performance.now();
       const patronId = await loadPatron(rt, n);
@@ -242,7 +280,10 @@ async function main() {
       const exp = await sampled(() => buildExport({ requestId }, lambdaContext('BuildExport', 900_000)));
       const readLive = await sampled(() => plainRead(rt, patronId), true);
       const second = await verifiedRequest(rt, patronId);
-      const expLive = await sampled(() => buildExport({ requestId: second }, lambdaContext('BuildExport', 900_000)), true);
+      const expLive = await sampled(
+        () => buildExport({ requestId: second }, lambdaContext('BuildExport', 900_000)),
+        true,
+      );
       const memory = await inMemoryExport(n);
 
       const dir = join(filesDir, 'exports', requestId);
@@ -250,7 +291,8 @@ async function main() {
       const path = join(dir, file as string);
       const size = (await stat(path)).size;
       const check = await checkZip(path);
-      if (check.csvLoans !== n || check.jsonLoans !== n || check.entries !== 9) throw new Error(`zip check failed: ${JSON.stringify(check)}`);
+      if (check.csvLoans !== n || check.jsonLoans !== n || check.entries !== 9)
+        throw new Error(`zip check failed: ${JSON.stringify(check)}`);
       console.log(
         `  ${n} loans: read ${secs(read.ms)}; export ${secs(exp.ms)}, RSS ${MB(exp.baseline.rss)} → peak ${MB(exp.peak.rss)}, heap ${MB(exp.baseline.heap)} → peak ${MB(exp.peak.heap)} (live peak ${MB(expLive.peak.heap)})`,
       );
@@ -270,7 +312,9 @@ async function main() {
     const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length))) ?? [];
     console.log('');
     for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  '));
-    console.log('\nΔ = above the baseline measured (after a GC) just before the run; the in-process dynalite holding the table is in the baseline.');
+    console.log(
+      '\nΔ = above the baseline measured (after a GC) just before the run; the in-process dynalite holding the table is in the baseline.',
+    );
   } finally {
     await rt.stop();
     await rm(filesDir, { recursive: true, force: true });

@@ -18,7 +18,13 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand, QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  PutCommand,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { defaultPolicy } from '../functions/domain/policy.ts';
 import { createLogger, type Deps } from '../functions/lib/deps.ts';
@@ -110,7 +116,9 @@ async function seed(db: DynamoDBDocumentClient): Promise<{ eligible: number; hel
     }
   };
   await Promise.all(Array.from({ length: 8 }, worker));
-  await db.send(new PutCommand({ TableName: RECORDS, Item: { ...recordKeys.library, name: 'Bench Library', timezone: TZ } }));
+  await db.send(
+    new PutCommand({ TableName: RECORDS, Item: { ...recordKeys.library, name: 'Bench Library', timezone: TZ } }),
+  );
   return { eligible, held };
 }
 
@@ -118,7 +126,15 @@ async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<n
   let n = 0;
   let start: Item | undefined;
   do {
-    const res = await db.send(new QueryCommand({ TableName: RECORDS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, Select: 'COUNT', ExclusiveStartKey: start }));
+    const res = await db.send(
+      new QueryCommand({
+        TableName: RECORDS,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
     n += res.Count ?? 0;
     start = res.LastEvaluatedKey;
   } while (start);
@@ -131,15 +147,25 @@ async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
   const one = async (segment: number) => {
     let start: Item | undefined;
     do {
-      const res = await db.send(new ScanCommand({ TableName: RECORDS, Segment: segment, TotalSegments: SEGMENTS, Limit: PAGE, ExclusiveStartKey: start }));
+      const res = await db.send(
+        new ScanCommand({
+          TableName: RECORDS,
+          Segment: segment,
+          TotalSegments: SEGMENTS,
+          Limit: PAGE,
+          ExclusiveStartKey: start,
+        }),
+      );
       read += res.Count ?? 0;
       start = res.LastEvaluatedKey;
     } while (start);
   };
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
-    for (let s = next++; s < SEGMENTS; s = next++) await one(s);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
+      for (let s = next++; s < SEGMENTS; s = next++) await one(s);
+    }),
+  );
   return read;
 }
 
@@ -173,7 +199,9 @@ async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
       );
       const items = res.Items ?? [];
       for (let i = 0; i < items.length; i += 25) {
-        const keys = items.slice(i, i + 25).map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
+        const keys = items
+          .slice(i, i + 25)
+          .map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
         await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
         await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
         written += keys.length;
@@ -182,9 +210,11 @@ async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
     } while (start);
   };
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
-    for (let s = next++; s < SEGMENTS; s = next++) await one(s);
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
+      for (let s = next++; s < SEGMENTS; s = next++) await one(s);
+    }),
+  );
   return written;
 }
 
@@ -218,33 +248,60 @@ type Stats = { count: number; maxMs: number; totalMs: number };
 
 async function main() {
   const { endpoint, child } = await startDynalite();
-  const base = new DynamoDBClient({ region: 'us-east-1', endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const base = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     await ensureTable(base, RECORDS);
     await ensureTable(base, REQUESTS);
     const db = createDocumentClient({ endpoint });
-    console.log(`Node ${process.version}; ${N} returned loans over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`);
+    console.log(
+      `Node ${process.version}; ${N} returned loans over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`,
+    );
 
     const expected = await measure('seed', N, () => seed(db));
     const baseline = await measure('baseline: parallel scan + same writes', N, () => plainScanAndWrite(db));
     console.log(`  wrote and deleted ${baseline} copies\n`);
     const deps = buildDeps(db);
     for (let p = 0; p < PATRONS; p++) {
-      if (heldPatron(p)) await deps.holds.place({ holdId: `H${p}`, patronId: `B${String(p).padStart(6, '0')}`, placedBy: 'counsel@library.example', nondisclosure: false });
+      if (heldPatron(p))
+        await deps.holds.place({
+          holdId: `H${p}`,
+          patronId: `B${String(p).padStart(6, '0')}`,
+          placedBy: 'counsel@library.example',
+          nondisclosure: false,
+        });
     }
 
     // The real definition, every Task (the Map's included) mapped to the real handler.
     const wf = WORKFLOWS.retention;
     let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
-    for (const [placeholder, fn] of Object.entries(wf.functions)) text = text.replaceAll(`\${${placeholder}}`, `arn:aws:lambda:us-east-1:000000000000:function:privacy-desk-${fn}`);
-    const definition = JSON.parse(text) as { States: Record<string, { Type: string; Resource?: string; ItemProcessor?: { States: Record<string, { Type: string; Resource?: string }> } }> };
+    for (const [placeholder, fn] of Object.entries(wf.functions))
+      text = text.replaceAll(`\${${placeholder}}`, `arn:aws:lambda:us-east-1:000000000000:function:privacy-desk-${fn}`);
+    const definition = JSON.parse(text) as {
+      States: Record<
+        string,
+        {
+          Type: string;
+          Resource?: string;
+          ItemProcessor?: { States: Record<string, { Type: string; Resource?: string }> };
+        }
+      >;
+    };
     const stats = new Map<FunctionName, Stats>();
     const handlers: Record<string, (input: unknown) => Promise<unknown>> = {};
-    const states = Object.entries(definition.States).flatMap(([name, s]) => [[name, s] as const, ...Object.entries(s.ItemProcessor?.States ?? {})]);
+    const states = Object.entries(definition.States).flatMap(([name, s]) => [
+      [name, s] as const,
+      ...Object.entries(s.ItemProcessor?.States ?? {}),
+    ]);
     for (const [name, state] of states) {
       if (state.Type !== 'Task' || !state.Resource) continue;
       const fnName = state.Resource.split(':function:privacy-desk-')[1] as FunctionName;
-      const mod = (await import(`../functions/handlers/${fnName}.ts`)) as { createHandler: (d: Deps) => (e: unknown, c: unknown) => Promise<unknown> };
+      const mod = (await import(`../functions/handlers/${fnName}.ts`)) as {
+        createHandler: (d: Deps) => (e: unknown, c: unknown) => Promise<unknown>;
+      };
       const fn = mod.createHandler(deps);
       handlers[name] = async (input) => {
         const t0 = performance.now();
@@ -256,18 +313,36 @@ async function main() {
       };
     }
     const machine = new StateMachine(definition as unknown as StateMachineDefinition);
-    const input = { runId: 'bench', asOf: NOW.toISOString(), totalSegments: SEGMENTS, pageSize: PAGE, pagesPerInvocation: 0, budgetSeconds: BUDGET_S };
-    const output = (await measure('retention run (retention.asl.json)', N, () =>
-      machine.run(input, { overrides: { taskResourceLocalHandlers: handlers as never } }).result,
+    const input = {
+      runId: 'bench',
+      asOf: NOW.toISOString(),
+      totalSegments: SEGMENTS,
+      pageSize: PAGE,
+      pagesPerInvocation: 0,
+      budgetSeconds: BUDGET_S,
+    };
+    const output = (await measure(
+      'retention run (retention.asl.json)',
+      N,
+      () => machine.run(input, { overrides: { taskResourceLocalHandlers: handlers as never } }).result,
     )) as { result: Record<string, unknown> };
     console.log(`  result ${JSON.stringify(output.result)}`);
-    for (const [fn, s] of stats) console.log(`  ${fn.padEnd(26)} ${String(s.count).padStart(4)} invocations, longest ${(s.maxMs / 1000).toFixed(1)} s, total ${(s.totalMs / 1000).toFixed(1)} s`);
+    for (const [fn, s] of stats)
+      console.log(
+        `  ${fn.padEnd(26)} ${String(s.count).padStart(4)} invocations, longest ${(s.maxMs / 1000).toFixed(1)} s, total ${(s.totalMs / 1000).toFixed(1)} s`,
+      );
     const total = [...stats.values()].reduce((n, s) => n + s.count, 0);
     console.log(`  ${'all functions'.padEnd(26)} ${String(total).padStart(4)} invocations\n`);
 
     const copies = await countPartition(db, recordKeys.anonymised('LOAN', '').pk);
-    if (output.result.anonymised !== expected.eligible || copies !== expected.eligible || output.result.heldLoans !== expected.held) {
-      throw new Error(`expected ${expected.eligible} anonymised and ${expected.held} held; got ${JSON.stringify(output.result)}, ${copies} copies`);
+    if (
+      output.result.anonymised !== expected.eligible ||
+      copies !== expected.eligible ||
+      output.result.heldLoans !== expected.held
+    ) {
+      throw new Error(
+        `expected ${expected.eligible} anonymised and ${expected.held} held; got ${JSON.stringify(output.result)}, ${copies} copies`,
+      );
     }
     console.log(`  checked: ${copies} anonymised copies, ${expected.held} loans of held patrons kept\n`);
 

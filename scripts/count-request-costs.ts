@@ -117,7 +117,20 @@ interface Counts {
   apiRequests: number;
 }
 
-const zero = (): Counts => ({ transitions: 0, executions: 0, invocations: {}, gbSeconds: 0, localMs: 0, readUnits: 0, writeUnits: 0, dbCalls: 0, emails: 0, s3Puts: 0, s3Gets: 0, apiRequests: 0 });
+const zero = (): Counts => ({
+  transitions: 0,
+  executions: 0,
+  invocations: {},
+  gbSeconds: 0,
+  localMs: 0,
+  readUnits: 0,
+  writeUnits: 0,
+  dbCalls: 0,
+  emails: 0,
+  s3Puts: 0,
+  s3Gets: 0,
+  apiRequests: 0,
+});
 
 // --- DynamoDB: consumed capacity, GSI writes included --------------------------------------------
 
@@ -131,7 +144,8 @@ function valueSize(v: unknown): number {
   if (v instanceof Uint8Array) return v.byteLength;
   if (v instanceof Set) return [...v].reduce((n: number, x) => n + valueSize(x), 0);
   if (Array.isArray(v)) return 3 + v.reduce((n: number, x) => n + 1 + valueSize(x), 0);
-  if (typeof v === 'object') return 3 + Object.entries(v as Item).reduce((n, [k, x]) => n + 1 + Buffer.byteLength(k) + valueSize(x), 0);
+  if (typeof v === 'object')
+    return 3 + Object.entries(v as Item).reduce((n, [k, x]) => n + 1 + Buffer.byteLength(k) + valueSize(x), 0);
   return 1;
 }
 const itemSize = (item: Item) => Object.entries(item).reduce((n, [k, v]) => n + Buffer.byteLength(k) + valueSize(v), 0);
@@ -141,7 +155,10 @@ const writeUnitsOf = (item: Item) => Math.max(1, Math.ceil(itemSize(item) / 1024
 function gsiWriteUnits(before: Item | undefined, after: Item | undefined): number {
   let units = 0;
   for (const index of TABLE_KEYS.indexes) {
-    const keyOf = (i: Item | undefined) => (i && i[index.partitionKey] !== undefined && i[index.sortKey] !== undefined ? `${String(i[index.partitionKey])}\u0000${String(i[index.sortKey])}` : undefined);
+    const keyOf = (i: Item | undefined) =>
+      i && i[index.partitionKey] !== undefined && i[index.sortKey] !== undefined
+        ? `${String(i[index.partitionKey])}\u0000${String(i[index.sortKey])}`
+        : undefined;
     const was = keyOf(before);
     const is = keyOf(after);
     if (was === undefined && is === undefined) continue;
@@ -164,8 +181,12 @@ const isEngineBookkeeping = (input: Record<string, unknown>): boolean => {
 
 function countDb(db: DynamoDBDocumentClient, counts: () => Counts): void {
   const send = db.send.bind(db) as (c: unknown) => Promise<Record<string, unknown>>;
-  const get = async (table: string, key: Item) => (await send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item as Item | undefined;
-  const keyOf = (item: Item) => ({ [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey], [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey] });
+  const get = async (table: string, key: Item) =>
+    (await send(new GetCommand({ TableName: table, Key: key, ConsistentRead: true }))).Item as Item | undefined;
+  const keyOf = (item: Item) => ({
+    [TABLE_KEYS.partitionKey]: item[TABLE_KEYS.partitionKey],
+    [TABLE_KEYS.sortKey]: item[TABLE_KEYS.sortKey],
+  });
 
   (db as unknown as { send: (c: Command) => Promise<unknown> }).send = async (command: Command) => {
     const kind = command.constructor.name;
@@ -178,10 +199,14 @@ function countDb(db: DynamoDBDocumentClient, counts: () => Counts): void {
     // Writes: the item before and after, for the GSI writes DynamoDB adds.
     const writes: { table: string; key: Item }[] = [];
     if (kind === 'PutCommand') writes.push({ table: input.TableName as string, key: keyOf(input.Item as Item) });
-    if (kind === 'UpdateCommand' || kind === 'DeleteCommand') writes.push({ table: input.TableName as string, key: input.Key as Item });
+    if (kind === 'UpdateCommand' || kind === 'DeleteCommand')
+      writes.push({ table: input.TableName as string, key: input.Key as Item });
     if (kind === 'BatchWriteCommand') {
-      for (const [table, requests] of Object.entries(input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>)) {
-        for (const r of requests) writes.push({ table, key: r.PutRequest ? keyOf(r.PutRequest.Item) : r.DeleteRequest!.Key });
+      for (const [table, requests] of Object.entries(
+        input.RequestItems as Record<string, { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]>,
+      )) {
+        for (const r of requests)
+          writes.push({ table, key: r.PutRequest ? keyOf(r.PutRequest.Item) : r.DeleteRequest!.Key });
       }
     }
     const before = await Promise.all(writes.map((w) => get(w.table, w.key)));
@@ -190,13 +215,15 @@ function countDb(db: DynamoDBDocumentClient, counts: () => Counts): void {
       result = await send(command);
     } catch (e) {
       // A failed conditional write is billed like a write of the item it checked.
-      if (e instanceof Error && e.name === 'ConditionalCheckFailedException') c.writeUnits += before[0] ? writeUnitsOf(before[0]) : 1;
+      if (e instanceof Error && e.name === 'ConditionalCheckFailedException')
+        c.writeUnits += before[0] ? writeUnitsOf(before[0]) : 1;
       throw e;
     }
     const after = await Promise.all(writes.map((w) => get(w.table, w.key)));
     const consumed = ([] as Capacity[]).concat((result.ConsumedCapacity as Capacity | Capacity[] | undefined) ?? []);
     const units = consumed.reduce((n, x) => n + (x.CapacityUnits ?? 0), 0);
-    if (writes.length > 0) c.writeUnits += units + writes.reduce((n, _w, i) => n + gsiWriteUnits(before[i], after[i]), 0);
+    if (writes.length > 0)
+      c.writeUnits += units + writes.reduce((n, _w, i) => n + gsiWriteUnits(before[i], after[i]), 0);
     else c.readUnits += units;
     return result;
   };
@@ -225,7 +252,10 @@ function countFunctions(rt: TestRuntime, counts: () => Counts): void {
 
 function countFiles(rt: TestRuntime, counts: () => Counts): void {
   const files = rt.deps.files;
-  const wrap = <K extends 'put' | 'putStream' | 'delete' | 'exists' | 'download'>(method: K, kind: 's3Puts' | 's3Gets') => {
+  const wrap = <K extends 'put' | 'putStream' | 'delete' | 'exists' | 'download'>(
+    method: K,
+    kind: 's3Puts' | 's3Gets',
+  ) => {
     const original = files[method].bind(files) as (...a: unknown[]) => Promise<unknown>;
     (files as unknown as Record<string, unknown>)[method] = async (...a: unknown[]) => {
       counts()[kind]++;
@@ -257,7 +287,8 @@ async function http(url: string, init?: RequestInit): Promise<{ status: number; 
   counts().apiRequests++;
   const res = await fetch(url, init);
   const body = await res.text();
-  if (res.status >= 400) throw new Error(`${init?.method ?? 'GET'} ${new URL(url).pathname.split('/')[1]}: ${res.status}`);
+  if (res.status >= 400)
+    throw new Error(`${init?.method ?? 'GET'} ${new URL(url).pathname.split('/')[1]}: ${res.status}`);
   return { status: res.status, body };
 }
 const form = (fields: Record<string, string>): RequestInit => ({
@@ -266,16 +297,27 @@ const form = (fields: Record<string, string>): RequestInit => ({
   body: new URLSearchParams(fields).toString(),
 });
 
-async function submitRequest(rt: TestRuntime, body: Record<string, unknown>): Promise<{ requestId: string; statusUrl: string }> {
+async function submitRequest(
+  rt: TestRuntime,
+  body: Record<string, unknown>,
+): Promise<{ requestId: string; statusUrl: string }> {
   counts().apiRequests++;
-  const res = await fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${rt.baseUrl}/api/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return (await res.json()) as { requestId: string; statusUrl: string };
 }
 
 const waitForMail = (rt: TestRuntime, to: string, subject: RegExp) => rt.mail.waitFor(to, subject);
 
 async function accessJourney(rt: TestRuntime): Promise<WorkflowName> {
-  const { requestId, statusUrl } = await submitRequest(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+  const { requestId, statusUrl } = await submitRequest(rt, {
+    kind: 'access',
+    cardNumber: ADA.cardNumber,
+    lastName: ADA.lastName,
+  });
   const verify = await waitForMail(rt, ADA.email, /confirm your privacy request/);
   await http(linkIn(verify, 'act')); // the page with the button
   await http(linkIn(verify, 'act'), form({ decision: 'confirm' }));
@@ -286,7 +328,11 @@ async function accessJourney(rt: TestRuntime): Promise<WorkflowName> {
 }
 
 async function deletionJourney(rt: TestRuntime): Promise<WorkflowName> {
-  const { requestId, statusUrl } = await submitRequest(rt, { kind: 'deletion', cardNumber: YUKI.cardNumber, lastName: YUKI.lastName });
+  const { requestId, statusUrl } = await submitRequest(rt, {
+    kind: 'deletion',
+    cardNumber: YUKI.cardNumber,
+    lastName: YUKI.lastName,
+  });
   const verify = await waitForMail(rt, YUKI.email, /confirm your privacy request/);
   await http(linkIn(verify, 'act'));
   await http(linkIn(verify, 'act'), form({ decision: 'confirm' }));
@@ -306,7 +352,9 @@ async function finish(rt: TestRuntime, workflow: WorkflowName, requestId: string
   if (status !== 'completed') throw new Error(`${workflow} ended ${status}, not completed`);
 
   const c = counts();
-  const definition = JSON.parse(readFileSync(new URL(`../workflows/${WORKFLOWS[workflow].file}`, import.meta.url), 'utf8')) as { States: Record<string, { Type: string }> };
+  const definition = JSON.parse(
+    readFileSync(new URL(`../workflows/${WORKFLOWS[workflow].file}`, import.meta.url), 'utf8'),
+  ) as { States: Record<string, { Type: string }> };
   const entered = rt.engine.history(executionId).filter((e) => e.type === 'StateEntered');
   if (entered.length === 0) throw new Error(`no history for ${executionId}`);
   c.executions++;
@@ -316,7 +364,8 @@ async function finish(rt: TestRuntime, workflow: WorkflowName, requestId: string
   const taskInvocations = Object.entries(c.invocations)
     .filter(([fn]) => fn.startsWith('task-'))
     .reduce((n, [, k]) => n + (k ?? 0), 0);
-  if (taskInvocations < tasks) throw new Error(`${workflow}: ${tasks} Task states but ${taskInvocations} task invocations counted`);
+  if (taskInvocations < tasks)
+    throw new Error(`${workflow}: ${tasks} Task states but ${taskInvocations} task invocations counted`);
 }
 
 // --- Pricing --------------------------------------------------------------------------------------
@@ -332,21 +381,52 @@ function price(c: Counts): Line[] {
   const staticRequests = ASSUMED.staticRequestsPerPatronRequest;
   const edgeRequests = c.apiRequests + staticRequests;
   const gbOut = (c.apiRequests * ASSUMED.responseBytesPerApiRequest + ASSUMED.staticBytesPerPatronRequest) / 1e9;
-  const logBytes = invocations * ASSUMED.logBytesPerInvocation + c.transitions * ASSUMED.logBytesPerTransition + c.apiRequests * ASSUMED.logBytesPerApiRequest;
+  const logBytes =
+    invocations * ASSUMED.logBytesPerInvocation +
+    c.transitions * ASSUMED.logBytesPerTransition +
+    c.apiRequests * ASSUMED.logBytesPerApiRequest;
   const kms = invocations + c.executions;
   const traces = c.apiRequests + c.executions;
   return [
-    { item: 'Step Functions state transitions', perRequest: `${c.transitions}`, usd: c.transitions * PRICES.stateTransition },
+    {
+      item: 'Step Functions state transitions',
+      perRequest: `${c.transitions}`,
+      usd: c.transitions * PRICES.stateTransition,
+    },
     { item: 'Lambda requests', perRequest: `${invocations}`, usd: invocations * PRICES.lambdaRequest },
-    { item: 'Lambda duration (GB-s, assumed 0.5 s each)', perRequest: c.gbSeconds.toFixed(2), usd: c.gbSeconds * PRICES.lambdaGbSecond },
-    { item: 'DynamoDB write request units', perRequest: c.writeUnits.toFixed(1), usd: c.writeUnits * PRICES.dynamoWriteUnit },
-    { item: 'DynamoDB read request units', perRequest: c.readUnits.toFixed(1), usd: c.readUnits * PRICES.dynamoReadUnit },
+    {
+      item: 'Lambda duration (GB-s, assumed 0.5 s each)',
+      perRequest: c.gbSeconds.toFixed(2),
+      usd: c.gbSeconds * PRICES.lambdaGbSecond,
+    },
+    {
+      item: 'DynamoDB write request units',
+      perRequest: c.writeUnits.toFixed(1),
+      usd: c.writeUnits * PRICES.dynamoWriteUnit,
+    },
+    {
+      item: 'DynamoDB read request units',
+      perRequest: c.readUnits.toFixed(1),
+      usd: c.readUnits * PRICES.dynamoReadUnit,
+    },
     { item: 'SES emails', perRequest: `${c.emails}`, usd: c.emails * PRICES.email },
-    { item: 'S3 requests (PUT/DELETE, GET)', perRequest: `${c.s3Puts}, ${c.s3Gets}`, usd: c.s3Puts * PRICES.s3Put + c.s3Gets * PRICES.s3Get },
+    {
+      item: 'S3 requests (PUT/DELETE, GET)',
+      perRequest: `${c.s3Puts}, ${c.s3Gets}`,
+      usd: c.s3Puts * PRICES.s3Put + c.s3Gets * PRICES.s3Get,
+    },
     { item: 'API Gateway requests', perRequest: `${c.apiRequests}`, usd: c.apiRequests * PRICES.apiRequest },
-    { item: 'CloudFront requests and data out', perRequest: `${edgeRequests}`, usd: edgeRequests * PRICES.cloudFrontRequest + gbOut * PRICES.cloudFrontGb },
+    {
+      item: 'CloudFront requests and data out',
+      perRequest: `${edgeRequests}`,
+      usd: edgeRequests * PRICES.cloudFrontRequest + gbOut * PRICES.cloudFrontGb,
+    },
     { item: 'WAF requests', perRequest: `${edgeRequests}`, usd: edgeRequests * PRICES.wafRequest },
-    { item: 'CloudWatch Logs ingested (KB)', perRequest: (logBytes / 1000).toFixed(0), usd: (logBytes / 1e9) * PRICES.logGb },
+    {
+      item: 'CloudWatch Logs ingested (KB)',
+      perRequest: (logBytes / 1000).toFixed(0),
+      usd: (logBytes / 1e9) * PRICES.logGb,
+    },
     { item: 'X-Ray traces', perRequest: `${traces}`, usd: traces * PRICES.trace },
     { item: 'KMS requests', perRequest: `${kms}`, usd: kms * PRICES.kmsRequest },
   ];
@@ -354,18 +434,42 @@ function price(c: Counts): Line[] {
 
 /** Monthly costs that do not depend on the number of requests. */
 function fixedMonthly(): Line[] {
-  const alarms = Object.keys(WORKFLOWS).length + FUNCTIONS.length + 1 /* origin authorizer */ + 2 /* tables */ + 1 /* API 5xx */ + 1 /* overdue */ + 2; /* SES rates */
+  const alarms =
+    Object.keys(WORKFLOWS).length +
+    FUNCTIONS.length +
+    1 /* origin authorizer */ +
+    2 /* tables */ +
+    1 /* API 5xx */ +
+    1 /* overdue */ +
+    2; /* SES rates */
   const wafRules = 2 + WAF_MANAGED_RULE_GROUPS.length;
   const scheduledRuns = SCHEDULES.reduce((n, s) => n + (30 * 24 * 60) / s.everyMinutes, 0);
-  const scheduledGbS = SCHEDULES.reduce((n, s) => n + ((30 * 24 * 60) / s.everyMinutes) * (settingsFor(s.fn).memorySize / 1024) * ASSUMED.billedSecondsPerInvocation, 0);
+  const scheduledGbS = SCHEDULES.reduce(
+    (n, s) =>
+      n +
+      ((30 * 24 * 60) / s.everyMinutes) * (settingsFor(s.fn).memorySize / 1024) * ASSUMED.billedSecondsPerInvocation,
+    0,
+  );
   return [
     { item: 'KMS key', perRequest: '1', usd: PRICES.kmsKeyMonth },
-    { item: `WAF web ACL and ${wafRules} rules`, perRequest: '1', usd: PRICES.wafAclMonth + wafRules * PRICES.wafRuleMonth },
+    {
+      item: `WAF web ACL and ${wafRules} rules`,
+      perRequest: '1',
+      usd: PRICES.wafAclMonth + wafRules * PRICES.wafRuleMonth,
+    },
     { item: 'Secrets Manager (origin secret)', perRequest: '1', usd: PRICES.secretMonth },
     { item: 'CloudWatch alarms', perRequest: `${alarms}`, usd: alarms * PRICES.alarmMonth },
     { item: 'Custom metric OverdueRequests', perRequest: '1', usd: PRICES.customMetricMonth },
-    { item: `Cognito Plus (${ASSUMED.staffUsers} staff)`, perRequest: `${ASSUMED.staffUsers}`, usd: ASSUMED.staffUsers * PRICES.cognitoPlusMau },
-    { item: 'Scheduled sweeps (Lambda)', perRequest: `${Math.round(scheduledRuns)}`, usd: scheduledRuns * PRICES.lambdaRequest + scheduledGbS * PRICES.lambdaGbSecond },
+    {
+      item: `Cognito Plus (${ASSUMED.staffUsers} staff)`,
+      perRequest: `${ASSUMED.staffUsers}`,
+      usd: ASSUMED.staffUsers * PRICES.cognitoPlusMau,
+    },
+    {
+      item: 'Scheduled sweeps (Lambda)',
+      perRequest: `${Math.round(scheduledRuns)}`,
+      usd: scheduledRuns * PRICES.lambdaRequest + scheduledGbS * PRICES.lambdaGbSecond,
+    },
     { item: 'Dashboard (free if among the first 3)', perRequest: '1', usd: 0 },
   ];
 }
@@ -375,7 +479,9 @@ const usd = (n: number) => (n >= 1 ? `$${n.toFixed(2)}` : `$${n.toFixed(4)}`);
 function table(title: string, columns: string[], rows: string[][]): string {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: string[]) => `| ${cells.map((cell, i) => cell.padEnd(widths[i]!)).join(' | ')} |`;
-  return [`\n${title}\n`, line(columns), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join('\n');
+  return [`\n${title}\n`, line(columns), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...rows.map(line)].join(
+    '\n',
+  );
 }
 
 async function main(): Promise<void> {
@@ -400,7 +506,18 @@ async function main(): Promise<void> {
   }
 
   if (asJson) {
-    console.log(JSON.stringify({ prices: PRICES, assumed: ASSUMED, results: results.map((r) => ({ ...r, lines: price(r.counts) })), fixed: fixedMonthly() }, null, 2));
+    console.log(
+      JSON.stringify(
+        {
+          prices: PRICES,
+          assumed: ASSUMED,
+          results: results.map((r) => ({ ...r, lines: price(r.counts) })),
+          fixed: fixedMonthly(),
+        },
+        null,
+        2,
+      ),
+    );
     return;
   }
   const priced = results.map((r) => ({ ...r, lines: price(r.counts) }));
@@ -412,7 +529,9 @@ async function main(): Promise<void> {
   const totals = priced.map((p) => p.lines.reduce((n, l) => n + l.usd, 0) * 1000);
   rows.push(['**Total per 1,000 requests**', ...priced.flatMap((p, i) => ['', `**${usd(totals[i]!)}**`])]);
   const columns = ['', ...priced.flatMap((p) => [`${p.workflow}: per request`, `${p.workflow}: per 1,000`])];
-  console.log(table(`Cost per 1,000 requests (${PRICES.region} list prices assumed as of ${PRICES.asOf})`, columns, rows));
+  console.log(
+    table(`Cost per 1,000 requests (${PRICES.region} list prices assumed as of ${PRICES.asOf})`, columns, rows),
+  );
 
   const detail = priced.map((p) => [
     p.workflow,
@@ -424,17 +543,28 @@ async function main(): Promise<void> {
       .map(([fn, k]) => `${fn}×${k}`)
       .join(', '),
   ]);
-  console.log(table('What each request did (counted)', ['request', 'executions', 'invocations', 'DynamoDB calls', 'handler time here', 'functions'], detail));
+  console.log(
+    table(
+      'What each request did (counted)',
+      ['request', 'executions', 'invocations', 'DynamoDB calls', 'handler time here', 'functions'],
+      detail,
+    ),
+  );
 
   const fixed = fixedMonthly();
   console.log(
     table(
       'Fixed per month, whatever the traffic',
       ['item', 'count', 'per month'],
-      [...fixed.map((l) => [l.item, l.perRequest, usd(l.usd)]), ['**Total**', '', `**${usd(fixed.reduce((n, l) => n + l.usd, 0))}**`]],
+      [
+        ...fixed.map((l) => [l.item, l.perRequest, usd(l.usd)]),
+        ['**Total**', '', `**${usd(fixed.reduce((n, l) => n + l.usd, 0))}**`],
+      ],
     ),
   );
-  console.log(`\nTables: ${REQUESTS_TABLE}, ${RECORDS_TABLE} (GSI writes included). Storage (DynamoDB, S3, logs, PITR) is per GB-month and not per request.`);
+  console.log(
+    `\nTables: ${REQUESTS_TABLE}, ${RECORDS_TABLE} (GSI writes included). Storage (DynamoDB, S3, logs, PITR) is per GB-month and not per request.`,
+  );
 }
 
 await main();

@@ -20,7 +20,9 @@ const { values, positionals } = parseArgs({
 });
 const [file] = positionals;
 if (!file || !values.table || !values.region) {
-  console.error('usage: npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]');
+  console.error(
+    'usage: npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]',
+  );
   process.exit(2);
 }
 
@@ -35,7 +37,11 @@ const counts = {
   donations: dataset.donations.length,
   sharedContent: dataset.sharedContent.length,
 };
-console.log(`valid dataset: ${Object.entries(counts).map(([k, n]) => `${n} ${k}`).join(', ')}`);
+console.log(
+  `valid dataset: ${Object.entries(counts)
+    .map(([k, n]) => `${n} ${k}`)
+    .join(', ')}`,
+);
 if (values['dry-run']) process.exit(0);
 
 const client = createDocumentClient({ region: values.region });

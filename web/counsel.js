@@ -13,11 +13,20 @@
   /** The storage's own limit (the S3 policy, and the local upload): checked here to spare a long upload. */
   const MAX_BYTES = 10 * 1024 * 1024;
   const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-  const NO_ROLE = 'This account does not have the counsel role, so it cannot upload court orders, look them up or release legal holds. Sign in with the counsel account the Library gave you.';
+  const NO_ROLE =
+    'This account does not have the counsel role, so it cannot upload court orders, look them up or release legal holds. Sign in with the counsel account the Library gave you.';
   const KEPT = 'The details you gave are kept: press “Upload the order” again.';
   const ORDER_TYPES = { subpoena: 'Subpoena', 'court-order': 'Court order', 'search-warrant': 'Search warrant' };
   const STEPS = { 'court-order-review': 'First approval', 'court-order-authorise': 'Second approval' };
-  const REQUEST_STATUS = { received: 'received', 'awaiting-approval': 'waiting for approval', 'in-progress': 'being prepared', completed: 'completed: disclosed', denied: 'not approved', failed: 'failed', cancelled: 'cancelled' };
+  const REQUEST_STATUS = {
+    received: 'received',
+    'awaiting-approval': 'waiting for approval',
+    'in-progress': 'being prepared',
+    completed: 'completed: disclosed',
+    denied: 'not approved',
+    failed: 'failed',
+    cancelled: 'cancelled',
+  };
   const day = (iso) => (iso ? String(iso).slice(0, 10) : '');
   const when = (iso) => {
     try {
@@ -51,7 +60,9 @@
       orderType: $('order-orderType').value,
       issuedOn: v('order-issuedOn'),
       patronCardNumber: v('order-patronCardNumber'),
-      categories: categoryBoxes().filter((c) => c.checked).map((c) => c.value),
+      categories: categoryBoxes()
+        .filter((c) => c.checked)
+        .map((c) => c.value),
       nondisclosure: $('order-nondisclosure').checked,
     };
     for (const f of ['from', 'to', 'lapsesOn']) if (v(`order-${f}`)) body[f] = v(`order-${f}`);
@@ -64,11 +75,18 @@
     if (!body.caseNumber) errors.push({ path: 'caseNumber', message: 'Give the case number.' });
     if (!body.orderType) errors.push({ path: 'orderType', message: 'Choose the kind of order.' });
     if (!body.issuedOn) errors.push({ path: 'issuedOn', message: 'Give the date the order was issued.' });
-    if (!/^[0-9]{6,20}$/.test(body.patronCardNumber)) errors.push({ path: 'patronCardNumber', message: 'A card number is 6 to 20 digits.' });
-    if (!body.categories.length) errors.push({ path: 'categories', message: 'Choose at least one kind of record the order covers.' });
+    if (!/^[0-9]{6,20}$/.test(body.patronCardNumber))
+      errors.push({ path: 'patronCardNumber', message: 'A card number is 6 to 20 digits.' });
+    if (!body.categories.length)
+      errors.push({ path: 'categories', message: 'Choose at least one kind of record the order covers.' });
     if (!file) errors.push({ path: 'file', message: 'Choose the order as a PDF file.' });
-    else if (file.type && !/^application\/(x-)?pdf$/.test(file.type)) errors.push({ path: 'file', message: 'This file is not a PDF. Choose the order as a PDF file.' });
-    else if (file.size > MAX_BYTES) errors.push({ path: 'file', message: 'This file is larger than 10 MB. Scan the order at a lower resolution, or in black and white.' });
+    else if (file.type && !/^application\/(x-)?pdf$/.test(file.type))
+      errors.push({ path: 'file', message: 'This file is not a PDF. Choose the order as a PDF file.' });
+    else if (file.size > MAX_BYTES)
+      errors.push({
+        path: 'file',
+        message: 'This file is larger than 10 MB. Scan the order at a lower resolution, or in black and white.',
+      });
     else if (file.size === 0) errors.push({ path: 'file', message: 'This file is empty.' });
     return errors;
   }
@@ -99,7 +117,9 @@
     }
     const p = await problemOf(res);
     if (res.status === 400 && p.errors.length) {
-      show($('order-errors'), 'error', [`Please correct ${p.errors.length === 1 ? 'one field' : `${p.errors.length} fields`}: nothing was stored.`]);
+      show($('order-errors'), 'error', [
+        `Please correct ${p.errors.length === 1 ? 'one field' : `${p.errors.length} fields`}: nothing was stored.`,
+      ]);
       const rest = fieldErrors(form, p.errors, fieldFor);
       if (rest.length) show($('order-errors'), 'error', ['Please correct these details: nothing was stored.', ...rest]);
       return null;
@@ -123,8 +143,16 @@
     }
     if (res.ok) return true;
     const text = await res.text().catch(() => '');
-    if (res.status === 413 || /EntityTooLarge/.test(text)) refuse(['The file is larger than 10 MB, so storage refused it.', KEPT], [{ path: 'file', message: 'Larger than 10 MB: scan the order at a lower resolution, or in black and white.' }]);
-    else refuse([`Storage refused the file (${res.status}); the upload form may have expired. A fresh one is used next time.`, KEPT]);
+    if (res.status === 413 || /EntityTooLarge/.test(text))
+      refuse(
+        ['The file is larger than 10 MB, so storage refused it.', KEPT],
+        [{ path: 'file', message: 'Larger than 10 MB: scan the order at a lower resolution, or in black and white.' }],
+      );
+    else
+      refuse([
+        `Storage refused the file (${res.status}); the upload form may have expired. A fresh one is used next time.`,
+        KEPT,
+      ]);
     return false;
   }
 
@@ -133,9 +161,18 @@
     const res = await api('POST', `/api/court-orders/${encodeURIComponent(orderId)}/submit`);
     if (res.status === 202) return res.json();
     const p = await problemOf(res);
-    if (res.status === 415) refuse(['The file you chose is not a PDF: the Library checks what is inside the file, not its name.', KEPT], [{ path: 'file', message: 'This file is not a PDF. Choose the order as a PDF file.' }]);
-    else if (res.status === 413) refuse(['The file is larger than 10 MB.', KEPT], [{ path: 'file', message: 'Larger than 10 MB: scan the order at a lower resolution, or in black and white.' }]);
-    else if (res.status === 400) refuse(['The PDF did not arrive in storage.', KEPT], [{ path: 'file', message: 'Choose the PDF again.' }]);
+    if (res.status === 415)
+      refuse(
+        ['The file you chose is not a PDF: the Library checks what is inside the file, not its name.', KEPT],
+        [{ path: 'file', message: 'This file is not a PDF. Choose the order as a PDF file.' }],
+      );
+    else if (res.status === 413)
+      refuse(
+        ['The file is larger than 10 MB.', KEPT],
+        [{ path: 'file', message: 'Larger than 10 MB: scan the order at a lower resolution, or in black and white.' }],
+      );
+    else if (res.status === 400)
+      refuse(['The PDF did not arrive in storage.', KEPT], [{ path: 'file', message: 'Choose the PDF again.' }]);
     else if (res.status === 403) refuse([p.detail.includes('role') ? NO_ROLE : `${p.title}: ${p.detail}`]);
     else refuse([`${p.title} (${p.status}): ${p.detail}`]);
     return null;
@@ -149,7 +186,8 @@
     const body = collect();
     const file = $('order-file').files[0];
     const local = check(body, file);
-    if (local.length) return refuse([`Please correct ${local.length === 1 ? 'one field' : `${local.length} fields`}.`], local);
+    if (local.length)
+      return refuse([`Please correct ${local.length === 1 ? 'one field' : `${local.length} fields`}.`], local);
     const button = form.querySelector('button[type="submit"]');
     button.disabled = true;
     show($('order-result'), 'info', ['Sending the order…']);
@@ -195,7 +233,8 @@
 
   function holdText(hold, order) {
     if (!hold) return order.status === 'submitted' ? 'Not found' : 'None: the order was never submitted.';
-    if (hold.status === 'active') return `In place since ${when(hold.placedAt)}${hold.lapsesOn ? `, until the end of ${hold.lapsesOn}` : ', until released'}.`;
+    if (hold.status === 'active')
+      return `In place since ${when(hold.placedAt)}${hold.lapsesOn ? `, until the end of ${hold.lapsesOn}` : ', until released'}.`;
     if (hold.status === 'released') return `Released ${when(hold.releasedAt)} by ${hold.releasedBy || 'counsel'}.`;
     return `Lapsed at the end of ${hold.lapsesOn}.`;
   }
@@ -206,7 +245,13 @@
     const dl = $('order-summary');
     dl.textContent = '';
     const r = o.request;
-    addTerm(dl, 'Status', o.status === 'submitted' ? `Submitted${r ? `; the request is ${REQUEST_STATUS[r.status] || r.status}, due ${day(r.dueAt)}` : ''}` : 'Waiting for its PDF: never submitted, so nothing happens with it.');
+    addTerm(
+      dl,
+      'Status',
+      o.status === 'submitted'
+        ? `Submitted${r ? `; the request is ${REQUEST_STATUS[r.status] || r.status}, due ${day(r.dueAt)}` : ''}`
+        : 'Waiting for its PDF: never submitted, so nothing happens with it.',
+    );
     addTerm(dl, 'Legal hold', holdText(o.hold, o));
     if (r) addTerm(dl, 'Request id', r.requestId);
     addTerm(dl, 'Court', o.court);
@@ -215,13 +260,23 @@
     addTerm(dl, 'Issued', o.issuedOn);
     addTerm(dl, 'Records it covers', (o.categories || []).map(categoryName).join('; '));
     addTerm(dl, 'Dates it covers', o.from || o.to ? `${o.from || 'any date'} to ${o.to || 'any date'}` : 'All dates');
-    addTerm(dl, 'Tell the person', o.nondisclosure ? 'No: the order forbids it' : 'Yes, once the records are disclosed');
+    addTerm(
+      dl,
+      'Tell the person',
+      o.nondisclosure ? 'No: the order forbids it' : 'Yes, once the records are disclosed',
+    );
     addTerm(dl, 'Uploaded by', `${o.uploadedBy}, ${when(o.createdAt)}`);
     if (o.file) addTerm(dl, 'File', `${o.file.size} bytes, SHA-256 ${o.file.sha256}`);
 
     const decisions = $('order-decisions');
     decisions.textContent = '';
-    for (const d of (r && r.decisions) || []) decisions.appendChild(el('li', `${STEPS[d.step] || d.step}: ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.by} (${d.role}), ${when(d.at)}${d.reason ? `. Reason: ${d.reason}` : ''}`));
+    for (const d of (r && r.decisions) || [])
+      decisions.appendChild(
+        el(
+          'li',
+          `${STEPS[d.step] || d.step}: ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.by} (${d.role}), ${when(d.at)}${d.reason ? `. Reason: ${d.reason}` : ''}`,
+        ),
+      );
     if (!decisions.children.length) decisions.appendChild(el('li', 'None yet.'));
 
     $('release').hidden = !(o.hold && o.hold.status === 'active');
@@ -239,7 +294,11 @@
     const res = await api('GET', `/api/court-orders/${encodeURIComponent(orderId)}`);
     if (res.status === 404 || res.status === 400) {
       $('order-view').hidden = true;
-      fieldErrors(lookupForm, [{ path: 'orderId', message: res.status === 404 ? 'No order has this id.' : 'This is not an order id.' }], () => $('lookup-orderId'));
+      fieldErrors(
+        lookupForm,
+        [{ path: 'orderId', message: res.status === 404 ? 'No order has this id.' : 'This is not an order id.' }],
+        () => $('lookup-orderId'),
+      );
       return false;
     }
     if (!res.ok) {
@@ -258,7 +317,16 @@
     clearErrors(lookupForm);
     const orderId = $('lookup-orderId').value.trim();
     if (!UUID.test(orderId)) {
-      fieldErrors(lookupForm, [{ path: 'orderId', message: 'An order id is 36 letters, digits and dashes, as shown when the order was received.' }], () => $('lookup-orderId'));
+      fieldErrors(
+        lookupForm,
+        [
+          {
+            path: 'orderId',
+            message: 'An order id is 36 letters, digits and dashes, as shown when the order was received.',
+          },
+        ],
+        () => $('lookup-orderId'),
+      );
       return;
     }
     try {
@@ -286,14 +354,29 @@
       const res = await api('POST', `/api/court-orders/${encodeURIComponent(orderId)}/release-hold`);
       if (!res.ok) {
         const p = await problemOf(res);
-        const why = res.status === 403 ? NO_ROLE : res.status === 409 ? 'This order has no legal hold to release.' : `${p.title} (${p.status}): ${p.detail}`;
+        const why =
+          res.status === 403
+            ? NO_ROLE
+            : res.status === 409
+              ? 'This order has no legal hold to release.'
+              : `${p.title} (${p.status}): ${p.detail}`;
         return show($('release-result'), 'error', [why]);
       }
       const released = await res.json();
       await lookup(orderId);
-      show($('release-result'), 'success', [`The legal hold is released (${when(released.hold.releasedAt)}), recorded in the audit trail with your name. The person’s records may be deleted or anonymised again as usual.`], true);
+      show(
+        $('release-result'),
+        'success',
+        [
+          `The legal hold is released (${when(released.hold.releasedAt)}), recorded in the audit trail with your name. The person’s records may be deleted or anonymised again as usual.`,
+        ],
+        true,
+      );
     } catch (e) {
-      if (e.message !== 'signed out') show($('release-result'), 'error', ['The network request failed; the hold may not be released. Look the order up again to check.']);
+      if (e.message !== 'signed out')
+        show($('release-result'), 'error', [
+          'The network request failed; the hold may not be released. Look the order up again to check.',
+        ]);
     }
   });
 

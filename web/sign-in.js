@@ -16,7 +16,12 @@
   const TOKEN_KEY = 'privacy-desk-staff-token';
   const FLOW_KEY = 'privacy-desk-sign-in-flow';
   const RETURN_PARAMS = ['code', 'state', 'error', 'error_description', 'error_uri'];
-  const ROLES = { 'privacy-officer': 'Privacy officer', director: 'Director', counsel: 'Counsel', circulation: 'Circulation' };
+  const ROLES = {
+    'privacy-officer': 'Privacy officer',
+    director: 'Director',
+    counsel: 'Counsel',
+    circulation: 'Circulation',
+  };
   const EXPIRED = 'Your sign-in has expired. Please sign in again.';
   const $ = (id) => document.getElementById(id);
 
@@ -55,7 +60,12 @@
     } catch {
       body = {};
     }
-    return { status: res.status, title: body.title || 'Problem', detail: body.detail || 'The request was refused.', errors: Array.isArray(body.errors) ? body.errors : [] };
+    return {
+      status: res.status,
+      title: body.title || 'Problem',
+      detail: body.detail || 'The request was refused.',
+      errors: Array.isArray(body.errors) ? body.errors : [],
+    };
   }
 
   /** Clears a form's field errors. */
@@ -63,7 +73,9 @@
     for (const e of form.querySelectorAll('.field-error')) e.remove();
     for (const input of form.querySelectorAll('[aria-invalid]')) {
       input.removeAttribute('aria-invalid');
-      const ids = (input.getAttribute('aria-describedby') || '').split(' ').filter((id) => id && !id.endsWith('-error'));
+      const ids = (input.getAttribute('aria-describedby') || '')
+        .split(' ')
+        .filter((id) => id && !id.endsWith('-error'));
       if (ids.length) input.setAttribute('aria-describedby', ids.join(' '));
       else input.removeAttribute('aria-describedby');
     }
@@ -96,7 +108,11 @@
 
   // ---------------------------------------------------------------- the token
 
-  const b64url = (bytes) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+  const b64url = (bytes) =>
+    btoa(String.fromCharCode(...bytes))
+      .replace(/\+/g, '-')
+      .replace(/\//g, '_')
+      .replace(/=+$/, '');
   const random = (n) => b64url(crypto.getRandomValues(new Uint8Array(n)));
 
   /** The token's claims, for display and expiry only (the API verifies the signature). */
@@ -114,7 +130,11 @@
 
   function whoOf(claims) {
     const roles = [].concat(claims['cognito:groups'] || []).filter((r) => typeof r === 'string');
-    return { email: typeof claims.email === 'string' ? claims.email : '', roles, expiresAt: new Date(claims.exp * 1000) };
+    return {
+      email: typeof claims.email === 'string' ? claims.email : '',
+      roles,
+      expiresAt: new Date(claims.exp * 1000),
+    };
   }
 
   let config = null; // { mode: 'aws', signInUrl, clientId, scopes } | { mode: 'local' } | { mode: 'broken' }
@@ -156,9 +176,12 @@
     const who = whoOf(claims);
     clearTimeout(expiryTimer);
     // setTimeout's limit is about 24 days; an ID token lasts an hour.
-    expiryTimer = setTimeout(() => {
-      if (current === jwt) signOut(EXPIRED);
-    }, Math.min(who.expiresAt.getTime() - Date.now(), 2 ** 31 - 1));
+    expiryTimer = setTimeout(
+      () => {
+        if (current === jwt) signOut(EXPIRED);
+      },
+      Math.min(who.expiresAt.getTime() - Date.now(), 2 ** 31 - 1),
+    );
     if (interactive) $('signin-result').textContent = '';
     // The page checks the token against the API first, and may sign out (401) before anything shows.
     await handlers.onSignedIn(jwt, who, interactive);
@@ -189,24 +212,46 @@
     try {
       res = await fetch('/auth-config.json', { cache: 'no-store' });
     } catch {
-      return { mode: 'broken', message: 'The sign-in settings could not be loaded; check the connection and reload the page.' };
+      return {
+        mode: 'broken',
+        message: 'The sign-in settings could not be loaded; check the connection and reload the page.',
+      };
     }
     if (res.status === 404) return { mode: 'local' };
     try {
       const c = await res.json();
-      if (!res.ok || typeof c.clientId !== 'string' || !c.clientId || typeof c.signInUrl !== 'string' || !/^https:\/\/[^/?#]+\/?$/.test(c.signInUrl)) throw new Error('incomplete');
-      return { mode: 'aws', clientId: c.clientId, signInUrl: c.signInUrl.replace(/\/$/, ''), scopes: typeof c.scopes === 'string' && c.scopes ? c.scopes : 'openid email profile' };
+      if (
+        !res.ok ||
+        typeof c.clientId !== 'string' ||
+        !c.clientId ||
+        typeof c.signInUrl !== 'string' ||
+        !/^https:\/\/[^/?#]+\/?$/.test(c.signInUrl)
+      )
+        throw new Error('incomplete');
+      return {
+        mode: 'aws',
+        clientId: c.clientId,
+        signInUrl: c.signInUrl.replace(/\/$/, ''),
+        scopes: typeof c.scopes === 'string' && c.scopes ? c.scopes : 'openid email profile',
+      };
     } catch {
-      return { mode: 'broken', message: 'This site’s sign-in settings (/auth-config.json) could not be read. Please tell the Library’s IT team.' };
+      return {
+        mode: 'broken',
+        message:
+          'This site’s sign-in settings (/auth-config.json) could not be read. Please tell the Library’s IT team.',
+      };
     }
   }
 
   async function startSignIn() {
-    if (!crypto.subtle) return show($('signin-result'), 'error', ['Signing in needs a secure (https) connection to this page.']);
+    if (!crypto.subtle)
+      return show($('signin-result'), 'error', ['Signing in needs a secure (https) connection to this page.']);
     // 48 random bytes: a 64-character verifier (RFC 7636 asks for 43 to 128).
     const flow = { state: random(24), verifier: random(48), redirectUri: location.origin + location.pathname };
     sessionStorage.setItem(FLOW_KEY, JSON.stringify(flow));
-    const challenge = b64url(new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(flow.verifier))));
+    const challenge = b64url(
+      new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(flow.verifier))),
+    );
     const query = new URLSearchParams({
       response_type: 'code',
       client_id: config.clientId,
@@ -237,19 +282,30 @@
     if (params.has('error')) {
       // Only the error code is shown, never error_description: anyone can put words in a link to this page.
       const code = /^[a-z_]{1,40}$/.test(params.get('error')) ? params.get('error') : 'unknown';
-      const why = code === 'access_denied' ? 'the sign-in was cancelled or refused' : `the sign-in page reported a problem (${code})`;
+      const why =
+        code === 'access_denied'
+          ? 'the sign-in was cancelled or refused'
+          : `the sign-in page reported a problem (${code})`;
       return show(result, 'error', [`You are not signed in: ${why}. Please try again.`]);
     }
     const code = params.get('code');
     if (!flow || !code || params.get('state') !== flow.state || typeof flow.verifier !== 'string') {
-      return show(result, 'error', ['You are not signed in: this answer from the sign-in page does not belong to a sign-in started in this browser tab (it may be old, or come from another tab or site). Nothing was used. Please sign in again.']);
+      return show(result, 'error', [
+        'You are not signed in: this answer from the sign-in page does not belong to a sign-in started in this browser tab (it may be old, or come from another tab or site). Nothing was used. Please sign in again.',
+      ]);
     }
     let res;
     try {
       res = await fetch(`${config.signInUrl}/oauth2/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ grant_type: 'authorization_code', client_id: config.clientId, code, redirect_uri: flow.redirectUri, code_verifier: flow.verifier }).toString(),
+        body: new URLSearchParams({
+          grant_type: 'authorization_code',
+          client_id: config.clientId,
+          code,
+          redirect_uri: flow.redirectUri,
+          code_verifier: flow.verifier,
+        }).toString(),
       });
     } catch {
       return show(result, 'error', ['You are not signed in: the sign-in page could not be reached. Please try again.']);
@@ -262,7 +318,9 @@
     }
     if (!res.ok || typeof body.id_token !== 'string' || !claimsOf(body.id_token)) {
       const reason = typeof body.error === 'string' && /^[a-z_]{1,40}$/.test(body.error) ? ` (${body.error})` : '';
-      return show(result, 'error', [`You are not signed in: the sign-in could not be completed${reason}. Please sign in again.`]);
+      return show(result, 'error', [
+        `You are not signed in: the sign-in could not be completed${reason}. Please sign in again.`,
+      ]);
     }
     await signedIn(body.id_token, true);
   }
@@ -275,7 +333,16 @@
     const emailLabel = el('label', 'Staff email ', { for: 'local-email' });
     emailLabel.appendChild(el('span', '(required)', { class: 'req' }));
     email.appendChild(emailLabel);
-    email.appendChild(el('input', null, { type: 'email', id: 'local-email', name: 'email', required: '', autocomplete: 'username', value: defaults.email || 'privacy@library.example' }));
+    email.appendChild(
+      el('input', null, {
+        type: 'email',
+        id: 'local-email',
+        name: 'email',
+        required: '',
+        autocomplete: 'username',
+        value: defaults.email || 'privacy@library.example',
+      }),
+    );
     const role = el('div', null, { class: 'field' });
     const roleLabel = el('label', 'Role ', { for: 'local-role' });
     roleLabel.appendChild(el('span', '(required)', { class: 'req' }));
@@ -292,10 +359,18 @@
       event.preventDefault();
       clearErrors(form);
       const value = $('local-email').value.trim();
-      if (!value) return fieldErrors(form, [{ path: 'email', message: 'Give your staff email.' }], () => $('local-email'));
+      if (!value)
+        return fieldErrors(form, [{ path: 'email', message: 'Give your staff email.' }], () => $('local-email'));
       try {
-        const res = await fetch('/_local/token', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: value, groups: [select.value] }) });
-        if (res.status === 404) return show($('signin-result'), 'error', ['This Privacy Desk is not a local one: use the Library’s sign-in.']);
+        const res = await fetch('/_local/token', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: value, groups: [select.value] }),
+        });
+        if (res.status === 404)
+          return show($('signin-result'), 'error', [
+            'This Privacy Desk is not a local one: use the Library’s sign-in.',
+          ]);
         if (!res.ok) {
           const p = await problemOf(res);
           return show($('signin-result'), 'error', [`${p.title} (${p.status}): ${p.detail}`]);
@@ -314,14 +389,28 @@
     const box = $('sign-in-controls');
     box.textContent = '';
     if (config.mode === 'aws') {
-      box.appendChild(el('p', 'Sign in on the Library’s staff sign-in page, with your password and authenticator app; it brings you back here. The sign-in lasts one hour, in this browser tab only.'));
+      box.appendChild(
+        el(
+          'p',
+          'Sign in on the Library’s staff sign-in page, with your password and authenticator app; it brings you back here. The sign-in lasts one hour, in this browser tab only.',
+        ),
+      );
       const actions = el('div', null, { class: 'actions' });
       const button = el('button', 'Sign in', { type: 'button', id: 'sign-in-start', class: 'button button-primary' });
-      button.addEventListener('click', () => startSignIn().catch(() => show($('signin-result'), 'error', ['The sign-in could not start; reload the page and try again.'])));
+      button.addEventListener('click', () =>
+        startSignIn().catch(() =>
+          show($('signin-result'), 'error', ['The sign-in could not start; reload the page and try again.']),
+        ),
+      );
       actions.appendChild(button);
       box.appendChild(actions);
     } else if (config.mode === 'local') {
-      box.appendChild(el('p', 'On a Privacy Desk running on this computer (npm start), staff of its demo data sign in without a password. This does not exist in the Library’s deployment.'));
+      box.appendChild(
+        el(
+          'p',
+          'On a Privacy Desk running on this computer (npm start), staff of its demo data sign in without a password. This does not exist in the Library’s deployment.',
+        ),
+      );
       box.appendChild(localForm(local || {}));
     } else {
       show($('signin-result'), 'error', [config.message]);
@@ -339,7 +428,9 @@
     $('sign-out').addEventListener('click', () => {
       forget();
       if (config && config.mode === 'aws') {
-        location.assign(`${config.signInUrl}/logout?${new URLSearchParams({ client_id: config.clientId, logout_uri: `${location.origin}/` })}`);
+        location.assign(
+          `${config.signInUrl}/logout?${new URLSearchParams({ client_id: config.clientId, logout_uri: `${location.origin}/` })}`,
+        );
         return;
       }
       signOut();

@@ -66,7 +66,11 @@
     for (const r of list) {
       const tr = el('tr');
       // The visible words are the accessible name (WCAG 2.5.3): the id's first part tells requests apart.
-      const open = el('button', `Open request ${r.requestId.slice(0, 8)}`, { type: 'button', class: 'link-button', 'data-request-id': r.requestId });
+      const open = el('button', `Open request ${r.requestId.slice(0, 8)}`, {
+        type: 'button',
+        class: 'link-button',
+        'data-request-id': r.requestId,
+      });
       open.addEventListener('click', () => openRequest(r.requestId));
       const first = el('td', null, { 'data-label': 'Request' });
       first.appendChild(open);
@@ -82,7 +86,8 @@
     $('queue-table').hidden = list.length === 0;
     const filters = body.filters || {};
     const what = `${filters.status === 'open' ? 'open requests' : `${name(STATUS_NAMES, filters.status)} requests`}${filters.kind && filters.kind !== 'any' ? `, ${name(KIND_NAMES, filters.kind)}` : ''}`;
-    $('queue-caption').textContent = `${list.length} ${what}, soonest due first${body.truncated ? ' (only the first shown)' : ''}`;
+    $('queue-caption').textContent =
+      `${list.length} ${what}, soonest due first${body.truncated ? ' (only the first shown)' : ''}`;
     if (list.length === 0) show($('queue-result'), 'info', [`No ${what}.`]);
     else $('queue-result').textContent = '';
   }
@@ -124,53 +129,108 @@
     addTerm(dl, 'Kind', name(KIND_NAMES, r.kind));
     addTerm(dl, 'Status', name(STATUS_NAMES, r.status));
     addTerm(dl, 'Received', when(r.createdAt));
-    addTerm(dl, 'Due', `${day(r.dueAt)} (${daysText(r)}${r.paused ? ', clock paused while waiting on the requester' : ''})`);
+    addTerm(
+      dl,
+      'Due',
+      `${day(r.dueAt)} (${daysText(r)}${r.paused ? ', clock paused while waiting on the requester' : ''})`,
+    );
     if (r.closedAt) addTerm(dl, 'Closed', when(r.closedAt));
-    if (r.patron) addTerm(dl, 'Patron', `${r.patron.name}, card ${r.patron.cardNumber}${r.patron.emailOnFile ? '' : ' (no email on file)'}`);
+    if (r.patron)
+      addTerm(
+        dl,
+        'Patron',
+        `${r.patron.name}, card ${r.patron.cardNumber}${r.patron.emailOnFile ? '' : ' (no email on file)'}`,
+      );
     if (r.requester) addTerm(dl, 'Requester (guardian)', `${r.requester.name}, card ${r.requester.cardNumber}`);
-    if (r.thirdParty && r.thirdParty.name) addTerm(dl, 'Third party', `${r.thirdParty.name}${r.thirdParty.organization ? `, ${r.thirdParty.organization}` : ''}`);
-    if (r.thirdParty && r.thirdParty.categories) addTerm(dl, 'Categories asked for', r.thirdParty.categories.join(', '));
+    if (r.thirdParty && r.thirdParty.name)
+      addTerm(
+        dl,
+        'Third party',
+        `${r.thirdParty.name}${r.thirdParty.organization ? `, ${r.thirdParty.organization}` : ''}`,
+      );
+    if (r.thirdParty && r.thirdParty.categories)
+      addTerm(dl, 'Categories asked for', r.thirdParty.categories.join(', '));
     if (r.changes) addTerm(dl, 'Fields to correct', r.changes.join(', '));
     if (r.verification) {
       const v = r.verification;
-      addTerm(dl, 'Verified', v.method === 'in-person' ? `In person by ${v.verifiedByStaffId || 'staff'} (${v.verifiedByRole || 'staff'}), ${v.documentKind || 'document'}, ${when(v.verifiedAt)}` : `By email link, ${when(v.verifiedAt)}`);
+      addTerm(
+        dl,
+        'Verified',
+        v.method === 'in-person'
+          ? `In person by ${v.verifiedByStaffId || 'staff'} (${v.verifiedByRole || 'staff'}), ${v.documentKind || 'document'}, ${when(v.verifiedAt)}`
+          : `By email link, ${when(v.verifiedAt)}`,
+      );
     } else if (r.matched === false) addTerm(dl, 'Verified', 'No patron matched: the request ends quietly.');
     if (r.submittedByStaff) addTerm(dl, 'Made at the desk by', r.submittedByStaff);
-    if (r.extension) addTerm(dl, 'Extended', `${r.extension.days} days by ${r.extension.byStaffId || r.extension.role} on ${day(r.extension.at)}${r.extension.reason ? `: ${r.extension.reason}` : ''}`);
+    if (r.extension)
+      addTerm(
+        dl,
+        'Extended',
+        `${r.extension.days} days by ${r.extension.byStaffId || r.extension.role} on ${day(r.extension.at)}${r.extension.reason ? `: ${r.extension.reason}` : ''}`,
+      );
     if (r.denial) addTerm(dl, 'Denied', r.denial.code);
     if (r.failure) addTerm(dl, 'Failed', r.failure.error);
 
     const decisions = $('request-decisions');
     decisions.textContent = '';
-    for (const d of r.decisions || []) decisions.appendChild(el('li', `${d.step}: ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.byStaffId} (${d.role}), ${when(d.at)}${d.reason ? `. Reason: ${d.reason}` : ''}`));
+    for (const d of r.decisions || [])
+      decisions.appendChild(
+        el(
+          'li',
+          `${d.step}: ${d.decision === 'approve' ? 'approved' : 'rejected'} by ${d.byStaffId} (${d.role}), ${when(d.at)}${d.reason ? `. Reason: ${d.reason}` : ''}`,
+        ),
+      );
     if (!decisions.children.length) decisions.appendChild(el('li', 'None yet.'));
 
     const pending = $('request-pending');
     pending.textContent = '';
-    for (const p of r.pending || []) pending.appendChild(el('li', `${name(PURPOSES, p.purpose)}${p.purpose === 'approve' ? ` (${p.step})` : ''}, from ${p.waitingOn}, until ${when(p.expiresAt)}`));
+    for (const p of r.pending || [])
+      pending.appendChild(
+        el(
+          'li',
+          `${name(PURPOSES, p.purpose)}${p.purpose === 'approve' ? ` (${p.step})` : ''}, from ${p.waitingOn}, until ${when(p.expiresAt)}`,
+        ),
+      );
     if (!pending.children.length) pending.appendChild(el('li', 'Nothing: no step is waiting on anyone.'));
 
     $('extend-form').hidden = !r.canExtend;
     $('extend-closed').hidden = r.canExtend;
-    $('extend-closed-text').textContent = r.extension ? 'This request’s deadline was already extended once.' : 'Only an open request’s deadline can be extended.';
+    $('extend-closed-text').textContent = r.extension
+      ? 'This request’s deadline was already extended once.'
+      : 'Only an open request’s deadline can be extended.';
     $('extend-result').textContent = '';
     $('extend-form').reset();
     clearErrors($('extend-form'));
 
     const history = $('request-history');
     history.textContent = '';
-    for (const h of r.history || []) history.appendChild(el('li', `${when(h.at)}: ${h.type}${h.actor && h.actor.id ? ` (${h.actor.id})` : h.actor ? ` (${h.actor.kind})` : ''}`));
+    for (const h of r.history || [])
+      history.appendChild(
+        el(
+          'li',
+          `${when(h.at)}: ${h.type}${h.actor && h.actor.id ? ` (${h.actor.id})` : h.actor ? ` (${h.actor.kind})` : ''}`,
+        ),
+      );
 
     const chain = r.audit && r.audit.chain;
-    $('audit-chain').textContent = chain && chain.ok ? `The audit trail is intact: ${chain.count} events, each chained to the one before.` : `Warning: the audit trail is broken at event ${chain && chain.firstBreak ? chain.firstBreak.seq : '?'}.`;
+    $('audit-chain').textContent =
+      chain && chain.ok
+        ? `The audit trail is intact: ${chain.count} events, each chained to the one before.`
+        : `Warning: the audit trail is broken at event ${chain && chain.firstBreak ? chain.firstBreak.seq : '?'}.`;
     const rows = $('audit-rows');
     rows.textContent = '';
     for (const e of (r.audit && r.audit.events) || []) {
       const tr = el('tr');
       tr.appendChild(el('td', e.seq, { 'data-label': '#' }));
       tr.appendChild(el('td', when(e.at), { 'data-label': 'When' }));
-      tr.appendChild(el('td', e.type + (e.data && e.data.purpose ? ` (${e.data.purpose})` : ''), { 'data-label': 'Event' }));
-      tr.appendChild(el('td', e.actor.id ? `${e.actor.id}${e.actor.role ? ` (${e.actor.role})` : ''}` : e.actor.kind, { 'data-label': 'By' }));
+      tr.appendChild(
+        el('td', e.type + (e.data && e.data.purpose ? ` (${e.data.purpose})` : ''), { 'data-label': 'Event' }),
+      );
+      tr.appendChild(
+        el('td', e.actor.id ? `${e.actor.id}${e.actor.role ? ` (${e.actor.role})` : ''}` : e.actor.kind, {
+          'data-label': 'By',
+        }),
+      );
       rows.appendChild(tr);
     }
     $('audit-result').textContent = '';
@@ -204,19 +264,33 @@
     const days = $('extend-days').value.trim();
     const reason = $('extend-reason').value.trim();
     const local = [];
-    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 60) local.push({ path: 'days', message: 'Give a whole number of days from 1 to 60.' });
+    if (!/^\d+$/.test(days) || Number(days) < 1 || Number(days) > 60)
+      local.push({ path: 'days', message: 'Give a whole number of days from 1 to 60.' });
     if (!reason) local.push({ path: 'reason', message: 'Give the reason; the requester will read it.' });
     const fieldFor = (path) => ({ days: $('extend-days'), reason: $('extend-reason') })[path];
     if (local.length) return fieldErrors(form, local, fieldFor);
     try {
-      const res = await api('POST', `/api/staff/requests/${encodeURIComponent(current.requestId)}/extend`, { days: Number(days), reason });
+      const res = await api('POST', `/api/staff/requests/${encodeURIComponent(current.requestId)}/extend`, {
+        days: Number(days),
+        reason,
+      });
       if (!res.ok) {
         const p = await problemOf(res);
         const rest = fieldErrors(form, p.errors, fieldFor);
         return show($('extend-result'), 'error', [`${p.title} (${p.status}): ${p.detail}`, ...rest], !p.errors.length);
       }
       const body = await res.json();
-      show($('extend-result'), 'success', [`The new due date is ${day(body.dueAt)}.`, body.requesterNotified ? 'The requester was emailed the new date and the reason.' : 'The requester has no email on file: tell them in person.'], true);
+      show(
+        $('extend-result'),
+        'success',
+        [
+          `The new due date is ${day(body.dueAt)}.`,
+          body.requesterNotified
+            ? 'The requester was emailed the new date and the reason.'
+            : 'The requester has no email on file: tell them in person.',
+        ],
+        true,
+      );
       $('extend-form').hidden = true;
     } catch (e) {
       if (e.message !== 'signed out') show($('extend-result'), 'error', ['The network request failed; try again.']);
@@ -247,7 +321,12 @@
   }
 
   $('audit-csv').addEventListener('click', () => {
-    if (current) download(`/api/staff/requests/${encodeURIComponent(current.requestId)}/audit.csv`, `audit-${current.requestId}.csv`, $('audit-result'));
+    if (current)
+      download(
+        `/api/staff/requests/${encodeURIComponent(current.requestId)}/audit.csv`,
+        `audit-${current.requestId}.csv`,
+        $('audit-result'),
+      );
   });
 
   // ---------------------------------------------------------------- at the desk
@@ -264,7 +343,12 @@
     clearErrors(obForm);
     $('on-behalf-errors').textContent = '';
     const kind = (obForm.querySelector('input[name="kind"]:checked') || {}).value;
-    const body = { kind, cardNumber: $('ob-cardNumber').value.trim(), lastName: $('ob-lastName').value.trim(), documentKind: $('ob-documentKind').value };
+    const body = {
+      kind,
+      cardNumber: $('ob-cardNumber').value.trim(),
+      lastName: $('ob-lastName').value.trim(),
+      documentKind: $('ob-documentKind').value,
+    };
     if (kind === 'correction') {
       const changes = {};
       for (const f of ['firstName', 'lastName', 'email', 'phone', 'dateOfBirth']) {
@@ -277,17 +361,27 @@
       if (path === 'kind') return $('ob-kind-access');
       if (path === 'changes' || path === 'changes.') return $('ob-changes-firstName');
       if (path.startsWith('changes.')) return $(`ob-changes-${path.slice(8)}`);
-      return { cardNumber: $('ob-cardNumber'), lastName: $('ob-lastName'), documentKind: $('ob-documentKind'), notRetained: $('ob-notRetained') }[path];
+      return {
+        cardNumber: $('ob-cardNumber'),
+        lastName: $('ob-lastName'),
+        documentKind: $('ob-documentKind'),
+        notRetained: $('ob-notRetained'),
+      }[path];
     };
     const local = [];
     if (!kind) local.push({ path: 'kind', message: 'Choose what the patron asks for.' });
-    if (!/^[0-9]{6,20}$/.test(body.cardNumber)) local.push({ path: 'cardNumber', message: 'A card number is 6 to 20 digits.' });
+    if (!/^[0-9]{6,20}$/.test(body.cardNumber))
+      local.push({ path: 'cardNumber', message: 'A card number is 6 to 20 digits.' });
     if (!body.lastName) local.push({ path: 'lastName', message: 'Give the last name on the library record.' });
     if (!body.documentKind) local.push({ path: 'documentKind', message: 'Choose how you verified the patron.' });
-    if (!$('ob-notRetained').checked) local.push({ path: 'notRetained', message: 'Confirm that no copy of the document was made.' });
-    if (kind === 'correction' && Object.keys(body.changes).length === 0) local.push({ path: 'changes', message: 'Fill in at least one correction.' });
+    if (!$('ob-notRetained').checked)
+      local.push({ path: 'notRetained', message: 'Confirm that no copy of the document was made.' });
+    if (kind === 'correction' && Object.keys(body.changes).length === 0)
+      local.push({ path: 'changes', message: 'Fill in at least one correction.' });
     if (local.length) {
-      show($('on-behalf-errors'), 'error', [`Please correct ${local.length === 1 ? 'one field' : `${local.length} fields`}.`]);
+      show($('on-behalf-errors'), 'error', [
+        `Please correct ${local.length === 1 ? 'one field' : `${local.length} fields`}.`,
+      ]);
       fieldErrors(obForm, local, fieldFor);
       return;
     }
@@ -306,12 +400,16 @@
       show(
         $('on-behalf-result'),
         'success',
-        [`The request is made and verified in person: ${made.requestId}.`, `The patron can follow it at ${new URL(made.statusUrl, document.baseURI).href} (print it for them; it shows the status only).`],
+        [
+          `The request is made and verified in person: ${made.requestId}.`,
+          `The patron can follow it at ${new URL(made.statusUrl, document.baseURI).href} (print it for them; it shows the status only).`,
+        ],
         true,
       );
       loadQueue();
     } catch (e) {
-      if (e.message !== 'signed out') show($('on-behalf-result'), 'error', ['The network request failed; nothing was made. Try again.']);
+      if (e.message !== 'signed out')
+        show($('on-behalf-result'), 'error', ['The network request failed; nothing was made. Try again.']);
     }
   });
 
@@ -366,7 +464,11 @@
       addTerm(dl, 'Range', `${s.from} to ${s.to} (${s.timezone})`);
       addTerm(dl, 'Requests received', s.total);
       addTerm(dl, 'Completed', s.completed);
-      addTerm(dl, 'Median days to complete', s.medianDaysToComplete === null ? 'Not shown: fewer than 5 completed' : s.medianDaysToComplete);
+      addTerm(
+        dl,
+        'Median days to complete',
+        s.medianDaysToComplete === null ? 'Not shown: fewer than 5 completed' : s.medianDaysToComplete,
+      );
       addTerm(dl, 'Open and overdue now', s.overdue);
       addTerm(dl, 'Completed after the due date', s.completedLate);
       out.appendChild(dl);
@@ -379,7 +481,9 @@
     }
   });
 
-  $('stats-csv').addEventListener('click', () => download(statsQuery('csv'), 'privacy-desk-statistics.csv', $('stats-result')));
+  $('stats-csv').addEventListener('click', () =>
+    download(statsQuery('csv'), 'privacy-desk-statistics.csv', $('stats-result')),
+  );
 
   // ---------------------------------------------------------------- start
 

@@ -231,9 +231,21 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-approval-lapsed': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-deny': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-prepare-correction': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
-  'task-request-email-confirmation': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-request-email-confirmation': {
+    requests: 'write',
+    records: 'read',
+    files: 'none',
+    email: true,
+    workflow: 'none',
+  },
   // R6: emails circulation staff a call task (reads the staff list); only act.ts answers the callback.
-  'task-request-phone-confirmation': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-request-phone-confirmation': {
+    requests: 'write',
+    records: 'read',
+    files: 'none',
+    email: true,
+    workflow: 'none',
+  },
   'task-apply-correction': { requests: 'write', records: 'write', files: 'none', email: true, workflow: 'none' },
   'task-build-deletion-plan': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
   'task-execute-deletion': { requests: 'write', records: 'write', files: 'none', email: false, workflow: 'none' },
@@ -245,9 +257,22 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // R11: the one writer of a guardian's link to a child's card, after desk staff checked a document.
   'task-record-guardian-link': { requests: 'write', records: 'write', files: 'none', email: true, workflow: 'none' },
   'task-build-guardian-report': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
-  'task-build-disclosure-package': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
+  'task-build-disclosure-package': {
+    requests: 'write',
+    records: 'read',
+    files: 'write',
+    email: true,
+    workflow: 'none',
+  },
   // documents write: signs the presigned upload (s3:PutObject under incoming/ and orders/), then reads the stored PDF back to check it (R12).
-  'api-court-orders': { requests: 'write', records: 'read', files: 'none', documents: 'write', email: false, workflow: 'start' },
+  'api-court-orders': {
+    requests: 'write',
+    records: 'read',
+    files: 'none',
+    documents: 'write',
+    email: false,
+    workflow: 'start',
+  },
   'task-build-court-disclosure': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-notify-court-disclosure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-court-order-close': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
@@ -261,7 +286,14 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // R16: writes the run's anonymisation secret (records table).
   'task-plan-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
   // R16, R13: scans one key-range segment of the records table; reads legal holds (requests table).
-  'task-sweep-loans': { requests: 'read', records: 'write', recordsScan: true, files: 'none', email: false, workflow: 'none' },
+  'task-sweep-loans': {
+    requests: 'read',
+    records: 'write',
+    recordsScan: true,
+    files: 'none',
+    email: false,
+    workflow: 'none',
+  },
   // R16: deletes the run's secret (records table).
   'task-finish-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
   // The staff desk: reads patrons for the request page (audited, R1), emails a deadline extension (R15), starts desk requests (R4).

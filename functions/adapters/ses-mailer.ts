@@ -18,7 +18,9 @@ export class SesMailer implements Mailer {
     this.client = new SESv2Client({
       region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
       // The local SES only checks that an AWS-style Authorization header is present.
-      ...(opts.endpoint ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } } : {}),
+      ...(opts.endpoint
+        ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
+        : {}),
     });
   }
 

@@ -1,4 +1,10 @@
-import { SendTaskFailureCommand, SendTaskSuccessCommand, SFNClient, StartExecutionCommand, StopExecutionCommand } from '@aws-sdk/client-sfn';
+import {
+  SendTaskFailureCommand,
+  SendTaskSuccessCommand,
+  SFNClient,
+  StartExecutionCommand,
+  StopExecutionCommand,
+} from '@aws-sdk/client-sfn';
 import * as z from 'zod';
 import type { WorkflowName } from '../../workflows/index.ts';
 
@@ -26,11 +32,14 @@ export class StepFunctionsWorkflow implements WorkflowPort {
     const arn = this.arns[workflow];
     if (!arn) throw new Error(`no state machine configured for ${workflow}`);
     try {
-      const res = await this.sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }));
+      const res = await this.sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn, name, input: JSON.stringify(input) }),
+      );
       return { executionId: res.executionArn ?? name };
     } catch (e) {
       // Same name and input: the execution already started (a retried call). Its ARN is derivable.
-      if (e instanceof Error && e.name === 'ExecutionAlreadyExists') return { executionId: `${arn.replace(':stateMachine:', ':execution:')}:${name}` };
+      if (e instanceof Error && e.name === 'ExecutionAlreadyExists')
+        return { executionId: `${arn.replace(':stateMachine:', ':execution:')}:${name}` };
       throw e;
     }
   }

@@ -17,7 +17,12 @@ import { renderNotice, renderPage } from '../render/layout.ts';
  */
 const STEP_ROLE_WORDS: Record<string, string> = { [REVIEW_STEP]: 'Reviewed', [AUTHORISE_STEP]: 'Authorised' };
 
-export async function courtOrderDetails(deps: Deps, request: RequestRecord, patron: Patron | undefined, secret: string): Promise<ApprovalDetails> {
+export async function courtOrderDetails(
+  deps: Deps,
+  request: RequestRecord,
+  patron: Patron | undefined,
+  secret: string,
+): Promise<ApprovalDetails> {
   if (!request.orderId) throw new NotFoundError('no order');
   const order = await deps.orders.get(request.orderId);
   const hold = order.holdId ? await deps.holds.get(order.patronId, order.holdId) : undefined;
@@ -49,7 +54,12 @@ ${earlier.length ? html`<p>${earlier.map((d) => html`${STEP_ROLE_WORDS[d.step] ?
  * decide. The links are never sent to them; a decision arriving anyway is refused here, recorded
  * when it was a POST (`record`), and changes nothing.
  */
-export async function refuseConflictedApprover(deps: Deps, request: RequestRecord, token: ActionToken, record: boolean): Promise<HttpResult | undefined> {
+export async function refuseConflictedApprover(
+  deps: Deps,
+  request: RequestRecord,
+  token: ActionToken,
+  record: boolean,
+): Promise<HttpResult | undefined> {
   const conflict = approvalConflict(request, token.recipient.id);
   if (!conflict) return undefined;
   if (record) {
@@ -84,8 +94,16 @@ export async function courtOrderDocument(deps: Deps, token: ActionToken): Promis
     data: { purpose: `approval:${token.step}`, fields: ['court-order-document'] },
   });
   const fileName = `court-order-${order.orderId.slice(0, 8)}.pdf`;
-  const file = await deps.documents.download(order.file.key, { ...(order.file.versionId ? { versionId: order.file.versionId } : {}), fileName, contentType: ORDER_CONTENT_TYPE });
-  if (file.kind === 'redirect') return { statusCode: 303, headers: { location: file.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
+  const file = await deps.documents.download(order.file.key, {
+    ...(order.file.versionId ? { versionId: order.file.versionId } : {}),
+    fileName,
+    contentType: ORDER_CONTENT_TYPE,
+  });
+  if (file.kind === 'redirect')
+    return {
+      statusCode: 303,
+      headers: { location: file.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+    };
   return {
     statusCode: 200,
     headers: {

@@ -16,7 +16,10 @@ export interface DownloadFile {
  * R8a: an expiring, single-recipient download link to a stored file, from the policy's link time.
  * The sweep deletes the file when the link expires.
  */
-export async function issueDownloadLink(deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl'>, file: DownloadFile): Promise<{ link: string; expiresAt: string }> {
+export async function issueDownloadLink(
+  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl'>,
+  file: DownloadFile,
+): Promise<{ link: string; expiresAt: string }> {
   const { secret, token } = await deps.tokens.issue({
     purpose: 'download',
     decisions: [],

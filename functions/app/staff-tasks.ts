@@ -28,8 +28,16 @@ export async function sendStaffTasks(
 ): Promise<void> {
   const library = await deps.records.library();
   for (const member of o.staff) {
-    const { secret, token } = await deps.tokens.issue({ ...o.token, requestId: o.requestId, recipient: { kind: 'staff', id: member.email, role: o.role } });
-    const link = { library: library.name, link: `${deps.baseUrl}/act/${secret}`, expiresAt: readableMoment(token.expiresAt, library.timezone) };
+    const { secret, token } = await deps.tokens.issue({
+      ...o.token,
+      requestId: o.requestId,
+      recipient: { kind: 'staff', id: member.email, role: o.role },
+    });
+    const link = {
+      library: library.name,
+      link: `${deps.baseUrl}/act/${secret}`,
+      expiresAt: readableMoment(token.expiresAt, library.timezone),
+    };
     await deps.mailer.send({ to: [member.email], ...o.email(link) });
   }
 }

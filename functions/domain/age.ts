@@ -14,7 +14,8 @@ export interface CalendarDate {
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
 export const isLeapYear = (y: number): boolean => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const daysIn = (y: number, m: number): number => (m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31);
+const daysIn = (y: number, m: number): number =>
+  m === 2 ? (isLeapYear(y) ? 29 : 28) : [4, 6, 9, 11].includes(m) ? 30 : 31;
 
 /** Parses a real calendar date `YYYY-MM-DD` (no 2023-02-29, no 2024-13-01); the message never echoes the value (R5). */
 export function parseIsoDate(value: string, what = 'date'): CalendarDate {
@@ -35,7 +36,14 @@ function formatterFor(timezone: string): Intl.DateTimeFormat {
   let f = formatters.get(timezone);
   if (!f) {
     try {
-      f = new Intl.DateTimeFormat('en-US', { timeZone: timezone, year: 'numeric', month: 'numeric', day: 'numeric', calendar: 'gregory', numberingSystem: 'latn' });
+      f = new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone,
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        calendar: 'gregory',
+        numberingSystem: 'latn',
+      });
     } catch {
       throw new InvalidInputError('unknown time zone');
     }
@@ -66,7 +74,8 @@ export function addYears(date: CalendarDate, years: number): CalendarDate {
 }
 
 /** Compares two calendar days: negative if a is earlier, 0 if the same day, positive if later. */
-export const compareDates = (a: CalendarDate, b: CalendarDate): number => a.year - b.year || a.month - b.month || a.day - b.day;
+export const compareDates = (a: CalendarDate, b: CalendarDate): number =>
+  a.year - b.year || a.month - b.month || a.day - b.day;
 
 /**
  * Whole years of age on the calendar day `at` falls on in `timezone` (R11: age is computed on the

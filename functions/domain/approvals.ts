@@ -8,19 +8,27 @@ import type { RequestRecord } from './request.ts';
  */
 export type ApprovalConflict = 'submitted-the-request' | 'approved-an-earlier-step';
 
-const same = (a: string | undefined, b: string): boolean => a !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+const same = (a: string | undefined, b: string): boolean =>
+  a !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
 
-export function approvalConflict(request: Pick<RequestRecord, 'submittedByStaff' | 'decisions'>, staffId: string): ApprovalConflict | undefined {
+export function approvalConflict(
+  request: Pick<RequestRecord, 'submittedByStaff' | 'decisions'>,
+  staffId: string,
+): ApprovalConflict | undefined {
   if (same(request.submittedByStaff, staffId)) return 'submitted-the-request';
-  if ((request.decisions ?? []).some((d) => d.decision === 'approve' && same(d.byStaffId, staffId))) return 'approved-an-earlier-step';
+  if ((request.decisions ?? []).some((d) => d.decision === 'approve' && same(d.byStaffId, staffId)))
+    return 'approved-an-earlier-step';
   return undefined;
 }
 
 /** The staff who may decide the next step of this request. */
-export const eligibleApprovers = <S extends { email: string }>(request: Pick<RequestRecord, 'submittedByStaff' | 'decisions'>, staff: readonly S[]): S[] =>
-  staff.filter((s) => approvalConflict(request, s.email) === undefined);
+export const eligibleApprovers = <S extends { email: string }>(
+  request: Pick<RequestRecord, 'submittedByStaff' | 'decisions'>,
+  staff: readonly S[],
+): S[] => staff.filter((s) => approvalConflict(request, s.email) === undefined);
 
 export const CONFLICT_WORDS: Record<ApprovalConflict, string> = {
   'submitted-the-request': 'you submitted this request yourself',
-  'approved-an-earlier-step': 'you already approved an earlier step of this request, and two different people must approve it',
+  'approved-an-earlier-step':
+    'you already approved an earlier step of this request, and two different people must approve it',
 };

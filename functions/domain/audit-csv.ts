@@ -8,7 +8,19 @@ import { CSV_BOM, csvLine } from './export-format.ts';
  * there, `data` and the actor as canonical JSON, so the chain can be re-verified from the file alone.
  * Audit events hold ids, enums and counts only (R5), so the file holds no patron personal data.
  */
-export const AUDIT_CSV_COLUMNS = ['requestId', 'seq', 'at', 'eventId', 'type', 'actorKind', 'actorId', 'actorRole', 'data', 'prevHash', 'hash'] as const;
+export const AUDIT_CSV_COLUMNS = [
+  'requestId',
+  'seq',
+  'at',
+  'eventId',
+  'type',
+  'actorKind',
+  'actorId',
+  'actorRole',
+  'data',
+  'prevHash',
+  'hash',
+] as const;
 
 export function auditCsvRow(e: AuditEvent): string {
   return csvLine([

@@ -44,15 +44,18 @@ export function hashEvent(e: Omit<AuditEvent, 'hash'>): string {
   return createHash('sha256').update(body).digest('hex');
 }
 
-export type ChainCheck = { ok: true; count: number } | { ok: false; count: number; firstBreak: { seq: number; reason: string } };
+export type ChainCheck =
+  { ok: true; count: number } | { ok: false; count: number; firstBreak: { seq: number; reason: string } };
 
 /** Verifies an ordered chain: sequence, links and hashes. Reports the first break. */
 export function verifyChain(events: readonly AuditEvent[]): ChainCheck {
   let prev = GENESIS_HASH;
   for (const [i, e] of events.entries()) {
     if (e.seq !== i + 1) return { ok: false, count: events.length, firstBreak: { seq: e.seq, reason: 'sequence gap' } };
-    if (e.prevHash !== prev) return { ok: false, count: events.length, firstBreak: { seq: e.seq, reason: 'link to previous event broken' } };
-    if (hashEvent(e) !== e.hash) return { ok: false, count: events.length, firstBreak: { seq: e.seq, reason: 'content does not match its hash' } };
+    if (e.prevHash !== prev)
+      return { ok: false, count: events.length, firstBreak: { seq: e.seq, reason: 'link to previous event broken' } };
+    if (hashEvent(e) !== e.hash)
+      return { ok: false, count: events.length, firstBreak: { seq: e.seq, reason: 'content does not match its hash' } };
     prev = e.hash;
   }
   return { ok: true, count: events.length };

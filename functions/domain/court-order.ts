@@ -44,7 +44,11 @@ export const REVIEW_STEP = 'court-order-review';
 export const AUTHORISE_STEP = 'court-order-authorise';
 export const ORDER_STEPS = [REVIEW_STEP, AUTHORISE_STEP] as const;
 
-export const ORDER_TYPE_WORDS: Record<OrderType, string> = { subpoena: 'subpoena', 'court-order': 'court order', 'search-warrant': 'search warrant' };
+export const ORDER_TYPE_WORDS: Record<OrderType, string> = {
+  subpoena: 'subpoena',
+  'court-order': 'court order',
+  'search-warrant': 'search warrant',
+};
 
 const day = z.string().refine(
   (s) => {
@@ -68,11 +72,24 @@ const CASE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 .:/()#_-]*$/;
 
 /** `POST /api/court-orders` (CONTRACT.md), plus `lapsesOn`: the day the hold lapses by itself. */
 export const courtOrderInputSchema = z.strictObject({
-  court: z.string().trim().min(1, 'required').max(200, 'at most 200 characters').regex(COURT, "letters, digits, spaces and . , ' & ( ) / # : - only"),
-  caseNumber: z.string().trim().min(1, 'required').max(64, 'at most 64 characters').regex(CASE_NUMBER, 'letters, digits, spaces and . : / ( ) # _ - only'),
+  court: z
+    .string()
+    .trim()
+    .min(1, 'required')
+    .max(200, 'at most 200 characters')
+    .regex(COURT, "letters, digits, spaces and . , ' & ( ) / # : - only"),
+  caseNumber: z
+    .string()
+    .trim()
+    .min(1, 'required')
+    .max(64, 'at most 64 characters')
+    .regex(CASE_NUMBER, 'letters, digits, spaces and . : / ( ) # _ - only'),
   orderType: z.enum(ORDER_TYPES),
   issuedOn: day,
-  patronCardNumber: z.string().trim().regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits'),
+  patronCardNumber: z
+    .string()
+    .trim()
+    .regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits'),
   categories: z
     .array(z.enum(CATEGORIES))
     .min(1, 'name at least one category')
@@ -98,7 +115,8 @@ export function validateCourtOrderInput(raw: unknown, today: string): CourtOrder
   // One message per field: the first problem found is the one to fix first.
   for (const i of res.success ? [] : res.error.issues) {
     const path = i.path.join('.') || '(body)';
-    if (!issues.some((x) => x.path === path)) issues.push({ path, message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message });
+    if (!issues.some((x) => x.path === path))
+      issues.push({ path, message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message });
   }
   const bad = new Set(issues.map((i) => i.path.split('.')[0]));
   const field = (name: string): string | undefined => {
@@ -114,7 +132,8 @@ export function validateCourtOrderInput(raw: unknown, today: string): CourtOrder
   if (issuedOn && issuedOn < '1900-01-01') issues.push({ path: 'issuedOn', message: 'is too far in the past' });
   if (from && to && from > to) issues.push({ path: 'to', message: 'cannot be before from' });
   if (lapsesOn && lapsesOn < today) issues.push({ path: 'lapsesOn', message: 'cannot be in the past' });
-  if (lapsesOn && issuedOn && lapsesOn < issuedOn) issues.push({ path: 'lapsesOn', message: 'cannot be before issuedOn' });
+  if (lapsesOn && issuedOn && lapsesOn < issuedOn)
+    issues.push({ path: 'lapsesOn', message: 'cannot be before issuedOn' });
   if (issues.length > 0 || !res.success) throw new InvalidInputError('the court order is invalid', issues);
   return res.data;
 }

@@ -6,7 +6,11 @@ import * as z from 'zod';
  */
 const isoDate = z.iso.date();
 const isoDateTime = z.iso.datetime({ offset: true });
-const id = z.string().min(1).max(64).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+const id = z
+  .string()
+  .min(1)
+  .max(64)
+  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
 const shortText = z.string().min(1).max(500);
 
 import { STAFF_ROLES, type StaffRole } from './staff.ts';
@@ -33,13 +37,18 @@ export const patronSchema = z.strictObject({
   lastName: shortText,
   dateOfBirth: isoDate,
   email: z.email().optional(),
-  phone: z.string().regex(/^\+?[0-9 ()-]{7,20}$/).optional(),
+  phone: z
+    .string()
+    .regex(/^\+?[0-9 ()-]{7,20}$/)
+    .optional(),
   address: addressSchema.optional(),
   guarantorIds: z.array(id).default([]),
   username: z.string().min(1).max(64).optional(),
   passwordHash: z.string().max(512).optional(),
   securityQuestions: z.array(z.strictObject({ question: shortText, answerHash: z.string().max(512) })).default([]),
-  paymentMethods: z.array(z.strictObject({ type: z.string().min(1).max(32), last4: z.string().regex(/^[0-9]{4}$/) })).default([]),
+  paymentMethods: z
+    .array(z.strictObject({ type: z.string().min(1).max(32), last4: z.string().regex(/^[0-9]{4}$/) }))
+    .default([]),
   linkedAccounts: z.array(z.strictObject({ service: shortText, externalId: shortText })).default([]),
   enrolledOn: isoDate.optional(),
   expiresOn: isoDate.optional(),
@@ -114,25 +123,49 @@ export const datasetSchema = z
         else first.set(v, i);
       });
     };
-    seen(d.patrons.map((p) => p.id), (i) => ['patrons', i, 'id'], 'patron id');
-    seen(d.patrons.map((p) => p.cardNumber), (i) => ['patrons', i, 'cardNumber'], 'card number');
-    seen(d.staff.map((s) => s.email.toLowerCase()), (i) => ['staff', i, 'email'], 'staff email');
+    seen(
+      d.patrons.map((p) => p.id),
+      (i) => ['patrons', i, 'id'],
+      'patron id',
+    );
+    seen(
+      d.patrons.map((p) => p.cardNumber),
+      (i) => ['patrons', i, 'cardNumber'],
+      'card number',
+    );
+    seen(
+      d.staff.map((s) => s.email.toLowerCase()),
+      (i) => ['staff', i, 'email'],
+      'staff email',
+    );
     const patronIds = new Set(d.patrons.map((p) => p.id));
     d.patrons.forEach((p, i) =>
       p.guarantorIds.forEach((g, j) => {
-        if (!patronIds.has(g)) ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'unknown patron' });
-        if (g === p.id) ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'a patron cannot guarantee their own card' });
+        if (!patronIds.has(g))
+          ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'unknown patron' });
+        if (g === p.id)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['patrons', i, 'guarantorIds', j],
+            message: 'a patron cannot guarantee their own card',
+          });
       }),
     );
     for (const key of ['loans', 'holds', 'fines', 'programs', 'donations', 'sharedContent'] as const) {
       d[key].forEach((r, i) => {
-        if (!patronIds.has(r.patronId)) ctx.addIssue({ code: 'custom', path: [key, i, 'patronId'], message: 'unknown patron' });
+        if (!patronIds.has(r.patronId))
+          ctx.addIssue({ code: 'custom', path: [key, i, 'patronId'], message: 'unknown patron' });
       });
-      seen(d[key].map((r) => r.id), (i) => [key, i, 'id'], `${key} id`);
+      seen(
+        d[key].map((r) => r.id),
+        (i) => [key, i, 'id'],
+        `${key} id`,
+      );
     }
     // Deletion keeps payments while money is outstanding (R8); a balance above the fine is an export error.
     d.fines.forEach((f, i) => {
-      if (f.outstanding > f.amount) ctx.addIssue({ code: 'custom', path: ['fines', i, 'outstanding'], message: 'outstanding exceeds the amount' });
+      if (f.outstanding > f.amount)
+        ctx.addIssue({ code: 'custom', path: ['fines', i, 'outstanding'], message: 'outstanding exceeds the amount' });
     });
   });
 

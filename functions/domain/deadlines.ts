@@ -16,7 +16,12 @@ const DAY_MS = 86_400_000;
  * wait on the requester or the data subject: the clock is paused (R15), so neither is reminded,
  * escalated or counted overdue. (An unmatched request also rests in `verifying`, by design.)
  */
-export const DUE_TRACKED_STATUSES = ['received', 'awaiting-approval', 'in-progress', 'awaiting-staff'] as const satisfies readonly RequestStatus[];
+export const DUE_TRACKED_STATUSES = [
+  'received',
+  'awaiting-approval',
+  'in-progress',
+  'awaiting-staff',
+] as const satisfies readonly RequestStatus[];
 
 /** R15: a request waiting on the requester has a paused clock; its stored due date moves on when it resumes. */
 export const isClockPaused = (r: Pick<RequestRecord, 'status' | 'waitingSince'>): boolean =>
@@ -71,12 +76,24 @@ export function dueDateActions(o: DueDecisionInput): DueAction[] {
   const left = due - now.getTime();
   if (left <= 0) {
     const eventId = escalationEventId(r.dueAt);
-    return o.done.has(eventId) ? [] : [{ action: 'escalate', role: 'privacy-officer', eventId, daysOverdue: Math.floor((now.getTime() - due) / DAY_MS) }];
+    return o.done.has(eventId)
+      ? []
+      : [
+          {
+            action: 'escalate',
+            role: 'privacy-officer',
+            eventId,
+            daysOverdue: Math.floor((now.getTime() - due) / DAY_MS),
+          },
+        ];
   }
   if (o.remindBeforeDays <= 0 || left > o.remindBeforeDays * DAY_MS || !o.waitingOn) return [];
   const eventId = reminderEventId(r.dueAt);
-  return o.done.has(eventId) ? [] : [{ action: 'remind', role: o.waitingOn, eventId, daysLeft: Math.ceil(left / DAY_MS) }];
+  return o.done.has(eventId)
+    ? []
+    : [{ action: 'remind', role: o.waitingOn, eventId, daysLeft: Math.ceil(left / DAY_MS) }];
 }
 
 /** The end of the reminder window from `now`: every request the sweep may act on is due before it. */
-export const reminderHorizon = (now: Date, remindBeforeDays: number): string => new Date(now.getTime() + Math.max(0, remindBeforeDays) * DAY_MS).toISOString();
+export const reminderHorizon = (now: Date, remindBeforeDays: number): string =>
+  new Date(now.getTime() + Math.max(0, remindBeforeDays) * DAY_MS).toISOString();

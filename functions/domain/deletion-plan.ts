@@ -12,7 +12,13 @@ import type { Policy } from './policy.ts';
  * `patronOutcome`, which says `legal-obligation` instead (R13a).
  */
 
-export const RETAIN_REASONS = ['legal-hold', 'items-on-loan', 'money-outstanding', 'guarantor-of-minor', 'retention-period'] as const;
+export const RETAIN_REASONS = [
+  'legal-hold',
+  'items-on-loan',
+  'money-outstanding',
+  'guarantor-of-minor',
+  'retention-period',
+] as const;
 export type RetainReason = (typeof RETAIN_REASONS)[number];
 
 export type StepAction = 'erase' | 'anonymise' | 'delete' | 'retain' | 'not-applicable';
@@ -107,7 +113,8 @@ const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.f
 export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
   const { facts: f, policy, timezone } = input;
   const asOf = formatIsoDate(calendarDateIn(input.now, timezone));
-  const libraryRecords = nonNegative(f.openLoans) + nonNegative(f.returnedLoans) + nonNegative(f.holds) + nonNegative(f.programs);
+  const libraryRecords =
+    nonNegative(f.openLoans) + nonNegative(f.returnedLoans) + nonNegative(f.holds) + nonNegative(f.programs);
   const payments = nonNegative(f.outstandingFines) + nonNegative(f.paidFines);
   const steps: PlanStep[] = [];
 
@@ -152,7 +159,13 @@ export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
   steps.push({ category: 'credentials', action: 'erase', count: f.hasCredentials ? 1 : 0 });
 
   // library-records: open loans stay so the items can be recovered; the rest is unlinked.
-  if (onLoan) steps.push({ category: 'library-records', action: 'retain', count: nonNegative(f.openLoans), reason: 'items-on-loan' });
+  if (onLoan)
+    steps.push({
+      category: 'library-records',
+      action: 'retain',
+      count: nonNegative(f.openLoans),
+      reason: 'items-on-loan',
+    });
   steps.push({
     category: 'library-records',
     action: 'anonymise',
@@ -161,24 +174,65 @@ export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
 
   // payments: outstanding fines stay; paid fines stay for the accounting period after the newest, then are anonymised.
   if (nonNegative(f.outstandingFines) > 0) {
-    steps.push({ category: 'payments', action: 'retain', count: nonNegative(f.outstandingFines), reason: 'money-outstanding' });
+    steps.push({
+      category: 'payments',
+      action: 'retain',
+      count: nonNegative(f.outstandingFines),
+      reason: 'money-outstanding',
+    });
   }
-  const paidUntil = nonNegative(f.paidFines) > 0 ? retainedUntil(f.paidFinesNewestDate, policy.retention.paymentsYears, asOf) : null;
-  if (paidUntil) steps.push({ category: 'payments', action: 'retain', count: nonNegative(f.paidFines), reason: 'retention-period', until: paidUntil });
-  else steps.push({ category: 'payments', action: 'anonymise', count: nonNegative(f.paidFines), cutoff: retentionCutoff(asOf, policy.retention.paymentsYears) });
+  const paidUntil =
+    nonNegative(f.paidFines) > 0 ? retainedUntil(f.paidFinesNewestDate, policy.retention.paymentsYears, asOf) : null;
+  if (paidUntil)
+    steps.push({
+      category: 'payments',
+      action: 'retain',
+      count: nonNegative(f.paidFines),
+      reason: 'retention-period',
+      until: paidUntil,
+    });
+  else
+    steps.push({
+      category: 'payments',
+      action: 'anonymise',
+      count: nonNegative(f.paidFines),
+      cutoff: retentionCutoff(asOf, policy.retention.paymentsYears),
+    });
 
   // donations: kept for the accounting period after the newest gift, then anonymised; outreach stops now.
   const donations = nonNegative(f.donations.count);
-  const donationsUntil = donations > 0 ? retainedUntil(f.donations.newestDate, policy.retention.donationsYears, asOf) : null;
-  if (donationsUntil) steps.push({ category: 'donations', action: 'retain', count: donations, reason: 'retention-period', until: donationsUntil });
-  else steps.push({ category: 'donations', action: 'anonymise', count: donations, cutoff: retentionCutoff(asOf, policy.retention.donationsYears) });
+  const donationsUntil =
+    donations > 0 ? retainedUntil(f.donations.newestDate, policy.retention.donationsYears, asOf) : null;
+  if (donationsUntil)
+    steps.push({
+      category: 'donations',
+      action: 'retain',
+      count: donations,
+      reason: 'retention-period',
+      until: donationsUntil,
+    });
+  else
+    steps.push({
+      category: 'donations',
+      action: 'anonymise',
+      count: donations,
+      cutoff: retentionCutoff(asOf, policy.retention.donationsYears),
+    });
 
   steps.push({ category: 'shared-content', action: 'delete', count: nonNegative(f.sharedContent) });
   steps.push({ category: 'automatic', action: 'not-applicable', count: 0 });
 
   const reasons = new Set(steps.flatMap((s) => (s.action === 'retain' && s.reason ? [s.reason] : [])));
   const blockers = RETAIN_REASONS.filter((r) => reasons.has(r));
-  return { version: 1, mode: blockers.length === 0 ? 'full' : 'partial', steps, blockers, stopOutreach: true, asOf, timezone };
+  return {
+    version: 1,
+    mode: blockers.length === 0 ? 'full' : 'partial',
+    steps,
+    blockers,
+    stopOutreach: true,
+    asOf,
+    timezone,
+  };
 }
 
 const isoDay = z.iso.date();

@@ -60,8 +60,10 @@ export interface CategoryExport {
 }
 
 /** R4: nothing of a residency or employment document is stored, so the export says so and holds nothing. */
-export const RESIDENCY_STATEMENT = 'Reviewed, not retained. The library keeps no copy of any document you showed; nothing from it is stored.';
-export const NOT_LINKED_STATEMENT = 'Stored without identity: not linked to you. The library cannot find any of it by your name or card.';
+export const RESIDENCY_STATEMENT =
+  'Reviewed, not retained. The library keeps no copy of any document you showed; nothing from it is stored.';
+export const NOT_LINKED_STATEMENT =
+  'Stored without identity: not linked to you. The library cannot find any of it by your name or card.';
 
 const STATEMENT_COLUMNS = ['record', 'handling', 'statement'];
 
@@ -74,7 +76,21 @@ const PERSONAL_PARTS: ExportPart[] = [
     name: 'profile',
     record: 'profile',
     single: true,
-    fields: ['cardNumber', 'firstName', 'lastName', 'dateOfBirth', 'email', 'phone', 'street', 'city', 'state', 'postalCode', 'enrolledOn', 'expiresOn', 'guardiansLinked'],
+    fields: [
+      'cardNumber',
+      'firstName',
+      'lastName',
+      'dateOfBirth',
+      'email',
+      'phone',
+      'street',
+      'city',
+      'state',
+      'postalCode',
+      'enrolledOn',
+      'expiresOn',
+      'guardiansLinked',
+    ],
     rows: (p) => [
       {
         cardNumber: p.cardNumber,
@@ -132,7 +148,15 @@ const LIBRARY_RECORD_PARTS: ExportPart[] = [
     name: 'loans',
     record: 'loan',
     fields: ['id', 'itemId', 'title', 'branch', 'checkedOutAt', 'dueAt', 'returnedAt'],
-    row: (l) => ({ id: l.id, itemId: l.itemId, title: l.title, branch: v(l.branch), checkedOutAt: l.checkedOutAt, dueAt: l.dueAt, returnedAt: v(l.returnedAt) }),
+    row: (l) => ({
+      id: l.id,
+      itemId: l.itemId,
+      title: l.title,
+      branch: v(l.branch),
+      checkedOutAt: l.checkedOutAt,
+      dueAt: l.dueAt,
+      returnedAt: v(l.returnedAt),
+    }),
   },
   {
     source: 'records',
@@ -207,8 +231,10 @@ const unionColumns = (parts: ExportPart[]): string[] => ['record', ...new Set(pa
 export function exportPlan(policy: Policy): CategoryExport[] {
   return CATEGORIES.map((category) => {
     const p = policy.categories[category];
-    if (p.view === 'reviewed-not-retained') return { category, policy: p, statement: RESIDENCY_STATEMENT, parts: [], csvColumns: STATEMENT_COLUMNS };
-    if (p.view === 'not-linked') return { category, policy: p, statement: NOT_LINKED_STATEMENT, parts: [], csvColumns: STATEMENT_COLUMNS };
+    if (p.view === 'reviewed-not-retained')
+      return { category, policy: p, statement: RESIDENCY_STATEMENT, parts: [], csvColumns: STATEMENT_COLUMNS };
+    if (p.view === 'not-linked')
+      return { category, policy: p, statement: NOT_LINKED_STATEMENT, parts: [], csvColumns: STATEMENT_COLUMNS };
     const parts = PARTS[category];
     return { category, policy: p, parts, csvColumns: unionColumns(parts) };
   });
@@ -247,10 +273,16 @@ export function rowWriter(c: CategoryExport, part: ExportPart): RowWriter {
   };
 }
 
-export const csvStatementLine = (c: CategoryExport): string => csvLine(['statement', c.policy.view, c.statement ?? null]);
+export const csvStatementLine = (c: CategoryExport): string =>
+  csvLine(['statement', c.policy.view, c.statement ?? null]);
 
 /** The JSON's opening fields, before `categories`. */
-export function exportHeader(o: { library: { name: string }; generatedAt: string; requestId: string; verification: Verification }) {
+export function exportHeader(o: {
+  library: { name: string };
+  generatedAt: string;
+  requestId: string;
+  verification: Verification;
+}) {
   return {
     format: EXPORT_FORMAT,
     version: EXPORT_FORMAT_VERSION,

@@ -27,7 +27,11 @@ export function guardianAgeBand(dateOfBirth: string, requestedAt: Date, timezone
 }
 
 /** The rule that allows a guardian's disclosure for a band; an adult's records have none (R11). */
-export const GUARDIAN_RULE: Record<AgeBand, 'R9' | 'R10' | undefined> = { child: 'R9', 'consent-age': 'R10', adult: undefined };
+export const GUARDIAN_RULE: Record<AgeBand, 'R9' | 'R10' | undefined> = {
+  child: 'R9',
+  'consent-age': 'R10',
+  adult: undefined,
+};
 
 /** The last decision staff made on `step` is an approval. */
 export function approvedAt(r: RequestRecord, step: string): boolean {
@@ -42,7 +46,8 @@ export function approvedAt(r: RequestRecord, step: string): boolean {
  */
 export function assertGuardianDisclosure(r: RequestRecord): 'R9' | 'R10' {
   if (r.kind !== 'guardian-access') throw new IntegrityError('not a guardian request');
-  if (!r.patronId || !r.requesterPatronId || r.guardianLink !== 'linked') throw new IntegrityError('R11: the guardian is not linked to the card');
+  if (!r.patronId || !r.requesterPatronId || r.guardianLink !== 'linked')
+    throw new IntegrityError('R11: the guardian is not linked to the card');
   if (!r.verification) throw new IntegrityError('R7: the guardian is not verified');
   const rule = r.ageBand ? GUARDIAN_RULE[r.ageBand] : undefined;
   if (!rule) throw new IntegrityError('R11: a guardian may not see an adult’s records');
@@ -58,7 +63,8 @@ export function assertGuardianDisclosure(r: RequestRecord): 'R9' | 'R10' {
 export function assertThirdPartyDisclosure(r: RequestRecord): Category[] {
   if (r.kind !== 'third-party') throw new IntegrityError('not a third-party request');
   if (!r.patronId || !r.thirdParty) throw new IntegrityError('R14: no patron or no third party');
-  if (r.consent?.decision !== 'consent' || !r.consent.categories) throw new IntegrityError('R14: the patron has not given written permission');
+  if (r.consent?.decision !== 'consent' || !r.consent.categories)
+    throw new IntegrityError('R14: the patron has not given written permission');
   if (!approvedAt(r, 'third-party')) throw new IntegrityError('the privacy officer has not approved');
   const asked = new Set(r.thirdParty.categories);
   const allowed = r.consent.categories.filter((c) => asked.has(c));

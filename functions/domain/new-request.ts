@@ -9,7 +9,11 @@ import { hashSecret, newSecret } from './tokens.ts';
  * a status key stored only as a hash, and what the requester typed kept in the encrypted table
  * only until the workflow's steps read it (R5, R16). The workflow input carries the id alone.
  */
-export function newRequestRecord(input: RequestInput, now: Date, policy: Policy): { record: RequestRecord; statusKey: string } {
+export function newRequestRecord(
+  input: RequestInput,
+  now: Date,
+  policy: Policy,
+): { record: RequestRecord; statusKey: string } {
   const statusKey = newSecret();
   const record: RequestRecord = {
     requestId: randomUUID(),

@@ -11,4 +11,5 @@ export const phoneDigits = (phone: string): string => {
 };
 
 /** True when `requested` is not the number on file (none on file: any number is new). */
-export const isNewPhone = (requested: string, onFile: string | undefined): boolean => onFile === undefined || phoneDigits(requested) !== phoneDigits(onFile);
+export const isNewPhone = (requested: string, onFile: string | undefined): boolean =>
+  onFile === undefined || phoneDigits(requested) !== phoneDigits(onFile);

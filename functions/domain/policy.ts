@@ -24,11 +24,19 @@ const categoryPolicySchema = z.object({
 
 export type CategoryPolicy = z.infer<typeof categoryPolicySchema>;
 
-const durationHours = z.number().positive().max(24 * 366);
+const durationHours = z
+  .number()
+  .positive()
+  .max(24 * 366);
 
 /** R8: whole years; 0 means no retention period (the records are anonymised at once). */
 const retentionYears = z.number().int().min(0).max(100);
-const DEFAULT_RETENTION = { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 } as const;
+const DEFAULT_RETENTION = {
+  donationsYears: 7,
+  paymentsYears: 7,
+  tombstoneAfterDays: 90,
+  loanHistoryDays: 365,
+} as const;
 const retentionSchema = z.object({
   /** Donations are kept this long after the newest gift, then anonymised. */
   donationsYears: retentionYears.default(DEFAULT_RETENTION.donationsYears),
@@ -61,17 +69,19 @@ const minorsSchema = z
     /** How long the desk task to record a guardian's link stays open (below the workflow's 23-day backstop). */
     guardianLinkTaskTtlHours: durationHours.max(24 * 21),
   })
-  .refine((m) => m.consentFromAge <= m.adultAge, { message: 'consentFromAge cannot be above adultAge', path: ['consentFromAge'] });
+  .refine((m) => m.consentFromAge <= m.adultAge, {
+    message: 'consentFromAge cannot be above adultAge',
+    path: ['consentFromAge'],
+  });
 
 /** R10, R14: how long a consent link (or an in-person consent task) stays open; then the answer is "no". */
 const DEFAULT_CONSENT = { linkTtlHours: 24 * 7 } as const;
 const consentSchema = z.object({ linkTtlHours: durationHours.max(24 * 14) });
 
 export const policySchema = z.object({
-  categories: z.record(z.enum(CATEGORIES), categoryPolicySchema).refine(
-    (c) => CATEGORIES.every((k) => k in c),
-    { message: 'every category needs a policy' },
-  ),
+  categories: z
+    .record(z.enum(CATEGORIES), categoryPolicySchema)
+    .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' }),
   verification: z.object({
     /** R7: how long a verification link works. */
     linkTtlHours: durationHours,

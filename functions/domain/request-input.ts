@@ -2,7 +2,10 @@ import * as z from 'zod';
 import { CATEGORIES } from './categories.ts';
 
 /** What people submit (CONTRACT.md "Requests"). Strict: unknown fields are refused, not ignored. */
-const cardNumber = z.string().trim().regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits');
+const cardNumber = z
+  .string()
+  .trim()
+  .regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits');
 const lastName = z.string().trim().min(1, 'required').max(100);
 const identity = z.strictObject({ cardNumber, lastName });
 
@@ -13,7 +16,11 @@ const changes = z
     firstName: z.string().trim().min(1).max(100).optional(),
     lastName: z.string().trim().min(1).max(100).optional(),
     email: z.email('not a valid email address').max(254).optional(),
-    phone: z.string().trim().regex(/^\+?[0-9 ()-]{7,20}$/, 'not a valid phone number').optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(/^\+?[0-9 ()-]{7,20}$/, 'not a valid phone number')
+      .optional(),
     address: z
       .strictObject({
         street: z.string().trim().min(1).max(200),
@@ -37,7 +44,11 @@ export const requestInputSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('guardian-access'), guardian: identity, child: identity }),
   z.strictObject({
     kind: z.literal('third-party'),
-    requester: z.strictObject({ name: z.string().trim().min(1).max(200), email: z.email().max(254), organization: z.string().trim().max(200).optional() }),
+    requester: z.strictObject({
+      name: z.string().trim().min(1).max(200),
+      email: z.email().max(254),
+      organization: z.string().trim().max(200).optional(),
+    }),
     patron: identity,
     categories: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.enum(CATEGORIES)).min(1)),
     purpose: z.string().trim().min(1).max(2000),

@@ -1,7 +1,15 @@
 import type { Category } from './categories.ts';
 import { IllegalTransitionError } from './errors.ts';
 
-export const REQUEST_KINDS = ['access', 'export', 'deletion', 'correction', 'guardian-access', 'third-party', 'court-order'] as const;
+export const REQUEST_KINDS = [
+  'access',
+  'export',
+  'deletion',
+  'correction',
+  'guardian-access',
+  'third-party',
+  'court-order',
+] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
 export const REQUEST_STATUSES = [
@@ -19,10 +27,22 @@ export const REQUEST_STATUSES = [
 ] as const;
 export type RequestStatus = (typeof REQUEST_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<RequestStatus> = new Set(['completed', 'denied', 'cancelled', 'expired', 'failed']);
+export const TERMINAL_STATUSES: ReadonlySet<RequestStatus> = new Set([
+  'completed',
+  'denied',
+  'cancelled',
+  'expired',
+  'failed',
+]);
 
 /** A request may be cancelled until fulfilment starts (CONTRACT.md). */
-const CANCELLABLE: ReadonlySet<RequestStatus> = new Set(['received', 'verifying', 'awaiting-consent', 'awaiting-approval', 'awaiting-staff']);
+const CANCELLABLE: ReadonlySet<RequestStatus> = new Set([
+  'received',
+  'verifying',
+  'awaiting-consent',
+  'awaiting-approval',
+  'awaiting-staff',
+]);
 
 export const isTerminal = (s: RequestStatus): boolean => TERMINAL_STATUSES.has(s);
 export const isCancellable = (s: RequestStatus): boolean => CANCELLABLE.has(s);
@@ -30,7 +50,8 @@ export const isCancellable = (s: RequestStatus): boolean => CANCELLABLE.has(s);
 /** Any open status may move to any other status; a closed request never moves again. */
 export function assertTransition(from: RequestStatus, to: RequestStatus): void {
   if (isTerminal(from)) throw new IllegalTransitionError(`a ${from} request cannot become ${to}`);
-  if (to === 'cancelled' && !isCancellable(from)) throw new IllegalTransitionError(`a ${from} request cannot be cancelled`);
+  if (to === 'cancelled' && !isCancellable(from))
+    throw new IllegalTransitionError(`a ${from} request cannot be cancelled`);
 }
 
 /** How identity was verified (R4: never the document itself, only who, when and how). */
@@ -59,7 +80,15 @@ export interface StaffDecision {
   reason?: string;
 }
 
-export const DENIAL_CODES = ['rejected', 'email-not-confirmed', 'phone-not-confirmed', 'consent-declined', 'consent-not-given', 'not-linked', 'adult'] as const;
+export const DENIAL_CODES = [
+  'rejected',
+  'email-not-confirmed',
+  'phone-not-confirmed',
+  'consent-declined',
+  'consent-not-given',
+  'not-linked',
+  'adult',
+] as const;
 export type DenialCode = (typeof DENIAL_CODES)[number];
 
 /**
@@ -99,7 +128,14 @@ export interface ThirdPartyRequest {
 
 /** R16: a closed request keeps no third party's contact or purpose; ids and enums only. */
 export function withoutRequesterContact(r: RequestRecord): RequestRecord | undefined {
-  if (!r.thirdParty || (r.thirdParty.name === undefined && r.thirdParty.email === undefined && r.thirdParty.organization === undefined && r.thirdParty.purpose === undefined)) return undefined;
+  if (
+    !r.thirdParty ||
+    (r.thirdParty.name === undefined &&
+      r.thirdParty.email === undefined &&
+      r.thirdParty.organization === undefined &&
+      r.thirdParty.purpose === undefined)
+  )
+    return undefined;
   return { ...r, thirdParty: { categories: r.thirdParty.categories } };
 }
 

@@ -16,7 +16,8 @@ export function addDays(isoDay: string, days: number): string {
  * A loan returned on a library day before this one is past its history period: `asOf`'s library
  * day minus `loanHistoryDays`. A loan returned exactly `loanHistoryDays` days ago is kept one more day.
  */
-export const loanCutoffDay = (asOf: Date, timezone: string, loanHistoryDays: number): string => addDays(isoDateIn(asOf, timezone), -loanHistoryDays);
+export const loanCutoffDay = (asOf: Date, timezone: string, loanHistoryDays: number): string =>
+  addDays(isoDateIn(asOf, timezone), -loanHistoryDays);
 
 /**
  * A cheap bound for the table's own filter: any `returnedAt` (an ISO instant with any offset, or a
@@ -26,7 +27,8 @@ export const loanCutoffDay = (asOf: Date, timezone: string, loanHistoryDays: num
 export const returnedBeforeBound = (cutoffDay: string): string => addDays(cutoffDay, 2);
 
 /** Returned on a library day before the cutoff. Open loans (no return) and unreadable dates are kept. */
-export const loanPastHistory = (returnedDay: string | undefined, cutoffDay: string): boolean => returnedDay !== undefined && returnedDay < cutoffDay;
+export const loanPastHistory = (returnedDay: string | undefined, cutoffDay: string): boolean =>
+  returnedDay !== undefined && returnedDay < cutoffDay;
 
 export const MAX_SEGMENTS = 64;
 

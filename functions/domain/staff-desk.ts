@@ -18,7 +18,11 @@ export const OPEN_STATUSES: readonly RequestStatus[] = REQUEST_STATUSES.filter((
 export const MAX_EXTENSION_DAYS = 60;
 
 export const extensionSchema = z.strictObject({
-  days: z.coerce.number().int('whole days').min(1, 'at least 1 day').max(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
+  days: z.coerce
+    .number()
+    .int('whole days')
+    .min(1, 'at least 1 day')
+    .max(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
   reason: z.string().trim().min(1, 'required: the requester will read it').max(1000),
 });
 
@@ -52,21 +56,37 @@ export interface QueueItem {
 }
 
 /** The attributes the queue reads from the index: nothing else leaves the table (R1). */
-export const QUEUE_ATTRIBUTES = ['requestId', 'kind', 'status', 'createdAt', 'dueAt', 'waitingSince', 'matched', 'extension.days'] as const;
+export const QUEUE_ATTRIBUTES = [
+  'requestId',
+  'kind',
+  'status',
+  'createdAt',
+  'dueAt',
+  'waitingSince',
+  'matched',
+  'extension.days',
+] as const;
 
 /**
  * R15, as the deadline sweep counts it (deadlines.ts): a request whose clock is paused (waiting on
  * the requester or the data subject) is never overdue; any other open request is once its
  * (pause-adjusted) due date has passed.
  */
-export function isOverdueNow(r: { status: RequestStatus; dueAt: string; waitingSince?: string | undefined }, now: Date): boolean {
+export function isOverdueNow(
+  r: { status: RequestStatus; dueAt: string; waitingSince?: string | undefined },
+  now: Date,
+): boolean {
   return !TERMINAL_STATUSES.has(r.status) && !isClockPaused(r) && effectiveDue(r, now).getTime() <= now.getTime();
 }
 
 export function queueItem(row: Record<string, unknown>, now: Date): QueueItem | undefined {
   // An unmatched request ends quietly (it looks like one waiting for verification): no staff work.
   if (row.matched === false) return undefined;
-  const r = { status: row.status as RequestStatus, dueAt: String(row.dueAt), ...(typeof row.waitingSince === 'string' ? { waitingSince: row.waitingSince } : {}) };
+  const r = {
+    status: row.status as RequestStatus,
+    dueAt: String(row.dueAt),
+    ...(typeof row.waitingSince === 'string' ? { waitingSince: row.waitingSince } : {}),
+  };
   return {
     requestId: String(row.requestId),
     kind: row.kind as RequestKind,
@@ -81,7 +101,8 @@ export function queueItem(row: Record<string, unknown>, now: Date): QueueItem | 
 }
 
 /** Soonest due first; ties by id, so the order is stable. */
-export const byDue = (a: QueueItem, b: QueueItem): number => a.dueAt.localeCompare(b.dueAt) || a.requestId.localeCompare(b.requestId);
+export const byDue = (a: QueueItem, b: QueueItem): number =>
+  a.dueAt.localeCompare(b.dueAt) || a.requestId.localeCompare(b.requestId);
 
 // ---------------------------------------------------------------------------------------------
 // R3: statistics
@@ -95,7 +116,18 @@ export const suppress = (n: number): Count => (n < SMALL_COUNT ? '<5' : n);
  * The attributes statistics read: kind, status and dates only. No request id, patron id or any
  * personal field ever reaches this code (R3), because the query projects only these.
  */
-export const STATS_ATTRIBUTES = ['kind', 'status', 'createdAt', 'dueAt', 'closedAt', 'updatedAt', 'waitingSince', 'matched', 'verifyBy', 'verification.method'] as const;
+export const STATS_ATTRIBUTES = [
+  'kind',
+  'status',
+  'createdAt',
+  'dueAt',
+  'closedAt',
+  'updatedAt',
+  'waitingSince',
+  'matched',
+  'verifyBy',
+  'verification.method',
+] as const;
 
 export interface StatsRow {
   kind: RequestKind;
@@ -132,7 +164,11 @@ export interface StatsRange {
 export const MAX_STATS_DAYS = 3 * 366;
 
 /** `from`/`to` as the query gives them; default: the twelve months up to today (library time). */
-export function statsRange(query: { from?: string | undefined; to?: string | undefined }, now: Date, timezone: string): StatsRange {
+export function statsRange(
+  query: { from?: string | undefined; to?: string | undefined },
+  now: Date,
+  timezone: string,
+): StatsRange {
   const today = isoDateIn(now, timezone);
   const to = query.to ?? today;
   parseIsoDate(to, 'to');
@@ -153,7 +189,8 @@ export function statsRange(query: { from?: string | undefined; to?: string | und
  * after it was received (deadlines are positive; pauses and extensions only add), so every request
  * received from `from` on has a due date from `from` on. A day earlier covers any time zone.
  */
-export const dueLowerBound = (range: StatsRange): string => new Date(Date.parse(range.from) - DAY_MS).toISOString().slice(0, 10);
+export const dueLowerBound = (range: StatsRange): string =>
+  new Date(Date.parse(range.from) - DAY_MS).toISOString().slice(0, 10);
 
 export interface StatsReport {
   from: string;
@@ -202,7 +239,9 @@ export function median(values: readonly number[]): number | null {
 
 /** As the requester would see it: an unverified request whose link time has passed has expired. */
 const reportedStatus = (r: StatsRow, now: Date): RequestStatus =>
-  r.status === 'verifying' && !r.verified && r.verifyBy && now.getTime() >= Date.parse(r.verifyBy) ? 'expired' : r.status;
+  r.status === 'verifying' && !r.verified && r.verifyBy && now.getTime() >= Date.parse(r.verifyBy)
+    ? 'expired'
+    : r.status;
 
 /**
  * R3: counts by kind, status and month of receipt, the median days to complete, and overdue

@@ -49,7 +49,8 @@ function pick<T extends object, K extends keyof T>(o: T | undefined, keys: reado
   return out;
 }
 
-const defined = <T extends object>(o: T): T => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+const defined = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 
 /** The top-level fields a tombstone keeps as they are (ids, enums, dates, counts). */
 export const TOMBSTONE_KEPT_AS_IS = [
@@ -75,8 +76,26 @@ export const TOMBSTONE_KEPT_AS_IS = [
 ] as const satisfies readonly (keyof RequestRecord)[];
 
 /** The fields a tombstone keeps only part of, and the fields it drops, named so a test can hold this list to RequestRecord. */
-export const TOMBSTONE_REDUCED = ['verification', 'decisions', 'denial', 'failure', 'outcome', 'guardianLinkCheck', 'consent', 'thirdParty', 'extension'] as const satisfies readonly (keyof RequestRecord)[];
-export const TOMBSTONE_DROPPED = ['submitted', 'submittedChild', 'contactEmail', 'changes', 'plan', 'waitingSince', 'submittedByStaff'] as const satisfies readonly (keyof RequestRecord)[];
+export const TOMBSTONE_REDUCED = [
+  'verification',
+  'decisions',
+  'denial',
+  'failure',
+  'outcome',
+  'guardianLinkCheck',
+  'consent',
+  'thirdParty',
+  'extension',
+] as const satisfies readonly (keyof RequestRecord)[];
+export const TOMBSTONE_DROPPED = [
+  'submitted',
+  'submittedChild',
+  'contactEmail',
+  'changes',
+  'plan',
+  'waitingSince',
+  'submittedByStaff',
+] as const satisfies readonly (keyof RequestRecord)[];
 
 /**
  * R16: the de-identified tombstone of a closed request, as of `at`. Pure; applying it twice gives
@@ -88,26 +107,56 @@ export function tombstone(r: RequestRecord, at: Date): RequestRecord {
   return defined({
     ...kept,
     // R4: how and when, and by which role; never who, and never the document (its kind is an enum).
-    verification: r.verification ? defined({ method: r.verification.method, verifiedAt: r.verification.verifiedAt, verifiedByRole: r.verification.verifiedByRole, documentKind: r.verification.documentKind }) : undefined,
+    verification: r.verification
+      ? defined({
+          method: r.verification.method,
+          verifiedAt: r.verification.verifiedAt,
+          verifiedByRole: r.verification.verifiedByRole,
+          documentKind: r.verification.documentKind,
+        })
+      : undefined,
     // The decision, its step, role and date; the staff member is named in the audit trail (R17), the reason was for the requester.
     decisions: r.decisions?.map((d) => ({ step: d.step, decision: d.decision, role: d.role, at: d.at })),
     denial: r.denial ? { code: r.denial.code, at: r.denial.at } : undefined,
     // An error name (an enum) and when.
-    failure: r.failure ? { error: ERROR_NAME.test(r.failure.error) ? r.failure.error : 'error', at: r.failure.at } : undefined,
+    failure: r.failure
+      ? { error: ERROR_NAME.test(r.failure.error) ? r.failure.error : 'error', at: r.failure.at }
+      : undefined,
     outcome: outcome && typeof outcome === 'object' && !Array.isArray(outcome) ? outcome : undefined,
-    guardianLinkCheck: r.guardianLinkCheck ? { role: r.guardianLinkCheck.role, documentKind: r.guardianLinkCheck.documentKind, at: r.guardianLinkCheck.at } : undefined,
-    consent: r.consent ? defined({ decision: r.consent.decision, at: r.consent.at, channel: r.consent.channel, recordedByRole: r.consent.recordedByRole, categories: r.consent.categories }) : undefined,
+    guardianLinkCheck: r.guardianLinkCheck
+      ? { role: r.guardianLinkCheck.role, documentKind: r.guardianLinkCheck.documentKind, at: r.guardianLinkCheck.at }
+      : undefined,
+    consent: r.consent
+      ? defined({
+          decision: r.consent.decision,
+          at: r.consent.at,
+          channel: r.consent.channel,
+          recordedByRole: r.consent.recordedByRole,
+          categories: r.consent.categories,
+        })
+      : undefined,
     // R14: the categories asked for, never the third party's name, email, organisation or purpose.
     thirdParty: r.thirdParty ? { categories: r.thirdParty.categories } : undefined,
     // R15: the dates and the length of the extension; the reason was for the requester.
-    extension: r.extension ? { days: r.extension.days, role: r.extension.role, at: r.extension.at, previousDueAt: r.extension.previousDueAt, newDueAt: r.extension.newDueAt } : undefined,
+    extension: r.extension
+      ? {
+          days: r.extension.days,
+          role: r.extension.role,
+          at: r.extension.at,
+          previousDueAt: r.extension.previousDueAt,
+          newDueAt: r.extension.newDueAt,
+        }
+      : undefined,
     tombstonedAt: r.tombstonedAt ?? at.toISOString(),
   }) as unknown as RequestRecord;
 }
 
 /** R16: whether a request that closed at `closedAt` is due for its tombstone at `now`. */
 export const tombstoneDue = (closedAt: string | undefined, now: Date, afterDays: number): boolean =>
-  closedAt !== undefined && !Number.isNaN(Date.parse(closedAt)) && Date.parse(closedAt) + afterDays * 86_400_000 <= now.getTime();
+  closedAt !== undefined &&
+  !Number.isNaN(Date.parse(closedAt)) &&
+  Date.parse(closedAt) + afterDays * 86_400_000 <= now.getTime();
 
 /** The cutoff for the closed-requests queue: a request closed before it is due for its tombstone. */
-export const tombstoneCutoff = (now: Date, afterDays: number): string => new Date(now.getTime() - afterDays * 86_400_000).toISOString();
+export const tombstoneCutoff = (now: Date, afterDays: number): string =>
+  new Date(now.getTime() - afterDays * 86_400_000).toISOString();

@@ -23,17 +23,33 @@ const decisionSchema = z.object({
   decision: z.enum(['confirm', 'approve', 'reject', 'consent', 'decline', 'done']),
   reason: z.string().trim().max(2000).optional(),
   // Identity documents (in-person verification) or relationship documents (a guardian's link, R11); each purpose checks its own list below.
-  documentKind: z.enum([...Object.keys(DOCUMENT_KINDS), ...Object.keys(RELATIONSHIP_DOCUMENTS)] as [string, ...string[]]).optional(),
+  documentKind: z
+    .enum([...Object.keys(DOCUMENT_KINDS), ...Object.keys(RELATIONSHIP_DOCUMENTS)] as [string, ...string[]])
+    .optional(),
 });
 
 const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = {
   'verify-identity': { default: 'Your request is confirmed. We will email you when it is done.' },
   'verify-in-person': { default: 'The patron is verified. Their request continues.' },
-  approve: { approve: 'Approved. The request continues.', reject: 'Rejected. The requester will be told, with your reason.' },
-  'confirm-email': { confirm: 'Your new email address is confirmed.', decline: 'Thank you. This address will not be used.' },
-  'confirm-phone': { confirm: 'Recorded: the new number is confirmed. The correction continues.', decline: 'Recorded: the number could not be confirmed. Nothing is changed and the patron is told.' },
-  consent: { consent: 'Thank you. The answer “yes” is recorded. Library staff review the request before anything is shared.', decline: 'Thank you. The answer “no” is recorded: nothing will be shared.' },
-  'guardian-link': { done: 'The link is recorded. The parent or guardian is told by email that they can make a new request.' },
+  approve: {
+    approve: 'Approved. The request continues.',
+    reject: 'Rejected. The requester will be told, with your reason.',
+  },
+  'confirm-email': {
+    confirm: 'Your new email address is confirmed.',
+    decline: 'Thank you. This address will not be used.',
+  },
+  'confirm-phone': {
+    confirm: 'Recorded: the new number is confirmed. The correction continues.',
+    decline: 'Recorded: the number could not be confirmed. Nothing is changed and the patron is told.',
+  },
+  consent: {
+    consent: 'Thank you. The answer “yes” is recorded. Library staff review the request before anything is shared.',
+    decline: 'Thank you. The answer “no” is recorded: nothing will be shared.',
+  },
+  'guardian-link': {
+    done: 'The link is recorded. The parent or guardian is told by email that they can make a new request.',
+  },
 };
 
 /** Step Functions answers these when the waiting task is gone (timed out, stopped). */
@@ -49,7 +65,8 @@ export const createHandler = (deps: Deps) => {
       data: { purpose, fields: [...fields] },
     });
 
-  const page = (status: number, title: string, body: SafeHtml) => htmlResponse(status, renderPage({ title, body, status }));
+  const page = (status: number, title: string, body: SafeHtml) =>
+    htmlResponse(status, renderPage({ title, body, status }));
 
   async function show(secret: string, token: ActionToken): Promise<HttpResult> {
     const request = await deps.requests.get(token.requestId);
@@ -73,7 +90,9 @@ export const createHandler = (deps: Deps) => {
       if (!patron) throw new NotFoundError('no patron');
       // R1: a staff member is about to see a patron's details; the read is on the record.
       await recordStaffRead(token, 'in-person-verification', ['name', 'cardNumber']);
-      const options = Object.entries(DOCUMENT_KINDS).map(([value, label]) => html`<option value="${value}">${label}</option>`);
+      const options = Object.entries(DOCUMENT_KINDS).map(
+        ([value, label]) => html`<option value="${value}">${label}</option>`,
+      );
       return page(
         200,
         'Verify a patron in person',
@@ -94,7 +113,10 @@ export const createHandler = (deps: Deps) => {
       if (refused) return refused;
       const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
       const requester = request.requesterPatronId ? await deps.records.getPatron(request.requesterPatronId) : undefined;
-      const details = request.kind === 'court-order' ? await courtOrderDetails(deps, request, patron, secret) : approvalDetails(token.step, request, patron, requester, deps.policy);
+      const details =
+        request.kind === 'court-order'
+          ? await courtOrderDetails(deps, request, patron, secret)
+          : approvalDetails(token.step, request, patron, requester, deps.policy);
       if (details.readsPatron) {
         // R1: a staff member is about to see a patron's details; the read is on the record.
         await recordStaffRead(token, `approval:${token.step}`, details.fields ?? []);
@@ -165,7 +187,11 @@ export const createHandler = (deps: Deps) => {
         await recordStaffRead(token, 'in-person-consent', ['name', 'cardNumber']);
       }
       const consent = consentPage({ request, policy: deps.policy, ...(subject ? { subject } : {}) });
-      return page(200, request.kind === 'third-party' ? 'Written permission asked' : 'Your consent is asked', renderDecisionForm({ action, ...consent }));
+      return page(
+        200,
+        request.kind === 'third-party' ? 'Written permission asked' : 'Your consent is asked',
+        renderDecisionForm({ action, ...consent }),
+      );
     }
     if (token.purpose === 'guardian-link') {
       const [guardian, child] = await Promise.all([
@@ -178,7 +204,12 @@ export const createHandler = (deps: Deps) => {
       return page(
         200,
         'Record a guardian’s link to a card',
-        renderDecisionForm({ action, question: 'Is this adult the child’s parent or guardian?', details: guardianLinkPage({ request, guardian, child }), buttons: [{ decision: 'done', label: 'Record the link', primary: true }] }),
+        renderDecisionForm({
+          action,
+          question: 'Is this adult the child’s parent or guardian?',
+          details: guardianLinkPage({ request, guardian, child }),
+          buttons: [{ decision: 'done', label: 'Record the link', primary: true }],
+        }),
       );
     }
     throw new NotFoundError('not an action link');
@@ -189,14 +220,31 @@ export const createHandler = (deps: Deps) => {
     try {
       input = parseBody(event, decisionSchema);
       if (!token.decisions.includes(input.decision)) throw new InvalidInputError('that choice is not offered here');
-      if (token.purpose === 'verify-in-person' && !(input.documentKind && Object.hasOwn(DOCUMENT_KINDS, input.documentKind))) throw new InvalidInputError('choose how you verified the patron', [{ path: 'documentKind', message: 'required' }]);
-      if (token.purpose === 'guardian-link' && !(input.documentKind && Object.hasOwn(RELATIONSHIP_DOCUMENTS, input.documentKind))) throw new InvalidInputError('choose the document you saw', [{ path: 'documentKind', message: 'required' }]);
-      if (token.purpose === 'approve' && input.decision === 'reject' && !input.reason) throw new InvalidInputError('give a reason for rejecting: the requester will read it', [{ path: 'reason', message: 'required' }]);
+      if (
+        token.purpose === 'verify-in-person' &&
+        !(input.documentKind && Object.hasOwn(DOCUMENT_KINDS, input.documentKind))
+      )
+        throw new InvalidInputError('choose how you verified the patron', [
+          { path: 'documentKind', message: 'required' },
+        ]);
+      if (
+        token.purpose === 'guardian-link' &&
+        !(input.documentKind && Object.hasOwn(RELATIONSHIP_DOCUMENTS, input.documentKind))
+      )
+        throw new InvalidInputError('choose the document you saw', [{ path: 'documentKind', message: 'required' }]);
+      if (token.purpose === 'approve' && input.decision === 'reject' && !input.reason)
+        throw new InvalidInputError('give a reason for rejecting: the requester will read it', [
+          { path: 'reason', message: 'required' },
+        ]);
     } catch (e) {
       if (!(e instanceof InvalidInputError)) throw e;
       // R7: a few bad tries, then the link locks.
       await deps.tokens.recordFailedAttempt(token);
-      return page(400, 'Please try again', html`${renderNotice('error', e.message)}<p><a href="/act/${secret}">Back</a></p>`);
+      return page(
+        400,
+        'Please try again',
+        html`${renderNotice('error', e.message)}<p><a href="/act/${secret}">Back</a></p>`,
+      );
     }
 
     const request = await deps.requests.get(token.requestId);
@@ -221,12 +269,20 @@ export const createHandler = (deps: Deps) => {
               ...(input.documentKind ? { documentKind: input.documentKind } : {}),
             };
       // R15: the clock paused while the request waited on the requester.
-      await deps.requests.update(used.requestId, (r) => (r.verification ? undefined : { ...resumeClock(r, deps.clock()), verification }));
+      await deps.requests.update(used.requestId, (r) =>
+        r.verification ? undefined : { ...resumeClock(r, deps.clock()), verification },
+      );
       await deps.audit.append(used.requestId, {
         eventId: `verified:${used.step}`,
         type: 'identity-verified',
-        actor: used.recipient.kind === 'staff' ? { kind: 'staff', id: used.recipient.id, role: used.recipient.role } : { kind: 'patron' },
-        data: { method: verification.method, ...(verification.documentKind ? { documentKind: verification.documentKind } : {}) },
+        actor:
+          used.recipient.kind === 'staff'
+            ? { kind: 'staff', id: used.recipient.id, role: used.recipient.role }
+            : { kind: 'patron' },
+        data: {
+          method: verification.method,
+          ...(verification.documentKind ? { documentKind: verification.documentKind } : {}),
+        },
       });
     }
     if (used.purpose === 'approve') {
@@ -241,7 +297,11 @@ export const createHandler = (deps: Deps) => {
       await deps.requests.update(used.requestId, (r) => ({
         ...r,
         decisions: [...(r.decisions ?? []), decision],
-        ...(decision.decision === 'reject' ? { denial: { code: 'rejected' as const, at: decision.at, ...(input.reason ? { reason: input.reason } : {}) } } : {}),
+        ...(decision.decision === 'reject'
+          ? {
+              denial: { code: 'rejected' as const, at: decision.at, ...(input.reason ? { reason: input.reason } : {}) },
+            }
+          : {}),
       }));
       // The reason is for the requester and may name people: it stays off the audit trail.
       await deps.audit.append(used.requestId, {
@@ -273,23 +333,43 @@ export const createHandler = (deps: Deps) => {
         decision: input.decision === 'consent' ? 'consent' : 'decline',
         at,
         channel: staff ? 'in-person' : 'email',
-        ...(staff ? { recordedByStaffId: used.recipient.id, recordedByRole: used.recipient.role ?? 'circulation' } : {}),
+        ...(staff
+          ? { recordedByStaffId: used.recipient.id, recordedByRole: used.recipient.role ?? 'circulation' }
+          : {}),
       };
       // R14: what was shown is what was permitted; any reason typed into the form is never kept (R10).
       await deps.requests.update(used.requestId, (r) =>
-        r.consent ? undefined : { ...r, consent: consent.decision === 'consent' ? { ...consent, categories: consentCategories(r, deps.policy) } : consent },
+        r.consent
+          ? undefined
+          : {
+              ...r,
+              consent:
+                consent.decision === 'consent'
+                  ? { ...consent, categories: consentCategories(r, deps.policy) }
+                  : consent,
+            },
       );
       await deps.audit.append(used.requestId, {
         eventId: `consent:${used.step}`,
         type: consent.decision === 'consent' ? 'consent-given' : 'consent-declined',
         actor: staff ? { kind: 'staff', id: used.recipient.id, role: used.recipient.role } : { kind: 'patron' },
-        data: { channel: consent.channel, ...(consent.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}) },
+        data: {
+          channel: consent.channel,
+          ...(consent.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}),
+        },
       });
     }
     if (used.purpose === 'guardian-link') {
-      const check = { byStaffId: used.recipient.id, role: used.recipient.role ?? 'circulation', documentKind: input.documentKind ?? '', at: deps.clock().toISOString() };
+      const check = {
+        byStaffId: used.recipient.id,
+        role: used.recipient.role ?? 'circulation',
+        documentKind: input.documentKind ?? '',
+        at: deps.clock().toISOString(),
+      };
       // R4: who looked, when, and what kind of document; never the document or its number.
-      await deps.requests.update(used.requestId, (r) => (r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check }));
+      await deps.requests.update(used.requestId, (r) =>
+        r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check },
+      );
       await deps.audit.append(used.requestId, {
         eventId: `guardian-relationship-checked:${used.step}`,
         type: 'guardian-relationship-checked',
@@ -308,7 +388,11 @@ export const createHandler = (deps: Deps) => {
         throw e;
       }
     }
-    return page(200, 'Thank you', renderNotice('success', THANKS[used.purpose]?.[input.decision] ?? THANKS[used.purpose]?.default ?? 'Thank you.'));
+    return page(
+      200,
+      'Thank you',
+      renderNotice('success', THANKS[used.purpose]?.[input.decision] ?? THANKS[used.purpose]?.default ?? 'Thank you.'),
+    );
   }
 
   return httpHandler(deps, async (event) => {
@@ -317,13 +401,31 @@ export const createHandler = (deps: Deps) => {
       const token = await deps.tokens.findUsable(secret);
       if (token.purpose === 'download') throw new NotFoundError('not an action link');
       // R12: an approver opens the order's PDF from the decision page; a GET that only reads.
-      if (token.purpose === 'approve' && event.requestContext.http.method === 'GET' && event.queryStringParameters?.view === 'order') return await courtOrderDocument(deps, token);
+      if (
+        token.purpose === 'approve' &&
+        event.requestContext.http.method === 'GET' &&
+        event.queryStringParameters?.view === 'order'
+      )
+        return await courtOrderDocument(deps, token);
       if (event.requestContext.http.method === 'POST') return await act(event, secret, token);
       return await show(secret, token);
     } catch (e) {
       // People follow these links from email: answer with a page, not JSON.
-      if (e instanceof GoneError) return page(410, 'This link can no longer be used', renderNotice('info', 'It was already used, or it has expired. If you still need something, please make a new request or contact the library.'));
-      if (e instanceof NotFoundError) return page(404, 'Link not found', renderNotice('error', 'This link is not valid. Please check that you copied the whole address.'));
+      if (e instanceof GoneError)
+        return page(
+          410,
+          'This link can no longer be used',
+          renderNotice(
+            'info',
+            'It was already used, or it has expired. If you still need something, please make a new request or contact the library.',
+          ),
+        );
+      if (e instanceof NotFoundError)
+        return page(
+          404,
+          'Link not found',
+          renderNotice('error', 'This link is not valid. Please check that you copied the whole address.'),
+        );
       throw e;
     }
   });

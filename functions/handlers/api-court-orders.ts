@@ -52,7 +52,10 @@ export const createHandler = (deps: Deps) => {
     const input = validateCourtOrderInput(raw, isoDateIn(deps.clock(), library.timezone));
     // Counsel is signed in and entitled to know: an unknown card is bad metadata, named as such.
     const patron = await deps.records.findPatronByCard(input.patronCardNumber);
-    if (!patron) throw new InvalidInputError('the court order is invalid', [{ path: 'patronCardNumber', message: 'no patron has this card number' }]);
+    if (!patron)
+      throw new InvalidInputError('the court order is invalid', [
+        { path: 'patronCardNumber', message: 'no patron has this card number' },
+      ]);
 
     const now = deps.clock().toISOString();
     const orderId = randomUUID();
@@ -80,13 +83,18 @@ export const createHandler = (deps: Deps) => {
       documentKey,
     };
     await deps.orders.create(order);
-    const upload = await deps.documents.uploadForm(documentKey, { contentType: ORDER_CONTENT_TYPE, maxBytes: MAX_ORDER_BYTES, expiresInSeconds: UPLOAD_TTL_SECONDS });
+    const upload = await deps.documents.uploadForm(documentKey, {
+      contentType: ORDER_CONTENT_TYPE,
+      maxBytes: MAX_ORDER_BYTES,
+      expiresInSeconds: UPLOAD_TTL_SECONDS,
+    });
     return json(201, { orderId, status: order.status, upload });
   }
 
   async function submit(orderId: string, who: Principal): Promise<HttpResult> {
     const order = await deps.orders.get(orderId);
-    if (order.uploadedBy !== who.email) return problem(403, 'Forbidden', 'Only the counsel who started this order may submit it.');
+    if (order.uploadedBy !== who.email)
+      return problem(403, 'Forbidden', 'Only the counsel who started this order may submit it.');
     if (order.status === 'submitted' && order.requestId) {
       const r = await deps.requests.find(order.requestId);
       if (r?.executionId) return json(202, { orderId, requestId: order.requestId, status: r.status });
@@ -103,23 +111,31 @@ export const createHandler = (deps: Deps) => {
     if (!file) {
       // The stored object, by content: present, at most 10 MiB, a real PDF header (not its name or declared type).
       const stored = await deps.documents.head(order.documentKey);
-      if (!stored || stored.size === 0) throw new InvalidInputError('no file has been uploaded for this order', [{ path: 'file', message: 'missing' }]);
+      if (!stored || stored.size === 0)
+        throw new InvalidInputError('no file has been uploaded for this order', [{ path: 'file', message: 'missing' }]);
       if (stored.size > MAX_ORDER_BYTES) throw new FileTooLargeError();
-      if (!isPdfHeader(await deps.documents.firstBytes(order.documentKey, 8, stored.versionId))) throw new NotPdfError();
+      if (!isPdfHeader(await deps.documents.firstBytes(order.documentKey, 8, stored.versionId)))
+        throw new NotPdfError();
       const sha256 = await deps.documents.sha256(order.documentKey, stored.versionId);
       // The version checked is the version kept: copied by its version id, so a later upload changes
       // nothing approved, and kept under orders/, where nothing expires (R12). A crash before the
       // record below leaves only a copy that a retry makes again. An order from before incoming/
       // existed was uploaded where it is kept: nothing to copy.
       const keyToKeep = orderDocumentKey(orderId);
-      const kept = order.documentKey === keyToKeep ? stored : await deps.documents.copy(order.documentKey, stored.versionId, keyToKeep);
-      if (kept.size !== stored.size) throw new IntegrityError('the kept copy of the order differs from the checked upload');
+      const kept =
+        order.documentKey === keyToKeep
+          ? stored
+          : await deps.documents.copy(order.documentKey, stored.versionId, keyToKeep);
+      if (kept.size !== stored.size)
+        throw new IntegrityError('the kept copy of the order differs from the checked upload');
       file = { key: keyToKeep, sha256, size: stored.size, ...(kept.versionId ? { versionId: kept.versionId } : {}) };
     }
     const copied = file;
     // Two submits at once both copy; the first copy recorded is the one every later step uses.
     const reserved = await deps.orders.update(orderId, (o) =>
-      o.status === 'submitted' ? undefined : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: o.file ?? copied },
+      o.status === 'submitted'
+        ? undefined
+        : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: o.file ?? copied },
     );
     const checked = reserved.file ?? copied;
     const requestId = reserved.requestId as string;
@@ -182,7 +198,12 @@ export const createHandler = (deps: Deps) => {
     await deps.orders.update(orderId, (o) =>
       o.status === 'submitted'
         ? undefined
-        : { ...o, status: 'submitted', submittedAt: now.toISOString(), ...(o.lapsesOn ? { lapseDueAt: holdLapseInstant(o.lapsesOn) } : {}) },
+        : {
+            ...o,
+            status: 'submitted',
+            submittedAt: now.toISOString(),
+            ...(o.lapsesOn ? { lapseDueAt: holdLapseInstant(o.lapsesOn) } : {}),
+          },
     );
     // The workflow carries the request id only (R5).
     const { executionId } = await deps.workflow.start('court-order', requestId, { requestId });
@@ -224,7 +245,13 @@ export const createHandler = (deps: Deps) => {
       ...(order.file ? { file: { sha256: order.file.sha256, size: order.file.size } } : {}),
       // Until submitted, a fresh upload form (the first one expires after 15 minutes); asking changes nothing.
       ...(order.status === 'awaiting-upload'
-        ? { upload: await deps.documents.uploadForm(order.documentKey, { contentType: ORDER_CONTENT_TYPE, maxBytes: MAX_ORDER_BYTES, expiresInSeconds: UPLOAD_TTL_SECONDS }) }
+        ? {
+            upload: await deps.documents.uploadForm(order.documentKey, {
+              contentType: ORDER_CONTENT_TYPE,
+              maxBytes: MAX_ORDER_BYTES,
+              expiresInSeconds: UPLOAD_TTL_SECONDS,
+            }),
+          }
         : {}),
       ...(request
         ? {
@@ -233,7 +260,14 @@ export const createHandler = (deps: Deps) => {
               status: request.status,
               createdAt: request.createdAt,
               dueAt: request.dueAt,
-              decisions: (request.decisions ?? []).map((d) => ({ step: d.step, decision: d.decision, by: d.byStaffId, role: d.role, at: d.at, ...(d.reason ? { reason: d.reason } : {}) })),
+              decisions: (request.decisions ?? []).map((d) => ({
+                step: d.step,
+                decision: d.decision,
+                by: d.byStaffId,
+                role: d.role,
+                at: d.at,
+                ...(d.reason ? { reason: d.reason } : {}),
+              })),
             },
           }
         : {}),
@@ -243,16 +277,22 @@ export const createHandler = (deps: Deps) => {
 
   async function releaseHold(orderId: string, who: Principal): Promise<HttpResult> {
     const order = await deps.orders.get(orderId);
-    if (order.status !== 'submitted' || !order.holdId || !order.requestId) return problem(409, 'Conflict', 'This order has no legal hold to release.');
+    if (order.status !== 'submitted' || !order.holdId || !order.requestId)
+      return problem(409, 'Conflict', 'This order has no legal hold to release.');
     const hold = await deps.holds.release(order.patronId, order.holdId, who.email);
-    await deps.orders.update(orderId, (o) => (o.holdReleasedAt ? undefined : { ...o, holdReleasedAt: hold.releasedAt, holdReleasedBy: hold.releasedBy }));
+    await deps.orders.update(orderId, (o) =>
+      o.holdReleasedAt ? undefined : { ...o, holdReleasedAt: hold.releasedAt, holdReleasedBy: hold.releasedBy },
+    );
     await deps.audit.append(order.requestId, {
       eventId: 'legal-hold-released',
       type: 'legal-hold-released',
       actor: { kind: 'counsel', id: hold.releasedBy ?? who.email, role: 'counsel' },
       data: { holdId: hold.holdId },
     });
-    return json(200, { orderId, hold: { holdId: hold.holdId, status: 'released', releasedAt: hold.releasedAt, releasedBy: hold.releasedBy } });
+    return json(200, {
+      orderId,
+      hold: { holdId: hold.holdId, status: 'released', releasedAt: hold.releasedAt, releasedBy: hold.releasedBy },
+    });
   }
 
   return httpHandler(deps, async (event) => {
@@ -276,8 +316,18 @@ export const createHandler = (deps: Deps) => {
         if (method === 'POST' && event.rawPath.endsWith('/release-hold')) return await releaseHold(orderId, who);
       }
     } catch (e) {
-      if (e instanceof FileTooLargeError) return problem(413, 'Payload too large', 'The stored file is larger than 10 MB. Upload a smaller scan, then submit again.');
-      if (e instanceof NotPdfError) return problem(415, 'Unsupported media type', 'The stored file is not a PDF. Upload the order as a PDF, then submit again.');
+      if (e instanceof FileTooLargeError)
+        return problem(
+          413,
+          'Payload too large',
+          'The stored file is larger than 10 MB. Upload a smaller scan, then submit again.',
+        );
+      if (e instanceof NotPdfError)
+        return problem(
+          415,
+          'Unsupported media type',
+          'The stored file is not a PDF. Upload the order as a PDF, then submit again.',
+        );
       throw e;
     }
     return problem(405, 'Method not allowed', 'This address does not accept that method.');

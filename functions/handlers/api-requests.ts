@@ -6,13 +6,30 @@ import { isCancellable, publicView, type RequestRecord } from '../domain/request
 import { requestInputSchema } from '../domain/request-input.ts';
 import { hashSecret } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { htmlResponse, httpHandler, json, parseBody, problem, validate, wantsHtml, type HttpEvent, type HttpResult } from '../lib/http.ts';
+import {
+  htmlResponse,
+  httpHandler,
+  json,
+  parseBody,
+  problem,
+  validate,
+  wantsHtml,
+  type HttpEvent,
+  type HttpResult,
+} from '../lib/http.ts';
 import { html } from '../lib/html.ts';
 import { renderPage } from '../render/layout.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
 
 /** Request kinds whose workflow exists; the others are refused honestly until they do. */
-const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = { access: 'access', export: 'export', correction: 'correction', deletion: 'deletion', 'guardian-access': 'guardian-access', 'third-party': 'third-party' };
+const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = {
+  access: 'access',
+  export: 'export',
+  correction: 'correction',
+  deletion: 'deletion',
+  'guardian-access': 'guardian-access',
+  'third-party': 'third-party',
+};
 
 const idParam = z.uuid();
 
@@ -20,7 +37,8 @@ function checkKey(r: RequestRecord | undefined, key: string | undefined): Reques
   // Same answer for an unknown id and a wrong key: a guessed id learns nothing.
   const given = Buffer.from(hashSecret(key ?? ''), 'hex');
   const stored = Buffer.from(r?.statusKeyHash ?? '0'.repeat(64), 'hex');
-  if (!r || !key || given.length !== stored.length || !timingSafeEqual(given, stored)) throw new NotFoundError('no such request');
+  if (!r || !key || given.length !== stored.length || !timingSafeEqual(given, stored))
+    throw new NotFoundError('no such request');
   return r;
 }
 
@@ -34,12 +52,22 @@ export const createHandler = (deps: Deps) => {
       throw e;
     }
     const workflow = WORKFLOW_OF_KIND[input.kind];
-    if (!workflow) return problem(501, 'Not available yet', 'This kind of request cannot be made online yet. Please contact the library.');
+    if (!workflow)
+      return problem(
+        501,
+        'Not available yet',
+        'This kind of request cannot be made online yet. Please contact the library.',
+      );
 
     const { record, statusKey: key } = newRequestRecord(input, deps.clock(), deps.policy);
     const { requestId } = record;
     await deps.requests.create(record);
-    await deps.audit.append(requestId, { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: input.kind } });
+    await deps.audit.append(requestId, {
+      eventId: 'received',
+      type: 'request-received',
+      actor: { kind: 'requester' },
+      data: { kind: input.kind },
+    });
     // Every submission starts a workflow, matched or not, so the answer and its timing are the same.
     const { executionId } = await deps.workflow.start(workflow, requestId, { requestId });
     await deps.requests.update(requestId, (r) => (r.executionId ? undefined : { ...r, executionId }));
@@ -58,11 +86,21 @@ export const createHandler = (deps: Deps) => {
     const r = checkKey(await deps.requests.find(requestId), event.queryStringParameters?.key);
     const view = publicView(r, deps.clock());
     if (view.status === 'cancelled') return json(200, view);
-    if (!isCancellable(r.status) || view.status === 'expired') return problem(409, 'Cannot cancel', 'This request is already being fulfilled or has ended.');
+    if (!isCancellable(r.status) || view.status === 'expired')
+      return problem(409, 'Cannot cancel', 'This request is already being fulfilled or has ended.');
     const cancelled = await deps.requests.transition(requestId, 'cancelled');
-    await deps.audit.append(requestId, { eventId: 'cancelled', type: 'request-cancelled', actor: { kind: 'requester' } });
+    await deps.audit.append(requestId, {
+      eventId: 'cancelled',
+      type: 'request-cancelled',
+      actor: { kind: 'requester' },
+    });
     await deps.tokens.revokeAll(requestId);
-    if (r.executionId) await deps.workflow.stop(r.executionId, 'cancelled by the requester').catch((e: unknown) => deps.logger.warn('stop failed', { requestId, errorName: e instanceof Error ? e.name : 'unknown' }));
+    if (r.executionId)
+      await deps.workflow
+        .stop(r.executionId, 'cancelled by the requester')
+        .catch((e: unknown) =>
+          deps.logger.warn('stop failed', { requestId, errorName: e instanceof Error ? e.name : 'unknown' }),
+        );
     return json(200, publicView(cancelled, deps.clock()));
   }
 

@@ -3,7 +3,16 @@ import * as z from 'zod';
 import { verifyChain, type AuditActor } from '../domain/audit.ts';
 import { auditToCsv } from '../domain/audit-csv.ts';
 import { ConflictError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { isTerminal, REQUEST_KINDS, REQUEST_STATUSES, sameLastName, type RequestKind, type RequestRecord, type RequestStatus, type Verification } from '../domain/request.ts';
+import {
+  isTerminal,
+  REQUEST_KINDS,
+  REQUEST_STATUSES,
+  sameLastName,
+  type RequestKind,
+  type RequestRecord,
+  type RequestStatus,
+  type Verification,
+} from '../domain/request.ts';
 import { newRequestRecord } from '../domain/new-request.ts';
 import { requestInputSchema, type RequestInput } from '../domain/request-input.ts';
 import {
@@ -29,7 +38,16 @@ import type { StaffRole } from '../domain/staff.ts';
 import { tokenState } from '../domain/tokens.ts';
 import { authProblem, ForbiddenError, principalOf, type Principal } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { header, httpHandler, json, parseBody, problem, validate, type HttpEvent, type HttpResult } from '../lib/http.ts';
+import {
+  header,
+  httpHandler,
+  json,
+  parseBody,
+  problem,
+  validate,
+  type HttpEvent,
+  type HttpResult,
+} from '../lib/http.ts';
 import { deadlineExtendedEmail } from '../render/staff-emails.ts';
 import type { Patron } from '../domain/dataset.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
@@ -75,7 +93,10 @@ const statsQuery = z.object({
   to: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
   format: z.preprocess(blankToUndefined, z.enum(['json', 'csv']).optional()),
 });
-const documentKindSchema = z.enum(Object.keys(DOCUMENT_KINDS) as [string, ...string[]], 'choose how you verified the patron');
+const documentKindSchema = z.enum(
+  Object.keys(DOCUMENT_KINDS) as [string, ...string[]],
+  'choose how you verified the patron',
+);
 
 /** Any staff role will do; someone signed in with none of them is refused (403). */
 function requireStaff(event: HttpEvent): Principal {
@@ -87,11 +108,16 @@ function requireStaff(event: HttpEvent): Principal {
 const staffActor = (who: Principal): AuditActor => ({ kind: 'staff', id: who.email, role: who.groups.join(' ') });
 
 /** The role recorded for a desk verification (R4): circulation staff work the desk. */
-const deskRole = (who: Principal): StaffRole => (who.groups.includes('circulation') ? 'circulation' : (who.groups[0] as StaffRole));
+const deskRole = (who: Principal): StaffRole =>
+  who.groups.includes('circulation') ? 'circulation' : (who.groups[0] as StaffRole);
 
-const mayRead = (who: Principal, r: Pick<RequestRecord, 'kind'>): boolean => r.kind !== 'court-order' || who.groups.some((g) => COURT_ORDER_ROLES.includes(g));
+const mayRead = (who: Principal, r: Pick<RequestRecord, 'kind'>): boolean =>
+  r.kind !== 'court-order' || who.groups.some((g) => COURT_ORDER_ROLES.includes(g));
 
-const personOf = (p: Patron | undefined) => (p ? { patronId: p.id, name: `${p.firstName} ${p.lastName}`, cardNumber: p.cardNumber, emailOnFile: Boolean(p.email) } : undefined);
+const personOf = (p: Patron | undefined) =>
+  p
+    ? { patronId: p.id, name: `${p.firstName} ${p.lastName}`, cardNumber: p.cardNumber, emailOnFile: Boolean(p.email) }
+    : undefined;
 
 export const createHandler = (deps: Deps) => {
   async function queue(event: HttpEvent, who: Principal): Promise<HttpResult> {
@@ -106,7 +132,11 @@ export const createHandler = (deps: Deps) => {
       let startKey: Record<string, unknown> | undefined;
       let kept = 0;
       do {
-        const page = await deps.requests.pageByStatus(status, { attributes: QUEUE_ATTRIBUTES, limit: 200, ...(startKey ? { startKey } : {}) });
+        const page = await deps.requests.pageByStatus(status, {
+          attributes: QUEUE_ATTRIBUTES,
+          limit: 200,
+          ...(startKey ? { startKey } : {}),
+        });
         for (const row of page.items) {
           if (q.kind && row.kind !== q.kind) continue;
           if (!mayRead(who, { kind: row.kind as RequestKind })) continue;
@@ -141,7 +171,12 @@ export const createHandler = (deps: Deps) => {
 
   /** R1: every staff read of a patron's records is on the trail, with who read which fields and why. */
   const recordRead = (requestId: string, who: Principal, purpose: string, fields: string[]) =>
-    deps.audit.append(requestId, { eventId: `staff-read:${randomUUID()}`, type: 'staff-read', actor: staffActor(who), data: { purpose, fields } });
+    deps.audit.append(requestId, {
+      eventId: `staff-read:${randomUUID()}`,
+      type: 'staff-read',
+      actor: staffActor(who),
+      data: { purpose, fields },
+    });
 
   async function detail(requestId: string, who: Principal): Promise<HttpResult> {
     const r = await readable(requestId, who);
@@ -165,7 +200,8 @@ export const createHandler = (deps: Deps) => {
       const waitingOn = t.recipient.kind === 'staff' ? (t.recipient.role ?? 'staff') : t.recipient.kind;
       const key = `${t.purpose}|${t.step}|${waitingOn}`;
       const prev = pending.get(key);
-      if (!prev || prev.expiresAt < t.expiresAt) pending.set(key, { purpose: t.purpose, step: t.step, waitingOn, expiresAt: t.expiresAt });
+      if (!prev || prev.expiresAt < t.expiresAt)
+        pending.set(key, { purpose: t.purpose, step: t.step, waitingOn, expiresAt: t.expiresAt });
     }
 
     const due = effectiveDue(r, now);
@@ -234,12 +270,20 @@ export const createHandler = (deps: Deps) => {
       issues.push(...e.issues);
     }
     const workflow = input ? DESK_WORKFLOWS[input.kind] : undefined;
-    if (input && !workflow) issues.push({ path: 'kind', message: 'only a patron’s own requests, or a guardian’s, can be made at the desk' });
-    if (!input || !workflow || !doc.success || issues.length) throw new InvalidInputError('the request is invalid', issues);
+    if (input && !workflow)
+      issues.push({ path: 'kind', message: 'only a patron’s own requests, or a guardian’s, can be made at the desk' });
+    if (!input || !workflow || !doc.success || issues.length)
+      throw new InvalidInputError('the request is invalid', issues);
 
     // The person at the desk is the one verified: the patron, or for a guardian's request the guardian.
-    const identity = 'cardNumber' in input ? { cardNumber: input.cardNumber, lastName: input.lastName } : input.kind === 'guardian-access' ? input.guardian : undefined;
-    if (!identity) throw new InvalidInputError('the request is invalid', [{ path: 'kind', message: 'not a desk request' }]);
+    const identity =
+      'cardNumber' in input
+        ? { cardNumber: input.cardNumber, lastName: input.lastName }
+        : input.kind === 'guardian-access'
+          ? input.guardian
+          : undefined;
+    if (!identity)
+      throw new InvalidInputError('the request is invalid', [{ path: 'kind', message: 'not a desk request' }]);
     const prefix = input.kind === 'guardian-access' ? 'guardian.' : '';
     // Staff are signed in and checked the person's card: a mismatch is said plainly, unlike the public form.
     const candidate = await deps.records.findPatronByCard(identity.cardNumber);
@@ -254,11 +298,22 @@ export const createHandler = (deps: Deps) => {
     const { record: submitted, statusKey: key } = newRequestRecord(input, now, deps.policy);
     const { requestId } = submitted;
     // R4: who verified, in which role, when and by what kind of document; never the document.
-    const verification: Verification = { method: 'in-person', verifiedAt: now.toISOString(), verifiedByRole: deskRole(who), verifiedByStaffId: who.email, documentKind: doc.data };
+    const verification: Verification = {
+      method: 'in-person',
+      verifiedAt: now.toISOString(),
+      verifiedByRole: deskRole(who),
+      verifiedByStaffId: who.email,
+      documentKind: doc.data,
+    };
     // Whoever entered the request never approves it (separation of duties, as for court orders).
     const record: RequestRecord = { ...submitted, verification, submittedByStaff: who.email };
     await deps.requests.create(record);
-    await deps.audit.append(requestId, { eventId: 'received', type: 'request-received', actor: staffActor(who), data: { kind: input.kind, channel: 'desk' } });
+    await deps.audit.append(requestId, {
+      eventId: 'received',
+      type: 'request-received',
+      actor: staffActor(who),
+      data: { kind: input.kind, channel: 'desk' },
+    });
     await deps.audit.append(requestId, {
       eventId: 'verified:desk',
       type: 'identity-verified',
@@ -268,7 +323,12 @@ export const createHandler = (deps: Deps) => {
     const { executionId } = await deps.workflow.start(workflow, requestId, { requestId });
     await deps.requests.update(requestId, (r) => (r.executionId ? undefined : { ...r, executionId }));
     // The status address can be printed for the patron: it shows the status, never their details.
-    return json(202, { requestId, kind: input.kind, status: 'received', statusUrl: `/api/requests/${requestId}?key=${key}` });
+    return json(202, {
+      requestId,
+      kind: input.kind,
+      status: 'received',
+      statusUrl: `/api/requests/${requestId}?key=${key}`,
+    });
   }
 
   /** Where the requester hears from us: the email on their own record, or the one they gave (third party). */
@@ -290,11 +350,25 @@ export const createHandler = (deps: Deps) => {
         if (r.extension) throw new ConflictError('already extended');
         if (isTerminal(r.status) || r.matched === false) throw new IllegalTransitionError('closed');
         const newDueAt = new Date(Date.parse(r.dueAt) + input.days * 86_400_000).toISOString();
-        return { ...r, dueAt: newDueAt, extension: { days: input.days, reason: input.reason, byStaffId: who.email, role: who.groups.join(' '), at, previousDueAt: r.dueAt, newDueAt } };
+        return {
+          ...r,
+          dueAt: newDueAt,
+          extension: {
+            days: input.days,
+            reason: input.reason,
+            byStaffId: who.email,
+            role: who.groups.join(' '),
+            at,
+            previousDueAt: r.dueAt,
+            newDueAt,
+          },
+        };
       });
     } catch (e) {
-      if (e instanceof ConflictError) return problem(409, 'Already extended', 'A request’s deadline can be extended only once.');
-      if (e instanceof IllegalTransitionError) return problem(409, 'Cannot extend', 'Only an open request can have its deadline extended.');
+      if (e instanceof ConflictError)
+        return problem(409, 'Already extended', 'A request’s deadline can be extended only once.');
+      if (e instanceof IllegalTransitionError)
+        return problem(409, 'Cannot extend', 'Only an open request can have its deadline extended.');
       throw e;
     }
     const extension = extended.extension as NonNullable<RequestRecord['extension']>;
@@ -305,7 +379,15 @@ export const createHandler = (deps: Deps) => {
       const library = await deps.records.library();
       await deps.mailer.send({
         to: [to],
-        ...deadlineExtendedEmail({ library: library.name, requestId, kind: extended.kind, createdAt: extended.createdAt, newDueAt: newDue, reason: extension.reason, timezone: library.timezone }),
+        ...deadlineExtendedEmail({
+          library: library.name,
+          requestId,
+          kind: extended.kind,
+          createdAt: extended.createdAt,
+          newDueAt: newDue,
+          reason: extension.reason,
+          timezone: library.timezone,
+        }),
       });
     }
     // The reason is written for the requester and may name people (a third party, a court case, a
@@ -315,9 +397,20 @@ export const createHandler = (deps: Deps) => {
       eventId: 'deadline-extended',
       type: 'deadline-extended',
       actor: staffActor(who),
-      data: { days: extension.days, previousDueAt: extension.previousDueAt, newDueAt: extension.newDueAt, requesterNotified: to ? 'email' : 'no-email-on-file' },
+      data: {
+        days: extension.days,
+        previousDueAt: extension.previousDueAt,
+        newDueAt: extension.newDueAt,
+        requesterNotified: to ? 'email' : 'no-email-on-file',
+      },
     });
-    return json(200, { requestId, days: extension.days, previousDueAt: extension.previousDueAt, dueAt: newDue, requesterNotified: Boolean(to) });
+    return json(200, {
+      requestId,
+      days: extension.days,
+      previousDueAt: extension.previousDueAt,
+      dueAt: newDue,
+      requesterNotified: Boolean(to),
+    });
   }
 
   async function stats(event: HttpEvent): Promise<HttpResult> {
@@ -328,7 +421,10 @@ export const createHandler = (deps: Deps) => {
     try {
       range = statsRange(q, now, library.timezone);
     } catch (e) {
-      if (e instanceof RangeError || e instanceof InvalidInputError) throw new InvalidInputError('the date range is invalid', [{ path: 'from', message: 'from must be a date on or before to, at most three years apart' }]);
+      if (e instanceof RangeError || e instanceof InvalidInputError)
+        throw new InvalidInputError('the date range is invalid', [
+          { path: 'from', message: 'from must be a date on or before to, at most three years apart' },
+        ]);
       throw e;
     }
     // R3 without a scan: each status partition of gsi2 from the range's start (see dueLowerBound),
@@ -337,7 +433,12 @@ export const createHandler = (deps: Deps) => {
     for (const status of REQUEST_STATUSES) {
       let startKey: Record<string, unknown> | undefined;
       do {
-        const page = await deps.requests.pageByStatus(status, { attributes: STATS_ATTRIBUTES, dueFrom: dueLowerBound(range), limit: 1000, ...(startKey ? { startKey } : {}) });
+        const page = await deps.requests.pageByStatus(status, {
+          attributes: STATS_ATTRIBUTES,
+          dueFrom: dueLowerBound(range),
+          limit: 1000,
+          ...(startKey ? { startKey } : {}),
+        });
         for (const item of page.items) rows.push(statsRow(item));
         startKey = page.nextKey;
       } while (startKey);
@@ -346,7 +447,11 @@ export const createHandler = (deps: Deps) => {
     if (q.format === 'csv' || (!q.format && /text\/csv/.test(header(event, 'accept') ?? ''))) {
       return {
         statusCode: 200,
-        headers: { ...json(200, {}).headers, 'content-type': 'text/csv; charset=utf-8', 'content-disposition': `attachment; filename="privacy-desk-statistics-${range.from}-to-${range.to}.csv"` },
+        headers: {
+          ...json(200, {}).headers,
+          'content-type': 'text/csv; charset=utf-8',
+          'content-disposition': `attachment; filename="privacy-desk-statistics-${range.from}-to-${range.to}.csv"`,
+        },
         body: statsToCsv(report),
       };
     }

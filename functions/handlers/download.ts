@@ -15,16 +15,33 @@ export const createHandler = (deps: Deps) =>
       token = await deps.tokens.find(secret);
       if (token.purpose !== 'download' || !token.fileKey) throw new NotFoundError('not a download');
     } catch (e) {
-      if (e instanceof NotFoundError) return htmlResponse(404, renderPage({ title: 'Link not found', body: renderNotice('error', 'This download link is not valid.') }));
+      if (e instanceof NotFoundError)
+        return htmlResponse(
+          404,
+          renderPage({ title: 'Link not found', body: renderNotice('error', 'This download link is not valid.') }),
+        );
       throw e;
     }
     const expired = deps.clock().getTime() >= Date.parse(token.expiresAt) || token.revokedAt !== undefined;
     if (expired || !(await deps.files.exists(token.fileKey))) {
-      return htmlResponse(410, renderPage({ title: 'This download has expired', body: renderNotice('info', 'Files are deleted when their link expires. You can make a new request at any time.') }));
+      return htmlResponse(
+        410,
+        renderPage({
+          title: 'This download has expired',
+          body: renderNotice(
+            'info',
+            'Files are deleted when their link expires. You can make a new request at any time.',
+          ),
+        }),
+      );
     }
     const fileName = token.fileName ?? 'download';
     const file = await deps.files.download(token.fileKey, fileName, token.contentType ?? 'application/octet-stream');
-    if (file.kind === 'redirect') return { statusCode: 303, headers: { location: file.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' } };
+    if (file.kind === 'redirect')
+      return {
+        statusCode: 303,
+        headers: { location: file.url, 'cache-control': 'no-store', 'referrer-policy': 'no-referrer' },
+      };
     return {
       statusCode: 200,
       headers: {

@@ -16,7 +16,12 @@ const input = z.object({
 });
 
 /** Key-range segments of the records table, processed 4 at a time (the ASL's MaxConcurrency). */
-export const RETENTION_DEFAULTS = { totalSegments: 8, pageSize: 500, pagesPerInvocation: 0, budgetSeconds: 240 } as const;
+export const RETENTION_DEFAULTS = {
+  totalSegments: 8,
+  pageSize: 500,
+  pagesPerInvocation: 0,
+  budgetSeconds: 240,
+} as const;
 
 /**
  * Scheduled daily (EventBridge in AWS, a timer locally). R16: starts the day's retention run

@@ -14,28 +14,34 @@ const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken
  * which its state machine catches (R7: links expire, default 72 h, from the policy).
  * Reads the open-callback index by expiry; never a scan.
  */
-export const createHandler = (deps: Deps) => async (): Promise<{ expired: number; reminded: number; filesDeleted: number; unmatchedClosed: number }> => {
-  const reminded = await sendReminders(deps);
-  const filesDeleted = await deleteExpiredFiles(deps);
-  const unmatchedClosed = await closeUnmatched(deps);
-  let expired = 0;
-  for (;;) {
-    const batch = await deps.tokens.expiredCallbacks(100);
-    if (batch.length === 0) return { expired, reminded, filesDeleted, unmatchedClosed };
-    for (const token of batch) {
-      if (token.taskToken) {
-        try {
-          await deps.workflow.sendTaskFailure(token.taskToken, 'LinkExpired', 'the link expired before anyone acted on it');
-          expired++;
-        } catch (e) {
-          // Several staff copies share one step: the first closes it, the rest find it gone.
-          if (!(e instanceof Error && CALLBACK_GONE.has(e.name))) throw e;
+export const createHandler =
+  (deps: Deps) =>
+  async (): Promise<{ expired: number; reminded: number; filesDeleted: number; unmatchedClosed: number }> => {
+    const reminded = await sendReminders(deps);
+    const filesDeleted = await deleteExpiredFiles(deps);
+    const unmatchedClosed = await closeUnmatched(deps);
+    let expired = 0;
+    for (;;) {
+      const batch = await deps.tokens.expiredCallbacks(100);
+      if (batch.length === 0) return { expired, reminded, filesDeleted, unmatchedClosed };
+      for (const token of batch) {
+        if (token.taskToken) {
+          try {
+            await deps.workflow.sendTaskFailure(
+              token.taskToken,
+              'LinkExpired',
+              'the link expired before anyone acted on it',
+            );
+            expired++;
+          } catch (e) {
+            // Several staff copies share one step: the first closes it, the rest find it gone.
+            if (!(e instanceof Error && CALLBACK_GONE.has(e.name))) throw e;
+          }
         }
+        await deps.tokens.closeCallback(token);
       }
-      await deps.tokens.closeCallback(token);
     }
-  }
-};
+  };
 
 /**
  * R14 R16: a request whose card matched no patron ended its workflow quietly at once; it closes as
@@ -49,7 +55,8 @@ async function closeUnmatched(deps: Deps): Promise<number> {
     if (due.length === 0) return closed;
     for (const { requestId, sk } of due) {
       const request = await deps.requests.find(requestId);
-      if (request && request.matched === false && (await closeRequest(deps, requestId, 'expired')) === 'expired') closed++;
+      if (request && request.matched === false && (await closeRequest(deps, requestId, 'expired')) === 'expired')
+        closed++;
       await deps.requests.dropUnmatched(sk);
     }
   }
@@ -96,7 +103,14 @@ async function sendReminders(deps: Deps): Promise<number> {
         const library = await deps.records.library();
         await deps.mailer.send({
           to: [token.recipient.id],
-          ...approvalRequestEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, requestId: token.requestId, step: token.step, expiresAt: readableMoment(token.expiresAt, library.timezone), reminder: true }),
+          ...approvalRequestEmail({
+            library: library.name,
+            link: `${deps.baseUrl}/act/${secret}`,
+            requestId: token.requestId,
+            step: token.step,
+            expiresAt: readableMoment(token.expiresAt, library.timezone),
+            reminder: true,
+          }),
         });
         await deps.audit.append(token.requestId, {
           eventId: `reminded:${token.tokenHash.slice(0, 16)}`,

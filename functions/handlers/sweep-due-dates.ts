@@ -1,13 +1,21 @@
 import { STAFF_ROLES, type StaffRole } from '../domain/staff.ts';
 import { eligibleApprovers } from '../domain/approvals.ts';
-import { DUE_TRACKED_STATUSES, dueDateActions, isOverdue, reminderHorizon, waitsOn, type DueAction } from '../domain/deadlines.ts';
+import {
+  DUE_TRACKED_STATUSES,
+  dueDateActions,
+  isOverdue,
+  reminderHorizon,
+  waitsOn,
+  type DueAction,
+} from '../domain/deadlines.ts';
 import type { RequestRecord } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { createMetrics, type AppMetrics } from '../lib/observability.ts';
 import { dueReminderEmail, overdueEscalationEmail } from '../render/deadline-emails.ts';
 import { readableMoment } from '../render/readable-time.ts';
 
-const isStaffRole = (v: unknown): v is StaffRole => typeof v === 'string' && (STAFF_ROLES as readonly string[]).includes(v);
+const isStaffRole = (v: unknown): v is StaffRole =>
+  typeof v === 'string' && (STAFF_ROLES as readonly string[]).includes(v);
 
 /**
  * Scheduled (EventBridge in AWS, a timer locally). R15: reminds staff before a request's due date
@@ -39,14 +47,26 @@ export const createHandler =
 
     const act = async (r: RequestRecord, a: DueAction, waitingOn: StaffRole | undefined): Promise<boolean> => {
       // R12: never remind the person who made the request, nor an approver of an earlier step, to decide it.
-      const recipients = a.action === 'remind' && r.status === 'awaiting-approval' ? eligibleApprovers(r, await staffIn(a.role)) : await staffIn(a.role);
+      const recipients =
+        a.action === 'remind' && r.status === 'awaiting-approval'
+          ? eligibleApprovers(r, await staffIn(a.role))
+          : await staffIn(a.role);
       if (recipients.length === 0) {
         deps.logger.warn('nobody holds the role to tell about a due date', { requestId: r.requestId, role: a.role });
         return false;
       }
       library ??= await deps.records.library();
-      const common = { library: library.name, requestId: r.requestId, kind: r.kind, status: r.status, dueAt: readableMoment(r.dueAt, library.timezone) };
-      const message = a.action === 'remind' ? dueReminderEmail({ ...common, daysLeft: a.daysLeft, role: a.role }) : overdueEscalationEmail({ ...common, daysOverdue: a.daysOverdue, waitingOn });
+      const common = {
+        library: library.name,
+        requestId: r.requestId,
+        kind: r.kind,
+        status: r.status,
+        dueAt: readableMoment(r.dueAt, library.timezone),
+      };
+      const message =
+        a.action === 'remind'
+          ? dueReminderEmail({ ...common, daysLeft: a.daysLeft, role: a.role })
+          : overdueEscalationEmail({ ...common, daysOverdue: a.daysOverdue, waitingOn });
       // At least once: the email, then its record. A crash between the two sends it again next run.
       for (const member of recipients) await deps.mailer.send({ to: [member.email], ...message });
       await deps.audit.append(r.requestId, {
@@ -63,10 +83,17 @@ export const createHandler =
         for (const r of page) {
           if (isOverdue(r, now)) overdue++;
           // Cheap checks first: most of the page is neither in its reminder window nor overdue.
-          if (dueDateActions({ request: r, now, remindBeforeDays, waitingOn: 'privacy-officer', done: new Set() }).length === 0) continue;
+          if (
+            dueDateActions({ request: r, now, remindBeforeDays, waitingOn: 'privacy-officer', done: new Set() })
+              .length === 0
+          )
+            continue;
           const events = await deps.audit.list(r.requestId);
           const approvalRole = events.findLast((e) => e.type === 'approval-requested')?.data?.role;
-          const waitingOn = waitsOn(r, { approvalRole: isStaffRole(approvalRole) ? approvalRole : undefined, roles: deps.policy.approvals.roles });
+          const waitingOn = waitsOn(r, {
+            approvalRole: isStaffRole(approvalRole) ? approvalRole : undefined,
+            roles: deps.policy.approvals.roles,
+          });
           const done = new Set(events.map((e) => e.eventId));
           for (const a of dueDateActions({ request: r, now, remindBeforeDays, waitingOn, done })) {
             if (!(await act(r, a, waitingOn))) continue;

@@ -14,12 +14,17 @@ export const createHandler = (deps: Deps) => async (): Promise<{ lapsed: number 
     let progressed = false;
     for (const order of due) {
       const hold = order.holdId ? await deps.holds.get(order.patronId, order.holdId) : undefined;
-      const stillActive = hold ? (await deps.holds.active(order.patronId)).some((h) => h.holdId === hold.holdId) : false;
+      const stillActive = hold
+        ? (await deps.holds.active(order.patronId)).some((h) => h.holdId === hold.holdId)
+        : false;
       if (hold && !hold.releasedAt && !stillActive && order.requestId) {
         const events = await deps.audit.list(order.requestId);
         if (!events.some((e) => e.eventId === 'legal-hold-lapsed')) {
           const library = await deps.records.library();
-          await deps.mailer.send({ to: [order.uploadedBy], ...holdLapsedEmail({ library: library.name, order, requestId: order.requestId }) });
+          await deps.mailer.send({
+            to: [order.uploadedBy],
+            ...holdLapsedEmail({ library: library.name, order, requestId: order.requestId }),
+          });
           await deps.audit.append(order.requestId, {
             eventId: 'legal-hold-lapsed',
             type: 'legal-hold-lapsed',
@@ -33,7 +38,9 @@ export const createHandler = (deps: Deps) => async (): Promise<{ lapsed: number 
         continue;
       }
       // Off the index: recorded, released meanwhile, or gone.
-      await deps.orders.update(order.orderId, (o) => (o.holdLapseRecordedAt ? undefined : { ...o, holdLapseRecordedAt: deps.clock().toISOString() }));
+      await deps.orders.update(order.orderId, (o) =>
+        o.holdLapseRecordedAt ? undefined : { ...o, holdLapseRecordedAt: deps.clock().toISOString() },
+      );
       progressed = true;
     }
     if (!progressed) return { lapsed };

@@ -7,7 +7,14 @@ import { correctionAppliedEmail } from '../render/emails.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
-const FIELD_NAMES: Record<string, string> = { firstName: 'first name', lastName: 'last name', email: 'email', phone: 'phone', address: 'address', dateOfBirth: 'date of birth' };
+const FIELD_NAMES: Record<string, string> = {
+  firstName: 'first name',
+  lastName: 'last name',
+  email: 'email',
+  phone: 'phone',
+  address: 'address',
+  dateOfBirth: 'date of birth',
+};
 
 /**
  * R6: applies the approved and confirmed changes to the records source, tells the patron at the
@@ -24,7 +31,11 @@ export const createHandler = (deps: Deps) =>
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     // R6, defence in depth: a new phone number is applied only after the desk confirmed it by calling it.
-    if (changes.phone !== undefined && isNewPhone(changes.phone, patron.phone) && !events.some((e) => e.type === 'phone-confirmed')) {
+    if (
+      changes.phone !== undefined &&
+      isNewPhone(changes.phone, patron.phone) &&
+      !events.some((e) => e.type === 'phone-confirmed')
+    ) {
       throw new IntegrityError('a new phone number was not confirmed');
     }
     const fields = Object.keys(changes);
@@ -33,9 +44,17 @@ export const createHandler = (deps: Deps) =>
     const recipients = [...new Set([patron.email, changes.email].filter((e): e is string => Boolean(e)))];
     if (recipients.length > 0) {
       const library = await deps.records.library();
-      await deps.mailer.send({ to: recipients, ...correctionAppliedEmail({ library: library.name, fields: fields.map((f) => FIELD_NAMES[f] ?? f) }) });
+      await deps.mailer.send({
+        to: recipients,
+        ...correctionAppliedEmail({ library: library.name, fields: fields.map((f) => FIELD_NAMES[f] ?? f) }),
+      });
     }
-    await deps.audit.append(requestId, { eventId: 'correction-applied', type: 'correction-applied', actor: { kind: 'system' }, data: { fields } });
+    await deps.audit.append(requestId, {
+      eventId: 'correction-applied',
+      type: 'correction-applied',
+      actor: { kind: 'system' },
+      data: { fields },
+    });
     await deps.requests.update(requestId, (r) => {
       const { changes: _erased, ...rest } = r;
       return rest;

@@ -15,15 +15,26 @@ export const createHandler = (deps: Deps) =>
     const round = (before.approvalRounds?.[step] ?? 0) + 1;
     const final = round >= deps.policy.approvals.maxRounds;
     await deps.requests.update(requestId, (r) =>
-      (r.approvalRounds?.[step] ?? 0) >= round ? undefined : { ...r, approvalRounds: { ...r.approvalRounds, [step]: round } },
+      (r.approvalRounds?.[step] ?? 0) >= round
+        ? undefined
+        : { ...r, approvalRounds: { ...r.approvalRounds, [step]: round } },
     );
     const events = await deps.audit.list(requestId);
     const eventId = `approval-lapsed:${step}:${round}`;
     if (!events.some((e) => e.eventId === eventId)) {
       const officers = await deps.records.staffWithRole('privacy-officer');
       const library = await deps.records.library();
-      if (officers.length > 0) await deps.mailer.send({ to: officers.map((o) => o.email), ...approvalLapsedEmail({ library: library.name, requestId, step, round, final }) });
-      await deps.audit.append(requestId, { eventId, type: 'approval-lapsed', actor: { kind: 'system' }, data: { step, round, final } });
+      if (officers.length > 0)
+        await deps.mailer.send({
+          to: officers.map((o) => o.email),
+          ...approvalLapsedEmail({ library: library.name, requestId, step, round, final }),
+        });
+      await deps.audit.append(requestId, {
+        eventId,
+        type: 'approval-lapsed',
+        actor: { kind: 'system' },
+        data: { step, round, final },
+      });
     }
     return { askAgain: !final };
   });

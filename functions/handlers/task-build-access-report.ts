@@ -23,7 +23,8 @@ export const createHandler = (deps: Deps) =>
     if (events.some((e) => e.eventId === 'report-delivered')) return { delivered: true };
 
     const request = await deps.requests.get(requestId);
-    if (!request.patronId || !request.verification) throw new IntegrityError('a report needs a verified, matched patron');
+    if (!request.patronId || !request.verification)
+      throw new IntegrityError('a report needs a verified, matched patron');
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const library = await deps.records.library();
@@ -45,23 +46,38 @@ export const createHandler = (deps: Deps) =>
     await deps.files.put(fileKey, report, 'text/html; charset=utf-8');
 
     const toDesk = !patron.email;
-    const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [patron.email as string];
+    const recipients = toDesk
+      ? (await deps.records.staffWithRole('circulation')).map((s) => s.email)
+      : [patron.email as string];
     if (recipients.length === 0) throw new IntegrityError('nobody to deliver the report to');
     const { link, expiresAt } = await issueDownloadLink(deps, {
       requestId,
-      recipient: toDesk ? { kind: 'staff', id: recipients.join(','), role: 'circulation' } : { kind: 'patron', id: patron.id },
+      recipient: toDesk
+        ? { kind: 'staff', id: recipients.join(','), role: 'circulation' }
+        : { kind: 'patron', id: patron.id },
       step: 'deliver-report',
       fileKey,
       fileName: `library-records-${requestId.slice(0, 8)}.html`,
       contentType: 'text/html; charset=utf-8',
     });
-    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt: readableMoment(expiresAt, library.timezone) }) : reportReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) });
+    const message = toDesk
+      ? reportForDeskEmail({
+          library: library.name,
+          link,
+          requestId,
+          expiresAt: readableMoment(expiresAt, library.timezone),
+        })
+      : reportReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) });
     await deps.mailer.send({ to: recipients, ...message });
     await deps.audit.append(requestId, {
       eventId: 'report-delivered',
       type: 'disclosure',
       actor: { kind: 'system' },
-      data: { legalBasis: 'data-subject', channel: toDesk ? 'in-person' : 'email', categories: Object.keys(deps.policy.categories) },
+      data: {
+        legalBasis: 'data-subject',
+        channel: toDesk ? 'in-person' : 'email',
+        categories: Object.keys(deps.policy.categories),
+      },
     });
     return { delivered: true };
   });

@@ -60,7 +60,16 @@ export const createHandler = (deps: Deps) =>
         fileName: `court-order-disclosure-${requestId.slice(0, 8)}.zip`,
         contentType: ZIP,
       });
-      await deps.mailer.send({ to: [order.uploadedBy], ...disclosureReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone), order, requestId }) });
+      await deps.mailer.send({
+        to: [order.uploadedBy],
+        ...disclosureReadyEmail({
+          library: library.name,
+          link,
+          expiresAt: readableMoment(expiresAt, library.timezone),
+          order,
+          requestId,
+        }),
+      });
     } catch (e) {
       // A retry writes a new file: nothing of this attempt stays behind.
       await deps.files.delete(fileKey).catch(() => undefined);
@@ -88,7 +97,12 @@ export const createHandler = (deps: Deps) =>
     });
     if (!notifyPatron) {
       // R13a: the order forbids notice; the trail says why the patron was not told.
-      await deps.audit.append(requestId, { eventId: 'patron-notice-withheld', type: 'patron-notice-withheld', actor: { kind: 'system' }, data: { reason: 'nondisclosure-order' } });
+      await deps.audit.append(requestId, {
+        eventId: 'patron-notice-withheld',
+        type: 'patron-notice-withheld',
+        actor: { kind: 'system' },
+        data: { reason: 'nondisclosure-order' },
+      });
     }
     return { notifyPatron };
   });
@@ -101,9 +115,14 @@ function checkApprovals(request: RequestRecord, order: CourtOrder): StaffDecisio
   const decisions = request.decisions ?? [];
   const review = decisions.find((d) => d.step === REVIEW_STEP && d.decision === 'approve');
   const authorise = decisions.find((d) => d.step === AUTHORISE_STEP && d.decision === 'approve');
-  if (!review || !authorise || decisions.some((d) => d.decision === 'reject')) throw new IntegrityError('R12: a disclosure needs both approvals');
-  if (review.byStaffId.toLowerCase() === authorise.byStaffId.toLowerCase()) throw new IntegrityError('R12: the two approvals must be by different people');
-  if (approvalConflict({ submittedByStaff: order.uploadedBy }, review.byStaffId) || approvalConflict({ submittedByStaff: order.uploadedBy }, authorise.byStaffId)) {
+  if (!review || !authorise || decisions.some((d) => d.decision === 'reject'))
+    throw new IntegrityError('R12: a disclosure needs both approvals');
+  if (review.byStaffId.toLowerCase() === authorise.byStaffId.toLowerCase())
+    throw new IntegrityError('R12: the two approvals must be by different people');
+  if (
+    approvalConflict({ submittedByStaff: order.uploadedBy }, review.byStaffId) ||
+    approvalConflict({ submittedByStaff: order.uploadedBy }, authorise.byStaffId)
+  ) {
     throw new IntegrityError('R12: the uploader cannot approve');
   }
   return [review, authorise];

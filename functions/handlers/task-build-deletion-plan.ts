@@ -16,7 +16,8 @@ const input = z.strictObject({ requestId: z.uuid() });
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'build-deletion-plan', input, async ({ requestId }) => {
     const request = await deps.requests.get(requestId);
-    if (!request.patronId || !request.verification) throw new IntegrityError('a deletion needs a verified, matched patron');
+    if (!request.patronId || !request.verification)
+      throw new IntegrityError('a deletion needs a verified, matched patron');
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const { timezone } = await deps.records.library();

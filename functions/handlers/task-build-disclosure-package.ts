@@ -6,7 +6,11 @@ import { withoutRequesterContact } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { issueDownloadLink } from '../app/download-link.ts';
 import { taskHandler } from '../lib/http.ts';
-import { disclosurePackageEmail, disclosureSentByOtherMeansEmail, disclosureSentEmail } from '../render/consent-emails.ts';
+import {
+  disclosurePackageEmail,
+  disclosureSentByOtherMeansEmail,
+  disclosureSentEmail,
+} from '../render/consent-emails.ts';
 import { renderAccessReport } from '../render/report.ts';
 import { recordsForCategories } from '../connectors/records-table/category-records.ts';
 import { readableMoment } from '../render/readable-time.ts';
@@ -61,13 +65,27 @@ export const createHandler = (deps: Deps) =>
         fileName: `library-records-${requestId.slice(0, 8)}.html`,
         contentType: 'text/html; charset=utf-8',
       });
-      await deps.mailer.send({ to: [tp.email], ...disclosurePackageEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) }) });
+      await deps.mailer.send({
+        to: [tp.email],
+        ...disclosurePackageEmail({
+          library: library.name,
+          link,
+          expiresAt: readableMoment(expiresAt, library.timezone),
+        }),
+      });
       // R2: the legal basis of this disclosure; R17: ids and enums only.
       await deps.audit.append(requestId, {
         eventId: 'package-delivered',
         type: 'disclosure',
         actor: { kind: 'system' },
-        data: { legalBasis: 'written-permission', rule: 'R14', recipient: 'third-party', channel: 'email', categories, linkExpiresAt: expiresAt },
+        data: {
+          legalBasis: 'written-permission',
+          rule: 'R14',
+          recipient: 'third-party',
+          channel: 'email',
+          categories,
+          linkExpiresAt: expiresAt,
+        },
       });
     }
 
@@ -77,7 +95,9 @@ export const createHandler = (deps: Deps) =>
       const categories = (delivered?.data?.categories as string[] | undefined) ?? [];
       const patron = current.patronId ? await deps.records.getPatron(current.patronId) : undefined;
       const tp = current.thirdParty;
-      const titles = categories.map((c) => deps.policy.categories[c as keyof typeof deps.policy.categories]?.title ?? c);
+      const titles = categories.map(
+        (c) => deps.policy.categories[c as keyof typeof deps.policy.categories]?.title ?? c,
+      );
       if (patron?.email && tp?.name) {
         await deps.mailer.send({
           to: [patron.email],
@@ -85,7 +105,10 @@ export const createHandler = (deps: Deps) =>
             library: library.name,
             requester: { name: tp.name, ...(tp.organization ? { organization: tp.organization } : {}) },
             categories: titles,
-            expiresAt: typeof delivered?.data?.linkExpiresAt === 'string' ? readableMoment(delivered.data.linkExpiresAt, library.timezone) : 'the time it was given',
+            expiresAt:
+              typeof delivered?.data?.linkExpiresAt === 'string'
+                ? readableMoment(delivered.data.linkExpiresAt, library.timezone)
+                : 'the time it was given',
           }),
         });
       }
@@ -94,10 +117,18 @@ export const createHandler = (deps: Deps) =>
         // R14: the notice reaches a patron without email through the privacy officer, by letter or at the desk.
         const officers = await deps.records.staffWithRole('privacy-officer');
         if (officers.length === 0) throw new IntegrityError('nobody to ask to tell the patron');
-        await deps.mailer.send({ to: officers.map((o) => o.email), ...disclosureSentByOtherMeansEmail({ library: library.name, requestId, categories: titles }) });
+        await deps.mailer.send({
+          to: officers.map((o) => o.email),
+          ...disclosureSentByOtherMeansEmail({ library: library.name, requestId, categories: titles }),
+        });
         told = 'staff-asked';
       }
-      await deps.audit.append(requestId, { eventId: 'patron-notified', type: 'patron-notified', actor: { kind: 'system' }, data: { told } });
+      await deps.audit.append(requestId, {
+        eventId: 'patron-notified',
+        type: 'patron-notified',
+        actor: { kind: 'system' },
+        data: { told },
+      });
     }
     // R16: the third party's contact and purpose were needed to deliver and to tell the patron; they go now.
     await deps.requests.update(requestId, withoutRequesterContact);

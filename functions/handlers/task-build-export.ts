@@ -27,7 +27,8 @@ export const createHandler = (deps: Deps) =>
     if (events.some((e) => e.eventId === 'export-delivered')) return { delivered: true };
 
     const request = await deps.requests.get(requestId);
-    if (!request.patronId || !request.verification) throw new IntegrityError('an export needs a verified, matched patron');
+    if (!request.patronId || !request.verification)
+      throw new IntegrityError('an export needs a verified, matched patron');
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const library = await deps.records.library();
@@ -64,20 +65,29 @@ export const createHandler = (deps: Deps) =>
   });
 
 /** The link goes to the email on file (R7), or to circulation staff for a patron who has none. */
-async function deliver(deps: Deps, o: { requestId: string; patron: Patron; library: string; timezone: string; fileKey: string }): Promise<'email' | 'in-person'> {
+async function deliver(
+  deps: Deps,
+  o: { requestId: string; patron: Patron; library: string; timezone: string; fileKey: string },
+): Promise<'email' | 'in-person'> {
   const toDesk = !o.patron.email;
-  const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [o.patron.email as string];
+  const recipients = toDesk
+    ? (await deps.records.staffWithRole('circulation')).map((s) => s.email)
+    : [o.patron.email as string];
   if (recipients.length === 0) throw new IntegrityError('nobody to deliver the export to');
   const { link, expiresAt } = await issueDownloadLink(deps, {
     requestId: o.requestId,
-    recipient: toDesk ? { kind: 'staff', id: recipients.join(','), role: 'circulation' } : { kind: 'patron', id: o.patron.id },
+    recipient: toDesk
+      ? { kind: 'staff', id: recipients.join(','), role: 'circulation' }
+      : { kind: 'patron', id: o.patron.id },
     step: 'deliver-export',
     fileKey: o.fileKey,
     fileName: `library-data-export-${o.requestId.slice(0, 8)}.zip`,
     contentType: ZIP,
   });
   const until = readableMoment(expiresAt, o.timezone);
-  const message = toDesk ? exportForDeskEmail({ library: o.library, link, requestId: o.requestId, expiresAt: until }) : exportReadyEmail({ library: o.library, link, expiresAt: until });
+  const message = toDesk
+    ? exportForDeskEmail({ library: o.library, link, requestId: o.requestId, expiresAt: until })
+    : exportReadyEmail({ library: o.library, link, expiresAt: until });
   await deps.mailer.send({ to: recipients, ...message });
   return toDesk ? 'in-person' : 'email';
 }

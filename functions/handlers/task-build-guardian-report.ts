@@ -27,10 +27,14 @@ export const createHandler = (deps: Deps) =>
 
     const request = await deps.requests.get(requestId);
     const rule = assertGuardianDisclosure(request);
-    const [child, guardian] = await Promise.all([deps.records.getPatron(request.patronId as string), deps.records.getPatron(request.requesterPatronId as string)]);
+    const [child, guardian] = await Promise.all([
+      deps.records.getPatron(request.patronId as string),
+      deps.records.getPatron(request.requesterPatronId as string),
+    ]);
     if (!child || !guardian) throw new IntegrityError('the child or the guardian is gone');
     // R11: the link is checked again now; a link removed since the request was made stops the disclosure.
-    if (!child.guarantorIds.includes(guardian.id)) throw new IntegrityError('R11: the guardian is no longer linked to the card');
+    if (!child.guarantorIds.includes(guardian.id))
+      throw new IntegrityError('R11: the guardian is no longer linked to the card');
     const categories = request.consent?.categories ?? deps.policy.minors.guardianCategories;
     const library = await deps.records.library();
     const records = await recordsForCategories(deps.records, child.id, categories);
@@ -60,24 +64,46 @@ export const createHandler = (deps: Deps) =>
     await deps.files.put(fileKey, report, 'text/html; charset=utf-8');
 
     const toDesk = !guardian.email;
-    const recipients = toDesk ? (await deps.records.staffWithRole('circulation')).map((s) => s.email) : [guardian.email as string];
+    const recipients = toDesk
+      ? (await deps.records.staffWithRole('circulation')).map((s) => s.email)
+      : [guardian.email as string];
     if (recipients.length === 0) throw new IntegrityError('nobody to deliver the report to');
     const { link, expiresAt } = await issueDownloadLink(deps, {
       requestId,
-      recipient: toDesk ? { kind: 'staff', id: recipients.join(','), role: 'circulation' } : { kind: 'patron', id: guardian.id },
+      recipient: toDesk
+        ? { kind: 'staff', id: recipients.join(','), role: 'circulation' }
+        : { kind: 'patron', id: guardian.id },
       step: 'deliver-report',
       fileKey,
       fileName: `child-library-records-${requestId.slice(0, 8)}.html`,
       contentType: 'text/html; charset=utf-8',
     });
-    const message = toDesk ? reportForDeskEmail({ library: library.name, link, requestId, expiresAt: readableMoment(expiresAt, library.timezone) }) : guardianReportReadyEmail({ library: library.name, link, expiresAt: readableMoment(expiresAt, library.timezone) });
+    const message = toDesk
+      ? reportForDeskEmail({
+          library: library.name,
+          link,
+          requestId,
+          expiresAt: readableMoment(expiresAt, library.timezone),
+        })
+      : guardianReportReadyEmail({
+          library: library.name,
+          link,
+          expiresAt: readableMoment(expiresAt, library.timezone),
+        });
     await deps.mailer.send({ to: recipients, ...message });
     // R2: every disclosure carries its legal basis; R17: on the audit trail, ids and enums only.
     await deps.audit.append(requestId, {
       eventId: 'report-delivered',
       type: 'disclosure',
       actor: { kind: 'system' },
-      data: { legalBasis: 'guardian', rule, recipient: 'guardian', requesterPatronId: guardian.id, channel: toDesk ? 'in-person' : 'email', categories: [...categories] },
+      data: {
+        legalBasis: 'guardian',
+        rule,
+        recipient: 'guardian',
+        requesterPatronId: guardian.id,
+        channel: toDesk ? 'in-person' : 'email',
+        categories: [...categories],
+      },
     });
     return { delivered: true };
   });

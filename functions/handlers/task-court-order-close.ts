@@ -22,7 +22,19 @@ export const createHandler = (deps: Deps) =>
       await deps.requests.update(requestId, (r) =>
         isTerminal(r.status)
           ? undefined
-          : { ...r, status, ...(outcome === 'rejected' ? { denial: { code: 'rejected' as const, at: deps.clock().toISOString(), ...(r.denial?.reason ? { reason: r.denial.reason } : {}) } } : {}) },
+          : {
+              ...r,
+              status,
+              ...(outcome === 'rejected'
+                ? {
+                    denial: {
+                      code: 'rejected' as const,
+                      at: deps.clock().toISOString(),
+                      ...(r.denial?.reason ? { reason: r.denial.reason } : {}),
+                    },
+                  }
+                : {}),
+            },
       );
       await deps.tokens.revokeAll(requestId);
     }
@@ -43,8 +55,18 @@ export const createHandler = (deps: Deps) =>
         ...(rejection ? { decidedBy: `${rejection.byStaffId} (${rejection.role})` } : {}),
       }),
     });
-    await deps.audit.append(requestId, { eventId: `status:${status}`, type: outcome === 'rejected' ? 'request-denied' : 'request-expired', actor: { kind: 'system' }, data: { code: outcome } });
-    await deps.audit.append(requestId, { eventId: 'counsel-told', type: 'counsel-told', actor: { kind: 'system' }, data: { outcome, to: order.uploadedBy } });
+    await deps.audit.append(requestId, {
+      eventId: `status:${status}`,
+      type: outcome === 'rejected' ? 'request-denied' : 'request-expired',
+      actor: { kind: 'system' },
+      data: { code: outcome },
+    });
+    await deps.audit.append(requestId, {
+      eventId: 'counsel-told',
+      type: 'counsel-told',
+      actor: { kind: 'system' },
+      data: { outcome, to: order.uploadedBy },
+    });
     return { status };
   });
 

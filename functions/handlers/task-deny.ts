@@ -17,7 +17,11 @@ export const createHandler = (deps: Deps) =>
       await deps.requests.update(requestId, (r) => {
         if (isTerminal(r.status)) return undefined;
         const { changes: _erased, ...rest } = r;
-        return { ...rest, status: 'denied', denial: { code, at: deps.clock().toISOString(), ...(r.denial?.reason ? { reason: r.denial.reason } : {}) } };
+        return {
+          ...rest,
+          status: 'denied',
+          denial: { code, at: deps.clock().toISOString(), ...(r.denial?.reason ? { reason: r.denial.reason } : {}) },
+        };
       });
       await deps.tokens.revokeAll(requestId);
     }
@@ -29,13 +33,26 @@ export const createHandler = (deps: Deps) =>
     const current = await deps.requests.get(requestId);
     // The requester is told: the patron, a guardian (never the child, R10), or a third party (R14).
     const requesterId = current.requesterPatronId ?? current.patronId;
-    const patron = current.kind !== 'third-party' && requesterId ? await deps.records.getPatron(requesterId) : undefined;
+    const patron =
+      current.kind !== 'third-party' && requesterId ? await deps.records.getPatron(requesterId) : undefined;
     const to = current.contactEmail ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
     if (to) {
       const library = await deps.records.library();
-      await deps.mailer.send({ to: [to], ...deniedEmail({ library: library.name, code, ...(current.denial?.reason ? { reason: current.denial.reason } : {}) }) });
+      await deps.mailer.send({
+        to: [to],
+        ...deniedEmail({
+          library: library.name,
+          code,
+          ...(current.denial?.reason ? { reason: current.denial.reason } : {}),
+        }),
+      });
     }
-    await deps.audit.append(requestId, { eventId: 'denied', type: 'request-denied', actor: { kind: 'system' }, data: { code, told: to ? 'email' : 'none' } });
+    await deps.audit.append(requestId, {
+      eventId: 'denied',
+      type: 'request-denied',
+      actor: { kind: 'system' },
+      data: { code, told: to ? 'email' : 'none' },
+    });
     // R16: the third party's contact was needed only to tell them; it goes now.
     await deps.requests.update(requestId, withoutRequesterContact);
     return { status: 'denied' };

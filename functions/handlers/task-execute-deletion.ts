@@ -17,12 +17,22 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.get(requestId);
     if (!request.patronId || !request.plan) throw new IntegrityError('nothing approved to execute');
     const plan = deletionPlanSchema.parse(request.plan);
-    const result = await executeDeletionPlan({ ...deps.recordsDb, patronId: request.patronId, plan, holds: deps.holds });
+    const result = await executeDeletionPlan({
+      ...deps.recordsDb,
+      patronId: request.patronId,
+      plan,
+      holds: deps.holds,
+    });
     await deps.audit.append(requestId, {
       eventId: 'deletion-executed',
       type: 'deletion-executed',
       actor: { kind: 'system' },
-      data: { erased: result.erased, anonymised: result.anonymised, deleted: result.deleted, retained: result.retained },
+      data: {
+        erased: result.erased,
+        anonymised: result.anonymised,
+        deleted: result.deleted,
+        retained: result.retained,
+      },
     });
     return { done: true };
   });

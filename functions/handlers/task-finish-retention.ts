@@ -7,7 +7,15 @@ const count = z.number().int().min(0);
 const done = z.object({
   segment: z.number().int(),
   hasMore: z.literal(false),
-  progress: z.object({ scanned: count, eligible: count, anonymised: count, held: count, deleting: count, pages: count, invocations: count }),
+  progress: z.object({
+    scanned: count,
+    eligible: count,
+    anonymised: count,
+    held: count,
+    deleting: count,
+    pages: count,
+    invocations: count,
+  }),
 });
 const failed = z.object({ segment: z.number().int(), failed: z.literal(true), error: z.string() });
 

@@ -1,6 +1,13 @@
 import * as z from 'zod';
 import { guardianAgeBand } from '../domain/minors.ts';
-import { isTerminal, sameLastName, type AgeBand, type GuardianLink, type RequestRecord, type SubmittedIdentity } from '../domain/request.ts';
+import {
+  isTerminal,
+  sameLastName,
+  type AgeBand,
+  type GuardianLink,
+  type RequestRecord,
+  type SubmittedIdentity,
+} from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import type { Patron } from '../domain/dataset.ts';
@@ -32,7 +39,13 @@ export const createHandler = (deps: Deps) =>
 
     const guardian = await find(deps, request.submitted);
     const child = guardian ? await find(deps, request.submittedChild) : undefined;
-    const link: GuardianLink | undefined = !guardian ? undefined : !child ? 'unknown-child' : child.guarantorIds.includes(guardian.id) ? 'linked' : 'unlinked';
+    const link: GuardianLink | undefined = !guardian
+      ? undefined
+      : !child
+        ? 'unknown-child'
+        : child.guarantorIds.includes(guardian.id)
+          ? 'linked'
+          : 'unlinked';
     let band: AgeBand | undefined;
     if (link === 'linked' && child) {
       const library = await deps.records.library();
@@ -60,11 +73,23 @@ export const createHandler = (deps: Deps) =>
       type: guardian ? 'guardian-matched' : 'no-match',
       actor: { kind: 'system' },
       ...(guardian
-        ? { data: { requesterPatronId: guardian.id, ...(child ? { patronId: child.id } : {}), link: link ?? 'none', band: band ?? 'none' } }
+        ? {
+            data: {
+              requesterPatronId: guardian.id,
+              ...(child ? { patronId: child.id } : {}),
+              link: link ?? 'none',
+              band: band ?? 'none',
+            },
+          }
         : {}),
     });
     if (!guardian) return { matched: false, channel: 'none', link: 'none', band: 'none' };
-    return { matched: true, channel: guardian.email ? 'email' : 'in-person', link: link ?? 'none', band: band ?? 'none' };
+    return {
+      matched: true,
+      channel: guardian.email ? 'email' : 'in-person',
+      link: link ?? 'none',
+      band: band ?? 'none',
+    };
   });
 
 async function find(deps: Deps, typed: SubmittedIdentity | undefined): Promise<Patron | undefined> {
@@ -77,7 +102,12 @@ async function find(deps: Deps, typed: SubmittedIdentity | undefined): Promise<P
 async function answerAgain(deps: Deps, r: RequestRecord): Promise<GuardianMatch> {
   const guardian = r.requesterPatronId ? await deps.records.getPatron(r.requesterPatronId) : undefined;
   if (!r.matched || !guardian) return { matched: false, channel: 'none', link: 'none', band: 'none' };
-  return { matched: true, channel: guardian.email ? 'email' : 'in-person', link: r.guardianLink ?? 'none', band: r.ageBand ?? 'none' };
+  return {
+    matched: true,
+    channel: guardian.email ? 'email' : 'in-person',
+    link: r.guardianLink ?? 'none',
+    band: r.ageBand ?? 'none',
+  };
 }
 
 export const handler = lambdaEntry(createHandler);

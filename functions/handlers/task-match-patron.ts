@@ -24,13 +24,20 @@ export const createHandler = (deps: Deps) =>
     }
     const submitted = request.submitted;
     const candidate = submitted ? await deps.records.findPatronByCard(submitted.cardNumber) : undefined;
-    const patron = candidate && submitted && sameLastName(candidate.lastName, submitted.lastName) ? candidate : undefined;
+    const patron =
+      candidate && submitted && sameLastName(candidate.lastName, submitted.lastName) ? candidate : undefined;
     const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
     if (!patron) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it
     await deps.requests.update(requestId, (r) => {
       const { submitted: _erased, ...rest } = r;
-      return { ...rest, matched: patron !== undefined, verifyBy, status: isTerminal(r.status) ? r.status : 'verifying', ...(patron ? { patronId: patron.id } : {}) };
+      return {
+        ...rest,
+        matched: patron !== undefined,
+        verifyBy,
+        status: isTerminal(r.status) ? r.status : 'verifying',
+        ...(patron ? { patronId: patron.id } : {}),
+      };
     });
     await deps.audit.append(requestId, {
       eventId: 'matched',

@@ -20,7 +20,8 @@ export const createHandler = (deps: Deps) =>
     if (order.nondisclosure) return { notified: false };
     const events = await deps.audit.list(requestId);
     if (events.some((e) => e.eventId === 'patron-notified')) return { notified: true };
-    if (!events.some((e) => e.eventId === 'disclosure-delivered')) throw new IntegrityError('nothing was disclosed yet');
+    if (!events.some((e) => e.eventId === 'disclosure-delivered'))
+      throw new IntegrityError('nothing was disclosed yet');
 
     const patron = await deps.records.getPatron(order.patronId);
     const library = await deps.records.library();
@@ -29,15 +30,26 @@ export const createHandler = (deps: Deps) =>
     let channel: 'email' | 'staff-asked';
     if (patron?.email) {
       const words = order.categories.map((c) => deps.policy.categories[c].title);
-      await deps.mailer.send({ to: [patron.email], ...patronDisclosureNoticeEmail({ library: library.name, order, categories: words, disclosedOn }) });
+      await deps.mailer.send({
+        to: [patron.email],
+        ...patronDisclosureNoticeEmail({ library: library.name, order, categories: words, disclosedOn }),
+      });
       channel = 'email';
     } else {
       const officers = await deps.records.staffWithRole('privacy-officer');
       if (officers.length === 0) throw new IntegrityError('nobody to ask to tell the patron');
-      await deps.mailer.send({ to: officers.map((o) => o.email), ...noticeByOtherMeansEmail({ library: library.name, requestId }) });
+      await deps.mailer.send({
+        to: officers.map((o) => o.email),
+        ...noticeByOtherMeansEmail({ library: library.name, requestId }),
+      });
       channel = 'staff-asked';
     }
-    await deps.audit.append(requestId, { eventId: 'patron-notified', type: 'patron-notified', actor: { kind: 'system' }, data: { channel } });
+    await deps.audit.append(requestId, {
+      eventId: 'patron-notified',
+      type: 'patron-notified',
+      actor: { kind: 'system' },
+      data: { channel },
+    });
     return { notified: true };
   });
 

@@ -21,7 +21,12 @@ export const createHandler = (deps: Deps) =>
     const { timezone } = await deps.records.library();
     await claimRetentionSecret(deps.recordsDb, runId, deps.clock());
     const segments = segmentsFor(totalSegments);
-    return { cutoffDay: loanCutoffDay(new Date(asOf), timezone, deps.policy.retention.loanHistoryDays), timezone, totalSegments: segments.length, segments };
+    return {
+      cutoffDay: loanCutoffDay(new Date(asOf), timezone, deps.policy.retention.loanHistoryDays),
+      timezone,
+      totalSegments: segments.length,
+      segments,
+    };
   });
 
 export const handler = lambdaEntry(createHandler);

@@ -21,11 +21,14 @@ export const createHandler = (deps: Deps) =>
     if (!changes || !request.patronId) throw new IntegrityError('a correction needs changes and a matched patron');
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
-    const confirmEmail = changes.email !== undefined && changes.email.toLowerCase() !== (patron.email ?? '').toLowerCase();
+    const confirmEmail =
+      changes.email !== undefined && changes.email.toLowerCase() !== (patron.email ?? '').toLowerCase();
     // R6: the same number in another format is not a new number, so there is nothing to call.
     const confirmPhone = changes.phone !== undefined && isNewPhone(changes.phone, patron.phone);
     const needsApproval = NEEDS_APPROVAL.some((f) => changes[f] !== undefined);
-    await deps.requests.update(requestId, (r) => (r.status === 'in-progress' ? undefined : { ...r, status: 'in-progress' }));
+    await deps.requests.update(requestId, (r) =>
+      r.status === 'in-progress' ? undefined : { ...r, status: 'in-progress' },
+    );
     await deps.audit.append(requestId, {
       eventId: 'correction-prepared',
       type: 'correction-prepared',

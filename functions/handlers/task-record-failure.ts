@@ -5,7 +5,14 @@ import { taskHandler } from '../lib/http.ts';
 import { failureAlertEmail } from '../render/emails.ts';
 
 /** The error name from the Catch: an identifier like `TransientError`, never a message (R5). */
-const input = z.strictObject({ requestId: z.uuid(), error: z.string().max(200).regex(/^[A-Za-z0-9_.:-]*$/).catch('Unknown') });
+const input = z.strictObject({
+  requestId: z.uuid(),
+  error: z
+    .string()
+    .max(200)
+    .regex(/^[A-Za-z0-9_.:-]*$/)
+    .catch('Unknown'),
+});
 
 /**
  * The failure path: no request is left in a state nobody can see. The request is marked failed,
@@ -22,8 +29,17 @@ export const createHandler = (deps: Deps) =>
     if (!events.some((e) => e.eventId === 'failed')) {
       const officers = await deps.records.staffWithRole('privacy-officer');
       const library = await deps.records.library();
-      if (officers.length > 0) await deps.mailer.send({ to: officers.map((o) => o.email), ...failureAlertEmail({ library: library.name, requestId, error }) });
-      await deps.audit.append(requestId, { eventId: 'failed', type: 'request-failed', actor: { kind: 'system' }, data: { error } });
+      if (officers.length > 0)
+        await deps.mailer.send({
+          to: officers.map((o) => o.email),
+          ...failureAlertEmail({ library: library.name, requestId, error }),
+        });
+      await deps.audit.append(requestId, {
+        eventId: 'failed',
+        type: 'request-failed',
+        actor: { kind: 'system' },
+        data: { error },
+      });
     }
     return { status: 'failed' };
   });

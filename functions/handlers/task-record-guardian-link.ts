@@ -17,18 +17,28 @@ export const createHandler = (deps: Deps) =>
     if (events.some((e) => e.eventId === 'guardian-linked')) return { linked: true };
     const request = await deps.requests.get(requestId);
     const check = request.guardianLinkCheck;
-    if (!request.patronId || !request.requesterPatronId || !check) throw new IntegrityError('no checked guardian link to record');
+    if (!request.patronId || !request.requesterPatronId || !check)
+      throw new IntegrityError('no checked guardian link to record');
     await deps.records.addGuarantor(request.patronId, request.requesterPatronId);
     const guardian = await deps.records.getPatron(request.requesterPatronId);
     if (guardian?.email) {
       const library = await deps.records.library();
-      await deps.mailer.send({ to: [guardian.email], ...guardianLinkedEmail({ library: library.name, formUrl: `${deps.baseUrl}/guardian.html` }) });
+      await deps.mailer.send({
+        to: [guardian.email],
+        ...guardianLinkedEmail({ library: library.name, formUrl: `${deps.baseUrl}/guardian.html` }),
+      });
     }
     await deps.audit.append(requestId, {
       eventId: 'guardian-linked',
       type: 'guardian-linked',
       actor: { kind: 'staff', id: check.byStaffId, role: check.role },
-      data: { patronId: request.patronId, requesterPatronId: request.requesterPatronId, documentKind: check.documentKind, checkedAt: check.at, told: guardian?.email ? 'email' : 'none' },
+      data: {
+        patronId: request.patronId,
+        requesterPatronId: request.requesterPatronId,
+        documentKind: check.documentKind,
+        checkedAt: check.at,
+        told: guardian?.email ? 'email' : 'none',
+      },
     });
     return { linked: true };
   });

@@ -42,9 +42,16 @@ export const createHandler = (deps: Deps) =>
       },
       email: (t) => approvalRequestEmail({ ...t, requestId, step }),
     });
-    await deps.requests.update(requestId, (r) => (isTerminal(r.status) || r.status === 'awaiting-approval' ? undefined : { ...r, status: 'awaiting-approval' }));
+    await deps.requests.update(requestId, (r) =>
+      isTerminal(r.status) || r.status === 'awaiting-approval' ? undefined : { ...r, status: 'awaiting-approval' },
+    );
     const round = (request.approvalRounds?.[step] ?? 0) + 1;
-    await deps.audit.append(requestId, { eventId: `approval-requested:${step}:${round}`, type: 'approval-requested', actor: { kind: 'system' }, data: { step, role, round } });
+    await deps.audit.append(requestId, {
+      eventId: `approval-requested:${step}:${round}`,
+      type: 'approval-requested',
+      actor: { kind: 'system' },
+      data: { step, role, round },
+    });
     return { requested: true };
   });
 

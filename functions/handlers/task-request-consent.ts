@@ -30,10 +30,19 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.get(requestId);
     if (isTerminal(request.status)) return { requested: false };
     const ttlSeconds = Math.round(deps.policy.consent.linkTtlHours * 3600);
-    const common = { purpose: 'consent' as const, requestId, step: 'consent', ttlSeconds, maxAttempts: deps.policy.verification.maxAttempts, taskToken };
+    const common = {
+      purpose: 'consent' as const,
+      requestId,
+      step: 'consent',
+      ttlSeconds,
+      maxAttempts: deps.policy.verification.maxAttempts,
+      taskToken,
+    };
     let channel: 'email' | 'in-person' | 'none';
     // First, and the same for every channel, matched or not: outside, a consent step looks like any other.
-    await deps.requests.update(requestId, (r) => (isTerminal(r.status) || r.status === 'awaiting-consent' ? undefined : { ...r, status: 'awaiting-consent' }));
+    await deps.requests.update(requestId, (r) =>
+      isTerminal(r.status) || r.status === 'awaiting-consent' ? undefined : { ...r, status: 'awaiting-consent' },
+    );
 
     if (!request.patronId) {
       if (request.kind !== 'third-party') throw new IntegrityError('consent needs a matched patron');
@@ -46,7 +55,11 @@ export const createHandler = (deps: Deps) =>
       const library = await deps.records.library();
       const titles = consentCategories(request, deps.policy).map((c) => deps.policy.categories[c].title);
       if (patron.email) {
-        const { secret, token } = await deps.tokens.issue({ ...common, recipient: { kind: 'patron', id: patron.id }, decisions: ['consent', 'decline'] });
+        const { secret, token } = await deps.tokens.issue({
+          ...common,
+          recipient: { kind: 'patron', id: patron.id },
+          decisions: ['consent', 'decline'],
+        });
         const link = `${deps.baseUrl}/act/${secret}`;
         const tp = request.thirdParty;
         const message =
@@ -59,7 +72,12 @@ export const createHandler = (deps: Deps) =>
                 purpose: tp?.purpose ?? '',
                 categories: titles,
               })
-            : guardianConsentEmail({ library: library.name, link, expiresAt: readableMoment(token.expiresAt, library.timezone), categories: titles });
+            : guardianConsentEmail({
+                library: library.name,
+                link,
+                expiresAt: readableMoment(token.expiresAt, library.timezone),
+                categories: titles,
+              });
         await deps.mailer.send({ to: [patron.email], ...message });
         channel = 'email';
       } else {
@@ -75,7 +93,12 @@ export const createHandler = (deps: Deps) =>
         channel = 'in-person';
       }
     }
-    await deps.audit.append(requestId, { eventId: 'consent-requested', type: 'consent-requested', actor: { kind: 'system' }, data: { channel } });
+    await deps.audit.append(requestId, {
+      eventId: 'consent-requested',
+      type: 'consent-requested',
+      actor: { kind: 'system' },
+      data: { channel },
+    });
     return { requested: true };
   });
 

@@ -26,8 +26,19 @@ export const createHandler = (deps: Deps) =>
       maxAttempts: deps.policy.verification.maxAttempts,
       taskToken,
     });
-    await deps.mailer.send({ to: [newEmail], ...confirmNewEmailEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
-    await deps.audit.append(requestId, { eventId: 'new-email-confirmation-requested', type: 'new-email-confirmation-requested', actor: { kind: 'system' } });
+    await deps.mailer.send({
+      to: [newEmail],
+      ...confirmNewEmailEmail({
+        library: library.name,
+        link: `${deps.baseUrl}/act/${secret}`,
+        expiresAt: readableMoment(token.expiresAt, library.timezone),
+      }),
+    });
+    await deps.audit.append(requestId, {
+      eventId: 'new-email-confirmation-requested',
+      type: 'new-email-confirmation-requested',
+      actor: { kind: 'system' },
+    });
     return { requested: true };
   });
 

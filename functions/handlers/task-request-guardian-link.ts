@@ -20,7 +20,12 @@ const input = z.strictObject({
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'request-guardian-link', input, async ({ requestId, taskToken }) => {
     const request = await deps.requests.get(requestId);
-    if (request.kind !== 'guardian-access' || request.guardianLink !== 'unlinked' || !request.patronId || !request.requesterPatronId) {
+    if (
+      request.kind !== 'guardian-access' ||
+      request.guardianLink !== 'unlinked' ||
+      !request.patronId ||
+      !request.requesterPatronId
+    ) {
       throw new IntegrityError('a guardian link task needs a verified guardian and a child who are not linked');
     }
     const staff = await deps.records.staffWithRole('circulation');
@@ -39,7 +44,12 @@ export const createHandler = (deps: Deps) =>
       },
       email: (t) => guardianLinkTaskEmail({ ...t, requestId }),
     });
-    await deps.audit.append(requestId, { eventId: 'guardian-link-task', type: 'guardian-link-task-created', actor: { kind: 'system' }, data: { role: 'circulation' } });
+    await deps.audit.append(requestId, {
+      eventId: 'guardian-link-task',
+      type: 'guardian-link-task-created',
+      actor: { kind: 'system' },
+      data: { role: 'circulation' },
+    });
     return { requested: true };
   });
 

@@ -23,7 +23,9 @@ export const createHandler = (deps: Deps) =>
     if (staff.length === 0) throw new IntegrityError('no circulation staff to call the new number');
     // R15: the request waits on the desk from now, whose clock runs (circulation is reminded of the
     // due date); set before any email goes, so a member who opens the link at once sees it so.
-    await deps.requests.update(requestId, (r) => (r.status === 'in-progress' ? { ...r, status: 'awaiting-staff' } : undefined));
+    await deps.requests.update(requestId, (r) =>
+      r.status === 'in-progress' ? { ...r, status: 'awaiting-staff' } : undefined,
+    );
     await sendStaffTasks(deps, {
       requestId,
       role: 'circulation',

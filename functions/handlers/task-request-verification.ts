@@ -25,7 +25,12 @@ export const createHandler = (deps: Deps) =>
     if (request.verification) {
       // R4: staff verified the requester at the desk when they made the request (api-staff): no link
       // to send and nothing to wait for, so the step answers itself. The trail says why it moved on.
-      await deps.audit.append(requestId, { eventId: 'verification-not-needed', type: 'verification-not-needed', actor: { kind: 'system' }, data: { method: request.verification.method } });
+      await deps.audit.append(requestId, {
+        eventId: 'verification-not-needed',
+        type: 'verification-not-needed',
+        actor: { kind: 'system' },
+        data: { method: request.verification.method },
+      });
       try {
         await deps.workflow.sendTaskSuccess(taskToken, { decision: 'done' });
       } catch (e) {
@@ -41,11 +46,30 @@ export const createHandler = (deps: Deps) =>
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const library = await deps.records.library();
     const ttlSeconds = Math.round(deps.policy.verification.linkTtlHours * 3600);
-    const common = { requestId, step: 'verify', ttlSeconds, maxAttempts: deps.policy.verification.maxAttempts, taskToken };
+    const common = {
+      requestId,
+      step: 'verify',
+      ttlSeconds,
+      maxAttempts: deps.policy.verification.maxAttempts,
+      taskToken,
+    };
 
     if (channel === 'email' && patron.email) {
-      const { secret, token } = await deps.tokens.issue({ ...common, purpose: 'verify-identity', recipient: { kind: 'patron', id: patron.id }, decisions: ['confirm'] });
-      await deps.mailer.send({ to: [patron.email], ...verificationEmail({ library: library.name, link: `${deps.baseUrl}/act/${secret}`, kind: request.kind, expiresAt: readableMoment(token.expiresAt, library.timezone) }) });
+      const { secret, token } = await deps.tokens.issue({
+        ...common,
+        purpose: 'verify-identity',
+        recipient: { kind: 'patron', id: patron.id },
+        decisions: ['confirm'],
+      });
+      await deps.mailer.send({
+        to: [patron.email],
+        ...verificationEmail({
+          library: library.name,
+          link: `${deps.baseUrl}/act/${secret}`,
+          kind: request.kind,
+          expiresAt: readableMoment(token.expiresAt, library.timezone),
+        }),
+      });
     } else {
       const staff = await deps.records.staffWithRole('circulation');
       if (staff.length === 0) throw new IntegrityError('no circulation staff to verify in person');
@@ -56,12 +80,21 @@ export const createHandler = (deps: Deps) =>
         token: { ...common, purpose: 'verify-in-person', decisions: ['done'] },
         email: (t) => inPersonVerificationEmail({ ...t, requestId }),
       });
-      await deps.requests.update(requestId, (r) => (r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined));
+      await deps.requests.update(requestId, (r) =>
+        r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined,
+      );
     }
     // R15: from here the request waits on the requester, and its clock pauses.
     const now = deps.clock().toISOString();
-    await deps.requests.update(requestId, (r) => (r.waitingSince || r.verification ? undefined : { ...r, waitingSince: now }));
-    await deps.audit.append(requestId, { eventId: `verification-requested:${channel}`, type: 'verification-requested', actor: { kind: 'system' }, data: { channel } });
+    await deps.requests.update(requestId, (r) =>
+      r.waitingSince || r.verification ? undefined : { ...r, waitingSince: now },
+    );
+    await deps.audit.append(requestId, {
+      eventId: `verification-requested:${channel}`,
+      type: 'verification-requested',
+      actor: { kind: 'system' },
+      data: { channel },
+    });
     return { requested: true };
   });
 

@@ -24,9 +24,17 @@ export const createHandler = (deps: Deps) =>
       const outcome = outcomeSchema.parse(request.outcome);
       if (request.contactEmail) {
         const library = await deps.records.library();
-        await deps.mailer.send({ to: [request.contactEmail], ...deletionOutcomeEmail({ library: library.name, outcome }) });
+        await deps.mailer.send({
+          to: [request.contactEmail],
+          ...deletionOutcomeEmail({ library: library.name, outcome }),
+        });
       }
-      await deps.audit.append(requestId, { eventId: 'outcome-sent', type: 'outcome-sent', actor: { kind: 'system' }, data: { channel: request.contactEmail ? 'email' : 'status-page' } });
+      await deps.audit.append(requestId, {
+        eventId: 'outcome-sent',
+        type: 'outcome-sent',
+        actor: { kind: 'system' },
+        data: { channel: request.contactEmail ? 'email' : 'status-page' },
+      });
     }
     await deps.requests.update(requestId, (r) => {
       if (!r.contactEmail) return undefined;

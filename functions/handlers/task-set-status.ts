@@ -7,6 +7,8 @@ import { taskHandler } from '../lib/http.ts';
 const input = z.strictObject({ requestId: z.uuid(), status: z.enum(['completed', 'expired']) });
 
 export const createHandler = (deps: Deps) =>
-  taskHandler(deps, 'set-status', input, async ({ requestId, status }) => ({ status: await closeRequest(deps, requestId, status) }));
+  taskHandler(deps, 'set-status', input, async ({ requestId, status }) => ({
+    status: await closeRequest(deps, requestId, status),
+  }));
 
 export const handler = lambdaEntry(createHandler);

@@ -6,7 +6,15 @@ import { validate } from '../lib/http.ts';
 import { sweepLoanSegment } from '../connectors/records-table/retention.ts';
 
 const count = z.number().int().min(0);
-const progressSchema = z.strictObject({ scanned: count, eligible: count, anonymised: count, held: count, deleting: count, pages: count, invocations: count });
+const progressSchema = z.strictObject({
+  scanned: count,
+  eligible: count,
+  anonymised: count,
+  held: count,
+  deleting: count,
+  pages: count,
+  invocations: count,
+});
 
 const input = z.strictObject({
   runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
@@ -39,7 +47,8 @@ const SAFETY_MS = 15_000;
 export const createHandler = (deps: Deps) =>
   middy<unknown, SweepLoansInput & { hasMore: boolean }>().handler(async (event: unknown, context: Context) => {
     const o = validate(input, event, 'sweep-loans input');
-    const deadline = Date.now() + Math.max(1000, Math.min(o.budgetSeconds * 1000, context.getRemainingTimeInMillis() - SAFETY_MS));
+    const deadline =
+      Date.now() + Math.max(1000, Math.min(o.budgetSeconds * 1000, context.getRemainingTimeInMillis() - SAFETY_MS));
     const r = await sweepLoanSegment({
       ...deps.recordsDb,
       holds: deps.holds,
@@ -64,7 +73,12 @@ export const createHandler = (deps: Deps) =>
       pages: p.pages + r.pages,
       invocations: p.invocations + 1,
     };
-    deps.logger.info('retention segment', { runId: o.runId, segment: o.segment, ...progress, hasMore: r.cursor !== undefined });
+    deps.logger.info('retention segment', {
+      runId: o.runId,
+      segment: o.segment,
+      ...progress,
+      hasMore: r.cursor !== undefined,
+    });
     return { ...o, cursor: r.cursor ?? null, hasMore: r.cursor !== undefined, progress };
   });
 

@@ -33,7 +33,8 @@ export const createHandler = (deps: Deps) =>
   middy<unknown, unknown>().handler(async (event: unknown, context: Context) => {
     const { asOf, budgetSeconds, progress } = validate(input, event, 'tombstone-requests input');
     const started = Date.now();
-    const deadline = started + Math.max(1000, Math.min(budgetSeconds * 1000, context.getRemainingTimeInMillis() - SAFETY_MS));
+    const deadline =
+      started + Math.max(1000, Math.min(budgetSeconds * 1000, context.getRemainingTimeInMillis() - SAFETY_MS));
     const cutoff = tombstoneCutoff(new Date(asOf), deps.policy.retention.tombstoneAfterDays);
     const held = new Map<string, boolean>();
     const isHeld = async (patronId: string | undefined) => {
@@ -56,9 +57,16 @@ export const createHandler = (deps: Deps) =>
           kept++; // R13: stays as it is, and on the queue
         } else {
           const removed = [...TOMBSTONE_REDUCED, ...TOMBSTONE_DROPPED].filter((f) => r[f] !== undefined);
-          await deps.audit.append(r.requestId, { eventId: 'tombstoned', type: 'request-tombstoned', actor: { kind: 'system' }, data: { closedAt: r.closedAt ?? null, fieldsReducedOrRemoved: removed } });
+          await deps.audit.append(r.requestId, {
+            eventId: 'tombstoned',
+            type: 'request-tombstoned',
+            actor: { kind: 'system' },
+            data: { closedAt: r.closedAt ?? null, fieldsReducedOrRemoved: removed },
+          });
           const at = deps.clock();
-          await deps.requests.update(r.requestId, (current) => (current.tombstonedAt || !isTerminal(current.status) ? undefined : tombstone(current, at)));
+          await deps.requests.update(r.requestId, (current) =>
+            current.tombstonedAt || !isTerminal(current.status) ? undefined : tombstone(current, at),
+          );
           await deps.requests.dropClosed(entry.sk);
           tombstoned++;
         }

@@ -23,7 +23,8 @@ export const createHandler = (deps: Deps) =>
     for (const { category } of check.remaining) {
       outcome.erased = outcome.erased.filter((c) => c !== category);
       outcome.anonymised = outcome.anonymised.filter((c) => c !== category);
-      if (!outcome.retained.some((r) => r.category === category)) outcome.retained.push({ category, reason: held ? LEGAL_OBLIGATION : 'not-yet-possible' });
+      if (!outcome.retained.some((r) => r.category === category))
+        outcome.retained.push({ category, reason: held ? LEGAL_OBLIGATION : 'not-yet-possible' });
     }
     await deps.requests.update(requestId, (r) => ({ ...r, outcome: outcome as unknown as Record<string, unknown> }));
     await deps.audit.append(requestId, {

@@ -48,10 +48,15 @@ export function parseGroups(value: unknown): StaffRole[] {
       } catch {
         names = [];
       }
-    } else names = text.replace(/^\[/, '').replace(/\]$/, '').split(/[\s,]+/);
+    } else
+      names = text
+        .replace(/^\[/, '')
+        .replace(/\]$/, '')
+        .split(/[\s,]+/);
   }
   const roles = new Set<StaffRole>();
-  for (const n of names) if (typeof n === 'string' && (STAFF_ROLES as readonly string[]).includes(n)) roles.add(n as StaffRole);
+  for (const n of names)
+    if (typeof n === 'string' && (STAFF_ROLES as readonly string[]).includes(n)) roles.add(n as StaffRole);
   return [...roles];
 }
 

@@ -41,7 +41,8 @@ export interface Deps {
 export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
   new Logger({ serviceName: 'privacy-desk', logLevel: level as 'INFO' });
 
-export const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
+export const parsePolicy = (json: string | undefined): Policy =>
+  json ? policySchema.parse(JSON.parse(json)) : defaultPolicy;
 
 class UnconfiguredWorkflow implements WorkflowPort {
   private fail(): never {
@@ -77,12 +78,23 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
     // drops the client a function may not use, so small bundles follow from least privilege.
     // Unset (local runtime, tests, scripts): every port is built.
-    files: process.env.PD_BUNDLE_FILES === 'false' ? withheld<FileStore>('files') : new S3FileStore(env.FILES_BUCKET ?? 'unset'),
-    documents: process.env.PD_BUNDLE_DOCUMENTS === 'false' ? withheld<Deps['documents']>('documents') : new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
+    files:
+      process.env.PD_BUNDLE_FILES === 'false'
+        ? withheld<FileStore>('files')
+        : new S3FileStore(env.FILES_BUCKET ?? 'unset'),
+    documents:
+      process.env.PD_BUNDLE_DOCUMENTS === 'false'
+        ? withheld<Deps['documents']>('documents')
+        : new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
     orders: new CourtOrders(db, env.REQUESTS_TABLE, clock),
-    mailer: process.env.PD_BUNDLE_EMAIL === 'false' ? withheld<Mailer>('email') : new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
+    mailer:
+      process.env.PD_BUNDLE_EMAIL === 'false'
+        ? withheld<Mailer>('email')
+        : new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
     workflow:
-      process.env.PD_BUNDLE_WORKFLOW === 'false' || !env.STATE_MACHINES ? new UnconfiguredWorkflow() : new StepFunctionsWorkflow(env.STATE_MACHINES),
+      process.env.PD_BUNDLE_WORKFLOW === 'false' || !env.STATE_MACHINES
+        ? new UnconfiguredWorkflow()
+        : new StepFunctionsWorkflow(env.STATE_MACHINES),
     policy: parsePolicy(env.POLICY_JSON),
     baseUrl: env.BASE_URL.replace(/\/$/, ''),
     clock,

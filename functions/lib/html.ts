@@ -22,4 +22,6 @@ const render = (v: Interpolation): string => {
 
 /** Tagged template: `html\`<p>${name}</p>\`` escapes `name`; nested `html` results pass through. */
 export const html = (strings: TemplateStringsArray, ...values: Interpolation[]): SafeHtml =>
-  new SafeHtml(strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i] as Interpolation) : ''), ''));
+  new SafeHtml(
+    strings.reduce((out, s, i) => out + s + (i < values.length ? render(values[i] as Interpolation) : ''), ''),
+  );

@@ -1,7 +1,13 @@
 import middy from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { z } from 'zod';
-import { ConflictError, GoneError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import {
+  ConflictError,
+  GoneError,
+  IllegalTransitionError,
+  InvalidInputError,
+  NotFoundError,
+} from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
@@ -15,7 +21,8 @@ const SECURITY_HEADERS = {
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
-  'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+  'content-security-policy':
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
 };
 
 export const json = (status: number, body: unknown): HttpResult => ({
@@ -31,7 +38,12 @@ export const htmlResponse = (status: number, body: string): HttpResult => ({
 });
 
 /** RFC 9457 problem details; `detail` is always a fixed sentence, never an echo of input. */
-export const problem = (status: number, title: string, detail: string, errors?: { path: string; message: string }[]): HttpResult => ({
+export const problem = (
+  status: number,
+  title: string,
+  detail: string,
+  errors?: { path: string; message: string }[],
+): HttpResult => ({
   statusCode: status,
   headers: { ...SECURITY_HEADERS, 'content-type': 'application/problem+json' },
   body: JSON.stringify({ type: 'about:blank', status, title, detail, ...(errors ? { errors } : {}) }),
@@ -66,7 +78,10 @@ export function formToObject(body: string): Record<string, unknown> {
     let node = out;
     for (const p of path.slice(0, -1)) {
       const next = Object.hasOwn(node, p) ? node[p] : undefined;
-      node = (typeof next === 'object' && next !== null && !Array.isArray(next) ? next : (node[p] = {})) as Record<string, unknown>;
+      node = (typeof next === 'object' && next !== null && !Array.isArray(next) ? next : (node[p] = {})) as Record<
+        string,
+        unknown
+      >;
     }
     const leaf = path.at(-1) as string;
     const prev = Object.hasOwn(node, leaf) ? node[leaf] : undefined;
@@ -97,7 +112,10 @@ export function validate<T extends z.ZodType>(schema: T, data: unknown, what = '
   throw new InvalidInputError(
     `${what} is invalid`,
     // An unknown key's name could itself be personal data (a JSON client may send anything).
-    res.error.issues.map((i) => ({ path: i.path.join('.') || '(body)', message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message })),
+    res.error.issues.map((i) => ({
+      path: i.path.join('.') || '(body)',
+      message: i.code === 'unrecognized_keys' ? 'unknown field' : i.message,
+    })),
   );
 }
 
@@ -106,7 +124,8 @@ export function errorToProblem(error: unknown, deps: Pick<Deps, 'logger'>): Http
   if (error instanceof InvalidInputError) return problem(400, 'Invalid input', error.message, error.issues);
   if (error instanceof NotFoundError) return problem(404, 'Not found', 'Nothing is here.');
   if (error instanceof GoneError) return problem(410, 'Gone', 'This link was already used or has expired.');
-  if (error instanceof ConflictError || error instanceof IllegalTransitionError) return problem(409, 'Conflict', 'The request is not in a state that allows this.');
+  if (error instanceof ConflictError || error instanceof IllegalTransitionError)
+    return problem(409, 'Conflict', 'The request is not in a state that allows this.');
   deps.logger.error('unhandled error', { errorName: error instanceof Error ? error.name : typeof error });
   return problem(500, 'Internal error', 'Something went wrong on our side. Please try again later.');
 }
@@ -121,7 +140,12 @@ export function httpHandler(deps: Deps, fn: (event: HttpEvent) => Promise<HttpRe
 }
 
 /** Middy wiring for workflow tasks: validate the ids-only input, log by request id only (R5). */
-export function taskHandler<T extends z.ZodType, R>(deps: Deps, name: string, schema: T, fn: (input: z.infer<T>) => Promise<R>) {
+export function taskHandler<T extends z.ZodType, R>(
+  deps: Deps,
+  name: string,
+  schema: T,
+  fn: (input: z.infer<T>) => Promise<R>,
+) {
   return middy<unknown, R>().handler(async (event: unknown) => {
     const input = validate(schema, event, `${name} input`);
     const requestId = (input as { requestId?: string }).requestId;

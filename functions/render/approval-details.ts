@@ -32,7 +32,8 @@ function correctionDetails(request: RequestRecord, patron: Patron | undefined): 
   const changes = request.changes ?? {};
   const fields = Object.keys(changes);
   const rows = fields.map(
-    (f) => html`<tr><th scope="row">${FIELD_LABELS[f] ?? f}</th><td>${show(patron?.[f as keyof Patron])}</td><td>${show(changes[f as keyof typeof changes])}</td></tr>`,
+    (f) =>
+      html`<tr><th scope="row">${FIELD_LABELS[f] ?? f}</th><td>${show(patron?.[f as keyof Patron])}</td><td>${show(changes[f as keyof typeof changes])}</td></tr>`,
   );
   return {
     readsPatron: true,
@@ -42,12 +43,23 @@ function correctionDetails(request: RequestRecord, patron: Patron | undefined): 
   };
 }
 
-const ACTION_LABELS: Record<string, string> = { erase: 'Erase', anonymise: 'Anonymise', delete: 'Delete', retain: 'Keep', 'not-applicable': 'Nothing stored' };
+const ACTION_LABELS: Record<string, string> = {
+  erase: 'Erase',
+  anonymise: 'Anonymise',
+  delete: 'Delete',
+  retain: 'Keep',
+  'not-applicable': 'Nothing stored',
+};
 
 function deletionDetails(request: RequestRecord): ApprovalDetails {
-  const plan = (request.plan ?? {}) as { mode?: string; steps?: { category: string; action: string; count: number; reason?: string; until?: string }[]; stopOutreach?: boolean };
+  const plan = (request.plan ?? {}) as {
+    mode?: string;
+    steps?: { category: string; action: string; count: number; reason?: string; until?: string }[];
+    stopOutreach?: boolean;
+  };
   const rows = (plan.steps ?? []).map(
-    (s) => html`<tr><th scope="row">${s.category}</th><td>${ACTION_LABELS[s.action] ?? s.action}</td><td>${s.count}</td><td>${s.reason ?? ''}${s.until ? html` (until ${s.until})` : ''}</td></tr>`,
+    (s) =>
+      html`<tr><th scope="row">${s.category}</th><td>${ACTION_LABELS[s.action] ?? s.action}</td><td>${s.count}</td><td>${s.reason ?? ''}${s.until ? html` (until ${s.until})` : ''}</td></tr>`,
   );
   return {
     readsPatron: false,
@@ -66,16 +78,28 @@ const BAND_TEXT: Record<string, string> = {
 const consentLine = (request: RequestRecord): string => {
   const c = request.consent;
   if (!c) return 'Not asked';
-  const how = c.channel === 'email' ? 'through their own email on file' : `in person, recorded by library staff (${c.recordedByRole ?? 'staff'})`;
+  const how =
+    c.channel === 'email'
+      ? 'through their own email on file'
+      : `in person, recorded by library staff (${c.recordedByRole ?? 'staff'})`;
   return `${c.decision === 'consent' ? 'Given' : 'Declined'} ${how}, ${c.at.slice(0, 10)}`;
 };
 
 const verifiedLine = (request: RequestRecord): string =>
-  request.verification ? `${request.verification.method === 'email-link' ? 'By a link to the email on their own record' : 'In person at the desk'}, ${request.verification.verifiedAt.slice(0, 10)}` : 'Not verified';
+  request.verification
+    ? `${request.verification.method === 'email-link' ? 'By a link to the email on their own record' : 'In person at the desk'}, ${request.verification.verifiedAt.slice(0, 10)}`
+    : 'Not verified';
 
 /** R9, R10: who asks, for whom, the child's age band on the day of the request, the child's consent, and what would be released. */
-function guardianDetails(request: RequestRecord, child: Patron | undefined, guardian: Patron | undefined, policy: Policy | undefined): ApprovalDetails {
-  const categories = (request.consent?.categories ?? policy?.minors.guardianCategories ?? []).map((c) => policy?.categories[c].title ?? c);
+function guardianDetails(
+  request: RequestRecord,
+  child: Patron | undefined,
+  guardian: Patron | undefined,
+  policy: Policy | undefined,
+): ApprovalDetails {
+  const categories = (request.consent?.categories ?? policy?.minors.guardianCategories ?? []).map(
+    (c) => policy?.categories[c].title ?? c,
+  );
   const name = (p: Patron | undefined) => (p ? `${p.firstName} ${p.lastName} (card ${p.cardNumber})` : '(unknown)');
   return {
     readsPatron: true,
@@ -94,7 +118,11 @@ function guardianDetails(request: RequestRecord, child: Patron | undefined, guar
 }
 
 /** R14: who asks, why, the patron's written permission and exactly the categories it covers. */
-function thirdPartyDetails(request: RequestRecord, patron: Patron | undefined, policy: Policy | undefined): ApprovalDetails {
+function thirdPartyDetails(
+  request: RequestRecord,
+  patron: Patron | undefined,
+  policy: Policy | undefined,
+): ApprovalDetails {
   const tp = request.thirdParty ?? { categories: [] };
   const categories = (request.consent?.categories ?? []).map((c) => policy?.categories[c].title ?? c);
   return {
@@ -112,10 +140,19 @@ function thirdPartyDetails(request: RequestRecord, patron: Patron | undefined, p
   };
 }
 
-export function approvalDetails(step: string, request: RequestRecord, patron: Patron | undefined, requester?: Patron, policy?: Policy): ApprovalDetails {
+export function approvalDetails(
+  step: string,
+  request: RequestRecord,
+  patron: Patron | undefined,
+  requester?: Patron,
+  policy?: Policy,
+): ApprovalDetails {
   if (step === 'correction') return correctionDetails(request, patron);
   if (step === 'deletion-plan') return deletionDetails(request);
   if (step === 'guardian-access') return guardianDetails(request, patron, requester, policy);
   if (step === 'third-party') return thirdPartyDetails(request, patron, policy);
-  return { readsPatron: false, body: html`<p>Request <code>${request.requestId}</code> (${request.kind}) needs a decision.</p>` };
+  return {
+    readsPatron: false,
+    body: html`<p>Request <code>${request.requestId}</code> (${request.kind}) needs a decision.</p>`,
+  };
 }

@@ -10,7 +10,8 @@ import type { Email } from '../domain/email.ts';
 type Message = Omit<Email, 'to'>;
 
 const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
+    .value;
 
 const button = (href: string, label: string): SafeHtml =>
   html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
@@ -18,22 +19,38 @@ const button = (href: string, label: string): SafeHtml =>
 const bullets = (items: string[]): string => items.map((i) => `- ${i}`).join('\n');
 /** Typed by the third party: one line, no control characters, so it cannot bend a subject line or the text layout. */
 const oneLine = (s: string): string => s.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
-const requesterName = (r: { name: string; organization?: string }): string => oneLine(r.organization ? `${r.name} (${r.organization})` : r.name);
+const requesterName = (r: { name: string; organization?: string }): string =>
+  oneLine(r.organization ? `${r.name} (${r.organization})` : r.name);
 
 /** R10: to the child's own email; the guardian is not named and never sees this. */
-export function guardianConsentEmail(o: { library: string; link: string; expiresAt: string; categories: string[] }): Message {
+export function guardianConsentEmail(o: {
+  library: string;
+  link: string;
+  expiresAt: string;
+  categories: string[];
+}): Message {
   const ask = `A parent or guardian linked to your library card asked ${o.library} to see your library records:`;
   const choice = `Because of your age, they can see them only if you agree. It is your choice, and only you should answer.`;
   const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for your reasons.`;
   return {
     subject: `A parent or guardian asked to see your library records`,
     text: `${ask}\n${bullets(o.categories)}\n\n${choice}\n\nAnswer here: ${o.link}\n\n${after}\n\n${o.library}`,
-    html: wrap(o.library, html`<p>${ask}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${choice}</p>${button(o.link, 'Read and answer')}<p>${after}</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${ask}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${choice}</p>${button(o.link, 'Read and answer')}<p>${after}</p>`,
+    ),
   };
 }
 
 /** R14: to the patron's own email; names the requester, the purpose and each category. */
-export function thirdPartyConsentEmail(o: { library: string; link: string; expiresAt: string; requester: { name: string; organization?: string }; purpose: string; categories: string[] }): Message {
+export function thirdPartyConsentEmail(o: {
+  library: string;
+  link: string;
+  expiresAt: string;
+  requester: { name: string; organization?: string };
+  purpose: string;
+  categories: string[];
+}): Message {
   const who = requesterName(o.requester);
   const only = 'They receive only these, and only if you give your written permission and library staff approve.';
   const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shared, and they are told only that the request could not go ahead.`;
@@ -48,26 +65,46 @@ export function thirdPartyConsentEmail(o: { library: string; link: string; expir
 }
 
 /** R10, R14: the subject has no email on file, so desk staff ask them in person and record the answer. */
-export function inPersonConsentEmail(o: { library: string; link: string; requestId: string; expiresAt: string; guardian: boolean }): Message {
-  const who = o.guardian ? 'A child with no email on file is asked whether a parent or guardian may see their records' : 'A patron with no email on file is asked for written permission to release some of their records to a third party';
+export function inPersonConsentEmail(o: {
+  library: string;
+  link: string;
+  requestId: string;
+  expiresAt: string;
+  guardian: boolean;
+}): Message {
+  const who = o.guardian
+    ? 'A child with no email on file is asked whether a parent or guardian may see their records'
+    : 'A patron with no email on file is asked for written permission to release some of their records to a third party';
   const how = o.guardian
     ? 'Ask the child in private, away from the parent or guardian, and record only their answer: no reasons.'
     : 'Show them the request, let them read it, and record only their answer.';
   return {
     subject: `In-person consent needed: request ${o.requestId}`,
     text: `${who} (request ${o.requestId}). When they come to the desk, open the task: it shows who they are and what they are asked. ${how}\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}.`,
-    html: wrap(o.library, html`<p>${who} (request <code>${o.requestId}</code>).</p><p>When they come to the desk, open the task: it shows who they are and what they are asked. ${how}</p>${button(o.link, 'Open the consent task')}<p>The link works once and expires at ${o.expiresAt}.</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${who} (request <code>${o.requestId}</code>).</p><p>When they come to the desk, open the task: it shows who they are and what they are asked. ${how}</p>${button(o.link, 'Open the consent task')}<p>The link works once and expires at ${o.expiresAt}.</p>`,
+    ),
   };
 }
 
 /** R11, R4: a verified patron asked as a guardian but is not linked to the card; staff may record the link. */
-export function guardianLinkTaskEmail(o: { library: string; link: string; requestId: string; expiresAt: string }): Message {
+export function guardianLinkTaskEmail(o: {
+  library: string;
+  link: string;
+  requestId: string;
+  expiresAt: string;
+}): Message {
   const what = `A verified patron asked to see a child's records but is not linked to the child's card (request ${o.requestId}). They were told to come to the library with a document that shows they are the child's parent or guardian.`;
-  const how = 'When they come, open the task, look at the document, hand it back without copying it, and record the link. If the document does not show it, do nothing: the task expires.';
+  const how =
+    'When they come, open the task, look at the document, hand it back without copying it, and record the link. If the document does not show it, do nothing: the task expires.';
   return {
     subject: `Guardian link to check at the desk: request ${o.requestId}`,
     text: `${what}\n\n${how}\n\n${o.link}\n\nThe task expires at ${o.expiresAt}.`,
-    html: wrap(o.library, html`<p>${what}</p><p>${how}</p>${button(o.link, 'Open the task')}<p>The task expires at ${o.expiresAt}.</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${what}</p><p>${how}</p>${button(o.link, 'Open the task')}<p>The task expires at ${o.expiresAt}.</p>`,
+    ),
   };
 }
 
@@ -76,7 +113,10 @@ export function guardianLinkedEmail(o: { library: string; formUrl: string }): Me
   return {
     subject: `You are now linked to a child's library card at ${o.library}`,
     text: `${text} ${o.formUrl}\n\nIf you did not ask for this, please contact the library at once.`,
-    html: wrap(o.library, html`<p>${text}</p>${button(o.formUrl, 'Make a request')}<p>If you did not ask for this, please contact the library at once.</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${text}</p>${button(o.formUrl, 'Make a request')}<p>If you did not ask for this, please contact the library at once.</p>`,
+    ),
   };
 }
 
@@ -103,7 +143,12 @@ export function disclosurePackageEmail(o: { library: string; link: string; expir
 }
 
 /** R14: the patron is told what went to whom. */
-export function disclosureSentEmail(o: { library: string; requester: { name: string; organization?: string }; categories: string[]; expiresAt: string }): Message {
+export function disclosureSentEmail(o: {
+  library: string;
+  requester: { name: string; organization?: string };
+  categories: string[];
+  expiresAt: string;
+}): Message {
   const who = requesterName(o.requester);
   const what = `As you permitted, ${o.library} sent ${who} these records of yours:`;
   const after = `They received nothing else. Their download link stops working at ${o.expiresAt}. If you did not give this permission, please contact the library at once.`;
@@ -119,9 +164,14 @@ export function disclosureSentEmail(o: { library: string; requester: { name: str
  * that their records were sent, as the email would. It names the request and the kinds of records
  * only (R5): the patron knows whom they permitted, and the third party's contact is erased (R16).
  */
-export function disclosureSentByOtherMeansEmail(o: { library: string; requestId: string; categories: string[] }): Message {
+export function disclosureSentByOtherMeansEmail(o: {
+  library: string;
+  requestId: string;
+  categories: string[];
+}): Message {
   const what = `Request ${o.requestId}: with the written permission the patron gave at the desk, these records of theirs were sent to the third party they named:`;
-  const ask = 'The patron has no email on file. Please tell them, by letter or when they next come in, that this was sent and nothing else, and note it on the request.';
+  const ask =
+    'The patron has no email on file. Please tell them, by letter or when they next come in, that this was sent and nothing else, and note it on the request.';
   return {
     subject: `Tell a patron their records were sent: request ${o.requestId}`,
     text: `${what}\n${bullets(o.categories)}\n\n${ask}`,

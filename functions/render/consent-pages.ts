@@ -20,7 +20,9 @@ export const RELATIONSHIP_DOCUMENTS = {
 
 /** The categories this consent covers: the third party's list (R14), or what the policy lets a guardian see (R10). */
 export function consentCategories(request: RequestRecord, policy: Policy): Category[] {
-  return request.kind === 'third-party' ? [...(request.thirdParty?.categories ?? [])] : [...policy.minors.guardianCategories];
+  return request.kind === 'third-party'
+    ? [...(request.thirdParty?.categories ?? [])]
+    : [...policy.minors.guardianCategories];
 }
 
 export interface ConsentPage {
@@ -60,7 +62,9 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
     };
   }
   const tp = request.thirdParty ?? { categories: [] };
-  const who = tp.organization ? html`<strong>${tp.name ?? ''}</strong> (${tp.organization})` : html`<strong>${tp.name ?? ''}</strong>`;
+  const who = tp.organization
+    ? html`<strong>${tp.name ?? ''}</strong> (${tp.organization})`
+    : html`<strong>${tp.name ?? ''}</strong>`;
   return {
     question: subject ? 'Record the patron’s answer' : 'Do you give your written permission?',
     details: html`${desk}<p>${who} asked the library for some of ${subject ? 'the patron’s' : 'your'} library records.</p>
@@ -84,7 +88,9 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
 
 /** R11, R4: the desk task that records a guardian's link to a child's card, after seeing a document it does not keep. */
 export function guardianLinkPage(o: { request: RequestRecord; guardian: Patron; child: Patron }): SafeHtml {
-  const options = Object.entries(RELATIONSHIP_DOCUMENTS).map(([value, label]) => html`<option value="${value}">${label}</option>`);
+  const options = Object.entries(RELATIONSHIP_DOCUMENTS).map(
+    ([value, label]) => html`<option value="${value}">${label}</option>`,
+  );
   return html`<p>Request <code>${o.request.requestId}</code>: <strong>${o.guardian.firstName} ${o.guardian.lastName}</strong> (card <strong>${o.guardian.cardNumber}</strong>) asked to see the records of <strong>${o.child.firstName} ${o.child.lastName}</strong> (card <strong>${o.child.cardNumber}</strong>, born ${o.child.dateOfBirth}) and is not linked to that card.</p>
 <p>Check the adult's identity and look at the document they bring. If it shows that they are the child's parent or legal guardian, record the link. Hand the document back: do not copy, scan or keep it (library policy: reviewed, not retained). If it does not show it, close this page and do nothing.</p>
 <div class="field"><label for="documentKind">What document did you see? (required)</label>

@@ -11,17 +11,25 @@ import type { Email } from '../domain/email.ts';
 type Message = Omit<Email, 'to'>;
 
 const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
+    .value;
 
 const button = (href: string, label: string): SafeHtml =>
   html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
 
-const orderName = (o: Pick<CourtOrder, 'orderType' | 'court' | 'caseNumber'>) => `the ${ORDER_TYPE_WORDS[o.orderType]} of ${o.court}, case ${o.caseNumber}`;
+const orderName = (o: Pick<CourtOrder, 'orderType' | 'court' | 'caseNumber'>) =>
+  `the ${ORDER_TYPE_WORDS[o.orderType]} of ${o.court}, case ${o.caseNumber}`;
 
 const range = (o: Pick<CourtOrder, 'from' | 'to'>): string =>
   o.from && o.to ? `from ${o.from} to ${o.to}` : o.from ? `from ${o.from} on` : o.to ? `up to ${o.to}` : 'of any date';
 
-export function disclosureReadyEmail(o: { library: string; link: string; expiresAt: string; order: CourtOrder; requestId: string }): Message {
+export function disclosureReadyEmail(o: {
+  library: string;
+  link: string;
+  expiresAt: string;
+  order: CourtOrder;
+  requestId: string;
+}): Message {
   const what = `The disclosure under ${orderName(o.order)} (request ${o.requestId}) is ready: both approvals were given. It holds only the categories and dates the order names, with a cover sheet naming the order. It is one zip file: disclosure.json, one CSV file per category and cover-sheet.txt.`;
   return {
     subject: `Disclosure package ready: case ${o.order.caseNumber} (request ${o.requestId})`,
@@ -33,7 +41,14 @@ export function disclosureReadyEmail(o: { library: string; link: string; expires
   };
 }
 
-export function courtOrderClosedEmail(o: { library: string; order: CourtOrder; requestId: string; outcome: 'rejected' | 'expired'; reason?: string; decidedBy?: string }): Message {
+export function courtOrderClosedEmail(o: {
+  library: string;
+  order: CourtOrder;
+  requestId: string;
+  outcome: 'rejected' | 'expired';
+  reason?: string;
+  decidedBy?: string;
+}): Message {
   const head =
     o.outcome === 'rejected'
       ? `The library did not approve disclosure under ${orderName(o.order)} (request ${o.requestId})${o.decidedBy ? `: ${o.decidedBy} rejected it` : ''}. Nothing was disclosed.`
@@ -42,20 +57,33 @@ export function courtOrderClosedEmail(o: { library: string; order: CourtOrder; r
   return {
     subject: `Court order not approved: case ${o.order.caseNumber} (request ${o.requestId})`,
     text: `${head}${o.reason ? `\n\nThe reason given: ${o.reason}` : ''}\n\n${hold}`,
-    html: wrap(o.library, html`<p>${head}</p>${o.reason ? html`<p>The reason given: ${o.reason}</p>` : ''}<p>${hold}</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${head}</p>${o.reason ? html`<p>The reason given: ${o.reason}</p>` : ''}<p>${hold}</p>`,
+    ),
   };
 }
 
 export function holdLapsedEmail(o: { library: string; order: CourtOrder; requestId: string }): Message {
   const text = `The legal hold placed with ${orderName(o.order)} (request ${o.requestId}) lapsed on ${o.order.lapsesOn ?? 'its date'}, as set when the order was uploaded. The patron's records are no longer held: a deletion they ask for may now go ahead.`;
-  return { subject: `Legal hold lapsed: case ${o.order.caseNumber} (request ${o.requestId})`, text, html: wrap(o.library, html`<p>${text}</p>`) };
+  return {
+    subject: `Legal hold lapsed: case ${o.order.caseNumber} (request ${o.requestId})`,
+    text,
+    html: wrap(o.library, html`<p>${text}</p>`),
+  };
 }
 
 /** R13a: the patron is told what was disclosed, under which order, and when. */
-export function patronDisclosureNoticeEmail(o: { library: string; order: CourtOrder; categories: string[]; disclosedOn: string }): Message {
+export function patronDisclosureNoticeEmail(o: {
+  library: string;
+  order: CourtOrder;
+  categories: string[];
+  disclosedOn: string;
+}): Message {
   const intro = `${o.library} must tell you that, on ${o.disclosedOn}, it disclosed records about you as required by ${orderName(o.order)}, issued on ${o.order.issuedOn}.`;
   const what = `Only these kinds of records were disclosed, ${range(o.order)}: ${o.categories.join('; ')}.`;
-  const after = 'Library records are confidential under Connecticut law (General Statutes §11-25) and are released only under a court order or with your written permission. If you have questions, please contact the library.';
+  const after =
+    'Library records are confidential under Connecticut law (General Statutes §11-25) and are released only under a court order or with your written permission. If you have questions, please contact the library.';
   return {
     subject: `Notice: ${o.library} disclosed records about you under a court order`,
     text: `${intro}\n\n${what}\n\n${after}`,
@@ -66,5 +94,9 @@ export function patronDisclosureNoticeEmail(o: { library: string; order: CourtOr
 /** R13a for a patron with no email on file: staff send the notice by other means. */
 export function noticeByOtherMeansEmail(o: { library: string; requestId: string }): Message {
   const text = `Request ${o.requestId}: records were disclosed under a court order, and the order allows the patron to be told, but the patron has no email on file. Please send them the notice by letter or tell them at the desk, and note it on the request.`;
-  return { subject: `Tell a patron of a disclosure: request ${o.requestId}`, text, html: wrap(o.library, html`<p>${text}</p>`) };
+  return {
+    subject: `Tell a patron of a disclosure: request ${o.requestId}`,
+    text,
+    html: wrap(o.library, html`<p>${text}</p>`),
+  };
 }

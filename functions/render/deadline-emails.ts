@@ -10,7 +10,8 @@ import type { Email } from '../domain/email.ts';
 type Message = Omit<Email, 'to'>;
 
 const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
+    .value;
 
 const STATUS_WORDS: Record<string, string> = {
   received: 'received, not yet started',
@@ -31,17 +32,22 @@ interface Common {
   queueUrl?: string;
 }
 
-const where = (o: Common): string => (o.queueUrl ? `Open it in the staff queue: ${o.queueUrl}` : 'Open it in the staff queue.');
+const where = (o: Common): string =>
+  o.queueUrl ? `Open it in the staff queue: ${o.queueUrl}` : 'Open it in the staff queue.';
 
 /** Before the due date, to whoever the request waits on. */
 export function dueReminderEmail(o: Common & { daysLeft: number; role: string }): Message {
   const status = STATUS_WORDS[o.status] ?? o.status;
   const lead = `Privacy request ${o.requestId} (${o.kind}) is due in ${days(o.daysLeft)}, on ${o.dueAt}. It is ${status}, and it waits on the ${o.role} role.`;
-  const after = 'If the due date passes, the privacy officer is told. If more time is truly needed, the request may be extended once, with a reason the requester is given.';
+  const after =
+    'If the due date passes, the privacy officer is told. If more time is truly needed, the request may be extended once, with a reason the requester is given.';
   return {
     subject: `Due in ${days(o.daysLeft)}: privacy request ${o.requestId}`,
     text: `${lead}\n\n${where(o)}\n\n${after}`,
-    html: wrap(o.library, html`<p>${lead}</p><p>${o.queueUrl ? html`Open it in the <a href="${o.queueUrl}">staff queue</a>.` : 'Open it in the staff queue.'}</p><p>${after}</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${lead}</p><p>${o.queueUrl ? html`Open it in the <a href="${o.queueUrl}">staff queue</a>.` : 'Open it in the staff queue.'}</p><p>${after}</p>`,
+    ),
   };
 }
 
@@ -50,10 +56,14 @@ export function overdueEscalationEmail(o: Common & { daysOverdue: number; waitin
   const status = STATUS_WORDS[o.status] ?? o.status;
   const late = o.daysOverdue < 1 ? 'passed its due date' : `is ${days(o.daysOverdue)} past its due date`;
   const lead = `Privacy request ${o.requestId} (${o.kind}) ${late} (${o.dueAt}). It is ${status}${o.waitingOn ? `, waiting on the ${o.waitingOn} role` : ''}.`;
-  const after = 'The library must answer requests by their due date (R15). Please see that it is completed, or extend it once with a reason the requester is given.';
+  const after =
+    'The library must answer requests by their due date (R15). Please see that it is completed, or extend it once with a reason the requester is given.';
   return {
     subject: `Overdue: privacy request ${o.requestId}`,
     text: `${lead}\n\n${where(o)}\n\n${after}`,
-    html: wrap(o.library, html`<p>${lead}</p><p>${o.queueUrl ? html`Open it in the <a href="${o.queueUrl}">staff queue</a>.` : 'Open it in the staff queue.'}</p><p>${after}</p>`),
+    html: wrap(
+      o.library,
+      html`<p>${lead}</p><p>${o.queueUrl ? html`Open it in the <a href="${o.queueUrl}">staff queue</a>.` : 'Open it in the staff queue.'}</p><p>${after}</p>`,
+    ),
   };
 }

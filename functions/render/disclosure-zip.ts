@@ -2,9 +2,25 @@ import { createHash } from 'node:crypto';
 import type { PassThrough } from 'node:stream';
 import { ZipFile } from 'yazl';
 import type { Category } from '../domain/categories.ts';
-import { DATE_FIELD, DATE_FIELD_WORDS, dayOf, ORDER_TYPE_WORDS, withinRange, type CourtOrder } from '../domain/court-order.ts';
+import {
+  DATE_FIELD,
+  DATE_FIELD_WORDS,
+  dayOf,
+  ORDER_TYPE_WORDS,
+  withinRange,
+  type CourtOrder,
+} from '../domain/court-order.ts';
 import { IntegrityError } from '../domain/errors.ts';
-import { csvFileName, csvHeader, csvStatementLine, exportPlan, rowWriter, type ExportRecordKind, type ExportRecordTypes, type ExportRow } from '../domain/export-format.ts';
+import {
+  csvFileName,
+  csvHeader,
+  csvStatementLine,
+  exportPlan,
+  rowWriter,
+  type ExportRecordKind,
+  type ExportRecordTypes,
+  type ExportRow,
+} from '../domain/export-format.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { StaffDecision } from '../domain/request.ts';
 import type { Patron } from '../domain/dataset.ts';
@@ -79,7 +95,9 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
         const items = part.rows(input.patron);
         for (const r of items) text += writer.csv(r);
         count += items.length;
-        parts.push(`${JSON.stringify(part.name)}:${part.single ? (items[0] ? writer.json(items[0]) : 'null') : `[${items.map((r) => writer.json(r)).join(',')}]`}`);
+        parts.push(
+          `${JSON.stringify(part.name)}:${part.single ? (items[0] ? writer.json(items[0]) : 'null') : `[${items.map((r) => writer.json(r)).join(',')}]`}`,
+        );
         continue;
       }
       kindsUsed.push(part.kind);
@@ -89,7 +107,8 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
       for await (const page of input.source.records(part.kind)) {
         for (const record of page) {
           // A record of another patron here would disclose someone else's data (R1): stop, do not filter.
-          if (record.patronId !== input.patron.id) throw new IntegrityError(`${part.name} record ${record.id} does not belong to the order's patron`);
+          if (record.patronId !== input.patron.id)
+            throw new IntegrityError(`${part.name} record ${record.id} does not belong to the order's patron`);
           const when = (record as unknown as Record<string, unknown>)[dateField];
           if (typeof when !== 'string' || !withinRange(dayOf(when, input.library.timezone), range)) continue;
           const row = mapRow(record);
@@ -105,7 +124,13 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
     jsonCategories.push(`${head},"data":{${parts.join(',')}}}`);
   }
 
-  const approvals = input.approvals.map((d) => ({ step: d.step, decision: d.decision, by: d.byStaffId, role: d.role, at: d.at }));
+  const approvals = input.approvals.map((d) => ({
+    step: d.step,
+    decision: d.decision,
+    by: d.byStaffId,
+    role: d.role,
+    at: d.at,
+  }));
   const entries = [COVER_SHEET_NAME, DISCLOSURE_JSON_NAME, ...plan.map((c) => csvFileName(c.category))];
   const cover = {
     legalBasis: 'court-order',
@@ -130,7 +155,19 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
 
   const zip = new ZipFile();
   const options = { mtime: new Date(input.generatedAt), mode: 0o100600, compress: true };
-  zip.addBuffer(Buffer.from(coverSheet(input, plan.map((c) => c.category), kindsUsed, rows), 'utf8'), COVER_SHEET_NAME, options);
+  zip.addBuffer(
+    Buffer.from(
+      coverSheet(
+        input,
+        plan.map((c) => c.category),
+        kindsUsed,
+        rows,
+      ),
+      'utf8',
+    ),
+    COVER_SHEET_NAME,
+    options,
+  );
   zip.addBuffer(Buffer.from(jsonText, 'utf8'), DISCLOSURE_JSON_NAME, options);
   for (const c of plan) zip.addBuffer(Buffer.from(csv.get(c.category) ?? '', 'utf8'), csvFileName(c.category), options);
   zip.end();
@@ -142,9 +179,15 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
 
 const line = (label: string, value: string) => `${`${label}:`.padEnd(22)}${value}`;
 
-function coverSheet(input: DisclosureInput, categories: Category[], kinds: ExportRecordKind[], rows: Partial<Record<Category, number>>): string {
+function coverSheet(
+  input: DisclosureInput,
+  categories: Category[],
+  kinds: ExportRecordKind[],
+  rows: Partial<Record<Category, number>>,
+): string {
   const { order } = input;
-  const dates = order.from || order.to ? `${order.from ?? 'any date'} to ${order.to ?? 'any date'}, both included` : 'any date';
+  const dates =
+    order.from || order.to ? `${order.from ?? 'any date'} to ${order.to ?? 'any date'}, both included` : 'any date';
   const out = [
     'DISCLOSURE UNDER A COURT ORDER',
     '',
@@ -165,7 +208,9 @@ function coverSheet(input: DisclosureInput, categories: Category[], kinds: Expor
     line('Categories', categories.join(', ')),
     line('Dates', `${dates} (days in ${input.library.timezone})`),
     ...(kinds.length ? [line('Records dated by', kinds.map((k) => DATE_FIELD_WORDS[k]).join('; '))] : []),
-    ...(categories.includes('personal') || categories.includes('credentials') ? [line('Personal details', `as held on ${input.generatedAt.slice(0, 10)}`)] : []),
+    ...(categories.includes('personal') || categories.includes('credentials')
+      ? [line('Personal details', `as held on ${input.generatedAt.slice(0, 10)}`)]
+      : []),
     'Nothing outside these categories and dates is included.',
     '',
     'APPROVED BY (two different people)',

@@ -9,7 +9,8 @@ import type { Email } from '../domain/email.ts';
 type Message = Omit<Email, 'to'>;
 
 const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
+    .value;
 
 const button = (href: string, label: string): SafeHtml =>
   html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
@@ -35,7 +36,12 @@ export function verificationEmail(o: { library: string; link: string; kind: stri
   };
 }
 
-export function inPersonVerificationEmail(o: { library: string; link: string; requestId: string; expiresAt: string }): Message {
+export function inPersonVerificationEmail(o: {
+  library: string;
+  link: string;
+  requestId: string;
+  expiresAt: string;
+}): Message {
   return {
     subject: `In-person verification needed: request ${o.requestId}`,
     text: `A patron with no email on file made a privacy request (${o.requestId}). When they come to the desk, open the link to see who they are, check their identity and record how you checked. Do not copy or keep their document.\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}.`,
@@ -50,7 +56,12 @@ export function inPersonVerificationEmail(o: { library: string; link: string; re
  * R6: circulation staff are asked to call a patron's new phone number. The email names the request
  * only; the number and the patron are on the link's page, where the read is audited (R1, R5).
  */
-export function confirmNewPhoneEmail(o: { library: string; link: string; requestId: string; expiresAt: string }): Message {
+export function confirmNewPhoneEmail(o: {
+  library: string;
+  link: string;
+  requestId: string;
+  expiresAt: string;
+}): Message {
   return {
     subject: `Call to confirm a new phone number: request ${o.requestId}`,
     text: `A patron asked to change the phone number on their library record (request ${o.requestId}). Open the link to see who they are and the new number, call it, and record whether they answered and confirmed that they asked for this change.\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}. If nobody records an answer by then, the change is not made.`,
@@ -72,7 +83,12 @@ export function reportReadyEmail(o: { library: string; link: string; expiresAt: 
   };
 }
 
-export function reportForDeskEmail(o: { library: string; link: string; requestId: string; expiresAt: string }): Message {
+export function reportForDeskEmail(o: {
+  library: string;
+  link: string;
+  requestId: string;
+  expiresAt: string;
+}): Message {
   return {
     subject: `Print and hand over: records report for request ${o.requestId}`,
     text: `The patron of request ${o.requestId} has no email on file. Print the report and hand it to them in person, after checking their identity again.\n\n${o.link}\n\nThe link works until ${o.expiresAt}; then the file is deleted.`,
@@ -104,7 +120,14 @@ const STEP_TITLES: Record<string, string> = {
 };
 export const stepTitle = (step: string): string => STEP_TITLES[step] ?? step;
 
-export function approvalRequestEmail(o: { library: string; link: string; requestId: string; step: string; expiresAt: string; reminder?: boolean }): Message {
+export function approvalRequestEmail(o: {
+  library: string;
+  link: string;
+  requestId: string;
+  step: string;
+  expiresAt: string;
+  reminder?: boolean;
+}): Message {
   const title = stepTitle(o.step);
   return {
     subject: `${o.reminder ? 'Reminder: ' : ''}Decision needed on ${title} (request ${o.requestId})`,
@@ -116,13 +139,24 @@ export function approvalRequestEmail(o: { library: string; link: string; request
   };
 }
 
-export function approvalLapsedEmail(o: { library: string; requestId: string; step: string; round: number; final: boolean }): Message {
+export function approvalLapsedEmail(o: {
+  library: string;
+  requestId: string;
+  step: string;
+  round: number;
+  final: boolean;
+}): Message {
   const title = stepTitle(o.step);
-  const next = o.final ? 'The request has been closed as expired; the requester must ask again.' : 'A fresh decision link has been sent to the deciding role.';
+  const next = o.final
+    ? 'The request has been closed as expired; the requester must ask again.'
+    : 'A fresh decision link has been sent to the deciding role.';
   return {
     subject: `A decision lapsed: request ${o.requestId}`,
     text: `Nobody decided on ${title} for request ${o.requestId} before its link expired (round ${o.round}). ${next}`,
-    html: wrap(o.library, html`<p>Nobody decided on ${title} for request <code>${o.requestId}</code> before its link expired (round ${o.round}).</p><p>${next}</p>`),
+    html: wrap(
+      o.library,
+      html`<p>Nobody decided on ${title} for request <code>${o.requestId}</code> before its link expired (round ${o.round}).</p><p>${next}</p>`,
+    ),
   };
 }
 
@@ -138,7 +172,8 @@ const DENIAL_TEXT: Record<string, string> = {
   'not-linked':
     "Our records do not show you as a parent or guardian on the child's library card, so the records cannot be shown to you. If you are the child's parent or guardian, please visit the library with your library card and a document that shows it (for example a birth certificate, adoption papers or a court order). Staff will look at it and hand it back: no copy is kept. Once staff have recorded that you are linked to the card, you can make a new request.",
   // R11: thresholds are configuration, so the sentence names no age.
-  adult: 'On the day of your request the card holder is an adult, and an adult’s library records are not shown to a parent or guardian. The card holder can ask for their own records on the request page.',
+  adult:
+    'On the day of your request the card holder is an adult, and an adult’s library records are not shown to a parent or guardian. The card holder can ask for their own records on the request page.',
 };
 
 export function deniedEmail(o: { library: string; code: string; reason?: string }): Message {
@@ -170,7 +205,10 @@ export function correctionAppliedEmail(o: { library: string; fields: string[] })
   return {
     subject: `Your details at ${o.library} were updated`,
     text: `As you asked, the library updated these details on your account: ${list}.\n\nIf you did not ask for this, please contact the library at once.`,
-    html: wrap(o.library, html`<p>As you asked, the library updated these details on your account: <strong>${list}</strong>.</p><p>If you did not ask for this, please contact the library at once.</p>`),
+    html: wrap(
+      o.library,
+      html`<p>As you asked, the library updated these details on your account: <strong>${list}</strong>.</p><p>If you did not ask for this, please contact the library at once.</p>`,
+    ),
   };
 }
 
@@ -193,11 +231,16 @@ const REASON_WORDS: Record<string, string> = {
 };
 
 /** R8: what was removed, what was kept and why, in plain words. A legal hold is only ever "legally required" (R13a). */
-export function deletionOutcomeEmail(o: { library: string; outcome: { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] } }): Message {
+export function deletionOutcomeEmail(o: {
+  library: string;
+  outcome: { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] };
+}): Message {
   const words = (c: string) => CATEGORY_WORDS[c] ?? c;
   const removed = o.outcome.erased.map(words);
   const unlinked = o.outcome.anonymised.map(words);
-  const kept = o.outcome.retained.map((r) => `${words(r.category)}: kept because ${REASON_WORDS[r.reason] ?? r.reason}`);
+  const kept = o.outcome.retained.map(
+    (r) => `${words(r.category)}: kept because ${REASON_WORDS[r.reason] ?? r.reason}`,
+  );
   const list = (items: string[]) => (items.length ? items.map((i) => `- ${i}`).join('\n') : '- nothing');
   return {
     subject: `Your deletion request to ${o.library} is complete`,

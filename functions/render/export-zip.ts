@@ -97,7 +97,11 @@ export function createExportZip(input: ExportInput, opts: ExportZipOptions = {})
     return r;
   };
 
-  zip.addReadStream(watch(Readable.from(jsonChunks(input, plan, spool, rows), { objectMode: false })), EXPORT_JSON_NAME, entryOptions);
+  zip.addReadStream(
+    watch(Readable.from(jsonChunks(input, plan, spool, rows), { objectMode: false })),
+    EXPORT_JSON_NAME,
+    entryOptions,
+  );
   for (const c of plan) {
     // Lazy: the file is opened only when its turn comes, after the JSON (and so the spool) is complete.
     zip.addReadStreamLazy(csvFileName(c.category), entryOptions, (cb) => {
@@ -132,7 +136,12 @@ const members = (value: object): string => json(value).slice(1, -1);
  * The JSON document, written as the records are read. It is one object:
  * `{"format","version",…,"categories":{"<category>":{"title",…,"data":{"<part>":[…]}}}}`.
  */
-async function* jsonChunks(input: ExportInput, plan: CategoryExport[], spool: Spool, rows: Record<Category, number>): AsyncGenerator<string> {
+async function* jsonChunks(
+  input: ExportInput,
+  plan: CategoryExport[],
+  spool: Spool,
+  rows: Record<Category, number>,
+): AsyncGenerator<string> {
   try {
     await spool.open(plan);
     yield `{${members(exportHeader(input))},"categories":{`;
@@ -152,7 +161,11 @@ async function* jsonChunks(input: ExportInput, plan: CategoryExport[], spool: Sp
           const items = part.rows(input.patron);
           await spool.write(c.category, items.map((r) => writer.csv(r)).join(''));
           rows[c.category] += items.length;
-          const body = part.single ? (items[0] ? writer.json(items[0]) : 'null') : `[${items.map((r) => writer.json(r)).join(',')}]`;
+          const body = part.single
+            ? items[0]
+              ? writer.json(items[0])
+              : 'null'
+            : `[${items.map((r) => writer.json(r)).join(',')}]`;
           yield key + body;
           continue;
         }
@@ -269,7 +282,9 @@ class Spool {
   reader(category: Category): Readable {
     const f = this.file(category);
     const decipher = createDecipheriv('aes-256-ctr', this.key, f.iv);
-    return createReadStream(f.path).on('error', (e) => decipher.destroy(e)).pipe(decipher);
+    return createReadStream(f.path)
+      .on('error', (e) => decipher.destroy(e))
+      .pipe(decipher);
   }
 
   /** Stops the writers and deletes the folder; an open still under way finishes first, so nothing is left behind. */

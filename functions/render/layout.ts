@@ -78,7 +78,8 @@ export const renderDecisionForm = (opts: DecisionFormOptions): SafeHtml => {
 </div>`
     : '';
   const buttons = opts.buttons.map(
-    (b) => html`<button type="submit" name="decision" value="${b.decision}" class="${b.primary ? 'button button-primary' : 'button'}">${b.label}</button>`,
+    (b) =>
+      html`<button type="submit" name="decision" value="${b.decision}" class="${b.primary ? 'button button-primary' : 'button'}">${b.label}</button>`,
   );
   return html`<form method="post" action="${opts.action}" class="decision-form" aria-labelledby="decision-question">
 <h2 id="decision-question">${opts.question}</h2>

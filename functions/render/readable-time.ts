@@ -2,11 +2,26 @@
 
 /** A date as people read it, in the library's time zone: "Tuesday, January 12, 2027". */
 export const readableDate = (iso: string, timezone: string): string =>
-  new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  }).format(new Date(iso));
 
 /**
  * A moment as people read it, in the library's time zone and naming it: "Tuesday, December 1, 2026
  * at 10:43 AM EST". Link expiries were shown as ISO instants in UTC, which a patron cannot read.
  */
 export const readableMoment = (iso: string, timezone: string): string =>
-  new Intl.DateTimeFormat('en-US', { timeZone: timezone, weekday: 'long', year: 'numeric', month: 'long', day: 'numeric', hour: 'numeric', minute: '2-digit', timeZoneName: 'short' }).format(new Date(iso));
+  new Intl.DateTimeFormat('en-US', {
+    timeZone: timezone,
+    weekday: 'long',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: '2-digit',
+    timeZoneName: 'short',
+  }).format(new Date(iso));

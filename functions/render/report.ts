@@ -37,7 +37,9 @@ export const renderAccessReport = (input: AccessReportInput): string => {
   assertOwnRecords(input);
   const fmt = formatters(input.library.timezone);
   const { audience } = input;
-  const title = audience ? `Library records of ${subjectName(audience, input)}` : `Your records at ${input.library.name}`;
+  const title = audience
+    ? `Library records of ${subjectName(audience, input)}`
+    : `Your records at ${input.library.name}`;
   // CATEGORIES is the canonical order (the POLICY.md table); the policy schema guarantees each
   // one has an entry, so iterating it covers every category exactly once. Another audience gets
   // only its categories (R14: only those the patron permitted; R9/R10: those the policy allows).
@@ -57,16 +59,24 @@ export const renderAccessReport = (input: AccessReportInput): string => {
 <body>
 <main>
 <h1>${title}</h1>
-${audience ? audienceLede(audience, input) : html`<p class="lede">This report lists the information ${input.library.name} holds about
+${
+  audience
+    ? audienceLede(audience, input)
+    : html`<p class="lede">This report lists the information ${input.library.name} holds about
 ${input.patron.firstName} ${input.patron.lastName}. For each kind of information it says what the
 library holds, why, who it is shared with and how long it is kept, and then shows your records.
-Keep it somewhere safe: it contains your personal information.</p>`}
+Keep it somewhere safe: it contains your personal information.</p>`
+}
 <p class="meta">Prepared ${fmt.when(input.generatedAt)}.</p>
 <nav aria-label="Contents"><h2 class="toc-title">Contents</h2><ol class="toc">${toc}</ol></nav>
 ${sections}
-${audience ? html`<section aria-labelledby="basis"><h2 id="basis">Why you receive these records</h2>
-<p>${audience.basis}</p></section>` : html`<section aria-labelledby="how-verified"><h2 id="how-verified">How we confirmed it was you</h2>
-<p>${verificationLine(input.verification, fmt)}</p></section>`}
+${
+  audience
+    ? html`<section aria-labelledby="basis"><h2 id="basis">Why you receive these records</h2>
+<p>${audience.basis}</p></section>`
+    : html`<section aria-labelledby="how-verified"><h2 id="how-verified">How we confirmed it was you</h2>
+<p>${verificationLine(input.verification, fmt)}</p></section>`
+}
 </main>
 <footer>
 <p>Request reference: <span class="ref">${input.requestId}</span></p>
@@ -98,7 +108,14 @@ use them only for the purpose you stated, and keep the report somewhere safe.</p
  * data (R1), so a mismatch stops the report rather than being filtered away silently.
  */
 const assertOwnRecords = (input: AccessReportInput): void => {
-  const lists = { loans: input.loans, holds: input.holds, fines: input.fines, programs: input.programs, donations: input.donations, sharedContent: input.sharedContent };
+  const lists = {
+    loans: input.loans,
+    holds: input.holds,
+    fines: input.fines,
+    programs: input.programs,
+    donations: input.donations,
+    sharedContent: input.sharedContent,
+  };
   for (const [name, records] of Object.entries(lists)) {
     const stray = records.find((r) => r.patronId !== input.patron.id);
     // Ids only in the message (R5).
@@ -121,7 +138,12 @@ const formatters = (timezone: string) => {
   });
   const zonedDay = new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: 'long', day: 'numeric' });
   // A calendar date (a birthday, a donation day) has no time zone: shifting it would move it a day.
-  const calendarDay = new Intl.DateTimeFormat('en-US', { timeZone: 'UTC', year: 'numeric', month: 'long', day: 'numeric' });
+  const calendarDay = new Intl.DateTimeFormat('en-US', {
+    timeZone: 'UTC',
+    year: 'numeric',
+    month: 'long',
+    day: 'numeric',
+  });
   // The dataset carries no currency; the library's fines and gifts are in dollars.
   const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
 
@@ -132,7 +154,9 @@ const formatters = (timezone: string) => {
   return {
     when: (iso: string): string => safely(iso, (d) => dateTime.format(d)),
     day: (iso: string): string =>
-      /^\d{4}-\d{2}-\d{2}$/.test(iso) ? safely(`${iso}T00:00:00Z`, (d) => calendarDay.format(d)) : safely(iso, (d) => zonedDay.format(d)),
+      /^\d{4}-\d{2}-\d{2}$/.test(iso)
+        ? safely(`${iso}T00:00:00Z`, (d) => calendarDay.format(d))
+        : safely(iso, (d) => zonedDay.format(d)),
     money: (n: number): string => money.format(n),
   };
 };
@@ -196,7 +220,11 @@ const fields = (rows: [string, SafeHtml | string][]): SafeHtml =>
   html`<dl class="fields">${rows.map(([k, v]) => html`<dt>${k}</dt><dd>${v}</dd>`)}</dl>`;
 
 const list = (items: string[]): SafeHtml | string =>
-  items.length === 0 ? 'None' : items.length === 1 ? (items[0] ?? '') : html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
+  items.length === 0
+    ? 'None'
+    : items.length === 1
+      ? (items[0] ?? '')
+      : html`<ul>${items.map((i) => html`<li>${i}</li>`)}</ul>`;
 
 const personal = (patron: Patron, fmt: Formatters): SafeHtml => {
   const a = patron.address;
@@ -226,7 +254,10 @@ const credentials = (patron: Patron): SafeHtml => {
   return fields([
     ['Username', patron.username ?? NOT_ON_FILE],
     ['Password', patron.passwordHash ? 'Set. It is stored only as a one-way hash and is never shown.' : 'Not set'],
-    ['Security questions', n === 0 ? 'None' : `${n} security question${n === 1 ? '' : 's'} set; answers are never shown`],
+    [
+      'Security questions',
+      n === 0 ? 'None' : `${n} security question${n === 1 ? '' : 's'} set; answers are never shown`,
+    ],
   ]);
 };
 
@@ -243,7 +274,12 @@ const table = (caption: string, head: string[], rows: (SafeHtml | string)[][]): 
 const newestFirst = <T>(items: T[], at: (t: T) => string): T[] =>
   [...items].sort((a, b) => Date.parse(at(b)) - Date.parse(at(a)));
 
-const HOLD_STATUS: Record<Hold['status'], string> = { waiting: 'Waiting', ready: 'Ready for pickup', fulfilled: 'Fulfilled', cancelled: 'Cancelled' };
+const HOLD_STATUS: Record<Hold['status'], string> = {
+  waiting: 'Waiting',
+  ready: 'Ready for pickup',
+  fulfilled: 'Fulfilled',
+  cancelled: 'Cancelled',
+};
 
 const libraryRecords = (input: AccessReportInput, fmt: Formatters): SafeHtml => {
   const loans = newestFirst(input.loans, (l) => l.checkedOutAt).map((l) => [
@@ -254,24 +290,45 @@ const libraryRecords = (input: AccessReportInput, fmt: Formatters): SafeHtml => 
     fmt.when(l.dueAt),
     l.returnedAt ? fmt.when(l.returnedAt) : html`<strong>Still on loan</strong>`,
   ]);
-  const holds = newestFirst(input.holds, (h) => h.placedAt).map((h) => [h.title, fmt.when(h.placedAt), HOLD_STATUS[h.status]]);
-  const programs = newestFirst(input.programs, (p) => p.date).map((p) => [p.title, fmt.day(p.date), p.attended ? 'Yes' : 'No']);
+  const holds = newestFirst(input.holds, (h) => h.placedAt).map((h) => [
+    h.title,
+    fmt.when(h.placedAt),
+    HOLD_STATUS[h.status],
+  ]);
+  const programs = newestFirst(input.programs, (p) => p.date).map((p) => [
+    p.title,
+    fmt.day(p.date),
+    p.attended ? 'Yes' : 'No',
+  ]);
   return html`${table('Loans', ['Title', 'Item', 'Branch', 'Checked out', 'Due', 'Returned'], loans)}
 ${table('Holds', ['Title', 'Placed', 'Status'], holds)}
 ${table('Programs and events', ['Program', 'Date', 'Attended'], programs)}`;
 };
 
 const payments = (fines: Fine[], fmt: Formatters): SafeHtml => {
-  const rows = newestFirst(fines, (f) => f.createdAt).map((f) => [f.reason, fmt.day(f.createdAt), fmt.money(f.amount), fmt.money(f.outstanding)]);
+  const rows = newestFirst(fines, (f) => f.createdAt).map((f) => [
+    f.reason,
+    fmt.day(f.createdAt),
+    fmt.money(f.amount),
+    fmt.money(f.outstanding),
+  ]);
   const outstanding = fines.reduce((sum, f) => sum + f.outstanding, 0);
   return html`${table('Fines and fees', ['Reason', 'Date', 'Amount', 'Outstanding'], rows)}
 ${fines.length > 0 ? html`<p>Total outstanding: <strong>${fmt.money(outstanding)}</strong></p>` : ''}`;
 };
 
 const donations = (items: Donation[], fmt: Formatters): SafeHtml =>
-  table('Donations', ['Date', 'Amount', 'Campaign'], newestFirst(items, (d) => d.date).map((d) => [fmt.day(d.date), fmt.money(d.amount), d.campaign ?? '—']));
+  table(
+    'Donations',
+    ['Date', 'Amount', 'Campaign'],
+    newestFirst(items, (d) => d.date).map((d) => [fmt.day(d.date), fmt.money(d.amount), d.campaign ?? '—']),
+  );
 
-const SHARED_KIND: Record<SharedContent['kind'], string> = { review: 'Review', list: 'List', recommendation: 'Recommendation' };
+const SHARED_KIND: Record<SharedContent['kind'], string> = {
+  review: 'Review',
+  list: 'List',
+  recommendation: 'Recommendation',
+};
 
 const sharedContent = (items: SharedContent[], fmt: Formatters): SafeHtml =>
   items.length === 0

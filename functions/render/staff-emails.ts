@@ -6,7 +6,8 @@ import { readableDate } from './readable-time.ts';
 type Message = Omit<Email, 'to'>;
 
 const wrap = (library: string, body: ReturnType<typeof html>): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`.value;
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
+    .value;
 
 const OTHER_WHAT: Record<string, string> = {
   'third-party': "receive a library patron's records with their written permission",
@@ -17,7 +18,15 @@ const OTHER_WHAT: Record<string, string> = {
  * R15: the requester is told that their request needs more time, the new date, and why. The
  * request is named by its id and kind only; the reason is what staff wrote for the requester.
  */
-export function deadlineExtendedEmail(o: { library: string; requestId: string; kind: string; createdAt: string; newDueAt: string; reason: string; timezone: string }): Message {
+export function deadlineExtendedEmail(o: {
+  library: string;
+  requestId: string;
+  kind: string;
+  createdAt: string;
+  newDueAt: string;
+  reason: string;
+  timezone: string;
+}): Message {
   const what = REQUEST_WHAT[o.kind] ?? OTHER_WHAT[o.kind] ?? `make a ${o.kind} request`;
   const received = readableDate(o.createdAt, o.timezone);
   const due = readableDate(o.newDueAt, o.timezone);

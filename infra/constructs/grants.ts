@@ -17,18 +17,43 @@ import type { Workflow } from './workflows.ts';
  */
 
 const TABLE_READ = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const TABLE_WRITE = [...TABLE_READ, 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:BatchWriteItem'];
+const TABLE_WRITE = [
+  ...TABLE_READ,
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+];
 // DynamoDB uses the table's key on the caller's behalf (CDK's Table grants ask for the same set).
 const TABLE_KEY_READ = ['kms:Decrypt', 'kms:DescribeKey'];
-const TABLE_KEY_WRITE = [...TABLE_KEY_READ, 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:ReEncryptFrom', 'kms:ReEncryptTo'];
+const TABLE_KEY_WRITE = [
+  ...TABLE_KEY_READ,
+  'kms:Encrypt',
+  'kms:GenerateDataKey',
+  'kms:ReEncryptFrom',
+  'kms:ReEncryptTo',
+];
 
 /** Only through the named service: the key alone opens nothing. */
-const viaService = (service: 'dynamodb' | 's3') => ({ StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.${Aws.URL_SUFFIX}` } });
+const viaService = (service: 'dynamodb' | 's3') => ({
+  StringEquals: { 'kms:ViaService': `${service}.${Aws.REGION}.${Aws.URL_SUFFIX}` },
+});
 
 export function grantTable(role: iam.Role, table: dynamodb.Table, key: kms.IKey, level: 'read' | 'write'): void {
   const indexArns = TABLE_KEYS.indexes.map((index) => `${table.tableArn}/index/${index.name}`);
-  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? TABLE_WRITE : TABLE_READ, resources: [table.tableArn, ...indexArns] }));
-  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? TABLE_KEY_WRITE : TABLE_KEY_READ, resources: [key.keyArn], conditions: viaService('dynamodb') }));
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: level === 'write' ? TABLE_WRITE : TABLE_READ,
+      resources: [table.tableArn, ...indexArns],
+    }),
+  );
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: level === 'write' ? TABLE_KEY_WRITE : TABLE_KEY_READ,
+      resources: [key.keyArn],
+      conditions: viaService('dynamodb'),
+    }),
+  );
 }
 
 export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {
@@ -39,7 +64,11 @@ export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
   role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   // GenerateDataKey to write, Decrypt to read (and to finish multipart uploads).
   role.addToPolicy(
-    new iam.PolicyStatement({ actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'], resources: [key.keyArn], conditions: viaService('s3') }),
+    new iam.PolicyStatement({
+      actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: viaService('s3'),
+    }),
   );
   for (const arn of objectArns) {
     acknowledge(
@@ -65,10 +94,16 @@ export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey,
   const incoming = bucket.arnForObjects(`${INCOMING_PREFIX}*`);
   const read = ['s3:GetObject', 's3:GetObjectVersion'];
   const objects = level === 'write' ? [incoming, orders] : [orders];
-  role.addToPolicy(new iam.PolicyStatement({ actions: level === 'write' ? [...read, 's3:PutObject'] : read, resources: objects }));
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: level === 'write' ? [...read, 's3:PutObject'] : read, resources: objects }),
+  );
   role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
   role.addToPolicy(
-    new iam.PolicyStatement({ actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'], resources: [key.keyArn], conditions: viaService('s3') }),
+    new iam.PolicyStatement({
+      actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: viaService('s3'),
+    }),
   );
   acknowledge(
     role,
@@ -103,7 +138,12 @@ export function grantEmail(role: iam.Role, identities: string[], configurationSe
 
 /** Execution ARNs of a state machine: known only once an execution starts, hence the wildcard. */
 export const executionArns = (scope: IConstruct, machineName: string): string =>
-  Stack.of(scope).formatArn({ service: 'states', resource: 'execution', resourceName: `${machineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+  Stack.of(scope).formatArn({
+    service: 'states',
+    resource: 'execution',
+    resourceName: `${machineName}:*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
 
 /**
  * State machines encrypt with the data key: a caller that hands them data (an execution's input, a
@@ -125,10 +165,14 @@ function grantWorkflowKey(role: iam.Role, machines: Workflow[], key: kms.IKey): 
  * that a state machine invokes may also start or answer state machines: no resource cycle.
  */
 export function grantWorkflowStart(role: iam.Role, machines: Workflow[], key: kms.IKey): void {
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: machines.map((m) => m.arn) }));
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: ['states:StartExecution'], resources: machines.map((m) => m.arn) }),
+  );
   grantWorkflowKey(role, machines, key);
   const executions = machines.map((m) => executionArns(role, m.name));
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['states:StopExecution', 'states:DescribeExecution'], resources: executions }));
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: ['states:StopExecution', 'states:DescribeExecution'], resources: executions }),
+  );
   for (const arn of executions) {
     acknowledge(
       role,

@@ -1,7 +1,11 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpJwtAuthorizer, HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import {
+  HttpJwtAuthorizer,
+  HttpLambdaAuthorizer,
+  HttpLambdaResponseType,
+} from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -12,7 +16,6 @@ import { ORIGIN_VERIFY_HEADER } from '../functions/origin-verify.ts';
 
 /** Steady rate and burst of the whole API: generous for a library, a ceiling for abuse. */
 export const API_THROTTLE = { rateLimit: 25, burstLimit: 50 } as const;
-
 
 /** Routes that exist only in the local runtime (its token issuer, its upload form): never in AWS. */
 export const LOCAL_ONLY_PREFIX = '/_local';
@@ -78,7 +81,8 @@ export class HttpApi extends Construct {
     super(scope, id);
     const routes = props.routes ?? HTTP_ROUTES;
     const local = routes.filter((r) => r.path.startsWith(LOCAL_ONLY_PREFIX));
-    if (local.length > 0) throw new Error(`${local.map((r) => r.path).join(', ')}: local-only routes must not be deployed`);
+    if (local.length > 0)
+      throw new Error(`${local.map((r) => r.path).join(', ')}: local-only routes must not be deployed`);
 
     this.api = new apigw.HttpApi(this, 'Api', {
       apiName: `privacy-desk-${props.stage}`,

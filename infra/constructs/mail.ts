@@ -64,7 +64,11 @@ export class Mail extends Construct {
     this.configurationSet.addEventDestination('CountsToCloudWatch', {
       configurationSetEventDestinationName: 'counts-to-cloudwatch',
       destination: ses.EventDestination.cloudWatchDimensions([
-        { name: 'ses:configuration-set', source: ses.CloudWatchDimensionSource.MESSAGE_TAG, defaultValue: this.configurationSetName },
+        {
+          name: 'ses:configuration-set',
+          source: ses.CloudWatchDimensionSource.MESSAGE_TAG,
+          defaultValue: this.configurationSetName,
+        },
       ]),
       events: [ses.EmailSendingEvent.SEND, ses.EmailSendingEvent.DELIVERY, ...MAIL_PROBLEM_EVENTS],
     });

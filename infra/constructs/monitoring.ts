@@ -66,7 +66,10 @@ export class Monitoring extends Construct {
         principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
         actions: ['sns:Publish'],
         resources: [this.topic.topicArn],
-        conditions: { ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` }, StringEquals: { 'aws:SourceAccount': account } },
+        conditions: {
+          ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+          StringEquals: { 'aws:SourceAccount': account },
+        },
       }),
     );
     if (props.alarmEmail) this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
@@ -97,7 +100,11 @@ export class Monitoring extends Construct {
           expression: 'failed + timedOut + throttled',
           label: `${name}: failed, timed out or throttled`,
           period: FIVE_MINUTES,
-          usingMetrics: { failed: sum(machine.metricFailed()), timedOut: sum(machine.metricTimedOut()), throttled: sum(machine.metricThrottled()) },
+          usingMetrics: {
+            failed: sum(machine.metricFailed()),
+            timedOut: sum(machine.metricTimedOut()),
+            throttled: sum(machine.metricThrottled()),
+          },
         }),
       );
     }
@@ -117,7 +124,13 @@ export class Monitoring extends Construct {
 
     for (const { name, table } of props.tables) {
       const throttles = (metricName: string) =>
-        new cloudwatch.Metric({ namespace: 'AWS/DynamoDB', metricName, dimensionsMap: { TableName: table.tableName }, statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES });
+        new cloudwatch.Metric({
+          namespace: 'AWS/DynamoDB',
+          metricName,
+          dimensionsMap: { TableName: table.tableName },
+          statistic: cloudwatch.Stats.SUM,
+          period: FIVE_MINUTES,
+        });
       alarm(
         `table-${name}-throttled`,
         `The ${name} table throttled reads or writes (on-demand capacity hit its limit).`,
@@ -131,8 +144,18 @@ export class Monitoring extends Construct {
     }
 
     const apiMetric = (metricName: string, statistic: string = cloudwatch.Stats.SUM) =>
-      new cloudwatch.Metric({ namespace: 'AWS/ApiGateway', metricName, dimensionsMap: { ApiId: props.apiId }, statistic, period: FIVE_MINUTES });
-    alarm('api-5xx', 'The API answered 5xx: a handler failed unexpectedly (see its log group) or an integration failed.', apiMetric('5xx'));
+      new cloudwatch.Metric({
+        namespace: 'AWS/ApiGateway',
+        metricName,
+        dimensionsMap: { ApiId: props.apiId },
+        statistic,
+        period: FIVE_MINUTES,
+      });
+    alarm(
+      'api-5xx',
+      'The API answered 5xx: a handler failed unexpectedly (see its log group) or an integration failed.',
+      apiMetric('5xx'),
+    );
 
     this.overdueRequests = new cloudwatch.Metric({
       namespace: METRICS_NAMESPACE,
@@ -141,23 +164,72 @@ export class Monitoring extends Construct {
       statistic: cloudwatch.Stats.MAXIMUM,
       period: Duration.hours(1),
     });
-    alarm('overdue-requests', 'R15: open requests are past their due date. The staff queue (GET /api/staff/requests) lists them, soonest due first.', this.overdueRequests);
+    alarm(
+      'overdue-requests',
+      'R15: open requests are past their due date. The staff queue (GET /api/staff/requests) lists them, soonest due first.',
+      this.overdueRequests,
+    );
 
-    const ses = (metricName: string) => new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, statistic: cloudwatch.Stats.MAXIMUM, period: Duration.hours(1) });
-    alarm('mail-bounce-rate', 'SES bounce rate is above 2.5 % (AWS reviews an account at 5 %). Bounced addresses are suppressed; check the mail-events topic.', ses('Reputation.BounceRate'), SES_ALARM_RATES.bounce);
-    alarm('mail-complaint-rate', 'SES complaint rate is above 0.05 % (AWS reviews an account at 0.1 %).', ses('Reputation.ComplaintRate'), SES_ALARM_RATES.complaint);
+    const ses = (metricName: string) =>
+      new cloudwatch.Metric({
+        namespace: 'AWS/SES',
+        metricName,
+        statistic: cloudwatch.Stats.MAXIMUM,
+        period: Duration.hours(1),
+      });
+    alarm(
+      'mail-bounce-rate',
+      'SES bounce rate is above 2.5 % (AWS reviews an account at 5 %). Bounced addresses are suppressed; check the mail-events topic.',
+      ses('Reputation.BounceRate'),
+      SES_ALARM_RATES.bounce,
+    );
+    alarm(
+      'mail-complaint-rate',
+      'SES complaint rate is above 0.05 % (AWS reviews an account at 0.1 %).',
+      ses('Reputation.ComplaintRate'),
+      SES_ALARM_RATES.complaint,
+    );
 
     this.dashboard = this.buildDashboard(props, prefix, apiMetric);
   }
 
-  private buildDashboard(props: MonitoringProps, prefix: string, apiMetric: (name: string, statistic?: string) => cloudwatch.Metric): cloudwatch.Dashboard {
-    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', { dashboardName: prefix, defaultInterval: Duration.days(7) });
+  private buildDashboard(
+    props: MonitoringProps,
+    prefix: string,
+    apiMetric: (name: string, statistic?: string) => cloudwatch.Metric,
+  ): cloudwatch.Dashboard {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: prefix,
+      defaultInterval: Duration.days(7),
+    });
     const width = 8;
-    const sumOf = (m: cloudwatch.Metric, label: string) => m.with({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES, label });
-    const edge = (namespace: string, metricName: string, dimensionsMap: Record<string, string>, label: string, statistic: string = cloudwatch.Stats.SUM) =>
-      new cloudwatch.Metric({ namespace, metricName, dimensionsMap, region: props.edgeRegion, statistic, period: FIVE_MINUTES, label });
+    const sumOf = (m: cloudwatch.Metric, label: string) =>
+      m.with({ statistic: cloudwatch.Stats.SUM, period: FIVE_MINUTES, label });
+    const edge = (
+      namespace: string,
+      metricName: string,
+      dimensionsMap: Record<string, string>,
+      label: string,
+      statistic: string = cloudwatch.Stats.SUM,
+    ) =>
+      new cloudwatch.Metric({
+        namespace,
+        metricName,
+        dimensionsMap,
+        region: props.edgeRegion,
+        statistic,
+        period: FIVE_MINUTES,
+        label,
+      });
     const mail = (metricName: string) =>
-      new cloudwatch.Metric({ namespace: 'AWS/SES', metricName, dimensionsMap: { 'ses:configuration-set': props.mailConfigurationSet }, statistic: cloudwatch.Stats.SUM, period: Duration.hours(1), label: metricName });
+      new cloudwatch.Metric({
+        namespace: 'AWS/SES',
+        metricName,
+        dimensionsMap: { 'ses:configuration-set': props.mailConfigurationSet },
+        statistic: cloudwatch.Stats.SUM,
+        period: Duration.hours(1),
+        label: metricName,
+      });
 
     dashboard.addWidgets(
       new cloudwatch.TextWidget({
@@ -166,15 +238,26 @@ export class Monitoring extends Construct {
         height: 2,
       }),
     );
-    dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }));
     dashboard.addWidgets(
-      new cloudwatch.SingleValueWidget({ title: 'Overdue requests (R15)', metrics: [this.overdueRequests], width, height: 6 }),
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: this.alarms, width: 24, height: 4 }),
+    );
+    dashboard.addWidgets(
+      new cloudwatch.SingleValueWidget({
+        title: 'Overdue requests (R15)',
+        metrics: [this.overdueRequests],
+        width,
+        height: 6,
+      }),
       new cloudwatch.GraphWidget({
         title: 'API requests and errors',
         left: [apiMetric('Count'), apiMetric('4xx'), apiMetric('5xx')],
         width,
       }),
-      new cloudwatch.GraphWidget({ title: 'API latency (p90, ms)', left: [apiMetric('Latency', 'p90'), apiMetric('IntegrationLatency', 'p90')], width }),
+      new cloudwatch.GraphWidget({
+        title: 'API latency (p90, ms)',
+        left: [apiMetric('Latency', 'p90'), apiMetric('IntegrationLatency', 'p90')],
+        width,
+      }),
     );
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
@@ -189,16 +272,31 @@ export class Monitoring extends Construct {
       }),
       new cloudwatch.GraphWidget({
         title: 'Executions failed or timed out',
-        left: props.workflows.flatMap(({ name, machine }) => [sumOf(machine.metricFailed(), `${name} failed`), sumOf(machine.metricTimedOut(), `${name} timed out`)]),
+        left: props.workflows.flatMap(({ name, machine }) => [
+          sumOf(machine.metricFailed(), `${name} failed`),
+          sumOf(machine.metricTimedOut(), `${name} timed out`),
+        ]),
         width,
       }),
     );
     dashboard.addWidgets(
-      new cloudwatch.GraphWidget({ title: 'Function errors', left: props.functions.map(({ name, fn }) => sumOf(fn.metricErrors(), name)), width, legendPosition: cloudwatch.LegendPosition.HIDDEN }),
-      new cloudwatch.GraphWidget({ title: 'Function throttles', left: props.functions.map(({ name, fn }) => sumOf(fn.metricThrottles(), name)), width, legendPosition: cloudwatch.LegendPosition.HIDDEN }),
+      new cloudwatch.GraphWidget({
+        title: 'Function errors',
+        left: props.functions.map(({ name, fn }) => sumOf(fn.metricErrors(), name)),
+        width,
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      }),
+      new cloudwatch.GraphWidget({
+        title: 'Function throttles',
+        left: props.functions.map(({ name, fn }) => sumOf(fn.metricThrottles(), name)),
+        width,
+        legendPosition: cloudwatch.LegendPosition.HIDDEN,
+      }),
       new cloudwatch.GraphWidget({
         title: 'Function duration (p90, ms)',
-        left: props.functions.map(({ name, fn }) => fn.metricDuration({ statistic: 'p90', period: FIVE_MINUTES, label: name })),
+        left: props.functions.map(({ name, fn }) =>
+          fn.metricDuration({ statistic: 'p90', period: FIVE_MINUTES, label: name }),
+        ),
         width,
         legendPosition: cloudwatch.LegendPosition.HIDDEN,
       }),
@@ -206,7 +304,10 @@ export class Monitoring extends Construct {
     dashboard.addWidgets(
       new cloudwatch.GraphWidget({
         title: 'Table capacity used',
-        left: props.tables.flatMap(({ name, table }) => [sumOf(table.metricConsumedReadCapacityUnits(), `${name} reads`), sumOf(table.metricConsumedWriteCapacityUnits(), `${name} writes`)]),
+        left: props.tables.flatMap(({ name, table }) => [
+          sumOf(table.metricConsumedReadCapacityUnits(), `${name} reads`),
+          sumOf(table.metricConsumedWriteCapacityUnits(), `${name} writes`),
+        ]),
         width,
       }),
       new cloudwatch.GraphWidget({
@@ -217,10 +318,23 @@ export class Monitoring extends Construct {
       new cloudwatch.GraphWidget({
         title: 'Edge: CloudFront requests and WAF blocks',
         left: [
-          edge('AWS/CloudFront', 'Requests', { DistributionId: props.distributionId, Region: 'Global' }, 'CloudFront requests'),
+          edge(
+            'AWS/CloudFront',
+            'Requests',
+            { DistributionId: props.distributionId, Region: 'Global' },
+            'CloudFront requests',
+          ),
           edge('AWS/WAFV2', 'BlockedRequests', { WebACL: props.webAclName, Rule: 'ALL' }, 'WAF blocked'),
         ],
-        right: [edge('AWS/CloudFront', '5xxErrorRate', { DistributionId: props.distributionId, Region: 'Global' }, 'CloudFront 5xx %', cloudwatch.Stats.AVERAGE)],
+        right: [
+          edge(
+            'AWS/CloudFront',
+            '5xxErrorRate',
+            { DistributionId: props.distributionId, Region: 'Global' },
+            'CloudFront 5xx %',
+            cloudwatch.Stats.AVERAGE,
+          ),
+        ],
         width,
       }),
     );

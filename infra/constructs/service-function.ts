@@ -9,7 +9,8 @@ import { LOCK_FILE, REPO_ROOT } from '../paths.ts';
 import { acknowledge } from './nag.ts';
 
 // Bundled output is ESM; a few bundled CommonJS dependencies still call require(), which ESM lacks.
-const ESM_REQUIRE_SHIM = "import { createRequire as __pdCreateRequire } from 'node:module'; const require = __pdCreateRequire(import.meta.url);";
+const ESM_REQUIRE_SHIM =
+  "import { createRequire as __pdCreateRequire } from 'node:module'; const require = __pdCreateRequire(import.meta.url);";
 
 /**
  * Read by Powertools itself (logger and metrics), not by functions/lib/env.ts. Events are never
@@ -64,7 +65,10 @@ export class ServiceFunction extends Construct {
     });
     // What AWSLambdaBasicExecutionRole would give, limited to this function's own log group.
     this.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [this.logGroup.logGroupArn] }),
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [this.logGroup.logGroupArn],
+      }),
     );
 
     this.fn = new NodejsFunction(this, 'Function', {
@@ -78,7 +82,11 @@ export class ServiceFunction extends Construct {
       role: this.role,
       logGroup: this.logGroup,
       tracing: lambda.Tracing.ACTIVE,
-      environment: { ...props.environment, ...(props.powertools === false ? {} : POWERTOOLS_ENV), NODE_OPTIONS: '--enable-source-maps' },
+      environment: {
+        ...props.environment,
+        ...(props.powertools === false ? {} : POWERTOOLS_ENV),
+        NODE_OPTIONS: '--enable-source-maps',
+      },
       projectRoot: REPO_ROOT,
       depsLockFilePath: LOCK_FILE,
       bundling: {

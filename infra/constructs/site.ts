@@ -35,7 +35,9 @@ export function apiPathPatterns(routes: readonly HttpRoute[] = HTTP_ROUTES): str
 
 /** Does a CloudFront path pattern (`*` any characters) match this route path (its `{params}` being any segment)? */
 export const patternCovers = (pattern: string, routePath: string): boolean =>
-  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(routePath.replace(/\{[^}]+\}/g, 'x'));
+  new RegExp(`^${pattern.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`).test(
+    routePath.replace(/\{[^}]+\}/g, 'x'),
+  );
 
 export interface SiteProps {
   stage: string;
@@ -101,7 +103,10 @@ export class Site extends Construct {
     // The handlers set their own security headers on API answers; this only adds what they lack.
     const apiHeaders = new cloudfront.ResponseHeadersPolicy(this, 'ApiHeaders', {
       comment: 'Privacy Desk API: HSTS and nosniff',
-      securityHeadersBehavior: { strictTransportSecurity: { ...hsts, override: false }, contentTypeOptions: { override: false } },
+      securityHeadersBehavior: {
+        strictTransportSecurity: { ...hsts, override: false },
+        contentTypeOptions: { override: false },
+      },
     });
     const pageHeaders = new cloudfront.ResponseHeadersPolicy(this, 'PageHeaders', {
       comment: 'Privacy Desk pages: CSP, HSTS, no framing, no referrer',
@@ -149,7 +154,9 @@ export class Site extends Construct {
       // No standard logging: see the CFR3 acknowledgement below.
       enableLogging: false,
     });
-    this.origin = props.domainName ? `https://${props.domainName}` : `https://${this.distribution.distributionDomainName}`;
+    this.origin = props.domainName
+      ? `https://${props.domainName}`
+      : `https://${this.distribution.distributionDomainName}`;
 
     acknowledge(
       this.distribution,
@@ -179,7 +186,12 @@ export class Site extends Construct {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Privacy Desk: copies web/ into the web bucket and invalidates CloudFront (deploy time only)',
     });
-    deployRole.addToPolicy(new iam.PolicyStatement({ actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [deployLogs.logGroupArn] }));
+    deployRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [deployLogs.logGroupArn],
+      }),
+    );
     this.deployment = new s3deploy.BucketDeployment(this, 'Pages', {
       // web/ as it is, plus the sign-in settings the counsel and staff pages need (known at deploy time).
       sources: [s3deploy.Source.asset(WEB_DIR), s3deploy.Source.jsonData(PAGE_CONFIG_FILE, props.pageConfig)],
@@ -199,15 +211,29 @@ export class Site extends Construct {
   private acknowledgeDeployment(role: iam.Role, bucket: s3.Bucket): void {
     const reason =
       'BucketDeployment (aws-cdk-lib) grants its deploy-time function read on the CDK asset bucket and read/write on the web bucket with the grant helpers, whose actions end in wildcards (s3:GetObject*, s3:List*, s3:DeleteObject*, s3:Abort*); it runs only during a deploy, on public pages, and touches no personal data.';
-    for (const finding of ['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:Abort*', 'Action::s3:DeleteObject*']) {
+    for (const finding of [
+      'Action::s3:GetBucket*',
+      'Action::s3:GetObject*',
+      'Action::s3:List*',
+      'Action::s3:Abort*',
+      'Action::s3:DeleteObject*',
+    ]) {
       acknowledge(role, 'AwsSolutions-IAM5', reason, finding);
     }
-    acknowledge(role, 'AwsSolutions-IAM5', 'Writes the pages under every key of the web bucket (public content only).', nagResource(role, bucket.arnForObjects('*')));
+    acknowledge(
+      role,
+      'AwsSolutions-IAM5',
+      'Writes the pages under every key of the web bucket (public content only).',
+      nagResource(role, bucket.arnForObjects('*')),
+    );
     acknowledge(
       role,
       'AwsSolutions-IAM5',
       'Reads the zipped web/ folder that the CDK CLI uploaded to the bootstrap asset bucket, under a content-hash key fixed at deploy time.',
-      nagResource(role, `arn:${Stack.of(this).partition}:s3:::cdk-hnb659fds-assets-${Stack.of(this).account}-${Stack.of(this).region}/*`),
+      nagResource(
+        role,
+        `arn:${Stack.of(this).partition}:s3:::cdk-hnb659fds-assets-${Stack.of(this).account}-${Stack.of(this).region}/*`,
+      ),
     );
     acknowledge(
       role,

@@ -5,7 +5,7 @@ import { STAFF_ROLES, type StaffRole } from '../../functions/domain/staff.ts';
 
 /** What each group may do (the handler checks the group; the JWT authorizer checks the token). */
 const GROUP_DESCRIPTIONS: Record<StaffRole, string> = {
-  counsel: "Legal counsel: uploads and submits court orders, releases legal holds (R12, R13)",
+  counsel: 'Legal counsel: uploads and submits court orders, releases legal holds (R12, R13)',
   'privacy-officer': 'Privacy officer: approves disclosures and deletions, reads the staff queue and audit trail',
   director: 'Library director: second approver of court-order disclosures (R12)',
   circulation: 'Circulation desk: in-person verification and desk tasks (R4, R7)',

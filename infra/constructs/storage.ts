@@ -114,7 +114,11 @@ export class Storage extends Construct {
   }
 
   /** A bucket of personal data: the data key, TLS only, no public access, access logged, and no request-chosen encryption. */
-  private dataBucket(id: string, props: StorageProps, extra: Pick<s3.BucketProps, 'bucketName' | 'versioned' | 'lifecycleRules'>): s3.Bucket {
+  private dataBucket(
+    id: string,
+    props: StorageProps,
+    extra: Pick<s3.BucketProps, 'bucketName' | 'versioned' | 'lifecycleRules'>,
+  ): s3.Bucket {
     const bucket = new s3.Bucket(this, id, {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: props.key,

@@ -40,13 +40,17 @@ export class Workflows extends Construct {
   constructor(scope: Construct, id: string, props: WorkflowsProps) {
     super(scope, id);
     const entries = Object.entries(WORKFLOWS) as [WorkflowName, (typeof WORKFLOWS)[WorkflowName]][];
-    this.byName = Object.fromEntries(entries.map(([name, definition]) => [name, this.workflow(name, definition, props)])) as Record<WorkflowName, Workflow>;
+    this.byName = Object.fromEntries(
+      entries.map(([name, definition]) => [name, this.workflow(name, definition, props)]),
+    ) as Record<WorkflowName, Workflow>;
   }
 
   private workflow(name: WorkflowName, definition: (typeof WORKFLOWS)[WorkflowName], props: WorkflowsProps): Workflow {
     const physicalName = `privacy-desk-${props.stage}-${name}`;
     const scope = new Construct(this, name);
-    const serving = Object.entries(definition.functions).map(([placeholder, fn]) => [placeholder, props.functions[fn]] as const);
+    const serving = Object.entries(definition.functions).map(
+      ([placeholder, fn]) => [placeholder, props.functions[fn]] as const,
+    );
 
     const logGroup = new logs.LogGroup(scope, 'Logs', {
       // The /aws/vendedlogs/ prefix keeps CloudWatch's log resource policy from growing per group.
@@ -80,7 +84,12 @@ export class Workflows extends Construct {
       'Logging to CloudWatch uses the vended-log delivery APIs (logs:CreateLogDelivery, PutResourcePolicy, DescribeLogGroups...) and tracing uses xray:PutTraceSegments/GetSampling*; none supports resource-level permissions, so AWS requires Resource "*". Lambda invocation is granted per function ARN.',
       'Resource::*',
     );
-    const arn = Stack.of(this).formatArn({ service: 'states', resource: 'stateMachine', resourceName: physicalName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    const arn = Stack.of(this).formatArn({
+      service: 'states',
+      resource: 'stateMachine',
+      resourceName: physicalName,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
     return { machine, name: physicalName, arn };
   }
 }

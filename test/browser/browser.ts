@@ -10,10 +10,22 @@ import { expect } from 'vitest';
  */
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const HAS_CHROMIUM = existsSync(CHROMIUM);
-if (!HAS_CHROMIUM) console.warn(`test/browser: SKIPPED, no Chromium at ${CHROMIUM}. Install it with: apt-get update && apt-get install -y --no-install-recommends chromium`);
+if (!HAS_CHROMIUM)
+  console.warn(
+    `test/browser: SKIPPED, no Chromium at ${CHROMIUM}. Install it with: apt-get update && apt-get install -y --no-install-recommends chromium`,
+  );
 
 /** The flags the machine probe uses: headless, and no calls home (the network here is closed). */
-const ARGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-dev-shm-usage'];
+const ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+];
 
 /** Playwright gives each launch a fresh, empty profile (user data dir) of its own. */
 export const launch = (): Promise<Browser> => chromium.launch({ executablePath: CHROMIUM, args: ARGS, headless: true });
@@ -26,7 +38,12 @@ export const PHONE = { width: 375, height: 667 };
  * can be injected into the server-rendered pages, whose policy (rightly) allows no inline script.
  */
 export async function context(browser: Browser, viewport = DESKTOP): Promise<BrowserContext> {
-  return browser.newContext({ viewport, bypassCSP: true, acceptDownloads: true, ...(viewport === PHONE ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}) });
+  return browser.newContext({
+    viewport,
+    bypassCSP: true,
+    acceptDownloads: true,
+    ...(viewport === PHONE ? { isMobile: true, hasTouch: true, deviceScaleFactor: 2 } : {}),
+  });
 }
 
 export interface WatchedPage {
@@ -67,11 +84,25 @@ export async function checkAxe(page: Page, label = page.url()): Promise<AxeResul
   // Page scripts are given as text: this project's TypeScript has no DOM types.
   if (!(await page.evaluate<boolean>("'axe' in window"))) await page.addScriptTag({ content: AXE_SOURCE });
   type Violation = { id: string; impact: string | null; help: string; nodes: { target: string[] }[] };
-  const violations = await page.evaluate<Violation[]>("axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)");
+  const violations = await page.evaluate<Violation[]>(
+    "axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations)",
+  );
   const result: AxeResult = {
-    url: label.replace(/\/act\/[A-Za-z0-9_-]+/, '/act/…').replace(/\/download\/[A-Za-z0-9_-]+/, '/download/…').replace(/^https?:\/\/[^/]+/, ''),
-    serious: violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => ({ id: v.id, impact: v.impact ?? '', help: v.help, targets: v.nodes.map((n) => n.target.join(' ')) })),
-    minor: violations.filter((v) => v.impact !== 'serious' && v.impact !== 'critical').map((v) => ({ id: v.id, impact: v.impact ?? 'unknown', count: v.nodes.length })),
+    url: label
+      .replace(/\/act\/[A-Za-z0-9_-]+/, '/act/…')
+      .replace(/\/download\/[A-Za-z0-9_-]+/, '/download/…')
+      .replace(/^https?:\/\/[^/]+/, ''),
+    serious: violations
+      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+      .map((v) => ({
+        id: v.id,
+        impact: v.impact ?? '',
+        help: v.help,
+        targets: v.nodes.map((n) => n.target.join(' ')),
+      })),
+    minor: violations
+      .filter((v) => v.impact !== 'serious' && v.impact !== 'critical')
+      .map((v) => ({ id: v.id, impact: v.impact ?? 'unknown', count: v.nodes.length })),
   };
   axeLog.push(result);
   expect(result.serious, `axe on ${result.url}`).toEqual([]);
@@ -80,7 +111,9 @@ export async function checkAxe(page: Page, label = page.url()): Promise<AxeResul
 
 /** Usable on a phone: nothing makes the page scroll sideways. */
 export async function expectNoHorizontalScroll(page: Page): Promise<void> {
-  const { scroll, client } = await page.evaluate<{ scroll: number; client: number }>('({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })');
+  const { scroll, client } = await page.evaluate<{ scroll: number; client: number }>(
+    '({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth })',
+  );
   expect(scroll, `horizontal scroll on ${page.url()}`).toBeLessThanOrEqual(client);
 }
 
@@ -92,5 +125,10 @@ export const FLOW_TIMEOUT = 120_000;
 
 /** One line per page checked, for the test output. */
 export function axeSummary(): string {
-  return axeLog.map((r) => `${r.url}: ${r.serious.length} serious/critical${r.minor.length ? `; minor: ${r.minor.map((m) => `${m.id} (${m.impact}, ${m.count})`).join(', ')}` : ''}`).join('\n');
+  return axeLog
+    .map(
+      (r) =>
+        `${r.url}: ${r.serious.length} serious/critical${r.minor.length ? `; minor: ${r.minor.map((m) => `${m.id} (${m.impact}, ${m.count})`).join(', ')}` : ''}`,
+    )
+    .join('\n');
 }

@@ -3,7 +3,19 @@ import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-c
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNSEL, ORDER, pdf } from '../support/court-orders.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
-import { axeSummary, checkAxe, context, expectNoHorizontalScroll, FLOW_TIMEOUT, HAS_CHROMIUM, launch, open, PHONE, poll, type WatchedPage } from './browser.ts';
+import {
+  axeSummary,
+  checkAxe,
+  context,
+  expectNoHorizontalScroll,
+  FLOW_TIMEOUT,
+  HAS_CHROMIUM,
+  launch,
+  open,
+  PHONE,
+  poll,
+  type WatchedPage,
+} from './browser.ts';
 
 /**
  * Counsel's page (web/counsel.html, web/counsel.js) and the shared sign-in (web/sign-in.js) in
@@ -42,13 +54,23 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
   const noErrors = (w: WatchedPage) => expect(w.errors, w.page.url()).toEqual([]);
   const press = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).click();
   const focusedId = (page: Page) => page.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
-  const focusIn = (page: Page, selector: string) => page.evaluate<boolean>(`!!document.activeElement && !!document.activeElement.closest(${JSON.stringify(selector)})`);
-  const describedBy = (page: Page, id: string) => page.evaluate<string>(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-describedby') || ''`);
+  const focusIn = (page: Page, selector: string) =>
+    page.evaluate<boolean>(`!!document.activeElement && !!document.activeElement.closest(${JSON.stringify(selector)})`);
+  const describedBy = (page: Page, id: string) =>
+    page.evaluate<string>(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-describedby') || ''`);
   const text = async (page: Page, selector: string) => (await page.textContent(selector)) ?? '';
-  const pdfFile = (name = 'order.pdf', body: Buffer = pdf('browser')) => ({ name, mimeType: 'application/pdf', buffer: body });
+  const pdfFile = (name = 'order.pdf', body: Buffer = pdf('browser')) => ({
+    name,
+    mimeType: 'application/pdf',
+    buffer: body,
+  });
 
   async function localToken(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, groups }) });
+    const res = await fetch(url('/_local/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, groups }),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { token: string }).token;
   }
@@ -56,9 +78,16 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
   /** An order submitted through the API, as a script would (the page's own upload is tested below). */
   async function orderViaApi(cardNumber: string): Promise<{ orderId: string; requestId: string }> {
     const auth = { authorization: `Bearer ${await localToken(COUNSEL, ['counsel'])}` };
-    const created = await fetch(url('/api/court-orders'), { method: 'POST', headers: { ...auth, 'content-type': 'application/json' }, body: JSON.stringify({ ...ORDER, patronCardNumber: cardNumber }) });
+    const created = await fetch(url('/api/court-orders'), {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...ORDER, patronCardNumber: cardNumber }),
+    });
     expect(created.status).toBe(201);
-    const { orderId, upload } = (await created.json()) as { orderId: string; upload: { url: string; fields: Record<string, string> } };
+    const { orderId, upload } = (await created.json()) as {
+      orderId: string;
+      upload: { url: string; fields: Record<string, string> };
+    };
     const form = new FormData();
     for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
     form.append('file', new Blob([new Uint8Array(pdf('api'))], { type: 'application/pdf' }), 'order.pdf');
@@ -116,7 +145,18 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     expect(result).toContain('The privacy officer and the director will each be asked by email to approve');
 
     const order = await rt.deps.orders.get(orderId);
-    expect(order).toMatchObject({ status: 'submitted', caseNumber: ORDER.caseNumber, court: ORDER.court, categories: ['library-records', 'payments'], from: ORDER.from, to: ORDER.to, nondisclosure: false, uploadedBy: COUNSEL, patronId: TANAKA.id, requestId });
+    expect(order).toMatchObject({
+      status: 'submitted',
+      caseNumber: ORDER.caseNumber,
+      court: ORDER.court,
+      categories: ['library-records', 'payments'],
+      from: ORDER.from,
+      to: ORDER.to,
+      nondisclosure: false,
+      uploadedBy: COUNSEL,
+      patronId: TANAKA.id,
+      requestId,
+    });
     expect(order.file?.size).toBe(pdf('browser').length);
     expect(order.file?.sha256).toBe(createHash('sha256').update(pdf('browser')).digest('hex'));
     expect(await rt.deps.requests.get(requestId)).toMatchObject({ kind: 'court-order', patronId: TANAKA.id, orderId });
@@ -134,7 +174,15 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     const { page } = w;
     await signIn(page);
     await press(page, 'Upload the order');
-    const fields = ['order-court', 'order-caseNumber', 'order-orderType', 'order-issuedOn', 'order-patronCardNumber', 'cat-personal', 'order-file'];
+    const fields = [
+      'order-court',
+      'order-caseNumber',
+      'order-orderType',
+      'order-issuedOn',
+      'order-patronCardNumber',
+      'cat-personal',
+      'order-file',
+    ];
     for (const id of fields) {
       expect(await page.getAttribute(`#${id}`, 'aria-invalid'), id).toBe('true');
       expect(await describedBy(page, id), id).toContain(`${id}-error`);
@@ -175,13 +223,19 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     });
     await signIn(page);
     // A file the browser knows is not a PDF is refused before anything is sent.
-    await fillOrder(page, HADDAD.cardNumber, { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('notes') });
+    await fillOrder(page, HADDAD.cardNumber, {
+      name: 'notes.txt',
+      mimeType: 'text/plain',
+      buffer: Buffer.from('notes'),
+    });
     await press(page, 'Upload the order');
     expect(await text(page, '#order-file-error')).toContain('not a PDF');
     expect(creates).toEqual([]);
 
     // Named and typed as a PDF, but not one inside: the server reads the content and answers 415.
-    await page.getByLabel('The order, as a PDF').setInputFiles(pdfFile('order.pdf', Buffer.from('This is a letter, not a PDF, whatever its name says.')));
+    await page
+      .getByLabel('The order, as a PDF')
+      .setInputFiles(pdfFile('order.pdf', Buffer.from('This is a letter, not a PDF, whatever its name says.')));
     await press(page, 'Upload the order');
     await poll(() => text(page, '#order-errors')).toContain('not a PDF');
     expect(await text(page, '#order-errors')).toContain('checks what is inside the file');
@@ -272,7 +326,8 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     const { page } = w;
     await page.goto(url('/counsel.html'));
     const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString('base64url');
-    const jwt = (exp: number) => `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ email: COUNSEL, 'cognito:groups': ['counsel'], exp })}.c2lnbmF0dXJl`;
+    const jwt = (exp: number) =>
+      `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ email: COUNSEL, 'cognito:groups': ['counsel'], exp })}.c2lnbmF0dXJl`;
     const now = Math.floor(Date.now() / 1000);
 
     await page.evaluate(`sessionStorage.setItem('${TOKEN_KEY}', '${jwt(now - 60)}')`);
@@ -329,31 +384,59 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     async function asDeployed(page: Page, idToken: string, returnState?: string): Promise<Cognito> {
       const seen: Cognito = { authorize: [], token: [], logout: [] };
       await page.route('**/auth-config.json', (route: Route) =>
-        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ region: 'us-east-1', userPoolId: 'us-east-1_Example', clientId: CLIENT_ID, signInUrl: SIGN_IN, scopes: 'openid email profile' }) }),
-      );
-      await page.route((u: URL) => u.origin === SIGN_IN && u.pathname === '/oauth2/authorize', (route: Route) => {
-        const at = new URL(route.request().url());
-        seen.authorize.push(at);
-        const back = new URL(at.searchParams.get('redirect_uri') ?? '');
-        back.searchParams.set('code', 'the-authorization-code');
-        back.searchParams.set('state', returnState ?? at.searchParams.get('state') ?? '');
-        return route.fulfill({ status: 302, headers: { location: back.href } });
-      });
-      await page.route((u: URL) => u.origin === SIGN_IN && u.pathname === '/oauth2/token', (route: Route) => {
-        const r = route.request();
-        seen.token.push({ contentType: r.headers()['content-type'] ?? '', form: new URLSearchParams(r.postData() ?? '') });
-        return route.fulfill({
+        route.fulfill({
           status: 200,
-          headers: { 'access-control-allow-origin': rt.baseUrl, 'cache-control': 'no-store' },
           contentType: 'application/json',
-          body: JSON.stringify({ id_token: idToken, access_token: 'an-access-token', refresh_token: 'a-refresh-token', expires_in: 3600, token_type: 'Bearer' }),
-        });
-      });
-      await page.route((u: URL) => u.origin === SIGN_IN && u.pathname === '/logout', (route: Route) => {
-        const at = new URL(route.request().url());
-        seen.logout.push(at);
-        return route.fulfill({ status: 302, headers: { location: at.searchParams.get('logout_uri') ?? '' } });
-      });
+          body: JSON.stringify({
+            region: 'us-east-1',
+            userPoolId: 'us-east-1_Example',
+            clientId: CLIENT_ID,
+            signInUrl: SIGN_IN,
+            scopes: 'openid email profile',
+          }),
+        }),
+      );
+      await page.route(
+        (u: URL) => u.origin === SIGN_IN && u.pathname === '/oauth2/authorize',
+        (route: Route) => {
+          const at = new URL(route.request().url());
+          seen.authorize.push(at);
+          const back = new URL(at.searchParams.get('redirect_uri') ?? '');
+          back.searchParams.set('code', 'the-authorization-code');
+          back.searchParams.set('state', returnState ?? at.searchParams.get('state') ?? '');
+          return route.fulfill({ status: 302, headers: { location: back.href } });
+        },
+      );
+      await page.route(
+        (u: URL) => u.origin === SIGN_IN && u.pathname === '/oauth2/token',
+        (route: Route) => {
+          const r = route.request();
+          seen.token.push({
+            contentType: r.headers()['content-type'] ?? '',
+            form: new URLSearchParams(r.postData() ?? ''),
+          });
+          return route.fulfill({
+            status: 200,
+            headers: { 'access-control-allow-origin': rt.baseUrl, 'cache-control': 'no-store' },
+            contentType: 'application/json',
+            body: JSON.stringify({
+              id_token: idToken,
+              access_token: 'an-access-token',
+              refresh_token: 'a-refresh-token',
+              expires_in: 3600,
+              token_type: 'Bearer',
+            }),
+          });
+        },
+      );
+      await page.route(
+        (u: URL) => u.origin === SIGN_IN && u.pathname === '/logout',
+        (route: Route) => {
+          const at = new URL(route.request().url());
+          seen.logout.push(at);
+          return route.fulfill({ status: 302, headers: { location: at.searchParams.get('logout_uri') ?? '' } });
+        },
+      );
       return seen;
     }
 
@@ -391,7 +474,13 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
       const verifier = exchange.form.get('code_verifier') ?? '';
       expect(verifier).toMatch(/^[A-Za-z0-9._~-]{43,128}$/);
       expect(createHash('sha256').update(verifier).digest('base64url')).toBe(q.get('code_challenge'));
-      expect(Object.fromEntries(exchange.form)).toEqual({ grant_type: 'authorization_code', client_id: CLIENT_ID, code: 'the-authorization-code', redirect_uri: url('/counsel.html'), code_verifier: verifier });
+      expect(Object.fromEntries(exchange.form)).toEqual({
+        grant_type: 'authorization_code',
+        client_id: CLIENT_ID,
+        code: 'the-authorization-code',
+        redirect_uri: url('/counsel.html'),
+        code_verifier: verifier,
+      });
 
       // The code and state are gone from the address bar; only the ID token is kept, in this tab.
       expect(page.url()).toBe(url('/counsel.html'));
@@ -424,7 +513,9 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
       const cognito = await asDeployed(page, await localToken(COUNSEL, ['counsel']), 'a-state-from-somewhere-else');
       await page.goto(url('/counsel.html'));
       await press(page, 'Sign in');
-      await poll(() => text(page, '#signin-result')).toContain('does not belong to a sign-in started in this browser tab');
+      await poll(() => text(page, '#signin-result')).toContain(
+        'does not belong to a sign-in started in this browser tab',
+      );
       expect(cognito.authorize).toHaveLength(1);
       expect(cognito.token).toEqual([]);
       expect(page.url()).toBe(url('/counsel.html'));
@@ -434,7 +525,9 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
 
       // A link carrying a code, with no sign-in started in this tab, is refused the same way.
       await page.goto(url('/counsel.html?code=stolen&state=guessed'));
-      await poll(() => text(page, '#signin-result')).toContain('does not belong to a sign-in started in this browser tab');
+      await poll(() => text(page, '#signin-result')).toContain(
+        'does not belong to a sign-in started in this browser tab',
+      );
       expect(cognito.token).toEqual([]);
 
       // An error from the sign-in page is shown by its code only, never the link's own words.

@@ -2,7 +2,19 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA, eventually, linkIn, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
-import { axeSummary, checkAxe, context, expectNoHorizontalScroll, FLOW_TIMEOUT, HAS_CHROMIUM, launch, open, PHONE, poll, type WatchedPage } from './browser.ts';
+import {
+  axeSummary,
+  checkAxe,
+  context,
+  expectNoHorizontalScroll,
+  FLOW_TIMEOUT,
+  HAS_CHROMIUM,
+  launch,
+  open,
+  PHONE,
+  poll,
+  type WatchedPage,
+} from './browser.ts';
 
 /**
  * The public pages in a real browser (Debian's Chromium, driven by playwright-core): each page has
@@ -156,7 +168,7 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await page.close();
   });
 
-  it('a guardian asks for a young child\'s records; the privacy officer approves; the report downloads', async () => {
+  it("a guardian asks for a young child's records; the privacy officer approves; the report downloads", async () => {
     const MARIA = { cardNumber: '21234000011010', lastName: 'Rivera', email: 'maria.rivera@example.org' };
     const w = await open(desktop);
     const { page } = w;
@@ -171,7 +183,11 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await checkAxe(page, '/act/… (guardian confirms)');
     await press(page, 'Yes, this was me');
     await poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
-    const approval = await eventually(async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed on a guardian/.test(e.subject)), 30_000, 'approval email');
+    const approval = await eventually(
+      async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed on a guardian/.test(e.subject)),
+      30_000,
+      'approval email',
+    );
     await page.goto(linkIn(approval, 'act'));
     expect(await page.textContent('main')).toContain('Sofia Rivera');
     await checkAxe(page, "/act/… (approval of a guardian's request)");
@@ -184,7 +200,7 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await page.close();
   });
 
-  it('a third party asks with the patron\'s written permission: the consent page and the staff approval', async () => {
+  it("a third party asks with the patron's written permission: the consent page and the staff approval", async () => {
     const PRIYA = { cardNumber: '21234000011003', lastName: 'Natarajan', email: 'priya.natarajan@example.com' };
     const w = await open(desktop);
     const { page } = w;
@@ -199,16 +215,27 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await poll(() => page.title()).toMatch(/We received your request/);
     await checkAxe(page, '/api/requests (third party received)');
 
-    const ask = await eventually(async () => (await rt.mail.to(PRIYA.email)).find((e) => e.subject.includes('Casey Morgan')), 30_000, 'consent email');
+    const ask = await eventually(
+      async () => (await rt.mail.to(PRIYA.email)).find((e) => e.subject.includes('Casey Morgan')),
+      30_000,
+      'consent email',
+    );
     const consent = linkIn(ask, 'act');
     await page.goto(consent);
     expect(await page.textContent('main')).toContain('Fines, fees and payments');
     await checkAxe(page, '/act/… (written permission asked)');
     await fitsPhone(consent);
-    await page.getByRole('button', { name: /yes|consent|permit|agree/i }).first().click();
+    await page
+      .getByRole('button', { name: /yes|consent|permit|agree/i })
+      .first()
+      .click();
     await poll(() => page.textContent('main')).toContain('is recorded');
     await checkAxe(page, '/act/… (permission recorded)');
-    const approval = await eventually(async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed on a third party/.test(e.subject)), 30_000, 'approval email');
+    const approval = await eventually(
+      async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed on a third party/.test(e.subject)),
+      30_000,
+      'approval email',
+    );
     await page.goto(linkIn(approval, 'act'));
     await checkAxe(page, "/act/… (approval of a third party's request)");
     await press(page, 'Approve');

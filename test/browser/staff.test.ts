@@ -2,7 +2,19 @@ import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ADA, eventually, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
-import { axeSummary, checkAxe, context, expectNoHorizontalScroll, FLOW_TIMEOUT, HAS_CHROMIUM, launch, open, PHONE, poll, type WatchedPage } from './browser.ts';
+import {
+  axeSummary,
+  checkAxe,
+  context,
+  expectNoHorizontalScroll,
+  FLOW_TIMEOUT,
+  HAS_CHROMIUM,
+  launch,
+  open,
+  PHONE,
+  poll,
+  type WatchedPage,
+} from './browser.ts';
 
 /**
  * The staff desk (web/staff.html) in Chromium: sign in with a local token (web/sign-in.js; the
@@ -25,7 +37,11 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
     const h = await submit(rt, { kind: 'export', cardNumber: HAROLD.cardNumber, lastName: HAROLD.lastName });
     adaRequest = a.body.requestId;
     await waitForStatus(rt, a.body.statusUrl, 'verifying', 30_000);
-    await eventually(async () => ((await rt.deps.requests.get(h.body.requestId)).status === 'awaiting-staff' ? true : undefined), 30_000, 'desk task');
+    await eventually(
+      async () => ((await rt.deps.requests.get(h.body.requestId)).status === 'awaiting-staff' ? true : undefined),
+      30_000,
+      'desk task',
+    );
   }, FLOW_TIMEOUT);
   afterAll(async () => {
     await browser?.close();
@@ -35,9 +51,11 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
   const noErrors = (w: WatchedPage) => expect(w.errors, w.page.url()).toEqual([]);
-  const press = (page: Page, name: string | RegExp) => page.getByRole('button', { name, exact: typeof name === 'string' }).click();
+  const press = (page: Page, name: string | RegExp) =>
+    page.getByRole('button', { name, exact: typeof name === 'string' }).click();
   const focusedId = (page: Page) => page.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
-  const describedBy = (page: Page, id: string) => page.evaluate<string>(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-describedby') || ''`);
+  const describedBy = (page: Page, id: string) =>
+    page.evaluate<string>(`document.getElementById(${JSON.stringify(id)}).getAttribute('aria-describedby') || ''`);
 
   async function signIn(page: Page) {
     await page.goto(url('/staff.html'));
@@ -81,7 +99,9 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
     expect(await page.textContent('#request-summary')).toContain('Ada Lovelace');
     expect(await page.textContent('#request-pending')).toContain('the patron to confirm by email');
     expect(await page.textContent('#audit-rows')).toContain('staff-read (staff-request-page)');
-    expect((await rt.deps.audit.list(adaRequest)).filter((e) => e.type === 'staff-read').map((e) => e.actor.id)).toEqual(['privacy@library.example']);
+    expect(
+      (await rt.deps.audit.list(adaRequest)).filter((e) => e.type === 'staff-read').map((e) => e.actor.id),
+    ).toEqual(['privacy@library.example']);
     await checkAxe(page, '/staff.html (a request)');
 
     // Extension: errors are tied to their fields and take focus; then the one extension.
@@ -104,7 +124,9 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
     const [csv] = await Promise.all([page.waitForEvent('download'), press(page, 'Download the audit trail (CSV)')]);
     expect(csv.suggestedFilename()).toBe(`audit-${adaRequest}.csv`);
     const text = await readFile((await csv.path()) as string, 'utf8');
-    expect(text.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe('requestId,seq,at,eventId,type,actorKind,actorId,actorRole,data,prevHash,hash');
+    expect(text.replace(/^\uFEFF/, '').split('\r\n')[0]).toBe(
+      'requestId,seq,at,eventId,type,actorKind,actorId,actorRole,data,prevHash,hash',
+    );
     expect(text).toContain('deadline-extended');
 
     await press(page, 'Back to the queue');
@@ -144,9 +166,19 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
     await page.getByLabel('Last name, as on the library record').fill(PRIYA.lastName);
     await press(page, 'Make the request');
     await poll(() => page.textContent('#on-behalf-result')).toContain('The request is made and verified in person');
-    const requestId = /verified in person: ([0-9a-f-]{36})/.exec((await page.textContent('#on-behalf-result')) ?? '')?.[1] as string;
-    await eventually(async () => ((await rt.deps.requests.get(requestId)).status === 'completed' ? true : undefined), 30_000, 'desk request completed');
-    expect((await rt.deps.requests.get(requestId)).verification).toMatchObject({ method: 'in-person', verifiedByStaffId: 'privacy@library.example', documentKind: 'photo-id' });
+    const requestId = /verified in person: ([0-9a-f-]{36})/.exec(
+      (await page.textContent('#on-behalf-result')) ?? '',
+    )?.[1] as string;
+    await eventually(
+      async () => ((await rt.deps.requests.get(requestId)).status === 'completed' ? true : undefined),
+      30_000,
+      'desk request completed',
+    );
+    expect((await rt.deps.requests.get(requestId)).verification).toMatchObject({
+      method: 'in-person',
+      verifiedByStaffId: 'privacy@library.example',
+      documentKind: 'photo-id',
+    });
     await rt.mail.waitFor(PRIYA.email, /are ready/, 1, 30_000);
     // The correction fields show only for a correction.
     expect(await page.isVisible('#ob-correction')).toBe(false);

@@ -11,7 +11,12 @@ import { ADA, linkIn, startTestRuntime, statusOf, waitForStatus, type TestRuntim
 const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnBF3yQAm9';
 const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 const postForm = (url: string, fields: Record<string, string>, accept = 'text/html') =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept }, body: form(fields), redirect: 'manual' });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+    body: form(fields),
+    redirect: 'manual',
+  });
 
 describe('access request, end to end', () => {
   let rt: TestRuntime;
@@ -28,7 +33,11 @@ describe('access request, end to end', () => {
   });
 
   it('form → verification email → GET shows, POST confirms → report email → download holds loans, no password hash', async () => {
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const submitted = await postForm(`${rt.baseUrl}/api/requests`, {
+      kind: 'access',
+      cardNumber: ADA.cardNumber,
+      lastName: ADA.lastName,
+    });
     expect(submitted.status).toBe(202);
     const received = await submitted.text();
     expect(received).toContain('We received your request');
@@ -73,8 +82,16 @@ describe('access request, end to end', () => {
   });
 
   it('answers the same whether or not the card and name match a patron', async () => {
-    const match = await fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName }) });
-    const stranger = await fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'access', cardNumber: '99999999999999', lastName: 'Nobody' }) });
+    const match = await fetch(`${rt.baseUrl}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName }),
+    });
+    const stranger = await fetch(`${rt.baseUrl}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'access', cardNumber: '99999999999999', lastName: 'Nobody' }),
+    });
     expect(match.status).toBe(202);
     expect(stranger.status).toBe(202);
     const [a, b] = [(await match.json()) as Record<string, string>, (await stranger.json()) as Record<string, string>];
@@ -87,7 +104,8 @@ describe('access request, end to end', () => {
   });
 
   it('refuses bad input clearly, without echoing it', async () => {
-    const post = (body: string, type = 'application/json') => fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': type }, body });
+    const post = (body: string, type = 'application/json') =>
+      fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': type }, body });
     const malformed = await post('{"kind":');
     expect(malformed.status).toBe(400);
     expect(malformed.headers.get('content-type')).toBe('application/problem+json');
@@ -98,17 +116,29 @@ describe('access request, end to end', () => {
     expect(problem.status).toBe(400);
     expect(problem.errors.map((e) => e.path)).toContain('cardNumber');
 
-    const hostile = await post(JSON.stringify({ kind: 'access', cardNumber: '<script>alert(1)</script>', lastName: "Robert'); DROP TABLE patrons;--" }));
+    const hostile = await post(
+      JSON.stringify({
+        kind: 'access',
+        cardNumber: '<script>alert(1)</script>',
+        lastName: "Robert'); DROP TABLE patrons;--",
+      }),
+    );
     expect(hostile.status).toBe(400);
     const text = await hostile.text();
     expect(text).not.toContain('<script>');
     expect(text).not.toContain('DROP TABLE');
 
-    expect((await post(JSON.stringify({ kind: 'access', cardNumber: 21234000012345, lastName: 'Lovelace' }))).status).toBe(400);
-    expect((await post(JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: 'x'.repeat(70_000) }))).status).toBe(400);
+    expect(
+      (await post(JSON.stringify({ kind: 'access', cardNumber: 21234000012345, lastName: 'Lovelace' }))).status,
+    ).toBe(400);
+    expect(
+      (await post(JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: 'x'.repeat(70_000) }))).status,
+    ).toBe(400);
     expect((await post('<xml/>', 'application/xml')).status).toBe(400);
     expect((await post('x'.repeat(11 * 1024 * 1024))).status).toBe(413);
-    expect((await post(JSON.stringify({ kind: 'subpoena', cardNumber: ADA.cardNumber, lastName: 'Lovelace' }))).status).toBe(400);
+    expect(
+      (await post(JSON.stringify({ kind: 'subpoena', cardNumber: ADA.cardNumber, lastName: 'Lovelace' }))).status,
+    ).toBe(400);
 
     // A form error comes back as a page naming the field.
     const formError = await postForm(`${rt.baseUrl}/api/requests`, { kind: 'access', cardNumber: 'abc' });
@@ -119,7 +149,11 @@ describe('access request, end to end', () => {
   });
 
   it('status and links: wrong keys and unknown or malformed tokens answer 404, never details', async () => {
-    const res = await fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName }) });
+    const res = await fetch(`${rt.baseUrl}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName }),
+    });
     const { requestId } = (await res.json()) as { requestId: string };
     expect((await fetch(`${rt.baseUrl}/api/requests/${requestId}?key=wrong`)).status).toBe(404);
     expect((await fetch(`${rt.baseUrl}/api/requests/${requestId}`)).status).toBe(404);
@@ -136,7 +170,11 @@ describe('a restart keeps every request, including one waiting for a link', () =
     const dataDir = await mkdtemp(join(tmpdir(), 'privacy-desk-data-'));
     try {
       const first = await startTestRuntime({ dataDir });
-      const res = await fetch(`${first.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName }) });
+      const res = await fetch(`${first.baseUrl}/api/requests`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName }),
+      });
       const { statusUrl } = (await res.json()) as { statusUrl: string };
       const link = linkIn(await first.mail.waitFor(ADA.email, /confirm your privacy request/), 'act');
       await first.cleanup();

@@ -4,12 +4,34 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBufferPromise } from 'yauzl';
 import { verifyChain } from '../../functions/domain/audit.ts';
-import { holdIdFor, MAX_ORDER_BYTES, orderDocumentKey, UNSUBMITTED_ORDER_DAYS } from '../../functions/domain/court-order.ts';
+import {
+  holdIdFor,
+  MAX_ORDER_BYTES,
+  orderDocumentKey,
+  UNSUBMITTED_ORDER_DAYS,
+} from '../../functions/domain/court-order.ts';
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
-import { COUNSEL, DIRECTOR, OFFICER, ORDER, overlappingRolesDataset, OWEN, pdf, postForm } from '../support/court-orders.ts';
-import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import {
+  COUNSEL,
+  DIRECTOR,
+  OFFICER,
+  ORDER,
+  overlappingRolesDataset,
+  OWEN,
+  pdf,
+  postForm,
+} from '../support/court-orders.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * Court orders end to end (R12, R13, R13a, R2, R17), over HTTP exactly as counsel and staff use
@@ -18,8 +40,20 @@ import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type 
  * package; patrons ask for deletion through the public form. The workflows run on
  * aws-local-stepfunctions inside the runtime.
  */
-const MARGARET = { id: 'P1025', cardNumber: '21234000011025', firstName: 'Margaret', lastName: 'Thompson', email: 'margaret.thompson@example.com' };
-const JOSE = { id: 'P1024', cardNumber: '21234000011024', firstName: 'José', lastName: 'Martínez', email: 'jose.martinez@example.org' };
+const MARGARET = {
+  id: 'P1025',
+  cardNumber: '21234000011025',
+  firstName: 'Margaret',
+  lastName: 'Thompson',
+  email: 'margaret.thompson@example.com',
+};
+const JOSE = {
+  id: 'P1024',
+  cardNumber: '21234000011024',
+  firstName: 'José',
+  lastName: 'Martínez',
+  email: 'jose.martinez@example.org',
+};
 const ADA_DOB = '1990-05-01';
 
 type Problem = { status: number; title: string; detail: string; errors?: { path: string; message: string }[] };
@@ -60,18 +94,37 @@ describe('court orders, end to end', () => {
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
   async function token(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, groups }) });
+    const res = await fetch(url('/_local/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, groups }),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { token: string }).token;
   }
-  const api = (method: 'GET' | 'POST', path: string, bearer?: string, body?: unknown, contentType = 'application/json') =>
+  const api = (
+    method: 'GET' | 'POST',
+    path: string,
+    bearer?: string,
+    body?: unknown,
+    contentType = 'application/json',
+  ) =>
     fetch(url(path), {
       method,
-      headers: { ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}), ...(body !== undefined ? { 'content-type': contentType } : {}) },
+      headers: {
+        ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(body !== undefined ? { 'content-type': contentType } : {}),
+      },
       ...(body !== undefined ? { body: typeof body === 'string' ? body : JSON.stringify(body) } : {}),
     });
   /** The upload as a browser or curl would post it: every field, then the file. */
-  async function upload(u: Upload, bytes: Buffer, fields: Record<string, string> = u.fields, name = 'order.pdf', type = 'application/pdf') {
+  async function upload(
+    u: Upload,
+    bytes: Buffer,
+    fields: Record<string, string> = u.fields,
+    name = 'order.pdf',
+    type = 'application/pdf',
+  ) {
     const form = new FormData();
     for (const [k, v] of Object.entries(fields)) form.append(k, v);
     form.append('file', new Blob([new Uint8Array(bytes)], { type }), name);
@@ -92,8 +145,10 @@ describe('court orders, end to end', () => {
     expect(res.status).toBe(202);
     return { orderId: created.orderId, ...((await res.json()) as { requestId: string; status: string }) };
   }
-  const reviewOf = (requestId: string) => rt.mail.waitFor(OFFICER, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`));
-  const authoriseOf = (requestId: string) => rt.mail.waitFor(DIRECTOR, new RegExp(`court order \\(authorisation to disclose\\) \\(request ${requestId}\\)`));
+  const reviewOf = (requestId: string) =>
+    rt.mail.waitFor(OFFICER, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`));
+  const authoriseOf = (requestId: string) =>
+    rt.mail.waitFor(DIRECTOR, new RegExp(`court order \\(authorisation to disclose\\) \\(request ${requestId}\\)`));
 
   describe('sign-in (CONTRACT.md: no token 401, no group 403)', () => {
     it.each([
@@ -127,13 +182,22 @@ describe('court orders, end to end', () => {
     });
 
     it('POST /_local/token issues only to a staff member of the dataset, for groups they hold', async () => {
-      const ask = (body: unknown) => fetch(url('/_local/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      const ask = (body: unknown) =>
+        fetch(url('/_local/token'), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        });
       expect((await ask({ email: COUNSEL, groups: ['director'] })).status).toBe(403);
       expect((await ask({ email: 'ada@example.org', groups: ['counsel'] })).status).toBe(403);
       expect((await ask({ email: OWEN, groups: ['counsel', 'privacy-officer'] })).status).toBe(200);
       const bad = await ask({ email: 'not an email', groups: ['admin'], extra: 1 });
       expect(bad.status).toBe(400);
-      expect(((await bad.json()) as Problem).errors?.map((e) => e.path).sort()).toEqual(['(body)', 'email', 'groups.0']);
+      expect(((await bad.json()) as Problem).errors?.map((e) => e.path).sort()).toEqual([
+        '(body)',
+        'email',
+        'groups.0',
+      ]);
       expect((await fetch(url('/_local/token'))).status).toBe(405);
     });
   });
@@ -156,14 +220,31 @@ describe('court orders, end to end', () => {
         const text = await res.text();
         return { paths: ((JSON.parse(text) as Problem).errors ?? []).map((e) => e.path).sort(), text };
       };
-      expect((await errorsOf({})).paths).toEqual(['caseNumber', 'categories', 'court', 'issuedOn', 'nondisclosure', 'orderType', 'patronCardNumber']);
+      expect((await errorsOf({})).paths).toEqual([
+        'caseNumber',
+        'categories',
+        'court',
+        'issuedOn',
+        'nondisclosure',
+        'orderType',
+        'patronCardNumber',
+      ]);
       const good = { ...ORDER, patronCardNumber: ADA.cardNumber };
-      expect((await errorsOf({ ...good, nondisclosure: 'yes', issuedOn: 20261120 })).paths).toEqual(['issuedOn', 'nondisclosure']);
-      expect((await errorsOf({ ...good, categories: ['library-records', 'browsing-history'] })).paths).toEqual(['categories.1']);
+      expect((await errorsOf({ ...good, nondisclosure: 'yes', issuedOn: 20261120 })).paths).toEqual([
+        'issuedOn',
+        'nondisclosure',
+      ]);
+      expect((await errorsOf({ ...good, categories: ['library-records', 'browsing-history'] })).paths).toEqual([
+        'categories.1',
+      ]);
       expect((await errorsOf({ ...good, from: '2026-10-31', to: '2026-06-01' })).paths).toEqual(['to']);
       expect((await errorsOf({ ...good, orderType: 'police-letter' })).paths).toEqual(['orderType']);
       expect((await errorsOf({ ...good, patronCardNumber: '99999999999999' })).paths).toEqual(['patronCardNumber']);
-      const hostile = await errorsOf({ ...good, court: '<img src=x onerror=alert(1)>', caseNumber: '=cmd|" /C calc"!A0' });
+      const hostile = await errorsOf({
+        ...good,
+        court: '<img src=x onerror=alert(1)>',
+        caseNumber: '=cmd|" /C calc"!A0',
+      });
       expect(hostile.paths).toEqual(['caseNumber', 'court']);
       expect(hostile.text).not.toContain('onerror');
       expect(hostile.text).not.toContain('calc');
@@ -176,7 +257,9 @@ describe('court orders, end to end', () => {
       const counsel = await token(COUNSEL, ['counsel']);
       const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011004' });
       // Named .pdf, declared application/pdf, passes the upload form's policy: only the content tells.
-      expect((await upload(u, Buffer.from('Dear librarian, please send us everything about this patron.\n'))).status).toBe(204);
+      expect(
+        (await upload(u, Buffer.from('Dear librarian, please send us everything about this patron.\n'))).status,
+      ).toBe(204);
       const refused = await api('POST', `/api/court-orders/${orderId}/submit`, counsel);
       expect(refused.status).toBe(415);
       expect(((await refused.json()) as Problem).title).toBe('Unsupported media type');
@@ -211,7 +294,9 @@ describe('court orders, end to end', () => {
       expect((await upload(u, pdf(), { ...u.fields, 'X-Amz-Signature': '0'.repeat(64) })).status).toBe(403);
       const { Policy: _p, ...noPolicy } = u.fields;
       expect((await upload(u, pdf(), noPolicy)).status).toBe(403);
-      expect((await fetch(u.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(400);
+      expect(
+        (await fetch(u.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status,
+      ).toBe(400);
     });
 
     it('an upload form expires after 15 minutes; the order’s status offers a fresh one until it is submitted', async () => {
@@ -221,7 +306,9 @@ describe('court orders, end to end', () => {
       let fresh: Upload;
       try {
         expect((await upload(u, pdf())).status).toBe(403);
-        const view = (await (await api('GET', `/api/court-orders/${orderId}`, await token(COUNSEL, ['counsel']))).json()) as { status: string; upload: Upload };
+        const view = (await (
+          await api('GET', `/api/court-orders/${orderId}`, await token(COUNSEL, ['counsel']))
+        ).json()) as { status: string; upload: Upload };
         expect(view.status).toBe('awaiting-upload');
         expect(view.upload.fields.key).toBe(`incoming/${orderId}.pdf`);
         fresh = view.upload;
@@ -230,14 +317,18 @@ describe('court orders, end to end', () => {
       }
       expect((await upload(fresh, pdf())).status).toBe(204);
       expect((await api('POST', `/api/court-orders/${orderId}/submit`, counsel)).status).toBe(202);
-      expect(((await (await api('GET', `/api/court-orders/${orderId}`, counsel)).json()) as { upload?: Upload }).upload).toBeUndefined();
+      expect(
+        ((await (await api('GET', `/api/court-orders/${orderId}`, counsel)).json()) as { upload?: Upload }).upload,
+      ).toBeUndefined();
     });
 
     it('only the counsel who started an order submits it; another counsel gets 403', async () => {
       const counsel = await token(COUNSEL, ['counsel']);
       const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011018' });
       expect((await upload(u, pdf())).status).toBe(204);
-      expect((await api('POST', `/api/court-orders/${orderId}/submit`, await token(OWEN, ['counsel']))).status).toBe(403);
+      expect((await api('POST', `/api/court-orders/${orderId}/submit`, await token(OWEN, ['counsel']))).status).toBe(
+        403,
+      );
       expect((await api('POST', '/api/court-orders/not-a-uuid/submit', counsel)).status).toBe(400);
     });
   });
@@ -245,7 +336,11 @@ describe('court orders, end to end', () => {
   it('R12 R2 R13a R17: two approvals, a package with exactly the named categories and dates, counsel downloads it, Ada is told, counsel releases the hold', async () => {
     const counsel = await token(COUNSEL, ['counsel']);
     const document = pdf('Ada order');
-    const { orderId, requestId, status } = await fileOrder(counsel, { ...ORDER, patronCardNumber: ADA.cardNumber }, document);
+    const { orderId, requestId, status } = await fileOrder(
+      counsel,
+      { ...ORDER, patronCardNumber: ADA.cardNumber },
+      document,
+    );
     expect(status).toBe('received');
     expect(await rt.deps.holds.isHeld(ADA.id)).toBe(true);
     const sha = createHash('sha256').update(document).digest('hex');
@@ -271,13 +366,20 @@ describe('court orders, end to end', () => {
     const ready = await rt.mail.waitFor(COUNSEL, new RegExp(`Disclosure package ready.*${requestId}`));
     const res = await fetch(linkIn(ready, 'download'));
     expect(res.status).toBe(200);
-    expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="court-order-disclosure-[0-9a-f]{8}\.zip"$/);
+    expect(res.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="court-order-disclosure-[0-9a-f]{8}\.zip"$/,
+    );
     const files = await unzip(Buffer.from(await res.arrayBuffer()));
     expect([...files.keys()]).toEqual(['cover-sheet.txt', 'disclosure.json', 'library-records.csv', 'payments.csv']);
 
     const json = JSON.parse(files.get('disclosure.json') as string) as {
       format: string;
-      cover: { legalBasis: string; order: Record<string, unknown>; scope: Record<string, unknown>; approvals: { by: string; step: string }[] };
+      cover: {
+        legalBasis: string;
+        order: Record<string, unknown>;
+        scope: Record<string, unknown>;
+        approvals: { by: string; step: string }[];
+      };
       categories: Record<string, { data: Record<string, { id: string }[]> }>;
     };
     expect(json.format).toBe('privacy-desk-disclosure');
@@ -293,11 +395,34 @@ describe('court orders, end to end', () => {
     expect(csvIds(files.get('library-records.csv') as string).sort()).toEqual(['E5001', 'H3003', 'L2002', 'L2003']);
     expect(csvIds(files.get('payments.csv') as string)).toEqual(['F4001']);
     const cover = files.get('cover-sheet.txt') as string;
-    for (const text of [ORDER.court, ORDER.caseNumber, 'subpoena', ORDER.issuedOn, sha, ADA.cardNumber, '2026-06-01 to 2026-10-31', OFFICER, DIRECTOR, 'court-order']) expect(cover).toContain(text);
+    for (const text of [
+      ORDER.court,
+      ORDER.caseNumber,
+      'subpoena',
+      ORDER.issuedOn,
+      sha,
+      ADA.cardNumber,
+      '2026-06-01 to 2026-10-31',
+      OFFICER,
+      DIRECTOR,
+      'court-order',
+    ])
+      expect(cover).toContain(text);
     expect(json.cover.approvals.map((a) => a.by)).toEqual([OFFICER, DIRECTOR]);
     // Nothing the order did not name: no profile, no donations, no shared content, never a credential.
     const all = [...files.values()].join('\n');
-    for (const text of [ADA.email, ADA.lastName, ADA_DOB, 'D6001', 'S7001', 'Computing history', '$2b$', 'passwordHash', '4242']) expect(all).not.toContain(text);
+    for (const text of [
+      ADA.email,
+      ADA.lastName,
+      ADA_DOB,
+      'D6001',
+      'S7001',
+      'Computing history',
+      '$2b$',
+      'passwordHash',
+      '4242',
+    ])
+      expect(all).not.toContain(text);
 
     // R13a: notice allowed, so Ada is told.
     const notice = await rt.mail.waitFor(ADA.email, /disclosed records about you/);
@@ -310,7 +435,12 @@ describe('court orders, end to end', () => {
       request: { status: string; decisions: { by: string; decision: string }[] };
       hold: { status: string };
     };
-    expect(view).toMatchObject({ status: 'submitted', file: { sha256: sha }, request: { status: 'completed' }, hold: { status: 'active' } });
+    expect(view).toMatchObject({
+      status: 'submitted',
+      file: { sha256: sha },
+      request: { status: 'completed' },
+      hold: { status: 'active' },
+    });
     expect(view.request.decisions.map((d) => [d.by, d.decision])).toEqual([
       [OFFICER, 'approve'],
       [DIRECTOR, 'approve'],
@@ -318,19 +448,40 @@ describe('court orders, end to end', () => {
     expect(JSON.stringify(view)).not.toContain(ADA.cardNumber);
 
     // Counsel releases the hold: audited, and a deletion may now proceed.
-    expect((await api('POST', `/api/court-orders/${orderId}/release-hold`, await token(DIRECTOR, ['director']))).status).toBe(403);
+    expect(
+      (await api('POST', `/api/court-orders/${orderId}/release-hold`, await token(DIRECTOR, ['director']))).status,
+    ).toBe(403);
     const released = await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel);
     expect(released.status).toBe(200);
-    expect(((await released.json()) as { hold: { status: string; releasedBy: string } }).hold).toMatchObject({ status: 'released', releasedBy: COUNSEL });
+    expect(((await released.json()) as { hold: { status: string; releasedBy: string } }).hold).toMatchObject({
+      status: 'released',
+      releasedBy: COUNSEL,
+    });
     expect((await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel)).status).toBe(200); // again: no change
     expect(await rt.deps.holds.isHeld(ADA.id)).toBe(false);
-    expect(((await (await api('GET', `/api/court-orders/${orderId}`, counsel)).json()) as { hold: { status: string } }).hold.status).toBe('released');
+    expect(
+      ((await (await api('GET', `/api/court-orders/${orderId}`, counsel)).json()) as { hold: { status: string } }).hold
+        .status,
+    ).toBe('released');
 
     const events = await rt.deps.audit.list(requestId);
     expect(verifyChain(events).ok).toBe(true);
     expect(events.filter((e) => e.type === 'legal-hold-released')).toHaveLength(1);
-    expect(events.find((e) => e.type === 'legal-hold-released')?.actor).toEqual({ kind: 'counsel', id: COUNSEL, role: 'counsel' });
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['court-order-received', 'legal-hold-placed', 'approval-decided', 'disclosure', 'patron-notified', 'request-completed']));
+    expect(events.find((e) => e.type === 'legal-hold-released')?.actor).toEqual({
+      kind: 'counsel',
+      id: COUNSEL,
+      role: 'counsel',
+    });
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'court-order-received',
+        'legal-hold-placed',
+        'approval-decided',
+        'disclosure',
+        'patron-notified',
+        'request-completed',
+      ]),
+    );
   });
 
   describe('R13 legal holds and deletions', () => {
@@ -340,17 +491,30 @@ describe('court orders, end to end', () => {
       expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
       return body;
     }
-    const planLink = async (requestId: string) => linkIn(await rt.mail.waitFor(OFFICER, new RegExp(`Decision needed on a deletion plan \\(request ${requestId}\\)`)), 'act');
+    const planLink = async (requestId: string) =>
+      linkIn(
+        await rt.mail.waitFor(OFFICER, new RegExp(`Decision needed on a deletion plan \\(request ${requestId}\\)`)),
+        'act',
+      );
 
     it('R13 R13a an order under nondisclosure, then the patron asks for deletion: nothing is removed, and nothing she can see reveals the order', async () => {
       const counsel = await token(COUNSEL, ['counsel']);
-      const order = await fileOrder(counsel, { ...ORDER, patronCardNumber: MARGARET.cardNumber, categories: ['library-records'], nondisclosure: true });
+      const order = await fileOrder(counsel, {
+        ...ORDER,
+        patronCardNumber: MARGARET.cardNumber,
+        categories: ['library-records'],
+        nondisclosure: true,
+      });
       const deletion = await requestDeletion(MARGARET);
       const link = await planLink(deletion.requestId);
       expect(await (await fetch(link)).text()).toContain('blocked');
       expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
       const done = await waitForStatus(rt, deletion.statusUrl, 'completed');
-      const outcome = done.outcome as { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] };
+      const outcome = done.outcome as {
+        erased: string[];
+        anonymised: string[];
+        retained: { category: string; reason: string }[];
+      };
       expect(outcome.erased).toEqual([]);
       expect(outcome.anonymised).toEqual([]);
       expect(outcome.retained.length).toBeGreaterThan(0);
@@ -358,19 +522,41 @@ describe('court orders, end to end', () => {
       expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
 
       // The order goes through to disclosure; still nothing reaches her.
-      expect((await postForm(linkIn(await reviewOf(order.requestId), 'act'), { decision: 'approve' })).status).toBe(200);
-      expect((await postForm(linkIn(await authoriseOf(order.requestId), 'act'), { decision: 'approve' })).status).toBe(200);
+      expect((await postForm(linkIn(await reviewOf(order.requestId), 'act'), { decision: 'approve' })).status).toBe(
+        200,
+      );
+      expect((await postForm(linkIn(await authoriseOf(order.requestId), 'act'), { decision: 'approve' })).status).toBe(
+        200,
+      );
       await rt.mail.waitFor(COUNSEL, new RegExp(`Disclosure package ready.*${order.requestId}`));
-      await eventually(async () => ((await rt.deps.requests.get(order.requestId)).status === 'completed' ? true : undefined));
+      await eventually(async () =>
+        (await rt.deps.requests.get(order.requestId)).status === 'completed' ? true : undefined,
+      );
       await rt.mail.waitFor(MARGARET.email, /deletion request .* is complete/);
 
-      const mail = (await rt.mail.to(MARGARET.email)).map((e) => `${e.subject}\n${e.body.text}\n${(e.body.html ?? '').replace(/<[^>]*>/g, ' ')}`).join('\n');
+      const mail = (await rt.mail.to(MARGARET.email))
+        .map((e) => `${e.subject}\n${e.body.text}\n${(e.body.html ?? '').replace(/<[^>]*>/g, ' ')}`)
+        .join('\n');
       const status = await (await fetch(url(deletion.statusUrl))).text();
       const seen = `${mail}\n${status}`.toLowerCase();
-      expect((await rt.mail.to(MARGARET.email)).map((e) => e.subject)).toEqual([expect.stringMatching(/confirm your privacy request/), expect.stringMatching(/deletion request .* is complete/)]);
+      expect((await rt.mail.to(MARGARET.email)).map((e) => e.subject)).toEqual([
+        expect.stringMatching(/confirm your privacy request/),
+        expect.stringMatching(/deletion request .* is complete/),
+      ]);
       // "holds" are book reservations, in the patron's own words; "hold" alone would be the legal kind.
-      for (const word of [/\bhold\b/, /\bcourt/, /\border/, /\bsubpoena/, /\bwarrant/, /\bcounsel/, /\bdisclos/, /\blegal hold/]) expect(seen).not.toMatch(word);
-      for (const text of [ORDER.caseNumber.toLowerCase(), 'stamford', order.orderId, order.requestId]) expect(seen).not.toContain(text);
+      for (const word of [
+        /\bhold\b/,
+        /\bcourt/,
+        /\border/,
+        /\bsubpoena/,
+        /\bwarrant/,
+        /\bcounsel/,
+        /\bdisclos/,
+        /\blegal hold/,
+      ])
+        expect(seen).not.toMatch(word);
+      for (const text of [ORDER.caseNumber.toLowerCase(), 'stamford', order.orderId, order.requestId])
+        expect(seen).not.toContain(text);
     });
 
     it('R13 a deletion already approved to run when an order arrives stops before touching the held records', async () => {
@@ -383,14 +569,22 @@ describe('court orders, end to end', () => {
       expect(await rt.deps.holds.isHeld(JOSE.id)).toBe(true);
       expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
       const done = await waitForStatus(rt, deletion.statusUrl, 'completed');
-      const outcome = done.outcome as { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] };
+      const outcome = done.outcome as {
+        erased: string[];
+        anonymised: string[];
+        retained: { category: string; reason: string }[];
+      };
       expect(outcome.erased).toEqual([]);
       expect(outcome.anonymised).toEqual([]);
       expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: 'legal-obligation' }]));
       expect(await rt.deps.records.getPatron(JOSE.id)).toBeDefined();
       expect(await rt.deps.records.allRecords(JOSE.id, 'LOAN')).toHaveLength(1);
-      const mail = (await rt.mail.to(JOSE.email)).map((e) => `${e.subject}\n${e.body.text}`).join('\n').toLowerCase();
-      for (const word of [/\bhold\b/, /\bcourt/, /\border/, /\bsubpoena/, /\bwarrant/, /\bcounsel/]) expect(mail).not.toMatch(word);
+      const mail = (await rt.mail.to(JOSE.email))
+        .map((e) => `${e.subject}\n${e.body.text}`)
+        .join('\n')
+        .toLowerCase();
+      for (const word of [/\bhold\b/, /\bcourt/, /\border/, /\bsubpoena/, /\bwarrant/, /\bcounsel/])
+        expect(mail).not.toMatch(word);
     });
   });
 });
@@ -407,11 +601,22 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
 
   // A fresh token each time: tokens last an hour by the same clock.
   const counselToken = async () =>
-    ((await (await fetch(`${rt.baseUrl}/_local/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: COUNSEL, groups: ['counsel'] }) })).json()) as { token: string }).token;
+    (
+      (await (
+        await fetch(`${rt.baseUrl}/_local/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ email: COUNSEL, groups: ['counsel'] }),
+        })
+      ).json()) as { token: string }
+    ).token;
   const api = async (method: 'GET' | 'POST', path: string, body?: unknown) =>
     fetch(`${rt.baseUrl}${path}`, {
       method,
-      headers: { authorization: `Bearer ${await counselToken()}`, ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        authorization: `Bearer ${await counselToken()}`,
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   async function create(patronCardNumber: string) {
@@ -425,7 +630,12 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
     form.append('file', new Blob([new Uint8Array(bytes)], { type: 'application/pdf' }), 'order.pdf');
     expect((await fetch(u.url, { method: 'POST', body: form })).status).toBe(204);
   }
-  const stored = async (orderId: string) => (await rt.db.send(new GetCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.order(orderId), ConsistentRead: true }))).Item;
+  const stored = async (orderId: string) =>
+    (
+      await rt.db.send(
+        new GetCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.order(orderId), ConsistentRead: true }),
+      )
+    ).Item;
   const statusOf = async (orderId: string) => (await api('GET', `/api/court-orders/${orderId}`)).status;
 
   it('R16 stopped after step 1 or 2: the order is 404 and deleted after 7 days, the upload a day later; one submitted at the same moment stays', async () => {
@@ -438,7 +648,9 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
     expect((await api('POST', `/api/court-orders/${submitted.orderId}/submit`)).status).toBe(202);
 
     const createdAt = Date.parse(String((await stored(metadataOnly.orderId))?.createdAt));
-    expect((await stored(metadataOnly.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(Math.floor(createdAt / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400);
+    expect((await stored(metadataOnly.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(
+      Math.floor(createdAt / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400,
+    );
     expect(await stored(submitted.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
 
     // An hour short of the week: all three still there, through several sweeps.
@@ -447,13 +659,24 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
     for (const o of [metadataOnly, uploadedOnly, submitted]) expect(await statusOf(o.orderId)).toBe(200);
 
     skew.ms = UNSUBMITTED_ORDER_DAYS * DAY + 60_000;
-    await eventually(async () => ((await statusOf(metadataOnly.orderId)) === 404 ? true : undefined), 10_000, 'the unsubmitted order to be 404');
+    await eventually(
+      async () => ((await statusOf(metadataOnly.orderId)) === 404 ? true : undefined),
+      10_000,
+      'the unsubmitted order to be 404',
+    );
     expect(await statusOf(uploadedOnly.orderId)).toBe(404);
     // Too late to submit: nothing is revived, nothing is held.
     expect((await api('POST', `/api/court-orders/${uploadedOnly.orderId}/submit`)).status).toBe(404);
     expect(await rt.deps.holds.isHeld('P1018')).toBe(false);
     // The local TTL sweep deletes the items themselves, as DynamoDB TTL does in AWS.
-    await eventually(async () => ((await stored(metadataOnly.orderId)) === undefined && (await stored(uploadedOnly.orderId)) === undefined ? true : undefined), 10_000, 'the TTL sweep');
+    await eventually(
+      async () =>
+        (await stored(metadataOnly.orderId)) === undefined && (await stored(uploadedOnly.orderId)) === undefined
+          ? true
+          : undefined,
+      10_000,
+      'the TTL sweep',
+    );
     expect(await statusOf(submitted.orderId)).toBe(200);
     expect(await stored(submitted.orderId)).toMatchObject({ status: 'submitted' });
     // The upload outlives its order by a day (the bucket lifecycle's 8 days).
@@ -462,9 +685,19 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
     // Every upload expires, the submitted one's too; the copy submit kept is untouched.
     skew.ms = (UNSUBMITTED_ORDER_DAYS + 1) * DAY + 60_000;
     const gone = async (u: Upload) => (await rt.deps.documents.head(u.fields.key as string)) === undefined;
-    await eventually(async () => ((await gone(uploadedOnly.upload)) && (await gone(submitted.upload)) ? true : undefined), 10_000, 'the uploads to expire');
-    const view = (await (await api('GET', `/api/court-orders/${submitted.orderId}`)).json()) as { status: string; file: { sha256: string } };
-    expect(view).toMatchObject({ status: 'submitted', file: { sha256: createHash('sha256').update(document).digest('hex') } });
+    await eventually(
+      async () => ((await gone(uploadedOnly.upload)) && (await gone(submitted.upload)) ? true : undefined),
+      10_000,
+      'the uploads to expire',
+    );
+    const view = (await (await api('GET', `/api/court-orders/${submitted.orderId}`)).json()) as {
+      status: string;
+      file: { sha256: string };
+    };
+    expect(view).toMatchObject({
+      status: 'submitted',
+      file: { sha256: createHash('sha256').update(document).digest('hex') },
+    });
     expect(await rt.deps.documents.sha256(orderDocumentKey(submitted.orderId))).toBe(view.file.sha256);
   });
 
@@ -479,7 +712,10 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
     await upload(first.upload, firstPdf);
     await documents.copy(first.upload.fields.key as string, undefined, orderDocumentKey(first.orderId));
     expect((await api('POST', `/api/court-orders/${first.orderId}/submit`)).status).toBe(202);
-    expect((await orders.get(first.orderId)).file).toMatchObject({ key: orderDocumentKey(first.orderId), sha256: createHash('sha256').update(firstPdf).digest('hex') });
+    expect((await orders.get(first.orderId)).file).toMatchObject({
+      key: orderDocumentKey(first.orderId),
+      sha256: createHash('sha256').update(firstPdf).digest('hex'),
+    });
 
     // Crashed after recording the copy (the submit's first write), before the hold: the order no longer
     // expires, and the retry needs only the copy, the upload being gone by then.
@@ -489,17 +725,29 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
     const kept = await documents.copy(second.upload.fields.key as string, undefined, orderDocumentKey(second.orderId));
     const sha256 = await documents.sha256(orderDocumentKey(second.orderId));
     const requestId = randomUUID();
-    await orders.update(second.orderId, (o) => ({ ...o, requestId, holdId: holdIdFor(o.orderId), file: { key: orderDocumentKey(o.orderId), sha256, size: kept.size } }));
+    await orders.update(second.orderId, (o) => ({
+      ...o,
+      requestId,
+      holdId: holdIdFor(o.orderId),
+      file: { key: orderDocumentKey(o.orderId), sha256, size: kept.size },
+    }));
     expect(await stored(second.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
     expect(await rt.deps.holds.isHeld('P1013')).toBe(false);
 
     skew.ms = (UNSUBMITTED_ORDER_DAYS + 1) * DAY + 60_000;
-    await eventually(async () => ((await documents.head(second.upload.fields.key as string)) === undefined ? true : undefined), 10_000, 'the upload to expire');
+    await eventually(
+      async () => ((await documents.head(second.upload.fields.key as string)) === undefined ? true : undefined),
+      10_000,
+      'the upload to expire',
+    );
     expect(await statusOf(second.orderId)).toBe(200);
     const retried = await api('POST', `/api/court-orders/${second.orderId}/submit`);
     expect(retried.status).toBe(202);
     expect(((await retried.json()) as { requestId: string }).requestId).toBe(requestId);
     expect(await rt.deps.holds.isHeld('P1013')).toBe(true);
-    expect(await orders.get(second.orderId)).toMatchObject({ status: 'submitted', file: { key: orderDocumentKey(second.orderId), sha256: createHash('sha256').update(secondPdf).digest('hex') } });
+    expect(await orders.get(second.orderId)).toMatchObject({
+      status: 'submitted',
+      file: { key: orderDocumentKey(second.orderId), sha256: createHash('sha256').update(secondPdf).digest('hex') },
+    });
   });
 });

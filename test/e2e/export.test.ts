@@ -9,7 +9,12 @@ import { unzip } from '../support/zip.ts';
  */
 const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnBF3yQAm9';
 const postForm = (url: string, fields: Record<string, string>) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
 
 describe('export request, end to end', () => {
   let rt: TestRuntime;
@@ -24,7 +29,11 @@ describe('export request, end to end', () => {
   });
 
   it('form → verification email → confirm → export email → the zip holds the loans and no password hash', async () => {
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const submitted = await postForm(`${rt.baseUrl}/api/requests`, {
+      kind: 'export',
+      cardNumber: ADA.cardNumber,
+      lastName: ADA.lastName,
+    });
     expect(submitted.status).toBe(202);
     const received = await submitted.text();
     expect(received).toContain('We received your request');
@@ -52,7 +61,10 @@ describe('export request, end to end', () => {
     const files = await unzip(zip);
     expect([...files.keys()].sort()).toEqual(['export.json', ...CATEGORIES.map((c) => `${c}.csv`)].sort());
 
-    const doc = JSON.parse(files.get('export.json') ?? '') as { version: number; categories: Record<string, { data?: { loans?: { title: string }[] } }> };
+    const doc = JSON.parse(files.get('export.json') ?? '') as {
+      version: number;
+      categories: Record<string, { data?: { loans?: { title: string }[] } }>;
+    };
     expect(doc.version).toBe(1);
     const titles = (doc.categories['library-records']?.data?.loans ?? []).map((l) => l.title);
     expect(titles).toEqual(expect.arrayContaining(['The Difference Engine', 'Hidden Figures']));

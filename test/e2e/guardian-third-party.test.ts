@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADA, eventually, linkIn, startTestRuntime, statusOf, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  statusOf,
+  waitForStatus,
+  type SentEmail,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * Guardian requests (R9, R10, R11) and third-party requests (R14) exactly as people make them:
@@ -13,11 +22,22 @@ const DAVID = { cardNumber: '21234000011013', lastName: 'Chen', email: 'david.ch
 const ETHAN = { cardNumber: '21234000011015', lastName: 'Chen', email: 'ethan.chen@example.org' }; // 17
 
 const postForm = (url: string, fields: [string, string][], accept = 'text/html') =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
-const statusUrlIn = (page: string) => /href="(\/api\/requests\/[^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&') as string;
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
+const statusUrlIn = (page: string) =>
+  /href="(\/api\/requests\/[^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&') as string;
 
 async function approvalFor(rt: TestRuntime, requestId: string): Promise<SentEmail> {
-  return eventually(async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed/.test(e.subject) && e.body.text?.includes(requestId)), 10_000, 'approval email');
+  return eventually(
+    async () =>
+      (await rt.mail.to(OFFICER)).find((e) => /Decision needed/.test(e.subject) && e.body.text?.includes(requestId)),
+    10_000,
+    'approval email',
+  );
 }
 const requestIdOf = (statusUrl: string) => /\/api\/requests\/([^?]+)/.exec(statusUrl)?.[1] as string;
 
@@ -30,9 +50,26 @@ describe('guardian and third-party requests, end to end', () => {
 
   it('serves both forms with the field names the API reads', async () => {
     const guardian = await (await fetch(`${rt.baseUrl}/guardian.html`)).text();
-    for (const name of ['kind" value="guardian-access', 'guardian.cardNumber', 'guardian.lastName', 'child.cardNumber', 'child.lastName']) expect(guardian).toContain(`name="${name}`);
+    for (const name of [
+      'kind" value="guardian-access',
+      'guardian.cardNumber',
+      'guardian.lastName',
+      'child.cardNumber',
+      'child.lastName',
+    ])
+      expect(guardian).toContain(`name="${name}`);
     const third = await (await fetch(`${rt.baseUrl}/third-party.html`)).text();
-    for (const name of ['kind" value="third-party', 'requester.name', 'requester.email', 'requester.organization', 'patron.cardNumber', 'patron.lastName', 'categories', 'purpose']) expect(third).toContain(`name="${name}`);
+    for (const name of [
+      'kind" value="third-party',
+      'requester.name',
+      'requester.email',
+      'requester.organization',
+      'patron.cardNumber',
+      'patron.lastName',
+      'categories',
+      'purpose',
+    ])
+      expect(third).toContain(`name="${name}`);
     expect(third).toContain('action="/api/requests"');
   });
 
@@ -51,7 +88,7 @@ describe('guardian and third-party requests, end to end', () => {
     const verify = await rt.mail.waitFor(MARIA.email, /confirm your privacy request/);
     const link = linkIn(verify, 'act');
     const page = await (await fetch(link)).text(); // a GET only shows
-    expect(page).toContain("see the library records of a child linked to your card");
+    expect(page).toContain('see the library records of a child linked to your card');
     expect((await statusOf(rt, statusUrl)).status).toBe('verifying');
     expect((await postForm(link, [['decision', 'confirm']])).status).toBe(200);
 
@@ -84,7 +121,9 @@ describe('guardian and third-party requests, end to end', () => {
       ['child.lastName', ETHAN.lastName],
     ]);
     const statusUrl = statusUrlIn(await submitted.text());
-    await postForm(linkIn(await rt.mail.waitFor(DAVID.email, /confirm your privacy request/), 'act'), [['decision', 'confirm']]);
+    await postForm(linkIn(await rt.mail.waitFor(DAVID.email, /confirm your privacy request/), 'act'), [
+      ['decision', 'confirm'],
+    ]);
     const ask = await rt.mail.waitFor(ETHAN.email, /A parent or guardian asked/);
     await waitForStatus(rt, statusUrl, 'awaiting-consent');
     const link = linkIn(ask, 'act');
@@ -118,21 +157,43 @@ describe('guardian and third-party requests, end to end', () => {
     expect(received).toContain('we ask the card holder for written permission');
     const statusUrl = statusUrlIn(received);
 
-    const ask = await eventually(async () => (await rt.mail.to(ADA.email)).find((e) => e.subject.includes('Casey Morgan')), 10_000, 'consent email');
+    const ask = await eventually(
+      async () => (await rt.mail.to(ADA.email)).find((e) => e.subject.includes('Casey Morgan')),
+      10_000,
+      'consent email',
+    );
     const link = linkIn(ask, 'act');
     const page = await (await fetch(link)).text();
-    for (const text of ['Casey Morgan', 'Greenwich Credit Union', 'no outstanding debts', 'Fines, fees and payments', 'Shared content']) expect(page).toContain(text);
+    for (const text of [
+      'Casey Morgan',
+      'Greenwich Credit Union',
+      'no outstanding debts',
+      'Fines, fees and payments',
+      'Shared content',
+    ])
+      expect(page).toContain(text);
     expect(page).not.toContain('Donations');
     expect((await postForm(link, [['decision', 'consent']])).status).toBe(200);
     await waitForStatus(rt, statusUrl, 'awaiting-approval');
     expect(await rt.mail.to(requester)).toHaveLength(0);
 
-    expect((await postForm(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']])).status).toBe(200);
+    expect(
+      (await postForm(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']])).status,
+    ).toBe(200);
     const ready = await rt.mail.waitFor(requester, /are ready/);
     const pkg = await (await fetch(linkIn(ready, 'download'))).text();
     expect(pkg).toContain('returned 7 days late');
     expect(pkg).toContain('A clever alternate history');
-    for (const absent of ['The Thinking Machine', 'Annual Fund 2026', 'ada@example.org', '1 Main St', ADA.cardNumber, 'Login credentials', 'Personal information']) expect(pkg).not.toContain(absent);
+    for (const absent of [
+      'The Thinking Machine',
+      'Annual Fund 2026',
+      'ada@example.org',
+      '1 Main St',
+      ADA.cardNumber,
+      'Login credentials',
+      'Personal information',
+    ])
+      expect(pkg).not.toContain(absent);
     await rt.mail.waitFor(ADA.email, /were sent/);
     await waitForStatus(rt, statusUrl, 'completed');
     await rt.engine.whenDone(`local:third-party:${requestIdOf(statusUrl)}`);
@@ -161,10 +222,15 @@ describe('guardian and third-party requests, end to end', () => {
     // The consent step's last write, so the runtime stops between steps.
     for (const page of [matchedPage, strangerPage]) {
       const id = requestIdOf(statusUrlIn(page));
-      await eventually(async () => ((await rt.deps.audit.list(id)).some((e) => e.type === 'consent-requested') ? true : undefined));
+      await eventually(async () =>
+        (await rt.deps.audit.list(id)).some((e) => e.type === 'consent-requested') ? true : undefined,
+      );
     }
 
-    const missing = await postForm(`${rt.baseUrl}/api/requests`, fields(ADA.cardNumber, ADA.lastName).filter(([k]) => k !== 'categories' && k !== 'purpose'));
+    const missing = await postForm(
+      `${rt.baseUrl}/api/requests`,
+      fields(ADA.cardNumber, ADA.lastName).filter(([k]) => k !== 'categories' && k !== 'purpose'),
+    );
     expect(missing.status).toBe(400);
     const page = await missing.text();
     expect(page).toContain('categories');

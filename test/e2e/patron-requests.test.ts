@@ -19,7 +19,11 @@ const EMPTY_CHANGES = {
 };
 
 const postForm = (url: string, fields: Record<string, string>) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' }, body: new URLSearchParams(fields).toString() });
+  fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
+    body: new URLSearchParams(fields).toString(),
+  });
 
 async function submitForm(rt: TestRuntime, fields: Record<string, string>): Promise<string> {
   const res = await postForm(`${rt.baseUrl}/api/requests`, { ...EMPTY_CHANGES, ...fields });
@@ -58,7 +62,12 @@ describe('patron requests through the web form', () => {
 
     await rt.mail.waitFor('eleanor.vance@example.com', /were updated/);
     await waitForStatus(rt, statusUrl, 'completed');
-    expect((await rt.deps.records.getPatron('P1005'))?.address).toEqual({ street: '12 Elm St', city: 'Greenwich', state: 'CT', postalCode: '06830' });
+    expect((await rt.deps.records.getPatron('P1005'))?.address).toEqual({
+      street: '12 Elm St',
+      city: 'Greenwich',
+      state: 'CT',
+      postalCode: '06830',
+    });
   });
 
   it('R8 deletion: the officer approves the plan from the email; the patron reads what was removed and kept', async () => {
@@ -78,7 +87,13 @@ describe('patron requests through the web form', () => {
 
   it('a form with a bad field comes back as a page naming it, and nothing starts', async () => {
     const before = (await rt.mail.all()).length;
-    const res = await postForm(`${rt.baseUrl}/api/requests`, { ...EMPTY_CHANGES, kind: 'correction', cardNumber: '21234000012345', lastName: 'Lovelace', 'changes.email': 'not an email' });
+    const res = await postForm(`${rt.baseUrl}/api/requests`, {
+      ...EMPTY_CHANGES,
+      kind: 'correction',
+      cardNumber: '21234000012345',
+      lastName: 'Lovelace',
+      'changes.email': 'not an email',
+    });
     expect(res.status).toBe(400);
     const page = await res.text();
     expect(page).toContain('changes.email');

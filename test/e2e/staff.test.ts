@@ -1,6 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEvent } from '../../functions/domain/audit.ts';
-import { ADA, eventually, startTestRuntime, statusOf, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  startTestRuntime,
+  statusOf,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * The staff desk over HTTP, signed in with a token from `POST /_local/token` as staff use it:
@@ -9,17 +17,56 @@ import { ADA, eventually, startTestRuntime, statusOf, submit, waitForStatus, typ
  * de-identified statistics (R3).
  */
 const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
-const PRIYA = { id: 'P1003', cardNumber: '21234000011003', lastName: 'Natarajan', firstName: 'Priya', email: 'priya.natarajan@example.com' };
-const SAM = { id: 'P1004', cardNumber: '21234000011004', lastName: "O'Brien", firstName: 'Samuel', email: 'sam.obrien@example.org' };
+const PRIYA = {
+  id: 'P1003',
+  cardNumber: '21234000011003',
+  lastName: 'Natarajan',
+  firstName: 'Priya',
+  email: 'priya.natarajan@example.com',
+};
+const SAM = {
+  id: 'P1004',
+  cardNumber: '21234000011004',
+  lastName: "O'Brien",
+  firstName: 'Samuel',
+  email: 'sam.obrien@example.org',
+};
 const OFFICER = 'privacy@library.example';
 const DESK = 'circulation@library.example';
 
 type Json = Record<string, unknown>;
-type Queue = { requests: { requestId: string; kind: string; status: string; dueAt: string; daysLeft: number; overdue: boolean; extended: boolean }[]; truncated: boolean };
-type Detail = Json & { requestId: string; patron?: { name: string; cardNumber: string }; verification?: Json; audit: { chain: { ok: boolean }; events: AuditEvent[] }; pending: { purpose: string; waitingOn: string }[]; canExtend: boolean; history: { type: string }[] };
+type Queue = {
+  requests: {
+    requestId: string;
+    kind: string;
+    status: string;
+    dueAt: string;
+    daysLeft: number;
+    overdue: boolean;
+    extended: boolean;
+  }[];
+  truncated: boolean;
+};
+type Detail = Json & {
+  requestId: string;
+  patron?: { name: string; cardNumber: string };
+  verification?: Json;
+  audit: { chain: { ok: boolean }; events: AuditEvent[] };
+  pending: { purpose: string; waitingOn: string }[];
+  canExtend: boolean;
+  history: { type: string }[];
+};
 
 /** Every identifying value of the demo patrons the tests touch. */
-const IDENTIFIERS: string[] = [ADA, HAROLD, PRIYA, SAM].flatMap((p: { firstName: string; lastName: string; cardNumber: string; id: string; email?: string }) => [p.firstName, p.lastName, p.cardNumber, p.id, ...(p.email ? [p.email] : [])]);
+const IDENTIFIERS: string[] = [ADA, HAROLD, PRIYA, SAM].flatMap(
+  (p: { firstName: string; lastName: string; cardNumber: string; id: string; email?: string }) => [
+    p.firstName,
+    p.lastName,
+    p.cardNumber,
+    p.id,
+    ...(p.email ? [p.email] : []),
+  ],
+);
 
 describe('staff desk, end to end', () => {
   let rt: TestRuntime;
@@ -34,14 +81,21 @@ describe('staff desk, end to end', () => {
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
   async function token(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, groups }) });
+    const res = await fetch(url('/_local/token'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ email, groups }),
+    });
     expect(res.status).toBe(200);
     return ((await res.json()) as { token: string }).token;
   }
   const api = (method: 'GET' | 'POST', path: string, bearer?: string, body?: unknown) =>
     fetch(url(path), {
       method,
-      headers: { ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        ...(bearer !== undefined ? { authorization: `Bearer ${bearer}` } : {}),
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
     });
   const getJson = async <T>(path: string, bearer = officer): Promise<T> => {
@@ -51,10 +105,18 @@ describe('staff desk, end to end', () => {
   };
   /** Waits until the request's verification link is out (its step is waiting). */
   const verificationSent = (requestId: string) =>
-    eventually(async () => ((await rt.deps.audit.list(requestId)).some((e) => e.type === 'verification-requested') ? true : undefined), 10_000, 'verification sent');
+    eventually(
+      async () =>
+        (await rt.deps.audit.list(requestId)).some((e) => e.type === 'verification-requested') ? true : undefined,
+      10_000,
+      'verification sent',
+    );
   const atDesk = async (body: Json, bearer = desk) => {
     const res = await api('POST', '/api/staff/requests', bearer, body);
-    return { status: res.status, body: (await res.json()) as Json & { requestId: string; statusUrl: string; errors?: { path: string }[] } };
+    return {
+      status: res.status,
+      body: (await res.json()) as Json & { requestId: string; statusUrl: string; errors?: { path: string }[] },
+    };
   };
 
   it('refuses without a token (401) and without a staff role (403), before reading anything', async () => {
@@ -97,7 +159,9 @@ describe('staff desk, end to end', () => {
     await waitForStatus(rt, d.body.statusUrl, 'verifying');
     await waitForStatus(rt, stranger.body.statusUrl, 'verifying');
     // Harold has no email: his request waits on the desk (awaiting-staff inside, "verifying" outside).
-    await eventually(async () => ((await rt.deps.requests.get(h.body.requestId)).status === 'awaiting-staff' ? true : undefined));
+    await eventually(async () =>
+      (await rt.deps.requests.get(h.body.requestId)).status === 'awaiting-staff' ? true : undefined,
+    );
 
     const res = await api('GET', '/api/staff/requests', desk);
     expect(res.status).toBe(200);
@@ -111,7 +175,9 @@ describe('staff desk, end to end', () => {
     const dues = queue.requests.map((r) => r.dueAt);
     expect(dues).toEqual([...dues].sort());
     for (const r of queue.requests) {
-      expect(Object.keys(r).sort()).toEqual(['createdAt', 'daysLeft', 'dueAt', 'extended', 'kind', 'overdue', 'paused', 'requestId', 'status'].sort());
+      expect(Object.keys(r).sort()).toEqual(
+        ['createdAt', 'daysLeft', 'dueAt', 'extended', 'kind', 'overdue', 'paused', 'requestId', 'status'].sort(),
+      );
       expect(r.daysLeft).toBeGreaterThanOrEqual(29);
       expect(r.daysLeft).toBeLessThanOrEqual(31);
     }
@@ -137,9 +203,14 @@ describe('staff desk, end to end', () => {
     expect(first.audit.chain.ok).toBe(true);
     const reads = (events: AuditEvent[]) => events.filter((e) => e.type === 'staff-read');
     expect(reads(first.audit.events)).toHaveLength(1);
-    expect(reads(first.audit.events)[0]).toMatchObject({ actor: { kind: 'staff', id: DESK, role: 'circulation' }, data: { purpose: 'staff-request-page', fields: ['patron.name', 'patron.cardNumber'] } });
+    expect(reads(first.audit.events)[0]).toMatchObject({
+      actor: { kind: 'staff', id: DESK, role: 'circulation' },
+      data: { purpose: 'staff-request-page', fields: ['patron.name', 'patron.cardNumber'] },
+    });
     // History is what happened to the request; reads are on the audit trail only.
-    expect(first.history.map((e) => e.type)).toEqual(expect.arrayContaining(['request-received', 'patron-matched', 'verification-requested']));
+    expect(first.history.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['request-received', 'patron-matched', 'verification-requested']),
+    );
     expect(first.history.map((e) => e.type)).not.toContain('staff-read');
 
     await getJson<Detail>(path, officer);
@@ -148,14 +219,18 @@ describe('staff desk, end to end', () => {
     expect(verifyChain(trail).ok).toBe(true);
     // The audit trail itself holds no personal data (R16).
     const trailText = JSON.stringify(trail);
-    for (const value of [ADA.firstName, ADA.lastName, ADA.cardNumber, ADA.email]) expect(trailText).not.toContain(value);
+    for (const value of [ADA.firstName, ADA.lastName, ADA.cardNumber, ADA.email])
+      expect(trailText).not.toContain(value);
 
     // The CSV download is the same chain, and taking it is recorded too.
     const csv = await api('GET', `${path}/audit.csv`, officer);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.headers.get('content-disposition')).toBe(`attachment; filename="audit-${a.body.requestId}.csv"`);
-    const lines = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = (await csv.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('requestId,seq,at,eventId,type,actorKind,actorId,actorRole,data,prevHash,hash');
     expect(lines.some((l) => l.includes('staff-read'))).toBe(true);
     expect(reads(await rt.deps.audit.list(a.body.requestId))).toHaveLength(3);
@@ -165,43 +240,83 @@ describe('staff desk, end to end', () => {
   });
 
   it('a request made at the desk starts verified in person (R4) and completes without any verification email', async () => {
-    const made = await atDesk({ kind: 'access', cardNumber: ADA.cardNumber, lastName: 'lovelace', documentKind: 'photo-id' });
+    const made = await atDesk({
+      kind: 'access',
+      cardNumber: ADA.cardNumber,
+      lastName: 'lovelace',
+      documentKind: 'photo-id',
+    });
     expect(made.status).toBe(202);
     expect(made.body).toMatchObject({ kind: 'access', status: 'received' });
     await waitForStatus(rt, made.body.statusUrl, 'completed');
     await rt.mail.waitFor(ADA.email, /are ready/);
     // No link was issued for this request but the report's: nobody was asked to verify by email or at the desk.
     expect((await rt.deps.tokens.listOfRequest(made.body.requestId)).map((t) => t.purpose)).toEqual(['download']);
-    expect((await rt.mail.all()).filter((e) => /In-person verification/.test(e.subject) && e.subject.includes(made.body.requestId))).toEqual([]);
+    expect(
+      (await rt.mail.all()).filter(
+        (e) => /In-person verification/.test(e.subject) && e.subject.includes(made.body.requestId),
+      ),
+    ).toEqual([]);
 
     const r = await rt.deps.requests.get(made.body.requestId);
-    expect(r.verification).toMatchObject({ method: 'in-person', verifiedByRole: 'circulation', verifiedByStaffId: DESK, documentKind: 'photo-id' });
+    expect(r.verification).toMatchObject({
+      method: 'in-person',
+      verifiedByRole: 'circulation',
+      verifiedByStaffId: DESK,
+      documentKind: 'photo-id',
+    });
     expect(r.submitted).toBeUndefined(); // the match step still matched, and erased what was typed (R5)
     expect(r.patronId).toBe(ADA.id);
     expect(r.closedAt).toBeDefined();
     const trail = await rt.deps.audit.list(made.body.requestId);
-    expect(trail.map((e) => e.type)).toEqual(expect.arrayContaining(['request-received', 'identity-verified', 'patron-matched', 'verification-not-needed']));
+    expect(trail.map((e) => e.type)).toEqual(
+      expect.arrayContaining(['request-received', 'identity-verified', 'patron-matched', 'verification-not-needed']),
+    );
     expect(trail.map((e) => e.type)).not.toContain('verification-requested');
-    expect(trail.find((e) => e.type === 'identity-verified')).toMatchObject({ actor: { kind: 'staff', id: DESK, role: 'circulation' }, data: { method: 'in-person', documentKind: 'photo-id' } });
+    expect(trail.find((e) => e.type === 'identity-verified')).toMatchObject({
+      actor: { kind: 'staff', id: DESK, role: 'circulation' },
+      data: { method: 'in-person', documentKind: 'photo-id' },
+    });
 
     // A patron with no email on file: done at the desk too, with no in-person task sent to anyone.
-    const harold = await atDesk({ kind: 'access', cardNumber: HAROLD.cardNumber, lastName: HAROLD.lastName, documentKind: 'library-card-and-photo-id' });
+    const harold = await atDesk({
+      kind: 'access',
+      cardNumber: HAROLD.cardNumber,
+      lastName: HAROLD.lastName,
+      documentKind: 'library-card-and-photo-id',
+    });
     expect(harold.status).toBe(202);
     await waitForStatus(rt, harold.body.statusUrl, 'completed');
     const afterHarold = await rt.mail.all();
-    expect(afterHarold.filter((e) => e.subject.includes(harold.body.requestId) && /In-person verification/.test(e.subject))).toEqual([]);
+    expect(
+      afterHarold.filter((e) => e.subject.includes(harold.body.requestId) && /In-person verification/.test(e.subject)),
+    ).toEqual([]);
     expect((await rt.deps.tokens.listOfRequest(harold.body.requestId)).map((t) => t.purpose)).toEqual(['download']);
-    expect(afterHarold.some((e) => e.subject === `Print and hand over: records report for request ${harold.body.requestId}`)).toBe(true);
+    expect(
+      afterHarold.some((e) => e.subject === `Print and hand over: records report for request ${harold.body.requestId}`),
+    ).toBe(true);
   });
 
   it('refuses a desk request that is incomplete or names nobody, field by field', async () => {
     const missing = await atDesk({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     expect(missing.status).toBe(400);
     expect(missing.body.errors?.map((e) => e.path)).toEqual(['documentKind']);
-    const wrong = await atDesk({ kind: 'access', cardNumber: ADA.cardNumber, lastName: 'Byron', documentKind: 'photo-id' });
+    const wrong = await atDesk({
+      kind: 'access',
+      cardNumber: ADA.cardNumber,
+      lastName: 'Byron',
+      documentKind: 'photo-id',
+    });
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors?.map((e) => e.path)).toEqual(['cardNumber', 'lastName']);
-    const third = await atDesk({ kind: 'third-party', requester: { name: 'X', email: 'x@example.com' }, patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName }, categories: ['personal'], purpose: 'x', documentKind: 'photo-id' });
+    const third = await atDesk({
+      kind: 'third-party',
+      requester: { name: 'X', email: 'x@example.com' },
+      patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName },
+      categories: ['personal'],
+      purpose: 'x',
+      documentKind: 'photo-id',
+    });
     expect(third.status).toBe(400);
     expect(third.body.errors?.map((e) => e.path)).toContain('kind');
     const bad = await atDesk({ kind: 'access', cardNumber: 'abc', lastName: '', documentKind: 'scan-of-passport' });
@@ -228,7 +343,13 @@ describe('staff desk, end to end', () => {
     expect(Date.parse(body.dueAt)).toBeGreaterThanOrEqual(Date.parse(before.dueAt) + 14 * 86_400_000);
 
     const told = await rt.mail.waitFor(SAM.email, /needs more time/);
-    const readable = new Intl.DateTimeFormat('en-US', { timeZone: 'America/New_York', weekday: 'long', year: 'numeric', month: 'long', day: 'numeric' }).format(new Date(body.dueAt));
+    const readable = new Intl.DateTimeFormat('en-US', {
+      timeZone: 'America/New_York',
+      weekday: 'long',
+      year: 'numeric',
+      month: 'long',
+      day: 'numeric',
+    }).format(new Date(body.dueAt));
     expect(told.body.text).toContain(readable);
     expect(told.body.text).toContain(reason);
     expect(told.body.text).toContain(s.body.requestId);
@@ -242,14 +363,28 @@ describe('staff desk, end to end', () => {
     // The reason may name people: it stays on the request, never on the audit trail.
     const trail = await rt.deps.audit.list(s.body.requestId);
     const event = trail.find((e) => e.type === 'deadline-extended');
-    expect(event).toMatchObject({ actor: { kind: 'staff', id: OFFICER }, data: { days: 14, previousDueAt: before.dueAt, requesterNotified: 'email' } });
+    expect(event).toMatchObject({
+      actor: { kind: 'staff', id: OFFICER },
+      data: { days: 14, previousDueAt: before.dueAt, requesterNotified: 'email' },
+    });
     expect(JSON.stringify(trail)).not.toContain('Zebulon');
-    expect((await getJson<Queue>('/api/staff/requests?kind=access')).requests.find((r) => r.requestId === s.body.requestId)?.extended).toBe(true);
+    expect(
+      (await getJson<Queue>('/api/staff/requests?kind=access')).requests.find((r) => r.requestId === s.body.requestId)
+        ?.extended,
+    ).toBe(true);
 
     // A closed request cannot be extended.
-    const closed = await atDesk({ kind: 'access', cardNumber: PRIYA.cardNumber, lastName: PRIYA.lastName, documentKind: 'known-to-staff' });
+    const closed = await atDesk({
+      kind: 'access',
+      cardNumber: PRIYA.cardNumber,
+      lastName: PRIYA.lastName,
+      documentKind: 'known-to-staff',
+    });
     await waitForStatus(rt, closed.body.statusUrl, 'completed');
-    const late = await api('POST', `/api/staff/requests/${closed.body.requestId}/extend`, officer, { days: 3, reason: 'x' });
+    const late = await api('POST', `/api/staff/requests/${closed.body.requestId}/extend`, officer, {
+      days: 3,
+      reason: 'x',
+    });
     expect(late.status).toBe(409);
   });
 
@@ -257,7 +392,12 @@ describe('staff desk, end to end', () => {
     // Five more completed desk requests, so some counts reach 5 and the median can be shown.
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await atDesk({ kind: 'access', cardNumber: PRIYA.cardNumber, lastName: PRIYA.lastName, documentKind: 'photo-id' });
+      const r = await atDesk({
+        kind: 'access',
+        cardNumber: PRIYA.cardNumber,
+        lastName: PRIYA.lastName,
+        documentKind: 'photo-id',
+      });
       expect(r.status).toBe(202);
       made.push(r.body.requestId);
       await waitForStatus(rt, r.body.statusUrl, 'completed');
@@ -265,7 +405,11 @@ describe('staff desk, end to end', () => {
     const res = await api('GET', '/api/staff/stats', desk);
     expect(res.status).toBe(200);
     const text = await res.text();
-    const stats = JSON.parse(text) as Json & { byKind: Record<string, unknown>; byStatus: Record<string, unknown>; byMonth: Record<string, unknown> };
+    const stats = JSON.parse(text) as Json & {
+      byKind: Record<string, unknown>;
+      byStatus: Record<string, unknown>;
+      byMonth: Record<string, unknown>;
+    };
     expect(typeof stats.byKind.access).toBe('number');
     expect(stats.byKind.access as number).toBeGreaterThanOrEqual(10);
     expect(stats.byKind.correction).toBe('<5');
@@ -282,7 +426,8 @@ describe('staff desk, end to end', () => {
     const trails = await Promise.all(made.map((id) => rt.deps.requests.get(id)));
     for (const r of trails) expect(text).not.toContain(r.requestId);
     for (const value of [...IDENTIFIERS, DESK, OFFICER, '@']) expect(text).not.toContain(value);
-    for (const value of Object.values(stats.byKind)) expect(value === '<5' || (typeof value === 'number' && value >= 5)).toBe(true);
+    for (const value of Object.values(stats.byKind))
+      expect(value === '<5' || (typeof value === 'number' && value >= 5)).toBe(true);
 
     // A range with nothing in it: every count is "<5", and no median.
     const empty = await getJson<Json>('/api/staff/stats?from=2020-01-01&to=2020-03-31');
@@ -295,8 +440,13 @@ describe('staff desk, end to end', () => {
     const csv = await api('GET', '/api/staff/stats?format=csv', officer);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-    expect(csv.headers.get('content-disposition')).toMatch(/^attachment; filename="privacy-desk-statistics-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/);
-    const rows = (await csv.text()).replace(/^\uFEFF/, '').trim().split('\r\n');
+    expect(csv.headers.get('content-disposition')).toMatch(
+      /^attachment; filename="privacy-desk-statistics-\d{4}-\d{2}-\d{2}-to-\d{4}-\d{2}-\d{2}\.csv"$/,
+    );
+    const rows = (await csv.text())
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(rows[0]).toBe('section,key,value');
     expect(rows).toContain('kind,correction,<5');
     expect(rows.some((r) => /^kind,access,\d+$/.test(r))).toBe(true);
@@ -310,7 +460,14 @@ describe('staff desk, end to end', () => {
     expect(await page.text()).toContain('<script src="/staff.js" defer></script>');
     expect((await fetch(url('/staff.js'))).headers.get('content-type')).toBe('text/javascript');
     // The public status view of a desk request is the same as any other.
-    const made = await atDesk({ kind: 'export', cardNumber: SAM.cardNumber, lastName: SAM.lastName, documentKind: 'photo-id' });
-    expect(Object.keys(await statusOf(rt, made.body.statusUrl)).sort()).toEqual(expect.arrayContaining(['createdAt', 'dueAt', 'kind', 'requestId', 'status']));
+    const made = await atDesk({
+      kind: 'export',
+      cardNumber: SAM.cardNumber,
+      lastName: SAM.lastName,
+      documentKind: 'photo-id',
+    });
+    expect(Object.keys(await statusOf(rt, made.body.statusUrl)).sort()).toEqual(
+      expect.arrayContaining(['createdAt', 'dueAt', 'kind', 'requestId', 'status']),
+    );
   });
 });

@@ -13,7 +13,13 @@ export interface AslState {
   HeartbeatSeconds?: number;
   Seconds?: number;
   Catch?: { ErrorEquals: string[]; Next: string }[];
-  Retry?: { ErrorEquals: string[]; IntervalSeconds?: number; BackoffRate?: number; MaxAttempts?: number; MaxDelaySeconds?: number }[];
+  Retry?: {
+    ErrorEquals: string[];
+    IntervalSeconds?: number;
+    BackoffRate?: number;
+    MaxAttempts?: number;
+    MaxDelaySeconds?: number;
+  }[];
   Branches?: AslMachine[];
   Iterator?: AslMachine;
   ItemProcessor?: AslMachine;
@@ -26,13 +32,16 @@ export interface AslMachine {
 
 export const workflowNames = Object.keys(WORKFLOWS) as WorkflowName[];
 
-export const rawDefinition = (name: WorkflowName): string => readFileSync(join(WORKFLOWS_DIR, WORKFLOWS[name].file), 'utf8');
+export const rawDefinition = (name: WorkflowName): string =>
+  readFileSync(join(WORKFLOWS_DIR, WORKFLOWS[name].file), 'utf8');
 
 /** Every `${Name}` in a definition's text. */
-export const placeholdersIn = (text: string): Set<string> => new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1] ?? ''));
+export const placeholdersIn = (text: string): Set<string> =>
+  new Set([...text.matchAll(/\$\{([^}]*)\}/g)].map((m) => m[1] ?? ''));
 
 /** The fake but well-formed ARN the local runtime also uses for a function. */
-export const fakeFunctionArn = (fn: string): string => `arn:aws:lambda:us-east-1:123456789012:function:privacy-desk-${fn}`;
+export const fakeFunctionArn = (fn: string): string =>
+  `arn:aws:lambda:us-east-1:123456789012:function:privacy-desk-${fn}`;
 
 /** The definition with each placeholder replaced, as the engines see it. */
 export function substituted(name: WorkflowName, valueFor: (placeholder: string) => string): AslMachine {

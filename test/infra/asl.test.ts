@@ -1,7 +1,16 @@
 import aslValidator from 'asl-validator';
 import { describe, expect, it } from 'vitest';
 import { WORKFLOWS } from '../../workflows/index.ts';
-import { allStates, fakeFunctionArn, invokedArn, placeholdersIn, rawDefinition, substituted, workflowNames, type AslState } from './asl-helpers.ts';
+import {
+  allStates,
+  fakeFunctionArn,
+  invokedArn,
+  placeholdersIn,
+  rawDefinition,
+  substituted,
+  workflowNames,
+  type AslState,
+} from './asl-helpers.ts';
 
 // aws-local-stepfunctions runs waits and timeouts on Node timers, which fire at once past 2^31 ms.
 const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
@@ -19,7 +28,9 @@ function longestRetryDelay(state: AslState): number {
 
 describe.each(workflowNames)('workflow %s (ASL)', (name) => {
   const mapping: Record<string, string> = WORKFLOWS[name].functions;
-  const definition = substituted(name, (placeholder) => fakeFunctionArn(mapping[placeholder] ?? `unmapped-${placeholder}`));
+  const definition = substituted(name, (placeholder) =>
+    fakeFunctionArn(mapping[placeholder] ?? `unmapped-${placeholder}`),
+  );
   const states = [...allStates(definition)];
   const tasks = states.filter(([, s]) => s.Type === 'Task');
 
@@ -69,7 +80,10 @@ describe.each(workflowNames)('workflow %s (ASL)', (name) => {
   it('has no Wait on an absolute timestamp, whose length no check can bound', () => {
     for (const [stateName, state] of states) {
       if (state.Type !== 'Wait') continue;
-      expect(Object.keys(state).filter((k) => k.startsWith('Timestamp')), stateName).toEqual([]);
+      expect(
+        Object.keys(state).filter((k) => k.startsWith('Timestamp')),
+        stateName,
+      ).toEqual([]);
     }
   });
 });

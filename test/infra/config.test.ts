@@ -5,7 +5,12 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ZodError } from 'zod';
-import { createMetrics, METRICS_NAMESPACE, METRICS_SERVICE, OVERDUE_REQUESTS_METRIC } from '../../functions/lib/observability.ts';
+import {
+  createMetrics,
+  METRICS_NAMESPACE,
+  METRICS_SERVICE,
+  OVERDUE_REQUESTS_METRIC,
+} from '../../functions/lib/observability.ts';
 import { FUNCTIONS, HTTP_ROUTES, type FunctionName, type HttpRoute } from '../../workflows/index.ts';
 import { buildApp } from '../../infra/build-app.ts';
 import { configSchema } from '../../infra/config.ts';
@@ -34,12 +39,22 @@ describe('configuration (CDK context)', () => {
     } catch (e) {
       error = e;
     }
-    expect(error instanceof ZodError || (error instanceof Error && /no longer read/.test(error.message)), String(error)).toBe(true);
+    expect(
+      error instanceof ZodError || (error instanceof Error && /no longer read/.test(error.message)),
+      String(error),
+    ).toBe(true);
   });
 
   it('defaults to dev, creates the SES identity, and accepts a complete prod setting', () => {
     expect(configSchema.parse({})).toMatchObject({ stage: 'dev', mailIdentity: 'create' });
-    expect(configSchema.parse({ stage: 'prod', domainName: 'privacy.library.org', certificateArn: CERT, alarmEmail: 'it@library.org' }).stage).toBe('prod');
+    expect(
+      configSchema.parse({
+        stage: 'prod',
+        domainName: 'privacy.library.org',
+        certificateArn: CERT,
+        alarmEmail: 'it@library.org',
+      }).stage,
+    ).toBe('prod');
   });
 });
 
@@ -51,16 +66,23 @@ describe('origin verification (the API authorizer behind CloudFront)', () => {
     expect(await verify({ headers: { [ORIGIN_VERIFY_HEADER]: secret } })).toEqual({ isAuthorized: true });
   });
 
-  it.each([{}, { headers: {} }, { headers: { [ORIGIN_VERIFY_HEADER]: '' } }, { headers: { [ORIGIN_VERIFY_HEADER]: `${secret}x` } }, { headers: { 'x-other': secret } }])(
-    'refuses %o',
-    async (event) => {
-      expect(await verify(event)).toEqual({ isAuthorized: false });
-    },
-  );
+  it.each([
+    {},
+    { headers: {} },
+    { headers: { [ORIGIN_VERIFY_HEADER]: '' } },
+    { headers: { [ORIGIN_VERIFY_HEADER]: `${secret}x` } },
+    { headers: { 'x-other': secret } },
+  ])('refuses %o', async (event) => {
+    expect(await verify(event)).toEqual({ isAuthorized: false });
+  });
 
   it('authorises nothing when the secret is missing or short', async () => {
-    expect(await createOriginVerifier(undefined)({ headers: { [ORIGIN_VERIFY_HEADER]: '' } })).toEqual({ isAuthorized: false });
-    expect(await createOriginVerifier('short')({ headers: { [ORIGIN_VERIFY_HEADER]: 'short' } })).toEqual({ isAuthorized: false });
+    expect(await createOriginVerifier(undefined)({ headers: { [ORIGIN_VERIFY_HEADER]: '' } })).toEqual({
+      isAuthorized: false,
+    });
+    expect(await createOriginVerifier('short')({ headers: { [ORIGIN_VERIFY_HEADER]: 'short' } })).toEqual({
+      isAuthorized: false,
+    });
   });
 });
 
@@ -71,8 +93,16 @@ describe('routes', () => {
 
   it('CloudFront sends every route to the API and nothing else', () => {
     const patterns = apiPathPatterns();
-    for (const route of HTTP_ROUTES) expect(patterns.some((p) => patternCovers(p, route.path)), route.path).toBe(true);
-    for (const page of ['/', '/index.html', '/request.html', '/counsel.html', '/styles.css']) expect(patterns.some((p) => patternCovers(p, page)), page).toBe(false);
+    for (const route of HTTP_ROUTES)
+      expect(
+        patterns.some((p) => patternCovers(p, route.path)),
+        route.path,
+      ).toBe(true);
+    for (const page of ['/', '/index.html', '/request.html', '/counsel.html', '/styles.css'])
+      expect(
+        patterns.some((p) => patternCovers(p, page)),
+        page,
+      ).toBe(false);
     expect(apiPathPatterns([{ method: 'GET', path: '/health', fn: 'api-requests' }])).toEqual(['/health']);
   });
 
@@ -86,8 +116,16 @@ describe('routes', () => {
   describe('HttpApi with given routes', () => {
     const build = (routes: HttpRoute[]) => {
       const stack = new Stack(new App(), 'Routes', { env: { region: 'us-east-1' } });
-      const stub = (id: string) => new lambda.Function(stack, id, { runtime: lambda.Runtime.NODEJS_24_X, handler: 'index.handler', code: lambda.Code.fromInline('exports.handler=async()=>({})') });
-      const functions = Object.fromEntries(FUNCTIONS.map((fn) => [fn, stub(`fn-${fn}`)])) as unknown as Record<FunctionName, lambda.IFunction>;
+      const stub = (id: string) =>
+        new lambda.Function(stack, id, {
+          runtime: lambda.Runtime.NODEJS_24_X,
+          handler: 'index.handler',
+          code: lambda.Code.fromInline('exports.handler=async()=>({})'),
+        });
+      const functions = Object.fromEntries(FUNCTIONS.map((fn) => [fn, stub(`fn-${fn}`)])) as unknown as Record<
+        FunctionName,
+        lambda.IFunction
+      >;
       new HttpApi(stack, 'Http', {
         stage: 'test',
         functions,
@@ -105,12 +143,17 @@ describe('routes', () => {
         { method: 'POST', path: '/api/court-orders', fn: 'api-requests', groups: ['counsel'] },
         { method: 'GET', path: '/act/{token}', fn: 'act' },
       ]);
-      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties as { RouteKey: string; AuthorizationType: string });
+      const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+        (r) => r.Properties as { RouteKey: string; AuthorizationType: string },
+      );
       expect(routes.find((r) => r.RouteKey === 'POST /api/court-orders')!.AuthorizationType).toBe('JWT');
       expect(routes.find((r) => r.RouteKey === 'GET /act/{token}')!.AuthorizationType).toBe('CUSTOM');
       template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
         AuthorizerType: 'JWT',
-        JwtConfiguration: { Audience: ['client'], Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example' },
+        JwtConfiguration: {
+          Audience: ['client'],
+          Issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_example',
+        },
       });
     });
 
@@ -137,8 +180,14 @@ describe('metrics contract (functions/lib/observability.ts ↔ the OverdueReques
     createMetrics({ enabled: true }).overdueRequests(3);
     const emf = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => '_aws' in l)!;
     expect(emf).toBeDefined();
-    const { CloudWatchMetrics } = emf._aws as { CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[] };
-    expect(CloudWatchMetrics[0]).toEqual({ Namespace: METRICS_NAMESPACE, Dimensions: [['service']], Metrics: [{ Name: OVERDUE_REQUESTS_METRIC, Unit: 'Count' }] });
+    const { CloudWatchMetrics } = emf._aws as {
+      CloudWatchMetrics: { Namespace: string; Dimensions: string[][]; Metrics: { Name: string; Unit: string }[] }[];
+    };
+    expect(CloudWatchMetrics[0]).toEqual({
+      Namespace: METRICS_NAMESPACE,
+      Dimensions: [['service']],
+      Metrics: [{ Name: OVERDUE_REQUESTS_METRIC, Unit: 'Count' }],
+    });
     expect(emf.service).toBe(METRICS_SERVICE);
     expect(emf[OVERDUE_REQUESTS_METRIC]).toBe(3);
     expect(Object.keys(emf).sort()).toEqual(['_aws', 'service', OVERDUE_REQUESTS_METRIC].sort());

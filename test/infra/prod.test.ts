@@ -1,6 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowNames } from './asl-helpers.ts';
-import { ACKNOWLEDGED_RULES, acknowledgedFor, acknowledgementsIn, identityStatements, logicalId, synthesize, SYNTH_TIMEOUT_MS, violationsOf, wildcardFindings, type Json, type Synthesized } from './synth.ts';
+import {
+  ACKNOWLEDGED_RULES,
+  acknowledgedFor,
+  acknowledgementsIn,
+  identityStatements,
+  logicalId,
+  synthesize,
+  SYNTH_TIMEOUT_MS,
+  violationsOf,
+  wildcardFindings,
+  type Json,
+  type Synthesized,
+} from './synth.ts';
 
 const DOMAIN = 'privacy.library.org';
 const CERTIFICATE = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
@@ -34,12 +46,15 @@ describe('PrivacyDesk app (prod, eu-west-1, custom domain, existing SES identity
     expect(s.stack.stackName).toBe('PrivacyDesk-prod');
     expect(s.edge.stackName).toBe('PrivacyDesk-prod-edge');
     expect(violationsOf(s)).toEqual([]);
-    for (const [, id] of [...acknowledgementsIn(s.stack), ...acknowledgementsIn(s.edge)]) expect(ACKNOWLEDGED_RULES.has(id.replace(/\[.*$/, '')), id).toBe(true);
+    for (const [, id] of [...acknowledgementsIn(s.stack), ...acknowledgementsIn(s.edge)])
+      expect(ACKNOWLEDGED_RULES.has(id.replace(/\[.*$/, '')), id).toBe(true);
   });
 
   it('acknowledges every wildcard in an identity policy, finding by finding', () => {
     const missing = identityStatements(s.stack, s.template).flatMap(({ owner, statement }) =>
-      wildcardFindings(statement).filter((f) => !acknowledgedFor(owner).has(`AwsSolutions-IAM5[${f}]`)).map((f) => `${owner.node.path}: ${f}`),
+      wildcardFindings(statement)
+        .filter((f) => !acknowledgedFor(owner).has(`AwsSolutions-IAM5[${f}]`))
+        .map((f) => `${owner.node.path}: ${f}`),
     );
     expect(missing).toEqual([]);
   });
@@ -59,8 +74,14 @@ describe('PrivacyDesk app (prod, eu-west-1, custom domain, existing SES identity
       expect(table.Properties.DeletionProtectionEnabled).toBe(true);
     }
     const { files, documents, accessLogs } = s.stack.storage;
-    for (const bucket of [files, documents, accessLogs]) expect(resources('AWS::S3::Bucket')[logicalId(bucket)]!.DeletionPolicy).toBe('Retain');
-    for (const type of ['AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::Cognito::UserPool', 'AWS::StepFunctions::StateMachine']) {
+    for (const bucket of [files, documents, accessLogs])
+      expect(resources('AWS::S3::Bucket')[logicalId(bucket)]!.DeletionPolicy).toBe('Retain');
+    for (const type of [
+      'AWS::KMS::Key',
+      'AWS::Logs::LogGroup',
+      'AWS::Cognito::UserPool',
+      'AWS::StepFunctions::StateMachine',
+    ]) {
       const kept = Object.entries(resources(type)).filter(([id]) => !id.startsWith('SiteDeployLogs'));
       expect(kept.length, type).toBeGreaterThan(0);
       for (const [id, resource] of kept) expect(resource.DeletionPolicy, `${type} ${id}`).toBe('Retain');
@@ -78,13 +99,20 @@ describe('PrivacyDesk app (prod, eu-west-1, custom domain, existing SES identity
     const [distribution] = Object.values(resources('AWS::CloudFront::Distribution'));
     const config = distribution!.Properties.DistributionConfig as Record<string, Json>;
     expect(config.Aliases).toEqual([DOMAIN]);
-    expect(config.ViewerCertificate).toEqual({ AcmCertificateArn: CERTIFICATE, MinimumProtocolVersion: 'TLSv1.2_2021', SslSupportMethod: 'sni-only' });
+    expect(config.ViewerCertificate).toEqual({
+      AcmCertificateArn: CERTIFICATE,
+      MinimumProtocolVersion: 'TLSv1.2_2021',
+      SslSupportMethod: 'sni-only',
+    });
     expect(acknowledgedFor(s.stack.site.distribution.node.defaultChild!).has('AwsSolutions-CFR4')).toBe(false);
   });
 
   it('allows CORS on the API for the site origin only, and links in emails point at it', () => {
     const [api] = Object.values(resources('AWS::ApiGatewayV2::Api'));
-    expect(api!.Properties.CorsConfiguration).toMatchObject({ AllowOrigins: [`https://${DOMAIN}`], AllowCredentials: false });
+    expect(api!.Properties.CorsConfiguration).toMatchObject({
+      AllowOrigins: [`https://${DOMAIN}`],
+      AllowCredentials: false,
+    });
     for (const fn of Object.values(s.stack.functions)) {
       const props = resources('AWS::Lambda::Function')[logicalId(fn.fn)]!.Properties;
       expect((props.Environment as { Variables: Record<string, Json> }).Variables.BASE_URL).toBe(`https://${DOMAIN}`);
@@ -102,11 +130,22 @@ describe('PrivacyDesk app (prod, eu-west-1, custom domain, existing SES identity
 
   it('emails alarms to the address given', () => {
     const subscriptions = Object.values(resources('AWS::SNS::Subscription')).map((r) => r.Properties);
-    expect(subscriptions).toEqual([expect.objectContaining({ Protocol: 'email', Endpoint: 'it@library.org', TopicArn: { Ref: logicalId(s.stack.monitoring.topic) } })]);
+    expect(subscriptions).toEqual([
+      expect.objectContaining({
+        Protocol: 'email',
+        Endpoint: 'it@library.org',
+        TopicArn: { Ref: logicalId(s.stack.monitoring.topic) },
+      }),
+    ]);
   });
 
   it('names state machines, the configuration set, the dashboard and alarms for the stage', () => {
-    for (const workflow of workflowNames) expect(s.template.toJSON().Resources[logicalId(s.stack.workflows.byName[workflow].machine)].Properties.StateMachineName).toBe(`privacy-desk-prod-${workflow}`);
-    for (const alarm of Object.values(resources('AWS::CloudWatch::Alarm'))) expect(String(alarm.Properties.AlarmName)).toMatch(/^privacy-desk-prod-/);
+    for (const workflow of workflowNames)
+      expect(
+        s.template.toJSON().Resources[logicalId(s.stack.workflows.byName[workflow].machine)].Properties
+          .StateMachineName,
+      ).toBe(`privacy-desk-prod-${workflow}`);
+    for (const alarm of Object.values(resources('AWS::CloudWatch::Alarm')))
+      expect(String(alarm.Properties.AlarmName)).toMatch(/^privacy-desk-prod-/);
   });
 });

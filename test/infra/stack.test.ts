@@ -9,16 +9,37 @@ import { STAFF_ROLES } from '../../functions/domain/staff.ts';
 import { envSchema } from '../../functions/lib/env.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE, OVERDUE_REQUESTS_METRIC } from '../../functions/lib/observability.ts';
 import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
-import { FUNCTION_ACCESS, FUNCTIONS, HTTP_ROUTES, SCHEDULES, WORKFLOWS, type FunctionName } from '../../workflows/index.ts';
+import {
+  FUNCTION_ACCESS,
+  FUNCTIONS,
+  HTTP_ROUTES,
+  SCHEDULES,
+  WORKFLOWS,
+  type FunctionName,
+} from '../../workflows/index.ts';
 import { WAF_MANAGED_RULE_GROUPS } from '../../infra/edge-stack.ts';
 import { ORIGIN_VERIFY_HEADER } from '../../infra/functions/origin-verify.ts';
 import { API_FORWARDED_HEADERS, apiPathPatterns, patternCovers } from '../../infra/constructs/site.ts';
 import { POWERTOOLS_ENV } from '../../infra/constructs/service-function.ts';
 import { STAFF_PASSWORD_POLICY } from '../../infra/constructs/staff-auth.ts';
-import { ACCESS_LOG_RETENTION_DAYS, DOCUMENT_PREFIX, FILE_EXPIRY_DAYS, FILE_PREFIXES, INCOMING_PREFIX } from '../../infra/constructs/storage.ts';
+import {
+  ACCESS_LOG_RETENTION_DAYS,
+  DOCUMENT_PREFIX,
+  FILE_EXPIRY_DAYS,
+  FILE_PREFIXES,
+  INCOMING_PREFIX,
+} from '../../infra/constructs/storage.ts';
 import { LOCAL_ONLY_PREFIX } from '../../infra/constructs/http-api.ts';
 import { pascal } from '../../infra/privacy-desk-stack.ts';
-import { allStates, fakeFunctionArn, invokedArn, LAMBDA_INVOKE, placeholdersIn, substituted, workflowNames } from './asl-helpers.ts';
+import {
+  allStates,
+  fakeFunctionArn,
+  invokedArn,
+  LAMBDA_INVOKE,
+  placeholdersIn,
+  substituted,
+  workflowNames,
+} from './asl-helpers.ts';
 import {
   ACKNOWLEDGED_RULES,
   acknowledgedFor,
@@ -45,7 +66,8 @@ const json = (value: unknown): string => JSON.stringify(value) ?? '';
 
 describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
   let s: Synthesized;
-  const resources = (type: string, template: Template = s.template) => template.findResources(type) as Record<string, Resource>;
+  const resources = (type: string, template: Template = s.template) =>
+    template.findResources(type) as Record<string, Resource>;
   const only = (type: string, template?: Template) => {
     const found = Object.entries(resources(type, template));
     expect(found, type).toHaveLength(1);
@@ -100,7 +122,8 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         expect(reason.length, `reason for ${id}`).toBeGreaterThan(60);
       }
       // IAM5 is acknowledged per finding, never for the whole rule.
-      for (const [, id] of acks) if (id.startsWith('AwsSolutions-IAM5')) expect(id).toMatch(/^AwsSolutions-IAM5\[(Action|Resource)::.+\]$/);
+      for (const [, id] of acks)
+        if (id.startsWith('AwsSolutions-IAM5')) expect(id).toMatch(/^AwsSolutions-IAM5\[(Action|Resource)::.+\]$/);
     });
   });
 
@@ -119,13 +142,21 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it.each(['files', 'documents'] as const)('encrypts the %s bucket (bucket key, default encryption)', (which) => {
       const props = resources('AWS::S3::Bucket')[logicalId(s.stack.storage[which])]!.Properties;
       expect(props.BucketEncryption).toEqual({
-        ServerSideEncryptionConfiguration: [{ BucketKeyEnabled: true, ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn() } }],
+        ServerSideEncryptionConfiguration: [
+          {
+            BucketKeyEnabled: true,
+            ServerSideEncryptionByDefault: { SSEAlgorithm: 'aws:kms', KMSMasterKeyID: keyArn() },
+          },
+        ],
       });
     });
 
     it('encrypts every state machine (definition and history) with it', () => {
       for (const machine of Object.values(resources('AWS::StepFunctions::StateMachine'))) {
-        expect(machine.Properties.EncryptionConfiguration).toMatchObject({ Type: 'CUSTOMER_MANAGED_KMS_KEY', KmsKeyId: keyArn() });
+        expect(machine.Properties.EncryptionConfiguration).toMatchObject({
+          Type: 'CUSTOMER_MANAGED_KMS_KEY',
+          KmsKeyId: keyArn(),
+        });
       }
     });
 
@@ -133,7 +164,8 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const groups = Object.values(resources('AWS::Logs::LogGroup'));
       expect(groups.length).toBeGreaterThan(FUNCTIONS.length);
       for (const group of groups) expect(group.Properties.KmsKeyId).toEqual(keyArn());
-      for (const topic of Object.values(resources('AWS::SNS::Topic'))) expect(topic.Properties.KmsMasterKeyId).toEqual(keyArn());
+      for (const topic of Object.values(resources('AWS::SNS::Topic')))
+        expect(topic.Properties.KmsMasterKeyId).toEqual(keyArn());
       expect(only('AWS::SecretsManager::Secret')[1].Properties.KmsKeyId).toEqual(keyArn());
     });
 
@@ -146,18 +178,29 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     });
 
     it('lets AWS services use the key only as far as their job needs', () => {
-      const statements = (only('AWS::KMS::Key')[1].Properties.KeyPolicy as unknown as { Statement: Statement[] }).Statement;
+      const statements = (only('AWS::KMS::Key')[1].Properties.KeyPolicy as unknown as { Statement: Statement[] })
+        .Statement;
       const services = statements.filter((st) => json(st.Principal).includes('Service'));
       const logs = services.find((st) => st.Sid === 'CloudWatchLogsOfThisAccount');
       expect(json(logs?.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
-      for (const st of services) expect(asList(st.Action).every((a) => a.startsWith('kms:') && !['kms:*', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy'].includes(a))).toBe(true);
+      for (const st of services)
+        expect(
+          asList(st.Action).every(
+            (a) => a.startsWith('kms:') && !['kms:*', 'kms:ScheduleKeyDeletion', 'kms:PutKeyPolicy'].includes(a),
+          ),
+        ).toBe(true);
     });
   });
 
   describe('buckets', () => {
     it('block public access on every bucket', () => {
       for (const bucket of Object.values(resources('AWS::S3::Bucket'))) {
-        expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+        expect(bucket.Properties.PublicAccessBlockConfiguration).toEqual({
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        });
       }
     });
 
@@ -167,7 +210,13 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         const policy = policies.find((p) => json(p.Properties.Bucket) === json(ref(bucketId)));
         expect(policy, `bucket policy of ${bucketId}`).toBeDefined();
         const statements = (policy!.Properties.PolicyDocument as unknown as { Statement: Statement[] }).Statement;
-        expect(statements).toContainEqual(expect.objectContaining({ Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
+        expect(statements).toContainEqual(
+          expect.objectContaining({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
+        );
       }
     });
 
@@ -177,15 +226,24 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         if (id === logsId) continue;
         expect(bucket.Properties.LoggingConfiguration, id).toMatchObject({ DestinationBucketName: ref(logsId) });
       }
-      const rules = (resources('AWS::S3::Bucket')[logsId]!.Properties.LifecycleConfiguration as { Rules: { ExpirationInDays?: number }[] }).Rules;
+      const rules = (
+        resources('AWS::S3::Bucket')[logsId]!.Properties.LifecycleConfiguration as {
+          Rules: { ExpirationInDays?: number }[];
+        }
+      ).Rules;
       expect(rules).toContainEqual(expect.objectContaining({ ExpirationInDays: ACCESS_LOG_RETENTION_DAYS }));
     });
 
     it('expire reports and exports by lifecycle, without versions that would outlive them (R8a, R16)', () => {
       const props = resources('AWS::S3::Bucket')[logicalId(s.stack.storage.files)]!.Properties;
       expect(props.VersioningConfiguration).toBeUndefined();
-      const rules = (props.LifecycleConfiguration as { Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[] }).Rules;
-      for (const prefix of FILE_PREFIXES) expect(rules).toContainEqual(expect.objectContaining({ Prefix: prefix, ExpirationInDays: FILE_EXPIRY_DAYS, Status: 'Enabled' }));
+      const rules = (
+        props.LifecycleConfiguration as { Rules: { Prefix?: string; ExpirationInDays?: number; Status: string }[] }
+      ).Rules;
+      for (const prefix of FILE_PREFIXES)
+        expect(rules).toContainEqual(
+          expect.objectContaining({ Prefix: prefix, ExpirationInDays: FILE_EXPIRY_DAYS, Status: 'Enabled' }),
+        );
       expect(FILE_PREFIXES).toEqual(expect.arrayContaining(['reports/', 'exports/']));
     });
 
@@ -194,16 +252,30 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(props.VersioningConfiguration).toEqual({ Status: 'Enabled' });
       const rules = (props.LifecycleConfiguration as { Rules: Record<string, Json>[] }).Rules;
       // A rule reaches orders/ unless its prefix (or tag filter) keeps it elsewhere.
-      const reachOrders = rules.filter((rule) => rule.TagFilters === undefined && DOCUMENT_PREFIX.startsWith(typeof rule.Prefix === 'string' ? rule.Prefix : ''));
+      const reachOrders = rules.filter(
+        (rule) =>
+          rule.TagFilters === undefined &&
+          DOCUMENT_PREFIX.startsWith(typeof rule.Prefix === 'string' ? rule.Prefix : ''),
+      );
       expect(reachOrders.length).toBeGreaterThan(0); // the abort-incomplete-uploads rule, bucket-wide
       for (const rule of reachOrders) {
-        expect(rule.ExpirationInDays ?? rule.ExpirationDate ?? rule.NoncurrentVersionExpiration ?? rule.NoncurrentVersionExpirationInDays ?? rule.ExpiredObjectDeleteMarker, json(rule)).toBeUndefined();
+        expect(
+          rule.ExpirationInDays ??
+            rule.ExpirationDate ??
+            rule.NoncurrentVersionExpiration ??
+            rule.NoncurrentVersionExpirationInDays ??
+            rule.ExpiredObjectDeleteMarker,
+          json(rule),
+        ).toBeUndefined();
         expect(rule.Transitions ?? rule.NoncurrentVersionTransitions).toBeUndefined();
       }
-      const cors = (props.CorsConfiguration as { CorsRules: { AllowedMethods: string[]; AllowedOrigins: Json[] }[] }).CorsRules;
+      const cors = (props.CorsConfiguration as { CorsRules: { AllowedMethods: string[]; AllowedOrigins: Json[] }[] })
+        .CorsRules;
       expect(cors).toHaveLength(1);
       expect(cors[0]!.AllowedMethods).toEqual(['POST']);
-      expect(cors[0]!.AllowedOrigins).toEqual([{ 'Fn::Join': ['', ['https://', getAtt(logicalId(s.stack.site.distribution), 'DomainName')]] }]);
+      expect(cors[0]!.AllowedOrigins).toEqual([
+        { 'Fn::Join': ['', ['https://', getAtt(logicalId(s.stack.site.distribution), 'DomainName')]] },
+      ]);
     });
 
     it('R16 expire uploads under incoming/: the current version after 8 days, older versions after 1, then the delete marker', () => {
@@ -211,20 +283,36 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const props = resources('AWS::S3::Bucket')[logicalId(s.stack.storage.documents)]!.Properties;
       const rules = (props.LifecycleConfiguration as { Rules: Record<string, Json>[] }).Rules;
       const incoming = rules.filter((rule) => rule.Prefix === INCOMING_PREFIX);
-      expect(incoming).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpirationInDays: 8, NoncurrentVersionExpiration: { NoncurrentDays: 1 } }));
+      expect(incoming).toContainEqual(
+        expect.objectContaining({
+          Status: 'Enabled',
+          ExpirationInDays: 8,
+          NoncurrentVersionExpiration: { NoncurrentDays: 1 },
+        }),
+      );
       expect(incoming).toContainEqual(expect.objectContaining({ Status: 'Enabled', ExpiredObjectDeleteMarker: true }));
       // S3 refuses ExpiredObjectDeleteMarker beside a current-version expiration (a deploy-time error).
-      for (const rule of rules) if (rule.ExpiredObjectDeleteMarker) expect(rule.ExpirationInDays ?? rule.ExpirationDate).toBeUndefined();
+      for (const rule of rules)
+        if (rule.ExpiredObjectDeleteMarker) expect(rule.ExpirationInDays ?? rule.ExpirationDate).toBeUndefined();
     });
 
-    it.each(['files', 'documents'] as const)('%s: refuses uploads that choose their own encryption instead of the key', (which) => {
-      s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
-        Bucket: ref(logicalId(s.stack.storage[which])),
-        PolicyDocument: {
-          Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Action: 's3:PutObject', Condition: { Null: { 's3:x-amz-server-side-encryption': 'false' } } })]),
-        },
-      });
-    });
+    it.each(['files', 'documents'] as const)(
+      '%s: refuses uploads that choose their own encryption instead of the key',
+      (which) => {
+        s.template.hasResourceProperties('AWS::S3::BucketPolicy', {
+          Bucket: ref(logicalId(s.stack.storage[which])),
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Action: 's3:PutObject',
+                Condition: { Null: { 's3:x-amz-server-side-encryption': 'false' } },
+              }),
+            ]),
+          },
+        });
+      },
+    );
   });
 
   describe('tables', () => {
@@ -250,7 +338,10 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
 
     it('expires requests-table items by the TTL attribute, and only there', () => {
       const tables = resources('AWS::DynamoDB::Table');
-      expect(tables[logicalId(s.stack.storage.requests)]!.Properties.TimeToLiveSpecification).toEqual({ AttributeName: TABLE_KEYS.ttlAttribute, Enabled: true });
+      expect(tables[logicalId(s.stack.storage.requests)]!.Properties.TimeToLiveSpecification).toEqual({
+        AttributeName: TABLE_KEYS.ttlAttribute,
+        Enabled: true,
+      });
       expect(tables[logicalId(s.stack.storage.records)]!.Properties.TimeToLiveSpecification).toBeUndefined();
     });
   });
@@ -262,35 +353,54 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const others = Object.keys(resources('AWS::Lambda::Function')).filter((id) => !appFunctionIds().has(id));
       expect(others).toHaveLength(2);
       expect(others).toContain(logicalId(s.stack.originSecret.verifier.fn));
-      expect(resources('AWS::Lambda::Function')[others.find((id) => id.startsWith('CustomCDKBucketDeployment'))!]).toBeDefined();
+      expect(
+        resources('AWS::Lambda::Function')[others.find((id) => id.startsWith('CustomCDKBucketDeployment'))!],
+      ).toBeDefined();
     });
 
-    it.each(FUNCTIONS)('%s: nodejs24.x on arm64, X-Ray traced, logging to its own encrypted log group with retention', (name) => {
-      const props = fnProps(name);
-      expect(props.Runtime).toBe('nodejs24.x');
-      expect(props.Architectures).toEqual(['arm64']);
-      expect(props.TracingConfig).toEqual({ Mode: 'Active' });
-      const logGroupId = logicalId(s.stack.functions[name].logGroup);
-      expect(props.LoggingConfig).toEqual({ LogGroup: ref(logGroupId) });
-      expect(resources('AWS::Logs::LogGroup')[logGroupId]!.Properties.RetentionInDays).toBeGreaterThan(0);
-    });
+    it.each(FUNCTIONS)(
+      '%s: nodejs24.x on arm64, X-Ray traced, logging to its own encrypted log group with retention',
+      (name) => {
+        const props = fnProps(name);
+        expect(props.Runtime).toBe('nodejs24.x');
+        expect(props.Architectures).toEqual(['arm64']);
+        expect(props.TracingConfig).toEqual({ Mode: 'Active' });
+        const logGroupId = logicalId(s.stack.functions[name].logGroup);
+        expect(props.LoggingConfig).toEqual({ LogGroup: ref(logGroupId) });
+        expect(resources('AWS::Logs::LogGroup')[logGroupId]!.Properties.RetentionInDays).toBeGreaterThan(0);
+      },
+    );
 
-    it.each(FUNCTIONS)('%s: environment follows functions/lib/env.ts and its FUNCTION_ACCESS entry; Powertools never logs the event (R5)', (name) => {
-      const vars = (fnProps(name).Environment as { Variables: Record<string, Json> }).Variables;
-      const access = FUNCTION_ACCESS[name];
-      const expected = ['REQUESTS_TABLE', 'RECORDS_TABLE', 'MAIL_FROM', 'BASE_URL', 'NODE_OPTIONS', ...Object.keys(POWERTOOLS_ENV)];
-      if (access.files !== 'none') expected.push('FILES_BUCKET');
-      if ((access.documents ?? 'none') !== 'none') expected.push('DOCUMENTS_BUCKET');
-      if (access.workflow !== 'none') expected.push('STATE_MACHINES');
-      expect(Object.keys(vars).sort()).toEqual(expected.sort());
-      for (const key of Object.keys(vars)) if (key !== 'NODE_OPTIONS' && !key.startsWith('POWERTOOLS_')) expect(Object.keys(envSchema.shape), key).toContain(key);
-      expect(vars.MAIL_FROM).toBe('privacy@library.example');
-      // Links in emails point at the site (CloudFront), whose domain is known at deploy time.
-      expect(vars.BASE_URL).toEqual({ 'Fn::Join': ['', ['https://', getAtt(logicalId(s.stack.site.distribution), 'DomainName')]] });
-      expect(vars.POWERTOOLS_LOGGER_LOG_EVENT).toBe('false');
-      expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
-      expect(vars.POWERTOOLS_SERVICE_NAME).toBe(METRICS_SERVICE);
-    });
+    it.each(FUNCTIONS)(
+      '%s: environment follows functions/lib/env.ts and its FUNCTION_ACCESS entry; Powertools never logs the event (R5)',
+      (name) => {
+        const vars = (fnProps(name).Environment as { Variables: Record<string, Json> }).Variables;
+        const access = FUNCTION_ACCESS[name];
+        const expected = [
+          'REQUESTS_TABLE',
+          'RECORDS_TABLE',
+          'MAIL_FROM',
+          'BASE_URL',
+          'NODE_OPTIONS',
+          ...Object.keys(POWERTOOLS_ENV),
+        ];
+        if (access.files !== 'none') expected.push('FILES_BUCKET');
+        if ((access.documents ?? 'none') !== 'none') expected.push('DOCUMENTS_BUCKET');
+        if (access.workflow !== 'none') expected.push('STATE_MACHINES');
+        expect(Object.keys(vars).sort()).toEqual(expected.sort());
+        for (const key of Object.keys(vars))
+          if (key !== 'NODE_OPTIONS' && !key.startsWith('POWERTOOLS_'))
+            expect(Object.keys(envSchema.shape), key).toContain(key);
+        expect(vars.MAIL_FROM).toBe('privacy@library.example');
+        // Links in emails point at the site (CloudFront), whose domain is known at deploy time.
+        expect(vars.BASE_URL).toEqual({
+          'Fn::Join': ['', ['https://', getAtt(logicalId(s.stack.site.distribution), 'DomainName')]],
+        });
+        expect(vars.POWERTOOLS_LOGGER_LOG_EVENT).toBe('false');
+        expect(vars.POWERTOOLS_METRICS_NAMESPACE).toBe(METRICS_NAMESPACE);
+        expect(vars.POWERTOOLS_SERVICE_NAME).toBe(METRICS_SERVICE);
+      },
+    );
 
     it.each(FUNCTIONS)('%s: bundled as ESM with the AWS SDK inside (no runtime-provided SDK)', (name) => {
       const key = (fnProps(name).Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
@@ -302,10 +412,16 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it.each(FUNCTIONS)('%s: times out before any Task state that calls it', (name) => {
       const timeout = fnProps(name).Timeout as number;
       for (const workflow of workflowNames) {
-        const definition = substituted(workflow, (p) => fakeFunctionArn((WORKFLOWS[workflow].functions as Record<string, string>)[p] ?? p));
+        const definition = substituted(workflow, (p) =>
+          fakeFunctionArn((WORKFLOWS[workflow].functions as Record<string, string>)[p] ?? p),
+        );
         for (const [stateName, state] of allStates(definition)) {
-          const waitsForToken = state.Resource !== undefined && LAMBDA_INVOKE.test(state.Resource) && state.Resource.endsWith('.waitForTaskToken');
-          if (invokedArn(state) !== fakeFunctionArn(name) || waitsForToken || state.TimeoutSeconds === undefined) continue;
+          const waitsForToken =
+            state.Resource !== undefined &&
+            LAMBDA_INVOKE.test(state.Resource) &&
+            state.Resource.endsWith('.waitForTaskToken');
+          if (invokedArn(state) !== fakeFunctionArn(name) || waitsForToken || state.TimeoutSeconds === undefined)
+            continue;
           expect(timeout, `${workflow}/${stateName}`).toBeLessThanOrEqual(state.TimeoutSeconds);
         }
       }
@@ -318,18 +434,28 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     });
 
     it.each(SCHEDULES)('$fn runs every $everyMinutes min and finishes within that interval', ({ fn, everyMinutes }) => {
-      const rule = Object.entries(resources('AWS::Events::Rule')).find(([, r]) => json(r.Properties.Targets).includes(`"${fnId(fn)}"`));
+      const rule = Object.entries(resources('AWS::Events::Rule')).find(([, r]) =>
+        json(r.Properties.Targets).includes(`"${fnId(fn)}"`),
+      );
       expect(rule, `rule targeting ${fn}`).toBeDefined();
       const [ruleId, { Properties: props }] = rule!;
       expect(props.ScheduleExpression).toBe(events.Schedule.rate(Duration.minutes(everyMinutes)).expressionString);
       expect(props.State).toBe('ENABLED');
       expect(fnProps(fn).Timeout as number).toBeLessThan(everyMinutes * 60);
-      s.template.hasResourceProperties('AWS::Lambda::Permission', { Action: 'lambda:InvokeFunction', Principal: 'events.amazonaws.com', FunctionName: getAtt(fnId(fn)), SourceArn: getAtt(ruleId) });
+      s.template.hasResourceProperties('AWS::Lambda::Permission', {
+        Action: 'lambda:InvokeFunction',
+        Principal: 'events.amazonaws.com',
+        FunctionName: getAtt(fnId(fn)),
+        SourceArn: getAtt(ruleId),
+      });
     });
   });
 
   describe('least privilege', () => {
-    const allIdentityStatements = () => [...identityStatements(s.stack, s.template), ...identityStatements(s.edge, s.edgeTemplate)];
+    const allIdentityStatements = () => [
+      ...identityStatements(s.stack, s.template),
+      ...identityStatements(s.edge, s.edgeTemplate),
+    ];
 
     it('every wildcard action or resource in any identity policy is acknowledged, finding by finding, with a reason', () => {
       const unacknowledged: string[] = [];
@@ -366,13 +492,16 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     });
 
     it('attaches no AWS managed policy to any role', () => {
-      for (const role of Object.values(resources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+      for (const role of Object.values(resources('AWS::IAM::Role')))
+        expect(role.Properties.ManagedPolicyArns).toBeUndefined();
     });
 
     it('scopes every KMS grant of a function to one calling service or one encryption context', () => {
       for (const name of FUNCTIONS) {
         for (const st of roleStatements(name).filter((x) => asList(x.Action).some((a) => a.startsWith('kms:')))) {
-          expect(json(st.Condition), `${name} ${json(st.Action)}`).toMatch(/kms:ViaService|kms:EncryptionContext:aws:states:stateMachineArn/);
+          expect(json(st.Condition), `${name} ${json(st.Action)}`).toMatch(
+            /kms:ViaService|kms:EncryptionContext:aws:states:stateMachineArn/,
+          );
         }
       }
     });
@@ -382,14 +511,18 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const documents = access.documents ?? 'none';
       const statements = roleStatements(name);
       const actions = actionsOf(statements);
-      const touches = (construct: IConstruct) => statements.some((st) => json(st.Resource).includes(`"${logicalId(construct)}"`));
+      const touches = (construct: IConstruct) =>
+        statements.some((st) => json(st.Resource).includes(`"${logicalId(construct)}"`));
       const { requests, records, files } = s.stack.storage;
 
       expect(touches(requests)).toBe(true);
       expect(actions.has('dynamodb:PutItem')).toBe(access.requests === 'write' || access.records === 'write');
       expect(touches(records)).toBe(access.records !== 'none');
       if (access.records === 'read') {
-        const recordWrites = statements.filter((st) => json(st.Resource).includes(`"${logicalId(records)}"`) && asList(st.Action).includes('dynamodb:PutItem'));
+        const recordWrites = statements.filter(
+          (st) =>
+            json(st.Resource).includes(`"${logicalId(records)}"`) && asList(st.Action).includes('dynamodb:PutItem'),
+        );
         expect(recordWrites).toEqual([]);
       }
 
@@ -411,7 +544,8 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(ses.length > 0).toBe(access.email);
       for (const st of ses) {
         const targets = asList(st.Resource).map(json);
-        for (const resource of targets) expect(resource).toMatch(/:(identity\/(privacy@)?library\.example|configuration-set\/privacy-desk-dev)"/);
+        for (const resource of targets)
+          expect(resource).toMatch(/:(identity\/(privacy@)?library\.example|configuration-set\/privacy-desk-dev)"/);
         expect(targets.some((r) => r.includes(':configuration-set/'))).toBe(true);
       }
 
@@ -447,13 +581,18 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(onObjects(api, 's3:PutObject')).toEqual(both);
       expect(onObjects(api, 's3:GetObject')).toEqual(both);
       expect(onObjects(api, 's3:GetObjectVersion')).toEqual(both);
-      const bucketWide = api.filter((st) => asList(st.Resource).map(json).some((r) => r.includes(`"${bucket}"`) && !both.includes(r)));
+      const bucketWide = api.filter((st) =>
+        asList(st.Resource)
+          .map(json)
+          .some((r) => r.includes(`"${bucket}"`) && !both.includes(r)),
+      );
       expect(actionsOf(bucketWide)).toEqual(new Set(['s3:ListBucket']));
 
       // No delete of any kind, by any function, on this bucket (a wildcard action would hide one).
       for (const name of FUNCTIONS) {
         const onBucket = roleStatements(name).filter((st) => json(st.Resource).includes(`"${bucket}"`));
-        for (const action of actionsOf(onBucket)) expect(action, name).toMatch(/^s3:(GetObject|GetObjectVersion|PutObject|ListBucket)$/);
+        for (const action of actionsOf(onBucket))
+          expect(action, name).toMatch(/^s3:(GetObject|GetObjectVersion|PutObject|ListBucket)$/);
       }
       expect(actionsOf(api).has('s3:DeleteObject')).toBe(false);
       expect(actionsOf(api).has('s3:DeleteObjectVersion')).toBe(false);
@@ -461,7 +600,12 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
 
     it('the origin authorizer may write its logs and traces, and nothing else', () => {
       const statements = statementsOfRole(s.template, logicalId(s.stack.originSecret.verifier.role));
-      expect([...actionsOf(statements)].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
+      expect([...actionsOf(statements)].sort()).toEqual([
+        'logs:CreateLogStream',
+        'logs:PutLogEvents',
+        'xray:PutTelemetryRecords',
+        'xray:PutTraceSegments',
+      ]);
     });
   });
 
@@ -480,23 +624,31 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it.each(workflowNames)('%s: every placeholder resolves to its function ARN, none is left', (workflow) => {
       const props = machineProps(workflow);
       const mapping: Record<string, FunctionName> = WORKFLOWS[workflow].functions;
-      expect(props.DefinitionSubstitutions).toEqual(Object.fromEntries(Object.entries(mapping).map(([p, fn]) => [p, getAtt(fnId(fn))])));
+      expect(props.DefinitionSubstitutions).toEqual(
+        Object.fromEntries(Object.entries(mapping).map(([p, fn]) => [p, getAtt(fnId(fn))])),
+      );
       const key = (props.DefinitionS3Location as { Key: string }).Key;
       const text = readFileSync(join(s.assembly.directory, `asset.${key}`), 'utf8');
       expect([...placeholdersIn(text)].sort()).toEqual(Object.keys(mapping).sort());
-      const resolved = Object.keys(mapping).reduce((t, p) => t.replaceAll(`\${${p}}`, fakeFunctionArn(mapping[p]!)), text);
+      const resolved = Object.keys(mapping).reduce(
+        (t, p) => t.replaceAll(`\${${p}}`, fakeFunctionArn(mapping[p]!)),
+        text,
+      );
       expect(resolved).not.toContain('${');
     });
 
-    it.each(workflowNames)('%s: logs ALL with execution data (ids only, R5) to an encrypted log group, with X-Ray tracing', (workflow) => {
-      const props = machineProps(workflow);
-      expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
-      expect(props.TracingConfiguration).toEqual({ Enabled: true });
-      const destination = json(props.LoggingConfiguration);
-      const logGroupId = Object.keys(resources('AWS::Logs::LogGroup')).find((id) => destination.includes(`"${id}"`));
-      expect(logGroupId).toBeDefined();
-      expect(resources('AWS::Logs::LogGroup')[logGroupId!]!.Properties.KmsKeyId).toEqual(keyArn());
-    });
+    it.each(workflowNames)(
+      '%s: logs ALL with execution data (ids only, R5) to an encrypted log group, with X-Ray tracing',
+      (workflow) => {
+        const props = machineProps(workflow);
+        expect(props.LoggingConfiguration).toMatchObject({ Level: 'ALL', IncludeExecutionData: true });
+        expect(props.TracingConfiguration).toEqual({ Enabled: true });
+        const destination = json(props.LoggingConfiguration);
+        const logGroupId = Object.keys(resources('AWS::Logs::LogGroup')).find((id) => destination.includes(`"${id}"`));
+        expect(logGroupId).toBeDefined();
+        expect(resources('AWS::Logs::LogGroup')[logGroupId!]!.Properties.KmsKeyId).toEqual(keyArn());
+      },
+    );
 
     it.each(workflowNames)('%s: its role may invoke exactly the functions it maps', (workflow) => {
       const statements = statementsOfRole(s.template, logicalId(s.stack.workflows.byName[workflow].machine.role));
@@ -505,7 +657,9 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         .flatMap((st) => asList(st.Resource))
         .map(json)
         .sort();
-      const mapped = [...new Set(Object.values(WORKFLOWS[workflow].functions as Record<string, FunctionName>))].map((fn) => json(getAtt(fnId(fn)))).sort();
+      const mapped = [...new Set(Object.values(WORKFLOWS[workflow].functions as Record<string, FunctionName>))]
+        .map((fn) => json(getAtt(fnId(fn))))
+        .sort();
       expect(invoked).toEqual(mapped);
     });
   });
@@ -513,7 +667,8 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
   describe('HTTP API', () => {
     const routes = () => Object.values(resources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
     const authorizers = () => resources('AWS::ApiGatewayV2::Authorizer');
-    const authorizerOf = (type: 'JWT' | 'REQUEST') => Object.entries(authorizers()).find(([, a]) => a.Properties.AuthorizerType === type)!;
+    const authorizerOf = (type: 'JWT' | 'REQUEST') =>
+      Object.entries(authorizers()).find(([, a]) => a.Properties.AuthorizerType === type)!;
 
     it('routes every HTTP_ROUTES entry to its function through a Lambda proxy, payload 2.0, and nothing else', () => {
       const integrations = resources('AWS::ApiGatewayV2::Integration');
@@ -522,7 +677,11 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         const found = routes().find((r) => r.RouteKey === `${route.method} ${route.path}`);
         expect(found, `${route.method} ${route.path}`).toBeDefined();
         const integrationId = Object.keys(integrations).find((id) => json(found!.Target).includes(`"${id}"`));
-        expect(integrations[integrationId ?? '']!.Properties).toMatchObject({ IntegrationType: 'AWS_PROXY', PayloadFormatVersion: '2.0', IntegrationUri: getAtt(fnId(route.fn)) });
+        expect(integrations[integrationId ?? '']!.Properties).toMatchObject({
+          IntegrationType: 'AWS_PROXY',
+          PayloadFormatVersion: '2.0',
+          IntegrationUri: getAtt(fnId(route.fn)),
+        });
       }
     });
 
@@ -567,7 +726,10 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it('has a throttled default stage whose access log holds no path, token or IP (R5)', () => {
       const [, stage] = only('AWS::ApiGatewayV2::Stage');
       expect(stage.Properties.StageName).toBe('$default');
-      expect(stage.Properties.DefaultRouteSettings).toMatchObject({ ThrottlingRateLimit: expect.any(Number), ThrottlingBurstLimit: expect.any(Number) });
+      expect(stage.Properties.DefaultRouteSettings).toMatchObject({
+        ThrottlingRateLimit: expect.any(Number),
+        ThrottlingBurstLimit: expect.any(Number),
+      });
       const settings = stage.Properties.AccessLogSettings as { DestinationArn: Json; Format: string };
       expect(json(settings.DestinationArn)).toContain(logicalId(s.stack.http.accessLogs));
       expect(settings.Format).toContain('$context.requestId');
@@ -580,7 +742,8 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
   });
 
   describe('edge: WAF and CloudFront', () => {
-    const distribution = () => only('AWS::CloudFront::Distribution')[1].Properties.DistributionConfig as Record<string, Json>;
+    const distribution = () =>
+      only('AWS::CloudFront::Distribution')[1].Properties.DistributionConfig as Record<string, Json>;
     const behaviors = () => distribution().CacheBehaviors as Record<string, Json>[];
     const originById = (id: Json) => (distribution().Origins as Record<string, Json>[]).find((o) => o.Id === id)!;
 
@@ -588,16 +751,25 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const [, acl] = only('AWS::WAFv2::WebACL', s.edgeTemplate);
       expect(acl.Properties.Scope).toBe('CLOUDFRONT');
       expect(acl.Properties.DefaultAction).toEqual({ Allow: {} });
-      const rules = acl.Properties.Rules as { Name: string; Statement: Record<string, Json>; VisibilityConfig: Record<string, Json> }[];
+      const rules = acl.Properties.Rules as {
+        Name: string;
+        Statement: Record<string, Json>;
+        VisibilityConfig: Record<string, Json>;
+      }[];
       expect(rules.some((r) => r.Statement.RateBasedStatement !== undefined)).toBe(true);
-      const managed = rules.filter((r) => r.Statement.ManagedRuleGroupStatement).map((r) => (r.Statement.ManagedRuleGroupStatement as { Name: string; VendorName: string }));
+      const managed = rules
+        .filter((r) => r.Statement.ManagedRuleGroupStatement)
+        .map((r) => r.Statement.ManagedRuleGroupStatement as { Name: string; VendorName: string });
       expect(managed.map((m) => m.Name)).toEqual([...WAF_MANAGED_RULE_GROUPS]);
       expect(managed.every((m) => m.VendorName === 'AWS')).toBe(true);
-      for (const rule of rules) expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false });
+      for (const rule of rules)
+        expect(rule.VisibilityConfig).toMatchObject({ CloudWatchMetricsEnabled: true, SampledRequestsEnabled: false });
     });
 
     it('attaches the web ACL to the distribution, read from the us-east-1 stack', () => {
-      expect(distribution().WebACLId).toEqual({ 'Fn::GetStackOutput': expect.objectContaining({ StackName: 'PrivacyDesk-dev-edge', Region: 'us-east-1' }) });
+      expect(distribution().WebACLId).toEqual({
+        'Fn::GetStackOutput': expect.objectContaining({ StackName: 'PrivacyDesk-dev-edge', Region: 'us-east-1' }),
+      });
     });
 
     it('serves the pages from the web bucket through Origin Access Control, only to this distribution', () => {
@@ -615,7 +787,13 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
               Effect: 'Allow',
               Principal: { Service: 'cloudfront.amazonaws.com' },
               Action: 's3:GetObject',
-              Condition: { StringEquals: { 'AWS:SourceArn': Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([ref(logicalId(s.stack.site.distribution))])]) }) } },
+              Condition: {
+                StringEquals: {
+                  'AWS:SourceArn': Match.objectLike({
+                    'Fn::Join': Match.arrayWith([Match.arrayWith([ref(logicalId(s.stack.site.distribution))])]),
+                  }),
+                },
+              },
             }),
           ]),
         },
@@ -624,10 +802,15 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
 
     it('copies web/ (and the sign-in settings) into the web bucket on deploy and invalidates the distribution', () => {
       const [, deployment] = only('Custom::CDKBucketDeployment');
-      expect(deployment.Properties).toMatchObject({ DestinationBucketName: ref(logicalId(s.stack.storage.web)), Prune: true, DistributionPaths: ['/*'] });
+      expect(deployment.Properties).toMatchObject({
+        DestinationBucketName: ref(logicalId(s.stack.storage.web)),
+        Prune: true,
+        DistributionPaths: ['/*'],
+      });
       const key = (deployment.Properties.SourceObjectKeys as string[])[0]!.replace(/\.zip$/, '');
       const staged = join(s.assembly.directory, `asset.${key}`);
-      for (const page of ['index.html', 'request.html', 'counsel.html', 'styles.css']) expect(existsSync(join(staged, page)), page).toBe(true);
+      for (const page of ['index.html', 'request.html', 'counsel.html', 'styles.css'])
+        expect(existsSync(join(staged, page)), page).toBe(true);
       // And /auth-config.json: the staff pages' sign-in client, filled in at deploy time.
       expect(deployment.Properties.SourceObjectKeys).toHaveLength(2);
       expect(json(deployment.Properties.SourceMarkers)).toContain(logicalId(s.stack.staffAuth.client));
@@ -636,34 +819,60 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it('sends every HTTP_ROUTES path to the API origin: all methods, nothing cached, query string and the needed headers forwarded', () => {
       const apiBehaviors = behaviors();
       expect(apiBehaviors.map((b) => b.PathPattern).sort()).toEqual(apiPathPatterns());
-      for (const route of HTTP_ROUTES) expect(apiPathPatterns().some((p) => patternCovers(p, route.path)), route.path).toBe(true);
+      for (const route of HTTP_ROUTES)
+        expect(
+          apiPathPatterns().some((p) => patternCovers(p, route.path)),
+          route.path,
+        ).toBe(true);
       const cache = only('AWS::CloudFront::CachePolicy')[1].Properties.CachePolicyConfig as Record<string, Json>;
       expect(cache).toMatchObject({ DefaultTTL: 0, MinTTL: 0 });
       expect(cache.MaxTTL as number).toBeLessThanOrEqual(1);
-      expect(cache.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['authorization'] }, QueryStringsConfig: { QueryStringBehavior: 'all' } });
-      const forward = only('AWS::CloudFront::OriginRequestPolicy')[1].Properties.OriginRequestPolicyConfig as Record<string, Json>;
-      expect(forward).toMatchObject({ HeadersConfig: { HeaderBehavior: 'whitelist', Headers: [...API_FORWARDED_HEADERS] }, QueryStringsConfig: { QueryStringBehavior: 'all' }, CookiesConfig: { CookieBehavior: 'none' } });
+      expect(cache.ParametersInCacheKeyAndForwardedToOrigin).toMatchObject({
+        HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['authorization'] },
+        QueryStringsConfig: { QueryStringBehavior: 'all' },
+      });
+      const forward = only('AWS::CloudFront::OriginRequestPolicy')[1].Properties.OriginRequestPolicyConfig as Record<
+        string,
+        Json
+      >;
+      expect(forward).toMatchObject({
+        HeadersConfig: { HeaderBehavior: 'whitelist', Headers: [...API_FORWARDED_HEADERS] },
+        QueryStringsConfig: { QueryStringBehavior: 'all' },
+        CookiesConfig: { CookieBehavior: 'none' },
+      });
       for (const behavior of apiBehaviors) {
-        expect(behavior.AllowedMethods).toEqual(expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']));
+        expect(behavior.AllowedMethods).toEqual(
+          expect.arrayContaining(['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE']),
+        );
         expect(behavior.ViewerProtocolPolicy).toBe('redirect-to-https');
         const origin = originById(behavior.TargetOriginId!);
         expect(json(origin.DomainName)).toContain(logicalId(s.stack.http.api));
-        expect(origin.CustomOriginConfig).toMatchObject({ OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] });
+        expect(origin.CustomOriginConfig).toMatchObject({
+          OriginProtocolPolicy: 'https-only',
+          OriginSSLProtocols: ['TLSv1.2'],
+        });
         // The origin secret travels as a deploy-time dynamic reference, never a literal.
-        expect(origin.OriginCustomHeaders).toEqual([{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: expect.objectContaining({ 'Fn::Join': expect.anything() }) }]);
+        expect(origin.OriginCustomHeaders).toEqual([
+          { HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: expect.objectContaining({ 'Fn::Join': expect.anything() }) },
+        ]);
         expect(json(origin.OriginCustomHeaders)).toContain('{{resolve:secretsmanager:');
       }
     });
 
     it('sends security headers with the pages: a CSP that allows only the site, staff sign-in and the upload', () => {
-      const policies = Object.values(resources('AWS::CloudFront::ResponseHeadersPolicy')).map((p) => p.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, Json>>);
+      const policies = Object.values(resources('AWS::CloudFront::ResponseHeadersPolicy')).map(
+        (p) => p.Properties.ResponseHeadersPolicyConfig as Record<string, Record<string, Json>>,
+      );
       const pages = policies.find((p) => p.SecurityHeadersConfig!.ContentSecurityPolicy)!;
       const csp = json(pages.SecurityHeadersConfig!.ContentSecurityPolicy);
       expect(csp).toContain("default-src 'self'");
       expect(csp).toContain("frame-ancestors 'none'");
       expect(csp).toContain('.amazoncognito.com');
       expect(csp).toContain('privacy-desk-dev-documents-');
-      expect(pages.SecurityHeadersConfig).toMatchObject({ FrameOptions: { FrameOption: 'DENY' }, StrictTransportSecurity: { IncludeSubdomains: true } });
+      expect(pages.SecurityHeadersConfig).toMatchObject({
+        FrameOptions: { FrameOption: 'DENY' },
+        StrictTransportSecurity: { IncludeSubdomains: true },
+      });
     });
 
     it('keeps the standard access log off (URIs hold action tokens, R5) and acknowledges that with a reason', () => {
@@ -684,13 +893,21 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     });
 
     it('publishes bounces and complaints to the encrypted mail-events topic, and counts every event in CloudWatch', () => {
-      const destinations = Object.values(resources('AWS::SES::ConfigurationSetEventDestination')).map((d) => d.Properties.EventDestination as Record<string, Json>);
+      const destinations = Object.values(resources('AWS::SES::ConfigurationSetEventDestination')).map(
+        (d) => d.Properties.EventDestination as Record<string, Json>,
+      );
       const toTopic = destinations.find((d) => d.SnsDestination)!;
       expect(toTopic.SnsDestination).toEqual({ TopicARN: ref(logicalId(s.stack.mail.events)) });
       expect(toTopic.MatchingEventTypes).toEqual(expect.arrayContaining(['bounce', 'complaint']));
-      expect(destinations.find((d) => d.CloudWatchDestination)!.MatchingEventTypes).toEqual(expect.arrayContaining(['send', 'bounce', 'complaint']));
+      expect(destinations.find((d) => d.CloudWatchDestination)!.MatchingEventTypes).toEqual(
+        expect.arrayContaining(['send', 'bounce', 'complaint']),
+      );
       s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: 'sns:Publish' })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Principal: { Service: 'ses.amazonaws.com' }, Action: 'sns:Publish' }),
+          ]),
+        },
       });
     });
 
@@ -737,7 +954,12 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
 
     it('has one public web client: authorisation code only, no secret, back to the site', () => {
       const [, client] = only('AWS::Cognito::UserPoolClient');
-      expect(client.Properties).toMatchObject({ GenerateSecret: false, AllowedOAuthFlows: ['code'], PreventUserExistenceErrors: 'ENABLED', EnableTokenRevocation: true });
+      expect(client.Properties).toMatchObject({
+        GenerateSecret: false,
+        AllowedOAuthFlows: ['code'],
+        PreventUserExistenceErrors: 'ENABLED',
+        EnableTokenRevocation: true,
+      });
       expect(json(client.Properties.CallbackURLs)).toContain(logicalId(s.stack.site.distribution));
     });
   });
@@ -747,9 +969,18 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     const alarmTopic = () => ref(logicalId(s.stack.monitoring.topic));
     const metricsOf = (alarm: Record<string, Json>) =>
       alarm.Metrics
-        ? (alarm.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: Json } } }[]).filter((m) => m.MetricStat).map((m) => m.MetricStat!.Metric)
-        : [{ MetricName: alarm.MetricName as string, Namespace: alarm.Namespace as string, Dimensions: alarm.Dimensions ?? [] }];
-    const alarmsOn = (namespace: string, metricName: string) => alarms().filter((a) => metricsOf(a).some((m) => m.Namespace === namespace && m.MetricName === metricName));
+        ? (alarm.Metrics as { MetricStat?: { Metric: { MetricName: string; Namespace: string; Dimensions: Json } } }[])
+            .filter((m) => m.MetricStat)
+            .map((m) => m.MetricStat!.Metric)
+        : [
+            {
+              MetricName: alarm.MetricName as string,
+              Namespace: alarm.Namespace as string,
+              Dimensions: alarm.Dimensions ?? [],
+            },
+          ];
+    const alarmsOn = (namespace: string, metricName: string) =>
+      alarms().filter((a) => metricsOf(a).some((m) => m.Namespace === namespace && m.MetricName === metricName));
 
     it('sends every alarm (and its recovery) to the encrypted alarm topic', () => {
       expect(alarms().length).toBeGreaterThan(FUNCTIONS.length);
@@ -763,19 +994,27 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it.each(workflowNames)('alarms on failed, timed-out and throttled executions of %s', (workflow) => {
       const machine = ref(logicalId(s.stack.workflows.byName[workflow].machine));
       for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionThrottled']) {
-        expect(alarmsOn('AWS/States', metric).some((a) => json(a).includes(json(machine))), `${workflow} ${metric}`).toBe(true);
+        expect(
+          alarmsOn('AWS/States', metric).some((a) => json(a).includes(json(machine))),
+          `${workflow} ${metric}`,
+        ).toBe(true);
       }
     });
 
     it.each(FUNCTIONS)('alarms on errors and throttles of %s', (name) => {
       for (const metric of ['Errors', 'Throttles']) {
-        expect(alarmsOn('AWS/Lambda', metric).some((a) => json(a).includes(json(ref(fnId(name))))), `${name} ${metric}`).toBe(true);
+        expect(
+          alarmsOn('AWS/Lambda', metric).some((a) => json(a).includes(json(ref(fnId(name))))),
+          `${name} ${metric}`,
+        ).toBe(true);
       }
     });
 
     it('alarms on table throttling and on API 5xx answers', () => {
       for (const table of [s.stack.storage.requests, s.stack.storage.records]) {
-        expect(alarmsOn('AWS/DynamoDB', 'WriteThrottleEvents').some((a) => json(a).includes(json(ref(logicalId(table)))))).toBe(true);
+        expect(
+          alarmsOn('AWS/DynamoDB', 'WriteThrottleEvents').some((a) => json(a).includes(json(ref(logicalId(table))))),
+        ).toBe(true);
       }
       expect(alarmsOn('AWS/ApiGateway', '5xx')).toHaveLength(1);
     });
@@ -783,7 +1022,11 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
     it('alarms when the OverdueRequests metric (functions/lib/observability.ts) is above 0 (R15)', () => {
       const overdue = alarmsOn(METRICS_NAMESPACE, OVERDUE_REQUESTS_METRIC);
       expect(overdue).toHaveLength(1);
-      expect(overdue[0]).toMatchObject({ Threshold: 0, ComparisonOperator: 'GreaterThanThreshold', Dimensions: [{ Name: 'service', Value: METRICS_SERVICE }] });
+      expect(overdue[0]).toMatchObject({
+        Threshold: 0,
+        ComparisonOperator: 'GreaterThanThreshold',
+        Dimensions: [{ Name: 'service', Value: METRICS_SERVICE }],
+      });
     });
 
     it('alarms on SES bounce and complaint rates', () => {
@@ -795,15 +1038,33 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const [, dashboard] = only('AWS::CloudWatch::Dashboard');
       expect(dashboard.Properties.DashboardName).toBe('privacy-desk-dev');
       const body = json(dashboard.Properties.DashboardBody);
-      for (const needle of [OVERDUE_REQUESTS_METRIC, 'AWS/ApiGateway', 'AWS/States', 'AWS/Lambda', 'AWS/DynamoDB', 'AWS/SES', 'AWS/WAFV2', 'AWS/CloudFront', 'alarm']) {
+      for (const needle of [
+        OVERDUE_REQUESTS_METRIC,
+        'AWS/ApiGateway',
+        'AWS/States',
+        'AWS/Lambda',
+        'AWS/DynamoDB',
+        'AWS/SES',
+        'AWS/WAFV2',
+        'AWS/CloudFront',
+        'alarm',
+      ]) {
         expect(body, needle).toContain(needle);
       }
     });
 
-    it('lets only this account\'s CloudWatch alarms publish to the alarm topic', () => {
+    it("lets only this account's CloudWatch alarms publish to the alarm topic", () => {
       s.template.hasResourceProperties('AWS::SNS::TopicPolicy', {
         Topics: [alarmTopic()],
-        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'cloudwatch.amazonaws.com' }, Action: 'sns:Publish', Condition: Match.objectLike({ ArnLike: Match.anyValue() }) })]) },
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Action: 'sns:Publish',
+              Condition: Match.objectLike({ ArnLike: Match.anyValue() }),
+            }),
+          ]),
+        },
       });
     });
   });

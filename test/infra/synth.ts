@@ -61,13 +61,23 @@ export function synthesize(extra: Record<string, unknown> = {}, options: SynthOp
   const assembly = built.app.synth();
   const report = JSON.parse(readFileSync(join(assembly.directory, VALIDATION_REPORT_FILE), 'utf8')) as ValidationReport;
   const cleanup = () => rmSync(outdir, { recursive: true, force: true });
-  return { ...built, assembly, template: TemplateOf.fromStack(built.stack), edgeTemplate: TemplateOf.fromStack(built.edge), report, cleanup };
+  return {
+    ...built,
+    assembly,
+    template: TemplateOf.fromStack(built.stack),
+    edgeTemplate: TemplateOf.fromStack(built.edge),
+    report,
+    cleanup,
+  };
 }
 
 /** Every violation in the report, as readable lines (empty when the app is clean). */
 export const violationsOf = (s: Synthesized): string[] =>
   s.report.pluginReports.flatMap((r) =>
-    r.violations.map((v) => `${r.pluginName} ${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`),
+    r.violations.map(
+      (v) =>
+        `${r.pluginName} ${v.severity} ${v.ruleName} at ${v.violatingConstructs.map((c) => c.constructPath).join(', ')}`,
+    ),
   );
 
 /** Every acknowledgement recorded in a construct tree: [construct, rule id, reason]. */
@@ -77,7 +87,11 @@ export function acknowledgementsIn(root: IConstruct): [IConstruct, string, strin
     .flatMap((c) =>
       c.node.metadata
         .filter((m) => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY)
-        .flatMap((m) => Object.entries(m.data as Record<string, string>).map(([id, reason]) => [c, id.replace(/^annotation::/i, ''), reason] as [IConstruct, string, string])),
+        .flatMap((m) =>
+          Object.entries(m.data as Record<string, string>).map(
+            ([id, reason]) => [c, id.replace(/^annotation::/i, ''), reason] as [IConstruct, string, string],
+          ),
+        ),
     );
 }
 
@@ -87,7 +101,8 @@ export function acknowledgedFor(construct: IConstruct): Map<string, string> {
   for (let c: IConstruct | undefined = construct; c; c = c.node.scope) {
     for (const m of c.node.metadata) {
       if (m.type !== Validations.ACKNOWLEDGED_RULES_METADATA_KEY) continue;
-      for (const [id, reason] of Object.entries(m.data as Record<string, string>)) found.set(id.replace(/^annotation::/i, ''), reason);
+      for (const [id, reason] of Object.entries(m.data as Record<string, string>))
+        found.set(id.replace(/^annotation::/i, ''), reason);
     }
   }
   return found;
@@ -114,7 +129,9 @@ export const asList = <T>(value: T | T[]): T[] => (Array.isArray(value) ? value 
 
 /** Every IAM statement attached to a role: its inline policies and the AWS::IAM::Policy resources naming it. */
 export function statementsOfRole(template: Template, roleLogicalId: string): Statement[] {
-  const role = template.findResources('AWS::IAM::Role')[roleLogicalId] as { Properties: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] } };
+  const role = template.findResources('AWS::IAM::Role')[roleLogicalId] as {
+    Properties: { Policies?: { PolicyDocument: { Statement: Statement[] } }[] };
+  };
   const inline = (role.Properties.Policies ?? []).flatMap((p) => p.PolicyDocument.Statement);
   const attached = Object.values(template.findResources('AWS::IAM::Policy'))
     .map((r) => r.Properties as { Roles: Json[]; PolicyDocument: { Statement: Statement[] } })
@@ -148,7 +165,14 @@ export const STAR_ONLY_ACTIONS = new Set([
 ]);
 
 /** Rules the app acknowledges, each with a reason in the code; any other finding must be fixed, not acknowledged. */
-export const ACKNOWLEDGED_RULES = new Set(['AwsSolutions-IAM5', 'AwsSolutions-CFR1', 'AwsSolutions-CFR3', 'AwsSolutions-CFR4', 'AwsSolutions-SMG4', 'AwsSolutions-L1']);
+export const ACKNOWLEDGED_RULES = new Set([
+  'AwsSolutions-IAM5',
+  'AwsSolutions-CFR1',
+  'AwsSolutions-CFR3',
+  'AwsSolutions-CFR4',
+  'AwsSolutions-SMG4',
+  'AwsSolutions-L1',
+]);
 
 /** Every Allow statement of every identity policy (roles' inline policies and AWS::IAM::Policy), with the construct that owns it. */
 export function identityStatements(stack: Stack, template: Template): { owner: IConstruct; statement: Statement }[] {
@@ -156,10 +180,13 @@ export function identityStatements(stack: Stack, template: Template): { owner: I
   for (const c of stack.node.findAll()) if (CfnElement.isCfnElement(c)) byLogicalId.set(stack.getLogicalId(c), c);
   const out: { owner: IConstruct; statement: Statement }[] = [];
   for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy'))) {
-    for (const statement of (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument.Statement) out.push({ owner: byLogicalId.get(id)!, statement });
+    for (const statement of (policy.Properties as { PolicyDocument: { Statement: Statement[] } }).PolicyDocument
+      .Statement)
+      out.push({ owner: byLogicalId.get(id)!, statement });
   }
   for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
-    for (const p of (role.Properties as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] }).Policies ?? []) {
+    for (const p of (role.Properties as { Policies?: { PolicyDocument: { Statement: Statement[] } }[] }).Policies ??
+      []) {
       for (const statement of p.PolicyDocument.Statement) out.push({ owner: byLogicalId.get(id)!, statement });
     }
   }
@@ -176,4 +203,3 @@ export const wildcardFindings = (statement: Statement): string[] => [
     .filter((r) => r.includes('*'))
     .map((r) => `Resource::${r}`),
 ];
-

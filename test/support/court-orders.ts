@@ -58,7 +58,12 @@ export const awsClaims = (email: string, groups: string[]) => ({
 });
 
 /** An API Gateway (HTTP API, payload 2.0) event for the court-order routes, as AWS delivers it. */
-export function apiEvent(method: 'GET' | 'POST', path: string, claims: Record<string, string> | undefined, body?: unknown): APIGatewayProxyEventV2 {
+export function apiEvent(
+  method: 'GET' | 'POST',
+  path: string,
+  claims: Record<string, string> | undefined,
+  body?: unknown,
+): APIGatewayProxyEventV2 {
   const orderId = /^\/api\/court-orders\/([^/]+)/.exec(path)?.[1];
   const route = orderId ? path.replace(orderId, '{orderId}') : path;
   return {
@@ -86,7 +91,12 @@ export function apiEvent(method: 'GET' | 'POST', path: string, claims: Record<st
   } as APIGatewayProxyEventV2;
 }
 
-export const bodyOf = <T = Record<string, unknown>>(res: APIGatewayProxyStructuredResultV2): T => JSON.parse(String(res.body)) as T;
+export const bodyOf = <T = Record<string, unknown>>(res: APIGatewayProxyStructuredResultV2): T =>
+  JSON.parse(String(res.body)) as T;
 
 export const postForm = (link: string, form: Record<string, string>) =>
-  fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });

@@ -24,7 +24,11 @@ export function useDynalite(tables: readonly string[]): EmbeddedDynamo {
   beforeAll(async () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     embedded.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    admin = new DynamoDBClient({ region: 'us-east-1', endpoint: embedded.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+    admin = new DynamoDBClient({
+      region: 'us-east-1',
+      endpoint: embedded.endpoint,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
     for (const table of tables) await ensureTable(admin, table);
     embedded.db = createDocumentClient({ endpoint: embedded.endpoint });
   });

@@ -9,7 +9,13 @@ import { SCHEDULES } from '../../workflows/index.ts';
 export const DEMO_DATASET = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 
 /** The demo patrons the tests use, as the dataset has them. */
-export const ADA = { id: 'P1001', cardNumber: '21234000012345', lastName: 'Lovelace', firstName: 'Ada', email: 'ada@example.org' };
+export const ADA = {
+  id: 'P1001',
+  cardNumber: '21234000012345',
+  lastName: 'Lovelace',
+  firstName: 'Ada',
+  email: 'ada@example.org',
+};
 
 export interface TestRuntime extends Runtime {
   mail: Mailbox;
@@ -26,7 +32,16 @@ export const TEST_SCHEDULES = SCHEDULES.map((s) => s.fn).filter((fn) => fn !== '
 /** The whole local runtime, in memory, on free ports, with short retry pauses. */
 export async function startTestRuntime(opts: Partial<RuntimeOptions> = {}): Promise<TestRuntime> {
   const filesDir = await mkdtemp(join(tmpdir(), 'privacy-desk-files-'));
-  const runtime = await startRuntime({ port: 0, mailPort: 0, filesDir, datasetPath: DEMO_DATASET, retryPauseMs: 20, scheduleIntervalMs: 100, schedules: TEST_SCHEDULES, ...opts });
+  const runtime = await startRuntime({
+    port: 0,
+    mailPort: 0,
+    filesDir,
+    datasetPath: DEMO_DATASET,
+    retryPauseMs: 20,
+    scheduleIntervalMs: 100,
+    schedules: TEST_SCHEDULES,
+    ...opts,
+  });
   // The local SES keeps mail in one module-wide store: start each runtime with an empty mailbox.
   await fetch(`${runtime.mailUrl}/clear-store`, { method: 'POST' });
   return {
@@ -80,7 +95,11 @@ export function linkIn(email: SentEmail, kind: 'act' | 'download'): string {
 }
 
 /** Polls until `check` returns a value (not undefined) or time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined>,
+  timeoutMs = 20_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const v = await check();
@@ -91,7 +110,11 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 }
 
 export async function submit(runtime: Runtime, body: Record<string, unknown>) {
-  const res = await fetch(`${runtime.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(`${runtime.baseUrl}/api/requests`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
   return { status: res.status, body: (await res.json()) as { requestId: string; status: string; statusUrl: string } };
 }
 
@@ -104,8 +127,12 @@ export async function statusOf(runtime: Runtime, statusUrl: string): Promise<Sta
 
 /** Waits for a request to reach `status`, read through its public status URL. */
 export async function waitForStatus(runtime: Runtime, statusUrl: string, status: string, timeoutMs = 20_000) {
-  return eventually(async () => {
-    const s = await statusOf(runtime, statusUrl);
-    return s.status === status ? s : undefined;
-  }, timeoutMs, `status ${status}`);
+  return eventually(
+    async () => {
+      const s = await statusOf(runtime, statusUrl);
+      return s.status === status ? s : undefined;
+    },
+    timeoutMs,
+    `status ${status}`,
+  );
 }

@@ -1,13 +1,27 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_CSV_COLUMNS, auditToCsv } from '../../functions/domain/audit-csv.ts';
-import { GENESIS_HASH, hashEvent, verifyChain, type AuditEvent, type AuditEventInput, type AuditValue } from '../../functions/domain/audit.ts';
+import {
+  GENESIS_HASH,
+  hashEvent,
+  verifyChain,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditValue,
+} from '../../functions/domain/audit.ts';
 
 const REQUEST_ID = '7d0c1a8e-2f4b-4c55-9a1e-3b7f0e9d2c11';
 
 function chain(inputs: AuditEventInput[]): AuditEvent[] {
   const out: AuditEvent[] = [];
   for (const [i, input] of inputs.entries()) {
-    const unsigned = { requestId: REQUEST_ID, seq: i + 1, at: new Date(Date.UTC(2026, 2, 1, 9, i)).toISOString(), prevHash: out.at(-1)?.hash ?? GENESIS_HASH, ...input, data: input.data ?? {} };
+    const unsigned = {
+      requestId: REQUEST_ID,
+      seq: i + 1,
+      at: new Date(Date.UTC(2026, 2, 1, 9, i)).toISOString(),
+      prevHash: out.at(-1)?.hash ?? GENESIS_HASH,
+      ...input,
+      data: input.data ?? {},
+    };
     out.push({ ...unsigned, hash: hashEvent(unsigned) });
   }
   return out;
@@ -45,8 +59,18 @@ function parseCsv(text: string): string[][] {
 const events = chain([
   { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: 'access' } },
   { eventId: 'matched', type: 'patron-matched', actor: { kind: 'system' }, data: { patronId: 'P1001' } },
-  { eventId: 'staff-read:1', type: 'staff-read', actor: { kind: 'staff', id: '=HYPERLINK("http://x")', role: 'privacy-officer' }, data: { fields: ['status', 'kind'], purpose: '+1, "quoted"\r\nline' } },
-  { eventId: 'due-escalated:2026-03-31T09:00:00.000Z', type: 'due-date-escalated', actor: { kind: 'system' }, data: { dueAt: '2026-03-31T09:00:00.000Z', role: 'privacy-officer', recipients: 2, none: null } },
+  {
+    eventId: 'staff-read:1',
+    type: 'staff-read',
+    actor: { kind: 'staff', id: '=HYPERLINK("http://x")', role: 'privacy-officer' },
+    data: { fields: ['status', 'kind'], purpose: '+1, "quoted"\r\nline' },
+  },
+  {
+    eventId: 'due-escalated:2026-03-31T09:00:00.000Z',
+    type: 'due-date-escalated',
+    actor: { kind: 'system' },
+    data: { dueAt: '2026-03-31T09:00:00.000Z', role: 'privacy-officer', recipients: 2, none: null },
+  },
 ]);
 
 describe('auditToCsv (R17)', () => {

@@ -119,7 +119,9 @@ describe('AuditLog against dynalite (R17)', () => {
     );
     const racingLog = new AuditLog(raced, TABLE, steppingClock());
     const inputs = Array.from({ length: 10 }, (_, i) => event(i + 1));
-    const results = await Promise.all(inputs.map((input) => racingLog.append(requestId, input))).finally(() => raced.destroy());
+    const results = await Promise.all(inputs.map((input) => racingLog.append(requestId, input))).finally(() =>
+      raced.destroy(),
+    );
     expect(conflicts).toBeGreaterThan(0);
 
     expect(results.map((e) => e.seq).sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
@@ -151,7 +153,11 @@ describe('AuditLog against dynalite (R17)', () => {
         ExpressionAttributeValues: { ':t': 'request-cancelled' },
       }),
     );
-    expect(verifyChain(await log.list(requestId))).toEqual({ ok: false, count: 4, firstBreak: { seq: 3, reason: 'content does not match its hash' } });
+    expect(verifyChain(await log.list(requestId))).toEqual({
+      ok: false,
+      count: 4,
+      firstBreak: { seq: 3, reason: 'content does not match its hash' },
+    });
   });
 
   it('R5/R16: the stored event is exactly the input fields plus chain fields; there is no place for personal data', async () => {
@@ -165,7 +171,9 @@ describe('AuditLog against dynalite (R17)', () => {
     const appended = await log.append(requestId, hostile);
 
     expect(Object.keys(appended).sort()).toEqual([...INPUT_FIELDS, ...CHAIN_FIELDS].sort());
-    const raw = await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.audit(requestId, 1), ConsistentRead: true }));
+    const raw = await db.send(
+      new GetCommand({ TableName: TABLE, Key: requestKeys.audit(requestId, 1), ConsistentRead: true }),
+    );
     expect(Object.keys(raw.Item ?? {}).sort()).toEqual(['pk', 'sk', ...INPUT_FIELDS, ...CHAIN_FIELDS].sort());
     const text = JSON.stringify(raw.Item);
     expect(text).not.toContain('ada@example.org');
@@ -177,7 +185,11 @@ describe('AuditLog against dynalite (R17)', () => {
 
   it('R17: an event without data is stored with empty data and still verifies', async () => {
     const requestId = randomUUID();
-    const e = await log.append(requestId, { eventId: 'cancelled', type: 'request-cancelled', actor: { kind: 'requester' } });
+    const e = await log.append(requestId, {
+      eventId: 'cancelled',
+      type: 'request-cancelled',
+      actor: { kind: 'requester' },
+    });
     expect(e.data).toEqual({});
     const stored = await log.list(requestId);
     expect(stored[0]?.data).toEqual({});
@@ -186,9 +198,20 @@ describe('AuditLog against dynalite (R17)', () => {
 
   it('R17: data values of every allowed type (string, number, boolean, null, list) survive the round trip and verify', async () => {
     const requestId = randomUUID();
-    await log.append(requestId, event('types', { s: 'x', n: 2.5, zero: 0, b: false, nil: null, list: ['personal', 'payments'], empty: [] }));
+    await log.append(
+      requestId,
+      event('types', { s: 'x', n: 2.5, zero: 0, b: false, nil: null, list: ['personal', 'payments'], empty: [] }),
+    );
     const stored = await log.list(requestId);
-    expect(stored[0]?.data).toEqual({ s: 'x', n: 2.5, zero: 0, b: false, nil: null, list: ['personal', 'payments'], empty: [] });
+    expect(stored[0]?.data).toEqual({
+      s: 'x',
+      n: 2.5,
+      zero: 0,
+      b: false,
+      nil: null,
+      list: ['personal', 'payments'],
+      empty: [],
+    });
     expect(verifyChain(stored).ok).toBe(true);
   });
 });

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, hashEvent, verifyChain, type AuditEvent, type AuditEventInput } from '../../functions/domain/audit.ts';
+import {
+  GENESIS_HASH,
+  hashEvent,
+  verifyChain,
+  type AuditEvent,
+  type AuditEventInput,
+} from '../../functions/domain/audit.ts';
 
 const REQUEST_ID = '7d0c1a8e-2f4b-4c55-9a1e-3b7f0e9d2c11';
 
@@ -26,10 +32,25 @@ const trail = (): AuditEvent[] =>
   chain([
     { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: 'access' } },
     { eventId: 'matched', type: 'patron-matched', actor: { kind: 'system' }, data: { patronId: 'P1001' } },
-    { eventId: 'verification-requested:email', type: 'verification-requested', actor: { kind: 'system' }, data: { channel: 'email' } },
+    {
+      eventId: 'verification-requested:email',
+      type: 'verification-requested',
+      actor: { kind: 'system' },
+      data: { channel: 'email' },
+    },
     { eventId: 'verified', type: 'identity-verified', actor: { kind: 'patron' }, data: { method: 'email-link' } },
-    { eventId: 'staff-read:1', type: 'staff-read', actor: { kind: 'staff', id: 'privacy@library.example', role: 'privacy-officer' }, data: { fields: ['status', 'kind'], count: 2 } },
-    { eventId: 'completed', type: 'status-changed', actor: { kind: 'system' }, data: { to: 'completed', notified: true, reason: null } },
+    {
+      eventId: 'staff-read:1',
+      type: 'staff-read',
+      actor: { kind: 'staff', id: 'privacy@library.example', role: 'privacy-officer' },
+      data: { fields: ['status', 'kind'], count: 2 },
+    },
+    {
+      eventId: 'completed',
+      type: 'status-changed',
+      actor: { kind: 'system' },
+      data: { to: 'completed', notified: true, reason: null },
+    },
   ]);
 
 /** A deep copy, so tampering in one test never leaks into another. */
@@ -93,14 +114,21 @@ describe('verifyChain (R17)', () => {
     const forged = { ...first, prevHash: 'a'.repeat(64) };
     const { hash: _h, ...unsigned } = forged;
     forged.hash = hashEvent(unsigned); // even re-signed, it does not start at genesis
-    expect(verifyChain([forged, ...events.slice(1)])).toMatchObject({ ok: false, firstBreak: { seq: 1, reason: 'link to previous event broken' } });
+    expect(verifyChain([forged, ...events.slice(1)])).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 1, reason: 'link to previous event broken' },
+    });
   });
 
   it.each([1, 2, 3, 4, 5, 6])('R17: editing the data of event %i breaks the chain at that event', (seq) => {
     const events = copy(trail());
     const e = events[seq - 1] as AuditEvent;
     e.data = { ...e.data, tampered: true };
-    expect(verifyChain(events)).toEqual({ ok: false, count: 6, firstBreak: { seq, reason: 'content does not match its hash' } });
+    expect(verifyChain(events)).toEqual({
+      ok: false,
+      count: 6,
+      firstBreak: { seq, reason: 'content does not match its hash' },
+    });
   });
 
   it('R17: editing a value inside a list in data breaks the chain', () => {
@@ -112,19 +140,28 @@ describe('verifyChain (R17)', () => {
   it('R17: removing the data of an event breaks the chain', () => {
     const events = copy(trail());
     delete (events[1] as AuditEvent).data;
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 2, reason: 'content does not match its hash' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 2, reason: 'content does not match its hash' },
+    });
   });
 
   it('R17: editing the type of an event breaks the chain at that event', () => {
     const events = copy(trail());
     (events[2] as AuditEvent).type = 'request-cancelled';
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 3, reason: 'content does not match its hash' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 3, reason: 'content does not match its hash' },
+    });
   });
 
   it('R17: editing the actor of an event breaks the chain at that event', () => {
     const events = copy(trail());
     (events[4] as AuditEvent).actor = { kind: 'staff', id: 'someone-else@library.example', role: 'privacy-officer' };
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 5, reason: 'content does not match its hash' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 5, reason: 'content does not match its hash' },
+    });
   });
 
   it('R17: editing only the role of a staff actor breaks the chain', () => {
@@ -136,7 +173,10 @@ describe('verifyChain (R17)', () => {
   it('R17: editing the time of an event (even by 1 ms) breaks the chain at that event', () => {
     const events = copy(trail());
     (events[3] as AuditEvent).at = '2026-03-01T09:03:00.001Z';
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 4, reason: 'content does not match its hash' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 4, reason: 'content does not match its hash' },
+    });
   });
 
   it('R17: editing the eventId of an event breaks the chain at that event', () => {
@@ -151,7 +191,10 @@ describe('verifyChain (R17)', () => {
     e.data = { channel: 'in-person' };
     const { hash: _h, ...unsigned } = e;
     e.hash = hashEvent(unsigned);
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 4, reason: 'link to previous event broken' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 4, reason: 'link to previous event broken' },
+    });
   });
 
   it('R17: replacing a hash with garbage is reported', () => {
@@ -175,7 +218,10 @@ describe('verifyChain (R17)', () => {
     const events = copy(trail());
     events.splice(1, 1);
     for (const [i, e] of events.entries()) e.seq = i + 1;
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 2, reason: 'link to previous event broken' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 2, reason: 'link to previous event broken' },
+    });
   });
 
   it('R17: truncating the tail is not a break (the count shows it): the chain is a prefix', () => {
@@ -194,7 +240,10 @@ describe('verifyChain (R17)', () => {
     [events[2], events[3]] = [events[3] as AuditEvent, events[2] as AuditEvent];
     (events[2] as AuditEvent).seq = 3;
     (events[3] as AuditEvent).seq = 4;
-    expect(verifyChain(events)).toMatchObject({ ok: false, firstBreak: { seq: 3, reason: 'link to previous event broken' } });
+    expect(verifyChain(events)).toMatchObject({
+      ok: false,
+      firstBreak: { seq: 3, reason: 'link to previous event broken' },
+    });
   });
 
   it('R17: a duplicated event is reported', () => {
@@ -204,7 +253,10 @@ describe('verifyChain (R17)', () => {
   });
 
   it('R17: an event from another request spliced in is reported', () => {
-    const other = chain([{ eventId: 'received', type: 'request-received', actor: { kind: 'requester' } }]).map((e) => ({ ...e, requestId: 'other' }));
+    const other = chain([{ eventId: 'received', type: 'request-received', actor: { kind: 'requester' } }]).map((e) => ({
+      ...e,
+      requestId: 'other',
+    }));
     const events = copy(trail());
     events[0] = other[0] as AuditEvent;
     expect(verifyChain(events).ok).toBe(false);
@@ -215,6 +267,10 @@ describe('verifyChain (R17)', () => {
     (events[4] as AuditEvent).type = 'forged';
     (events[1] as AuditEvent).at = '2020-01-01T00:00:00.000Z';
     events.splice(5, 1);
-    expect(verifyChain(events)).toEqual({ ok: false, count: 5, firstBreak: { seq: 2, reason: 'content does not match its hash' } });
+    expect(verifyChain(events)).toEqual({
+      ok: false,
+      count: 5,
+      firstBreak: { seq: 2, reason: 'content does not match its hash' },
+    });
   });
 });

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { authProblem, ForbiddenError, GROUPS_CLAIM, parseGroups, principalOf, requireGroup, UnauthenticatedError } from '../../functions/lib/auth.ts';
+import {
+  authProblem,
+  ForbiddenError,
+  GROUPS_CLAIM,
+  parseGroups,
+  principalOf,
+  requireGroup,
+  UnauthenticatedError,
+} from '../../functions/lib/auth.ts';
 import type { HttpEvent } from '../../functions/lib/http.ts';
 import { LocalTokens, TOKEN_TTL_SECONDS } from '../../local/sign-in.ts';
 
@@ -18,7 +26,13 @@ const event = (claims?: Record<string, unknown>): HttpEvent =>
     headers: {},
     isBase64Encoded: false,
     requestContext: {
-      http: { method: 'POST', path: '/api/court-orders', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'test' },
+      http: {
+        method: 'POST',
+        path: '/api/court-orders',
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'test',
+      },
       ...(claims ? { authorizer: { jwt: { claims, scopes: null } } } : {}),
     },
   }) as unknown as HttpEvent;
@@ -41,17 +55,28 @@ describe('parseGroups (the cognito:groups claim in every shape it arrives in)', 
     ['counsel', ['counsel']],
     ['["counsel","director"]', ['counsel', 'director']],
     ['counsel,director', ['counsel', 'director']],
-    [['counsel', 'circulation'], ['counsel', 'circulation']],
+    [
+      ['counsel', 'circulation'],
+      ['counsel', 'circulation'],
+    ],
   ])('%j → %j', (claim, groups) => {
     expect(parseGroups(claim)).toEqual(groups);
   });
 
-  it.each([[''], ['[]'], ['[admin root]'], ['["counsel"'], [42], [null], [undefined], [{ counsel: true }], ['[Counsel]'], ['<script>counsel</script>']])(
-    'R12 grants no staff role from %j',
-    (claim) => {
-      expect(parseGroups(claim)).toEqual([]);
-    },
-  );
+  it.each([
+    [''],
+    ['[]'],
+    ['[admin root]'],
+    ['["counsel"'],
+    [42],
+    [null],
+    [undefined],
+    [{ counsel: true }],
+    ['[Counsel]'],
+    ['<script>counsel</script>'],
+  ])('R12 grants no staff role from %j', (claim) => {
+    expect(parseGroups(claim)).toEqual([]);
+  });
 
   it('drops unknown names and duplicates but keeps the staff roles', () => {
     expect(parseGroups('[admin counsel counsel us-east-1_pool_Google]')).toEqual(['counsel']);
@@ -80,9 +105,12 @@ describe('principalOf / requireGroup', () => {
     expect(() => requireGroup(event(claims), 'counsel')).toThrow(UnauthenticatedError);
   });
 
-  it.each([['[director]'], ['[privacy-officer circulation]'], [''], ['[]']])('403: a valid sign-in with groups %j is not counsel', (groups) => {
-    expect(() => requireGroup(event(cognitoClaims(groups)), 'counsel')).toThrow(ForbiddenError);
-  });
+  it.each([['[director]'], ['[privacy-officer circulation]'], [''], ['[]']])(
+    '403: a valid sign-in with groups %j is not counsel',
+    (groups) => {
+      expect(() => requireGroup(event(cognitoClaims(groups)), 'counsel')).toThrow(ForbiddenError);
+    },
+  );
 
   it('maps the two failures to problem responses, and nothing else', async () => {
     const unauth = authProblem(new UnauthenticatedError('x'));
@@ -98,7 +126,11 @@ describe('principalOf / requireGroup', () => {
 
 describe('LocalTokens: the local stand-in for the user pool and the JWT authorizer', () => {
   const start = Date.parse('2026-12-01T12:00:00Z');
-  const make = (offsetMs = { v: 0 }, secret = randomBytes(32)) => ({ tokens: new LocalTokens(secret, () => new Date(start + offsetMs.v)), offsetMs, secret });
+  const make = (offsetMs = { v: 0 }, secret = randomBytes(32)) => ({
+    tokens: new LocalTokens(secret, () => new Date(start + offsetMs.v)),
+    offsetMs,
+    secret,
+  });
 
   it('R12 a token it issued passes, and becomes the same claims a handler reads in AWS', () => {
     const { tokens } = make();
@@ -143,7 +175,11 @@ describe('LocalTokens: the local stand-in for the user pool and the JWT authoriz
 
   it('R12 a tampered payload (a director adding counsel) is refused', () => {
     const { tokens } = make();
-    const [h, p, s] = tokens.issue('director@library.example', ['director']).token.split('.') as [string, string, string];
+    const [h, p, s] = tokens.issue('director@library.example', ['director']).token.split('.') as [
+      string,
+      string,
+      string,
+    ];
     const payload = JSON.parse(Buffer.from(p, 'base64url').toString('utf8')) as Record<string, unknown>;
     payload[GROUPS_CLAIM] = ['director', 'counsel'];
     const forged = `${h}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}.${s}`;

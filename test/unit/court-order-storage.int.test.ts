@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import { S3Client } from '@aws-sdk/client-s3';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { incomingKey, orderDocumentKey, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../functions/domain/court-order.ts';
+import {
+  incomingKey,
+  orderDocumentKey,
+  UNSUBMITTED_ORDER_DAYS,
+  type CourtOrder,
+} from '../../functions/domain/court-order.ts';
 import { NotFoundError } from '../../functions/domain/errors.ts';
 import { CourtOrders } from '../../functions/adapters/dynamodb/court-orders.ts';
 import { S3DocumentStore } from '../../functions/adapters/s3/documents.ts';
@@ -31,7 +36,13 @@ describe('LocalDocumentStore: the copy an accepted order is kept as (R12)', () =
   let store: LocalDocumentStore;
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), 'privacy-desk-documents-'));
-    store = new LocalDocumentStore({ root, encryptionKey: randomBytes(32), signingKey: randomBytes(32), clock: () => now, baseUrl: () => 'http://localhost' });
+    store = new LocalDocumentStore({
+      root,
+      encryptionKey: randomBytes(32),
+      signingKey: randomBytes(32),
+      clock: () => now,
+      baseUrl: () => 'http://localhost',
+    });
   });
   afterAll(() => rm(root, { recursive: true, force: true }));
 
@@ -109,9 +120,15 @@ describe('S3DocumentStore.copy through the AWS SDK (R12)', () => {
       req.resume();
       if (req.method === 'PUT') {
         res.writeHead(200, { 'content-type': 'application/xml', 'x-amz-version-id': 'copy-version-2' });
-        res.end('<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><ETag>"e"</ETag><LastModified>2026-12-01T10:00:00.000Z</LastModified></CopyObjectResult>');
+        res.end(
+          '<?xml version="1.0" encoding="UTF-8"?><CopyObjectResult><ETag>"e"</ETag><LastModified>2026-12-01T10:00:00.000Z</LastModified></CopyObjectResult>',
+        );
       } else {
-        res.writeHead(200, { 'content-length': '1234', 'x-amz-version-id': 'copy-version-2', 'content-type': 'application/pdf' });
+        res.writeHead(200, {
+          'content-length': '1234',
+          'x-amz-version-id': 'copy-version-2',
+          'content-type': 'application/pdf',
+        });
         res.end();
       }
     });
@@ -136,7 +153,9 @@ describe('S3DocumentStore.copy through the AWS SDK (R12)', () => {
     const [copy, head] = seen;
     expect(copy?.method).toBe('PUT');
     expect(copy?.url.split('?')[0]).toBe(`/privacy-desk-documents/orders/${id}/order.pdf`);
-    expect(decodeURIComponent(String(copy?.headers['x-amz-copy-source']))).toBe(`privacy-desk-documents/incoming/${id}.pdf?versionId=upload-version-1`);
+    expect(decodeURIComponent(String(copy?.headers['x-amz-copy-source']))).toBe(
+      `privacy-desk-documents/incoming/${id}.pdf?versionId=upload-version-1`,
+    );
     expect(Object.keys(copy?.headers ?? {}).some((h) => h.startsWith('x-amz-server-side-encryption'))).toBe(false);
     // The size is read from the copy's own version.
     expect(head?.method).toBe('HEAD');
@@ -176,19 +195,24 @@ describe('CourtOrders against dynalite: an unsubmitted order expires (R16)', () 
       documentKey: incomingKey(orderId),
     };
   };
-  const rawItem = async (orderId: string) => (await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.order(orderId), ConsistentRead: true }))).Item;
+  const rawItem = async (orderId: string) =>
+    (await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.order(orderId), ConsistentRead: true }))).Item;
 
   it('carries the table TTL (createdAt + 7 days, epoch seconds) while awaiting upload; the order read back never shows it', async () => {
     const o = newOrder();
     await orders.create(o);
-    expect((await rawItem(o.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400);
+    expect((await rawItem(o.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(
+      Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400,
+    );
     const read = await orders.get(o.orderId);
     expect(read).toEqual(o);
     expect(TABLE_KEYS.ttlAttribute in read).toBe(false);
     // Any other change before submit keeps the same expiry: it counts from the metadata, not the last write.
     now = new Date(now.getTime() + DAY);
     await orders.update(o.orderId, (x) => ({ ...x, court: 'Superior Court, Stamford' }));
-    expect((await rawItem(o.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400);
+    expect((await rawItem(o.orderId))?.[TABLE_KEYS.ttlAttribute]).toBe(
+      Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400,
+    );
   });
 
   it('loses the TTL at the submit’s first write and never gets it back', async () => {
@@ -198,7 +222,11 @@ describe('CourtOrders against dynalite: an unsubmitted order expires (R16)', () 
     await orders.update(o.orderId, (x) => ({ ...x, requestId: randomUUID(), holdId: `order-${x.orderId}`, file }));
     expect(await rawItem(o.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
     await orders.update(o.orderId, (x) => ({ ...x, status: 'submitted', submittedAt: now.toISOString() }));
-    await orders.update(o.orderId, (x) => ({ ...x, holdReleasedAt: now.toISOString(), holdReleasedBy: 'counsel@library.example' }));
+    await orders.update(o.orderId, (x) => ({
+      ...x,
+      holdReleasedAt: now.toISOString(),
+      holdReleasedBy: 'counsel@library.example',
+    }));
     expect(await rawItem(o.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
     now = new Date(now.getTime() + 30 * DAY);
     expect((await orders.get(o.orderId)).status).toBe('submitted');

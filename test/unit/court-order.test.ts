@@ -2,7 +2,15 @@ import { createHash, createHmac } from 'node:crypto';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { describe, expect, it } from 'vitest';
 import { approvalConflict, eligibleApprovers } from '../../functions/domain/approvals.ts';
-import { dayOf, holdLapseInstant, incomingKey, isPdfHeader, MAX_ORDER_BYTES, validateCourtOrderInput, withinRange } from '../../functions/domain/court-order.ts';
+import {
+  dayOf,
+  holdLapseInstant,
+  incomingKey,
+  isPdfHeader,
+  MAX_ORDER_BYTES,
+  validateCourtOrderInput,
+  withinRange,
+} from '../../functions/domain/court-order.ts';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
 import type { StaffDecision } from '../../functions/domain/request.ts';
 import { amzDates, presignedPostPolicy } from '../../functions/adapters/s3/documents.ts';
@@ -46,7 +54,15 @@ describe('R12 court-order metadata', () => {
   });
 
   it('names every missing field at once', () => {
-    expect(paths({})).toEqual(['caseNumber', 'categories', 'court', 'issuedOn', 'nondisclosure', 'orderType', 'patronCardNumber']);
+    expect(paths({})).toEqual([
+      'caseNumber',
+      'categories',
+      'court',
+      'issuedOn',
+      'nondisclosure',
+      'orderType',
+      'patronCardNumber',
+    ]);
   });
 
   it.each([
@@ -79,7 +95,9 @@ describe('R12 court-order metadata', () => {
   });
 
   it('R12 dates out of order: the range ends before it starts', () => {
-    expect(issuesOf({ ...VALID, from: '2026-10-31', to: '2026-06-01' })).toEqual([{ path: 'to', message: 'cannot be before from' }]);
+    expect(issuesOf({ ...VALID, from: '2026-10-31', to: '2026-06-01' })).toEqual([
+      { path: 'to', message: 'cannot be before from' },
+    ]);
   });
 
   it('an order issued in the future, and a hold lapsing in the past or before the order, are refused', () => {
@@ -89,7 +107,11 @@ describe('R12 court-order metadata', () => {
   });
 
   it('checks between fields still run when other fields are bad, so every bad field is named at once', () => {
-    expect(paths({ ...VALID, court: '', from: '2026-10-31', to: '2026-06-01', nondisclosure: 'no' })).toEqual(['court', 'nondisclosure', 'to']);
+    expect(paths({ ...VALID, court: '', from: '2026-10-31', to: '2026-06-01', nondisclosure: 'no' })).toEqual([
+      'court',
+      'nondisclosure',
+      'to',
+    ]);
   });
 
   it.each([
@@ -128,7 +150,12 @@ describe('R12 only the dates the order names', () => {
 
   it('both ends are included; an open end is unbounded', () => {
     const range = { from: '2026-06-01', to: '2026-10-31' };
-    expect(['2026-05-31', '2026-06-01', '2026-10-31', '2026-11-01'].map((d) => withinRange(d, range))).toEqual([false, true, true, false]);
+    expect(['2026-05-31', '2026-06-01', '2026-10-31', '2026-11-01'].map((d) => withinRange(d, range))).toEqual([
+      false,
+      true,
+      true,
+      false,
+    ]);
     expect(withinRange('1999-01-01', { to: '2026-01-01' })).toBe(true);
     expect(withinRange('2099-01-01', { from: '2026-01-01' })).toBe(true);
     expect(withinRange('2099-01-01', {})).toBe(true);
@@ -164,22 +191,51 @@ describe('R12 the stored file is judged by its content', () => {
 });
 
 describe('R12 two different people, never the uploader', () => {
-  const decision = (byStaffId: string, step: string, d: 'approve' | 'reject' = 'approve'): StaffDecision => ({ step, decision: d, byStaffId, role: 'privacy-officer', at: '2026-12-01T00:00:00Z' });
+  const decision = (byStaffId: string, step: string, d: 'approve' | 'reject' = 'approve'): StaffDecision => ({
+    step,
+    decision: d,
+    byStaffId,
+    role: 'privacy-officer',
+    at: '2026-12-01T00:00:00Z',
+  });
 
   it('the uploader may not decide, whatever the case of their email', () => {
-    expect(approvalConflict({ submittedByStaff: 'owen.gallagher@library.example' }, 'Owen.Gallagher@library.example')).toBe('submitted-the-request');
+    expect(
+      approvalConflict({ submittedByStaff: 'owen.gallagher@library.example' }, 'Owen.Gallagher@library.example'),
+    ).toBe('submitted-the-request');
   });
 
   it('whoever approved the review may not authorise', () => {
-    expect(approvalConflict({ submittedByStaff: 'counsel@library.example', decisions: [decision('privacy@library.example', 'court-order-review')] }, 'privacy@library.example')).toBe(
-      'approved-an-earlier-step',
-    );
-    expect(approvalConflict({ submittedByStaff: 'counsel@library.example', decisions: [decision('privacy@library.example', 'court-order-review')] }, 'director@library.example')).toBeUndefined();
+    expect(
+      approvalConflict(
+        {
+          submittedByStaff: 'counsel@library.example',
+          decisions: [decision('privacy@library.example', 'court-order-review')],
+        },
+        'privacy@library.example',
+      ),
+    ).toBe('approved-an-earlier-step');
+    expect(
+      approvalConflict(
+        {
+          submittedByStaff: 'counsel@library.example',
+          decisions: [decision('privacy@library.example', 'court-order-review')],
+        },
+        'director@library.example',
+      ),
+    ).toBeUndefined();
   });
 
   it('filters the deciding role down to those who may decide', () => {
-    const staff = [{ email: 'privacy@library.example' }, { email: 'owen.gallagher@library.example' }, { email: 'director@library.example' }];
-    const request = { submittedByStaff: 'owen.gallagher@library.example', decisions: [decision('privacy@library.example', 'court-order-review')] };
+    const staff = [
+      { email: 'privacy@library.example' },
+      { email: 'owen.gallagher@library.example' },
+      { email: 'director@library.example' },
+    ];
+    const request = {
+      submittedByStaff: 'owen.gallagher@library.example',
+      decisions: [decision('privacy@library.example', 'court-order-review')],
+    };
     expect(eligibleApprovers(request, staff).map((s) => s.email)).toEqual(['director@library.example']);
     expect(eligibleApprovers({}, staff)).toHaveLength(3);
   });
@@ -187,10 +243,18 @@ describe('R12 two different people, never the uploader', () => {
 
 type SourceData = string | ArrayBuffer | ArrayBufferView;
 const bytes = (d: SourceData): string | Buffer =>
-  typeof d === 'string' ? d : d instanceof ArrayBuffer ? Buffer.from(d) : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
+  typeof d === 'string'
+    ? d
+    : d instanceof ArrayBuffer
+      ? Buffer.from(d)
+      : Buffer.from(d.buffer, d.byteOffset, d.byteLength);
 
 describe('the S3 presigned POST for the order (AWS)', () => {
-  const credentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session-token' };
+  const credentials = {
+    accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+    secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
+    sessionToken: 'session-token',
+  };
   const now = new Date('2026-12-01T10:20:30.456Z');
   const post = presignedPostPolicy({
     bucket: 'privacy-desk-documents',
@@ -204,7 +268,10 @@ describe('the S3 presigned POST for the order (AWS)', () => {
   });
 
   it('R12 fixes the key and type, limits the size to 10 MiB, and expires in 15 minutes', () => {
-    const policy = JSON.parse(Buffer.from(post.policy, 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
+    const policy = JSON.parse(Buffer.from(post.policy, 'base64').toString('utf8')) as {
+      expiration: string;
+      conditions: unknown[];
+    };
     expect(policy.expiration).toBe('2026-12-01T10:35:30.456Z');
     expect(policy.conditions).toEqual([
       { bucket: 'privacy-desk-documents' },
@@ -216,7 +283,13 @@ describe('the S3 presigned POST for the order (AWS)', () => {
       { 'x-amz-date': '20261201T102030Z' },
       { 'x-amz-security-token': 'session-token' },
     ]);
-    expect(post.fields).toMatchObject({ key: 'incoming/0f9b2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e.pdf', 'Content-Type': 'application/pdf', 'X-Amz-Date': '20261201T102030Z', 'X-Amz-Security-Token': 'session-token', Policy: post.policy });
+    expect(post.fields).toMatchObject({
+      key: 'incoming/0f9b2c4e-1d3a-4b5c-8d7e-6f5a4b3c2d1e.pdf',
+      'Content-Type': 'application/pdf',
+      'X-Amz-Date': '20261201T102030Z',
+      'X-Amz-Security-Token': 'session-token',
+      Policy: post.policy,
+    });
     // No encryption field: the bucket's default KMS key applies; a request may not choose.
     expect(Object.keys(post.fields).some((k) => /server-side-encryption/i.test(k))).toBe(false);
   });
@@ -242,10 +315,16 @@ describe('the S3 presigned POST for the order (AWS)', () => {
     const viaSdk = await signer.sign(post.policy, { signingDate: now });
     const hmac = (k: string | Buffer, d: string) => createHmac('sha256', k).update(d).digest();
     const { dateStamp } = amzDates(now);
-    const key = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, dateStamp), 'us-east-1'), 's3'), 'aws4_request');
+    const key = hmac(
+      hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, dateStamp), 'us-east-1'), 's3'),
+      'aws4_request',
+    );
     expect(viaSdk).toBe(createHmac('sha256', key).update(post.policy).digest('hex'));
     // The derivation itself, against AWS's published example (IAM, 2012-02-15).
-    const example = hmac(hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, '20120215'), 'us-east-1'), 'iam'), 'aws4_request');
+    const example = hmac(
+      hmac(hmac(hmac(`AWS4${credentials.secretAccessKey}`, '20120215'), 'us-east-1'), 'iam'),
+      'aws4_request',
+    );
     expect(example.toString('hex')).toBe('f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d');
   });
 });

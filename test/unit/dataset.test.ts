@@ -6,7 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
 import { STAFF_ROLES, type Dataset, type Patron } from '../../functions/domain/dataset.ts';
-import { datasetToItems, parseDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
+import {
+  datasetToItems,
+  parseDataset,
+  readDatasetFile,
+} from '../../functions/connectors/records-table/load-dataset.ts';
 
 const DEMO_PATH = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 const TODAY = '2026-11-28';
@@ -180,7 +184,11 @@ describe('parseDataset refuses a bad dataset', () => {
 
   it('refuses a fine whose outstanding balance exceeds its amount', () => {
     const raw = rawDemo();
-    (raw.fines as Record<string, unknown>[])[0] = { ...(raw.fines as Record<string, unknown>[])[0], amount: 1, outstanding: 5 };
+    (raw.fines as Record<string, unknown>[])[0] = {
+      ...(raw.fines as Record<string, unknown>[])[0],
+      amount: 1,
+      outstanding: 5,
+    };
     expect(refusal(raw).message).toBe('dataset is invalid at fines.0.outstanding: outstanding exceeds the amount');
   });
 
@@ -264,7 +272,10 @@ describe('datasetToItems', () => {
     const children = d.patrons.filter((p) => ageOn(p.dateOfBirth, TODAY) < 18);
     expect(children.length).toBeGreaterThan(0);
     for (const c of children) {
-      expect(items.some((i) => i.kind === 'GUARANTEE' && i.childId === c.id), c.id).toBe(true);
+      expect(
+        items.some((i) => i.kind === 'GUARANTEE' && i.childId === c.id),
+        c.id,
+      ).toBe(true);
     }
   });
 
@@ -279,15 +290,25 @@ describe('datasetToItems', () => {
     expect(count('SHARED')).toBe(d.sharedContent.length);
     expect(count('STAFF')).toBe(d.staff.reduce((n, s) => n + new Set(s.roles).size, 0));
     expect(count('GUARANTEE')).toBe(d.patrons.reduce((n, p) => n + new Set(p.guarantorIds).size, 0));
-    expect(items.at(-1)).toEqual({ pk: 'LIBRARY', sk: 'META', kind: 'LIBRARY', name: d.library.name, timezone: d.library.timezone });
+    expect(items.at(-1)).toEqual({
+      pk: 'LIBRARY',
+      sk: 'META',
+      kind: 'LIBRARY',
+      name: d.library.name,
+      timezone: d.library.timezone,
+    });
   });
 
   it('keys records under their patron and keeps the shared content kind apart', () => {
-    expect(items).toContainEqual(expect.objectContaining({ pk: 'PATRON#P1001', sk: 'LOAN#L2001', kind: 'LOAN', returnedAt: null }));
+    expect(items).toContainEqual(
+      expect.objectContaining({ pk: 'PATRON#P1001', sk: 'LOAN#L2001', kind: 'LOAN', returnedAt: null }),
+    );
     expect(items).toContainEqual(
       expect.objectContaining({ pk: 'PATRON#P1001', sk: 'SHARED#S7001', kind: 'SHARED', contentKind: 'review' }),
     );
-    expect(items).toContainEqual(expect.objectContaining({ pk: 'ROLE#privacy-officer', sk: 'privacy@library.example' }));
+    expect(items).toContainEqual(
+      expect.objectContaining({ pk: 'ROLE#privacy-officer', sk: 'privacy@library.example' }),
+    );
   });
 
   it('has unique keys and no undefined attribute (BatchWrite refuses both)', () => {

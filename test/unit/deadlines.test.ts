@@ -33,8 +33,12 @@ describe('R15 due-date reminders and escalation (decisions)', () => {
   });
 
   it('R15: one reminder to whoever the request waits on, from remindBeforeDays before the due date', () => {
-    expect(decide({ now: at(5) })).toEqual([{ action: 'remind', role: 'privacy-officer', eventId: reminderEventId(DUE), daysLeft: 5 }]);
-    expect(decide({ now: at(0.5), waitingOn: 'circulation' })).toEqual([{ action: 'remind', role: 'circulation', eventId: `due-reminder:${DUE}`, daysLeft: 1 }]);
+    expect(decide({ now: at(5) })).toEqual([
+      { action: 'remind', role: 'privacy-officer', eventId: reminderEventId(DUE), daysLeft: 5 },
+    ]);
+    expect(decide({ now: at(0.5), waitingOn: 'circulation' })).toEqual([
+      { action: 'remind', role: 'circulation', eventId: `due-reminder:${DUE}`, daysLeft: 1 },
+    ]);
   });
 
   it('R15: a reminder already recorded for this due date is not sent again', () => {
@@ -42,8 +46,12 @@ describe('R15 due-date reminders and escalation (decisions)', () => {
   });
 
   it('R15: from the due date on, one escalation to the privacy officer, and no late reminder', () => {
-    expect(decide({ now: at(0) })).toEqual([{ action: 'escalate', role: 'privacy-officer', eventId: escalationEventId(DUE), daysOverdue: 0 }]);
-    expect(decide({ now: at(-3.5), waitingOn: 'circulation' })).toEqual([{ action: 'escalate', role: 'privacy-officer', eventId: `due-escalated:${DUE}`, daysOverdue: 3 }]);
+    expect(decide({ now: at(0) })).toEqual([
+      { action: 'escalate', role: 'privacy-officer', eventId: escalationEventId(DUE), daysOverdue: 0 },
+    ]);
+    expect(decide({ now: at(-3.5), waitingOn: 'circulation' })).toEqual([
+      { action: 'escalate', role: 'privacy-officer', eventId: `due-escalated:${DUE}`, daysOverdue: 3 },
+    ]);
     expect(decide({ now: at(-3.5), done: new Set([escalationEventId(DUE)]) })).toEqual([]);
   });
 
@@ -51,8 +59,16 @@ describe('R15 due-date reminders and escalation (decisions)', () => {
     const done = new Set([reminderEventId(DUE), escalationEventId(DUE)]);
     const extended = new Date(Date.parse(DUE) + 14 * DAY).toISOString();
     const now = new Date(Date.parse(extended) - 3 * DAY);
-    expect(decide({ now, done, request: { status: 'awaiting-approval', dueAt: extended } })).toEqual([{ action: 'remind', role: 'privacy-officer', eventId: reminderEventId(extended), daysLeft: 3 }]);
-    expect(decide({ now: new Date(Date.parse(extended) + 1), done, request: { status: 'awaiting-approval', dueAt: extended } })[0]?.eventId).toBe(escalationEventId(extended));
+    expect(decide({ now, done, request: { status: 'awaiting-approval', dueAt: extended } })).toEqual([
+      { action: 'remind', role: 'privacy-officer', eventId: reminderEventId(extended), daysLeft: 3 },
+    ]);
+    expect(
+      decide({
+        now: new Date(Date.parse(extended) + 1),
+        done,
+        request: { status: 'awaiting-approval', dueAt: extended },
+      })[0]?.eventId,
+    ).toBe(escalationEventId(extended));
   });
 
   it('R15: the clock pauses while the request waits on the requester: no reminder, no escalation, not overdue', () => {
@@ -75,7 +91,9 @@ describe('R15 due-date reminders and escalation (decisions)', () => {
 
   it('R15: a request nobody on staff is waited on (received, in progress) gets no reminder but is still escalated', () => {
     expect(decide({ now: at(2), waitingOn: undefined, request: { status: 'in-progress', dueAt: DUE } })).toEqual([]);
-    expect(decide({ now: at(-1), waitingOn: undefined, request: { status: 'received', dueAt: DUE } })[0]?.action).toBe('escalate');
+    expect(decide({ now: at(-1), waitingOn: undefined, request: { status: 'received', dueAt: DUE } })[0]?.action).toBe(
+      'escalate',
+    );
   });
 
   it('R15: remindBeforeDays 0 sends no reminder, only the escalation', () => {
@@ -91,7 +109,9 @@ describe('R15 due-date reminders and escalation (decisions)', () => {
 
   it('R15: the tracked statuses are the open ones whose clock runs on the library side', () => {
     const open = REQUEST_STATUSES.filter((s) => !['completed', 'denied', 'cancelled', 'expired', 'failed'].includes(s));
-    expect([...DUE_TRACKED_STATUSES].sort()).toEqual(open.filter((s) => s !== 'verifying' && s !== 'awaiting-consent').sort());
+    expect([...DUE_TRACKED_STATUSES].sort()).toEqual(
+      open.filter((s) => s !== 'verifying' && s !== 'awaiting-consent').sort(),
+    );
   });
 
   it('R15: the index is read up to the end of the reminder window', () => {
@@ -102,7 +122,9 @@ describe('R15 due-date reminders and escalation (decisions)', () => {
 describe('waitsOn (who a reminder goes to)', () => {
   const roles = defaultPolicy.approvals.roles;
   it('R15, R12: an approval waits on the role deciding its current step; without a recorded step, the role for its kind', () => {
-    expect(waitsOn({ status: 'awaiting-approval', kind: 'court-order' }, { approvalRole: 'director', roles })).toBe('director');
+    expect(waitsOn({ status: 'awaiting-approval', kind: 'court-order' }, { approvalRole: 'director', roles })).toBe(
+      'director',
+    );
     expect(waitsOn({ status: 'awaiting-approval', kind: 'correction' }, { roles })).toBe('privacy-officer');
   });
 

@@ -1,12 +1,28 @@
 import { fileURLToPath } from 'node:url';
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDeletionPlan, patronOutcome, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
 import { defaultPolicy } from '../../functions/domain/policy.ts';
-import { datasetToItems, loadDataset, parseDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
+import {
+  datasetToItems,
+  loadDataset,
+  parseDataset,
+  readDatasetFile,
+} from '../../functions/connectors/records-table/load-dataset.ts';
 import type { Dataset } from '../../functions/domain/dataset.ts';
-import { anonymisedCopy, collectDeletionFacts, executeDeletionPlan, verifyErasure } from '../../functions/connectors/records-table/erasure.ts';
+import {
+  anonymisedCopy,
+  collectDeletionFacts,
+  executeDeletionPlan,
+  verifyErasure,
+} from '../../functions/connectors/records-table/erasure.ts';
 import { recordKeys, type RecordKind } from '../../functions/adapters/dynamodb/keys.ts';
 import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../../functions/connectors/records-table/library-records.ts';
@@ -74,7 +90,15 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     const out: Item[] = [];
     let start: Item | undefined;
     do {
-      const res = await db.send(new QueryCommand({ TableName: RECORDS, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: start, ConsistentRead: true }));
+      const res = await db.send(
+        new QueryCommand({
+          TableName: RECORDS,
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': pk },
+          ExclusiveStartKey: start,
+          ConsistentRead: true,
+        }),
+      );
       out.push(...(res.Items ?? []));
       start = res.LastEvaluatedKey;
     } while (start);
@@ -86,10 +110,18 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
 
   /** Writes a small synthetic dataset's patrons and records (not the LIBRARY marker or staff). */
   const loadPatrons = async (d: Record<string, unknown>) => {
-    const parsed = parseDataset({ library: { name: 'Test', timezone: NY }, staff: [{ email: 'po@library.example', name: 'PO', roles: ['privacy-officer'] }], ...d });
+    const parsed = parseDataset({
+      library: { name: 'Test', timezone: NY },
+      staff: [{ email: 'po@library.example', name: 'PO', roles: ['privacy-officer'] }],
+      ...d,
+    });
     const items = datasetToItems(parsed).filter((i) => i.kind !== 'LIBRARY' && i.kind !== 'STAFF');
     for (let i = 0; i < items.length; i += 25) {
-      await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+      await db.send(
+        new BatchWriteCommand({
+          RequestItems: { [RECORDS]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+        }),
+      );
     }
   };
 
@@ -114,7 +146,12 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       dataset: {
         patrons: [
           patron(guarantor, String(9_000_000_000 + n * 2)),
-          patron(id, opts.card, { guarantorIds: [guarantor], username: `u${tag}`, passwordHash: 'hash', securityQuestions: [{ question: 'q?', answerHash: 'h' }] }),
+          patron(id, opts.card, {
+            guarantorIds: [guarantor],
+            username: `u${tag}`,
+            passwordHash: 'hash',
+            securityQuestions: [{ question: 'q?', answerHash: 'h' }],
+          }),
         ],
         loans: Array.from({ length: opts.loans ?? 12 }, (_, i) => ({
           id: `L-${tag}-${i}`,
@@ -126,11 +163,37 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
           dueAt: '2026-01-31T23:59:59-05:00',
           returnedAt: '2026-01-28T18:20:00-05:00',
         })),
-        holds: Array.from({ length: 3 }, (_, i) => ({ id: `H-${tag}-${i}`, patronId: id, title: `Hold ${tag} ${i}`, placedAt: '2026-02-01T10:00:00-05:00', status: 'fulfilled' as const })),
+        holds: Array.from({ length: 3 }, (_, i) => ({
+          id: `H-${tag}-${i}`,
+          patronId: id,
+          title: `Hold ${tag} ${i}`,
+          placedAt: '2026-02-01T10:00:00-05:00',
+          status: 'fulfilled' as const,
+        })),
         programs: [{ id: `E-${tag}`, patronId: id, title: `Program ${tag}`, date: '2026-03-01', attended: true }],
-        fines: [{ id: `F-${tag}`, patronId: id, amount: 1000 + n, outstanding: 0, reason: `note about ${id}`, createdAt: '2015-05-01T10:00:00-04:00' }],
-        donations: [{ id: `D-${tag}`, patronId: id, amount: 2000 + n, date: '2016-01-01', campaign: `Campaign ${tag}` }],
-        sharedContent: [{ id: `S-${tag}`, patronId: id, kind: 'review' as const, title: 'A review', text: `written by ${id}`, createdAt: '2026-02-02T10:00:00-05:00' }],
+        fines: [
+          {
+            id: `F-${tag}`,
+            patronId: id,
+            amount: 1000 + n,
+            outstanding: 0,
+            reason: `note about ${id}`,
+            createdAt: '2015-05-01T10:00:00-04:00',
+          },
+        ],
+        donations: [
+          { id: `D-${tag}`, patronId: id, amount: 2000 + n, date: '2016-01-01', campaign: `Campaign ${tag}` },
+        ],
+        sharedContent: [
+          {
+            id: `S-${tag}`,
+            patronId: id,
+            kind: 'review' as const,
+            title: 'A review',
+            text: `written by ${id}`,
+            createdAt: '2026-02-02T10:00:00-05:00',
+          },
+        ],
       },
     };
   };
@@ -170,17 +233,37 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     const copies = await anonWith('LOAN', 'itemId', ['I30015', 'I30016']);
     expect(copies).toHaveLength(2);
     for (const c of copies) {
-      expect(Object.keys(c).sort()).toEqual(['branch', 'checkedOutOn', 'dueOn', 'itemId', 'kind', 'pk', 'recordKind', 'returnedOn', 'sk', 'title'].sort());
+      expect(Object.keys(c).sort()).toEqual(
+        ['branch', 'checkedOutOn', 'dueOn', 'itemId', 'kind', 'pk', 'recordKind', 'returnedOn', 'sk', 'title'].sort(),
+      );
       const text = JSON.stringify(c);
-      for (const linked of ['P1007', 'L2015', 'L2016', 'Tanaka', 'patronId', 'anonKey']) expect(text).not.toContain(linked);
+      for (const linked of ['P1007', 'L2015', 'L2016', 'Tanaka', 'patronId', 'anonKey'])
+        expect(text).not.toContain(linked);
     }
-    expect(copies.find((c) => c.itemId === 'I30015')).toMatchObject({ title: 'Pachinko', branch: 'Main Library', checkedOutOn: '2026-09-15', returnedOn: '2026-10-01' });
+    expect(copies.find((c) => c.itemId === 'I30015')).toMatchObject({
+      title: 'Pachinko',
+      branch: 'Main Library',
+      checkedOutOn: '2026-09-15',
+      returnedOn: '2026-10-01',
+    });
 
-    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: 'P1007', plan })).toEqual({ ok: true, remaining: [] });
-    expect(patronOutcome(plan, { hideLegalHold: false })).toEqual({ erased: ['personal'], anonymised: ['library-records'], retained: [] });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: 'P1007', plan })).toEqual({
+      ok: true,
+      remaining: [],
+    });
+    expect(patronOutcome(plan, { hideLegalHold: false })).toEqual({
+      erased: ['personal'],
+      anonymised: ['library-records'],
+      retained: [],
+    });
 
     // Running again (a retried step) changes nothing and adds no copy.
-    expect(await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1007', plan, holds })).toEqual({ erased: 0, anonymised: 0, deleted: 0, retained: 0 });
+    expect(await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1007', plan, holds })).toEqual({
+      erased: 0,
+      anonymised: 0,
+      deleted: 0,
+      retained: 0,
+    });
     expect(await anonWith('LOAN', 'itemId', ['I30015', 'I30016'])).toHaveLength(2);
     // A later request with her card ends quietly: nothing matches, and nothing is there to plan.
     expect(await records.findPatronByCard(yuki?.cardNumber ?? '')).toBeUndefined();
@@ -191,22 +274,44 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     expect(plan.mode).toBe('partial');
     expect(plan.blockers).toEqual(['items-on-loan', 'money-outstanding', 'retention-period']);
 
-    const result = await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1001', plan, holds, batchSize: 4 });
+    const result = await executeDeletionPlan({
+      db,
+      recordsTable: RECORDS,
+      patronId: 'P1001',
+      plan,
+      holds,
+      batchSize: 4,
+    });
     expect(result).toEqual({ erased: 1, anonymised: 10, deleted: 2, retained: 5 });
 
     const ada = await records.findPatronByCard('21234000012345');
-    expect(ada).toMatchObject({ id: 'P1001', firstName: 'Ada', lastName: 'Lovelace', email: 'ada@example.org', securityQuestions: [] });
+    expect(ada).toMatchObject({
+      id: 'P1001',
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada@example.org',
+      securityQuestions: [],
+    });
     expect(ada?.username).toBeUndefined();
     expect(ada?.passwordHash).toBeUndefined();
 
     const left = (await partition('PATRON#P1001')).map((i) => i.sk).sort();
     expect(left).toEqual(['DONATION#D6001', 'FINE#F4001', 'FINE#F4002', 'LOAN#L2001', 'PROFILE']);
-    expect(await get(recordKeys.record('P1001', 'LOAN', 'L2001'))).toMatchObject({ patronId: 'P1001', itemId: 'I30001', returnedAt: null });
+    expect(await get(recordKeys.record('P1001', 'LOAN', 'L2001'))).toMatchObject({
+      patronId: 'P1001',
+      itemId: 'I30001',
+      returnedAt: null,
+    });
     expect(await anonWith('LOAN', 'itemId', ['I30002', 'I30003', 'I30004', 'I30005'])).toHaveLength(4);
-    expect(await anonWith('HOLD', 'title', ['The Thinking Machine', 'Klara and the Sun', 'The Alignment Problem'])).toHaveLength(3);
+    expect(
+      await anonWith('HOLD', 'title', ['The Thinking Machine', 'Klara and the Sun', 'The Alignment Problem']),
+    ).toHaveLength(3);
     expect((await partition('ANON#SHARED')).length).toBe(0);
 
-    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: 'P1001', plan })).toEqual({ ok: true, remaining: [] });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: 'P1001', plan })).toEqual({
+      ok: true,
+      remaining: [],
+    });
     expect(patronOutcome(plan, { hideLegalHold: false })).toEqual({
       erased: ['credentials', 'shared-content'],
       anonymised: ['library-records'],
@@ -228,9 +333,16 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
 
     await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1010', plan, holds });
     expect(await records.findPatronByCard('21234000011010')).toMatchObject({ id: 'P1010', lastName: 'Rivera' });
-    expect((await partition('PATRON#P1010')).map((i) => i.sk).sort()).toEqual(['GUARANTEES#P1011', 'GUARANTEES#P1012', 'PROFILE']);
+    expect((await partition('PATRON#P1010')).map((i) => i.sk).sort()).toEqual([
+      'GUARANTEES#P1011',
+      'GUARANTEES#P1012',
+      'PROFILE',
+    ]);
     expect(await anonWith('LOAN', 'itemId', ['I30021'])).toHaveLength(1);
-    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: 'P1010', plan })).toEqual({ ok: true, remaining: [] });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: 'P1010', plan })).toEqual({
+      ok: true,
+      remaining: [],
+    });
   });
 
   it('R8: a full deletion removes the guarantee links both ways and leaves nothing but unlinked copies', async () => {
@@ -248,9 +360,14 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     const fines = await anonWith('FINE', 'amount', [1001]);
     expect(fines).toEqual([expect.objectContaining({ recordKind: 'FINE', amount: 1001, createdOn: '2015-05-01' })]);
     expect(JSON.stringify(fines)).not.toContain('note about');
-    expect(await anonWith('DONATION', 'campaign', ['Campaign full'])).toEqual([expect.objectContaining({ amount: 2001, date: '2016-01-01' })]);
+    expect(await anonWith('DONATION', 'campaign', ['Campaign full'])).toEqual([
+      expect.objectContaining({ amount: 2001, date: '2016-01-01' }),
+    ]);
     expect(await anonWith('PROGRAM', 'title', ['Program full'])).toHaveLength(1);
-    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan })).toEqual({ ok: true, remaining: [] });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan })).toEqual({
+      ok: true,
+      remaining: [],
+    });
   });
 
   it('R8: a crash at any point, then a re-run, finishes with every record anonymised exactly once and never half a record', async () => {
@@ -259,7 +376,14 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     await loadPatrons(probe.dataset);
     const probePlan = await planFor(probe.id);
     const counting = crashingAfter(db, Number.MAX_SAFE_INTEGER);
-    await executeDeletionPlan({ db: counting, recordsTable: RECORDS, patronId: probe.id, plan: probePlan, holds: new LegalHolds(counting, REQUESTS, clock), batchSize: 5 });
+    await executeDeletionPlan({
+      db: counting,
+      recordsTable: RECORDS,
+      patronId: probe.id,
+      plan: probePlan,
+      holds: new LegalHolds(counting, REQUESTS, clock),
+      batchSize: 5,
+    });
     const total = counting.calls();
     expect(total).toBeGreaterThan(20);
 
@@ -270,27 +394,56 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       const plan = await planFor(p.id);
       const crashing = crashingAfter(db, n);
       await expect(
-        executeDeletionPlan({ db: crashing, recordsTable: RECORDS, patronId: p.id, plan, holds: new LegalHolds(crashing, REQUESTS, clock), batchSize: 5 }),
+        executeDeletionPlan({
+          db: crashing,
+          recordsTable: RECORDS,
+          patronId: p.id,
+          plan,
+          holds: new LegalHolds(crashing, REQUESTS, clock),
+          batchSize: 5,
+        }),
       ).rejects.toThrow('injected crash');
       await new Promise((r) => setTimeout(r, 5)); // let calls already in flight land
 
       // Never half a record: each loan is either whole under the patron, or gone with its copy written.
-      const originals = new Map((await partition(`PATRON#${p.id}`)).filter((i) => String(i.sk).startsWith('LOAN#')).map((i) => [i.itemId, i]));
+      const originals = new Map(
+        (await partition(`PATRON#${p.id}`)).filter((i) => String(i.sk).startsWith('LOAN#')).map((i) => [i.itemId, i]),
+      );
       const copiesNow = await anonWith('LOAN', 'itemId', p.itemIds);
       for (const itemId of p.itemIds) {
         const original = originals.get(itemId);
-        if (original) expect(original).toMatchObject({ patronId: p.id, itemId, title: expect.any(String), checkedOutAt: expect.any(String) });
-        else expect(copiesNow.filter((c) => c.itemId === itemId), `${tag} ${itemId}`).toHaveLength(1);
+        if (original)
+          expect(original).toMatchObject({
+            patronId: p.id,
+            itemId,
+            title: expect.any(String),
+            checkedOutAt: expect.any(String),
+          });
+        else
+          expect(
+            copiesNow.filter((c) => c.itemId === itemId),
+            `${tag} ${itemId}`,
+          ).toHaveLength(1);
       }
       // The profile goes last: while any record remains, the resume can find the patron.
       if (originals.size > 0) expect(await get(recordKeys.patron(p.id))).toBeDefined();
 
       await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 });
-      expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan }), tag).toEqual({ ok: true, remaining: [] });
+      expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan }), tag).toEqual({
+        ok: true,
+        remaining: [],
+      });
       expect(await partition(`PATRON#${p.id}`), tag).toEqual([]);
       const copies = await anonWith('LOAN', 'itemId', p.itemIds);
       expect(copies.map((c) => c.itemId).sort(), tag).toEqual([...p.itemIds].sort());
-      expect(await anonWith('HOLD', 'title', [0, 1, 2].map((i) => `Hold ${tag} ${i}`)), tag).toHaveLength(3);
+      expect(
+        await anonWith(
+          'HOLD',
+          'title',
+          [0, 1, 2].map((i) => `Hold ${tag} ${i}`),
+        ),
+        tag,
+      ).toHaveLength(3);
       expect(await anonWith('FINE', 'amount', [1100 + n]), tag).toHaveLength(1);
       expect(await anonWith('DONATION', 'campaign', [`Campaign ${tag}`]), tag).toHaveLength(1);
       expect(await get(recordKeys.guarantees(p.guarantor, p.id)), tag).toBeUndefined();
@@ -307,38 +460,67 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     // The hold arrives just after the second batch's deletes.
     let deleteBatches = 0;
     const racing = withHook(db, async (command) => {
-      if (command instanceof BatchWriteCommand && JSON.stringify(command.input).includes('DeleteRequest') && ++deleteBatches === 2) {
-        await holds.place({ holdId: 'order-1', patronId: p.id, orderId: 'CO-1', placedBy: 'counsel@library.example', nondisclosure: true });
+      if (
+        command instanceof BatchWriteCommand &&
+        JSON.stringify(command.input).includes('DeleteRequest') &&
+        ++deleteBatches === 2
+      ) {
+        await holds.place({
+          holdId: 'order-1',
+          patronId: p.id,
+          orderId: 'CO-1',
+          placedBy: 'counsel@library.example',
+          nondisclosure: true,
+        });
       }
     });
-    await expect(executeDeletionPlan({ db: racing, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 })).rejects.toThrow(LegalHoldError);
+    await expect(
+      executeDeletionPlan({ db: racing, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 }),
+    ).rejects.toThrow(LegalHoldError);
 
     // Sort-key order: the donation, the fine and 3 holds were batch 1, loans 0-4 (by key) batch 2.
     const left = await partition(`PATRON#${p.id}`);
     const loans = left.filter((i) => String(i.sk).startsWith('LOAN#'));
     expect(loans).toHaveLength(30 - 5);
     // Every record not yet reached is exactly as it was (the login went before the first batch).
-    for (const l of left.filter((i) => !['PROFILE', 'ERASURE#KEY'].includes(String(i.sk)))) expect(l).toEqual(original.get(String(l.sk)));
+    for (const l of left.filter((i) => !['PROFILE', 'ERASURE#KEY'].includes(String(i.sk))))
+      expect(l).toEqual(original.get(String(l.sk)));
     // The deletion's secret stays while it is unfinished, so the resume writes the same copies.
-    expect(left.map((i) => String(i.sk).split('#')[0]).filter((k) => k !== 'LOAN').sort()).toEqual(['ERASURE', 'PROFILE', 'PROGRAM', 'SHARED']);
+    expect(
+      left
+        .map((i) => String(i.sk).split('#')[0])
+        .filter((k) => k !== 'LOAN')
+        .sort(),
+    ).toEqual(['ERASURE', 'PROFILE', 'PROGRAM', 'SHARED']);
     expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(5);
     const before = JSON.stringify(left);
 
     // While held, a retry touches nothing at all, and a fresh plan is blocked.
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 })).rejects.toThrow(LegalHoldError);
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 }),
+    ).rejects.toThrow(LegalHoldError);
     expect(JSON.stringify(await partition(`PATRON#${p.id}`))).toBe(before);
     const heldPlan = await planFor(p.id);
     expect(heldPlan).toMatchObject({ mode: 'blocked', blockers: ['legal-hold'] });
-    expect(patronOutcome(heldPlan, { hideLegalHold: true }).retained.every((r) => r.reason === 'legal-obligation')).toBe(true);
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds })).rejects.toThrow(LegalHoldError);
+    expect(
+      patronOutcome(heldPlan, { hideLegalHold: true }).retained.every((r) => r.reason === 'legal-obligation'),
+    ).toBe(true);
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds }),
+    ).rejects.toThrow(LegalHoldError);
 
     // Released: a blocked plan is refused as stale; a fresh one finishes the work.
     await holds.release(p.id, 'order-1', 'counsel@library.example');
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds })).rejects.toThrow(StalePlanError);
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds }),
+    ).rejects.toThrow(StalePlanError);
     const fresh = await planFor(p.id);
     expect(fresh.mode).toBe('full');
     await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds });
-    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({ ok: true, remaining: [] });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({
+      ok: true,
+      remaining: [],
+    });
     expect(await partition(`PATRON#${p.id}`)).toEqual([]);
     expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(30);
   });
@@ -349,7 +531,9 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     const plan = await planFor(p.id);
     await holds.place({ holdId: 'order-2', patronId: p.id, placedBy: 'counsel@library.example', nondisclosure: false });
     const before = JSON.stringify(await partition(`PATRON#${p.id}`));
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds })).rejects.toThrow(LegalHoldError);
+    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds })).rejects.toThrow(
+      LegalHoldError,
+    );
     expect(JSON.stringify(await partition(`PATRON#${p.id}`))).toBe(before);
     expect(before).toContain('passwordHash'); // not even the login was erased
   });
@@ -362,17 +546,34 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     await db.send(
       new PutCommand({
         TableName: RECORDS,
-        Item: { ...recordKeys.record(p.id, 'LOAN', 'L-new'), kind: 'LOAN', id: 'L-new', patronId: p.id, itemId: 'I-new', title: 'New', checkedOutAt: '2026-11-28T10:00:00-05:00', dueAt: '2026-12-19T23:59:59-05:00', returnedAt: null },
+        Item: {
+          ...recordKeys.record(p.id, 'LOAN', 'L-new'),
+          kind: 'LOAN',
+          id: 'L-new',
+          patronId: p.id,
+          itemId: 'I-new',
+          title: 'New',
+          checkedOutAt: '2026-11-28T10:00:00-05:00',
+          dueAt: '2026-12-19T23:59:59-05:00',
+          returnedAt: null,
+        },
       }),
     );
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds })).rejects.toThrow(StalePlanError);
+    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds })).rejects.toThrow(
+      StalePlanError,
+    );
     expect((await partition(`PATRON#${p.id}`)).map((i) => i.sk).sort()).toEqual(['LOAN#L-new', 'PROFILE']);
-    expect((await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan })).remaining).toEqual([{ category: 'personal', count: 1 }]);
+    expect((await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan })).remaining).toEqual([
+      { category: 'personal', count: 1 },
+    ]);
 
     const fresh = await planFor(p.id);
     expect(fresh.blockers).toEqual(['items-on-loan']);
     await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds });
-    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({ ok: true, remaining: [] });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({
+      ok: true,
+      remaining: [],
+    });
   });
 
   it('R8: verifyErasure reports what is still there', async () => {
@@ -395,22 +596,58 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
 });
 
 describe('anonymisedCopy (R8: no way back to the person)', () => {
-  const personal = { pk: 'PATRON#P9', sk: 'X#1', id: 'R-1', patronId: 'P9', anonKey: 'k'.repeat(32), firstName: 'Ada', email: 'ada@example.org', cardNumber: '21234000012345', text: 'my review', reason: 'overdue: Ada called' };
+  const personal = {
+    pk: 'PATRON#P9',
+    sk: 'X#1',
+    id: 'R-1',
+    patronId: 'P9',
+    anonKey: 'k'.repeat(32),
+    firstName: 'Ada',
+    email: 'ada@example.org',
+    cardNumber: '21234000012345',
+    text: 'my review',
+    reason: 'overdue: Ada called',
+  };
   const cases: [RecordKind, Item][] = [
-    ['LOAN', { itemId: 'I1', title: 'T', branch: 'Main', checkedOutAt: '2026-01-10T23:30:00-05:00', dueAt: '2026-01-31T23:59:59-05:00', returnedAt: '2026-01-28T18:20:00-05:00' }],
+    [
+      'LOAN',
+      {
+        itemId: 'I1',
+        title: 'T',
+        branch: 'Main',
+        checkedOutAt: '2026-01-10T23:30:00-05:00',
+        dueAt: '2026-01-31T23:59:59-05:00',
+        returnedAt: '2026-01-28T18:20:00-05:00',
+      },
+    ],
     ['HOLD', { title: 'T', placedAt: '2026-02-01T10:00:00-05:00', status: 'waiting' }],
     ['PROGRAM', { title: 'T', date: '2026-03-01', attended: true }],
     ['FINE', { amount: 2.5, outstanding: 0, createdAt: '2026-03-01T10:00:00-05:00' }],
     ['DONATION', { amount: 50, date: '2026-04-22', campaign: 'Annual Fund' }],
   ];
 
-  it.each(cases)('R8: a %s copy holds only statistics: no patron id, record id, anonKey link or personal field', (kind, fields) => {
-    const copy = anonymisedCopy(kind, 'a'.repeat(32), { ...personal, ...fields }, NY);
-    expect(copy).toMatchObject({ pk: `ANON#${kind}`, sk: 'a'.repeat(32), kind: 'ANON', recordKind: kind });
-    for (const key of ['patronId', 'id', 'anonKey', 'firstName', 'email', 'cardNumber', 'text', 'reason', 'outstanding']) expect(copy).not.toHaveProperty(key);
-    const text = JSON.stringify(copy);
-    for (const value of ['P9', 'R-1', 'k'.repeat(32), 'Ada', 'ada@example.org', '21234000012345', 'my review']) expect(text).not.toContain(value);
-  });
+  it.each(cases)(
+    'R8: a %s copy holds only statistics: no patron id, record id, anonKey link or personal field',
+    (kind, fields) => {
+      const copy = anonymisedCopy(kind, 'a'.repeat(32), { ...personal, ...fields }, NY);
+      expect(copy).toMatchObject({ pk: `ANON#${kind}`, sk: 'a'.repeat(32), kind: 'ANON', recordKind: kind });
+      for (const key of [
+        'patronId',
+        'id',
+        'anonKey',
+        'firstName',
+        'email',
+        'cardNumber',
+        'text',
+        'reason',
+        'outstanding',
+      ])
+        expect(copy).not.toHaveProperty(key);
+      const text = JSON.stringify(copy);
+      for (const value of ['P9', 'R-1', 'k'.repeat(32), 'Ada', 'ada@example.org', '21234000012345', 'my review'])
+        expect(text).not.toContain(value);
+    },
+  );
 
   it('R8: times are reduced to the library’s day', () => {
     const copy = anonymisedCopy('LOAN', 'a'.repeat(32), cases[0]?.[1] ?? {}, NY);

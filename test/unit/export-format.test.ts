@@ -23,14 +23,17 @@ import { unzip } from '../support/zip.ts';
 /** Unit tests of the export (R8a): the format rules, and the streaming writer against an in-memory source. */
 
 const PASSWORD_HASH = '$2b$12$SECRETPASSWORDHASHxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx';
-const ANSWER_HASHES = ['$2b$12$ANSWERHASHONExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', '$2b$12$ANSWERHASHTWOxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'];
+const ANSWER_HASHES = [
+  '$2b$12$ANSWERHASHONExxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+  '$2b$12$ANSWERHASHTWOxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx',
+];
 const QUESTION = 'What was the name of your first pet?';
 
 const patron: Patron = {
   id: 'p-1',
   cardNumber: '21234000123456',
   firstName: 'Zoë',
-  lastName: "O'Brien, \"Jr\"",
+  lastName: 'O\'Brien, "Jr"',
   dateOfBirth: '1990-12-10',
   email: 'zoe@example.org',
   phone: '+1 203 555 0100',
@@ -40,7 +43,14 @@ const patron: Patron = {
   passwordHash: PASSWORD_HASH,
   securityQuestions: ANSWER_HASHES.map((answerHash) => ({ question: QUESTION, answerHash })),
   // The source may hold more than the schema allows (an ILS adds fields): the allow-list decides.
-  paymentMethods: [{ type: 'card', last4: '4242', number: '4242424242424242', cvc: '123' } as unknown as Patron['paymentMethods'][number]],
+  paymentMethods: [
+    {
+      type: 'card',
+      last4: '4242',
+      number: '4242424242424242',
+      cvc: '123',
+    } as unknown as Patron['paymentMethods'][number],
+  ],
   linkedAccounts: [{ service: 'Libby', externalId: 'ext-77' }],
 };
 
@@ -61,12 +71,34 @@ const MULTILINE = 'Loved it, "truly".\nTwo lines.';
 
 type Records = { [K in ExportRecordKind]: ExportRecordTypes[K][] };
 const records = (over: Partial<Records> = {}): Records => ({
-  LOAN: [loan(1, { title: HOSTILE_TITLE, returnedAt: '2025-01-20T18:30:00Z' }), loan(2, { title: '+1 for this', branch: undefined }), ...Array.from({ length: 1200 }, (_, i) => loan(i + 3))],
+  LOAN: [
+    loan(1, { title: HOSTILE_TITLE, returnedAt: '2025-01-20T18:30:00Z' }),
+    loan(2, { title: '+1 for this', branch: undefined }),
+    ...Array.from({ length: 1200 }, (_, i) => loan(i + 3)),
+  ],
   HOLD: [{ id: 'H1', patronId: 'p-1', title: '@mention me', placedAt: '2025-02-01T10:00:00Z', status: 'waiting' }],
   PROGRAM: [{ id: 'E1', patronId: 'p-1', title: 'Chess, for beginners', date: '2025-02-08', attended: true }],
-  FINE: [{ id: 'F1', patronId: 'p-1', amount: 2.5, outstanding: 1, reason: '-late return', createdAt: '2025-01-21T12:00:00Z' }],
+  FINE: [
+    {
+      id: 'F1',
+      patronId: 'p-1',
+      amount: 2.5,
+      outstanding: 1,
+      reason: '-late return',
+      createdAt: '2025-01-21T12:00:00Z',
+    },
+  ],
   DONATION: [{ id: 'D1', patronId: 'p-1', amount: 100, date: '2024-12-31', campaign: 'Annual Appeal' }],
-  SHARED: [{ id: 'S1', patronId: 'p-1', kind: 'review', title: 'Great read', text: MULTILINE, createdAt: '2025-01-25T12:00:00Z' }],
+  SHARED: [
+    {
+      id: 'S1',
+      patronId: 'p-1',
+      kind: 'review',
+      title: 'Great read',
+      text: MULTILINE,
+      createdAt: '2025-01-25T12:00:00Z',
+    },
+  ],
   ...over,
 });
 
@@ -93,7 +125,13 @@ const input = (over: Partial<ExportInput> = {}): ExportInput => ({
   generatedAt: '2025-03-04T15:00:00Z',
   requestId: '00000000-0000-4000-8000-000000000001',
   patron,
-  verification: { method: 'in-person', verifiedAt: '2025-03-04T14:00:00Z', verifiedByRole: 'circulation', verifiedByStaffId: 'kevin@library.example', documentKind: 'photo-id' },
+  verification: {
+    method: 'in-person',
+    verifiedAt: '2025-03-04T14:00:00Z',
+    verifiedByRole: 'circulation',
+    verifiedByStaffId: 'kevin@library.example',
+    documentKind: 'photo-id',
+  },
   source: sourceOf(records()).source,
   ...over,
 });
@@ -185,7 +223,10 @@ describe('export plan', () => {
 
   it('credentials: the username is the only field, whatever the view setting says', () => {
     for (const view of ['username-only', 'include'] as const) {
-      const policy: Policy = { ...defaultPolicy, categories: { ...defaultPolicy.categories, credentials: { ...defaultPolicy.categories.credentials, view } } };
+      const policy: Policy = {
+        ...defaultPolicy,
+        categories: { ...defaultPolicy.categories, credentials: { ...defaultPolicy.categories.credentials, view } },
+      };
       const credentials = exportPlan(policy).find((c) => c.category === 'credentials');
       expect(credentials?.parts.flatMap((p) => p.fields)).toEqual(['username']);
       expect(credentials?.csvColumns).toEqual(['record', 'username']);
@@ -240,7 +281,15 @@ describe('export zip', () => {
   it('R8a: every record is in both the JSON and the CSV, across pages', () => {
     const loans = doc.categories['library-records']?.data?.loans as Record<string, unknown>[];
     expect(loans).toHaveLength(1202);
-    expect(loans[0]).toEqual({ id: 'L1', itemId: 'I1', title: HOSTILE_TITLE, branch: 'Main', checkedOutAt: '2025-01-02T15:00:00Z', dueAt: '2025-01-23T15:00:00Z', returnedAt: '2025-01-20T18:30:00Z' });
+    expect(loans[0]).toEqual({
+      id: 'L1',
+      itemId: 'I1',
+      title: HOSTILE_TITLE,
+      branch: 'Main',
+      checkedOutAt: '2025-01-02T15:00:00Z',
+      dueAt: '2025-01-23T15:00:00Z',
+      returnedAt: '2025-01-20T18:30:00Z',
+    });
     expect(loans[1]?.branch).toBeNull();
     expect(loans.at(-1)?.id).toBe('L1202');
     const rows = csvObjects(result.files.get('library-records.csv') ?? '');
@@ -258,15 +307,29 @@ describe('export zip', () => {
     expect(library[0]).toMatchObject({ record: 'loan', id: 'L1', title: `'${HOSTILE_TITLE}` });
     expect(library[1]).toMatchObject({ record: 'loan', id: 'L2', title: "'+1 for this", branch: '' });
     expect(library.find((r) => r.record === 'hold')?.title).toBe("'@mention me");
-    expect(library.find((r) => r.record === 'program')).toMatchObject({ title: 'Chess, for beginners', attended: 'true' });
-    expect(csvObjects(result.files.get('payments.csv') ?? '')[0]).toMatchObject({ reason: "'-late return", amount: '2.5', outstanding: '1' });
+    expect(library.find((r) => r.record === 'program')).toMatchObject({
+      title: 'Chess, for beginners',
+      attended: 'true',
+    });
+    expect(csvObjects(result.files.get('payments.csv') ?? '')[0]).toMatchObject({
+      reason: "'-late return",
+      amount: '2.5',
+      outstanding: '1',
+    });
     expect(csvObjects(result.files.get('shared-content.csv') ?? '')[0]?.text).toBe(MULTILINE);
     const [profile] = csvObjects(result.files.get('personal.csv') ?? '');
-    expect(profile).toMatchObject({ record: 'profile', firstName: 'Zoë', lastName: "O'Brien, \"Jr\"", street: '1 Main St\nApt 2', phone: "'+1 203 555 0100" });
+    expect(profile).toMatchObject({
+      record: 'profile',
+      firstName: 'Zoë',
+      lastName: 'O\'Brien, "Jr"',
+      street: '1 Main St\nApt 2',
+      phone: "'+1 203 555 0100",
+    });
     // No unquoted formula start anywhere in any CSV.
     for (const [name, text] of result.files) {
       if (!name.endsWith('.csv')) continue;
-      for (const row of parseCsv(text)) for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell), `${name}: ${cell}`).toBe(false);
+      for (const row of parseCsv(text))
+        for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell), `${name}: ${cell}`).toBe(false);
     }
   });
 
@@ -274,7 +337,16 @@ describe('export zip', () => {
     expect(doc.categories.credentials?.data).toEqual({ account: { username: 'zoe90' } });
     expect(csvObjects(result.files.get('credentials.csv') ?? '')).toEqual([{ record: 'account', username: 'zoe90' }]);
     const everything = [...result.files.values()].join('\n');
-    for (const secret of [PASSWORD_HASH, ...ANSWER_HASHES, QUESTION, '$2b$', 'passwordHash', 'answerHash', 'securityQuestions']) expect(everything).not.toContain(secret);
+    for (const secret of [
+      PASSWORD_HASH,
+      ...ANSWER_HASHES,
+      QUESTION,
+      '$2b$',
+      'passwordHash',
+      'answerHash',
+      'securityQuestions',
+    ])
+      expect(everything).not.toContain(secret);
     // The compressed bytes cannot hide them either: they are simply not there.
     expect(result.buf.includes(Buffer.from(PASSWORD_HASH))).toBe(false);
   });
@@ -284,20 +356,31 @@ describe('export zip', () => {
     const everything = [...result.files.values()].join('\n');
     expect(everything).not.toContain('4242424242424242');
     expect(everything).not.toContain('cvc');
-    expect(csvObjects(result.files.get('personal.csv') ?? '').find((r) => r.record === 'payment-method')).toMatchObject({ type: 'card', last4: '4242' });
+    expect(csvObjects(result.files.get('personal.csv') ?? '').find((r) => r.record === 'payment-method')).toMatchObject(
+      { type: 'card', last4: '4242' },
+    );
   });
 
   it('R1: guardians are counted, never named; R4: verification says who checked by role, never the document', () => {
     expect((doc.categories.personal?.data?.profile as Record<string, unknown>).guardiansLinked).toBe(1);
     expect(result.files.get('export.json')).not.toContain('p-0');
-    expect(doc.verification).toEqual({ method: 'in-person', verifiedAt: '2025-03-04T14:00:00Z', verifiedByRole: 'circulation' });
+    expect(doc.verification).toEqual({
+      method: 'in-person',
+      verifiedAt: '2025-03-04T14:00:00Z',
+      verifiedByRole: 'circulation',
+    });
     expect(result.files.get('export.json')).not.toContain('kevin@library.example');
   });
 
   it('R4: residency says reviewed, not retained and holds no data; automatic says not linked to you', () => {
-    expect(doc.categories.residency).toMatchObject({ handling: 'reviewed-not-retained', statement: RESIDENCY_STATEMENT });
+    expect(doc.categories.residency).toMatchObject({
+      handling: 'reviewed-not-retained',
+      statement: RESIDENCY_STATEMENT,
+    });
     expect(doc.categories.residency?.data).toBeUndefined();
-    expect(csvObjects(result.files.get('residency.csv') ?? '')).toEqual([{ record: 'statement', handling: 'reviewed-not-retained', statement: RESIDENCY_STATEMENT }]);
+    expect(csvObjects(result.files.get('residency.csv') ?? '')).toEqual([
+      { record: 'statement', handling: 'reviewed-not-retained', statement: RESIDENCY_STATEMENT },
+    ]);
     expect(doc.categories.automatic).toMatchObject({ handling: 'not-linked', statement: NOT_LINKED_STATEMENT });
     expect(csvObjects(result.files.get('automatic.csv') ?? '')[0]?.statement).toContain('not linked to you');
   });
@@ -316,7 +399,18 @@ describe('export zip: failure and clean-up', () => {
   });
 
   it('R1: a record of another patron stops the export (ids only in the error), and the spool is removed', async () => {
-    const data = records({ FINE: [{ id: 'F9', patronId: 'someone-else', amount: 1, outstanding: 1, reason: 'x', createdAt: '2025-01-21T12:00:00Z' }] });
+    const data = records({
+      FINE: [
+        {
+          id: 'F9',
+          patronId: 'someone-else',
+          amount: 1,
+          outstanding: 1,
+          reason: 'x',
+          createdAt: '2025-01-21T12:00:00Z',
+        },
+      ],
+    });
     const zip = createExportZip(input({ source: sourceOf(data).source }), { spoolDir: spool });
     const consumed = collect(zip.stream).then(
       () => 'complete',

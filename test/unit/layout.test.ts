@@ -130,25 +130,41 @@ describe('static pages (web/)', () => {
     if (required > 0) expect(page).toContain('(required)');
   });
 
-  it.each(signedIn)('%s: lang, viewport, main, skip link, local stylesheet, only local scripts (shared sign-in first), nothing external, every field labelled', (name) => {
-    const page = read(name);
-    expectPageShell(page);
-    const scripts = [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
-    expect(scripts.map((m) => attr(m[1] ?? '', 'src'))).toEqual(['/sign-in.js', `/${name.replace('.html', '.js')}`]);
-    for (const m of scripts) {
-      expect(m[2]?.trim(), 'no inline script (the CSP allows none)').toBe('');
-      expect(existsSync(join(dir, (attr(m[1] ?? '', 'src') ?? '').slice(1)))).toBe(true);
-    }
-    expectLabelledFields(page);
-  });
+  it.each(signedIn)(
+    '%s: lang, viewport, main, skip link, local stylesheet, only local scripts (shared sign-in first), nothing external, every field labelled',
+    (name) => {
+      const page = read(name);
+      expectPageShell(page);
+      const scripts = [...page.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+      expect(scripts.map((m) => attr(m[1] ?? '', 'src'))).toEqual(['/sign-in.js', `/${name.replace('.html', '.js')}`]);
+      for (const m of scripts) {
+        expect(m[2]?.trim(), 'no inline script (the CSP allows none)').toBe('');
+        expect(existsSync(join(dir, (attr(m[1] ?? '', 'src') ?? '').slice(1)))).toBe(true);
+      }
+      expectLabelledFields(page);
+    },
+  );
 
   const names = (name: string) => new Set([...read(name).matchAll(/\sname="([^"]+)"/g)].map((m) => m[1]));
 
   it('request.html offers the four kinds and the contract field names', () => {
     const page = read('request.html');
-    for (const kind of ['access', 'export', 'deletion', 'correction']) expect(page).toContain(`name="kind" value="${kind}"`);
+    for (const kind of ['access', 'export', 'deletion', 'correction'])
+      expect(page).toContain(`name="kind" value="${kind}"`);
     const fields = names('request.html');
-    for (const n of ['cardNumber', 'lastName', 'changes.firstName', 'changes.lastName', 'changes.email', 'changes.phone', 'changes.dateOfBirth', 'changes.address.street', 'changes.address.city', 'changes.address.state', 'changes.address.postalCode']) {
+    for (const n of [
+      'cardNumber',
+      'lastName',
+      'changes.firstName',
+      'changes.lastName',
+      'changes.email',
+      'changes.phone',
+      'changes.dateOfBirth',
+      'changes.address.street',
+      'changes.address.city',
+      'changes.address.state',
+      'changes.address.postalCode',
+    ]) {
       expect(fields.has(n), n).toBe(true);
     }
     expect(page).toContain('already on your library record');
@@ -156,10 +172,20 @@ describe('static pages (web/)', () => {
 
   it('guardian.html and third-party.html carry their kind and field names', () => {
     expect(read('guardian.html')).toContain('<input type="hidden" name="kind" value="guardian-access">');
-    for (const n of ['guardian.cardNumber', 'guardian.lastName', 'child.cardNumber', 'child.lastName']) expect(names('guardian.html').has(n), n).toBe(true);
+    for (const n of ['guardian.cardNumber', 'guardian.lastName', 'child.cardNumber', 'child.lastName'])
+      expect(names('guardian.html').has(n), n).toBe(true);
     const tp = read('third-party.html');
     expect(tp).toContain('<input type="hidden" name="kind" value="third-party">');
-    for (const n of ['requester.name', 'requester.email', 'requester.organization', 'patron.cardNumber', 'patron.lastName', 'categories', 'purpose']) expect(names('third-party.html').has(n), n).toBe(true);
+    for (const n of [
+      'requester.name',
+      'requester.email',
+      'requester.organization',
+      'patron.cardNumber',
+      'patron.lastName',
+      'categories',
+      'purpose',
+    ])
+      expect(names('third-party.html').has(n), n).toBe(true);
     for (const m of tp.matchAll(/name="categories" value="([^"]+)"/g)) expect(CATEGORIES).toContain(m[1]);
   });
 });

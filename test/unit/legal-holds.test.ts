@@ -20,8 +20,20 @@ describe('LegalHolds against dynalite (R13)', () => {
 
   it('R13: a placed hold is active until released; releasing twice changes nothing', async () => {
     expect(await holds.isHeld('P1')).toBe(false);
-    const hold = await holds.place({ holdId: 'h1', patronId: 'P1', orderId: 'O1', placedBy: 'counsel@library.example', nondisclosure: true });
-    expect(hold).toMatchObject({ holdId: 'h1', patronId: 'P1', orderId: 'O1', nondisclosure: true, placedAt: now.toISOString() });
+    const hold = await holds.place({
+      holdId: 'h1',
+      patronId: 'P1',
+      orderId: 'O1',
+      placedBy: 'counsel@library.example',
+      nondisclosure: true,
+    });
+    expect(hold).toMatchObject({
+      holdId: 'h1',
+      patronId: 'P1',
+      orderId: 'O1',
+      nondisclosure: true,
+      placedAt: now.toISOString(),
+    });
     expect(await holds.isHeld('P1')).toBe(true);
     expect(await holds.active('P1')).toEqual([hold]);
     const stored = await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.hold('P1', 'h1') }));
@@ -45,8 +57,20 @@ describe('LegalHolds against dynalite (R13)', () => {
 
   it('R13: a hold lapses after its day has ended everywhere, or at its instant; one patron’s hold does not hold another', async () => {
     now = new Date('2026-11-28T15:00:00Z');
-    await holds.place({ holdId: 'day', patronId: 'P3', placedBy: 'counsel', nondisclosure: false, lapsesOn: '2026-11-30' });
-    await holds.place({ holdId: 'instant', patronId: 'P4', placedBy: 'counsel', nondisclosure: false, lapsesOn: '2026-11-29T00:00:00Z' });
+    await holds.place({
+      holdId: 'day',
+      patronId: 'P3',
+      placedBy: 'counsel',
+      nondisclosure: false,
+      lapsesOn: '2026-11-30',
+    });
+    await holds.place({
+      holdId: 'instant',
+      patronId: 'P4',
+      placedBy: 'counsel',
+      nondisclosure: false,
+      lapsesOn: '2026-11-29T00:00:00Z',
+    });
     expect(await holds.isHeld('P3')).toBe(true);
     expect(await holds.isHeld('P4')).toBe(true);
     expect(await holds.isHeld('P5')).toBe(false);
@@ -56,6 +80,8 @@ describe('LegalHolds against dynalite (R13)', () => {
     expect(await holds.isHeld('P3')).toBe(true);
     now = new Date('2026-12-01T12:00:00Z');
     expect(await holds.isHeld('P3')).toBe(false);
-    await expect(holds.place({ holdId: 'bad', patronId: 'P3', placedBy: 'c', nondisclosure: false, lapsesOn: 'soon' })).rejects.toThrow(InvalidInputError);
+    await expect(
+      holds.place({ holdId: 'bad', patronId: 'P3', placedBy: 'c', nondisclosure: false, lapsesOn: 'soon' }),
+    ).rejects.toThrow(InvalidInputError);
   });
 });

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError, IntegrityError } from '../../functions/domain/errors.ts';
-import { ageBandOf, assertGuardianDisclosure, assertThirdPartyDisclosure, guardianAgeBand } from '../../functions/domain/minors.ts';
+import {
+  ageBandOf,
+  assertGuardianDisclosure,
+  assertThirdPartyDisclosure,
+  guardianAgeBand,
+} from '../../functions/domain/minors.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 import { withoutRequesterContact, type RequestRecord } from '../../functions/domain/request.ts';
 import { guardianConsentEmail, thirdPartyConsentEmail } from '../../functions/render/consent-emails.ts';
@@ -76,10 +81,15 @@ describe('the minors and consent policy (R9, R10, R11)', () => {
   });
 
   it('refuses a consent age above adulthood, an unknown category, no category, and a consent link longer than the workflow waits', () => {
-    const paths = (candidate: unknown) => policySchema.safeParse(candidate).error?.issues.map((i) => i.path.join('.')) ?? [];
+    const paths = (candidate: unknown) =>
+      policySchema.safeParse(candidate).error?.issues.map((i) => i.path.join('.')) ?? [];
     expect(paths({ ...raw(), minors: { ...raw().minors, consentFromAge: 19 } })).toContain('minors.consentFromAge');
-    expect(paths({ ...raw(), minors: { ...raw().minors, guardianCategories: ['everything'] } })).toContain('minors.guardianCategories.0');
-    expect(paths({ ...raw(), minors: { ...raw().minors, guardianCategories: [] } })).toContain('minors.guardianCategories');
+    expect(paths({ ...raw(), minors: { ...raw().minors, guardianCategories: ['everything'] } })).toContain(
+      'minors.guardianCategories.0',
+    );
+    expect(paths({ ...raw(), minors: { ...raw().minors, guardianCategories: [] } })).toContain(
+      'minors.guardianCategories',
+    );
     expect(paths({ ...raw(), minors: { ...raw().minors, adultAge: 18.5 } })).toContain('minors.adultAge');
     expect(paths({ ...raw(), consent: { linkTtlHours: 24 * 30 } })).toContain('consent.linkTtlHours');
   });
@@ -96,50 +106,115 @@ const base = (patch: Partial<RequestRecord>): RequestRecord => ({
   statusKeyHash: 'x',
   ...patch,
 });
-const approved = (step: string) => ({ decisions: [{ step, decision: 'approve' as const, byStaffId: 'privacy@library.example', role: 'privacy-officer', at: '2026-11-28T13:00:00.000Z' }] });
+const approved = (step: string) => ({
+  decisions: [
+    {
+      step,
+      decision: 'approve' as const,
+      byStaffId: 'privacy@library.example',
+      role: 'privacy-officer',
+      at: '2026-11-28T13:00:00.000Z',
+    },
+  ],
+});
 const verified = { verification: { method: 'email-link' as const, verifiedAt: '2026-11-28T12:10:00.000Z' } };
 const linkedChild = { patronId: 'P1017', requesterPatronId: 'P1016', guardianLink: 'linked' as const, ...verified };
 
 describe('the gate in front of a guardian’s report (R9, R10, R11)', () => {
   it('R9: a linked, verified guardian of a child, approved → allowed', () => {
-    expect(assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'child', ...approved('guardian-access') }))).toBe('R9');
+    expect(assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'child', ...approved('guardian-access') }))).toBe(
+      'R9',
+    );
   });
 
   it('R9: not before the privacy officer approves, and not after a rejection that came last', () => {
     expect(() => assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'child' }))).toThrow(/approved/);
-    const both = { decisions: [...approved('guardian-access').decisions, { step: 'guardian-access', decision: 'reject' as const, byStaffId: 'o', role: 'privacy-officer', at: 'x' }] };
+    const both = {
+      decisions: [
+        ...approved('guardian-access').decisions,
+        { step: 'guardian-access', decision: 'reject' as const, byStaffId: 'o', role: 'privacy-officer', at: 'x' },
+      ],
+    };
     expect(() => assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'child', ...both }))).toThrow(/approved/);
-    expect(() => assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'child', ...approved('correction') }))).toThrow(/approved/);
+    expect(() =>
+      assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'child', ...approved('correction') })),
+    ).toThrow(/approved/);
   });
 
   it('R10: from the consent age, only with the child’s consent', () => {
     const teen = { ...linkedChild, ageBand: 'consent-age' as const, ...approved('guardian-access') };
     expect(() => assertGuardianDisclosure(base(teen))).toThrow(/R10/);
-    expect(() => assertGuardianDisclosure(base({ ...teen, consent: { decision: 'decline', at: 'x', channel: 'email' } }))).toThrow(/R10/);
-    expect(assertGuardianDisclosure(base({ ...teen, consent: { decision: 'consent', at: 'x', channel: 'email' } }))).toBe('R10');
+    expect(() =>
+      assertGuardianDisclosure(base({ ...teen, consent: { decision: 'decline', at: 'x', channel: 'email' } })),
+    ).toThrow(/R10/);
+    expect(
+      assertGuardianDisclosure(base({ ...teen, consent: { decision: 'consent', at: 'x', channel: 'email' } })),
+    ).toBe('R10');
   });
 
   it('R11: never an adult’s records, never an unlinked or unverified guardian', () => {
-    expect(() => assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'adult', ...approved('guardian-access') }))).toThrow(/R11/);
-    expect(() => assertGuardianDisclosure(base({ ...linkedChild, guardianLink: 'unlinked', ageBand: 'child', ...approved('guardian-access') }))).toThrow(/R11/);
-    expect(() => assertGuardianDisclosure(base({ ...linkedChild, verification: undefined, ageBand: 'child', ...approved('guardian-access') }))).toThrow(/R7/);
-    expect(() => assertGuardianDisclosure(base({ ...linkedChild, kind: 'access', ageBand: 'child', ...approved('guardian-access') }))).toThrow(IntegrityError);
+    expect(() =>
+      assertGuardianDisclosure(base({ ...linkedChild, ageBand: 'adult', ...approved('guardian-access') })),
+    ).toThrow(/R11/);
+    expect(() =>
+      assertGuardianDisclosure(
+        base({ ...linkedChild, guardianLink: 'unlinked', ageBand: 'child', ...approved('guardian-access') }),
+      ),
+    ).toThrow(/R11/);
+    expect(() =>
+      assertGuardianDisclosure(
+        base({ ...linkedChild, verification: undefined, ageBand: 'child', ...approved('guardian-access') }),
+      ),
+    ).toThrow(/R7/);
+    expect(() =>
+      assertGuardianDisclosure(
+        base({ ...linkedChild, kind: 'access', ageBand: 'child', ...approved('guardian-access') }),
+      ),
+    ).toThrow(IntegrityError);
   });
 });
 
 describe('the gate in front of a third party’s package (R14)', () => {
-  const tp = { kind: 'third-party' as const, patronId: 'P1001', thirdParty: { name: 'J', email: 'j@example.org', purpose: 'p', categories: ['library-records' as const, 'payments' as const] } };
+  const tp = {
+    kind: 'third-party' as const,
+    patronId: 'P1001',
+    thirdParty: {
+      name: 'J',
+      email: 'j@example.org',
+      purpose: 'p',
+      categories: ['library-records' as const, 'payments' as const],
+    },
+  };
 
   it('R14: only with the patron’s written permission and staff approval', () => {
     expect(() => assertThirdPartyDisclosure(base({ ...tp, ...approved('third-party') }))).toThrow(/R14/);
-    expect(() => assertThirdPartyDisclosure(base({ ...tp, consent: { decision: 'decline', at: 'x', channel: 'email' }, ...approved('third-party') }))).toThrow(/R14/);
-    expect(() => assertThirdPartyDisclosure(base({ ...tp, consent: { decision: 'consent', at: 'x', channel: 'email', categories: ['library-records'] } }))).toThrow(/approved/);
+    expect(() =>
+      assertThirdPartyDisclosure(
+        base({ ...tp, consent: { decision: 'decline', at: 'x', channel: 'email' }, ...approved('third-party') }),
+      ),
+    ).toThrow(/R14/);
+    expect(() =>
+      assertThirdPartyDisclosure(
+        base({ ...tp, consent: { decision: 'consent', at: 'x', channel: 'email', categories: ['library-records'] } }),
+      ),
+    ).toThrow(/approved/);
   });
 
   it('R14: only the categories both asked for and permitted, never more', () => {
-    const consent = { decision: 'consent' as const, at: 'x', channel: 'email' as const, categories: ['library-records' as const, 'donations' as const] };
-    expect(assertThirdPartyDisclosure(base({ ...tp, consent, ...approved('third-party') }))).toEqual(['library-records']);
-    expect(() => assertThirdPartyDisclosure(base({ ...tp, consent: { ...consent, categories: ['donations'] }, ...approved('third-party') }))).toThrow(/no category/);
+    const consent = {
+      decision: 'consent' as const,
+      at: 'x',
+      channel: 'email' as const,
+      categories: ['library-records' as const, 'donations' as const],
+    };
+    expect(assertThirdPartyDisclosure(base({ ...tp, consent, ...approved('third-party') }))).toEqual([
+      'library-records',
+    ]);
+    expect(() =>
+      assertThirdPartyDisclosure(
+        base({ ...tp, consent: { ...consent, categories: ['donations'] }, ...approved('third-party') }),
+      ),
+    ).toThrow(/no category/);
   });
 
   it('R16: a closed request keeps the categories and nothing of the third party', () => {
@@ -170,7 +245,17 @@ describe('a report for someone other than the patron holds only its categories (
     requestId: '00000000-0000-4000-8000-000000000002',
     policy: defaultPolicy,
     patron,
-    loans: [{ id: 'L1', patronId: 'P1', itemId: 'I1', title: 'Compilers', checkedOutAt: '2026-01-01T10:00:00Z', dueAt: '2026-01-21T10:00:00Z', returnedAt: null }],
+    loans: [
+      {
+        id: 'L1',
+        patronId: 'P1',
+        itemId: 'I1',
+        title: 'Compilers',
+        checkedOutAt: '2026-01-01T10:00:00Z',
+        dueAt: '2026-01-21T10:00:00Z',
+        returnedAt: null,
+      },
+    ],
     holds: [],
     fines: [],
     programs: [],
@@ -180,27 +265,69 @@ describe('a report for someone other than the patron holds only its categories (
   };
 
   it('R14: a third party sees the permitted category, and no name, email or other category', () => {
-    const html = renderAccessReport({ ...input, audience: { kind: 'third-party', categories: ['library-records'], basis: 'Written permission given on 2026-11-28.' } });
+    const html = renderAccessReport({
+      ...input,
+      audience: {
+        kind: 'third-party',
+        categories: ['library-records'],
+        basis: 'Written permission given on 2026-11-28.',
+      },
+    });
     expect(html).toContain('Compilers');
     expect(html).toContain('Written permission given on 2026-11-28.');
-    for (const absent of ['Spring Appeal', 'grace@example.org', 'Hopper', 'ghopper', 'Personal information', 'Donations', 'Login credentials', 'How we confirmed it was you']) expect(html).not.toContain(absent);
+    for (const absent of [
+      'Spring Appeal',
+      'grace@example.org',
+      'Hopper',
+      'ghopper',
+      'Personal information',
+      'Donations',
+      'Login credentials',
+      'How we confirmed it was you',
+    ])
+      expect(html).not.toContain(absent);
   });
 
   it('R9: a guardian’s report says whose records and on what basis; the patron’s own report is unchanged', () => {
-    const html = renderAccessReport({ ...input, audience: { kind: 'guardian', categories: ['personal', 'donations'], basis: 'Linked guardian.' } });
+    const html = renderAccessReport({
+      ...input,
+      audience: { kind: 'guardian', categories: ['personal', 'donations'], basis: 'Linked guardian.' },
+    });
     expect(html).toContain('Library records of Grace Hopper');
     expect(html).toContain('Spring Appeal');
     expect(html).not.toContain('Compilers');
     const own = renderAccessReport(input);
-    for (const present of ['Your records at Example Library', 'Compilers', 'Spring Appeal', 'Login credentials', 'How we confirmed it was you']) expect(own).toContain(present);
+    for (const present of [
+      'Your records at Example Library',
+      'Compilers',
+      'Spring Appeal',
+      'Login credentials',
+      'How we confirmed it was you',
+    ])
+      expect(own).toContain(present);
   });
 });
 
 describe('the consent question (R10, R14)', () => {
-  const tpRequest = base({ kind: 'third-party', thirdParty: { name: 'Evil\r\nBcc: all@example.org <script>', email: 'e@example.org', purpose: '<img src=x onerror=alert(1)> audit', categories: ['library-records'] } });
+  const tpRequest = base({
+    kind: 'third-party',
+    thirdParty: {
+      name: 'Evil\r\nBcc: all@example.org <script>',
+      email: 'e@example.org',
+      purpose: '<img src=x onerror=alert(1)> audit',
+      categories: ['library-records'],
+    },
+  });
 
   it('R14: names the requester, the purpose and each category; typed text cannot bend the subject or inject markup', () => {
-    const email = thirdPartyConsentEmail({ library: 'L', link: 'https://x/act/t', expiresAt: 'soon', requester: { name: tpRequest.thirdParty?.name ?? '' }, purpose: tpRequest.thirdParty?.purpose ?? '', categories: ['Library records'] });
+    const email = thirdPartyConsentEmail({
+      library: 'L',
+      link: 'https://x/act/t',
+      expiresAt: 'soon',
+      requester: { name: tpRequest.thirdParty?.name ?? '' },
+      purpose: tpRequest.thirdParty?.purpose ?? '',
+      categories: ['Library records'],
+    });
     expect(email.subject).not.toMatch(/[\r\n]/);
     expect(email.subject).toContain('Evil Bcc: all@example.org');
     expect(email.html).not.toContain('<script>');
@@ -216,8 +343,16 @@ describe('the consent question (R10, R14)', () => {
     const request = base({ kind: 'guardian-access', ...linkedChild, ageBand: 'consent-age' });
     const q = consentPage({ request, policy: defaultPolicy });
     expect(q.buttons.map((b) => b.decision)).toEqual(['consent', 'decline']);
-    for (const c of defaultPolicy.minors.guardianCategories) expect(q.details.value).toContain(defaultPolicy.categories[c].title);
+    for (const c of defaultPolicy.minors.guardianCategories)
+      expect(q.details.value).toContain(defaultPolicy.categories[c].title);
     expect(q.details.value).not.toContain(defaultPolicy.categories.credentials.title);
-    expect(guardianConsentEmail({ library: 'L', link: 'https://x/act/t', expiresAt: 'soon', categories: ['Library records'] }).text).toContain('We do not ask for your reasons');
+    expect(
+      guardianConsentEmail({
+        library: 'L',
+        link: 'https://x/act/t',
+        expiresAt: 'soon',
+        categories: ['Library records'],
+      }).text,
+    ).toContain('We do not ask for your reasons');
   });
 });

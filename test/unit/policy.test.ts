@@ -15,7 +15,16 @@ function refusedPaths(candidate: unknown): string[] {
 describe('the default policy', () => {
   it('R18: covers exactly the categories POLICY.md names', () => {
     expect(Object.keys(defaultPolicy.categories).sort()).toEqual([...CATEGORIES].sort());
-    expect([...CATEGORIES].sort()).toEqual(['automatic', 'credentials', 'donations', 'library-records', 'payments', 'personal', 'residency', 'shared-content']);
+    expect([...CATEGORIES].sort()).toEqual([
+      'automatic',
+      'credentials',
+      'donations',
+      'library-records',
+      'payments',
+      'personal',
+      'residency',
+      'shared-content',
+    ]);
   });
 
   it.each(CATEGORIES)('R18: %s says what is held, why, who it is shared with and how long it is kept', (category) => {
@@ -27,7 +36,10 @@ describe('the default policy', () => {
   });
 
   it('R4: residency proof is reviewed, not retained, and has nothing to delete', () => {
-    expect(defaultPolicy.categories.residency).toMatchObject({ view: 'reviewed-not-retained', deletion: 'not-applicable' });
+    expect(defaultPolicy.categories.residency).toMatchObject({
+      view: 'reviewed-not-retained',
+      deletion: 'not-applicable',
+    });
     expect(defaultPolicy.categories.residency.retention).toMatch(/not retained/i);
   });
 
@@ -52,7 +64,8 @@ describe('the default policy', () => {
   it('R6: only personal data is corrected in full; credentials only by username; records never', () => {
     expect(defaultPolicy.categories.personal.correction).toBe('yes');
     expect(defaultPolicy.categories.credentials).toMatchObject({ view: 'username-only', correction: 'username-only' });
-    for (const c of ['library-records', 'payments', 'donations', 'shared-content'] as const) expect(defaultPolicy.categories[c].correction).toBe('no');
+    for (const c of ['library-records', 'payments', 'donations', 'shared-content'] as const)
+      expect(defaultPolicy.categories[c].correction).toBe('no');
   });
 
   it('R7: a verification link works for 72 hours by default, for 3 attempts', () => {
@@ -91,14 +104,17 @@ describe('policySchema (a library changing its policy)', () => {
     expect(policySchema.safeParse(p).success).toBe(false);
   });
 
-  it.each(['what', 'why', 'sharedWith', 'retention'] as const)('R18: a category with an empty or missing %s is refused', (field) => {
-    const empty = raw();
-    empty.categories.donations[field] = '';
-    expect(refusedPaths(empty)).toEqual([`categories.donations.${field}`]);
-    const missing = raw();
-    delete (missing.categories.payments as Partial<Policy['categories']['payments']>)[field];
-    expect(refusedPaths(missing)).toEqual([`categories.payments.${field}`]);
-  });
+  it.each(['what', 'why', 'sharedWith', 'retention'] as const)(
+    'R18: a category with an empty or missing %s is refused',
+    (field) => {
+      const empty = raw();
+      empty.categories.donations[field] = '';
+      expect(refusedPaths(empty)).toEqual([`categories.donations.${field}`]);
+      const missing = raw();
+      delete (missing.categories.payments as Partial<Policy['categories']['payments']>)[field];
+      expect(refusedPaths(missing)).toEqual([`categories.payments.${field}`]);
+    },
+  );
 
   it('R8: an unknown deletion handling is refused', () => {
     const p = raw() as unknown as { categories: { personal: { deletion: string } } };

@@ -3,12 +3,18 @@ import { readableDate, readableMoment } from '../../functions/render/readable-ti
 
 describe('times in emails and pages, as people read them', () => {
   it('a link expiry is shown in the library’s time zone, naming the zone, never as a UTC instant', () => {
-    expect(readableMoment('2026-12-01T15:43:27.755Z', 'America/New_York')).toBe('Tuesday, December 1, 2026 at 10:43 AM EST');
-    expect(readableMoment('2026-07-01T15:05:00.000Z', 'America/New_York')).toBe('Wednesday, July 1, 2026 at 11:05 AM EDT');
+    expect(readableMoment('2026-12-01T15:43:27.755Z', 'America/New_York')).toBe(
+      'Tuesday, December 1, 2026 at 10:43 AM EST',
+    );
+    expect(readableMoment('2026-07-01T15:05:00.000Z', 'America/New_York')).toBe(
+      'Wednesday, July 1, 2026 at 11:05 AM EDT',
+    );
   });
 
   it('the day can differ from the UTC day: 02:30 UTC is the evening before in New York', () => {
-    expect(readableMoment('2026-12-02T02:30:00.000Z', 'America/New_York')).toMatch(/^Tuesday, December 1, 2026 at 9:30 PM EST$/);
+    expect(readableMoment('2026-12-02T02:30:00.000Z', 'America/New_York')).toMatch(
+      /^Tuesday, December 1, 2026 at 9:30 PM EST$/,
+    );
     expect(readableDate('2026-12-02T02:30:00.000Z', 'America/New_York')).toBe('Tuesday, December 1, 2026');
   });
 });

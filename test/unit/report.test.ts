@@ -32,14 +32,49 @@ const base = (overrides: Partial<AccessReportInput> = {}): AccessReportInput => 
   policy: defaultPolicy,
   patron,
   loans: [
-    { id: 'l-1', patronId: 'p-1', itemId: 'i-1', title: 'Returned Book', checkedOutAt: '2025-01-02T15:00:00Z', dueAt: '2025-01-23T15:00:00Z', returnedAt: '2025-01-20T18:30:00Z' },
-    { id: 'l-2', patronId: 'p-1', itemId: 'i-2', title: 'Borrowed Book', branch: 'Main', checkedOutAt: '2025-02-20T15:00:00Z', dueAt: '2025-03-13T15:00:00Z', returnedAt: null },
+    {
+      id: 'l-1',
+      patronId: 'p-1',
+      itemId: 'i-1',
+      title: 'Returned Book',
+      checkedOutAt: '2025-01-02T15:00:00Z',
+      dueAt: '2025-01-23T15:00:00Z',
+      returnedAt: '2025-01-20T18:30:00Z',
+    },
+    {
+      id: 'l-2',
+      patronId: 'p-1',
+      itemId: 'i-2',
+      title: 'Borrowed Book',
+      branch: 'Main',
+      checkedOutAt: '2025-02-20T15:00:00Z',
+      dueAt: '2025-03-13T15:00:00Z',
+      returnedAt: null,
+    },
   ],
   holds: [{ id: 'h-1', patronId: 'p-1', title: 'Held Book', placedAt: '2025-02-01T10:00:00Z', status: 'waiting' }],
-  fines: [{ id: 'f-1', patronId: 'p-1', amount: 2.5, outstanding: 1, reason: 'Late return', createdAt: '2025-01-21T12:00:00Z' }],
+  fines: [
+    {
+      id: 'f-1',
+      patronId: 'p-1',
+      amount: 2.5,
+      outstanding: 1,
+      reason: 'Late return',
+      createdAt: '2025-01-21T12:00:00Z',
+    },
+  ],
   programs: [{ id: 'pr-1', patronId: 'p-1', title: 'Chess Club', date: '2025-02-08', attended: true }],
   donations: [{ id: 'd-1', patronId: 'p-1', amount: 100, date: '2024-12-31', campaign: 'Annual Appeal' }],
-  sharedContent: [{ id: 's-1', patronId: 'p-1', kind: 'review', title: 'Great read', text: 'Loved it.', createdAt: '2025-01-25T12:00:00Z' }],
+  sharedContent: [
+    {
+      id: 's-1',
+      patronId: 'p-1',
+      kind: 'review',
+      title: 'Great read',
+      text: 'Loved it.',
+      createdAt: '2025-01-25T12:00:00Z',
+    },
+  ],
   verification: { method: 'email-link', verifiedAt: '2025-03-04T14:00:00Z' },
   ...overrides,
 });
@@ -74,7 +109,8 @@ describe('renderAccessReport', () => {
     for (const c of CATEGORIES) {
       const p = policy.categories[c];
       const s = section(report, c);
-      for (const text of [p.title, p.what, p.why, p.sharedWith, p.retention]) expect(s).toContain(text.replace(/'/g, '&#39;'));
+      for (const text of [p.title, p.what, p.why, p.sharedWith, p.retention])
+        expect(s).toContain(text.replace(/'/g, '&#39;'));
       // In the policy's order.
       const at = report.indexOf(`<section id="${c}"`);
       expect(at).toBeGreaterThan(last);
@@ -93,7 +129,11 @@ describe('renderAccessReport', () => {
   });
 
   it('R4: residency reviewed, not retained', () => {
-    const report = renderAccessReport(base({ verification: { method: 'in-person', verifiedAt: '2025-03-04T14:00:00Z', verifiedByRole: 'privacy-officer' } }));
+    const report = renderAccessReport(
+      base({
+        verification: { method: 'in-person', verifiedAt: '2025-03-04T14:00:00Z', verifiedByRole: 'privacy-officer' },
+      }),
+    );
     expect(section(report, 'residency')).toContain('Reviewed, not retained');
     expect(report).toContain('In person by library staff (privacy officer)');
     expect(report).toContain('No copy of any identity document was kept');
@@ -105,7 +145,15 @@ describe('renderAccessReport', () => {
 
   it('personal data: payment methods as type and last four only', () => {
     const s = section(renderAccessReport(base()), 'personal');
-    for (const text of ['Ada Lovelace', '21234000123456', 'December 10, 1990', 'ada@example.org', '1 Main St', 'Visa ending in 4242', 'Libby: ext-77']) {
+    for (const text of [
+      'Ada Lovelace',
+      '21234000123456',
+      'December 10, 1990',
+      'ada@example.org',
+      '1 Main St',
+      'Visa ending in 4242',
+      'Libby: ext-77',
+    ]) {
       expect(s).toContain(text);
     }
   });
@@ -137,8 +185,27 @@ describe('renderAccessReport', () => {
     const report = renderAccessReport(
       base({
         library: { name: '<b>Lib</b>', timezone: 'America/New_York' },
-        loans: [{ id: 'l-9', patronId: 'p-1', itemId: 'i-9', title: hostile, checkedOutAt: '2025-01-02T15:00:00Z', dueAt: '2025-01-23T15:00:00Z', returnedAt: null }],
-        sharedContent: [{ id: 's-9', patronId: 'p-1', kind: 'list', title: '"><img src=x onerror=alert(1)>', text: hostile, createdAt: '2025-01-25T12:00:00Z' }],
+        loans: [
+          {
+            id: 'l-9',
+            patronId: 'p-1',
+            itemId: 'i-9',
+            title: hostile,
+            checkedOutAt: '2025-01-02T15:00:00Z',
+            dueAt: '2025-01-23T15:00:00Z',
+            returnedAt: null,
+          },
+        ],
+        sharedContent: [
+          {
+            id: 's-9',
+            patronId: 'p-1',
+            kind: 'list',
+            title: '"><img src=x onerror=alert(1)>',
+            text: hostile,
+            createdAt: '2025-01-25T12:00:00Z',
+          },
+        ],
       }),
     );
     expect(report).not.toContain('<script>');
@@ -148,9 +215,19 @@ describe('renderAccessReport', () => {
   });
 
   it('empty categories say None', () => {
-    const bare: Patron = { ...patron, username: undefined, passwordHash: undefined, securityQuestions: [], paymentMethods: [], linkedAccounts: [] };
-    const report = renderAccessReport(base({ patron: bare, loans: [], holds: [], fines: [], programs: [], donations: [], sharedContent: [] }));
-    for (const c of ['credentials', 'payments', 'donations', 'shared-content']) expect(section(report, c)).toContain('None');
+    const bare: Patron = {
+      ...patron,
+      username: undefined,
+      passwordHash: undefined,
+      securityQuestions: [],
+      paymentMethods: [],
+      linkedAccounts: [],
+    };
+    const report = renderAccessReport(
+      base({ patron: bare, loans: [], holds: [], fines: [], programs: [], donations: [], sharedContent: [] }),
+    );
+    for (const c of ['credentials', 'payments', 'donations', 'shared-content'])
+      expect(section(report, c)).toContain('None');
     const records = section(report, 'library-records');
     expect(records.match(/None/g)).toHaveLength(3);
     expect(section(report, 'personal')).toMatch(/Payment methods<\/dt><dd>None/);
@@ -164,7 +241,9 @@ describe('renderAccessReport', () => {
 
   it('R1: refuses records that belong to another patron', () => {
     const input = base();
-    input.holds = [{ id: 'h-x', patronId: 'p-2', title: 'Not yours', placedAt: '2025-02-01T10:00:00Z', status: 'ready' }];
+    input.holds = [
+      { id: 'h-x', patronId: 'p-2', title: 'Not yours', placedAt: '2025-02-01T10:00:00Z', status: 'ready' },
+    ];
     expect(() => renderAccessReport(input)).toThrow(IntegrityError);
   });
 

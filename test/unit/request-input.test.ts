@@ -24,7 +24,11 @@ const VALID = {
       dateOfBirth: '1990-05-01',
     },
   },
-  'guardian-access': { kind: 'guardian-access', guardian: { cardNumber: '21234000010000', lastName: 'Byron' }, child: { cardNumber: card, lastName: 'Lovelace' } },
+  'guardian-access': {
+    kind: 'guardian-access',
+    guardian: { cardNumber: '21234000010000', lastName: 'Byron' },
+    child: { cardNumber: card, lastName: 'Lovelace' },
+  },
   'third-party': {
     kind: 'third-party',
     requester: { name: 'Jane Counsel', email: 'jane@firm.example', organization: 'Firm LLP' },
@@ -49,11 +53,17 @@ describe('requestInputSchema (CONTRACT.md requests)', () => {
   });
 
   it('R6: a correction may name a single change', () => {
-    expect(requestInputSchema.safeParse({ ...VALID.access, kind: 'correction', changes: { email: 'new@example.org' } }).success).toBe(true);
+    expect(
+      requestInputSchema.safeParse({ ...VALID.access, kind: 'correction', changes: { email: 'new@example.org' } })
+        .success,
+    ).toBe(true);
   });
 
   it('R6: a date of birth of today is allowed', () => {
-    expect(requestInputSchema.safeParse({ ...VALID.access, kind: 'correction', changes: { dateOfBirth: isoDay(0) } }).success).toBe(true);
+    expect(
+      requestInputSchema.safeParse({ ...VALID.access, kind: 'correction', changes: { dateOfBirth: isoDay(0) } })
+        .success,
+    ).toBe(true);
   });
 
   it('R14: third-party organization is optional, and a single category may be a string (one form checkbox)', () => {
@@ -63,7 +73,9 @@ describe('requestInputSchema (CONTRACT.md requests)', () => {
   });
 
   it('R7: surrounding whitespace in card and name is trimmed', () => {
-    expect(requestInputSchema.parse({ kind: 'access', cardNumber: ` ${card} `, lastName: '  Lovelace ' })).toEqual(VALID.access);
+    expect(requestInputSchema.parse({ kind: 'access', cardNumber: ` ${card} `, lastName: '  Lovelace ' })).toEqual(
+      VALID.access,
+    );
   });
 
   it('CONTRACT: an unknown kind is refused', () => {
@@ -80,12 +92,18 @@ describe('requestInputSchema (CONTRACT.md requests)', () => {
     expect(refusedPaths(rest)).toEqual(['cardNumber']);
   });
 
-  it.each(['2123400001234X', 'ABCDEF', '12345', '1'.repeat(21), '1234 5678', '-123456', '１２３４５６', '123456\n'.repeat(2)])(
-    'R7: card number %j is refused (6 to 20 ASCII digits)',
-    (cardNumber) => {
-      expect(refusedPaths({ ...VALID.access, cardNumber })).toEqual(['cardNumber']);
-    },
-  );
+  it.each([
+    '2123400001234X',
+    'ABCDEF',
+    '12345',
+    '1'.repeat(21),
+    '1234 5678',
+    '-123456',
+    '１２３４５６',
+    '123456\n'.repeat(2),
+  ])('R7: card number %j is refused (6 to 20 ASCII digits)', (cardNumber) => {
+    expect(refusedPaths({ ...VALID.access, cardNumber })).toEqual(['cardNumber']);
+  });
 
   it('R7: a last name of 10,000 characters is refused', () => {
     expect(refusedPaths({ ...VALID.access, lastName: 'L'.repeat(10_000) })).toEqual(['lastName']);
@@ -97,8 +115,15 @@ describe('requestInputSchema (CONTRACT.md requests)', () => {
 
   it('CONTRACT: an extra unknown field is refused, not ignored (strict)', () => {
     expect(refusedPaths({ ...VALID.access, email: 'someone@example.org' })).toHaveLength(1);
-    expect(refusedPaths({ ...VALID['guardian-access'], guardian: { ...VALID['guardian-access'].guardian, dateOfBirth: '1980-01-01' } })).toEqual(['guardian']);
-    expect(refusedPaths({ ...VALID.correction, changes: { ...VALID.correction.changes, password: 'x' } })).toEqual(['changes']);
+    expect(
+      refusedPaths({
+        ...VALID['guardian-access'],
+        guardian: { ...VALID['guardian-access'].guardian, dateOfBirth: '1980-01-01' },
+      }),
+    ).toEqual(['guardian']);
+    expect(refusedPaths({ ...VALID.correction, changes: { ...VALID.correction.changes, password: 'x' } })).toEqual([
+      'changes',
+    ]);
   });
 
   it('R7: an access request cannot carry an address to send the link to', () => {
@@ -114,28 +139,45 @@ describe('requestInputSchema (CONTRACT.md requests)', () => {
     expect(refusedPaths({ ...VALID.access, kind: 'correction' })).toEqual(['changes']);
   });
 
-  it.each(['not-an-email', 'a@', '@example.org', 'a b@example.org', 'ada@@example.org', `${'a'.repeat(250)}@example.org`])(
-    'R6: a correction with the malformed email %j is refused',
-    (email) => {
-      expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { email } })).toEqual(['changes.email']);
+  it.each([
+    'not-an-email',
+    'a@',
+    '@example.org',
+    'a b@example.org',
+    'ada@@example.org',
+    `${'a'.repeat(250)}@example.org`,
+  ])('R6: a correction with the malformed email %j is refused', (email) => {
+    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { email } })).toEqual(['changes.email']);
+  });
+
+  it.each([isoDay(2), '2999-01-01'])('R6: a correction with the future date of birth %s is refused', (dateOfBirth) => {
+    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { dateOfBirth } })).toEqual([
+      'changes.dateOfBirth',
+    ]);
+  });
+
+  it.each(['1990-02-30', '1990-13-01', '01/05/1990', '1990-5-1', '1990-05-01T00:00:00Z'])(
+    'R6: a correction with the malformed date of birth %j is refused',
+    (dateOfBirth) => {
+      expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { dateOfBirth } })).toEqual([
+        'changes.dateOfBirth',
+      ]);
     },
   );
 
-  it.each([isoDay(2), '2999-01-01'])('R6: a correction with the future date of birth %s is refused', (dateOfBirth) => {
-    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { dateOfBirth } })).toEqual(['changes.dateOfBirth']);
-  });
-
-  it.each(['1990-02-30', '1990-13-01', '01/05/1990', '1990-5-1', '1990-05-01T00:00:00Z'])('R6: a correction with the malformed date of birth %j is refused', (dateOfBirth) => {
-    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { dateOfBirth } })).toEqual(['changes.dateOfBirth']);
-  });
-
   it('R6: a correction with a malformed phone or a partial address is refused', () => {
-    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { phone: 'call me maybe' } })).toEqual(['changes.phone']);
-    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { address: { street: '2 Main St' } } })[0]).toMatch(/^changes\.address\./);
+    expect(refusedPaths({ ...VALID.access, kind: 'correction', changes: { phone: 'call me maybe' } })).toEqual([
+      'changes.phone',
+    ]);
+    expect(
+      refusedPaths({ ...VALID.access, kind: 'correction', changes: { address: { street: '2 Main St' } } })[0],
+    ).toMatch(/^changes\.address\./);
   });
 
   it('R14: a third-party request with an unknown category is refused', () => {
-    expect(refusedPaths({ ...VALID['third-party'], categories: ['library-records', 'browsing-history'] })).toEqual(['categories.1']);
+    expect(refusedPaths({ ...VALID['third-party'], categories: ['library-records', 'browsing-history'] })).toEqual([
+      'categories.1',
+    ]);
   });
 
   it('R14: a third-party request with no category is refused', () => {
@@ -143,7 +185,9 @@ describe('requestInputSchema (CONTRACT.md requests)', () => {
   });
 
   it('R14: a third-party request with a malformed requester email is refused', () => {
-    expect(refusedPaths({ ...VALID['third-party'], requester: { name: 'Jane', email: 'jane' } })).toEqual(['requester.email']);
+    expect(refusedPaths({ ...VALID['third-party'], requester: { name: 'Jane', email: 'jane' } })).toEqual([
+      'requester.email',
+    ]);
   });
 
   it('R9/R10: a guardian request needs both identities', () => {
@@ -174,24 +218,39 @@ describe('formToObject (web forms)', () => {
   });
 
   it('CONTRACT: plain fields become properties', () => {
-    expect(formToObject('kind=access&cardNumber=21234000012345&lastName=O%27Brien')).toEqual({ kind: 'access', cardNumber: card, lastName: "O'Brien" });
+    expect(formToObject('kind=access&cardNumber=21234000012345&lastName=O%27Brien')).toEqual({
+      kind: 'access',
+      cardNumber: card,
+      lastName: "O'Brien",
+    });
   });
 
   it('CONTRACT: dotted names nest', () => {
-    expect(formToObject('kind=guardian-access&guardian.cardNumber=111111&guardian.lastName=Byron&child.cardNumber=222222&child.lastName=Lovelace')).toEqual({
+    expect(
+      formToObject(
+        'kind=guardian-access&guardian.cardNumber=111111&guardian.lastName=Byron&child.cardNumber=222222&child.lastName=Lovelace',
+      ),
+    ).toEqual({
       kind: 'guardian-access',
       guardian: { cardNumber: '111111', lastName: 'Byron' },
       child: { cardNumber: '222222', lastName: 'Lovelace' },
     });
-    expect(formToObject('changes.address.street=2+Main+St&changes.address.city=Greenwich')).toEqual({ changes: { address: { street: '2 Main St', city: 'Greenwich' } } });
+    expect(formToObject('changes.address.street=2+Main+St&changes.address.city=Greenwich')).toEqual({
+      changes: { address: { street: '2 Main St', city: 'Greenwich' } },
+    });
   });
 
   it('R14: repeated names make arrays, in order', () => {
-    expect(formToObject('categories=personal&categories=payments&categories=donations')).toEqual({ categories: ['personal', 'payments', 'donations'] });
+    expect(formToObject('categories=personal&categories=payments&categories=donations')).toEqual({
+      categories: ['personal', 'payments', 'donations'],
+    });
   });
 
   it('R6: empty fields are dropped, so an untouched optional field is absent', () => {
-    expect(formToObject('kind=correction&changes.email=&changes.phone=&changes.firstName=Ada&categories=')).toEqual({ kind: 'correction', changes: { firstName: 'Ada' } });
+    expect(formToObject('kind=correction&changes.email=&changes.phone=&changes.firstName=Ada&categories=')).toEqual({
+      kind: 'correction',
+      changes: { firstName: 'Ada' },
+    });
   });
 
   it('R5: a form of only empty fields is an empty object', () => {
@@ -200,7 +259,14 @@ describe('formToObject (web forms)', () => {
   });
 
   it('CONTRACT: a form round-trips through the schema like JSON does', () => {
-    const form = new URLSearchParams({ kind: 'third-party', 'requester.name': 'Jane Counsel', 'requester.email': 'jane@firm.example', 'patron.cardNumber': card, 'patron.lastName': 'Lovelace', purpose: 'A claim.' });
+    const form = new URLSearchParams({
+      kind: 'third-party',
+      'requester.name': 'Jane Counsel',
+      'requester.email': 'jane@firm.example',
+      'patron.cardNumber': card,
+      'patron.lastName': 'Lovelace',
+      purpose: 'A claim.',
+    });
     form.append('categories', 'personal');
     expect(requestInputSchema.safeParse(formToObject(form.toString())).success).toBe(true);
   });
@@ -223,7 +289,9 @@ describe('formToObject (web forms)', () => {
   });
 
   it('R5: hostile names never pollute Object.prototype', () => {
-    const out = formToObject('__proto__.polluted=yes&constructor.prototype.polluted=yes&prototype.polluted=yes&a.__proto__.polluted=yes');
+    const out = formToObject(
+      '__proto__.polluted=yes&constructor.prototype.polluted=yes&prototype.polluted=yes&a.__proto__.polluted=yes',
+    );
     expect(({} as Record<string, unknown>).polluted).toBeUndefined();
     expect(Object.prototype).not.toHaveProperty('polluted');
     expect(Object.getPrototypeOf(out)).toBe(Object.prototype);
@@ -234,12 +302,18 @@ describe('formToObject (web forms)', () => {
   });
 
   it('CONTRACT: values are decoded and kept verbatim, including markup', () => {
-    expect(formToObject('lastName=%3Cscript%3Ealert(1)%3C%2Fscript%3E')).toEqual({ lastName: '<script>alert(1)</script>' });
+    expect(formToObject('lastName=%3Cscript%3Ealert(1)%3C%2Fscript%3E')).toEqual({
+      lastName: '<script>alert(1)</script>',
+    });
   });
 });
 
 describe('parseBody (HTTP bodies)', () => {
-  function httpEvent(body: string | undefined, contentType: string | undefined, opts: { base64?: boolean; headerName?: string } = {}): APIGatewayProxyEventV2 {
+  function httpEvent(
+    body: string | undefined,
+    contentType: string | undefined,
+    opts: { base64?: boolean; headerName?: string } = {},
+  ): APIGatewayProxyEventV2 {
     const headers: Record<string, string> = {};
     if (contentType !== undefined) headers[opts.headerName ?? 'content-type'] = contentType;
     return {
@@ -253,7 +327,13 @@ describe('parseBody (HTTP bodies)', () => {
         apiId: 'local',
         domainName: 'localhost',
         domainPrefix: 'localhost',
-        http: { method: 'POST', path: '/api/requests', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+        http: {
+          method: 'POST',
+          path: '/api/requests',
+          protocol: 'HTTP/1.1',
+          sourceIp: '127.0.0.1',
+          userAgent: 'vitest',
+        },
         requestId: 'req-1',
         routeKey: 'POST /api/requests',
         stage: '$default',
@@ -276,20 +356,32 @@ describe('parseBody (HTTP bodies)', () => {
   }
 
   it('CONTRACT: parses a JSON body', () => {
-    expect(parseBody(httpEvent(JSON.stringify(VALID.access), 'application/json'), requestInputSchema)).toEqual(VALID.access);
+    expect(parseBody(httpEvent(JSON.stringify(VALID.access), 'application/json'), requestInputSchema)).toEqual(
+      VALID.access,
+    );
   });
 
   it('CONTRACT: parses JSON with a charset, a capitalised header name and a capitalised type', () => {
-    expect(parseBody(httpEvent(JSON.stringify(VALID.export), 'Application/JSON; charset=utf-8', { headerName: 'Content-Type' }), requestInputSchema)).toEqual(VALID.export);
+    expect(
+      parseBody(
+        httpEvent(JSON.stringify(VALID.export), 'Application/JSON; charset=utf-8', { headerName: 'Content-Type' }),
+        requestInputSchema,
+      ),
+    ).toEqual(VALID.export);
   });
 
   it('CONTRACT: parses a base64-encoded body (as API Gateway delivers some)', () => {
-    expect(parseBody(httpEvent(JSON.stringify(VALID.deletion), 'application/json', { base64: true }), requestInputSchema)).toEqual(VALID.deletion);
+    expect(
+      parseBody(httpEvent(JSON.stringify(VALID.deletion), 'application/json', { base64: true }), requestInputSchema),
+    ).toEqual(VALID.deletion);
   });
 
   it('CONTRACT: parses an urlencoded form', () => {
-    const form = 'kind=guardian-access&guardian.cardNumber=21234000010000&guardian.lastName=Byron&child.cardNumber=21234000012345&child.lastName=Lovelace';
-    expect(parseBody(httpEvent(form, 'application/x-www-form-urlencoded'), requestInputSchema)).toEqual(VALID['guardian-access']);
+    const form =
+      'kind=guardian-access&guardian.cardNumber=21234000010000&guardian.lastName=Byron&child.cardNumber=21234000012345&child.lastName=Lovelace';
+    expect(parseBody(httpEvent(form, 'application/x-www-form-urlencoded'), requestInputSchema)).toEqual(
+      VALID['guardian-access'],
+    );
   });
 
   it('CONTRACT: invalid JSON is InvalidInputError', () => {
@@ -300,10 +392,13 @@ describe('parseBody (HTTP bodies)', () => {
     expect(refusal(httpEvent(undefined, 'application/json')).issues.map((i) => i.path)).toEqual(['kind']);
   });
 
-  it.each(['text/plain', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonp'])('CONTRACT: the unsupported content type %s is InvalidInputError', (type) => {
-    const e = refusal(httpEvent(JSON.stringify(VALID.access), type));
-    expect(e.message).toMatch(/application\/json or a form/);
-  });
+  it.each(['text/plain', 'multipart/form-data; boundary=x', 'application/xml', 'application/jsonp'])(
+    'CONTRACT: the unsupported content type %s is InvalidInputError',
+    (type) => {
+      const e = refusal(httpEvent(JSON.stringify(VALID.access), type));
+      expect(e.message).toMatch(/application\/json or a form/);
+    },
+  );
 
   it('CONTRACT: a body over 64 KiB is InvalidInputError before it is parsed', () => {
     const big = JSON.stringify({ ...VALID.access, lastName: 'L'.repeat(MAX_BODY_BYTES) });
@@ -320,7 +415,11 @@ describe('parseBody (HTTP bodies)', () => {
   });
 
   it('CONTRACT: the size limit applies to the decoded base64 body, and to forms', () => {
-    expect(refusal(httpEvent(`lastName=${'L'.repeat(MAX_BODY_BYTES)}`, 'application/x-www-form-urlencoded', { base64: true })).message).toMatch(/too large/);
+    expect(
+      refusal(
+        httpEvent(`lastName=${'L'.repeat(MAX_BODY_BYTES)}`, 'application/x-www-form-urlencoded', { base64: true }),
+      ).message,
+    ).toMatch(/too large/);
   });
 
   it('CONTRACT: a body just under the limit is parsed (and then refused only by the schema)', () => {
@@ -329,7 +428,12 @@ describe('parseBody (HTTP bodies)', () => {
   });
 
   it('R5: errors list the paths of bad fields', () => {
-    const e = refusal(httpEvent(JSON.stringify({ kind: 'correction', cardNumber: 'nope', lastName: 'Lovelace', changes: { email: 'bad' } }), 'application/json'));
+    const e = refusal(
+      httpEvent(
+        JSON.stringify({ kind: 'correction', cardNumber: 'nope', lastName: 'Lovelace', changes: { email: 'bad' } }),
+        'application/json',
+      ),
+    );
     expect(e.issues.map((i) => i.path).sort()).toEqual(['cardNumber', 'changes.email']);
     for (const issue of e.issues) expect(issue.message.length).toBeGreaterThan(0);
   });
@@ -339,15 +443,30 @@ describe('parseBody (HTTP bodies)', () => {
       kind: 'correction',
       cardNumber: 'SECRET-CARD-777',
       lastName: 'SECRET-VALUE-123',
-      changes: { email: 'SECRET-EMAIL-456', phone: 'SECRET-PHONE-000', dateOfBirth: '2999-12-31', firstName: 'F'.repeat(101) },
+      changes: {
+        email: 'SECRET-EMAIL-456',
+        phone: 'SECRET-PHONE-000',
+        dateOfBirth: '2999-12-31',
+        firstName: 'F'.repeat(101),
+      },
     };
     const e = refusal(httpEvent(JSON.stringify(body), 'application/json'));
     const text = JSON.stringify({ message: e.message, issues: e.issues, error: e });
-    for (const value of ['SECRET-CARD-777', 'SECRET-VALUE-123', 'SECRET-EMAIL-456', 'SECRET-PHONE-000', '2999-12-31', 'F'.repeat(101)]) expect(text).not.toContain(value);
+    for (const value of [
+      'SECRET-CARD-777',
+      'SECRET-VALUE-123',
+      'SECRET-EMAIL-456',
+      'SECRET-PHONE-000',
+      '2999-12-31',
+      'F'.repeat(101),
+    ])
+      expect(text).not.toContain(value);
   });
 
   it('R5: errors never contain the submitted values (form)', () => {
-    const e = refusal(httpEvent('kind=access&cardNumber=12AB&lastName=SECRET-VALUE-123', 'application/x-www-form-urlencoded'));
+    const e = refusal(
+      httpEvent('kind=access&cardNumber=12AB&lastName=SECRET-VALUE-123', 'application/x-www-form-urlencoded'),
+    );
     expect(e.issues.map((i) => i.path)).toEqual(['cardNumber']);
     expect(JSON.stringify({ message: e.message, issues: e.issues })).not.toContain('SECRET-VALUE-123');
     expect(JSON.stringify({ message: e.message, issues: e.issues })).not.toContain('12AB');

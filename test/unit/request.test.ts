@@ -15,7 +15,13 @@ import {
 
 const TERMINAL: RequestStatus[] = ['completed', 'denied', 'cancelled', 'expired', 'failed'];
 const OPEN = REQUEST_STATUSES.filter((s) => !TERMINAL.includes(s));
-const CANCELLABLE: RequestStatus[] = ['received', 'verifying', 'awaiting-consent', 'awaiting-approval', 'awaiting-staff'];
+const CANCELLABLE: RequestStatus[] = [
+  'received',
+  'verifying',
+  'awaiting-consent',
+  'awaiting-approval',
+  'awaiting-staff',
+];
 
 describe('assertTransition (request lifecycle)', () => {
   it('CONTRACT lifecycle: the terminal statuses are exactly completed, denied, cancelled, expired and failed', () => {
@@ -24,13 +30,15 @@ describe('assertTransition (request lifecycle)', () => {
 
   for (const from of TERMINAL) {
     it(`CONTRACT lifecycle: a ${from} request never moves again, to any status`, () => {
-      for (const to of REQUEST_STATUSES) expect(() => assertTransition(from, to), `${from} → ${to}`).toThrow(IllegalTransitionError);
+      for (const to of REQUEST_STATUSES)
+        expect(() => assertTransition(from, to), `${from} → ${to}`).toThrow(IllegalTransitionError);
     });
   }
 
   it('CONTRACT lifecycle: an open request may move to any non-cancel status', () => {
     for (const from of OPEN)
-      for (const to of REQUEST_STATUSES.filter((s) => s !== 'cancelled')) expect(() => assertTransition(from, to), `${from} → ${to}`).not.toThrow();
+      for (const to of REQUEST_STATUSES.filter((s) => s !== 'cancelled'))
+        expect(() => assertTransition(from, to), `${from} → ${to}`).not.toThrow();
   });
 
   it.each(CANCELLABLE)('CONTRACT lifecycle: a %s request may be cancelled', (from) => {
@@ -75,7 +83,8 @@ describe('publicView (what a requester may see)', () => {
 
   it('R1: an unmatched request looks exactly like a matched one waiting for verification', () => {
     const unmatched = record({ matched: false, patronId: undefined });
-    for (const now of [beforeDeadline, atDeadline]) expect(publicView(unmatched, now)).toEqual(publicView(record(), now));
+    for (const now of [beforeDeadline, atDeadline])
+      expect(publicView(unmatched, now)).toEqual(publicView(record(), now));
   });
 
   it('R1/R4: an in-person verification (awaiting-staff, not yet verified) shows as verifying, like any other', () => {
@@ -85,7 +94,10 @@ describe('publicView (what a requester may see)', () => {
   });
 
   it('R7: awaiting-staff after verification (a manual task during fulfilment) shows awaiting-staff', () => {
-    const verified = record({ status: 'awaiting-staff', verification: { method: 'email-link', verifiedAt: '2026-03-02T10:00:00.000Z' } });
+    const verified = record({
+      status: 'awaiting-staff',
+      verification: { method: 'email-link', verifiedAt: '2026-03-02T10:00:00.000Z' },
+    });
     expect(publicView(verified, beforeDeadline).status).toBe('awaiting-staff');
   });
 
@@ -102,18 +114,37 @@ describe('publicView (what a requester may see)', () => {
     const full = record({
       status: 'failed',
       submitted: { cardNumber: '21234000012345', lastName: 'Lovelace' },
-      verification: { method: 'in-person', verifiedAt: '2026-03-02T10:00:00.000Z', verifiedByStaffId: 'desk@library.example', verifiedByRole: 'circulation', documentKind: 'driver-licence' },
+      verification: {
+        method: 'in-person',
+        verifiedAt: '2026-03-02T10:00:00.000Z',
+        verifiedByStaffId: 'desk@library.example',
+        verifiedByRole: 'circulation',
+        documentKind: 'driver-licence',
+      },
       failure: { error: 'IntegrityError', at: '2026-03-02T10:00:00.000Z' },
       outcome: { erased: ['personal'] },
     });
     const view = publicView(full, beforeDeadline);
     expect(Object.keys(view).sort()).toEqual(['createdAt', 'dueAt', 'kind', 'requestId', 'status']);
     const text = JSON.stringify(view);
-    for (const secret of ['P1001', '21234000012345', 'Lovelace', 'desk@library.example', 'exec-1', 'IntegrityError', 'a'.repeat(64)]) expect(text).not.toContain(secret);
+    for (const secret of [
+      'P1001',
+      '21234000012345',
+      'Lovelace',
+      'desk@library.example',
+      'exec-1',
+      'IntegrityError',
+      'a'.repeat(64),
+    ])
+      expect(text).not.toContain(secret);
   });
 
   it('R8: the outcome is shown only when the request is completed', () => {
-    const outcome = { erased: ['personal'], anonymised: ['library-records'], retained: [{ category: 'payments', reason: 'outstanding-balance' }] };
+    const outcome = {
+      erased: ['personal'],
+      anonymised: ['library-records'],
+      retained: [{ category: 'payments', reason: 'outstanding-balance' }],
+    };
     expect(publicView(record({ status: 'completed', outcome }), beforeDeadline).outcome).toEqual(outcome);
     for (const status of REQUEST_STATUSES.filter((s) => s !== 'completed'))
       expect(publicView(record({ status, outcome }), beforeDeadline), status).not.toHaveProperty('outcome');

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, loanCutoffDay, loanPastHistory, retentionRunId, returnedBeforeBound, segmentsFor } from '../../functions/domain/retention.ts';
+import {
+  addDays,
+  loanCutoffDay,
+  loanPastHistory,
+  retentionRunId,
+  returnedBeforeBound,
+  segmentsFor,
+} from '../../functions/domain/retention.ts';
 import { dayOf } from '../../functions/connectors/records-table/erasure.ts';
 
 const TZ = 'America/New_York';
@@ -23,7 +30,13 @@ describe('loan-history retention (R16), the pure half', () => {
   it('R16: the table filter’s text bound lets through every return whose library day is before the cutoff, whatever its offset', () => {
     const cutoff = '2025-11-28';
     const bound = returnedBeforeBound(cutoff);
-    for (const returnedAt of ['2025-11-27T23:59:59-12:00', '2025-11-29T09:30:00+14:00', '2025-11-27T23:00:00Z', '2025-11-27', '2025-11-28T04:59:00Z']) {
+    for (const returnedAt of [
+      '2025-11-27T23:59:59-12:00',
+      '2025-11-29T09:30:00+14:00',
+      '2025-11-27T23:00:00Z',
+      '2025-11-27',
+      '2025-11-28T04:59:00Z',
+    ]) {
       const day = dayOf(returnedAt, TZ);
       if (loanPastHistory(day, cutoff)) expect(returnedAt < bound, returnedAt).toBe(true);
     }

@@ -13,8 +13,22 @@ describe('local scheduler (SerialJobs)', () => {
     const jobs = new SerialJobs();
     const log: string[] = [];
     const first = gate();
-    void jobs.run('a', async () => { log.push('a start'); await first.opened; log.push('a end'); }, () => undefined);
-    void jobs.run('b', async () => { log.push('b'); }, () => undefined);
+    void jobs.run(
+      'a',
+      async () => {
+        log.push('a start');
+        await first.opened;
+        log.push('a end');
+      },
+      () => undefined,
+    );
+    void jobs.run(
+      'b',
+      async () => {
+        log.push('b');
+      },
+      () => undefined,
+    );
     await new Promise((r) => setTimeout(r, 10));
     expect(log).toEqual(['a start']);
     first.open();
@@ -26,7 +40,10 @@ describe('local scheduler (SerialJobs)', () => {
     const jobs = new SerialJobs();
     let runs = 0;
     const slow = gate();
-    const job = async () => { runs++; await slow.opened; };
+    const job = async () => {
+      runs++;
+      await slow.opened;
+    };
     for (let i = 0; i < 50; i++) void jobs.run('sweep', job, () => undefined);
     slow.open();
     await jobs.idle();
@@ -40,8 +57,20 @@ describe('local scheduler (SerialJobs)', () => {
     const jobs = new SerialJobs();
     const errors: string[] = [];
     let ran = false;
-    void jobs.run('bad', async () => { throw new TypeError('boom'); }, (e) => errors.push((e as Error).name));
-    await jobs.run('good', async () => { ran = true; }, () => undefined);
+    void jobs.run(
+      'bad',
+      async () => {
+        throw new TypeError('boom');
+      },
+      (e) => errors.push((e as Error).name),
+    );
+    await jobs.run(
+      'good',
+      async () => {
+        ran = true;
+      },
+      () => undefined,
+    );
     expect(errors).toEqual(['TypeError']);
     expect(ran).toBe(true);
   });

@@ -1,12 +1,28 @@
 import { describe, expect, it } from 'vitest';
-import { buildStats, daysLeft, dueLowerBound, effectiveDue, median, queueItem, statsRange, statsToCsv, suppress, type StatsRow } from '../../functions/domain/staff-desk.ts';
+import {
+  buildStats,
+  daysLeft,
+  dueLowerBound,
+  effectiveDue,
+  median,
+  queueItem,
+  statsRange,
+  statsToCsv,
+  suppress,
+  type StatsRow,
+} from '../../functions/domain/staff-desk.ts';
 
 const NOW = new Date('2026-11-20T15:00:00Z');
 const TZ = 'America/New_York';
 const DAY = 86_400_000;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const row = (o: Partial<StatsRow> & Pick<StatsRow, 'createdAt'>): StatsRow => ({ kind: 'access', status: 'completed', dueAt: iso(Date.parse(o.createdAt) + 30 * DAY), ...o });
+const row = (o: Partial<StatsRow> & Pick<StatsRow, 'createdAt'>): StatsRow => ({
+  kind: 'access',
+  status: 'completed',
+  dueAt: iso(Date.parse(o.createdAt) + 30 * DAY),
+  ...o,
+});
 
 describe('R3 statistics', () => {
   it('every count under 5 is "<5", from 5 on the number', () => {
@@ -23,15 +39,43 @@ describe('R3 statistics', () => {
   it('counts requests received in the range by the library calendar, by kind, status and month; suppresses small counts and the median', () => {
     const rows: StatsRow[] = [
       // 5 completed access requests in October, taking 1..5 days.
-      ...[1, 2, 3, 4, 5].map((d) => row({ createdAt: '2026-10-05T12:00:00Z', closedAt: iso(Date.parse('2026-10-05T12:00:00Z') + d * DAY) })),
+      ...[1, 2, 3, 4, 5].map((d) =>
+        row({ createdAt: '2026-10-05T12:00:00Z', closedAt: iso(Date.parse('2026-10-05T12:00:00Z') + d * DAY) }),
+      ),
       // Received 23:30 in New York on 31 October: October locally, November in UTC.
-      row({ kind: 'deletion', status: 'in-progress', createdAt: '2026-11-01T03:30:00Z', dueAt: '2026-11-10T00:00:00Z' }),
+      row({
+        kind: 'deletion',
+        status: 'in-progress',
+        createdAt: '2026-11-01T03:30:00Z',
+        dueAt: '2026-11-10T00:00:00Z',
+      }),
       // Waiting on the requester: its clock is paused, so it is not overdue.
-      row({ kind: 'export', status: 'verifying', createdAt: '2026-10-01T12:00:00Z', dueAt: '2026-10-31T12:00:00Z', waitingSince: '2026-10-01T12:05:00Z', verified: false, verifyBy: '2026-12-01T00:00:00Z' }),
+      row({
+        kind: 'export',
+        status: 'verifying',
+        createdAt: '2026-10-01T12:00:00Z',
+        dueAt: '2026-10-31T12:00:00Z',
+        waitingSince: '2026-10-01T12:05:00Z',
+        verified: false,
+        verifyBy: '2026-12-01T00:00:00Z',
+      }),
       // An unmatched request whose link time passed reads as expired, as the requester sees it.
-      row({ kind: 'access', status: 'verifying', createdAt: '2026-10-02T12:00:00Z', matched: false, verifyBy: '2026-10-05T12:00:00Z', verified: false }),
+      row({
+        kind: 'access',
+        status: 'verifying',
+        createdAt: '2026-10-02T12:00:00Z',
+        matched: false,
+        verifyBy: '2026-10-05T12:00:00Z',
+        verified: false,
+      }),
       // Completed late.
-      row({ kind: 'correction', status: 'completed', createdAt: '2026-09-01T12:00:00Z', dueAt: '2026-10-01T12:00:00Z', closedAt: '2026-10-03T12:00:00Z' }),
+      row({
+        kind: 'correction',
+        status: 'completed',
+        createdAt: '2026-09-01T12:00:00Z',
+        dueAt: '2026-10-01T12:00:00Z',
+        closedAt: '2026-10-03T12:00:00Z',
+      }),
       // Outside the range: counted nowhere.
       row({ createdAt: '2025-01-01T12:00:00Z' }),
     ];
@@ -54,7 +98,10 @@ describe('R3 statistics', () => {
 
   it('the CSV is section, key, value, with the small counts as "<5"', () => {
     const csv = statsToCsv(buildStats([], { from: '2026-11-01', to: '2026-11-20' }, NOW, TZ));
-    const lines = csv.replace(/^\uFEFF/, '').trim().split('\r\n');
+    const lines = csv
+      .replace(/^\uFEFF/, '')
+      .trim()
+      .split('\r\n');
     expect(lines[0]).toBe('section,key,value');
     expect(lines).toContain('total,requests,<5');
     expect(lines).toContain('month,2026-11,<5');
@@ -69,7 +116,7 @@ describe('R3 statistics', () => {
     expect(() => statsRange({ from: '2026-02-30' }, NOW, TZ)).toThrow();
   });
 
-  it("the index read starts a day before the range: a request is due after it was received, in any time zone", () => {
+  it('the index read starts a day before the range: a request is due after it was received, in any time zone', () => {
     const range = { from: '2026-10-01', to: '2026-10-31' };
     // The earliest instant that is 1 October somewhere (UTC+14) is 30 September 10:00 UTC.
     const earliest = '2026-09-30T10:00:00.000Z';
@@ -81,18 +128,61 @@ describe('R3 statistics', () => {
 describe('the queue (R1, R15)', () => {
   it('shows ids, enums and dates only, with days left from the pause-adjusted due date', () => {
     const item = queueItem(
-      { requestId: 'r1', kind: 'access', status: 'awaiting-approval', createdAt: '2026-11-01T00:00:00Z', dueAt: '2026-11-25T15:00:00Z', matched: true, patronId: 'P1', extension: { days: 5 } },
+      {
+        requestId: 'r1',
+        kind: 'access',
+        status: 'awaiting-approval',
+        createdAt: '2026-11-01T00:00:00Z',
+        dueAt: '2026-11-25T15:00:00Z',
+        matched: true,
+        patronId: 'P1',
+        extension: { days: 5 },
+      },
       NOW,
     );
-    expect(item).toEqual({ requestId: 'r1', kind: 'access', status: 'awaiting-approval', createdAt: '2026-11-01T00:00:00Z', dueAt: '2026-11-25T15:00:00.000Z', daysLeft: 5, overdue: false, paused: false, extended: true });
-    expect(queueItem({ requestId: 'r2', kind: 'access', status: 'verifying', createdAt: 'x', dueAt: '2026-12-01T00:00:00Z', matched: false }, NOW)).toBeUndefined();
+    expect(item).toEqual({
+      requestId: 'r1',
+      kind: 'access',
+      status: 'awaiting-approval',
+      createdAt: '2026-11-01T00:00:00Z',
+      dueAt: '2026-11-25T15:00:00.000Z',
+      daysLeft: 5,
+      overdue: false,
+      paused: false,
+      extended: true,
+    });
+    expect(
+      queueItem(
+        {
+          requestId: 'r2',
+          kind: 'access',
+          status: 'verifying',
+          createdAt: 'x',
+          dueAt: '2026-12-01T00:00:00Z',
+          matched: false,
+        },
+        NOW,
+      ),
+    ).toBeUndefined();
   });
 
   it('a paused clock moves the due date with the wait and is never overdue', () => {
-    const paused = { status: 'verifying' as const, dueAt: '2026-11-18T15:00:00Z', waitingSince: '2026-11-15T15:00:00Z' };
+    const paused = {
+      status: 'verifying' as const,
+      dueAt: '2026-11-18T15:00:00Z',
+      waitingSince: '2026-11-15T15:00:00Z',
+    };
     expect(effectiveDue(paused, NOW).toISOString()).toBe('2026-11-23T15:00:00.000Z');
     expect(daysLeft(paused, NOW)).toBe(3);
-    expect(queueItem({ requestId: 'r', kind: 'access', createdAt: 'x', ...paused }, NOW)).toMatchObject({ overdue: false, paused: true });
-    expect(queueItem({ requestId: 'r', kind: 'access', createdAt: 'x', status: 'in-progress', dueAt: '2026-11-18T15:00:00Z' }, NOW)).toMatchObject({ overdue: true, daysLeft: -2 });
+    expect(queueItem({ requestId: 'r', kind: 'access', createdAt: 'x', ...paused }, NOW)).toMatchObject({
+      overdue: false,
+      paused: true,
+    });
+    expect(
+      queueItem(
+        { requestId: 'r', kind: 'access', createdAt: 'x', status: 'in-progress', dueAt: '2026-11-18T15:00:00Z' },
+        NOW,
+      ),
+    ).toMatchObject({ overdue: true, daysLeft: -2 });
   });
 });

@@ -2,9 +2,19 @@ import { createHash, randomUUID } from 'node:crypto';
 import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { GoneError, NotFoundError } from '../../functions/domain/errors.ts';
-import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken } from '../../functions/domain/tokens.ts';
+import {
+  hashSecret,
+  isWellFormedSecret,
+  newSecret,
+  tokenState,
+  type ActionToken,
+} from '../../functions/domain/tokens.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
-import { QUEUED_TOKEN_BACKSTOP_DAYS, TokenStore, type IssueTokenInput } from '../../functions/adapters/dynamodb/tokens.ts';
+import {
+  QUEUED_TOKEN_BACKSTOP_DAYS,
+  TokenStore,
+  type IssueTokenInput,
+} from '../../functions/adapters/dynamodb/tokens.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
@@ -123,10 +133,18 @@ describe('TokenStore against dynalite (R7)', () => {
     expect(isWellFormedSecret(secret)).toBe(true);
     expect(token.tokenHash).toBe(hashSecret(secret));
 
-    const raw = await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }));
+    const raw = await db.send(
+      new GetCommand({ TableName: TABLE, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }),
+    );
     expect(raw.Item).toBeDefined();
     expect(JSON.stringify(raw.Item)).not.toContain(secret);
-    expect(raw.Item).toMatchObject({ tokenHash: hashSecret(secret), purpose: 'verify-identity', step: 'verify', attempts: 0, maxAttempts: 3 });
+    expect(raw.Item).toMatchObject({
+      tokenHash: hashSecret(secret),
+      purpose: 'verify-identity',
+      step: 'verify',
+      attempts: 0,
+      maxAttempts: 3,
+    });
   });
 
   it('R7: the token is bound to its purpose, request, recipient and step', async () => {
@@ -134,7 +152,13 @@ describe('TokenStore against dynalite (R7)', () => {
     const requestId = randomUUID();
     const { secret } = await tokens.issue(verifyInput(requestId));
     const found = await tokens.find(secret);
-    expect(found).toMatchObject({ purpose: 'verify-identity', requestId, recipient: { kind: 'patron', id: 'P1001' }, step: 'verify', decisions: ['confirm'] });
+    expect(found).toMatchObject({
+      purpose: 'verify-identity',
+      requestId,
+      recipient: { kind: 'patron', id: 'P1001' },
+      step: 'verify',
+      decisions: ['confirm'],
+    });
     // Table keys are not part of the token.
     expect(found).not.toHaveProperty('pk');
     expect(found).not.toHaveProperty('gsi1pk');
@@ -219,7 +243,9 @@ describe('TokenStore against dynalite (R7)', () => {
     const tokens = store();
     const ghost = { tokenHash: hashSecret(newSecret()) } as ActionToken;
     await expect(tokens.recordFailedAttempt(ghost)).rejects.toMatchObject({ name: 'ConditionalCheckFailedException' });
-    const raw = await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.token(ghost.tokenHash), ConsistentRead: true }));
+    const raw = await db.send(
+      new GetCommand({ TableName: TABLE, Key: requestKeys.token(ghost.tokenHash), ConsistentRead: true }),
+    );
     expect(raw.Item).toBeUndefined();
   });
 
@@ -228,19 +254,37 @@ describe('TokenStore against dynalite (R7)', () => {
     const { token } = await tokens.issue(verifyInput(randomUUID()));
     const ghost = { ...token, tokenHash: hashSecret(newSecret()) };
     await expect(tokens.consume(ghost, 'confirm')).rejects.toBeInstanceOf(GoneError);
-    const raw = await db.send(new GetCommand({ TableName: TABLE, Key: requestKeys.token(ghost.tokenHash), ConsistentRead: true }));
+    const raw = await db.send(
+      new GetCommand({ TableName: TABLE, Key: requestKeys.token(ghost.tokenHash), ConsistentRead: true }),
+    );
     expect(raw.Item).toBeUndefined();
   });
 
-  it('R7: revokeAll revokes the open tokens of that request only, never another request\'s nor a download', async () => {
+  it("R7: revokeAll revokes the open tokens of that request only, never another request's nor a download", async () => {
     const tokens = store();
     const requestId = randomUUID();
     const otherRequestId = randomUUID();
     const a = await tokens.issue(verifyInput(requestId));
-    const b = await tokens.issue(verifyInput(requestId, { purpose: 'verify-in-person', recipient: { kind: 'staff', id: 'desk@library.example', role: 'circulation' }, decisions: ['done'] }));
+    const b = await tokens.issue(
+      verifyInput(requestId, {
+        purpose: 'verify-in-person',
+        recipient: { kind: 'staff', id: 'desk@library.example', role: 'circulation' },
+        decisions: ['done'],
+      }),
+    );
     const used = await tokens.issue(verifyInput(requestId));
     await tokens.consume(used.token, 'confirm');
-    const download = await tokens.issue(verifyInput(requestId, { purpose: 'download', step: 'deliver', decisions: [], ttlSeconds: 7 * 24 * HOUR, fileKey: 'reports/x.json', fileName: 'report.json', contentType: 'application/json' }));
+    const download = await tokens.issue(
+      verifyInput(requestId, {
+        purpose: 'download',
+        step: 'deliver',
+        decisions: [],
+        ttlSeconds: 7 * 24 * HOUR,
+        fileKey: 'reports/x.json',
+        fileName: 'report.json',
+        contentType: 'application/json',
+      }),
+    );
     const other = await tokens.issue(verifyInput(otherRequestId));
 
     expect(await tokens.revokeAll(requestId)).toBe(2);
@@ -255,7 +299,10 @@ describe('TokenStore against dynalite (R7)', () => {
     const usedNow = await tokens.find(used.secret);
     expect(usedNow.revokedAt).toBeUndefined();
     expect(usedNow.decision).toBe('confirm');
-    await expect(tokens.findUsable(download.secret)).resolves.toMatchObject({ purpose: 'download', fileKey: 'reports/x.json' });
+    await expect(tokens.findUsable(download.secret)).resolves.toMatchObject({
+      purpose: 'download',
+      fileKey: 'reports/x.json',
+    });
     await expect(tokens.findUsable(other.secret)).resolves.toMatchObject({ requestId: otherRequestId });
 
     // Nothing is left to revoke the second time.
@@ -294,10 +341,24 @@ describe('TokenStore against dynalite (R7)', () => {
   it('R7 R8a: a download link stays queued for the sweep to delete its file; a used or revoked link is kept one day past expiry', async () => {
     const tokens = store();
     const requestId = randomUUID();
-    const download = await tokens.issue(verifyInput(requestId, { purpose: 'download', step: 'deliver', decisions: [], ttlSeconds: 7 * 24 * HOUR, fileKey: 'reports/y.zip', fileName: 'y.zip', contentType: 'application/zip' }));
-    expect(await storedTtl(download.token.tokenHash)).toBe(epochOf(download.token.expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * 86_400);
+    const download = await tokens.issue(
+      verifyInput(requestId, {
+        purpose: 'download',
+        step: 'deliver',
+        decisions: [],
+        ttlSeconds: 7 * 24 * HOUR,
+        fileKey: 'reports/y.zip',
+        fileName: 'y.zip',
+        contentType: 'application/zip',
+      }),
+    );
+    expect(await storedTtl(download.token.tokenHash)).toBe(
+      epochOf(download.token.expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * 86_400,
+    );
 
-    const approval = await tokens.issue(verifyInput(requestId, { purpose: 'approve', decisions: ['approve', 'reject'], taskToken: 'task-token-2' }));
+    const approval = await tokens.issue(
+      verifyInput(requestId, { purpose: 'approve', decisions: ['approve', 'reject'], taskToken: 'task-token-2' }),
+    );
     await tokens.consume(approval.token, 'approve');
     expect(await storedTtl(approval.token.tokenHash)).toBe(epochOf(approval.token.expiresAt) + 86_400);
 

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { RequestRecord } from '../../functions/domain/request.ts';
-import { TOMBSTONE_DROPPED, TOMBSTONE_KEPT_AS_IS, TOMBSTONE_REDUCED, codesOnly, tombstone, tombstoneCutoff, tombstoneDue } from '../../functions/domain/tombstone.ts';
+import {
+  TOMBSTONE_DROPPED,
+  TOMBSTONE_KEPT_AS_IS,
+  TOMBSTONE_REDUCED,
+  codesOnly,
+  tombstone,
+  tombstoneCutoff,
+  tombstoneDue,
+} from '../../functions/domain/tombstone.ts';
 
 const AT = new Date('2027-03-01T08:00:00.000Z');
 const STAFF = 'kevin.park@library.example';
@@ -21,13 +29,38 @@ function fullRecord(): Required<RequestRecord> {
     submitted: { cardNumber: '21234000012345', lastName: 'Lovelace' },
     matched: true,
     verifyBy: '2026-11-04T10:00:00.000Z',
-    verification: { method: 'in-person', verifiedAt: '2026-11-02T10:00:00.000Z', verifiedByRole: 'circulation', verifiedByStaffId: STAFF, documentKind: 'drivers-licence' },
+    verification: {
+      method: 'in-person',
+      verifiedAt: '2026-11-02T10:00:00.000Z',
+      verifiedByRole: 'circulation',
+      verifiedByStaffId: STAFF,
+      documentKind: 'drivers-licence',
+    },
     executionId: 'local:third-party:6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10',
-    outcome: { erased: ['personal'], retained: [{ category: 'payments', reason: 'money-outstanding' }], note: 'Ada Lovelace asked us to hurry', contact: 'ada@example.org', count: 3 },
+    outcome: {
+      erased: ['personal'],
+      retained: [{ category: 'payments', reason: 'money-outstanding' }],
+      note: 'Ada Lovelace asked us to hurry',
+      contact: 'ada@example.org',
+      count: 3,
+    },
     failure: { error: 'TransientError', at: '2026-11-03T10:00:00.000Z' },
-    changes: { lastName: 'Byron', email: 'ada@new.example.org', address: { street: '1 Main St', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
+    changes: {
+      lastName: 'Byron',
+      email: 'ada@new.example.org',
+      address: { street: '1 Main St', city: 'Greenwich', state: 'CT', postalCode: '06830' },
+    },
     plan: { steps: [{ category: 'library-records', action: 'anonymise', count: 2 }] },
-    decisions: [{ step: 'third-party', decision: 'approve', byStaffId: 'privacy@library.example', role: 'privacy-officer', at: '2026-11-10T10:00:00.000Z', reason: 'Her lawyer, Mr Smith, called me about it' }],
+    decisions: [
+      {
+        step: 'third-party',
+        decision: 'approve',
+        byStaffId: 'privacy@library.example',
+        role: 'privacy-officer',
+        at: '2026-11-10T10:00:00.000Z',
+        reason: 'Her lawyer, Mr Smith, called me about it',
+      },
+    ],
     denial: { code: 'rejected', reason: 'We could not reach Dr. Jones at 555-0100', at: '2026-11-11T10:00:00.000Z' },
     contactEmail: 'ada@example.org',
     waitingSince: '2026-11-02T09:00:00.000Z',
@@ -36,22 +69,72 @@ function fullRecord(): Required<RequestRecord> {
     submittedChild: { cardNumber: '21234000019999', lastName: 'Child' },
     guardianLink: 'linked',
     ageBand: 'consent-age',
-    guardianLinkCheck: { byStaffId: STAFF, role: 'circulation', documentKind: 'birth-certificate', at: '2026-11-05T10:00:00.000Z' },
-    consent: { decision: 'consent', at: '2026-11-06T10:00:00.000Z', channel: 'in-person', recordedByStaffId: STAFF, recordedByRole: 'circulation', categories: ['library-records'] },
-    thirdParty: { categories: ['library-records'], name: 'Sam Smith', email: 'sam@lawfirm.example', organization: 'Smith & Co', purpose: 'Her divorce case' },
+    guardianLinkCheck: {
+      byStaffId: STAFF,
+      role: 'circulation',
+      documentKind: 'birth-certificate',
+      at: '2026-11-05T10:00:00.000Z',
+    },
+    consent: {
+      decision: 'consent',
+      at: '2026-11-06T10:00:00.000Z',
+      channel: 'in-person',
+      recordedByStaffId: STAFF,
+      recordedByRole: 'circulation',
+      categories: ['library-records'],
+    },
+    thirdParty: {
+      categories: ['library-records'],
+      name: 'Sam Smith',
+      email: 'sam@lawfirm.example',
+      organization: 'Smith & Co',
+      purpose: 'Her divorce case',
+    },
     orderId: '0b7e3d2c-9a8f-4e1d-8c7b-6a5f4e3d2c1b',
     submittedByStaff: COUNSEL,
     closedAt: '2026-11-20T10:00:00.000Z',
     tombstonedAt: undefined as unknown as string,
-    extension: { days: 14, reason: 'Waiting for Dr. Jones of Greenwich Hospital', byStaffId: STAFF, role: 'circulation', at: '2026-11-15T10:00:00.000Z', previousDueAt: '2026-12-01T10:00:00.000Z', newDueAt: '2026-12-15T10:00:00.000Z' },
+    extension: {
+      days: 14,
+      reason: 'Waiting for Dr. Jones of Greenwich Hospital',
+      byStaffId: STAFF,
+      role: 'circulation',
+      at: '2026-11-15T10:00:00.000Z',
+      previousDueAt: '2026-12-01T10:00:00.000Z',
+      newDueAt: '2026-12-15T10:00:00.000Z',
+    },
   };
 }
 
-const PERSONAL = ['21234000012345', 'Lovelace', 'Byron', 'ada@', '1 Main St', 'Sam Smith', 'lawfirm', 'Smith & Co', 'divorce', 'Mr Smith', 'Dr. Jones', '555-0100', STAFF, COUNSEL, 'privacy@library.example', 'Child', '21234000019999', 'hurry'];
+const PERSONAL = [
+  '21234000012345',
+  'Lovelace',
+  'Byron',
+  'ada@',
+  '1 Main St',
+  'Sam Smith',
+  'lawfirm',
+  'Smith & Co',
+  'divorce',
+  'Mr Smith',
+  'Dr. Jones',
+  '555-0100',
+  STAFF,
+  COUNSEL,
+  'privacy@library.example',
+  'Child',
+  '21234000019999',
+  'hurry',
+];
 
 describe('tombstone (R16)', () => {
   it('R16: every field of a request record is either kept, reduced or dropped, by name (a new field must be decided on)', () => {
-    const named = new Set<string>([...TOMBSTONE_KEPT_AS_IS, ...TOMBSTONE_REDUCED, ...TOMBSTONE_DROPPED, 'tombstonedAt']);
+    const named = new Set<string>([
+      ...TOMBSTONE_KEPT_AS_IS,
+      ...TOMBSTONE_REDUCED,
+      ...TOMBSTONE_DROPPED,
+      'tombstonedAt',
+    ]);
     expect(Object.keys(fullRecord()).filter((k) => !named.has(k))).toEqual([]);
   });
 
@@ -79,23 +162,51 @@ describe('tombstone (R16)', () => {
       ageBand: 'consent-age',
       approvalRounds: { 'third-party': 1 },
       // R4: how, when and which role; not who.
-      verification: { method: 'in-person', verifiedAt: '2026-11-02T10:00:00.000Z', verifiedByRole: 'circulation', documentKind: 'drivers-licence' },
-      decisions: [{ step: 'third-party', decision: 'approve', role: 'privacy-officer', at: '2026-11-10T10:00:00.000Z' }],
+      verification: {
+        method: 'in-person',
+        verifiedAt: '2026-11-02T10:00:00.000Z',
+        verifiedByRole: 'circulation',
+        documentKind: 'drivers-licence',
+      },
+      decisions: [
+        { step: 'third-party', decision: 'approve', role: 'privacy-officer', at: '2026-11-10T10:00:00.000Z' },
+      ],
       denial: { code: 'rejected', at: '2026-11-11T10:00:00.000Z' },
       failure: { error: 'TransientError', at: '2026-11-03T10:00:00.000Z' },
       // Codes and counts stay; free text and an email do not.
       outcome: { erased: ['personal'], retained: [{ category: 'payments', reason: 'money-outstanding' }], count: 3 },
       guardianLinkCheck: { role: 'circulation', documentKind: 'birth-certificate', at: '2026-11-05T10:00:00.000Z' },
-      consent: { decision: 'consent', at: '2026-11-06T10:00:00.000Z', channel: 'in-person', recordedByRole: 'circulation', categories: ['library-records'] },
+      consent: {
+        decision: 'consent',
+        at: '2026-11-06T10:00:00.000Z',
+        channel: 'in-person',
+        recordedByRole: 'circulation',
+        categories: ['library-records'],
+      },
       thirdParty: { categories: ['library-records'] },
-      extension: { days: 14, role: 'circulation', at: '2026-11-15T10:00:00.000Z', previousDueAt: '2026-12-01T10:00:00.000Z', newDueAt: '2026-12-15T10:00:00.000Z' },
+      extension: {
+        days: 14,
+        role: 'circulation',
+        at: '2026-11-15T10:00:00.000Z',
+        previousDueAt: '2026-12-01T10:00:00.000Z',
+        newDueAt: '2026-12-15T10:00:00.000Z',
+      },
       tombstonedAt: AT.toISOString(),
     });
   });
 
   it('R16: the contact address, typed identities, requested changes, the plan and the paused clock are gone', () => {
     const t = tombstone(fullRecord(), AT) as unknown as Record<string, unknown>;
-    for (const f of ['contactEmail', 'submitted', 'submittedChild', 'changes', 'plan', 'waitingSince', 'submittedByStaff']) expect(t[f], f).toBeUndefined();
+    for (const f of [
+      'contactEmail',
+      'submitted',
+      'submittedChild',
+      'changes',
+      'plan',
+      'waitingSince',
+      'submittedByStaff',
+    ])
+      expect(t[f], f).toBeUndefined();
   });
 
   it('R16: a field nobody has decided on is dropped', () => {
@@ -109,17 +220,40 @@ describe('tombstone (R16)', () => {
   });
 
   it('R16: a minimal access request keeps what it has and gains nothing', () => {
-    const r: RequestRecord = { requestId: 'r1', kind: 'access', status: 'expired', version: 3, createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-05T00:00:00.000Z', dueAt: '2026-01-31T00:00:00.000Z', statusKeyHash: 'h', matched: false };
+    const r: RequestRecord = {
+      requestId: 'r1',
+      kind: 'access',
+      status: 'expired',
+      version: 3,
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-05T00:00:00.000Z',
+      dueAt: '2026-01-31T00:00:00.000Z',
+      statusKeyHash: 'h',
+      matched: false,
+    };
     expect(tombstone(r, AT)).toEqual({ ...r, tombstonedAt: AT.toISOString() });
   });
 
   it('R16: an error message (not a name) is not kept', () => {
-    const r = { ...fullRecord(), failure: { error: 'could not email ada@example.org', at: '2026-11-03T10:00:00.000Z' } };
+    const r = {
+      ...fullRecord(),
+      failure: { error: 'could not email ada@example.org', at: '2026-11-03T10:00:00.000Z' },
+    };
     expect(tombstone(r, AT).failure).toEqual({ error: 'error', at: '2026-11-03T10:00:00.000Z' });
   });
 
   it('R16: codesOnly keeps codes, dates, numbers and booleans, and drops text', () => {
-    expect(codesOnly({ a: 'library-records', b: 'Some words here', c: 2, d: true, e: '2026-01-01', f: ['x', 'Two words'], g: { h: 'a@b.c' } })).toEqual({ a: 'library-records', c: 2, d: true, e: '2026-01-01', f: ['x'] });
+    expect(
+      codesOnly({
+        a: 'library-records',
+        b: 'Some words here',
+        c: 2,
+        d: true,
+        e: '2026-01-01',
+        f: ['x', 'Two words'],
+        g: { h: 'a@b.c' },
+      }),
+    ).toEqual({ a: 'library-records', c: 2, d: true, e: '2026-01-01', f: ['x'] });
     expect(codesOnly('x'.repeat(65))).toBeUndefined();
   });
 

@@ -3,7 +3,17 @@ import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
-import { ADA, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type StatusView, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  statusOf,
+  submit,
+  waitForStatus,
+  type StatusView,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * The access workflow (workflows/access.asl.json) on aws-local-stepfunctions with the real
@@ -14,14 +24,24 @@ const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.exam
 const executionOf = (requestId: string) => `local:access:${requestId}`;
 
 async function act(link: string, form: Record<string, string>) {
-  return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 /** R5: nothing a workflow carries may name the patron. */
-function expectNoPersonalData(rt: TestRuntime, requestId: string, patron: { cardNumber: string; lastName: string; email?: string; firstName?: string }) {
+function expectNoPersonalData(
+  rt: TestRuntime,
+  requestId: string,
+  patron: { cardNumber: string; lastName: string; email?: string; firstName?: string },
+) {
   const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
   expect(history.length).toBeGreaterThan(100);
-  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(Boolean) as string[]) {
+  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(
+    Boolean,
+  ) as string[]) {
     expect(history).not.toContain(value);
   }
 }
@@ -53,7 +73,14 @@ describe('access workflow', () => {
     expect(request.verification?.method).toBe('email-link');
 
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.map((e) => e.type)).toEqual(['request-received', 'patron-matched', 'verification-requested', 'identity-verified', 'disclosure', 'request-completed']);
+    expect(events.map((e) => e.type)).toEqual([
+      'request-received',
+      'patron-matched',
+      'verification-requested',
+      'identity-verified',
+      'disclosure',
+      'request-completed',
+    ]);
     expect(verifyChain(events).ok).toBe(true); // R17
     expect(JSON.stringify(events)).not.toContain(ADA.email);
     expectNoPersonalData(rt, body.requestId, ADA);
@@ -64,7 +91,9 @@ describe('access workflow', () => {
     const { status, body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'Babbage' });
     expect(status).toBe(202);
     await rt.engine.whenDone(executionOf(body.requestId));
-    await eventually(async () => ((await rt.engine.status(executionOf(body.requestId))) === 'SUCCEEDED' ? true : undefined));
+    await eventually(async () =>
+      (await rt.engine.status(executionOf(body.requestId))) === 'SUCCEEDED' ? true : undefined,
+    );
     expect((await rt.mail.all()).length).toBe(before);
     expect((await statusOf(rt, body.statusUrl)).status).toBe('verifying');
     const request = await rt.deps.requests.get(body.requestId);
@@ -96,9 +125,20 @@ describe('access workflow', () => {
     await waitForStatus(rt, body.statusUrl, 'completed');
 
     const request = await rt.deps.requests.get(body.requestId);
-    expect(request.verification).toMatchObject({ method: 'in-person', verifiedByRole: 'circulation', verifiedByStaffId: CIRCULATION[0], documentKind: 'photo-id' });
+    expect(request.verification).toMatchObject({
+      method: 'in-person',
+      verifiedByRole: 'circulation',
+      verifiedByStaffId: CIRCULATION[0],
+      documentKind: 'photo-id',
+    });
     // R4: only who, when and how; there is no field that could hold a document.
-    expect(Object.keys(request.verification ?? {}).sort()).toEqual(['documentKind', 'method', 'verifiedAt', 'verifiedByRole', 'verifiedByStaffId']);
+    expect(Object.keys(request.verification ?? {}).sort()).toEqual([
+      'documentKind',
+      'method',
+      'verifiedAt',
+      'verifiedByRole',
+      'verifiedByStaffId',
+    ]);
     // The other staff members' copies of the task no longer work.
     const other = await rt.mail.waitFor(CIRCULATION[1] as string, /In-person verification needed/);
     expect((await fetch(linkIn(other, 'act'))).status).toBe(410);
@@ -114,8 +154,12 @@ describe('access workflow', () => {
     expect((await act(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
     expect(await rt.engine.status(executionOf(body.requestId))).toBe('ABORTED');
     // Cancelling again is harmless; a wrong key is 404.
-    expect((await fetch(`${rt.baseUrl}${body.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' })).status).toBe(200);
-    expect((await fetch(`${rt.baseUrl}/api/requests/${body.requestId}/cancel?key=wrong`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${rt.baseUrl}${body.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' })).status).toBe(
+      200,
+    );
+    expect(
+      (await fetch(`${rt.baseUrl}/api/requests/${body.requestId}/cancel?key=wrong`, { method: 'POST' })).status,
+    ).toBe(404);
   });
 });
 
@@ -127,13 +171,20 @@ describe('access workflow: time and failure', () => {
   });
 
   it('R7 expired: verification not done in time ends as expired and the link answers 410', async () => {
-    const policy: Policy = { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } };
+    const policy: Policy = {
+      ...defaultPolicy,
+      verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 },
+    };
     rt = await startTestRuntime({ policy });
     const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
     await waitForStatus(rt, body.statusUrl, 'expired', 10_000);
     // The deadline sweep fails the waiting step with LinkExpired; the workflow records the expiry.
-    await eventually(async () => ((await rt?.deps.requests.get(body.requestId))?.status === 'expired' ? true : undefined), 10_000, 'expired');
+    await eventually(
+      async () => ((await rt?.deps.requests.get(body.requestId))?.status === 'expired' ? true : undefined),
+      10_000,
+      'expired',
+    );
     await rt.engine.whenDone(executionOf(body.requestId));
     expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).toContain('request-expired');
@@ -142,7 +193,10 @@ describe('access workflow: time and failure', () => {
   });
 
   it('R14 R16 no match: closes as expired when an unanswered link would, looks the same as one, and is queued for its tombstone', async () => {
-    const policy: Policy = { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } };
+    const policy: Policy = {
+      ...defaultPolicy,
+      verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 },
+    };
     rt = await startTestRuntime({ policy });
     const before = (await rt.mail.all()).length;
     const unmatched = (await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'Babbage' })).body;
@@ -151,18 +205,27 @@ describe('access workflow: time and failure', () => {
     const seen = await waitForStatus(rt, unmatched.statusUrl, 'expired', 10_000);
     const other = await waitForStatus(rt, unanswered.statusUrl, 'expired', 10_000);
     // What the requester can see has the same shape and values, ids and times aside.
-    const comparable = (v: StatusView) => Object.fromEntries(Object.entries(v).filter(([k]) => !/Id$|At$|Url$/.test(k)));
+    const comparable = (v: StatusView) =>
+      Object.fromEntries(Object.entries(v).filter(([k]) => !/Id$|At$|Url$/.test(k)));
     expect(comparable(seen)).toEqual(comparable(other));
     expect((await rt.mail.all()).length).toBe(before + 1); // only the matched patron's verification email
 
     // The status page derives "expired" from the time; the deadline sweep then closes the record itself.
     const r = rt;
-    const request = await eventually(async () => {
-      const stored = await r.deps.requests.get(unmatched.requestId);
-      return stored.status === 'expired' ? stored : undefined;
-    }, 10_000, 'closed by the sweep');
+    const request = await eventually(
+      async () => {
+        const stored = await r.deps.requests.get(unmatched.requestId);
+        return stored.status === 'expired' ? stored : undefined;
+      },
+      10_000,
+      'closed by the sweep',
+    );
     expect(request.closedAt).toBeDefined();
-    expect((await rt.deps.audit.list(unmatched.requestId)).map((e) => e.type)).toEqual(['request-received', 'no-match', 'request-expired']);
+    expect((await rt.deps.audit.list(unmatched.requestId)).map((e) => e.type)).toEqual([
+      'request-received',
+      'no-match',
+      'request-expired',
+    ]);
     // R16: on the tombstone queue like any closed request; off the unmatched queue.
     const closed = await rt.deps.requests.closedBefore('9999');
     expect(closed.map((c) => c.requestId)).toContain(unmatched.requestId);

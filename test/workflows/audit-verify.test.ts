@@ -45,7 +45,11 @@ describe('audit:verify (R17)', () => {
     for (const n of [1, 2]) {
       const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
       const email = await rt.mail.waitFor(ADA.email, /confirm your privacy request/, n);
-      await fetch(linkIn(email, 'act'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'decision=confirm' });
+      await fetch(linkIn(email, 'act'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: 'decision=confirm',
+      });
       await waitForStatus(rt, body.statusUrl, 'completed');
       if (n === 1) first = body.requestId;
       else second = body.requestId;
@@ -65,7 +69,13 @@ describe('audit:verify (R17)', () => {
 
   it('R17: an event edited in the table is found: the request, its seq and why; exit 1', async () => {
     await rt.db.send(
-      new UpdateCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.audit(first, 3), UpdateExpression: 'SET #t = :t', ExpressionAttributeNames: { '#t': 'type' }, ExpressionAttributeValues: { ':t': 'nothing-happened' } }),
+      new UpdateCommand({
+        TableName: REQUESTS_TABLE,
+        Key: requestKeys.audit(first, 3),
+        UpdateExpression: 'SET #t = :t',
+        ExpressionAttributeNames: { '#t': 'type' },
+        ExpressionAttributeValues: { ':t': 'nothing-happened' },
+      }),
     );
     const { code, out } = await verify(endpoint);
     expect(out).toContain(`BROKEN request ${first} at seq 3: content does not match its hash`);
@@ -75,7 +85,10 @@ describe('audit:verify (R17)', () => {
   });
 
   it('R17: one request alone, and a removed event is a sequence gap', async () => {
-    expect(await verify(endpoint, ['--request', second])).toMatchObject({ code: 0, out: expect.stringContaining('OK: 1 request,') });
+    expect(await verify(endpoint, ['--request', second])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining('OK: 1 request,'),
+    });
     await rt.db.send(new DeleteCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.audit(second, 2) }));
     const { code, out } = await verify(endpoint, ['--request', second]);
     expect(out).toContain(`BROKEN request ${second} at seq 3: sequence gap`);
@@ -87,7 +100,10 @@ describe('audit:verify (R17)', () => {
   it('R17: --csv writes the trails it checked', async () => {
     const file = join(dir, 'audit.csv');
     await verify(endpoint, ['--request', first, '--csv', file]);
-    const lines = (await readFile(file, 'utf8')).replace(/^\uFEFF/, '').trimEnd().split('\r\n');
+    const lines = (await readFile(file, 'utf8'))
+      .replace(/^\uFEFF/, '')
+      .trimEnd()
+      .split('\r\n');
     expect(lines[0]).toBe(AUDIT_CSV_COLUMNS.join(','));
     expect(lines).toHaveLength(1 + (await rt.deps.audit.list(first)).length);
     expect(lines.join('\n')).not.toContain(ADA.email);

@@ -3,7 +3,16 @@ import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createHandler as createApplyCorrection } from '../../functions/handlers/task-apply-correction.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
-import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type SentEmail,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * The correction workflow (R6) and the reusable staff-approval step, through the real engine:
@@ -11,18 +20,47 @@ import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type 
  * number confirmed by circulation staff calling it: confirmed, not confirmed, lapsed, not new.
  */
 const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
-const PRIYA = { id: 'P1003', cardNumber: '21234000011003', lastName: 'Natarajan', email: 'priya.natarajan@example.com' };
+const PRIYA = {
+  id: 'P1003',
+  cardNumber: '21234000011003',
+  lastName: 'Natarajan',
+  email: 'priya.natarajan@example.com',
+};
 const SAM = { id: 'P1004', cardNumber: '21234000011004', lastName: "O'Brien", email: 'sam.obrien@example.org' };
-const MARCUS = { id: 'P1006', cardNumber: '21234000011006', lastName: 'Bell', firstName: 'Marcus', email: 'marcus.bell@example.org', phone: '+12035550106' };
-const YUKI = { id: 'P1007', cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com', phone: '+12035550107' };
-const FATIMA = { id: 'P1008', cardNumber: '21234000011008', lastName: 'Haddad', email: 'fatima.haddad@example.org', phone: '+12035550108' };
+const MARCUS = {
+  id: 'P1006',
+  cardNumber: '21234000011006',
+  lastName: 'Bell',
+  firstName: 'Marcus',
+  email: 'marcus.bell@example.org',
+  phone: '+12035550106',
+};
+const YUKI = {
+  id: 'P1007',
+  cardNumber: '21234000011007',
+  lastName: 'Tanaka',
+  email: 'yuki.tanaka@example.com',
+  phone: '+12035550107',
+};
+const FATIMA = {
+  id: 'P1008',
+  cardNumber: '21234000011008',
+  lastName: 'Haddad',
+  email: 'fatima.haddad@example.org',
+  phone: '+12035550108',
+};
 const ADA_PHONE = '+12035550100';
 const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
 const executionOf = (requestId: string) => `local:correction:${requestId}`;
 /** R6: the desk's task to call a new number names the request, nothing else. */
 const callTask = (requestId: string) => new RegExp(`^Call to confirm a new phone number: request ${requestId}$`);
-const callTasksFor = async (rt: TestRuntime, requestId: string) => (await rt.mail.all()).filter((e) => callTask(requestId).test(e.subject));
-const statesEntered = (rt: TestRuntime, requestId: string) => rt.engine.history(executionOf(requestId)).filter((e) => e.type === 'StateEntered').map((e) => e.state);
+const callTasksFor = async (rt: TestRuntime, requestId: string) =>
+  (await rt.mail.all()).filter((e) => callTask(requestId).test(e.subject));
+const statesEntered = (rt: TestRuntime, requestId: string) =>
+  rt.engine
+    .history(executionOf(requestId))
+    .filter((e) => e.type === 'StateEntered')
+    .map((e) => e.state);
 
 /** R5: a new number appears in no audit event and no workflow state, in any of its spellings. */
 function expectNumberNowhere(rt: TestRuntime, requestId: string, events: unknown, spellings: string[]) {
@@ -42,10 +80,24 @@ function expectNoPatronData(email: SentEmail, values: string[]) {
 }
 
 const post = (link: string, form: Record<string, string>) =>
-  fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 
-async function verified(rt: TestRuntime, patron: { cardNumber: string; lastName: string; email: string }, changes: Record<string, unknown>, n = 1) {
-  const { status, body } = await submit(rt, { kind: 'correction', cardNumber: patron.cardNumber, lastName: patron.lastName, changes });
+async function verified(
+  rt: TestRuntime,
+  patron: { cardNumber: string; lastName: string; email: string },
+  changes: Record<string, unknown>,
+  n = 1,
+) {
+  const { status, body } = await submit(rt, {
+    kind: 'correction',
+    cardNumber: patron.cardNumber,
+    lastName: patron.lastName,
+    changes,
+  });
   expect(status).toBe(202);
   const verify = await rt.mail.waitFor(patron.email, /confirm your privacy request/, n);
   expect(verify.body.text).toContain('correct your personal details');
@@ -65,7 +117,8 @@ describe('correction workflow', () => {
     const spellings = ['555-0147', '5550147', '555 0147', '8605550147', '(860)'];
     const body = await verified(rt, ADA, { phone: newPhone });
     const tasks = await Promise.all(CIRCULATION.map((member) => rt.mail.waitFor(member, callTask(body.requestId))));
-    for (const task of tasks) expectNoPatronData(task, [...spellings, ADA.lastName, ADA.firstName, ADA.cardNumber, ADA.email]);
+    for (const task of tasks)
+      expectNoPatronData(task, [...spellings, ADA.lastName, ADA.firstName, ADA.cardNumber, ADA.email]);
     expect(await rt.mail.to(OFFICERS[0] as string)).toHaveLength(0); // no approval: the call is the confirmation
     const request = await rt.deps.requests.get(body.requestId);
     expect(request.status).toBe('awaiting-staff'); // R15: the desk is reminded of the due date while it waits
@@ -77,13 +130,26 @@ describe('correction workflow', () => {
       const res = await fetch(link);
       expect(res.status).toBe(200);
       const page = await res.text();
-      for (const shown of [newPhone, 'Ada Lovelace', ADA.cardNumber, 'voicemail', 'value="confirm"', 'value="decline"', 'Confirmed: they answered and asked for this change', 'Could not confirm']) expect(page).toContain(shown);
+      for (const shown of [
+        newPhone,
+        'Ada Lovelace',
+        ADA.cardNumber,
+        'voicemail',
+        'value="confirm"',
+        'value="decline"',
+        'Confirmed: they answered and asked for this change',
+        'Could not confirm',
+      ])
+        expect(page).toContain(shown);
     }
     expect((await rt.deps.requests.get(body.requestId)).status).toBe('awaiting-staff');
     expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE);
     const reads = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'staff-read');
     expect(reads).toHaveLength(1); // one event per link, however often it is opened
-    expect(reads[0]).toMatchObject({ actor: { kind: 'staff', id: CIRCULATION[0], role: 'circulation' }, data: { purpose: 'phone-confirmation', fields: ['name', 'cardNumber', 'newPhone'] } });
+    expect(reads[0]).toMatchObject({
+      actor: { kind: 'staff', id: CIRCULATION[0], role: 'circulation' },
+      data: { purpose: 'phone-confirmation', fields: ['name', 'cardNumber', 'newPhone'] },
+    });
     expect(await callTasksFor(rt, body.requestId)).toHaveLength(CIRCULATION.length);
 
     expect((await post(link, { decision: 'confirm' })).status).toBe(200);
@@ -94,17 +160,29 @@ describe('correction workflow', () => {
     expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined(); // R16: erased once applied
 
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'correction-prepared')?.data).toMatchObject({ fields: ['phone'], confirmEmail: false, confirmPhone: true, needsApproval: false });
-    expect(events.find((e) => e.type === 'new-phone-confirmation-requested')?.data).toEqual({ role: 'circulation', recipients: CIRCULATION.length });
+    expect(events.find((e) => e.type === 'correction-prepared')?.data).toMatchObject({
+      fields: ['phone'],
+      confirmEmail: false,
+      confirmPhone: true,
+      needsApproval: false,
+    });
+    expect(events.find((e) => e.type === 'new-phone-confirmation-requested')?.data).toEqual({
+      role: 'circulation',
+      recipients: CIRCULATION.length,
+    });
     const confirmed = events.filter((e) => e.type === 'phone-confirmed');
     expect(confirmed).toHaveLength(1);
     expect(confirmed[0]?.actor).toEqual({ kind: 'staff', id: CIRCULATION[0], role: 'circulation' });
     expect(confirmed[0]?.data ?? {}).toEqual({});
     expect(events.find((e) => e.type === 'correction-applied')?.data).toEqual({ fields: ['phone'] });
-    expect(events.findIndex((e) => e.type === 'phone-confirmed')).toBeLessThan(events.findIndex((e) => e.type === 'correction-applied'));
+    expect(events.findIndex((e) => e.type === 'phone-confirmed')).toBeLessThan(
+      events.findIndex((e) => e.type === 'correction-applied'),
+    );
     expect(verifyChain(events).ok).toBe(true);
     expectNumberNowhere(rt, body.requestId, events, spellings);
-    expect(statesEntered(rt, body.requestId)).toEqual(expect.arrayContaining(['ConfirmNewPhone?', 'AwaitPhoneConfirmation', 'PhoneConfirmed?', 'ApplyCorrection']));
+    expect(statesEntered(rt, body.requestId)).toEqual(
+      expect.arrayContaining(['ConfirmNewPhone?', 'AwaitPhoneConfirmation', 'PhoneConfirmed?', 'ApplyCorrection']),
+    );
 
     // The first answer wins: the other staff members' copies, and the used link, are void.
     expect((await fetch(linkIn(tasks[1] as SentEmail, 'act'))).status).toBe(410);
@@ -155,7 +233,9 @@ describe('correction workflow', () => {
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.lastName).toBe('King');
     // The other officer's copy is void; the used link answers 410.
-    expect((await fetch(linkIn(await rt.mail.waitFor(OFFICERS[1] as string, /Decision needed/), 'act'))).status).toBe(410);
+    expect((await fetch(linkIn(await rt.mail.waitFor(OFFICERS[1] as string, /Decision needed/), 'act'))).status).toBe(
+      410,
+    );
     expect((await post(link, { decision: 'approve' })).status).toBe(410);
     const decided = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'approval-decided');
     expect(decided).toMatchObject({ actor: { id: OFFICERS[0] }, data: { step: 'correction', decision: 'approve' } });
@@ -168,7 +248,10 @@ describe('correction workflow', () => {
     const ask = await rt.mail.waitFor(OFFICERS[0] as string, /Decision needed on a correction/, 2);
     const link = linkIn(ask, 'act');
     expect((await post(link, { decision: 'reject' })).status).toBe(400);
-    expect((await post(link, { decision: 'reject', reason: 'Please bring proof of your date of birth to the desk.' })).status).toBe(200);
+    expect(
+      (await post(link, { decision: 'reject', reason: 'Please bring proof of your date of birth to the desk.' }))
+        .status,
+    ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor('priya.n@example.net', /was not completed/);
     expect(told.body.text).toContain('Please bring proof of your date of birth to the desk.');
@@ -177,8 +260,13 @@ describe('correction workflow', () => {
     expect(JSON.stringify(await rt.deps.audit.list(body.requestId))).not.toContain('proof of your date of birth');
   });
 
-  it('a link refuses a decision it does not offer, and locks after the policy\'s attempts (R7)', async () => {
-    const { body } = await submit(rt, { kind: 'correction', cardNumber: SAM.cardNumber, lastName: SAM.lastName, changes: { phone: '+1 203 555 0100' } });
+  it("a link refuses a decision it does not offer, and locks after the policy's attempts (R7)", async () => {
+    const { body } = await submit(rt, {
+      kind: 'correction',
+      cardNumber: SAM.cardNumber,
+      lastName: SAM.lastName,
+      changes: { phone: '+1 203 555 0100' },
+    });
     const link = linkIn(await rt.mail.waitFor(SAM.email, /confirm your privacy request/, 2), 'act');
     for (let i = 0; i < 3; i++) expect((await post(link, { decision: 'approve' })).status).toBe(400);
     expect((await post(link, { decision: 'confirm' })).status).toBe(410);
@@ -186,9 +274,30 @@ describe('correction workflow', () => {
   });
 
   it('invalid values are refused at submission', async () => {
-    expect((await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: { email: 'not-an-email' } })).status).toBe(400);
-    expect((await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: { dateOfBirth: '2999-01-01' } })).status).toBe(400);
-    expect((await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: {} })).status).toBe(400);
+    expect(
+      (
+        await submit(rt, {
+          kind: 'correction',
+          cardNumber: ADA.cardNumber,
+          lastName: ADA.lastName,
+          changes: { email: 'not-an-email' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await submit(rt, {
+          kind: 'correction',
+          cardNumber: ADA.cardNumber,
+          lastName: ADA.lastName,
+          changes: { dateOfBirth: '2999-01-01' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await submit(rt, { kind: 'correction', cardNumber: ADA.cardNumber, lastName: ADA.lastName, changes: {} }))
+        .status,
+    ).toBe(400);
   });
 });
 
@@ -205,7 +314,9 @@ describe('R6 a new phone number is confirmed by the desk calling it', () => {
     expectNoPatronData(task, ['555-0177', '5550177', MARCUS.lastName, MARCUS.firstName, MARCUS.cardNumber]);
 
     // R6, defence in depth: the apply step refuses a new number nobody confirmed, whatever calls it.
-    await expect(createApplyCorrection(rt.deps)({ requestId: body.requestId }, lambdaContext('ApplyCorrection'))).rejects.toMatchObject({ name: 'IntegrityError' });
+    await expect(
+      createApplyCorrection(rt.deps)({ requestId: body.requestId }, lambdaContext('ApplyCorrection')),
+    ).rejects.toMatchObject({ name: 'IntegrityError' });
     expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
 
     expect((await post(linkIn(task, 'act'), { decision: 'decline' })).status).toBe(200);
@@ -218,12 +329,20 @@ describe('R6 a new phone number is confirmed by the desk calling it', () => {
     expect((await rt.deps.requests.get(body.requestId)).denial?.code).toBe('phone-not-confirmed');
 
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'phone-not-confirmed')?.actor).toEqual({ kind: 'staff', id: CIRCULATION[1], role: 'circulation' });
+    expect(events.find((e) => e.type === 'phone-not-confirmed')?.actor).toEqual({
+      kind: 'staff',
+      id: CIRCULATION[1],
+      role: 'circulation',
+    });
     expect(events.some((e) => e.type === 'phone-confirmed' || e.type === 'correction-applied')).toBe(false);
-    expect(events.find((e) => e.type === 'request-denied')?.data).toEqual({ code: 'phone-not-confirmed', told: 'email' });
+    expect(events.find((e) => e.type === 'request-denied')?.data).toEqual({
+      code: 'phone-not-confirmed',
+      told: 'email',
+    });
     expectNumberNowhere(rt, body.requestId, events, ['555-0177', '5550177']);
     expect(statesEntered(rt, body.requestId)).toContain('DenyPhoneNotConfirmed');
-    for (const member of [CIRCULATION[0], CIRCULATION[2]] as string[]) expect((await fetch(linkIn(await rt.mail.waitFor(member, callTask(body.requestId)), 'act'))).status).toBe(410);
+    for (const member of [CIRCULATION[0], CIRCULATION[2]] as string[])
+      expect((await fetch(linkIn(await rt.mail.waitFor(member, callTask(body.requestId)), 'act'))).status).toBe(410);
   });
 
   it('the number on file in another format is not a new number: no call task, applied at once', async () => {
@@ -259,13 +378,23 @@ describe('R6 a new phone number is confirmed by the desk calling it', () => {
     expect(patron).toMatchObject({ email: newEmail, phone: newPhone });
 
     const types = (await rt.deps.audit.list(body.requestId)).map((e) => e.type);
-    const order = ['new-email-confirmation-requested', 'new-email-confirmed', 'new-phone-confirmation-requested', 'phone-confirmed', 'correction-applied'].map((t) => types.indexOf(t));
+    const order = [
+      'new-email-confirmation-requested',
+      'new-email-confirmed',
+      'new-phone-confirmation-requested',
+      'phone-confirmed',
+      'correction-applied',
+    ].map((t) => types.indexOf(t));
     expect(order.every((i) => i >= 0)).toBe(true);
     expect([...order].sort((a, b) => a - b)).toEqual(order);
     const states = statesEntered(rt, body.requestId);
     expect(states.indexOf('AwaitEmailConfirmation')).toBeGreaterThan(-1);
     expect(states.indexOf('AwaitEmailConfirmation')).toBeLessThan(states.indexOf('AwaitPhoneConfirmation'));
-    expectNumberNowhere(rt, body.requestId, await rt.deps.audit.list(body.requestId), ['555-0123', '5550123', newEmail]);
+    expectNumberNowhere(rt, body.requestId, await rt.deps.audit.list(body.requestId), [
+      '555-0123',
+      '5550123',
+      newEmail,
+    ]);
   });
 });
 
@@ -275,7 +404,10 @@ describe('R6 a phone call task that lapses', () => {
 
   it('nobody records an answer before the link expires: the change is not made and the patron is told, as when a new email is not confirmed', async () => {
     // The call task's link lives as long as a verification link (the policy's), here 3 s.
-    const policy: Policy = { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 3 / 3600 } };
+    const policy: Policy = {
+      ...defaultPolicy,
+      verification: { ...defaultPolicy.verification, linkTtlHours: 3 / 3600 },
+    };
     rt = await startTestRuntime({ policy });
     const body = await verified(rt, ADA, { phone: '860-555-0188' });
     const task = await rt.mail.waitFor(CIRCULATION[0] as string, callTask(body.requestId));
@@ -311,7 +443,10 @@ describe('staff approval: reminders and lapses', () => {
   });
 
   it('a decision that lapses is asked again and the privacy officer told; after the last round the request expires', async () => {
-    const policy: Policy = { ...defaultPolicy, approvals: { ...defaultPolicy.approvals, linkTtlHours: 1 / 3600, maxRounds: 2 } };
+    const policy: Policy = {
+      ...defaultPolicy,
+      approvals: { ...defaultPolicy.approvals, linkTtlHours: 1 / 3600, maxRounds: 2 },
+    };
     rt = await startTestRuntime({ policy });
     const body = await verified(rt, ADA, { firstName: 'Augusta' });
     const first = await rt.mail.waitFor(OFFICERS[0] as string, /A decision lapsed/, 1, 15_000);
@@ -319,7 +454,11 @@ describe('staff approval: reminders and lapses', () => {
     await rt.mail.waitFor(OFFICERS[0] as string, /^Decision needed/, 2, 15_000);
     const last = await rt.mail.waitFor(OFFICERS[0] as string, /A decision lapsed/, 2, 15_000);
     expect(last.body.text).toContain('closed as expired');
-    await eventually(async () => ((await rt?.deps.requests.get(body.requestId))?.status === 'expired' ? true : undefined), 15_000, 'expired');
+    await eventually(
+      async () => ((await rt?.deps.requests.get(body.requestId))?.status === 'expired' ? true : undefined),
+      15_000,
+      'expired',
+    );
     expect((await rt.deps.records.getPatron(ADA.id))?.firstName).toBe('Ada');
   });
 });

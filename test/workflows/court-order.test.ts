@@ -12,7 +12,18 @@ import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { S3DocumentStore } from '../../functions/adapters/s3/documents.ts';
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
-import { apiEvent, awsClaims, bodyOf, DIRECTOR, OFFICER, ORDER, overlappingRolesDataset, OWEN, pdf, postForm } from '../support/court-orders.ts';
+import {
+  apiEvent,
+  awsClaims,
+  bodyOf,
+  DIRECTOR,
+  OFFICER,
+  ORDER,
+  overlappingRolesDataset,
+  OWEN,
+  pdf,
+  postForm,
+} from '../support/court-orders.ts';
 import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 /**
@@ -26,28 +37,66 @@ import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../suppo
  * a privacy officer and counsel (he uploads; the review link must not reach him), and Dana, the
  * privacy officer, is also a director (she reviews; the authorisation link must not reach her).
  */
-const PRIYA = { id: 'P1003', cardNumber: '21234000011003', firstName: 'Priya', lastName: 'Natarajan', email: 'priya.natarajan@example.com' };
-const MARCUS = { id: 'P1006', cardNumber: '21234000011006', firstName: 'Marcus', lastName: 'Bell', email: 'marcus.bell@example.org' };
-const FATIMA = { id: 'P1008', cardNumber: '21234000011008', firstName: 'Fatima', lastName: 'Haddad', email: 'fatima.haddad@example.org' };
-const BOB = { id: 'P1009', cardNumber: '21234000011009', firstName: 'Bob', lastName: 'Kowalski', email: 'bob.kowalski@example.com' };
-const ELEANOR = { id: 'P1005', cardNumber: '21234000011005', firstName: 'Eleanor', lastName: 'Vance', email: 'eleanor.vance@example.com' };
+const PRIYA = {
+  id: 'P1003',
+  cardNumber: '21234000011003',
+  firstName: 'Priya',
+  lastName: 'Natarajan',
+  email: 'priya.natarajan@example.com',
+};
+const MARCUS = {
+  id: 'P1006',
+  cardNumber: '21234000011006',
+  firstName: 'Marcus',
+  lastName: 'Bell',
+  email: 'marcus.bell@example.org',
+};
+const FATIMA = {
+  id: 'P1008',
+  cardNumber: '21234000011008',
+  firstName: 'Fatima',
+  lastName: 'Haddad',
+  email: 'fatima.haddad@example.org',
+};
+const BOB = {
+  id: 'P1009',
+  cardNumber: '21234000011009',
+  firstName: 'Bob',
+  lastName: 'Kowalski',
+  email: 'bob.kowalski@example.com',
+};
+const ELEANOR = {
+  id: 'P1005',
+  cardNumber: '21234000011005',
+  firstName: 'Eleanor',
+  lastName: 'Vance',
+  email: 'eleanor.vance@example.com',
+};
 type Patron = typeof PRIYA;
 
 const OWEN_GROUPS = ['circulation', 'privacy-officer', 'counsel'];
 const executionOf = (requestId: string) => `local:court-order:${requestId}`;
 const reviewSubject = (requestId: string) => new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`);
-const authoriseSubject = (requestId: string) => new RegExp(`court order \\(authorisation to disclose\\) \\(request ${requestId}\\)`);
+const authoriseSubject = (requestId: string) =>
+  new RegExp(`court order \\(authorisation to disclose\\) \\(request ${requestId}\\)`);
 
 function apiFor(rt: TestRuntime, deps = rt.deps) {
   const api = createApi(deps);
   return async (method: 'GET' | 'POST', path: string, body?: unknown, who = { email: OWEN, groups: OWEN_GROUPS }) =>
-    (await api(apiEvent(method, path, awsClaims(who.email, who.groups), body), lambdaContext('api-court-orders'))) as APIGatewayProxyStructuredResultV2;
+    (await api(
+      apiEvent(method, path, awsClaims(who.email, who.groups), body),
+      lambdaContext('api-court-orders'),
+    )) as APIGatewayProxyStructuredResultV2;
 }
 
 /** The three steps, the file put where the presigned upload would put it. */
 async function fileOrder(rt: TestRuntime, patron: Patron, overrides: Record<string, unknown> = {}) {
   const call = apiFor(rt);
-  const created = await call('POST', '/api/court-orders', { ...ORDER, patronCardNumber: patron.cardNumber, ...overrides });
+  const created = await call('POST', '/api/court-orders', {
+    ...ORDER,
+    patronCardNumber: patron.cardNumber,
+    ...overrides,
+  });
   expect(created.statusCode).toBe(201);
   const { orderId, upload } = bodyOf<{ orderId: string; upload: { fields: Record<string, string> } }>(created);
   const document = pdf(orderId);
@@ -62,10 +111,23 @@ async function fileOrder(rt: TestRuntime, patron: Patron, overrides: Record<stri
 function expectNothingPersonal(rt: TestRuntime, requestId: string, patron: Patron) {
   const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
   expect(history).toContain('AwaitReview');
-  for (const v of [patron.cardNumber, patron.firstName, patron.lastName, patron.email, patron.id, ORDER.court, ORDER.caseNumber]) expect(history).not.toContain(v);
+  for (const v of [
+    patron.cardNumber,
+    patron.firstName,
+    patron.lastName,
+    patron.email,
+    patron.id,
+    ORDER.court,
+    ORDER.caseNumber,
+  ])
+    expect(history).not.toContain(v);
 }
 
-const statesEntered = (rt: TestRuntime, requestId: string) => rt.engine.history(executionOf(requestId)).filter((e) => e.type === 'StateEntered').map((e) => e.state);
+const statesEntered = (rt: TestRuntime, requestId: string) =>
+  rt.engine
+    .history(executionOf(requestId))
+    .filter((e) => e.type === 'StateEntered')
+    .map((e) => e.state);
 
 /** Everything a patron could see of this: their mailbox. */
 async function patronMail(rt: TestRuntime, p: Patron) {
@@ -89,7 +151,11 @@ describe('court-order workflow', () => {
   });
 
   it('R12 R13 R2 R13a: hold at once; review by a privacy officer, authorisation by a different person; package to counsel; the patron told', async () => {
-    const { orderId, requestId, document } = await fileOrder(rt, PRIYA, { categories: ['library-records'], from: '2026-01-01', to: '2026-04-30' });
+    const { orderId, requestId, document } = await fileOrder(rt, PRIYA, {
+      categories: ['library-records'],
+      from: '2026-01-01',
+      to: '2026-04-30',
+    });
     // R13: the hold is in place the moment the order is accepted, before anyone approves.
     expect(await rt.deps.holds.isHeld(PRIYA.id)).toBe(true);
 
@@ -100,12 +166,26 @@ describe('court-order workflow', () => {
     const page = await fetch(reviewLink);
     expect(page.status).toBe(200);
     const html = await page.text();
-    for (const text of [ORDER.court, ORDER.caseNumber, 'subpoena', 'Priya Natarajan', PRIYA.cardNumber, 'library-records', '2026-01-01 to 2026-04-30', OWEN]) expect(html).toContain(text);
+    for (const text of [
+      ORDER.court,
+      ORDER.caseNumber,
+      'subpoena',
+      'Priya Natarajan',
+      PRIYA.cardNumber,
+      'library-records',
+      '2026-01-01 to 2026-04-30',
+      OWEN,
+    ])
+      expect(html).toContain(text);
     const order = await rt.deps.orders.get(orderId);
     expect(html).toContain(order.file?.sha256);
     // R12: what approvers open is the copy kept under orders/, pinned at submit, hashed as uploaded.
     expect(order.documentKey).toBe(incomingKey(orderId));
-    expect(order.file).toMatchObject({ key: orderDocumentKey(orderId), size: document.length, sha256: createHash('sha256').update(document).digest('hex') });
+    expect(order.file).toMatchObject({
+      key: orderDocumentKey(orderId),
+      size: document.length,
+      sha256: createHash('sha256').update(document).digest('hex'),
+    });
 
     // The approver opens the PDF: the very bytes stored, as a download; the read is audited.
     const doc = await fetch(`${reviewLink}?view=order`);
@@ -153,12 +233,35 @@ describe('court-order workflow', () => {
     const events = await rt.deps.audit.list(requestId);
     expect(verifyChain(events).ok).toBe(true);
     const types = events.map((e) => e.type);
-    for (const t of ['court-order-received', 'legal-hold-placed', 'approval-requested', 'staff-read', 'approval-decided', 'disclosure', 'patron-notified', 'request-completed']) expect(types).toContain(t);
-    expect(events.find((e) => e.type === 'court-order-received')?.actor).toEqual({ kind: 'counsel', id: OWEN, role: 'counsel' });
+    for (const t of [
+      'court-order-received',
+      'legal-hold-placed',
+      'approval-requested',
+      'staff-read',
+      'approval-decided',
+      'disclosure',
+      'patron-notified',
+      'request-completed',
+    ])
+      expect(types).toContain(t);
+    expect(events.find((e) => e.type === 'court-order-received')?.actor).toEqual({
+      kind: 'counsel',
+      id: OWEN,
+      role: 'counsel',
+    });
     const disclosure = events.find((e) => e.type === 'disclosure');
-    expect(disclosure?.data).toMatchObject({ legalBasis: 'court-order', recipient: OWEN, categories: ['library-records'], from: '2026-01-01', to: '2026-04-30', approvedBy: [OFFICER, DIRECTOR] });
+    expect(disclosure?.data).toMatchObject({
+      legalBasis: 'court-order',
+      recipient: OWEN,
+      categories: ['library-records'],
+      from: '2026-01-01',
+      to: '2026-04-30',
+      approvedBy: [OFFICER, DIRECTOR],
+    });
     expect(events.filter((e) => e.type === 'approval-decided').map((e) => e.actor.id)).toEqual([OFFICER, DIRECTOR]);
-    expect(events.filter((e) => e.type === 'staff-read').map((e) => e.actor.id)).toEqual(expect.arrayContaining([OFFICER, DIRECTOR]));
+    expect(events.filter((e) => e.type === 'staff-read').map((e) => e.actor.id)).toEqual(
+      expect.arrayContaining([OFFICER, DIRECTOR]),
+    );
     const trail = JSON.stringify(events);
     for (const v of [PRIYA.email, PRIYA.lastName, PRIYA.cardNumber]) expect(trail).not.toContain(v);
   });
@@ -189,7 +292,10 @@ describe('court-order workflow', () => {
     let request = await rt.deps.requests.get(requestId);
     expect(request.decisions ?? []).toEqual([]);
     expect(request.status).toBe('awaiting-approval');
-    expect((await rt.deps.audit.list(requestId)).find((e) => e.type === 'approval-refused')?.data).toEqual({ step: 'court-order-review', reason: 'submitted-the-request' });
+    expect((await rt.deps.audit.list(requestId)).find((e) => e.type === 'approval-refused')?.data).toEqual({
+      step: 'court-order-review',
+      reason: 'submitted-the-request',
+    });
 
     // The real reviewer approves; the reviewer then holding an authorisation link is refused too.
     expect((await postForm(linkIn(review, 'act'), { decision: 'approve' })).status).toBe(200);
@@ -211,7 +317,14 @@ describe('court-order workflow', () => {
     expect(request.decisions?.map((d) => d.byStaffId)).toEqual([OFFICER]);
 
     // The director rejects, with a reason: counsel is told; the patron hears nothing; the hold stays.
-    expect((await postForm(linkIn(authorise, 'act'), { decision: 'reject', reason: 'The order names a different date range.' })).status).toBe(200);
+    expect(
+      (
+        await postForm(linkIn(authorise, 'act'), {
+          decision: 'reject',
+          reason: 'The order names a different date range.',
+        })
+      ).status,
+    ).toBe(200);
     const told = await rt.mail.waitFor(OWEN, /Court order not approved/);
     expect(told.subject).toContain(requestId);
     expect(told.body.text).toContain('The order names a different date range.');
@@ -222,7 +335,9 @@ describe('court-order workflow', () => {
     expect(statesEntered(rt, requestId)).not.toContain('BuildDisclosure');
     expect(await patronMail(rt, FATIMA)).toBe('');
     expect(await rt.deps.holds.isHeld(FATIMA.id)).toBe(true);
-    expect((await rt.deps.audit.list(requestId)).map((e) => e.type)).toEqual(expect.arrayContaining(['approval-refused', 'request-denied', 'counsel-told']));
+    expect((await rt.deps.audit.list(requestId)).map((e) => e.type)).toEqual(
+      expect.arrayContaining(['approval-refused', 'request-denied', 'counsel-told']),
+    );
   });
 
   it('R12 a rejection at review ends it there: counsel is told with the reason, nothing is disclosed', async () => {
@@ -230,7 +345,9 @@ describe('court-order workflow', () => {
     const review = await rt.mail.waitFor(OFFICER, reviewSubject(requestId));
     // A rejection needs a reason (counsel reads it).
     expect((await postForm(linkIn(review, 'act'), { decision: 'reject' })).status).toBe(400);
-    expect((await postForm(linkIn(review, 'act'), { decision: 'reject', reason: 'Not signed by a judge.' })).status).toBe(200);
+    expect(
+      (await postForm(linkIn(review, 'act'), { decision: 'reject', reason: 'Not signed by a judge.' })).status,
+    ).toBe(200);
     const told = await rt.mail.waitFor(OWEN, new RegExp(`Court order not approved.*${requestId}`));
     expect(told.body.text).toContain('Not signed by a judge.');
     await rt.engine.whenDone(executionOf(requestId));
@@ -242,8 +359,17 @@ describe('court-order workflow', () => {
 
   it('R13a a nondisclosure order: the package goes to counsel and the patron hears nothing at all', async () => {
     const { requestId } = await fileOrder(rt, MARCUS, { nondisclosure: true });
-    expect((await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId)), 'act'), { decision: 'approve' })).status).toBe(200);
-    expect((await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId)), 'act'), { decision: 'approve' })).status).toBe(200);
+    expect(
+      (await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId)), 'act'), { decision: 'approve' }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId)), 'act'), {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(200);
     await rt.mail.waitFor(OWEN, new RegExp(`Disclosure package ready.*${requestId}`));
     await rt.engine.whenDone(executionOf(requestId));
     expect((await rt.deps.requests.get(requestId)).status).toBe('completed');
@@ -257,13 +383,16 @@ describe('court-order workflow', () => {
 
   it('R12 R16 in AWS the upload form is an S3 presigned POST for incoming/<orderId>.pdf, at create and on every later look', async () => {
     // The same handler with the AWS document store; signing a POST policy needs credentials, no network.
-    const s3 = new S3Client({ region: 'us-east-2', credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' } });
+    const s3 = new S3Client({
+      region: 'us-east-2',
+      credentials: { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'secret' },
+    });
     const call = apiFor(rt, { ...rt.deps, documents: new S3DocumentStore('privacy-desk-dev-documents', s3) });
     type Form = { url: string; fields: Record<string, string> };
     const policyKey = (form: Form) =>
-      (JSON.parse(Buffer.from(form.fields.Policy as string, 'base64').toString('utf8')) as { conditions: unknown[] }).conditions.find(
-        (c): c is { key: string } => typeof c === 'object' && c !== null && 'key' in c,
-      )?.key;
+      (
+        JSON.parse(Buffer.from(form.fields.Policy as string, 'base64').toString('utf8')) as { conditions: unknown[] }
+      ).conditions.find((c): c is { key: string } => typeof c === 'object' && c !== null && 'key' in c)?.key;
     try {
       const created = await call('POST', '/api/court-orders', { ...ORDER, patronCardNumber: PRIYA.cardNumber });
       expect(created.statusCode).toBe(201);
@@ -333,30 +462,62 @@ describe('court-order workflow: lapses, failures and retries', () => {
     expect(await rt.deps.holds.isHeld(ELEANOR.id)).toBe(false);
     const lapsed = await rt.mail.waitFor(OWEN, new RegExp(`Legal hold lapsed.*${requestId}`));
     expect(lapsed.body.text).toContain(lapsesOn);
-    await eventually(async () => ((await rt.deps.audit.list(requestId)).some((e) => e.type === 'legal-hold-lapsed') ? true : undefined));
+    await eventually(async () =>
+      (await rt.deps.audit.list(requestId)).some((e) => e.type === 'legal-hold-lapsed') ? true : undefined,
+    );
     await eventually(async () => ((await rt.deps.orders.get(orderId)).holdLapseRecordedAt ? true : undefined));
     await new Promise((r) => setTimeout(r, 300)); // several more sweeps
     expect((await rt.deps.audit.list(requestId)).filter((e) => e.type === 'legal-hold-lapsed')).toHaveLength(1);
-    expect((await rt.mail.to(OWEN)).filter((e) => /Legal hold lapsed/.test(e.subject) && e.subject.includes(requestId))).toHaveLength(1);
+    expect(
+      (await rt.mail.to(OWEN)).filter((e) => /Legal hold lapsed/.test(e.subject) && e.subject.includes(requestId)),
+    ).toHaveLength(1);
     expect(await patronMail(rt, ELEANOR)).toBe('');
   });
 
   it('a transient failure building the package is retried; a permanent one ends in RecordFailure with staff alerted', async () => {
     mailFaults.transientOnce = true;
     const first = await fileOrder(rt, PRIYA, { categories: ['donations'] });
-    expect((await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(first.requestId)), 'act'), { decision: 'approve' })).status).toBe(200);
-    expect((await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(first.requestId)), 'act'), { decision: 'approve' })).status).toBe(200);
+    expect(
+      (
+        await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(first.requestId)), 'act'), {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(first.requestId)), 'act'), {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(200);
     await rt.engine.whenDone(executionOf(first.requestId));
     expect(mailFaults.transientOnce).toBe(false);
     expect((await rt.deps.requests.get(first.requestId)).status).toBe('completed');
-    expect((await rt.mail.to(OWEN)).filter((e) => /Disclosure package ready/.test(e.subject) && e.subject.includes(first.requestId))).toHaveLength(1);
+    expect(
+      (await rt.mail.to(OWEN)).filter(
+        (e) => /Disclosure package ready/.test(e.subject) && e.subject.includes(first.requestId),
+      ),
+    ).toHaveLength(1);
     // One disclosure on the trail, not two: the retry repeated nothing already done.
     expect((await rt.deps.audit.list(first.requestId)).filter((e) => e.type === 'disclosure')).toHaveLength(1);
 
     mailFaults.permanent = true;
     const second = await fileOrder(rt, BOB, { categories: ['payments'] });
-    expect((await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(second.requestId)), 'act'), { decision: 'approve' })).status).toBe(200);
-    expect((await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(second.requestId)), 'act'), { decision: 'approve' })).status).toBe(200);
+    expect(
+      (
+        await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(second.requestId)), 'act'), {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(200);
+    expect(
+      (
+        await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(second.requestId)), 'act'), {
+          decision: 'approve',
+        })
+      ).status,
+    ).toBe(200);
     const alert = await rt.mail.waitFor(OFFICER, new RegExp(`A privacy request failed: ${second.requestId}`));
     expect(alert.body.text).toContain('MessageRejected');
     await rt.engine.whenDone(executionOf(second.requestId));

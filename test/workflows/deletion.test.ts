@@ -2,7 +2,15 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
-import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * The deletion workflow (R8) through the real engine: plan, approval with the whole plan on the
@@ -12,14 +20,23 @@ import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type 
 const OFFICER = 'privacy@library.example';
 const YUKI = { id: 'P1007', cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com' };
 const JOSE = { id: 'P1024', cardNumber: '21234000011024', lastName: 'Martínez', email: 'jose.martinez@example.org' };
-const MARGARET = { id: 'P1025', cardNumber: '21234000011025', lastName: 'Thompson', email: 'margaret.thompson@example.com' };
+const MARGARET = {
+  id: 'P1025',
+  cardNumber: '21234000011025',
+  lastName: 'Thompson',
+  email: 'margaret.thompson@example.com',
+};
 const MARIA = { id: 'P1010', cardNumber: '21234000011010', lastName: 'Rivera', email: 'maria.rivera@example.org' };
 
 type Patron = { id: string; cardNumber: string; lastName: string; email: string };
 type Outcome = { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] };
 
 const post = (link: string, form: Record<string, string>) =>
-  fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 
 async function requestDeletion(rt: TestRuntime, p: Patron, n = 1) {
   const { body } = await submit(rt, { kind: 'deletion', cardNumber: p.cardNumber, lastName: p.lastName });
@@ -36,7 +53,9 @@ async function approvalLink(rt: TestRuntime, n: number) {
 /** Everything the patron can see: their mailbox and the status page. */
 async function patronView(rt: TestRuntime, p: Patron, statusUrl: string) {
   // Words, not markup: the HTML's tags and styles are stripped.
-  const mail = (await rt.mail.to(p.email)).map((e) => `${e.subject}\n${e.body.text}\n${(e.body.html ?? '').replace(/<[^>]*>/g, ' ')}`).join('\n');
+  const mail = (await rt.mail.to(p.email))
+    .map((e) => `${e.subject}\n${e.body.text}\n${(e.body.html ?? '').replace(/<[^>]*>/g, ' ')}`)
+    .join('\n');
   const status = await (await fetch(`${rt.baseUrl}${statusUrl}`)).text();
   return `${mail}\n${status}`;
 }
@@ -71,14 +90,24 @@ describe('deletion workflow', () => {
     expect(request.contactEmail).toBeUndefined(); // R16: the address for the letter is gone too
     const events = await rt.deps.audit.list(body.requestId);
     expect(verifyChain(events).ok).toBe(true);
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['deletion-planned', 'approval-decided', 'deletion-executed', 'deletion-verified', 'outcome-sent']));
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'deletion-planned',
+        'approval-decided',
+        'deletion-executed',
+        'deletion-verified',
+        'outcome-sent',
+      ]),
+    );
     expect(JSON.stringify(events)).not.toContain(YUKI.email);
 
     // A later request with that card ends quietly: no email.
     const before = (await rt.mail.to(YUKI.email)).length;
     const again = await submit(rt, { kind: 'access', cardNumber: YUKI.cardNumber, lastName: YUKI.lastName });
     await rt.engine.whenDone(`local:access:${again.body.requestId}`);
-    await eventually(async () => ((await rt.deps.requests.get(again.body.requestId)).matched === false ? true : undefined));
+    await eventually(async () =>
+      (await rt.deps.requests.get(again.body.requestId)).matched === false ? true : undefined,
+    );
     expect((await rt.mail.to(YUKI.email)).length).toBe(before);
   });
 
@@ -88,7 +117,12 @@ describe('deletion workflow', () => {
     expect((await post(link, { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     const outcome = done.outcome as Outcome;
-    expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: 'items-on-loan' }, { category: 'payments', reason: 'money-outstanding' }]));
+    expect(outcome.retained).toEqual(
+      expect.arrayContaining([
+        { category: 'personal', reason: 'items-on-loan' },
+        { category: 'payments', reason: 'money-outstanding' },
+      ]),
+    );
     expect(outcome.erased).toEqual(expect.arrayContaining(['credentials', 'shared-content']));
     const patron = await rt.deps.records.getPatron(ADA.id);
     expect(patron?.lastName).toBe('Lovelace');
@@ -104,12 +138,19 @@ describe('deletion workflow', () => {
     const body = await requestDeletion(rt, MARIA);
     expect((await post(await approvalLink(rt, 3), { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
-    expect((done.outcome as Outcome).retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: 'guarantor-of-minor' }]));
+    expect((done.outcome as Outcome).retained).toEqual(
+      expect.arrayContaining([{ category: 'personal', reason: 'guarantor-of-minor' }]),
+    );
     expect(await rt.deps.records.getPatron(MARIA.id)).toBeDefined();
   });
 
   it('R13, R13a a legal hold before the request keeps everything, and the patron sees only "legal-obligation"', async () => {
-    await rt.deps.holds.place({ holdId: 'H-test-1', patronId: MARGARET.id, placedBy: 'counsel@library.example', nondisclosure: true });
+    await rt.deps.holds.place({
+      holdId: 'H-test-1',
+      patronId: MARGARET.id,
+      placedBy: 'counsel@library.example',
+      nondisclosure: true,
+    });
     const body = await requestDeletion(rt, MARGARET);
     const page = await (await fetch(await approvalLink(rt, 4))).text();
     expect(page).toContain('blocked');
@@ -121,14 +162,20 @@ describe('deletion workflow', () => {
     expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
     await rt.mail.waitFor(MARGARET.email, /deletion request .* is complete/);
     const seen = (await patronView(rt, MARGARET, body.statusUrl)).toLowerCase();
-    for (const word of ['hold', 'court', 'order', 'subpoena', 'warrant', 'counsel']) expect(seen).not.toMatch(new RegExp(`\\b${word}`));
+    for (const word of ['hold', 'court', 'order', 'subpoena', 'warrant', 'counsel'])
+      expect(seen).not.toMatch(new RegExp(`\\b${word}`));
   });
 
   it('R13 a hold placed after the plan was approved stops the erasure before it touches anything', async () => {
     const body = await requestDeletion(rt, JOSE);
     const link = await approvalLink(rt, 5);
     expect(await (await fetch(link)).text()).toContain('full');
-    await rt.deps.holds.place({ holdId: 'H-test-2', patronId: JOSE.id, placedBy: 'counsel@library.example', nondisclosure: false });
+    await rt.deps.holds.place({
+      holdId: 'H-test-2',
+      patronId: JOSE.id,
+      placedBy: 'counsel@library.example',
+      nondisclosure: false,
+    });
     expect((await post(link, { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     const outcome = done.outcome as Outcome;
@@ -142,7 +189,9 @@ describe('deletion workflow', () => {
   it('a rejected plan ends the request as denied; the patron reads the reason; nothing is deleted', async () => {
     const body = await requestDeletion(rt, MARIA, 2);
     const link = await approvalLink(rt, 6);
-    expect((await post(link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status).toBe(200);
+    expect((await post(link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status).toBe(
+      200,
+    );
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(MARIA.email, /was not completed/);
     expect(told.body.text).toContain('Please settle this at the desk first.');
@@ -182,7 +231,13 @@ describe('deletion: a crash in the middle of the erasure', () => {
     expect((done.outcome as Outcome).erased).toContain('personal');
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeUndefined();
     // Exactly the two anonymised loans, not four: the re-run reused the first run's keys.
-    const anon = await rt.db.send(new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({ TableName: 'privacy-desk-records', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': 'ANON#LOAN' } }));
+    const anon = await rt.db.send(
+      new (await import('@aws-sdk/lib-dynamodb')).QueryCommand({
+        TableName: 'privacy-desk-records',
+        KeyConditionExpression: 'pk = :p',
+        ExpressionAttributeValues: { ':p': 'ANON#LOAN' },
+      }),
+    );
     const items = anon.Items ?? [];
     expect(items).toHaveLength(2);
     expect(JSON.stringify(items)).not.toContain(YUKI.id);

@@ -22,19 +22,44 @@ describe('due dates: reminders and escalation (R15)', () => {
   const skew = { ms: 0 };
   const base = Date.now();
   const due = new Date(base + 10 * DAY).toISOString();
-  const ids = { correction: randomUUID(), court: randomUUID(), desk: randomUUID(), verifying: randomUUID(), inPerson: randomUUID() };
+  const ids = {
+    correction: randomUUID(),
+    court: randomUUID(),
+    desk: randomUUID(),
+    verifying: randomUUID(),
+    inPerson: randomUUID(),
+  };
 
   async function request(id: string, patch: Partial<RequestRecord>, approvalRole?: string): Promise<void> {
     const now = new Date(base).toISOString();
-    await rt.deps.requests.create({ requestId: id, kind: 'access', status: 'received', version: 1, createdAt: now, updatedAt: now, dueAt: due, statusKeyHash: 'c'.repeat(64), patronId: 'P1001', ...patch });
+    await rt.deps.requests.create({
+      requestId: id,
+      kind: 'access',
+      status: 'received',
+      version: 1,
+      createdAt: now,
+      updatedAt: now,
+      dueAt: due,
+      statusKeyHash: 'c'.repeat(64),
+      patronId: 'P1001',
+      ...patch,
+    });
     await rt.deps.audit.append(id, { eventId: 'received', type: 'request-received', actor: { kind: 'requester' } });
-    if (approvalRole) await rt.deps.audit.append(id, { eventId: 'approval-requested:x:1', type: 'approval-requested', actor: { kind: 'system' }, data: { step: 'x', role: approvalRole, round: 1 } });
+    if (approvalRole)
+      await rt.deps.audit.append(id, {
+        eventId: 'approval-requested:x:1',
+        type: 'approval-requested',
+        actor: { kind: 'system' },
+        data: { step: 'x', role: approvalRole, round: 1 },
+      });
   }
 
   /** Every deadline email so far, as `<subject> -> <to>`. */
   async function deadlineMail(): Promise<string[]> {
     const all: SentEmail[] = await rt.mail.all();
-    return all.filter((e) => /^(Due in|Overdue:)/.test(e.subject)).map((e) => `${e.subject} -> ${e.destination.to.join(',')}`);
+    return all
+      .filter((e) => /^(Due in|Overdue:)/.test(e.subject))
+      .map((e) => `${e.subject} -> ${e.destination.to.join(',')}`);
   }
 
   /** Lets the timer run the sweep several more times. */
@@ -44,8 +69,16 @@ describe('due dates: reminders and escalation (R15)', () => {
     rt = await startTestRuntime({ clock: () => new Date(Date.now() + skew.ms) });
     await request(ids.correction, { kind: 'correction', status: 'awaiting-approval' }, 'privacy-officer');
     // R12: the director decides the court order's second step; counsel submitted it.
-    await request(ids.court, { kind: 'court-order', status: 'awaiting-approval', submittedByStaff: 'counsel@library.example' }, 'director');
-    await request(ids.desk, { kind: 'guardian-access', status: 'awaiting-staff', verification: { method: 'email-link', verifiedAt: new Date(base).toISOString() } });
+    await request(
+      ids.court,
+      { kind: 'court-order', status: 'awaiting-approval', submittedByStaff: 'counsel@library.example' },
+      'director',
+    );
+    await request(ids.desk, {
+      kind: 'guardian-access',
+      status: 'awaiting-staff',
+      verification: { method: 'email-link', verifiedAt: new Date(base).toISOString() },
+    });
     await request(ids.verifying, { status: 'verifying' });
     await request(ids.inPerson, { status: 'awaiting-staff', waitingSince: new Date(base).toISOString() });
   });
@@ -66,13 +99,16 @@ describe('due dates: reminders and escalation (R15)', () => {
     await eventually(async () => ((await deadlineMail()).length >= expected.length ? true : undefined));
     await sweeps();
     expect((await deadlineMail()).sort()).toEqual(expected);
-    for (const e of await rt.mail.all()) expect(`${e.subject}${e.body.text}${e.body.html}`).not.toMatch(/P1001|Lovelace|ada@example/);
+    for (const e of await rt.mail.all())
+      expect(`${e.subject}${e.body.text}${e.body.html}`).not.toMatch(/P1001|Lovelace|ada@example/);
   });
 
   it('R15: one escalation to the privacy officers once the due date has passed; no late reminder; the paused clocks get nothing', async () => {
     const before = (await deadlineMail()).length;
     skew.ms = 11 * DAY;
-    const expected = [ids.correction, ids.court, ids.desk].flatMap((id) => OFFICERS.map((to) => `Overdue: privacy request ${id} -> ${to}`)).sort();
+    const expected = [ids.correction, ids.court, ids.desk]
+      .flatMap((id) => OFFICERS.map((to) => `Overdue: privacy request ${id} -> ${to}`))
+      .sort();
     await eventually(async () => ((await deadlineMail()).length >= before + expected.length ? true : undefined));
     await sweeps();
     const mail = await deadlineMail();
@@ -82,7 +118,9 @@ describe('due dates: reminders and escalation (R15)', () => {
 
     const events = await rt.deps.audit.list(ids.correction);
     expect(verifyChain(events).ok).toBe(true);
-    expect(events.filter((e) => e.type.startsWith('due-date-')).map((e) => [e.type, e.data?.dueAt, e.data?.recipients])).toEqual([
+    expect(
+      events.filter((e) => e.type.startsWith('due-date-')).map((e) => [e.type, e.data?.dueAt, e.data?.recipients]),
+    ).toEqual([
       ['due-date-reminder-sent', due, 2],
       ['due-date-escalated', due, 2],
     ]);
@@ -109,14 +147,23 @@ describe('due dates: reminders and escalation (R15)', () => {
     skew.ms = 22 * DAY; // 2 days before the new due date
     await eventually(async () => ((await deadlineMail()).length >= before + 2 ? true : undefined));
     await sweeps();
-    expect((await deadlineMail()).slice(before).sort()).toEqual(OFFICERS.map((to) => `Due in 2 days: privacy request ${ids.correction} -> ${to}`).sort());
+    expect((await deadlineMail()).slice(before).sort()).toEqual(
+      OFFICERS.map((to) => `Due in 2 days: privacy request ${ids.correction} -> ${to}`).sort(),
+    );
 
     skew.ms = 25 * DAY;
     await eventually(async () => ((await deadlineMail()).length >= before + 4 ? true : undefined));
     await sweeps();
-    expect((await deadlineMail()).slice(before + 2).sort()).toEqual(OFFICERS.map((to) => `Overdue: privacy request ${ids.correction} -> ${to}`).sort());
+    expect((await deadlineMail()).slice(before + 2).sort()).toEqual(
+      OFFICERS.map((to) => `Overdue: privacy request ${ids.correction} -> ${to}`).sort(),
+    );
     const events = (await rt.deps.audit.list(ids.correction)).filter((e) => e.type.startsWith('due-date-'));
-    expect(events.map((e) => `${e.type}@${String(e.data?.dueAt)}`)).toEqual([`due-date-reminder-sent@${due}`, `due-date-escalated@${due}`, `due-date-reminder-sent@${newDue}`, `due-date-escalated@${newDue}`]);
+    expect(events.map((e) => `${e.type}@${String(e.data?.dueAt)}`)).toEqual([
+      `due-date-reminder-sent@${due}`,
+      `due-date-escalated@${due}`,
+      `due-date-reminder-sent@${newDue}`,
+      `due-date-escalated@${newDue}`,
+    ]);
   });
 
   it('R15: a closed request is never reminded or escalated', async () => {

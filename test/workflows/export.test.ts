@@ -10,7 +10,15 @@ import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createHandler as createBuildExport } from '../../functions/handlers/task-build-export.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
-import { ADA, eventually, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
 import { unzip } from '../support/zip.ts';
 
 /**
@@ -25,22 +33,33 @@ const READY = /Your data export from .* is ready/;
 const executionOf = (requestId: string) => `local:export:${requestId}`;
 
 async function act(link: string, form: Record<string, string>) {
-  return fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  return fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 }
 
 async function download(link: string) {
   const res = await fetch(link);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/zip');
-  expect(res.headers.get('content-disposition')).toMatch(/^attachment; filename="library-data-export-[0-9a-f]{8}\.zip"$/);
+  expect(res.headers.get('content-disposition')).toMatch(
+    /^attachment; filename="library-data-export-[0-9a-f]{8}\.zip"$/,
+  );
   return unzip(Buffer.from(await res.arrayBuffer()));
 }
 
 /** R5: nothing a workflow carries may name the patron. */
-function expectNoPersonalData(rt: TestRuntime, requestId: string, patron: { cardNumber: string; lastName: string; email?: string; firstName?: string }) {
+function expectNoPersonalData(
+  rt: TestRuntime,
+  requestId: string,
+  patron: { cardNumber: string; lastName: string; email?: string; firstName?: string },
+) {
   const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
   expect(history).toContain('BuildExport');
-  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(Boolean) as string[]) expect(history).not.toContain(value);
+  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(Boolean) as string[])
+    expect(history).not.toContain(value);
 }
 
 /** The export files stored under the files folder. */
@@ -87,15 +106,30 @@ describe('export workflow', () => {
     expect(loans.map((l) => l.id).sort()).toEqual(['L2001', 'L2002', 'L2003', 'L2004', 'L2005']);
     expect(loans.map((l) => l.title)).toContain('The Difference Engine');
     expect(files.get('library-records.csv')).toContain('The Difference Engine');
-    expect(files.get('library-records.csv')?.split('\r\n').filter((l) => l.startsWith('loan,'))).toHaveLength(5);
+    expect(
+      files
+        .get('library-records.csv')
+        ?.split('\r\n')
+        .filter((l) => l.startsWith('loan,')),
+    ).toHaveLength(5);
     expect(doc.categories.credentials?.data).toEqual({ account: { username: 'ada' } });
     expect(doc.categories.residency?.statement).toBe(RESIDENCY_STATEMENT);
     const everything = [...files.values()].join('\n');
     for (const secret of [ADA_PASSWORD_HASH, ADA_ANSWER_HASH, '$2b$']) expect(everything).not.toContain(secret);
 
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.map((e) => e.type)).toEqual(['request-received', 'patron-matched', 'verification-requested', 'identity-verified', 'disclosure', 'request-completed']);
-    expect(events.find((e) => e.type === 'disclosure')).toMatchObject({ eventId: 'export-delivered', data: { legalBasis: 'data-subject', channel: 'email', format: 'zip' } });
+    expect(events.map((e) => e.type)).toEqual([
+      'request-received',
+      'patron-matched',
+      'verification-requested',
+      'identity-verified',
+      'disclosure',
+      'request-completed',
+    ]);
+    expect(events.find((e) => e.type === 'disclosure')).toMatchObject({
+      eventId: 'export-delivered',
+      data: { legalBasis: 'data-subject', channel: 'email', format: 'zip' },
+    });
     expect(verifyChain(events).ok).toBe(true); // R17
     expect(JSON.stringify(events)).not.toContain(ADA.email);
     expectNoPersonalData(rt, body.requestId, ADA);
@@ -120,7 +154,10 @@ describe('export workflow', () => {
     expect(desk.body.text).not.toContain(HAROLD.lastName);
     await waitForStatus(rt, body.statusUrl, 'completed');
     const files = await download(linkIn(desk, 'download'));
-    const doc = JSON.parse(files.get('export.json') ?? '') as { verification: Record<string, string>; categories: Record<string, { data?: Record<string, unknown> }> };
+    const doc = JSON.parse(files.get('export.json') ?? '') as {
+      verification: Record<string, string>;
+      categories: Record<string, { data?: Record<string, unknown> }>;
+    };
     expect((doc.categories.personal?.data?.profile as Record<string, unknown>).lastName).toBe(HAROLD.lastName);
     // R4: who checked, by role, never the document or the staff member's address.
     expect(doc.verification).toMatchObject({ method: 'in-person', verifiedByRole: 'circulation' });
@@ -161,7 +198,11 @@ describe('export workflow: expiry and failure', () => {
     // The link item outlives its expiry by a day (late clicks get 410); then the sweep, standing in
     // for DynamoDB TTL and the S3 lifecycle, deletes the item and the file.
     skewMs = 2 * 86_400_000;
-    await eventually(async () => ((await storedExports(filesDir)).length === 0 ? true : undefined), 5_000, 'the sweep to delete the export');
+    await eventually(
+      async () => ((await storedExports(filesDir)).length === 0 ? true : undefined),
+      5_000,
+      'the sweep to delete the export',
+    );
     expect([404, 410]).toContain((await fetch(link)).status);
   });
 

@@ -7,7 +7,17 @@ import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
-import { DEMO_DATASET, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
+import {
+  DEMO_DATASET,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  statusOf,
+  submit,
+  waitForStatus,
+  type SentEmail,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * The guardian-access workflow (workflows/guardian-access.asl.json) on aws-local-stepfunctions
@@ -21,20 +31,60 @@ const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.exam
 const OFFICER = OFFICERS[0] as string;
 const DESK = CIRCULATION[0] as string;
 
-const GRACE = { id: 'P1016', cardNumber: '21234000011016', lastName: 'Okafor', firstName: 'Grace', email: 'grace.okafor@example.com' };
+const GRACE = {
+  id: 'P1016',
+  cardNumber: '21234000011016',
+  lastName: 'Okafor',
+  firstName: 'Grace',
+  email: 'grace.okafor@example.com',
+};
 const CHIDI = { id: 'P1017', cardNumber: '21234000011017', lastName: 'Okafor', firstName: 'Chidi' }; // 2014-02-10, no email
-const NGOZI = { id: 'P1018', cardNumber: '21234000011018', lastName: 'Okafor', firstName: 'Ngozi', email: 'ngozi.okafor@example.org' }; // 2013-04-18
-const EMEKA = { id: 'P1019', cardNumber: '21234000011019', lastName: 'Okafor', firstName: 'Emeka', email: 'emeka.okafor@example.com' }; // 2008-06-15
-const DAVID = { id: 'P1013', cardNumber: '21234000011013', lastName: 'Chen', firstName: 'David', email: 'david.chen@example.com' };
-const ETHAN = { id: 'P1015', cardNumber: '21234000011015', lastName: 'Chen', firstName: 'Ethan', email: 'ethan.chen@example.org' }; // 2009-03-02: 17
-const MARIA = { id: 'P1010', cardNumber: '21234000011010', lastName: 'Rivera', firstName: 'Maria', email: 'maria.rivera@example.org' };
+const NGOZI = {
+  id: 'P1018',
+  cardNumber: '21234000011018',
+  lastName: 'Okafor',
+  firstName: 'Ngozi',
+  email: 'ngozi.okafor@example.org',
+}; // 2013-04-18
+const EMEKA = {
+  id: 'P1019',
+  cardNumber: '21234000011019',
+  lastName: 'Okafor',
+  firstName: 'Emeka',
+  email: 'emeka.okafor@example.com',
+}; // 2008-06-15
+const DAVID = {
+  id: 'P1013',
+  cardNumber: '21234000011013',
+  lastName: 'Chen',
+  firstName: 'David',
+  email: 'david.chen@example.com',
+};
+const ETHAN = {
+  id: 'P1015',
+  cardNumber: '21234000011015',
+  lastName: 'Chen',
+  firstName: 'Ethan',
+  email: 'ethan.chen@example.org',
+}; // 2009-03-02: 17
+const MARIA = {
+  id: 'P1010',
+  cardNumber: '21234000011010',
+  lastName: 'Rivera',
+  firstName: 'Maria',
+  email: 'maria.rivera@example.org',
+};
 const MATEO = { id: 'P1012', cardNumber: '21234000011012', lastName: 'Rivera', firstName: 'Mateo' }; // 2011-06-30: 15, no email
 const SOFIA = { id: 'P1011', cardNumber: '21234000011011', lastName: 'Rivera', firstName: 'Sofia' }; // 2016-03-14: 10
 
 type Person = { cardNumber: string; lastName: string; firstName?: string; email?: string; id?: string };
 const executionOf = (requestId: string) => `local:guardian-access:${requestId}`;
 const post = (link: string, form: Record<string, string>) =>
-  fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 const ident = (p: Person) => ({ cardNumber: p.cardNumber, lastName: p.lastName });
 
 /** A runtime whose clock reads `at` now and runs on from there (a birthday in the library's time zone). */
@@ -44,7 +94,12 @@ const clockAt = (at: string) => {
 };
 
 /** Runs `action`, then waits for the next email to `address` whose subject matches. */
-async function nextMail(rt: TestRuntime, address: string, subject: RegExp, action: () => Promise<unknown>): Promise<SentEmail> {
+async function nextMail(
+  rt: TestRuntime,
+  address: string,
+  subject: RegExp,
+  action: () => Promise<unknown>,
+): Promise<SentEmail> {
   const before = (await rt.mail.to(address)).filter((e) => subject.test(e.subject)).length;
   await action();
   return rt.mail.waitFor(address, subject, before + 1);
@@ -64,7 +119,14 @@ async function askAndVerify(rt: TestRuntime, guardian: Person & { email: string 
 }
 
 async function approve(rt: TestRuntime, requestId: string, decision: Record<string, string> = { decision: 'approve' }) {
-  const ask = await eventually(async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed on a guardian's request/.test(e.subject) && e.body.text?.includes(requestId)), 10_000, 'approval email');
+  const ask = await eventually(
+    async () =>
+      (await rt.mail.to(OFFICER)).find(
+        (e) => /Decision needed on a guardian's request/.test(e.subject) && e.body.text?.includes(requestId),
+      ),
+    10_000,
+    'approval email',
+  );
   const link = linkIn(ask, 'act');
   const page = await (await fetch(link)).text();
   return { page, res: await post(link, decision) };
@@ -74,7 +136,9 @@ async function approve(rt: TestRuntime, requestId: string, decision: Record<stri
 function expectNoPersonalData(rt: TestRuntime, requestId: string, people: Person[]) {
   const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
   expect(history.length).toBeGreaterThan(100);
-  for (const p of people) for (const v of [p.cardNumber, p.lastName, p.email, p.firstName].filter(Boolean) as string[]) expect(history).not.toContain(v);
+  for (const p of people)
+    for (const v of [p.cardNumber, p.lastName, p.email, p.firstName].filter(Boolean) as string[])
+      expect(history).not.toContain(v);
 }
 
 const download = async (email: SentEmail) => {
@@ -98,7 +162,9 @@ describe('guardian access (today)', () => {
     expect(page).toContain('Chidi Okafor');
     expect(page).toContain('(R9)');
     // Nothing reached the guardian before approval: only the verification email.
-    expect((await rt.mail.to(GRACE.email)).map((e) => e.subject)).toEqual([expect.stringMatching(/confirm your privacy request/)]);
+    expect((await rt.mail.to(GRACE.email)).map((e) => e.subject)).toEqual([
+      expect.stringMatching(/confirm your privacy request/),
+    ]);
     expect(res.status).toBe(200);
 
     const ready = await rt.mail.waitFor(GRACE.email, /child's library records you asked for are ready/);
@@ -112,12 +178,21 @@ describe('guardian access (today)', () => {
     await waitForStatus(rt, body.statusUrl, 'completed');
 
     const request = await rt.deps.requests.get(body.requestId);
-    expect(request).toMatchObject({ patronId: CHIDI.id, requesterPatronId: GRACE.id, guardianLink: 'linked', ageBand: 'child' });
+    expect(request).toMatchObject({
+      patronId: CHIDI.id,
+      requesterPatronId: GRACE.id,
+      guardianLink: 'linked',
+      ageBand: 'child',
+    });
     expect(request.submitted).toBeUndefined();
     expect(request.submittedChild).toBeUndefined(); // R5: typed identities erased once matched
     const events = await rt.deps.audit.list(body.requestId);
     // R2: the disclosure carries its legal basis.
-    expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({ legalBasis: 'guardian', rule: 'R9', recipient: 'guardian' });
+    expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({
+      legalBasis: 'guardian',
+      rule: 'R9',
+      recipient: 'guardian',
+    });
     expect(events.map((e) => e.type)).not.toContain('consent-requested'); // R9: no consent under 13
     expect(events.some((e) => e.type === 'staff-read' && e.actor.id === OFFICER)).toBe(true);
     expect(verifyChain(events).ok).toBe(true); // R17
@@ -125,7 +200,7 @@ describe('guardian access (today)', () => {
     expectNoPersonalData(rt, body.requestId, [GRACE, CHIDI]);
   });
 
-  it('R10 a child of 17: asked through their own email, never the guardian\'s; a decline denies, and the guardian learns no reason', async () => {
+  it("R10 a child of 17: asked through their own email, never the guardian's; a decline denies, and the guardian learns no reason", async () => {
     const body = await askAndVerify(rt, DAVID, ETHAN);
     // R7: the guardian's verification never went to the child.
     expect((await rt.mail.to(ETHAN.email)).some((e) => /confirm your privacy request/.test(e.subject))).toBe(false);
@@ -173,7 +248,9 @@ describe('guardian access (today)', () => {
     expect((await statusOf(rt, body.statusUrl)).status).toBe('awaiting-consent');
     expect((await post(link, { decision: 'consent' })).status).toBe(200);
     // The other desk copies are void.
-    expect((await fetch(linkIn(await rt.mail.waitFor(CIRCULATION[1] as string, /In-person consent needed/), 'act'))).status).toBe(410);
+    expect(
+      (await fetch(linkIn(await rt.mail.waitFor(CIRCULATION[1] as string, /In-person consent needed/), 'act'))).status,
+    ).toBe(410);
 
     const { page: approval } = await approve(rt, body.requestId);
     expect(approval).toContain('(R10)');
@@ -184,7 +261,10 @@ describe('guardian access (today)', () => {
     expect(report).toContain('The child agreed on');
     await waitForStatus(rt, body.statusUrl, 'completed');
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'consent-given')).toMatchObject({ actor: { kind: 'staff', id: DESK, role: 'circulation' }, data: { channel: 'in-person' } });
+    expect(events.find((e) => e.type === 'consent-given')).toMatchObject({
+      actor: { kind: 'staff', id: DESK, role: 'circulation' },
+      data: { channel: 'in-person' },
+    });
     expect(events.find((e) => e.type === 'staff-read' && e.data?.purpose === 'in-person-consent')?.actor.id).toBe(DESK);
     expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({ legalBasis: 'guardian', rule: 'R10' });
   });
@@ -220,12 +300,19 @@ describe('guardian access (today)', () => {
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'not-linked' });
     // R4: who checked, when and what kind of document; never the document.
-    expect(events.find((e) => e.type === 'guardian-linked')).toMatchObject({ actor: { kind: 'staff', id: DESK, role: 'circulation' }, data: { documentKind: 'birth-certificate', patronId: SOFIA.id, requesterPatronId: DAVID.id } });
+    expect(events.find((e) => e.type === 'guardian-linked')).toMatchObject({
+      actor: { kind: 'staff', id: DESK, role: 'circulation' },
+      data: { documentKind: 'birth-certificate', patronId: SOFIA.id, requesterPatronId: DAVID.id },
+    });
     expect(verifyChain(events).ok).toBe(true);
 
     // Now linked: a new request goes on to approval (R9).
     const again = await askAndVerify(rt, DAVID, SOFIA);
-    await eventually(async () => ((await rt.deps.requests.get(again.requestId)).status === 'awaiting-approval' ? true : undefined), 10_000, 'awaiting approval');
+    await eventually(
+      async () => ((await rt.deps.requests.get(again.requestId)).status === 'awaiting-approval' ? true : undefined),
+      10_000,
+      'awaiting approval',
+    );
   });
 
   it('R11 a child card that matches no patron: the same denial as not linked, and no desk task', async () => {
@@ -236,14 +323,20 @@ describe('guardian access (today)', () => {
     await rt.engine.whenDone(executionOf(body.requestId));
     expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
     const told = (await rt.mail.to(GRACE.email)).filter((e) => /was not completed/.test(e.subject)).at(-1);
-    expect(told?.body.text).toBe(deniedEmail({ library: (await rt.deps.records.library()).name, code: 'not-linked' }).text);
+    expect(told?.body.text).toBe(
+      deniedEmail({ library: (await rt.deps.records.library()).name, code: 'not-linked' }).text,
+    );
     expect(await deskTasks()).toBe(before);
     expect((await rt.deps.requests.get(body.requestId)).guardianLink).toBe('unknown-child');
   });
 
   it('a guardian card and name that match no patron: ends quietly, nothing is sent, and the status reads like any other', async () => {
     const before = (await rt.mail.all()).length;
-    const { status, body } = await submit(rt, { kind: 'guardian-access', guardian: { cardNumber: GRACE.cardNumber, lastName: 'Smith' }, child: ident(CHIDI) });
+    const { status, body } = await submit(rt, {
+      kind: 'guardian-access',
+      guardian: { cardNumber: GRACE.cardNumber, lastName: 'Smith' },
+      child: ident(CHIDI),
+    });
     expect(status).toBe(202);
     await rt.engine.whenDone(executionOf(body.requestId));
     expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
@@ -259,10 +352,16 @@ describe('guardian access (today)', () => {
   it('a rejection needs a reason; the guardian reads it and receives nothing else', async () => {
     const deniedBefore = (await rt.mail.to(GRACE.email)).filter((e) => /was not completed/.test(e.subject)).length;
     const body = await askAndVerify(rt, GRACE, CHIDI);
-    const ask = await eventually(async () => (await rt.mail.to(OFFICER)).find((e) => e.body.text?.includes(body.requestId)), 10_000, 'approval email');
+    const ask = await eventually(
+      async () => (await rt.mail.to(OFFICER)).find((e) => e.body.text?.includes(body.requestId)),
+      10_000,
+      'approval email',
+    );
     const link = linkIn(ask, 'act');
     expect((await post(link, { decision: 'reject' })).status).toBe(400);
-    expect((await post(link, { decision: 'reject', reason: 'Please come to the desk to discuss this request.' })).status).toBe(200);
+    expect(
+      (await post(link, { decision: 'reject', reason: 'Please come to the desk to discuss this request.' })).status,
+    ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = (await rt.mail.waitFor(GRACE.email, /was not completed/, deniedBefore + 1)).body.text ?? '';
     expect(told).toContain('Please come to the desk to discuss this request.');
@@ -272,9 +371,28 @@ describe('guardian access (today)', () => {
 
   it('refuses bad input: a missing child, a malformed card, unknown fields', async () => {
     expect((await submit(rt, { kind: 'guardian-access', guardian: ident(GRACE) })).status).toBe(400);
-    expect((await submit(rt, { kind: 'guardian-access', guardian: ident(GRACE), child: { cardNumber: 'abc', lastName: 'Okafor' } })).status).toBe(400);
-    expect((await submit(rt, { kind: 'guardian-access', guardian: ident(GRACE), child: ident(CHIDI), childDateOfBirth: '2014-02-10' })).status).toBe(400);
-    expect((await submit(rt, { kind: 'guardian-access', cardNumber: GRACE.cardNumber, lastName: GRACE.lastName })).status).toBe(400);
+    expect(
+      (
+        await submit(rt, {
+          kind: 'guardian-access',
+          guardian: ident(GRACE),
+          child: { cardNumber: 'abc', lastName: 'Okafor' },
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await submit(rt, {
+          kind: 'guardian-access',
+          guardian: ident(GRACE),
+          child: ident(CHIDI),
+          childDateOfBirth: '2014-02-10',
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (await submit(rt, { kind: 'guardian-access', cardNumber: GRACE.cardNumber, lastName: GRACE.lastName })).status,
+    ).toBe(400);
   });
 });
 
@@ -286,24 +404,34 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
   });
 
   it('R14 R16 a guardian whose own card matches no patron: nothing is sent, and the request closes as expired when a link would lapse', async () => {
-    rt = await startTestRuntime({ policy: { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } } });
+    rt = await startTestRuntime({
+      policy: { ...defaultPolicy, verification: { ...defaultPolicy.verification, linkTtlHours: 1 / 3600 } },
+    });
     const before = (await rt.mail.all()).length;
-    const res = await submit(rt, { kind: 'guardian-access', guardian: { cardNumber: GRACE.cardNumber, lastName: 'Smith' }, child: ident(SOFIA) });
+    const res = await submit(rt, {
+      kind: 'guardian-access',
+      guardian: { cardNumber: GRACE.cardNumber, lastName: 'Smith' },
+      child: ident(SOFIA),
+    });
     expect(res.status).toBe(202);
     await waitForStatus(rt, res.body.statusUrl, 'expired', 10_000);
     // The status page derives "expired" from the time; the deadline sweep then closes the record itself.
     const r = rt;
-    const request = await eventually(async () => {
-      const stored = await r.deps.requests.get(res.body.requestId);
-      return stored.status === 'expired' ? stored : undefined;
-    }, 10_000, 'closed by the sweep');
+    const request = await eventually(
+      async () => {
+        const stored = await r.deps.requests.get(res.body.requestId);
+        return stored.status === 'expired' ? stored : undefined;
+      },
+      10_000,
+      'closed by the sweep',
+    );
     expect(request).toMatchObject({ matched: false, status: 'expired' });
     expect(request.patronId).toBeUndefined(); // the child is never looked up for an unmatched guardian
     expect((await rt.deps.requests.closedBefore('9999')).map((c) => c.requestId)).toContain(res.body.requestId);
     expect((await rt.mail.all()).length).toBe(before);
   });
 
-  it('R10 exactly 13 today: the child\'s consent is asked through the child\'s own email; consent → approval → report', async () => {
+  it("R10 exactly 13 today: the child's consent is asked through the child's own email; consent → approval → report", async () => {
     rt = await startTestRuntime({ clock: clockAt('2026-04-18T16:00:00Z') }); // noon in New York on Ngozi's 13th birthday
     const r = rt;
     const body = await askAndVerify(r, GRACE, NGOZI);
@@ -320,7 +448,10 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect(report).toContain('Legendborn');
     await waitForStatus(r, body.statusUrl, 'completed');
     const events = await r.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'consent-given')).toMatchObject({ actor: { kind: 'patron' }, data: { channel: 'email' } });
+    expect(events.find((e) => e.type === 'consent-given')).toMatchObject({
+      actor: { kind: 'patron' },
+      data: { channel: 'email' },
+    });
     expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({ legalBasis: 'guardian', rule: 'R10' });
     expectNoPersonalData(r, body.requestId, [GRACE, NGOZI]);
     await r.engine.whenDone(executionOf(body.requestId));
@@ -330,10 +461,16 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     rt = await startTestRuntime({ clock: clockAt('2026-04-18T03:00:00Z') }); // 2026-04-17 23:00 EDT
     const r = rt;
     const body = await askAndVerify(r, GRACE, NGOZI);
-    await eventually(async () => ((await r.deps.requests.get(body.requestId)).status === 'awaiting-approval' ? true : undefined), 10_000, 'awaiting approval');
+    await eventually(
+      async () => ((await r.deps.requests.get(body.requestId)).status === 'awaiting-approval' ? true : undefined),
+      10_000,
+      'awaiting approval',
+    );
     expect((await r.deps.requests.get(body.requestId)).ageBand).toBe('child');
     expect(await r.mail.to(NGOZI.email)).toHaveLength(0);
-    await eventually(async () => ((await r.deps.audit.list(body.requestId)).some((e) => e.type === 'approval-requested') ? true : undefined));
+    await eventually(async () =>
+      (await r.deps.audit.list(body.requestId)).some((e) => e.type === 'approval-requested') ? true : undefined,
+    );
   });
 
   it('R11 exactly 18 today: refused with a clear reason after the guardian verified; the adult is not asked', async () => {
@@ -346,7 +483,9 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect(await r.mail.to(EMEKA.email)).toHaveLength(0);
     expect((await r.mail.to(OFFICER)).length).toBe(0);
     expect((await r.deps.requests.get(body.requestId)).ageBand).toBe('adult');
-    expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'adult' });
+    expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
+      code: 'adult',
+    });
     await r.engine.whenDone(executionOf(body.requestId));
   });
 
@@ -370,8 +509,14 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       const desk = await r.mail.waitFor(DESK, /Print and hand over/);
       expect(await download(desk)).toContain('The Wild Robot');
       await waitForStatus(r, body.statusUrl, 'completed');
-      expect((await r.deps.requests.get(body.requestId)).verification).toMatchObject({ method: 'in-person', verifiedByStaffId: DESK });
-      expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'disclosure')?.data).toMatchObject({ legalBasis: 'guardian', channel: 'in-person' });
+      expect((await r.deps.requests.get(body.requestId)).verification).toMatchObject({
+        method: 'in-person',
+        verifiedByStaffId: DESK,
+      });
+      expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'disclosure')?.data).toMatchObject({
+        legalBasis: 'guardian',
+        channel: 'in-person',
+      });
       await r.engine.whenDone(executionOf(body.requestId));
     } finally {
       await rm(dir, { recursive: true, force: true });
@@ -379,12 +524,17 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
   });
 
   it('R11 the desk task expires unused: nothing is linked, the request stays denied, the task link answers 410', async () => {
-    const policy: Policy = { ...defaultPolicy, minors: { ...defaultPolicy.minors, guardianLinkTaskTtlHours: 1 / 3600 } };
+    const policy: Policy = {
+      ...defaultPolicy,
+      minors: { ...defaultPolicy.minors, guardianLinkTaskTtlHours: 1 / 3600 },
+    };
     rt = await startTestRuntime({ policy });
     const r = rt;
     const body = await askAndVerify(r, DAVID, SOFIA);
     const task = await r.mail.waitFor(DESK, /Guardian link to check at the desk/);
-    await eventually(async () => ((await r.deps.audit.list(body.requestId)).some((e) => e.type === 'guardian-link-task-created') ? true : undefined));
+    await eventually(async () =>
+      (await r.deps.audit.list(body.requestId)).some((e) => e.type === 'guardian-link-task-created') ? true : undefined,
+    );
     await r.engine.whenDone(executionOf(body.requestId));
     expect(await r.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
     expect((await post(linkIn(task, 'act'), { decision: 'done', documentKind: 'birth-certificate' })).status).toBe(410);
@@ -424,9 +574,13 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     const told = await r.mail.waitFor(DAVID.email, /was not completed/);
     const library = (await r.deps.records.library()).name;
     expect(told.body.text).toBe(deniedEmail({ library, code: 'consent-not-given' }).text);
-    expect(deniedEmail({ library, code: 'consent-not-given' }).text).toBe(deniedEmail({ library, code: 'consent-declined' }).text);
+    expect(deniedEmail({ library, code: 'consent-not-given' }).text).toBe(
+      deniedEmail({ library, code: 'consent-declined' }).text,
+    );
     expect((await post(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(410);
-    expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'consent-not-given' });
+    expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
+      code: 'consent-not-given',
+    });
     await r.engine.whenDone(executionOf(body.requestId));
   });
 });

@@ -1,4 +1,10 @@
-import { BatchWriteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
@@ -58,7 +64,11 @@ function loansOf(patronId: string): { item: Item; past: boolean }[] {
 
 async function batchPut(db: DynamoDBDocumentClient, table: string, items: Item[]): Promise<void> {
   for (let i = 0; i < items.length; i += 25) {
-    await db.send(new BatchWriteCommand({ RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) } }));
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
   }
 }
 
@@ -66,7 +76,14 @@ async function partition(db: DynamoDBDocumentClient, pk: string): Promise<Item[]
   const out: Item[] = [];
   let start: Item | undefined;
   do {
-    const res = await db.send(new QueryCommand({ TableName: RECORDS_TABLE, KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': pk }, ExclusiveStartKey: start }));
+    const res = await db.send(
+      new QueryCommand({
+        TableName: RECORDS_TABLE,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: start,
+      }),
+    );
     out.push(...(res.Items ?? []));
     start = res.LastEvaluatedKey;
   } while (start);
@@ -74,12 +91,29 @@ async function partition(db: DynamoDBDocumentClient, pk: string): Promise<Item[]
 }
 
 const loansLeft = async (db: DynamoDBDocumentClient, patronId: string) =>
-  (await partition(db, recordKeys.patronPartition(patronId))).filter((i) => String(i.sk).startsWith('LOAN#')).map((i) => String(i.id)).sort();
+  (await partition(db, recordKeys.patronPartition(patronId)))
+    .filter((i) => String(i.sk).startsWith('LOAN#'))
+    .map((i) => String(i.id))
+    .sort();
 
-type RunTotals = { complete: boolean; anonymised: number; eligible: number; heldLoans: number; deletingLoans: number; invocations: number; segments: number; secretDeleted: boolean; tombstoned: number; heldRequests: number };
+type RunTotals = {
+  complete: boolean;
+  anonymised: number;
+  eligible: number;
+  heldLoans: number;
+  deletingLoans: number;
+  invocations: number;
+  segments: number;
+  secretDeleted: boolean;
+  tombstoned: number;
+  heldRequests: number;
+};
 
 /** Starts a run through the scheduled handler and waits for it; returns its status and the finishing task's totals. */
-async function runRetention(rt: TestRuntime, o: { runId: string; totalSegments?: number; pageSize?: number; pagesPerInvocation?: number }) {
+async function runRetention(
+  rt: TestRuntime,
+  o: { runId: string; totalSegments?: number; pageSize?: number; pagesPerInvocation?: number },
+) {
   const { executionId } = await startRetention(rt.deps)({ totalSegments: 4, pageSize: 6, pagesPerInvocation: 1, ...o });
   await rt.engine.whenDone(executionId);
   const status = await rt.engine.status(executionId);
@@ -104,7 +138,9 @@ describe('retention run: loan history (R16, R13)', () => {
           if (failNextDelete.armed && writes?.some((w) => w.DeleteRequest)) {
             failNextDelete.armed = false;
             failNextDelete.fired++;
-            return Promise.reject(Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }));
+            return Promise.reject(
+              Object.assign(new Error('throughput exceeded'), { name: 'ProvisionedThroughputExceededException' }),
+            );
           }
           return db.send(command as never);
         }) as DynamoDBDocumentClient['send'];
@@ -116,26 +152,67 @@ describe('retention run: loan history (R16, R13)', () => {
       RECORDS_TABLE,
       PATRONS.flatMap((p) => [
         ...loansOf(p).map((l) => l.item),
-        { ...recordKeys.record(p, 'HOLD', `${p}-H`), kind: 'HOLD', id: `${p}-H`, patronId: p, title: 'A hold', placedAt: '2023-01-01T10:00:00Z', status: 'fulfilled' },
-        { ...recordKeys.record(p, 'FINE', `${p}-F`), kind: 'FINE', id: `${p}-F`, patronId: p, amount: 1, outstanding: 0, reason: 'late', createdAt: '2023-01-01T10:00:00Z' },
+        {
+          ...recordKeys.record(p, 'HOLD', `${p}-H`),
+          kind: 'HOLD',
+          id: `${p}-H`,
+          patronId: p,
+          title: 'A hold',
+          placedAt: '2023-01-01T10:00:00Z',
+          status: 'fulfilled',
+        },
+        {
+          ...recordKeys.record(p, 'FINE', `${p}-F`),
+          kind: 'FINE',
+          id: `${p}-F`,
+          patronId: p,
+          amount: 1,
+          outstanding: 0,
+          reason: 'late',
+          createdAt: '2023-01-01T10:00:00Z',
+        },
       ]),
     );
-    await rt.deps.holds.place({ holdId: 'H-retention', patronId: HELD, placedBy: 'counsel@library.example', nondisclosure: false });
+    await rt.deps.holds.place({
+      holdId: 'H-retention',
+      patronId: HELD,
+      placedBy: 'counsel@library.example',
+      nondisclosure: false,
+    });
     // A deletion under way keeps its own secret in the patron's partition: it anonymises them itself.
-    await rt.db.send(new PutCommand({ TableName: RECORDS_TABLE, Item: { ...recordKeys.erasureKey(DELETING), kind: 'ERASURE_KEY', secret: 'x' } }));
+    await rt.db.send(
+      new PutCommand({
+        TableName: RECORDS_TABLE,
+        Item: { ...recordKeys.erasureKey(DELETING), kind: 'ERASURE_KEY', secret: 'x' },
+      }),
+    );
   });
   afterAll(async () => rt.cleanup());
 
   const pastPerPatron = loansOf('X').filter((l) => l.past).length;
-  const keptIds = (p: string) => loansOf(p).filter((l) => !l.past).map((l) => String(l.item.id)).sort();
-  const allIds = (p: string) => loansOf(p).map((l) => String(l.item.id)).sort();
+  const keptIds = (p: string) =>
+    loansOf(p)
+      .filter((l) => !l.past)
+      .map((l) => String(l.item.id))
+      .sort();
+  const allIds = (p: string) =>
+    loansOf(p)
+      .map((l) => String(l.item.id))
+      .sort();
   const expected = (PATRONS.length - 2) * pastPerPatron;
 
   it('R16, R13: anonymises every returned loan past its history across several segments and pages; keeps open, recent and held ones', async () => {
     const before = (await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length;
     const { status, result } = await runRetention(rt, { runId: 'first' });
     expect(status).toBe('SUCCEEDED');
-    expect(result).toMatchObject({ complete: true, anonymised: expected, heldLoans: pastPerPatron, deletingLoans: pastPerPatron, segments: 4, secretDeleted: true });
+    expect(result).toMatchObject({
+      complete: true,
+      anonymised: expected,
+      heldLoans: pastPerPatron,
+      deletingLoans: pastPerPatron,
+      segments: 4,
+      secretDeleted: true,
+    });
     // Many short invocations, not one long one: the Map looped inside every segment.
     expect(result.invocations).toBeGreaterThan(4 * 3);
 
@@ -144,7 +221,9 @@ describe('retention run: loan history (R16, R13)', () => {
       else expect(await loansLeft(rt.db, p), p).toEqual(keptIds(p));
     }
     // Other kinds are not this run's business.
-    expect((await partition(rt.db, recordKeys.patronPartition('R001'))).map((i) => String(i.sk).split('#')[0]).sort()).toEqual(['FINE', 'HOLD', 'LOAN', 'LOAN', 'LOAN']);
+    expect(
+      (await partition(rt.db, recordKeys.patronPartition('R001'))).map((i) => String(i.sk).split('#')[0]).sort(),
+    ).toEqual(['FINE', 'HOLD', 'LOAN', 'LOAN', 'LOAN']);
 
     const copies = await partition(rt.db, recordKeys.anonymised('LOAN', '').pk);
     expect(copies.length - before).toBe(expected);
@@ -152,11 +231,24 @@ describe('retention run: loan history (R16, R13)', () => {
     const ours = copies.filter((c) => c.branch === 'Test Branch');
     expect(ours).toHaveLength(expected);
     for (const c of ours) {
-      expect(Object.keys(c).sort()).toEqual(['branch', 'checkedOutOn', 'dueOn', 'itemId', 'kind', 'pk', 'recordKind', 'returnedOn', 'sk', 'title']);
+      expect(Object.keys(c).sort()).toEqual([
+        'branch',
+        'checkedOutOn',
+        'dueOn',
+        'itemId',
+        'kind',
+        'pk',
+        'recordKind',
+        'returnedOn',
+        'sk',
+        'title',
+      ]);
       expect(JSON.stringify(c)).not.toMatch(/R0\d\d-[A-G]"|patron/i);
     }
     // The run's secret is gone: no way back from a copy to its loan.
-    expect((await rt.db.send(new GetCommand({ TableName: RECORDS_TABLE, Key: recordKeys.retentionKey }))).Item).toBeUndefined();
+    expect(
+      (await rt.db.send(new GetCommand({ TableName: RECORDS_TABLE, Key: recordKeys.retentionKey }))).Item,
+    ).toBeUndefined();
   });
 
   it('R16, R5: the execution carries ids, counts, dates and keys only', async () => {
@@ -185,7 +277,11 @@ describe('retention run: loan history (R16, R13)', () => {
 
   it('R16: a segment that fails after writing copies but before deleting the originals is retried without a second copy', async () => {
     const patron = 'R100';
-    await batchPut(rt.db, RECORDS_TABLE, loansOf(patron).map((l) => l.item));
+    await batchPut(
+      rt.db,
+      RECORDS_TABLE,
+      loansOf(patron).map((l) => l.item),
+    );
     const copies = (await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length;
     failNextDelete.armed = true;
     const { status, result } = await runRetention(rt, { runId: 'crash', pageSize: 500, pagesPerInvocation: 0 });
@@ -222,18 +318,45 @@ describe('retention run: request tombstones (R16, R13, R17)', () => {
       patronId,
       matched: true,
       contactEmail: 'someone@example.org',
-      verification: { method: 'in-person', verifiedAt: now, verifiedByRole: 'circulation', verifiedByStaffId: 'kevin@library.example', documentKind: 'drivers-licence' },
-      decisions: [{ step: 'deletion-plan', decision: 'approve', byStaffId: 'privacy@library.example', role: 'privacy-officer', at: now, reason: 'Spoke to Ms Someone on the phone' }],
+      verification: {
+        method: 'in-person',
+        verifiedAt: now,
+        verifiedByRole: 'circulation',
+        verifiedByStaffId: 'kevin@library.example',
+        documentKind: 'drivers-licence',
+      },
+      decisions: [
+        {
+          step: 'deletion-plan',
+          decision: 'approve',
+          byStaffId: 'privacy@library.example',
+          role: 'privacy-officer',
+          at: now,
+          reason: 'Spoke to Ms Someone on the phone',
+        },
+      ],
     };
     await rt.deps.requests.create(r);
-    await rt.deps.audit.append(id, { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: 'deletion' } });
-    return rt.deps.requests.transition(id, 'completed', { outcome: { erased: ['personal'], anonymised: [], retained: [] } });
+    await rt.deps.audit.append(id, {
+      eventId: 'received',
+      type: 'request-received',
+      actor: { kind: 'requester' },
+      data: { kind: 'deletion' },
+    });
+    return rt.deps.requests.transition(id, 'completed', {
+      outcome: { erased: ['personal'], anonymised: [], retained: [] },
+    });
   }
 
   it('R16: a request closed more than tombstoneAfterDays ago becomes a tombstone; a recent one and a held patron’s stay whole (R13)', async () => {
     const old = await closedRequest('11111111-1111-4111-8111-111111111111', 'P1001');
     const held = await closedRequest('22222222-2222-4222-8222-222222222222', 'P1025');
-    await rt.deps.holds.place({ holdId: 'H-tomb', patronId: 'P1025', placedBy: 'counsel@library.example', nondisclosure: true });
+    await rt.deps.holds.place({
+      holdId: 'H-tomb',
+      patronId: 'P1025',
+      placedBy: 'counsel@library.example',
+      nondisclosure: true,
+    });
     expect(old.closedAt).toBeDefined();
 
     skew.ms = 60 * DAY;
@@ -246,9 +369,18 @@ describe('retention run: request tombstones (R16, R13, R17)', () => {
 
     const t = await rt.deps.requests.get(old.requestId);
     expect(t.tombstonedAt).toBeDefined();
-    expect(t).toMatchObject({ requestId: old.requestId, kind: 'deletion', status: 'completed', closedAt: old.closedAt, patronId: 'P1001', outcome: { erased: ['personal'] } });
+    expect(t).toMatchObject({
+      requestId: old.requestId,
+      kind: 'deletion',
+      status: 'completed',
+      closedAt: old.closedAt,
+      patronId: 'P1001',
+      outcome: { erased: ['personal'] },
+    });
     expect(JSON.stringify(t)).not.toMatch(/someone@example|kevin@|privacy@library|Ms Someone/);
-    expect(t.decisions).toEqual([{ step: 'deletion-plan', decision: 'approve', role: 'privacy-officer', at: old.createdAt }]);
+    expect(t.decisions).toEqual([
+      { step: 'deletion-plan', decision: 'approve', role: 'privacy-officer', at: old.createdAt },
+    ]);
     // R17: the trail stays whole, and records the tombstoning.
     const events = await rt.deps.audit.list(old.requestId);
     expect(verifyChain(events).ok).toBe(true);
@@ -265,7 +397,12 @@ describe('retention run: request tombstones (R16, R13, R17)', () => {
     const again = await runRetention(rt, { runId: 'tombstones-again' });
     expect(again.result).toMatchObject({ tombstoned: 0, heldRequests: 1 });
     const res = await rt.db.send(
-      new QueryCommand({ TableName: REQUESTS_TABLE, IndexName: 'gsi2', KeyConditionExpression: 'gsi2pk = :s', ExpressionAttributeValues: { ':s': requestKeys.byStatus('completed') } }),
+      new QueryCommand({
+        TableName: REQUESTS_TABLE,
+        IndexName: 'gsi2',
+        KeyConditionExpression: 'gsi2pk = :s',
+        ExpressionAttributeValues: { ':s': requestKeys.byStatus('completed') },
+      }),
     );
     expect((res.Items ?? []).map((i) => i.requestId)).toContain('11111111-1111-4111-8111-111111111111');
   });

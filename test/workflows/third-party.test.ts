@@ -2,7 +2,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
-import { ADA, eventually, linkIn, startTestRuntime, statusOf, submit, waitForStatus, type SentEmail, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  statusOf,
+  submit,
+  waitForStatus,
+  type SentEmail,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * The third-party workflow (workflows/third-party.asl.json, R14) on aws-local-stepfunctions with
@@ -15,13 +25,21 @@ const DESK = 'circulation@library.example';
 const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
 const executionOf = (requestId: string) => `local:third-party:${requestId}`;
 const post = (link: string, form: Record<string, string>) =>
-  fetch(link, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form).toString() });
+  fetch(link, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(form).toString(),
+  });
 
 let seq = 0;
 /** A fresh third party per test, so each one's mailbox tells its own story. */
 const requester = () => {
   seq++;
-  return { name: `Jordan Blake ${seq}`, email: `jordan.blake.${seq}@lawfirm.example`, organization: 'Blake & Partners' };
+  return {
+    name: `Jordan Blake ${seq}`,
+    email: `jordan.blake.${seq}@lawfirm.example`,
+    organization: 'Blake & Partners',
+  };
 };
 const PURPOSE = 'Tenancy reference: the landlord asks for proof of library membership and borrowing history.';
 
@@ -35,18 +53,43 @@ const ADA_MARKS = {
   credentials: ['Login credentials'],
 } as const;
 
-async function ask(rt: TestRuntime, who: ReturnType<typeof requester>, categories: string[], patron: { cardNumber: string; lastName: string } = ADA) {
-  const res = await submit(rt, { kind: 'third-party', requester: who, patron: { cardNumber: patron.cardNumber, lastName: patron.lastName }, categories, purpose: PURPOSE });
+async function ask(
+  rt: TestRuntime,
+  who: ReturnType<typeof requester>,
+  categories: string[],
+  patron: { cardNumber: string; lastName: string } = ADA,
+) {
+  const res = await submit(rt, {
+    kind: 'third-party',
+    requester: who,
+    patron: { cardNumber: patron.cardNumber, lastName: patron.lastName },
+    categories,
+    purpose: PURPOSE,
+  });
   expect(res.status).toBe(202);
   return res.body;
 }
 
 async function consentEmailFor(rt: TestRuntime, who: { name: string }): Promise<SentEmail> {
-  return eventually(async () => (await rt.mail.to(ADA.email)).find((e) => e.subject.includes(who.name) && /Written permission asked/.test(e.subject)), 10_000, 'consent email');
+  return eventually(
+    async () =>
+      (await rt.mail.to(ADA.email)).find(
+        (e) => e.subject.includes(who.name) && /Written permission asked/.test(e.subject),
+      ),
+    10_000,
+    'consent email',
+  );
 }
 
 async function approvalEmailFor(rt: TestRuntime, requestId: string): Promise<SentEmail> {
-  return eventually(async () => (await rt.mail.to(OFFICER)).find((e) => /Decision needed on a third party/.test(e.subject) && e.body.text?.includes(requestId)), 10_000, 'approval email');
+  return eventually(
+    async () =>
+      (await rt.mail.to(OFFICER)).find(
+        (e) => /Decision needed on a third party/.test(e.subject) && e.body.text?.includes(requestId),
+      ),
+    10_000,
+    'approval email',
+  );
 }
 
 /** R5: nothing a workflow carries may name the patron or the third party, or say why they ask. */
@@ -96,7 +139,13 @@ describe('third-party request (R14)', () => {
     expect(res.status).toBe(200);
     const pkg = await res.text();
     for (const mark of [...ADA_MARKS['library-records'], ...ADA_MARKS.payments]) expect(pkg).toContain(mark);
-    for (const mark of [...ADA_MARKS.personal, ...ADA_MARKS.donations, ...ADA_MARKS['shared-content'], ...ADA_MARKS.credentials]) expect(pkg).not.toContain(mark);
+    for (const mark of [
+      ...ADA_MARKS.personal,
+      ...ADA_MARKS.donations,
+      ...ADA_MARKS['shared-content'],
+      ...ADA_MARKS.credentials,
+    ])
+      expect(pkg).not.toContain(mark);
     expect(pkg).not.toContain('Ada'); // the name is personal data, which was not permitted
     expect(pkg).not.toContain('$2b$');
 
@@ -109,14 +158,41 @@ describe('third-party request (R14)', () => {
     const request = await rt.deps.requests.get(body.requestId);
     // R16: the third party's contact and purpose are gone; the categories stay for the audit.
     expect(request.thirdParty).toEqual({ categories: ['library-records', 'payments'] });
-    expect(request.consent).toMatchObject({ decision: 'consent', channel: 'email', categories: ['library-records', 'payments'] });
+    expect(request.consent).toMatchObject({
+      decision: 'consent',
+      channel: 'email',
+      categories: ['library-records', 'payments'],
+    });
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({ legalBasis: 'written-permission', rule: 'R14', recipient: 'third-party', categories: ['library-records', 'payments'] });
-    expect(events.map((e) => e.type)).toEqual(expect.arrayContaining(['consent-requested', 'consent-given', 'approval-requested', 'approval-decided', 'disclosure', 'patron-notified', 'request-completed']));
+    expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({
+      legalBasis: 'written-permission',
+      rule: 'R14',
+      recipient: 'third-party',
+      categories: ['library-records', 'payments'],
+    });
+    expect(events.map((e) => e.type)).toEqual(
+      expect.arrayContaining([
+        'consent-requested',
+        'consent-given',
+        'approval-requested',
+        'approval-decided',
+        'disclosure',
+        'patron-notified',
+        'request-completed',
+      ]),
+    );
     expect(verifyChain(events).ok).toBe(true);
     const trail = JSON.stringify(events);
     for (const v of [who.email, who.name, 'Tenancy', ADA.email]) expect(trail).not.toContain(v);
-    expectNoPersonalData(rt, body.requestId, [who.email, who.name, 'Blake', 'Tenancy', ADA.cardNumber, ADA.lastName, ADA.email]);
+    expectNoPersonalData(rt, body.requestId, [
+      who.email,
+      who.name,
+      'Blake',
+      'Tenancy',
+      ADA.cardNumber,
+      ADA.lastName,
+      ADA.email,
+    ]);
   });
 
   it('R14 the package holds exactly the named categories: personal and donations, and nothing of the others', async () => {
@@ -126,7 +202,13 @@ describe('third-party request (R14)', () => {
     await post(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' });
     const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
     for (const mark of [...ADA_MARKS.personal, ...ADA_MARKS.donations, 'Ada Lovelace']) expect(pkg).toContain(mark);
-    for (const mark of [...ADA_MARKS['library-records'], ...ADA_MARKS.payments, ...ADA_MARKS['shared-content'], ...ADA_MARKS.credentials]) expect(pkg).not.toContain(mark);
+    for (const mark of [
+      ...ADA_MARKS['library-records'],
+      ...ADA_MARKS.payments,
+      ...ADA_MARKS['shared-content'],
+      ...ADA_MARKS.credentials,
+    ])
+      expect(pkg).not.toContain(mark);
     expect(pkg).not.toContain('Automatically collected data');
     await waitForStatus(rt, body.statusUrl, 'completed');
   });
@@ -139,7 +221,9 @@ describe('third-party request (R14)', () => {
     expect((await post(linkIn(consent, 'act'), { decision: 'decline' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(who.email, /was not completed/);
-    expect(told.body.text).toBe(deniedEmail({ library: (await rt.deps.records.library()).name, code: 'consent-not-given' }).text);
+    expect(told.body.text).toBe(
+      deniedEmail({ library: (await rt.deps.records.library()).name, code: 'consent-not-given' }).text,
+    );
     expect(await rt.mail.to(who.email)).toHaveLength(1);
     expect((await rt.mail.to(OFFICER)).some((e) => e.body.text?.includes(body.requestId))).toBe(false);
     await rt.engine.whenDone(executionOf(body.requestId));
@@ -154,7 +238,9 @@ describe('third-party request (R14)', () => {
     await post(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
     const link = linkIn(await approvalEmailFor(rt, body.requestId), 'act');
     expect((await post(link, { decision: 'reject' })).status).toBe(400); // a reason is required
-    expect((await post(link, { decision: 'reject', reason: 'The purpose does not need library records.' })).status).toBe(200);
+    expect(
+      (await post(link, { decision: 'reject', reason: 'The purpose does not need library records.' })).status,
+    ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const mails = await eventually(async () => {
       const m = await rt.mail.to(who.email);
@@ -163,7 +249,9 @@ describe('third-party request (R14)', () => {
     expect(mails).toHaveLength(1);
     expect(mails[0]?.body.text).toContain('The purpose does not need library records.');
     for (const mark of ADA_MARKS['library-records']) expect(mails[0]?.body.text).not.toContain(mark);
-    expect((await rt.mail.to(ADA.email)).some((e) => /were sent/.test(e.subject) && e.body.text?.includes(who.name))).toBe(false);
+    expect(
+      (await rt.mail.to(ADA.email)).some((e) => /were sent/.test(e.subject) && e.body.text?.includes(who.name)),
+    ).toBe(false);
     await rt.engine.whenDone(executionOf(body.requestId));
     expect((await rt.deps.requests.get(body.requestId)).thirdParty).toEqual({ categories: ['library-records'] });
   });
@@ -182,16 +270,25 @@ describe('third-party request (R14)', () => {
     expect((await post(linkIn(task, 'act'), { decision: 'consent' })).status).toBe(200);
     await approvalEmailFor(rt, body.requestId);
     const events = await rt.deps.audit.list(body.requestId);
-    expect(events.find((e) => e.type === 'consent-given')).toMatchObject({ actor: { kind: 'staff', id: DESK, role: 'circulation' }, data: { channel: 'in-person' } });
+    expect(events.find((e) => e.type === 'consent-given')).toMatchObject({
+      actor: { kind: 'staff', id: DESK, role: 'circulation' },
+      data: { channel: 'in-person' },
+    });
     expect(events.find((e) => e.type === 'staff-read')?.actor.id).toBe(DESK);
     expect(await rt.mail.to(who.email)).toHaveLength(0);
 
     // R14: once sent, the patron with no email is told through the privacy officer (the request and the kinds of records only).
-    expect((await post(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status).toBe(200);
+    expect(
+      (await post(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+    ).toBe(200);
     await rt.mail.waitFor(who.email, /The records you asked .* for are ready/);
-    const notice = await rt.mail.waitFor(OFFICER, new RegExp(`Tell a patron their records were sent: request ${body.requestId}`));
+    const notice = await rt.mail.waitFor(
+      OFFICER,
+      new RegExp(`Tell a patron their records were sent: request ${body.requestId}`),
+    );
     expect(notice.body.text).toContain('Library records');
-    for (const v of ['Harold', 'Jenkins', HAROLD.cardNumber, who.name, who.email]) expect(notice.body.text).not.toContain(v);
+    for (const v of ['Harold', 'Jenkins', HAROLD.cardNumber, who.name, who.email])
+      expect(notice.body.text).not.toContain(v);
     await rt.engine.whenDone(executionOf(body.requestId));
     const notified = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'patron-notified');
     expect(notified?.data).toEqual({ told: 'staff-asked' });
@@ -199,11 +296,21 @@ describe('third-party request (R14)', () => {
 
   it('refuses bad input: no purpose, an unknown category, no category, a bad email, a missing patron', async () => {
     const who = requester();
-    const base = { kind: 'third-party', requester: who, patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName }, categories: ['library-records'], purpose: PURPOSE };
+    const base = {
+      kind: 'third-party',
+      requester: who,
+      patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName },
+      categories: ['library-records'],
+      purpose: PURPOSE,
+    };
     const accepted = await submit(rt, base);
     expect(accepted.status).toBe(202);
     await waitForStatus(rt, accepted.body.statusUrl, 'awaiting-consent');
-    await eventually(async () => ((await rt.deps.audit.list(accepted.body.requestId)).some((e) => e.type === 'consent-requested') ? true : undefined));
+    await eventually(async () =>
+      (await rt.deps.audit.list(accepted.body.requestId)).some((e) => e.type === 'consent-requested')
+        ? true
+        : undefined,
+    );
     const { purpose: _p, ...noPurpose } = base;
     expect((await submit(rt, noPurpose)).status).toBe(400);
     expect((await submit(rt, { ...base, categories: ['everything'] })).status).toBe(400);
@@ -211,7 +318,11 @@ describe('third-party request (R14)', () => {
     expect((await submit(rt, { ...base, requester: { ...who, email: 'not-an-email' } })).status).toBe(400);
     const { patron: _patron, ...noPatron } = base;
     expect((await submit(rt, noPatron)).status).toBe(400);
-    const res = await fetch(`${rt.baseUrl}/api/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ ...base, purpose: '<script>alert(1)</script>', categories: ['<b>x</b>'] }) });
+    const res = await fetch(`${rt.baseUrl}/api/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...base, purpose: '<script>alert(1)</script>', categories: ['<b>x</b>'] }),
+    });
     expect(res.status).toBe(400);
     expect(await res.text()).not.toContain('<script>');
   });
@@ -243,9 +354,15 @@ describe('third-party request: time, and no leak (R14)', () => {
     expect(await r.mail.to(stranger.email)).toHaveLength(0);
 
     // Both end denied at the consent deadline, with the same one email.
-    const [a, b] = await Promise.all([waitForStatus(r, matched.statusUrl, 'denied', 15_000), waitForStatus(r, unmatched.statusUrl, 'denied', 15_000)]);
+    const [a, b] = await Promise.all([
+      waitForStatus(r, matched.statusUrl, 'denied', 15_000),
+      waitForStatus(r, unmatched.statusUrl, 'denied', 15_000),
+    ]);
     expect(Object.keys(a).sort()).toEqual(Object.keys(b).sort());
-    const [toReal, toStranger] = await Promise.all([r.mail.waitFor(real.email, /was not completed/), r.mail.waitFor(stranger.email, /was not completed/)]);
+    const [toReal, toStranger] = await Promise.all([
+      r.mail.waitFor(real.email, /was not completed/),
+      r.mail.waitFor(stranger.email, /was not completed/),
+    ]);
     expect(toStranger.subject).toBe(toReal.subject);
     expect(toStranger.body.text).toBe(toReal.body.text);
     expect(toStranger.body.html).toBe(toReal.body.html);
@@ -263,11 +380,16 @@ describe('third-party request: time, and no leak (R14)', () => {
       expect(request.submitted).toBeUndefined();
     }
     expect((await r.deps.requests.get(unmatched.requestId)).patronId).toBeUndefined();
-    expect((await r.deps.audit.list(unmatched.requestId)).find((e) => e.type === 'consent-requested')?.data).toEqual({ channel: 'none' });
+    expect((await r.deps.audit.list(unmatched.requestId)).find((e) => e.type === 'consent-requested')?.data).toEqual({
+      channel: 'none',
+    });
   });
 
   it('R14 R16 staff never decide: the approval lapses, the request expires, nothing reaches the third party, and their contact is erased', async () => {
-    const policy: Policy = { ...defaultPolicy, approvals: { ...defaultPolicy.approvals, linkTtlHours: 1 / 3600, maxRounds: 1 } };
+    const policy: Policy = {
+      ...defaultPolicy,
+      approvals: { ...defaultPolicy.approvals, linkTtlHours: 1 / 3600, maxRounds: 1 },
+    };
     rt = await startTestRuntime({ policy });
     const r = rt;
     const who = requester();

@@ -22,12 +22,22 @@ export const isConditionalCheckFailed = (e: unknown): boolean =>
 /** Throttling and service hiccups a retry may fix. */
 export const isTransientAwsError = (e: unknown): boolean =>
   e instanceof Error &&
-  ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded', 'InternalServerError', 'ServiceUnavailable', 'TimeoutError', 'ECONNRESET', 'ECONNREFUSED'].some(
-    (n) => e.name === n || (e as { code?: string }).code === n,
-  );
+  [
+    'ProvisionedThroughputExceededException',
+    'ThrottlingException',
+    'RequestLimitExceeded',
+    'InternalServerError',
+    'ServiceUnavailable',
+    'TimeoutError',
+    'ECONNRESET',
+    'ECONNREFUSED',
+  ].some((n) => e.name === n || (e as { code?: string }).code === n);
 
 /** Every item of a query, page by page: for partitions known to be small (an audit chain, a patron's holds). */
-export async function queryAll(db: DynamoDBDocumentClient, input: Omit<QueryCommandInput, 'ExclusiveStartKey'>): Promise<Record<string, unknown>[]> {
+export async function queryAll(
+  db: DynamoDBDocumentClient,
+  input: Omit<QueryCommandInput, 'ExclusiveStartKey'>,
+): Promise<Record<string, unknown>[]> {
   const out: Record<string, unknown>[] = [];
   let start: Record<string, unknown> | undefined;
   do {

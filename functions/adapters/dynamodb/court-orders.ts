@@ -5,7 +5,8 @@ import { isConditionalCheckFailed } from './client.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
 /** An order waits in the lapse index while its hold may still lapse and nobody has recorded it. */
-const lapsePending = (o: CourtOrder): boolean => o.status === 'submitted' && !!o.lapseDueAt && !o.holdReleasedAt && !o.holdLapseRecordedAt;
+const lapsePending = (o: CourtOrder): boolean =>
+  o.status === 'submitted' && !!o.lapseDueAt && !o.holdReleasedAt && !o.holdLapseRecordedAt;
 
 /**
  * R16: when an order nobody submitted goes (epoch seconds, the table's TTL): UNSUBMITTED_ORDER_DAYS
@@ -15,7 +16,9 @@ const lapsePending = (o: CourtOrder): boolean => o.status === 'submitted' && !!o
  * then on a legal hold exists that only this order can release (R13).
  */
 const unsubmittedExpiry = (o: CourtOrder): number | undefined =>
-  o.status === 'awaiting-upload' && o.requestId === undefined ? Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400 : undefined;
+  o.status === 'awaiting-upload' && o.requestId === undefined
+    ? Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400
+    : undefined;
 
 const toItem = (o: CourtOrder): Record<string, unknown> => {
   const expiresAt = unsubmittedExpiry(o);
@@ -46,7 +49,9 @@ export class CourtOrders {
 
   async create(o: CourtOrder): Promise<void> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: toItem(o), ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: toItem(o), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
     } catch (e) {
       if (isConditionalCheckFailed(e)) throw new ConflictError('order id already exists');
       throw e;
@@ -54,7 +59,9 @@ export class CourtOrders {
   }
 
   async find(orderId: string): Promise<CourtOrder | undefined> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.order(orderId), ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKeys.order(orderId), ConsistentRead: true }),
+    );
     if (!res.Item) return undefined;
     // DynamoDB deletes an expired item within days, not at once (the local sweep, within a minute):
     // until then it is gone to every reader, so a late submit cannot revive it (R16).
@@ -78,7 +85,12 @@ export class CourtOrders {
       const saved: CourtOrder = { ...next, version: current.version + 1, updatedAt: this.clock().toISOString() };
       try {
         await this.db.send(
-          new PutCommand({ TableName: this.table, Item: toItem(saved), ConditionExpression: 'version = :v', ExpressionAttributeValues: { ':v': current.version } }),
+          new PutCommand({
+            TableName: this.table,
+            Item: toItem(saved),
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': current.version },
+          }),
         );
         return saved;
       } catch (e) {

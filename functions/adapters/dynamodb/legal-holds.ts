@@ -70,7 +70,8 @@ export class LegalHolds {
    * changes nothing; a different hold under the same id is a conflict.
    */
   async place(input: PlaceHoldInput): Promise<LegalHold> {
-    if (!input.holdId || !input.patronId || !input.placedBy) throw new InvalidInputError('a hold needs a holdId, a patronId and placedBy');
+    if (!input.holdId || !input.patronId || !input.placedBy)
+      throw new InvalidInputError('a hold needs a holdId, a patronId and placedBy');
     lapseInstant(input.lapsesOn); // validates before anything is written
     const hold: LegalHold = {
       holdId: input.holdId,
@@ -107,7 +108,9 @@ export class LegalHolds {
   }
 
   async get(patronId: string, holdId: string): Promise<LegalHold | undefined> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.hold(patronId, holdId), ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKeys.hold(patronId, holdId), ConsistentRead: true }),
+    );
     return res.Item ? fromItem(res.Item) : undefined;
   }
 

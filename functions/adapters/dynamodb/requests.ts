@@ -1,4 +1,10 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { assertTransition, isTerminal, type RequestRecord, type RequestStatus } from '../../domain/request.ts';
 import { isConditionalCheckFailed } from './client.ts';
@@ -32,7 +38,9 @@ export class RequestStore {
 
   async create(r: RequestRecord): Promise<void> {
     try {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: toItem(r), ConditionExpression: 'attribute_not_exists(pk)' }));
+      await this.db.send(
+        new PutCommand({ TableName: this.table, Item: toItem(r), ConditionExpression: 'attribute_not_exists(pk)' }),
+      );
     } catch (e) {
       if (isConditionalCheckFailed(e)) throw new ConflictError('request id already exists');
       throw e;
@@ -40,7 +48,9 @@ export class RequestStore {
   }
 
   async find(requestId: string): Promise<RequestRecord | undefined> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.request(requestId), ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKeys.request(requestId), ConsistentRead: true }),
+    );
     return res.Item ? fromItem(res.Item) : undefined;
   }
 
@@ -54,10 +64,21 @@ export class RequestStore {
   async save(next: RequestRecord): Promise<RequestRecord> {
     const now = this.clock().toISOString();
     // R3: the moment a request closes is kept, so statistics can measure time to complete.
-    const saved: RequestRecord = { ...next, version: next.version + 1, updatedAt: now, ...(isTerminal(next.status) && !next.closedAt ? { closedAt: now } : {}) };
+    const saved: RequestRecord = {
+      ...next,
+      version: next.version + 1,
+      updatedAt: now,
+      ...(isTerminal(next.status) && !next.closedAt ? { closedAt: now } : {}),
+    };
     // R16: a request closing now is queued for its tombstone by close time (one small item, read by key). No
     // transactions, so it is written first; the sweep drops an entry whose request did not close after all.
-    if (saved.closedAt && !next.closedAt) await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.closedRequest(saved.closedAt, saved.requestId), requestId: saved.requestId } }));
+    if (saved.closedAt && !next.closedAt)
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...requestKeys.closedRequest(saved.closedAt, saved.requestId), requestId: saved.requestId },
+        }),
+      );
     try {
       await this.db.send(
         new PutCommand({
@@ -139,7 +160,10 @@ export class RequestStore {
         TableName: this.table,
         IndexName: 'gsi2',
         KeyConditionExpression: opts.dueFrom ? 'gsi2pk = :s AND gsi2sk >= :from' : 'gsi2pk = :s',
-        ExpressionAttributeValues: { ':s': requestKeys.byStatus(status), ...(opts.dueFrom ? { ':from': opts.dueFrom } : {}) },
+        ExpressionAttributeValues: {
+          ':s': requestKeys.byStatus(status),
+          ...(opts.dueFrom ? { ':from': opts.dueFrom } : {}),
+        },
         ProjectionExpression: projection.join(', '),
         ExpressionAttributeNames: names,
         Limit: opts.limit ?? 200,
@@ -183,7 +207,10 @@ export class RequestStore {
   }
 
   /** R16: one page of the requests that closed before `before`, oldest first, after the entry `after` (a cursor). */
-  async closedBefore(before: string, opts: { limit?: number; after?: string } = {}): Promise<{ closedAt: string; requestId: string; sk: string }[]> {
+  async closedBefore(
+    before: string,
+    opts: { limit?: number; after?: string } = {},
+  ): Promise<{ closedAt: string; requestId: string; sk: string }[]> {
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -207,7 +234,12 @@ export class RequestStore {
 
   /** R14 R16: queues an unmatched request to be closed at `verifyBy` (written before the match is saved; idempotent). */
   async queueUnmatched(requestId: string, verifyBy: string): Promise<void> {
-    await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.unmatchedRequest(verifyBy, requestId), requestId } }));
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: { ...requestKeys.unmatchedRequest(verifyBy, requestId), requestId },
+      }),
+    );
   }
 
   /** R14 R16: one page of unmatched requests whose verification time has passed, oldest first. */

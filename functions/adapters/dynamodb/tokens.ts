@@ -1,6 +1,21 @@
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { GoneError, NotFoundError } from '../../domain/errors.ts';
-import { hashSecret, isWellFormedSecret, newSecret, tokenState, type ActionToken, type TokenPurpose, type TokenRecipient } from '../../domain/tokens.ts';
+import {
+  hashSecret,
+  isWellFormedSecret,
+  newSecret,
+  tokenState,
+  type ActionToken,
+  type TokenPurpose,
+  type TokenRecipient,
+} from '../../domain/tokens.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
@@ -60,16 +75,26 @@ export class TokenStore {
           ...requestKeys.token(token.tokenHash),
           gsi1pk: requestKeys.tokensOfRequest(input.requestId),
           gsi1sk: `${token.createdAt}#${token.tokenHash}`,
-          ...(input.taskToken ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
-          ...(input.fileKey ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${token.expiresAt}#${token.tokenHash}` } : {}),
-          [TABLE_KEYS.ttlAttribute]: input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
+          ...(input.taskToken
+            ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` }
+            : {}),
+          ...(input.fileKey
+            ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${token.expiresAt}#${token.tokenHash}` }
+            : {}),
+          [TABLE_KEYS.ttlAttribute]:
+            input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
           ...token,
         },
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
     if (remindAt) {
-      await this.db.send(new PutCommand({ TableName: this.table, Item: { ...requestKeys.reminder(remindAt, token.tokenHash), tokenHash: token.tokenHash } }));
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: { ...requestKeys.reminder(remindAt, token.tokenHash), tokenHash: token.tokenHash },
+        }),
+      );
     }
     return { secret, token };
   }
@@ -77,13 +102,17 @@ export class TokenStore {
   /** Looks a secret up by its hash; malformed or unknown → NotFoundError. */
   async find(secret: string): Promise<ActionToken> {
     if (!isWellFormedSecret(secret)) throw new NotFoundError('no such link');
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }),
+    );
     if (!res.Item) throw new NotFoundError('no such link');
     return strip(res.Item);
   }
 
   async findByHash(tokenHash: string): Promise<ActionToken | undefined> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: requestKeys.token(tokenHash), ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKeys.token(tokenHash), ConsistentRead: true }),
+    );
     return res.Item ? strip(res.Item) : undefined;
   }
 
@@ -97,7 +126,10 @@ export class TokenStore {
         Limit: limit,
       }),
     );
-    return (res.Items ?? []).map((i) => ({ remindAt: String(i.sk).split('#')[0] ?? '', tokenHash: String(i.tokenHash) }));
+    return (res.Items ?? []).map((i) => ({
+      remindAt: String(i.sk).split('#')[0] ?? '',
+      tokenHash: String(i.tokenHash),
+    }));
   }
 
   async dropReminder(remindAt: string, tokenHash: string): Promise<void> {
@@ -123,9 +155,14 @@ export class TokenStore {
           TableName: this.table,
           Key: requestKeys.token(token.tokenHash),
           UpdateExpression: 'SET usedAt = :now, decision = :d, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
-          ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
           ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
-          ExpressionAttributeValues: { ':now': now, ':d': decision, ':ttl': settledTtl(new Date(token.expiresAt), this.clock()) },
+          ExpressionAttributeValues: {
+            ':now': now,
+            ':d': decision,
+            ':ttl': settledTtl(new Date(token.expiresAt), this.clock()),
+          },
           ReturnValues: 'ALL_NEW',
         }),
       );
@@ -217,7 +254,10 @@ export class TokenStore {
             UpdateExpression: 'SET revokedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
             ConditionExpression: 'attribute_not_exists(usedAt)',
             ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
-            ExpressionAttributeValues: { ':now': now, ':ttl': settledTtl(new Date(String(item.expiresAt)), this.clock()) },
+            ExpressionAttributeValues: {
+              ':now': now,
+              ':ttl': settledTtl(new Date(String(item.expiresAt)), this.clock()),
+            },
           }),
         );
         revoked++;
@@ -257,6 +297,15 @@ export const QUEUED_TOKEN_BACKSTOP_DAYS = 30;
 const queuedTtl = (expiresAt: Date): number => epoch(expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * DAY_SECONDS;
 
 function strip(item: Record<string, unknown>): ActionToken {
-  const { pk: _pk, sk: _sk, gsi1pk: _a, gsi1sk: _b, gsi2pk: _c, gsi2sk: _d, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
+  const {
+    pk: _pk,
+    sk: _sk,
+    gsi1pk: _a,
+    gsi1sk: _b,
+    gsi2pk: _c,
+    gsi2sk: _d,
+    [TABLE_KEYS.ttlAttribute]: _ttl,
+    ...rest
+  } = item;
   return rest as unknown as ActionToken;
 }

@@ -65,7 +65,10 @@ export interface SigningCredentials {
 
 /** `20260102T030405Z` and `20260102`: the dates SigV4 signs with. */
 export const amzDates = (now: Date) => {
-  const amzDate = now.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+  const amzDate = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
   return { amzDate, dateStamp: amzDate.slice(0, 8) };
 };
 
@@ -74,7 +77,9 @@ export const amzDates = (now: Date) => {
  * are fixed, the content type must be `contentType`, the body between 1 byte and `maxBytes`, and it
  * expires. The caller signs the base64 policy with the SigV4 signing key of the same scope.
  */
-export function presignedPostPolicy(o: { bucket: string; key: string; region: string; credentials: SigningCredentials; now: Date } & UploadConditions) {
+export function presignedPostPolicy(
+  o: { bucket: string; key: string; region: string; credentials: SigningCredentials; now: Date } & UploadConditions,
+) {
   const { amzDate, dateStamp } = amzDates(o.now);
   const credential = `${o.credentials.accessKeyId}/${dateStamp}/${o.region}/s3/aws4_request`;
   const expiresAt = new Date(o.now.getTime() + o.expiresInSeconds * 1000).toISOString();
@@ -101,7 +106,8 @@ export function presignedPostPolicy(o: { bucket: string; key: string; region: st
   return { policy, fields, expiresAt };
 }
 
-const isNotFound = (e: unknown) => e instanceof Error && (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.name === 'NoSuchVersion');
+const isNotFound = (e: unknown) =>
+  e instanceof Error && (e.name === 'NotFound' || e.name === 'NoSuchKey' || e.name === 'NoSuchVersion');
 
 /** The documents bucket: versioned, encrypted by its default KMS key (requests choose no encryption). */
 export class S3DocumentStore implements DocumentStore {
@@ -116,11 +122,28 @@ export class S3DocumentStore implements DocumentStore {
     const credentials = await this.s3.config.credentials();
     const region = await this.s3.config.region();
     const now = new Date();
-    const { policy, fields, expiresAt } = presignedPostPolicy({ bucket: this.bucket, key, region, credentials, now, ...c });
+    const { policy, fields, expiresAt } = presignedPostPolicy({
+      bucket: this.bucket,
+      key,
+      region,
+      credentials,
+      now,
+      ...c,
+    });
     // The same signing the SDK's presigned POST uses: SigV4's signing key over the base64 policy.
-    const signer = new SignatureV4({ service: 's3', region, credentials, sha256: this.s3.config.sha256, uriEscapePath: false });
+    const signer = new SignatureV4({
+      service: 's3',
+      region,
+      credentials,
+      sha256: this.s3.config.sha256,
+      uriEscapePath: false,
+    });
     const signature = await signer.sign(policy, { signingDate: now });
-    return { url: `https://${this.bucket}.s3.${region}.amazonaws.com/`, fields: { ...fields, 'X-Amz-Signature': signature }, expiresAt };
+    return {
+      url: `https://${this.bucket}.s3.${region}.amazonaws.com/`,
+      fields: { ...fields, 'X-Amz-Signature': signature },
+      expiresAt,
+    };
   }
 
   async head(key: string): Promise<StoredDocument | undefined> {
@@ -136,7 +159,14 @@ export class S3DocumentStore implements DocumentStore {
 
   async firstBytes(key: string, n: number, versionId?: string): Promise<Buffer> {
     checkDocumentKey(key);
-    const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId, Range: `bytes=0-${Math.max(0, n - 1)}` }));
+    const res = await this.s3.send(
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        VersionId: versionId,
+        Range: `bytes=0-${Math.max(0, n - 1)}`,
+      }),
+    );
     return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
   }
 
@@ -156,7 +186,9 @@ export class S3DocumentStore implements DocumentStore {
     const source = `${this.bucket}/${fromKey.split('/').map(encodeURIComponent).join('/')}${fromVersionId ? `?versionId=${encodeURIComponent(fromVersionId)}` : ''}`;
     const res = await this.s3.send(new CopyObjectCommand({ Bucket: this.bucket, Key: toKey, CopySource: source }));
     // CopyObject does not say the size; the copy's own head does, and proves the new version is there.
-    const head = await this.s3.send(new HeadObjectCommand({ Bucket: this.bucket, Key: toKey, VersionId: res.VersionId }));
+    const head = await this.s3.send(
+      new HeadObjectCommand({ Bucket: this.bucket, Key: toKey, VersionId: res.VersionId }),
+    );
     return { size: head.ContentLength ?? 0, ...(res.VersionId ? { versionId: res.VersionId } : {}) };
   }
 

@@ -1,4 +1,10 @@
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
@@ -34,7 +40,10 @@ export class S3FileStore implements FileStore {
   async putStream(key: string, body: Readable, contentType: string): Promise<void> {
     checkFileKey(key);
     // Multipart upload in 5 MB parts: memory stays flat whatever the export's size.
-    await new Upload({ client: this.s3, params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType } }).done();
+    await new Upload({
+      client: this.s3,
+      params: { Bucket: this.bucket, Key: key, Body: body, ContentType: contentType },
+    }).done();
   }
 
   async exists(key: string): Promise<boolean> {
@@ -69,4 +78,7 @@ export class S3FileStore implements FileStore {
   }
 }
 
-export const joinKey = (...parts: string[]): string => join(...parts).split(sep).join('/');
+export const joinKey = (...parts: string[]): string =>
+  join(...parts)
+    .split(sep)
+    .join('/');

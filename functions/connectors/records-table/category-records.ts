@@ -8,7 +8,11 @@ export type CategoryRecords = PatronRecords;
  * A patron's records in the named categories only. What is not named is never read, so it cannot
  * reach a report for someone else (R9, R10: what a guardian may see; R14: what the patron permitted).
  */
-export async function recordsForCategories(records: LibraryRecords, patronId: string, categories: readonly Category[]): Promise<CategoryRecords> {
+export async function recordsForCategories(
+  records: LibraryRecords,
+  patronId: string,
+  categories: readonly Category[],
+): Promise<CategoryRecords> {
   const has = (c: Category) => categories.includes(c);
   const none = async <T>(): Promise<T[]> => [];
   const [loans, holds, programs, fines, donations, sharedContent] = await Promise.all([

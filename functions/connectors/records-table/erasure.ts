@@ -67,10 +67,17 @@ export function dayOf(value: unknown, timezone: string): string | undefined {
 }
 
 const hasCredentials = (profile: Item): boolean =>
-  str(profile.username) !== undefined || str(profile.passwordHash) !== undefined || (Array.isArray(profile.securityQuestions) && profile.securityQuestions.length > 0);
+  str(profile.username) !== undefined ||
+  str(profile.passwordHash) !== undefined ||
+  (Array.isArray(profile.securityQuestions) && profile.securityQuestions.length > 0);
 
 /** Pages through a partition (optionally one sort-key prefix), newest state each time (ConsistentRead). */
-async function* pages(db: DynamoDBDocumentClient, table: string, pk: string, opts: { prefix?: string; limit?: number; projection?: string[] } = {}): AsyncGenerator<Item[]> {
+async function* pages(
+  db: DynamoDBDocumentClient,
+  table: string,
+  pk: string,
+  opts: { prefix?: string; limit?: number; projection?: string[] } = {},
+): AsyncGenerator<Item[]> {
   let start: Item | undefined;
   const names = opts.projection ? Object.fromEntries(opts.projection.map((a, i) => [`#p${i}`, a])) : undefined;
   do {
@@ -92,14 +99,21 @@ async function* pages(db: DynamoDBDocumentClient, table: string, pk: string, opt
 }
 
 async function getProfile(deps: RecordsDeps, patronId: string): Promise<Item | undefined> {
-  const res = await deps.db.send(new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.patron(patronId), ConsistentRead: true }));
+  const res = await deps.db.send(
+    new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.patron(patronId), ConsistentRead: true }),
+  );
   return res.Item;
 }
 
 /** Whether a linked child is a minor on `at`. A missing profile is no child; an unreadable birth date counts as a minor (keep, not erase). */
 async function childIsMinor(deps: RecordsDeps, childId: string, at: Date, timezone: string): Promise<boolean> {
   const res = await deps.db.send(
-    new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.patron(childId), ProjectionExpression: 'dateOfBirth', ConsistentRead: true }),
+    new GetCommand({
+      TableName: deps.recordsTable,
+      Key: recordKeys.patron(childId),
+      ProjectionExpression: 'dateOfBirth',
+      ConsistentRead: true,
+    }),
   );
   if (!res.Item) return false;
   try {
@@ -141,12 +155,15 @@ export async function collectDeletionFacts(
     legalHold: { active: false, nondisclosure: false },
   };
   let owedCents = 0;
-  const newest = (a: string | null, b: string | undefined): string | null => (b !== undefined && (a === null || b > a) ? b : a);
+  const newest = (a: string | null, b: string | undefined): string | null =>
+    b !== undefined && (a === null || b > a) ? b : a;
 
   const profile = await getProfile(deps, patronId);
   facts.hasCredentials = profile ? hasCredentials(profile) : false;
 
-  for await (const page of pages(deps.db, deps.recordsTable, recordKeys.patronPartition(patronId), { projection: FACT_ATTRIBUTES })) {
+  for await (const page of pages(deps.db, deps.recordsTable, recordKeys.patronPartition(patronId), {
+    projection: FACT_ATTRIBUTES,
+  })) {
     for (const item of page) {
       const sk = String(item.sk);
       if (sk.startsWith(recordKeys.guaranteesPrefix)) {
@@ -216,16 +233,31 @@ export function anonymisedCopy(kind: RecordKind, anonKey: string, item: Item, ti
   const fields: Item = (() => {
     switch (kind) {
       case 'LOAN':
-        return { itemId: str(item.itemId), title: str(item.title), branch: str(item.branch), checkedOutOn: day(item.checkedOutAt), dueOn: day(item.dueAt), returnedOn: day(item.returnedAt) };
+        return {
+          itemId: str(item.itemId),
+          title: str(item.title),
+          branch: str(item.branch),
+          checkedOutOn: day(item.checkedOutAt),
+          dueOn: day(item.dueAt),
+          returnedOn: day(item.returnedAt),
+        };
       case 'HOLD':
         return { title: str(item.title), placedOn: day(item.placedAt), status: str(item.status) };
       case 'PROGRAM':
-        return { title: str(item.title), date: day(item.date), attended: typeof item.attended === 'boolean' ? item.attended : undefined };
+        return {
+          title: str(item.title),
+          date: day(item.date),
+          attended: typeof item.attended === 'boolean' ? item.attended : undefined,
+        };
       case 'FINE':
         // The reason is free text a clerk typed; the amount and day are what accounting needs.
         return { amount: typeof item.amount === 'number' ? item.amount : undefined, createdOn: day(item.createdAt) };
       case 'DONATION':
-        return { amount: typeof item.amount === 'number' ? item.amount : undefined, date: day(item.date), campaign: str(item.campaign) };
+        return {
+          amount: typeof item.amount === 'number' ? item.amount : undefined,
+          date: day(item.date),
+          campaign: str(item.campaign),
+        };
       case 'SHARED':
         return {}; // shared content is deleted, never anonymised
     }
@@ -237,7 +269,12 @@ export function anonymisedCopy(kind: RecordKind, anonKey: string, item: Item, ti
 // ---------------------------------------------------------------------------------------------
 // Executing a plan
 
-type Decision = { category: Category; action: 'anonymise' | 'delete' | 'retain'; kind: RecordKind; blocker?: 'items-on-loan' | 'money-outstanding' };
+type Decision = {
+  category: Category;
+  action: 'anonymise' | 'delete' | 'retain';
+  kind: RecordKind;
+  blocker?: 'items-on-loan' | 'money-outstanding';
+};
 
 /** What the plan asks for each kind of record, read once from the steps. */
 function rulesOf(plan: DeletionPlan) {
@@ -254,7 +291,8 @@ function rulesOf(plan: DeletionPlan) {
 }
 type Rules = ReturnType<typeof rulesOf>;
 
-const pastCutoff = (day: string | undefined, cutoff: string | undefined): boolean => day !== undefined && cutoff !== undefined && day <= cutoff;
+const pastCutoff = (day: string | undefined, cutoff: string | undefined): boolean =>
+  day !== undefined && cutoff !== undefined && day <= cutoff;
 
 /**
  * What happens to one record. The plan decides, but some facts are re-checked on the record itself,
@@ -266,7 +304,12 @@ function decide(item: Item, rules: Rules): Decision | undefined {
   const kind = kindOf(item.sk);
   if (!kind) return undefined;
   const category = KIND_CATEGORY[kind];
-  const retain = (blocker?: Decision['blocker']): Decision => ({ category, action: 'retain', kind, ...(blocker ? { blocker } : {}) });
+  const retain = (blocker?: Decision['blocker']): Decision => ({
+    category,
+    action: 'retain',
+    kind,
+    ...(blocker ? { blocker } : {}),
+  });
   if (rules.blocked) return retain();
   switch (kind) {
     case 'LOAN':
@@ -277,9 +320,13 @@ function decide(item: Item, rules: Rules): Decision | undefined {
       return rules.anonymiseLibraryRecords ? { category, action: 'anonymise', kind } : retain();
     case 'FINE':
       if (num(item.outstanding) > 0) return retain('money-outstanding');
-      return pastCutoff(dayOf(item.createdAt, rules.timezone), rules.paymentsCutoff) ? { category, action: 'anonymise', kind } : retain();
+      return pastCutoff(dayOf(item.createdAt, rules.timezone), rules.paymentsCutoff)
+        ? { category, action: 'anonymise', kind }
+        : retain();
     case 'DONATION':
-      return pastCutoff(dayOf(item.date, rules.timezone), rules.donationsCutoff) ? { category, action: 'anonymise', kind } : retain();
+      return pastCutoff(dayOf(item.date, rules.timezone), rules.donationsCutoff)
+        ? { category, action: 'anonymise', kind }
+        : retain();
     case 'SHARED':
       return rules.deleteShared ? { category, action: 'delete', kind } : retain();
   }
@@ -295,7 +342,10 @@ export async function batchWrite(db: DynamoDBDocumentClient, table: string, requ
       const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending } }));
       pending = (out.UnprocessedItems?.[table] ?? []) as WriteRequest[];
       if (pending.length === 0) break;
-      if (attempt + 1 >= MAX_ATTEMPTS) throw new TransientError(`erasure incomplete: ${pending.length} writes unprocessed after ${MAX_ATTEMPTS} attempts`);
+      if (attempt + 1 >= MAX_ATTEMPTS)
+        throw new TransientError(
+          `erasure incomplete: ${pending.length} writes unprocessed after ${MAX_ATTEMPTS} attempts`,
+        );
       // Unprocessed items mean throttling: back off with jitter.
       await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
     }
@@ -359,7 +409,8 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   };
 
   await assertNotHeld();
-  if (rules.blocked) throw new StalePlanError('the plan was made under a legal hold that is no longer active: rebuild it');
+  if (rules.blocked)
+    throw new StalePlanError('the plan was made under a legal hold that is no longer active: rebuild it');
 
   // Credentials first: one conditional update, repeated safely (nothing to remove: nothing written).
   if (rules.eraseCredentials) {
@@ -370,7 +421,8 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
           Key: recordKeys.patron(patronId),
           // An empty list, not a missing attribute: readers expect the field (dataset default []).
           UpdateExpression: 'REMOVE username, passwordHash SET securityQuestions = :none',
-          ConditionExpression: 'attribute_exists(pk) AND (attribute_exists(username) OR attribute_exists(passwordHash) OR size(securityQuestions) > :zero)',
+          ConditionExpression:
+            'attribute_exists(pk) AND (attribute_exists(username) OR attribute_exists(passwordHash) OR size(securityQuestions) > :zero)',
           ExpressionAttributeValues: { ':none': [], ':zero': 0 },
         }),
       );
@@ -389,7 +441,13 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
     if (secret) return secret;
     const fresh = randomBytes(32).toString('base64');
     try {
-      await db.send(new PutCommand({ TableName: table, Item: { ...keyItem, kind: 'ERASURE_KEY', secret: fresh }, ConditionExpression: 'attribute_not_exists(pk)' }));
+      await db.send(
+        new PutCommand({
+          TableName: table,
+          Item: { ...keyItem, kind: 'ERASURE_KEY', secret: fresh },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
       secret = Buffer.from(fresh, 'base64');
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e;
@@ -405,12 +463,24 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
     await assertNotHeld();
     const anonymise = batch.filter((b) => b.decision.action === 'anonymise');
     const key = anonymise.length > 0 ? await erasureSecret() : undefined;
-    const copies = key ? anonymise.map(({ item, decision }) => anonymisedCopy(decision.kind, anonKeyFor(key, keyOf(item)), item, rules.timezone)) : [];
+    const copies = key
+      ? anonymise.map(({ item, decision }) =>
+          anonymisedCopy(decision.kind, anonKeyFor(key, keyOf(item)), item, rules.timezone),
+        )
+      : [];
     // (b) the anonymised copies, at keys a re-run writes again rather than adds to.
-    await batchWrite(db, table, copies.map((Item) => ({ PutRequest: { Item } })));
+    await batchWrite(
+      db,
+      table,
+      copies.map((Item) => ({ PutRequest: { Item } })),
+    );
     // (c) the originals, and the shared content to delete.
     const deletes = batch.filter((b) => b.decision.action === 'delete').map((b) => keyOf(b.item));
-    await batchWrite(db, table, [...anonymise.map((b) => keyOf(b.item)), ...deletes].map((Key) => ({ DeleteRequest: { Key } })));
+    await batchWrite(
+      db,
+      table,
+      [...anonymise.map((b) => keyOf(b.item)), ...deletes].map((Key) => ({ DeleteRequest: { Key } })),
+    );
     result.anonymised += anonymise.length;
     result.deleted += deletes.length;
   };
@@ -450,7 +520,10 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   const links: Key[] = [];
   let guaranteesMinor = false;
   const asOf = new Date(`${plan.asOf}T12:00:00Z`);
-  for await (const page of pages(db, table, recordKeys.patronPartition(patronId), { prefix: recordKeys.guaranteesPrefix, projection: ['pk', 'sk', 'childId'] })) {
+  for await (const page of pages(db, table, recordKeys.patronPartition(patronId), {
+    prefix: recordKeys.guaranteesPrefix,
+    projection: ['pk', 'sk', 'childId'],
+  })) {
     for (const link of page) {
       links.push(keyOf(link));
       const childId = str(link.childId) ?? String(link.sk).slice(recordKeys.guaranteesPrefix.length);
@@ -459,14 +532,24 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   }
   if (foundBlocker || guaranteesMinor) {
     result.retained++;
-    throw new StalePlanError('records changed since the plan was made (items on loan, money owed or a minor guaranteed): the profile was kept; rebuild the plan');
+    throw new StalePlanError(
+      'records changed since the plan was made (items on loan, money owed or a minor guaranteed): the profile was kept; rebuild the plan',
+    );
   }
   // The links that make this patron someone's child live under each guarantor.
-  const guarantorIds = Array.isArray(profile.guarantorIds) ? profile.guarantorIds.filter((g): g is string => typeof g === 'string') : [];
+  const guarantorIds = Array.isArray(profile.guarantorIds)
+    ? profile.guarantorIds.filter((g): g is string => typeof g === 'string')
+    : [];
   for (const g of guarantorIds) links.push(recordKeys.guarantees(g, patronId));
-  await batchWrite(db, table, links.map((Key) => ({ DeleteRequest: { Key } })));
+  await batchWrite(
+    db,
+    table,
+    links.map((Key) => ({ DeleteRequest: { Key } })),
+  );
   const own = links.length - guarantorIds.length;
-  const res = await db.send(new DeleteCommand({ TableName: table, Key: recordKeys.patron(patronId), ReturnValues: 'ALL_OLD' }));
+  const res = await db.send(
+    new DeleteCommand({ TableName: table, Key: recordKeys.patron(patronId), ReturnValues: 'ALL_OLD' }),
+  );
   result.erased += own + (res.Attributes ? 1 : 0);
   return result;
 }
@@ -486,7 +569,9 @@ export interface VerifyResult {
  * credentials were, and no record the executor would still act on. The anonymised copies hold no
  * patron id by construction (`anonymisedCopy`, tested on its own); they are not scanned for.
  */
-export async function verifyErasure(input: RecordsDeps & { patronId: string; plan: DeletionPlan }): Promise<VerifyResult> {
+export async function verifyErasure(
+  input: RecordsDeps & { patronId: string; plan: DeletionPlan },
+): Promise<VerifyResult> {
   const rules = rulesOf(input.plan);
   const counts = new Map<Category, number>();
   const add = (c: Category) => counts.set(c, (counts.get(c) ?? 0) + 1);

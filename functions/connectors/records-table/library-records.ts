@@ -1,4 +1,10 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import type { StaffRole } from '../../domain/dataset.ts';
 import type { Patron, RecordTypes, StaffMember } from '../../domain/dataset.ts';
@@ -45,7 +51,9 @@ export class LibraryRecords {
   }
 
   async getPatron(patronId: string): Promise<Patron | undefined> {
-    const res = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKeys.patron(patronId), ConsistentRead: true }));
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: recordKeys.patron(patronId), ConsistentRead: true }),
+    );
     return res.Item ? strip<Patron>(res.Item) : undefined;
   }
 
@@ -78,7 +86,10 @@ export class LibraryRecords {
    * Applies corrected profile fields (R6) in one conditional write: the profile must still exist.
    * The card-number index key is not a correctable field, so lookups keep working.
    */
-  async updateProfile(patronId: string, fields: Partial<Pick<Patron, 'firstName' | 'lastName' | 'email' | 'phone' | 'address' | 'dateOfBirth'>>): Promise<void> {
+  async updateProfile(
+    patronId: string,
+    fields: Partial<Pick<Patron, 'firstName' | 'lastName' | 'email' | 'phone' | 'address' | 'dateOfBirth'>>,
+  ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
     await this.db.send(
@@ -112,7 +123,8 @@ export class LibraryRecords {
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e;
       // Already linked (a retry), or the child's profile is gone: only the second is an error.
-      if (!(await this.getPatron(childId))?.guarantorIds.includes(guarantorId)) throw new Error('the child’s profile is gone', { cause: e });
+      if (!(await this.getPatron(childId))?.guarantorIds.includes(guarantorId))
+        throw new Error('the child’s profile is gone', { cause: e });
     }
     await this.db.send(
       new PutCommand({
@@ -130,11 +142,17 @@ export class LibraryRecords {
         ExpressionAttributeValues: { ':r': recordKeys.rolePartition(role) },
       }),
     );
-    return (res.Items ?? []).map((i) => ({ email: String(i.email), name: String(i.name), roles: (i.roles as StaffMember['roles']) ?? [role] }));
+    return (res.Items ?? []).map((i) => ({
+      email: String(i.email),
+      name: String(i.name),
+      roles: (i.roles as StaffMember['roles']) ?? [role],
+    }));
   }
 
   async staffMember(role: StaffRole, email: string): Promise<StaffMember | undefined> {
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: recordKeys.staff(role, email) }));
-    return res.Item ? { email: String(res.Item.email), name: String(res.Item.name), roles: res.Item.roles as StaffMember['roles'] } : undefined;
+    return res.Item
+      ? { email: String(res.Item.email), name: String(res.Item.name), roles: res.Item.roles as StaffMember['roles'] }
+      : undefined;
   }
 }

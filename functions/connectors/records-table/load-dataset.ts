@@ -121,7 +121,9 @@ async function writeBatch(client: DynamoDBDocumentClient, tableName: string, bat
     const left = out.UnprocessedItems?.[tableName] ?? [];
     if (left.length === 0) return;
     if (attempt + 1 >= MAX_ATTEMPTS) {
-      throw new TransientError(`dataset load incomplete: ${left.length} items unprocessed after ${MAX_ATTEMPTS} attempts`);
+      throw new TransientError(
+        `dataset load incomplete: ${left.length} items unprocessed after ${MAX_ATTEMPTS} attempts`,
+      );
     }
     // Unprocessed items mean throttling; back off with jitter as the SDK documentation advises.
     await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));

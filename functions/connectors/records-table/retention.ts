@@ -41,8 +41,14 @@ export async function claimRetentionSecret(deps: RecordsDeps, runId: string, now
     new UpdateCommand({
       TableName: deps.recordsTable,
       Key: recordKeys.retentionKey,
-      UpdateExpression: 'SET runId = :run, kind = :kind, secret = if_not_exists(secret, :fresh), createdAt = if_not_exists(createdAt, :now)',
-      ExpressionAttributeValues: { ':run': runId, ':kind': 'RETENTION_KEY', ':fresh': randomBytes(32).toString('base64'), ':now': now.toISOString() },
+      UpdateExpression:
+        'SET runId = :run, kind = :kind, secret = if_not_exists(secret, :fresh), createdAt = if_not_exists(createdAt, :now)',
+      ExpressionAttributeValues: {
+        ':run': runId,
+        ':kind': 'RETENTION_KEY',
+        ':fresh': randomBytes(32).toString('base64'),
+        ':now': now.toISOString(),
+      },
     }),
   );
 }
@@ -50,7 +56,9 @@ export async function claimRetentionSecret(deps: RecordsDeps, runId: string, now
 /** The current secret; if a run that overlapped this one completed and deleted it, a new one for this run. */
 export async function retentionSecret(deps: RecordsDeps, runId: string, now: Date): Promise<Buffer> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    const res = await deps.db.send(new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.retentionKey, ConsistentRead: true }));
+    const res = await deps.db.send(
+      new GetCommand({ TableName: deps.recordsTable, Key: recordKeys.retentionKey, ConsistentRead: true }),
+    );
     if (typeof res.Item?.secret === 'string') return Buffer.from(res.Item.secret, 'base64');
     await claimRetentionSecret(deps, runId, now);
   }
@@ -61,7 +69,12 @@ export async function retentionSecret(deps: RecordsDeps, runId: string, now: Dat
 export async function releaseRetentionSecret(deps: RecordsDeps, runId: string): Promise<boolean> {
   try {
     await deps.db.send(
-      new DeleteCommand({ TableName: deps.recordsTable, Key: recordKeys.retentionKey, ConditionExpression: 'runId = :run', ExpressionAttributeValues: { ':run': runId } }),
+      new DeleteCommand({
+        TableName: deps.recordsTable,
+        Key: recordKeys.retentionKey,
+        ConditionExpression: 'runId = :run',
+        ExpressionAttributeValues: { ':run': runId },
+      }),
     );
     return true;
   } catch (e) {
@@ -141,7 +154,14 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
     if (blocked.has(patronId)) return blocked.get(patronId);
     const [held, deletion] = await Promise.all([
       input.holds.isHeld(patronId),
-      db.send(new GetCommand({ TableName: table, Key: recordKeys.erasureKey(patronId), ProjectionExpression: 'pk', ConsistentRead: true })),
+      db.send(
+        new GetCommand({
+          TableName: table,
+          Key: recordKeys.erasureKey(patronId),
+          ProjectionExpression: 'pk',
+          ConsistentRead: true,
+        }),
+      ),
     ]);
     const b = held ? 'held' : deletion.Item ? 'deleting' : undefined;
     blocked.set(patronId, b);
@@ -156,17 +176,28 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
         TotalSegments: input.totalSegments,
         Limit: input.pageSize,
         ExclusiveStartKey: cursor,
-        FilterExpression: 'begins_with(#pk, :patron) AND begins_with(#sk, :loan) AND attribute_type(#ret, :string) AND #ret < :bound',
+        FilterExpression:
+          'begins_with(#pk, :patron) AND begins_with(#sk, :loan) AND attribute_type(#ret, :string) AND #ret < :bound',
         ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#ret': 'returnedAt' },
-        ExpressionAttributeValues: { ':patron': PATRON_PREFIX, ':loan': LOAN_PREFIX, ':string': 'S', ':bound': returnedBeforeBound(input.cutoffDay) },
+        ExpressionAttributeValues: {
+          ':patron': PATRON_PREFIX,
+          ':loan': LOAN_PREFIX,
+          ':string': 'S',
+          ':bound': returnedBeforeBound(input.cutoffDay),
+        },
       }),
     );
     progress.pages++;
     progress.scanned += res.ScannedCount ?? 0;
-    const eligible = (res.Items ?? []).filter((item) => loanPastHistory(dayOf(item.returnedAt, input.timezone), input.cutoffDay));
+    const eligible = (res.Items ?? []).filter((item) =>
+      loanPastHistory(dayOf(item.returnedAt, input.timezone), input.cutoffDay),
+    );
     const patronOf = (item: Item) => String(item.pk).slice(PATRON_PREFIX.length);
     // Each patron once per invocation, a few at a time.
-    await inParallel([...new Set(eligible.map(patronOf))].filter((p) => !blocked.has(p)), blockOf);
+    await inParallel(
+      [...new Set(eligible.map(patronOf))].filter((p) => !blocked.has(p)),
+      blockOf,
+    );
     const due: Item[] = [];
     for (const item of eligible) {
       progress.eligible++;
@@ -180,8 +211,22 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
       const key = secret;
       const batches = Array.from({ length: Math.ceil(due.length / 25) }, (_, i) => due.slice(i * 25, i * 25 + 25));
       // Every copy of the page first, at keys a re-run writes again rather than adds to; then the originals.
-      await inParallel(batches, (batch) => batchWrite(db, table, batch.map((item) => ({ PutRequest: { Item: anonymisedCopy('LOAN', anonKeyFor(key, keyOf(item)), item, input.timezone) } }))));
-      await inParallel(batches, (batch) => batchWrite(db, table, batch.map((item) => ({ DeleteRequest: { Key: keyOf(item) } }))));
+      await inParallel(batches, (batch) =>
+        batchWrite(
+          db,
+          table,
+          batch.map((item) => ({
+            PutRequest: { Item: anonymisedCopy('LOAN', anonKeyFor(key, keyOf(item)), item, input.timezone) },
+          })),
+        ),
+      );
+      await inParallel(batches, (batch) =>
+        batchWrite(
+          db,
+          table,
+          batch.map((item) => ({ DeleteRequest: { Key: keyOf(item) } })),
+        ),
+      );
       progress.anonymised += due.length;
     }
     cursor = res.LastEvaluatedKey ? keyOf(res.LastEvaluatedKey) : undefined;
