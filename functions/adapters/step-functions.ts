@@ -56,3 +56,7 @@ export class StepFunctionsWorkflow implements WorkflowPort {
     await this.sfn.send(new SendTaskFailureCommand({ taskToken, error, cause }));
   }
 }
+
+/** Step Functions' answers when a callback token no longer waits: the step timed out, moved on or never was. */
+const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
+export const isCallbackGone = (e: unknown): boolean => e instanceof Error && CALLBACK_GONE.has(e.name);

@@ -1,3 +1,4 @@
+import { isCallbackGone } from '../adapters/step-functions.ts';
 import * as z from 'zod';
 import { GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { isTerminal, resumeClock, type Consent, type StaffDecision, type Verification } from '../domain/request.ts';
@@ -6,18 +7,12 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import { htmlResponse, httpHandler, parseBody, type HttpEvent, type HttpResult } from '../lib/http.ts';
 import { approvalDetails } from '../render/approval-details.ts';
-import { consentCategories, consentPage, guardianLinkPage, RELATIONSHIP_DOCUMENTS } from '../render/consent-pages.ts';
+import { consentCategories, consentPage, guardianLinkPage } from '../render/consent-pages.ts';
+import { DOCUMENT_KINDS, RELATIONSHIP_DOCUMENTS } from '../domain/identity-documents.ts';
 import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from '../app/court-order-pages.ts';
 import { REQUEST_WHAT, stepTitle } from '../render/emails.ts';
 import { renderDecisionForm, renderNotice, renderPage } from '../render/layout.ts';
 import { readableMoment } from '../render/readable-time.ts';
-
-/** R4: staff record what kind of document they saw, never the document or its number. */
-export const DOCUMENT_KINDS = {
-  'photo-id': 'Government photo ID (driver licence, state ID, passport)',
-  'library-card-and-photo-id': 'Library card and photo ID',
-  'known-to-staff': 'Known to staff, with the card on file',
-} as const;
 
 const decisionSchema = z.object({
   decision: z.enum(['confirm', 'approve', 'reject', 'consent', 'decline', 'done']),
@@ -53,7 +48,6 @@ const THANKS: Partial<Record<ActionToken['purpose'], Record<string, string>>> = 
 };
 
 /** Step Functions answers these when the waiting task is gone (timed out, stopped). */
-const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 export const createHandler = (deps: Deps) => {
   /** R1: the staff member holding this link is about to see a patron's details; the read is on the record, once per link. */
@@ -384,7 +378,7 @@ export const createHandler = (deps: Deps) => {
       try {
         await deps.workflow.sendTaskSuccess(used.taskToken, { decision: input.decision });
       } catch (e) {
-        if (e instanceof Error && CALLBACK_GONE.has(e.name)) throw new GoneError('the request has moved on');
+        if (isCallbackGone(e)) throw new GoneError('the request has moved on');
         throw e;
       }
     }

@@ -1,3 +1,4 @@
+import { findPatron } from '../app/find-patron.ts';
 import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { verifyChain, type AuditActor } from '../domain/audit.ts';
@@ -7,7 +8,6 @@ import {
   isTerminal,
   REQUEST_KINDS,
   REQUEST_STATUSES,
-  sameLastName,
   type RequestKind,
   type RequestRecord,
   type RequestStatus,
@@ -51,7 +51,7 @@ import {
 import { deadlineExtendedEmail } from '../render/staff-emails.ts';
 import type { Patron } from '../domain/dataset.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
-import { DOCUMENT_KINDS } from './act.ts';
+import { DOCUMENT_KINDS } from '../domain/identity-documents.ts';
 
 /**
  * The staff desk (signed in, any staff role; CONTRACT.md "Counsel and staff"):
@@ -286,8 +286,8 @@ export const createHandler = (deps: Deps) => {
       throw new InvalidInputError('the request is invalid', [{ path: 'kind', message: 'not a desk request' }]);
     const prefix = input.kind === 'guardian-access' ? 'guardian.' : '';
     // Staff are signed in and checked the person's card: a mismatch is said plainly, unlike the public form.
-    const candidate = await deps.records.findPatronByCard(identity.cardNumber);
-    if (!candidate || !sameLastName(candidate.lastName, identity.lastName)) {
+    const candidate = await findPatron(deps, identity);
+    if (!candidate) {
       throw new InvalidInputError('no patron has this card number and last name', [
         { path: `${prefix}cardNumber`, message: 'no patron has this card number and last name' },
         { path: `${prefix}lastName`, message: 'no patron has this card number and last name' },

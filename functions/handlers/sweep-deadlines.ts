@@ -1,3 +1,4 @@
+import { isCallbackGone } from '../adapters/step-functions.ts';
 import { tokenState } from '../domain/tokens.ts';
 import { closeRequest } from '../app/close-request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -5,7 +6,6 @@ import { approvalRequestEmail } from '../render/emails.ts';
 import { readableMoment } from '../render/readable-time.ts';
 
 /** Step Functions answers these when the waiting task is already gone; nothing more to do. */
-const CALLBACK_GONE = new Set(['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken']);
 
 /**
  * Scheduled (EventBridge in AWS, a timer locally). Also sends due reminders and deletes expired
@@ -35,7 +35,7 @@ export const createHandler =
             expired++;
           } catch (e) {
             // Several staff copies share one step: the first closes it, the rest find it gone.
-            if (!(e instanceof Error && CALLBACK_GONE.has(e.name))) throw e;
+            if (!isCallbackGone(e)) throw e;
           }
         }
         await deps.tokens.closeCallback(token);

@@ -1,16 +1,9 @@
+import { findPatron } from '../app/find-patron.ts';
 import * as z from 'zod';
 import { guardianAgeBand } from '../domain/minors.ts';
-import {
-  isTerminal,
-  sameLastName,
-  type AgeBand,
-  type GuardianLink,
-  type RequestRecord,
-  type SubmittedIdentity,
-} from '../domain/request.ts';
+import { isTerminal, type AgeBand, type GuardianLink, type RequestRecord } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
-import type { Patron } from '../domain/dataset.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
@@ -37,8 +30,8 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.get(requestId);
     if (request.matched !== undefined) return await answerAgain(deps, request);
 
-    const guardian = await find(deps, request.submitted);
-    const child = guardian ? await find(deps, request.submittedChild) : undefined;
+    const guardian = await findPatron(deps, request.submitted);
+    const child = guardian ? await findPatron(deps, request.submittedChild) : undefined;
     const link: GuardianLink | undefined = !guardian
       ? undefined
       : !child
@@ -91,12 +84,6 @@ export const createHandler = (deps: Deps) =>
       band: band ?? 'none',
     };
   });
-
-async function find(deps: Deps, typed: SubmittedIdentity | undefined): Promise<Patron | undefined> {
-  if (!typed) return undefined;
-  const candidate = await deps.records.findPatronByCard(typed.cardNumber);
-  return candidate && sameLastName(candidate.lastName, typed.lastName) ? candidate : undefined;
-}
 
 /** A retry after the write: the same answer from what was stored. */
 async function answerAgain(deps: Deps, r: RequestRecord): Promise<GuardianMatch> {

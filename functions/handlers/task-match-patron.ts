@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { isTerminal, sameLastName } from '../domain/request.ts';
+import { isTerminal } from '../domain/request.ts';
+import { findPatron } from '../app/find-patron.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
@@ -22,10 +23,7 @@ export const createHandler = (deps: Deps) =>
       const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
       return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person' };
     }
-    const submitted = request.submitted;
-    const candidate = submitted ? await deps.records.findPatronByCard(submitted.cardNumber) : undefined;
-    const patron =
-      candidate && submitted && sameLastName(candidate.lastName, submitted.lastName) ? candidate : undefined;
+    const patron = await findPatron(deps, request.submitted);
     const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
     if (!patron) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it

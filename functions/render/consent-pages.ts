@@ -1,6 +1,7 @@
 import type { Category } from '../domain/categories.ts';
 import type { Policy } from '../domain/policy.ts';
 import type { RequestRecord } from '../domain/request.ts';
+import { RELATIONSHIP_DOCUMENTS } from '../domain/identity-documents.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import type { Patron } from '../domain/dataset.ts';
 import type { DecisionButton } from './layout.ts';
@@ -10,13 +11,6 @@ import type { DecisionButton } from './layout.ts';
  * the consent question (R10, R14), asked of the data subject or recorded by desk staff in person,
  * and the desk task that records a guardian's link to a card (R11, R4).
  */
-
-/** R4: staff record what kind of document proved the relationship, never the document or its number. */
-export const RELATIONSHIP_DOCUMENTS = {
-  'birth-certificate': "Child's birth certificate naming the adult as parent",
-  'adoption-or-guardianship-order': 'Adoption papers or a court guardianship order',
-  'other-court-order': 'Another court order naming the adult as responsible for the child',
-} as const;
 
 /** The categories this consent covers: the third party's list (R14), or what the policy lets a guardian see (R10). */
 export function consentCategories(request: RequestRecord, policy: Policy): Category[] {
