@@ -1,42 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { z } from 'zod';
 import { InvalidInputError, TransientError } from '../../domain/errors.ts';
 import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
+import { parseFile } from '../../domain/file-issues.ts';
 import { datasetSchema, type Dataset } from '../../domain/dataset.ts';
 
 type Item = Record<string, unknown>;
-
-/** A key name is echoed back only when it looks like a field name, never arbitrary input (R5). */
-const FIELD_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
-
-/**
- * Zod's own messages carry no input values, except `unrecognized_keys`, which lists the keys as
- * given; a hostile or mistaken file could put personal data in a key, so that one is rewritten.
- */
-function issueMessage(issue: z.core.$ZodIssue): string {
-  if (issue.code === 'unrecognized_keys') {
-    const named = issue.keys.filter((k) => FIELD_NAME.test(k));
-    return named.length === issue.keys.length ? `unknown field(s): ${named.join(', ')}` : 'unknown field(s)';
-  }
-  return issue.message;
-}
-
-function issuePath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(root)' : path.map((p) => (typeof p === 'symbol' ? '?' : String(p))).join('.');
-}
 
 /**
  * Validates a whole dataset before anything is loaded (CONTRACT: a bad file loads nothing).
  * The error names the first bad field's path; `issues` list all of them; no value is echoed (R5).
  */
 export function parseDataset(raw: unknown): Dataset {
-  const result = datasetSchema.safeParse(raw);
-  if (result.success) return result.data;
-  const issues = result.error.issues.map((i) => ({ path: issuePath(i.path), message: issueMessage(i) }));
-  const first = issues[0] ?? { path: '(root)', message: 'invalid' };
-  throw new InvalidInputError(`dataset is invalid at ${first.path}: ${first.message}`, issues);
+  return parseFile(datasetSchema, raw, 'dataset');
 }
 
 export async function readDatasetFile(path: string): Promise<Dataset> {

@@ -1,0 +1,74 @@
+import * as z from 'zod';
+import { CATEGORIES } from './categories.ts';
+import { parseFile } from './file-issues.ts';
+import { REQUEST_KINDS } from './request.ts';
+import { STAFF_ROLES } from './staff.ts';
+
+/**
+ * R19: the systems that hold a library's patron records, as the systems file names them
+ * (CONTRACT.md). Secrets are never in the file: it names the environment variables (locally) or
+ * secret names (in AWS) that hold them.
+ */
+
+/** An environment variable's or secret's name, never its value. */
+const secretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,127}$/, 'a variable or secret name');
+
+const common = {
+  id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'),
+  name: z.string().trim().min(1).max(100),
+  /** A request's card number and last name are matched against this system (CONTRACT). */
+  identity: z.boolean().default(false),
+  /** R20: the system is used for outreach, marketing or fundraising contact. */
+  outreach: z.boolean().default(false),
+  categories: z.array(z.enum(CATEGORIES)).min(1),
+};
+
+const recordsTableSystem = z.strictObject({ ...common, type: z.literal('records-table') });
+
+const kohaSystem = z.strictObject({
+  ...common,
+  type: z.literal('koha'),
+  /** Koha's REST API root, e.g. https://koha.example.org/api/v1 */
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('oauth2'), clientIdEnv: secretName, clientSecretEnv: secretName }),
+    z.strictObject({ type: z.literal('basic'), userEnv: secretName, passwordEnv: secretName }),
+  ]),
+});
+
+/** The request kinds a staff member can act on by hand in a system without an API (R19). */
+export const MANUAL_KINDS = [...REQUEST_KINDS, 'outreach-opt-out'] as const;
+
+const manualSystem = z.strictObject({
+  ...common,
+  type: z.literal('manual'),
+  /** Every staff member with this role gets the task (CONTRACT). */
+  role: z.enum(STAFF_ROLES),
+  /** What to do, per request kind; a kind without an instruction does not involve this system. */
+  instructions: z.partialRecord(z.enum(MANUAL_KINDS), z.string().trim().min(1).max(2000)),
+});
+
+export const systemSchema = z.discriminatedUnion('type', [recordsTableSystem, kohaSystem, manualSystem]);
+export type SystemConfig = z.infer<typeof systemSchema>;
+export type SystemType = SystemConfig['type'];
+
+export const systemsFileSchema = z
+  .strictObject({ systems: z.array(systemSchema).min(1).max(50) })
+  .superRefine((file, ctx) => {
+    const seen = new Set<string>();
+    file.systems.forEach((s, i) => {
+      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['systems', i, 'id'], message: 'the same id twice' });
+      seen.add(s.id);
+    });
+    if (!file.systems.some((s) => s.identity))
+      ctx.addIssue({ code: 'custom', path: ['systems'], message: 'no system is marked identity: true' });
+  });
+export type SystemsFile = z.infer<typeof systemsFileSchema>;
+
+/** Refused whole, with the path of the first bad field and no value echoed (CONTRACT, R5). */
+export const parseSystemsFile = (raw: unknown): SystemsFile => parseFile(systemsFileSchema, raw, 'systems file');
+
+/** The systems a request of this kind reaches: a manual one only where it has an instruction for the kind. */
+export function systemsFor(file: SystemsFile, kind: (typeof MANUAL_KINDS)[number]): SystemConfig[] {
+  return file.systems.filter((s) => s.type !== 'manual' || s.instructions[kind] !== undefined);
+}
