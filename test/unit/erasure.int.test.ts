@@ -7,9 +7,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDeletionPlan, patronOutcome, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
+import { buildDeletionPlan, patronOutcome, stepFor, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
-import { defaultPolicy } from '../../functions/domain/policy.ts';
+import { defaultPolicy, policySchema } from '../../functions/domain/policy.ts';
 import {
   datasetToItems,
   loadDataset,
@@ -567,6 +567,28 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     });
     expect(await partition(`PATRON#${p.id}`)).toEqual([]);
     expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(30);
+  });
+
+  it('R11: whether a guaranteed card is a minor’s follows policy.minors.adultAge, in the facts and again before the profile is erased', async () => {
+    // A guarantor whose child is 19 on NOW: an adult at the default 18, a minor where the library sets 21.
+    await loadPatrons({
+      patrons: [
+        patron('GA21', '8000000021'),
+        patron('CA21', '8000000022', { dateOfBirth: '2007-06-01', guarantorIds: ['GA21'] }),
+      ],
+    });
+    const at21 = policySchema.parse({ ...defaultPolicy, minors: { ...defaultPolicy.minors, adultAge: 21 } });
+    expect((await collectDeletionFacts(deps(), holds, 'GA21', NOW, NY, defaultPolicy)).guaranteesMinor).toBe(false);
+    expect((await collectDeletionFacts(deps(), holds, 'GA21', NOW, NY, at21)).guaranteesMinor).toBe(true);
+
+    // A plan made at 18 erases the guarantor; run where the library's adult age is 21, it keeps her.
+    const plan = await planFor('GA21');
+    expect(stepFor(plan, 'personal', 'erase')).toBeDefined();
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'GA21', plan, holds, policy: at21 }),
+    ).rejects.toThrow(StalePlanError);
+    expect(await get(recordKeys.patron('GA21'))).toMatchObject({ id: 'GA21' });
+    expect(await get(recordKeys.guarantees('GA21', 'CA21'))).toBeDefined();
   });
 
   it('R13: a patron already held is not touched at all', async () => {
