@@ -97,7 +97,7 @@ export function ageOnDay(dateOfBirth: string, day: CalendarDate | string): numbe
   return age;
 }
 
-/** R9-R11: under `adultAge` on the library's calendar day; the threshold is configuration (R11), the policy's by default. */
+/** R9-R11: under `adultAge` on the library's calendar day (R11: configuration, the policy's by default). */
 export function isMinor(
   dateOfBirth: string,
   at: Date,

@@ -25,7 +25,7 @@ export const KIND_CATEGORY: Record<RecordKind, Category> = {
   SHARED: 'shared-content',
 };
 
-/** What a decision needs to know about one record. Days are calendar days in library time; an unreadable date is undefined. */
+/** What a decision needs to know about one record: days in library time (undefined if unreadable), no personal data. */
 export type RecordFacts =
   | { kind: 'LOAN'; returned: boolean }
   | { kind: 'HOLD' }
@@ -33,6 +33,27 @@ export type RecordFacts =
   | { kind: 'FINE'; outstanding: number; createdDay: string | undefined }
   | { kind: 'DONATION'; day: string | undefined }
   | { kind: 'SHARED' };
+
+/** The facts of a record's stored attributes (the records table and the dataset share field names). */
+export function recordFactsOf(kind: RecordKind, record: Record<string, unknown>, timezone: string): RecordFacts {
+  switch (kind) {
+    case 'LOAN':
+      return { kind, returned: typeof record.returnedAt === 'string' && record.returnedAt.length > 0 };
+    case 'FINE':
+      return {
+        kind,
+        outstanding:
+          typeof record.outstanding === 'number' && Number.isFinite(record.outstanding) ? record.outstanding : 0,
+        createdDay: recordDayOf(record.createdAt, timezone),
+      };
+    case 'DONATION':
+      return { kind, day: recordDayOf(record.date, timezone) };
+    case 'HOLD':
+    case 'PROGRAM':
+    case 'SHARED':
+      return { kind };
+  }
+}
 
 // ---------------------------------------------------------------------------------------------
 // The facts a plan is built from
@@ -304,26 +325,5 @@ export function unfinishedCategories(item: PartitionItem, rules: ErasureRules): 
     }
     case 'other':
       return [];
-  }
-}
-
-/** The facts of a record's stored attributes (the records table and the dataset share field names). */
-export function recordFactsOf(kind: RecordKind, record: Record<string, unknown>, timezone: string): RecordFacts {
-  switch (kind) {
-    case 'LOAN':
-      return { kind, returned: typeof record.returnedAt === 'string' && record.returnedAt.length > 0 };
-    case 'FINE':
-      return {
-        kind,
-        outstanding:
-          typeof record.outstanding === 'number' && Number.isFinite(record.outstanding) ? record.outstanding : 0,
-        createdDay: recordDayOf(record.createdAt, timezone),
-      };
-    case 'DONATION':
-      return { kind, day: recordDayOf(record.date, timezone) };
-    case 'HOLD':
-    case 'PROGRAM':
-    case 'SHARED':
-      return { kind };
   }
 }
