@@ -162,7 +162,7 @@ async function main() {
     if (facts.returnedLoans !== N) throw new Error(`expected ${N} returned loans, counted ${facts.returnedLoans}`);
     const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy: defaultPolicy, facts });
     const result = await measure('executeDeletionPlan (anonymise all)', N, () =>
-      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds }),
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds, policy: defaultPolicy }),
     );
     const verified = await measure('verifyErasure', N, () =>
       verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }),

@@ -1,4 +1,5 @@
 import { InvalidInputError } from './errors.ts';
+import { defaultPolicy } from './policy.ts';
 
 /**
  * Ages and calendar days (R9, R10, R11, R8). Pure: the caller passes the instant and the library's
@@ -83,16 +84,36 @@ export const compareDates = (a: CalendarDate, b: CalendarDate): number =>
  * birthday turns a year older on Mar 1 in a non-leap year. A date of birth after that day is an
  * error, not a negative age.
  */
-export function ageOn(dateOfBirth: string, at: Date, timezone: string): number {
+export const ageOn = (dateOfBirth: string, at: Date, timezone: string): number =>
+  ageOnDay(dateOfBirth, calendarDateIn(at, timezone));
+
+/** `ageOn` for a calendar day already in library time (a plan's `asOf`, say). */
+export function ageOnDay(dateOfBirth: string, day: CalendarDate | string): number {
   const born = parseIsoDate(dateOfBirth, 'date of birth');
-  const today = calendarDateIn(at, timezone);
+  const today = typeof day === 'string' ? parseIsoDate(day, 'day') : day;
   if (compareDates(born, today) > 0) throw new InvalidInputError('date of birth is after the day of the request');
   let age = today.year - born.year;
   if (compareDates(addYears(born, age), today) > 0) age -= 1;
   return age;
 }
 
-/** R9-R11: under `adultAge` (configuration, 18 by default) on the library's calendar day. */
-export function isMinor(dateOfBirth: string, at: Date, timezone: string, adultAge = 18): boolean {
+/** R9-R11: under `adultAge` on the library's calendar day (R11: configuration, the policy's by default). */
+export function isMinor(
+  dateOfBirth: string,
+  at: Date,
+  timezone: string,
+  adultAge: number = defaultPolicy.minors.adultAge,
+): boolean {
   return ageOn(dateOfBirth, at, timezone) < adultAge;
+}
+
+/**
+ * The library-time day of a record's date: an ISO day as it is, an ISO instant on the day it falls
+ * on in `timezone`. Anything unreadable is undefined, so it is never "past" a cutoff (R8, R16).
+ */
+export function recordDayOf(value: unknown, timezone: string): string | undefined {
+  if (typeof value !== 'string' || value.length === 0) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
+  const t = new Date(value);
+  return Number.isNaN(t.getTime()) ? undefined : isoDateIn(t, timezone);
 }

@@ -55,8 +55,9 @@ export interface DeletionPlan {
 }
 
 /**
- * What the records hold for one patron, as counts (erasure.ts `collectDeletionFacts` gathers them).
- * Dates are calendar days in the library's time zone.
+ * What the records hold for one patron, as counts (a connector gathers them: records-table
+ * `collectDeletionFacts` counts with erasure-decisions.ts `deletionFactsTally`). Dates are calendar
+ * days in the library's time zone.
  */
 export interface DeletionFacts {
   openLoans: number;
@@ -74,7 +75,7 @@ export interface DeletionFacts {
   donations: { count: number; newestDate: string | null };
   sharedContent: number;
   hasCredentials: boolean;
-  /** The patron is the guarantor of a card whose holder is under 18 today. */
+  /** The patron guarantees a card whose holder is under `policy.minors.adultAge` today (R11). */
   guaranteesMinor: boolean;
   legalHold: { active: boolean; nondisclosure: boolean };
 }

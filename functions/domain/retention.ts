@@ -3,7 +3,7 @@ import { isoDateIn, parseIsoDate } from './age.ts';
 /**
  * R16 loan-history retention, the pure half: which day a returned loan must be older than, and
  * how the library's whole records table is cut into key-range segments for the daily run
- * (workflows/retention.asl.json; store/retention.ts does the reading and writing).
+ * (workflows/retention.asl.json; connectors/records-table/retention.ts does the reading and writing).
  */
 
 /** `YYYY-MM-DD` plus `days` (negative: back), in calendar days. */
@@ -29,6 +29,20 @@ export const returnedBeforeBound = (cutoffDay: string): string => addDays(cutoff
 /** Returned on a library day before the cutoff. Open loans (no return) and unreadable dates are kept. */
 export const loanPastHistory = (returnedDay: string | undefined, cutoffDay: string): boolean =>
   returnedDay !== undefined && returnedDay < cutoffDay;
+
+/** What the daily run does with a returned loan past its history period. */
+export type LoanRetentionAction = 'anonymise' | 'keep-held' | 'keep-deleting';
+
+/**
+ * R16, R13: a loan past its history period is anonymised, unless its patron is under legal hold
+ * (nothing is anonymised while a hold stands) or the patron's own deletion is under way (that
+ * deletion anonymises it, under its own secret, and verifies it).
+ */
+export function loanRetentionAction(patron: { held: boolean; deleting: boolean }): LoanRetentionAction {
+  if (patron.held) return 'keep-held';
+  if (patron.deleting) return 'keep-deleting';
+  return 'anonymise';
+}
 
 export const MAX_SEGMENTS = 64;
 

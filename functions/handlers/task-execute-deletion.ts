@@ -22,6 +22,7 @@ export const createHandler = (deps: Deps) =>
       patronId: request.patronId,
       plan,
       holds: deps.holds,
+      policy: deps.policy,
     });
     await deps.audit.append(requestId, {
       eventId: 'deletion-executed',

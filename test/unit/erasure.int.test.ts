@@ -7,9 +7,9 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDeletionPlan, patronOutcome, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
+import { buildDeletionPlan, patronOutcome, stepFor, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
-import { defaultPolicy } from '../../functions/domain/policy.ts';
+import { defaultPolicy, policySchema } from '../../functions/domain/policy.ts';
 import {
   datasetToItems,
   loadDataset,
@@ -223,7 +223,14 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     const plan = await planFor('P1007');
     expect(plan.mode).toBe('full');
 
-    const result = await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1007', plan, holds });
+    const result = await executeDeletionPlan({
+      db,
+      recordsTable: RECORDS,
+      patronId: 'P1007',
+      plan,
+      holds,
+      policy: defaultPolicy,
+    });
     expect(result).toEqual({ erased: 1, anonymised: 2, deleted: 0, retained: 0 });
 
     expect(await records.getPatron('P1007')).toBeUndefined();
@@ -258,7 +265,9 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     });
 
     // Running again (a retried step) changes nothing and adds no copy.
-    expect(await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1007', plan, holds })).toEqual({
+    expect(
+      await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1007', plan, holds, policy: defaultPolicy }),
+    ).toEqual({
       erased: 0,
       anonymised: 0,
       deleted: 0,
@@ -280,6 +289,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       patronId: 'P1001',
       plan,
       holds,
+      policy: defaultPolicy,
       batchSize: 4,
     });
     expect(result).toEqual({ erased: 1, anonymised: 10, deleted: 2, retained: 5 });
@@ -331,7 +341,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     expect(plan.mode).toBe('partial');
     expect(plan.blockers).toEqual(['guarantor-of-minor']);
 
-    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1010', plan, holds });
+    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'P1010', plan, holds, policy: defaultPolicy });
     expect(await records.findPatronByCard('21234000011010')).toMatchObject({ id: 'P1010', lastName: 'Rivera' });
     expect((await partition('PATRON#P1010')).map((i) => i.sk).sort()).toEqual([
       'GUARANTEES#P1011',
@@ -351,7 +361,15 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     expect(await get(recordKeys.guarantees(p.guarantor, p.id))).toBeDefined();
     const plan = await planFor(p.id);
     expect(plan.mode).toBe('full');
-    const result = await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 });
+    const result = await executeDeletionPlan({
+      db,
+      recordsTable: RECORDS,
+      patronId: p.id,
+      plan,
+      holds,
+      policy: defaultPolicy,
+      batchSize: 5,
+    });
     expect(result).toEqual({ erased: 2, anonymised: 18, deleted: 1, retained: 0 });
     expect(await partition(`PATRON#${p.id}`)).toEqual([]);
     expect(await get(recordKeys.guarantees(p.guarantor, p.id))).toBeUndefined();
@@ -382,6 +400,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       patronId: probe.id,
       plan: probePlan,
       holds: new LegalHolds(counting, REQUESTS, clock),
+      policy: defaultPolicy,
       batchSize: 5,
     });
     const total = counting.calls();
@@ -400,6 +419,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
           patronId: p.id,
           plan,
           holds: new LegalHolds(crashing, REQUESTS, clock),
+          policy: defaultPolicy,
           batchSize: 5,
         }),
       ).rejects.toThrow('injected crash');
@@ -428,7 +448,15 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       // The profile goes last: while any record remains, the resume can find the patron.
       if (originals.size > 0) expect(await get(recordKeys.patron(p.id))).toBeDefined();
 
-      await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 });
+      await executeDeletionPlan({
+        db,
+        recordsTable: RECORDS,
+        patronId: p.id,
+        plan,
+        holds,
+        policy: defaultPolicy,
+        batchSize: 5,
+      });
       expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan }), tag).toEqual({
         ok: true,
         remaining: [],
@@ -475,7 +503,15 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       }
     });
     await expect(
-      executeDeletionPlan({ db: racing, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 }),
+      executeDeletionPlan({
+        db: racing,
+        recordsTable: RECORDS,
+        patronId: p.id,
+        plan,
+        holds,
+        policy: defaultPolicy,
+        batchSize: 5,
+      }),
     ).rejects.toThrow(LegalHoldError);
 
     // Sort-key order: the donation, the fine and 3 holds were batch 1, loans 0-4 (by key) batch 2.
@@ -497,7 +533,15 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
 
     // While held, a retry touches nothing at all, and a fresh plan is blocked.
     await expect(
-      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, batchSize: 5 }),
+      executeDeletionPlan({
+        db,
+        recordsTable: RECORDS,
+        patronId: p.id,
+        plan,
+        holds,
+        policy: defaultPolicy,
+        batchSize: 5,
+      }),
     ).rejects.toThrow(LegalHoldError);
     expect(JSON.stringify(await partition(`PATRON#${p.id}`))).toBe(before);
     const heldPlan = await planFor(p.id);
@@ -506,17 +550,17 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       patronOutcome(heldPlan, { hideLegalHold: true }).retained.every((r) => r.reason === 'legal-obligation'),
     ).toBe(true);
     await expect(
-      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds }),
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds, policy: defaultPolicy }),
     ).rejects.toThrow(LegalHoldError);
 
     // Released: a blocked plan is refused as stale; a fresh one finishes the work.
     await holds.release(p.id, 'order-1', 'counsel@library.example');
     await expect(
-      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds }),
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds, policy: defaultPolicy }),
     ).rejects.toThrow(StalePlanError);
     const fresh = await planFor(p.id);
     expect(fresh.mode).toBe('full');
-    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds });
+    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds, policy: defaultPolicy });
     expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({
       ok: true,
       remaining: [],
@@ -525,15 +569,37 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(30);
   });
 
+  it('R11: whether a guaranteed card is a minor’s follows policy.minors.adultAge, in the facts and again before the profile is erased', async () => {
+    // A guarantor whose child is 19 on NOW: an adult at the default 18, a minor where the library sets 21.
+    await loadPatrons({
+      patrons: [
+        patron('GA21', '8000000021'),
+        patron('CA21', '8000000022', { dateOfBirth: '2007-06-01', guarantorIds: ['GA21'] }),
+      ],
+    });
+    const at21 = policySchema.parse({ ...defaultPolicy, minors: { ...defaultPolicy.minors, adultAge: 21 } });
+    expect((await collectDeletionFacts(deps(), holds, 'GA21', NOW, NY, defaultPolicy)).guaranteesMinor).toBe(false);
+    expect((await collectDeletionFacts(deps(), holds, 'GA21', NOW, NY, at21)).guaranteesMinor).toBe(true);
+
+    // A plan made at 18 erases the guarantor; run where the library's adult age is 21, it keeps her.
+    const plan = await planFor('GA21');
+    expect(stepFor(plan, 'personal', 'erase')).toBeDefined();
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'GA21', plan, holds, policy: at21 }),
+    ).rejects.toThrow(StalePlanError);
+    expect(await get(recordKeys.patron('GA21'))).toMatchObject({ id: 'GA21' });
+    expect(await get(recordKeys.guarantees('GA21', 'CA21'))).toBeDefined();
+  });
+
   it('R13: a patron already held is not touched at all', async () => {
     const p = historyPatron('held0', 4, { loans: 2, card: '8000000004' });
     await loadPatrons(p.dataset);
     const plan = await planFor(p.id);
     await holds.place({ holdId: 'order-2', patronId: p.id, placedBy: 'counsel@library.example', nondisclosure: false });
     const before = JSON.stringify(await partition(`PATRON#${p.id}`));
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds })).rejects.toThrow(
-      LegalHoldError,
-    );
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, policy: defaultPolicy }),
+    ).rejects.toThrow(LegalHoldError);
     expect(JSON.stringify(await partition(`PATRON#${p.id}`))).toBe(before);
     expect(before).toContain('passwordHash'); // not even the login was erased
   });
@@ -559,9 +625,9 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
         },
       }),
     );
-    await expect(executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds })).rejects.toThrow(
-      StalePlanError,
-    );
+    await expect(
+      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan, holds, policy: defaultPolicy }),
+    ).rejects.toThrow(StalePlanError);
     expect((await partition(`PATRON#${p.id}`)).map((i) => i.sk).sort()).toEqual(['LOAN#L-new', 'PROFILE']);
     expect((await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan })).remaining).toEqual([
       { category: 'personal', count: 1 },
@@ -569,7 +635,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
 
     const fresh = await planFor(p.id);
     expect(fresh.blockers).toEqual(['items-on-loan']);
-    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds });
+    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds, policy: defaultPolicy });
     expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({
       ok: true,
       remaining: [],

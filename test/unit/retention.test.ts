@@ -7,7 +7,7 @@ import {
   returnedBeforeBound,
   segmentsFor,
 } from '../../functions/domain/retention.ts';
-import { dayOf } from '../../functions/connectors/records-table/erasure.ts';
+import { recordDayOf as dayOf } from '../../functions/domain/age.ts';
 
 const TZ = 'America/New_York';
 

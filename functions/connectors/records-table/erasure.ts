@@ -9,9 +9,24 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ageOn, isoDateIn } from '../../domain/age.ts';
+import { isoDateIn } from '../../domain/age.ts';
 import type { Category } from '../../domain/categories.ts';
-import { stepFor, type DeletionFacts, type DeletionPlan } from '../../domain/deletion-plan.ts';
+import type { DeletionFacts, DeletionPlan } from '../../domain/deletion-plan.ts';
+import {
+  anonymisedFields,
+  blocksProfileErasure,
+  decideRecord,
+  deletionFactsTally,
+  erasureRulesOf,
+  guaranteedChildIsMinor,
+  hasCredentials,
+  profileKeptBecause,
+  recordFactsOf,
+  unfinishedCategories,
+  type ErasureRules,
+  type PartitionItem,
+  type RecordDecision,
+} from '../../domain/erasure-decisions.ts';
 import { IntegrityError, LegalHoldError, StalePlanError, TransientError } from '../../domain/errors.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
@@ -20,8 +35,10 @@ import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 
 /**
  * R8 deletion against the library-records table: gather the facts a plan is built from, carry a
- * plan out, and check the result. Every read is paged with a Limit and every write is per item
- * or per batch of 25, so a patron with 100,000 records is erased in flat memory.
+ * plan out, and check the result. Reading and writing only: every decision (which record goes,
+ * which stays and why, who is a minor) is made by domain/erasure-decisions.ts. Every read is paged
+ * with a Limit and every write is per item or per batch of 25, so a patron with 100,000 records is
+ * erased in flat memory.
  */
 
 type Item = Record<string, unknown>;
@@ -32,20 +49,9 @@ export interface RecordsDeps {
   recordsTable: string;
 }
 
-/** R11 default; age thresholds are policy configuration once the policy carries them. */
-const ADULT_AGE = 18;
 const PAGE_SIZE = 100;
 const MAX_BATCH = 25; // DynamoDB's BatchWriteItem limit
 const MAX_ATTEMPTS = 8;
-
-const KIND_CATEGORY: Record<RecordKind, Category> = {
-  LOAN: 'library-records',
-  HOLD: 'library-records',
-  PROGRAM: 'library-records',
-  FINE: 'payments',
-  DONATION: 'donations',
-  SHARED: 'shared-content',
-};
 
 /** The record kind an item's sort key names, or undefined for the profile, guarantee links and anything else. */
 function kindOf(sk: unknown): RecordKind | undefined {
@@ -55,21 +61,6 @@ function kindOf(sk: unknown): RecordKind | undefined {
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
-const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v) ? v : 0);
-
-/** The library-time day of an ISO instant or date; an unreadable value is undefined (and so never "past retention"). */
-export function dayOf(value: unknown, timezone: string): string | undefined {
-  const s = str(value);
-  if (!s) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(s)) return s;
-  const t = new Date(s);
-  return Number.isNaN(t.getTime()) ? undefined : isoDateIn(t, timezone);
-}
-
-const hasCredentials = (profile: Item): boolean =>
-  str(profile.username) !== undefined ||
-  str(profile.passwordHash) !== undefined ||
-  (Array.isArray(profile.securityQuestions) && profile.securityQuestions.length > 0);
 
 /** Pages through a partition (optionally one sort-key prefix), newest state each time (ConsistentRead). */
 async function* pages(
@@ -105,8 +96,8 @@ async function getProfile(deps: RecordsDeps, patronId: string): Promise<Item | u
   return res.Item;
 }
 
-/** Whether a linked child is a minor on `at`. A missing profile is no child; an unreadable birth date counts as a minor (keep, not erase). */
-async function childIsMinor(deps: RecordsDeps, childId: string, at: Date, timezone: string): Promise<boolean> {
+/** Whether a linked child is a minor on the library day `day` (R11: the threshold is the policy's). */
+async function childIsMinor(deps: RecordsDeps, childId: string, day: string, policy: Policy): Promise<boolean> {
   const res = await deps.db.send(
     new GetCommand({
       TableName: deps.recordsTable,
@@ -115,21 +106,18 @@ async function childIsMinor(deps: RecordsDeps, childId: string, at: Date, timezo
       ConsistentRead: true,
     }),
   );
-  if (!res.Item) return false;
-  try {
-    return ageOn(String(res.Item.dateOfBirth), at, timezone) < ADULT_AGE;
-  } catch {
-    return true;
-  }
+  return guaranteedChildIsMinor(res.Item, day, policy);
 }
+
+const childIdOf = (link: Item): string =>
+  str(link.childId) ?? String(link.sk).slice(recordKeys.guaranteesPrefix.length);
 
 const FACT_ATTRIBUTES = ['sk', 'returnedAt', 'outstanding', 'createdAt', 'date', 'childId'];
 
 /**
  * The facts a deletion plan is built from, as counts (R8). Reads the patron's partition page by
- * page, the guarantee links and each linked child's date of birth (R11: age on the library's day),
- * and the legal holds (R13).
- * `_policy` is accepted so that the age threshold can move into the policy without changing callers.
+ * page, the guarantee links and each linked child's date of birth (R11: age on the library's day,
+ * against the policy's adult age), and the legal holds (R13).
  */
 export async function collectDeletionFacts(
   deps: RecordsDeps,
@@ -137,29 +125,11 @@ export async function collectDeletionFacts(
   patronId: string,
   now: Date,
   timezone: string,
-  _policy: Policy,
+  policy: Policy,
 ): Promise<DeletionFacts> {
-  const facts: DeletionFacts = {
-    openLoans: 0,
-    returnedLoans: 0,
-    holds: 0,
-    programs: 0,
-    outstandingBalance: 0,
-    outstandingFines: 0,
-    paidFines: 0,
-    paidFinesNewestDate: null,
-    donations: { count: 0, newestDate: null },
-    sharedContent: 0,
-    hasCredentials: false,
-    guaranteesMinor: false,
-    legalHold: { active: false, nondisclosure: false },
-  };
-  let owedCents = 0;
-  const newest = (a: string | null, b: string | undefined): string | null =>
-    b !== undefined && (a === null || b > a) ? b : a;
-
+  const tally = deletionFactsTally();
+  const today = isoDateIn(now, timezone);
   const profile = await getProfile(deps, patronId);
-  facts.hasCredentials = profile ? hasCredentials(profile) : false;
 
   for await (const page of pages(deps.db, deps.recordsTable, recordKeys.patronPartition(patronId), {
     projection: FACT_ATTRIBUTES,
@@ -167,47 +137,21 @@ export async function collectDeletionFacts(
     for (const item of page) {
       const sk = String(item.sk);
       if (sk.startsWith(recordKeys.guaranteesPrefix)) {
-        const childId = str(item.childId) ?? sk.slice(recordKeys.guaranteesPrefix.length);
-        if (!facts.guaranteesMinor && (await childIsMinor(deps, childId, now, timezone))) facts.guaranteesMinor = true;
+        // One minor is enough: the other children need not be read.
+        if (!tally.guaranteesMinor) tally.addGuaranteedChild(await childIsMinor(deps, childIdOf(item), today, policy));
         continue;
       }
-      switch (kindOf(sk)) {
-        case 'LOAN':
-          if (str(item.returnedAt)) facts.returnedLoans++;
-          else facts.openLoans++;
-          break;
-        case 'HOLD':
-          facts.holds++;
-          break;
-        case 'PROGRAM':
-          facts.programs++;
-          break;
-        case 'FINE':
-          if (num(item.outstanding) > 0) {
-            facts.outstandingFines++;
-            owedCents += Math.round(num(item.outstanding) * 100);
-          } else {
-            facts.paidFines++;
-            facts.paidFinesNewestDate = newest(facts.paidFinesNewestDate, dayOf(item.createdAt, timezone));
-          }
-          break;
-        case 'DONATION':
-          facts.donations.count++;
-          facts.donations.newestDate = newest(facts.donations.newestDate, dayOf(item.date, timezone));
-          break;
-        case 'SHARED':
-          facts.sharedContent++;
-          break;
-        default:
-          break; // the profile, or an item this code does not know: never counted, never touched
-      }
+      const kind = kindOf(sk);
+      // The profile, or an item this code does not know: never counted, never touched.
+      if (kind) tally.addRecord(recordFactsOf(kind, item, timezone));
     }
   }
-  facts.outstandingBalance = owedCents / 100;
 
   const active = await holds.active(patronId);
-  facts.legalHold = { active: active.length > 0, nondisclosure: active.some((h) => h.nondisclosure) };
-  return facts;
+  return tally.result({
+    hasCredentials: profile ? hasCredentials(profile) : false,
+    legalHold: { active: active.length > 0, nondisclosure: active.some((h) => h.nondisclosure) },
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -222,114 +166,28 @@ export const anonKeyFor = (secret: Buffer, original: Key): string =>
   createHmac('sha256', secret).update(`${original.pk}\n${original.sk}`).digest('hex').slice(0, 32);
 
 /**
- * R8: the anonymised copy of a record, built from an allow-list: what statistics need (the item,
- * title, branch, day, amount), never the patron id, the record id, the anonKey link or free text
- * the patron wrote. Times are reduced to the library-time day: a minute-exact checkout time is
- * enough to single a person out. Nothing ties copies of one patron together (no request id, no
- * date of anonymisation, a random sort key), so they cannot be regrouped into one person's history.
+ * R8: the anonymised copy of a record: the fields `anonymisedFields` allows, at a key nothing else
+ * holds. Nothing ties copies of one patron together (no request id, no date of anonymisation, a
+ * key derived under a secret that is deleted), so they cannot be regrouped into one person's history.
  */
 export function anonymisedCopy(kind: RecordKind, anonKey: string, item: Item, timezone: string): Item {
-  const day = (v: unknown) => dayOf(v, timezone);
-  const fields: Item = (() => {
-    switch (kind) {
-      case 'LOAN':
-        return {
-          itemId: str(item.itemId),
-          title: str(item.title),
-          branch: str(item.branch),
-          checkedOutOn: day(item.checkedOutAt),
-          dueOn: day(item.dueAt),
-          returnedOn: day(item.returnedAt),
-        };
-      case 'HOLD':
-        return { title: str(item.title), placedOn: day(item.placedAt), status: str(item.status) };
-      case 'PROGRAM':
-        return {
-          title: str(item.title),
-          date: day(item.date),
-          attended: typeof item.attended === 'boolean' ? item.attended : undefined,
-        };
-      case 'FINE':
-        // The reason is free text a clerk typed; the amount and day are what accounting needs.
-        return { amount: typeof item.amount === 'number' ? item.amount : undefined, createdOn: day(item.createdAt) };
-      case 'DONATION':
-        return {
-          amount: typeof item.amount === 'number' ? item.amount : undefined,
-          date: day(item.date),
-          campaign: str(item.campaign),
-        };
-      case 'SHARED':
-        return {}; // shared content is deleted, never anonymised
-    }
-  })();
-  const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
-  return { ...recordKeys.anonymised(kind, anonKey), kind: 'ANON', recordKind: kind, ...defined };
+  return {
+    ...recordKeys.anonymised(kind, anonKey),
+    kind: 'ANON',
+    recordKind: kind,
+    ...anonymisedFields(kind, item, timezone),
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Executing a plan
 
-type Decision = {
-  category: Category;
-  action: 'anonymise' | 'delete' | 'retain';
-  kind: RecordKind;
-  blocker?: 'items-on-loan' | 'money-outstanding';
-};
+type Removal = { item: Item; decision: Extract<RecordDecision, { action: 'anonymise' | 'delete' }> };
 
-/** What the plan asks for each kind of record, read once from the steps. */
-function rulesOf(plan: DeletionPlan) {
-  return {
-    timezone: plan.timezone,
-    blocked: plan.mode === 'blocked',
-    anonymiseLibraryRecords: stepFor(plan, 'library-records', 'anonymise') !== undefined,
-    paymentsCutoff: stepFor(plan, 'payments', 'anonymise')?.cutoff,
-    donationsCutoff: stepFor(plan, 'donations', 'anonymise')?.cutoff,
-    deleteShared: stepFor(plan, 'shared-content', 'delete') !== undefined,
-    erasePersonal: stepFor(plan, 'personal', 'erase') !== undefined,
-    eraseCredentials: stepFor(plan, 'credentials', 'erase') !== undefined,
-  };
-}
-type Rules = ReturnType<typeof rulesOf>;
-
-const pastCutoff = (day: string | undefined, cutoff: string | undefined): boolean =>
-  day !== undefined && cutoff !== undefined && day <= cutoff;
-
-/**
- * What happens to one record. The plan decides, but some facts are re-checked on the record itself,
- * whatever the plan says, because a plan can be days old: an item on loan is never unlinked (the
- * library must recover it), a fine with money outstanding is kept, and a payment or donation is
- * anonymised only if it is past the retention cutoff.
- */
-function decide(item: Item, rules: Rules): Decision | undefined {
+/** The domain's decision for a record of the patron's partition, or undefined for the profile, links and the rest. */
+function decisionFor(item: Item, rules: ErasureRules): RecordDecision | undefined {
   const kind = kindOf(item.sk);
-  if (!kind) return undefined;
-  const category = KIND_CATEGORY[kind];
-  const retain = (blocker?: Decision['blocker']): Decision => ({
-    category,
-    action: 'retain',
-    kind,
-    ...(blocker ? { blocker } : {}),
-  });
-  if (rules.blocked) return retain();
-  switch (kind) {
-    case 'LOAN':
-      if (!str(item.returnedAt)) return retain('items-on-loan');
-      return rules.anonymiseLibraryRecords ? { category, action: 'anonymise', kind } : retain();
-    case 'HOLD':
-    case 'PROGRAM':
-      return rules.anonymiseLibraryRecords ? { category, action: 'anonymise', kind } : retain();
-    case 'FINE':
-      if (num(item.outstanding) > 0) return retain('money-outstanding');
-      return pastCutoff(dayOf(item.createdAt, rules.timezone), rules.paymentsCutoff)
-        ? { category, action: 'anonymise', kind }
-        : retain();
-    case 'DONATION':
-      return pastCutoff(dayOf(item.date, rules.timezone), rules.donationsCutoff)
-        ? { category, action: 'anonymise', kind }
-        : retain();
-    case 'SHARED':
-      return rules.deleteShared ? { category, action: 'delete', kind } : retain();
-  }
+  return kind ? decideRecord(recordFactsOf(kind, item, rules.timezone), rules) : undefined;
 }
 
 type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Key } };
@@ -358,6 +216,8 @@ export interface ExecuteDeletionInput extends RecordsDeps {
   patronId: string;
   plan: DeletionPlan;
   holds: LegalHolds;
+  /** R11: the adult age that decides whether a guaranteed card is still a minor's when the profile is erased. */
+  policy: Policy;
   /** Records per batch (1 to 25); the legal hold is re-checked before each. */
   batchSize?: number;
   /** Records read per page (memory stays at about this many items). */
@@ -401,7 +261,7 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   const { db, recordsTable: table, patronId, plan, holds } = input;
   const batchSize = Math.max(1, Math.min(MAX_BATCH, Math.floor(input.batchSize ?? MAX_BATCH)));
   const pageSize = Math.max(batchSize, Math.floor(input.pageSize ?? PAGE_SIZE));
-  const rules = rulesOf(plan);
+  const rules = erasureRulesOf(plan);
   const result: ExecuteDeletionResult = { erased: 0, anonymised: 0, deleted: 0, retained: 0 };
 
   const assertNotHeld = async () => {
@@ -459,7 +319,7 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
     return secret;
   };
 
-  const processBatch = async (batch: { item: Item; decision: Decision }[]) => {
+  const processBatch = async (batch: Removal[]) => {
     await assertNotHeld();
     const anonymise = batch.filter((b) => b.decision.action === 'anonymise');
     const key = anonymise.length > 0 ? await erasureSecret() : undefined;
@@ -486,14 +346,14 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   };
 
   for await (const page of pages(db, table, recordKeys.patronPartition(patronId), { limit: pageSize })) {
-    let batch: { item: Item; decision: Decision }[] = [];
+    let batch: Removal[] = [];
     for (const item of page) {
       if (item.sk === keyItem.sk) keyStored = true; // left by an earlier run: deleted once this one is done
-      const decision = decide(item, rules);
+      const decision = decisionFor(item, rules);
       if (!decision) continue;
       if (decision.action === 'retain') {
         result.retained++;
-        if (decision.blocker) foundBlocker = true;
+        if (blocksProfileErasure(decision)) foundBlocker = true;
         continue;
       }
       batch.push({ item, decision });
@@ -519,18 +379,19 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
   if (!profile) return result; // an earlier run finished
   const links: Key[] = [];
   let guaranteesMinor = false;
-  const asOf = new Date(`${plan.asOf}T12:00:00Z`);
   for await (const page of pages(db, table, recordKeys.patronPartition(patronId), {
     prefix: recordKeys.guaranteesPrefix,
     projection: ['pk', 'sk', 'childId'],
   })) {
     for (const link of page) {
       links.push(keyOf(link));
-      const childId = str(link.childId) ?? String(link.sk).slice(recordKeys.guaranteesPrefix.length);
-      if (!guaranteesMinor && (await childIsMinor(input, childId, asOf, 'UTC'))) guaranteesMinor = true;
+      // R11 on the plan's day, as the plan judged it.
+      if (!guaranteesMinor && (await childIsMinor(input, childIdOf(link), plan.asOf, input.policy))) {
+        guaranteesMinor = true;
+      }
     }
   }
-  if (foundBlocker || guaranteesMinor) {
+  if (profileKeptBecause({ blockerOnRecords: foundBlocker, guaranteesMinor }).length > 0) {
     result.retained++;
     throw new StalePlanError(
       'records changed since the plan was made (items on loan, money owed or a minor guaranteed): the profile was kept; rebuild the plan',
@@ -557,6 +418,16 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
 // ---------------------------------------------------------------------------------------------
 // Verification
 
+/** What an item of the patron's partition is, for verification. */
+function partitionItem(item: Item, patronId: string, rules: ErasureRules): PartitionItem {
+  const sk = String(item.sk);
+  if (sk === recordKeys.erasureKey(patronId).sk) return { type: 'erasure-secret' };
+  if (sk === recordKeys.patron(patronId).sk) return { type: 'profile', hasCredentials: hasCredentials(item) };
+  if (sk.startsWith(recordKeys.guaranteesPrefix)) return { type: 'guarantee-link' };
+  const kind = kindOf(sk);
+  return kind ? { type: 'record', record: recordFactsOf(kind, item, rules.timezone) } : { type: 'other' };
+}
+
 export interface VerifyResult {
   ok: boolean;
   /** Per category, what the plan removes but is still there (0 when nothing remains: not listed). */
@@ -572,23 +443,12 @@ export interface VerifyResult {
 export async function verifyErasure(
   input: RecordsDeps & { patronId: string; plan: DeletionPlan },
 ): Promise<VerifyResult> {
-  const rules = rulesOf(input.plan);
+  const rules = erasureRulesOf(input.plan);
   const counts = new Map<Category, number>();
-  const add = (c: Category) => counts.set(c, (counts.get(c) ?? 0) + 1);
   for await (const page of pages(input.db, input.recordsTable, recordKeys.patronPartition(input.patronId))) {
     for (const item of page) {
-      const sk = String(item.sk);
-      if (sk === recordKeys.erasureKey(input.patronId).sk) {
-        add('personal'); // an unfinished deletion's secret still links the copies to the person
-      } else if (sk === recordKeys.patron(input.patronId).sk) {
-        if (rules.erasePersonal) add('personal');
-        if (rules.eraseCredentials && hasCredentials(item)) add('credentials');
-      } else if (sk.startsWith(recordKeys.guaranteesPrefix)) {
-        if (rules.erasePersonal) add('personal');
-      } else {
-        const d = decide(item, rules);
-        if (d && d.action !== 'retain') add(d.category);
-      }
+      for (const category of unfinishedCategories(partitionItem(item, input.patronId, rules), rules))
+        counts.set(category, (counts.get(category) ?? 0) + 1);
     }
   }
   const remaining = [...counts].map(([category, count]) => ({ category, count }));

@@ -1,9 +1,15 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { IntegrityError } from '../../domain/errors.ts';
-import { loanPastHistory, returnedBeforeBound } from '../../domain/retention.ts';
+import { recordDayOf } from '../../domain/age.ts';
+import {
+  loanPastHistory,
+  loanRetentionAction,
+  returnedBeforeBound,
+  type LoanRetentionAction,
+} from '../../domain/retention.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
-import { anonKeyFor, anonymisedCopy, batchWrite, dayOf, type RecordsDeps } from './erasure.ts';
+import { anonKeyFor, anonymisedCopy, batchWrite, type RecordsDeps } from './erasure.ts';
 import { recordKeys } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 
@@ -146,12 +152,13 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
   const { db, recordsTable: table } = input;
   const clock = input.elapsedNow ?? Date.now;
   const progress: SegmentProgress = { scanned: 0, eligible: 0, anonymised: 0, held: 0, deleting: 0, pages: 0 };
-  const blocked = new Map<string, 'held' | 'deleting' | undefined>();
+  const actions = new Map<string, LoanRetentionAction>();
   let secret: Buffer | undefined;
   let cursor: Key | undefined = input.cursor;
 
-  const blockOf = async (patronId: string): Promise<'held' | 'deleting' | undefined> => {
-    if (blocked.has(patronId)) return blocked.get(patronId);
+  const actionFor = async (patronId: string): Promise<LoanRetentionAction> => {
+    const known = actions.get(patronId);
+    if (known) return known;
     const [held, deletion] = await Promise.all([
       input.holds.isHeld(patronId),
       db.send(
@@ -163,9 +170,9 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
         }),
       ),
     ]);
-    const b = held ? 'held' : deletion.Item ? 'deleting' : undefined;
-    blocked.set(patronId, b);
-    return b;
+    const action = loanRetentionAction({ held, deleting: deletion.Item !== undefined });
+    actions.set(patronId, action);
+    return action;
   };
 
   do {
@@ -190,20 +197,20 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
     progress.pages++;
     progress.scanned += res.ScannedCount ?? 0;
     const eligible = (res.Items ?? []).filter((item) =>
-      loanPastHistory(dayOf(item.returnedAt, input.timezone), input.cutoffDay),
+      loanPastHistory(recordDayOf(item.returnedAt, input.timezone), input.cutoffDay),
     );
     const patronOf = (item: Item) => String(item.pk).slice(PATRON_PREFIX.length);
     // Each patron once per invocation, a few at a time.
     await inParallel(
-      [...new Set(eligible.map(patronOf))].filter((p) => !blocked.has(p)),
-      blockOf,
+      [...new Set(eligible.map(patronOf))].filter((p) => !actions.has(p)),
+      actionFor,
     );
     const due: Item[] = [];
     for (const item of eligible) {
       progress.eligible++;
-      const block = blocked.get(patronOf(item));
-      if (block === 'held') progress.held++;
-      else if (block === 'deleting') progress.deleting++;
+      const action = actions.get(patronOf(item));
+      if (action === 'keep-held') progress.held++;
+      else if (action === 'keep-deleting') progress.deleting++;
       else due.push(item);
     }
     if (due.length > 0) {
