@@ -1,0 +1,28 @@
+import { EMAIL_CONFIRMATION_DETAILS } from '../../render/link-pages.ts';
+import type { LinkAction } from './link-action.ts';
+
+/** R6: a new email address is confirmed through itself before the correction uses it. */
+export const confirmEmail: LinkAction = {
+  show: async () => ({
+    title: 'Confirm your new email address',
+    form: {
+      question: 'Is this your email address?',
+      details: EMAIL_CONFIRMATION_DETAILS,
+      buttons: [
+        { decision: 'confirm', label: 'Yes, use this address', primary: true },
+        { decision: 'decline', label: 'This is not my address' },
+      ],
+    },
+  }),
+  thanks: {
+    confirm: 'Your new email address is confirmed.',
+    decline: 'Thank you. This address will not be used.',
+  },
+  async record({ deps, token, input }) {
+    await deps.audit.append(token.requestId, {
+      eventId: `email-confirmation:${token.step}`,
+      type: input.decision === 'confirm' ? 'new-email-confirmed' : 'new-email-declined',
+      actor: { kind: 'patron' },
+    });
+  },
+};

@@ -1,0 +1,58 @@
+import { NotFoundError } from '../../domain/errors.ts';
+import type { Consent } from '../../domain/request.ts';
+import { consentCategories, consentPage } from '../../render/consent-pages.ts';
+import type { LinkAction } from './link-action.ts';
+import { recordStaffRead } from './staff-read.ts';
+
+/** R10, R14: the data subject consents or declines, through their own email or recorded in person by desk staff. */
+export const consent: LinkAction = {
+  async show({ deps, token, request }) {
+    // R10, R14: the subject answers through their own email, or desk staff record it in person.
+    const inPerson = token.recipient.kind === 'staff';
+    const subject = inPerson && request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+    if (inPerson && !subject) throw new NotFoundError('no patron');
+    if (subject) {
+      // R1: a staff member is about to see a patron's details; the read is on the record.
+      await recordStaffRead(deps, token, 'in-person-consent', ['name', 'cardNumber']);
+    }
+    return {
+      title: request.kind === 'third-party' ? 'Written permission asked' : 'Your consent is asked',
+      form: consentPage({ request, policy: deps.policy, ...(subject ? { subject } : {}) }),
+    };
+  },
+  thanks: {
+    consent: 'Thank you. The answer “yes” is recorded. Library staff review the request before anything is shared.',
+    decline: 'Thank you. The answer “no” is recorded: nothing will be shared.',
+  },
+  async record({ deps, token, request, input }) {
+    const staff = token.recipient.kind === 'staff';
+    const at = deps.clock().toISOString();
+    const answer: Consent = {
+      decision: input.decision === 'consent' ? 'consent' : 'decline',
+      at,
+      channel: staff ? 'in-person' : 'email',
+      ...(staff
+        ? { recordedByStaffId: token.recipient.id, recordedByRole: token.recipient.role ?? 'circulation' }
+        : {}),
+    };
+    // R14: what was shown is what was permitted; any reason typed into the form is never kept (R10).
+    await deps.requests.update(token.requestId, (r) =>
+      r.consent
+        ? undefined
+        : {
+            ...r,
+            consent:
+              answer.decision === 'consent' ? { ...answer, categories: consentCategories(r, deps.policy) } : answer,
+          },
+    );
+    await deps.audit.append(token.requestId, {
+      eventId: `consent:${token.step}`,
+      type: answer.decision === 'consent' ? 'consent-given' : 'consent-declined',
+      actor: staff ? { kind: 'staff', id: token.recipient.id, role: token.recipient.role } : { kind: 'patron' },
+      data: {
+        channel: answer.channel,
+        ...(answer.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}),
+      },
+    });
+  },
+};

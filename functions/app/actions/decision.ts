@@ -1,0 +1,14 @@
+import * as z from 'zod';
+import { DOCUMENT_KINDS, RELATIONSHIP_DOCUMENTS } from '../../domain/identity-documents.ts';
+
+/** What a link's form posts: the choice, an optional reason, and for desk checks the kind of document seen. */
+export const decisionSchema = z.object({
+  decision: z.enum(['confirm', 'approve', 'reject', 'consent', 'decline', 'done']),
+  reason: z.string().trim().max(2000).optional(),
+  // Identity documents (in-person verification) or relationship documents (a guardian's link, R11); each action checks its own list.
+  documentKind: z
+    .enum([...Object.keys(DOCUMENT_KINDS), ...Object.keys(RELATIONSHIP_DOCUMENTS)] as [string, ...string[]])
+    .optional(),
+});
+
+export type DecisionInput = z.infer<typeof decisionSchema>;

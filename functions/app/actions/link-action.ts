@@ -1,0 +1,62 @@
+import type { RequestRecord } from '../../domain/request.ts';
+import type { ActionToken } from '../../domain/tokens.ts';
+import type { Deps } from '../../lib/deps.ts';
+import type { SafeHtml } from '../../lib/html.ts';
+import type { DecisionFormOptions } from '../../render/layout.ts';
+import type { DecisionInput } from './decision.ts';
+
+/** A page a link answers with: the handler puts `body` in the site's layout and sends `status`. */
+export interface LinkPage {
+  status: number;
+  title: string;
+  body: SafeHtml;
+}
+
+/** A stored document a link's page points to (a GET that only reads): a redirect to storage, or its bytes. */
+export type LinkFile =
+  { kind: 'redirect'; url: string } | { kind: 'body'; body: Buffer; fileName: string; contentType: string };
+
+/** What an action's confirmation page shows: its title and the decision form (the form's address is the link's). */
+export interface ActionView {
+  title: string;
+  form: Omit<DecisionFormOptions, 'action'>;
+}
+
+export interface LinkContext {
+  deps: Deps;
+  token: ActionToken;
+  request: RequestRecord;
+  /** The link's secret, for addresses on the page itself (the form posts back to it). */
+  secret: string;
+}
+
+export interface DecisionContext {
+  deps: Deps;
+  /** The token as consumed: used once, by this decision. */
+  token: ActionToken;
+  /** The request as read before the token was consumed. */
+  request: RequestRecord;
+  input: DecisionInput;
+}
+
+/**
+ * One link purpose: what its page shows, which answers it takes, the thanks for each, and what
+ * an answer does. The shared steps (finding the token, R7's attempt count, consuming it, revoking
+ * the other copies, resuming the workflow) are `follow-link.ts`'s, the same for every purpose.
+ */
+export interface LinkAction {
+  /** The page a GET shows; it never changes state, but a staff member seeing a patron is audited (R1). */
+  show(ctx: LinkContext): Promise<ActionView>;
+  /** The thanks page's text per decision (`default` for any decision not named). */
+  thanks: Readonly<Record<string, string>>;
+  /** Checks the answer beyond it being one the link offers; throws InvalidInputError, which counts as a bad attempt (R7). */
+  check?(input: DecisionInput): void;
+  /** A person this link may not decide through, even though it works: a refusal page instead (R12). `record` on a POST. */
+  refuse?(ctx: LinkContext, record: boolean): Promise<LinkPage | undefined>;
+  /** The answer may still be recorded after the request closed (its task outlives the request). */
+  outlivesRequest?: boolean;
+  /** A stored document the page links to (`?view=order`), opened by a GET that only reads. */
+  document?(deps: Deps, token: ActionToken): Promise<LinkFile>;
+  /** What the decision does, once the token is consumed and before the workflow resumes. */
+  record(ctx: DecisionContext): Promise<void>;
+}
