@@ -15,6 +15,13 @@ export const staffActor = (who: Principal): AuditActor => ({
   role: who.groups.join(' '),
 });
 
+/** Any staff role will do; someone signed in with none of them is refused (403, R1). */
+export function requireStaffRole(who: Principal): Principal {
+  if (who.groups.length === 0) throw new ForbiddenError('no staff role');
+  return who;
+}
+
+/** Court orders only to the roles that handle them (R1, R12); every other request to any staff role. */
 export const mayRead = (who: Principal, r: Pick<RequestRecord, 'kind'>): boolean =>
   r.kind !== 'court-order' || who.groups.some((g) => COURT_ORDER_ROLES.includes(g));
 

@@ -4,10 +4,11 @@ import { startDeskRequest } from '../app/desk-request.ts';
 import { extendDeadline, ExtensionRefusedError } from '../app/extend-deadline.ts';
 import { requestStatistics, statsQuerySchema } from '../app/request-statistics.ts';
 import { queueQuerySchema, staffQueue } from '../app/staff-queue.ts';
+import { requireStaffRole } from '../app/staff-read.ts';
 import { staffRequestDetail } from '../app/staff-request-detail.ts';
 import { NotFoundError } from '../domain/errors.ts';
 import { extensionSchema } from '../domain/staff-desk.ts';
-import { authProblem, ForbiddenError, principalOf, type Principal } from '../lib/auth.ts';
+import { authProblem, principalOf, type Principal } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { header, httpHandler, json, parseBody, problem, validate, type HttpEvent } from '../lib/http.ts';
 import { dispatch, type Routes } from '../lib/routes.ts';
@@ -17,13 +18,6 @@ import { dispatch, type Routes } from '../lib/routes.ts';
  * audited read (R1, R17), its trail as CSV, a desk request (R4), an extension (R15), statistics (R3).
  */
 const requestIdOf = (event: HttpEvent) => validate(z.uuid(), event.pathParameters?.requestId, 'the request id');
-
-/** Any staff role will do; someone signed in with none of them is refused (403). */
-function requireStaff(event: HttpEvent): Principal {
-  const who = principalOf(event);
-  if (who.groups.length === 0) throw new ForbiddenError('no staff role');
-  return who;
-}
 
 const csv = (body: string, fileName: string) => ({
   statusCode: 200,
@@ -61,7 +55,7 @@ const staffRoutes = (deps: Deps, who: Principal): Routes => ({
 export const createHandler = (deps: Deps) =>
   httpHandler(deps, async (event) => {
     try {
-      return await dispatch(staffRoutes(deps, requireStaff(event)), event);
+      return await dispatch(staffRoutes(deps, requireStaffRole(principalOf(event))), event);
     } catch (e) {
       const auth = authProblem(e);
       if (auth) return auth;
