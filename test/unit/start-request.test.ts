@@ -2,8 +2,10 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../functions/adapters/dynamodb/audit.ts';
 import { RequestStore } from '../../functions/adapters/dynamodb/requests.ts';
 import type { WorkflowPort } from '../../functions/adapters/step-functions.ts';
+import { startDeskRequest } from '../../functions/app/desk-request.ts';
 import { startRequest } from '../../functions/app/start-request.ts';
-import { ConflictError } from '../../functions/domain/errors.ts';
+import { LibraryRecords } from '../../functions/connectors/records-table/library-records.ts';
+import { ConflictError, InvalidInputError } from '../../functions/domain/errors.ts';
 import { newRequestRecord } from '../../functions/domain/new-request.ts';
 import { defaultPolicy } from '../../functions/domain/policy.ts';
 import { REQUEST_KINDS } from '../../functions/domain/request.ts';
@@ -12,6 +14,7 @@ import { WORKFLOW_OF_KIND, WORKFLOWS, type WorkflowName } from '../../workflows/
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
+const RECORDS = 'records';
 const NOW = new Date('2026-12-01T10:00:00.000Z');
 const ORDER = { kind: 'court-order', patronId: 'p-1', orderId: 'o-1', submittedBy: 'owen@library.example' } as const;
 
@@ -112,5 +115,50 @@ describe('startRequest', () => {
     ]);
     expect(started.map((s) => s.workflow)).toEqual(['court-order', 'court-order']);
     expect(await audit.list(record.requestId)).toHaveLength(1);
+  });
+});
+
+describe('a request made at the desk (R4)', () => {
+  const dynamo = useDynalite([TABLE, RECORDS]);
+  const who = { sub: 's-1', email: 'cora@library.example', groups: ['circulation' as const] };
+
+  async function refusal(body: Record<string, unknown>): Promise<InvalidInputError> {
+    const { port, started } = recordingWorkflow();
+    const deps = {
+      requests: new RequestStore(dynamo.db, TABLE),
+      audit: new AuditLog(dynamo.db, TABLE),
+      records: new LibraryRecords(dynamo.db, RECORDS),
+      workflow: port,
+      clock: () => NOW,
+      policy: defaultPolicy,
+    };
+    const e: unknown = await startDeskRequest(deps, who, body).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    expect(started).toEqual([]); // nothing started, so nothing was stored either
+    expect(e).toBeInstanceOf(InvalidInputError);
+    return e as InvalidInputError;
+  }
+
+  it('R4 R14: a third party is never served at the desk, and how staff verified the person is required', async () => {
+    const e = await refusal({
+      kind: 'third-party',
+      requester: { name: 'Jane Counsel', email: 'jane@firm.example' },
+      patron: { cardNumber: '21234000012345', lastName: 'Lovelace' },
+      categories: ['payments'],
+      purpose: 'A claim.',
+    });
+    expect(e.issues.map((i) => i.path).sort()).toEqual(['documentKind', 'kind']);
+  });
+
+  it('R4: staff are told plainly when no patron has the card and last name (unlike the public form)', async () => {
+    const e = await refusal({
+      kind: 'guardian-access',
+      documentKind: 'photo-id',
+      guardian: { cardNumber: '21234000099999', lastName: 'Nobody' },
+      child: { cardNumber: '21234000012345', lastName: 'Lovelace' },
+    });
+    expect(e.issues.map((i) => i.path)).toEqual(['guardian.cardNumber', 'guardian.lastName']);
   });
 });
