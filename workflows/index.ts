@@ -1,3 +1,5 @@
+import type { RequestKind } from '../functions/domain/request.ts';
+
 /**
  * The state machines and the map of each one's `${Placeholder}` to the function that serves it.
  * CDK substitutes real function ARNs; the local runtime substitutes well-formed fake ARNs and runs
@@ -161,6 +163,20 @@ export const WORKFLOWS = {
 } as const satisfies Record<string, WorkflowDefinition>;
 
 export type WorkflowName = keyof typeof WORKFLOWS;
+
+/**
+ * The workflow that carries each kind of request, in one place: a kind without one is refused
+ * honestly until it exists. The public form, the desk and counsel's submit all start from here.
+ */
+export const WORKFLOW_OF_KIND: Readonly<Partial<Record<RequestKind, WorkflowName>>> = {
+  access: 'access',
+  export: 'export',
+  correction: 'correction',
+  deletion: 'deletion',
+  'guardian-access': 'guardian-access',
+  'third-party': 'third-party',
+  'court-order': 'court-order',
+};
 
 /** HTTP routes and the function behind each (API Gateway HTTP API in AWS, the local server here). */
 export interface HttpRoute {

@@ -5,18 +5,30 @@ import type { RequestInput } from './request-input.ts';
 import { hashSecret, newSecret } from './tokens.ts';
 
 /**
- * A new request as submitted, from the public form or the desk: its due date from the policy (R15),
+ * A court order counsel submitted (R12): its request id was reserved on the order, so a retried submit
+ * makes the same request; nobody is given its status key (counsel follows the order signed in).
+ */
+export interface CourtOrderRequestInput {
+  kind: 'court-order';
+  patronId: string;
+  orderId: string;
+  submittedBy: string;
+}
+
+/**
+ * A new request as submitted, from the public form, the desk or counsel: its due date from the policy (R15),
  * a status key stored only as a hash, and what the requester typed kept in the encrypted table
  * only until the workflow's steps read it (R5, R16). The workflow input carries the id alone.
  */
 export function newRequestRecord(
-  input: RequestInput,
+  input: RequestInput | CourtOrderRequestInput,
   now: Date,
   policy: Policy,
+  requestId: string = randomUUID(),
 ): { record: RequestRecord; statusKey: string } {
   const statusKey = newSecret();
   const record: RequestRecord = {
-    requestId: randomUUID(),
+    requestId,
     kind: input.kind,
     status: 'received',
     version: 0,
@@ -42,6 +54,10 @@ export function newRequestRecord(
             categories: [...new Set(input.categories)],
           },
         }
+      : {}),
+    // R12: the named patron is known by id from the order's metadata; counsel entered it, so never approves it.
+    ...(input.kind === 'court-order'
+      ? { patronId: input.patronId, matched: true, orderId: input.orderId, submittedByStaff: input.submittedBy }
       : {}),
   };
   return { record, statusKey };

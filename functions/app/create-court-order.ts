@@ -1,0 +1,68 @@
+import { randomUUID } from 'node:crypto';
+import type { UploadForm } from '../adapters/s3/documents.ts';
+import { isoDateIn } from '../domain/age.ts';
+import {
+  incomingKey,
+  MAX_ORDER_BYTES,
+  ORDER_CONTENT_TYPE,
+  UPLOAD_TTL_SECONDS,
+  validateCourtOrderInput,
+  type CourtOrder,
+} from '../domain/court-order.ts';
+import { InvalidInputError } from '../domain/errors.ts';
+import type { Principal } from '../lib/auth.ts';
+import type { Deps } from '../lib/deps.ts';
+
+/** A presigned form for the order's PDF: straight to storage, never through the API, short-lived. */
+export const orderUploadForm = (deps: Pick<Deps, 'documents'>, documentKey: string): Promise<UploadForm> =>
+  deps.documents.uploadForm(documentKey, {
+    contentType: ORDER_CONTENT_TYPE,
+    maxBytes: MAX_ORDER_BYTES,
+    expiresInSeconds: UPLOAD_TTL_SECONDS,
+  });
+
+/**
+ * Counsel files an order's metadata (R12) and gets a form to upload its PDF. Uploads land apart from
+ * accepted orders: they expire if never submitted (R16), orders are kept (R12).
+ */
+export async function createCourtOrder(
+  deps: Pick<Deps, 'records' | 'orders' | 'documents' | 'clock'>,
+  who: Principal,
+  raw: unknown,
+): Promise<{ orderId: string; status: CourtOrder['status']; upload: UploadForm }> {
+  const library = await deps.records.library();
+  const input = validateCourtOrderInput(raw, isoDateIn(deps.clock(), library.timezone));
+  // Counsel is signed in and entitled to know: an unknown card is bad metadata, named as such.
+  const patron = await deps.records.findPatronByCard(input.patronCardNumber);
+  if (!patron)
+    throw new InvalidInputError('the court order is invalid', [
+      { path: 'patronCardNumber', message: 'no patron has this card number' },
+    ]);
+
+  const now = deps.clock().toISOString();
+  const orderId = randomUUID();
+  const documentKey = incomingKey(orderId);
+  const order: CourtOrder = {
+    orderId,
+    version: 0,
+    status: 'awaiting-upload',
+    createdAt: now,
+    updatedAt: now,
+    court: input.court,
+    caseNumber: input.caseNumber,
+    orderType: input.orderType,
+    issuedOn: input.issuedOn,
+    categories: input.categories,
+    ...(input.from !== undefined ? { from: input.from } : {}),
+    ...(input.to !== undefined ? { to: input.to } : {}),
+    nondisclosure: input.nondisclosure,
+    ...(input.lapsesOn !== undefined ? { lapsesOn: input.lapsesOn } : {}),
+    // The card number is not kept (R5): the patron id is what every later step needs.
+    patronId: patron.id,
+    uploadedBy: who.email,
+    uploadedBySub: who.sub,
+    documentKey,
+  };
+  await deps.orders.create(order);
+  return { orderId, status: order.status, upload: await orderUploadForm(deps, documentKey) };
+}

@@ -1,0 +1,105 @@
+import * as z from 'zod';
+import { InvalidInputError } from '../domain/errors.ts';
+import { DOCUMENT_KINDS } from '../domain/identity-documents.ts';
+import { newRequestRecord } from '../domain/new-request.ts';
+import type { RequestKind, RequestRecord, Verification } from '../domain/request.ts';
+import { requestInputSchema, type RequestInput } from '../domain/request-input.ts';
+import type { StaffRole } from '../domain/staff.ts';
+import type { Principal } from '../lib/auth.ts';
+import type { Deps } from '../lib/deps.ts';
+import { validate } from '../lib/http.ts';
+import { findPatron } from './find-patron.ts';
+import { startRequest } from './start-request.ts';
+import { staffActor } from './staff-read.ts';
+import { statusUrlOf } from './submit-request.ts';
+
+/** A patron's own requests, or a guardian's: a third party is never served at the desk. */
+const DESK_KINDS: readonly RequestKind[] = ['access', 'export', 'correction', 'deletion', 'guardian-access'];
+
+const documentKindSchema = z.enum(
+  Object.keys(DOCUMENT_KINDS) as [string, ...string[]],
+  'choose how you verified the patron',
+);
+
+/** The role recorded for a desk verification (R4): circulation staff work the desk. */
+const deskRole = (who: Principal): StaffRole =>
+  who.groups.includes('circulation') ? 'circulation' : (who.groups[0] as StaffRole);
+
+/** The request form's fields plus how staff verified the person; every problem named at once. */
+function parseDeskRequest(body: Record<string, unknown>): { input: RequestInput; documentKind: string } {
+  const { documentKind, ...rest } = body;
+  const issues: { path: string; message: string }[] = [];
+  const doc = documentKindSchema.safeParse(documentKind);
+  if (!doc.success) issues.push({ path: 'documentKind', message: 'choose how you verified the patron' });
+  let input: RequestInput | undefined;
+  try {
+    input = validate(requestInputSchema, rest);
+  } catch (e) {
+    if (!(e instanceof InvalidInputError)) throw e;
+    issues.push(...e.issues);
+  }
+  if (input && !DESK_KINDS.includes(input.kind))
+    issues.push({ path: 'kind', message: 'only a patron’s own requests, or a guardian’s, can be made at the desk' });
+  if (!input || !doc.success || issues.length) throw new InvalidInputError('the request is invalid', issues);
+  return { input, documentKind: doc.data };
+}
+
+/**
+ * A request made at the desk on a patron's behalf. Staff verified the person there (R4: only how, by
+ * whom, when), so the request starts verified and its workflow's verification step answers at once.
+ */
+export async function startDeskRequest(
+  deps: Pick<Deps, 'requests' | 'audit' | 'workflow' | 'clock' | 'policy' | 'records'>,
+  who: Principal,
+  body: Record<string, unknown>,
+): Promise<{ requestId: string; kind: RequestKind; status: 'received'; statusUrl: string }> {
+  const { input, documentKind } = parseDeskRequest(body);
+  // The person at the desk is the one verified: the patron, or for a guardian's request the guardian.
+  const identity =
+    'cardNumber' in input
+      ? { cardNumber: input.cardNumber, lastName: input.lastName }
+      : input.kind === 'guardian-access'
+        ? input.guardian
+        : undefined;
+  if (!identity)
+    throw new InvalidInputError('the request is invalid', [{ path: 'kind', message: 'not a desk request' }]);
+  const prefix = input.kind === 'guardian-access' ? 'guardian.' : '';
+  // Staff are signed in and checked the person's card: a mismatch is said plainly, unlike the public form.
+  if (!(await findPatron(deps, identity)))
+    throw new InvalidInputError('no patron has this card number and last name', [
+      { path: `${prefix}cardNumber`, message: 'no patron has this card number and last name' },
+      { path: `${prefix}lastName`, message: 'no patron has this card number and last name' },
+    ]);
+
+  const now = deps.clock();
+  const { record: submitted, statusKey } = newRequestRecord(input, now, deps.policy);
+  // R4: who verified, in which role, when and by what kind of document; never the document.
+  const verification: Verification = {
+    method: 'in-person',
+    verifiedAt: now.toISOString(),
+    verifiedByRole: deskRole(who),
+    verifiedByStaffId: who.email,
+    documentKind,
+  };
+  // Whoever entered the request never approves it (separation of duties, as for court orders).
+  const record: RequestRecord = { ...submitted, verification, submittedByStaff: who.email };
+  const { requestId } = await startRequest(deps, {
+    record,
+    events: [
+      {
+        eventId: 'received',
+        type: 'request-received',
+        actor: staffActor(who),
+        data: { kind: input.kind, channel: 'desk' },
+      },
+      {
+        eventId: 'verified:desk',
+        type: 'identity-verified',
+        actor: { kind: 'staff', id: who.email, role: verification.verifiedByRole },
+        data: { method: 'in-person', documentKind },
+      },
+    ],
+  });
+  // The status address can be printed for the patron: it shows the status, never their details.
+  return { requestId, kind: input.kind, status: 'received', statusUrl: statusUrlOf(requestId, statusKey) };
+}

@@ -1,0 +1,70 @@
+import * as z from 'zod';
+import { InvalidInputError } from '../domain/errors.ts';
+import { REQUEST_STATUSES } from '../domain/request.ts';
+import {
+  buildStats,
+  dueLowerBound,
+  statsRange,
+  statsRow,
+  statsToCsv,
+  STATS_ATTRIBUTES,
+  type StatsReport,
+  type StatsRow,
+} from '../domain/staff-desk.ts';
+import type { Deps } from '../lib/deps.ts';
+
+const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
+
+/** `?from=&to=&format=`: an empty field is absent. */
+export const statsQuerySchema = z.object({
+  from: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
+  to: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
+  format: z.preprocess(blankToUndefined, z.enum(['json', 'csv']).optional()),
+});
+export type StatsQuery = z.infer<typeof statsQuerySchema>;
+
+export type Statistics = { format: 'json'; report: StatsReport } | { format: 'csv'; csv: string; fileName: string };
+
+/**
+ * R3: de-identified statistics over a date range, without a scan: each status partition of gsi2
+ * from the range's start (see dueLowerBound), projecting kind, status and dates only.
+ */
+export async function requestStatistics(
+  deps: Pick<Deps, 'requests' | 'records' | 'clock'>,
+  q: StatsQuery,
+  format: 'json' | 'csv',
+): Promise<Statistics> {
+  const library = await deps.records.library();
+  const now = deps.clock();
+  let range;
+  try {
+    range = statsRange(q, now, library.timezone);
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof InvalidInputError)
+      throw new InvalidInputError('the date range is invalid', [
+        { path: 'from', message: 'from must be a date on or before to, at most three years apart' },
+      ]);
+    throw e;
+  }
+  const rows: StatsRow[] = [];
+  for (const status of REQUEST_STATUSES) {
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await deps.requests.pageByStatus(status, {
+        attributes: STATS_ATTRIBUTES,
+        dueFrom: dueLowerBound(range),
+        limit: 1000,
+        ...(startKey ? { startKey } : {}),
+      });
+      for (const item of page.items) rows.push(statsRow(item));
+      startKey = page.nextKey;
+    } while (startKey);
+  }
+  const report = buildStats(rows, range, now, library.timezone);
+  if (format === 'json') return { format, report };
+  return {
+    format,
+    csv: statsToCsv(report),
+    fileName: `privacy-desk-statistics-${range.from}-to-${range.to}.csv`,
+  };
+}

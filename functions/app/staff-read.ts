@@ -1,0 +1,52 @@
+import { randomUUID } from 'node:crypto';
+import type { AuditActor } from '../domain/audit.ts';
+import type { RequestRecord } from '../domain/request.ts';
+import type { StaffRole } from '../domain/staff.ts';
+import { ForbiddenError, type Principal } from '../lib/auth.ts';
+import type { Deps } from '../lib/deps.ts';
+
+/** Court orders are seen only by the roles that handle them (R1, R12: need to know). */
+const COURT_ORDER_ROLES: readonly StaffRole[] = ['privacy-officer', 'director', 'counsel'];
+
+/** A staff member as the audit trail names them: who, in which roles (R17). */
+export const staffActor = (who: Principal): AuditActor => ({
+  kind: 'staff',
+  id: who.email,
+  role: who.groups.join(' '),
+});
+
+/** Any staff role will do; someone signed in with none of them is refused (403, R1). */
+export function requireStaffRole(who: Principal): Principal {
+  if (who.groups.length === 0) throw new ForbiddenError('no staff role');
+  return who;
+}
+
+/** Court orders only to the roles that handle them (R1, R12); every other request to any staff role. */
+export const mayRead = (who: Principal, r: Pick<RequestRecord, 'kind'>): boolean =>
+  r.kind !== 'court-order' || who.groups.some((g) => COURT_ORDER_ROLES.includes(g));
+
+/** The request, if this staff member may see it (R1, R12); a court order is refused to other roles. */
+export async function readableRequest(
+  deps: Pick<Deps, 'requests'>,
+  who: Principal,
+  requestId: string,
+): Promise<RequestRecord> {
+  const r = await deps.requests.get(requestId);
+  if (!mayRead(who, r)) throw new ForbiddenError('court orders are for the roles that handle them');
+  return r;
+}
+
+/** R1: every staff read of a patron's records is on the trail, with who read which fields and why. */
+export const recordStaffRead = (
+  deps: Pick<Deps, 'audit'>,
+  requestId: string,
+  who: Principal,
+  purpose: string,
+  fields: string[],
+) =>
+  deps.audit.append(requestId, {
+    eventId: `staff-read:${randomUUID()}`,
+    type: 'staff-read',
+    actor: staffActor(who),
+    data: { purpose, fields },
+  });

@@ -1,0 +1,85 @@
+import type { Patron } from '../domain/dataset.ts';
+import { verifyChain } from '../domain/audit.ts';
+import { isClockPaused } from '../domain/deadlines.ts';
+import { isTerminal } from '../domain/request.ts';
+import { daysLeft, effectiveDue, isOverdueNow } from '../domain/staff-desk.ts';
+import { tokenState } from '../domain/tokens.ts';
+import type { Principal } from '../lib/auth.ts';
+import type { Deps } from '../lib/deps.ts';
+import { readableRequest, recordStaffRead } from './staff-read.ts';
+
+const personOf = (p: Patron | undefined) =>
+  p
+    ? { patronId: p.id, name: `${p.firstName} ${p.lastName}`, cardNumber: p.cardNumber, emailOnFile: Boolean(p.email) }
+    : undefined;
+
+/**
+ * One request as the staff desk shows it: the patron's details its handling needs, the decisions,
+ * the steps still waiting and the audit trail. The read is itself on the trail first (R1, R17).
+ */
+export async function staffRequestDetail(
+  deps: Pick<Deps, 'requests' | 'records' | 'audit' | 'tokens' | 'clock'>,
+  who: Principal,
+  requestId: string,
+) {
+  const r = await readableRequest(deps, who, requestId);
+  const [patron, requester] = await Promise.all([
+    r.patronId ? deps.records.getPatron(r.patronId) : undefined,
+    r.requesterPatronId ? deps.records.getPatron(r.requesterPatronId) : undefined,
+  ]);
+  const fields = [
+    ...(patron ? ['patron.name', 'patron.cardNumber'] : []),
+    ...(requester ? ['requester.name', 'requester.cardNumber'] : []),
+    ...(r.thirdParty?.name !== undefined ? ['thirdParty.contact', 'thirdParty.purpose'] : []),
+  ];
+  await recordStaffRead(deps, requestId, who, 'staff-request-page', fields);
+  const [events, tokens] = await Promise.all([deps.audit.list(requestId), deps.tokens.listOfRequest(requestId)]);
+  const now = deps.clock();
+
+  // The steps still waiting: one line per step and party, never a link or its secret.
+  const pending = new Map<string, { purpose: string; step: string; waitingOn: string; expiresAt: string }>();
+  for (const t of tokens) {
+    if (t.purpose === 'download' || tokenState(t, now) !== 'usable') continue;
+    const waitingOn = t.recipient.kind === 'staff' ? (t.recipient.role ?? 'staff') : t.recipient.kind;
+    const key = `${t.purpose}|${t.step}|${waitingOn}`;
+    const prev = pending.get(key);
+    if (!prev || prev.expiresAt < t.expiresAt)
+      pending.set(key, { purpose: t.purpose, step: t.step, waitingOn, expiresAt: t.expiresAt });
+  }
+
+  const due = effectiveDue(r, now);
+  return {
+    requestId: r.requestId,
+    kind: r.kind,
+    status: r.status,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    dueAt: due.toISOString(),
+    daysLeft: daysLeft(r, now),
+    overdue: isOverdueNow(r, now),
+    paused: !isTerminal(r.status) && isClockPaused(r),
+    ...(r.closedAt ? { closedAt: r.closedAt } : {}),
+    matched: r.matched ?? null,
+    ...(r.submittedByStaff ? { submittedByStaff: r.submittedByStaff } : {}),
+    ...(patron ? { patron: personOf(patron) } : {}),
+    ...(requester ? { requester: personOf(requester) } : {}),
+    ...(r.thirdParty ? { thirdParty: r.thirdParty } : {}),
+    // R6: which fields a correction asks to change; the values are shown to the approver only.
+    ...(r.changes ? { changes: Object.keys(r.changes) } : {}),
+    ...(r.verification ? { verification: r.verification } : {}),
+    decisions: r.decisions ?? [],
+    ...(r.consent ? { consent: r.consent } : {}),
+    ...(r.guardianLink ? { guardianLink: r.guardianLink } : {}),
+    ...(r.ageBand ? { ageBand: r.ageBand } : {}),
+    ...(r.guardianLinkCheck ? { guardianLinkCheck: r.guardianLinkCheck } : {}),
+    ...(r.denial ? { denial: r.denial } : {}),
+    ...(r.outcome ? { outcome: r.outcome } : {}),
+    ...(r.failure ? { failure: r.failure } : {}),
+    ...(r.orderId ? { orderId: r.orderId } : {}),
+    ...(r.extension ? { extension: r.extension } : {}),
+    canExtend: !r.extension && !isTerminal(r.status) && r.matched !== false,
+    pending: [...pending.values()],
+    history: events.filter((e) => e.type !== 'staff-read').map((e) => ({ at: e.at, type: e.type, actor: e.actor })),
+    audit: { chain: verifyChain(events), events },
+  };
+}

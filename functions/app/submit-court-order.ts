@@ -1,0 +1,158 @@
+import { randomUUID } from 'node:crypto';
+import {
+  holdIdFor,
+  holdLapseInstant,
+  isPdfHeader,
+  MAX_ORDER_BYTES,
+  orderDocumentKey,
+  type CourtOrder,
+} from '../domain/court-order.ts';
+import { ConflictError, IntegrityError, InvalidInputError } from '../domain/errors.ts';
+import { newRequestRecord } from '../domain/new-request.ts';
+import type { RequestStatus } from '../domain/request.ts';
+import type { Principal } from '../lib/auth.ts';
+import type { Deps } from '../lib/deps.ts';
+import { startRequest } from './start-request.ts';
+
+/** Only the counsel who started an order may submit it. */
+export class NotOrderUploaderError extends Error {
+  override name = 'NotOrderUploaderError';
+}
+
+/** The stored file is over 10 MiB (413); the S3 policy already refuses most, this is the check that counts. */
+export class OrderFileTooLargeError extends Error {
+  override name = 'OrderFileTooLargeError';
+}
+
+/** The stored file is not a PDF by its content (415), whatever its name or declared type. */
+export class OrderFileNotPdfError extends Error {
+  override name = 'OrderFileNotPdfError';
+}
+
+type SubmitDeps = Pick<
+  Deps,
+  'orders' | 'requests' | 'records' | 'documents' | 'holds' | 'audit' | 'workflow' | 'clock' | 'policy'
+>;
+
+const counselActor = (p: Principal) => ({ kind: 'counsel' as const, id: p.email, role: 'counsel' });
+
+/**
+ * The uploaded file, checked by its content (present, at most 10 MiB, a real PDF header) and hashed.
+ * The version checked is the version kept: copied by its version id under orders/, where nothing
+ * expires (R12), so a later upload changes nothing approved. A crash before the copy is recorded
+ * leaves only a copy that a retry makes again. An order from before incoming/ existed was uploaded
+ * where it is kept: nothing to copy.
+ */
+async function keepCheckedFile(deps: SubmitDeps, order: CourtOrder): Promise<NonNullable<CourtOrder['file']>> {
+  const stored = await deps.documents.head(order.documentKey);
+  if (!stored || stored.size === 0)
+    throw new InvalidInputError('no file has been uploaded for this order', [{ path: 'file', message: 'missing' }]);
+  if (stored.size > MAX_ORDER_BYTES) throw new OrderFileTooLargeError('too large');
+  if (!isPdfHeader(await deps.documents.firstBytes(order.documentKey, 8, stored.versionId)))
+    throw new OrderFileNotPdfError('not a pdf');
+  const sha256 = await deps.documents.sha256(order.documentKey, stored.versionId);
+  const keyToKeep = orderDocumentKey(order.orderId);
+  const kept =
+    order.documentKey === keyToKeep
+      ? stored
+      : await deps.documents.copy(order.documentKey, stored.versionId, keyToKeep);
+  if (kept.size !== stored.size) throw new IntegrityError('the kept copy of the order differs from the checked upload');
+  return { key: keyToKeep, sha256, size: stored.size, ...(kept.versionId ? { versionId: kept.versionId } : {}) };
+}
+
+/**
+ * Counsel submits an uploaded order (R12): the file is checked and kept, the named patron's records go
+ * under legal hold at once (R13), and the court-order request starts (two approvals, then disclosure).
+ * Every step is idempotent, so a retried submit finishes what a crashed one began.
+ */
+export async function submitCourtOrder(
+  deps: SubmitDeps,
+  who: Principal,
+  orderId: string,
+): Promise<{ orderId: string; requestId: string; status: RequestStatus }> {
+  const order = await deps.orders.get(orderId);
+  if (order.uploadedBy !== who.email) throw new NotOrderUploaderError('not the uploader');
+  if (order.status === 'submitted' && order.requestId) {
+    const r = await deps.requests.find(order.requestId);
+    if (r?.executionId) return { orderId, requestId: order.requestId, status: r.status };
+    // Accepted, but the workflow did not start (a crash in between): finish the same steps below.
+  }
+
+  // Before anything is copied: a copy under orders/ is kept for good.
+  const patron = await deps.records.getPatron(order.patronId);
+  if (!patron) throw new ConflictError('the named patron is no longer on file');
+
+  // Once a submit has recorded the kept copy, a retry uses it: the upload may have expired since (R16),
+  // and the copy is what the hold, the audit and the approvers already refer to.
+  const copied = order.file ?? (await keepCheckedFile(deps, order));
+  // Two submits at once both copy; the first copy recorded is the one every later step uses.
+  const reserved = await deps.orders.update(orderId, (o) =>
+    o.status === 'submitted'
+      ? undefined
+      : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: o.file ?? copied },
+  );
+  const checked = reserved.file ?? copied;
+  const requestId = reserved.requestId as string;
+  const holdId = reserved.holdId as string;
+
+  // R13: from the moment the order is accepted, nothing deletes or anonymises the patron's records.
+  const hold = await deps.holds.place({
+    holdId,
+    patronId: order.patronId,
+    orderId,
+    placedBy: order.uploadedBy,
+    nondisclosure: order.nondisclosure,
+    ...(order.lapsesOn !== undefined ? { lapsesOn: order.lapsesOn } : {}),
+  });
+
+  const now = deps.clock();
+  // Nobody holds its status key: counsel follows the order through the signed-in route.
+  const { record } = newRequestRecord(
+    { kind: 'court-order', patronId: order.patronId, orderId, submittedBy: order.uploadedBy },
+    now,
+    deps.policy,
+    requestId,
+  );
+  await startRequest(deps, {
+    record,
+    retry: true,
+    events: [
+      // R17: who, what, when; ids, enums and the document's hash, never the patron's details.
+      {
+        eventId: 'court-order-received',
+        type: 'court-order-received',
+        actor: counselActor(who),
+        data: {
+          orderId,
+          orderType: order.orderType,
+          categories: order.categories,
+          from: order.from ?? null,
+          to: order.to ?? null,
+          nondisclosure: order.nondisclosure,
+          sha256: checked.sha256,
+          size: checked.size,
+          metadataAt: order.createdAt,
+        },
+      },
+      {
+        eventId: 'legal-hold-placed',
+        type: 'legal-hold-placed',
+        actor: counselActor(who),
+        data: { holdId: hold.holdId, lapsesOn: hold.lapsesOn ?? null },
+      },
+    ],
+    // The order reads as submitted once its request and trail exist, before the workflow runs.
+    beforeWorkflow: () =>
+      deps.orders.update(orderId, (o) =>
+        o.status === 'submitted'
+          ? undefined
+          : {
+              ...o,
+              status: 'submitted',
+              submittedAt: now.toISOString(),
+              ...(o.lapsesOn ? { lapseDueAt: holdLapseInstant(o.lapsesOn) } : {}),
+            },
+      ),
+  });
+  return { orderId, requestId, status: 'received' };
+}
