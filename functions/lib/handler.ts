@@ -25,9 +25,8 @@ export function lambdaHandler<E, R>(deps: { logger: Logger }) {
  * that the schedule fired, so the run gets it as `unknown` to parse if it takes options at all.
  * Tests call it directly, without an event or a context.
  */
-export function scheduledHandler<R>(deps: { logger: Logger }, run: (event: unknown, context: Context) => Promise<R>) {
-  const handler = lambdaHandler<unknown, R>(deps).handler(run);
-  return (event: unknown = {}, context?: Context): Promise<R> =>
-    // middy stands in an empty context when there is none (a direct call).
-    context ? handler(event, context) : handler(event, {} as Context);
+export function scheduledHandler<R>(deps: { logger: Logger }, run: (event: unknown) => Promise<R>) {
+  const handler = lambdaHandler<unknown, R>(deps).handler((event) => run(event));
+  // A direct call has no Lambda context: the logger then reads its fields as absent.
+  return (event: unknown = {}, context?: Context): Promise<R> => handler(event, context ?? ({} as Context));
 }
