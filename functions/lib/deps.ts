@@ -42,8 +42,7 @@ export interface Deps {
 export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
   new Logger({ serviceName: 'privacy-desk', logLevel: level as 'INFO' });
 
-export const parsePolicy = (json: string | undefined): Policy =>
-  json ? policySchema.parse(JSON.parse(json)) : defaultPolicy;
+const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
 
 /** A port this function was built without: any use is a programming error, said plainly. */
 function withheld<T extends object>(port: string): T {
