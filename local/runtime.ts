@@ -8,20 +8,15 @@ import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, ScanComm
 import sesLocal from 'aws-ses-v2-local';
 import dynalite from 'dynalite';
 import type { Policy } from '../functions/domain/policy.ts';
-import { createLogger, type Deps } from '../functions/lib/deps.ts';
+import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
 import { parseDataset, loadDataset } from '../functions/connectors/records-table/load-dataset.ts';
-import { AuditLog } from '../functions/adapters/dynamodb/audit.ts';
-import { CourtOrders } from '../functions/adapters/dynamodb/court-orders.ts';
 import { LocalDocumentStore } from './document-store.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import type { FileStore } from '../functions/adapters/s3/files.ts';
 import { LocalFileStore } from './file-store.ts';
 import { TABLE_KEYS } from '../functions/adapters/dynamodb/keys.ts';
-import { LegalHolds } from '../functions/adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../functions/connectors/records-table/library-records.ts';
-import { RequestStore } from '../functions/adapters/dynamodb/requests.ts';
-import { TokenStore } from '../functions/adapters/dynamodb/tokens.ts';
 import { defaultPolicy } from '../functions/domain/policy.ts';
 import { FUNCTIONS, SCHEDULES, type FunctionName } from '../workflows/index.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -147,16 +142,16 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const baseUrl = (opts.baseUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
 
   const late: { engine?: LocalEngine } = {};
-  const deps: Deps = {
-    requests: new RequestStore(db, REQUESTS_TABLE, clock),
-    audit: new AuditLog(db, REQUESTS_TABLE, clock),
-    tokens: new TokenStore(db, REQUESTS_TABLE, clock),
-    records: new LibraryRecords(db, RECORDS_TABLE),
-    recordsDb: { db: opts.wrapRecordsDb ? opts.wrapRecordsDb(db) : db, recordsTable: RECORDS_TABLE },
-    holds: new LegalHolds(db, REQUESTS_TABLE, clock),
+  const deps = buildDeps({
+    db,
+    tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE },
+    ...(opts.wrapRecordsDb ? { recordsClient: opts.wrapRecordsDb(db) } : {}),
+    baseUrl,
+    clock,
+    policy: opts.policy ?? defaultPolicy,
+    logger,
     files,
     documents,
-    orders: new CourtOrders(db, REQUESTS_TABLE, clock),
     mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
     // The engine needs the handlers and the handlers need the engine: bind late.
     workflow: {
@@ -165,11 +160,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       sendTaskSuccess: (...a) => (late.engine as LocalEngine).sendTaskSuccess(...a),
       sendTaskFailure: (...a) => (late.engine as LocalEngine).sendTaskFailure(...a),
     },
-    policy: opts.policy ?? defaultPolicy,
-    baseUrl,
-    clock,
-    logger,
-  };
+  });
   for (const name of FUNCTIONS) {
     const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };
     functions[name] = mod.createHandler(deps);

@@ -13,7 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
-import { defaultPolicy } from '../functions/domain/policy.ts';
+import { buildDeps, createLogger } from '../functions/lib/deps.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import {
   collectDeletionFacts,
@@ -21,7 +21,6 @@ import {
   verifyErasure,
 } from '../functions/connectors/records-table/erasure.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
-import { LegalHolds } from '../functions/adapters/dynamodb/legal-holds.ts';
 import { ensureTable } from '../local/tables.ts';
 import { measure } from './bench-measure.ts';
 
@@ -152,20 +151,26 @@ async function main() {
     await ensureTable(base, REQUESTS);
     const db = createDocumentClient({ endpoint });
     const now = new Date();
-    const holds = new LegalHolds(db, REQUESTS, () => now);
+    const { holds, recordsDb, policy } = buildDeps({
+      db,
+      tables: { requests: REQUESTS, records: RECORDS },
+      baseUrl: 'http://localhost',
+      clock: () => now,
+      logger: createLogger('WARN'),
+    });
     console.log(`Node ${process.version}; ${N} returned loans per patron; dynalite (memory) in a child process\n`);
 
     await measure('seed patron A', N, () => seed(db, 'BENCH-A'));
     const facts = await measure('collectDeletionFacts (paginated read)', N, () =>
-      collectDeletionFacts({ db, recordsTable: RECORDS }, holds, 'BENCH-A', now, TZ, defaultPolicy),
+      collectDeletionFacts(recordsDb, holds, 'BENCH-A', now, TZ, policy),
     );
     if (facts.returnedLoans !== N) throw new Error(`expected ${N} returned loans, counted ${facts.returnedLoans}`);
-    const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy: defaultPolicy, facts });
+    const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy, facts });
     const result = await measure('executeDeletionPlan (anonymise all)', N, () =>
-      executeDeletionPlan({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan, holds, policy: defaultPolicy }),
+      executeDeletionPlan({ ...recordsDb, patronId: 'BENCH-A', plan, holds, policy }),
     );
     const verified = await measure('verifyErasure', N, () =>
-      verifyErasure({ db, recordsTable: RECORDS, patronId: 'BENCH-A', plan }),
+      verifyErasure({ ...recordsDb, patronId: 'BENCH-A', plan }),
     );
     const copies = await countPartition(db, 'ANON#LOAN');
     console.log(`  result ${JSON.stringify(result)}; verify ok=${verified.ok}; anonymised copies ${copies}\n`);

@@ -42,7 +42,6 @@ export const orderDocumentKey = (orderId: string): string => `${DOCUMENT_PREFIX}
 /** The two approvals of R12, in order; the policy maps each to a role (`approvals.roles`). */
 export const REVIEW_STEP = 'court-order-review';
 export const AUTHORISE_STEP = 'court-order-authorise';
-export const ORDER_STEPS = [REVIEW_STEP, AUTHORISE_STEP] as const;
 
 export const ORDER_TYPE_WORDS: Record<OrderType, string> = {
   subpoena: 'subpoena',

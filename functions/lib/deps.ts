@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
 import { SesMailer, type Mailer } from '../adapters/ses-mailer.ts';
@@ -15,7 +16,7 @@ import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema } from './env.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 
-/** Everything a handler needs; built from the environment in AWS, by the local runtime here. */
+/** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
 export interface Deps {
   requests: RequestStore;
   audit: AuditLog;
@@ -41,65 +42,84 @@ export interface Deps {
 export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
   new Logger({ serviceName: 'privacy-desk', logLevel: level as 'INFO' });
 
-export const parsePolicy = (json: string | undefined): Policy =>
-  json ? policySchema.parse(JSON.parse(json)) : defaultPolicy;
-
-class UnconfiguredWorkflow implements WorkflowPort {
-  private fail(): never {
-    throw new Error('this function has no workflow access');
-  }
-  start = async () => this.fail();
-  stop = async () => this.fail();
-  sendTaskSuccess = async () => this.fail();
-  sendTaskFailure = async () => this.fail();
-}
+const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
 
 /** A port this function was built without: any use is a programming error, said plainly. */
 function withheld<T extends object>(port: string): T {
   return new Proxy({} as T, {
-    get() {
+    get(_target, key) {
+      // Not a port method: promise resolution and inspection look for these on any object.
+      if (typeof key === 'symbol' || key === 'then') return undefined;
       throw new Error(`this function was built without ${port} access (FUNCTION_ACCESS)`);
     },
   });
 }
 
+/** What a composition root decides; everything else in `Deps` is built from it, the same way everywhere. */
+export interface DepsOptions {
+  db: DynamoDBDocumentClient;
+  tables: { requests: string; records: string };
+  /** The records table's client as the streamed erasure and export paths see it (tests wrap it with faults). */
+  recordsClient?: DynamoDBDocumentClient;
+  /** Origin used in links inside emails; a trailing slash is dropped. */
+  baseUrl: string;
+  clock?: () => Date;
+  policy?: Policy;
+  logger?: Logger;
+  /** Ports a function may be built without: left out, each is the `withheld` stand-in. */
+  mailer?: Mailer;
+  files?: FileStore;
+  documents?: DocumentStore;
+  workflow?: WorkflowPort;
+}
+
+/** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
+export function buildDeps(o: DepsOptions): Deps {
+  const { db, tables } = o;
+  const clock = o.clock ?? (() => new Date());
+  return {
+    requests: new RequestStore(db, tables.requests, clock),
+    audit: new AuditLog(db, tables.requests, clock),
+    tokens: new TokenStore(db, tables.requests, clock),
+    records: new LibraryRecords(db, tables.records),
+    recordsDb: { db: o.recordsClient ?? db, recordsTable: tables.records },
+    holds: new LegalHolds(db, tables.requests, clock),
+    files: o.files ?? withheld<FileStore>('files'),
+    documents: o.documents ?? withheld<DocumentStore>('documents'),
+    orders: new CourtOrders(db, tables.requests, clock),
+    mailer: o.mailer ?? withheld<Mailer>('email'),
+    workflow: o.workflow ?? withheld<WorkflowPort>('workflow'),
+    policy: o.policy ?? defaultPolicy,
+    baseUrl: o.baseUrl.replace(/\/$/, ''),
+    clock,
+    logger: o.logger ?? createLogger(),
+  };
+}
+
+/** AWS: the stores on DynamoDB, files and documents on S3, email through SES, workflows on Step Functions. */
 export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
   const env = envSchema.parse(raw);
-  const db = createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {});
-  const clock = () => new Date();
-  return {
-    requests: new RequestStore(db, env.REQUESTS_TABLE, clock),
-    audit: new AuditLog(db, env.REQUESTS_TABLE, clock),
-    tokens: new TokenStore(db, env.REQUESTS_TABLE, clock),
-    records: new LibraryRecords(db, env.RECORDS_TABLE),
-    recordsDb: { db, recordsTable: env.RECORDS_TABLE },
-    holds: new LegalHolds(db, env.REQUESTS_TABLE, clock),
+  return buildDeps({
+    db: createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
+    tables: { requests: env.REQUESTS_TABLE, records: env.RECORDS_TABLE },
+    baseUrl: env.BASE_URL,
+    policy: parsePolicy(env.POLICY_JSON),
     // Each `process.env.PD_BUNDLE_*` test is replaced by a constant when CDK bundles a function
     // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
     // drops the client a function may not use, so small bundles follow from least privilege.
-    // Unset (local runtime, tests, scripts): every port is built.
-    files:
-      process.env.PD_BUNDLE_FILES === 'false'
-        ? withheld<FileStore>('files')
-        : new S3FileStore(env.FILES_BUCKET ?? 'unset'),
+    // Unset (local runtime, tests, scripts): every port is built. Left undefined, buildDeps withholds it.
+    files: process.env.PD_BUNDLE_FILES === 'false' ? undefined : new S3FileStore(env.FILES_BUCKET ?? 'unset'),
     documents:
-      process.env.PD_BUNDLE_DOCUMENTS === 'false'
-        ? withheld<Deps['documents']>('documents')
-        : new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
-    orders: new CourtOrders(db, env.REQUESTS_TABLE, clock),
+      process.env.PD_BUNDLE_DOCUMENTS === 'false' ? undefined : new S3DocumentStore(env.DOCUMENTS_BUCKET ?? 'unset'),
     mailer:
       process.env.PD_BUNDLE_EMAIL === 'false'
-        ? withheld<Mailer>('email')
+        ? undefined
         : new SesMailer(env.MAIL_FROM, env.SES_ENDPOINT ? { endpoint: env.SES_ENDPOINT } : {}),
     workflow:
       process.env.PD_BUNDLE_WORKFLOW === 'false' || !env.STATE_MACHINES
-        ? new UnconfiguredWorkflow()
+        ? undefined
         : new StepFunctionsWorkflow(env.STATE_MACHINES),
-    policy: parsePolicy(env.POLICY_JSON),
-    baseUrl: env.BASE_URL.replace(/\/$/, ''),
-    clock,
-    logger: createLogger(),
-  };
+  });
 }
 
 /**

@@ -1,5 +1,4 @@
-import middy from '@middy/core';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import type { z } from 'zod';
 import {
   ConflictError,
@@ -9,6 +8,7 @@ import {
   NotFoundError,
 } from '../domain/errors.ts';
 import type { Deps } from './deps.ts';
+import { lambdaHandler } from './handler.ts';
 
 export type HttpEvent = APIGatewayProxyEventV2;
 export type HttpResult = APIGatewayProxyStructuredResultV2;
@@ -130,26 +130,29 @@ export function errorToProblem(error: unknown, deps: Pick<Deps, 'logger'>): Http
   return problem(500, 'Internal error', 'Something went wrong on our side. Please try again later.');
 }
 
-/** Middy wiring shared by every HTTP handler: typed errors become problem responses. */
+/** Every HTTP handler: request-scoped logging (./handler.ts), and typed errors become problem responses. */
 export function httpHandler(deps: Deps, fn: (event: HttpEvent) => Promise<HttpResult>) {
-  return middy<HttpEvent, HttpResult>()
+  return lambdaHandler<HttpEvent, HttpResult>(deps)
     .onError(async (request) => {
       request.response = errorToProblem(request.error, deps);
     })
     .handler(fn);
 }
 
-/** Middy wiring for workflow tasks: validate the ids-only input, log by request id only (R5). */
+/**
+ * Every workflow task: request-scoped logging (./handler.ts), the ids-only input validated, and
+ * the task logged by request id only (R5). A task that watches its time budget reads the context.
+ */
 export function taskHandler<T extends z.ZodType, R>(
   deps: Deps,
   name: string,
   schema: T,
-  fn: (input: z.infer<T>) => Promise<R>,
+  fn: (input: z.infer<T>, context: Context) => Promise<R>,
 ) {
-  return middy<unknown, R>().handler(async (event: unknown) => {
+  return lambdaHandler<unknown, R>(deps).handler(async (event: unknown, context: Context) => {
     const input = validate(schema, event, `${name} input`);
     const requestId = (input as { requestId?: string }).requestId;
     deps.logger.debug('task', { task: name, requestId });
-    return fn(input);
+    return fn(input, context);
   });
 }

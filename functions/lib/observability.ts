@@ -1,6 +1,5 @@
 import type { GenericLogger } from '@aws-lambda-powertools/commons/types';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { MiddlewareObj } from '@middy/core';
 
 /**
  * Application metrics (Powertools, CloudWatch embedded metric format: one JSON log line that
@@ -53,18 +52,4 @@ export class AppMetrics {
 export function createMetrics(options: { enabled?: boolean } = {}): AppMetrics {
   const metrics = new Metrics({ namespace: METRICS_NAMESPACE, serviceName: METRICS_SERVICE, logger: quietLogger });
   return new AppMetrics(metrics, options.enabled ?? inLambda());
-}
-
-/**
- * Middy middleware for handlers that add metrics of their own (`metrics.metrics.addMetric`):
- * flushes them after each invocation, error or not. No cold-start metric (one custom metric per
- * function would cost more than the rest of the monitoring).
- */
-export function metricsMiddleware(app: AppMetrics): MiddlewareObj {
-  const flush = async () => {
-    if (!app.metrics.hasStoredMetrics()) return;
-    if (app.enabled) app.metrics.publishStoredMetrics();
-    else app.metrics.clearMetrics();
-  };
-  return { after: flush, onError: flush };
 }

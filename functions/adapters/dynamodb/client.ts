@@ -19,20 +19,6 @@ export function createDocumentClient(opts: { endpoint?: string; region?: string 
 export const isConditionalCheckFailed = (e: unknown): boolean =>
   e instanceof Error && e.name === 'ConditionalCheckFailedException';
 
-/** Throttling and service hiccups a retry may fix. */
-export const isTransientAwsError = (e: unknown): boolean =>
-  e instanceof Error &&
-  [
-    'ProvisionedThroughputExceededException',
-    'ThrottlingException',
-    'RequestLimitExceeded',
-    'InternalServerError',
-    'ServiceUnavailable',
-    'TimeoutError',
-    'ECONNRESET',
-    'ECONNREFUSED',
-  ].some((n) => e.name === n || (e as { code?: string }).code === n);
-
 /** Every item of a query, page by page: for partitions known to be small (an audit chain, a patron's holds). */
 export async function queryAll(
   db: DynamoDBDocumentClient,

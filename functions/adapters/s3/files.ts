@@ -8,7 +8,6 @@ import {
 import { Upload } from '@aws-sdk/lib-storage';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
-import { join, sep } from 'node:path';
 
 /** Where a download is served from: a short-lived URL (S3) or the bytes themselves (local). */
 export type Download = { kind: 'redirect'; url: string } | { kind: 'body'; body: Buffer; contentType: string };
@@ -77,8 +76,3 @@ export class S3FileStore implements FileStore {
     await this.s3.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }));
   }
 }
-
-export const joinKey = (...parts: string[]): string =>
-  join(...parts)
-    .split(sep)
-    .join('/');

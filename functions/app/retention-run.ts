@@ -1,0 +1,164 @@
+import * as z from 'zod';
+import { releaseRetentionSecret, sweepLoanSegment } from '../connectors/records-table/retention.ts';
+import { retentionRunId } from '../domain/retention.ts';
+import type { Deps } from '../lib/deps.ts';
+
+/**
+ * R16: the daily retention run (workflows/retention.asl.json): closed requests reduced to
+ * tombstones (./tombstone-requests.ts), then returned loans past their history period anonymised
+ * across the whole records table, segment by segment, then the run's secret released. Everything
+ * the workflow carries is ids, counts and dates (R5).
+ */
+
+const runId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/);
+const count = z.number().int().min(0);
+
+/** Optional knobs (tests, a re-drive by an operator); an EventBridge schedule sends its own event, whose fields are ignored. */
+export const startRetentionInput = z.object({
+  runId: runId.optional(),
+  totalSegments: z.number().int().min(1).max(64).optional(),
+  pageSize: z.number().int().min(1).max(1000).optional(),
+  pagesPerInvocation: z.number().int().min(0).max(100_000).optional(),
+  budgetSeconds: z.number().int().min(1).max(840).optional(),
+});
+
+/** Key-range segments of the records table, processed 4 at a time (the ASL's MaxConcurrency). */
+const RETENTION_DEFAULTS = {
+  totalSegments: 8,
+  pageSize: 500,
+  pagesPerInvocation: 0,
+  budgetSeconds: 240,
+} as const;
+
+/**
+ * Starts the day's run. One run per library day: the execution is named after the day, so a
+ * repeated or retried schedule starts nothing new.
+ */
+export async function startRetentionRun(deps: Deps, o: z.infer<typeof startRetentionInput>) {
+  const now = deps.clock();
+  const id = o.runId ?? retentionRunId(now, (await deps.records.library()).timezone);
+  const { executionId } = await deps.workflow.start('retention', `retention-${id}`, {
+    runId: id,
+    asOf: now.toISOString(),
+    totalSegments: o.totalSegments ?? RETENTION_DEFAULTS.totalSegments,
+    pageSize: o.pageSize ?? RETENTION_DEFAULTS.pageSize,
+    pagesPerInvocation: o.pagesPerInvocation ?? RETENTION_DEFAULTS.pagesPerInvocation,
+    budgetSeconds: o.budgetSeconds ?? RETENTION_DEFAULTS.budgetSeconds,
+  });
+  return { runId: id, executionId };
+}
+
+const progressFields = {
+  scanned: count,
+  eligible: count,
+  anonymised: count,
+  held: count,
+  deleting: count,
+  pages: count,
+  invocations: count,
+};
+
+export const sweepLoansInput = z.strictObject({
+  runId,
+  cutoffDay: z.iso.date(),
+  timezone: z.string().min(1).max(64),
+  segment: z.number().int().min(0).max(63),
+  totalSegments: z.number().int().min(1).max(64),
+  pageSize: z.number().int().min(1).max(1000),
+  pagesPerInvocation: z.number().int().min(0),
+  budgetSeconds: z.number().int().min(1).max(840),
+  /** A records-table key (a patron id and a record id: ids only, R5), or null to start the segment. */
+  cursor: z.strictObject({ pk: z.string().max(400), sk: z.string().max(400) }).nullable(),
+  progress: z.strictObject(progressFields),
+  hasMore: z.boolean().optional(),
+});
+
+type SweepLoansInput = z.infer<typeof sweepLoansInput>;
+
+/**
+ * ONE key-range segment of the records table, page by page, until the segment ends or `deadline`
+ * passes; then it returns its own input with the continuation key, `hasMore` and running totals,
+ * and the state machine calls it again from there. Returned loans past the run's cutoff day are
+ * anonymised as a deletion anonymises them; patrons under legal hold are skipped (R13).
+ */
+export async function sweepLoans(
+  deps: Deps,
+  o: SweepLoansInput,
+  deadline: number,
+): Promise<SweepLoansInput & { hasMore: boolean }> {
+  const r = await sweepLoanSegment({
+    ...deps.recordsDb,
+    holds: deps.holds,
+    runId: o.runId,
+    segment: o.segment,
+    totalSegments: o.totalSegments,
+    cursor: o.cursor ?? undefined,
+    cutoffDay: o.cutoffDay,
+    timezone: o.timezone,
+    pageSize: o.pageSize,
+    maxPages: o.pagesPerInvocation,
+    deadline,
+    now: deps.clock,
+  });
+  const p = o.progress;
+  const progress = {
+    scanned: p.scanned + r.scanned,
+    eligible: p.eligible + r.eligible,
+    anonymised: p.anonymised + r.anonymised,
+    held: p.held + r.held,
+    deleting: p.deleting + r.deleting,
+    pages: p.pages + r.pages,
+    invocations: p.invocations + 1,
+  };
+  deps.logger.info('retention segment', {
+    runId: o.runId,
+    segment: o.segment,
+    ...progress,
+    hasMore: r.cursor !== undefined,
+  });
+  return { ...o, cursor: r.cursor ?? null, hasMore: r.cursor !== undefined, progress };
+}
+
+const segmentDone = z.object({
+  segment: z.number().int(),
+  hasMore: z.literal(false),
+  progress: z.object(progressFields),
+});
+const segmentFailed = z.object({ segment: z.number().int(), failed: z.literal(true), error: z.string() });
+
+/** The whole run's state: the Map's results and the tombstone step's totals. */
+export const finishRetentionInput = z.object({
+  runId,
+  tombstones: z.object({ tombstoned: count, held: count, dropped: count }).optional(),
+  segments: z.array(z.union([segmentDone, segmentFailed])),
+});
+
+/**
+ * Last. When every segment finished, the run's anonymisation secret is deleted, and with it any
+ * way back from an anonymised copy to the loan it came from. If a segment failed, the secret is
+ * kept, so that the next run writes the same copies for whatever this one half-wrote, and
+ * `complete: false` fails the execution (the failed-executions alarm). Returns counts only (R5).
+ */
+export async function finishRetentionRun(deps: Deps, o: z.infer<typeof finishRetentionInput>) {
+  const finished = o.segments.filter((s): s is z.infer<typeof segmentDone> => !('failed' in s));
+  const failedSegments = o.segments.length - finished.length;
+  const sum = (k: keyof z.infer<typeof segmentDone>['progress']) => finished.reduce((n, s) => n + s.progress[k], 0);
+  const complete = failedSegments === 0;
+  const secretDeleted = complete ? await releaseRetentionSecret(deps.recordsDb, o.runId) : false;
+  const totals = {
+    complete,
+    failedSegments,
+    secretDeleted,
+    segments: o.segments.length,
+    scanned: sum('scanned'),
+    eligible: sum('eligible'),
+    anonymised: sum('anonymised'),
+    heldLoans: sum('held'),
+    deletingLoans: sum('deleting'),
+    invocations: sum('invocations'),
+    tombstoned: o.tombstones?.tombstoned ?? 0,
+    heldRequests: o.tombstones?.held ?? 0,
+  };
+  deps.logger.info('retention run finished', { runId: o.runId, ...totals });
+  return totals;
+}
