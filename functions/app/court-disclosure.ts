@@ -100,7 +100,10 @@ export async function releaseCourtDisclosure(deps: Deps, requestId: string): Pro
  * R12 once more, at the point of release: both steps approved, by two different people, neither
  * the uploader. The approval step and `act` already enforce this; a disclosure never relies on it.
  */
-export function checkApprovals(request: RequestRecord, order: CourtOrder): StaffDecision[] {
+export function checkApprovals(
+  request: Pick<RequestRecord, 'decisions'>,
+  order: Pick<CourtOrder, 'uploadedBy'>,
+): StaffDecision[] {
   const decisions = request.decisions ?? [];
   const review = decisions.find((d) => d.step === REVIEW_STEP && d.decision === 'approve');
   const authorise = decisions.find((d) => d.step === AUTHORISE_STEP && d.decision === 'approve');
