@@ -1,100 +1,12 @@
-import { findPatron } from '../app/find-patron.ts';
 import * as z from 'zod';
-import { guardianAgeBand } from '../domain/minors.ts';
-import { isTerminal, type AgeBand, type GuardianLink, type RequestRecord } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
+import { matchGuardian } from '../app/match-guardian.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
-export interface GuardianMatch {
-  /** The guardian's card and name match a patron; if not, the request ends quietly like any unmatched one. */
-  matched: boolean;
-  /** How the guardian is verified: their own email on file, or in person (R7, R4). */
-  channel: 'email' | 'in-person' | 'none';
-  link: GuardianLink | 'none';
-  /** The child's band on the day of the request; `none` unless linked. */
-  band: AgeBand | 'none';
-}
-
-/**
- * guardian-access: matches the guardian (card and last name) and the child they name, decides
- * whether the guardian is linked to the child's card (R11) and the child's age band on the day
- * the request was made, in the library's time zone, from the date of birth on file, with the
- * policy's thresholds (R9, R10, R11). Nothing is told to anyone here: the workflow first verifies
- * the guardian through their own email on file. The typed identities are erased once read, and
- * only enums go back to the workflow (R5).
- */
+/** guardian-access: the guardian and the child matched, their link and the child's age band (R9-R11); enums only (R5). */
 export const createHandler = (deps: Deps) =>
-  taskHandler(deps, 'match-guardian', input, async ({ requestId }): Promise<GuardianMatch> => {
-    const request = await deps.requests.get(requestId);
-    if (request.matched !== undefined) return await answerAgain(deps, request);
-
-    const guardian = await findPatron(deps, request.submitted);
-    const child = guardian ? await findPatron(deps, request.submittedChild) : undefined;
-    const link: GuardianLink | undefined = !guardian
-      ? undefined
-      : !child
-        ? 'unknown-child'
-        : child.guarantorIds.includes(guardian.id)
-          ? 'linked'
-          : 'unlinked';
-    let band: AgeBand | undefined;
-    if (link === 'linked' && child) {
-      const library = await deps.records.library();
-      // R11: on the day the request was made, not the day this step runs.
-      band = guardianAgeBand(child.dateOfBirth, new Date(request.createdAt), library.timezone, deps.policy.minors);
-    }
-    const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
-
-    if (!guardian) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it
-    await deps.requests.update(requestId, (r) => {
-      const { submitted: _guardian, submittedChild: _child, ...rest } = r;
-      return {
-        ...rest,
-        matched: guardian !== undefined,
-        verifyBy,
-        status: isTerminal(r.status) ? r.status : 'verifying',
-        ...(guardian ? { requesterPatronId: guardian.id } : {}),
-        ...(child ? { patronId: child.id } : {}),
-        ...(link ? { guardianLink: link } : {}),
-        ...(band ? { ageBand: band } : {}),
-      };
-    });
-    await deps.audit.append(requestId, {
-      eventId: 'matched',
-      type: guardian ? 'guardian-matched' : 'no-match',
-      actor: { kind: 'system' },
-      ...(guardian
-        ? {
-            data: {
-              requesterPatronId: guardian.id,
-              ...(child ? { patronId: child.id } : {}),
-              link: link ?? 'none',
-              band: band ?? 'none',
-            },
-          }
-        : {}),
-    });
-    if (!guardian) return { matched: false, channel: 'none', link: 'none', band: 'none' };
-    return {
-      matched: true,
-      channel: guardian.email ? 'email' : 'in-person',
-      link: link ?? 'none',
-      band: band ?? 'none',
-    };
-  });
-
-/** A retry after the write: the same answer from what was stored. */
-async function answerAgain(deps: Deps, r: RequestRecord): Promise<GuardianMatch> {
-  const guardian = r.requesterPatronId ? await deps.records.getPatron(r.requesterPatronId) : undefined;
-  if (!r.matched || !guardian) return { matched: false, channel: 'none', link: 'none', band: 'none' };
-  return {
-    matched: true,
-    channel: guardian.email ? 'email' : 'in-person',
-    link: r.guardianLink ?? 'none',
-    band: r.ageBand ?? 'none',
-  };
-}
+  taskHandler(deps, 'match-guardian', input, async ({ requestId }) => matchGuardian(deps, requestId));
 
 export const handler = lambdaEntry(createHandler);

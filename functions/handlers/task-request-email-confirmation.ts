@@ -4,7 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../render/emails.ts';
-import { readableMoment } from '../render/readable-time.ts';
+import { sendPatronLink } from '../app/ask-person.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -15,24 +15,20 @@ export const createHandler = (deps: Deps) =>
     if (isTerminal(request.status)) return { requested: false };
     const newEmail = request.changes?.email;
     if (!newEmail || !request.patronId) throw new IntegrityError('no new email to confirm');
-    const library = await deps.records.library();
-    const { secret, token } = await deps.tokens.issue({
-      purpose: 'confirm-email',
+    // R6: to the new address, which is what is being confirmed; the token names the patron, not it (R5).
+    await sendPatronLink(deps, {
       requestId,
-      recipient: { kind: 'patron', id: request.patronId },
-      step: 'confirm-new-email',
-      decisions: ['confirm', 'decline'],
-      ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
-      maxAttempts: deps.policy.verification.maxAttempts,
-      taskToken,
-    });
-    await deps.mailer.send({
-      to: [newEmail],
-      ...confirmNewEmailEmail({
-        library: library.name,
-        link: `${deps.baseUrl}/act/${secret}`,
-        expiresAt: readableMoment(token.expiresAt, library.timezone),
-      }),
+      patronId: request.patronId,
+      to: newEmail,
+      token: {
+        purpose: 'confirm-email',
+        step: 'confirm-new-email',
+        decisions: ['confirm', 'decline'],
+        ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
+        maxAttempts: deps.policy.verification.maxAttempts,
+        taskToken,
+      },
+      email: confirmNewEmailEmail,
     });
     await deps.audit.append(requestId, {
       eventId: 'new-email-confirmation-requested',

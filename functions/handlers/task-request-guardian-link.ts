@@ -4,6 +4,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { guardianLinkTaskEmail } from '../render/consent-emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
+import { circulationStaff } from '../app/ask-person.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
@@ -28,12 +29,10 @@ export const createHandler = (deps: Deps) =>
     ) {
       throw new IntegrityError('a guardian link task needs a verified guardian and a child who are not linked');
     }
-    const staff = await deps.records.staffWithRole('circulation');
-    if (staff.length === 0) throw new IntegrityError('no circulation staff to record a guardian link');
     await sendStaffTasks(deps, {
       requestId,
       role: 'circulation',
-      staff,
+      staff: await circulationStaff(deps, 'record a guardian link'),
       token: {
         purpose: 'guardian-link',
         step: 'guardian-link',

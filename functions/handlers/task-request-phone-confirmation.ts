@@ -5,6 +5,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewPhoneEmail } from '../render/emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
+import { circulationStaff } from '../app/ask-person.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -19,8 +20,7 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.get(requestId);
     if (isTerminal(request.status)) return { requested: false };
     if (!request.changes?.phone || !request.patronId) throw new IntegrityError('no new phone number to confirm');
-    const staff = await deps.records.staffWithRole('circulation');
-    if (staff.length === 0) throw new IntegrityError('no circulation staff to call the new number');
+    const staff = await circulationStaff(deps, 'call the new number');
     // R15: the request waits on the desk from now, whose clock runs (circulation is reminded of the
     // due date); set before any email goes, so a member who opens the link at once sees it so.
     await deps.requests.update(requestId, (r) =>

@@ -1,0 +1,57 @@
+import { CATEGORIES } from '../domain/categories.ts';
+import { IntegrityError } from '../domain/errors.ts';
+import type { Deps } from '../lib/deps.ts';
+import { reportForDeskEmail, reportReadyEmail } from '../render/emails.ts';
+import { renderAccessReport } from '../render/report.ts';
+import { recordsForCategories } from '../connectors/records-table/category-records.ts';
+import { deliverToPersonOrDesk, storeReport } from './deliver.ts';
+
+/**
+ * Collects every category from the records source, renders the report (R18), stores it and
+ * sends an expiring download link (R8a) to the email on file, or to the desk for a patron who has
+ * none. Idempotent: a retry after delivery finds the delivery in the audit trail and stops.
+ */
+export async function deliverAccessReport(deps: Deps, requestId: string): Promise<void> {
+  const events = await deps.audit.list(requestId);
+  if (events.some((e) => e.eventId === 'report-delivered')) return;
+
+  const request = await deps.requests.get(requestId);
+  if (!request.patronId || !request.verification) throw new IntegrityError('a report needs a verified, matched patron');
+  const patron = await deps.records.getPatron(request.patronId);
+  if (!patron) throw new IntegrityError('the matched patron is gone');
+  const library = await deps.records.library();
+  // R18: the patron's own report holds every category.
+  const records = await recordsForCategories(deps.records, patron.id, CATEGORIES);
+  await deps.requests.transition(requestId, 'in-progress');
+
+  const report = renderAccessReport({
+    library,
+    generatedAt: deps.clock().toISOString(),
+    requestId,
+    policy: deps.policy,
+    patron,
+    ...records,
+    verification: request.verification,
+  });
+  const fileKey = await storeReport(deps, requestId, report);
+  const channel = await deliverToPersonOrDesk(deps, {
+    library,
+    person: patron,
+    file: {
+      requestId,
+      step: 'deliver-report',
+      fileKey,
+      fileName: `library-records-${requestId.slice(0, 8)}.html`,
+      contentType: 'text/html; charset=utf-8',
+    },
+    what: 'report',
+    toPerson: reportReadyEmail,
+    toDesk: reportForDeskEmail,
+  });
+  await deps.audit.append(requestId, {
+    eventId: 'report-delivered',
+    type: 'disclosure',
+    actor: { kind: 'system' },
+    data: { legalBasis: 'data-subject', channel, categories: Object.keys(deps.policy.categories) },
+  });
+}

@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import type { Email } from '../domain/email.ts';
+import { IntegrityError } from '../domain/errors.ts';
+import type { Deps } from '../lib/deps.ts';
+import { readableMoment } from '../render/readable-time.ts';
+import { issueDownloadLink, type DownloadFile } from './download-link.ts';
+import type { TaskLink } from './staff-tasks.ts';
+
+type Message = Omit<Email, 'to'>;
+
+/** The library as an email names it and tells its times. */
+export interface LibraryPlace {
+  name: string;
+  timezone: string;
+}
+
+/** Whom a file or a notice reached: the person's own email on file, or staff who hand it over. */
+export type DeliveryChannel = 'email' | 'in-person';
+
+/** The person a file is for: their id for the link's token, and the email on their record, if any. */
+export interface Addressee {
+  id: string;
+  email?: string | undefined;
+}
+
+/** A rendered report, stored under a key that names no person (request id plus randomness); answers the key. */
+export async function storeReport(deps: Pick<Deps, 'files'>, requestId: string, report: string): Promise<string> {
+  const fileKey = `reports/${requestId}/${randomBytes(8).toString('hex')}.html`;
+  await deps.files.put(fileKey, report, 'text/html; charset=utf-8');
+  return fileKey;
+}
+
+/**
+ * R8a: emails one expiring download link for a stored file to `to`, the expiry as the library's
+ * readers tell time. Answers the expiry itself (ISO) for the audit trail.
+ */
+export async function emailDownloadLink(
+  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer'>,
+  o: { library: LibraryPlace; to: string[]; file: DownloadFile; email: (link: TaskLink) => Message },
+): Promise<{ expiresAt: string }> {
+  const { link, expiresAt } = await issueDownloadLink(deps, o.file);
+  const readable = readableMoment(expiresAt, o.library.timezone);
+  await deps.mailer.send({ to: o.to, ...o.email({ library: o.library.name, link, expiresAt: readable }) });
+  return { expiresAt };
+}
+
+/**
+ * The one "deliver the file to the person, or to the desk" step of the report and export
+ * workflows. R7: the link goes to the email on the person's record, never to a typed address; a
+ * person with none gets the file in person, from circulation staff, who get the link instead
+ * (one token for all of them, named on it). `what` names the file in the error when nobody can
+ * take it; the error names no person (R5).
+ */
+export async function deliverToPersonOrDesk(
+  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer' | 'records'>,
+  o: {
+    library: LibraryPlace;
+    person: Addressee;
+    file: Omit<DownloadFile, 'recipient'>;
+    what: string;
+    toPerson: (link: TaskLink) => Message;
+    toDesk: (link: TaskLink & { requestId: string }) => Message;
+  },
+): Promise<DeliveryChannel> {
+  const toDesk = !o.person.email;
+  const recipients = o.person.email
+    ? [o.person.email]
+    : (await deps.records.staffWithRole('circulation')).map((s) => s.email);
+  if (recipients.length === 0) throw new IntegrityError(`nobody to deliver the ${o.what} to`);
+  const requestId = o.file.requestId;
+  await emailDownloadLink(deps, {
+    library: o.library,
+    to: recipients,
+    file: {
+      ...o.file,
+      recipient: toDesk
+        ? { kind: 'staff', id: recipients.join(','), role: 'circulation' }
+        : { kind: 'patron', id: o.person.id },
+    },
+    email: toDesk ? (link) => o.toDesk({ ...link, requestId }) : o.toPerson,
+  });
+  return toDesk ? 'in-person' : 'email';
+}
+
+/**
+ * A notice that something happened (no link, no file): to the email on the person's record, or,
+ * for a person with none, to the privacy officers, who tell them by letter or at the desk.
+ */
+export async function noticeToPersonOrOfficer(
+  deps: Pick<Deps, 'mailer' | 'records'>,
+  o: { email: string | undefined; toPerson: () => Message; toOfficers: () => Message },
+): Promise<'email' | 'staff-asked'> {
+  if (o.email) {
+    await deps.mailer.send({ to: [o.email], ...o.toPerson() });
+    return 'email';
+  }
+  const officers = await deps.records.staffWithRole('privacy-officer');
+  if (officers.length === 0) throw new IntegrityError('nobody to ask to tell the patron');
+  await deps.mailer.send({ to: officers.map((s) => s.email), ...o.toOfficers() });
+  return 'staff-asked';
+}

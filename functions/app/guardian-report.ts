@@ -1,0 +1,86 @@
+import { IntegrityError } from '../domain/errors.ts';
+import { assertGuardianDisclosure } from '../domain/minors.ts';
+import type { Deps } from '../lib/deps.ts';
+import { guardianReportReadyEmail } from '../render/consent-emails.ts';
+import { reportForDeskEmail } from '../render/emails.ts';
+import { renderAccessReport } from '../render/report.ts';
+import { recordsForCategories } from '../connectors/records-table/category-records.ts';
+import { deliverToPersonOrDesk, storeReport } from './deliver.ts';
+
+/**
+ * R9, R10: the report of a child's records for a guardian, only in the categories the policy
+ * lets a guardian see, delivered by an expiring link to the guardian's own email on file (or to
+ * the desk for a guardian who has none). The rules are checked again here, in front of the
+ * disclosure: linked, not an adult, the child's consent from the consent age, approved.
+ * Idempotent: a retry after delivery finds the audit event and stops.
+ */
+export async function deliverGuardianReport(deps: Deps, requestId: string): Promise<void> {
+  const events = await deps.audit.list(requestId);
+  if (events.some((e) => e.eventId === 'report-delivered')) return;
+
+  const request = await deps.requests.get(requestId);
+  const rule = assertGuardianDisclosure(request);
+  const [child, guardian] = await Promise.all([
+    deps.records.getPatron(request.patronId as string),
+    deps.records.getPatron(request.requesterPatronId as string),
+  ]);
+  if (!child || !guardian) throw new IntegrityError('the child or the guardian is gone');
+  // R11: the link is checked again now; a link removed since the request was made stops the disclosure.
+  if (!child.guarantorIds.includes(guardian.id))
+    throw new IntegrityError('R11: the guardian is no longer linked to the card');
+  const categories = request.consent?.categories ?? deps.policy.minors.guardianCategories;
+  const library = await deps.records.library();
+  const records = await recordsForCategories(deps.records, child.id, categories);
+  await deps.requests.transition(requestId, 'in-progress');
+
+  const verification = request.verification;
+  if (!verification) throw new IntegrityError('R7: the guardian is not verified');
+  const consentLine =
+    rule === 'R10' && request.consent
+      ? ` The child agreed on ${request.consent.at.slice(0, 10)}, ${request.consent.channel === 'email' ? 'through their own email on file' : 'in person at the library'}.`
+      : '';
+  const report = renderAccessReport({
+    library,
+    generatedAt: deps.clock().toISOString(),
+    requestId,
+    policy: deps.policy,
+    patron: child,
+    ...records,
+    verification,
+    audience: {
+      kind: 'guardian',
+      categories,
+      basis: `You are the parent or guardian linked to this library card, and you confirmed the request ${verification.method === 'email-link' ? 'through the email address on your own library record' : 'in person at the library'}. The library's policy lets a parent or guardian see these records of a child of this age.${consentLine} Library staff approved the request.`,
+    },
+  });
+  const fileKey = await storeReport(deps, requestId, report);
+  // R7, R11: the guardian's own email on file, never the child's.
+  const channel = await deliverToPersonOrDesk(deps, {
+    library,
+    person: guardian,
+    file: {
+      requestId,
+      step: 'deliver-report',
+      fileKey,
+      fileName: `child-library-records-${requestId.slice(0, 8)}.html`,
+      contentType: 'text/html; charset=utf-8',
+    },
+    what: 'report',
+    toPerson: guardianReportReadyEmail,
+    toDesk: reportForDeskEmail,
+  });
+  // R2: every disclosure carries its legal basis; R17: on the audit trail, ids and enums only.
+  await deps.audit.append(requestId, {
+    eventId: 'report-delivered',
+    type: 'disclosure',
+    actor: { kind: 'system' },
+    data: {
+      legalBasis: 'guardian',
+      rule,
+      recipient: 'guardian',
+      requesterPatronId: guardian.id,
+      channel,
+      categories: [...categories],
+    },
+  });
+}

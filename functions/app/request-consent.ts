@@ -1,0 +1,85 @@
+import { IntegrityError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/request.ts';
+import type { Deps } from '../lib/deps.ts';
+import { consentCategories } from '../render/consent-pages.ts';
+import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../render/consent-emails.ts';
+import { askPersonOrDesk } from './ask-person.ts';
+
+/**
+ * The reusable consent step (R10, R14): starts it and answers whether it asked; the workflow
+ * waits for the callback. The data subject (the child of a guardian request, the patron of a
+ * third-party request) is asked through their own email on file, never through the guardian or
+ * the third party; with no email on file, desk staff get an in-person consent task and record the
+ * answer, named. The link expires after the policy's `consent.linkTtlHours`; the deadline sweep
+ * then fails the step with LinkExpired, which the workflow treats as "no".
+ *
+ * A third-party request whose card and name matched no patron waits here exactly like a patron
+ * who never answers: a link is made and its secret thrown away, so the same deadline passes and
+ * the same denial follows. Nothing tells the requester who is a patron (CONTRACT.md).
+ */
+export async function requestConsent(deps: Deps, o: { requestId: string; taskToken: string }): Promise<boolean> {
+  const { requestId, taskToken } = o;
+  const request = await deps.requests.get(requestId);
+  if (isTerminal(request.status)) return false;
+  const token = {
+    step: 'consent',
+    ttlSeconds: Math.round(deps.policy.consent.linkTtlHours * 3600),
+    maxAttempts: deps.policy.verification.maxAttempts,
+    taskToken,
+  };
+  let channel: 'email' | 'in-person' | 'none';
+  // First, and the same for every channel, matched or not: outside, a consent step looks like any other.
+  await deps.requests.update(requestId, (r) =>
+    isTerminal(r.status) || r.status === 'awaiting-consent' ? undefined : { ...r, status: 'awaiting-consent' },
+  );
+
+  if (!request.patronId) {
+    if (request.kind !== 'third-party') throw new IntegrityError('consent needs a matched patron');
+    // No leak: a link nobody holds (only its hash is stored), offering no decision, expiring like a real one.
+    await deps.tokens.issue({
+      ...token,
+      purpose: 'consent',
+      requestId,
+      recipient: { kind: 'patron', id: 'unmatched' },
+      decisions: [],
+    });
+    channel = 'none';
+  } else {
+    const patron = await deps.records.getPatron(request.patronId);
+    if (!patron) throw new IntegrityError('the matched patron is gone');
+    const categories = consentCategories(request, deps.policy).map((c) => deps.policy.categories[c].title);
+    const tp = request.thirdParty;
+    channel = await askPersonOrDesk(deps, {
+      requestId,
+      // R7, R10: the subject's own email on file, never the guardian's or the third party's.
+      person: patron,
+      token,
+      byEmail: {
+        purpose: 'consent',
+        decisions: ['consent', 'decline'],
+        email: (t) =>
+          request.kind === 'third-party'
+            ? thirdPartyConsentEmail({
+                ...t,
+                requester: { name: tp?.name ?? '', ...(tp?.organization ? { organization: tp.organization } : {}) },
+                purpose: tp?.purpose ?? '',
+                categories,
+              })
+            : guardianConsentEmail({ ...t, categories }),
+      },
+      atDesk: {
+        purpose: 'consent',
+        decisions: ['consent', 'decline'],
+        why: 'ask in person',
+        email: (t) => inPersonConsentEmail({ ...t, requestId, guardian: request.kind === 'guardian-access' }),
+      },
+    });
+  }
+  await deps.audit.append(requestId, {
+    eventId: 'consent-requested',
+    type: 'consent-requested',
+    actor: { kind: 'system' },
+    data: { channel },
+  });
+  return true;
+}

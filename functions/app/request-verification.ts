@@ -1,0 +1,81 @@
+import { IntegrityError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/request.ts';
+import type { Deps } from '../lib/deps.ts';
+import { inPersonVerificationEmail, verificationEmail } from '../render/emails.ts';
+import type { DeliveryChannel } from './deliver.ts';
+import { askPersonOrDesk } from './ask-person.ts';
+
+/**
+ * Starts verification and answers whether it asked anyone; the workflow waits for the callback token.
+ * R7: the link goes only to the email already on the patron's record, never to a typed address.
+ * A patron with no email on file is verified at the desk by circulation staff (R4).
+ */
+export async function requestVerification(
+  deps: Deps,
+  o: { requestId: string; channel: DeliveryChannel; taskToken: string },
+): Promise<boolean> {
+  const { requestId, channel, taskToken } = o;
+  const request = await deps.requests.get(requestId);
+  if (isTerminal(request.status)) return false;
+  if (request.verification) {
+    // R4: staff verified the requester at the desk when they made the request (api-staff): no link
+    // to send and nothing to wait for, so the step answers itself. The trail says why it moved on.
+    await deps.audit.append(requestId, {
+      eventId: 'verification-not-needed',
+      type: 'verification-not-needed',
+      actor: { kind: 'system' },
+      data: { method: request.verification.method },
+    });
+    try {
+      await deps.workflow.sendTaskSuccess(taskToken, { decision: 'done' });
+    } catch (e) {
+      // A retried invocation finds its step already answered.
+      if (!(e instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(e.name))) throw e;
+    }
+    return false;
+  }
+  // A guardian verifies through their own email on file, never the child's (R11, R7).
+  const verifiedId = request.requesterPatronId ?? request.patronId;
+  if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
+  const patron = await deps.records.getPatron(verifiedId);
+  if (!patron) throw new IntegrityError('the matched patron is gone');
+
+  const asked = await askPersonOrDesk(deps, {
+    requestId,
+    // The workflow chose the channel from the record; the desk also takes a patron whose email is gone since.
+    person: { id: patron.id, email: channel === 'email' ? patron.email : undefined },
+    token: {
+      step: 'verify',
+      ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
+      maxAttempts: deps.policy.verification.maxAttempts,
+      taskToken,
+    },
+    byEmail: {
+      purpose: 'verify-identity',
+      decisions: ['confirm'],
+      email: (t) => verificationEmail({ ...t, kind: request.kind }),
+    },
+    atDesk: {
+      purpose: 'verify-in-person',
+      decisions: ['done'],
+      why: 'verify in person',
+      email: (t) => inPersonVerificationEmail({ ...t, requestId }),
+    },
+  });
+  if (asked === 'in-person')
+    await deps.requests.update(requestId, (r) =>
+      r.status === 'verifying' ? { ...r, status: 'awaiting-staff' } : undefined,
+    );
+  // R15: from here the request waits on the requester, and its clock pauses.
+  const now = deps.clock().toISOString();
+  await deps.requests.update(requestId, (r) =>
+    r.waitingSince || r.verification ? undefined : { ...r, waitingSince: now },
+  );
+  await deps.audit.append(requestId, {
+    eventId: `verification-requested:${channel}`,
+    type: 'verification-requested',
+    actor: { kind: 'system' },
+    data: { channel },
+  });
+  return true;
+}
