@@ -54,7 +54,7 @@ export const accountLineRecord =
     type: 'account-line',
     id: l.account_line_id == null ? `${direction}-${index}` : String(l.account_line_id),
     direction,
-    lineType: orNull(direction === 'debit' ? l.debit_type : l.credit_type),
+    lineType: orNull(l.type),
     description: orNull(l.description),
     amount: l.amount,
     outstanding: l.amount_outstanding ?? 0,

@@ -60,8 +60,8 @@ export const kohaAccountLineListSchema = z.array(
     account_line_id: int.nullable().optional(),
     amount: z.number(),
     amount_outstanding: z.number().optional(),
-    debit_type: text,
-    credit_type: text,
+    /** debit.yaml and credit.yaml call the debit or credit type `type`. */
+    type: text,
     description: text,
     date: text,
   }),
