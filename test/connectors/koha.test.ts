@@ -327,6 +327,20 @@ describe('Koha faults are typed (R19, ARCHITECTURE.md Faults)', () => {
     });
   });
 
+  it('R19: a short Retry-After is waited out once; a second refusal goes to the workflow', async () => {
+    addPatron();
+    sim.setFault({ kind: 'rate-limited', retryAfter: '1' }, { times: 1 });
+    const t0 = performance.now();
+    expect((await connector({ auth: basic }).findPatron(CARD, SURNAME)).found).toBe(true);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(950);
+    expect(count('listPatrons')).toBe(2);
+
+    sim.setFault({ kind: 'rate-limited', retryAfter: '0' }, { times: 2 });
+    const e = await failure(connector({ auth: basic }).findPatron(CARD, SURNAME));
+    expect(e).toBeInstanceOf(ConnectorTransientError);
+    expect(count('listPatrons')).toBe(4);
+  });
+
   it('R19: malformed JSON is permanent', async () => {
     addPatron();
     sim.setFault({ kind: 'malformed' }, { operationId: 'listPatrons' });

@@ -2,19 +2,20 @@ import type { z } from 'zod';
 import type { Category } from '../../domain/categories.ts';
 import { ConnectorError } from '../../domain/errors.ts';
 import { sameLastName, type CorrectionChanges } from '../../domain/request.ts';
-import type {
-  BlockerCheck,
-  ConnectorCapabilities,
-  CorrectResult,
-  DeletionBlocker,
-  EraseResult,
-  FindResult,
-  PatronRef,
-  PreferenceChange,
-  ReadOptions,
-  RecordPage,
-  SystemConnector,
-  SystemRecord,
+import {
+  ConnectorTransientError,
+  type BlockerCheck,
+  type ConnectorCapabilities,
+  type CorrectResult,
+  type DeletionBlocker,
+  type EraseResult,
+  type FindResult,
+  type PatronRef,
+  type PreferenceChange,
+  type ReadOptions,
+  type RecordPage,
+  type SystemConnector,
+  type SystemRecord,
 } from '../port.ts';
 import { KohaAuthorizer } from './auth.ts';
 import { send, type FetchLike, type KohaAnswer, type KohaCall, type Transport } from './http.ts';
@@ -66,7 +67,14 @@ const safeCode = (code: string | undefined) => (code && /^[A-Za-z0-9_.-]{1,64}$/
 export interface KohaConnectorOptions {
   fetch?: FetchLike;
   now?: () => number;
+  /**
+   * A `Retry-After` up to this long is waited out here, once, before the call is tried again; a
+   * longer one (or a second refusal) is left to the workflow's Retry, carried on the error.
+   */
+  maxRetryAfterWaitMs?: number;
 }
+
+const DEFAULT_MAX_RETRY_AFTER_WAIT_MS = 2000;
 
 /**
  * The Koha ILS through its REST API (R19; `../shared/koha-api/` is the spec it is tested against).
@@ -83,6 +91,7 @@ export class KohaConnector implements SystemConnector {
   readonly systemId: string;
   private readonly transport: Transport;
   private readonly auth: KohaAuthorizer;
+  private readonly maxRetryAfterWaitMs: number;
 
   constructor(
     private readonly settings: KohaSettings,
@@ -91,6 +100,7 @@ export class KohaConnector implements SystemConnector {
     this.systemId = settings.systemId;
     this.transport = { settings, fetch: options.fetch ?? fetch, now: options.now ?? Date.now };
     this.auth = new KohaAuthorizer(this.transport);
+    this.maxRetryAfterWaitMs = options.maxRetryAfterWaitMs ?? DEFAULT_MAX_RETRY_AFTER_WAIT_MS;
   }
 
   async findPatron(cardNumber: string, lastName: string): Promise<FindResult> {
@@ -240,8 +250,23 @@ export class KohaConnector implements SystemConnector {
     }
   }
 
-  /** One call with credentials; an OAuth2 token Koha refuses is renewed once (it may have been revoked). */
+  /**
+   * One call with credentials. A short `Retry-After` is honoured here once; every call the
+   * connector makes is a read, a whole-record PUT or a DELETE, so repeating one does no harm.
+   */
   private async call(call: KohaCall): Promise<KohaAnswer> {
+    try {
+      return await this.authorisedCall(call);
+    } catch (e) {
+      const wait = e instanceof ConnectorTransientError ? e.retryAfterMs : undefined;
+      if (wait === undefined || wait > this.maxRetryAfterWaitMs) throw e;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+      return this.authorisedCall(call);
+    }
+  }
+
+  /** An OAuth2 token Koha refuses is renewed once (it may have been revoked, or expired early). */
+  private async authorisedCall(call: KohaCall): Promise<KohaAnswer> {
     const attempt = async () => {
       const headers: Record<string, string> = { accept: 'application/json', authorization: await this.auth.header() };
       if (call.body === undefined) return send(this.transport, call, { headers });
