@@ -11,7 +11,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { KohaData, type KohaObject } from './data.ts';
+import { KohaData } from './data.ts';
+import { answerOperation, type Answer } from './operations.ts';
 import { loadKohaSpec, type Json, type KohaSpec, type SpecOperation } from './spec.ts';
 import { SpecValidator } from './validator.ts';
 
@@ -38,21 +39,6 @@ export interface KohaSimulatorOptions {
   now?: () => number;
   /** Loaded once per process by default. */
   spec?: KohaSpec;
-}
-
-interface Answer {
-  status: number;
-  body?: Json | KohaObject | KohaObject[];
-  headers?: Record<string, string>;
-}
-
-interface Context {
-  op: SpecOperation;
-  pathParams: Record<string, string>;
-  query: URLSearchParams;
-  body: unknown;
-  form: URLSearchParams;
-  url: URL;
 }
 
 let sharedSpec: KohaSpec | undefined;
@@ -116,7 +102,7 @@ export class KohaSimulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
     const rawBody = await readBody(req);
     const base = this.validator.spec.basePath;
     const matched = url.pathname.startsWith(base)
@@ -172,20 +158,27 @@ export class KohaSimulator {
         'error',
       );
 
-    const ctx: Context = {
-      op,
-      pathParams,
-      query: url.searchParams,
-      body: rawBody && !op.parameters.some((p) => p.in === 'formData') ? JSON.parse(rawBody) : undefined,
-      form: new URLSearchParams(op.parameters.some((p) => p.in === 'formData') ? rawBody : ''),
-      url,
-    };
-    const answer = this.answer(ctx);
+    const answer = this.answerFor(op, pathParams, url, rawBody);
     if (fault?.kind === 'malformed') {
       res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
       return void res.end('{"patron_id": 1, "surname": '); // cut short, on purpose (exempt from validation)
     }
     return this.send(res, op, answer);
+  }
+
+  private answerFor(op: SpecOperation, pathParams: Record<string, string>, url: URL, rawBody: string): Answer {
+    if (op.operationId === 'tokenOAuth') return this.token(new URLSearchParams(rawBody));
+    const body: unknown = rawBody ? JSON.parse(rawBody) : undefined; // checked against the spec already
+    const answer = answerOperation(this.data, {
+      operationId: op.operationId,
+      pathParams,
+      query: url.searchParams,
+      body,
+      url,
+    });
+    if (answer) return answer;
+    this.violations.push(`${op.operationId}: not simulated`);
+    return { status: 500, body: { error: 'not simulated', error_code: 'internal_server_error' } };
   }
 
   private authorised(header: string | undefined): boolean {
@@ -233,70 +226,6 @@ export class KohaSimulator {
     res.end(JSON.stringify(answer.body));
   }
 
-  private answer(ctx: Context): Answer {
-    const patronId = Number(ctx.pathParams.patron_id);
-    const patron = this.data.patrons.get(patronId);
-    const notFound: Answer = { status: 404, body: { error: 'Patron not found' } };
-    switch (ctx.op.operationId) {
-      case 'tokenOAuth':
-        return this.token(ctx.form);
-      case 'listPatrons':
-        return this.page(ctx, filterPatrons([...this.data.patrons.values()], ctx.query));
-      case 'getPatron':
-        return patron ? { status: 200, body: patron } : notFound;
-      case 'updatePatron': {
-        if (!patron) return notFound;
-        const { patron_id: _id, ...changes } = ctx.body as KohaObject;
-        Object.assign(patron, changes);
-        this.data.touch(patron);
-        return { status: 200, body: patron };
-      }
-      case 'deletePatron': {
-        if (!patron) return notFound;
-        const refusal = this.data.refusal(patronId);
-        if (refusal) return { status: 409, body: refusal };
-        this.data.delete(patronId);
-        return { status: 204 };
-      }
-      case 'getPatronAccount': {
-        if (!patron) return notFound;
-        const asLine = (type: 'debit_type' | 'credit_type') => (l: KohaObject) => {
-          const { type: t, ...rest } = l;
-          return { ...rest, [type]: t };
-        };
-        const debits = (this.data.debits.get(patronId) ?? []).filter((l) => l.amount_outstanding > 0);
-        const credits = (this.data.credits.get(patronId) ?? []).filter((l) => l.amount_outstanding > 0);
-        const total = (ls: { amount_outstanding: number }[]) => ls.reduce((s, l) => s + l.amount_outstanding, 0);
-        return {
-          status: 200,
-          body: {
-            balance: total(debits) - total(credits),
-            outstanding_debits: { total: total(debits), lines: debits.map(asLine('debit_type')) },
-            outstanding_credits: { total: total(credits), lines: credits.map(asLine('credit_type')) },
-          },
-        };
-      }
-      case 'listPatronDebits':
-        return patron ? this.page(ctx, this.data.debits.get(patronId) ?? []) : notFound;
-      case 'listPatronCredits':
-        return patron ? this.page(ctx, this.data.credits.get(patronId) ?? []) : notFound;
-      case 'getPatronHolds':
-        return patron ? this.page(ctx, this.data.holds.get(patronId) ?? []) : notFound;
-      case 'listCheckouts': {
-        const which =
-          ctx.query.get('checked_in') === 'true' || ctx.query.get('checked_in') === '1'
-            ? this.data.old
-            : this.data.current;
-        const id = ctx.query.get('patron_id');
-        const items = id === null ? [...which.values()].flat() : (which.get(Number(id)) ?? []);
-        return this.page(ctx, items);
-      }
-      default:
-        this.violations.push(`${ctx.op.operationId}: not simulated`);
-        return { status: 500, body: { error: 'not simulated', error_code: 'internal_server_error' } };
-    }
-  }
-
   private token(form: URLSearchParams): Answer {
     const client = (this.options.clients ?? []).find(
       (c) => safeEqual(c.id, form.get('client_id') ?? '') && safeEqual(c.secret, form.get('client_secret') ?? ''),
@@ -309,50 +238,6 @@ export class KohaSimulator {
     this.tokens.set(token, this.now() + ttl * 1000);
     return { status: 200, body: { access_token: token, token_type: 'Bearer', expires_in: ttl } };
   }
-
-  /** Koha's pagination: `_page`/`_per_page` (20 by default, -1 for all), `X-Total-Count`, `Link`. */
-  private page(ctx: Context, items: KohaObject[]): Answer {
-    const perPageRaw = Number(ctx.query.get('_per_page') ?? 20);
-    const perPage = perPageRaw === -1 ? Math.max(items.length, 1) : Math.max(1, perPageRaw);
-    const page = Math.max(1, Number(ctx.query.get('_page') ?? 1));
-    const last = Math.max(1, Math.ceil(items.length / perPage));
-    const link = (p: number, rel: string) => {
-      const u = new URL(this.baseUrl + ctx.url.pathname.slice(this.validator.spec.basePath.length));
-      ctx.query.forEach((v, k) => u.searchParams.append(k, v));
-      u.searchParams.set('_page', String(p));
-      u.searchParams.set('_per_page', String(perPage));
-      return `<${u.toString()}>; rel="${rel}"`;
-    };
-    const links = [link(1, 'first')];
-    if (page > 1) links.push(link(page - 1, 'prev'));
-    if (page < last) links.push(link(page + 1, 'next'));
-    links.push(link(last, 'last'));
-    return {
-      status: 200,
-      body: items.slice((page - 1) * perPage, page * perPage),
-      headers: {
-        'x-total-count': String(items.length),
-        'x-base-total-count': String(items.length),
-        link: links.join(', '),
-      },
-    };
-  }
-}
-
-const PATRON_FILTERS = ['cardnumber', 'surname', 'firstname', 'email', 'userid'];
-
-/** Koha's per-field filters: case-insensitive, `_match` contains (the default), exact, starts_with, ends_with. */
-function filterPatrons(patrons: KohaObject[], query: URLSearchParams): KohaObject[] {
-  const how = query.get('_match') ?? 'contains';
-  const matches = (value: unknown, wanted: string) => {
-    const v = String(value ?? '').toLowerCase();
-    const w = wanted.toLowerCase();
-    if (how === 'exact') return v === w;
-    if (how === 'starts_with') return v.startsWith(w);
-    if (how === 'ends_with') return v.endsWith(w);
-    return v.includes(w);
-  };
-  return patrons.filter((p) => PATRON_FILTERS.every((f) => !query.has(f) || matches(p[f], query.get(f) ?? '')));
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
