@@ -92,6 +92,7 @@ export interface ReadOptions {
 export type DeletionBlocker =
   | { kind: 'on-loan'; count?: number }
   | { kind: 'money-owed'; amount?: number }
+  /** A hold the system itself keeps on the records (a legal or administrative hold it enforces). */
   | { kind: 'hold'; count?: number }
   | { kind: 'guarantor' }
   /** The system refused for a reason of its own; `code` is the system's reason code. */

@@ -20,6 +20,7 @@ import {
 import { KohaAuthorizer } from './auth.ts';
 import { send, type FetchLike, type KohaAnswer, type KohaCall, type Transport } from './http.ts';
 import { nextPage } from './pagination.ts';
+import { correctionUpdate, patronPutBody, readingHistoryUpdate, type PatronUpdate } from './patron-update.ts';
 import { accountLineRecord, holdRecord, loanRecord, profileRecord } from './records.ts';
 import {
   kohaAccountLineListSchema,
@@ -39,27 +40,6 @@ const REFUSALS: Record<string, DeletionBlocker> = {
   has_debt: { kind: 'money-owed' },
   has_guarantees: { kind: 'guarantor' },
 };
-
-/** Koha's `privacy` field: 0 keeps checkout history for ever, 1 follows the library's default, 2 keeps none. */
-const PRIVACY = { keep: 0, default: 1, forget: 2 } as const;
-
-/**
- * Fields a `PUT /patrons/{id}` must not send back: read-only in the spec (`restricted`,
- * `anonymized`), embeds (`library`, counts, balance), and what Koha maintains itself.
- */
-const NOT_WRITABLE = [
-  'patron_id',
-  'restricted',
-  'anonymized',
-  'updated_on',
-  'last_seen',
-  'extended_attributes',
-  'checkouts_count',
-  'overdues_count',
-  'account_balance',
-  'library',
-  '_strings',
-];
 
 /** A reason code is a short token; anything else is not passed on (R5: no free text leaves a system). */
 const safeCode = (code: string | undefined) => (code && /^[A-Za-z0-9_.-]{1,64}$/.test(code) ? code : 'unspecified');
@@ -203,20 +183,7 @@ export class KohaConnector implements SystemConnector {
   /** R6: made in Koha itself. Koha has no PATCH for patrons: the whole record goes back with the changes. */
   async correct(ref: PatronRef, changes: CorrectionChanges): Promise<CorrectResult> {
     const id = this.patronId(ref);
-    const patron = await this.getPatron(id);
-    const update: Record<string, unknown> = {};
-    if (changes.firstName !== undefined) update.firstname = changes.firstName;
-    if (changes.lastName !== undefined) update.surname = changes.lastName;
-    if (changes.email !== undefined) update.email = changes.email;
-    if (changes.phone !== undefined) update.phone = changes.phone;
-    if (changes.dateOfBirth !== undefined) update.date_of_birth = changes.dateOfBirth;
-    if (changes.address !== undefined) {
-      // The whole street goes in `address`; the old number, type and second line must not survive beside it.
-      const { street, city, state, postalCode } = changes.address;
-      Object.assign(update, { street_number: null, street_type: null, address: street, address2: null });
-      Object.assign(update, { city, state, postal_code: postalCode });
-    }
-    await this.putPatron(id, patron, update);
+    await this.putPatron(id, await this.getPatron(id), correctionUpdate(changes));
     return { result: 'done', fields: Object.keys(changes) as (keyof CorrectionChanges)[] };
   }
 
@@ -225,7 +192,7 @@ export class KohaConnector implements SystemConnector {
     if (change.outreach) throw this.unsupported('outreach opt-out');
     if (change.readingHistory === undefined) return;
     const id = this.patronId(ref);
-    await this.putPatron(id, await this.getPatron(id), { privacy: PRIVACY[change.readingHistory] });
+    await this.putPatron(id, await this.getPatron(id), readingHistoryUpdate(change.readingHistory));
   }
 
   private async getPatron(id: number): Promise<KohaPatron> {
@@ -233,9 +200,8 @@ export class KohaConnector implements SystemConnector {
     return this.parse(kohaPatronSchema, answer, 'getPatron');
   }
 
-  private async putPatron(id: number, current: KohaPatron, update: Record<string, unknown>): Promise<void> {
-    const body: Record<string, unknown> = { ...current, ...update };
-    for (const key of NOT_WRITABLE) delete body[key];
+  private async putPatron(id: number, current: KohaPatron, update: PatronUpdate): Promise<void> {
+    const body = patronPutBody(current, update);
     const answer = await this.call({ op: 'updatePatron', method: 'PUT', path: `/patrons/${id}`, body });
     this.parse(kohaPatronSchema, answer, 'updatePatron');
   }
