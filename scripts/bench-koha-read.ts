@@ -117,10 +117,21 @@ async function main(): Promise<void> {
     const plain: Run[] = [];
     const viaConnector: Run[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
-      const p = await measured(plainLoop);
-      console.log(line(`plain loop #${round}`, p));
-      const c = await measured(throughConnector);
-      console.log(line(`connector #${round}`, c));
+      // Alternate which goes first, so neither always inherits the other's leftovers.
+      const runPlain = async () => {
+        const r = await measured(plainLoop);
+        console.log(line(`plain loop #${round}`, r));
+        return r;
+      };
+      const runConnector = async () => {
+        const r = await measured(throughConnector);
+        console.log(line(`connector #${round}`, r));
+        return r;
+      };
+      const [p, c] =
+        round % 2 === 1
+          ? [await runPlain(), await runConnector()]
+          : await runConnector().then(async (r) => [await runPlain(), r] as const);
       if (p.items !== RETURNED || c.items !== RETURNED) throw new Error(`read ${p.items} / ${c.items} of ${RETURNED}`);
       plain.push(p);
       viaConnector.push(c);
