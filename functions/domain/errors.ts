@@ -41,3 +41,18 @@ export class LegalHoldError extends DomainError {}
 
 /** R8: the records changed since the deletion plan was made (an item was borrowed, a fine added): rebuild the plan. */
 export class StalePlanError extends DomainError {}
+
+/**
+ * R19: a system of record answered in a way a retry will not fix (refused credentials, a request it
+ * rejects, an answer that is not what its API promises). `reason` and `status` say which; the
+ * message names the system and the operation, never a patron (R5).
+ */
+export class ConnectorError extends DomainError {
+  constructor(
+    message: string,
+    readonly reason: 'unauthorised' | 'rejected' | 'malformed' | 'unsupported',
+    readonly status?: number,
+  ) {
+    super(message);
+  }
+}

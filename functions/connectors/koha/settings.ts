@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { CATEGORIES } from '../../domain/categories.ts';
+import { InvalidInputError } from '../../domain/errors.ts';
+
+/** A Koha entry of the systems file (CONTRACT.md): secrets are named, never written in it. */
+export const kohaSystemSchema = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,39}$/),
+  type: z.literal('koha'),
+  name: z.string().min(1).max(100),
+  baseUrl: z.url({ protocol: /^https?$/ }),
+  auth: z.discriminatedUnion('type', [
+    z.strictObject({ type: z.literal('oauth2'), clientIdEnv: z.string().min(1), clientSecretEnv: z.string().min(1) }),
+    z.strictObject({ type: z.literal('basic'), userEnv: z.string().min(1), passwordEnv: z.string().min(1) }),
+  ]),
+  identity: z.boolean().default(false),
+  categories: z.array(z.enum(CATEGORIES)).min(1),
+  timeoutMs: z.number().int().positive().max(120_000).optional(),
+  pageSize: z.number().int().min(1).max(1000).optional(),
+});
+export type KohaSystem = z.infer<typeof kohaSystemSchema>;
+
+export type KohaAuth =
+  { type: 'oauth2'; clientId: string; clientSecret: string } | { type: 'basic'; user: string; password: string };
+
+/** What the connector runs with: the systems-file entry with its secrets resolved. */
+export interface KohaSettings {
+  systemId: string;
+  /** Koha's API root, e.g. `https://koha.example.org/api/v1`. */
+  baseUrl: string;
+  auth: KohaAuth;
+  timeoutMs: number;
+  pageSize: number;
+}
+
+export const KOHA_DEFAULT_TIMEOUT_MS = 10_000;
+/** Koha caps `_per_page` by its own preference; 100 keeps each answer small and the round trips few. */
+export const KOHA_DEFAULT_PAGE_SIZE = 100;
+
+/** Resolves the named secrets from the environment; a missing one is named, its value never shown. */
+export function kohaSettings(system: KohaSystem, env: NodeJS.ProcessEnv): KohaSettings {
+  const need = (name: string): string => {
+    const value = env[name];
+    if (!value) throw new InvalidInputError(`system ${system.id}: environment variable ${name} is not set`);
+    return value;
+  };
+  const auth: KohaAuth =
+    system.auth.type === 'oauth2'
+      ? { type: 'oauth2', clientId: need(system.auth.clientIdEnv), clientSecret: need(system.auth.clientSecretEnv) }
+      : { type: 'basic', user: need(system.auth.userEnv), password: need(system.auth.passwordEnv) };
+  return {
+    systemId: system.id,
+    baseUrl: system.baseUrl.replace(/\/+$/, ''),
+    auth,
+    timeoutMs: system.timeoutMs ?? KOHA_DEFAULT_TIMEOUT_MS,
+    pageSize: system.pageSize ?? KOHA_DEFAULT_PAGE_SIZE,
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * The one port every system of record implements (R19): the built-in records table, Koha, and any
+ * ILS or vendor added later. Workflows fan out over the configured systems and speak to each only
+ * through this interface, so a request reaches every system the same way.
+ *
+ * Everything a connector returns that may travel in a workflow payload (a `PatronRef`, blockers,
+ * outcomes) is ids, counts and codes only; records themselves are read into reports and exports,
+ * never into payloads, logs or errors (R5).
+ */
+import type { Category } from '../domain/categories.ts';
+import { TransientError } from '../domain/errors.ts';
+import type { CorrectionChanges } from '../domain/request.ts';
+
+export const CONNECTOR_OPERATIONS = ['find', 'read', 'blockers', 'erase', 'correct', 'preferences'] as const;
+export type ConnectorOperation = (typeof CONNECTOR_OPERATIONS)[number];
+
+export const PREFERENCE_KINDS = ['reading-history', 'outreach'] as const;
+export type PreferenceKind = (typeof PREFERENCE_KINDS)[number];
+
+/** What a system can do: callers plan around it instead of catching `unsupported`. */
+export interface ConnectorCapabilities {
+  categories: readonly Category[];
+  operations: readonly ConnectorOperation[];
+  preferences: readonly PreferenceKind[];
+}
+
+/** A patron as one system knows them: that system's own id, never a name or card number (R5). */
+export interface PatronRef {
+  systemId: string;
+  patronId: string;
+}
+
+/** Why a card and last name found nobody; the public answer stays the same either way (R7). */
+export type FindResult = { found: true; ref: PatronRef } | { found: false; reason: 'unknown-card' | 'name-mismatch' };
+
+export interface PostalAddress {
+  street: string;
+  city: string;
+  state: string;
+  postalCode: string;
+}
+
+/** One record a system holds about a patron, in the system-neutral shape reports and exports use. */
+export type SystemRecord =
+  | {
+      type: 'profile';
+      id: string;
+      cardNumber: string | null;
+      firstName: string | null;
+      lastName: string | null;
+      dateOfBirth: string | null;
+      email: string | null;
+      phone: string | null;
+      address: PostalAddress | null;
+      enrolledOn: string | null;
+      expiresOn: string | null;
+    }
+  | { type: 'username'; id: string; username: string }
+  | {
+      type: 'loan';
+      id: string;
+      itemId: string | null;
+      branch: string | null;
+      checkedOutAt: string | null;
+      dueAt: string | null;
+      returnedAt: string | null;
+    }
+  | { type: 'hold'; id: string; titleId: string | null; placedAt: string | null; status: string | null }
+  | {
+      type: 'account-line';
+      id: string;
+      direction: 'debit' | 'credit';
+      lineType: string | null;
+      description: string | null;
+      amount: number;
+      outstanding: number;
+      createdAt: string | null;
+    };
+
+/** One page of a category: callers consume pages as they come, so a long history never sits in memory. */
+export interface RecordPage {
+  category: Category;
+  records: SystemRecord[];
+}
+
+export interface ReadOptions {
+  /** Records per request to the system; each connector has a sensible default. */
+  pageSize?: number;
+}
+
+/** R8: what stops a deletion in a system. Counts and codes only (R5). */
+export type DeletionBlocker =
+  | { kind: 'on-loan'; count?: number }
+  | { kind: 'money-owed'; amount?: number }
+  /** A hold the system itself keeps on the records (a legal or administrative hold it enforces). */
+  | { kind: 'hold'; count?: number }
+  | { kind: 'guarantor' }
+  /** The system refused for a reason of its own; `code` is the system's reason code. */
+  | { kind: 'refused-by-system'; code: string };
+
+export type DeletionBlockerKind = DeletionBlocker['kind'];
+
+export interface BlockerCheck {
+  blockers: DeletionBlocker[];
+  /** Blockers this system cannot check before trying: they can still stop `erase` (R8: no letter claims more). */
+  unchecked: DeletionBlockerKind[];
+}
+
+/**
+ * R8: what an erasure did. `pendingCleanup` says the system still keeps a copy until a job of its
+ * own runs (Koha's `deletedborrowers`), so a letter must not say "removed" before then.
+ * `absent`: the system had no such patron (already erased, e.g. by an earlier attempt of this step).
+ */
+export type EraseResult =
+  | { result: 'done'; pendingCleanup: boolean }
+  | { result: 'blocked'; blockers: DeletionBlocker[] }
+  | { result: 'absent' };
+
+export interface CorrectResult {
+  result: 'done';
+  fields: (keyof CorrectionChanges)[];
+}
+
+export interface PreferenceChange {
+  /** Keep reading history, the library's default, or keep none. */
+  readingHistory?: 'keep' | 'default' | 'forget';
+  /** R20: stop outreach, marketing and fundraising contact. */
+  outreach?: 'opted-out';
+}
+
+/**
+ * A system that holds patron records. Methods a system cannot do (see `capabilities`) throw a
+ * `ConnectorError` with reason `unsupported`. Every failure is a `TransientError` (retry with
+ * backoff) or a `ConnectorError` (permanent: the failure path tells the privacy officer).
+ */
+export interface SystemConnector {
+  readonly systemId: string;
+  readonly type: string;
+  readonly capabilities: ConnectorCapabilities;
+  /** The card finds a candidate; the last name must agree (`sameLastName`, R7). */
+  findPatron(cardNumber: string, lastName: string): Promise<FindResult>;
+  readRecords(ref: PatronRef, category: Category, options?: ReadOptions): AsyncIterable<RecordPage>;
+  checkBlockers(ref: PatronRef): Promise<BlockerCheck>;
+  erase(ref: PatronRef): Promise<EraseResult>;
+  /** R6: the correction is made in the system that holds the data. */
+  correct(ref: PatronRef, changes: CorrectionChanges): Promise<CorrectResult>;
+  setPreferences(ref: PatronRef, change: PreferenceChange): Promise<void>;
+}
+
+/**
+ * A connector's transient failure (429, 5xx, timeout, dropped connection). Its `name` stays
+ * `TransientError`, the name every Task's `Retry` matches; `retryAfterMs` carries the system's
+ * `Retry-After` so a caller that waits itself can honour it.
+ */
+export class ConnectorTransientError extends TransientError {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
