@@ -1,7 +1,15 @@
 import { isCallbackGone } from '../adapters/step-functions.ts';
 import * as z from 'zod';
 import { GoneError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
-import { isTerminal, resumeClock, type Consent, type StaffDecision, type Verification } from '../domain/request.ts';
+import {
+  changesOf,
+  isTerminal,
+  requesterPatronIdOf,
+  resumeClock,
+  type Consent,
+  type StaffDecision,
+  type Verification,
+} from '../domain/request.ts';
 import type { ActionToken } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
@@ -79,7 +87,7 @@ export const createHandler = (deps: Deps) => {
     }
     if (token.purpose === 'verify-in-person') {
       // A guardian is verified as themselves, never as the child (R11).
-      const verifiedId = request.requesterPatronId ?? request.patronId;
+      const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
       const patron = verifiedId ? await deps.records.getPatron(verifiedId) : undefined;
       if (!patron) throw new NotFoundError('no patron');
       // R1: a staff member is about to see a patron's details; the read is on the record.
@@ -106,7 +114,8 @@ export const createHandler = (deps: Deps) => {
       const refused = await refuseConflictedApprover(deps, request, token, false);
       if (refused) return refused;
       const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
-      const requester = request.requesterPatronId ? await deps.records.getPatron(request.requesterPatronId) : undefined;
+      const requesterId = requesterPatronIdOf(request);
+      const requester = requesterId ? await deps.records.getPatron(requesterId) : undefined;
       const details =
         request.kind === 'court-order'
           ? await courtOrderDetails(deps, request, patron, secret)
@@ -148,7 +157,7 @@ export const createHandler = (deps: Deps) => {
     if (token.purpose === 'confirm-phone') {
       const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
       if (!patron) throw new NotFoundError('no patron');
-      const newPhone = request.changes?.phone;
+      const newPhone = changesOf(request)?.phone;
       if (!newPhone) throw new GoneError('no new number to confirm');
       const library = await deps.records.library();
       // R1: a staff member is about to see a patron's details and the number they asked for; the read is on the record.
@@ -189,7 +198,9 @@ export const createHandler = (deps: Deps) => {
     }
     if (token.purpose === 'guardian-link') {
       const [guardian, child] = await Promise.all([
-        request.requesterPatronId ? deps.records.getPatron(request.requesterPatronId) : undefined,
+        request.kind === 'guardian-access' && request.requesterPatronId
+          ? deps.records.getPatron(request.requesterPatronId)
+          : undefined,
         request.patronId ? deps.records.getPatron(request.patronId) : undefined,
       ]);
       if (!guardian || !child) throw new NotFoundError('no patron');
@@ -333,7 +344,7 @@ export const createHandler = (deps: Deps) => {
       };
       // R14: what was shown is what was permitted; any reason typed into the form is never kept (R10).
       await deps.requests.update(used.requestId, (r) =>
-        r.consent
+        (r.kind !== 'guardian-access' && r.kind !== 'third-party') || r.consent
           ? undefined
           : {
               ...r,
@@ -362,7 +373,7 @@ export const createHandler = (deps: Deps) => {
       };
       // R4: who looked, when, and what kind of document; never the document or its number.
       await deps.requests.update(used.requestId, (r) =>
-        r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check },
+        r.kind !== 'guardian-access' || r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check },
       );
       await deps.audit.append(used.requestId, {
         eventId: `guardian-relationship-checked:${used.step}`,

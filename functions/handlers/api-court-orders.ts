@@ -15,6 +15,7 @@ import {
 } from '../domain/court-order.ts';
 import { ConflictError, IntegrityError, InvalidInputError } from '../domain/errors.ts';
 import { dueDate, type RequestRecord } from '../domain/request.ts';
+import { storedFields } from '../domain/tombstone.ts';
 import { hashSecret, newSecret } from '../domain/tokens.ts';
 import { authProblem, requireGroup, type Principal } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -96,7 +97,7 @@ export const createHandler = (deps: Deps) => {
     if (order.uploadedBy !== who.email)
       return problem(403, 'Forbidden', 'Only the counsel who started this order may submit it.');
     if (order.status === 'submitted' && order.requestId) {
-      const r = await deps.requests.find(order.requestId);
+      const r = await deps.requests.findStored(order.requestId);
       if (r?.executionId) return json(202, { orderId, requestId: order.requestId, status: r.status });
       // Accepted, but the workflow did not start (a crash in between): finish the same steps below.
     }
@@ -213,7 +214,8 @@ export const createHandler = (deps: Deps) => {
 
   async function view(orderId: string): Promise<HttpResult> {
     const order = await deps.orders.get(orderId);
-    const request = order.requestId ? await deps.requests.find(order.requestId) : undefined;
+    const stored = order.requestId ? await deps.requests.findStored(order.requestId) : undefined;
+    const request = stored && storedFields(stored);
     let hold: Record<string, unknown> | undefined;
     if (order.holdId) {
       const h = await deps.holds.get(order.patronId, order.holdId);

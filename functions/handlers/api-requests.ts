@@ -3,6 +3,7 @@ import * as z from 'zod';
 import { InvalidInputError, NotFoundError } from '../domain/errors.ts';
 import { newRequestRecord } from '../domain/new-request.ts';
 import { isCancellable, publicView, type RequestRecord } from '../domain/request.ts';
+import type { StoredRequest } from '../domain/tombstone.ts';
 import { requestInputSchema } from '../domain/request-input.ts';
 import { hashSecret } from '../domain/tokens.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -33,7 +34,7 @@ const WORKFLOW_OF_KIND: Partial<Record<RequestRecord['kind'], WorkflowName>> = {
 
 const idParam = z.uuid();
 
-function checkKey(r: RequestRecord | undefined, key: string | undefined): RequestRecord {
+function checkKey(r: StoredRequest | undefined, key: string | undefined): StoredRequest {
   // Same answer for an unknown id and a wrong key: a guessed id learns nothing.
   const given = Buffer.from(hashSecret(key ?? ''), 'hex');
   const stored = Buffer.from(r?.statusKeyHash ?? '0'.repeat(64), 'hex');
@@ -78,12 +79,12 @@ export const createHandler = (deps: Deps) => {
   }
 
   async function status(event: HttpEvent, requestId: string): Promise<HttpResult> {
-    const r = checkKey(await deps.requests.find(requestId), event.queryStringParameters?.key);
+    const r = checkKey(await deps.requests.findStored(requestId), event.queryStringParameters?.key);
     return json(200, publicView(r, deps.clock()));
   }
 
   async function cancel(event: HttpEvent, requestId: string): Promise<HttpResult> {
-    const r = checkKey(await deps.requests.find(requestId), event.queryStringParameters?.key);
+    const r = checkKey(await deps.requests.findStored(requestId), event.queryStringParameters?.key);
     const view = publicView(r, deps.clock());
     if (view.status === 'cancelled') return json(200, view);
     if (!isCancellable(r.status) || view.status === 'expired')

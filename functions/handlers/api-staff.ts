@@ -4,8 +4,11 @@ import * as z from 'zod';
 import { verifyChain, type AuditActor } from '../domain/audit.ts';
 import { auditToCsv } from '../domain/audit-csv.ts';
 import { ConflictError, IllegalTransitionError, InvalidInputError, NotFoundError } from '../domain/errors.ts';
+import { storedFields, type StoredRequest } from '../domain/tombstone.ts';
 import {
+  contactEmailOf,
   isTerminal,
+  requesterPatronIdOf,
   REQUEST_KINDS,
   REQUEST_STATUSES,
   type RequestKind,
@@ -163,8 +166,8 @@ export const createHandler = (deps: Deps) => {
     });
   }
 
-  async function readable(requestId: string, who: Principal): Promise<RequestRecord> {
-    const r = await deps.requests.get(requestId);
+  async function readable(requestId: string, who: Principal): Promise<StoredRequest> {
+    const r = await deps.requests.getStored(requestId);
     if (!mayRead(who, r)) throw new ForbiddenError('court orders are for the roles that handle them');
     return r;
   }
@@ -179,7 +182,7 @@ export const createHandler = (deps: Deps) => {
     });
 
   async function detail(requestId: string, who: Principal): Promise<HttpResult> {
-    const r = await readable(requestId, who);
+    const r = storedFields(await readable(requestId, who));
     const [patron, requester] = await Promise.all([
       r.patronId ? deps.records.getPatron(r.patronId) : undefined,
       r.requesterPatronId ? deps.records.getPatron(r.requesterPatronId) : undefined,
@@ -335,9 +338,9 @@ export const createHandler = (deps: Deps) => {
   async function requesterEmail(r: RequestRecord): Promise<string | undefined> {
     if (r.kind === 'third-party') return r.thirdParty?.email;
     if (r.kind === 'court-order') return r.submittedByStaff;
-    const id = r.requesterPatronId ?? r.patronId;
+    const id = requesterPatronIdOf(r) ?? r.patronId;
     const person = id ? await deps.records.getPatron(id) : undefined;
-    return person?.email ?? r.contactEmail;
+    return person?.email ?? contactEmailOf(r);
   }
 
   async function extend(event: HttpEvent, requestId: string, who: Principal): Promise<HttpResult> {

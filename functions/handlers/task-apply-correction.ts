@@ -25,7 +25,7 @@ export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'apply-correction', input, async ({ requestId }) => {
     const events = await deps.audit.list(requestId);
     if (events.some((e) => e.eventId === 'correction-applied')) return { applied: true };
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'correction');
     const changes = request.changes;
     if (!changes || !request.patronId) throw new IntegrityError('nothing to apply');
     const patron = await deps.records.getPatron(request.patronId);
@@ -55,7 +55,7 @@ export const createHandler = (deps: Deps) =>
       actor: { kind: 'system' },
       data: { fields },
     });
-    await deps.requests.update(requestId, (r) => {
+    await deps.requests.updateOf(requestId, 'correction', (r) => {
       const { changes: _erased, ...rest } = r;
       return rest;
     });

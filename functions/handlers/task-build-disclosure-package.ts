@@ -28,7 +28,7 @@ export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'build-disclosure-package', input, async ({ requestId }) => {
     const events = await deps.audit.list(requestId);
     const done = (id: string) => events.some((e) => e.eventId === id);
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'third-party');
     const library = await deps.records.library();
 
     if (!done('package-delivered')) {
@@ -90,7 +90,7 @@ export const createHandler = (deps: Deps) =>
     }
 
     if (!done('patron-notified')) {
-      const current = await deps.requests.get(requestId);
+      const current = await deps.requests.getOf(requestId, 'third-party');
       const delivered = (await deps.audit.list(requestId)).find((e) => e.eventId === 'package-delivered');
       const categories = (delivered?.data?.categories as string[] | undefined) ?? [];
       const patron = current.patronId ? await deps.records.getPatron(current.patronId) : undefined;

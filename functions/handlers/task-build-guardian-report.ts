@@ -25,7 +25,7 @@ export const createHandler = (deps: Deps) =>
     const events = await deps.audit.list(requestId);
     if (events.some((e) => e.eventId === 'report-delivered')) return { delivered: true };
 
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'guardian-access');
     const rule = assertGuardianDisclosure(request);
     const [child, guardian] = await Promise.all([
       deps.records.getPatron(request.patronId as string),

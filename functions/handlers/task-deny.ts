@@ -1,5 +1,12 @@
 import * as z from 'zod';
-import { DENIAL_CODES, isTerminal, withoutRequesterContact } from '../domain/request.ts';
+import {
+  contactEmailOf,
+  DENIAL_CODES,
+  isTerminal,
+  requesterPatronIdOf,
+  withoutChanges,
+  withoutRequesterContact,
+} from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { deniedEmail } from '../render/emails.ts';
@@ -16,7 +23,7 @@ export const createHandler = (deps: Deps) =>
     if (!isTerminal(request.status)) {
       await deps.requests.update(requestId, (r) => {
         if (isTerminal(r.status)) return undefined;
-        const { changes: _erased, ...rest } = r;
+        const rest = withoutChanges(r);
         return {
           ...rest,
           status: 'denied',
@@ -32,10 +39,10 @@ export const createHandler = (deps: Deps) =>
     }
     const current = await deps.requests.get(requestId);
     // The requester is told: the patron, a guardian (never the child, R10), or a third party (R14).
-    const requesterId = current.requesterPatronId ?? current.patronId;
+    const requesterId = requesterPatronIdOf(current) ?? current.patronId;
     const patron =
       current.kind !== 'third-party' && requesterId ? await deps.records.getPatron(requesterId) : undefined;
-    const to = current.contactEmail ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
+    const to = contactEmailOf(current) ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
     if (to) {
       const library = await deps.records.library();
       await deps.mailer.send({

@@ -1,7 +1,7 @@
 import { findPatron } from '../app/find-patron.ts';
 import * as z from 'zod';
 import { guardianAgeBand } from '../domain/minors.ts';
-import { isTerminal, type AgeBand, type GuardianLink, type RequestRecord } from '../domain/request.ts';
+import { isTerminal, type AgeBand, type GuardianLink, type RequestOf } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
@@ -27,7 +27,7 @@ export interface GuardianMatch {
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'match-guardian', input, async ({ requestId }): Promise<GuardianMatch> => {
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'guardian-access');
     if (request.matched !== undefined) return await answerAgain(deps, request);
 
     const guardian = await findPatron(deps, request.submitted);
@@ -48,7 +48,7 @@ export const createHandler = (deps: Deps) =>
     const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
     if (!guardian) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it
-    await deps.requests.update(requestId, (r) => {
+    await deps.requests.updateOf(requestId, 'guardian-access', (r) => {
       const { submitted: _guardian, submittedChild: _child, ...rest } = r;
       return {
         ...rest,
@@ -86,7 +86,7 @@ export const createHandler = (deps: Deps) =>
   });
 
 /** A retry after the write: the same answer from what was stored. */
-async function answerAgain(deps: Deps, r: RequestRecord): Promise<GuardianMatch> {
+async function answerAgain(deps: Deps, r: RequestOf<'guardian-access'>): Promise<GuardianMatch> {
   const guardian = r.requesterPatronId ? await deps.records.getPatron(r.requesterPatronId) : undefined;
   if (!r.matched || !guardian) return { matched: false, channel: 'none', link: 'none', band: 'none' };
   return {

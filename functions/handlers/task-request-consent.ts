@@ -61,7 +61,7 @@ export const createHandler = (deps: Deps) =>
           decisions: ['consent', 'decline'],
         });
         const link = `${deps.baseUrl}/act/${secret}`;
-        const tp = request.thirdParty;
+        const tp = request.kind === 'third-party' ? request.thirdParty : undefined;
         const message =
           request.kind === 'third-party'
             ? thirdPartyConsentEmail({

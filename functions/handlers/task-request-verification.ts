@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
-import { isTerminal } from '../domain/request.ts';
+import { isTerminal, requesterPatronIdOf } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../render/emails.ts';
@@ -40,7 +40,7 @@ export const createHandler = (deps: Deps) =>
       return { requested: false };
     }
     // A guardian verifies through their own email on file, never the child's (R11, R7).
-    const verifiedId = request.requesterPatronId ?? request.patronId;
+    const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
     if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
     const patron = await deps.records.getPatron(verifiedId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
