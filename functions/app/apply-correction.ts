@@ -1,3 +1,4 @@
+import { withoutChanges } from '../domain/request.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { isNewPhone } from '../domain/phone.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -20,7 +21,7 @@ const FIELD_NAMES: Record<string, string> = {
 export async function applyCorrection(deps: Deps, requestId: string): Promise<void> {
   const events = await deps.audit.list(requestId);
   if (events.some((e) => e.eventId === 'correction-applied')) return;
-  const request = await deps.requests.get(requestId);
+  const request = await deps.requests.getOf(requestId, 'correction');
   const changes = request.changes;
   if (!changes || !request.patronId) throw new IntegrityError('nothing to apply');
   const patron = await deps.records.getPatron(request.patronId);
@@ -50,8 +51,5 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
     actor: { kind: 'system' },
     data: { fields },
   });
-  await deps.requests.update(requestId, (r) => {
-    const { changes: _erased, ...rest } = r;
-    return rest;
-  });
+  await deps.requests.update(requestId, withoutChanges);
 }

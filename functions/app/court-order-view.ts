@@ -1,3 +1,4 @@
+import { storedFields } from '../domain/tombstone.ts';
 import type { Deps } from '../lib/deps.ts';
 import { orderUploadForm } from './create-court-order.ts';
 
@@ -18,7 +19,8 @@ async function holdView(deps: Pick<Deps, 'holds'>, patronId: string, holdId: str
 /** A court order for counsel: its state, its request's approvals and its hold (R12, R13). */
 export async function courtOrderView(deps: Pick<Deps, 'orders' | 'requests' | 'holds' | 'documents'>, orderId: string) {
   const order = await deps.orders.get(orderId);
-  const request = order.requestId ? await deps.requests.find(order.requestId) : undefined;
+  const stored = order.requestId ? await deps.requests.findStored(order.requestId) : undefined;
+  const request = stored && storedFields(stored);
   const hold = order.holdId ? await holdView(deps, order.patronId, order.holdId) : undefined;
   return {
     orderId,

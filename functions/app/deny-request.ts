@@ -1,4 +1,11 @@
-import { isTerminal, withoutRequesterContact, type DenialCode } from '../domain/request.ts';
+import {
+  isTerminal,
+  withoutRequesterContact,
+  type DenialCode,
+  requesterPatronIdOf,
+  contactEmailOf,
+  withoutChanges,
+} from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 import { deniedEmail } from '../render/emails.ts';
 
@@ -12,9 +19,8 @@ export async function denyRequest(deps: Deps, requestId: string, code: DenialCod
   if (!isTerminal(request.status)) {
     await deps.requests.update(requestId, (r) => {
       if (isTerminal(r.status)) return undefined;
-      const { changes: _erased, ...rest } = r;
       return {
-        ...rest,
+        ...withoutChanges(r),
         status: 'denied',
         denial: { code, at: deps.clock().toISOString(), ...(r.denial?.reason ? { reason: r.denial.reason } : {}) },
       };
@@ -30,9 +36,9 @@ export async function denyRequest(deps: Deps, requestId: string, code: DenialCod
 /** The requester is told: the patron, a guardian (never the child, R10), or a third party (R14). */
 async function tellRequester(deps: Deps, requestId: string, code: DenialCode): Promise<void> {
   const current = await deps.requests.get(requestId);
-  const requesterId = current.requesterPatronId ?? current.patronId;
+  const requesterId = requesterPatronIdOf(current) ?? current.patronId;
   const patron = current.kind !== 'third-party' && requesterId ? await deps.records.getPatron(requesterId) : undefined;
-  const to = current.contactEmail ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
+  const to = contactEmailOf(current) ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
   if (to) {
     const library = await deps.records.library();
     await deps.mailer.send({

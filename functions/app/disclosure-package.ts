@@ -31,7 +31,7 @@ export async function deliverDisclosurePackage(deps: Deps, requestId: string): P
 
 /** R14: the report of the permitted categories, to the email the third party gave. */
 async function sendPackage(deps: Deps, requestId: string, library: LibraryPlace): Promise<void> {
-  const request = await deps.requests.get(requestId);
+  const request = await deps.requests.getOf(requestId, 'third-party');
   const categories = assertThirdPartyDisclosure(request);
   const tp = request.thirdParty;
   const consent = request.consent;
@@ -87,7 +87,7 @@ async function sendPackage(deps: Deps, requestId: string, library: LibraryPlace)
 
 /** R14: the patron is told what went to whom: by email, or through the privacy officer for a patron with none. */
 async function tellPatron(deps: Deps, requestId: string, library: LibraryPlace): Promise<void> {
-  const current = await deps.requests.get(requestId);
+  const current = await deps.requests.getOf(requestId, 'third-party');
   const delivered = (await deps.audit.list(requestId)).find((e) => e.eventId === 'package-delivered');
   const categories = (delivered?.data?.categories as string[] | undefined) ?? [];
   const patron = current.patronId ? await deps.records.getPatron(current.patronId) : undefined;

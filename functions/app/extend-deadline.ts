@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import { ConflictError, IllegalTransitionError } from '../domain/errors.ts';
-import { isTerminal, type RequestRecord } from '../domain/request.ts';
+import { isTerminal, type RequestRecord, requesterPatronIdOf, contactEmailOf } from '../domain/request.ts';
 import { effectiveDue, type extensionSchema } from '../domain/staff-desk.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -26,9 +26,9 @@ type ExtendDeps = Pick<Deps, 'requests' | 'records' | 'audit' | 'mailer' | 'cloc
 async function requesterEmail(deps: ExtendDeps, r: RequestRecord): Promise<string | undefined> {
   if (r.kind === 'third-party') return r.thirdParty?.email;
   if (r.kind === 'court-order') return r.submittedByStaff;
-  const id = r.requesterPatronId ?? r.patronId;
+  const id = requesterPatronIdOf(r) ?? r.patronId;
   const person = id ? await deps.records.getPatron(id) : undefined;
-  return person?.email ?? r.contactEmail;
+  return person?.email ?? contactEmailOf(r);
 }
 
 async function extendOnce(deps: ExtendDeps, who: Principal, requestId: string, input: Extension) {

@@ -18,7 +18,7 @@ export async function deliverGuardianReport(deps: Deps, requestId: string): Prom
   const events = await deps.audit.list(requestId);
   if (events.some((e) => e.eventId === 'report-delivered')) return;
 
-  const request = await deps.requests.get(requestId);
+  const request = await deps.requests.getOf(requestId, 'guardian-access');
   const rule = assertGuardianDisclosure(request);
   const [child, guardian] = await Promise.all([
     deps.records.getPatron(request.patronId as string),

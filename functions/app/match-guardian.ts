@@ -1,5 +1,5 @@
 import { guardianAgeBand } from '../domain/minors.ts';
-import { isTerminal, type AgeBand, type GuardianLink, type RequestRecord } from '../domain/request.ts';
+import { isTerminal, type AgeBand, type GuardianLink, type RequestOf } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 import { findPatron } from './find-patron.ts';
 
@@ -24,7 +24,7 @@ const UNMATCHED: GuardianMatch = { matched: false, channel: 'none', link: 'none'
  * only enums are answered (R5).
  */
 export async function matchGuardian(deps: Deps, requestId: string): Promise<GuardianMatch> {
-  const request = await deps.requests.get(requestId);
+  const request = await deps.requests.getOf(requestId, 'guardian-access');
   if (request.matched !== undefined) return await answerAgain(deps, request);
 
   const guardian = await findPatron(deps, request.submitted);
@@ -45,7 +45,7 @@ export async function matchGuardian(deps: Deps, requestId: string): Promise<Guar
   const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
   if (!guardian) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it
-  await deps.requests.update(requestId, (r) => {
+  await deps.requests.updateOf(requestId, 'guardian-access', (r) => {
     const { submitted: _guardian, submittedChild: _child, ...rest } = r;
     return {
       ...rest,
@@ -83,7 +83,7 @@ export async function matchGuardian(deps: Deps, requestId: string): Promise<Guar
 }
 
 /** A retry after the write: the same answer from what was stored. */
-async function answerAgain(deps: Deps, r: RequestRecord): Promise<GuardianMatch> {
+async function answerAgain(deps: Deps, r: RequestOf<'guardian-access'>): Promise<GuardianMatch> {
   const guardian = r.requesterPatronId ? await deps.records.getPatron(r.requesterPatronId) : undefined;
   if (!r.matched || !guardian) return { ...UNMATCHED };
   return {

@@ -48,7 +48,7 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     const patron = await deps.records.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const categories = consentCategories(request, deps.policy).map((c) => deps.policy.categories[c].title);
-    const tp = request.thirdParty;
+    const tp = request.kind === 'third-party' ? request.thirdParty : undefined;
     channel = await askPersonOrDesk(deps, {
       requestId,
       // R7, R10: the subject's own email on file, never the guardian's or the third party's.

@@ -1,6 +1,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { NotFoundError } from '../domain/errors.ts';
-import { isCancellable, publicView, type RequestRecord } from '../domain/request.ts';
+import { isCancellable, publicView } from '../domain/request.ts';
+import type { StoredRequest } from '../domain/tombstone.ts';
 import { hashSecret } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 
@@ -13,8 +14,9 @@ export class NotCancellableError extends Error {
 
 type StatusDeps = Pick<Deps, 'requests' | 'clock'>;
 
-async function withKey(deps: StatusDeps, requestId: string, key: string | undefined): Promise<RequestRecord> {
-  const r = await deps.requests.find(requestId);
+async function withKey(deps: StatusDeps, requestId: string, key: string | undefined): Promise<StoredRequest> {
+  // A tombstone keeps its status and dates, so its requester still sees how it ended (R16).
+  const r = await deps.requests.findStored(requestId);
   // Same answer for an unknown id and a wrong key: a guessed id learns nothing.
   const given = Buffer.from(hashSecret(key ?? ''), 'hex');
   const stored = Buffer.from(r?.statusKeyHash ?? '0'.repeat(64), 'hex');

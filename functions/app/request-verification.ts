@@ -1,5 +1,5 @@
 import { IntegrityError } from '../domain/errors.ts';
-import { isTerminal } from '../domain/request.ts';
+import { isTerminal, requesterPatronIdOf } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../render/emails.ts';
 import type { DeliveryChannel } from './deliver.ts';
@@ -35,7 +35,7 @@ export async function requestVerification(
     return false;
   }
   // A guardian verifies through their own email on file, never the child's (R11, R7).
-  const verifiedId = request.requesterPatronId ?? request.patronId;
+  const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
   if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
   const patron = await deps.records.getPatron(verifiedId);
   if (!patron) throw new IntegrityError('the matched patron is gone');

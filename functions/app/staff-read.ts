@@ -1,3 +1,4 @@
+import type { StoredRequest } from '../domain/tombstone.ts';
 import { randomUUID } from 'node:crypto';
 import type { AuditActor } from '../domain/audit.ts';
 import type { RequestRecord } from '../domain/request.ts';
@@ -30,8 +31,9 @@ export async function readableRequest(
   deps: Pick<Deps, 'requests'>,
   who: Principal,
   requestId: string,
-): Promise<RequestRecord> {
-  const r = await deps.requests.get(requestId);
+): Promise<StoredRequest> {
+  // A tombstone stays readable to staff (R16: ids and enums only), so `getStored`, not the live `get`.
+  const r = await deps.requests.getStored(requestId);
   if (!mayRead(who, r)) throw new ForbiddenError('court orders are for the roles that handle them');
   return r;
 }

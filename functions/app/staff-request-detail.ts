@@ -1,3 +1,4 @@
+import { storedFields } from '../domain/tombstone.ts';
 import type { Patron } from '../domain/dataset.ts';
 import { verifyChain } from '../domain/audit.ts';
 import { isClockPaused } from '../domain/deadlines.ts';
@@ -22,7 +23,7 @@ export async function staffRequestDetail(
   who: Principal,
   requestId: string,
 ) {
-  const r = await readableRequest(deps, who, requestId);
+  const r = storedFields(await readableRequest(deps, who, requestId));
   const [patron, requester] = await Promise.all([
     r.patronId ? deps.records.getPatron(r.patronId) : undefined,
     r.requesterPatronId ? deps.records.getPatron(r.requesterPatronId) : undefined,

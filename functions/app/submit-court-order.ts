@@ -73,7 +73,7 @@ export async function submitCourtOrder(
   const order = await deps.orders.get(orderId);
   if (order.uploadedBy !== who.email) throw new NotOrderUploaderError('not the uploader');
   if (order.status === 'submitted' && order.requestId) {
-    const r = await deps.requests.find(order.requestId);
+    const r = await deps.requests.findStored(order.requestId);
     if (r?.executionId) return { orderId, requestId: order.requestId, status: r.status };
     // Accepted, but the workflow did not start (a crash in between): finish the same steps below.
   }

@@ -1,6 +1,13 @@
 import * as z from 'zod';
-import { isTerminal } from '../domain/request.ts';
-import { TOMBSTONE_DROPPED, TOMBSTONE_REDUCED, tombstone, tombstoneCutoff } from '../domain/tombstone.ts';
+import { isTerminal, requesterPatronIdOf } from '../domain/request.ts';
+import {
+  isTombstone,
+  storedFields,
+  TOMBSTONE_DROPPED,
+  TOMBSTONE_REDUCED,
+  tombstone,
+  tombstoneCutoff,
+} from '../domain/tombstone.ts';
 import type { Deps } from '../lib/deps.ts';
 
 export const tombstoneRequestsInput = z.strictObject({
@@ -42,15 +49,15 @@ export async function tombstoneClosedRequests(
     const page = await deps.requests.closedBefore(cutoff, { limit: 50, ...(cursor ? { after: cursor } : {}) });
     if (page.length === 0) return { cursor: null, hasMore: false, tombstoned, held: kept, dropped };
     for (const entry of page) {
-      const r = await deps.requests.find(entry.requestId);
-      if (!r || !isTerminal(r.status) || r.closedAt !== entry.closedAt || r.tombstonedAt) {
+      const r = await deps.requests.findStored(entry.requestId);
+      if (!r || isTombstone(r) || !isTerminal(r.status) || r.closedAt !== entry.closedAt) {
         // Gone, not closed after all (a lost race), queued twice, or done: off the queue.
         await deps.requests.dropClosed(entry.sk);
         dropped++;
-      } else if ((await isHeld(r.patronId)) || (await isHeld(r.requesterPatronId))) {
+      } else if ((await isHeld(r.patronId)) || (await isHeld(requesterPatronIdOf(r)))) {
         kept++; // R13: stays as it is, and on the queue
       } else {
-        const removed = [...TOMBSTONE_REDUCED, ...TOMBSTONE_DROPPED].filter((f) => r[f] !== undefined);
+        const removed = [...TOMBSTONE_REDUCED, ...TOMBSTONE_DROPPED].filter((f) => storedFields(r)[f] !== undefined);
         await deps.audit.append(r.requestId, {
           eventId: 'tombstoned',
           type: 'request-tombstoned',
@@ -58,8 +65,8 @@ export async function tombstoneClosedRequests(
           data: { closedAt: r.closedAt ?? null, fieldsReducedOrRemoved: removed },
         });
         const at = deps.clock();
-        await deps.requests.update(r.requestId, (current) =>
-          current.tombstonedAt || !isTerminal(current.status) ? undefined : tombstone(current, at),
+        await deps.requests.reduceToTombstone(r.requestId, (current) =>
+          isTerminal(current.status) ? tombstone(current, at) : undefined,
         );
         await deps.requests.dropClosed(entry.sk);
         tombstoned++;

@@ -27,38 +27,61 @@ export function newRequestRecord(
   requestId: string = randomUUID(),
 ): { record: RequestRecord; statusKey: string } {
   const statusKey = newSecret();
-  const record: RequestRecord = {
+  const common = {
     requestId,
-    kind: input.kind,
-    status: 'received',
+    status: 'received' as const,
     version: 0,
     createdAt: now.toISOString(),
     updatedAt: now.toISOString(),
     dueAt: dueDate(now, policy.deadlines.byKind[input.kind] ?? policy.deadlines.defaultDays),
     statusKeyHash: hashSecret(statusKey),
-    // Kept only until the match step reads it (R5).
-    ...('cardNumber' in input ? { submitted: { cardNumber: input.cardNumber, lastName: input.lastName } } : {}),
-    // R6: the requested values wait until applied or refused, then go.
-    ...(input.kind === 'correction' ? { changes: input.changes } : {}),
-    // R11: the guardian verifies as themselves; the child is named. Both erased once matched (R5).
-    ...(input.kind === 'guardian-access' ? { submitted: input.guardian, submittedChild: input.child } : {}),
-    // R14: the third party's contact and purpose stay until the request closes (R16).
-    ...(input.kind === 'third-party'
-      ? {
-          submitted: input.patron,
-          thirdParty: {
-            name: input.requester.name,
-            email: input.requester.email,
-            ...(input.requester.organization ? { organization: input.requester.organization } : {}),
-            purpose: input.purpose,
-            categories: [...new Set(input.categories)],
-          },
-        }
-      : {}),
-    // R12: the named patron is known by id from the order's metadata; counsel entered it, so never approves it.
-    ...(input.kind === 'court-order'
-      ? { patronId: input.patronId, matched: true, orderId: input.orderId, submittedByStaff: input.submittedBy }
-      : {}),
   };
+  const record = recordOfKind(input, common);
   return { record, statusKey };
 }
+
+/** The new record of the input's kind, with what that kind's requester typed. */
+function recordOfKind(input: RequestInput | CourtOrderRequestInput, common: NewRequestCommon): RequestRecord {
+  switch (input.kind) {
+    // R12: the named patron is known by id from the order's metadata; counsel entered it, so never approves it.
+    case 'court-order':
+      return {
+        ...common,
+        kind: input.kind,
+        patronId: input.patronId,
+        matched: true,
+        orderId: input.orderId,
+        submittedByStaff: input.submittedBy,
+      };
+    // R11: the guardian verifies as themselves; the child is named. Both erased once matched (R5).
+    case 'guardian-access':
+      return { ...common, kind: input.kind, submitted: input.guardian, submittedChild: input.child };
+    // R14: the third party's contact and purpose stay until the request closes (R16).
+    case 'third-party':
+      return {
+        ...common,
+        kind: input.kind,
+        submitted: input.patron,
+        thirdParty: {
+          name: input.requester.name,
+          email: input.requester.email,
+          ...(input.requester.organization ? { organization: input.requester.organization } : {}),
+          purpose: input.purpose,
+          categories: [...new Set(input.categories)],
+        },
+      };
+    // R6: the requested values wait until applied or refused, then go.
+    case 'correction':
+      return { ...common, kind: input.kind, submitted: identityOf(input), changes: input.changes };
+    default:
+      return { ...common, kind: input.kind, submitted: identityOf(input) };
+  }
+}
+
+type NewRequestCommon = Omit<RequestRecord, 'kind'>;
+
+/** Kept only until the match step reads it (R5). */
+const identityOf = (input: { cardNumber: string; lastName: string }) => ({
+  cardNumber: input.cardNumber,
+  lastName: input.lastName,
+});

@@ -1,4 +1,6 @@
 import type { Category } from './categories.ts';
+import type { DeletionPlan } from './deletion-plan.ts';
+import type { RequestTombstone } from './tombstone.ts';
 import { IllegalTransitionError } from './errors.ts';
 
 export const REQUEST_KINDS = [
@@ -129,6 +131,7 @@ export interface ThirdPartyRequest {
 /** R16: a closed request keeps no third party's contact or purpose; ids and enums only. */
 export function withoutRequesterContact(r: RequestRecord): RequestRecord | undefined {
   if (
+    r.kind !== 'third-party' ||
     !r.thirdParty ||
     (r.thirdParty.name === undefined &&
       r.thirdParty.email === undefined &&
@@ -148,9 +151,22 @@ export interface CorrectionChanges {
   dateOfBirth?: string;
 }
 
-export interface RequestRecord {
+/**
+ * R8: what a completed deletion tells the patron, system by system merged (CONTRACT.md): what was
+ * erased, what was anonymised, and what was kept and why (a hold only as `legal-obligation`, R13a).
+ * It is the one outcome a request stores; every other kind's result is a file, a letter or a status.
+ */
+export interface DeletionOutcome {
+  erased: Category[];
+  anonymised: Category[];
+  retained: { category: Category; reason: string }[];
+}
+/** What a request may store as its outcome (today only a deletion's, see `DeletionOutcome`). */
+export type RequestOutcome = DeletionOutcome;
+
+/** The fields every request has, whatever its kind. */
+interface RequestBase {
   requestId: string;
-  kind: RequestKind;
   status: RequestStatus;
   version: number;
   createdAt: string;
@@ -166,44 +182,137 @@ export interface RequestRecord {
   verifyBy?: string;
   verification?: Verification;
   executionId?: string;
-  outcome?: Record<string, unknown>;
+  /** Shown on the status page once completed (publicView); only a deletion writes one (R8). */
+  outcome?: RequestOutcome;
   failure?: { error: string; at: string };
-  /** R6: requested changes, kept until applied or refused, then erased (R16). */
-  changes?: CorrectionChanges;
-  /** R8: the deletion plan (counts and codes only). */
-  plan?: Record<string, unknown>;
   decisions?: StaffDecision[];
   denial?: { code: DenialCode; reason?: string; at: string };
-  /** Where to send the last letter when the record it came from is being erased (R8); erased after. */
-  contactEmail?: string;
   /** R15: the clock pauses while the request waits on the requester. */
   waitingSince?: string;
   approvalRounds?: Record<string, number>;
-  /** guardian-access: the guardian who asked; they verify through their own email on file (R7, R11). */
-  requesterPatronId?: string;
-  /** guardian-access: the child as typed (`submitted` is the guardian); erased by the match step (R5). */
-  submittedChild?: SubmittedIdentity;
-  /** guardian-access: decided at the match step (R11: the guardian must be linked to the card). */
-  guardianLink?: GuardianLink;
-  /** guardian-access: the child's age band on the day the request was made (R9-R11). */
-  ageBand?: AgeBand;
-  /** R4: who checked a guardian's documents at the desk, when and what kind; never the document. */
-  guardianLinkCheck?: { byStaffId: string; role: string; documentKind: string; at: string };
-  /** R10, R14: the data subject's consent or refusal. */
-  consent?: Consent;
-  /** R14: the third party's request; contact erased at close (R16). */
-  thirdParty?: ThirdPartyRequest;
-  /** court-order: the order entity (store/court-orders.ts) this request carries through approval and disclosure (R12). */
-  orderId?: string;
   /** A signed-in staff member who made this request (counsel for a court order): never one of its approvers (R12). */
   submittedByStaff?: string;
-  /** R16: when the request was reduced to its de-identified tombstone (domain/tombstone.ts). */
-  tombstonedAt?: string;
   /** When the request reached a terminal status (set by the store); statistics measure time to complete from it (R3). */
   closedAt?: string;
   /** R15: the one extension of the due date a request may have; the reason is for the requester, so it stays off the audit trail. */
   extension?: DeadlineExtension;
 }
+
+/** correction (R6). */
+export interface CorrectionFields {
+  /** R6: requested changes, kept until applied or refused, then erased (R16). */
+  changes?: CorrectionChanges;
+}
+
+/** deletion (R8). */
+export interface DeletionFields {
+  /** R8: the deletion plan (counts and codes only). */
+  plan?: DeletionPlan;
+  /** Where to send the last letter when the record it came from is being erased (R8); erased after. */
+  contactEmail?: string;
+}
+
+/** guardian-access (R9-R11). */
+export interface GuardianFields {
+  /** The guardian who asked; they verify through their own email on file (R7, R11). */
+  requesterPatronId?: string;
+  /** The child as typed (`submitted` is the guardian); erased by the match step (R5). */
+  submittedChild?: SubmittedIdentity;
+  /** Decided at the match step (R11: the guardian must be linked to the card). */
+  guardianLink?: GuardianLink;
+  /** The child's age band on the day the request was made (R9-R11). */
+  ageBand?: AgeBand;
+  /** R4: who checked a guardian's documents at the desk, when and what kind; never the document. */
+  guardianLinkCheck?: { byStaffId: string; role: string; documentKind: string; at: string };
+  /** R10: the child's consent or refusal. */
+  consent?: Consent;
+}
+
+/** third-party (R14). */
+export interface ThirdPartyFields {
+  /** R14: the third party's request; contact erased at close (R16). */
+  thirdParty?: ThirdPartyRequest;
+  /** R14: the data subject's written permission or refusal. */
+  consent?: Consent;
+}
+
+/** court-order (R12). */
+export interface CourtOrderFields {
+  /** The order entity (adapters/dynamodb/court-orders.ts) this request carries through approval and disclosure (R12). */
+  orderId?: string;
+}
+
+export interface AccessRecord extends RequestBase {
+  kind: 'access';
+}
+export interface ExportRecord extends RequestBase {
+  kind: 'export';
+}
+export interface DeletionRecord extends RequestBase, DeletionFields {
+  kind: 'deletion';
+}
+export interface CorrectionRecord extends RequestBase, CorrectionFields {
+  kind: 'correction';
+}
+export interface GuardianAccessRecord extends RequestBase, GuardianFields {
+  kind: 'guardian-access';
+}
+export interface ThirdPartyRecord extends RequestBase, ThirdPartyFields {
+  kind: 'third-party';
+}
+export interface CourtOrderRecord extends RequestBase, CourtOrderFields {
+  kind: 'court-order';
+}
+
+/**
+ * A request, typed by its kind: the fields only one kind has live on that kind's record, so a
+ * reader narrows by `kind` before it reads them. The stored JSON is the same as before (one item,
+ * flat attributes); adapters/dynamodb/requests.ts parses it.
+ */
+export type RequestRecord =
+  | AccessRecord
+  | ExportRecord
+  | DeletionRecord
+  | CorrectionRecord
+  | GuardianAccessRecord
+  | ThirdPartyRecord
+  | CourtOrderRecord;
+
+/** The record of one kind. */
+export type RequestOf<K extends RequestKind> = Extract<RequestRecord, { kind: K }>;
+
+/** Every field a request of some kind may have: what the tombstone's allow-list is held to (R16). */
+export type AnyRequestFields = RequestBase & { kind: RequestKind } & CorrectionFields &
+  DeletionFields &
+  GuardianFields &
+  ThirdPartyFields &
+  CourtOrderFields;
+export type RequestField = keyof AnyRequestFields;
+
+export const isKind = <K extends RequestKind>(r: RequestRecord, kind: K): r is RequestOf<K> => r.kind === kind;
+
+/** The guardian who made a guardian-access request (R11); no other kind has one. */
+export const requesterPatronIdOf = (r: RequestRecord): string | undefined =>
+  r.kind === 'guardian-access' ? r.requesterPatronId : undefined;
+
+/** R16: a request without a correction's requested values, once applied or refused; other kinds have none. */
+export function withoutChanges(r: RequestRecord): RequestRecord {
+  if (r.kind !== 'correction') return r;
+  const { changes: _erased, ...rest } = r;
+  return rest;
+}
+
+/** The changes a correction asks for (R6); no other kind has any. */
+export const changesOf = (r: RequestRecord): CorrectionChanges | undefined =>
+  r.kind === 'correction' ? r.changes : undefined;
+
+/** Where a deletion's last letter goes once the record it came from is erased (R8); no other kind has one. */
+export const contactEmailOf = (r: RequestRecord): string | undefined =>
+  r.kind === 'deletion' ? r.contactEmail : undefined;
+
+/** The consent a request asks for (R10, R14): only guardian-access and third-party ask. */
+export const consentOf = (r: RequestRecord): Consent | undefined =>
+  r.kind === 'guardian-access' || r.kind === 'third-party' ? r.consent : undefined;
 
 /** R15: one extension per request, with a reason the requester reads, and the dates before and after. */
 export interface DeadlineExtension {
@@ -228,7 +337,7 @@ export function resumeClock(r: RequestRecord, now: Date): RequestRecord {
  * What a requester may see of their request. An unmatched request looks exactly like one waiting
  * for a verification that never comes, then expires: nothing tells a stranger who is a patron.
  */
-export function publicView(r: RequestRecord, now: Date) {
+export function publicView(r: RequestRecord | RequestTombstone, now: Date) {
   let status = r.status;
   // In-person verification is a staff task inside; outside it must look like any verification.
   if (status === 'awaiting-staff' && !r.verification) status = 'verifying';

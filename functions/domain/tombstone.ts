@@ -1,4 +1,19 @@
-import type { RequestRecord } from './request.ts';
+import type {
+  AgeBand,
+  AnyRequestFields,
+  Consent,
+  DeadlineExtension,
+  DenialCode,
+  GuardianLink,
+  RequestField,
+  RequestKind,
+  RequestOutcome,
+  RequestRecord,
+  RequestStatus,
+  StaffDecision,
+  ThirdPartyRequest,
+  Verification,
+} from './request.ts';
 
 /**
  * R16: a closed request keeps personal data only as long as needed. `retention.tombstoneAfterDays`
@@ -20,7 +35,67 @@ const KEY = /^[A-Za-z][A-Za-z0-9-]{0,63}$/;
 /** An error's name (`TransientError`, `States.Timeout`), never its message. */
 const ERROR_NAME = /^[A-Za-z][A-Za-z0-9.]{0,63}$/;
 
-type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+export type Json = string | number | boolean | null | Json[] | { [k: string]: Json };
+
+/**
+ * R16: what is left of a closed request after `retention.tombstoneAfterDays`: its own type, not a
+ * request with fields taken away. Ids, enums, dates, counts and roles; no person, no free text.
+ */
+export interface RequestTombstone {
+  requestId: string;
+  kind: RequestKind;
+  status: RequestStatus;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+  dueAt: string;
+  closedAt?: string;
+  statusKeyHash: string;
+  patronId?: string;
+  requesterPatronId?: string;
+  orderId?: string;
+  executionId?: string;
+  matched?: boolean;
+  verifyBy?: string;
+  guardianLink?: GuardianLink;
+  ageBand?: AgeBand;
+  approvalRounds?: Record<string, number>;
+  verification?: Omit<Verification, 'verifiedByStaffId'>;
+  decisions?: Omit<StaffDecision, 'byStaffId' | 'reason'>[];
+  denial?: { code: DenialCode; at: string };
+  /** An error name, or `error`. */
+  failure?: { error: string; at: string };
+  /** The outcome's codes, dates and counts (`codesOnly`). */
+  outcome?: { [k: string]: Json };
+  guardianLinkCheck?: { role: string; documentKind: string; at: string };
+  consent?: Omit<Consent, 'recordedByStaffId'>;
+  thirdParty?: Pick<ThirdPartyRequest, 'categories'>;
+  extension?: Omit<DeadlineExtension, 'reason' | 'byStaffId'>;
+  tombstonedAt: string;
+}
+
+/** A request item as stored: live, or reduced to its tombstone (R16). */
+export type StoredRequest = RequestRecord | RequestTombstone;
+
+/**
+ * Any stored request read field by field, each field in the widest shape a live record or a tombstone
+ * gives it: for a page that shows whatever a request has (the staff page). No cast: both are assignable.
+ */
+export type StoredRequestFields = Pick<
+  RequestTombstone,
+  'requestId' | 'kind' | 'status' | 'version' | 'createdAt' | 'updatedAt' | 'dueAt' | 'statusKeyHash'
+> &
+  Partial<Omit<AnyRequestFields, 'guardianLinkCheck' | 'decisions' | 'extension' | 'outcome'>> & {
+    guardianLinkCheck?: NonNullable<RequestTombstone['guardianLinkCheck']> & { byStaffId?: string };
+    decisions?: (NonNullable<RequestTombstone['decisions']>[number] & { byStaffId?: string; reason?: string })[];
+    extension?: NonNullable<RequestTombstone['extension']> & { reason?: string; byStaffId?: string };
+    outcome?: RequestOutcome | RequestTombstone['outcome'];
+    tombstonedAt?: string;
+  };
+export const storedFields = (r: StoredRequest): StoredRequestFields => r;
+
+export const isTombstone = (r: StoredRequest): r is RequestTombstone =>
+  'tombstonedAt' in r && r.tombstonedAt !== undefined;
 
 /** Keeps codes, dates, numbers and booleans, in arrays and objects (a few levels deep); drops everything else. */
 export function codesOnly(value: unknown, depth = 0): Json | undefined {
@@ -73,7 +148,7 @@ export const TOMBSTONE_KEPT_AS_IS = [
   'guardianLink',
   'ageBand',
   'approvalRounds',
-] as const satisfies readonly (keyof RequestRecord)[];
+] as const satisfies readonly (RequestField & keyof RequestTombstone)[];
 
 /** The fields a tombstone keeps only part of, and the fields it drops, named so a test can hold this list to RequestRecord. */
 export const TOMBSTONE_REDUCED = [
@@ -86,7 +161,7 @@ export const TOMBSTONE_REDUCED = [
   'consent',
   'thirdParty',
   'extension',
-] as const satisfies readonly (keyof RequestRecord)[];
+] as const satisfies readonly RequestField[];
 export const TOMBSTONE_DROPPED = [
   'submitted',
   'submittedChild',
@@ -95,14 +170,19 @@ export const TOMBSTONE_DROPPED = [
   'plan',
   'waitingSince',
   'submittedByStaff',
-] as const satisfies readonly (keyof RequestRecord)[];
+] as const satisfies readonly RequestField[];
+
+/** A live record of any kind, or a tombstone, as the tombstone reads it (no cast: each is assignable). */
+type Reducible = Omit<RequestTombstone, 'outcome' | 'tombstonedAt'> & { outcome?: unknown; tombstonedAt?: string };
 
 /**
  * R16: the de-identified tombstone of a closed request, as of `at`. Pure; applying it twice gives
  * the same record (the tombstone date of the first time is kept).
  */
-export function tombstone(r: RequestRecord, at: Date): RequestRecord {
-  const kept = pick(r, TOMBSTONE_KEPT_AS_IS) as Pick<RequestRecord, (typeof TOMBSTONE_KEPT_AS_IS)[number]>;
+export function tombstone(stored: StoredRequest, at: Date): RequestTombstone {
+  // Every kind's fields, read alike: each is optional, in the shape the tombstone keeps of it.
+  const r: Reducible = stored;
+  const kept = pick(r, TOMBSTONE_KEPT_AS_IS) as Pick<Reducible, (typeof TOMBSTONE_KEPT_AS_IS)[number]>;
   const outcome = codesOnly(r.outcome);
   return defined({
     ...kept,
@@ -148,7 +228,7 @@ export function tombstone(r: RequestRecord, at: Date): RequestRecord {
         }
       : undefined,
     tombstonedAt: r.tombstonedAt ?? at.toISOString(),
-  }) as unknown as RequestRecord;
+  });
 }
 
 /** R16: whether a request that closed at `closedAt` is due for its tombstone at `now`. */

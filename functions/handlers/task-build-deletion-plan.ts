@@ -24,10 +24,10 @@ export const createHandler = (deps: Deps) =>
     const now = deps.clock();
     const facts = await collectDeletionFacts(deps.recordsDb, deps.holds, patron.id, now, timezone, deps.policy);
     const plan = buildDeletionPlan({ patronId: patron.id, now, timezone, policy: deps.policy, facts });
-    await deps.requests.update(requestId, (r) => ({
+    await deps.requests.updateOf(requestId, 'deletion', (r) => ({
       ...r,
       status: r.status === 'in-progress' ? r.status : 'in-progress',
-      plan: plan as unknown as Record<string, unknown>,
+      plan,
       ...(patron.email ? { contactEmail: patron.email } : {}),
     }));
     await deps.audit.append(requestId, {

@@ -14,7 +14,7 @@ const input = z.strictObject({ requestId: z.uuid() });
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'execute-deletion', input, async ({ requestId }) => {
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'deletion');
     if (!request.patronId || !request.plan) throw new IntegrityError('nothing approved to execute');
     const plan = deletionPlanSchema.parse(request.plan);
     const result = await executeDeletionPlan({

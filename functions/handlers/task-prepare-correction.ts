@@ -16,7 +16,7 @@ const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth'] as co
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'prepare-correction', input, async ({ requestId }) => {
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'correction');
     const changes = request.changes;
     if (!changes || !request.patronId) throw new IntegrityError('a correction needs changes and a matched patron');
     const patron = await deps.records.getPatron(request.patronId);

@@ -15,7 +15,7 @@ export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'record-guardian-link', input, async ({ requestId }) => {
     const events = await deps.audit.list(requestId);
     if (events.some((e) => e.eventId === 'guardian-linked')) return { linked: true };
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'guardian-access');
     const check = request.guardianLinkCheck;
     if (!request.patronId || !request.requesterPatronId || !check)
       throw new IntegrityError('no checked guardian link to record');

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
-import { isTerminal } from '../domain/request.ts';
+import { changesOf, isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../render/emails.ts';
@@ -13,7 +13,7 @@ export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'request-email-confirmation', input, async ({ requestId, taskToken }) => {
     const request = await deps.requests.get(requestId);
     if (isTerminal(request.status)) return { requested: false };
-    const newEmail = request.changes?.email;
+    const newEmail = changesOf(request)?.email;
     if (!newEmail || !request.patronId) throw new IntegrityError('no new email to confirm');
     // R6: to the new address, which is what is being confirmed; the token names the patron, not it (R5).
     await sendPatronLink(deps, {

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
-import { isTerminal } from '../domain/request.ts';
+import { isTerminal, changesOf } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewPhoneEmail } from '../render/emails.ts';
@@ -19,7 +19,7 @@ export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'request-phone-confirmation', input, async ({ requestId, taskToken }) => {
     const request = await deps.requests.get(requestId);
     if (isTerminal(request.status)) return { requested: false };
-    if (!request.changes?.phone || !request.patronId) throw new IntegrityError('no new phone number to confirm');
+    if (!changesOf(request)?.phone || !request.patronId) throw new IntegrityError('no new phone number to confirm');
     const staff = await circulationStaff(deps, 'call the new number');
     // R15: the request waits on the desk from now, whose clock runs (circulation is reminded of the
     // due date); set before any email goes, so a member who opens the link at once sees it so.

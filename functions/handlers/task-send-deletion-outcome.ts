@@ -18,7 +18,7 @@ const outcomeSchema = z.object({
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'send-deletion-outcome', input, async ({ requestId }) => {
     const events = await deps.audit.list(requestId);
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'deletion');
     if (!request.outcome) throw new IntegrityError('no outcome to send');
     if (!events.some((e) => e.eventId === 'outcome-sent')) {
       const outcome = outcomeSchema.parse(request.outcome);
@@ -36,7 +36,7 @@ export const createHandler = (deps: Deps) =>
         data: { channel: request.contactEmail ? 'email' : 'status-page' },
       });
     }
-    await deps.requests.update(requestId, (r) => {
+    await deps.requests.updateOf(requestId, 'deletion', (r) => {
       if (!r.contactEmail) return undefined;
       const { contactEmail: _erased, ...rest } = r;
       return rest;

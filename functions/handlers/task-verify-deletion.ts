@@ -14,7 +14,7 @@ const input = z.strictObject({ requestId: z.uuid() });
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'verify-deletion', input, async ({ requestId }) => {
-    const request = await deps.requests.get(requestId);
+    const request = await deps.requests.getOf(requestId, 'deletion');
     if (!request.patronId || !request.plan) throw new IntegrityError('nothing to verify');
     const plan = deletionPlanSchema.parse(request.plan);
     const check = await verifyErasure({ ...deps.recordsDb, patronId: request.patronId, plan });
@@ -26,7 +26,7 @@ export const createHandler = (deps: Deps) =>
       if (!outcome.retained.some((r) => r.category === category))
         outcome.retained.push({ category, reason: held ? LEGAL_OBLIGATION : 'not-yet-possible' });
     }
-    await deps.requests.update(requestId, (r) => ({ ...r, outcome: outcome as unknown as Record<string, unknown> }));
+    await deps.requests.update(requestId, (r) => ({ ...r, outcome }));
     await deps.audit.append(requestId, {
       eventId: 'deletion-verified',
       type: 'deletion-verified',

@@ -1,5 +1,5 @@
 import type { Policy } from '../domain/policy.ts';
-import type { RequestRecord } from '../domain/request.ts';
+import { changesOf, consentOf, type RequestRecord } from '../domain/request.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import type { Patron } from '../domain/dataset.ts';
 
@@ -29,7 +29,7 @@ const show = (v: unknown): string => {
 };
 
 function correctionDetails(request: RequestRecord, patron: Patron | undefined): ApprovalDetails {
-  const changes = request.changes ?? {};
+  const changes = changesOf(request) ?? {};
   const fields = Object.keys(changes);
   const rows = fields.map(
     (f) =>
@@ -52,7 +52,7 @@ const ACTION_LABELS: Record<string, string> = {
 };
 
 function deletionDetails(request: RequestRecord): ApprovalDetails {
-  const plan = (request.plan ?? {}) as {
+  const plan = ((request.kind === 'deletion' ? request.plan : undefined) ?? {}) as {
     mode?: string;
     steps?: { category: string; action: string; count: number; reason?: string; until?: string }[];
     stopOutreach?: boolean;
@@ -76,7 +76,7 @@ const BAND_TEXT: Record<string, string> = {
 };
 
 const consentLine = (request: RequestRecord): string => {
-  const c = request.consent;
+  const c = consentOf(request);
   if (!c) return 'Not asked';
   const how =
     c.channel === 'email'
@@ -97,7 +97,7 @@ function guardianDetails(
   guardian: Patron | undefined,
   policy: Policy | undefined,
 ): ApprovalDetails {
-  const categories = (request.consent?.categories ?? policy?.minors.guardianCategories ?? []).map(
+  const categories = (consentOf(request)?.categories ?? policy?.minors.guardianCategories ?? []).map(
     (c) => policy?.categories[c].title ?? c,
   );
   const name = (p: Patron | undefined) => (p ? `${p.firstName} ${p.lastName} (card ${p.cardNumber})` : '(unknown)');
@@ -109,7 +109,7 @@ function guardianDetails(
 <tr><th scope="row">Parent or guardian</th><td>${name(guardian)}; linked to the child's card</td></tr>
 <tr><th scope="row">Guardian verified</th><td>${verifiedLine(request)}</td></tr>
 <tr><th scope="row">Child</th><td>${name(child)}, born ${child?.dateOfBirth ?? '(unknown)'}</td></tr>
-<tr><th scope="row">Age on the day of the request</th><td>${BAND_TEXT[request.ageBand ?? ''] ?? '(unknown)'}</td></tr>
+<tr><th scope="row">Age on the day of the request</th><td>${BAND_TEXT[(request.kind === 'guardian-access' ? request.ageBand : undefined) ?? ''] ?? '(unknown)'}</td></tr>
 <tr><th scope="row">Child's consent</th><td>${consentLine(request)}</td></tr>
 <tr><th scope="row">Released if you approve</th><td>${categories.join(', ')}</td></tr>
 </tbody></table>
@@ -123,8 +123,8 @@ function thirdPartyDetails(
   patron: Patron | undefined,
   policy: Policy | undefined,
 ): ApprovalDetails {
-  const tp = request.thirdParty ?? { categories: [] };
-  const categories = (request.consent?.categories ?? []).map((c) => policy?.categories[c].title ?? c);
+  const tp = (request.kind === 'third-party' ? request.thirdParty : undefined) ?? { categories: [] };
+  const categories = (consentOf(request)?.categories ?? []).map((c) => policy?.categories[c].title ?? c);
   return {
     readsPatron: true,
     fields: ['name', 'cardNumber'],

@@ -55,7 +55,7 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
           ],
     };
   }
-  const tp = request.thirdParty ?? { categories: [] };
+  const tp = (request.kind === 'third-party' ? request.thirdParty : undefined) ?? { categories: [] };
   const who = tp.organization
     ? html`<strong>${tp.name ?? ''}</strong> (${tp.organization})`
     : html`<strong>${tp.name ?? ''}</strong>`;

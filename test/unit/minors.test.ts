@@ -7,7 +7,7 @@ import {
   guardianAgeBand,
 } from '../../functions/domain/minors.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
-import { withoutRequesterContact, type RequestRecord } from '../../functions/domain/request.ts';
+import { withoutRequesterContact, type AnyRequestFields, type RequestRecord } from '../../functions/domain/request.ts';
 import { guardianConsentEmail, thirdPartyConsentEmail } from '../../functions/render/consent-emails.ts';
 import { consentPage } from '../../functions/render/consent-pages.ts';
 import { renderAccessReport } from '../../functions/render/report.ts';
@@ -95,17 +95,20 @@ describe('the minors and consent policy (R9, R10, R11)', () => {
   });
 });
 
-const base = (patch: Partial<RequestRecord>): RequestRecord => ({
-  requestId: '00000000-0000-4000-8000-000000000001',
-  kind: 'guardian-access',
-  status: 'in-progress',
-  version: 3,
-  createdAt: '2026-11-28T12:00:00.000Z',
-  updatedAt: '2026-11-28T12:00:00.000Z',
-  dueAt: '2026-12-28T12:00:00.000Z',
-  statusKeyHash: 'x',
-  ...patch,
-});
+/** A request of any kind, every field readable; a patch may pair a kind with another kind's fields, to test the guards. */
+type AnyRequest = RequestRecord & Partial<AnyRequestFields>;
+const base = (patch: Partial<AnyRequestFields>): AnyRequest =>
+  ({
+    requestId: '00000000-0000-4000-8000-000000000001',
+    kind: 'guardian-access',
+    status: 'in-progress',
+    version: 3,
+    createdAt: '2026-11-28T12:00:00.000Z',
+    updatedAt: '2026-11-28T12:00:00.000Z',
+    dueAt: '2026-12-28T12:00:00.000Z',
+    statusKeyHash: 'x',
+    ...patch,
+  }) as RequestRecord;
 const approved = (step: string) => ({
   decisions: [
     {
@@ -218,7 +221,9 @@ describe('the gate in front of a third party’s package (R14)', () => {
   });
 
   it('R16: a closed request keeps the categories and nothing of the third party', () => {
-    const closed = withoutRequesterContact(base({ ...tp, thirdParty: { ...tp.thirdParty, organization: 'Org' } }));
+    const closed: AnyRequest | undefined = withoutRequesterContact(
+      base({ ...tp, thirdParty: { ...tp.thirdParty, organization: 'Org' } }),
+    );
     expect(closed?.thirdParty).toEqual({ categories: ['library-records', 'payments'] });
     expect(withoutRequesterContact(closed as RequestRecord)).toBeUndefined(); // nothing left to erase
     expect(withoutRequesterContact(base({}))).toBeUndefined();

@@ -9,6 +9,7 @@ import {
   isCancellable,
   publicView,
   sameLastName,
+  type DeletionOutcome,
   type RequestRecord,
   type RequestStatus,
 } from '../../functions/domain/request.ts';
@@ -122,7 +123,7 @@ describe('publicView (what a requester may see)', () => {
         documentKind: 'driver-licence',
       },
       failure: { error: 'IntegrityError', at: '2026-03-02T10:00:00.000Z' },
-      outcome: { erased: ['personal'] },
+      outcome: { erased: ['personal'], anonymised: [], retained: [] },
     });
     const view = publicView(full, beforeDeadline);
     expect(Object.keys(view).sort()).toEqual(['createdAt', 'dueAt', 'kind', 'requestId', 'status']);
@@ -140,7 +141,7 @@ describe('publicView (what a requester may see)', () => {
   });
 
   it('R8: the outcome is shown only when the request is completed', () => {
-    const outcome = {
+    const outcome: DeletionOutcome = {
       erased: ['personal'],
       anonymised: ['library-records'],
       retained: [{ category: 'payments', reason: 'outstanding-balance' }],

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RequestRecord } from '../../functions/domain/request.ts';
+import type { AnyRequestFields, DeletionOutcome, RequestRecord } from '../../functions/domain/request.ts';
 import {
   TOMBSTONE_DROPPED,
   TOMBSTONE_KEPT_AS_IS,
@@ -14,8 +14,8 @@ const AT = new Date('2027-03-01T08:00:00.000Z');
 const STAFF = 'kevin.park@library.example';
 const COUNSEL = 'counsel@library.example';
 
-/** A closed request with every field RequestRecord has, each holding what it holds in real life. */
-function fullRecord(): Required<RequestRecord> {
+/** A closed request with every field a request of any kind has, each holding what it holds in real life. */
+function fullRecord(): Required<AnyRequestFields> & { kind: 'third-party'; tombstonedAt: string } {
   return {
     requestId: '6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10',
     kind: 'third-party',
@@ -43,14 +43,23 @@ function fullRecord(): Required<RequestRecord> {
       note: 'Ada Lovelace asked us to hurry',
       contact: 'ada@example.org',
       count: 3,
-    },
+      // Stored data may hold more than its type says: the tombstone keeps codes only, whatever it finds.
+    } as unknown as DeletionOutcome,
     failure: { error: 'TransientError', at: '2026-11-03T10:00:00.000Z' },
     changes: {
       lastName: 'Byron',
       email: 'ada@new.example.org',
       address: { street: '1 Main St', city: 'Greenwich', state: 'CT', postalCode: '06830' },
     },
-    plan: { steps: [{ category: 'library-records', action: 'anonymise', count: 2 }] },
+    plan: {
+      version: 1,
+      mode: 'partial',
+      steps: [{ category: 'library-records', action: 'anonymise', count: 2 }],
+      blockers: [],
+      stopOutreach: true,
+      asOf: '2026-11-10',
+      timezone: 'America/New_York',
+    },
     decisions: [
       {
         step: 'third-party',

@@ -157,7 +157,7 @@ describe('correction workflow', () => {
     expect(notice.body.text).toContain('phone');
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(newPhone);
-    expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined(); // R16: erased once applied
+    expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined(); // R16: erased once applied
 
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.find((e) => e.type === 'correction-prepared')?.data).toMatchObject({
@@ -211,7 +211,7 @@ describe('correction workflow', () => {
     const told = await rt.mail.waitFor(SAM.email, /was not completed/);
     expect(told.body.text).toContain('not confirmed');
     expect((await rt.deps.records.getPatron(SAM.id))?.email).toBe(SAM.email);
-    expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined();
+    expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined();
   });
 
   it('R6 a name change needs the privacy officer: the GET page shows it and changes nothing; approve applies it (R1 read audited)', async () => {
@@ -325,7 +325,7 @@ describe('R6 a new phone number is confirmed by the desk calling it', () => {
     expect(told.body.text).toContain('could not confirm the new phone number by calling it');
     expect(told.body.text).not.toContain('555-0177');
     expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
-    expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined();
+    expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined();
     expect((await rt.deps.requests.get(body.requestId)).denial?.code).toBe('phone-not-confirmed');
 
     const events = await rt.deps.audit.list(body.requestId);
@@ -415,7 +415,7 @@ describe('R6 a phone call task that lapses', () => {
     const told = await rt.mail.waitFor(ADA.email, /was not completed/);
     expect(told.body.text).toContain('could not confirm the new phone number by calling it');
     expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE);
-    expect((await rt.deps.requests.get(body.requestId)).changes).toBeUndefined();
+    expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined();
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.some((e) => e.type === 'phone-confirmed' || e.type === 'correction-applied')).toBe(false);
     expect(events.find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'phone-not-confirmed' });

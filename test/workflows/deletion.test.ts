@@ -86,7 +86,7 @@ describe('deletion workflow', () => {
 
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeUndefined();
     expect(await rt.deps.records.findPatronByCard(YUKI.cardNumber)).toBeUndefined();
-    const request = await rt.deps.requests.get(body.requestId);
+    const request = await rt.deps.requests.getOf(body.requestId, 'deletion');
     expect(request.contactEmail).toBeUndefined(); // R16: the address for the letter is gone too
     const events = await rt.deps.audit.list(body.requestId);
     expect(verifyChain(events).ok).toBe(true);

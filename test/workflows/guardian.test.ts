@@ -177,7 +177,7 @@ describe('guardian access (today)', () => {
     expect(report).not.toContain('Children of Blood and Bone');
     await waitForStatus(rt, body.statusUrl, 'completed');
 
-    const request = await rt.deps.requests.get(body.requestId);
+    const request = await rt.deps.requests.getOf(body.requestId, 'guardian-access');
     expect(request).toMatchObject({
       patronId: CHIDI.id,
       requesterPatronId: GRACE.id,
@@ -223,7 +223,7 @@ describe('guardian access (today)', () => {
     expect(told.body.text).toContain(deniedEmail({ library: 'x', code: 'consent-declined' }).text?.split('\n')[0]);
     expect(told.body.text).not.toContain('Dad');
     expect(told.body.text).not.toMatch(/declin/i);
-    const request = await rt.deps.requests.get(body.requestId);
+    const request = await rt.deps.requests.getOf(body.requestId, 'guardian-access');
     expect(request.consent).toMatchObject({ decision: 'decline', channel: 'email' });
     expect(JSON.stringify(request)).not.toContain('Dad');
     const events = await rt.deps.audit.list(body.requestId);
@@ -327,7 +327,7 @@ describe('guardian access (today)', () => {
       deniedEmail({ library: (await rt.deps.records.library()).name, code: 'not-linked' }).text,
     );
     expect(await deskTasks()).toBe(before);
-    expect((await rt.deps.requests.get(body.requestId)).guardianLink).toBe('unknown-child');
+    expect((await rt.deps.requests.getOf(body.requestId, 'guardian-access')).guardianLink).toBe('unknown-child');
   });
 
   it('a guardian card and name that match no patron: ends quietly, nothing is sent, and the status reads like any other', async () => {
@@ -342,7 +342,7 @@ describe('guardian access (today)', () => {
     expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
     expect((await rt.mail.all()).length).toBe(before);
     expect((await statusOf(rt, body.statusUrl)).status).toBe('verifying');
-    const request = await rt.deps.requests.get(body.requestId);
+    const request = await rt.deps.requests.getOf(body.requestId, 'guardian-access');
     expect(request.matched).toBe(false);
     expect(request.patronId).toBeUndefined();
     expect(request.submitted).toBeUndefined();
@@ -436,7 +436,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     const r = rt;
     const body = await askAndVerify(r, GRACE, NGOZI);
     const ask = await r.mail.waitFor(NGOZI.email, /A parent or guardian asked to see your library records/);
-    expect((await r.deps.requests.get(body.requestId)).ageBand).toBe('consent-age');
+    expect((await r.deps.requests.getOf(body.requestId, 'guardian-access')).ageBand).toBe('consent-age');
     // Before consent and approval the guardian has only the verification email.
     expect(await r.mail.to(GRACE.email)).toHaveLength(1);
     expect((await post(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(200);
@@ -466,7 +466,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       10_000,
       'awaiting approval',
     );
-    expect((await r.deps.requests.get(body.requestId)).ageBand).toBe('child');
+    expect((await r.deps.requests.getOf(body.requestId, 'guardian-access')).ageBand).toBe('child');
     expect(await r.mail.to(NGOZI.email)).toHaveLength(0);
     await eventually(async () =>
       (await r.deps.audit.list(body.requestId)).some((e) => e.type === 'approval-requested') ? true : undefined,
@@ -482,7 +482,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect(told.body.text).toContain('the card holder is an adult');
     expect(await r.mail.to(EMEKA.email)).toHaveLength(0);
     expect((await r.mail.to(OFFICER)).length).toBe(0);
-    expect((await r.deps.requests.get(body.requestId)).ageBand).toBe('adult');
+    expect((await r.deps.requests.getOf(body.requestId, 'guardian-access')).ageBand).toBe('adult');
     expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
       code: 'adult',
     });

@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
+import { storedFields } from '../../functions/domain/tombstone.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
 import { recordKeys, requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { RECORDS_TABLE, REQUESTS_TABLE } from '../../local/runtime.ts';
@@ -367,7 +368,7 @@ describe('retention run: request tombstones (R16, R13, R17)', () => {
     expect(status).toBe('SUCCEEDED');
     expect(result).toMatchObject({ tombstoned: 1, heldRequests: 1 });
 
-    const t = await rt.deps.requests.get(old.requestId);
+    const t = storedFields(await rt.deps.requests.getStored(old.requestId));
     expect(t.tombstonedAt).toBeDefined();
     expect(t).toMatchObject({
       requestId: old.requestId,
@@ -386,8 +387,8 @@ describe('retention run: request tombstones (R16, R13, R17)', () => {
     expect(verifyChain(events).ok).toBe(true);
     expect(events.map((e) => e.type)).toEqual(['request-received', 'request-tombstoned']);
 
-    expect((await rt.deps.requests.get(held.requestId)).contactEmail).toBe('someone@example.org');
-    expect((await rt.deps.requests.get(recent.requestId)).contactEmail).toBe('someone@example.org');
+    expect((await rt.deps.requests.getOf(held.requestId, 'deletion')).contactEmail).toBe('someone@example.org');
+    expect((await rt.deps.requests.getOf(recent.requestId, 'deletion')).contactEmail).toBe('someone@example.org');
     // The queue keeps what is not done yet, and only that.
     const queued = await rt.deps.requests.closedBefore('9999');
     expect(queued.map((q) => q.requestId).sort()).toEqual([held.requestId, recent.requestId].sort());

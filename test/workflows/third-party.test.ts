@@ -155,7 +155,7 @@ describe('third-party request (R14)', () => {
     expect(told.body.text).toContain('Fines, fees and payments');
     await waitForStatus(rt, body.statusUrl, 'completed');
 
-    const request = await rt.deps.requests.get(body.requestId);
+    const request = await rt.deps.requests.getOf(body.requestId, 'third-party');
     // R16: the third party's contact and purpose are gone; the categories stay for the audit.
     expect(request.thirdParty).toEqual({ categories: ['library-records', 'payments'] });
     expect(request.consent).toMatchObject({
@@ -227,7 +227,7 @@ describe('third-party request (R14)', () => {
     expect(await rt.mail.to(who.email)).toHaveLength(1);
     expect((await rt.mail.to(OFFICER)).some((e) => e.body.text?.includes(body.requestId))).toBe(false);
     await rt.engine.whenDone(executionOf(body.requestId));
-    const request = await rt.deps.requests.get(body.requestId);
+    const request = await rt.deps.requests.getOf(body.requestId, 'third-party');
     expect(request.thirdParty).toEqual({ categories: ['library-records'] }); // R16
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
   });
@@ -253,7 +253,9 @@ describe('third-party request (R14)', () => {
       (await rt.mail.to(ADA.email)).some((e) => /were sent/.test(e.subject) && e.body.text?.includes(who.name)),
     ).toBe(false);
     await rt.engine.whenDone(executionOf(body.requestId));
-    expect((await rt.deps.requests.get(body.requestId)).thirdParty).toEqual({ categories: ['library-records'] });
+    expect((await rt.deps.requests.getOf(body.requestId, 'third-party')).thirdParty).toEqual({
+      categories: ['library-records'],
+    });
   });
 
   it('R14 a patron with no email on file: circulation staff show them the request in person and record their written permission, named', async () => {
@@ -373,7 +375,7 @@ describe('third-party request: time, and no leak (R14)', () => {
     for (const id of [matched.requestId, unmatched.requestId]) {
       await r.engine.whenDone(executionOf(id));
       expect(await r.engine.status(executionOf(id))).toBe('SUCCEEDED');
-      const request = await r.deps.requests.get(id);
+      const request = await r.deps.requests.getOf(id, 'third-party');
       expect(request.status).toBe('denied');
       expect(request.denial?.code).toBe('consent-not-given');
       expect(request.thirdParty).toEqual({ categories: ['library-records'] }); // R16
@@ -399,7 +401,7 @@ describe('third-party request: time, and no leak (R14)', () => {
     await waitForStatus(r, body.statusUrl, 'expired', 15_000);
     await r.engine.whenDone(executionOf(body.requestId));
     expect(await r.mail.to(who.email)).toHaveLength(0);
-    const request = await r.deps.requests.get(body.requestId);
+    const request = await r.deps.requests.getOf(body.requestId, 'third-party');
     expect(request.thirdParty).toEqual({ categories: ['library-records'] });
     expect((await r.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
   });

@@ -1,7 +1,32 @@
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from '../../domain/audit.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
+import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
+
+/** R17: one event of a request's chain, under the request's key by sequence number. */
+export const auditEventEntity = entity<AuditEvent>({
+  name: 'audit event',
+  schema: z.object({
+    requestId: z.string(),
+    seq: z.number().int().positive(),
+    at: z.string(),
+    prevHash: z.string(),
+    hash: z.string(),
+    eventId: z.string(),
+    type: z.string(),
+    actor: z.object({
+      kind: z.enum(['system', 'requester', 'patron', 'staff', 'counsel']),
+      id: z.string().optional(),
+      role: z.string().optional(),
+    }),
+    data: z
+      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]))
+      .optional(),
+  }),
+  keys: (e) => requestKeys.audit(e.requestId, e.seq),
+});
 
 /**
  * The append-only audit trail of a request (R17), one item per event under the request's key.
@@ -36,7 +61,7 @@ export class AuditLog {
         await this.db.send(
           new PutCommand({
             TableName: this.table,
-            Item: { ...requestKeys.audit(requestId, event.seq), ...event },
+            Item: auditEventEntity.item(event),
             ConditionExpression: 'attribute_not_exists(pk)',
           }),
         );
@@ -55,6 +80,6 @@ export class AuditLog {
       ExpressionAttributeValues: { ':pk': requestKeys.request(requestId).pk, ':prefix': requestKeys.auditPrefix },
       ConsistentRead: true,
     });
-    return items.map(({ pk: _pk, sk: _sk, ...event }) => event as unknown as AuditEvent);
+    return items.map(auditEventEntity.parse);
   }
 }

@@ -1,7 +1,10 @@
 import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
+import * as z from 'zod';
+import { CATEGORIES } from '../../domain/categories.ts';
+import { ORDER_TYPES, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { isConditionalCheckFailed } from './client.ts';
+import { entity } from './entity.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
 /** An order waits in the lapse index while its hold may still lapse and nobody has recorded it. */
@@ -20,20 +23,50 @@ const unsubmittedExpiry = (o: CourtOrder): number | undefined =>
     ? Math.floor(Date.parse(o.createdAt) / 1000) + UNSUBMITTED_ORDER_DAYS * 86_400
     : undefined;
 
-const toItem = (o: CourtOrder): Record<string, unknown> => {
-  const expiresAt = unsubmittedExpiry(o);
-  return {
+/** R12: an order's metadata, by order id, tagged `COURT_ORDER`; on the lapse index while its hold may lapse (R13). */
+export const courtOrderEntity = entity<CourtOrder>({
+  name: 'court order',
+  schema: z.object({
+    orderId: z.string(),
+    version: z.number().int(),
+    status: z.enum(['awaiting-upload', 'submitted']),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    court: z.string(),
+    caseNumber: z.string(),
+    orderType: z.enum(ORDER_TYPES),
+    issuedOn: z.string(),
+    categories: z.array(z.enum(CATEGORIES)),
+    from: z.string().optional(),
+    to: z.string().optional(),
+    nondisclosure: z.boolean(),
+    lapsesOn: z.string().optional(),
+    patronId: z.string(),
+    uploadedBy: z.string(),
+    uploadedBySub: z.string(),
+    documentKey: z.string(),
+    file: z
+      .object({ key: z.string(), sha256: z.string(), size: z.number(), versionId: z.string().optional() })
+      .optional(),
+    requestId: z.string().optional(),
+    holdId: z.string().optional(),
+    submittedAt: z.string().optional(),
+    lapseDueAt: z.string().optional(),
+    holdReleasedAt: z.string().optional(),
+    holdReleasedBy: z.string().optional(),
+    holdLapseRecordedAt: z.string().optional(),
+  }),
+  keys: (o) => ({
     ...requestKeys.order(o.orderId),
     kind: 'COURT_ORDER',
     ...(lapsePending(o) ? { gsi2pk: requestKeys.lapsingHolds, gsi2sk: `${o.lapseDueAt}#${o.orderId}` } : {}),
-    ...o,
-    ...(expiresAt !== undefined ? { [TABLE_KEYS.ttlAttribute]: expiresAt } : {}),
-  };
-};
+  }),
+  extraAttributes: ['kind'],
+});
 
-const fromItem = (item: Record<string, unknown>): CourtOrder => {
-  const { pk: _pk, sk: _sk, kind: _kind, gsi2pk: _g, gsi2sk: _gs, [TABLE_KEYS.ttlAttribute]: _ttl, ...rest } = item;
-  return rest as unknown as CourtOrder;
+const toItem = (o: CourtOrder): Record<string, unknown> => {
+  const expiresAt = unsubmittedExpiry(o);
+  return courtOrderEntity.item(o, expiresAt !== undefined ? { [TABLE_KEYS.ttlAttribute]: expiresAt } : {});
 };
 
 /**
@@ -67,7 +100,7 @@ export class CourtOrders {
     // until then it is gone to every reader, so a late submit cannot revive it (R16).
     const ttl = res.Item[TABLE_KEYS.ttlAttribute];
     if (typeof ttl === 'number' && ttl < Math.floor(this.clock().getTime() / 1000)) return undefined;
-    return fromItem(res.Item);
+    return courtOrderEntity.parse(res.Item);
   }
 
   async get(orderId: string): Promise<CourtOrder> {
@@ -110,6 +143,6 @@ export class CourtOrders {
         Limit: limit,
       }),
     );
-    return (res.Items ?? []).map(fromItem);
+    return (res.Items ?? []).map(courtOrderEntity.parse);
   }
 }

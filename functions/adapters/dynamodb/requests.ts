@@ -5,25 +5,213 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, NotFoundError } from '../../domain/errors.ts';
-import { assertTransition, isTerminal, type RequestRecord, type RequestStatus } from '../../domain/request.ts';
+import * as z from 'zod';
+import { CATEGORIES } from '../../domain/categories.ts';
+import { deletionPlanSchema } from '../../domain/deletion-plan.ts';
+import { ConflictError, GoneError, IntegrityError, NotFoundError } from '../../domain/errors.ts';
+import {
+  AGE_BANDS,
+  assertTransition,
+  DENIAL_CODES,
+  isKind,
+  isTerminal,
+  REQUEST_KINDS,
+  REQUEST_STATUSES,
+  type RequestKind,
+  type RequestOf,
+  type RequestRecord,
+  type RequestStatus,
+} from '../../domain/request.ts';
+import { isTombstone, type RequestTombstone, type StoredRequest } from '../../domain/tombstone.ts';
 import { isConditionalCheckFailed } from './client.ts';
+import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
 
-type Item = RequestRecord & Record<string, unknown>;
+const category = z.enum(CATEGORIES);
+const identity = z.object({ cardNumber: z.string(), lastName: z.string() });
+const verification = z.object({
+  method: z.enum(['email-link', 'in-person']),
+  verifiedAt: z.string(),
+  verifiedByRole: z.string().optional(),
+  verifiedByStaffId: z.string().optional(),
+  documentKind: z.string().optional(),
+});
+const decision = z.object({
+  step: z.string(),
+  decision: z.enum(['approve', 'reject']),
+  byStaffId: z.string(),
+  role: z.string(),
+  at: z.string(),
+  reason: z.string().optional(),
+});
+const consent = z.object({
+  decision: z.enum(['consent', 'decline']),
+  at: z.string(),
+  channel: z.enum(['email', 'in-person']),
+  recordedByStaffId: z.string().optional(),
+  recordedByRole: z.string().optional(),
+  categories: z.array(category).optional(),
+});
+const extension = z.object({
+  days: z.number(),
+  reason: z.string(),
+  byStaffId: z.string(),
+  role: z.string(),
+  at: z.string(),
+  previousDueAt: z.string(),
+  newDueAt: z.string(),
+});
+const guardianLink = z.enum(['linked', 'unlinked', 'unknown-child']);
+const failure = z.object({ error: z.string(), at: z.string() });
 
-const toItem = (r: RequestRecord): Item => ({
+/** The fields of every kind (domain/request.ts `RequestBase`). */
+const base = z.object({
+  requestId: z.string(),
+  status: z.enum(REQUEST_STATUSES),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  dueAt: z.string(),
+  statusKeyHash: z.string(),
+  patronId: z.string().optional(),
+  submitted: identity.optional(),
+  matched: z.boolean().optional(),
+  verifyBy: z.string().optional(),
+  verification: verification.optional(),
+  executionId: z.string().optional(),
+  // R8: a deletion's outcome, the only one a request stores.
+  outcome: z
+    .object({
+      erased: z.array(category),
+      anonymised: z.array(category),
+      retained: z.array(z.object({ category, reason: z.string() })),
+    })
+    .optional(),
+  failure: failure.optional(),
+  decisions: z.array(decision).optional(),
+  denial: z.object({ code: z.enum(DENIAL_CODES), reason: z.string().optional(), at: z.string() }).optional(),
+  waitingSince: z.string().optional(),
+  approvalRounds: z.record(z.string(), z.number()).optional(),
+  submittedByStaff: z.string().optional(),
+  closedAt: z.string().optional(),
+  extension: extension.optional(),
+});
+
+const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
+  base.extend({ kind: z.literal('access') }),
+  base.extend({ kind: z.literal('export') }),
+  base.extend({
+    kind: z.literal('deletion'),
+    plan: deletionPlanSchema.optional(),
+    contactEmail: z.string().optional(),
+  }),
+  base.extend({
+    kind: z.literal('correction'),
+    changes: z
+      .object({
+        firstName: z.string().optional(),
+        lastName: z.string().optional(),
+        email: z.string().optional(),
+        phone: z.string().optional(),
+        address: z
+          .object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() })
+          .optional(),
+        dateOfBirth: z.string().optional(),
+      })
+      .optional(),
+  }),
+  base.extend({
+    kind: z.literal('guardian-access'),
+    requesterPatronId: z.string().optional(),
+    submittedChild: identity.optional(),
+    guardianLink: guardianLink.optional(),
+    ageBand: z.enum(AGE_BANDS).optional(),
+    guardianLinkCheck: z
+      .object({ byStaffId: z.string(), role: z.string(), documentKind: z.string(), at: z.string() })
+      .optional(),
+    consent: consent.optional(),
+  }),
+  base.extend({
+    kind: z.literal('third-party'),
+    thirdParty: z
+      .object({
+        categories: z.array(category),
+        name: z.string().optional(),
+        email: z.string().optional(),
+        organization: z.string().optional(),
+        purpose: z.string().optional(),
+      })
+      .optional(),
+    consent: consent.optional(),
+  }),
+  base.extend({ kind: z.literal('court-order'), orderId: z.string().optional() }),
+]);
+
+/** R16: the tombstone's fields (domain/tombstone.ts), each in its reduced shape. */
+const tombstoneSchema: z.ZodType<RequestTombstone> = z.object({
+  requestId: z.string(),
+  kind: z.enum(REQUEST_KINDS),
+  status: z.enum(REQUEST_STATUSES),
+  version: z.number().int(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  dueAt: z.string(),
+  closedAt: z.string().optional(),
+  statusKeyHash: z.string(),
+  patronId: z.string().optional(),
+  requesterPatronId: z.string().optional(),
+  orderId: z.string().optional(),
+  executionId: z.string().optional(),
+  matched: z.boolean().optional(),
+  verifyBy: z.string().optional(),
+  guardianLink: guardianLink.optional(),
+  ageBand: z.enum(AGE_BANDS).optional(),
+  approvalRounds: z.record(z.string(), z.number()).optional(),
+  verification: verification.omit({ verifiedByStaffId: true }).optional(),
+  decisions: z.array(decision.omit({ byStaffId: true, reason: true })).optional(),
+  denial: z.object({ code: z.enum(DENIAL_CODES), at: z.string() }).optional(),
+  failure: failure.optional(),
+  outcome: z.record(z.string(), z.json()).optional(),
+  guardianLinkCheck: z.object({ role: z.string(), documentKind: z.string(), at: z.string() }).optional(),
+  consent: consent.omit({ recordedByStaffId: true }).optional(),
+  thirdParty: z.object({ categories: z.array(category) }).optional(),
+  extension: extension.omit({ reason: true, byStaffId: true }).optional(),
+  tombstonedAt: z.string(),
+});
+
+const storedKeys = (r: StoredRequest) => ({
   ...requestKeys.request(r.requestId),
   ...(r.patronId ? { gsi1pk: requestKeys.byPatron(r.patronId), gsi1sk: r.createdAt } : {}),
   gsi2pk: requestKeys.byStatus(r.status),
   gsi2sk: `${r.dueAt}#${r.requestId}`,
-  ...r,
 });
 
-const fromItem = (item: Record<string, unknown>): RequestRecord => {
-  const { pk: _pk, sk: _sk, gsi1pk: _g1, gsi1sk: _g1s, gsi2pk: _g2, gsi2sk: _g2s, ...rest } = item;
-  return rest as unknown as RequestRecord;
+/** A live request: by id; gsi1 by patron once matched, gsi2 by status then due date (the staff queue). */
+export const requestEntity = entity<RequestRecord>({ name: 'request', schema: requestSchema, keys: storedKeys });
+
+/** R16: the same item once reduced to its tombstone; it keeps its place on both indexes. */
+export const tombstoneEntity = entity<RequestTombstone>({
+  name: 'request tombstone',
+  schema: tombstoneSchema,
+  keys: storedKeys,
+});
+
+/** A request item as stored: a tombstone once `tombstonedAt` is set, a live request before. */
+const parseStored = (item: Record<string, unknown>): StoredRequest =>
+  item.tombstonedAt === undefined ? requestEntity.parse(item) : tombstoneEntity.parse(item);
+
+/** A request that must still be live: a tombstone has nothing left to act on (R16). */
+const parseLive = (item: Record<string, unknown>): RequestRecord => {
+  const stored = parseStored(item);
+  if (isTombstone(stored)) throw new GoneError('the request was closed and reduced to its tombstone');
+  return stored;
 };
+
+/** What a status change may set besides the status: fields every kind has (a failure, an outcome). */
+export type RequestPatch = Partial<Omit<RequestRecord, 'kind'>>;
+
+const toItem = (r: StoredRequest): Record<string, unknown> =>
+  isTombstone(r) ? tombstoneEntity.item(r) : requestEntity.item(r);
 
 /**
  * Requests, one item each. Every change is a whole-item put conditioned on the version read
@@ -47,17 +235,71 @@ export class RequestStore {
     }
   }
 
+  /** A live request; one reduced to its tombstone is gone (GoneError, R16): use `findStored` to read either. */
   async find(requestId: string): Promise<RequestRecord | undefined> {
-    const res = await this.db.send(
-      new GetCommand({ TableName: this.table, Key: requestKeys.request(requestId), ConsistentRead: true }),
-    );
-    return res.Item ? fromItem(res.Item) : undefined;
+    const item = await this.item(requestId);
+    return item ? parseLive(item) : undefined;
   }
 
   async get(requestId: string): Promise<RequestRecord> {
     const r = await this.find(requestId);
     if (!r) throw new NotFoundError('no such request');
     return r;
+  }
+
+  /** A live request that must be of `kind` (a workflow's own kind): another kind is an IntegrityError. */
+  async getOf<K extends RequestKind>(requestId: string, kind: K): Promise<RequestOf<K>> {
+    const r = await this.get(requestId);
+    if (!isKind(r, kind)) throw new IntegrityError(`request is not of kind ${kind}`);
+    return r;
+  }
+
+  /** The request as stored, live or tombstone: for the status page, the staff page and the retention run (R16). */
+  async findStored(requestId: string): Promise<StoredRequest | undefined> {
+    const item = await this.item(requestId);
+    return item ? parseStored(item) : undefined;
+  }
+
+  async getStored(requestId: string): Promise<StoredRequest> {
+    const r = await this.findStored(requestId);
+    if (!r) throw new NotFoundError('no such request');
+    return r;
+  }
+
+  private async item(requestId: string): Promise<Record<string, unknown> | undefined> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: requestKeys.request(requestId), ConsistentRead: true }),
+    );
+    return res.Item;
+  }
+
+  /**
+   * R16: reduces a live request to its tombstone with `change` (domain/tombstone.ts), conditioned on
+   * the version read like every write; a request already reduced is returned as it is.
+   */
+  async reduceToTombstone(
+    requestId: string,
+    change: (r: RequestRecord) => RequestTombstone | undefined,
+  ): Promise<StoredRequest> {
+    for (let attempt = 0; ; attempt++) {
+      const current = await this.getStored(requestId);
+      if (isTombstone(current)) return current;
+      const next = change(current);
+      if (!next) return current;
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: toItem(next),
+            ConditionExpression: 'version = :v',
+            ExpressionAttributeValues: { ':v': current.version },
+          }),
+        );
+        return next;
+      } catch (e) {
+        if (!isConditionalCheckFailed(e) || attempt >= 4) throw e;
+      }
+    }
   }
 
   /** Writes `next` if the stored version is still `next.version`; returns the saved record. */
@@ -112,8 +354,20 @@ export class RequestStore {
     }
   }
 
+  /** `update` for a step of one kind's workflow: the record it changes is of `kind`, or an IntegrityError. */
+  updateOf<K extends RequestKind>(
+    requestId: string,
+    kind: K,
+    change: (r: RequestOf<K>) => RequestOf<K> | undefined,
+  ): Promise<RequestRecord> {
+    return this.update(requestId, (r) => {
+      if (!isKind(r, kind)) throw new IntegrityError(`request is not of kind ${kind}`);
+      return change(r);
+    });
+  }
+
   /** Moves a request to `to`; already there is success, so a retried step changes nothing. */
-  async transition(requestId: string, to: RequestStatus, patch: Partial<RequestRecord> = {}): Promise<RequestRecord> {
+  async transition(requestId: string, to: RequestStatus, patch: RequestPatch = {}): Promise<RequestRecord> {
     return this.update(requestId, (r) => {
       if (r.status === to) return undefined;
       assertTransition(r.status, to);
@@ -121,8 +375,8 @@ export class RequestStore {
     });
   }
 
-  /** Every request about a patron, newest first (gsi1, never a scan). */
-  async listByPatron(patronId: string): Promise<RequestRecord[]> {
+  /** Every request about a patron, newest first (gsi1, never a scan); tombstones keep their place (R16). */
+  async listByPatron(patronId: string): Promise<StoredRequest[]> {
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -132,7 +386,7 @@ export class RequestStore {
         ScanIndexForward: false,
       }),
     );
-    return (res.Items ?? []).map(fromItem);
+    return (res.Items ?? []).map(parseStored);
   }
 
   /**
@@ -174,7 +428,7 @@ export class RequestStore {
   }
 
   /** The staff queue for one status, soonest due first (gsi2). */
-  async listByStatus(status: RequestStatus, limit = 100): Promise<RequestRecord[]> {
+  async listByStatus(status: RequestStatus, limit = 100): Promise<StoredRequest[]> {
     const res = await this.db.send(
       new QueryCommand({
         TableName: this.table,
@@ -184,7 +438,7 @@ export class RequestStore {
         Limit: limit,
       }),
     );
-    return (res.Items ?? []).map(fromItem);
+    return (res.Items ?? []).map(parseStored);
   }
 
   /** R15: one status's requests due before `before`, soonest first, page by page (gsi2 by key range, never a scan). */
@@ -201,7 +455,7 @@ export class RequestStore {
           ExclusiveStartKey: start,
         }),
       );
-      if (res.Items && res.Items.length > 0) yield res.Items.map(fromItem);
+      if (res.Items && res.Items.length > 0) yield res.Items.map(parseLive);
       start = res.LastEvaluatedKey;
     } while (start);
   }

@@ -6,18 +6,61 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
+import * as z from 'zod';
 import { GoneError, NotFoundError } from '../../domain/errors.ts';
 import {
   hashSecret,
   isWellFormedSecret,
   newSecret,
+  TOKEN_PURPOSES,
   tokenState,
   type ActionToken,
   type TokenPurpose,
   type TokenRecipient,
 } from '../../domain/tokens.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
+import { entity } from './entity.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
+
+/**
+ * A link token, by the hash of its secret; gsi1 lists a request's tokens, gsi2 queues the tokens a
+ * sweep must visit at expiry (a waiting step, a stored file). Bookkeeping stamps the store writes
+ * (`callbackClosedAt`, `fileDeletedAt`) are read past, as before.
+ */
+export const tokenEntity = entity<ActionToken>({
+  name: 'link token',
+  schema: z.object({
+    tokenHash: z.string(),
+    purpose: z.enum(TOKEN_PURPOSES),
+    requestId: z.string(),
+    recipient: z.object({
+      kind: z.enum(['patron', 'staff', 'requester']),
+      id: z.string(),
+      role: z.string().optional(),
+    }),
+    step: z.string(),
+    decisions: z.array(z.string()),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    maxAttempts: z.number().int(),
+    attempts: z.number().int(),
+    usedAt: z.string().optional(),
+    decision: z.string().optional(),
+    revokedAt: z.string().optional(),
+    taskToken: z.string().optional(),
+    remindAt: z.string().optional(),
+    fileKey: z.string().optional(),
+    fileName: z.string().optional(),
+    contentType: z.string().optional(),
+  }),
+  keys: (t) => ({
+    ...requestKeys.token(t.tokenHash),
+    gsi1pk: requestKeys.tokensOfRequest(t.requestId),
+    gsi1sk: `${t.createdAt}#${t.tokenHash}`,
+    ...(t.taskToken ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${t.expiresAt}#${t.tokenHash}` } : {}),
+    ...(t.fileKey ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${t.expiresAt}#${t.tokenHash}` } : {}),
+  }),
+});
 
 export interface IssueTokenInput {
   purpose: TokenPurpose;
@@ -71,20 +114,10 @@ export class TokenStore {
     await this.db.send(
       new PutCommand({
         TableName: this.table,
-        Item: {
-          ...requestKeys.token(token.tokenHash),
-          gsi1pk: requestKeys.tokensOfRequest(input.requestId),
-          gsi1sk: `${token.createdAt}#${token.tokenHash}`,
-          ...(input.taskToken
-            ? { gsi2pk: requestKeys.openCallbacks, gsi2sk: `${token.expiresAt}#${token.tokenHash}` }
-            : {}),
-          ...(input.fileKey
-            ? { gsi2pk: requestKeys.liveDownloads, gsi2sk: `${token.expiresAt}#${token.tokenHash}` }
-            : {}),
+        Item: tokenEntity.item(token, {
           [TABLE_KEYS.ttlAttribute]:
             input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
-          ...token,
-        },
+        }),
         ConditionExpression: 'attribute_not_exists(pk)',
       }),
     );
@@ -106,14 +139,14 @@ export class TokenStore {
       new GetCommand({ TableName: this.table, Key: requestKeys.token(hashSecret(secret)), ConsistentRead: true }),
     );
     if (!res.Item) throw new NotFoundError('no such link');
-    return strip(res.Item);
+    return tokenEntity.parse(res.Item);
   }
 
   async findByHash(tokenHash: string): Promise<ActionToken | undefined> {
     const res = await this.db.send(
       new GetCommand({ TableName: this.table, Key: requestKeys.token(tokenHash), ConsistentRead: true }),
     );
-    return res.Item ? strip(res.Item) : undefined;
+    return res.Item ? tokenEntity.parse(res.Item) : undefined;
   }
 
   /** Reminders whose time has come, oldest first (a query by key, never a scan). */
@@ -166,7 +199,7 @@ export class TokenStore {
           ReturnValues: 'ALL_NEW',
         }),
       );
-      return strip(res.Attributes ?? {});
+      return tokenEntity.parse(res.Attributes ?? {});
     } catch (e) {
       if (isConditionalCheckFailed(e)) throw new GoneError('this link was already used or has expired');
       throw e;
@@ -217,7 +250,7 @@ export class TokenStore {
         Limit: limit,
       }),
     );
-    return (res.Items ?? []).map(strip);
+    return (res.Items ?? []).map(tokenEntity.parse);
   }
 
   /** Takes a token off its sweep queue, stamping when (`field`). */
@@ -237,7 +270,7 @@ export class TokenStore {
 
   /** Every token of a request, oldest first (gsi1): the staff page shows which steps still wait (R1 page, no secrets). */
   async listOfRequest(requestId: string): Promise<ActionToken[]> {
-    return (await this.itemsOfRequest(requestId)).map(strip);
+    return (await this.itemsOfRequest(requestId)).map(tokenEntity.parse);
   }
 
   /** Revokes every open token of a request (cancel, expiry): links answer 410 from then on. */
@@ -295,17 +328,3 @@ const settledTtl = (expiresAt: Date, now: Date): number => Math.max(epoch(expire
  */
 export const QUEUED_TOKEN_BACKSTOP_DAYS = 30;
 const queuedTtl = (expiresAt: Date): number => epoch(expiresAt) + QUEUED_TOKEN_BACKSTOP_DAYS * DAY_SECONDS;
-
-function strip(item: Record<string, unknown>): ActionToken {
-  const {
-    pk: _pk,
-    sk: _sk,
-    gsi1pk: _a,
-    gsi1sk: _b,
-    gsi2pk: _c,
-    gsi2sk: _d,
-    [TABLE_KEYS.ttlAttribute]: _ttl,
-    ...rest
-  } = item;
-  return rest as unknown as ActionToken;
-}

@@ -1,3 +1,4 @@
+import { requesterPatronIdOf } from '../../domain/request.ts';
 import { InvalidInputError } from '../../domain/errors.ts';
 import type { StaffDecision } from '../../domain/request.ts';
 import { approvalDetails } from '../../render/approval-details.ts';
@@ -11,7 +12,9 @@ import { recordStaffRead } from './staff-read.ts';
 export const approve: LinkAction = {
   async show({ deps, token, request, secret }) {
     const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
-    const requester = request.requesterPatronId ? await deps.records.getPatron(request.requesterPatronId) : undefined;
+    const requester = requesterPatronIdOf(request)
+      ? await deps.records.getPatron(requesterPatronIdOf(request) ?? '')
+      : undefined;
     const details =
       request.kind === 'court-order'
         ? await courtOrderDetails(deps, request, patron, secret)

@@ -1,3 +1,4 @@
+import { changesOf } from '../../domain/request.ts';
 import { GoneError, NotFoundError } from '../../domain/errors.ts';
 import { phoneConfirmationDetails } from '../../render/link-pages.ts';
 import { readableMoment } from '../../render/readable-time.ts';
@@ -9,7 +10,7 @@ export const confirmPhone: LinkAction = {
   async show({ deps, token, request }) {
     const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
     if (!patron) throw new NotFoundError('no patron');
-    const newPhone = request.changes?.phone;
+    const newPhone = changesOf(request)?.phone;
     if (!newPhone) throw new GoneError('no new number to confirm');
     const library = await deps.records.library();
     // R1: a staff member is about to see a patron's details and the number they asked for; the read is on the record.

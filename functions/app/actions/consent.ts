@@ -37,7 +37,7 @@ export const consent: LinkAction = {
     };
     // R14: what was shown is what was permitted; any reason typed into the form is never kept (R10).
     await deps.requests.update(token.requestId, (r) =>
-      r.consent
+      (r.kind !== 'guardian-access' && r.kind !== 'third-party') || r.consent
         ? undefined
         : {
             ...r,

@@ -20,7 +20,7 @@ export async function courtOrderDetails(
   patron: Patron | undefined,
   secret: string,
 ): Promise<ApprovalDetails> {
-  if (!request.orderId) throw new NotFoundError('no order');
+  if (request.kind !== 'court-order' || !request.orderId) throw new NotFoundError('no order');
   const order = await deps.orders.get(request.orderId);
   const hold = order.holdId ? await deps.holds.get(order.patronId, order.holdId) : undefined;
   return {

@@ -1,3 +1,4 @@
+import { requesterPatronIdOf } from '../../domain/request.ts';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.ts';
 import { RELATIONSHIP_DOCUMENTS } from '../../domain/identity-documents.ts';
 import { guardianLinkPage } from '../../render/consent-pages.ts';
@@ -8,7 +9,7 @@ import { recordStaffRead } from './staff-read.ts';
 export const guardianLink: LinkAction = {
   async show({ deps, token, request }) {
     const [guardian, child] = await Promise.all([
-      request.requesterPatronId ? deps.records.getPatron(request.requesterPatronId) : undefined,
+      requesterPatronIdOf(request) ? deps.records.getPatron(requesterPatronIdOf(request) ?? '') : undefined,
       request.patronId ? deps.records.getPatron(request.patronId) : undefined,
     ]);
     if (!guardian || !child) throw new NotFoundError('no patron');
@@ -40,7 +41,7 @@ export const guardianLink: LinkAction = {
       at: deps.clock().toISOString(),
     };
     // R4: who looked, when, and what kind of document; never the document or its number.
-    await deps.requests.update(token.requestId, (r) =>
+    await deps.requests.updateOf(token.requestId, 'guardian-access', (r) =>
       r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check },
     );
     await deps.audit.append(token.requestId, {

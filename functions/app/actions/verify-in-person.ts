@@ -1,3 +1,4 @@
+import { requesterPatronIdOf } from '../../domain/request.ts';
 import { InvalidInputError, NotFoundError } from '../../domain/errors.ts';
 import { DOCUMENT_KINDS } from '../../domain/identity-documents.ts';
 import { inPersonVerificationDetails } from '../../render/link-pages.ts';
@@ -9,7 +10,7 @@ import { recordVerification } from './verification.ts';
 export const verifyInPerson: LinkAction = {
   async show({ deps, token, request }) {
     // A guardian is verified as themselves, never as the child (R11).
-    const verifiedId = request.requesterPatronId ?? request.patronId;
+    const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
     const patron = verifiedId ? await deps.records.getPatron(verifiedId) : undefined;
     if (!patron) throw new NotFoundError('no patron');
     // R1: a staff member is about to see a patron's details; the read is on the record.
