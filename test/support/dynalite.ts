@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll } from 'vitest';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
@@ -38,4 +38,37 @@ export function useDynalite(tables: readonly string[]): EmbeddedDynamo {
     await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
   });
   return embedded;
+}
+
+type Item = Record<string, unknown>;
+
+/** Writes items straight into a table, 25 to a batch (DynamoDB's limit), as a fixture. */
+export async function putItems(db: DynamoDBDocumentClient, table: string, items: readonly Item[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+}
+
+/** Every item under one partition key, page by page, read consistently: what is really left there. */
+export async function partitionItems(db: DynamoDBDocumentClient, table: string, pk: string): Promise<Item[]> {
+  const out: Item[] = [];
+  let start: Item | undefined;
+  do {
+    const res = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        ExclusiveStartKey: start,
+        ConsistentRead: true,
+      }),
+    );
+    out.push(...(res.Items ?? []));
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return out;
 }
