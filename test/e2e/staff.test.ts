@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEvent } from '../../functions/domain/audit.ts';
+import { localToken } from '../support/http.ts';
 import {
   ADA,
   eventually,
@@ -80,15 +81,7 @@ describe('staff desk, end to end', () => {
   afterAll(async () => rt.cleanup());
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
-  async function token(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, groups }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { token: string }).token;
-  }
+  const token = (email: string, groups: string[]) => localToken(rt.baseUrl, email, groups);
   const api = (method: 'GET' | 'POST', path: string, bearer?: string, body?: unknown) =>
     fetch(url(path), {
       method,

@@ -93,10 +93,3 @@ export function apiEvent(
 
 export const bodyOf = <T = Record<string, unknown>>(res: APIGatewayProxyStructuredResultV2): T =>
   JSON.parse(String(res.body)) as T;
-
-export const postForm = (link: string, form: Record<string, string>) =>
-  fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
