@@ -13,12 +13,13 @@ import {
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
-import { COUNSEL, DIRECTOR, OFFICER, ORDER, overlappingRolesDataset, OWEN, pdf } from '../support/court-orders.ts';
+import { COUNSEL, DIRECTOR, ORDER, overlappingRolesDataset, OWEN, pdf } from '../support/court-orders.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
   ADA,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,

@@ -9,6 +9,7 @@ import {
   waitForStatus,
   type SentEmail,
   type TestRuntime,
+  OFFICER,
 } from '../support/runtime.ts';
 
 /**
@@ -16,7 +17,6 @@ import {
  * the web forms (guardian.html, third-party.html), the emails in the local SES mailbox, the pages
  * behind their links (GET shows, POST acts), and the downloaded report.
  */
-const OFFICER = 'privacy@library.example';
 const MARIA = { cardNumber: '21234000011010', lastName: 'Rivera', email: 'maria.rivera@example.org' };
 const SOFIA = { cardNumber: '21234000011011', lastName: 'Rivera' }; // 10
 const DAVID = { cardNumber: '21234000011013', lastName: 'Chen', email: 'david.chen@example.com' };

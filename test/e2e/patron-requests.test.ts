@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postFormAsBrowser } from '../support/http.ts';
-import { linkIn, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import { linkIn, startTestRuntime, waitForStatus, type TestRuntime, OFFICER } from '../support/runtime.ts';
 
 /**
  * Correction and deletion as a person makes them: the web form as a browser posts it (every
  * field, empty ones included), the emails in the local mailbox, the links, the staff decision.
  */
-const OFFICER = 'privacy@library.example';
 const EMPTY_CHANGES = {
   'changes.firstName': '',
   'changes.lastName': '',

@@ -9,6 +9,9 @@ import {
   submit,
   waitForStatus,
   type TestRuntime,
+  HAROLD,
+  OFFICER,
+  DESK,
 } from '../support/runtime.ts';
 
 /**
@@ -17,7 +20,6 @@ import {
  * at the desk for a patron verified in person (R4), the one deadline extension (R15), and the
  * de-identified statistics (R3).
  */
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
 const PRIYA = {
   id: 'P1003',
   cardNumber: '21234000011003',
@@ -32,8 +34,6 @@ const SAM = {
   firstName: 'Samuel',
   email: 'sam.obrien@example.org',
 };
-const OFFICER = 'privacy@library.example';
-const DESK = 'circulation@library.example';
 
 type Json = Record<string, unknown>;
 type Queue = {

@@ -15,14 +15,14 @@ import {
   waitForStatus,
   type StatusView,
   type TestRuntime,
+  HAROLD,
+  CIRCULATION,
 } from '../support/runtime.ts';
 
 /**
  * The access workflow (workflows/access.asl.json) on aws-local-stepfunctions with the real
  * handlers, dynalite and the local SES: every branch taken at least once.
  */
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins' };
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
 
 describe('access workflow', () => {
   let rt: TestRuntime;

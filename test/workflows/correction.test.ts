@@ -14,6 +14,8 @@ import {
   waitForStatus,
   type SentEmail,
   type TestRuntime,
+  OFFICERS,
+  CIRCULATION,
 } from '../support/runtime.ts';
 
 /**
@@ -21,7 +23,6 @@ import {
  * approve, reject, GET-only, reminder, lapse, new-email confirmation both ways, and a new phone
  * number confirmed by circulation staff calling it: confirmed, not confirmed, lapsed, not new.
  */
-const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
 const PRIYA = {
   id: 'P1003',
   cardNumber: '21234000011003',
@@ -52,7 +53,6 @@ const FATIMA = {
   phone: '+12035550108',
 };
 const ADA_PHONE = '+12035550100';
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
 /** R6: the desk's task to call a new number names the request, nothing else. */
 const callTask = (requestId: string) => new RegExp(`^Call to confirm a new phone number: request ${requestId}$`);
 const callTasksFor = async (rt: TestRuntime, requestId: string) =>

@@ -11,6 +11,7 @@ import {
   submit,
   waitForStatus,
   type TestRuntime,
+  OFFICER,
 } from '../support/runtime.ts';
 
 /**
@@ -18,7 +19,6 @@ import {
  * page, execution, verification and the outcome letter; each blocker; a legal hold before and
  * after the plan (R13, R13a); a rejection; a crash in the middle of the erasure and the re-run.
  */
-const OFFICER = 'privacy@library.example';
 const YUKI = { id: 'P1007', cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com' };
 const JOSE = { id: 'P1024', cardNumber: '21234000011024', lastName: 'Martínez', email: 'jose.martinez@example.org' };
 const MARGARET = {

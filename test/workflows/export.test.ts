@@ -20,6 +20,8 @@ import {
   submit,
   waitForStatus,
   type TestRuntime,
+  HAROLD,
+  CIRCULATION,
 } from '../support/runtime.ts';
 import { unzip } from '../support/zip.ts';
 
@@ -27,8 +29,6 @@ import { unzip } from '../support/zip.ts';
  * The export workflow (workflows/export.asl.json) on aws-local-stepfunctions with the real
  * handlers, dynalite and the local SES: the zip is downloaded over HTTP and unpacked here.
  */
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
 const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnBF3yQAm9';
 const ADA_ANSWER_HASH = '$2b$12$8vfcjZ6iR5E8dCKdGYrm7n0iTJbJ2fV2F7TPNa0EKt6JNFraPyJp3';
 const READY = /Your data export from .* is ready/;

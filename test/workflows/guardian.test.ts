@@ -19,6 +19,9 @@ import {
   waitForStatus,
   type SentEmail,
   type TestRuntime,
+  CIRCULATION,
+  OFFICER,
+  DESK,
 } from '../support/runtime.ts';
 
 /**
@@ -28,10 +31,6 @@ import {
  * desk task that records a guardian's link (R4). Today is the machine's date unless a test moves
  * the runtime's clock to a birthday.
  */
-const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
-const OFFICER = OFFICERS[0] as string;
-const DESK = CIRCULATION[0] as string;
 
 const GRACE = {
   id: 'P1016',

@@ -1,9 +1,4 @@
-import {
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
@@ -194,7 +189,9 @@ describe('retention run: loan history (R16, R13)', () => {
     }
     // Other kinds are not this run's business.
     expect(
-      (await partitionItems(rt.db, RECORDS_TABLE, recordKeys.patronPartition('R001'))).map((i) => String(i.sk).split('#')[0]).sort(),
+      (await partitionItems(rt.db, RECORDS_TABLE, recordKeys.patronPartition('R001')))
+        .map((i) => String(i.sk).split('#')[0])
+        .sort(),
     ).toEqual(['FINE', 'HOLD', 'LOAN', 'LOAN', 'LOAN']);
 
     const copies = await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk);
@@ -261,7 +258,9 @@ describe('retention run: loan history (R16, R13)', () => {
     expect(status).toBe('SUCCEEDED');
     expect(result.anonymised).toBe(pastPerPatron);
     expect(await loansLeft(rt.db, patron)).toEqual(keptIds(patron));
-    expect((await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length).toBe(copies + pastPerPatron);
+    expect((await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length).toBe(
+      copies + pastPerPatron,
+    );
   });
 });
 

@@ -14,6 +14,9 @@ import {
   waitForStatus,
   type SentEmail,
   type TestRuntime,
+  OFFICER,
+  DESK,
+  HAROLD,
 } from '../support/runtime.ts';
 
 /**
@@ -22,9 +25,6 @@ import {
  * email (or in person), consent, decline, no answer, rejection, a package of only the permitted
  * categories, and no leak: a card that matches no patron looks exactly like a patron who never answers.
  */
-const OFFICER = 'privacy@library.example';
-const DESK = 'circulation@library.example';
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
 
 let seq = 0;
 /** A fresh third party per test, so each one's mailbox tells its own story. */
