@@ -3,14 +3,14 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADA,
+  DESK,
   eventually,
+  HAROLD,
   linkIn,
+  OFFICER,
   startTestRuntime,
   waitForStatus,
   type TestRuntime,
-  OFFICER,
-  DESK,
-  HAROLD,
 } from '../support/runtime.ts';
 import {
   axeSummary,

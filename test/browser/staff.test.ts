@@ -4,11 +4,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADA,
   eventually,
+  HAROLD,
   startTestRuntime,
   submit,
   waitForStatus,
   type TestRuntime,
-  HAROLD,
 } from '../support/runtime.ts';
 import {
   axeSummary,

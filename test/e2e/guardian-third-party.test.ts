@@ -4,12 +4,12 @@ import {
   ADA,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   waitForStatus,
   type SentEmail,
   type TestRuntime,
-  OFFICER,
 } from '../support/runtime.ts';
 
 /**

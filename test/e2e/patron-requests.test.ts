@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postFormAsBrowser } from '../support/http.ts';
-import { linkIn, startTestRuntime, waitForStatus, type TestRuntime, OFFICER } from '../support/runtime.ts';
+import { linkIn, OFFICER, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * Correction and deletion as a person makes them: the web form as a browser posts it (every

@@ -3,15 +3,15 @@ import { verifyChain, type AuditEvent } from '../../functions/domain/audit.ts';
 import { localToken } from '../support/http.ts';
 import {
   ADA,
+  DESK,
   eventually,
+  HAROLD,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
   waitForStatus,
   type TestRuntime,
-  HAROLD,
-  OFFICER,
-  DESK,
 } from '../support/runtime.ts';
 
 /**

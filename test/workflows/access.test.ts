@@ -7,7 +7,9 @@ import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   eventually,
+  HAROLD,
   linkIn,
   startTestRuntime,
   statusOf,
@@ -15,8 +17,6 @@ import {
   waitForStatus,
   type StatusView,
   type TestRuntime,
-  HAROLD,
-  CIRCULATION,
 } from '../support/runtime.ts';
 
 /**

@@ -7,15 +7,15 @@ import { executionOf } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   eventually,
   linkIn,
+  OFFICERS,
   startTestRuntime,
   submit,
   waitForStatus,
   type SentEmail,
   type TestRuntime,
-  OFFICERS,
-  CIRCULATION,
 } from '../support/runtime.ts';
 
 /**

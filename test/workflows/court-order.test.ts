@@ -24,7 +24,7 @@ import {
 } from '../support/court-orders.ts';
 import { executionOf } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
-import { eventually, linkIn, startTestRuntime, type TestRuntime, OFFICER } from '../support/runtime.ts';
+import { eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * workflows/court-order.asl.json on aws-local-stepfunctions with the real handlers, dynalite and

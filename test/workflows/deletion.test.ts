@@ -7,11 +7,11 @@ import {
   ADA,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,
   type TestRuntime,
-  OFFICER,
 } from '../support/runtime.ts';
 
 /**

@@ -5,12 +5,12 @@ import type { RequestRecord } from '../../functions/domain/request.ts';
 import { createHandler as sweepDueDates } from '../../functions/handlers/sweep-due-dates.ts';
 import { createMetrics } from '../../functions/lib/observability.ts';
 import {
+  CIRCULATION,
   eventually,
+  OFFICERS,
   startTestRuntime,
   type SentEmail,
   type TestRuntime,
-  OFFICERS,
-  CIRCULATION,
 } from '../support/runtime.ts';
 
 /**

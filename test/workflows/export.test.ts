@@ -14,14 +14,14 @@ import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   eventually,
+  HAROLD,
   linkIn,
   startTestRuntime,
   submit,
   waitForStatus,
   type TestRuntime,
-  HAROLD,
-  CIRCULATION,
 } from '../support/runtime.ts';
 import { unzip } from '../support/zip.ts';
 

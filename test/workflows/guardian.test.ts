@@ -10,18 +10,18 @@ import { deniedEmail } from '../../functions/render/emails.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
+  CIRCULATION,
   DEMO_DATASET,
+  DESK,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
   waitForStatus,
   type SentEmail,
   type TestRuntime,
-  CIRCULATION,
-  OFFICER,
-  DESK,
 } from '../support/runtime.ts';
 
 /**

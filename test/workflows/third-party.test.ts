@@ -6,17 +6,17 @@ import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
+  DESK,
   eventually,
+  HAROLD,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
   waitForStatus,
   type SentEmail,
   type TestRuntime,
-  OFFICER,
-  DESK,
-  HAROLD,
 } from '../support/runtime.ts';
 
 /**
