@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll } from 'vitest';
-import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { createDocumentClient, queryAll } from '../../functions/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../local/tables.ts';
 
 export interface EmbeddedDynamo {
@@ -54,21 +54,10 @@ export async function putItems(db: DynamoDBDocumentClient, table: string, items:
 }
 
 /** Every item under one partition key, page by page, read consistently: what is really left there. */
-export async function partitionItems(db: DynamoDBDocumentClient, table: string, pk: string): Promise<Item[]> {
-  const out: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: table,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExclusiveStartKey: start,
-        ConsistentRead: true,
-      }),
-    );
-    out.push(...(res.Items ?? []));
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
+export const partitionItems = (db: DynamoDBDocumentClient, table: string, pk: string): Promise<Item[]> =>
+  queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });
