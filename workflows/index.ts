@@ -326,3 +326,78 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   // R16: the daily retention run (tombstones, loan history); one execution per library day.
   { fn: 'start-retention', everyMinutes: 1440 },
 ];
+
+/** One rule of a Task state's `Retry`, as the ASL files write it. */
+export interface RetryRule {
+  ErrorEquals: readonly string[];
+  IntervalSeconds: number;
+  BackoffRate: number;
+  MaxAttempts: number;
+}
+
+/**
+ * The one `Retry` of every Task state: the errors a second try may fix (our TransientError, and the
+ * Lambda service's own throttling and hiccups), three attempts, 2 s then 4 s apart. Anything else is
+ * permanent and goes to the state's Catch (ARCHITECTURE.md, Faults). ASL is JSON and cannot import
+ * this, so each file writes it out; test/infra/retry.test.ts holds every Task state to it.
+ */
+export const TASK_RETRY: readonly RetryRule[] = [
+  {
+    ErrorEquals: [
+      'TransientError',
+      'Lambda.ServiceException',
+      'Lambda.TooManyRequestsException',
+      'Lambda.SdkClientException',
+    ],
+    IntervalSeconds: 2,
+    BackoffRate: 2,
+    MaxAttempts: 3,
+  },
+];
+
+/** The failure path retries every error, longer: if it gave up, a failed request would go unseen. */
+const FAILURE_PATH_RETRY: readonly RetryRule[] = [
+  { ErrorEquals: ['States.ALL'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5 },
+];
+
+const RECORD_FAILURE_REASON =
+  'The failure path itself: no request may be left in a state nobody can see, so it retries every error, ' +
+  'more often and longer than a step; it is safe to repeat (it checks the status and the audit event ' +
+  'before it writes or alerts, so a retry sends no second alert).';
+
+/**
+ * Task states whose `Retry` is not TASK_RETRY, keyed `file:state` (a state inside a Map or Parallel
+ * by its own name), each with the Retry it has (null: none at all) and why.
+ */
+export const RETRY_EXCEPTIONS: Record<string, { retry: readonly RetryRule[] | null; reason: string }> = {
+  'access.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'correction.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'court-order.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'deletion.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'export.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'guardian-access.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'third-party.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'retention.asl.json:SweepLoanSegment': {
+    retry: [
+      {
+        ErrorEquals: [
+          'TransientError',
+          'ProvisionedThroughputExceededException',
+          'ThrottlingException',
+          'Lambda.ServiceException',
+          'Lambda.TooManyRequestsException',
+          'Lambda.SdkClientException',
+        ],
+        IntervalSeconds: 2,
+        BackoffRate: 2,
+        MaxAttempts: 4,
+      },
+      { ErrorEquals: ['States.Timeout'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 2 },
+    ],
+    reason:
+      "R16: a scan of the whole records table in batches, where throttling is expected rather than rare: DynamoDB's " +
+      'throttling errors reach the state machine by their own names (test/workflows/retention.test.ts fails a ' +
+      'batch delete this way), and get one attempt more. A timed-out invocation is run again from the same ' +
+      "cursor, which is safe: the run's secret makes the same anonymised copies, so nothing is copied twice.",
+  },
+};

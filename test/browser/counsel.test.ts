@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNSEL, ORDER, pdf } from '../support/court-orders.ts';
+import { localToken } from '../support/http.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import {
   axeSummary,
@@ -51,6 +52,7 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
   });
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
+  const token = (email: string, groups: string[]) => localToken(rt.baseUrl, email, groups);
   const noErrors = (w: WatchedPage) => expect(w.errors, w.page.url()).toEqual([]);
   const press = (page: Page, name: string) => page.getByRole('button', { name, exact: true }).click();
   const focusedId = (page: Page) => page.evaluate<string>('document.activeElement ? document.activeElement.id : ""');
@@ -65,19 +67,9 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     buffer: body,
   });
 
-  async function localToken(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, groups }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { token: string }).token;
-  }
-
   /** An order submitted through the API, as a script would (the page's own upload is tested below). */
   async function orderViaApi(cardNumber: string): Promise<{ orderId: string; requestId: string }> {
-    const auth = { authorization: `Bearer ${await localToken(COUNSEL, ['counsel'])}` };
+    const auth = { authorization: `Bearer ${await token(COUNSEL, ['counsel'])}` };
     const created = await fetch(url('/api/court-orders'), {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },
@@ -441,7 +433,7 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     }
 
     it('signs in with PKCE and a checked state, uses the ID token on the API, and signs out at the sign-in page', async () => {
-      const idToken = await localToken(COUNSEL, ['counsel']);
+      const idToken = await token(COUNSEL, ['counsel']);
       const { orderId } = await orderViaApi(NATARAJAN.cardNumber);
       const w = await open(desktop);
       const { page } = w;
@@ -510,7 +502,7 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     it('refuses a return whose state is not this tab’s, and an error from the sign-in page, without asking for a token', async () => {
       const w = await open(desktop);
       const { page } = w;
-      const cognito = await asDeployed(page, await localToken(COUNSEL, ['counsel']), 'a-state-from-somewhere-else');
+      const cognito = await asDeployed(page, await token(COUNSEL, ['counsel']), 'a-state-from-somewhere-else');
       await page.goto(url('/counsel.html'));
       await press(page, 'Sign in');
       await poll(() => text(page, '#signin-result')).toContain(
@@ -543,7 +535,7 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     it('the staff desk signs in the same way and loads its queue with the ID token', async () => {
       const w = await open(desktop);
       const { page } = w;
-      const cognito = await asDeployed(page, await localToken('privacy@library.example', ['privacy-officer']));
+      const cognito = await asDeployed(page, await token('privacy@library.example', ['privacy-officer']));
       await page.goto(url('/staff.html'));
       await press(page, 'Sign in');
       await poll(() => text(page, '#who')).toContain('Signed in as privacy@library.example (privacy-officer)');

@@ -1,7 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADA, eventually, linkIn, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  DESK,
+  eventually,
+  HAROLD,
+  linkIn,
+  OFFICER,
+  startTestRuntime,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
 import {
   axeSummary,
   checkAxe,
@@ -22,10 +32,7 @@ import {
  * and the flows people follow: a patron's form, the emailed link and the download; a staff
  * decision from an emailed link; a patron verified at the desk. Counsel's page: counsel.test.ts.
  */
-const OFFICER = 'privacy@library.example';
-const DESK = 'circulation@library.example';
 const ELEANOR = { cardNumber: '21234000011005', lastName: 'Vance', email: 'eleanor.vance@example.com' };
-const HAROLD = { cardNumber: '21234000011002', lastName: 'Jenkins' };
 
 const PAGES = ['/', '/request.html', '/guardian.html', '/third-party.html', '/counsel.html', '/staff.html'];
 

@@ -1,7 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ADA, eventually, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import {
+  ADA,
+  eventually,
+  HAROLD,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
 import {
   axeSummary,
   checkAxe,
@@ -22,7 +30,6 @@ import {
  * with its field errors, a request made at the desk, statistics and the CSV downloads; accessible (axe-core) in each state, keyboard focus moved where the content appears,
  * and usable at 375 px.
  */
-const HAROLD = { cardNumber: '21234000011002', lastName: 'Jenkins' };
 const PRIYA = { cardNumber: '21234000011003', lastName: 'Natarajan', email: 'priya.natarajan@example.com' };
 
 describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)', { timeout: FLOW_TIMEOUT }, () => {

@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postFormAsBrowser } from '../support/http.ts';
 import { ADA, linkIn, startTestRuntime, statusOf, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
 /**
@@ -9,14 +10,6 @@ import { ADA, linkIn, startTestRuntime, statusOf, waitForStatus, type TestRuntim
  * SES mailbox, the links in them, and the downloaded report.
  */
 const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnBF3yQAm9';
-const form = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
-const postForm = (url: string, fields: Record<string, string>, accept = 'text/html') =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-    body: form(fields),
-    redirect: 'manual',
-  });
 
 describe('access request, end to end', () => {
   let rt: TestRuntime;
@@ -33,7 +26,7 @@ describe('access request, end to end', () => {
   });
 
   it('form → verification email → GET shows, POST confirms → report email → download holds loans, no password hash', async () => {
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, {
+    const submitted = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, {
       kind: 'access',
       cardNumber: ADA.cardNumber,
       lastName: ADA.lastName,
@@ -56,13 +49,13 @@ describe('access request, end to end', () => {
     }
     expect((await statusOf(rt, statusUrl as string)).status).toBe('verifying');
 
-    const confirmed = await postForm(link, { decision: 'confirm' });
+    const confirmed = await postFormAsBrowser(link, { decision: 'confirm' });
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('Your request is confirmed');
 
     // A used link answers 410, by GET and by POST.
     expect((await fetch(link)).status).toBe(410);
-    expect((await postForm(link, { decision: 'confirm' })).status).toBe(410);
+    expect((await postFormAsBrowser(link, { decision: 'confirm' })).status).toBe(410);
 
     const ready = await rt.mail.waitFor(ADA.email, /are ready/);
     const download = await fetch(linkIn(ready, 'download'));
@@ -141,7 +134,7 @@ describe('access request, end to end', () => {
     ).toBe(400);
 
     // A form error comes back as a page naming the field.
-    const formError = await postForm(`${rt.baseUrl}/api/requests`, { kind: 'access', cardNumber: 'abc' });
+    const formError = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, { kind: 'access', cardNumber: 'abc' });
     expect(formError.status).toBe(400);
     const page = await formError.text();
     expect(page).toContain('cardNumber');
@@ -183,7 +176,7 @@ describe('a restart keeps every request, including one waiting for a link', () =
       try {
         const path = new URL(link).pathname;
         expect((await statusOf(second, statusUrl)).status).toBe('verifying');
-        expect((await postForm(`${second.baseUrl}${path}`, { decision: 'confirm' })).status).toBe(200);
+        expect((await postFormAsBrowser(`${second.baseUrl}${path}`, { decision: 'confirm' })).status).toBe(200);
         await second.mail.waitFor(ADA.email, /are ready/);
         await waitForStatus(second, statusUrl, 'completed');
       } finally {

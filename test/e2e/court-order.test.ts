@@ -13,20 +13,13 @@ import {
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
-import {
-  COUNSEL,
-  DIRECTOR,
-  OFFICER,
-  ORDER,
-  overlappingRolesDataset,
-  OWEN,
-  pdf,
-  postForm,
-} from '../support/court-orders.ts';
+import { COUNSEL, DIRECTOR, ORDER, overlappingRolesDataset, OWEN, pdf } from '../support/court-orders.ts';
+import { localToken, postForm } from '../support/http.ts';
 import {
   ADA,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,
@@ -93,15 +86,7 @@ describe('court orders, end to end', () => {
   });
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
-  async function token(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, groups }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { token: string }).token;
-  }
+  const token = (email: string, groups: string[]) => localToken(rt.baseUrl, email, groups);
   const api = (
     method: 'GET' | 'POST',
     path: string,

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../functions/domain/categories.ts';
+import { postFormAsBrowser } from '../support/http.ts';
 import { ADA, linkIn, startTestRuntime, statusOf, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 import { unzip } from '../support/zip.ts';
 
@@ -8,13 +9,6 @@ import { unzip } from '../support/zip.ts';
  * local SES mailbox, the links in them, and the downloaded zip, unpacked as an unzip tool would.
  */
 const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnBF3yQAm9';
-const postForm = (url: string, fields: Record<string, string>) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams(fields).toString(),
-    redirect: 'manual',
-  });
 
 describe('export request, end to end', () => {
   let rt: TestRuntime;
@@ -29,7 +23,7 @@ describe('export request, end to end', () => {
   });
 
   it('form → verification email → confirm → export email → the zip holds the loans and no password hash', async () => {
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, {
+    const submitted = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, {
       kind: 'export',
       cardNumber: ADA.cardNumber,
       lastName: ADA.lastName,
@@ -44,7 +38,7 @@ describe('export request, end to end', () => {
     const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
     const link = linkIn(verify, 'act');
     expect((await fetch(link)).status).toBe(200); // a GET only shows the page
-    const confirmed = await postForm(link, { decision: 'confirm' });
+    const confirmed = await postFormAsBrowser(link, { decision: 'confirm' });
     expect(confirmed.status).toBe(200);
 
     const ready = await rt.mail.waitFor(ADA.email, /Your data export from .* is ready/);

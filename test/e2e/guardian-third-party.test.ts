@@ -1,8 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postFormAsBrowser } from '../support/http.ts';
 import {
   ADA,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   waitForStatus,
@@ -15,19 +17,11 @@ import {
  * the web forms (guardian.html, third-party.html), the emails in the local SES mailbox, the pages
  * behind their links (GET shows, POST acts), and the downloaded report.
  */
-const OFFICER = 'privacy@library.example';
 const MARIA = { cardNumber: '21234000011010', lastName: 'Rivera', email: 'maria.rivera@example.org' };
 const SOFIA = { cardNumber: '21234000011011', lastName: 'Rivera' }; // 10
 const DAVID = { cardNumber: '21234000011013', lastName: 'Chen', email: 'david.chen@example.com' };
 const ETHAN = { cardNumber: '21234000011015', lastName: 'Chen', email: 'ethan.chen@example.org' }; // 17
 
-const postForm = (url: string, fields: [string, string][], accept = 'text/html') =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept },
-    body: new URLSearchParams(fields).toString(),
-    redirect: 'manual',
-  });
 const statusUrlIn = (page: string) =>
   /href="(\/api\/requests\/[^"]+)"/.exec(page)?.[1]?.replaceAll('&amp;', '&') as string;
 
@@ -74,7 +68,7 @@ describe('guardian and third-party requests, end to end', () => {
   });
 
   it('R9 guardian form → the guardian confirms from their own mailbox → the privacy officer approves → the report downloads', async () => {
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, [
+    const submitted = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, [
       ['kind', 'guardian-access'],
       ['guardian.cardNumber', MARIA.cardNumber],
       ['guardian.lastName', MARIA.lastName],
@@ -90,14 +84,14 @@ describe('guardian and third-party requests, end to end', () => {
     const page = await (await fetch(link)).text(); // a GET only shows
     expect(page).toContain('see the library records of a child linked to your card');
     expect((await statusOf(rt, statusUrl)).status).toBe('verifying');
-    expect((await postForm(link, [['decision', 'confirm']])).status).toBe(200);
+    expect((await postFormAsBrowser(link, [['decision', 'confirm']])).status).toBe(200);
 
     const approval = await approvalFor(rt, requestIdOf(statusUrl));
     const approvalLink = linkIn(approval, 'act');
     expect(await (await fetch(approvalLink)).text()).toContain('Sofia Rivera');
     await waitForStatus(rt, statusUrl, 'awaiting-approval');
     expect(await rt.mail.to(MARIA.email)).toHaveLength(1); // nothing before approval
-    expect((await postForm(approvalLink, [['decision', 'approve']])).status).toBe(200);
+    expect((await postFormAsBrowser(approvalLink, [['decision', 'approve']])).status).toBe(200);
 
     const ready = await rt.mail.waitFor(MARIA.email, /are ready/);
     const download = await fetch(linkIn(ready, 'download'));
@@ -113,7 +107,7 @@ describe('guardian and third-party requests, end to end', () => {
   });
 
   it('R10 a 17-year-old decides through their own link; the parent is told only that it could not go ahead', async () => {
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, [
+    const submitted = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, [
       ['kind', 'guardian-access'],
       ['guardian.cardNumber', DAVID.cardNumber],
       ['guardian.lastName', DAVID.lastName],
@@ -121,17 +115,17 @@ describe('guardian and third-party requests, end to end', () => {
       ['child.lastName', ETHAN.lastName],
     ]);
     const statusUrl = statusUrlIn(await submitted.text());
-    await postForm(linkIn(await rt.mail.waitFor(DAVID.email, /confirm your privacy request/), 'act'), [
+    await postFormAsBrowser(linkIn(await rt.mail.waitFor(DAVID.email, /confirm your privacy request/), 'act'), [
       ['decision', 'confirm'],
     ]);
     const ask = await rt.mail.waitFor(ETHAN.email, /A parent or guardian asked/);
     await waitForStatus(rt, statusUrl, 'awaiting-consent');
     const link = linkIn(ask, 'act');
     expect(await (await fetch(link)).text()).toContain('May your parent or guardian see these records?');
-    const answered = await postForm(link, [['decision', 'decline']]);
+    const answered = await postFormAsBrowser(link, [['decision', 'decline']]);
     expect(answered.status).toBe(200);
     expect(await answered.text()).toContain('nothing will be shared');
-    expect((await postForm(link, [['decision', 'consent']])).status).toBe(410); // once only
+    expect((await postFormAsBrowser(link, [['decision', 'consent']])).status).toBe(410); // once only
     await waitForStatus(rt, statusUrl, 'denied');
     const told = await rt.mail.waitFor(DAVID.email, /was not completed/);
     expect(told.body.text).toContain('could not go ahead without the required consent');
@@ -141,7 +135,7 @@ describe('guardian and third-party requests, end to end', () => {
 
   it('R14 third-party form with two categories → the patron permits → staff approve → the package holds only those two', async () => {
     const requester = 'casey.morgan@credit-union.example';
-    const submitted = await postForm(`${rt.baseUrl}/api/requests`, [
+    const submitted = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, [
       ['kind', 'third-party'],
       ['requester.name', 'Casey Morgan'],
       ['requester.email', requester],
@@ -173,12 +167,13 @@ describe('guardian and third-party requests, end to end', () => {
     ])
       expect(page).toContain(text);
     expect(page).not.toContain('Donations');
-    expect((await postForm(link, [['decision', 'consent']])).status).toBe(200);
+    expect((await postFormAsBrowser(link, [['decision', 'consent']])).status).toBe(200);
     await waitForStatus(rt, statusUrl, 'awaiting-approval');
     expect(await rt.mail.to(requester)).toHaveLength(0);
 
     expect(
-      (await postForm(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']])).status,
+      (await postFormAsBrowser(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']]))
+        .status,
     ).toBe(200);
     const ready = await rt.mail.waitFor(requester, /are ready/);
     const pkg = await (await fetch(linkIn(ready, 'download'))).text();
@@ -210,8 +205,8 @@ describe('guardian and third-party requests, end to end', () => {
       ['purpose', 'Reference'],
     ];
     const strip = (page: string) => page.replace(/\/api\/requests\/[^"<\s]+/g, 'URL');
-    const matched = await postForm(`${rt.baseUrl}/api/requests`, fields(ADA.cardNumber, ADA.lastName));
-    const stranger = await postForm(`${rt.baseUrl}/api/requests`, fields('99999999999999', 'Nobody'));
+    const matched = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, fields(ADA.cardNumber, ADA.lastName));
+    const stranger = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, fields('99999999999999', 'Nobody'));
     expect(matched.status).toBe(202);
     expect(stranger.status).toBe(202);
     const [matchedPage, strangerPage] = [await matched.text(), await stranger.text()];
@@ -227,7 +222,7 @@ describe('guardian and third-party requests, end to end', () => {
       );
     }
 
-    const missing = await postForm(
+    const missing = await postFormAsBrowser(
       `${rt.baseUrl}/api/requests`,
       fields(ADA.cardNumber, ADA.lastName).filter(([k]) => k !== 'categories' && k !== 'purpose'),
     );
@@ -235,7 +230,7 @@ describe('guardian and third-party requests, end to end', () => {
     const page = await missing.text();
     expect(page).toContain('categories');
     expect(page).toContain('purpose');
-    const guardianError = await postForm(`${rt.baseUrl}/api/requests`, [
+    const guardianError = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, [
       ['kind', 'guardian-access'],
       ['guardian.cardNumber', MARIA.cardNumber],
       ['guardian.lastName', MARIA.lastName],

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { linkIn, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
+import { postFormAsBrowser } from '../support/http.ts';
+import { linkIn, OFFICER, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * Correction and deletion as a person makes them: the web form as a browser posts it (every
  * field, empty ones included), the emails in the local mailbox, the links, the staff decision.
  */
-const OFFICER = 'privacy@library.example';
 const EMPTY_CHANGES = {
   'changes.firstName': '',
   'changes.lastName': '',
@@ -18,15 +18,8 @@ const EMPTY_CHANGES = {
   'changes.address.postalCode': '',
 };
 
-const postForm = (url: string, fields: Record<string, string>) =>
-  fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
-    body: new URLSearchParams(fields).toString(),
-  });
-
 async function submitForm(rt: TestRuntime, fields: Record<string, string>): Promise<string> {
-  const res = await postForm(`${rt.baseUrl}/api/requests`, { ...EMPTY_CHANGES, ...fields });
+  const res = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, { ...EMPTY_CHANGES, ...fields });
   expect(res.status).toBe(202);
   const statusUrl = /href="(\/api\/requests\/[^"]+)"/.exec(await res.text())?.[1]?.replaceAll('&amp;', '&');
   if (!statusUrl) throw new Error('no status link on the page');
@@ -51,14 +44,14 @@ describe('patron requests through the web form', () => {
       'changes.address.postalCode': '06830',
     });
     const verify = await rt.mail.waitFor('eleanor.vance@example.com', /confirm your privacy request/);
-    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    expect((await postFormAsBrowser(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
 
     const ask = await rt.mail.waitFor(OFFICER, /Decision needed on a correction/);
     const link = linkIn(ask, 'act');
     const page = await (await fetch(link)).text();
     expect(page).toContain('12 Elm St');
     expect(page).toContain('name="decision" value="approve"');
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await postFormAsBrowser(link, { decision: 'approve' })).status).toBe(200);
 
     await rt.mail.waitFor('eleanor.vance@example.com', /were updated/);
     await waitForStatus(rt, statusUrl, 'completed');
@@ -73,10 +66,10 @@ describe('patron requests through the web form', () => {
   it('R8 deletion: the officer approves the plan from the email; the patron reads what was removed and kept', async () => {
     const statusUrl = await submitForm(rt, { kind: 'deletion', cardNumber: '21234000011026', lastName: 'Adeyemi' });
     const verify = await rt.mail.waitFor('ben.adeyemi@example.org', /confirm your privacy request/);
-    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    expect((await postFormAsBrowser(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
     const link = linkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/), 'act');
     expect(await (await fetch(link)).text()).toContain('Deletion plan');
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await postFormAsBrowser(link, { decision: 'approve' })).status).toBe(200);
 
     const letter = await rt.mail.waitFor('ben.adeyemi@example.org', /deletion request .* is complete/);
     expect(letter.body.text).toContain('Kept, and why');
@@ -87,7 +80,7 @@ describe('patron requests through the web form', () => {
 
   it('a form with a bad field comes back as a page naming it, and nothing starts', async () => {
     const before = (await rt.mail.all()).length;
-    const res = await postForm(`${rt.baseUrl}/api/requests`, {
+    const res = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, {
       ...EMPTY_CHANGES,
       kind: 'correction',
       cardNumber: '21234000012345',

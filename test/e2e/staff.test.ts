@@ -1,8 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEvent } from '../../functions/domain/audit.ts';
+import { localToken } from '../support/http.ts';
 import {
   ADA,
+  DESK,
   eventually,
+  HAROLD,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
@@ -16,7 +20,6 @@ import {
  * at the desk for a patron verified in person (R4), the one deadline extension (R15), and the
  * de-identified statistics (R3).
  */
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
 const PRIYA = {
   id: 'P1003',
   cardNumber: '21234000011003',
@@ -31,8 +34,6 @@ const SAM = {
   firstName: 'Samuel',
   email: 'sam.obrien@example.org',
 };
-const OFFICER = 'privacy@library.example';
-const DESK = 'circulation@library.example';
 
 type Json = Record<string, unknown>;
 type Queue = {
@@ -80,15 +81,7 @@ describe('staff desk, end to end', () => {
   afterAll(async () => rt.cleanup());
 
   const url = (path: string) => `${rt.baseUrl}${path}`;
-  async function token(email: string, groups: string[]): Promise<string> {
-    const res = await fetch(url('/_local/token'), {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ email, groups }),
-    });
-    expect(res.status).toBe(200);
-    return ((await res.json()) as { token: string }).token;
-  }
+  const token = (email: string, groups: string[]) => localToken(rt.baseUrl, email, groups);
   const api = (method: 'GET' | 'POST', path: string, bearer?: string, body?: unknown) =>
     fetch(url(path), {
       method,

@@ -2,11 +2,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DEMO_DATASET } from './runtime.ts';
+import { DEMO_DATASET, OFFICER } from './runtime.ts';
 
 /** Court-order test helpers: the staff, a demo dataset where roles overlap, PDFs, and API events. */
 export const COUNSEL = 'counsel@library.example';
-export const OFFICER = 'privacy@library.example';
 /** Circulation and privacy officer in the demo data; here also counsel, so the uploader is also an approver's role holder. */
 export const OWEN = 'owen.gallagher@library.example';
 export const DIRECTOR = 'director@library.example';
@@ -93,10 +92,3 @@ export function apiEvent(
 
 export const bodyOf = <T = Record<string, unknown>>(res: APIGatewayProxyStructuredResultV2): T =>
   JSON.parse(String(res.body)) as T;
-
-export const postForm = (link: string, form: Record<string, string>) =>
-  fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });

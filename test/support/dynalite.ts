@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { afterAll, beforeAll } from 'vitest';
-import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
+import { createDocumentClient, queryAll } from '../../functions/adapters/dynamodb/client.ts';
 import { ensureTable } from '../../local/tables.ts';
 
 export interface EmbeddedDynamo {
@@ -39,3 +39,25 @@ export function useDynalite(tables: readonly string[]): EmbeddedDynamo {
   });
   return embedded;
 }
+
+type Item = Record<string, unknown>;
+
+/** Writes items straight into a table, 25 to a batch (DynamoDB's limit), as a fixture. */
+export async function putItems(db: DynamoDBDocumentClient, table: string, items: readonly Item[]): Promise<void> {
+  for (let i = 0; i < items.length; i += 25) {
+    await db.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+}
+
+/** Every item under one partition key, page by page, read consistently: what is really left there. */
+export const partitionItems = (db: DynamoDBDocumentClient, table: string, pk: string): Promise<Item[]> =>
+  queryAll(db, {
+    TableName: table,
+    KeyConditionExpression: 'pk = :pk',
+    ExpressionAttributeValues: { ':pk': pk },
+    ConsistentRead: true,
+  });

@@ -17,6 +17,19 @@ export const ADA = {
   email: 'ada@example.org',
 };
 
+/** A demo patron with no email on file: verified in person at the desk (R4). */
+export const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
+
+/** The demo dataset's staff: a staff task goes to everyone in the role; the first of each is who tests act as. */
+export const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
+export const CIRCULATION = [
+  'circulation@library.example',
+  'lucia.ferreira@library.example',
+  'owen.gallagher@library.example',
+];
+export const OFFICER = 'privacy@library.example';
+export const DESK = 'circulation@library.example';
+
 export interface TestRuntime extends Runtime {
   mail: Mailbox;
   cleanup(): Promise<void>;

@@ -8,6 +8,7 @@ import {
   type AuditEventInput,
   type AuditValue,
 } from '../../functions/domain/audit.ts';
+import { parseCsv } from '../support/csv.ts';
 
 const REQUEST_ID = '7d0c1a8e-2f4b-4c55-9a1e-3b7f0e9d2c11';
 
@@ -25,35 +26,6 @@ function chain(inputs: AuditEventInput[]): AuditEvent[] {
     out.push({ ...unsigned, hash: hashEvent(unsigned) });
   }
   return out;
-}
-
-/** An RFC 4180 reader: quoted cells, doubled quotes, CRLF records (enough to read back what we write). */
-function parseCsv(text: string): string[][] {
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 0; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else cell += ch;
-  }
-  return rows;
 }
 
 const events = chain([
@@ -77,20 +49,20 @@ describe('auditToCsv (R17)', () => {
   it('R17: a header and one CRLF row per event, in chain order, with a byte-order mark', () => {
     const csv = auditToCsv(events);
     expect(csv.startsWith('\uFEFF')).toBe(true);
-    const rows = parseCsv(csv.slice(1));
+    const rows = parseCsv(csv);
     expect(rows[0]).toEqual([...AUDIT_CSV_COLUMNS]);
     expect(rows.slice(1).map((r) => r[1])).toEqual(['1', '2', '3', '4']);
     expect(csv.endsWith('\r\n')).toBe(true);
   });
 
   it('R17: formula-injection safe: a cell that starts like a formula is shown as text', () => {
-    const rows = parseCsv(auditToCsv(events).slice(1));
+    const rows = parseCsv(auditToCsv(events));
     expect(rows[3]?.[AUDIT_CSV_COLUMNS.indexOf('actorId')]).toBe(`'=HYPERLINK("http://x")`);
     for (const row of rows) for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell), cell).toBe(false);
   });
 
   it('R17: commas, quotes and line breaks survive (RFC 4180 quoting), and the chain re-verifies from the file alone', () => {
-    const rows = parseCsv(auditToCsv(events).slice(1)).slice(1);
+    const rows = parseCsv(auditToCsv(events)).slice(1);
     const col = (name: (typeof AUDIT_CSV_COLUMNS)[number]) => AUDIT_CSV_COLUMNS.indexOf(name);
     const back: AuditEvent[] = rows.map((r) => ({
       requestId: r[col('requestId')] as string,

@@ -1,11 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildDeletionPlan, patronOutcome, stepFor, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
@@ -26,7 +20,7 @@ import {
 import { recordKeys, type RecordKind } from '../../functions/adapters/dynamodb/keys.ts';
 import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../../functions/connectors/records-table/library-records.ts';
-import { useDynalite } from '../support/dynalite.ts';
+import { partitionItems, putItems, useDynalite } from '../support/dynalite.ts';
 
 const DEMO_PATH = fileURLToPath(new URL('../../local/demo-dataset.json', import.meta.url));
 const RECORDS = 'library-records';
@@ -86,24 +80,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
   };
   const get = async (key: { pk: string; sk: string }) =>
     (await db.send(new GetCommand({ TableName: RECORDS, Key: key, ConsistentRead: true }))).Item;
-  const partition = async (pk: string): Promise<Item[]> => {
-    const out: Item[] = [];
-    let start: Item | undefined;
-    do {
-      const res = await db.send(
-        new QueryCommand({
-          TableName: RECORDS,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': pk },
-          ExclusiveStartKey: start,
-          ConsistentRead: true,
-        }),
-      );
-      out.push(...(res.Items ?? []));
-      start = res.LastEvaluatedKey;
-    } while (start);
-    return out;
-  };
+  const partition = (pk: string) => partitionItems(db, RECORDS, pk);
   /** Anonymised copies of one kind whose `field` is one of `values`. */
   const anonWith = async (kind: RecordKind, field: string, values: unknown[]): Promise<Item[]> =>
     (await partition(`ANON#${kind}`)).filter((i) => values.includes(i[field]));
@@ -116,13 +93,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       ...d,
     });
     const items = datasetToItems(parsed).filter((i) => i.kind !== 'LIBRARY' && i.kind !== 'STAFF');
-    for (let i = 0; i < items.length; i += 25) {
-      await db.send(
-        new BatchWriteCommand({
-          RequestItems: { [RECORDS]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
-        }),
-      );
-    }
+    await putItems(db, RECORDS, items);
   };
 
   const patron = (id: string, card: string, over: Record<string, unknown> = {}) => ({

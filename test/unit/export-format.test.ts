@@ -18,6 +18,7 @@ import {
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createExportZip, type ExportInput } from '../../functions/render/export-zip.ts';
 import type { Loan, Patron } from '../../functions/domain/dataset.ts';
+import { parseCsv } from '../support/csv.ts';
 import { unzip } from '../support/zip.ts';
 
 /** Unit tests of the export (R8a): the format rules, and the streaming writer against an in-memory source. */
@@ -135,38 +136,6 @@ const input = (over: Partial<ExportInput> = {}): ExportInput => ({
   source: sourceOf(records()).source,
   ...over,
 });
-
-/** A strict RFC 4180 reader: a line break outside quotes ends a record only as CRLF. */
-function parseCsv(text: string): string[][] {
-  expect(text.startsWith('\uFEFF')).toBe(true);
-  const rows: string[][] = [];
-  let row: string[] = [];
-  let cell = '';
-  let quoted = false;
-  for (let i = 1; i < text.length; i++) {
-    const ch = text[i];
-    if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') {
-        cell += '"';
-        i++;
-      } else if (ch === '"') quoted = false;
-      else cell += ch;
-    } else if (ch === '"' && cell === '') quoted = true;
-    else if (ch === ',') {
-      row.push(cell);
-      cell = '';
-    } else if (ch === '\r' && text[i + 1] === '\n') {
-      row.push(cell);
-      rows.push(row);
-      row = [];
-      cell = '';
-      i++;
-    } else if (ch === '\n' || ch === '\r' || ch === '"') throw new Error(`bare ${JSON.stringify(ch)} at ${i}`);
-    else cell += ch;
-  }
-  if (cell !== '' || row.length > 0) throw new Error('the last record has no CRLF');
-  return rows;
-}
 
 /** A CSV as objects keyed by its header. */
 const csvObjects = (text: string) => {

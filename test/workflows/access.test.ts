@@ -3,9 +3,13 @@ import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
+import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   eventually,
+  HAROLD,
   linkIn,
   startTestRuntime,
   statusOf,
@@ -19,32 +23,6 @@ import {
  * The access workflow (workflows/access.asl.json) on aws-local-stepfunctions with the real
  * handlers, dynalite and the local SES: every branch taken at least once.
  */
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins' };
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
-const executionOf = (requestId: string) => `local:access:${requestId}`;
-
-async function act(link: string, form: Record<string, string>) {
-  return fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-}
-
-/** R5: nothing a workflow carries may name the patron. */
-function expectNoPersonalData(
-  rt: TestRuntime,
-  requestId: string,
-  patron: { cardNumber: string; lastName: string; email?: string; firstName?: string },
-) {
-  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
-  expect(history.length).toBeGreaterThan(100);
-  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(
-    Boolean,
-  ) as string[]) {
-    expect(history).not.toContain(value);
-  }
-}
 
 describe('access workflow', () => {
   let rt: TestRuntime;
@@ -60,12 +38,12 @@ describe('access workflow', () => {
     // When the link expires, in the library's time zone: not a UTC instant a patron cannot read.
     expect(verify.body.text).toMatch(/expires at \w+day, \w+ \d{1,2}, \d{4} at \d{1,2}:\d\d [AP]M E[SD]T\./);
     expect(verify.body.text).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:/);
-    const res = await act(linkIn(verify, 'act'), { decision: 'confirm' });
+    const res = await postForm(linkIn(verify, 'act'), { decision: 'confirm' });
     expect(res.status).toBe(200);
     await rt.mail.waitFor(ADA.email, /are ready/);
     await waitForStatus(rt, body.statusUrl, 'completed');
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    await rt.engine.whenDone(executionOf('access', body.requestId));
+    expect(await rt.engine.status(executionOf('access', body.requestId))).toBe('SUCCEEDED');
 
     const request = await rt.deps.requests.get(body.requestId);
     expect(request.patronId).toBe(ADA.id);
@@ -83,16 +61,16 @@ describe('access workflow', () => {
     ]);
     expect(verifyChain(events).ok).toBe(true); // R17
     expect(JSON.stringify(events)).not.toContain(ADA.email);
-    expectNoPersonalData(rt, body.requestId, ADA);
+    expectNoPersonalData(rt, executionOf('access', body.requestId), [ADA]);
   });
 
   it('no match: ends quietly, no email is sent, and the status looks like any other', async () => {
     const before = (await rt.mail.all()).length;
     const { status, body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: 'Babbage' });
     expect(status).toBe(202);
-    await rt.engine.whenDone(executionOf(body.requestId));
+    await rt.engine.whenDone(executionOf('access', body.requestId));
     await eventually(async () =>
-      (await rt.engine.status(executionOf(body.requestId))) === 'SUCCEEDED' ? true : undefined,
+      (await rt.engine.status(executionOf('access', body.requestId))) === 'SUCCEEDED' ? true : undefined,
     );
     expect((await rt.mail.all()).length).toBe(before);
     expect((await statusOf(rt, body.statusUrl)).status).toBe('verifying');
@@ -118,8 +96,8 @@ describe('access workflow', () => {
     expect(reads).toHaveLength(1);
     expect(reads[0]?.actor).toMatchObject({ kind: 'staff', id: CIRCULATION[0], role: 'circulation' });
 
-    expect((await act(link, { decision: 'done' })).status).toBe(400); // how they checked is required
-    expect((await act(link, { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'done' })).status).toBe(400); // how they checked is required
+    expect((await postForm(link, { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
     const report = await rt.mail.waitFor(CIRCULATION[0] as string, /Print and hand over/);
     expect(linkIn(report, 'download')).toMatch(/\/download\//);
     await waitForStatus(rt, body.statusUrl, 'completed');
@@ -142,7 +120,7 @@ describe('access workflow', () => {
     // The other staff members' copies of the task no longer work.
     const other = await rt.mail.waitFor(CIRCULATION[1] as string, /In-person verification needed/);
     expect((await fetch(linkIn(other, 'act'))).status).toBe(410);
-    expectNoPersonalData(rt, body.requestId, HAROLD);
+    expectNoPersonalData(rt, executionOf('access', body.requestId), [HAROLD]);
   });
 
   it('cancel: a waiting request can be cancelled; its link then answers 410', async () => {
@@ -151,8 +129,8 @@ describe('access workflow', () => {
     const res = await fetch(`${rt.baseUrl}${body.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' });
     expect(res.status).toBe(200);
     expect(((await res.json()) as StatusView).status).toBe('cancelled');
-    expect((await act(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('ABORTED');
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect(await rt.engine.status(executionOf('access', body.requestId))).toBe('ABORTED');
     // Cancelling again is harmless; a wrong key is 404.
     expect((await fetch(`${rt.baseUrl}${body.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' })).status).toBe(
       200,
@@ -185,10 +163,10 @@ describe('access workflow: time and failure', () => {
       10_000,
       'expired',
     );
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    await rt.engine.whenDone(executionOf('access', body.requestId));
+    expect(await rt.engine.status(executionOf('access', body.requestId))).toBe('SUCCEEDED');
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).toContain('request-expired');
-    expect((await act(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(410);
     expect((await rt.mail.to(ADA.email)).filter((e) => /are ready/.test(e.subject))).toHaveLength(0);
   });
 
@@ -248,7 +226,7 @@ describe('access workflow: time and failure', () => {
     const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
     expect(failures).toBe(2);
     expect((await rt.mail.to(ADA.email)).filter((e) => /confirm/.test(e.subject))).toHaveLength(1);
-    await act(linkIn(verify, 'act'), { decision: 'confirm' });
+    await postForm(linkIn(verify, 'act'), { decision: 'confirm' });
     await waitForStatus(rt, body.statusUrl, 'completed');
   });
 
@@ -262,14 +240,14 @@ describe('access workflow: time and failure', () => {
     rt = await startTestRuntime({ wrapMailer: broken });
     const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
-    await act(linkIn(verify, 'act'), { decision: 'confirm' });
+    await postForm(linkIn(verify, 'act'), { decision: 'confirm' });
     const alert = await rt.mail.waitFor('privacy@library.example', /A privacy request failed/);
     expect(alert.body.text).toContain(body.requestId);
     expect(alert.body.text).toContain('TransientError');
     expect(alert.body.text).not.toContain(ADA.lastName);
     await waitForStatus(rt, body.statusUrl, 'failed');
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('FAILED');
+    await rt.engine.whenDone(executionOf('access', body.requestId));
+    expect(await rt.engine.status(executionOf('access', body.requestId))).toBe('FAILED');
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.at(-1)).toMatchObject({ type: 'request-failed', data: { error: 'TransientError' } });
   });

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUDIT_CSV_COLUMNS } from '../../functions/domain/audit-csv.ts';
 import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
+import { postForm } from '../support/http.ts';
 import { ADA, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
 /**
@@ -45,11 +46,7 @@ describe('audit:verify (R17)', () => {
     for (const n of [1, 2]) {
       const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
       const email = await rt.mail.waitFor(ADA.email, /confirm your privacy request/, n);
-      await fetch(linkIn(email, 'act'), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: 'decision=confirm',
-      });
+      await postForm(linkIn(email, 'act'), { decision: 'confirm' });
       await waitForStatus(rt, body.statusUrl, 'completed');
       if (n === 1) first = body.requestId;
       else second = body.requestId;

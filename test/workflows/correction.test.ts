@@ -3,10 +3,14 @@ import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createHandler as createApplyCorrection } from '../../functions/handlers/task-apply-correction.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
+import { executionOf } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   eventually,
   linkIn,
+  OFFICERS,
   startTestRuntime,
   submit,
   waitForStatus,
@@ -19,7 +23,6 @@ import {
  * approve, reject, GET-only, reminder, lapse, new-email confirmation both ways, and a new phone
  * number confirmed by circulation staff calling it: confirmed, not confirmed, lapsed, not new.
  */
-const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
 const PRIYA = {
   id: 'P1003',
   cardNumber: '21234000011003',
@@ -50,21 +53,19 @@ const FATIMA = {
   phone: '+12035550108',
 };
 const ADA_PHONE = '+12035550100';
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
-const executionOf = (requestId: string) => `local:correction:${requestId}`;
 /** R6: the desk's task to call a new number names the request, nothing else. */
 const callTask = (requestId: string) => new RegExp(`^Call to confirm a new phone number: request ${requestId}$`);
 const callTasksFor = async (rt: TestRuntime, requestId: string) =>
   (await rt.mail.all()).filter((e) => callTask(requestId).test(e.subject));
 const statesEntered = (rt: TestRuntime, requestId: string) =>
   rt.engine
-    .history(executionOf(requestId))
+    .history(executionOf('correction', requestId))
     .filter((e) => e.type === 'StateEntered')
     .map((e) => e.state);
 
 /** R5: a new number appears in no audit event and no workflow state, in any of its spellings. */
 function expectNumberNowhere(rt: TestRuntime, requestId: string, events: unknown, spellings: string[]) {
-  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
+  const history = JSON.stringify(rt.engine.history(executionOf('correction', requestId)));
   expect(history).toContain('AwaitPhoneConfirmation');
   const audit = JSON.stringify(events);
   for (const s of spellings) {
@@ -78,13 +79,6 @@ function expectNoPatronData(email: SentEmail, values: string[]) {
   const text = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
   for (const v of values) expect(text).not.toContain(v);
 }
-
-const post = (link: string, form: Record<string, string>) =>
-  fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
 
 async function verified(
   rt: TestRuntime,
@@ -101,7 +95,7 @@ async function verified(
   expect(status).toBe(202);
   const verify = await rt.mail.waitFor(patron.email, /confirm your privacy request/, n);
   expect(verify.body.text).toContain('correct your personal details');
-  expect((await post(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+  expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
   return body;
 }
 
@@ -152,7 +146,7 @@ describe('correction workflow', () => {
     });
     expect(await callTasksFor(rt, body.requestId)).toHaveLength(CIRCULATION.length);
 
-    expect((await post(link, { decision: 'confirm' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'confirm' })).status).toBe(200);
     const notice = await rt.mail.waitFor(ADA.email, /were updated/);
     expect(notice.body.text).toContain('phone');
     await waitForStatus(rt, body.statusUrl, 'completed');
@@ -186,8 +180,8 @@ describe('correction workflow', () => {
 
     // The first answer wins: the other staff members' copies, and the used link, are void.
     expect((await fetch(linkIn(tasks[1] as SentEmail, 'act'))).status).toBe(410);
-    expect((await post(linkIn(tasks[2] as SentEmail, 'act'), { decision: 'confirm' })).status).toBe(410);
-    expect((await post(link, { decision: 'decline' })).status).toBe(410);
+    expect((await postForm(linkIn(tasks[2] as SentEmail, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect((await postForm(link, { decision: 'decline' })).status).toBe(410);
     await rt.deps.records.updateProfile(ADA.id, { phone: ADA_PHONE }); // restore for later tests
   });
 
@@ -196,7 +190,7 @@ describe('correction workflow', () => {
     const confirm = await rt.mail.waitFor('priya.n@example.net', /Confirm your new email address/);
     expect((await fetch(linkIn(confirm, 'act'))).status).toBe(200);
     expect((await rt.deps.records.getPatron(PRIYA.id))?.email).toBe(PRIYA.email); // a GET changes nothing
-    expect((await post(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
     const notice = await rt.mail.waitFor('priya.n@example.net', /were updated/);
     expect(notice.destination.to.sort()).toEqual([PRIYA.email, 'priya.n@example.net'].sort());
     await waitForStatus(rt, body.statusUrl, 'completed');
@@ -206,7 +200,7 @@ describe('correction workflow', () => {
   it('R6 a new email declined by its owner: denied, and nothing changes', async () => {
     const body = await verified(rt, SAM, { email: 'not-sam@example.net' });
     const confirm = await rt.mail.waitFor('not-sam@example.net', /Confirm your new email address/);
-    expect((await post(linkIn(confirm, 'act'), { decision: 'decline' })).status).toBe(200);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'decline' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(SAM.email, /was not completed/);
     expect(told.body.text).toContain('not confirmed');
@@ -229,14 +223,14 @@ describe('correction workflow', () => {
     const reads = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'staff-read');
     expect(reads[0]?.actor).toMatchObject({ kind: 'staff', id: OFFICERS[0], role: 'privacy-officer' });
 
-    expect((await post(link, { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.lastName).toBe('King');
     // The other officer's copy is void; the used link answers 410.
     expect((await fetch(linkIn(await rt.mail.waitFor(OFFICERS[1] as string, /Decision needed/), 'act'))).status).toBe(
       410,
     );
-    expect((await post(link, { decision: 'approve' })).status).toBe(410);
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(410);
     const decided = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'approval-decided');
     expect(decided).toMatchObject({ actor: { id: OFFICERS[0] }, data: { step: 'correction', decision: 'approve' } });
     await rt.deps.records.updateProfile(ADA.id, { lastName: ADA.lastName }); // restore for later tests
@@ -247,9 +241,9 @@ describe('correction workflow', () => {
     const body = await verified(rt, { ...PRIYA, email: 'priya.n@example.net' }, { dateOfBirth: '1990-01-01' });
     const ask = await rt.mail.waitFor(OFFICERS[0] as string, /Decision needed on a correction/, 2);
     const link = linkIn(ask, 'act');
-    expect((await post(link, { decision: 'reject' })).status).toBe(400);
+    expect((await postForm(link, { decision: 'reject' })).status).toBe(400);
     expect(
-      (await post(link, { decision: 'reject', reason: 'Please bring proof of your date of birth to the desk.' }))
+      (await postForm(link, { decision: 'reject', reason: 'Please bring proof of your date of birth to the desk.' }))
         .status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
@@ -268,8 +262,8 @@ describe('correction workflow', () => {
       changes: { phone: '+1 203 555 0100' },
     });
     const link = linkIn(await rt.mail.waitFor(SAM.email, /confirm your privacy request/, 2), 'act');
-    for (let i = 0; i < 3; i++) expect((await post(link, { decision: 'approve' })).status).toBe(400);
-    expect((await post(link, { decision: 'confirm' })).status).toBe(410);
+    for (let i = 0; i < 3; i++) expect((await postForm(link, { decision: 'approve' })).status).toBe(400);
+    expect((await postForm(link, { decision: 'confirm' })).status).toBe(410);
     expect((await rt.deps.requests.get(body.requestId)).verification).toBeUndefined();
   });
 
@@ -319,7 +313,7 @@ describe('R6 a new phone number is confirmed by the desk calling it', () => {
     ).rejects.toMatchObject({ name: 'IntegrityError' });
     expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
 
-    expect((await post(linkIn(task, 'act'), { decision: 'decline' })).status).toBe(200);
+    expect((await postForm(linkIn(task, 'act'), { decision: 'decline' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(MARCUS.email, /was not completed/);
     expect(told.body.text).toContain('could not confirm the new phone number by calling it');
@@ -364,12 +358,12 @@ describe('R6 a new phone number is confirmed by the desk calling it', () => {
     const confirmEmail = await rt.mail.waitFor(newEmail, /Confirm your new email address/);
     // The desk is not asked to call until the new address is confirmed.
     expect(await callTasksFor(rt, body.requestId)).toHaveLength(0);
-    expect((await post(linkIn(confirmEmail, 'act'), { decision: 'confirm' })).status).toBe(200);
+    expect((await postForm(linkIn(confirmEmail, 'act'), { decision: 'confirm' })).status).toBe(200);
 
     const task = await rt.mail.waitFor(CIRCULATION[2] as string, callTask(body.requestId));
     expectNoPatronData(task, ['555-0123', '5550123', FATIMA.lastName, newEmail]);
     expect((await rt.deps.records.getPatron(FATIMA.id))?.email).toBe(FATIMA.email); // nothing applied before the call
-    expect((await post(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(200);
+    expect((await postForm(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(200);
 
     const notice = await rt.mail.waitFor(newEmail, /were updated/);
     expect(notice.destination.to.sort()).toEqual([FATIMA.email, newEmail].sort());
@@ -420,8 +414,8 @@ describe('R6 a phone call task that lapses', () => {
     expect(events.some((e) => e.type === 'phone-confirmed' || e.type === 'correction-applied')).toBe(false);
     expect(events.find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'phone-not-confirmed' });
     expect(statesEntered(rt, body.requestId)).toContain('DenyPhoneNotConfirmed');
-    expect(JSON.stringify(rt.engine.history(executionOf(body.requestId)))).toContain('LinkExpired'); // the sweep failed the waiting step
-    expect((await post(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(410);
+    expect(JSON.stringify(rt.engine.history(executionOf('correction', body.requestId)))).toContain('LinkExpired'); // the sweep failed the waiting step
+    expect((await postForm(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(410);
   });
 });
 
@@ -437,7 +431,7 @@ describe('staff approval: reminders and lapses', () => {
     rt = await startTestRuntime({ policy });
     const body = await verified(rt, ADA, { firstName: 'Augusta' });
     const reminder = await rt.mail.waitFor(OFFICERS[0] as string, /^Reminder: Decision needed/);
-    expect((await post(linkIn(reminder, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(linkIn(reminder, 'act'), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.audit.list(body.requestId)).some((e) => e.type === 'reminder-sent')).toBe(true);
   });

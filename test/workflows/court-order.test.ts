@@ -17,14 +17,14 @@ import {
   awsClaims,
   bodyOf,
   DIRECTOR,
-  OFFICER,
   ORDER,
   overlappingRolesDataset,
   OWEN,
   pdf,
-  postForm,
 } from '../support/court-orders.ts';
-import { eventually, linkIn, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { executionOf } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
+import { eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * workflows/court-order.asl.json on aws-local-stepfunctions with the real handlers, dynalite and
@@ -75,7 +75,6 @@ const ELEANOR = {
 type Patron = typeof PRIYA;
 
 const OWEN_GROUPS = ['circulation', 'privacy-officer', 'counsel'];
-const executionOf = (requestId: string) => `local:court-order:${requestId}`;
 const reviewSubject = (requestId: string) => new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`);
 const authoriseSubject = (requestId: string) =>
   new RegExp(`court order \\(authorisation to disclose\\) \\(request ${requestId}\\)`);
@@ -109,7 +108,7 @@ async function fileOrder(rt: TestRuntime, patron: Patron, overrides: Record<stri
 
 /** R5: nothing the workflow carries names the patron or the order. */
 function expectNothingPersonal(rt: TestRuntime, requestId: string, patron: Patron) {
-  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
+  const history = JSON.stringify(rt.engine.history(executionOf('court-order', requestId)));
   expect(history).toContain('AwaitReview');
   for (const v of [
     patron.cardNumber,
@@ -125,7 +124,7 @@ function expectNothingPersonal(rt: TestRuntime, requestId: string, patron: Patro
 
 const statesEntered = (rt: TestRuntime, requestId: string) =>
   rt.engine
-    .history(executionOf(requestId))
+    .history(executionOf('court-order', requestId))
     .filter((e) => e.type === 'StateEntered')
     .map((e) => e.state);
 
@@ -215,7 +214,7 @@ describe('court-order workflow', () => {
     expect(notice.body.text).toContain('Library records');
     expect(notice.body.text).toContain('from 2026-01-01 to 2026-04-30');
 
-    await rt.engine.whenDone(executionOf(requestId));
+    await rt.engine.whenDone(executionOf('court-order', requestId));
     expect((await rt.deps.requests.get(requestId)).status).toBe('completed');
     expect(statesEntered(rt, requestId)).toEqual([
       'AwaitReview',
@@ -329,7 +328,7 @@ describe('court-order workflow', () => {
     expect(told.subject).toContain(requestId);
     expect(told.body.text).toContain('The order names a different date range.');
     expect(told.body.text).toContain(DIRECTOR);
-    await rt.engine.whenDone(executionOf(requestId));
+    await rt.engine.whenDone(executionOf('court-order', requestId));
     expect((await rt.deps.requests.get(requestId)).status).toBe('denied');
     expect(statesEntered(rt, requestId)).toContain('DenyRejected');
     expect(statesEntered(rt, requestId)).not.toContain('BuildDisclosure');
@@ -350,7 +349,7 @@ describe('court-order workflow', () => {
     ).toBe(200);
     const told = await rt.mail.waitFor(OWEN, new RegExp(`Court order not approved.*${requestId}`));
     expect(told.body.text).toContain('Not signed by a judge.');
-    await rt.engine.whenDone(executionOf(requestId));
+    await rt.engine.whenDone(executionOf('court-order', requestId));
     expect(statesEntered(rt, requestId)).toEqual(['AwaitReview', 'ReviewDecided?', 'DenyRejected']);
     expect((await rt.deps.requests.get(requestId)).status).toBe('denied');
     expect(await patronMail(rt, BOB)).toBe('');
@@ -371,7 +370,7 @@ describe('court-order workflow', () => {
       ).status,
     ).toBe(200);
     await rt.mail.waitFor(OWEN, new RegExp(`Disclosure package ready.*${requestId}`));
-    await rt.engine.whenDone(executionOf(requestId));
+    await rt.engine.whenDone(executionOf('court-order', requestId));
     expect((await rt.deps.requests.get(requestId)).status).toBe('completed');
     expect(statesEntered(rt, requestId)).not.toContain('NotifyPatron');
     expect(await patronMail(rt, MARCUS)).toBe('');
@@ -453,7 +452,7 @@ describe('court-order workflow: lapses, failures and retries', () => {
     skew.ms = 9 * 86_400_000; // past the 7-day decision link, past the day its token would once have been kept, past the hold's lapse day
     const told = await rt.mail.waitFor(OWEN, new RegExp(`Court order not approved.*${requestId}`));
     expect(told.body.text).toContain('Nobody decided');
-    await rt.engine.whenDone(executionOf(requestId));
+    await rt.engine.whenDone(executionOf('court-order', requestId));
     expect((await rt.deps.requests.get(requestId)).status).toBe('expired');
     expect(statesEntered(rt, requestId)).toEqual(['AwaitReview', 'ReviewLapsed', 'ReviewAskAgain?', 'MarkExpired']);
     await rt.mail.waitFor(OFFICER, new RegExp(`A decision lapsed: request ${requestId}`));
@@ -491,7 +490,7 @@ describe('court-order workflow: lapses, failures and retries', () => {
         })
       ).status,
     ).toBe(200);
-    await rt.engine.whenDone(executionOf(first.requestId));
+    await rt.engine.whenDone(executionOf('court-order', first.requestId));
     expect(mailFaults.transientOnce).toBe(false);
     expect((await rt.deps.requests.get(first.requestId)).status).toBe('completed');
     expect(
@@ -520,7 +519,7 @@ describe('court-order workflow: lapses, failures and retries', () => {
     ).toBe(200);
     const alert = await rt.mail.waitFor(OFFICER, new RegExp(`A privacy request failed: ${second.requestId}`));
     expect(alert.body.text).toContain('MessageRejected');
-    await rt.engine.whenDone(executionOf(second.requestId));
+    await rt.engine.whenDone(executionOf('court-order', second.requestId));
     expect((await rt.deps.requests.get(second.requestId)).status).toBe('failed');
     expect(statesEntered(rt, second.requestId).slice(-3)).toEqual(['BuildDisclosure', 'RecordFailure', 'Failed']);
     expect(await patronMail(rt, BOB)).toBe('');

@@ -2,10 +2,12 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
+import { postForm } from '../support/http.ts';
 import {
   ADA,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,
@@ -17,7 +19,6 @@ import {
  * page, execution, verification and the outcome letter; each blocker; a legal hold before and
  * after the plan (R13, R13a); a rejection; a crash in the middle of the erasure and the re-run.
  */
-const OFFICER = 'privacy@library.example';
 const YUKI = { id: 'P1007', cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com' };
 const JOSE = { id: 'P1024', cardNumber: '21234000011024', lastName: 'Martínez', email: 'jose.martinez@example.org' };
 const MARGARET = {
@@ -31,18 +32,11 @@ const MARIA = { id: 'P1010', cardNumber: '21234000011010', lastName: 'Rivera', e
 type Patron = { id: string; cardNumber: string; lastName: string; email: string };
 type Outcome = { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] };
 
-const post = (link: string, form: Record<string, string>) =>
-  fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-
 async function requestDeletion(rt: TestRuntime, p: Patron, n = 1) {
   const { body } = await submit(rt, { kind: 'deletion', cardNumber: p.cardNumber, lastName: p.lastName });
   const verify = await rt.mail.waitFor(p.email, /confirm your privacy request/, n);
   expect(verify.body.text).toContain('delete your data');
-  expect((await post(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+  expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
   return body;
 }
 
@@ -74,7 +68,7 @@ describe('deletion workflow', () => {
     expect(page).toContain('Deletion plan');
     expect(page).toMatch(/library-records<\/th><td>Anonymise<\/td><td>2</);
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeDefined(); // nothing touched before approval
-    expect((await post(link, { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
 
     const letter = await rt.mail.waitFor(YUKI.email, /deletion request .* is complete/);
     expect(letter.body.text).toContain('your personal details');
@@ -114,7 +108,7 @@ describe('deletion workflow', () => {
   it('R8 partial: items on loan and money owed keep the profile, the open loan and the fines; the rest goes', async () => {
     const body = await requestDeletion(rt, ADA);
     const link = await approvalLink(rt, 2);
-    expect((await post(link, { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     const outcome = done.outcome as Outcome;
     expect(outcome.retained).toEqual(
@@ -136,7 +130,7 @@ describe('deletion workflow', () => {
 
   it('R8 a guarantor of a minor keeps their personal details', async () => {
     const body = await requestDeletion(rt, MARIA);
-    expect((await post(await approvalLink(rt, 3), { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(await approvalLink(rt, 3), { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     expect((done.outcome as Outcome).retained).toEqual(
       expect.arrayContaining([{ category: 'personal', reason: 'guarantor-of-minor' }]),
@@ -154,7 +148,7 @@ describe('deletion workflow', () => {
     const body = await requestDeletion(rt, MARGARET);
     const page = await (await fetch(await approvalLink(rt, 4))).text();
     expect(page).toContain('blocked');
-    expect((await post(await approvalLink(rt, 4), { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(await approvalLink(rt, 4), { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
@@ -176,7 +170,7 @@ describe('deletion workflow', () => {
       placedBy: 'counsel@library.example',
       nondisclosure: false,
     });
-    expect((await post(link, { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
@@ -189,7 +183,7 @@ describe('deletion workflow', () => {
   it('a rejected plan ends the request as denied; the patron reads the reason; nothing is deleted', async () => {
     const body = await requestDeletion(rt, MARIA, 2);
     const link = await approvalLink(rt, 6);
-    expect((await post(link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status).toBe(
+    expect((await postForm(link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status).toBe(
       200,
     );
     await waitForStatus(rt, body.statusUrl, 'denied');
@@ -225,7 +219,7 @@ describe('deletion: a crash in the middle of the erasure', () => {
       });
     rt = await startTestRuntime({ wrapRecordsDb: crashOnce });
     const body = await requestDeletion(rt, YUKI);
-    expect((await post(await approvalLink(rt, 1), { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(await approvalLink(rt, 1), { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     expect(crashed).toBe(true);
     expect((done.outcome as Outcome).erased).toContain('personal');

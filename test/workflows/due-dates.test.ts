@@ -4,7 +4,14 @@ import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
 import { createHandler as sweepDueDates } from '../../functions/handlers/sweep-due-dates.ts';
 import { createMetrics } from '../../functions/lib/observability.ts';
-import { eventually, startTestRuntime, type SentEmail, type TestRuntime } from '../support/runtime.ts';
+import {
+  CIRCULATION,
+  eventually,
+  OFFICERS,
+  startTestRuntime,
+  type SentEmail,
+  type TestRuntime,
+} from '../support/runtime.ts';
 
 /**
  * R15 through the local runtime: the scheduled `sweep-due-dates` runs on the runtime's timer (every
@@ -13,9 +20,7 @@ import { eventually, startTestRuntime, type SentEmail, type TestRuntime } from '
  * due date arms both again; a paused clock gets neither; the OverdueRequests count is emitted.
  */
 const DAY = 86_400_000;
-const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
 const DIRECTOR = 'director@library.example';
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
 
 describe('due dates: reminders and escalation (R15)', () => {
   let rt: TestRuntime;

@@ -10,9 +10,13 @@ import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createHandler as createBuildExport } from '../../functions/handlers/task-build-export.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
+import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   eventually,
+  HAROLD,
   linkIn,
   startTestRuntime,
   submit,
@@ -25,20 +29,9 @@ import { unzip } from '../support/zip.ts';
  * The export workflow (workflows/export.asl.json) on aws-local-stepfunctions with the real
  * handlers, dynalite and the local SES: the zip is downloaded over HTTP and unpacked here.
  */
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
 const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnBF3yQAm9';
 const ADA_ANSWER_HASH = '$2b$12$8vfcjZ6iR5E8dCKdGYrm7n0iTJbJ2fV2F7TPNa0EKt6JNFraPyJp3';
 const READY = /Your data export from .* is ready/;
-const executionOf = (requestId: string) => `local:export:${requestId}`;
-
-async function act(link: string, form: Record<string, string>) {
-  return fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
-}
 
 async function download(link: string) {
   const res = await fetch(link);
@@ -48,18 +41,6 @@ async function download(link: string) {
     /^attachment; filename="library-data-export-[0-9a-f]{8}\.zip"$/,
   );
   return unzip(Buffer.from(await res.arrayBuffer()));
-}
-
-/** R5: nothing a workflow carries may name the patron. */
-function expectNoPersonalData(
-  rt: TestRuntime,
-  requestId: string,
-  patron: { cardNumber: string; lastName: string; email?: string; firstName?: string },
-) {
-  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
-  expect(history).toContain('BuildExport');
-  for (const value of [patron.cardNumber, patron.lastName, patron.email, patron.firstName].filter(Boolean) as string[])
-    expect(history).not.toContain(value);
 }
 
 /** The export files stored under the files folder. */
@@ -86,12 +67,12 @@ describe('export workflow', () => {
     const { status, body } = await submit(rt, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     expect(status).toBe(202);
     const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
-    expect((await act(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
     const ready = await rt.mail.waitFor(ADA.email, READY);
     expect(ready.subject).toBe('Your data export from Greenwich Example Public Library is ready');
     await waitForStatus(rt, body.statusUrl, 'completed');
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    await rt.engine.whenDone(executionOf('export', body.requestId));
+    expect(await rt.engine.status(executionOf('export', body.requestId))).toBe('SUCCEEDED');
 
     const files = await download(linkIn(ready, 'download'));
     expect([...files.keys()]).toEqual(['export.json', ...CATEGORIES.map((c) => `${c}.csv`)]);
@@ -132,7 +113,7 @@ describe('export workflow', () => {
     });
     expect(verifyChain(events).ok).toBe(true); // R17
     expect(JSON.stringify(events)).not.toContain(ADA.email);
-    expectNoPersonalData(rt, body.requestId, ADA);
+    expectNoPersonalData(rt, executionOf('export', body.requestId), [ADA], 'BuildExport');
     expect((await storedExports(filesDir)).filter((f) => f.startsWith(body.requestId))).toHaveLength(1);
 
     // Idempotent: the step run again after delivery sends nothing and stores nothing.
@@ -147,7 +128,7 @@ describe('export workflow', () => {
   it('no email on file: verified in person, then circulation staff get the export to hand over (R1: the email names the request only)', async () => {
     const { body } = await submit(rt, { kind: 'export', cardNumber: HAROLD.cardNumber, lastName: HAROLD.lastName });
     const task = await rt.mail.waitFor(CIRCULATION[0] as string, /In-person verification needed/);
-    expect((await act(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
     const desk = await rt.mail.waitFor(CIRCULATION[0] as string, /Hand over in person: data export/);
     expect(desk.destination.to.sort()).toEqual([...CIRCULATION].sort());
     expect(desk.body.text).toContain(body.requestId);
@@ -165,7 +146,7 @@ describe('export workflow', () => {
     expect(files.get('export.json')).not.toContain(CIRCULATION[0]);
     const disclosure = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'disclosure');
     expect(disclosure?.data).toMatchObject({ legalBasis: 'data-subject', channel: 'in-person' });
-    expectNoPersonalData(rt, body.requestId, HAROLD);
+    expectNoPersonalData(rt, executionOf('export', body.requestId), [HAROLD], 'BuildExport');
   });
 });
 
@@ -184,7 +165,9 @@ describe('export workflow: expiry and failure', () => {
     const policy: Policy = { ...defaultPolicy, downloads: { linkTtlHours: 1 / 3600 } }; // one second
     rt = await startTestRuntime({ policy, filesDir, clock: () => new Date(Date.now() + skewMs), sweepIntervalMs: 100 });
     const { body } = await submit(rt, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
-    await act(linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act'), { decision: 'confirm' });
+    await postForm(linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act'), {
+      decision: 'confirm',
+    });
     const ready = await rt.mail.waitFor(ADA.email, READY);
     const link = linkIn(ready, 'download');
     await waitForStatus(rt, body.statusUrl, 'completed');
@@ -220,7 +203,9 @@ describe('export workflow: expiry and failure', () => {
     });
     rt = await startTestRuntime({ wrapMailer: flaky, filesDir });
     const { body } = await submit(rt, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
-    await act(linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act'), { decision: 'confirm' });
+    await postForm(linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act'), {
+      decision: 'confirm',
+    });
     const ready = await rt.mail.waitFor(ADA.email, READY);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect(failures).toBe(2);
@@ -240,13 +225,15 @@ describe('export workflow: expiry and failure', () => {
     });
     rt = await startTestRuntime({ wrapMailer: broken, filesDir });
     const { body } = await submit(rt, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
-    await act(linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act'), { decision: 'confirm' });
+    await postForm(linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act'), {
+      decision: 'confirm',
+    });
     const alert = await rt.mail.waitFor('privacy@library.example', /A privacy request failed/);
     expect(alert.body.text).toContain(body.requestId);
     expect(alert.body.text).not.toContain(ADA.lastName);
     await waitForStatus(rt, body.statusUrl, 'failed');
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('FAILED');
+    await rt.engine.whenDone(executionOf('export', body.requestId));
+    expect(await rt.engine.status(executionOf('export', body.requestId))).toBe('FAILED');
     expect(await storedExports(filesDir)).toEqual([]);
     expect((await rt.deps.audit.list(body.requestId)).some((e) => e.type === 'disclosure')).toBe(false);
   });

@@ -7,10 +7,15 @@ import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
+import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
 import {
+  CIRCULATION,
   DEMO_DATASET,
+  DESK,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
@@ -26,10 +31,6 @@ import {
  * desk task that records a guardian's link (R4). Today is the machine's date unless a test moves
  * the runtime's clock to a birthday.
  */
-const OFFICERS = ['privacy@library.example', 'owen.gallagher@library.example'];
-const CIRCULATION = ['circulation@library.example', 'lucia.ferreira@library.example', 'owen.gallagher@library.example'];
-const OFFICER = OFFICERS[0] as string;
-const DESK = CIRCULATION[0] as string;
 
 const GRACE = {
   id: 'P1016',
@@ -78,13 +79,6 @@ const MATEO = { id: 'P1012', cardNumber: '21234000011012', lastName: 'Rivera', f
 const SOFIA = { id: 'P1011', cardNumber: '21234000011011', lastName: 'Rivera', firstName: 'Sofia' }; // 2016-03-14: 10
 
 type Person = { cardNumber: string; lastName: string; firstName?: string; email?: string; id?: string };
-const executionOf = (requestId: string) => `local:guardian-access:${requestId}`;
-const post = (link: string, form: Record<string, string>) =>
-  fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
 const ident = (p: Person) => ({ cardNumber: p.cardNumber, lastName: p.lastName });
 
 /** A runtime whose clock reads `at` now and runs on from there (a birthday in the library's time zone). */
@@ -114,7 +108,7 @@ async function askAndVerify(rt: TestRuntime, guardian: Person & { email: string 
     body = res.body;
   });
   expect(verify.body.text).toContain("as the child's parent or guardian");
-  expect((await post(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+  expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
   return body;
 }
 
@@ -129,16 +123,7 @@ async function approve(rt: TestRuntime, requestId: string, decision: Record<stri
   );
   const link = linkIn(ask, 'act');
   const page = await (await fetch(link)).text();
-  return { page, res: await post(link, decision) };
-}
-
-/** R5: nothing a workflow carries may name anyone. */
-function expectNoPersonalData(rt: TestRuntime, requestId: string, people: Person[]) {
-  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
-  expect(history.length).toBeGreaterThan(100);
-  for (const p of people)
-    for (const v of [p.cardNumber, p.lastName, p.email, p.firstName].filter(Boolean) as string[])
-      expect(history).not.toContain(v);
+  return { page, res: await postForm(link, decision) };
 }
 
 const download = async (email: SentEmail) => {
@@ -197,7 +182,7 @@ describe('guardian access (today)', () => {
     expect(events.some((e) => e.type === 'staff-read' && e.actor.id === OFFICER)).toBe(true);
     expect(verifyChain(events).ok).toBe(true); // R17
     expect(JSON.stringify(events)).not.toContain(GRACE.email);
-    expectNoPersonalData(rt, body.requestId, [GRACE, CHIDI]);
+    expectNoPersonalData(rt, executionOf('guardian-access', body.requestId), [GRACE, CHIDI]);
   });
 
   it("R10 a child of 17: asked through their own email, never the guardian's; a decline denies, and the guardian learns no reason", async () => {
@@ -214,9 +199,11 @@ describe('guardian access (today)', () => {
     expect(page).toContain('name="decision" value="consent"');
     expect(page).toContain('name="decision" value="decline"');
     expect(page).not.toContain('name="reason"'); // the child's reasons are never asked for
-    expect((await post(link, { decision: 'approve' })).status).toBe(400); // not offered here
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(400); // not offered here
     // Even a reason sent anyway is never kept or passed on.
-    expect((await post(link, { decision: 'decline', reason: 'I do not want Dad to see my books' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'decline', reason: 'I do not want Dad to see my books' })).status).toBe(
+      200,
+    );
 
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(DAVID.email, /was not completed/);
@@ -232,7 +219,7 @@ describe('guardian access (today)', () => {
     expect(events.map((e) => e.type)).not.toContain('approval-requested');
     expect(events.map((e) => e.type)).not.toContain('disclosure');
     expect((await rt.mail.to(OFFICER)).some((e) => e.body.text?.includes(body.requestId))).toBe(false);
-    expectNoPersonalData(rt, body.requestId, [DAVID, ETHAN]);
+    expectNoPersonalData(rt, executionOf('guardian-access', body.requestId), [DAVID, ETHAN]);
   });
 
   it('R10 a child with no email on file: circulation staff ask in person (away from the guardian) and record the answer, named; then approval and the report', async () => {
@@ -246,7 +233,7 @@ describe('guardian access (today)', () => {
     expect(page).toContain('away from the parent or guardian');
     expect(page).not.toContain('name="reason"');
     expect((await statusOf(rt, body.statusUrl)).status).toBe('awaiting-consent');
-    expect((await post(link, { decision: 'consent' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'consent' })).status).toBe(200);
     // The other desk copies are void.
     expect(
       (await fetch(linkIn(await rt.mail.waitFor(CIRCULATION[1] as string, /In-person consent needed/), 'act'))).status,
@@ -287,15 +274,15 @@ describe('guardian access (today)', () => {
     expect(page).toContain('David Chen');
     expect(page).toContain('Sofia Rivera');
     expect(page).toContain('do not copy, scan or keep it');
-    expect((await post(link, { decision: 'done' })).status).toBe(400); // which document is required
-    expect((await post(link, { decision: 'done', documentKind: 'photo-id' })).status).toBe(400); // an ID does not prove a relationship
+    expect((await postForm(link, { decision: 'done' })).status).toBe(400); // which document is required
+    expect((await postForm(link, { decision: 'done', documentKind: 'photo-id' })).status).toBe(400); // an ID does not prove a relationship
     expect((await rt.deps.records.getPatron(SOFIA.id))?.guarantorIds).toEqual([MARIA.id]);
-    expect((await post(link, { decision: 'done', documentKind: 'birth-certificate' })).status).toBe(200);
+    expect((await postForm(link, { decision: 'done', documentKind: 'birth-certificate' })).status).toBe(200);
 
     await rt.mail.waitFor(DAVID.email, /You are now linked/);
     expect((await rt.deps.records.getPatron(SOFIA.id))?.guarantorIds).toEqual([MARIA.id, DAVID.id]);
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    await rt.engine.whenDone(executionOf('guardian-access', body.requestId));
+    expect(await rt.engine.status(executionOf('guardian-access', body.requestId))).toBe('SUCCEEDED');
     expect((await rt.deps.requests.get(body.requestId)).status).toBe('denied'); // the request itself stays denied
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'not-linked' });
@@ -320,8 +307,8 @@ describe('guardian access (today)', () => {
     const before = await deskTasks();
     const body = await askAndVerify(rt, GRACE, { cardNumber: '21234000099999', lastName: 'Okafor' });
     await waitForStatus(rt, body.statusUrl, 'denied');
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    await rt.engine.whenDone(executionOf('guardian-access', body.requestId));
+    expect(await rt.engine.status(executionOf('guardian-access', body.requestId))).toBe('SUCCEEDED');
     const told = (await rt.mail.to(GRACE.email)).filter((e) => /was not completed/.test(e.subject)).at(-1);
     expect(told?.body.text).toBe(
       deniedEmail({ library: (await rt.deps.records.library()).name, code: 'not-linked' }).text,
@@ -338,8 +325,8 @@ describe('guardian access (today)', () => {
       child: ident(CHIDI),
     });
     expect(status).toBe(202);
-    await rt.engine.whenDone(executionOf(body.requestId));
-    expect(await rt.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
+    await rt.engine.whenDone(executionOf('guardian-access', body.requestId));
+    expect(await rt.engine.status(executionOf('guardian-access', body.requestId))).toBe('SUCCEEDED');
     expect((await rt.mail.all()).length).toBe(before);
     expect((await statusOf(rt, body.statusUrl)).status).toBe('verifying');
     const request = await rt.deps.requests.getOf(body.requestId, 'guardian-access');
@@ -358,9 +345,9 @@ describe('guardian access (today)', () => {
       'approval email',
     );
     const link = linkIn(ask, 'act');
-    expect((await post(link, { decision: 'reject' })).status).toBe(400);
+    expect((await postForm(link, { decision: 'reject' })).status).toBe(400);
     expect(
-      (await post(link, { decision: 'reject', reason: 'Please come to the desk to discuss this request.' })).status,
+      (await postForm(link, { decision: 'reject', reason: 'Please come to the desk to discuss this request.' })).status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = (await rt.mail.waitFor(GRACE.email, /was not completed/, deniedBefore + 1)).body.text ?? '';
@@ -439,7 +426,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect((await r.deps.requests.getOf(body.requestId, 'guardian-access')).ageBand).toBe('consent-age');
     // Before consent and approval the guardian has only the verification email.
     expect(await r.mail.to(GRACE.email)).toHaveLength(1);
-    expect((await post(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(200);
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(await r.mail.to(GRACE.email)).toHaveLength(1);
     const { page } = await approve(r, body.requestId);
     expect(page).toContain('Given through their own email on file');
@@ -453,8 +440,8 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       data: { channel: 'email' },
     });
     expect(events.find((e) => e.type === 'disclosure')?.data).toMatchObject({ legalBasis: 'guardian', rule: 'R10' });
-    expectNoPersonalData(r, body.requestId, [GRACE, NGOZI]);
-    await r.engine.whenDone(executionOf(body.requestId));
+    expectNoPersonalData(r, executionOf('guardian-access', body.requestId), [GRACE, NGOZI]);
+    await r.engine.whenDone(executionOf('guardian-access', body.requestId));
   });
 
   it('R9 the evening before the 13th birthday in New York (already the birthday in UTC): still 12, no consent asked', async () => {
@@ -486,7 +473,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
       code: 'adult',
     });
-    await r.engine.whenDone(executionOf(body.requestId));
+    await r.engine.whenDone(executionOf('guardian-access', body.requestId));
   });
 
   it('R7 R4 a guardian with no email on file is verified in person as themselves, never as the child, and the report goes to the desk', async () => {
@@ -504,7 +491,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       expect(page).toContain('Maria Rivera');
       expect(page).not.toContain('Sofia');
       expect((await statusOf(r, body.statusUrl)).status).toBe('verifying');
-      expect((await post(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+      expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
       await approve(r, body.requestId);
       const desk = await r.mail.waitFor(DESK, /Print and hand over/);
       expect(await download(desk)).toContain('The Wild Robot');
@@ -517,7 +504,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
         legalBasis: 'guardian',
         channel: 'in-person',
       });
-      await r.engine.whenDone(executionOf(body.requestId));
+      await r.engine.whenDone(executionOf('guardian-access', body.requestId));
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -535,9 +522,11 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     await eventually(async () =>
       (await r.deps.audit.list(body.requestId)).some((e) => e.type === 'guardian-link-task-created') ? true : undefined,
     );
-    await r.engine.whenDone(executionOf(body.requestId));
-    expect(await r.engine.status(executionOf(body.requestId))).toBe('SUCCEEDED');
-    expect((await post(linkIn(task, 'act'), { decision: 'done', documentKind: 'birth-certificate' })).status).toBe(410);
+    await r.engine.whenDone(executionOf('guardian-access', body.requestId));
+    expect(await r.engine.status(executionOf('guardian-access', body.requestId))).toBe('SUCCEEDED');
+    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'birth-certificate' })).status).toBe(
+      410,
+    );
     expect((await r.deps.records.getPatron(SOFIA.id))?.guarantorIds).toEqual([MARIA.id]);
     expect((await r.deps.requests.get(body.requestId)).status).toBe('denied');
     expect((await r.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('guardian-linked');
@@ -558,8 +547,8 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect(alert.body.text).toContain(body.requestId);
     expect(alert.body.text).not.toContain('Okafor');
     await waitForStatus(r, body.statusUrl, 'failed', 15_000);
-    await r.engine.whenDone(executionOf(body.requestId));
-    expect(await r.engine.status(executionOf(body.requestId))).toBe('FAILED');
+    await r.engine.whenDone(executionOf('guardian-access', body.requestId));
+    expect(await r.engine.status(executionOf('guardian-access', body.requestId))).toBe('FAILED');
     expect(await r.mail.to(GRACE.email)).toHaveLength(1); // the verification email only
     expect((await r.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
   });
@@ -577,10 +566,10 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect(deniedEmail({ library, code: 'consent-not-given' }).text).toBe(
       deniedEmail({ library, code: 'consent-declined' }).text,
     );
-    expect((await post(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(410);
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(410);
     expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
       code: 'consent-not-given',
     });
-    await r.engine.whenDone(executionOf(body.requestId));
+    await r.engine.whenDone(executionOf('guardian-access', body.requestId));
   });
 });

@@ -1,10 +1,4 @@
-import {
-  BatchWriteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  type DynamoDBDocumentClient,
-} from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
@@ -12,6 +6,7 @@ import { storedFields } from '../../functions/domain/tombstone.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
 import { recordKeys, requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { RECORDS_TABLE, REQUESTS_TABLE } from '../../local/runtime.ts';
+import { partitionItems, putItems } from '../support/dynalite.ts';
 import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 /**
@@ -63,36 +58,8 @@ function loansOf(patronId: string): { item: Item; past: boolean }[] {
   ];
 }
 
-async function batchPut(db: DynamoDBDocumentClient, table: string, items: Item[]): Promise<void> {
-  for (let i = 0; i < items.length; i += 25) {
-    await db.send(
-      new BatchWriteCommand({
-        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
-      }),
-    );
-  }
-}
-
-async function partition(db: DynamoDBDocumentClient, pk: string): Promise<Item[]> {
-  const out: Item[] = [];
-  let start: Item | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: RECORDS_TABLE,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        ExclusiveStartKey: start,
-      }),
-    );
-    out.push(...(res.Items ?? []));
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return out;
-}
-
 const loansLeft = async (db: DynamoDBDocumentClient, patronId: string) =>
-  (await partition(db, recordKeys.patronPartition(patronId)))
+  (await partitionItems(db, RECORDS_TABLE, recordKeys.patronPartition(patronId)))
     .filter((i) => String(i.sk).startsWith('LOAN#'))
     .map((i) => String(i.id))
     .sort();
@@ -148,7 +115,7 @@ describe('retention run: loan history (R16, R13)', () => {
         return wrapped;
       },
     });
-    await batchPut(
+    await putItems(
       rt.db,
       RECORDS_TABLE,
       PATRONS.flatMap((p) => [
@@ -203,7 +170,7 @@ describe('retention run: loan history (R16, R13)', () => {
   const expected = (PATRONS.length - 2) * pastPerPatron;
 
   it('R16, R13: anonymises every returned loan past its history across several segments and pages; keeps open, recent and held ones', async () => {
-    const before = (await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length;
+    const before = (await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length;
     const { status, result } = await runRetention(rt, { runId: 'first' });
     expect(status).toBe('SUCCEEDED');
     expect(result).toMatchObject({
@@ -223,10 +190,12 @@ describe('retention run: loan history (R16, R13)', () => {
     }
     // Other kinds are not this run's business.
     expect(
-      (await partition(rt.db, recordKeys.patronPartition('R001'))).map((i) => String(i.sk).split('#')[0]).sort(),
+      (await partitionItems(rt.db, RECORDS_TABLE, recordKeys.patronPartition('R001')))
+        .map((i) => String(i.sk).split('#')[0])
+        .sort(),
     ).toEqual(['FINE', 'HOLD', 'LOAN', 'LOAN', 'LOAN']);
 
-    const copies = await partition(rt.db, recordKeys.anonymised('LOAN', '').pk);
+    const copies = await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk);
     expect(copies.length - before).toBe(expected);
     // R8's allow-list: statistics only; nothing links a copy to a patron or a loan.
     const ours = copies.filter((c) => c.branch === 'Test Branch');
@@ -259,11 +228,11 @@ describe('retention run: loan history (R16, R13)', () => {
   });
 
   it('R16: a second run (and the same day again) changes nothing', async () => {
-    const copies = (await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length;
+    const copies = (await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length;
     const again = await runRetention(rt, { runId: 'second', totalSegments: 3, pageSize: 50, pagesPerInvocation: 0 });
     expect(again.status).toBe('SUCCEEDED');
     expect(again.result).toMatchObject({ complete: true, anonymised: 0, heldLoans: pastPerPatron });
-    expect((await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length).toBe(copies);
+    expect((await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length).toBe(copies);
     // Same run id: the same execution, not a new run.
     const same = await startRetention(rt.deps)({ runId: 'second' });
     expect(same.executionId).toBe(again.executionId);
@@ -278,19 +247,21 @@ describe('retention run: loan history (R16, R13)', () => {
 
   it('R16: a segment that fails after writing copies but before deleting the originals is retried without a second copy', async () => {
     const patron = 'R100';
-    await batchPut(
+    await putItems(
       rt.db,
       RECORDS_TABLE,
       loansOf(patron).map((l) => l.item),
     );
-    const copies = (await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length;
+    const copies = (await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length;
     failNextDelete.armed = true;
     const { status, result } = await runRetention(rt, { runId: 'crash', pageSize: 500, pagesPerInvocation: 0 });
     expect(failNextDelete.fired).toBe(1);
     expect(status).toBe('SUCCEEDED');
     expect(result.anonymised).toBe(pastPerPatron);
     expect(await loansLeft(rt.db, patron)).toEqual(keptIds(patron));
-    expect((await partition(rt.db, recordKeys.anonymised('LOAN', '').pk)).length).toBe(copies + pastPerPatron);
+    expect((await partitionItems(rt.db, RECORDS_TABLE, recordKeys.anonymised('LOAN', '').pk)).length).toBe(
+      copies + pastPerPatron,
+    );
   });
 });
 

@@ -2,10 +2,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
+import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
 import {
   ADA,
+  DESK,
   eventually,
+  HAROLD,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
@@ -20,16 +25,6 @@ import {
  * email (or in person), consent, decline, no answer, rejection, a package of only the permitted
  * categories, and no leak: a card that matches no patron looks exactly like a patron who never answers.
  */
-const OFFICER = 'privacy@library.example';
-const DESK = 'circulation@library.example';
-const HAROLD = { id: 'P1002', cardNumber: '21234000011002', lastName: 'Jenkins', firstName: 'Harold' };
-const executionOf = (requestId: string) => `local:third-party:${requestId}`;
-const post = (link: string, form: Record<string, string>) =>
-  fetch(link, {
-    method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(form).toString(),
-  });
 
 let seq = 0;
 /** A fresh third party per test, so each one's mailbox tells its own story. */
@@ -92,13 +87,6 @@ async function approvalEmailFor(rt: TestRuntime, requestId: string): Promise<Sen
   );
 }
 
-/** R5: nothing a workflow carries may name the patron or the third party, or say why they ask. */
-function expectNoPersonalData(rt: TestRuntime, requestId: string, values: string[]) {
-  const history = JSON.stringify(rt.engine.history(executionOf(requestId)));
-  expect(history.length).toBeGreaterThan(100);
-  for (const v of values) expect(history).not.toContain(v);
-}
-
 describe('third-party request (R14)', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
@@ -121,7 +109,7 @@ describe('third-party request (R14)', () => {
     }
     await waitForStatus(rt, body.statusUrl, 'awaiting-consent');
     expect(await rt.mail.to(who.email)).toHaveLength(0);
-    expect((await post(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
+    expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
 
     const approval = await approvalEmailFor(rt, body.requestId);
     expect(approval.body.text).not.toContain(who.name); // staff emails name the request only
@@ -132,7 +120,7 @@ describe('third-party request (R14)', () => {
     expect(page).toContain('Library records, Fines, fees and payments');
     // Nothing reaches the third party before consent and approval.
     expect(await rt.mail.to(who.email)).toHaveLength(0);
-    expect((await post(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
 
     const ready = await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
     const res = await fetch(linkIn(ready, 'download'));
@@ -184,7 +172,7 @@ describe('third-party request (R14)', () => {
     expect(verifyChain(events).ok).toBe(true);
     const trail = JSON.stringify(events);
     for (const v of [who.email, who.name, 'Tenancy', ADA.email]) expect(trail).not.toContain(v);
-    expectNoPersonalData(rt, body.requestId, [
+    expectNoPersonalData(rt, executionOf('third-party', body.requestId), [
       who.email,
       who.name,
       'Blake',
@@ -198,8 +186,8 @@ describe('third-party request (R14)', () => {
   it('R14 the package holds exactly the named categories: personal and donations, and nothing of the others', async () => {
     const who = requester();
     const body = await ask(rt, who, ['personal', 'donations']);
-    await post(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
-    await post(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' });
+    await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
+    await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' });
     const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
     for (const mark of [...ADA_MARKS.personal, ...ADA_MARKS.donations, 'Ada Lovelace']) expect(pkg).toContain(mark);
     for (const mark of [
@@ -218,7 +206,7 @@ describe('third-party request (R14)', () => {
     const body = await ask(rt, who, ['library-records']);
     const consent = await consentEmailFor(rt, who);
     expect(await (await fetch(linkIn(consent, 'act'))).text()).not.toContain('name="reason"');
-    expect((await post(linkIn(consent, 'act'), { decision: 'decline' })).status).toBe(200);
+    expect((await postForm(linkIn(consent, 'act'), { decision: 'decline' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(who.email, /was not completed/);
     expect(told.body.text).toBe(
@@ -226,7 +214,7 @@ describe('third-party request (R14)', () => {
     );
     expect(await rt.mail.to(who.email)).toHaveLength(1);
     expect((await rt.mail.to(OFFICER)).some((e) => e.body.text?.includes(body.requestId))).toBe(false);
-    await rt.engine.whenDone(executionOf(body.requestId));
+    await rt.engine.whenDone(executionOf('third-party', body.requestId));
     const request = await rt.deps.requests.getOf(body.requestId, 'third-party');
     expect(request.thirdParty).toEqual({ categories: ['library-records'] }); // R16
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
@@ -235,11 +223,11 @@ describe('third-party request (R14)', () => {
   it('R14 a rejection by staff: denied with their reason; the third party receives no records', async () => {
     const who = requester();
     const body = await ask(rt, who, ['library-records']);
-    await post(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
+    await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
     const link = linkIn(await approvalEmailFor(rt, body.requestId), 'act');
-    expect((await post(link, { decision: 'reject' })).status).toBe(400); // a reason is required
+    expect((await postForm(link, { decision: 'reject' })).status).toBe(400); // a reason is required
     expect(
-      (await post(link, { decision: 'reject', reason: 'The purpose does not need library records.' })).status,
+      (await postForm(link, { decision: 'reject', reason: 'The purpose does not need library records.' })).status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const mails = await eventually(async () => {
@@ -252,7 +240,7 @@ describe('third-party request (R14)', () => {
     expect(
       (await rt.mail.to(ADA.email)).some((e) => /were sent/.test(e.subject) && e.body.text?.includes(who.name)),
     ).toBe(false);
-    await rt.engine.whenDone(executionOf(body.requestId));
+    await rt.engine.whenDone(executionOf('third-party', body.requestId));
     expect((await rt.deps.requests.getOf(body.requestId, 'third-party')).thirdParty).toEqual({
       categories: ['library-records'],
     });
@@ -269,7 +257,7 @@ describe('third-party request (R14)', () => {
     expect(page).toContain(who.name);
     expect(page).toContain('Tenancy reference');
     expect((await statusOf(rt, body.statusUrl)).status).toBe('awaiting-consent');
-    expect((await post(linkIn(task, 'act'), { decision: 'consent' })).status).toBe(200);
+    expect((await postForm(linkIn(task, 'act'), { decision: 'consent' })).status).toBe(200);
     await approvalEmailFor(rt, body.requestId);
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.find((e) => e.type === 'consent-given')).toMatchObject({
@@ -281,7 +269,7 @@ describe('third-party request (R14)', () => {
 
     // R14: once sent, the patron with no email is told through the privacy officer (the request and the kinds of records only).
     expect(
-      (await post(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
     ).toBe(200);
     await rt.mail.waitFor(who.email, /The records you asked .* for are ready/);
     const notice = await rt.mail.waitFor(
@@ -291,7 +279,7 @@ describe('third-party request (R14)', () => {
     expect(notice.body.text).toContain('Library records');
     for (const v of ['Harold', 'Jenkins', HAROLD.cardNumber, who.name, who.email])
       expect(notice.body.text).not.toContain(v);
-    await rt.engine.whenDone(executionOf(body.requestId));
+    await rt.engine.whenDone(executionOf('third-party', body.requestId));
     const notified = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'patron-notified');
     expect(notified?.data).toEqual({ told: 'staff-asked' });
   });
@@ -370,11 +358,11 @@ describe('third-party request: time, and no leak (R14)', () => {
     expect(toStranger.body.html).toBe(toReal.body.html);
     expect(await r.mail.to(real.email)).toHaveLength(1);
     expect(await r.mail.to(stranger.email)).toHaveLength(1);
-    expect((await post(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(410);
+    expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(410);
 
     for (const id of [matched.requestId, unmatched.requestId]) {
-      await r.engine.whenDone(executionOf(id));
-      expect(await r.engine.status(executionOf(id))).toBe('SUCCEEDED');
+      await r.engine.whenDone(executionOf('third-party', id));
+      expect(await r.engine.status(executionOf('third-party', id))).toBe('SUCCEEDED');
       const request = await r.deps.requests.getOf(id, 'third-party');
       expect(request.status).toBe('denied');
       expect(request.denial?.code).toBe('consent-not-given');
@@ -396,10 +384,10 @@ describe('third-party request: time, and no leak (R14)', () => {
     const r = rt;
     const who = requester();
     const body = await ask(r, who, ['library-records']);
-    await post(linkIn(await consentEmailFor(r, who), 'act'), { decision: 'consent' });
+    await postForm(linkIn(await consentEmailFor(r, who), 'act'), { decision: 'consent' });
     await r.mail.waitFor(OFFICER, /A decision lapsed/, 1, 15_000);
     await waitForStatus(r, body.statusUrl, 'expired', 15_000);
-    await r.engine.whenDone(executionOf(body.requestId));
+    await r.engine.whenDone(executionOf('third-party', body.requestId));
     expect(await r.mail.to(who.email)).toHaveLength(0);
     const request = await r.deps.requests.getOf(body.requestId, 'third-party');
     expect(request.thirdParty).toEqual({ categories: ['library-records'] });
