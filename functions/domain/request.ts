@@ -1,6 +1,5 @@
 import type { Category } from './categories.ts';
 import type { DeletionPlan } from './deletion-plan.ts';
-import type { RequestTombstone } from './tombstone.ts';
 import { IllegalTransitionError } from './errors.ts';
 
 export const REQUEST_KINDS = [
@@ -337,7 +336,15 @@ export function resumeClock(r: RequestRecord, now: Date): RequestRecord {
  * What a requester may see of their request. An unmatched request looks exactly like one waiting
  * for a verification that never comes, then expires: nothing tells a stranger who is a patron.
  */
-export function publicView(r: RequestRecord | RequestTombstone, now: Date) {
+/** What the status page reads: a live request or its tombstone (domain/tombstone.ts) both have these. */
+export type PublicViewSource = Pick<RequestBase, 'requestId' | 'status' | 'createdAt' | 'dueAt'> &
+  Partial<Pick<RequestBase, 'verification' | 'verifyBy'>> & {
+    kind: RequestKind;
+    /** A deletion's outcome; a tombstone keeps its reduced form (R16). */
+    outcome?: object;
+  };
+
+export function publicView(r: PublicViewSource, now: Date) {
   let status = r.status;
   // In-person verification is a staff task inside; outside it must look like any verification.
   if (status === 'awaiting-staff' && !r.verification) status = 'verifying';

@@ -109,7 +109,7 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
           // A record of another patron here would disclose someone else's data (R1): stop, do not filter.
           if (record.patronId !== input.patron.id)
             throw new IntegrityError(`${part.name} record ${record.id} does not belong to the order's patron`);
-          const when = (record as unknown as Record<string, unknown>)[dateField];
+          const when: unknown = Reflect.get(record, dateField);
           if (typeof when !== 'string' || !withinRange(dayOf(when, input.library.timezone), range)) continue;
           const row = mapRow(record);
           json.push(writer.json(row));
