@@ -120,11 +120,11 @@ export class RecordsTableConnector implements SystemConnector {
   async *readRecords(ref: PatronRef, category: Category, options: ReadOptions = {}): AsyncGenerator<RecordPage> {
     const patronId = this.patronId(ref);
     if (!this.capabilities.categories.includes(category)) throw this.unsupported(`reading ${category}`);
-    const pageSize = options.pageSize ?? this.pageSize;
+    const pageSize = Math.max(1, Math.floor(options.pageSize ?? this.pageSize));
     if (category === 'personal' || category === 'credentials') {
       const patron = await this.records.getPatron(patronId);
       const records = patron ? (category === 'personal' ? personalRecords(patron) : credentialRecords(patron)) : [];
-      if (records.length > 0) yield { category, records };
+      for (let i = 0; i < records.length; i += pageSize) yield { category, records: records.slice(i, i + pageSize) };
       return;
     }
     const pages = <K extends RecordKind>(kind: K, map: (r: RecordTypes[K]) => SystemRecord) =>
