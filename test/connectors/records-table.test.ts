@@ -356,6 +356,42 @@ describe('records-table connector against dynalite (R19)', () => {
     expect(await c.checkBlockers(ref(id))).toEqual({ blockers: [], unchecked: [] });
   });
 
+  it('R19 R8: an erase cut short (the function dies mid-way) is finished by the retry, with no duplicate copy', async () => {
+    const id = 'E6';
+    const loans = Array.from({ length: 30 }, (_, i) => loan(`E6-r${i}`, id, RETURNED));
+    await load({ patrons: [patron(id, '31000000141')], loans });
+    let calls = 0;
+    const dying = Object.create(db) as DynamoDBDocumentClient;
+    dying.send = ((command: Parameters<DynamoDBDocumentClient['send']>[0]) =>
+      ++calls > 8 ? Promise.reject(new Error('injected crash')) : db.send(command)) as DynamoDBDocumentClient['send'];
+    const crashing = new RecordsTableConnector(
+      { db: dying, recordsTable: RECORDS, holds, policy: defaultPolicy, clock },
+      { systemId: SYSTEM },
+    );
+    const copiesOf = async (itemPrefix: string) =>
+      (
+        await db.send(
+          new QueryCommand({
+            TableName: RECORDS,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': 'ANON#LOAN' },
+            ConsistentRead: true,
+          }),
+        )
+      ).Items?.filter((i) => String(i.itemId).startsWith(itemPrefix)) ?? [];
+    expect(await failure(crashing.erase(ref(id)))).toMatchObject({ message: 'injected crash' });
+    // Cut short between a batch's copies and the deletion of its originals: both exist for now.
+    expect(await profile(id)).toBeDefined();
+    expect(await copiesOf('I-E6-')).toHaveLength(25);
+    expect((await partition(id)).filter((i) => String(i.sk).startsWith('LOAN#'))).toHaveLength(30);
+
+    expect(await connector().erase(ref(id))).toEqual({ result: 'done', pendingCleanup: false });
+    expect(await partition(id)).toEqual([]);
+    const copies = await copiesOf('I-E6-');
+    // Nothing on a copy leads back to the person (R8).
+    expect(copies?.some((c) => 'patronId' in c || JSON.stringify(c).includes('PATRON#'))).toBe(false);
+  });
+
   it('R19 R8: erase with an item on loan keeps the person, unlinks what it may, and finishes once the item is back', async () => {
     const id = 'E2';
     await load({
