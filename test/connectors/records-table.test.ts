@@ -12,6 +12,7 @@ import { connectorFor, hasConnector, type ConnectorDeps } from '../../functions/
 import { KohaConnector } from '../../functions/connectors/koha/index.ts';
 import type { PatronRef, RecordPage, SystemConnector } from '../../functions/connectors/port.ts';
 import { RecordsTableConnector } from '../../functions/connectors/records-table/connector.ts';
+import { LibraryRecords } from '../../functions/connectors/records-table/library-records.ts';
 import { datasetToItems, parseDataset } from '../../functions/connectors/records-table/load-dataset.ts';
 import { ConnectorError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
@@ -390,6 +391,35 @@ describe('records-table connector against dynalite (R19)', () => {
     const copies = await copiesOf('I-E6-');
     // Nothing on a copy leads back to the person (R8).
     expect(copies?.some((c) => 'patronId' in c || JSON.stringify(c).includes('PATRON#'))).toBe(false);
+  });
+
+  it('R19 R8 R11: a minor’s card guaranteed while the erase runs keeps the person: the plan is rebuilt, not obeyed', async () => {
+    const id = 'E7';
+    await load({ patrons: [patron(id, '31000000151')], loans: [loan('E7-r', id, RETURNED)] });
+    const c = connector();
+    expect((await c.planDeletion(ref(id))).plan.mode).toBe('full');
+    let linked = false;
+    const racing = Object.create(db) as DynamoDBDocumentClient;
+    racing.send = (async (command: Parameters<DynamoDBDocumentClient['send']>[0]) => {
+      const out = await db.send(command);
+      // Once the history is unlinked, desk staff link a child's card to this patron (R11).
+      if (!linked && command instanceof BatchWriteCommand) {
+        linked = true;
+        await load({
+          patrons: [patron('E7g', '31000000152'), patron('E7c', '31000000153', { dateOfBirth: '2016-01-01' })],
+        });
+        await new LibraryRecords(db, RECORDS).addGuarantor('E7c', id);
+      }
+      return out;
+    }) as DynamoDBDocumentClient['send'];
+    const result = await new RecordsTableConnector(
+      { db: racing, recordsTable: RECORDS, holds, policy: defaultPolicy, clock },
+      { systemId: SYSTEM },
+    ).erase(ref(id));
+    expect(linked).toBe(true);
+    expect(result).toEqual({ result: 'blocked', blockers: [{ kind: 'guarantor' }] });
+    expect(await profile(id)).toBeDefined();
+    expect((await c.planDeletion(ref(id))).plan.blockers).toEqual(['guarantor-of-minor']);
   });
 
   it('R19 R8: erase with an item on loan keeps the person, unlinks what it may, and finishes once the item is back', async () => {

@@ -161,7 +161,7 @@ export class RecordsTableConnector implements SystemConnector {
 
   /** R8, R11, R13: every blocker can be checked ahead here, so nothing is left unchecked. */
   async checkBlockers(ref: PatronRef): Promise<BlockerCheck> {
-    const { facts } = await this.plan(this.patronId(ref));
+    const { facts } = await this.planFor(this.patronId(ref));
     return { blockers: blockersOf(facts), unchecked: [] };
   }
 
@@ -177,7 +177,7 @@ export class RecordsTableConnector implements SystemConnector {
     if (!(await this.records.getPatron(patronId))) return { result: 'absent' };
     // A plan goes stale if a blocker appears while it runs: rebuilt once, it then keeps the person.
     for (let attempt = 1; ; attempt++) {
-      const { plan, facts } = await this.plan(patronId);
+      const { plan, facts } = await this.planFor(patronId);
       if (plan.mode === 'blocked') return { result: 'blocked', blockers: blockersOf(facts) };
       try {
         await executeDeletionPlan({ ...this.deps, patronId, plan });
@@ -251,7 +251,11 @@ export class RecordsTableConnector implements SystemConnector {
    * R8: the plan for erasing the patron now, and the facts it was built from (counts and codes
    * only, R5): for a workflow that shows the plan for approval before `erase` carries it out.
    */
-  async plan(patronId: string): Promise<{ plan: DeletionPlan; facts: DeletionFacts }> {
+  planDeletion(ref: PatronRef): Promise<{ plan: DeletionPlan; facts: DeletionFacts }> {
+    return this.planFor(this.patronId(ref));
+  }
+
+  private async planFor(patronId: string): Promise<{ plan: DeletionPlan; facts: DeletionFacts }> {
     const { timezone } = await this.records.library();
     const now = this.deps.clock();
     const { policy, holds } = this.deps;
