@@ -64,8 +64,18 @@ export type SystemRecord =
       checkedOutAt: string | null;
       dueAt: string | null;
       returnedAt: string | null;
+      /** The title, where the system keeps it on the loan (the records table does; Koha gives an item id). */
+      title?: string | null;
     }
-  | { type: 'hold'; id: string; titleId: string | null; placedAt: string | null; status: string | null }
+  | {
+      type: 'hold';
+      id: string;
+      titleId: string | null;
+      placedAt: string | null;
+      status: string | null;
+      /** The title, where the system keeps it on the hold (the records table does). */
+      title?: string | null;
+    }
   | {
       type: 'account-line';
       id: string;
@@ -74,6 +84,28 @@ export type SystemRecord =
       description: string | null;
       amount: number;
       outstanding: number;
+      createdAt: string | null;
+    }
+  /** `personal`: a stored payment method, never more than its type and last four digits. */
+  | { type: 'payment-method'; id: string; methodType: string; last4: string }
+  /** `personal`: an account elsewhere linked to the library card. */
+  | { type: 'linked-account'; id: string; service: string; externalId: string }
+  /**
+   * `credentials`: that a password or security questions are set, never the hash or an answer
+   * (POLICY.md: username only), so a report can say "set" truthfully.
+   */
+  | { type: 'login-secrets'; id: string; passwordSet: boolean; securityQuestions: number }
+  /** `library-records`: a program or event the patron signed up for. */
+  | { type: 'program'; id: string; title: string | null; date: string | null; attended: boolean | null }
+  /** `donations`: a gift to the library. */
+  | { type: 'donation'; id: string; amount: number; date: string | null; campaign: string | null }
+  /** `shared-content`: a public review, list or recommendation the patron wrote. */
+  | {
+      type: 'shared-content';
+      id: string;
+      contentKind: string;
+      title: string | null;
+      text: string;
       createdAt: string | null;
     };
 
@@ -92,7 +124,10 @@ export interface ReadOptions {
 export type DeletionBlocker =
   | { kind: 'on-loan'; count?: number }
   | { kind: 'money-owed'; amount?: number }
-  /** A hold the system itself keeps on the records (a legal or administrative hold it enforces). */
+  /**
+   * A hold the system itself keeps on the records (a legal or administrative hold it enforces).
+   * R13a: it never says which (no order, no count), so a nondisclosure hold reads like any other.
+   */
   | { kind: 'hold'; count?: number }
   | { kind: 'guarantor' }
   /** The system refused for a reason of its own; `code` is the system's reason code. */
@@ -112,7 +147,15 @@ export interface BlockerCheck {
  * `absent`: the system had no such patron (already erased, e.g. by an earlier attempt of this step).
  */
 export type EraseResult =
-  | { result: 'done'; pendingCleanup: boolean }
+  | {
+      result: 'done';
+      pendingCleanup: boolean;
+      /**
+       * Categories the system keeps for a retention period of the policy's (R8: donations, paid
+       * fines) although the person is erased, with the first day they may go: a letter says so.
+       */
+      retained?: { category: Category; until?: string }[];
+    }
   | { result: 'blocked'; blockers: DeletionBlocker[] }
   | { result: 'absent' };
 
