@@ -1,7 +1,7 @@
 /**
  * Loads a dataset file (CONTRACT.md, "The dataset file") into a deployed stage's records table.
  *
- *   FINGERPRINT_KEY_ID=<FingerprintKeyId> \
+ *   FINGERPRINT_KEY_ID=<FingerprintKeyArn> \
  *   npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]
  *
  * The same validation and item layout as `npm start` (functions/sources/load-dataset.ts): a file
@@ -13,7 +13,7 @@
  *
  * R8: a patron whose deletion completed is remembered by keyed fingerprints, and is skipped with
  * all their records. Computing those takes kms:GenerateMac on the stage's HMAC key (the stack's
- * `FingerprintKeyId` output, given as FINGERPRINT_KEY_ID); a table that remembers erasures is
+ * `FingerprintKeyArn` output, given as FINGERPRINT_KEY_ID); a table that remembers erasures is
  * refused a load without it, rather than bringing erased people back.
  */
 import { parseArgs } from 'node:util';
