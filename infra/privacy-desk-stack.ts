@@ -10,6 +10,7 @@ import {
   grantDocuments,
   grantEmail,
   grantFiles,
+  grantFingerprint,
   grantTable,
   grantWorkflowCallback,
   grantWorkflowStart,
@@ -196,6 +197,10 @@ export class PrivacyDeskStack extends Stack {
       value: this.storage.records.tableName,
       description: 'Load the dataset here (README, "Dataset import")',
     });
+    new CfnOutput(this, 'FingerprintKeyArn', {
+      value: this.keys.fingerprintKey.keyArn,
+      description: 'FINGERPRINT_KEY_ID for a dataset import (R8: erased patrons stay erased)',
+    });
     new CfnOutput(this, 'FilesBucketName', { value: this.storage.files.bucketName });
     new CfnOutput(this, 'DocumentsBucketName', { value: this.storage.documents.bucketName });
     new CfnOutput(this, 'UserPoolId', {
@@ -245,6 +250,7 @@ export class PrivacyDeskStack extends Stack {
           RECORDS_TABLE: records.tableName,
           ...(access.files !== 'none' ? { FILES_BUCKET: files.bucketName } : {}),
           ...(documentsAccess !== 'none' ? { DOCUMENTS_BUCKET: documents.bucketName } : {}),
+          ...(access.fingerprint ? { FINGERPRINT_KEY_ID: this.keys.fingerprintKey.keyArn } : {}),
           MAIL_FROM: config.mailFrom,
           BASE_URL: this.siteOrigin,
         },
@@ -255,6 +261,7 @@ export class PrivacyDeskStack extends Stack {
       if (access.records !== 'none') grantTable(service.role, records, key, access.records);
       if (access.files !== 'none') grantFiles(service.role, files, key, access.files);
       if (documentsAccess !== 'none') grantDocuments(service.role, documents, key, documentsAccess);
+      if (access.fingerprint) grantFingerprint(service.role, this.keys.fingerprintKey);
       if (access.email) grantEmail(service.role, sesIdentities(config.mailFrom), this.mail.configurationSetName);
       functions[name] = service;
     }
@@ -286,5 +293,6 @@ function bundleDefines(access: FunctionAccess): Record<string, string> {
     'process.env.PD_BUNDLE_FILES': flag(access.files !== 'none'),
     'process.env.PD_BUNDLE_DOCUMENTS': flag((access.documents ?? 'none') !== 'none'),
     'process.env.PD_BUNDLE_WORKFLOW': flag(access.workflow !== 'none'),
+    'process.env.PD_BUNDLE_FINGERPRINT': flag(access.fingerprint === true),
   };
 }

@@ -11,6 +11,8 @@ import type { Policy } from '../functions/domain/policy.ts';
 import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
 import { parseDataset, loadDataset } from '../functions/connectors/records-table/load-dataset.ts';
+import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
+import { LocalFingerprinter } from './fingerprinter.ts';
 import { LocalDocumentStore } from './document-store.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import type { FileStore } from '../functions/adapters/s3/files.ts';
@@ -102,7 +104,11 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   await ensureTable(raw, RECORDS_TABLE);
   raw.destroy();
   const db = createDocumentClient({ endpoint });
-  await loadDatasetIfChanged(db, opts.datasetPath);
+  // R12: sign-in (a user pool's stand-in) and court-order documents, keyed from the data folder's
+  // secret; R8: so are the fingerprints that keep erased people from coming back with a reload.
+  const secret = await loadLocalSecret(opts.dataDir);
+  const fingerprinter = new LocalFingerprinter(deriveKey(secret, 'erasure-memory'));
+  await loadDatasetIfChanged(db, opts.datasetPath, fingerprinter, logger);
 
   // A CommonJS module with `exports.default`: Node's loader wraps it once more than bundlers do.
   type StartSes = (c: { host: string; port: number }) => Promise<Server>;
@@ -117,8 +123,6 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const files: FileStore = new LocalFileStore(opts.filesDir);
   const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
 
-  // R12: sign-in (a user pool's stand-in) and court-order documents, keyed from the data folder's secret.
-  const secret = await loadLocalSecret(opts.dataDir);
   const tokens = new LocalTokens(secret, clock);
   const documents = new LocalDocumentStore({
     root: opts.dataDir ? join(opts.dataDir, 'documents') : join(opts.filesDir, 'documents'),
@@ -153,6 +157,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     files,
     documents,
     mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
+    fingerprinter,
     // The engine needs the handlers and the handlers need the engine: bind late.
     workflow: {
       start: (...a) => (late.engine as LocalEngine).start(...a),
@@ -260,7 +265,12 @@ export class SerialJobs {
 }
 
 /** Loads the dataset on first start, and again only when the file changes. */
-async function loadDatasetIfChanged(db: DynamoDBDocumentClient, path: string): Promise<void> {
+async function loadDatasetIfChanged(
+  db: DynamoDBDocumentClient,
+  path: string,
+  fingerprinter: Fingerprinter,
+  logger: Deps['logger'],
+): Promise<void> {
   const text = await readFile(path, 'utf8');
   const hash = createHash('sha256').update(text).digest('hex');
   const marker = { pk: 'LIBRARY', sk: 'LOADED' };
@@ -273,7 +283,10 @@ async function loadDatasetIfChanged(db: DynamoDBDocumentClient, path: string): P
     throw new Error('the dataset file is not valid JSON');
   }
   const dataset = parseDataset(parsed); // throws naming the first bad field; nothing is loaded
-  await loadDataset(dataset, { client: db, tableName: RECORDS_TABLE });
+  const { skipped } = await loadDataset(dataset, { client: db, tableName: RECORDS_TABLE, fingerprinter });
+  // R8, R5: counts only.
+  if (skipped.patrons > 0)
+    logger.info('dataset loaded without erased patrons', { patrons: skipped.patrons, records: skipped.records });
   await db.send(
     new PutCommand({ TableName: RECORDS_TABLE, Item: { ...marker, sha256: hash, loadedAt: new Date().toISOString() } }),
   );

@@ -64,7 +64,7 @@ export async function loadLocalSecret(dataDir: string | undefined): Promise<Buff
 }
 
 /** One key per use, derived from the data folder's secret. */
-export const deriveKey = (secret: Buffer, use: 'jwt' | 'documents' | 'upload-policy'): Buffer =>
+export const deriveKey = (secret: Buffer, use: 'jwt' | 'documents' | 'upload-policy' | 'erasure-memory'): Buffer =>
   Buffer.from(hkdfSync('sha256', secret, Buffer.alloc(0), `privacy-desk ${use}`, 32));
 
 export class LocalTokens {

@@ -1,6 +1,7 @@
 /**
  * Loads a dataset file (CONTRACT.md, "The dataset file") into a deployed stage's records table.
  *
+ *   FINGERPRINT_KEY_ID=<FingerprintKeyArn> \
  *   npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]
  *
  * The same validation and item layout as `npm start` (functions/sources/load-dataset.ts): a file
@@ -9,10 +10,16 @@
  * AWS credentials of your shell (profile or environment); they need dynamodb:BatchWriteItem on the
  * table and kms:GenerateDataKey / kms:Decrypt on the stage's key through DynamoDB. Prints counts
  * only, never a record (R5).
+ *
+ * R8: a patron whose deletion completed is remembered by keyed fingerprints, and is skipped with
+ * all their records. Computing those takes kms:GenerateMac on the stage's HMAC key (the stack's
+ * `FingerprintKeyArn` output, given as FINGERPRINT_KEY_ID); a table that remembers erasures is
+ * refused a load without it, rather than bringing erased people back.
  */
 import { parseArgs } from 'node:util';
 import { loadDataset, readDatasetFile } from '../functions/connectors/records-table/load-dataset.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
+import { KmsFingerprinter } from '../functions/adapters/kms-fingerprinter.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -45,6 +52,10 @@ console.log(
 if (values['dry-run']) process.exit(0);
 
 const client = createDocumentClient({ region: values.region });
-const { items } = await loadDataset(dataset, { client, tableName: values.table });
+const keyId = process.env.FINGERPRINT_KEY_ID;
+const fingerprinter = keyId ? new KmsFingerprinter(keyId, { region: values.region }) : undefined;
+const { items, skipped } = await loadDataset(dataset, { client, tableName: values.table, fingerprinter });
 console.log(`wrote ${items} items to ${values.table}`);
+if (skipped.patrons > 0)
+  console.log(`skipped ${skipped.patrons} erased patrons and ${skipped.records} of their records (R8)`);
 client.destroy();

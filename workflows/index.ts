@@ -226,6 +226,8 @@ export interface FunctionAccess {
   documents?: 'none' | 'read' | 'write';
   email: boolean;
   workflow: 'none' | 'start' | 'callback';
+  /** R8: kms:GenerateMac on the HMAC key that remembers erased people; absent means none. */
+  fingerprint?: boolean;
   /** Background batch jobs only: dynamodb:Scan on the records table (parallel key-range segments); never a request path. */
   recordsScan?: boolean;
 }
@@ -264,7 +266,15 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   'task-apply-correction': { requests: 'write', records: 'write', files: 'none', email: true, workflow: 'none' },
   'task-build-deletion-plan': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
-  'task-execute-deletion': { requests: 'write', records: 'write', files: 'none', email: false, workflow: 'none' },
+  // R8: fingerprints the patron before erasing their profile, so a reload never brings them back.
+  'task-execute-deletion': {
+    requests: 'write',
+    records: 'write',
+    fingerprint: true,
+    files: 'none',
+    email: false,
+    workflow: 'none',
+  },
   'task-verify-deletion': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
   'task-send-deletion-outcome': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-match-guardian': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },

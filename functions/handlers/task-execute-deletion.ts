@@ -23,6 +23,7 @@ export const createHandler = (deps: Deps) =>
       plan,
       holds: deps.holds,
       policy: deps.policy,
+      fingerprinter: deps.fingerprinter,
     });
     await deps.audit.append(requestId, {
       eventId: 'deletion-executed',

@@ -2,6 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
 import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
+import type { Fingerprinter } from '../domain/erasure-memory.ts';
+import { KmsFingerprinter } from '../adapters/kms-fingerprinter.ts';
 import { SesMailer, type Mailer } from '../adapters/ses-mailer.ts';
 import { AuditLog } from '../adapters/dynamodb/audit.ts';
 import { CourtOrders } from '../adapters/dynamodb/court-orders.ts';
@@ -32,6 +34,8 @@ export interface Deps {
   orders: CourtOrders;
   mailer: Mailer;
   workflow: WorkflowPort;
+  /** R8: keys the fingerprints that remember an erased person (KMS HMAC key in AWS, a local key here). */
+  fingerprinter: Fingerprinter;
   policy: Policy;
   baseUrl: string;
   clock: () => Date;
@@ -71,6 +75,7 @@ export interface DepsOptions {
   files?: FileStore;
   documents?: DocumentStore;
   workflow?: WorkflowPort;
+  fingerprinter?: Fingerprinter;
 }
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
@@ -89,6 +94,7 @@ export function buildDeps(o: DepsOptions): Deps {
     orders: new CourtOrders(db, tables.requests, clock),
     mailer: o.mailer ?? withheld<Mailer>('email'),
     workflow: o.workflow ?? withheld<WorkflowPort>('workflow'),
+    fingerprinter: o.fingerprinter ?? withheld<Fingerprinter>('fingerprint'),
     policy: o.policy ?? defaultPolicy,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
@@ -119,6 +125,10 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
       process.env.PD_BUNDLE_WORKFLOW === 'false' || !env.STATE_MACHINES
         ? undefined
         : new StepFunctionsWorkflow(env.STATE_MACHINES),
+    fingerprinter:
+      process.env.PD_BUNDLE_FINGERPRINT === 'false' || !env.FINGERPRINT_KEY_ID
+        ? undefined
+        : new KmsFingerprinter(env.FINGERPRINT_KEY_ID),
   });
 }
 

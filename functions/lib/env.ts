@@ -17,6 +17,8 @@ export const envSchema = z.object({
   BASE_URL: z.url(),
   /** JSON object: workflow name → state machine ARN. */
   STATE_MACHINES: z.string().optional(),
+  /** R8: the KMS HMAC key that fingerprints erased people (only functions that remember erasures). */
+  FINGERPRINT_KEY_ID: z.string().min(1).optional(),
   /** Optional policy override (JSON); defaults to the built-in policy. */
   POLICY_JSON: z.string().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),

@@ -136,6 +136,21 @@ export function grantEmail(role: iam.Role, identities: string[], configurationSe
   role.addToPolicy(new iam.PolicyStatement({ actions: ['ses:SendEmail', 'ses:SendRawEmail'], resources }));
 }
 
+/**
+ * R8: fingerprinting an erased person's identifiers (functions/adapters/kms-fingerprinter.ts):
+ * GenerateMac only (no VerifyMac, no key management), HMAC-SHA-256 only, on the HMAC key only.
+ * KMS is called directly, so there is no calling service to name.
+ */
+export function grantFingerprint(role: iam.Role, key: kms.IKey): void {
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:GenerateMac'],
+      resources: [key.keyArn],
+      conditions: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+    }),
+  );
+}
+
 /** Execution ARNs of a state machine: known only once an execution starts, hence the wildcard. */
 export const executionArns = (scope: IConstruct, machineName: string): string =>
   Stack.of(scope).formatArn({

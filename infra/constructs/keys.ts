@@ -11,6 +11,14 @@ import { Construct } from 'constructs';
  */
 export class Keys extends Construct {
   readonly key: kms.Key;
+  /**
+   * R8: the HMAC key erasures are remembered under (functions/domain/erasure-memory.ts). It never
+   * encrypts anything and never leaves KMS; only `kms:GenerateMac` is granted, to the functions whose
+   * FUNCTION_ACCESS entry says `fingerprint`. Not rotated: KMS rotates no HMAC key, and a new key
+   * would forget every erasure. Kept like the data (RETAIN in prod): losing it would let a reload
+   * bring erased people back.
+   */
+  readonly fingerprintKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: { stage: string; removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -18,6 +26,14 @@ export class Keys extends Construct {
       alias: `alias/privacy-desk-${props.stage}`,
       description: `Privacy Desk (${props.stage}): tables, buckets, state machines, logs, topics`,
       enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+    this.fingerprintKey = new kms.Key(this, 'FingerprintKey', {
+      alias: `alias/privacy-desk-${props.stage}-erasures`,
+      description: `Privacy Desk (${props.stage}): keyed fingerprints of erased patrons (R8)`,
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
       removalPolicy: props.removalPolicy,
       pendingWindow: Duration.days(30),
     });

@@ -75,6 +75,9 @@ export const recordKeys = {
   anonymised: (kind: RecordKind, anonKey: string) => ({ pk: `ANON#${kind}`, sk: anonKey }),
   /** R8: the secret a deletion in progress derives anonymisation keys from; deleted when it completes. */
   erasureKey: (patronId: string) => ({ pk: `PATRON#${patronId}`, sk: 'ERASURE#KEY' }),
+  /** R8: one erased person's keyed fingerprint (domain/erasure-memory.ts), never an identifier; one partition, read by Query. */
+  erased: (fingerprint: string) => ({ pk: 'ERASED', sk: fingerprint }),
+  erasedPartition: 'ERASED',
   /**
    * R16: the secret the daily retention run derives anonymisation keys from (as `erasureKey` does for
    * one deletion); kept across an unfinished run so that a re-run writes the same copies, deleted when a run completes.

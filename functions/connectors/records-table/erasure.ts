@@ -28,10 +28,12 @@ import {
   type RecordDecision,
 } from '../../domain/erasure-decisions.ts';
 import { IntegrityError, LegalHoldError, StalePlanError, TransientError } from '../../domain/errors.ts';
+import type { Fingerprinter } from '../../domain/erasure-memory.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import { recordKeys, RECORD_KINDS, type RecordKind } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
+import { fingerprintsOf, rememberErasure } from './erasure-memory.ts';
 
 /**
  * R8 deletion against the library-records table: gather the facts a plan is built from, carry a
@@ -222,6 +224,11 @@ export interface ExecuteDeletionInput extends RecordsDeps {
   batchSize?: number;
   /** Records read per page (memory stays at about this many items). */
   pageSize?: number;
+  /**
+   * R8: keys the fingerprints that remember an erased person, so that loading the dataset again
+   * never brings them back. The handler always passes one; without it nothing is remembered.
+   */
+  fingerprinter?: Fingerprinter;
 }
 
 export interface ExecuteDeletionResult {
@@ -402,6 +409,12 @@ export async function executeDeletionPlan(input: ExecuteDeletionInput): Promise<
     ? profile.guarantorIds.filter((g): g is string => typeof g === 'string')
     : [];
   for (const g of guarantorIds) links.push(recordKeys.guarantees(g, patronId));
+  // R8: remembered before anything personal goes, so a crash from here on still leaves the memory;
+  // a re-run writes the same items. Only now is it certain the profile is erased, not kept.
+  if (input.fingerprinter) {
+    const prints = await fingerprintsOf(input.fingerprinter, { patronId, cardNumber: str(profile.cardNumber) });
+    await rememberErasure(db, table, prints);
+  }
   await batchWrite(
     db,
     table,

@@ -1,10 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { InvalidInputError, TransientError } from '../../domain/errors.ts';
+import { IntegrityError, InvalidInputError, TransientError } from '../../domain/errors.ts';
 import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
 import { parseFile } from '../../domain/file-issues.ts';
 import { datasetSchema, type Dataset } from '../../domain/dataset.ts';
+import {
+  NO_ERASURES,
+  withoutErased,
+  type ErasureMemory,
+  type Fingerprinter,
+  type FingerprintKind,
+  type SkippedCounts,
+} from '../../domain/erasure-memory.ts';
+import { rememberedFingerprints } from './erasure-memory.ts';
 
 type Item = Record<string, unknown>;
 
@@ -41,8 +50,10 @@ function recordItem(kind: RecordKind, r: { id: string; patronId: string } & Reco
 /**
  * The dataset as library-records table items (store/keys.ts). Pure, so tests can count what a
  * load writes. The LIBRARY meta item comes last: its presence means a load ran to the end.
+ * R8: people an erasure remembered, and their records, are left out (domain/erasure-memory.ts).
  */
-export function datasetToItems(d: Dataset): Item[] {
+export function datasetToItems(all: Dataset, memory: ErasureMemory = NO_ERASURES): Item[] {
+  const d = withoutErased(all, memory).dataset;
   const items: Item[] = [];
 
   for (const s of d.staff) {
@@ -108,15 +119,62 @@ async function writeBatch(client: DynamoDBDocumentClient, tableName: string, bat
   }
 }
 
+const FINGERPRINT_CONCURRENCY = 16;
+
+/**
+ * What the table remembers of past erasures, with every patron of the dataset fingerprinted ahead
+ * (the port may be KMS, asynchronous; the domain's filter is pure and synchronous). Nothing is
+ * fingerprinted when nothing was ever erased.
+ */
+async function erasureMemoryFor(
+  d: Dataset,
+  opts: { client: DynamoDBDocumentClient; tableName: string; fingerprinter?: Fingerprinter | undefined },
+): Promise<ErasureMemory> {
+  const remembered = await rememberedFingerprints(opts.client, opts.tableName);
+  if (remembered.size === 0) return NO_ERASURES;
+  const { fingerprinter } = opts;
+  if (!fingerprinter) {
+    // R8: without the key, a load cannot tell who was erased, and would bring them back.
+    throw new IntegrityError('this table remembers erased patrons: load with the fingerprint key');
+  }
+  const wanted: [FingerprintKind, string][] = d.patrons.flatMap((p): [FingerprintKind, string][] => [
+    ['patron-id', p.id],
+    ['card', p.cardNumber],
+  ]);
+  const known = new Map<string, string>();
+  const at = (kind: FingerprintKind, value: string) => `${kind}\n${value}`;
+  let next = 0;
+  const worker = async () => {
+    while (next < wanted.length) {
+      const [kind, value] = wanted[next++] as [FingerprintKind, string];
+      known.set(at(kind, value), await fingerprinter.fingerprint(kind, value));
+    }
+  };
+  await Promise.all(Array.from({ length: FINGERPRINT_CONCURRENCY }, worker));
+  return {
+    remembered,
+    fingerprint: (kind, value) => {
+      const print = known.get(at(kind, value));
+      if (print === undefined) throw new IntegrityError('a patron was not fingerprinted before the load');
+      return print;
+    },
+  };
+}
+
 /**
  * Writes a validated dataset (parse it first: a bad file loads nothing). Puts overwrite, so
  * loading twice leaves the same items; it does not remove items absent from the dataset.
+ * R8: a patron whose id or card an erasure remembered is skipped with all their records; the
+ * result counts them, and says nothing else about them (R5). A table that remembers erasures is
+ * refused a load without the `fingerprinter` that wrote them.
  */
 export async function loadDataset(
   d: Dataset,
-  opts: { client: DynamoDBDocumentClient; tableName: string },
-): Promise<{ items: number }> {
-  const items = datasetToItems(d);
+  opts: { client: DynamoDBDocumentClient; tableName: string; fingerprinter?: Fingerprinter | undefined },
+): Promise<{ items: number; skipped: SkippedCounts }> {
+  const memory = await erasureMemoryFor(d, opts);
+  const { skipped } = withoutErased(d, memory);
+  const items = datasetToItems(d, memory);
   // The LIBRARY meta item goes alone, after every other batch succeeded: a reader that finds it
   // knows the load completed (a restart can use it to decide whether to load again).
   const marker = items.slice(-1);
@@ -125,5 +183,5 @@ export async function loadDataset(
     await writeBatch(opts.client, opts.tableName, body.slice(i, i + BATCH_SIZE).map(put));
   }
   await writeBatch(opts.client, opts.tableName, marker.map(put));
-  return { items: items.length };
+  return { items: items.length, skipped };
 }
