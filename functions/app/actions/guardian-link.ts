@@ -41,8 +41,8 @@ export const guardianLink: LinkAction = {
       at: deps.clock().toISOString(),
     };
     // R4: who looked, when, and what kind of document; never the document or its number.
-    await deps.requests.updateOf(token.requestId, 'guardian-access', (r) =>
-      r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check },
+    await deps.requests.update(token.requestId, (r) =>
+      r.kind !== 'guardian-access' || r.guardianLinkCheck ? undefined : { ...r, guardianLinkCheck: check },
     );
     await deps.audit.append(token.requestId, {
       eventId: `guardian-relationship-checked:${token.step}`,
