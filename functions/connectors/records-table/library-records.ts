@@ -7,16 +7,52 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import type { StaffRole } from '../../domain/dataset.ts';
-import type { Patron, RecordTypes, StaffMember } from '../../domain/dataset.ts';
+import type * as z from 'zod';
+import { malformed } from '../../adapters/dynamodb/entity.ts';
+import {
+  donationSchema,
+  fineSchema,
+  holdSchema,
+  loanSchema,
+  patronSchema,
+  programSchema,
+  sharedContentSchema,
+  type Patron,
+  type RecordTypes,
+  type StaffMember,
+} from '../../domain/dataset.ts';
 import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
 
 const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 'contentKind'];
-/** Drops the key attributes; shared content's own `kind` is stored as `contentKind` (the item's `kind` is its record type). */
-const strip = <T>(item: Record<string, unknown>): T => {
+
+/**
+ * Each record kind's entity: the dataset's own schema, so a stored item reads back exactly as a
+ * valid dataset row or not at all. Attributes the schema does not name (bookkeeping a connector
+ * adds, such as the outreach opt-out flag) are dropped on read rather than refused.
+ */
+const PATRON_ENTITY = patronSchema.strip();
+const RECORD_ENTITIES: { [K in RecordKind]: z.ZodType<RecordTypes[K]> } = {
+  LOAN: loanSchema.strip(),
+  HOLD: holdSchema.strip(),
+  FINE: fineSchema.strip(),
+  PROGRAM: programSchema.strip(),
+  DONATION: donationSchema.strip(),
+  SHARED: sharedContentSchema.strip(),
+};
+
+/**
+ * Drops the key attributes and parses the rest; shared content's own `kind` is stored as
+ * `contentKind` (the item's `kind` is its record type). A corrupt item names its fields, never a value (R5).
+ */
+function parseItem<T>(schema: z.ZodType<T>, name: string, item: Record<string, unknown>): T {
   const out = Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_FIELDS.includes(k)));
   if (item.contentKind !== undefined) out.kind = item.contentKind;
-  return out as T;
-};
+  const parsed = schema.safeParse(out);
+  if (!parsed.success) throw malformed(name, parsed.error.issues);
+  return parsed.data;
+}
+
+const parsePatron = (item: Record<string, unknown>): Patron => parseItem(PATRON_ENTITY, 'patron', item);
 
 /**
  * The built-in records source: the library-records table loaded from the dataset file.
@@ -47,14 +83,14 @@ export class LibraryRecords {
       }),
     );
     const item = res.Items?.[0];
-    return item ? strip<Patron>(item) : undefined;
+    return item ? parsePatron(item) : undefined;
   }
 
   async getPatron(patronId: string): Promise<Patron | undefined> {
     const res = await this.db.send(
       new GetCommand({ TableName: this.table, Key: recordKeys.patron(patronId), ConsistentRead: true }),
     );
-    return res.Item ? strip<Patron>(res.Item) : undefined;
+    return res.Item ? parsePatron(res.Item) : undefined;
   }
 
   /** Pages through one kind of record for a patron. */
@@ -70,7 +106,7 @@ export class LibraryRecords {
           Limit: pageSize,
         }),
       );
-      const page = (res.Items ?? []).map((i) => strip<RecordTypes[K]>(i));
+      const page = (res.Items ?? []).map((i) => parseItem(RECORD_ENTITIES[kind], kind.toLowerCase(), i));
       if (page.length > 0) yield page;
       start = res.LastEvaluatedKey;
     } while (start);
