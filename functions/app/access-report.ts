@@ -1,9 +1,8 @@
 import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
-import { reportForDeskEmail, reportReadyEmail } from '../render/emails.ts';
-import { deliverToPersonOrDesk } from './deliver.ts';
-import { storeAccessReport } from './report-file.ts';
+import { reportReadyEmail } from '../render/emails.ts';
+import { deliverReport, storeAccessReport } from './report-delivery.ts';
 
 /**
  * Collects every category from the records source, renders the report (R18), stores it and
@@ -29,18 +28,11 @@ export async function deliverAccessReport(deps: Deps, requestId: string): Promis
     verification: request.verification,
     namePrefix: 'library-records',
   });
-  const channel = await deliverToPersonOrDesk(deps, {
+  await deliverReport(deps, {
     library,
     person: patron,
     file,
-    what: 'report',
     toPerson: reportReadyEmail,
-    toDesk: reportForDeskEmail,
-  });
-  await deps.audit.append(requestId, {
-    eventId: 'report-delivered',
-    type: 'disclosure',
-    actor: { kind: 'system' },
-    data: { legalBasis: 'data-subject', channel, categories: Object.keys(deps.policy.categories) },
+    disclosure: { legalBasis: 'data-subject', categories: Object.keys(deps.policy.categories) },
   });
 }

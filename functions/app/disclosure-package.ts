@@ -9,7 +9,7 @@ import {
 } from '../render/consent-emails.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import { emailDownloadLink, noticeToPersonOrOfficer, type LibraryPlace } from './deliver.ts';
-import { storeAccessReport } from './report-file.ts';
+import { storeAccessReport } from './report-delivery.ts';
 
 /**
  * R14: after the patron's written permission and staff approval, the third party receives a

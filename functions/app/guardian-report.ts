@@ -2,9 +2,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { assertGuardianDisclosure } from '../domain/minors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { guardianReportReadyEmail } from '../render/consent-emails.ts';
-import { reportForDeskEmail } from '../render/emails.ts';
-import { deliverToPersonOrDesk } from './deliver.ts';
-import { storeAccessReport } from './report-file.ts';
+import { deliverReport, storeAccessReport } from './report-delivery.ts';
 
 /**
  * R9, R10: the report of a child's records for a guardian, only in the categories the policy
@@ -49,26 +47,17 @@ export async function deliverGuardianReport(deps: Deps, requestId: string): Prom
     },
     namePrefix: 'child-library-records',
   });
-  // R7, R11: the guardian's own email on file, never the child's.
-  const channel = await deliverToPersonOrDesk(deps, {
+  // R7, R11: the guardian's own email on file, never the child's. R2: the disclosure's legal basis.
+  await deliverReport(deps, {
     library,
     person: guardian,
     file,
-    what: 'report',
     toPerson: guardianReportReadyEmail,
-    toDesk: reportForDeskEmail,
-  });
-  // R2: every disclosure carries its legal basis; R17: on the audit trail, ids and enums only.
-  await deps.audit.append(requestId, {
-    eventId: 'report-delivered',
-    type: 'disclosure',
-    actor: { kind: 'system' },
-    data: {
+    disclosure: {
       legalBasis: 'guardian',
       rule,
       recipient: 'guardian',
       requesterPatronId: guardian.id,
-      channel,
       categories: [...categories],
     },
   });
