@@ -16,7 +16,13 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { PutCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  PutCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+  type ScanCommandInput,
+  type ScanCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
@@ -75,8 +81,32 @@ async function seed(db: DynamoDBDocumentClient): Promise<{ eligible: number; hel
   return { eligible, held };
 }
 
-/** Runs `one` for every scan segment, four segments at a time. */
-async function eachSegment(one: (segment: number) => Promise<void>): Promise<void> {
+/**
+ * The plain parallel scan the baselines measure: every segment, four at a time, page by page
+ * (PAGE items a page), each page given to `page`; `filter` narrows what a page holds.
+ */
+async function scanInSegments(
+  db: DynamoDBDocumentClient,
+  filter: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>,
+  page: (res: ScanCommandOutput) => Promise<void> | void,
+): Promise<void> {
+  const one = async (segment: number) => {
+    let start: Item | undefined;
+    do {
+      const res = await db.send(
+        new ScanCommand({
+          TableName: RECORDS,
+          Segment: segment,
+          TotalSegments: SEGMENTS,
+          Limit: PAGE,
+          ExclusiveStartKey: start,
+          ...filter,
+        }),
+      );
+      await page(res);
+      start = res.LastEvaluatedKey;
+    } while (start);
+  };
   let next = 0;
   await Promise.all(
     Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
@@ -88,23 +118,9 @@ async function eachSegment(one: (segment: number) => Promise<void>): Promise<voi
 /** The baseline: the same parallel scan, 4 segments at a time, reading every item, writing nothing. */
 async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
   let read = 0;
-  const one = async (segment: number) => {
-    let start: Item | undefined;
-    do {
-      const res = await db.send(
-        new ScanCommand({
-          TableName: RECORDS,
-          Segment: segment,
-          TotalSegments: SEGMENTS,
-          Limit: PAGE,
-          ExclusiveStartKey: start,
-        }),
-      );
-      read += res.Count ?? 0;
-      start = res.LastEvaluatedKey;
-    } while (start);
-  };
-  await eachSegment(one);
+  await scanInSegments(db, {}, (res) => {
+    read += res.Count ?? 0;
+  });
   return read;
 }
 
@@ -116,33 +132,21 @@ async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
 async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
   let written = 0;
   const write = (requests: unknown[]) => batchWrite(db, RECORDS, requests);
-  const one = async (segment: number) => {
-    let start: Item | undefined;
-    do {
-      const res = await db.send(
-        new ScanCommand({
-          TableName: RECORDS,
-          Segment: segment,
-          TotalSegments: SEGMENTS,
-          Limit: PAGE,
-          ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(sk, :loan) AND returnedAt < :bound',
-          ExpressionAttributeValues: { ':loan': 'LOAN#', ':bound': '2025-11-30' },
-        }),
-      );
-      const items = res.Items ?? [];
-      for (let i = 0; i < items.length; i += 25) {
-        const keys = items
-          .slice(i, i + 25)
-          .map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
-        await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
-        await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
-        written += keys.length;
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
+  const filter = {
+    FilterExpression: 'begins_with(sk, :loan) AND returnedAt < :bound',
+    ExpressionAttributeValues: { ':loan': 'LOAN#', ':bound': '2025-11-30' },
   };
-  await eachSegment(one);
+  await scanInSegments(db, filter, async (res) => {
+    const items = res.Items ?? [];
+    for (let i = 0; i < items.length; i += 25) {
+      const keys = items
+        .slice(i, i + 25)
+        .map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
+      await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
+      await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
+      written += keys.length;
+    }
+  });
   return written;
 }
 
