@@ -9,41 +9,22 @@
  * seeding, collecting the facts (a plain paginated read), executeDeletionPlan, and a plain
  * paginated read + BatchWrite delete of the same number of items.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
 import { buildDeps, createLogger } from '../functions/lib/deps.ts';
-import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import {
   collectDeletionFacts,
   executeDeletionPlan,
   verifyErasure,
 } from '../functions/connectors/records-table/erasure.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
-import { ensureTable } from '../local/tables.ts';
 import { measure } from './bench-measure.ts';
+import { batchWrite, countPartition, seedInBatches, withBenchTables, type Item } from './bench-support.ts';
 
 const N = Number(process.argv[2] ?? 100_000);
 const RECORDS = 'library-records';
 const REQUESTS = 'requests';
 const TZ = 'America/New_York';
-
-type Item = Record<string, unknown>;
-
-/** dynalite in memory, in its own process, on a free port. */
-async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess }> {
-  const code = `const d=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});d.listen(0,'127.0.0.1',()=>console.log('PORT '+d.address().port));`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout?.on('data', (b: Buffer) => {
-      const m = /PORT (\d+)/.exec(b.toString());
-      if (m) resolve(Number(m[1]));
-    });
-  });
-  return { endpoint: `http://127.0.0.1:${port}`, child };
-}
 
 async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void> {
   await db.send(
@@ -74,20 +55,7 @@ async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void>
     dueAt: '2024-01-31T23:59:59-05:00',
     returnedAt: '2024-01-28T18:20:00-05:00',
   });
-  const batches = Math.ceil(N / 25);
-  let next = 0;
-  const worker = async () => {
-    for (let b = next++; b < batches; b = next++) {
-      const items = [];
-      for (let i = b * 25; i < Math.min(N, b * 25 + 25); i++) items.push({ PutRequest: { Item: loan(i) } });
-      let pending: unknown[] = items;
-      while (pending.length > 0) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
-        pending = out.UnprocessedItems?.[RECORDS] ?? [];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await seedInBatches(db, RECORDS, N, loan);
 }
 
 /** The baseline: page through the patron's items (keys only) and BatchWrite-delete them, 25 at a time. */
@@ -108,11 +76,11 @@ async function plainDelete(db: DynamoDBDocumentClient, patronId: string): Promis
     );
     const keys = res.Items ?? [];
     for (let i = 0; i < keys.length; i += 25) {
-      let pending: unknown[] = keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } }));
-      while (pending.length > 0) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
-        pending = out.UnprocessedItems?.[RECORDS] ?? [];
-      }
+      await batchWrite(
+        db,
+        RECORDS,
+        keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
+      );
       deleted += Math.min(25, keys.length - i);
     }
     start = res.LastEvaluatedKey;
@@ -120,36 +88,8 @@ async function plainDelete(db: DynamoDBDocumentClient, patronId: string): Promis
   return deleted;
 }
 
-async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<number> {
-  let n = 0;
-  let start: Item | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: RECORDS,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    n += res.Count ?? 0;
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return n;
-}
-
 async function main() {
-  const { endpoint, child } = await startDynalite();
-  const base = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    await ensureTable(base, RECORDS);
-    await ensureTable(base, REQUESTS);
-    const db = createDocumentClient({ endpoint });
+  await withBenchTables([RECORDS, REQUESTS], async (db) => {
     const now = new Date();
     const { holds, recordsDb, policy } = buildDeps({
       db,
@@ -172,18 +112,14 @@ async function main() {
     const verified = await measure('verifyErasure', N, () =>
       verifyErasure({ ...recordsDb, patronId: 'BENCH-A', plan }),
     );
-    const copies = await countPartition(db, 'ANON#LOAN');
+    const copies = await countPartition(db, RECORDS, 'ANON#LOAN');
     console.log(`  result ${JSON.stringify(result)}; verify ok=${verified.ok}; anonymised copies ${copies}\n`);
     if (!verified.ok || copies !== N || result.anonymised !== N) throw new Error('erasure incomplete');
 
     await measure('seed patron B', N, () => seed(db, 'BENCH-B'));
     const deleted = await measure('plain paginated read + BatchWrite delete', N, () => plainDelete(db, 'BENCH-B'));
     console.log(`  deleted ${deleted}`);
-    db.destroy();
-  } finally {
-    base.destroy();
-    child.kill();
-  }
+  });
 }
 
 await main();

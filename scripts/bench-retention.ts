@@ -14,25 +14,22 @@
  * and the longest one. Baselines: the same scan with the same writes done plainly (before the run),
  * and a plain scan with no writes (after it).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
-  BatchWriteCommand,
   PutCommand,
-  QueryCommand,
   ScanCommand,
   type DynamoDBDocumentClient,
+  type ScanCommandInput,
+  type ScanCommandOutput,
 } from '@aws-sdk/lib-dynamodb';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
-import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
-import { ensureTable } from '../local/tables.ts';
 import { WORKFLOWS, type FunctionName } from '../workflows/index.ts';
 import { measure } from './bench-measure.ts';
+import { batchWrite, countPartition, seedInBatches, withBenchTables, type Item } from './bench-support.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -53,21 +50,6 @@ const TZ = 'America/New_York';
 const NOW = new Date('2026-11-28T17:00:00.000Z');
 /** One patron in a hundred is under legal hold (R13). */
 const heldPatron = (p: number) => p % 100 === 7;
-
-type Item = Record<string, unknown>;
-
-async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess }> {
-  const code = `const d=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});d.listen(0,'127.0.0.1',()=>console.log('PORT '+d.address().port));`;
-  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('error', reject);
-    child.stdout?.on('data', (b: Buffer) => {
-      const m = /PORT (\d+)/.exec(b.toString());
-      if (m) resolve(Number(m[1]));
-    });
-  });
-  return { endpoint: `http://127.0.0.1:${port}`, child };
-}
 
 /** N returned loans over PATRONS patrons; four in five returned before the cutoff, one in five within the year. */
 async function seed(db: DynamoDBDocumentClient): Promise<{ eligible: number; held: number }> {
@@ -92,47 +74,22 @@ async function seed(db: DynamoDBDocumentClient): Promise<{ eligible: number; hel
       returnedAt: old ? '2024-01-28T18:20:00-05:00' : '2026-03-28T18:20:00-04:00',
     };
   };
-  const batches = Math.ceil(N / 25);
-  let next = 0;
-  const worker = async () => {
-    for (let b = next++; b < batches; b = next++) {
-      let pending: unknown[] = [];
-      for (let i = b * 25; i < Math.min(N, b * 25 + 25); i++) pending.push({ PutRequest: { Item: loan(i) } });
-      while (pending.length > 0) {
-        const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
-        pending = out.UnprocessedItems?.[RECORDS] ?? [];
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, worker));
+  await seedInBatches(db, RECORDS, N, loan);
   await db.send(
     new PutCommand({ TableName: RECORDS, Item: { ...recordKeys.library, name: 'Bench Library', timezone: TZ } }),
   );
   return { eligible, held };
 }
 
-async function countPartition(db: DynamoDBDocumentClient, pk: string): Promise<number> {
-  let n = 0;
-  let start: Item | undefined;
-  do {
-    const res = await db.send(
-      new QueryCommand({
-        TableName: RECORDS,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': pk },
-        Select: 'COUNT',
-        ExclusiveStartKey: start,
-      }),
-    );
-    n += res.Count ?? 0;
-    start = res.LastEvaluatedKey;
-  } while (start);
-  return n;
-}
-
-/** The baseline: the same parallel scan, 4 segments at a time, reading every item, writing nothing. */
-async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
-  let read = 0;
+/**
+ * The plain parallel scan the baselines measure: every segment, four at a time, page by page
+ * (PAGE items a page), each page given to `page`; `filter` narrows what a page holds.
+ */
+async function scanInSegments(
+  db: DynamoDBDocumentClient,
+  filter: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>,
+  page: (res: ScanCommandOutput) => Promise<void> | void,
+): Promise<void> {
   const one = async (segment: number) => {
     let start: Item | undefined;
     do {
@@ -143,9 +100,10 @@ async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
           TotalSegments: SEGMENTS,
           Limit: PAGE,
           ExclusiveStartKey: start,
+          ...filter,
         }),
       );
-      read += res.Count ?? 0;
+      await page(res);
       start = res.LastEvaluatedKey;
     } while (start);
   };
@@ -155,6 +113,14 @@ async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
       for (let s = next++; s < SEGMENTS; s = next++) await one(s);
     }),
   );
+}
+
+/** The baseline: the same parallel scan, 4 segments at a time, reading every item, writing nothing. */
+async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
+  let read = 0;
+  await scanInSegments(db, {}, (res) => {
+    read += res.Count ?? 0;
+  });
   return read;
 }
 
@@ -165,61 +131,29 @@ async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
  */
 async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
   let written = 0;
-  const write = async (requests: unknown[]) => {
-    let pending = requests;
-    while (pending.length > 0) {
-      const out = await db.send(new BatchWriteCommand({ RequestItems: { [RECORDS]: pending as never } }));
-      pending = out.UnprocessedItems?.[RECORDS] ?? [];
+  const write = (requests: unknown[]) => batchWrite(db, RECORDS, requests);
+  const filter = {
+    FilterExpression: 'begins_with(sk, :loan) AND returnedAt < :bound',
+    ExpressionAttributeValues: { ':loan': 'LOAN#', ':bound': '2025-11-30' },
+  };
+  await scanInSegments(db, filter, async (res) => {
+    const items = res.Items ?? [];
+    for (let i = 0; i < items.length; i += 25) {
+      const keys = items
+        .slice(i, i + 25)
+        .map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
+      await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
+      await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
+      written += keys.length;
     }
-  };
-  const one = async (segment: number) => {
-    let start: Item | undefined;
-    do {
-      const res = await db.send(
-        new ScanCommand({
-          TableName: RECORDS,
-          Segment: segment,
-          TotalSegments: SEGMENTS,
-          Limit: PAGE,
-          ExclusiveStartKey: start,
-          FilterExpression: 'begins_with(sk, :loan) AND returnedAt < :bound',
-          ExpressionAttributeValues: { ':loan': 'LOAN#', ':bound': '2025-11-30' },
-        }),
-      );
-      const items = res.Items ?? [];
-      for (let i = 0; i < items.length; i += 25) {
-        const keys = items
-          .slice(i, i + 25)
-          .map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
-        await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
-        await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
-        written += keys.length;
-      }
-      start = res.LastEvaluatedKey;
-    } while (start);
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
-      for (let s = next++; s < SEGMENTS; s = next++) await one(s);
-    }),
-  );
+  });
   return written;
 }
 
 type Stats = { count: number; maxMs: number; totalMs: number };
 
 async function main() {
-  const { endpoint, child } = await startDynalite();
-  const base = new DynamoDBClient({
-    region: 'us-east-1',
-    endpoint,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
-  try {
-    await ensureTable(base, RECORDS);
-    await ensureTable(base, REQUESTS);
-    const db = createDocumentClient({ endpoint });
+  await withBenchTables([RECORDS, REQUESTS], async (db) => {
     console.log(
       `Node ${process.version}; ${N} returned loans over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`,
     );
@@ -304,7 +238,7 @@ async function main() {
     const total = [...stats.values()].reduce((n, s) => n + s.count, 0);
     console.log(`  ${'all functions'.padEnd(26)} ${String(total).padStart(4)} invocations\n`);
 
-    const copies = await countPartition(db, recordKeys.anonymised('LOAN', '').pk);
+    const copies = await countPartition(db, RECORDS, recordKeys.anonymised('LOAN', '').pk);
     if (
       output.result.anonymised !== expected.eligible ||
       copies !== expected.eligible ||
@@ -318,11 +252,7 @@ async function main() {
 
     const read = await measure('baseline: plain parallel scan, no writes', N, () => plainScan(db));
     console.log(`  read ${read} items`);
-    db.destroy();
-  } finally {
-    base.destroy();
-    child.kill();
-  }
+  });
 }
 
 await main();

@@ -312,15 +312,21 @@ async function submitRequest(
 
 const waitForMail = (rt: TestRuntime, to: string, subject: RegExp) => rt.mail.waitFor(to, subject);
 
-async function accessJourney(rt: TestRuntime): Promise<WorkflowName> {
-  const { requestId, statusUrl } = await submitRequest(rt, {
-    kind: 'access',
-    cardNumber: ADA.cardNumber,
-    lastName: ADA.lastName,
-  });
-  const verify = await waitForMail(rt, ADA.email, /confirm your privacy request/);
+/** A patron's request, submitted and confirmed through the link emailed to them (R7), as they would. */
+async function submitAndVerify(
+  rt: TestRuntime,
+  kind: 'access' | 'deletion',
+  patron: { cardNumber: string; lastName: string; email: string },
+): Promise<{ requestId: string; statusUrl: string }> {
+  const submitted = await submitRequest(rt, { kind, cardNumber: patron.cardNumber, lastName: patron.lastName });
+  const verify = await waitForMail(rt, patron.email, /confirm your privacy request/);
   await http(linkIn(verify, 'act')); // the page with the button
   await http(linkIn(verify, 'act'), form({ decision: 'confirm' }));
+  return submitted;
+}
+
+async function accessJourney(rt: TestRuntime): Promise<WorkflowName> {
+  const { requestId, statusUrl } = await submitAndVerify(rt, 'access', ADA);
   const ready = await waitForMail(rt, ADA.email, /are ready/);
   await http(linkIn(ready, 'download'));
   await finish(rt, 'access', requestId, statusUrl);
@@ -328,14 +334,7 @@ async function accessJourney(rt: TestRuntime): Promise<WorkflowName> {
 }
 
 async function deletionJourney(rt: TestRuntime): Promise<WorkflowName> {
-  const { requestId, statusUrl } = await submitRequest(rt, {
-    kind: 'deletion',
-    cardNumber: YUKI.cardNumber,
-    lastName: YUKI.lastName,
-  });
-  const verify = await waitForMail(rt, YUKI.email, /confirm your privacy request/);
-  await http(linkIn(verify, 'act'));
-  await http(linkIn(verify, 'act'), form({ decision: 'confirm' }));
+  const { requestId, statusUrl } = await submitAndVerify(rt, 'deletion', YUKI);
   const decision = await waitForMail(rt, OFFICER, /Decision needed on a deletion plan/);
   await http(linkIn(decision, 'act'));
   await http(linkIn(decision, 'act'), form({ decision: 'approve' }));

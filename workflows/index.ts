@@ -56,57 +56,65 @@ export interface WorkflowDefinition {
   functions: Record<string, FunctionName>;
 }
 
+/** A patron's own request starts by matching the card to a record and verifying the person (R7). */
+const PATRON_REQUEST_START = {
+  MatchPatronFunctionArn: 'task-match-patron',
+  RequestVerificationFunctionArn: 'task-request-verification',
+} as const;
+
+/** A step staff approve, and what happens when nobody does in time (R15). */
+const STAFF_APPROVAL = {
+  RequestApprovalFunctionArn: 'task-request-approval',
+  ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+} as const;
+
+/** How every request workflow ends: its status set, or its failure path, which tells the privacy officer. */
+const REQUEST_END = {
+  SetStatusFunctionArn: 'task-set-status',
+  RecordFailureFunctionArn: 'task-record-failure',
+} as const;
+
 export const WORKFLOWS = {
   access: {
     file: 'access.asl.json',
     functions: {
-      MatchPatronFunctionArn: 'task-match-patron',
-      RequestVerificationFunctionArn: 'task-request-verification',
+      ...PATRON_REQUEST_START,
       BuildAccessReportFunctionArn: 'task-build-access-report',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   export: {
     file: 'export.asl.json',
     functions: {
-      MatchPatronFunctionArn: 'task-match-patron',
-      RequestVerificationFunctionArn: 'task-request-verification',
+      ...PATRON_REQUEST_START,
       BuildExportFunctionArn: 'task-build-export',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   correction: {
     file: 'correction.asl.json',
     functions: {
-      MatchPatronFunctionArn: 'task-match-patron',
-      RequestVerificationFunctionArn: 'task-request-verification',
+      ...PATRON_REQUEST_START,
       PrepareCorrectionFunctionArn: 'task-prepare-correction',
       RequestEmailConfirmationFunctionArn: 'task-request-email-confirmation',
       RequestPhoneConfirmationFunctionArn: 'task-request-phone-confirmation',
-      RequestApprovalFunctionArn: 'task-request-approval',
-      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      ...STAFF_APPROVAL,
       ApplyCorrectionFunctionArn: 'task-apply-correction',
       DenyFunctionArn: 'task-deny',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   deletion: {
     file: 'deletion.asl.json',
     functions: {
-      MatchPatronFunctionArn: 'task-match-patron',
-      RequestVerificationFunctionArn: 'task-request-verification',
+      ...PATRON_REQUEST_START,
       BuildDeletionPlanFunctionArn: 'task-build-deletion-plan',
-      RequestApprovalFunctionArn: 'task-request-approval',
-      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      ...STAFF_APPROVAL,
       ExecuteDeletionFunctionArn: 'task-execute-deletion',
       VerifyDeletionFunctionArn: 'task-verify-deletion',
       SendDeletionOutcomeFunctionArn: 'task-send-deletion-outcome',
       DenyFunctionArn: 'task-deny',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   'guardian-access': {
@@ -117,12 +125,10 @@ export const WORKFLOWS = {
       RequestGuardianLinkFunctionArn: 'task-request-guardian-link',
       RecordGuardianLinkFunctionArn: 'task-record-guardian-link',
       RequestConsentFunctionArn: 'task-request-consent',
-      RequestApprovalFunctionArn: 'task-request-approval',
-      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      ...STAFF_APPROVAL,
       BuildGuardianReportFunctionArn: 'task-build-guardian-report',
       DenyFunctionArn: 'task-deny',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   'third-party': {
@@ -130,24 +136,20 @@ export const WORKFLOWS = {
     functions: {
       MatchPatronFunctionArn: 'task-match-patron',
       RequestConsentFunctionArn: 'task-request-consent',
-      RequestApprovalFunctionArn: 'task-request-approval',
-      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      ...STAFF_APPROVAL,
       BuildDisclosurePackageFunctionArn: 'task-build-disclosure-package',
       DenyFunctionArn: 'task-deny',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   'court-order': {
     file: 'court-order.asl.json',
     functions: {
-      RequestApprovalFunctionArn: 'task-request-approval',
-      ApprovalLapsedFunctionArn: 'task-approval-lapsed',
+      ...STAFF_APPROVAL,
       BuildDisclosureFunctionArn: 'task-build-court-disclosure',
       NotifyDisclosureFunctionArn: 'task-notify-court-disclosure',
       CloseCourtOrderFunctionArn: 'task-court-order-close',
-      SetStatusFunctionArn: 'task-set-status',
-      RecordFailureFunctionArn: 'task-record-failure',
+      ...REQUEST_END,
     },
   },
   // R16: the daily retention run (started by the `start-retention` schedule), not a patron request.

@@ -1,10 +1,8 @@
 import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
-import { reportForDeskEmail, reportReadyEmail } from '../render/emails.ts';
-import { renderAccessReport } from '../render/report.ts';
-import { recordsForCategories } from '../connectors/records-table/category-records.ts';
-import { deliverToPersonOrDesk, storeReport } from './deliver.ts';
+import { reportReadyEmail } from '../render/emails.ts';
+import { deliverReport, storeAccessReport } from './report-delivery.ts';
 
 /**
  * Collects every category from the records source, renders the report (R18), stores it and
@@ -21,37 +19,20 @@ export async function deliverAccessReport(deps: Deps, requestId: string): Promis
   if (!patron) throw new IntegrityError('the matched patron is gone');
   const library = await deps.records.library();
   // R18: the patron's own report holds every category.
-  const records = await recordsForCategories(deps.records, patron.id, CATEGORIES);
-  await deps.requests.transition(requestId, 'in-progress');
-
-  const report = renderAccessReport({
-    library,
-    generatedAt: deps.clock().toISOString(),
+  const file = await storeAccessReport(deps, {
     requestId,
-    policy: deps.policy,
+    step: 'deliver-report',
+    library,
     patron,
-    ...records,
+    categories: CATEGORIES,
     verification: request.verification,
+    namePrefix: 'library-records',
   });
-  const fileKey = await storeReport(deps, requestId, report);
-  const channel = await deliverToPersonOrDesk(deps, {
+  await deliverReport(deps, {
     library,
     person: patron,
-    file: {
-      requestId,
-      step: 'deliver-report',
-      fileKey,
-      fileName: `library-records-${requestId.slice(0, 8)}.html`,
-      contentType: 'text/html; charset=utf-8',
-    },
-    what: 'report',
+    file,
     toPerson: reportReadyEmail,
-    toDesk: reportForDeskEmail,
-  });
-  await deps.audit.append(requestId, {
-    eventId: 'report-delivered',
-    type: 'disclosure',
-    actor: { kind: 'system' },
-    data: { legalBasis: 'data-subject', channel, categories: Object.keys(deps.policy.categories) },
+    disclosure: { legalBasis: 'data-subject', categories: Object.keys(deps.policy.categories) },
   });
 }

@@ -2,6 +2,7 @@ import type { Email } from '../domain/email.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { StaffMember } from '../domain/dataset.ts';
 import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
+import type { Policy } from '../domain/policy.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { DeliveryChannel, Addressee } from './deliver.ts';
@@ -19,6 +20,22 @@ export async function circulationStaff(deps: Pick<Deps, 'records'>, why: string)
   if (staff.length === 0) throw new IntegrityError(`no circulation staff to ${why}`);
   return staff;
 }
+
+/**
+ * R6: the token of a link that confirms a new email address or phone number, answered `confirm` or
+ * `decline`, and as long-lived and as often tried as the policy lets an identity check be.
+ */
+export const contactConfirmationToken = (
+  policy: Policy,
+  o: { purpose: 'confirm-email' | 'confirm-phone'; step: string; taskToken: string },
+): StepToken => ({
+  purpose: o.purpose,
+  step: o.step,
+  decisions: ['confirm', 'decline'],
+  ttlSeconds: Math.round(policy.verification.linkTtlHours * 3600),
+  maxAttempts: policy.verification.maxAttempts,
+  taskToken: o.taskToken,
+});
 
 /**
  * Emails a patron their own link to one workflow step, at the address the caller chose from the

@@ -7,10 +7,9 @@ import {
   disclosureSentByOtherMeansEmail,
   disclosureSentEmail,
 } from '../render/consent-emails.ts';
-import { renderAccessReport } from '../render/report.ts';
-import { recordsForCategories } from '../connectors/records-table/category-records.ts';
 import { readableMoment } from '../render/readable-time.ts';
-import { emailDownloadLink, noticeToPersonOrOfficer, storeReport, type LibraryPlace } from './deliver.ts';
+import { emailDownloadLink, noticeToPersonOrOfficer, type LibraryPlace } from './deliver.ts';
+import { storeAccessReport } from './report-delivery.ts';
 
 /**
  * R14: after the patron's written permission and staff approval, the third party receives a
@@ -38,15 +37,12 @@ async function sendPackage(deps: Deps, requestId: string, library: LibraryPlace)
   if (!tp?.email || !tp.name || !consent) throw new IntegrityError('R14: no third party to deliver to');
   const patron = await deps.records.getPatron(request.patronId as string);
   if (!patron) throw new IntegrityError('the matched patron is gone');
-  const records = await recordsForCategories(deps.records, patron.id, categories);
-  await deps.requests.transition(requestId, 'in-progress');
-  const report = renderAccessReport({
-    library,
-    generatedAt: deps.clock().toISOString(),
+  const file = await storeAccessReport(deps, {
     requestId,
-    policy: deps.policy,
+    step: 'deliver-package',
+    library,
     patron,
-    ...records,
+    categories,
     // The permission was given through the patron's own channel: that is what was verified.
     verification: { method: consent.channel === 'email' ? 'email-link' : 'in-person', verifiedAt: consent.at },
     audience: {
@@ -54,19 +50,12 @@ async function sendPackage(deps: Deps, requestId: string, library: LibraryPlace)
       categories,
       basis: `The card holder gave written permission on ${consent.at.slice(0, 10)} (${consent.channel === 'email' ? 'through the email address on their library record' : 'in person at the library'}) to release these kinds of records to ${tp.name}${tp.organization ? ` (${tp.organization})` : ''} for the purpose stated in the request, and library staff approved it. Nothing else is released.`,
     },
+    namePrefix: 'library-records',
   });
-  const fileKey = await storeReport(deps, requestId, report);
   const { expiresAt } = await emailDownloadLink(deps, {
     library,
     to: [tp.email],
-    file: {
-      requestId,
-      recipient: { kind: 'requester', id: 'third-party' },
-      step: 'deliver-package',
-      fileKey,
-      fileName: `library-records-${requestId.slice(0, 8)}.html`,
-      contentType: 'text/html; charset=utf-8',
-    },
+    file: { ...file, recipient: { kind: 'requester', id: 'third-party' } },
     email: disclosurePackageEmail,
   });
   // R2: the legal basis of this disclosure; R17: ids and enums only.

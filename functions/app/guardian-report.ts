@@ -2,10 +2,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { assertGuardianDisclosure } from '../domain/minors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { guardianReportReadyEmail } from '../render/consent-emails.ts';
-import { reportForDeskEmail } from '../render/emails.ts';
-import { renderAccessReport } from '../render/report.ts';
-import { recordsForCategories } from '../connectors/records-table/category-records.ts';
-import { deliverToPersonOrDesk, storeReport } from './deliver.ts';
+import { deliverReport, storeAccessReport } from './report-delivery.ts';
 
 /**
  * R9, R10: the report of a child's records for a guardian, only in the categories the policy
@@ -29,57 +26,38 @@ export async function deliverGuardianReport(deps: Deps, requestId: string): Prom
   if (!child.guarantorIds.includes(guardian.id))
     throw new IntegrityError('R11: the guardian is no longer linked to the card');
   const categories = request.consent?.categories ?? deps.policy.minors.guardianCategories;
-  const library = await deps.records.library();
-  const records = await recordsForCategories(deps.records, child.id, categories);
-  await deps.requests.transition(requestId, 'in-progress');
-
   const verification = request.verification;
   if (!verification) throw new IntegrityError('R7: the guardian is not verified');
+  const library = await deps.records.library();
   const consentLine =
     rule === 'R10' && request.consent
       ? ` The child agreed on ${request.consent.at.slice(0, 10)}, ${request.consent.channel === 'email' ? 'through their own email on file' : 'in person at the library'}.`
       : '';
-  const report = renderAccessReport({
-    library,
-    generatedAt: deps.clock().toISOString(),
+  const file = await storeAccessReport(deps, {
     requestId,
-    policy: deps.policy,
+    step: 'deliver-report',
+    library,
     patron: child,
-    ...records,
+    categories,
     verification,
     audience: {
       kind: 'guardian',
       categories,
       basis: `You are the parent or guardian linked to this library card, and you confirmed the request ${verification.method === 'email-link' ? 'through the email address on your own library record' : 'in person at the library'}. The library's policy lets a parent or guardian see these records of a child of this age.${consentLine} Library staff approved the request.`,
     },
+    namePrefix: 'child-library-records',
   });
-  const fileKey = await storeReport(deps, requestId, report);
-  // R7, R11: the guardian's own email on file, never the child's.
-  const channel = await deliverToPersonOrDesk(deps, {
+  // R7, R11: the guardian's own email on file, never the child's. R2: the disclosure's legal basis.
+  await deliverReport(deps, {
     library,
     person: guardian,
-    file: {
-      requestId,
-      step: 'deliver-report',
-      fileKey,
-      fileName: `child-library-records-${requestId.slice(0, 8)}.html`,
-      contentType: 'text/html; charset=utf-8',
-    },
-    what: 'report',
+    file,
     toPerson: guardianReportReadyEmail,
-    toDesk: reportForDeskEmail,
-  });
-  // R2: every disclosure carries its legal basis; R17: on the audit trail, ids and enums only.
-  await deps.audit.append(requestId, {
-    eventId: 'report-delivered',
-    type: 'disclosure',
-    actor: { kind: 'system' },
-    data: {
+    disclosure: {
       legalBasis: 'guardian',
       rule,
       recipient: 'guardian',
       requesterPatronId: guardian.id,
-      channel,
       categories: [...categories],
     },
   });

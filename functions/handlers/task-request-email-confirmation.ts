@@ -4,7 +4,7 @@ import { changesOf, isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../render/emails.ts';
-import { sendPatronLink } from '../app/ask-person.ts';
+import { contactConfirmationToken, sendPatronLink } from '../app/ask-person.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -20,14 +20,7 @@ export const createHandler = (deps: Deps) =>
       requestId,
       patronId: request.patronId,
       to: newEmail,
-      token: {
-        purpose: 'confirm-email',
-        step: 'confirm-new-email',
-        decisions: ['confirm', 'decline'],
-        ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
-        maxAttempts: deps.policy.verification.maxAttempts,
-        taskToken,
-      },
+      token: contactConfirmationToken(deps.policy, { purpose: 'confirm-email', step: 'confirm-new-email', taskToken }),
       email: confirmNewEmailEmail,
     });
     await deps.audit.append(requestId, {

@@ -5,7 +5,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewPhoneEmail } from '../render/emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
-import { circulationStaff } from '../app/ask-person.ts';
+import { circulationStaff, contactConfirmationToken } from '../app/ask-person.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -30,14 +30,7 @@ export const createHandler = (deps: Deps) =>
       requestId,
       role: 'circulation',
       staff,
-      token: {
-        purpose: 'confirm-phone',
-        step: 'confirm-new-phone',
-        decisions: ['confirm', 'decline'],
-        ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
-        maxAttempts: deps.policy.verification.maxAttempts,
-        taskToken,
-      },
+      token: contactConfirmationToken(deps.policy, { purpose: 'confirm-phone', step: 'confirm-new-phone', taskToken }),
       email: (t) => confirmNewPhoneEmail({ ...t, requestId }),
     });
     await deps.audit.append(requestId, {

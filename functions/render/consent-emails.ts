@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from '../lib/html.ts';
-import type { Email } from '../domain/email.ts';
+import { html } from '../lib/html.ts';
+import { button, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
 
 /**
  * The emails of guardian requests (R9, R10, R11) and third-party requests (R14), in the style of
@@ -7,15 +7,6 @@ import type { Email } from '../domain/email.ts';
  * the guardian or the third party. Staff emails name the request, not the person (R1): who they
  * are is shown on the signed link's page, where the read is audited.
  */
-type Message = Omit<Email, 'to'>;
-
-const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
-    .value;
-
-const button = (href: string, label: string): SafeHtml =>
-  html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
-
 const bullets = (items: string[]): string => items.map((i) => `- ${i}`).join('\n');
 /** Typed by the third party: one line, no control characters, so it cannot bend a subject line or the text layout. */
 const oneLine = (s: string): string => s.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ').trim();
@@ -89,12 +80,7 @@ export function inPersonConsentEmail(o: {
 }
 
 /** R11, R4: a verified patron asked as a guardian but is not linked to the card; staff may record the link. */
-export function guardianLinkTaskEmail(o: {
-  library: string;
-  link: string;
-  requestId: string;
-  expiresAt: string;
-}): Message {
+export function guardianLinkTaskEmail(o: StaffTaskMail): Message {
   const what = `A verified patron asked to see a child's records but is not linked to the child's card (request ${o.requestId}). They were told to come to the library with a document that shows they are the child's parent or guardian.`;
   const how =
     'When they come, open the task, look at the document, hand it back without copying it, and record the link. If the document does not show it, do nothing: the task expires.';

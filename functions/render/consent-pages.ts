@@ -19,6 +19,12 @@ export function consentCategories(request: RequestRecord, policy: Policy): Categ
     : [...policy.minors.guardianCategories];
 }
 
+/** The two answers a consent question takes: consent, or decline (no reason is asked for either). */
+const answers = (consent: string, decline: string): DecisionButton[] => [
+  { decision: 'consent', label: consent },
+  { decision: 'decline', label: decline },
+];
+
 export interface ConsentPage {
   question: string;
   details: SafeHtml;
@@ -45,14 +51,8 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
 <p>Because of ${subject ? 'the child’s' : 'your'} age, they can see them only with ${subject ? 'the child’s' : 'your'} agreement. It is ${subject ? 'the child’s' : 'your'} choice. If the answer is no, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for reasons.</p>
 <p>If the answer is yes, library staff still review the request before anything is shared.</p>`,
       buttons: subject
-        ? [
-            { decision: 'consent', label: 'Yes, the child agrees' },
-            { decision: 'decline', label: 'No, the child does not agree' },
-          ]
-        : [
-            { decision: 'consent', label: 'Yes, they may see these records' },
-            { decision: 'decline', label: 'No, do not show them' },
-          ],
+        ? answers('Yes, the child agrees', 'No, the child does not agree')
+        : answers('Yes, they may see these records', 'No, do not show them'),
     };
   }
   const tp = (request.kind === 'third-party' ? request.thirdParty : undefined) ?? { categories: [] };
@@ -69,14 +69,8 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
 <p>They receive only these kinds of records, and only with ${subject ? 'the patron’s' : 'your'} written permission and after library staff approve. Nothing else is ever sent to them. If the answer is no, nothing is shared, and they are told only that the request could not go ahead.</p>
 <p>${subject ? 'Pressing “Yes” records the patron’s written permission, given at the desk.' : 'Pressing “Yes” is your written permission for exactly these records, to this requester, for this purpose.'}</p>`,
     buttons: subject
-      ? [
-          { decision: 'consent', label: 'Yes, the patron gives written permission' },
-          { decision: 'decline', label: 'No, the patron does not give permission' },
-        ]
-      : [
-          { decision: 'consent', label: 'Yes, I give my written permission' },
-          { decision: 'decline', label: 'No, I do not give permission' },
-        ],
+      ? answers('Yes, the patron gives written permission', 'No, the patron does not give permission')
+      : answers('Yes, I give my written permission', 'No, I do not give permission'),
   };
 }
 

@@ -1,6 +1,6 @@
 import { ORDER_TYPE_WORDS, type CourtOrder } from '../domain/court-order.ts';
-import { html, type SafeHtml } from '../lib/html.ts';
-import type { Email } from '../domain/email.ts';
+import { html } from '../lib/html.ts';
+import { button, wrap, type Message } from './email-frame.ts';
 
 /**
  * The emails of a court order (R12, R13, R13a), in the style of notify/emails.ts. Counsel's emails
@@ -8,15 +8,6 @@ import type { Email } from '../domain/email.ts';
  * patron's notice names the order and what was disclosed, and is never sent when the order forbids
  * notice (the workflow skips it, and the task checks again).
  */
-type Message = Omit<Email, 'to'>;
-
-const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
-    .value;
-
-const button = (href: string, label: string): SafeHtml =>
-  html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
-
 const orderName = (o: Pick<CourtOrder, 'orderType' | 'court' | 'caseNumber'>) =>
   `the ${ORDER_TYPE_WORDS[o.orderType]} of ${o.court}, case ${o.caseNumber}`;
 

@@ -1,20 +1,11 @@
-import { html, type SafeHtml } from '../lib/html.ts';
-import type { Email } from '../domain/email.ts';
+import { html } from '../lib/html.ts';
+import { button, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
 
 /**
  * Every email the system sends. Links are absolute (`{BASE_URL}/act/{token}`); bodies say what is
  * asked and what happens if nothing is done. Staff emails name the request, not the patron: the
  * patron's details are shown only on the signed link's page, where the read is audited (R1).
  */
-type Message = Omit<Email, 'to'>;
-
-const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
-    .value;
-
-const button = (href: string, label: string): SafeHtml =>
-  html`<p><a href="${href}" style="display:inline-block;padding:.6em 1.2em;background:#14532d;color:#fff;text-decoration:none;border-radius:4px">${label}</a></p><p style="font-size:.9em">Or open this address: ${href}</p>`;
-
 /** What each kind of request asks, in the patron's words. */
 export const REQUEST_WHAT: Record<string, string> = {
   access: 'see the records the library holds about you',
@@ -36,12 +27,7 @@ export function verificationEmail(o: { library: string; link: string; kind: stri
   };
 }
 
-export function inPersonVerificationEmail(o: {
-  library: string;
-  link: string;
-  requestId: string;
-  expiresAt: string;
-}): Message {
+export function inPersonVerificationEmail(o: StaffTaskMail): Message {
   return {
     subject: `In-person verification needed: request ${o.requestId}`,
     text: `A patron with no email on file made a privacy request (${o.requestId}). When they come to the desk, open the link to see who they are, check their identity and record how you checked. Do not copy or keep their document.\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}.`,
@@ -56,12 +42,7 @@ export function inPersonVerificationEmail(o: {
  * R6: circulation staff are asked to call a patron's new phone number. The email names the request
  * only; the number and the patron are on the link's page, where the read is audited (R1, R5).
  */
-export function confirmNewPhoneEmail(o: {
-  library: string;
-  link: string;
-  requestId: string;
-  expiresAt: string;
-}): Message {
+export function confirmNewPhoneEmail(o: StaffTaskMail): Message {
   return {
     subject: `Call to confirm a new phone number: request ${o.requestId}`,
     text: `A patron asked to change the phone number on their library record (request ${o.requestId}). Open the link to see who they are and the new number, call it, and record whether they answered and confirmed that they asked for this change.\n\n${o.link}\n\nThe link works once and expires at ${o.expiresAt}. If nobody records an answer by then, the change is not made.`,
@@ -83,12 +64,7 @@ export function reportReadyEmail(o: { library: string; link: string; expiresAt: 
   };
 }
 
-export function reportForDeskEmail(o: {
-  library: string;
-  link: string;
-  requestId: string;
-  expiresAt: string;
-}): Message {
+export function reportForDeskEmail(o: StaffTaskMail): Message {
   return {
     subject: `Print and hand over: records report for request ${o.requestId}`,
     text: `The patron of request ${o.requestId} has no email on file. Print the report and hand it to them in person, after checking their identity again.\n\n${o.link}\n\nThe link works until ${o.expiresAt}; then the file is deleted.`,

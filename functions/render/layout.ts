@@ -16,16 +16,21 @@ export interface PageOptions {
   status?: number;
 }
 
-export const renderPage = (opts: PageOptions): string => {
-  const site = opts.libraryName ? `${opts.libraryName} Privacy Desk` : 'Privacy Desk';
-  // no-referrer: these pages live at URLs that carry one-time tokens, which must not leak to
-  // anything the page loads. noindex: nothing here belongs in a search engine.
-  return `<!doctype html>\n${html`<html lang="en">
-<head>
-<meta charset="utf-8">
+/**
+ * The first lines of the head of every page and report. no-referrer: pages live at URLs that carry
+ * one-time tokens, which must not leak to anything a page loads. noindex: nothing here belongs in
+ * a search engine.
+ */
+export const HEAD_META = html`<meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
+<meta name="robots" content="noindex, nofollow">`;
+
+export const renderPage = (opts: PageOptions): string => {
+  const site = opts.libraryName ? `${opts.libraryName} Privacy Desk` : 'Privacy Desk';
+  return `<!doctype html>\n${html`<html lang="en">
+<head>
+${HEAD_META}
 <title>${opts.title} – ${site}</title>
 <link rel="stylesheet" href="/styles.css">
 </head>

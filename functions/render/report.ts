@@ -2,6 +2,7 @@ import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { CategoryPolicy, Policy } from '../domain/policy.ts';
 import { html, SafeHtml } from '../lib/html.ts';
+import { HEAD_META } from './layout.ts';
 import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../domain/dataset.ts';
 
 /**
@@ -49,10 +50,7 @@ export const renderAccessReport = (input: AccessReportInput): string => {
 
   return `<!doctype html>\n${html`<html lang="en">
 <head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<meta name="referrer" content="no-referrer">
-<meta name="robots" content="noindex, nofollow">
+${HEAD_META}
 <title>${title}</title>
 <style>${REPORT_CSS}</style>
 </head>

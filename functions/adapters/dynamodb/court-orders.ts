@@ -1,9 +1,9 @@
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { CATEGORIES } from '../../domain/categories.ts';
 import { ORDER_TYPES, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
-import { isConditionalCheckFailed } from './client.ts';
+import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
@@ -81,14 +81,7 @@ export class CourtOrders {
   ) {}
 
   async create(o: CourtOrder): Promise<void> {
-    try {
-      await this.db.send(
-        new PutCommand({ TableName: this.table, Item: toItem(o), ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) throw new ConflictError('order id already exists');
-      throw e;
-    }
+    if (!(await putNew(this.db, this.table, toItem(o)))) throw new ConflictError('order id already exists');
   }
 
   async find(orderId: string): Promise<CourtOrder | undefined> {
@@ -110,26 +103,17 @@ export class CourtOrders {
   }
 
   /** Read, change, conditional write; re-read and re-apply on a lost race. `undefined` changes nothing. */
-  async update(orderId: string, change: (o: CourtOrder) => CourtOrder | undefined): Promise<CourtOrder> {
-    for (let attempt = 0; ; attempt++) {
-      const current = await this.get(orderId);
-      const next = change(current);
-      if (!next) return current;
-      const saved: CourtOrder = { ...next, version: current.version + 1, updatedAt: this.clock().toISOString() };
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: toItem(saved),
-            ConditionExpression: 'version = :v',
-            ExpressionAttributeValues: { ':v': current.version },
-          }),
-        );
-        return saved;
-      } catch (e) {
-        if (!isConditionalCheckFailed(e) || attempt >= 4) throw new ConflictError('order changed concurrently');
-      }
-    }
+  update(orderId: string, change: (o: CourtOrder) => CourtOrder | undefined): Promise<CourtOrder> {
+    return retryLostRaces(
+      async () => {
+        const current = await this.get(orderId);
+        const next = change(current);
+        if (!next) return current;
+        const saved: CourtOrder = { ...next, version: current.version + 1, updatedAt: this.clock().toISOString() };
+        return (await putIfVersion(this.db, this.table, toItem(saved), current.version)) ? saved : LOST_RACE;
+      },
+      () => new ConflictError('order changed concurrently'),
+    );
   }
 
   /** R13: orders whose hold's lapse time has passed and is not yet recorded (gsi2, by time; never a scan). */

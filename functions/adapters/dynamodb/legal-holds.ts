@@ -1,8 +1,9 @@
-import { GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { parseIsoDate } from '../../domain/age.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
+import { putNew } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
 
@@ -98,18 +99,7 @@ export class LegalHolds {
       nondisclosure: input.nondisclosure,
       ...(input.lapsesOn !== undefined ? { lapsesOn: input.lapsesOn } : {}),
     };
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: legalHoldEntity.item(hold),
-          ConditionExpression: 'attribute_not_exists(pk)',
-        }),
-      );
-      return hold;
-    } catch (e) {
-      if (!isConditionalCheckFailed(e)) throw e;
-    }
+    if (await putNew(this.db, this.table, legalHoldEntity.item(hold))) return hold;
     const existing = await this.get(input.patronId, input.holdId);
     if (
       existing &&

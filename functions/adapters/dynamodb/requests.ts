@@ -23,7 +23,7 @@ import {
   type RequestStatus,
 } from '../../domain/request.ts';
 import { isTombstone, type RequestTombstone, type StoredRequest } from '../../domain/tombstone.ts';
-import { isConditionalCheckFailed } from './client.ts';
+import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
 
@@ -210,6 +210,8 @@ const parseLive = (item: Record<string, unknown>): RequestRecord => {
 /** What a status change may set besides the status: fields every kind has (a failure, an outcome). */
 export type RequestPatch = Partial<Omit<RequestRecord, 'kind'>>;
 
+const changedConcurrently = (): ConflictError => new ConflictError('request changed concurrently');
+
 const toItem = (r: StoredRequest): Record<string, unknown> =>
   isTombstone(r) ? tombstoneEntity.item(r) : requestEntity.item(r);
 
@@ -225,14 +227,7 @@ export class RequestStore {
   ) {}
 
   async create(r: RequestRecord): Promise<void> {
-    try {
-      await this.db.send(
-        new PutCommand({ TableName: this.table, Item: toItem(r), ConditionExpression: 'attribute_not_exists(pk)' }),
-      );
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) throw new ConflictError('request id already exists');
-      throw e;
-    }
+    if (!(await putNew(this.db, this.table, toItem(r)))) throw new ConflictError('request id already exists');
   }
 
   /** A live request; one reduced to its tombstone is gone (GoneError, R16): use `findStored` to read either. */
@@ -281,29 +276,24 @@ export class RequestStore {
     requestId: string,
     change: (r: RequestRecord) => RequestTombstone | undefined,
   ): Promise<StoredRequest> {
-    for (let attempt = 0; ; attempt++) {
+    return retryLostRaces(async () => {
       const current = await this.getStored(requestId);
       if (isTombstone(current)) return current;
       const next = change(current);
       if (!next) return current;
-      try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: toItem(next),
-            ConditionExpression: 'version = :v',
-            ExpressionAttributeValues: { ':v': current.version },
-          }),
-        );
-        return next;
-      } catch (e) {
-        if (!isConditionalCheckFailed(e) || attempt >= 4) throw e;
-      }
-    }
+      return (await putIfVersion(this.db, this.table, toItem(next), current.version)) ? next : LOST_RACE;
+    }, changedConcurrently);
   }
 
   /** Writes `next` if the stored version is still `next.version`; returns the saved record. */
   async save(next: RequestRecord): Promise<RequestRecord> {
+    const saved = await this.trySave(next);
+    if (saved === LOST_RACE) throw changedConcurrently();
+    return saved;
+  }
+
+  /** `save`, answering LOST_RACE when another writer changed the request since `next` was read. */
+  private async trySave(next: RequestRecord): Promise<RequestRecord | typeof LOST_RACE> {
     const now = this.clock().toISOString();
     // R3: the moment a request closes is kept, so statistics can measure time to complete.
     const saved: RequestRecord = {
@@ -321,37 +311,19 @@ export class RequestStore {
           Item: { ...requestKeys.closedRequest(saved.closedAt, saved.requestId), requestId: saved.requestId },
         }),
       );
-    try {
-      await this.db.send(
-        new PutCommand({
-          TableName: this.table,
-          Item: toItem(saved),
-          ConditionExpression: 'version = :v',
-          ExpressionAttributeValues: { ':v': next.version },
-        }),
-      );
-      return saved;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) throw new ConflictError('request changed concurrently');
-      throw e;
-    }
+    return (await putIfVersion(this.db, this.table, toItem(saved), next.version)) ? saved : LOST_RACE;
   }
 
   /**
    * Read, change, conditional write; re-read and re-apply on a lost race. `change` must be a pure
    * function of the record it is given, so that re-applying it is safe.
    */
-  async update(requestId: string, change: (r: RequestRecord) => RequestRecord | undefined): Promise<RequestRecord> {
-    for (let attempt = 0; ; attempt++) {
+  update(requestId: string, change: (r: RequestRecord) => RequestRecord | undefined): Promise<RequestRecord> {
+    return retryLostRaces(async () => {
       const current = await this.get(requestId);
       const next = change(current);
-      if (!next) return current;
-      try {
-        return await this.save(next);
-      } catch (e) {
-        if (!(e instanceof ConflictError) || attempt >= 4) throw e;
-      }
-    }
+      return next ? this.trySave(next) : current;
+    }, changedConcurrently);
   }
 
   /** `update` for a step of one kind's workflow: the record it changes is of `kind`, or an IntegrityError. */

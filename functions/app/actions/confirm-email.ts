@@ -1,5 +1,5 @@
 import { EMAIL_CONFIRMATION_DETAILS } from '../../render/link-pages.ts';
-import type { LinkAction } from './link-action.ts';
+import { confirmOrDecline, type LinkAction } from './link-action.ts';
 
 /** R6: a new email address is confirmed through itself before the correction uses it. */
 export const confirmEmail: LinkAction = {
@@ -8,10 +8,7 @@ export const confirmEmail: LinkAction = {
     form: {
       question: 'Is this your email address?',
       details: EMAIL_CONFIRMATION_DETAILS,
-      buttons: [
-        { decision: 'confirm', label: 'Yes, use this address', primary: true },
-        { decision: 'decline', label: 'This is not my address' },
-      ],
+      buttons: confirmOrDecline('Yes, use this address', 'This is not my address'),
     },
   }),
   thanks: {

@@ -2,7 +2,7 @@ import { changesOf } from '../../domain/request.ts';
 import { GoneError, NotFoundError } from '../../domain/errors.ts';
 import { phoneConfirmationDetails } from '../../render/link-pages.ts';
 import { readableMoment } from '../../render/readable-time.ts';
-import type { LinkAction } from './link-action.ts';
+import { confirmOrDecline, type LinkAction } from './link-action.ts';
 import { recordStaffRead } from './staff-read.ts';
 
 /** R6: circulation staff call a new phone number (there is no SMS) and record whether its owner asked for it. */
@@ -20,10 +20,7 @@ export const confirmPhone: LinkAction = {
       form: {
         question: `Confirm the new phone number of ${patron.firstName} ${patron.lastName}`,
         details: phoneConfirmationDetails(request, patron, newPhone, readableMoment(token.expiresAt, library.timezone)),
-        buttons: [
-          { decision: 'confirm', label: 'Confirmed: they answered and asked for this change', primary: true },
-          { decision: 'decline', label: 'Could not confirm' },
-        ],
+        buttons: confirmOrDecline('Confirmed: they answered and asked for this change', 'Could not confirm'),
       },
     };
   },

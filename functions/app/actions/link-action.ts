@@ -2,7 +2,7 @@ import type { RequestRecord } from '../../domain/request.ts';
 import type { ActionToken } from '../../domain/tokens.ts';
 import type { Deps } from '../../lib/deps.ts';
 import type { SafeHtml } from '../../lib/html.ts';
-import type { DecisionFormOptions } from '../../render/layout.ts';
+import type { DecisionButton, DecisionFormOptions } from '../../render/layout.ts';
 import type { DecisionInput } from './decision.ts';
 
 /** A page a link answers with: the handler puts `body` in the site's layout and sends `status`. */
@@ -60,3 +60,9 @@ export interface LinkAction {
   /** What the decision does, once the token is consumed and before the workflow resumes. */
   record(ctx: DecisionContext): Promise<void>;
 }
+
+/** The two answers of a confirmation link (R6): confirm, the button a person most likely wants, or decline. */
+export const confirmOrDecline = (confirm: string, decline: string): DecisionButton[] => [
+  { decision: 'confirm', label: confirm, primary: true },
+  { decision: 'decline', label: decline },
+];

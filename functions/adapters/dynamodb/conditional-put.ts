@@ -1,0 +1,63 @@
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isConditionalCheckFailed } from './client.ts';
+
+/**
+ * The conditional writes every store builds on: dynalite has no transactions, so each change is
+ * one whole-item put whose condition says what it expects to find (ARCHITECTURE.md "State").
+ */
+
+/** What a conditional put answers when its condition failed: another writer got there first. */
+export const LOST_RACE = Symbol('lost race');
+
+/** How many times a read-change-write is tried before a lost race is the caller's error. */
+const UPDATE_ATTEMPTS = 5;
+
+async function conditionalPut(
+  db: DynamoDBDocumentClient,
+  input: {
+    TableName: string;
+    Item: Record<string, unknown>;
+    ConditionExpression: string;
+    ExpressionAttributeValues?: Record<string, unknown>;
+  },
+): Promise<boolean> {
+  try {
+    await db.send(new PutCommand(input));
+    return true;
+  } catch (e) {
+    if (isConditionalCheckFailed(e)) return false;
+    throw e;
+  }
+}
+
+/** Writes `item` only where nothing is stored under its key yet; false when something is. */
+export const putNew = (db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>): Promise<boolean> =>
+  conditionalPut(db, { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' });
+
+/** Writes `item` only if the stored item is still at `version` (optimistic locking); false when it is not. */
+export const putIfVersion = (
+  db: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+  version: number,
+): Promise<boolean> =>
+  conditionalPut(db, {
+    TableName: table,
+    Item: item,
+    ConditionExpression: 'version = :v',
+    ExpressionAttributeValues: { ':v': version },
+  });
+
+/**
+ * Read, change, conditional write: `attempt` does one round and answers what it wrote (or what it
+ * found, when there was nothing to change), or LOST_RACE when the write lost to another writer; it
+ * is run again from the read, and after the last lost race `lost()` is thrown. Each round re-reads,
+ * so its change must be a pure function of the record it is given.
+ */
+export async function retryLostRaces<T>(attempt: () => Promise<T | typeof LOST_RACE>, lost: () => Error): Promise<T> {
+  for (let i = 0; i < UPDATE_ATTEMPTS; i++) {
+    const result = await attempt();
+    if (result !== LOST_RACE) return result;
+  }
+  throw lost();
+}

@@ -1,0 +1,96 @@
+/**
+ * What the storage benchmarks share: a dynalite of their own, seeding in parallel batches, and the
+ * plain reads their baselines are measured against. Not part of npm test; nothing in functions/
+ * imports it.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
+import { ensureTable } from '../local/tables.ts';
+
+export type Item = Record<string, unknown>;
+
+/** dynalite in memory, in its own process, on a free port: the memory sampled here is the benchmark's own. */
+async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess }> {
+  const code = `const d=require('dynalite')({createTableMs:0,deleteTableMs:0,updateTableMs:0});d.listen(0,'127.0.0.1',()=>console.log('PORT '+d.address().port));`;
+  const child = spawn(process.execPath, ['-e', code], { stdio: ['ignore', 'pipe', 'inherit'], cwd: process.cwd() });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('error', reject);
+    child.stdout?.on('data', (b: Buffer) => {
+      const m = /PORT (\d+)/.exec(b.toString());
+      if (m) resolve(Number(m[1]));
+    });
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, child };
+}
+
+/** Runs `bench` against a fresh dynalite holding `tables`, then stops it whatever happened. */
+export async function withBenchTables(
+  tables: readonly string[],
+  bench: (db: DynamoDBDocumentClient) => Promise<void>,
+): Promise<void> {
+  const { endpoint, child } = await startDynalite();
+  const base = new DynamoDBClient({
+    region: 'us-east-1',
+    endpoint,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    for (const table of tables) await ensureTable(base, table);
+    const db = createDocumentClient({ endpoint });
+    await bench(db);
+    db.destroy();
+  } finally {
+    base.destroy();
+    child.kill();
+  }
+}
+
+/** One BatchWrite of up to 25 requests, sent again with whatever the table left unprocessed. */
+export async function batchWrite(db: DynamoDBDocumentClient, table: string, requests: unknown[]): Promise<void> {
+  let pending = requests;
+  while (pending.length > 0) {
+    const out = await db.send(new BatchWriteCommand({ RequestItems: { [table]: pending as never } }));
+    pending = out.UnprocessedItems?.[table] ?? [];
+  }
+}
+
+/** Puts items 0..n-1 of `item` in batches of 25, eight batches at a time. */
+export async function seedInBatches(
+  db: DynamoDBDocumentClient,
+  table: string,
+  n: number,
+  item: (i: number) => Item,
+): Promise<void> {
+  const batches = Math.ceil(n / 25);
+  let next = 0;
+  const worker = async () => {
+    for (let b = next++; b < batches; b = next++) {
+      const requests = [];
+      for (let i = b * 25; i < Math.min(n, b * 25 + 25); i++) requests.push({ PutRequest: { Item: item(i) } });
+      await batchWrite(db, table, requests);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+}
+
+/** How many items one partition holds, counted page by page. */
+export async function countPartition(db: DynamoDBDocumentClient, table: string, pk: string): Promise<number> {
+  let n = 0;
+  let start: Item | undefined;
+  do {
+    const res = await db.send(
+      new QueryCommand({
+        TableName: table,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': pk },
+        Select: 'COUNT',
+        ExclusiveStartKey: start,
+      }),
+    );
+    n += res.Count ?? 0;
+    start = res.LastEvaluatedKey;
+  } while (start);
+  return n;
+}
