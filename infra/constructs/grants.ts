@@ -60,16 +60,7 @@ export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
   const objectArns = FILE_PREFIXES.map((prefix) => bucket.arnForObjects(`${prefix}*`));
   const objectActions = level === 'write' ? ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] : ['s3:GetObject'];
   role.addToPolicy(new iam.PolicyStatement({ actions: objectActions, resources: objectArns }));
-  // Without ListBucket, S3 answers a missing key with 403 instead of 404 (FileStore.exists relies on 404).
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-  // GenerateDataKey to write, Decrypt to read (and to finish multipart uploads).
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: viaService('s3'),
-    }),
-  );
+  grantBucketBasics(role, bucket, key, level);
   for (const arn of objectArns) {
     acknowledge(
       role,
@@ -78,6 +69,22 @@ export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
       nagResource(role, arn),
     );
   }
+}
+
+/**
+ * What every use of an encrypted bucket needs: ListBucket (without it S3 answers a missing key with
+ * 403 instead of 404, and FileStore.exists relies on 404), and the bucket's key through S3 only:
+ * GenerateDataKey to write, Decrypt to read (and to finish multipart uploads).
+ */
+function grantBucketBasics(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
+      resources: [key.keyArn],
+      conditions: viaService('s3'),
+    }),
+  );
 }
 
 /**
@@ -97,14 +104,7 @@ export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey,
   role.addToPolicy(
     new iam.PolicyStatement({ actions: level === 'write' ? [...read, 's3:PutObject'] : read, resources: objects }),
   );
-  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }));
-  role.addToPolicy(
-    new iam.PolicyStatement({
-      actions: level === 'write' ? ['kms:Decrypt', 'kms:GenerateDataKey'] : ['kms:Decrypt'],
-      resources: [key.keyArn],
-      conditions: viaService('s3'),
-    }),
-  );
+  grantBucketBasics(role, bucket, key, level);
   acknowledge(
     role,
     'AwsSolutions-IAM5',
