@@ -5,7 +5,7 @@
  *   npx tsx scripts/bench-export.ts [loans=100000]
  *
  * Starts the local runtime in memory (dynalite, local SES), writes a patron and their loans
- * straight into the records table with BatchWrite (store/keys.ts layout), then for a small and
+ * straight into the records table with BatchWrite (adapters/dynamodb/keys.ts layout), then for a small and
  * the full history: a plain paginated read, and the export handler (records → zip → file store),
  * sampling RSS and heap every 20 ms. The zip is checked by reading it back with yauzl. Not part
  * of `npm test`; numbers depend on the machine.

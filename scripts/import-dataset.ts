@@ -4,7 +4,7 @@
  *   FINGERPRINT_KEY_ID=<FingerprintKeyArn> \
  *   npx tsx scripts/import-dataset.ts <dataset.json> --table <RecordsTableName> --region <region> [--dry-run]
  *
- * The same validation and item layout as `npm start` (functions/sources/load-dataset.ts): a file
+ * The same validation and item layout as `npm start` (functions/connectors/records-table/load-dataset.ts): a file
  * that does not match is refused with the path of the first bad field, and nothing is written.
  * Items are written with BatchWrite (puts: loading again overwrites, it never duplicates). Uses the
  * AWS credentials of your shell (profile or environment); they need dynamodb:BatchWriteItem on the

@@ -180,7 +180,7 @@ export const holdIdFor = (orderId: string): string => `order-${orderId}`;
 
 /**
  * R13: the instant a hold with `lapsesOn` (a day) stops holding: the end of that day in the last
- * time zone to finish it (UTC-12), i.e. 12:00 UTC the next day, as store/legal-holds.ts reads it.
+ * time zone to finish it (UTC-12), i.e. 12:00 UTC the next day, as adapters/dynamodb/legal-holds.ts reads it.
  */
 export function holdLapseInstant(lapsesOn: string): string {
   const d = parseIsoDate(lapsesOn, 'lapsesOn');

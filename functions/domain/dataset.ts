@@ -179,7 +179,7 @@ export type Program = z.infer<typeof programSchema>;
 export type Donation = z.infer<typeof donationSchema>;
 export type SharedContent = z.infer<typeof sharedContentSchema>;
 
-/** Each kind of record the library-records source holds (functions/store/keys.ts RECORD_KINDS), by its type. */
+/** Each kind of record the library-records source holds (functions/adapters/dynamodb/keys.ts RECORD_KINDS), by its type. */
 export interface RecordTypes {
   LOAN: Loan;
   HOLD: Hold;

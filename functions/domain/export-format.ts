@@ -7,7 +7,7 @@ import type { Patron, RecordTypes } from './dataset.ts';
  * The data export (R8a): one JSON document plus one CSV per category, in one zip. This module is
  * the pure half: which fields each category exports (an allow-list, field by field), how a record
  * becomes a row, and how a value becomes a CSV cell. The streaming writer
- * (notify/export-zip.ts) drives it page by page and never holds a whole history.
+ * (render/export-zip.ts) drives it page by page and never holds a whole history.
  *
  * The JSON and the CSVs carry the same rows: a row's fields are the JSON object's keys and the
  * CSV's columns, after a first column `record` that says which kind of row it is.

@@ -14,7 +14,7 @@ const input = z.strictObject({
  * Task of the retention run. R16: fixes what the whole run works with, once: the library day a
  * returned loan must be older than (the policy's `loanHistoryDays` back from the run's day, in the
  * library's time zone), the key-range segments of the records table for the Map, and the run's
- * anonymisation secret (store/retention.ts). Ids, counts and dates only (R5).
+ * anonymisation secret (connectors/records-table/retention.ts). Ids, counts and dates only (R5).
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'plan-retention', input, async ({ runId, asOf, totalSegments }) => {

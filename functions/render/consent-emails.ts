@@ -3,7 +3,7 @@ import { button, wrap, type Message, type StaffTaskMail } from './email-frame.ts
 
 /**
  * The emails of guardian requests (R9, R10, R11) and third-party requests (R14), in the style of
- * notify/emails.ts. A consent request goes to the data subject's own email on file, never through
+ * render/emails.ts. A consent request goes to the data subject's own email on file, never through
  * the guardian or the third party. Staff emails name the request, not the person (R1): who they
  * are is shown on the signed link's page, where the read is audited.
  */

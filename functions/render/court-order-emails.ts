@@ -3,7 +3,7 @@ import { html } from '../lib/html.ts';
 import { button, wrap, type Message } from './email-frame.ts';
 
 /**
- * The emails of a court order (R12, R13, R13a), in the style of notify/emails.ts. Counsel's emails
+ * The emails of a court order (R12, R13, R13a), in the style of render/emails.ts. Counsel's emails
  * name the order (court, case number) and the request, never the patron's details (R1). The
  * patron's notice names the order and what was disclosed, and is never sent when the order forbids
  * notice (the workflow skips it, and the task checks again).

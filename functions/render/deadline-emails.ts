@@ -2,7 +2,7 @@ import { html, type SafeHtml } from '../lib/html.ts';
 import type { Email } from '../domain/email.ts';
 
 /**
- * R15: the deadline emails to staff, in the style of notify/emails.ts. They name the request, its
+ * R15: the deadline emails to staff, in the style of render/emails.ts. They name the request, its
  * kind, status and due date, never the patron (R1): who it is about is shown on the staff request
  * page, where the read is audited. They carry no action link: the decision or task link the
  * person already has still works, and the staff queue lists the request.

@@ -34,7 +34,7 @@ import type { ExportSource } from './export-zip.ts';
  * document's SHA-256 and who approved it. One zip: cover-sheet.txt, disclosure.json, one CSV per
  * named category.
  *
- * Unlike the full export (notify/export-zip.ts), which streams a whole history, a disclosure is
+ * Unlike the full export (render/export-zip.ts), which streams a whole history, a disclosure is
  * bounded by the order's scope, so its rows are gathered in memory from one read: the JSON and the
  * CSVs are the same snapshot, and the package's hash is known before it is stored.
  */

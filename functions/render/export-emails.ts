@@ -2,7 +2,7 @@ import { html } from '../lib/html.ts';
 import { button, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
 
 /**
- * The emails of an export request (R8a), in the style of notify/emails.ts: absolute links, what
+ * The emails of an export request (R8a), in the style of render/emails.ts: absolute links, what
  * the file is, and when the link stops working. Staff emails name the request, not the patron (R1).
  */
 const WHAT =

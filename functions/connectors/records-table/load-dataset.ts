@@ -48,7 +48,7 @@ function recordItem(kind: RecordKind, r: { id: string; patronId: string } & Reco
 }
 
 /**
- * The dataset as library-records table items (store/keys.ts). Pure, so tests can count what a
+ * The dataset as library-records table items (adapters/dynamodb/keys.ts). Pure, so tests can count what a
  * load writes. The LIBRARY meta item comes last: its presence means a load ran to the end.
  * R8: people an erasure remembered, and their records, are left out (domain/erasure-memory.ts).
  */
