@@ -10,7 +10,7 @@ import { NotFoundError } from '../domain/errors.ts';
 import { extensionSchema } from '../domain/staff-desk.ts';
 import { authProblem, principalOf, type Principal } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { header, httpHandler, json, parseBody, problem, validate, type HttpEvent } from '../lib/http.ts';
+import { csvAttachment, header, httpHandler, json, parseBody, problem, validate, type HttpEvent } from '../lib/http.ts';
 import { dispatch, type Routes } from '../lib/routes.ts';
 
 /**
@@ -18,16 +18,6 @@ import { dispatch, type Routes } from '../lib/routes.ts';
  * audited read (R1, R17), its trail as CSV, a desk request (R4), an extension (R15), statistics (R3).
  */
 const requestIdOf = (event: HttpEvent) => validate(z.uuid(), event.pathParameters?.requestId, 'the request id');
-
-const csv = (body: string, fileName: string) => ({
-  statusCode: 200,
-  headers: {
-    ...json(200, {}).headers,
-    'content-type': 'text/csv; charset=utf-8',
-    'content-disposition': `attachment; filename="${fileName}"`,
-  },
-  body,
-});
 
 const staffRoutes = (deps: Deps, who: Principal): Routes => ({
   'GET /api/staff/requests': async (event) => {
@@ -40,7 +30,7 @@ const staffRoutes = (deps: Deps, who: Principal): Routes => ({
     json(200, await staffRequestDetail(deps, who, requestIdOf(event))),
   'GET /api/staff/requests/{requestId}/audit.csv': async (event) => {
     const requestId = requestIdOf(event);
-    return csv(await auditTrailCsv(deps, who, requestId), `audit-${requestId}.csv`);
+    return csvAttachment(await auditTrailCsv(deps, who, requestId), `audit-${requestId}.csv`);
   },
   'POST /api/staff/requests/{requestId}/extend': async (event) =>
     json(200, await extendDeadline(deps, who, requestIdOf(event), parseBody(event, extensionSchema))),
@@ -48,7 +38,7 @@ const staffRoutes = (deps: Deps, who: Principal): Routes => ({
     const q = validate(statsQuerySchema, event.queryStringParameters ?? {}, 'the date range');
     const format = q.format ?? (/text\/csv/.test(header(event, 'accept') ?? '') ? 'csv' : 'json');
     const stats = await requestStatistics(deps, q, format);
-    return stats.format === 'csv' ? csv(stats.csv, stats.fileName) : json(200, stats.report);
+    return stats.format === 'csv' ? csvAttachment(stats.csv, stats.fileName) : json(200, stats.report);
   },
 });
 

@@ -31,6 +31,17 @@ export const json = (status: number, body: unknown): HttpResult => ({
   body: JSON.stringify(body),
 });
 
+/** A CSV file to save (audit trails, statistics): the same security headers, named for download. */
+export const csvAttachment = (body: string, fileName: string): HttpResult => ({
+  statusCode: 200,
+  headers: {
+    ...SECURITY_HEADERS,
+    'content-type': 'text/csv; charset=utf-8',
+    'content-disposition': `attachment; filename="${fileName}"`,
+  },
+  body,
+});
+
 export const htmlResponse = (status: number, body: string): HttpResult => ({
   statusCode: status,
   headers: { ...SECURITY_HEADERS, 'content-type': 'text/html; charset=utf-8' },
