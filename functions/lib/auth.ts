@@ -1,3 +1,4 @@
+import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
 import * as z from 'zod';
 import { STAFF_ROLES, type StaffRole } from '../domain/staff.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
@@ -64,8 +65,10 @@ const emailSchema = z.email();
 
 /** The claims the authorizer verified, or undefined when there are none (no authorizer ran). */
 export function claimsOf(event: HttpEvent): Record<string, ClaimValue> | undefined {
-  const ctx = event.requestContext as unknown as { authorizer?: { jwt?: { claims?: Record<string, ClaimValue> } } };
-  return ctx.authorizer?.jwt?.claims;
+  // The HTTP API event type says nothing of the JWT authorizer; a route without one has no `authorizer` at all.
+  const { authorizer } = (event as Partial<APIGatewayProxyEventV2WithJWTAuthorizer>).requestContext ?? {};
+  const claims: Record<string, ClaimValue> | undefined = authorizer?.jwt?.claims;
+  return claims;
 }
 
 export function principalOf(event: HttpEvent): Principal {
