@@ -13,6 +13,10 @@ const env = z
       .string()
       .min(1)
       .default(fileURLToPath(new URL('./demo-dataset.json', import.meta.url))),
+    DSR_SYSTEMS: z
+      .string()
+      .min(1)
+      .default(fileURLToPath(new URL('./demo-systems.json', import.meta.url))),
     DSR_BASE_URL: z.url().optional(),
     DSR_DYNAMODB_ENDPOINT: z.url().optional(),
     LOG_LEVEL: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('WARN'),
@@ -33,6 +37,7 @@ try {
     dataDir,
     filesDir: resolve(dataDir, 'files'),
     datasetPath: resolve(cfg.DSR_DATASET),
+    systemsPath: resolve(cfg.DSR_SYSTEMS),
     ...(cfg.DSR_BASE_URL ? { baseUrl: cfg.DSR_BASE_URL } : {}),
     ...(cfg.DSR_DYNAMODB_ENDPOINT ? { dynamodbEndpoint: cfg.DSR_DYNAMODB_ENDPOINT } : {}),
     logLevel: cfg.LOG_LEVEL,

@@ -13,6 +13,7 @@ import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
 import { parseDataset, loadDataset } from '../functions/connectors/records-table/load-dataset.ts';
 import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
 import { LocalFingerprinter } from './fingerprinter.ts';
+import { readSystemsFile } from './systems-file.ts';
 import { LocalDocumentStore } from './document-store.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import type { FileStore } from '../functions/adapters/s3/files.ts';
@@ -37,6 +38,8 @@ export interface RuntimeOptions {
   dataDir?: string;
   filesDir: string;
   datasetPath: string;
+  /** R19: the systems file (`DSR_SYSTEMS`); unset: the built-in records table alone. */
+  systemsPath?: string;
   baseUrl?: string;
   dynamodbEndpoint?: string;
   policy?: Policy;
@@ -79,6 +82,8 @@ const close = (server: Server): Promise<void> => new Promise((resolve) => server
  * engine, and the HTTP server with the same handlers as in AWS. `npm start` and the tests use it.
  */
 export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
+  // R19: refused whole before anything starts (CONTRACT: a bad systems file starts nothing).
+  const systems = opts.systemsPath ? await readSystemsFile(opts.systemsPath) : undefined;
   const logger = createLogger(opts.logLevel ?? 'WARN');
   const clock = opts.clock ?? (() => new Date());
   const servers: Server[] = [];
@@ -153,6 +158,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     baseUrl,
     clock,
     policy: opts.policy ?? defaultPolicy,
+    ...(systems ? { systems } : {}),
     logger,
     files,
     documents,

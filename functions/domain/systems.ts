@@ -68,6 +68,30 @@ export type SystemsFile = z.infer<typeof systemsFileSchema>;
 /** Refused whole, with the path of the first bad field and no value echoed (CONTRACT, R5). */
 export const parseSystemsFile = (raw: unknown): SystemsFile => parseFile(systemsFileSchema, raw, 'systems file');
 
+/**
+ * A library that names no systems has the built-in records table alone (what every request used
+ * before systems were configurable).
+ */
+export const RECORDS_TABLE_ONLY: SystemsFile = parseSystemsFile({
+  systems: [
+    {
+      id: 'records',
+      type: 'records-table',
+      name: 'Privacy Desk records',
+      identity: true,
+      categories: [
+        'personal',
+        'residency',
+        'credentials',
+        'library-records',
+        'payments',
+        'donations',
+        'shared-content',
+      ],
+    },
+  ],
+});
+
 /** The systems a request of this kind reaches: a manual one only where it has an instruction for the kind. */
 export function systemsFor(file: SystemsFile, kind: (typeof MANUAL_KINDS)[number]): SystemConfig[] {
   return file.systems.filter((s) => s.type !== 'manual' || s.instructions[kind] !== undefined);

@@ -1,3 +1,5 @@
+import { parseSystemsFile, RECORDS_TABLE_ONLY, type SystemsFile } from '../domain/systems.ts';
+import { InvalidInputError } from '../domain/errors.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -37,6 +39,8 @@ export interface Deps {
   /** R8: keys the fingerprints that remember an erased person (KMS HMAC key in AWS, a local key here). */
   fingerprinter: Fingerprinter;
   policy: Policy;
+  /** R19: the systems that hold patron records, from the systems file. */
+  systems: SystemsFile;
   baseUrl: string;
   clock: () => Date;
   logger: Logger;
@@ -45,6 +49,18 @@ export interface Deps {
 /** Powertools logger: structured, and by construction given ids only (R5). */
 export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
   new Logger({ serviceName: 'privacy-desk', logLevel: level as 'INFO' });
+
+/** A bad systems file stops the function at cold start, naming the first bad field and no value (R5). */
+function parseSystemsJson(json: string | undefined): SystemsFile {
+  if (json === undefined) return RECORDS_TABLE_ONLY;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(json);
+  } catch {
+    throw new InvalidInputError('systems file is not valid JSON');
+  }
+  return parseSystemsFile(raw);
+}
 
 const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
 
@@ -69,6 +85,7 @@ export interface DepsOptions {
   baseUrl: string;
   clock?: () => Date;
   policy?: Policy;
+  systems?: SystemsFile;
   logger?: Logger;
   /** Ports a function may be built without: left out, each is the `withheld` stand-in. */
   mailer?: Mailer;
@@ -96,6 +113,7 @@ export function buildDeps(o: DepsOptions): Deps {
     workflow: o.workflow ?? withheld<WorkflowPort>('workflow'),
     fingerprinter: o.fingerprinter ?? withheld<Fingerprinter>('fingerprint'),
     policy: o.policy ?? defaultPolicy,
+    systems: o.systems ?? RECORDS_TABLE_ONLY,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
     logger: o.logger ?? createLogger(),
@@ -110,6 +128,7 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     tables: { requests: env.REQUESTS_TABLE, records: env.RECORDS_TABLE },
     baseUrl: env.BASE_URL,
     policy: parsePolicy(env.POLICY_JSON),
+    systems: parseSystemsJson(env.SYSTEMS_JSON),
     // Each `process.env.PD_BUNDLE_*` test is replaced by a constant when CDK bundles a function
     // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
     // drops the client a function may not use, so small bundles follow from least privilege.

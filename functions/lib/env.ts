@@ -19,6 +19,8 @@ export const envSchema = z.object({
   STATE_MACHINES: z.string().optional(),
   /** R8: the KMS HMAC key that fingerprints erased people (only functions that remember erasures). */
   FINGERPRINT_KEY_ID: z.string().min(1).optional(),
+  /** R19: the systems file (CONTRACT.md) as JSON; unset: the built-in records table alone. */
+  SYSTEMS_JSON: z.string().optional(),
   /** Optional policy override (JSON); defaults to the built-in policy. */
   POLICY_JSON: z.string().optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
