@@ -38,7 +38,22 @@ export async function readableRequest(
   return r;
 }
 
-/** R1: every staff read of a patron's records is on the trail, with who read which fields and why. */
+/**
+ * R1: one staff read on the trail: who read which fields of the request and why; the fields are
+ * named, never their values (R5). A read through an emailed link and one on the desk both land here.
+ */
+export const appendStaffRead = (
+  deps: Pick<Deps, 'audit'>,
+  read: { requestId: string; eventId: string; actor: AuditActor; purpose: string; fields: readonly string[] },
+) =>
+  deps.audit.append(read.requestId, {
+    eventId: read.eventId,
+    type: 'staff-read',
+    actor: read.actor,
+    data: { purpose: read.purpose, fields: [...read.fields] },
+  });
+
+/** R1: a signed-in staff member's read on the desk: every page view is its own event. */
 export const recordStaffRead = (
   deps: Pick<Deps, 'audit'>,
   requestId: string,
@@ -46,9 +61,4 @@ export const recordStaffRead = (
   purpose: string,
   fields: string[],
 ) =>
-  deps.audit.append(requestId, {
-    eventId: `staff-read:${randomUUID()}`,
-    type: 'staff-read',
-    actor: staffActor(who),
-    data: { purpose, fields },
-  });
+  appendStaffRead(deps, { requestId, eventId: `staff-read:${randomUUID()}`, actor: staffActor(who), purpose, fields });

@@ -1,5 +1,4 @@
-import { parseSystemsFile, RECORDS_TABLE_ONLY, type SystemsFile } from '../domain/systems.ts';
-import { InvalidInputError } from '../domain/errors.ts';
+import { RECORDS_TABLE_ONLY, systemsFromJson, type SystemsFile } from '../domain/systems.ts';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context } from 'aws-lambda';
@@ -49,18 +48,6 @@ export interface Deps {
 /** Powertools logger: structured, and by construction given ids only (R5). */
 export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
   new Logger({ serviceName: 'privacy-desk', logLevel: level as 'INFO' });
-
-/** A bad systems file stops the function at cold start, naming the first bad field and no value (R5). */
-function parseSystemsJson(json: string | undefined): SystemsFile {
-  if (json === undefined) return RECORDS_TABLE_ONLY;
-  let raw: unknown;
-  try {
-    raw = JSON.parse(json);
-  } catch {
-    throw new InvalidInputError('systems file is not valid JSON');
-  }
-  return parseSystemsFile(raw);
-}
 
 const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
 
@@ -128,7 +115,8 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     tables: { requests: env.REQUESTS_TABLE, records: env.RECORDS_TABLE },
     baseUrl: env.BASE_URL,
     policy: parsePolicy(env.POLICY_JSON),
-    systems: parseSystemsJson(env.SYSTEMS_JSON),
+    // A bad systems file stops the function at cold start, naming the first bad field and no value (R5).
+    systems: env.SYSTEMS_JSON === undefined ? RECORDS_TABLE_ONLY : systemsFromJson(env.SYSTEMS_JSON),
     // Each `process.env.PD_BUNDLE_*` test is replaced by a constant when CDK bundles a function
     // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
     // drops the client a function may not use, so small bundles follow from least privilege.

@@ -1,3 +1,4 @@
+import { appendStaffRead } from '../staff-read.ts';
 import type { ActionToken } from '../../domain/tokens.ts';
 import type { Deps } from '../../lib/deps.ts';
 
@@ -11,10 +12,11 @@ export async function recordStaffRead(
   purpose: string,
   fields: readonly string[],
 ): Promise<void> {
-  await deps.audit.append(token.requestId, {
+  await appendStaffRead(deps, {
+    requestId: token.requestId,
     eventId: `staff-read:${token.tokenHash.slice(0, 16)}`,
-    type: 'staff-read',
     actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
-    data: { purpose, fields: [...fields] },
+    purpose,
+    fields,
   });
 }
