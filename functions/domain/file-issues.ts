@@ -31,3 +31,18 @@ export function parseFile<T extends z.ZodType>(schema: T, raw: unknown, what: st
   const first = issues[0] ?? { path: '(root)', message: 'invalid' };
   throw new InvalidInputError(`${what} is invalid at ${first.path}: ${first.message}`, issues);
 }
+
+/**
+ * A file's text, parsed as JSON and then validated whole. A syntax error says only that: its
+ * message would quote the file around the error (R5). A leading byte-order mark, which Windows
+ * editors and exports write and JSON.parse rejects, is dropped.
+ */
+export function parseJsonFile<T extends z.ZodType>(schema: T, text: string, what: string): z.infer<T> {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+  } catch {
+    throw new InvalidInputError(`${what} is not valid JSON`);
+  }
+  return parseFile(schema, raw, what);
+}

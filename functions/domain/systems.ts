@@ -1,7 +1,6 @@
 import * as z from 'zod';
 import { CATEGORIES } from './categories.ts';
-import { InvalidInputError } from './errors.ts';
-import { parseFile } from './file-issues.ts';
+import { parseFile, parseJsonFile } from './file-issues.ts';
 import { REQUEST_KINDS } from './request.ts';
 import { STAFF_ROLES } from './staff.ts';
 
@@ -69,20 +68,8 @@ export type SystemsFile = z.infer<typeof systemsFileSchema>;
 /** Refused whole, with the path of the first bad field and no value echoed (CONTRACT, R5). */
 export const parseSystemsFile = (raw: unknown): SystemsFile => parseFile(systemsFileSchema, raw, 'systems file');
 
-/**
- * The systems file as text (a file on `npm start`, `SYSTEMS_JSON` in a function). A JSON syntax
- * error says only that: its message would quote the file (R5). A leading byte-order mark, which
- * Windows editors write and JSON.parse rejects, is dropped.
- */
-export function systemsFromJson(text: string): SystemsFile {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
-  } catch {
-    throw new InvalidInputError('systems file is not valid JSON');
-  }
-  return parseSystemsFile(raw);
-}
+/** The systems file as text (a file on `npm start`, `SYSTEMS_JSON` in a function). */
+export const systemsFromJson = (text: string): SystemsFile => parseJsonFile(systemsFileSchema, text, 'systems file');
 
 /**
  * A library that names no systems has the built-in records table alone (what every request used

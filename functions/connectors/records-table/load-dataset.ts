@@ -1,9 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { IntegrityError, InvalidInputError, TransientError } from '../../domain/errors.ts';
+import { IntegrityError, TransientError } from '../../domain/errors.ts';
 import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
-import { parseFile } from '../../domain/file-issues.ts';
+import { parseFile, parseJsonFile } from '../../domain/file-issues.ts';
 import { datasetSchema, type Dataset } from '../../domain/dataset.ts';
 import {
   NO_ERASURES,
@@ -26,16 +26,7 @@ export function parseDataset(raw: unknown): Dataset {
 }
 
 export async function readDatasetFile(path: string): Promise<Dataset> {
-  // Windows exports often start with a byte-order mark, which JSON.parse rejects.
-  const text = (await readFile(path, 'utf8')).replace(/^\uFEFF/, '');
-  let raw: unknown;
-  try {
-    raw = JSON.parse(text);
-  } catch {
-    // SyntaxError messages quote the file's content around the error position (R5).
-    throw new InvalidInputError('dataset is not valid JSON');
-  }
-  return parseDataset(raw);
+  return parseJsonFile(datasetSchema, await readFile(path, 'utf8'), 'dataset');
 }
 
 /** DynamoDB's marshaller refuses `undefined`; absent optional fields simply have no attribute. */
