@@ -26,6 +26,7 @@
     'awaiting-consent': 'Waiting for consent',
     'awaiting-approval': 'Waiting for approval',
     'in-progress': 'In progress',
+    waiting: 'Waiting on a system',
     completed: 'Completed',
     denied: 'Denied',
     cancelled: 'Cancelled',

@@ -45,6 +45,12 @@ export const FUNCTIONS = [
   'task-sweep-loans',
   'task-finish-retention',
   'api-staff',
+  'task-plan-systems',
+  'task-reach-system',
+  'task-await-system',
+  'task-record-system-trouble',
+  'sweep-waiting-systems',
+  'task-request-system-task',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -68,6 +74,18 @@ const STAFF_APPROVAL = {
   ApprovalLapsedFunctionArn: 'task-approval-lapsed',
 } as const;
 
+/**
+ * R19: the fan-out over the library's systems: plan them, reach each through its connector (or ask
+ * its staff), and wait, re-checked daily, for a system that is blocked or did not answer.
+ */
+const REACH_SYSTEMS = {
+  PlanSystemsFunctionArn: 'task-plan-systems',
+  ReachSystemFunctionArn: 'task-reach-system',
+  AwaitSystemFunctionArn: 'task-await-system',
+  RecordSystemTroubleFunctionArn: 'task-record-system-trouble',
+  RequestSystemTaskFunctionArn: 'task-request-system-task',
+} as const;
+
 /** How every request workflow ends: its status set, or its failure path, which tells the privacy officer. */
 const REQUEST_END = {
   SetStatusFunctionArn: 'task-set-status',
@@ -79,6 +97,7 @@ export const WORKFLOWS = {
     file: 'access.asl.json',
     functions: {
       ...PATRON_REQUEST_START,
+      ...REACH_SYSTEMS,
       BuildAccessReportFunctionArn: 'task-build-access-report',
       ...REQUEST_END,
     },
@@ -326,6 +345,24 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-finish-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
   // The staff desk: reads patrons for the request page (audited, R1), emails a deadline extension (R15), starts desk requests (R4).
   'api-staff': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'start' },
+  // R19: reads the request and writes one pending result per system.
+  'task-plan-systems': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
+  // R19, R8: a request's work in one system through its connector: reads, corrects, erases (fingerprints first, R8).
+  'task-reach-system': {
+    requests: 'write',
+    records: 'write',
+    fingerprint: true,
+    files: 'none',
+    email: false,
+    workflow: 'none',
+  },
+  'task-await-system': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
+  // R19: tells the privacy officer which system did not answer (reads the staff list).
+  'task-record-system-trouble': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R19: emails a manual system's task to the staff of its role.
+  'task-request-system-task': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R8: wakes waiting systems' steps for their daily re-check.
+  'sweep-waiting-systems': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'callback' },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -337,6 +374,8 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-due-dates', everyMinutes: 30 },
   // R16: the daily retention run (tombstones, loan history); one execution per library day.
   { fn: 'start-retention', everyMinutes: 1440 },
+  // R8, R19: re-checks, once a day, each system a request waits on (a blocker, no answer).
+  { fn: 'sweep-waiting-systems', everyMinutes: 60 },
 ];
 
 /** One rule of a Task state's `Retry`, as the ASL files write it. */
@@ -372,6 +411,10 @@ const FAILURE_PATH_RETRY: readonly RetryRule[] = [
   { ErrorEquals: ['States.ALL'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5 },
 ];
 
+const SYSTEM_TROUBLE_REASON =
+  "R19: a system's step gave up: the privacy officer must hear which system did not answer, so the alert " +
+  'retries every error, longer than a step; it is safe to repeat (one audit event per attempt, checked before it alerts).';
+
 const RECORD_FAILURE_REASON =
   'The failure path itself: no request may be left in a state nobody can see, so it retries every error, ' +
   'more often and longer than a step; it is safe to repeat (it checks the status and the audit event ' +
@@ -383,6 +426,7 @@ const RECORD_FAILURE_REASON =
  */
 export const RETRY_EXCEPTIONS: Record<string, { retry: readonly RetryRule[] | null; reason: string }> = {
   'access.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'access.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'correction.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
   'court-order.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
   'deletion.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },

@@ -15,7 +15,7 @@ export async function deliverAccessReport(deps: Deps, requestId: string): Promis
 
   const request = await deps.requests.get(requestId);
   if (!request.patronId || !request.verification) throw new IntegrityError('a report needs a verified, matched patron');
-  const patron = await deps.records.getPatron(request.patronId);
+  const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
   const library = await deps.records.library();
   // R18: the patron's own report holds every category.

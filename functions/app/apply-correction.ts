@@ -24,7 +24,7 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   const request = await deps.requests.getOf(requestId, 'correction');
   const changes = request.changes;
   if (!changes || !request.patronId) throw new IntegrityError('nothing to apply');
-  const patron = await deps.records.getPatron(request.patronId);
+  const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
   // R6, defence in depth: a new phone number is applied only after the desk confirmed it by calling it.
   if (

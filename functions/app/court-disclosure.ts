@@ -27,7 +27,7 @@ export async function releaseCourtDisclosure(deps: Deps, requestId: string): Pro
   if (events.some((e) => e.eventId === 'disclosure-delivered')) return { notifyPatron };
 
   const approvals = checkApprovals(request, order);
-  const patron = await deps.records.getPatron(order.patronId);
+  const patron = await deps.people.getPatron(order.patronId);
   if (!patron) throw new IntegrityError('the named patron is gone');
   const library = await deps.records.library();
   await deps.requests.transition(requestId, 'in-progress');

@@ -37,7 +37,7 @@ export async function denyRequest(deps: Deps, requestId: string, code: DenialCod
 async function tellRequester(deps: Deps, requestId: string, code: DenialCode): Promise<void> {
   const current = await deps.requests.get(requestId);
   const requesterId = requesterPatronIdOf(current) ?? current.patronId;
-  const patron = current.kind !== 'third-party' && requesterId ? await deps.records.getPatron(requesterId) : undefined;
+  const patron = current.kind !== 'third-party' && requesterId ? await deps.people.getPatron(requesterId) : undefined;
   const to = contactEmailOf(current) ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
   if (to) {
     const library = await deps.records.library();

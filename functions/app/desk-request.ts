@@ -49,7 +49,7 @@ function parseDeskRequest(body: Record<string, unknown>): { input: RequestInput;
  * whom, when), so the request starts verified and its workflow's verification step answers at once.
  */
 export async function startDeskRequest(
-  deps: Pick<Deps, 'requests' | 'audit' | 'workflow' | 'clock' | 'policy' | 'records'>,
+  deps: Pick<Deps, 'requests' | 'audit' | 'workflow' | 'clock' | 'policy' | 'records' | 'people'>,
   who: Principal,
   body: Record<string, unknown>,
 ): Promise<{ requestId: string; kind: RequestKind; status: 'received'; statusUrl: string }> {

@@ -35,7 +35,7 @@ async function sendPackage(deps: Deps, requestId: string, library: LibraryPlace)
   const tp = request.thirdParty;
   const consent = request.consent;
   if (!tp?.email || !tp.name || !consent) throw new IntegrityError('R14: no third party to deliver to');
-  const patron = await deps.records.getPatron(request.patronId as string);
+  const patron = await deps.people.getPatron(request.patronId as string);
   if (!patron) throw new IntegrityError('the matched patron is gone');
   const file = await storeAccessReport(deps, {
     requestId,
@@ -79,7 +79,7 @@ async function tellPatron(deps: Deps, requestId: string, library: LibraryPlace):
   const current = await deps.requests.getOf(requestId, 'third-party');
   const delivered = (await deps.audit.list(requestId)).find((e) => e.eventId === 'package-delivered');
   const categories = (delivered?.data?.categories as string[] | undefined) ?? [];
-  const patron = current.patronId ? await deps.records.getPatron(current.patronId) : undefined;
+  const patron = current.patronId ? await deps.people.getPatron(current.patronId) : undefined;
   const tp = current.thirdParty;
   const titles = categories.map((c) => deps.policy.categories[c as keyof typeof deps.policy.categories]?.title ?? c);
   const linkExpiresAt = delivered?.data?.linkExpiresAt;

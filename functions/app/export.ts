@@ -22,7 +22,7 @@ export async function deliverExport(deps: Deps, requestId: string): Promise<void
   const request = await deps.requests.get(requestId);
   if (!request.patronId || !request.verification)
     throw new IntegrityError('an export needs a verified, matched patron');
-  const patron = await deps.records.getPatron(request.patronId);
+  const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
   const library = await deps.records.library();
   await deps.requests.transition(requestId, 'in-progress');

@@ -20,14 +20,14 @@ export class ExtensionRefusedError extends Error {
   }
 }
 
-type ExtendDeps = Pick<Deps, 'requests' | 'records' | 'audit' | 'mailer' | 'clock'>;
+type ExtendDeps = Pick<Deps, 'requests' | 'records' | 'people' | 'audit' | 'mailer' | 'clock'>;
 
 /** Where the requester hears from us: the email on their own record, or the one they gave (third party). */
 async function requesterEmail(deps: ExtendDeps, r: RequestRecord): Promise<string | undefined> {
   if (r.kind === 'third-party') return r.thirdParty?.email;
   if (r.kind === 'court-order') return r.submittedByStaff;
   const id = requesterPatronIdOf(r) ?? r.patronId;
-  const person = id ? await deps.records.getPatron(id) : undefined;
+  const person = id ? await deps.people.getPatron(id) : undefined;
   return person?.email ?? contactEmailOf(r);
 }
 

@@ -1,17 +1,17 @@
 import type { Patron } from '../domain/dataset.ts';
-import { sameLastName, type SubmittedIdentity } from '../domain/request.ts';
+import type { SubmittedIdentity } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 
 /**
- * The one lookup every request uses to name a patron: the card number finds a candidate, and the
- * last name must agree (case, accents and apostrophes aside). Undefined when either is wrong, so
- * callers cannot tell a wrong card from a wrong name (R5: the public answer is the same).
+ * The one lookup every request uses to name a patron: the card number finds a candidate in the
+ * library's identity systems (R19), and the last name must agree (case, accents and apostrophes
+ * aside). Undefined when either is wrong, so callers cannot tell a wrong card from a wrong name
+ * (R5: the public answer is the same).
  */
 export async function findPatron(
-  deps: Pick<Deps, 'records'>,
+  deps: Pick<Deps, 'people'>,
   typed: SubmittedIdentity | undefined,
 ): Promise<Patron | undefined> {
   if (!typed) return undefined;
-  const candidate = await deps.records.findPatronByCard(typed.cardNumber);
-  return candidate && sameLastName(candidate.lastName, typed.lastName) ? candidate : undefined;
+  return deps.people.findByCard(typed.cardNumber.trim(), typed.lastName);
 }

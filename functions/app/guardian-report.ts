@@ -18,8 +18,8 @@ export async function deliverGuardianReport(deps: Deps, requestId: string): Prom
   const request = await deps.requests.getOf(requestId, 'guardian-access');
   const rule = assertGuardianDisclosure(request);
   const [child, guardian] = await Promise.all([
-    deps.records.getPatron(request.patronId as string),
-    deps.records.getPatron(request.requesterPatronId as string),
+    deps.people.getPatron(request.patronId as string),
+    deps.people.getPatron(request.requesterPatronId as string),
   ]);
   if (!child || !guardian) throw new IntegrityError('the child or the guardian is gone');
   // R11: the link is checked again now; a link removed since the request was made stops the disclosure.

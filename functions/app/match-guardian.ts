@@ -84,7 +84,7 @@ export async function matchGuardian(deps: Deps, requestId: string): Promise<Guar
 
 /** A retry after the write: the same answer from what was stored. */
 async function answerAgain(deps: Deps, r: RequestOf<'guardian-access'>): Promise<GuardianMatch> {
-  const guardian = r.requesterPatronId ? await deps.records.getPatron(r.requesterPatronId) : undefined;
+  const guardian = r.requesterPatronId ? await deps.people.getPatron(r.requesterPatronId) : undefined;
   if (!r.matched || !guardian) return { ...UNMATCHED };
   return {
     matched: true,

@@ -45,7 +45,7 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     });
     channel = 'none';
   } else {
-    const patron = await deps.records.getPatron(request.patronId);
+    const patron = await deps.people.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const categories = consentCategories(request, deps.policy).map((c) => deps.policy.categories[c].title);
     const tp = request.kind === 'third-party' ? request.thirdParty : undefined;

@@ -37,7 +37,7 @@ export async function requestVerification(
   // A guardian verifies through their own email on file, never the child's (R11, R7).
   const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
   if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
-  const patron = await deps.records.getPatron(verifiedId);
+  const patron = await deps.people.getPatron(verifiedId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
 
   const asked = await askPersonOrDesk(deps, {

@@ -19,14 +19,14 @@ const personOf = (p: Patron | undefined) =>
  * the steps still waiting and the audit trail. The read is itself on the trail first (R1, R17).
  */
 export async function staffRequestDetail(
-  deps: Pick<Deps, 'requests' | 'records' | 'audit' | 'tokens' | 'clock'>,
+  deps: Pick<Deps, 'requests' | 'records' | 'people' | 'audit' | 'tokens' | 'clock'>,
   who: Principal,
   requestId: string,
 ) {
   const r = storedFields(await readableRequest(deps, who, requestId));
   const [patron, requester] = await Promise.all([
-    r.patronId ? deps.records.getPatron(r.patronId) : undefined,
-    r.requesterPatronId ? deps.records.getPatron(r.requesterPatronId) : undefined,
+    r.patronId ? deps.people.getPatron(r.patronId) : undefined,
+    r.requesterPatronId ? deps.people.getPatron(r.requesterPatronId) : undefined,
   ]);
   const fields = [
     ...(patron ? ['patron.name', 'patron.cardNumber'] : []),

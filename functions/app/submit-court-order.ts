@@ -31,7 +31,7 @@ export class OrderFileNotPdfError extends Error {
 
 type SubmitDeps = Pick<
   Deps,
-  'orders' | 'requests' | 'records' | 'documents' | 'holds' | 'audit' | 'workflow' | 'clock' | 'policy'
+  'orders' | 'requests' | 'records' | 'people' | 'documents' | 'holds' | 'audit' | 'workflow' | 'clock' | 'policy'
 >;
 
 const counselActor = (p: Principal) => ({ kind: 'counsel' as const, id: p.email, role: 'counsel' });
@@ -79,7 +79,7 @@ export async function submitCourtOrder(
   }
 
   // Before anything is copied: a copy under orders/ is kept for good.
-  const patron = await deps.records.getPatron(order.patronId);
+  const patron = await deps.people.getPatron(order.patronId);
   if (!patron) throw new ConflictError('the named patron is no longer on file');
 
   // Once a submit has recorded the kept copy, a retry uses it: the upload may have expired since (R16),

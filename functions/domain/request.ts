@@ -20,6 +20,8 @@ export const REQUEST_STATUSES = [
   'awaiting-approval',
   'in-progress',
   'awaiting-staff',
+  /** R8, R19: a system has not answered yet (a blocker, an unreachable system, a staff task); resumes by itself. */
+  'waiting',
   'completed',
   'denied',
   'cancelled',

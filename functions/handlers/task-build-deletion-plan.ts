@@ -18,7 +18,7 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.get(requestId);
     if (!request.patronId || !request.verification)
       throw new IntegrityError('a deletion needs a verified, matched patron');
-    const patron = await deps.records.getPatron(request.patronId);
+    const patron = await deps.people.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const { timezone } = await deps.records.library();
     const now = deps.clock();

@@ -20,7 +20,7 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.get(requestId);
     if (request.matched !== undefined) {
       // A retry after the write below: answer the same again.
-      const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+      const patron = request.patronId ? await deps.people.getPatron(request.patronId) : undefined;
       return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person' };
     }
     const patron = await findPatron(deps, request.submitted);

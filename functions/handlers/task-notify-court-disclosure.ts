@@ -23,7 +23,7 @@ export const createHandler = (deps: Deps) =>
     if (!events.some((e) => e.eventId === 'disclosure-delivered'))
       throw new IntegrityError('nothing was disclosed yet');
 
-    const patron = await deps.records.getPatron(order.patronId);
+    const patron = await deps.people.getPatron(order.patronId);
     const library = await deps.records.library();
     const delivered = events.find((e) => e.eventId === 'disclosure-delivered');
     const disclosedOn = isoDateIn(new Date(delivered?.at ?? deps.clock().toISOString()), library.timezone);

@@ -19,7 +19,7 @@ export const createHandler = (deps: Deps) =>
     const request = await deps.requests.getOf(requestId, 'correction');
     const changes = request.changes;
     if (!changes || !request.patronId) throw new IntegrityError('a correction needs changes and a matched patron');
-    const patron = await deps.records.getPatron(request.patronId);
+    const patron = await deps.people.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const confirmEmail =
       changes.email !== undefined && changes.email.toLowerCase() !== (patron.email ?? '').toLowerCase();

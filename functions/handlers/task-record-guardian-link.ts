@@ -20,7 +20,7 @@ export const createHandler = (deps: Deps) =>
     if (!request.patronId || !request.requesterPatronId || !check)
       throw new IntegrityError('no checked guardian link to record');
     await deps.records.addGuarantor(request.patronId, request.requesterPatronId);
-    const guardian = await deps.records.getPatron(request.requesterPatronId);
+    const guardian = await deps.people.getPatron(request.requesterPatronId);
     if (guardian?.email) {
       const library = await deps.records.library();
       await deps.mailer.send({

@@ -15,6 +15,10 @@ import type { RecordsDeps } from '../connectors/records-table/erasure.ts';
 import { LegalHolds } from '../adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../connectors/records-table/library-records.ts';
 import { RequestStore } from '../adapters/dynamodb/requests.ts';
+import { SystemResults } from '../adapters/dynamodb/system-results.ts';
+import { connectorFor, type ConnectedSystem } from '../connectors/index.ts';
+import { PatronDirectory } from '../connectors/people.ts';
+import type { SystemConnector } from '../connectors/port.ts';
 import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema } from './env.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
@@ -40,6 +44,12 @@ export interface Deps {
   policy: Policy;
   /** R19: the systems that hold patron records, from the systems file. */
   systems: SystemsFile;
+  /** R19: each connected system's connector, built once per function instance. */
+  connector: (system: ConnectedSystem) => SystemConnector;
+  /** R19: people, found and read in their system of record. */
+  people: PatronDirectory;
+  /** R19: what each system answered for each request. */
+  systemResults: SystemResults;
   baseUrl: string;
   clock: () => Date;
   logger: Logger;
@@ -80,27 +90,55 @@ export interface DepsOptions {
   documents?: DocumentStore;
   workflow?: WorkflowPort;
   fingerprinter?: Fingerprinter;
+  /** Where a systems file's named secrets are read (a Koha's `clientIdEnv`…); default `process.env`. */
+  systemSecrets?: NodeJS.ProcessEnv;
 }
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
 export function buildDeps(o: DepsOptions): Deps {
   const { db, tables } = o;
   const clock = o.clock ?? (() => new Date());
+  const systems = o.systems ?? RECORDS_TABLE_ONLY;
+  const policy = o.policy ?? defaultPolicy;
+  const records = new LibraryRecords(db, tables.records);
+  const holds = new LegalHolds(db, tables.requests, clock);
+  const recordsDb = { db: o.recordsClient ?? db, recordsTable: tables.records };
+  const built = new Map<string, SystemConnector>();
+  const connector = (system: ConnectedSystem): SystemConnector => {
+    let c = built.get(system.id);
+    if (!c) {
+      c = connectorFor(system, {
+        recordsTable: {
+          ...recordsDb,
+          holds,
+          policy,
+          clock,
+          ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
+        },
+        env: o.systemSecrets ?? process.env,
+      });
+      built.set(system.id, c);
+    }
+    return c;
+  };
   return {
     requests: new RequestStore(db, tables.requests, clock),
     audit: new AuditLog(db, tables.requests, clock),
     tokens: new TokenStore(db, tables.requests, clock),
-    records: new LibraryRecords(db, tables.records),
-    recordsDb: { db: o.recordsClient ?? db, recordsTable: tables.records },
-    holds: new LegalHolds(db, tables.requests, clock),
+    records,
+    recordsDb,
+    holds,
     files: o.files ?? withheld<FileStore>('files'),
     documents: o.documents ?? withheld<DocumentStore>('documents'),
     orders: new CourtOrders(db, tables.requests, clock),
     mailer: o.mailer ?? withheld<Mailer>('email'),
     workflow: o.workflow ?? withheld<WorkflowPort>('workflow'),
     fingerprinter: o.fingerprinter ?? withheld<Fingerprinter>('fingerprint'),
-    policy: o.policy ?? defaultPolicy,
-    systems: o.systems ?? RECORDS_TABLE_ONLY,
+    policy,
+    systems,
+    connector,
+    people: new PatronDirectory(systems, records, connector),
+    systemResults: new SystemResults(db, tables.requests, clock),
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
     logger: o.logger ?? createLogger(),

@@ -18,6 +18,7 @@ const STATUS_WORDS: Record<string, string> = {
   'awaiting-approval': 'waiting for a staff decision',
   'in-progress': 'being fulfilled',
   'awaiting-staff': 'waiting for a staff task at the desk',
+  waiting: "waiting on one of the library's systems",
 };
 
 const days = (n: number): string => (n === 1 ? '1 day' : `${n} days`);

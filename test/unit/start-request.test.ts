@@ -1,3 +1,5 @@
+import { PatronDirectory } from '../../functions/connectors/people.ts';
+import { RECORDS_TABLE_ONLY } from '../../functions/domain/systems.ts';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AuditLog } from '../../functions/adapters/dynamodb/audit.ts';
 import { RequestStore } from '../../functions/adapters/dynamodb/requests.ts';
@@ -124,10 +126,14 @@ describe('a request made at the desk (R4)', () => {
 
   async function refusal(body: Record<string, unknown>): Promise<InvalidInputError> {
     const { port, started } = recordingWorkflow();
+    const records = new LibraryRecords(dynamo.db, RECORDS);
     const deps = {
       requests: new RequestStore(dynamo.db, TABLE),
       audit: new AuditLog(dynamo.db, TABLE),
-      records: new LibraryRecords(dynamo.db, RECORDS),
+      records,
+      people: new PatronDirectory(RECORDS_TABLE_ONLY, records, () => {
+        throw new Error('only the records table here');
+      }),
       workflow: port,
       clock: () => NOW,
       policy: defaultPolicy,

@@ -56,6 +56,7 @@ describe('access workflow', () => {
       'patron-matched',
       'verification-requested',
       'identity-verified',
+      'system-answered', // R19: the records table, the one system configured here
       'disclosure',
       'request-completed',
     ]);

@@ -52,6 +52,11 @@ export const requestKeys = {
    */
   unmatchedRequest: (verifyBy: string, requestId: string) => ({ pk: 'UNMATCHED', sk: `${verifyBy}#${requestId}` }),
   unmatchedPartition: 'UNMATCHED',
+  /** R19: what one system answered for a request, beside the request in its partition. */
+  systemResult: (requestId: string, systemId: string) => ({ pk: `REQ#${requestId}`, sk: `SYSTEM#${systemId}` }),
+  systemResultPrefix: 'SYSTEM#',
+  /** gsi2 on system results that wait (a blocker, an unreachable system), by re-check time: the daily sweep's queue (R8). */
+  waitingSystems: 'SYSTEMS#WAITING',
 } as const;
 
 /** Library-records table: the stand-in for the library's system of record. */

@@ -11,9 +11,9 @@ import { recordStaffRead } from './staff-read.ts';
 /** A staff decision on one workflow step: approve, or reject with a reason the requester reads. */
 export const approve: LinkAction = {
   async show({ deps, token, request, secret }) {
-    const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+    const patron = request.patronId ? await deps.people.getPatron(request.patronId) : undefined;
     const requester = requesterPatronIdOf(request)
-      ? await deps.records.getPatron(requesterPatronIdOf(request) ?? '')
+      ? await deps.people.getPatron(requesterPatronIdOf(request) ?? '')
       : undefined;
     const details =
       request.kind === 'court-order'

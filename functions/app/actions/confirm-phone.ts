@@ -8,7 +8,7 @@ import { recordStaffRead } from './staff-read.ts';
 /** R6: circulation staff call a new phone number (there is no SMS) and record whether its owner asked for it. */
 export const confirmPhone: LinkAction = {
   async show({ deps, token, request }) {
-    const patron = request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+    const patron = request.patronId ? await deps.people.getPatron(request.patronId) : undefined;
     if (!patron) throw new NotFoundError('no patron');
     const newPhone = changesOf(request)?.phone;
     if (!newPhone) throw new GoneError('no new number to confirm');

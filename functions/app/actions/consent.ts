@@ -9,7 +9,7 @@ export const consent: LinkAction = {
   async show({ deps, token, request }) {
     // R10, R14: the subject answers through their own email, or desk staff record it in person.
     const inPerson = token.recipient.kind === 'staff';
-    const subject = inPerson && request.patronId ? await deps.records.getPatron(request.patronId) : undefined;
+    const subject = inPerson && request.patronId ? await deps.people.getPatron(request.patronId) : undefined;
     if (inPerson && !subject) throw new NotFoundError('no patron');
     if (subject) {
       // R1: a staff member is about to see a patron's details; the read is on the record.

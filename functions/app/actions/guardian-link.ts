@@ -9,8 +9,8 @@ import { recordStaffRead } from './staff-read.ts';
 export const guardianLink: LinkAction = {
   async show({ deps, token, request }) {
     const [guardian, child] = await Promise.all([
-      requesterPatronIdOf(request) ? deps.records.getPatron(requesterPatronIdOf(request) ?? '') : undefined,
-      request.patronId ? deps.records.getPatron(request.patronId) : undefined,
+      requesterPatronIdOf(request) ? deps.people.getPatron(requesterPatronIdOf(request) ?? '') : undefined,
+      request.patronId ? deps.people.getPatron(request.patronId) : undefined,
     ]);
     if (!guardian || !child) throw new NotFoundError('no patron');
     // R1: the desk sees both people's details; the read is on the record.

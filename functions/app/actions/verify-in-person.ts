@@ -11,7 +11,7 @@ export const verifyInPerson: LinkAction = {
   async show({ deps, token, request }) {
     // A guardian is verified as themselves, never as the child (R11).
     const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
-    const patron = verifiedId ? await deps.records.getPatron(verifiedId) : undefined;
+    const patron = verifiedId ? await deps.people.getPatron(verifiedId) : undefined;
     if (!patron) throw new NotFoundError('no patron');
     // R1: a staff member is about to see a patron's details; the read is on the record.
     await recordStaffRead(deps, token, 'in-person-verification', ['name', 'cardNumber']);

@@ -6,6 +6,7 @@ import type { Category } from '../../domain/categories.ts';
 import type { RecordTypes } from '../../domain/dataset.ts';
 import { buildDeletionPlan, stepFor, type DeletionFacts, type DeletionPlan } from '../../domain/deletion-plan.ts';
 import { ConnectorError, IntegrityError, LegalHoldError, StalePlanError } from '../../domain/errors.ts';
+import type { Fingerprinter } from '../../domain/erasure-memory.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { sameLastName, type CorrectionChanges } from '../../domain/request.ts';
 import type {
@@ -51,6 +52,8 @@ export interface RecordsTableConnectorDeps extends RecordsDeps {
   /** R8, R11: retention periods and the adult age the plan is built with. */
   policy: Policy;
   clock: () => Date;
+  /** R8: remembers an erased person as keyed hashes, so a reload never brings them back. */
+  fingerprinter?: Fingerprinter;
 }
 
 export interface RecordsTableConnectorOptions {

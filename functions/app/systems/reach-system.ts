@@ -1,0 +1,128 @@
+import { hasConnector } from '../../connectors/index.ts';
+import { refOf } from '../../connectors/people.ts';
+import type { PatronRef, SystemConnector } from '../../connectors/port.ts';
+import type { Category } from '../../domain/categories.ts';
+import { IntegrityError } from '../../domain/errors.ts';
+import { changesOf, type RequestRecord } from '../../domain/request.ts';
+import type { SystemResult } from '../../domain/system-result.ts';
+import type { SystemConfig } from '../../domain/systems.ts';
+import type { Deps } from '../../lib/deps.ts';
+import { categoriesOf } from './plan-systems.ts';
+
+/** What a system's step answers the workflow: the state only (R5). */
+export interface ReachAnswer {
+  state: SystemResult['state'];
+}
+
+type Outcome = Partial<Pick<SystemResult, 'counts' | 'blockers' | 'pendingCleanup' | 'retained'>> & {
+  state: 'done' | 'not-held' | 'blocked';
+};
+
+interface Reach {
+  deps: Deps;
+  request: RequestRecord;
+  system: SystemConfig;
+  connector: SystemConnector;
+  ref: PatronRef;
+}
+
+/**
+ * R19: one request's work in one system reached through its API connector. Safe to repeat: a
+ * result already final answers at once, the person's id in the system is stored at first sight,
+ * and every connector write is idempotent (ARCHITECTURE.md, Connectors).
+ */
+export async function reachSystem(deps: Deps, requestId: string, systemId: string): Promise<ReachAnswer> {
+  const result = await deps.systemResults.get(requestId, systemId);
+  if (result.state === 'done' || result.state === 'not-held' || result.state === 'could-not')
+    return { state: result.state };
+  const system = deps.systems.systems.find((s) => s.id === systemId);
+  if (!system || !hasConnector(system)) throw new IntegrityError(`system ${systemId} has no connector`);
+  const request = await deps.requests.get(requestId);
+  const connector = deps.connector(system);
+  const ref = await locate(deps, request, system, connector, result);
+  const outcome: Outcome = ref
+    ? await REACH[request.kind]({ deps, request, system, connector, ref })
+    : { state: 'not-held' };
+  const now = deps.clock().toISOString();
+  await deps.systemResults.update(requestId, systemId, (r) => {
+    const { blockers: _b, waitToken: _t, recheckAt: _c, reason: _r, ...rest } = r;
+    return { ...rest, ...outcome, ...(ref ? { ref: ref.patronId } : {}), answeredBy: 'system', answeredAt: now };
+  });
+  await deps.audit.append(requestId, {
+    eventId: `system-${outcome.state}:${systemId}:${result.rechecks ?? 0}`,
+    type: 'system-answered',
+    actor: { kind: 'system' },
+    data: { system: systemId, state: outcome.state },
+  });
+  return { state: outcome.state };
+}
+
+/**
+ * The person in this system: stored from an earlier attempt; the request's own id where this is the
+ * system of record; otherwise found by the card and last name the system of record holds (R7).
+ */
+async function locate(
+  deps: Deps,
+  request: RequestRecord,
+  system: SystemConfig,
+  connector: SystemConnector,
+  result: SystemResult,
+): Promise<PatronRef | undefined> {
+  if (result.ref) return { systemId: system.id, patronId: result.ref };
+  if (!request.patronId) throw new IntegrityError('a request reaches systems only once its person is known');
+  const own = refOf(request.patronId, deps.systems);
+  if (own?.system.id === system.id) return own.ref;
+  const person = await deps.people.getPatron(request.patronId);
+  if (!person) return undefined;
+  const found = await connector.findPatron(person.cardNumber, person.lastName);
+  return found.found ? found.ref : undefined;
+}
+
+/** Counts what the system holds in the categories the request covers: what the report will read. */
+async function countRecords({ deps, request, system, connector, ref }: Reach): Promise<Outcome> {
+  const covered = await categoriesOf(deps, request);
+  const counts: Partial<Record<Category, number>> = {};
+  for (const category of covered) {
+    if (!system.categories.includes(category) || !connector.capabilities.categories.includes(category)) continue;
+    let n = 0;
+    for await (const page of connector.readRecords(ref, category)) n += page.records.length;
+    counts[category] = n;
+  }
+  return { state: 'done', counts };
+}
+
+/** R8: erased where nothing blocks it; a blocker keeps the person and the system waits. */
+async function erase({ connector, ref }: Reach): Promise<Outcome> {
+  const erased = await connector.erase(ref);
+  switch (erased.result) {
+    case 'blocked':
+      return { state: 'blocked', blockers: erased.blockers };
+    case 'absent':
+      // Found here before (the id is stored), gone now: an earlier attempt of this step erased them.
+      return { state: 'done', pendingCleanup: false };
+    case 'done':
+      return {
+        state: 'done',
+        pendingCleanup: erased.pendingCleanup,
+        ...(erased.retained ? { retained: erased.retained } : {}),
+      };
+  }
+}
+
+/** R6: the correction is made in the system that holds the data. */
+async function correct({ request, connector, ref }: Reach): Promise<Outcome> {
+  const changes = changesOf(request);
+  if (!changes) throw new IntegrityError('a correction without its changes');
+  await connector.correct(ref, changes);
+  return { state: 'done' };
+}
+
+const REACH: Record<RequestRecord['kind'], (r: Reach) => Promise<Outcome>> = {
+  access: countRecords,
+  export: countRecords,
+  'guardian-access': countRecords,
+  'third-party': countRecords,
+  'court-order': countRecords,
+  deletion: erase,
+  correction: correct,
+};
