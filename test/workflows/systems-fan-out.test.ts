@@ -1,0 +1,144 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { verifyChain } from '../../functions/domain/audit.ts';
+import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
+import { postForm } from '../support/http.ts';
+import {
+  ADA,
+  CIRCULATION,
+  eventually,
+  HAROLD,
+  linkIn,
+  OFFICERS,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
+
+/**
+ * R19: a request reaches every configured system through the fan-out (workflows/access.asl.json's
+ * EachSystem Map): one stored result per request and system, the request completing only when
+ * every system has answered, and a system that does not answer waiting (status `waiting`), the
+ * privacy officer told which system and why, then re-checked daily until it answers.
+ */
+const KOHA_SPEC = kohaSpecAvailable();
+
+describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)', () => {
+  let sim: KohaSimulator;
+  let rt: TestRuntime;
+  let dir: string;
+  let now = Date.now();
+  let adaInKoha: number;
+
+  beforeAll(async () => {
+    sim = await startKohaSimulator({ basicUsers: [{ user: 'pd', password: 'koha-test-password' }] });
+    // Ada is in Koha too (the same card and surname); Harold is not.
+    adaInKoha = sim.data.addPatron({ cardnumber: ADA.cardNumber, surname: ADA.lastName, firstname: ADA.firstName });
+    sim.data.addCheckout(adaInKoha);
+    sim.data.addReturnedCheckouts(adaInKoha, 3);
+    dir = await mkdtemp(join(tmpdir(), 'pd-systems-'));
+    const systemsPath = join(dir, 'systems.json');
+    await writeFile(
+      systemsPath,
+      JSON.stringify({
+        systems: [
+          {
+            id: 'records',
+            type: 'records-table',
+            name: 'Privacy Desk records',
+            identity: true,
+            categories: ['personal', 'library-records', 'payments', 'donations', 'shared-content', 'credentials'],
+          },
+          {
+            id: 'ils',
+            type: 'koha',
+            name: 'Koha',
+            baseUrl: sim.baseUrl,
+            auth: { type: 'basic', userEnv: 'PD_TEST_KOHA_USER', passwordEnv: 'PD_TEST_KOHA_PASSWORD' },
+            categories: ['personal', 'library-records', 'payments'],
+          },
+        ],
+      }),
+    );
+    process.env.PD_TEST_KOHA_USER = 'pd';
+    process.env.PD_TEST_KOHA_PASSWORD = 'koha-test-password';
+    rt = await startTestRuntime({ systemsPath, clock: () => new Date(now) });
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    const violations = [...sim.violations];
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+    // R19: every request the connector sent and every answer the simulator gave matched Koha's spec.
+    expect(violations).toEqual([]);
+  });
+  beforeEach(async () => {
+    sim.setFault(undefined);
+    await fetch(`${rt.mailUrl}/clear-store`, { method: 'POST' });
+  });
+
+  async function verifiedAccess(who: { cardNumber: string; lastName: string }, email: string) {
+    const { body } = await submit(rt, { kind: 'access', cardNumber: who.cardNumber, lastName: who.lastName });
+    const verify = await rt.mail.waitFor(email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    return body;
+  }
+
+  it('R19: an access request reaches both systems, each answer stored, and completes only then', async () => {
+    const body = await verifiedAccess(ADA, ADA.email);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const results = await rt.deps.systemResults.list(body.requestId);
+    expect(results.map((r) => [r.systemId, r.state])).toEqual([
+      ['ils', 'done'],
+      ['records', 'done'],
+    ]);
+    const ils = results.find((r) => r.systemId === 'ils');
+    // What Koha holds, counted through the connector: the profile, and 1 current + 3 returned checkouts.
+    expect(ils?.counts).toMatchObject({ personal: 1, 'library-records': 4 });
+    expect(ils?.ref).toBe(String(adaInKoha));
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.filter((e) => e.type === 'system-answered').map((e) => e.data?.system)).toEqual(
+      expect.arrayContaining(['ils', 'records']),
+    );
+    expect(verifyChain(events).ok).toBe(true); // R17
+    // R5: the fan-out's payloads carry ids and states only.
+    expectNoPersonalData(rt, executionOf('access', body.requestId), [ADA]);
+  });
+
+  it('R19: a system that does not know the person answers not-held, and the request still completes', async () => {
+    const { body } = await submit(rt, { kind: 'access', cardNumber: HAROLD.cardNumber, lastName: HAROLD.lastName });
+    // Harold has no email: verified in person at the desk (R4).
+    const task = await rt.mail.waitFor(CIRCULATION[0] as string, /In-person verification needed/);
+    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    await eventually(async () => {
+      const results = await rt.deps.systemResults.list(body.requestId);
+      return results.find((r) => r.systemId === 'ils')?.state === 'not-held' ? results : undefined;
+    });
+  });
+
+  it('R19: Koha down: retried, then the privacy officer is told which system and why; the request waits, and finishes after the daily re-check', async () => {
+    sim.setFault({ kind: 'server-error' });
+    const body = await verifiedAccess(ADA, ADA.email);
+    const alert = await rt.mail.waitFor(OFFICERS[0] as string, /did not answer: Koha/);
+    expect(alert.body.text).toContain(body.requestId);
+    expect(alert.body.text).toContain('TransientError');
+    expect(alert.body.text).not.toContain(ADA.lastName); // R5
+    await waitForStatus(rt, body.statusUrl, 'waiting');
+    const waiting = await rt.deps.systemResults.get(body.requestId, 'ils');
+    expect(waiting.state).toBe('unreachable');
+    expect(waiting.counts).toBeUndefined(); // nothing reported from a system that did not answer
+    expect(await rt.mail.to(ADA.email)).toHaveLength(1); // only the verification: no report yet
+
+    // The fault clears; a day later the re-check (sweep-waiting-systems, on the runtime's schedule) finishes it.
+    sim.setFault(undefined);
+    now += 25 * 3_600_000;
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect((await rt.deps.systemResults.get(body.requestId, 'ils')).state).toBe('done');
+    await rt.mail.waitFor(ADA.email, /are ready/);
+  });
+});
