@@ -1,5 +1,6 @@
 import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
 import type { Email } from '../domain/email.ts';
+import { transientErrors } from './aws-errors.ts';
 
 export type { Email };
 
@@ -22,6 +23,8 @@ export class SesMailer implements Mailer {
         ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } }
         : {}),
     });
+    // SES's TooManyRequestsException and its faults reach the workflow as TransientError (Faults).
+    this.client.middlewareStack.use(transientErrors('SES'));
   }
 
   async send(email: Email): Promise<{ messageId: string }> {

@@ -1,3 +1,4 @@
+import { transientErrors } from './aws-errors.ts';
 import {
   SendTaskFailureCommand,
   SendTaskSuccessCommand,
@@ -26,6 +27,8 @@ export class StepFunctionsWorkflow implements WorkflowPort {
 
   constructor(stateMachinesJson: string) {
     this.arns = z.record(z.string(), z.string()).parse(JSON.parse(stateMachinesJson));
+    // Throttling and faults reach the workflow as TransientError; a gone callback keeps its own name (isCallbackGone).
+    this.sfn.middlewareStack.use(transientErrors('Step Functions'));
   }
 
   async start(workflow: WorkflowName, name: string, input: Record<string, unknown>) {

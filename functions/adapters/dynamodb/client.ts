@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { transientErrors } from '../aws-errors.ts';
 
 /** One document client per process; `endpoint` points at dynalite or DynamoDB Local. */
 export function createDocumentClient(opts: { endpoint?: string; region?: string } = {}): DynamoDBDocumentClient {
@@ -10,6 +11,8 @@ export function createDocumentClient(opts: { endpoint?: string; region?: string 
       ? { endpoint: opts.endpoint, credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, maxAttempts: 5 }
       : {}),
   });
+  // Throttling that outlasts the SDK's retries reaches the workflow as TransientError (Faults).
+  client.middlewareStack.use(transientErrors('DynamoDB'));
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

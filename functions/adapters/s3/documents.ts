@@ -1,3 +1,4 @@
+import { transientErrors } from '../aws-errors.ts';
 import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
@@ -115,7 +116,10 @@ export class S3DocumentStore implements DocumentStore {
     private readonly bucket: string,
     /** The function's own client in Lambda; tests give one with fixed credentials and region. */
     private readonly s3: S3Client = new S3Client({}),
-  ) {}
+  ) {
+    // S3's SlowDown and faults reach the workflow as TransientError (Faults).
+    this.s3.middlewareStack.use(transientErrors('S3'));
+  }
 
   async uploadForm(key: string, c: UploadConditions): Promise<UploadForm> {
     checkDocumentKey(key);

@@ -1,3 +1,4 @@
+import { transientErrors } from '../aws-errors.ts';
 import {
   DeleteObjectCommand,
   GetObjectCommand,
@@ -29,7 +30,10 @@ export const checkFileKey = (key: string) => {
 /** Files in the S3 bucket, encrypted by its default customer-managed key; downloads redirect to a five-minute presigned URL. */
 export class S3FileStore implements FileStore {
   private readonly s3 = new S3Client({});
-  constructor(private readonly bucket: string) {}
+  constructor(private readonly bucket: string) {
+    // S3's SlowDown and faults reach the workflow as TransientError (Faults).
+    this.s3.middlewareStack.use(transientErrors('S3'));
+  }
 
   async put(key: string, body: string | Buffer, contentType: string): Promise<void> {
     checkFileKey(key);
