@@ -21,6 +21,8 @@ export const DUE_TRACKED_STATUSES = [
   'awaiting-approval',
   'in-progress',
   'awaiting-staff',
+  // R19: a system that has not answered is the library's to chase (the blocker re-checks, staff tasks).
+  'waiting',
 ] as const satisfies readonly RequestStatus[];
 
 /** R15: a request waiting on the requester has a paused clock; its stored due date moves on when it resumes. */
