@@ -16,7 +16,8 @@ import { LegalHolds } from '../adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../connectors/records-table/library-records.ts';
 import { RequestStore } from '../adapters/dynamodb/requests.ts';
 import { TokenStore } from '../adapters/dynamodb/tokens.ts';
-import { envSchema } from './env.ts';
+import { envSchema, systemsJsonText } from './env.ts';
+import { fetchSystemSecrets } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
@@ -40,6 +41,11 @@ export interface Deps {
   policy: Policy;
   /** R19: the systems that hold patron records, from the systems file. */
   systems: SystemsFile;
+  /**
+   * R19: where connectors read the secrets the systems file names (`connectorFor`'s `env`):
+   * `process.env` on `npm start`; in AWS, the Secrets Manager values fetched at cold start.
+   */
+  systemSecrets: NodeJS.ProcessEnv;
   baseUrl: string;
   clock: () => Date;
   logger: Logger;
@@ -73,6 +79,8 @@ export interface DepsOptions {
   clock?: () => Date;
   policy?: Policy;
   systems?: SystemsFile;
+  /** Default: `process.env` (the local runtime, tests). */
+  systemSecrets?: NodeJS.ProcessEnv;
   logger?: Logger;
   /** Ports a function may be built without: left out, each is the `withheld` stand-in. */
   mailer?: Mailer;
@@ -101,6 +109,7 @@ export function buildDeps(o: DepsOptions): Deps {
     fingerprinter: o.fingerprinter ?? withheld<Fingerprinter>('fingerprint'),
     policy: o.policy ?? defaultPolicy,
     systems: o.systems ?? RECORDS_TABLE_ONLY,
+    systemSecrets: o.systemSecrets ?? process.env,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
     logger: o.logger ?? createLogger(),
@@ -116,7 +125,7 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     baseUrl: env.BASE_URL,
     policy: parsePolicy(env.POLICY_JSON),
     // A bad systems file stops the function at cold start, naming the first bad field and no value (R5).
-    systems: env.SYSTEMS_JSON === undefined ? RECORDS_TABLE_ONLY : systemsFromJson(env.SYSTEMS_JSON),
+    systems: env.SYSTEMS_JSON === undefined ? RECORDS_TABLE_ONLY : systemsFromJson(systemsJsonText(env.SYSTEMS_JSON)),
     // Each `process.env.PD_BUNDLE_*` test is replaced by a constant when CDK bundles a function
     // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
     // drops the client a function may not use, so small bundles follow from least privilege.
@@ -140,15 +149,34 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
 }
 
 /**
+ * AWS at cold start: `depsFromEnv`, with the secrets its systems file names read from Secrets
+ * Manager (R19). `PD_BUNDLE_SECRETS` is folded at bundling like the flags above: a function granted
+ * no secret carries no Secrets Manager client.
+ */
+export async function depsAtColdStart(raw: NodeJS.ProcessEnv = process.env): Promise<Deps> {
+  const deps = depsFromEnv(raw);
+  // A conditional expression, not an early return: esbuild folds it while parsing, before it decides what is used.
+  const systemSecrets = process.env.PD_BUNDLE_SECRETS === 'false' ? {} : await fetchSystemSecrets(deps.systems);
+  return { ...deps, systemSecrets };
+}
+
+/**
  * A handler module exports `createHandler(deps)` for the local runtime and tests, and `handler`
  * for Lambda, which builds its deps from the environment on first use (cold start).
  */
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
 export function lambdaEntry<E, R>(create: (deps: Deps) => LambdaHandler<E, R>): LambdaHandler<E, R> {
-  let built: LambdaHandler<E, R> | undefined;
-  return (event: E, context: Context): Promise<R> => {
-    built ??= create(depsFromEnv());
-    return built(event, context);
+  let built: Promise<LambdaHandler<E, R>> | undefined;
+  return async (event: E, context: Context): Promise<R> => {
+    if (!built) {
+      const pending = depsAtColdStart().then(create);
+      // A failed cold start (Secrets Manager throttled) is tried again by the next invocation, not kept.
+      pending.catch(() => {
+        if (built === pending) built = undefined;
+      });
+      built = pending;
+    }
+    return (await built)(event, context);
   };
 }
