@@ -17,7 +17,7 @@ import { LibraryRecords } from '../connectors/records-table/library-records.ts';
 import { RequestStore } from '../adapters/dynamodb/requests.ts';
 import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema, systemsJsonText } from './env.ts';
-import { fetchSystemSecrets } from '../adapters/secrets.ts';
+import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
@@ -153,10 +153,10 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
  * Manager (R19). `PD_BUNDLE_SECRETS` is folded at bundling like the flags above: a function granted
  * no secret carries no Secrets Manager client.
  */
-export async function depsAtColdStart(raw: NodeJS.ProcessEnv = process.env): Promise<Deps> {
+export async function depsAtColdStart(raw: NodeJS.ProcessEnv = process.env, send?: SendGetSecretValue): Promise<Deps> {
   const deps = depsFromEnv(raw);
   // A conditional expression, not an early return: esbuild folds it while parsing, before it decides what is used.
-  const systemSecrets = process.env.PD_BUNDLE_SECRETS === 'false' ? {} : await fetchSystemSecrets(deps.systems);
+  const systemSecrets = process.env.PD_BUNDLE_SECRETS === 'false' ? {} : await fetchSystemSecrets(deps.systems, send);
   return { ...deps, systemSecrets };
 }
 
@@ -166,11 +166,14 @@ export async function depsAtColdStart(raw: NodeJS.ProcessEnv = process.env): Pro
  */
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
-export function lambdaEntry<E, R>(create: (deps: Deps) => LambdaHandler<E, R>): LambdaHandler<E, R> {
+export function lambdaEntry<E, R>(
+  create: (deps: Deps) => LambdaHandler<E, R>,
+  coldStart: () => Promise<Deps> = depsAtColdStart,
+): LambdaHandler<E, R> {
   let built: Promise<LambdaHandler<E, R>> | undefined;
   return async (event: E, context: Context): Promise<R> => {
     if (!built) {
-      const pending = depsAtColdStart().then(create);
+      const pending = coldStart().then(create);
       // A failed cold start (Secrets Manager throttled) is tried again by the next invocation, not kept.
       pending.catch(() => {
         if (built === pending) built = undefined;

@@ -11,7 +11,9 @@ import { IntegrityError, TransientError } from '../../functions/domain/errors.ts
 import { parseSystemsFile, RECORDS_TABLE_ONLY, type SystemsFile } from '../../functions/domain/systems.ts';
 import { connectorFor } from '../../functions/connectors/index.ts';
 import type { RecordsTableConnectorDeps } from '../../functions/connectors/records-table/connector.ts';
+import { depsAtColdStart, lambdaEntry, type Deps } from '../../functions/lib/deps.ts';
 import { systemSecretNames, systemsJsonText, systemsJsonValue } from '../../functions/lib/env.ts';
+import type { Context } from 'aws-lambda';
 
 /*
  * R19: in AWS a systems file's credential names are Secrets Manager secrets, fetched at cold start.
@@ -166,5 +168,42 @@ describe('R19: SYSTEMS_JSON and the names a systems file gives (functions/lib/en
     expect(JSON.parse(systemsJsonText(packed))).toEqual(file);
     expect(systemsJsonText(text)).toBe(text);
     expect(() => systemsJsonText('br64:not brotli')).toThrow('SYSTEMS_JSON is not a packed systems file');
+  });
+});
+
+describe('R19: a function at cold start (functions/lib/deps.ts)', () => {
+  const ENV = {
+    REQUESTS_TABLE: 'requests',
+    RECORDS_TABLE: 'records',
+    MAIL_FROM: 'privacy@library.example',
+    BASE_URL: 'https://privacy.library.example',
+    SYSTEMS_JSON: systemsJsonValue(JSON.stringify(file)),
+  };
+
+  it('R19: reads the packed systems file and the secrets it names, where the connectors look for them', async () => {
+    const sm = secretsManager(found);
+    const deps = await depsAtColdStart(ENV, sm.send);
+    expect(deps.systems).toEqual(file);
+    expect(deps.systemSecrets).toEqual(VALUES);
+    expect(sm.asked).toHaveLength(3);
+  });
+
+  it('R19: a cold start that failed (Secrets Manager throttled) is tried again by the next invocation, then kept', async () => {
+    let starts = 0;
+    const coldStart = async (): Promise<Deps> => {
+      starts++;
+      if (starts === 1)
+        throw new TransientError('Secrets Manager GetSecretValue pd/koha-user failed: ThrottlingException');
+      return depsAtColdStart(ENV, secretsManager(found).send);
+    };
+    const handler = lambdaEntry(
+      (deps: Deps) => async (event: { n: number }) => `${deps.systemSecrets['pd/koha-user']} ${event.n}`,
+      coldStart,
+    );
+    const context = {} as Context;
+    await expect(handler({ n: 1 }, context)).rejects.toBeInstanceOf(TransientError);
+    expect(await handler({ n: 2 }, context)).toBe('privacydesk 2');
+    expect(await handler({ n: 3 }, context)).toBe('privacydesk 3');
+    expect(starts).toBe(2);
   });
 });
