@@ -3,6 +3,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { CONFIG_KEYS, configSchema, DEFAULT_REGION, EDGE_REGION, RETIRED_KEYS, type InfraConfig } from './config.ts';
 import { EdgeStack } from './edge-stack.ts';
 import { PrivacyDeskStack } from './privacy-desk-stack.ts';
+import { readDeployedSystems } from './systems.ts';
 
 export interface BuildAppOptions {
   /** Extra context (the CLI passes cdk.json and `-c` values through the environment itself). */
@@ -35,6 +36,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     CONFIG_KEYS.map((key) => [key, app.node.tryGetContext(key)]).filter(([, v]) => v !== undefined),
   );
   const config = configSchema.parse(raw);
+  const systems = config.systemsFile === undefined ? undefined : readDeployedSystems(config.systemsFile);
   const processEnv = options.processEnv ?? {};
   const prod = config.stage === 'prod';
   const names = stackNames(config.stage);
@@ -62,6 +64,7 @@ export function buildApp(options: BuildAppOptions = {}): BuiltApp {
     terminationProtection: prod,
     tags,
     ...(options.handlersDir ? { handlersDir: options.handlersDir } : {}),
+    ...(systems ? { systems } : {}),
   });
 
   // cdk-nag 3 is a policy-validation plugin; acknowledgments are Validations.of(x).acknowledge.

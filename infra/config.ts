@@ -41,6 +41,12 @@ export const configSchema = z
       .string()
       .regex(/^[A-Za-z0-9-]{32,64}$/)
       .optional(),
+    /**
+     * R19: the systems file (CONTRACT.md) the functions reach the library's systems by, relative to
+     * the folder cdk runs in. Read and validated at synth; its secret names are Secrets Manager
+     * secrets in this account and region. Unset: the built-in records table alone.
+     */
+    systemsFile: z.string().trim().min(1).optional(),
     account: z
       .string()
       .regex(/^\d{12}$/)
@@ -66,6 +72,7 @@ export const CONFIG_KEYS = [
   'alarmEmail',
   'authDomainPrefix',
   'originSecretVersion',
+  'systemsFile',
   'account',
   'region',
 ] as const satisfies readonly (keyof InfraConfig)[];

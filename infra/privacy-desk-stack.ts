@@ -11,6 +11,7 @@ import {
   grantEmail,
   grantFiles,
   grantFingerprint,
+  grantSystemSecrets,
   grantTable,
   grantWorkflowCallback,
   grantWorkflowStart,
@@ -27,6 +28,7 @@ import { StaffAuth } from './constructs/staff-auth.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
 import { HANDLERS_DIR } from './paths.ts';
+import type { DeployedSystems } from './systems.ts';
 
 export interface PrivacyDeskStackProps extends StackProps {
   config: InfraConfig;
@@ -35,6 +37,8 @@ export interface PrivacyDeskStackProps extends StackProps {
   webAclName: string;
   /** Folder of `<function>.ts` entries; functions/handlers unless a test says otherwise. */
   handlersDir?: string;
+  /** R19: the `systemsFile` setting, read and validated; unset, the built-in records table alone. */
+  systems?: DeployedSystems;
 }
 
 /** `task-match-patron` → `TaskMatchPatron`, for construct ids and output names. */
@@ -90,7 +94,7 @@ export class PrivacyDeskStack extends Stack {
     });
 
     // Functions first: state machines need their ARNs.
-    this.functions = this.createFunctions(config, props.handlersDir ?? HANDLERS_DIR, removalPolicy);
+    this.functions = this.createFunctions(config, props.handlersDir ?? HANDLERS_DIR, removalPolicy, props.systems);
     const lambdas = {} as Record<FunctionName, lambda.IFunction>;
     for (const name of FUNCTIONS) lambdas[name] = this.functions[name].fn;
 
@@ -233,6 +237,7 @@ export class PrivacyDeskStack extends Stack {
     config: InfraConfig,
     handlersDir: string,
     removalPolicy: RemovalPolicy,
+    systems: DeployedSystems | undefined,
   ): Record<FunctionName, ServiceFunction> {
     const { requests, records, files, documents } = this.storage;
     const key = this.keys.key;
@@ -240,10 +245,13 @@ export class PrivacyDeskStack extends Stack {
     for (const name of FUNCTIONS) {
       const access = FUNCTION_ACCESS[name];
       const documentsAccess = access.documents ?? 'none';
+      // R19: the functions that may read the library's records are the ones that reach its systems.
+      const reachesSystems = systems !== undefined && access.records !== 'none';
+      const secretNames = reachesSystems ? systems.secretNames : [];
       const service = new ServiceFunction(this, pascal(name), {
         entry: join(handlersDir, `${name}.ts`),
         ...settingsFor(name),
-        define: bundleDefines(access),
+        define: bundleDefines(access, secretNames.length > 0),
         // functions/lib/env.ts; buckets and STATE_MACHINES only where FUNCTION_ACCESS allows their use.
         environment: {
           REQUESTS_TABLE: requests.tableName,
@@ -251,6 +259,7 @@ export class PrivacyDeskStack extends Stack {
           ...(access.files !== 'none' ? { FILES_BUCKET: files.bucketName } : {}),
           ...(documentsAccess !== 'none' ? { DOCUMENTS_BUCKET: documents.bucketName } : {}),
           ...(access.fingerprint ? { FINGERPRINT_KEY_ID: this.keys.fingerprintKey.keyArn } : {}),
+          ...(reachesSystems ? { SYSTEMS_JSON: systems.value } : {}),
           MAIL_FROM: config.mailFrom,
           BASE_URL: this.siteOrigin,
         },
@@ -262,6 +271,7 @@ export class PrivacyDeskStack extends Stack {
       if (access.files !== 'none') grantFiles(service.role, files, key, access.files);
       if (documentsAccess !== 'none') grantDocuments(service.role, documents, key, documentsAccess);
       if (access.fingerprint) grantFingerprint(service.role, this.keys.fingerprintKey);
+      grantSystemSecrets(service.role, secretNames);
       if (access.email) grantEmail(service.role, sesIdentities(config.mailFrom), this.mail.configurationSetName);
       functions[name] = service;
     }
@@ -285,8 +295,11 @@ export class PrivacyDeskStack extends Stack {
   }
 }
 
-/** What functions/lib/deps.ts may leave out of a function's bundle, from its FUNCTION_ACCESS entry. */
-function bundleDefines(access: FunctionAccess): Record<string, string> {
+/**
+ * What functions/lib/deps.ts may leave out of a function's bundle, from its FUNCTION_ACCESS entry
+ * and whether it is granted any of the systems file's secrets.
+ */
+export function bundleDefines(access: FunctionAccess, secrets: boolean): Record<string, string> {
   const flag = (allowed: boolean) => JSON.stringify(String(allowed));
   return {
     'process.env.PD_BUNDLE_EMAIL': flag(access.email),
@@ -294,5 +307,6 @@ function bundleDefines(access: FunctionAccess): Record<string, string> {
     'process.env.PD_BUNDLE_DOCUMENTS': flag((access.documents ?? 'none') !== 'none'),
     'process.env.PD_BUNDLE_WORKFLOW': flag(access.workflow !== 'none'),
     'process.env.PD_BUNDLE_FINGERPRINT': flag(access.fingerprint === true),
+    'process.env.PD_BUNDLE_SECRETS': flag(secrets),
   };
 }

@@ -1,7 +1,9 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { systemSecretNames } from '../functions/lib/env.ts';
 import { startRuntime } from './runtime.ts';
+import { readSystemsFile } from './systems-file.ts';
 
 /** `npm start`: the environment CONTRACT.md names, validated, then the whole system. */
 const env = z
@@ -31,6 +33,11 @@ const cfg = env.data;
 const dataDir = resolve(cfg.DSR_DATA_DIR);
 
 try {
+  // R19: here the systems file's credential names are environment variables, which the connectors
+  // read from process.env (Deps.systemSecrets): refuse to start without them, naming them only.
+  const systems = await readSystemsFile(resolve(cfg.DSR_SYSTEMS));
+  const unset = systemSecretNames(systems).filter((name) => !process.env[name]);
+  if (unset.length > 0) throw new Error(`the systems file names ${unset.join(', ')}: set them in the environment`);
   const runtime = await startRuntime({
     port: cfg.PORT,
     mailPort: cfg.MAIL_PORT,
@@ -52,6 +59,7 @@ Privacy Desk is running (data in ${dataDir}).
   Staff desk (sign in there)  ${runtime.baseUrl}/staff.html
   Court orders (counsel)      ${runtime.baseUrl}/counsel.html
   Health                      ${runtime.baseUrl}/health
+  Systems (DSR_SYSTEMS)       ${systems.systems.map((s) => s.name).join('; ')}
 
 Try it: ask for Ada Lovelace's records (card 21234000012345, last name Lovelace),
 then open the mailbox and follow the link. Press Ctrl+C to stop; state is kept.

@@ -20,7 +20,8 @@ import { connectorFor, type ConnectedSystem } from '../connectors/index.ts';
 import { PatronDirectory } from '../connectors/people.ts';
 import type { SystemConnector } from '../connectors/port.ts';
 import { TokenStore } from '../adapters/dynamodb/tokens.ts';
-import { envSchema } from './env.ts';
+import { envSchema, systemsJsonText } from './env.ts';
+import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
@@ -50,6 +51,11 @@ export interface Deps {
   people: PatronDirectory;
   /** R19: what each system answered for each request. */
   systemResults: SystemResults;
+  /**
+   * R19: where connectors read the secrets the systems file names (`connectorFor`'s `env`):
+   * `process.env` on `npm start`; in AWS, the Secrets Manager values fetched at cold start.
+   */
+  systemSecrets: NodeJS.ProcessEnv;
   baseUrl: string;
   clock: () => Date;
   logger: Logger;
@@ -83,6 +89,8 @@ export interface DepsOptions {
   clock?: () => Date;
   policy?: Policy;
   systems?: SystemsFile;
+  /** Default: `process.env` (the local runtime, tests). */
+  systemSecrets?: NodeJS.ProcessEnv;
   logger?: Logger;
   /** Ports a function may be built without: left out, each is the `withheld` stand-in. */
   mailer?: Mailer;
@@ -90,8 +98,6 @@ export interface DepsOptions {
   documents?: DocumentStore;
   workflow?: WorkflowPort;
   fingerprinter?: Fingerprinter;
-  /** Where a systems file's named secrets are read (a Koha's `clientIdEnv`…); default `process.env`. */
-  systemSecrets?: NodeJS.ProcessEnv;
 }
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
@@ -100,6 +106,7 @@ export function buildDeps(o: DepsOptions): Deps {
   const clock = o.clock ?? (() => new Date());
   const systems = o.systems ?? RECORDS_TABLE_ONLY;
   const policy = o.policy ?? defaultPolicy;
+  const systemSecrets = o.systemSecrets ?? process.env;
   const records = new LibraryRecords(db, tables.records);
   const holds = new LegalHolds(db, tables.requests, clock);
   const recordsDb = { db: o.recordsClient ?? db, recordsTable: tables.records };
@@ -115,7 +122,7 @@ export function buildDeps(o: DepsOptions): Deps {
           clock,
           ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
         },
-        env: o.systemSecrets ?? process.env,
+        env: systemSecrets,
       });
       built.set(system.id, c);
     }
@@ -139,6 +146,7 @@ export function buildDeps(o: DepsOptions): Deps {
     connector,
     people: new PatronDirectory(systems, records, connector),
     systemResults: new SystemResults(db, tables.requests, clock),
+    systemSecrets,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
     logger: o.logger ?? createLogger(),
@@ -154,7 +162,7 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
     baseUrl: env.BASE_URL,
     policy: parsePolicy(env.POLICY_JSON),
     // A bad systems file stops the function at cold start, naming the first bad field and no value (R5).
-    systems: env.SYSTEMS_JSON === undefined ? RECORDS_TABLE_ONLY : systemsFromJson(env.SYSTEMS_JSON),
+    systems: env.SYSTEMS_JSON === undefined ? RECORDS_TABLE_ONLY : systemsFromJson(systemsJsonText(env.SYSTEMS_JSON)),
     // Each `process.env.PD_BUNDLE_*` test is replaced by a constant when CDK bundles a function
     // (infra/constructs/service-function.ts, from its FUNCTION_ACCESS entry): esbuild folds it and
     // drops the client a function may not use, so small bundles follow from least privilege.
@@ -178,15 +186,37 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
 }
 
 /**
+ * AWS at cold start: `depsFromEnv`, with the secrets its systems file names read from Secrets
+ * Manager (R19). `PD_BUNDLE_SECRETS` is folded at bundling like the flags above: a function granted
+ * no secret carries no Secrets Manager client.
+ */
+export async function depsAtColdStart(raw: NodeJS.ProcessEnv = process.env, send?: SendGetSecretValue): Promise<Deps> {
+  const deps = depsFromEnv(raw);
+  // A conditional expression, not an early return: esbuild folds it while parsing, before it decides what is used.
+  const systemSecrets = process.env.PD_BUNDLE_SECRETS === 'false' ? {} : await fetchSystemSecrets(deps.systems, send);
+  return { ...deps, systemSecrets };
+}
+
+/**
  * A handler module exports `createHandler(deps)` for the local runtime and tests, and `handler`
  * for Lambda, which builds its deps from the environment on first use (cold start).
  */
 export type LambdaHandler<E, R> = (event: E, context: Context) => Promise<R>;
 
-export function lambdaEntry<E, R>(create: (deps: Deps) => LambdaHandler<E, R>): LambdaHandler<E, R> {
-  let built: LambdaHandler<E, R> | undefined;
-  return (event: E, context: Context): Promise<R> => {
-    built ??= create(depsFromEnv());
-    return built(event, context);
+export function lambdaEntry<E, R>(
+  create: (deps: Deps) => LambdaHandler<E, R>,
+  coldStart: () => Promise<Deps> = depsAtColdStart,
+): LambdaHandler<E, R> {
+  let built: Promise<LambdaHandler<E, R>> | undefined;
+  return async (event: E, context: Context): Promise<R> => {
+    if (!built) {
+      const pending = coldStart().then(create);
+      // A failed cold start (Secrets Manager throttled) is tried again by the next invocation, not kept.
+      pending.catch(() => {
+        if (built === pending) built = undefined;
+      });
+      built = pending;
+    }
+    return (await built)(event, context);
   };
 }

@@ -1,4 +1,7 @@
+import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import * as z from 'zod';
+import { InvalidInputError } from '../domain/errors.ts';
+import type { SystemsFile } from '../domain/systems.ts';
 
 /**
  * The environment every function reads, validated once at cold start. The CDK app sets these on
@@ -19,7 +22,10 @@ export const envSchema = z.object({
   STATE_MACHINES: z.string().optional(),
   /** R8: the KMS HMAC key that fingerprints erased people (only functions that remember erasures). */
   FINGERPRINT_KEY_ID: z.string().min(1).optional(),
-  /** R19: the systems file (CONTRACT.md) as JSON; unset: the built-in records table alone. */
+  /**
+   * R19: the systems file (CONTRACT.md), as JSON or as `systemsJsonValue` packs it (the CDK app);
+   * unset: the built-in records table alone.
+   */
   SYSTEMS_JSON: z.string().optional(),
   /** Optional policy override (JSON); defaults to the built-in policy. */
   POLICY_JSON: z.string().optional(),
@@ -28,3 +34,39 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
+
+/**
+ * R19: the names a systems file gives for its secrets (Koha's `clientIdEnv`, `passwordEnv`, …):
+ * environment variables on `npm start`, Secrets Manager secret names in AWS. Sorted, each once.
+ */
+export function systemSecretNames(file: SystemsFile): string[] {
+  const names = file.systems.flatMap((s) => {
+    if (s.type !== 'koha') return [];
+    return s.auth.type === 'oauth2'
+      ? [s.auth.clientIdEnv, s.auth.clientSecretEnv]
+      : [s.auth.userEnv, s.auth.passwordEnv];
+  });
+  return [...new Set(names)].sort();
+}
+
+/**
+ * Lambda allows 4 KB for all of a function's environment variables together, and a systems file
+ * with a few manual systems' instructions is larger than that as JSON. So the CDK app sets
+ * SYSTEMS_JSON to the file compressed (Brotli, base64, behind this prefix); a value that is plain
+ * JSON (a test, a hand-set variable) is read as it is.
+ */
+export const PACKED_SYSTEMS_PREFIX = 'br64:';
+
+/** The value the CDK app gives SYSTEMS_JSON for a systems file's text (validated before). */
+export const systemsJsonValue = (json: string): string =>
+  PACKED_SYSTEMS_PREFIX + brotliCompressSync(Buffer.from(JSON.stringify(JSON.parse(json)), 'utf8')).toString('base64');
+
+/** The systems file's JSON text from SYSTEMS_JSON, packed or not. */
+export function systemsJsonText(value: string): string {
+  if (!value.startsWith(PACKED_SYSTEMS_PREFIX)) return value;
+  try {
+    return brotliDecompressSync(Buffer.from(value.slice(PACKED_SYSTEMS_PREFIX.length), 'base64')).toString('utf8');
+  } catch {
+    throw new InvalidInputError('SYSTEMS_JSON is not a packed systems file');
+  }
+}

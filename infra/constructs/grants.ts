@@ -211,3 +211,30 @@ export function grantWorkflowCallback(role: iam.Role, machines: Workflow[], key:
   );
   grantWorkflowKey(role, machines, key);
 }
+
+/**
+ * A secret's ARN from its name: Secrets Manager appends a dash and six random characters to the name
+ * in the ARN, which `-??????` matches, and nothing else (a longer name sharing the prefix does not).
+ */
+export const secretArnPattern = (scope: IConstruct, name: string): string =>
+  Stack.of(scope).formatArn({
+    service: 'secretsmanager',
+    resource: 'secret',
+    resourceName: `${name}-??????`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  });
+
+/**
+ * R19: reading the secrets a systems file names for its systems' credentials (Koha's client id and
+ * secret, or user and password), each by name, at cold start (functions/adapters/secrets.ts).
+ * GetSecretValue only; nothing when the file names none.
+ */
+export function grantSystemSecrets(role: iam.Role, names: readonly string[]): void {
+  if (names.length === 0) return;
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: names.map((name) => secretArnPattern(role, name)),
+    }),
+  );
+}
