@@ -1,18 +1,7 @@
 import { GenerateMacCommand, KMSClient } from '@aws-sdk/client-kms';
 import { fingerprintMessage, type Fingerprinter, type FingerprintKind } from '../domain/erasure-memory.ts';
 import { IntegrityError, TransientError } from '../domain/errors.ts';
-
-/** KMS answers a retry may fix: throttling, its own faults, a key store that did not answer in time. */
-const TRANSIENT = new Set([
-  'ThrottlingException',
-  'KMSInternalException',
-  'DependencyTimeoutException',
-  'KeyUnavailableException',
-]);
-
-const isTransient = (e: unknown): boolean =>
-  e instanceof Error &&
-  (TRANSIENT.has(e.name) || (e as { $fault?: string }).$fault === 'server' || e.name === 'TimeoutError');
+import { isTransientAwsError } from './aws-errors.ts';
 
 /**
  * R8: erasure fingerprints in AWS, keyed by a KMS HMAC key (HMAC_256, GENERATE_VERIFY_MAC) that
@@ -42,7 +31,7 @@ export class KmsFingerprinter implements Fingerprinter {
       mac = res.Mac;
     } catch (e) {
       // The error names KMS's reason only: the message it keyed is an identifier (R5).
-      if (isTransient(e)) throw new TransientError(`KMS GenerateMac failed: ${(e as Error).name}`);
+      if (isTransientAwsError(e) || e instanceof TransientError) throw new TransientError(`KMS GenerateMac failed: ${(e as Error).name}`);
       throw new IntegrityError(`KMS GenerateMac refused: ${e instanceof Error ? e.name : 'unknown'}`);
     }
     if (!mac || mac.length !== 32) throw new IntegrityError('KMS GenerateMac returned no 256-bit MAC');

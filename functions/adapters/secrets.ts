@@ -6,19 +6,10 @@ import {
 import type { SystemsFile } from '../domain/systems.ts';
 import { IntegrityError, TransientError } from '../domain/errors.ts';
 import { systemSecretNames } from '../lib/env.ts';
+import { isTransientAwsError } from './aws-errors.ts';
 
 /** How a secret is fetched: the SDK client's `send`, or a stand-in with its shape in tests. */
 export type SendGetSecretValue = (command: GetSecretValueCommand) => Promise<GetSecretValueCommandOutput>;
-
-/** Secrets Manager answers a retry may fix: throttling, its own faults, a call that did not finish in time. */
-const TRANSIENT = new Set(['ThrottlingException', 'InternalServiceError', 'TimeoutError', 'RequestTimeout']);
-
-const isTransient = (e: unknown): boolean =>
-  e instanceof Error &&
-  (TRANSIENT.has(e.name) ||
-    (e as { $fault?: string }).$fault === 'server' ||
-    // A dropped connection or DNS failure reaches the SDK as a Node system error.
-    /^(ECONNRESET|ECONNREFUSED|ETIMEDOUT|EPIPE|ENOTFOUND|EAI_AGAIN)$/.test((e as { code?: string }).code ?? ''));
 
 let defaultClient: SecretsManagerClient | undefined;
 const defaultSend: SendGetSecretValue = (command) =>
@@ -48,7 +39,7 @@ async function fetchOne(name: string, send: SendGetSecretValue): Promise<string>
     answer = await send(new GetSecretValueCommand({ SecretId: name }));
   } catch (e) {
     const reason = e instanceof Error ? e.name : 'unknown';
-    if (isTransient(e)) throw new TransientError(`Secrets Manager GetSecretValue ${name} failed: ${reason}`);
+    if (isTransientAwsError(e) || e instanceof TransientError) throw new TransientError(`Secrets Manager GetSecretValue ${name} failed: ${reason}`);
     throw new IntegrityError(`Secrets Manager GetSecretValue ${name} refused: ${reason}`);
   }
   if (!answer.SecretString) throw new IntegrityError(`secret ${name} holds no text value (SecretString)`);
