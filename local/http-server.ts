@@ -86,6 +86,15 @@ export function createHttpServer(opts: {
     });
   });
 
+  /** A path segment decoded, or undefined when its percent-encoding is malformed. */
+  function decodePathPart(part: string): string | undefined {
+    try {
+      return decodeURIComponent(part);
+    } catch {
+      return undefined;
+    }
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
@@ -115,7 +124,14 @@ export function createHttpServer(opts: {
       if (!m || route.method !== method) continue;
       const fn = opts.functions[route.fn];
       if (!fn) break;
-      const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decodeURIComponent(m[i + 1] ?? '')]));
+      const decoded = route.params.map((_, i) => decodePathPart(m[i + 1] ?? ''));
+      if (decoded.some((d) => d === undefined)) {
+        // A malformed percent-encoding names nothing that exists: 404, as for any unknown link (#14).
+        res.writeHead(404, { 'content-type': 'application/problem+json' });
+        res.end(JSON.stringify({ type: 'about:blank', status: 404, title: 'Not found', detail: 'No such resource.' }));
+        return;
+      }
+      const pathParameters = Object.fromEntries(route.params.map((p, i) => [p, decoded[i] as string]));
       const event = toEvent(req, url, method, route.routeKey, pathParameters, body);
       if (route.groups) {
         // As API Gateway's JWT authorizer: no valid token, no handler. The group is the handler's check (403).

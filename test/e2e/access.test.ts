@@ -154,6 +154,12 @@ describe('access request, end to end', () => {
     expect((await fetch(`${rt.baseUrl}/act/${'A'.repeat(43)}`)).status).toBe(404);
     expect((await fetch(`${rt.baseUrl}/act/..%2F..%2Fetc%2Fpasswd`)).status).toBe(404);
     expect((await fetch(`${rt.baseUrl}/download/${'B'.repeat(43)}`)).status).toBe(404);
+    // A malformed percent-encoding names nothing: 404 with a problem document, not a 500.
+    for (const path of ['/act/%E0%A4%A', '/download/%', '/api/requests/%ZZ?key=x']) {
+      const bad = await fetch(`${rt.baseUrl}${path}`);
+      expect(bad.status, path).toBe(404);
+      expect(bad.headers.get('content-type'), path).toBe('application/problem+json');
+    }
     expect((await fetch(`${rt.baseUrl}/act/${'A'.repeat(43)}`, { method: 'DELETE' })).status).toBe(405);
   });
 });
