@@ -1,3 +1,4 @@
+import { pageSecurityHeaders } from '../infra/page-headers.ts';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -61,6 +62,11 @@ export function createHttpServer(opts: {
    * undefined for a 401 before any handler runs. Without it, signed-in routes always answer 401.
    */
   authorize?: (authorization: string | undefined) => Record<string, string> | undefined;
+  /**
+   * DNS rebinding: a page on another site whose name resolves to this machine reaches the runtime
+   * with its own name in `Host`. Only the names this runtime is reached by are answered (421 else).
+   */
+  allowedHost?: (host: string) => boolean;
 }): Server {
   const routes = HTTP_ROUTES.map(compile);
   // A fixed list read at start: a request path never reaches the file system.
@@ -96,6 +102,20 @@ export function createHttpServer(opts: {
   }
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const host = (req.headers.host ?? '').toLowerCase();
+    if (opts.allowedHost && !opts.allowedHost(host)) {
+      req.resume();
+      res.writeHead(421, { 'content-type': 'application/problem+json', connection: 'close' });
+      res.end(
+        JSON.stringify({
+          type: 'about:blank',
+          status: 421,
+          title: 'Misdirected request',
+          detail: 'This server answers only under its own address.',
+        }),
+      );
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://localhost');
     const method = (req.method ?? 'GET').toUpperCase();
     // The local upload target takes the same form as an S3 presigned POST: a 10 MiB file plus its fields.
@@ -160,11 +180,8 @@ export function createHttpServer(opts: {
     }
     const file = method === 'GET' || method === 'HEAD' ? staticFiles.get(url.pathname) : undefined;
     if (file) {
-      res.writeHead(200, {
-        'content-type': file.type,
-        'x-content-type-options': 'nosniff',
-        'cache-control': 'no-cache',
-      });
+      // The same headers CloudFront's page policy adds in AWS (infra/page-headers.ts).
+      res.writeHead(200, { ...pageSecurityHeaders(), 'content-type': file.type, 'cache-control': 'no-cache' });
       res.end(method === 'HEAD' ? undefined : file.body);
       return;
     }

@@ -145,10 +145,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     webRoot: new URL('../web/', import.meta.url),
     extraRoutes: signInRoutes,
     authorize: (authorization) => tokens.verify(authorization),
+    allowedHost: (host) => allowedHosts.has(host),
   });
+  const allowedHosts = new Set<string>();
   const port = await listen(http, opts.port);
   servers.push(http);
   const baseUrl = (opts.baseUrl ?? `http://localhost:${port}`).replace(/\/$/, '');
+  for (const name of ['localhost', '127.0.0.1', '[::1]']) allowedHosts.add(`${name}:${port}`);
+  allowedHosts.add(new URL(baseUrl).host.toLowerCase());
 
   const late: { engine?: LocalEngine } = {};
   const deps = buildDeps({

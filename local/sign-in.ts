@@ -167,6 +167,11 @@ export function localSignInRoutes(o: { tokens: LocalTokens; records: LibraryReco
         sendProblem(res, 405, 'Method not allowed', 'This address does not accept that method.');
         return true;
       }
+      // JSON only: a cross-site form can post text/plain or a form body without a preflight, never JSON.
+      if (!/^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')) {
+        sendProblem(res, 415, 'Unsupported media type', 'Send the request as application/json.');
+        return true;
+      }
       let raw: unknown;
       try {
         raw = JSON.parse(body.toString('utf8') || '{}');

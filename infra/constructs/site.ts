@@ -1,3 +1,4 @@
+import { pageCsp } from '../page-headers.ts';
 import { Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
@@ -254,22 +255,4 @@ function acknowledgeDeployFunction(fn: IConstruct): void {
     'AwsSolutions-L1',
     "BucketDeployment's handler is aws-cdk-lib's own Python function with the AWS CLI layer it is tested with; its runtime follows aws-cdk-lib upgrades, and it runs only during a deploy, on public pages.",
   );
-}
-
-/**
- * The pages' Content-Security-Policy: everything from their own origin; forms post there (and to
- * the court-order upload); scripts may call the API (same origin), staff sign-in and the upload.
- */
-export function pageCsp(connect: string[]): string {
-  const extra = connect.length ? ` ${connect.join(' ')}` : '';
-  return [
-    "default-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    `connect-src 'self'${extra}`,
-    `form-action 'self'${extra}`,
-    "frame-ancestors 'none'",
-    "base-uri 'none'",
-    "object-src 'none'",
-  ].join('; ');
 }

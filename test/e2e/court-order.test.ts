@@ -184,6 +184,16 @@ describe('court orders, end to end', () => {
         'groups.0',
       ]);
       expect((await fetch(url('/_local/token'))).status).toBe(405);
+      // R12: JSON only, so a page on another site cannot mint a token with a form or text/plain post.
+      for (const type of ['text/plain', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x']) {
+        const res = await fetch(url('/_local/token'), {
+          method: 'POST',
+          headers: { 'content-type': type },
+          body: JSON.stringify({ email: OWEN, groups: ['counsel'] }),
+        });
+        expect(res.status, type).toBe(415);
+        expect(JSON.stringify(await res.json())).not.toContain('token"');
+      }
     });
   });
 

@@ -15,7 +15,8 @@ import { FUNCTIONS, HTTP_ROUTES, type FunctionName, type HttpRoute } from '../..
 import { buildApp } from '../../infra/build-app.ts';
 import { configSchema } from '../../infra/config.ts';
 import { HttpApi, LOCAL_ONLY_PREFIX } from '../../infra/constructs/http-api.ts';
-import { apiPathPatterns, pageCsp, patternCovers } from '../../infra/constructs/site.ts';
+import { apiPathPatterns, patternCovers } from '../../infra/constructs/site.ts';
+import { pageCsp } from '../../infra/page-headers.ts';
 import { createOriginVerifier, ORIGIN_VERIFY_HEADER } from '../../infra/functions/origin-verify.ts';
 
 const CERT = 'arn:aws:acm:us-east-1:123456789012:certificate/12345678-1234-1234-1234-123456789012';
