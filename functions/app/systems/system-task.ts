@@ -157,7 +157,18 @@ export async function escalateLapsedSystemTask(deps: Deps, token: ActionToken): 
   if (!result || result.state !== 'pending' || !result.waitToken) return false;
   const eventId = `system-task-escalated:${systemId}:${token.expiresAt}`;
   if ((await deps.audit.list(token.requestId)).some((e) => e.eventId === eventId)) return false;
-  const { system, instruction } = manualSystem(deps, systemId, request.kind);
+  const system = deps.systems.systems.find((s) => s.id === systemId);
+  const instruction = system?.type === 'manual' ? system.instructions[request.kind] : undefined;
+  // A sweep serves every request: one whose system left the systems file, or a library with no
+  // privacy officer on file, must not stop it. The request still shows as waiting on the desk.
+  if (system?.type !== 'manual' || !instruction) {
+    deps.logger.warn('lapsed system task: no such manual system', { requestId: token.requestId, systemId });
+    return false;
+  }
+  if ((await deps.records.staffWithRole('privacy-officer')).length === 0) {
+    deps.logger.warn('lapsed system task: nobody holds the privacy-officer role', { requestId: token.requestId });
+    return false;
+  }
   const from = (token.recipient.role ?? taskRole(system.role, request.kind)) as StaffRole;
   await sendSystemTask(deps, {
     request,
