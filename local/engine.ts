@@ -367,7 +367,10 @@ export class LocalEngine implements WorkflowPort {
     const { seq } = exec.current;
     const stored = await this.load(executionId);
     const timeoutSeconds = this.timeoutOf(state, params, stored?.checkpoint.input);
-    let waiting = stored?.waiting;
+    // Only top-level states are checkpointed: a wait inside a Map (one per item, several at once)
+    // always starts afresh, and its handler stores the new token where its answer will look (R19).
+    const nested = !(state in this.definitions[exec.workflow].States);
+    let waiting = nested ? undefined : stored?.waiting;
     if (!waiting || waiting.seq !== seq || waiting.state !== state) {
       if (waiting) this.early.delete(waiting.token); // a stale wait's token answers nothing
       const token = `local-${randomBytes(24).toString('base64url')}`;
@@ -384,6 +387,7 @@ export class LocalEngine implements WorkflowPort {
           throw e;
         }
         // Recorded only after the handler succeeded: a failed attempt is retried in full.
+        if (nested) return;
         await this.opts.db.send(
           new UpdateCommand({
             TableName: this.opts.table,

@@ -41,7 +41,20 @@
     'confirm-phone': 'the desk to confirm a new phone number by calling it',
     consent: 'the data subject’s consent',
     'guardian-link': 'the desk to record a guardian’s link',
+    'system-task': 'staff to work in a library system',
   };
+  const SYSTEM_RESULTS = {
+    done: 'done',
+    'not-held': 'holds nothing',
+    'could-not': 'could not be done',
+    waiting: 'waiting',
+  };
+  // R19: the library systems a waiting request still waits on, by name.
+  const waitingSystems = (systems) =>
+    (systems || [])
+      .filter((s) => s.result === 'waiting')
+      .map((s) => s.system)
+      .join(', ');
   const name = (map, key) => map[key] || key;
   const day = (iso) => (iso ? String(iso).slice(0, 10) : '');
   const when = (iso) => {
@@ -77,7 +90,8 @@
       first.appendChild(open);
       tr.appendChild(first);
       tr.appendChild(el('td', name(KIND_NAMES, r.kind), { 'data-label': 'Kind' }));
-      tr.appendChild(el('td', name(STATUS_NAMES, r.status), { 'data-label': 'Status' }));
+      const on = waitingSystems(r.systems);
+      tr.appendChild(el('td', name(STATUS_NAMES, r.status) + (on ? `: ${on}` : ''), { 'data-label': 'Status' }));
       tr.appendChild(el('td', day(r.dueAt) + (r.extended ? ' (extended)' : ''), { 'data-label': 'Due' }));
       const left = el('td', daysText(r) + (r.paused ? ' (clock paused)' : ''), { 'data-label': 'Days left' });
       if (r.overdue) left.className = 'overdue';
@@ -189,7 +203,15 @@
       pending.appendChild(
         el(
           'li',
-          `${name(PURPOSES, p.purpose)}${p.purpose === 'approve' ? ` (${p.step})` : ''}, from ${p.waitingOn}, until ${when(p.expiresAt)}`,
+          `${name(PURPOSES, p.purpose)}${p.purpose === 'approve' || p.purpose === 'system-task' ? ` (${p.step})` : ''}, from ${p.waitingOn}, until ${when(p.expiresAt)}`,
+        ),
+      );
+    // R19: each library system the request reaches, what it answered and who answered a manual one.
+    for (const sys of r.systems || [])
+      pending.appendChild(
+        el(
+          'li',
+          `${sys.system}: ${name(SYSTEM_RESULTS, sys.result)}${sys.answeredBy ? `, answered by ${sys.answeredBy}` : ''}${sys.answeredAt ? ` on ${when(sys.answeredAt)}` : ''}${sys.reason ? `. Reason: ${sys.reason}` : ''}`,
         ),
       );
     if (!pending.children.length) pending.appendChild(el('li', 'Nothing: no step is waiting on anyone.'));

@@ -256,7 +256,8 @@ export interface FunctionAccess {
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'api-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'start' },
   // documents read: an approver opens the court order's PDF from the decision page (R12).
-  act: { requests: 'write', records: 'read', files: 'none', documents: 'read', email: false, workflow: 'callback' },
+  // email: an answer of could-not goes to the privacy officer (R19).
+  act: { requests: 'write', records: 'read', files: 'none', documents: 'read', email: true, workflow: 'callback' },
   download: { requests: 'write', records: 'none', files: 'read', email: false, workflow: 'none' },
   'task-match-patron': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
   // callback: a request verified at the desk (R4) answers its own verification step at once.
@@ -360,7 +361,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // R19: tells the privacy officer which system did not answer (reads the staff list).
   'task-record-system-trouble': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   // R19: emails a manual system's task to the staff of its role.
-  'task-request-system-task': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  'task-request-system-task': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'callback' },
   // R8: wakes waiting systems' steps for their daily re-check.
   'sweep-waiting-systems': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'callback' },
 };

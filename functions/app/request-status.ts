@@ -4,6 +4,7 @@ import { isCancellable, publicView } from '../domain/request.ts';
 import type { StoredRequest } from '../domain/tombstone.ts';
 import { hashSecret } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
+import { publicSystems } from './systems/systems-view.ts';
 
 export type PublicView = ReturnType<typeof publicView>;
 
@@ -25,9 +26,18 @@ async function withKey(deps: StatusDeps, requestId: string, key: string | undefi
   return r;
 }
 
-/** What the holder of the status key may see: status and dates, nothing about the patron. */
-export async function requestStatus(deps: StatusDeps, requestId: string, key: string | undefined): Promise<PublicView> {
-  return publicView(await withKey(deps, requestId, key), deps.clock());
+/**
+ * What the holder of the status key may see: status and dates, nothing about the patron; while it
+ * waits, what each library system answered, by name (R19; publicView leaves court orders out, R13a).
+ */
+export async function requestStatus(
+  deps: StatusDeps & Pick<Deps, 'systemResults' | 'systems'>,
+  requestId: string,
+  key: string | undefined,
+): Promise<PublicView> {
+  const r = await withKey(deps, requestId, key);
+  const systems = r.status === 'waiting' && r.kind !== 'court-order' ? await publicSystems(deps, requestId) : undefined;
+  return publicView(r, deps.clock(), systems);
 }
 
 /** The requester withdraws: the request ends, its links stop working and its workflow stops. */

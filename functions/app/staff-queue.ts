@@ -4,6 +4,7 @@ import { byDue, OPEN_STATUSES, QUEUE_ATTRIBUTES, queueItem, type QueueItem } fro
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
 import { mayRead } from './staff-read.ts';
+import { publicSystems } from './systems/systems-view.ts';
 
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
@@ -19,7 +20,11 @@ export type QueueQuery = z.infer<typeof queueQuerySchema>;
  * The staff queue, soonest due first: read per status from gsi2 (never a scan), and only ids, enums
  * and dates, so no name, email or card number is on it (R1).
  */
-export async function staffQueue(deps: Pick<Deps, 'requests' | 'clock'>, who: Principal, q: QueueQuery) {
+export async function staffQueue(
+  deps: Pick<Deps, 'requests' | 'clock' | 'systemResults' | 'systems'>,
+  who: Principal,
+  q: QueueQuery,
+) {
   const limit = q.limit ?? 200;
   const now = deps.clock();
   const statuses: readonly RequestStatus[] = q.status ? [q.status] : OPEN_STATUSES;
@@ -52,11 +57,17 @@ export async function staffQueue(deps: Pick<Deps, 'requests' | 'clock'>, who: Pr
     } while (startKey);
   }
   items.sort(byDue);
+  const shown = items.slice(0, limit);
   return {
     filters: { status: q.status ?? 'open', kind: q.kind ?? 'any' },
     generatedAt: now.toISOString(),
-    count: Math.min(items.length, limit),
+    count: shown.length,
     truncated: truncated || items.length > limit,
-    requests: items.slice(0, limit),
+    // R19: a waiting request shows what it waits on: each system by name with its answer (no blocker's detail, R13a).
+    requests: await Promise.all(
+      shown.map(async (item) =>
+        item.status === 'waiting' ? { ...item, systems: await publicSystems(deps, item.requestId) } : item,
+      ),
+    ),
   };
 }

@@ -8,6 +8,7 @@ import { tokenState } from '../domain/tokens.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableRequest, recordStaffRead } from './staff-read.ts';
+import { staffSystems } from './systems/systems-view.ts';
 
 const personOf = (p: Patron | undefined) =>
   p
@@ -19,7 +20,7 @@ const personOf = (p: Patron | undefined) =>
  * the steps still waiting and the audit trail. The read is itself on the trail first (R1, R17).
  */
 export async function staffRequestDetail(
-  deps: Pick<Deps, 'requests' | 'records' | 'people' | 'audit' | 'tokens' | 'clock'>,
+  deps: Pick<Deps, 'requests' | 'records' | 'people' | 'audit' | 'tokens' | 'clock' | 'systemResults' | 'systems'>,
   who: Principal,
   requestId: string,
 ) {
@@ -34,7 +35,11 @@ export async function staffRequestDetail(
     ...(r.thirdParty?.name !== undefined ? ['thirdParty.contact', 'thirdParty.purpose'] : []),
   ];
   await recordStaffRead(deps, requestId, who, 'staff-request-page', fields);
-  const [events, tokens] = await Promise.all([deps.audit.list(requestId), deps.tokens.listOfRequest(requestId)]);
+  const [events, tokens, systems] = await Promise.all([
+    deps.audit.list(requestId),
+    deps.tokens.listOfRequest(requestId),
+    staffSystems(deps, requestId),
+  ]);
   const now = deps.clock();
 
   // The steps still waiting: one line per step and party, never a link or its secret.
@@ -80,6 +85,8 @@ export async function staffRequestDetail(
     ...(r.extension ? { extension: r.extension } : {}),
     canExtend: !r.extension && !isTerminal(r.status) && r.matched !== false,
     pending: [...pending.values()],
+    // R19: what each library system answered, who answered a manual one, and a could-not's reason.
+    systems,
     history: events.filter((e) => e.type !== 'staff-read').map((e) => ({ at: e.at, type: e.type, actor: e.actor })),
     audit: { chain: verifyChain(events), events },
   };

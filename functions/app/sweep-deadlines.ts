@@ -1,9 +1,13 @@
 import { isCallbackGone } from '../adapters/step-functions.ts';
-import { tokenState } from '../domain/tokens.ts';
+import { tokenState, type TokenPurpose } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { approvalRequestEmail } from '../render/emails.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import { closeRequest } from './close-request.ts';
+import { escalateLapsedSystemTask, systemTaskReminder } from './systems/system-task.ts';
+
+/** The staff tasks that get a reminder with a fresh link: approvals, and manual systems' tasks (R19). */
+const REMINDED: readonly TokenPurpose[] = ['approve', 'system-task'];
 
 /**
  * Deadlines are data, not long timers (ARCHITECTURE.md): sends due reminders, deletes expired
@@ -28,7 +32,10 @@ async function expireCallbacks(deps: Deps): Promise<number> {
     const batch = await deps.tokens.expiredCallbacks(100);
     if (batch.length === 0) return expired;
     for (const token of batch) {
-      if (token.taskToken) {
+      if (token.purpose === 'system-task') {
+        // R19: a manual system's task is not failed: it goes to the privacy officer and the step keeps waiting.
+        if (await escalateLapsedSystemTask(deps, token)) expired++;
+      } else if (token.taskToken) {
         try {
           await deps.workflow.sendTaskFailure(
             token.taskToken,
@@ -80,7 +87,7 @@ async function deleteExpiredFiles(deps: Deps): Promise<number> {
 }
 
 /**
- * A staff decision still pending at its reminder time gets a reminder carrying a fresh link
+ * A staff decision or system task still pending at its reminder time gets a reminder carrying a fresh link
  * (only hashes are stored, so the first link cannot be re-sent); both links answer the same step
  * and expire together, and the first used voids the other.
  */
@@ -91,7 +98,27 @@ async function sendReminders(deps: Deps): Promise<number> {
     if (due.length === 0) return sent;
     for (const { remindAt, tokenHash } of due) {
       const token = await deps.tokens.findByHash(tokenHash);
-      if (token && token.purpose === 'approve' && tokenState(token, deps.clock()) === 'usable' && token.taskToken) {
+      if (
+        token &&
+        REMINDED.includes(token.purpose) &&
+        tokenState(token, deps.clock()) === 'usable' &&
+        token.taskToken
+      ) {
+        const library = await deps.records.library();
+        const expiresAt = readableMoment(token.expiresAt, library.timezone);
+        const email = (link: string) =>
+          token.purpose === 'system-task'
+            ? systemTaskReminder(deps, token, { library: library.name, link, expiresAt })
+            : Promise.resolve(
+                approvalRequestEmail({
+                  library: library.name,
+                  link,
+                  requestId: token.requestId,
+                  step: token.step,
+                  expiresAt,
+                  reminder: true,
+                }),
+              );
         const { secret } = await deps.tokens.issue({
           purpose: token.purpose,
           requestId: token.requestId,
@@ -103,18 +130,8 @@ async function sendReminders(deps: Deps): Promise<number> {
           maxAttempts: token.maxAttempts,
           taskToken: token.taskToken,
         });
-        const library = await deps.records.library();
-        await deps.mailer.send({
-          to: [token.recipient.id],
-          ...approvalRequestEmail({
-            library: library.name,
-            link: `${deps.baseUrl}/act/${secret}`,
-            requestId: token.requestId,
-            step: token.step,
-            expiresAt: readableMoment(token.expiresAt, library.timezone),
-            reminder: true,
-          }),
-        });
+        const message = await email(`${deps.baseUrl}/act/${secret}`);
+        if (message) await deps.mailer.send({ to: [token.recipient.id], ...message });
         await deps.audit.append(token.requestId, {
           eventId: `reminded:${token.tokenHash.slice(0, 16)}`,
           type: 'reminder-sent',

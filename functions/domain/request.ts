@@ -1,6 +1,7 @@
 import type { Category } from './categories.ts';
 import type { DeletionPlan } from './deletion-plan.ts';
 import { IllegalTransitionError } from './errors.ts';
+import type { PublicSystemResult } from './system-result.ts';
 
 export const REQUEST_KINDS = [
   'access',
@@ -346,7 +347,15 @@ export type PublicViewSource = Pick<RequestBase, 'requestId' | 'status' | 'creat
     outcome?: object;
   };
 
-export function publicView(r: PublicViewSource, now: Date) {
+/**
+ * `systems`: what each library system answered (R19), shown while the request waits so the
+ * requester sees what it waits on; never for a court order, whose existence may be secret (R13a).
+ */
+export function publicView(
+  r: PublicViewSource,
+  now: Date,
+  systems?: readonly { system: string; result: PublicSystemResult }[],
+) {
   let status = r.status;
   // In-person verification is a staff task inside; outside it must look like any verification.
   if (status === 'awaiting-staff' && !r.verification) status = 'verifying';
@@ -358,6 +367,7 @@ export function publicView(r: PublicViewSource, now: Date) {
     createdAt: r.createdAt,
     dueAt: r.dueAt,
     ...(r.outcome && r.status === 'completed' ? { outcome: r.outcome } : {}),
+    ...(systems && status === 'waiting' && r.kind !== 'court-order' ? { systems: [...systems] } : {}),
   };
 }
 

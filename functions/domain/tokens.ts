@@ -22,6 +22,8 @@ export const TOKEN_PURPOSES = [
   'consent',
   /** R11, R4: desk staff record a guardian's link to a child's card after seeing documents they do not keep. */
   'guardian-link',
+  /** R19: staff answer a manual system's task for one request: done, or could-not with a reason. */
+  'system-task',
   'download',
 ] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];

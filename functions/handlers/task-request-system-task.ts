@@ -1,18 +1,16 @@
 import * as z from 'zod';
-import { IntegrityError } from '../domain/errors.ts';
+import { requestSystemTask } from '../app/systems/system-task.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
-  systemId: z.string().min(1).max(40),
+  systemId: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
   taskToken: z.string().min(1).max(4096),
 });
 
-/** R19: a manual system's staff task. Being built: until then a manual system fails its request visibly. */
+/** R19: a manual system's staff task (`AskSystemStaff`): emailed once, answered by a link. */
 export const createHandler = (deps: Deps) =>
-  taskHandler(deps, 'request-system-task', input, ({ systemId }) => {
-    throw new IntegrityError(`system ${systemId}: manual system tasks are not built yet`);
-  });
+  taskHandler(deps, 'request-system-task', input, (o) => requestSystemTask(deps, o));
 
 export const handler = lambdaEntry(createHandler);

@@ -273,12 +273,16 @@ export class TokenStore {
     return (await this.itemsOfRequest(requestId)).map(tokenEntity.parse);
   }
 
-  /** Revokes every open token of a request (cancel, expiry): links answer 410 from then on. */
-  async revokeAll(requestId: string): Promise<number> {
+  /**
+   * Revokes every open token of a request (cancel, expiry), or of one of its steps where several
+   * wait at once (one per manual system, R19): links answer 410 from then on.
+   */
+  async revokeAll(requestId: string, step?: string): Promise<number> {
     const now = this.clock().toISOString();
     let revoked = 0;
     for (const item of await this.itemsOfRequest(requestId)) {
       if (item.usedAt || item.revokedAt || item.purpose === 'download') continue;
+      if (step !== undefined && item.step !== step) continue;
       try {
         await this.db.send(
           new UpdateCommand({

@@ -54,10 +54,14 @@ export async function decideOnLink(deps: Deps, secret: string, readDecision: () 
   const refused = await action.refuse?.({ deps, token, request, secret }, true);
   if (refused) return refused;
   const used = await deps.tokens.consume(token, input.decision);
-  await action.record({ deps, token: used, request, input });
-  // The other staff members' copies of this task are now void.
-  await deps.tokens.revokeAll(used.requestId);
-  await resumeWaitingStep(deps, used, input.decision);
+  const decided = { deps, token: used, request, input };
+  await action.record(decided);
+  if (action.settle) await action.settle(decided);
+  else {
+    // The other staff members' copies of this task are now void.
+    await deps.tokens.revokeAll(used.requestId);
+    await resumeWaitingStep(deps, used, input.decision);
+  }
   const thanks = action.thanks[input.decision] ?? action.thanks.default ?? 'Thank you.';
   return { status: 200, title: 'Thank you', body: thanksBody(thanks) };
 }

@@ -6,6 +6,7 @@ import { confirmPhone } from './confirm-phone.ts';
 import { consent } from './consent.ts';
 import { guardianLink } from './guardian-link.ts';
 import type { LinkAction } from './link-action.ts';
+import { systemTask } from './system-task.ts';
 import { verifyIdentity } from './verify-identity.ts';
 import { verifyInPerson } from './verify-in-person.ts';
 
@@ -21,6 +22,7 @@ export const LINK_ACTIONS: Readonly<Record<ActionPurpose, LinkAction>> = {
   'confirm-phone': confirmPhone,
   consent,
   'guardian-link': guardianLink,
+  'system-task': systemTask,
 };
 
 /** The action a token's link performs; a download token is not an action link. */

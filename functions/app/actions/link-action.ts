@@ -59,6 +59,11 @@ export interface LinkAction {
   document?(deps: Deps, token: ActionToken): Promise<LinkFile>;
   /** What the decision does, once the token is consumed and before the workflow resumes. */
   record(ctx: DecisionContext): Promise<void>;
+  /**
+   * Instead of voiding every open link of the request and resuming the step through the link's own
+   * callback token: for a step that waits beside others of the same request (a manual system, R19).
+   */
+  settle?(ctx: DecisionContext): Promise<void>;
 }
 
 /** The two answers of a confirmation link (R6): confirm, the button a person most likely wants, or decline. */
