@@ -259,7 +259,9 @@ export class PrivacyDeskStack extends Stack {
           ...(access.files !== 'none' ? { FILES_BUCKET: files.bucketName } : {}),
           ...(documentsAccess !== 'none' ? { DOCUMENTS_BUCKET: documents.bucketName } : {}),
           ...(access.fingerprint ? { FINGERPRINT_KEY_ID: this.keys.fingerprintKey.keyArn } : {}),
-          ...(reachesSystems ? { SYSTEMS_JSON: systems.value } : {}),
+          // Every function knows the systems (a status page names those a request waits on); only
+          // those that may read records reach them, so only those get their secrets.
+          ...(systems ? { SYSTEMS_JSON: systems.value } : {}),
           MAIL_FROM: config.mailFrom,
           BASE_URL: this.siteOrigin,
         },
