@@ -287,11 +287,17 @@ export class PrivacyDeskStack extends Stack {
     const arnsByName = Object.fromEntries(Object.entries(this.workflows.byName).map(([name, w]) => [name, w.arn]));
     const stateMachinesJson = this.toJsonString(arnsByName);
     for (const name of FUNCTIONS) {
-      const { workflow } = FUNCTION_ACCESS[name];
+      const { workflow, starts = [] } = FUNCTION_ACCESS[name];
       if (workflow === 'none') continue;
       const service = this.functions[name];
       service.fn.addEnvironment('STATE_MACHINES', stateMachinesJson);
-      if (workflow === 'start') grantWorkflowStart(service.role, machines, this.keys.key);
+      // R12: each function may start only the state machines it starts.
+      if (workflow === 'start')
+        grantWorkflowStart(
+          service.role,
+          starts.map((w) => this.workflows.byName[w]),
+          this.keys.key,
+        );
       else grantWorkflowCallback(service.role, machines, this.keys.key);
     }
   }

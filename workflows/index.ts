@@ -1,4 +1,5 @@
 import type { RequestKind } from '../functions/domain/request.ts';
+import { DESK_KINDS } from '../functions/domain/staff-desk.ts';
 
 /**
  * The state machines and the map of each one's `${Placeholder}` to the function that serves it.
@@ -247,14 +248,33 @@ export interface FunctionAccess {
   documents?: 'none' | 'read' | 'write';
   email: boolean;
   workflow: 'none' | 'start' | 'callback';
+  /** With `workflow: 'start'`: the only state machines it may start (R12: least privilege). */
+  starts?: readonly WorkflowName[];
   /** R8: kms:GenerateMac on the HMAC key that remembers erased people; absent means none. */
   fingerprint?: boolean;
   /** Background batch jobs only: dynamodb:Scan on the records table (parallel key-range segments); never a request path. */
   recordsScan?: boolean;
 }
 
+/** The workflows of these kinds, each once. */
+const workflowsOf = (kinds: readonly RequestKind[]): WorkflowName[] => [
+  ...new Set(kinds.flatMap((k) => (WORKFLOW_OF_KIND[k] ? [WORKFLOW_OF_KIND[k]] : []))),
+];
+
+/** The public form starts every kind's workflow but a court order's (counsel's, signed in). */
+const PUBLIC_WORKFLOWS = workflowsOf(
+  (Object.keys(WORKFLOW_OF_KIND) as RequestKind[]).filter((k) => k !== 'court-order'),
+);
+
 export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
-  'api-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'start' },
+  'api-requests': {
+    requests: 'write',
+    records: 'none',
+    files: 'none',
+    email: false,
+    workflow: 'start',
+    starts: PUBLIC_WORKFLOWS,
+  },
   // documents read: an approver opens the court order's PDF from the decision page (R12).
   // email: an answer of could-not goes to the privacy officer (R19).
   act: { requests: 'write', records: 'read', files: 'none', documents: 'read', email: true, workflow: 'callback' },
@@ -320,6 +340,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     documents: 'write',
     email: false,
     workflow: 'start',
+    starts: ['court-order'],
   },
   'task-build-court-disclosure': { requests: 'write', records: 'read', files: 'write', email: true, workflow: 'none' },
   'task-notify-court-disclosure': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
@@ -328,7 +349,14 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // R15: reads the staff queue index, records each reminder and escalation in the audit trail, emails staff.
   'sweep-due-dates': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   // R16: starts the day's retention run; reads the library's time zone.
-  'start-retention': { requests: 'read', records: 'read', files: 'none', email: false, workflow: 'start' },
+  'start-retention': {
+    requests: 'read',
+    records: 'read',
+    files: 'none',
+    email: false,
+    workflow: 'start',
+    starts: ['retention'],
+  },
   // R16: tombstones closed requests (requests table: the queue, the requests, holds, audit).
   'task-tombstone-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
   // R16: writes the run's anonymisation secret (records table).
@@ -345,7 +373,14 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // R16: deletes the run's secret (records table).
   'task-finish-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
   // The staff desk: reads patrons for the request page (audited, R1), emails a deadline extension (R15), starts desk requests (R4).
-  'api-staff': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'start' },
+  'api-staff': {
+    requests: 'write',
+    records: 'read',
+    files: 'none',
+    email: true,
+    workflow: 'start',
+    starts: workflowsOf(DESK_KINDS),
+  },
   // R19: reads the request and writes one pending result per system.
   'task-plan-systems': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
   // R19, R8: a request's work in one system through its connector: reads, corrects, erases (fingerprints first, R8).

@@ -1,3 +1,4 @@
+import { DESK_KINDS } from '../domain/staff-desk.ts';
 import * as z from 'zod';
 import { InvalidInputError } from '../domain/errors.ts';
 import { DOCUMENT_KINDS } from '../domain/identity-documents.ts';
@@ -14,7 +15,6 @@ import { staffActor } from './staff-read.ts';
 import { statusUrlOf } from './submit-request.ts';
 
 /** A patron's own requests, or a guardian's: a third party is never served at the desk. */
-const DESK_KINDS: readonly RequestKind[] = ['access', 'export', 'correction', 'deletion', 'guardian-access'];
 
 const documentKindSchema = z.enum(
   Object.keys(DOCUMENT_KINDS) as [string, ...string[]],

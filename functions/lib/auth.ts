@@ -78,6 +78,9 @@ export function principalOf(event: HttpEvent): Principal {
   const email = typeof claims.email === 'string' ? claims.email.trim().toLowerCase() : '';
   // An access token carries no email: the signed-in routes need the ID token.
   if (!sub || !emailSchema.safeParse(email).success) throw new UnauthenticatedError('the token names no person');
+  // R12: staff are named by email, so an address the pool has not verified names nobody.
+  if (claims.email_verified !== true && claims.email_verified !== 'true')
+    throw new UnauthenticatedError('the token names an unverified email');
   return { sub, email, groups: parseGroups(claims[GROUPS_CLAIM]) };
 }
 

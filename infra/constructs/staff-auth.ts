@@ -95,6 +95,9 @@ export class StaffAuth extends Construct {
         logoutUrls: [`${props.siteOrigin}/`],
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],
+      // R12: staff are named by email in decisions and the audit trail: a signed-in person may not
+      // change theirs through this client (only an administrator, in the user pool, can).
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       idTokenValidity: Duration.hours(1),

@@ -101,6 +101,9 @@ describe('principalOf / requireGroup', () => {
     ['an email that is not one', { sub: 'x', email: 'counsel', [GROUPS_CLAIM]: '[counsel]' }],
     ['no sub', { email: 'counsel@library.example', [GROUPS_CLAIM]: '[counsel]' }],
     ['a non-string email', { sub: 'x', email: ['counsel@library.example'], [GROUPS_CLAIM]: '[counsel]' }],
+    // R12: an address the user pool has not verified names nobody.
+    ['an unverified email (R12)', { ...cognitoClaims('[counsel]'), email_verified: 'false' }],
+    ['no email_verified claim (R12)', { sub: 'x', email: 'counsel@library.example', [GROUPS_CLAIM]: '[counsel]' }],
   ])('401: %s', (_what, claims) => {
     expect(() => requireGroup(event(claims), 'counsel')).toThrow(UnauthenticatedError);
   });
