@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { z } from 'zod';
 import {
   ConflictError,
+  DomainError,
   GoneError,
   IllegalTransitionError,
   InvalidInputError,
@@ -164,6 +165,23 @@ export function taskHandler<T extends z.ZodType, R>(
     const input = validate(schema, event, `${name} input`);
     const requestId = (input as { requestId?: string }).requestId;
     deps.logger.debug('task', { task: name, requestId });
-    return fn(input, context);
+    try {
+      return await fn(input, context);
+    } catch (e) {
+      throw withheldMessage(e);
+    }
   });
+}
+
+/**
+ * R5: what a failed task hands Step Functions (the execution history's cause) and the Lambda log.
+ * Our own errors are written without personal data; anything else (an SES or S3 error can quote an
+ * address or a key) keeps its name, which Retry and Catch match, and loses its message.
+ */
+export function withheldMessage(e: unknown): Error {
+  if (e instanceof DomainError) return e;
+  const name = e instanceof Error ? e.name : 'Error';
+  const safe = new Error(`${name} (its message is withheld: it may hold personal data)`);
+  safe.name = name;
+  return safe;
 }

@@ -1,3 +1,4 @@
+import { IntegrityError } from '../../functions/domain/errors.ts';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import * as z from 'zod';
 import { createDocumentClient } from '../../functions/adapters/dynamodb/client.ts';
@@ -90,6 +91,30 @@ describe('handler wrappers: request-scoped logging (R5)', () => {
     });
     expect(logged()).toEqual([expect.objectContaining({ message: 'task', task: 'match-patron', requestId: 'R-1' })]);
     expectContextAndNothingPersonal('task-match-patron', context.awsRequestId);
+  });
+
+  it('R5: a task that fails hands Step Functions the error name only, not a message that may quote a person', async () => {
+    const context = lambdaContext('task-send-deletion-outcome');
+    // As SES v2 throws a refusal: its message quotes the address (the real error class's shape).
+    const refusal = Object.assign(new Error('Email address is not verified: ada@example.org'), {
+      name: 'MessageRejected',
+      $fault: 'client',
+      $metadata: { httpStatusCode: 400 },
+    });
+    const failing = taskHandler(deps, 'send-deletion-outcome', z.object({ requestId: z.string() }), async () => {
+      throw refusal;
+    });
+    const e = await failing({ requestId: 'R-1' }, context).then(
+      () => undefined,
+      (err: unknown) => err as Error,
+    );
+    expect(e?.name).toBe('MessageRejected'); // what the ASL's Catch matches
+    expect(e?.message).not.toContain('ada@example.org');
+    // Our own errors are written without personal data, and keep their message for the operator.
+    const ours = taskHandler(deps, 'x', z.object({}), async () => {
+      throw new IntegrityError('the matched patron is gone');
+    });
+    await expect(ours({}, context)).rejects.toThrow('the matched patron is gone');
   });
 
   it('R5: a scheduled handler logs with the Lambda context, never its event', async () => {
