@@ -14,8 +14,6 @@ import { startRequest } from './start-request.ts';
 import { staffActor } from './staff-read.ts';
 import { statusUrlOf } from './submit-request.ts';
 
-/** A patron's own requests, or a guardian's: a third party is never served at the desk. */
-
 const documentKindSchema = z.enum(
   Object.keys(DOCUMENT_KINDS) as [string, ...string[]],
   'choose how you verified the patron',

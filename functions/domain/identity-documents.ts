@@ -2,6 +2,8 @@
 export const DOCUMENT_KINDS = {
   'photo-id': 'Government photo ID (driver licence, state ID, passport)',
   'library-card-and-photo-id': 'Library card and photo ID',
+  // The library's policy names school verification among the ways a card is issued.
+  'school-id': 'School or student ID with photo',
   'known-to-staff': 'Known to staff, with the card on file',
 } as const;
 

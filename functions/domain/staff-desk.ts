@@ -313,5 +313,5 @@ export function statsToCsv(s: StatsReport): string {
   return CSV_BOM + csvLine(['section', 'key', 'value']) + rows.map((r) => csvLine(r)).join('');
 }
 
-/** R4: the requests staff may make at the desk for a patron present in person: their own, or a guardian's. */
+/** R4: the requests staff may make at the desk for a person present: a patron's own, or a guardian's; never a third party's. */
 export const DESK_KINDS: readonly RequestKind[] = ['access', 'export', 'correction', 'deletion', 'guardian-access'];
