@@ -31,7 +31,8 @@ export class KmsFingerprinter implements Fingerprinter {
       mac = res.Mac;
     } catch (e) {
       // The error names KMS's reason only: the message it keyed is an identifier (R5).
-      if (isTransientAwsError(e) || e instanceof TransientError) throw new TransientError(`KMS GenerateMac failed: ${(e as Error).name}`);
+      if (isTransientAwsError(e) || e instanceof TransientError)
+        throw new TransientError(`KMS GenerateMac failed: ${(e as Error).name}`);
       throw new IntegrityError(`KMS GenerateMac refused: ${e instanceof Error ? e.name : 'unknown'}`);
     }
     if (!mac || mac.length !== 32) throw new IntegrityError('KMS GenerateMac returned no 256-bit MAC');

@@ -39,7 +39,8 @@ async function fetchOne(name: string, send: SendGetSecretValue): Promise<string>
     answer = await send(new GetSecretValueCommand({ SecretId: name }));
   } catch (e) {
     const reason = e instanceof Error ? e.name : 'unknown';
-    if (isTransientAwsError(e) || e instanceof TransientError) throw new TransientError(`Secrets Manager GetSecretValue ${name} failed: ${reason}`);
+    if (isTransientAwsError(e) || e instanceof TransientError)
+      throw new TransientError(`Secrets Manager GetSecretValue ${name} failed: ${reason}`);
     throw new IntegrityError(`Secrets Manager GetSecretValue ${name} refused: ${reason}`);
   }
   if (!answer.SecretString) throw new IntegrityError(`secret ${name} holds no text value (SecretString)`);
