@@ -1,5 +1,6 @@
 import type { Email } from '../domain/email.ts';
 import { IntegrityError } from '../domain/errors.ts';
+import { isTerminal } from '../domain/request.ts';
 import type { StaffMember } from '../domain/dataset.ts';
 import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
 import type { Policy } from '../domain/policy.ts';
@@ -90,4 +91,12 @@ export async function askPersonOrDesk(
     email: atDesk.email,
   });
   return 'in-person';
+}
+
+/** R15: the request now waits on the requester (a confirmation of a new address): its clock pauses. */
+export async function pauseClock(deps: Pick<Deps, 'requests' | 'clock'>, requestId: string): Promise<void> {
+  const now = deps.clock().toISOString();
+  await deps.requests.update(requestId, (r) =>
+    r.waitingSince || isTerminal(r.status) ? undefined : { ...r, waitingSince: now },
+  );
 }

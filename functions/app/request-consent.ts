@@ -29,8 +29,12 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
   };
   let channel: 'email' | 'in-person' | 'none';
   // First, and the same for every channel, matched or not: outside, a consent step looks like any other.
+  // R15: from here the request waits on the person asked, and its clock pauses.
+  const now = deps.clock().toISOString();
   await deps.requests.update(requestId, (r) =>
-    isTerminal(r.status) || r.status === 'awaiting-consent' ? undefined : { ...r, status: 'awaiting-consent' },
+    isTerminal(r.status) || r.status === 'awaiting-consent'
+      ? undefined
+      : { ...r, status: 'awaiting-consent', waitingSince: r.waitingSince ?? now },
   );
 
   if (!request.patronId) {

@@ -4,7 +4,7 @@ import { changesOf, isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../render/emails.ts';
-import { contactConfirmationToken, sendPatronLink } from '../app/ask-person.ts';
+import { contactConfirmationToken, pauseClock, sendPatronLink } from '../app/ask-person.ts';
 
 const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
 
@@ -23,6 +23,7 @@ export const createHandler = (deps: Deps) =>
       token: contactConfirmationToken(deps.policy, { purpose: 'confirm-email', step: 'confirm-new-email', taskToken }),
       email: confirmNewEmailEmail,
     });
+    await pauseClock(deps, requestId);
     await deps.audit.append(requestId, {
       eventId: 'new-email-confirmation-requested',
       type: 'new-email-confirmation-requested',

@@ -1,3 +1,4 @@
+import { resumeClock } from '../../domain/request.ts';
 import { EMAIL_CONFIRMATION_DETAILS } from '../../render/link-pages.ts';
 import { confirmOrDecline, type LinkAction } from './link-action.ts';
 
@@ -16,6 +17,8 @@ export const confirmEmail: LinkAction = {
     decline: 'Thank you. This address will not be used.',
   },
   async record({ deps, token, input }) {
+    // R15: the answer restarts the clock; the time it waited on the requester is added to the due date.
+    await deps.requests.update(token.requestId, (r) => (r.waitingSince ? resumeClock(r, deps.clock()) : undefined));
     await deps.audit.append(token.requestId, {
       eventId: `email-confirmation:${token.step}`,
       type: input.decision === 'confirm' ? 'new-email-confirmed' : 'new-email-declined',

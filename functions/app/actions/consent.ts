@@ -1,5 +1,5 @@
 import { NotFoundError } from '../../domain/errors.ts';
-import type { Consent } from '../../domain/request.ts';
+import { resumeClock, type Consent } from '../../domain/request.ts';
 import { consentCategories, consentPage } from '../../render/consent-pages.ts';
 import type { LinkAction } from './link-action.ts';
 import { recordStaffRead } from './staff-read.ts';
@@ -40,7 +40,8 @@ export const consent: LinkAction = {
       (r.kind !== 'guardian-access' && r.kind !== 'third-party') || r.consent
         ? undefined
         : {
-            ...r,
+            // R15: the answer restarts the clock; the time it waited is added to the due date.
+            ...resumeClock(r, deps.clock()),
             consent:
               answer.decision === 'consent' ? { ...answer, categories: consentCategories(r, deps.policy) } : answer,
           },
