@@ -110,6 +110,15 @@ async function requestDeletion(r: TestRuntime, p: Patron) {
 const lettersTo = async (r: TestRuntime, email: string, subject: RegExp) =>
   (await r.mail.to(email)).filter((e) => subject.test(e.subject));
 
+/** Every waiting system's step is parked for its re-check (its token stored): only then may the day pass. */
+async function parked(r: TestRuntime, requestId: string) {
+  await eventually(async () => {
+    const results = await r.deps.systemResults.list(requestId);
+    const waiting = results.filter((x) => x.state === 'blocked' || x.state === 'unreachable');
+    return waiting.length > 0 && waiting.every((x) => x.waitToken && x.recheckAt) ? true : undefined;
+  });
+}
+
 /** The library's desk, in the records table: the item comes back and the fine is paid. */
 async function settleAda(r: TestRuntime) {
   const set = (kind: 'LOAN' | 'FINE', id: string, expr: string, values: Record<string, unknown>) =>
@@ -142,7 +151,8 @@ describe('deletion that waits on a blocker (records table)', () => {
 
     // A day passes with nothing settled: re-checked (a fresh wait, a day on), still waiting, no second letter.
     const r = rt;
-    const first = await eventually(async () => (await r.deps.systemResults.get(body.requestId, 'records')).recheckAt);
+    await parked(r, body.requestId);
+    const first = (await r.deps.systemResults.get(body.requestId, 'records')).recheckAt ?? '';
     clock.advance(DAY + 60_000);
     await eventually(async () => {
       const res = await r.deps.systemResults.get(body.requestId, 'records');
@@ -151,6 +161,7 @@ describe('deletion that waits on a blocker (records table)', () => {
     expect((await r.deps.requests.get(body.requestId)).status).toBe('waiting');
 
     await settleAda(rt);
+    await parked(rt, body.requestId);
     clock.advance(DAY + 60_000);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     const outcome = done.outcome as Outcome;
@@ -212,6 +223,7 @@ describe.skipIf(!KOHA_SPEC)('deletion through Koha beside the records table (R19
     await expectLetterFollowsResults(rt, body.requestId, letter);
 
     koha.data.returnItem(checkout);
+    await parked(rt, body.requestId);
     clock.advance(DAY + 60_000);
     const done = (await waitForStatus(rt, body.statusUrl, 'completed')).outcome as Outcome;
     expect(koha.data.patrons.has(kohaId)).toBe(false);
@@ -266,6 +278,7 @@ describe.skipIf(!KOHA_SPEC)('deletion through Koha beside the records table (R19
       await expectLetterFollowsResults(rt, body.requestId, letter);
 
       koha.setFault(undefined);
+      await parked(rt, body.requestId);
       clock.advance(DAY + 60_000);
       await waitForStatus(rt, body.statusUrl, 'completed');
       expect(koha.data.patrons.has(kohaId)).toBe(false);
