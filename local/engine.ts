@@ -337,7 +337,10 @@ export class LocalEngine implements WorkflowPort {
       if (state.Type !== 'Task' || !state.Resource) continue;
       if (state.Resource === WAIT_FOR_TOKEN) {
         const fn = this.functionFor(String(state.Parameters?.FunctionName));
-        out[stateName] = (params) => this.waitForToken(executionId, stateName, fn, params, exec);
+        // A waiting step inside a Map (or Parallel) may run again, and several at once, within one
+        // checkpointed top-level state: each entry gets a fresh token (a restart re-runs the Map).
+        const nested = !(stateName in def.States);
+        out[stateName] = (params) => this.waitForToken(executionId, stateName, fn, params, exec, nested);
       } else {
         const fn = this.functionFor(state.Resource);
         out[stateName] = (input) => this.track(fn(input, lambdaContext(stateName)));
@@ -360,6 +363,7 @@ export class LocalEngine implements WorkflowPort {
     fn: TaskFunction,
     params: unknown,
     exec: RunningExecution,
+    nested = false,
   ): Promise<unknown> {
     // Let the event consumer record this state's checkpoint, and make it durable, before acting.
     await nextTurn();
@@ -369,7 +373,6 @@ export class LocalEngine implements WorkflowPort {
     const timeoutSeconds = this.timeoutOf(state, params, stored?.checkpoint.input);
     // Only top-level states are checkpointed: a wait inside a Map (one per item, several at once)
     // always starts afresh, and its handler stores the new token where its answer will look (R19).
-    const nested = !(state in this.definitions[exec.workflow].States);
     let waiting = nested ? undefined : stored?.waiting;
     if (!waiting || waiting.seq !== seq || waiting.state !== state) {
       if (waiting) this.early.delete(waiting.token); // a stale wait's token answers nothing
@@ -421,8 +424,10 @@ export class LocalEngine implements WorkflowPort {
 
   /** TimeoutSecondsPath is read from the state input, as Step Functions does. */
   private timeoutOf(state: string, _params: unknown, input: unknown): number {
-    const def = Object.values(this.definitions).find((d) => state in d.States);
-    const s = def?.States[state] as { TimeoutSeconds?: number; TimeoutSecondsPath?: string } | undefined;
+    const found = Object.values(this.definitions)
+      .map((d) => [...allStates(d)].find(([name]) => name === state)?.[1])
+      .find((x) => x !== undefined);
+    const s = found as { TimeoutSeconds?: number; TimeoutSecondsPath?: string } | undefined;
     if (s?.TimeoutSeconds) return s.TimeoutSeconds;
     if (s?.TimeoutSecondsPath) {
       const value = s.TimeoutSecondsPath.replace(/^\$\.?/, '')

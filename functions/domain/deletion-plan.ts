@@ -52,6 +52,20 @@ export interface DeletionPlan {
   asOf: string;
   /** The library's time zone: the executor reads record dates in it, as the plan did. */
   timezone: string;
+  /**
+   * R19: the systems the deletion reaches, for the approver: each erases through its connector
+   * or is a task to its staff. The steps above are the records table's; each system's result
+   * says what it did (domain/deletion-outcome.ts).
+   */
+  systems?: PlannedSystem[];
+}
+
+export interface PlannedSystem {
+  systemId: string;
+  name: string;
+  how: 'connector' | 'staff-task';
+  /** R20: outreach stops there too. */
+  outreach: boolean;
 }
 
 /**
@@ -256,6 +270,16 @@ export const deletionPlanSchema: z.ZodType<DeletionPlan> = z.strictObject({
   stopOutreach: z.literal(true),
   asOf: isoDay,
   timezone: z.string().min(1).max(64),
+  systems: z
+    .array(
+      z.strictObject({
+        systemId: z.string().min(1).max(40),
+        name: z.string().min(1).max(100),
+        how: z.enum(['connector', 'staff-task']),
+        outreach: z.boolean(),
+      }),
+    )
+    .optional(),
 });
 
 /** The first step of `plan` for `category` with `action`, if any. */

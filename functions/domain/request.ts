@@ -153,15 +153,24 @@ export interface CorrectionChanges {
   dateOfBirth?: string;
 }
 
+/** R8: a category kept, and why (a hold only as `legal-obligation`, R13a); `until`: the first day it may go. */
+export interface RetainedCategory {
+  category: Category;
+  reason: string;
+  until?: string;
+}
+
 /**
- * R8: what a completed deletion tells the patron, system by system merged (CONTRACT.md): what was
- * erased, what was anonymised, and what was kept and why (a hold only as `legal-obligation`, R13a).
- * It is the one outcome a request stores; every other kind's result is a file, a letter or a status.
+ * R8, R19: what a deletion tells the patron, assembled from every system's result
+ * (domain/deletion-outcome.ts, CONTRACT.md): what was erased, what was anonymised, what was kept
+ * and why, and each system's answer (`waiting` while it has not finished). Stored while the
+ * deletion waits and when it completes. It is the one outcome a request stores.
  */
 export interface DeletionOutcome {
   erased: Category[];
   anonymised: Category[];
-  retained: { category: Category; reason: string }[];
+  retained: RetainedCategory[];
+  systems?: { system: string; result: 'done' | 'not-held' | 'could-not' | 'waiting' }[];
 }
 /** What a request may store as its outcome (today only a deletion's, see `DeletionOutcome`). */
 export type RequestOutcome = DeletionOutcome;
@@ -184,7 +193,7 @@ interface RequestBase {
   verifyBy?: string;
   verification?: Verification;
   executionId?: string;
-  /** Shown on the status page once completed (publicView); only a deletion writes one (R8). */
+  /** Shown on the status page while waiting and once completed (publicView); only a deletion writes one (R8). */
   outcome?: RequestOutcome;
   failure?: { error: string; at: string };
   decisions?: StaffDecision[];
@@ -366,7 +375,8 @@ export function publicView(
     status,
     createdAt: r.createdAt,
     dueAt: r.dueAt,
-    ...(r.outcome && r.status === 'completed' ? { outcome: r.outcome } : {}),
+    // R8: a deletion shows what it did so far while it waits, in the same shape (CONTRACT.md).
+    ...(r.outcome && (r.status === 'completed' || r.status === 'waiting') ? { outcome: r.outcome } : {}),
     ...(systems && status === 'waiting' && r.kind !== 'court-order' ? { systems: [...systems] } : {}),
   };
 }

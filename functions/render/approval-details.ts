@@ -56,16 +56,22 @@ function deletionDetails(request: RequestRecord): ApprovalDetails {
     mode?: string;
     steps?: { category: string; action: string; count: number; reason?: string; until?: string }[];
     stopOutreach?: boolean;
+    systems?: { name: string; how: string; outreach: boolean }[];
   };
   const rows = (plan.steps ?? []).map(
     (s) =>
       html`<tr><th scope="row">${s.category}</th><td>${ACTION_LABELS[s.action] ?? s.action}</td><td>${s.count}</td><td>${s.reason ?? ''}${s.until ? html` (until ${s.until})` : ''}</td></tr>`,
   );
+  const systems = (plan.systems ?? []).map(
+    (s) =>
+      html`<li>${s.name}: ${s.how === 'connector' ? 'through its connector' : 'a task to its staff'}${s.outreach ? ' · outreach stops there' : ''}</li>`,
+  );
   return {
     readsPatron: false,
     body: html`<p>The patron asked to delete their data. This is the plan: what happens to each category, and why anything is kept (R8). Nothing is touched until you approve, and records under a legal hold are never touched.</p>
 <p>Plan: <strong>${plan.mode ?? 'unknown'}</strong>${plan.stopOutreach ? ' · donor outreach stops at once' : ''}</p>
-<table><caption>Deletion plan</caption><thead><tr><th scope="col">Category</th><th scope="col">Action</th><th scope="col">Records</th><th scope="col">Reason kept</th></tr></thead><tbody>${rows}</tbody></table>`,
+<table><caption>Deletion plan</caption><thead><tr><th scope="col">Category</th><th scope="col">Action</th><th scope="col">Records</th><th scope="col">Reason kept</th></tr></thead><tbody>${rows}</tbody></table>
+<h2>Systems it reaches (R19)</h2><p>The table above is the built-in records table's plan. Each system erases what it holds, or waits while a blocker holds there.</p><ul>${systems}</ul>`,
   };
 }
 

@@ -38,18 +38,14 @@ const OVERRIDES: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {
     timeout: Duration.seconds(880),
     memorySize: 1769,
   },
-  // Streams a whole history through the erasure in batches (ASL TimeoutSeconds 900).
-  'task-execute-deletion': {
-    description: 'Task: carry out an approved deletion plan (R8, R13)',
+  // Streams a whole history through a system's erasure (or a read) in batches (ASL TimeoutSeconds 900).
+  'task-reach-system': {
+    description: "Task: a request's work in one system through its connector (R19, R8, R13)",
     timeout: Duration.seconds(880),
     memorySize: 1024,
   },
   'task-build-deletion-plan': {
     description: 'Task: plan a deletion with its blockers (R8)',
-    timeout: Duration.seconds(280),
-  },
-  'task-verify-deletion': {
-    description: 'Task: confirm nothing re-linkable remains (R8)',
     timeout: Duration.seconds(280),
   },
   'task-match-guardian': { description: 'Task: match a guardian and the child, link and age band (R9-R11)' },

@@ -40,8 +40,8 @@ describe('R8: the HMAC key erasures are remembered under (dev, not bundled)', ()
     expect(Object.keys(keys)).toHaveLength(2);
   });
 
-  it('R8: only the functions that erase (task-execute-deletion, task-reach-system) may GenerateMac, with that key and HMAC-SHA-256 only', () => {
-    expect(FINGERPRINTERS).toEqual(['task-execute-deletion', 'task-reach-system']);
+  it('R8: only task-reach-system (the erasure, R8) may GenerateMac, with that key and HMAC-SHA-256 only', () => {
+    expect(FINGERPRINTERS).toEqual(['task-reach-system']);
     for (const name of FUNCTIONS) {
       const statements = roleStatementsOf(name);
       const mac = statements.filter((st) => asList(st.Action).some((a) => /^kms:(GenerateMac|VerifyMac|\*)/.test(a)));

@@ -140,14 +140,15 @@ describe('publicView (what a requester may see)', () => {
       expect(text).not.toContain(secret);
   });
 
-  it('R8: the outcome is shown only when the request is completed', () => {
+  it('R8: the outcome is shown only when the request is completed, or waiting (so far, in the same shape)', () => {
     const outcome: DeletionOutcome = {
       erased: ['personal'],
       anonymised: ['library-records'],
       retained: [{ category: 'payments', reason: 'outstanding-balance' }],
     };
     expect(publicView(record({ status: 'completed', outcome }), beforeDeadline).outcome).toEqual(outcome);
-    for (const status of REQUEST_STATUSES.filter((s) => s !== 'completed'))
+    expect(publicView(record({ status: 'waiting', outcome }), beforeDeadline).outcome).toEqual(outcome);
+    for (const status of REQUEST_STATUSES.filter((s) => s !== 'completed' && s !== 'waiting'))
       expect(publicView(record({ status, outcome }), beforeDeadline), status).not.toHaveProperty('outcome');
   });
 

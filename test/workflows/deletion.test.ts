@@ -3,6 +3,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { postForm } from '../support/http.ts';
+import { expectLetterFollowsResults } from './deletion-letter.ts';
 import {
   ADA,
   eventually,
@@ -15,9 +16,12 @@ import {
 } from '../support/runtime.ts';
 
 /**
- * The deletion workflow (R8) through the real engine: plan, approval with the whole plan on the
- * page, execution, verification and the outcome letter; each blocker; a legal hold before and
- * after the plan (R13, R13a); a rejection; a crash in the middle of the erasure and the re-run.
+ * The deletion workflow (R8, R19) through the real engine: plan, approval with the whole plan and
+ * the systems on the page, the erasure in each system (here the records table alone), and the
+ * letters; each blocker, which now makes the deletion wait (status `waiting`, one letter saying
+ * what waits and why) instead of completing; a legal hold before and after the plan (R13, R13a);
+ * a rejection; a crash in the middle of the erasure and the re-run. The deletion that finishes
+ * once its blocker clears is in deletion-waiting.test.ts.
  */
 const YUKI = { id: 'P1007', cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com' };
 const JOSE = { id: 'P1024', cardNumber: '21234000011024', lastName: 'Martínez', email: 'jose.martinez@example.org' };
@@ -30,7 +34,12 @@ const MARGARET = {
 const MARIA = { id: 'P1010', cardNumber: '21234000011010', lastName: 'Rivera', email: 'maria.rivera@example.org' };
 
 type Patron = { id: string; cardNumber: string; lastName: string; email: string };
-type Outcome = { erased: string[]; anonymised: string[]; retained: { category: string; reason: string }[] };
+type Outcome = {
+  erased: string[];
+  anonymised: string[];
+  retained: { category: string; reason: string }[];
+  systems: { system: string; result: string }[];
+};
 
 async function requestDeletion(rt: TestRuntime, p: Patron, n = 1) {
   const { body } = await submit(rt, { kind: 'deletion', cardNumber: p.cardNumber, lastName: p.lastName });
@@ -67,6 +76,7 @@ describe('deletion workflow', () => {
     const page = await (await fetch(link)).text();
     expect(page).toContain('Deletion plan');
     expect(page).toMatch(/library-records<\/th><td>Anonymise<\/td><td>2</);
+    expect(page).toContain('Privacy Desk records: through its connector'); // R19: the systems it reaches
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeDefined(); // nothing touched before approval
     expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
 
@@ -77,6 +87,8 @@ describe('deletion workflow', () => {
     expect(outcome.erased).toContain('personal');
     expect(outcome.anonymised).toContain('library-records');
     expect(outcome.retained).toEqual([]);
+    expect(outcome.systems).toEqual([{ system: 'Privacy Desk records', result: 'done' }]);
+    await expectLetterFollowsResults(rt, body.requestId, letter);
 
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeUndefined();
     expect(await rt.deps.records.findPatronByCard(YUKI.cardNumber)).toBeUndefined();
@@ -85,13 +97,7 @@ describe('deletion workflow', () => {
     const events = await rt.deps.audit.list(body.requestId);
     expect(verifyChain(events).ok).toBe(true);
     expect(events.map((e) => e.type)).toEqual(
-      expect.arrayContaining([
-        'deletion-planned',
-        'approval-decided',
-        'deletion-executed',
-        'deletion-verified',
-        'outcome-sent',
-      ]),
+      expect.arrayContaining(['deletion-planned', 'approval-decided', 'system-answered', 'outcome-sent']),
     );
     expect(JSON.stringify(events)).not.toContain(YUKI.email);
 
@@ -105,12 +111,13 @@ describe('deletion workflow', () => {
     expect((await rt.mail.to(YUKI.email)).length).toBe(before);
   });
 
-  it('R8 partial: items on loan and money owed keep the profile, the open loan and the fines; the rest goes', async () => {
+  it('R8 items on loan and money owed: the rest goes, the profile, the open loan and the fines stay, and the deletion waits', async () => {
     const body = await requestDeletion(rt, ADA);
     const link = await approvalLink(rt, 2);
     expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
-    const done = await waitForStatus(rt, body.statusUrl, 'completed');
+    const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
+    expect(outcome.systems).toEqual([{ system: 'Privacy Desk records', result: 'waiting' }]);
     expect(outcome.retained).toEqual(
       expect.arrayContaining([
         { category: 'personal', reason: 'items-on-loan' },
@@ -124,14 +131,16 @@ describe('deletion workflow', () => {
     expect(patron?.passwordHash).toBeUndefined();
     const loans = await rt.deps.records.allRecords(ADA.id, 'LOAN');
     expect(loans.map((l) => l.returnedAt)).toEqual([null]); // only the one still out
-    const letter = await rt.mail.waitFor(ADA.email, /deletion request .* is complete/);
+    const letter = await rt.mail.waitFor(ADA.email, /deletion request .* is waiting/);
     expect(letter.body.text).toContain('you still have items on loan');
+    await expectLetterFollowsResults(rt, body.requestId, letter);
+    expect((await rt.mail.to(ADA.email)).filter((e) => /deletion request/.test(e.subject))).toHaveLength(1);
   });
 
-  it('R8 a guarantor of a minor keeps their personal details', async () => {
+  it('R8 a guarantor of a minor keeps their personal details, and the deletion waits', async () => {
     const body = await requestDeletion(rt, MARIA);
     expect((await postForm(await approvalLink(rt, 3), { decision: 'approve' })).status).toBe(200);
-    const done = await waitForStatus(rt, body.statusUrl, 'completed');
+    const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     expect((done.outcome as Outcome).retained).toEqual(
       expect.arrayContaining([{ category: 'personal', reason: 'guarantor-of-minor' }]),
     );
@@ -149,12 +158,14 @@ describe('deletion workflow', () => {
     const page = await (await fetch(await approvalLink(rt, 4))).text();
     expect(page).toContain('blocked');
     expect((await postForm(await approvalLink(rt, 4), { decision: 'approve' })).status).toBe(200);
-    const done = await waitForStatus(rt, body.statusUrl, 'completed');
+    // R13a: it waits like a deletion waiting on any other blocker.
+    const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
     expect(outcome.retained.every((r) => r.reason === 'legal-obligation')).toBe(true);
     expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
-    await rt.mail.waitFor(MARGARET.email, /deletion request .* is complete/);
+    const letter = await rt.mail.waitFor(MARGARET.email, /deletion request .* is waiting/);
+    await expectLetterFollowsResults(rt, body.requestId, letter);
     const seen = (await patronView(rt, MARGARET, body.statusUrl)).toLowerCase();
     for (const word of ['hold', 'court', 'order', 'subpoena', 'warrant', 'counsel'])
       expect(seen).not.toMatch(new RegExp(`\\b${word}`));
@@ -171,7 +182,7 @@ describe('deletion workflow', () => {
       nondisclosure: false,
     });
     expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
-    const done = await waitForStatus(rt, body.statusUrl, 'completed');
+    const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
     expect(outcome.anonymised).toEqual([]);

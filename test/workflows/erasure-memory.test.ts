@@ -17,7 +17,7 @@ import {
 
 /**
  * R8 through the local runtime as `npm start` runs it: a data folder that persists, a deletion
- * carried out by the deletion workflow (task-execute-deletion with the runtime's fingerprinter),
+ * carried out by the deletion workflow (the records table's erasure in task-reach-system, with the runtime's fingerprinter),
  * then a restart after the dataset file changed, which loads it again.
  */
 const OFFICER = 'privacy@library.example';

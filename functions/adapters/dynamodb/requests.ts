@@ -84,7 +84,10 @@ const base = z.object({
     .object({
       erased: z.array(category),
       anonymised: z.array(category),
-      retained: z.array(z.object({ category, reason: z.string() })),
+      retained: z.array(z.object({ category, reason: z.string(), until: z.string().optional() })),
+      systems: z
+        .array(z.object({ system: z.string(), result: z.enum(['done', 'not-held', 'could-not', 'waiting']) }))
+        .optional(),
     })
     .optional(),
   failure: failure.optional(),

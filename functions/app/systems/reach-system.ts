@@ -7,6 +7,7 @@ import { changesOf, type RequestRecord } from '../../domain/request.ts';
 import type { SystemResult } from '../../domain/system-result.ts';
 import type { SystemConfig } from '../../domain/systems.ts';
 import type { Deps } from '../../lib/deps.ts';
+import { eraseInSystem } from '../deletion-erase.ts';
 import { categoriesOf } from './plan-systems.ts';
 
 /** What a system's step answers the workflow: the state only (R5). */
@@ -14,11 +15,11 @@ export interface ReachAnswer {
   state: SystemResult['state'];
 }
 
-type Outcome = Partial<Pick<SystemResult, 'counts' | 'blockers' | 'pendingCleanup' | 'retained'>> & {
+export type Outcome = Partial<Pick<SystemResult, 'counts' | 'blockers' | 'pendingCleanup' | 'retained'>> & {
   state: 'done' | 'not-held' | 'blocked';
 };
 
-interface Reach {
+export interface Reach {
   deps: Deps;
   request: RequestRecord;
   system: SystemConfig;
@@ -91,24 +92,6 @@ async function countRecords({ deps, request, system, connector, ref }: Reach): P
   return { state: 'done', counts };
 }
 
-/** R8: erased where nothing blocks it; a blocker keeps the person and the system waits. */
-async function erase({ connector, ref }: Reach): Promise<Outcome> {
-  const erased = await connector.erase(ref);
-  switch (erased.result) {
-    case 'blocked':
-      return { state: 'blocked', blockers: erased.blockers };
-    case 'absent':
-      // Found here before (the id is stored), gone now: an earlier attempt of this step erased them.
-      return { state: 'done', pendingCleanup: false };
-    case 'done':
-      return {
-        state: 'done',
-        pendingCleanup: erased.pendingCleanup,
-        ...(erased.retained ? { retained: erased.retained } : {}),
-      };
-  }
-}
-
 /** R6: the correction is made in the system that holds the data. */
 async function correct({ request, connector, ref }: Reach): Promise<Outcome> {
   const changes = changesOf(request);
@@ -123,6 +106,7 @@ const REACH: Record<RequestRecord['kind'], (r: Reach) => Promise<Outcome>> = {
   'guardian-access': countRecords,
   'third-party': countRecords,
   'court-order': countRecords,
-  deletion: erase,
+  // R8, R13, R20: erased where nothing blocks it; a blocker keeps the person and the system waits.
+  deletion: eraseInSystem,
   correction: correct,
 };
