@@ -221,6 +221,8 @@ describe('court-order workflow', () => {
       'ReviewDecided?',
       'AwaitAuthorisation',
       'AuthorisationDecided?',
+      'ReachSystems', // R19: every system holding a named category, then the package
+      'EachSystem',
       'BuildDisclosure',
       'NotifyPatron?',
       'NotifyPatron',

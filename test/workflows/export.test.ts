@@ -104,6 +104,7 @@ describe('export workflow', () => {
       'patron-matched',
       'verification-requested',
       'identity-verified',
+      'system-answered', // R19: the records table, the one system configured here
       'disclosure',
       'request-completed',
     ]);
