@@ -203,7 +203,8 @@ const SEARCHED: Record<SystemSummary['answer'], (s: SystemSummary) => string> = 
   waiting: () => 'not answered yet',
 };
 
-const line = (label: string, value: string) => `${`${label}:`.padEnd(22)}${value}`;
+// At least one space after the colon, so a long label (a system's name) stays readable.
+const line = (label: string, value: string) => `${`${label}: `.padEnd(22)}${value}`;
 
 function coverSheet(
   input: DisclosureInput,
