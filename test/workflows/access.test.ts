@@ -360,4 +360,23 @@ describe.skipIf(!KOHA_SPEC)('access workflow: Koha as the system of record (R19)
     expect(sim.violations).toEqual([]);
     expectNoPersonalData(rt, executionOf('access', body.requestId), [ADA]);
   });
+
+  it('R18 R19: a patron only Koha knows: the records table answers not held, and the report says so', async () => {
+    const grace = { cardNumber: '29990000000042', lastName: 'Hopper', email: 'grace.hopper@example.org' };
+    sim.data.addPatron({
+      cardnumber: grace.cardNumber,
+      surname: grace.lastName,
+      firstname: 'Grace',
+      email: grace.email,
+    });
+    const { body } = await submit(rt, { kind: 'access', cardNumber: grace.cardNumber, lastName: grace.lastName });
+    const verify = await rt.mail.waitFor(grace.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const report = await (await fetch(linkIn(await rt.mail.waitFor(grace.email, /are ready/), 'download'))).text();
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect((await rt.deps.systemResults.get(body.requestId, 'records')).state).toBe('not-held');
+    expect(report).toMatch(/<dt>Koha catalogue and circulation<\/dt><dd>Found: Personal information: 1 record\.<\/dd>/);
+    expect(report).toContain('<dt>Privacy Desk records</dt><dd>Not held: this system has no record of you.</dd>');
+    expect(report).not.toContain('The Difference Engine'); // nobody else's records
+  });
 });

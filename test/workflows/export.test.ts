@@ -356,4 +356,26 @@ describe.skipIf(!KOHA_SPEC)('export workflow: Koha as the system of record (R19)
     expect(sim.violations).toEqual([]);
     expectNoPersonalData(rt, executionOf('export', body.requestId), [ADA], 'BuildExport');
   });
+
+  it('R8a R19: holds too many to keep while the loans are written are read again in their turn: every one is in the zip, once', async () => {
+    const alan = { cardNumber: '29990000000007', lastName: 'Turing', email: 'alan.turing@example.org' };
+    const id = sim.data.addPatron({ cardnumber: alan.cardNumber, surname: alan.lastName, email: alan.email });
+    sim.data.addReturnedCheckouts(id, 20);
+    for (let i = 0; i < 5_050; i++) sim.data.addHold(id);
+    const { body } = await submit(rt, { kind: 'export', cardNumber: alan.cardNumber, lastName: alan.lastName });
+    const verify = await rt.mail.waitFor(alan.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ready = await rt.mail.waitFor(alan.email, READY, 1, 60_000);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const doc = JSON.parse((await download(linkIn(ready, 'download'))).get('export.json') ?? '') as ExportDoc;
+    const holds = doc.categories['library-records']?.data?.holds as { id: string }[];
+    expect(holds).toHaveLength(5_050);
+    expect(new Set(holds.map((h) => h.id)).size).toBe(5_050);
+    expect(doc.categories['library-records']?.data?.loans).toHaveLength(20);
+    expect(doc.systems?.map((s) => [s.id, s.result])).toEqual([
+      [KOHA_ID, 'done'],
+      ['records', 'not-held'],
+    ]);
+    expect(sim.violations).toEqual([]);
+  }, 90_000);
 });
