@@ -479,6 +479,9 @@ describe.skipIf(!KOHA_SPEC)('third-party request: Koha as the system of record (
     for (const mark of [...ADA_MARKS['library-records'], ...ADA_MARKS.personal]) expect(pkg).not.toContain(mark);
     expect(pkg).not.toContain(ADA_IN_KOHA.email);
     await waitForStatus(rt, body.statusUrl, 'completed');
+    // R14: what the patron did not permit is never even read from Koha: no checkout, no hold.
+    expect(sim.calls.filter((op) => op === 'listCheckouts' || op === 'getPatronHolds')).toEqual([]);
+    expect(sim.calls).toContain('listPatronDebits');
     expect(sim.violations).toEqual([]);
   });
 });
