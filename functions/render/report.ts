@@ -158,7 +158,7 @@ const systemsSection = (
 ): SafeHtml =>
   html`<section id="systems" aria-labelledby="systems-title">
 <h2 id="systems-title">${whereTitle(input)}</h2>
-<p>The library keeps records in more than one system. Each system below was checked for this request.</p>
+<p>${systems.length === 1 ? 'The library keeps these records in one system, which was checked for this request.' : `The library keeps these records in ${systems.length} systems. Each was checked for this request.`}</p>
 <dl class="fields">${systems.map((s) => html`<dt>${s.name}</dt><dd>${systemLine(s, shown, input, fmt)}</dd>`)}</dl>
 </section>`;
 
