@@ -158,9 +158,16 @@ const systemsSection = (
 ): SafeHtml =>
   html`<section id="systems" aria-labelledby="systems-title">
 <h2 id="systems-title">${whereTitle(input)}</h2>
-<p>${systems.length === 1 ? 'The library keeps these records in one system, which was checked for this request.' : `The library keeps these records in ${systems.length} systems. Each was checked for this request.`}</p>
+<p>${systemsLede(systems.length)}</p>
 <dl class="fields">${systems.map((s) => html`<dt>${s.name}</dt><dd>${systemLine(s, shown, input, fmt)}</dd>`)}</dl>
 </section>`;
+
+const systemsLede = (n: number): string =>
+  n === 0
+    ? 'None of the library’s systems holds records of these kinds.'
+    : n === 1
+      ? 'The library keeps these records in one system, which was checked for this request.'
+      : `The library keeps these records in ${n} systems. Each was checked for this request.`;
 
 export function systemLine(
   s: SystemSummary,

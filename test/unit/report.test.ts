@@ -263,6 +263,11 @@ describe('R18 R19: where the records are, system by system', () => {
     expect(html).toContain('<dt>Privacy Desk records</dt><dd>Found: Fines, fees and payments: 1 record.</dd>');
   });
 
+  it('R18 R19: no system holding the kinds asked for is said plainly', () => {
+    const html = renderAccessReport(base({ systems: [] }));
+    expect(html).toContain('None of the library’s systems holds records of these kinds.');
+  });
+
   it('R18 R19: each answer in words a patron may read: found, nothing found, not held, staff, could not, waiting', () => {
     const html = renderAccessReport(
       base({
