@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
+import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { exportForDeskEmail, exportReadyEmail } from '../render/export-emails.ts';
 import { createExportZip } from '../render/export-zip.ts';
-import { CATEGORIES } from '../domain/categories.ts';
 import { deliverToPersonOrDesk, type DeliveryChannel } from './deliver.ts';
 import { readSystems } from './systems/records-from-systems.ts';
 

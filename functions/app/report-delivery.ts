@@ -14,8 +14,8 @@ import type { TaskLink } from './staff-tasks.ts';
  * The report step of every disclosure (R18): reads the person's records in `categories` and nothing
  * else (R9, R10, R14: what is not disclosed is never even read) from every system that holds them,
  * as each system answered for the request (R19), marks the request in progress, renders the report
- * with what each system answered, and stores it. Answers the stored file, for the download link that delivers it;
- * its name is `namePrefix` and the start of the request id, never a person's name.
+ * with what each system answered, and stores it. Answers the stored file, for the download link
+ * that delivers it; its name is `namePrefix` and the start of the request id, never a person's name.
  */
 export async function storeAccessReport(
   deps: Pick<Deps, 'requests' | 'files' | 'policy' | 'clock' | 'systems' | 'systemResults' | 'connector'>,
