@@ -106,6 +106,7 @@ export const WORKFLOWS = {
     file: 'export.asl.json',
     functions: {
       ...PATRON_REQUEST_START,
+      ...REACH_SYSTEMS,
       BuildExportFunctionArn: 'task-build-export',
       ...REQUEST_END,
     },
@@ -145,6 +146,7 @@ export const WORKFLOWS = {
       RecordGuardianLinkFunctionArn: 'task-record-guardian-link',
       RequestConsentFunctionArn: 'task-request-consent',
       ...STAFF_APPROVAL,
+      ...REACH_SYSTEMS,
       BuildGuardianReportFunctionArn: 'task-build-guardian-report',
       DenyFunctionArn: 'task-deny',
       ...REQUEST_END,
@@ -156,6 +158,7 @@ export const WORKFLOWS = {
       MatchPatronFunctionArn: 'task-match-patron',
       RequestConsentFunctionArn: 'task-request-consent',
       ...STAFF_APPROVAL,
+      ...REACH_SYSTEMS,
       BuildDisclosurePackageFunctionArn: 'task-build-disclosure-package',
       DenyFunctionArn: 'task-deny',
       ...REQUEST_END,
@@ -165,6 +168,7 @@ export const WORKFLOWS = {
     file: 'court-order.asl.json',
     functions: {
       ...STAFF_APPROVAL,
+      ...REACH_SYSTEMS,
       BuildDisclosureFunctionArn: 'task-build-court-disclosure',
       NotifyDisclosureFunctionArn: 'task-notify-court-disclosure',
       CloseCourtOrderFunctionArn: 'task-court-order-close',
@@ -463,10 +467,14 @@ export const RETRY_EXCEPTIONS: Record<string, { retry: readonly RetryRule[] | nu
   'deletion.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'correction.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
   'court-order.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'court-order.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'deletion.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
   'export.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'export.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'guardian-access.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'guardian-access.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'third-party.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'third-party.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'retention.asl.json:SweepLoanSegment': {
     retry: [
       {

@@ -7,6 +7,7 @@ import type { Deps } from '../lib/deps.ts';
 import { disclosureReadyEmail } from '../render/court-order-emails.ts';
 import { buildDisclosurePackage } from '../render/disclosure-zip.ts';
 import { emailDownloadLink } from './deliver.ts';
+import { readSystems } from './systems/records-from-systems.ts';
 
 const ZIP = 'application/zip';
 const PAGE_SIZE = 1000;
@@ -30,6 +31,13 @@ export async function releaseCourtDisclosure(deps: Deps, requestId: string): Pro
   const patron = await deps.people.getPatron(order.patronId);
   if (!patron) throw new IntegrityError('the named patron is gone');
   const library = await deps.records.library();
+  // R12: only the categories the order names are read, from every system that holds them (R19).
+  const read = await readSystems(deps, {
+    requestId,
+    patronId: patron.id,
+    categories: order.categories,
+    pageSize: PAGE_SIZE,
+  });
   await deps.requests.transition(requestId, 'in-progress');
 
   const pkg = await buildDisclosurePackage({
@@ -40,7 +48,8 @@ export async function releaseCourtDisclosure(deps: Deps, requestId: string): Pro
     order,
     approvals,
     patron,
-    source: { records: (kind) => deps.records.records(patron.id, kind, PAGE_SIZE) },
+    source: read.source,
+    systems: read.summary,
   });
   // Under the files bucket's expiring prefix; the key names no person.
   const fileKey = `exports/court-orders/${requestId}/${randomBytes(8).toString('hex')}.zip`;

@@ -26,14 +26,15 @@ export const orderUploadForm = (deps: Pick<Deps, 'documents'>, documentKey: stri
  * accepted orders: they expire if never submitted (R16), orders are kept (R12).
  */
 export async function createCourtOrder(
-  deps: Pick<Deps, 'records' | 'orders' | 'documents' | 'clock'>,
+  deps: Pick<Deps, 'records' | 'people' | 'orders' | 'documents' | 'clock'>,
   who: Principal,
   raw: unknown,
 ): Promise<{ orderId: string; status: CourtOrder['status']; upload: UploadForm }> {
   const library = await deps.records.library();
   const input = validateCourtOrderInput(raw, isoDateIn(deps.clock(), library.timezone));
   // Counsel is signed in and entitled to know: an unknown card is bad metadata, named as such.
-  const patron = await deps.records.findPatronByCard(input.patronCardNumber);
+  // R19: the card is looked up in every identity system (Koha, the records table, …), not one copy.
+  const patron = await deps.people.findByCardNumber(input.patronCardNumber);
   if (!patron)
     throw new InvalidInputError('the court order is invalid', [
       { path: 'patronCardNumber', message: 'no patron has this card number' },

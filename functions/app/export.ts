@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
+import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { exportForDeskEmail, exportReadyEmail } from '../render/export-emails.ts';
 import { createExportZip } from '../render/export-zip.ts';
 import { deliverToPersonOrDesk, type DeliveryChannel } from './deliver.ts';
+import { readSystems } from './systems/records-from-systems.ts';
 
 /** Records per query page: fewer round trips than the source's default, still far under DynamoDB's 1 MB page. */
 const PAGE_SIZE = 1000;
@@ -11,7 +13,8 @@ const ZIP = 'application/zip';
 
 /**
  * R8a: builds the patron's export (JSON plus one CSV per category, in one zip), streaming it
- * from the records source into storage page by page, and sends an expiring download link to the
+ * from every system that holds the patron (R19: each read through its connector, as the system
+ * answered for the request) into storage page by page, and sends an expiring download link to the
  * email on file, or to the desk for a patron who has none. Idempotent: a retry after delivery
  * finds the delivery in the audit trail and stops; a failed attempt deletes its file.
  */
@@ -25,6 +28,8 @@ export async function deliverExport(deps: Deps, requestId: string): Promise<void
   const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
   const library = await deps.records.library();
+  // R18, R19: every category, from every system that answered that it holds the patron.
+  const read = await readSystems(deps, { requestId, patronId: patron.id, categories: CATEGORIES, pageSize: PAGE_SIZE });
   await deps.requests.transition(requestId, 'in-progress');
 
   // The key names no person: request id plus randomness, under the prefix whose objects expire.
@@ -36,7 +41,8 @@ export async function deliverExport(deps: Deps, requestId: string): Promise<void
     requestId,
     patron,
     verification: request.verification,
-    source: { records: (kind) => deps.records.records(patron.id, kind, PAGE_SIZE) },
+    source: read.source,
+    systems: read.summary,
   });
   let channel: DeliveryChannel;
   try {

@@ -5,19 +5,20 @@ import type { Deps } from '../lib/deps.ts';
 import type { Message } from '../render/email-frame.ts';
 import { reportForDeskEmail } from '../render/emails.ts';
 import { renderAccessReport, type AccessReportInput, type ReportAudience } from '../render/report.ts';
-import { recordsForCategories } from '../connectors/records-table/category-records.ts';
+import { collectRecords, readSystems } from './systems/records-from-systems.ts';
 import { deliverToPersonOrDesk, storeReport, type Addressee, type LibraryPlace } from './deliver.ts';
 import type { DownloadFile } from './download-link.ts';
 import type { TaskLink } from './staff-tasks.ts';
 
 /**
  * The report step of every disclosure (R18): reads the person's records in `categories` and nothing
- * else (R9, R10, R14: what is not disclosed is never even read), marks the request in progress,
- * renders the report and stores it. Answers the stored file, for the download link that delivers it;
- * its name is `namePrefix` and the start of the request id, never a person's name.
+ * else (R9, R10, R14: what is not disclosed is never even read) from every system that holds them,
+ * as each system answered for the request (R19), marks the request in progress, renders the report
+ * with what each system answered, and stores it. Answers the stored file, for the download link
+ * that delivers it; its name is `namePrefix` and the start of the request id, never a person's name.
  */
 export async function storeAccessReport(
-  deps: Pick<Deps, 'records' | 'requests' | 'files' | 'policy' | 'clock'>,
+  deps: Pick<Deps, 'requests' | 'files' | 'policy' | 'clock' | 'systems' | 'systemResults' | 'connector'>,
   o: {
     requestId: string;
     step: string;
@@ -29,7 +30,8 @@ export async function storeAccessReport(
     namePrefix: string;
   },
 ): Promise<Omit<DownloadFile, 'recipient'>> {
-  const records = await recordsForCategories(deps.records, o.patron.id, o.categories);
+  const read = await readSystems(deps, { requestId: o.requestId, patronId: o.patron.id, categories: o.categories });
+  const records = await collectRecords(read.source, o.categories);
   await deps.requests.transition(o.requestId, 'in-progress');
   const report = renderAccessReport({
     library: o.library,
@@ -38,6 +40,7 @@ export async function storeAccessReport(
     policy: deps.policy,
     patron: o.patron,
     ...records,
+    systems: read.summary,
     verification: o.verification,
     ...(o.audience ? { audience: o.audience } : {}),
   });

@@ -57,6 +57,24 @@ export class PatronDirectory {
     return undefined;
   }
 
+  /**
+   * R12: the card alone, for signed-in counsel whose order names a card: the first identity system
+   * that knows it. Never for a public request (R7: there the last name must agree, `findByCard`).
+   */
+  async findByCardNumber(cardNumber: string): Promise<Patron | undefined> {
+    for (const system of this.systems.systems) {
+      if (!system.identity || !hasConnector(system)) continue;
+      if (system.type === 'records-table') {
+        const candidate = await this.table.findPatronByCard(cardNumber);
+        if (candidate) return candidate;
+        continue;
+      }
+      const ref = await this.connector(system).findByCardNumber?.(cardNumber);
+      if (ref) return this.getPatron(qualifiedId(ref, system));
+    }
+    return undefined;
+  }
+
   async getPatron(patronId: string): Promise<Patron | undefined> {
     const where = refOf(patronId, this.systems);
     if (!where || !hasConnector(where.system)) return undefined;

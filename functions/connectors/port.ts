@@ -182,6 +182,11 @@ export interface SystemConnector {
   readonly capabilities: ConnectorCapabilities;
   /** The card finds a candidate; the last name must agree (`sameLastName`, R7). */
   findPatron(cardNumber: string, lastName: string): Promise<FindResult>;
+  /**
+   * R12: the card alone, for signed-in counsel filing an order that names a card (never a public
+   * request: R7 needs the last name). Optional: a system without it is not searched by card alone.
+   */
+  findByCardNumber?(cardNumber: string): Promise<PatronRef | undefined>;
   readRecords(ref: PatronRef, category: Category, options?: ReadOptions): AsyncIterable<RecordPage>;
   checkBlockers(ref: PatronRef): Promise<BlockerCheck>;
   erase(ref: PatronRef): Promise<EraseResult>;

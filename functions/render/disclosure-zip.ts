@@ -25,6 +25,7 @@ import type { Policy } from '../domain/policy.ts';
 import type { StaffDecision } from '../domain/request.ts';
 import type { Patron } from '../domain/dataset.ts';
 import type { ExportSource } from './export-zip.ts';
+import type { SystemSummary } from './report.ts';
 
 /**
  * R12: the disclosure package under a court order. Only the categories the order names, and of
@@ -53,6 +54,8 @@ export interface DisclosureInput {
   approvals: StaffDecision[];
   patron: Patron;
   source: ExportSource;
+  /** R19: the systems searched for the order, and what each answered. */
+  systems?: SystemSummary[];
 }
 
 export interface DisclosurePackage {
@@ -150,6 +153,7 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
       datedBy: Object.fromEntries(kindsUsed.map((k) => [k, DATE_FIELD[k]])),
     },
     approvals,
+    ...(input.systems ? { systems: input.systems.map(systemJson) } : {}),
   };
   const jsonText = `{"format":${JSON.stringify(DISCLOSURE_FORMAT)},"version":${DISCLOSURE_FORMAT_VERSION},"generatedAt":${JSON.stringify(input.generatedAt)},"library":${JSON.stringify({ name: input.library.name })},"requestId":${JSON.stringify(input.requestId)},"cover":${JSON.stringify(cover)},"categories":{${jsonCategories.join(',')}}}\n`;
 
@@ -177,7 +181,30 @@ export async function buildDisclosurePackage(input: DisclosureInput): Promise<Di
   return { zip: buf, sha256: createHash('sha256').update(buf).digest('hex'), entries, rows };
 }
 
-const line = (label: string, value: string) => `${`${label}:`.padEnd(22)}${value}`;
+/**
+ * R19: what each system answered. Counts are left out: they cover every record of the named
+ * categories, while the package holds only those within the order's dates.
+ */
+const systemJson = (s: SystemSummary) => ({
+  id: s.id,
+  name: s.name,
+  handledBy: s.manual ? 'staff' : 'connector',
+  result: s.answer,
+  ...(s.answeredAt ? { answeredAt: s.answeredAt } : {}),
+});
+
+const SEARCHED: Record<SystemSummary['answer'], (s: SystemSummary) => string> = {
+  done: (s) =>
+    s.manual
+      ? `handled by library staff${s.answeredAt ? ` on ${s.answeredAt.slice(0, 10)}` : ''} (not in this package)`
+      : 'read; its records are in this package',
+  'not-held': () => 'holds no record of the card named',
+  'could-not': () => 'library staff could not complete it; the privacy officer follows it up',
+  waiting: () => 'not answered yet',
+};
+
+// At least one space after the colon, so a long label (a system's name) stays readable.
+const line = (label: string, value: string) => `${`${label}: `.padEnd(22)}${value}`;
 
 function coverSheet(
   input: DisclosureInput,
@@ -213,6 +240,9 @@ function coverSheet(
       : []),
     'Nothing outside these categories and dates is included.',
     '',
+    ...(input.systems
+      ? ['SYSTEMS SEARCHED', ...input.systems.map((s) => line(s.name, SEARCHED[s.answer](s))), '']
+      : []),
     'APPROVED BY (two different people)',
     ...input.approvals.map((d) => line(STEP_WORDS[d.step] ?? d.step, `${d.byStaffId} (${d.role}), ${d.at}`)),
     '',

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { PassThrough, Readable, type Writable } from 'node:stream';
 import { finished, pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import type { Category } from '../domain/categories.ts';
+import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import {
   categoryHeader,
@@ -27,6 +27,7 @@ import {
 import type { Policy } from '../domain/policy.ts';
 import type { Verification } from '../domain/request.ts';
 import type { Patron } from '../domain/dataset.ts';
+import { systemLine, type SystemSummary } from './report.ts';
 
 /**
  * The streaming export writer (R8a): one zip holding `export.json` (every category) and one CSV
@@ -55,6 +56,8 @@ export interface ExportInput {
   patron: Patron;
   verification: Verification;
   source: ExportSource;
+  /** R18, R19: what each system the request reached answered, as `systems` in the JSON. */
+  systems?: SystemSummary[];
 }
 
 export interface ExportSummary {
@@ -144,7 +147,8 @@ async function* jsonChunks(
 ): AsyncGenerator<string> {
   try {
     await spool.open(plan);
-    yield `{${members(exportHeader(input))},"categories":{`;
+    const systems = input.systems ? `,"systems":${json(systemsJson(input.systems, input.policy))}` : '';
+    yield `{${members(exportHeader(input))}${systems},"categories":{`;
     for (const [i, c] of plan.entries()) {
       const head = `${i > 0 ? ',' : ''}${json(c.category)}:{${members(categoryHeader(c))}`;
       if (c.statement !== undefined) {
@@ -195,6 +199,18 @@ async function* jsonChunks(
     spool.abort();
   }
 }
+
+/** R19: "where your records are", system by system, with the sentence the report prints for each. */
+export const systemsJson = (systems: SystemSummary[], policy: Policy, categories: readonly Category[] = CATEGORIES) =>
+  systems.map((s) => ({
+    id: s.id,
+    name: s.name,
+    handledBy: s.manual ? 'staff' : 'connector',
+    result: s.answer,
+    ...(s.counts ? { counts: s.counts } : {}),
+    ...(s.answeredAt ? { answeredAt: s.answeredAt } : {}),
+    statement: systemLine(s, categories, { policy }, { day: (iso) => iso.slice(0, 10) }),
+  }));
 
 /**
  * A part's pages as rows. A record of another patron here would disclose someone else's data

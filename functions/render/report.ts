@@ -4,6 +4,7 @@ import type { CategoryPolicy, Policy } from '../domain/policy.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { HEAD_META } from './layout.ts';
 import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../domain/dataset.ts';
+import type { PublicSystemResult } from '../domain/system-result.ts';
 
 /**
  * The access report (R18): for every category, what the library holds, why, who it is shared
@@ -25,6 +26,23 @@ export interface AccessReportInput extends PatronRecords {
    * the wording and the closing section say who receives it and on what basis. Absent: the patron's own report.
    */
   audience?: ReportAudience;
+  /** R18, R19: what each system the request reached answered; absent in a report that predates systems. */
+  systems?: SystemSummary[];
+}
+
+/**
+ * R19: one system's answer, as a reader may see it: its name and what was found there, never a staff
+ * member's words (a "could not" reason may name internal matters: the privacy officer reads it).
+ */
+export interface SystemSummary {
+  id: string;
+  name: string;
+  manual: boolean;
+  answer: PublicSystemResult;
+  /** Records found per category (API systems). */
+  counts?: Partial<Record<Category, number>>;
+  /** ISO date-time of the answer. */
+  answeredAt?: string;
 }
 
 export interface ReportAudience {
@@ -46,7 +64,11 @@ export const renderAccessReport = (input: AccessReportInput): string => {
   // only its categories (R14: only those the patron permitted; R9/R10: those the policy allows).
   const shown = audience ? CATEGORIES.filter((c) => audience.categories.includes(c)) : CATEGORIES;
   const sections = shown.map((c) => categorySection(c, input.policy.categories[c], input, fmt));
-  const toc = shown.map((c) => html`<li><a href="#${c}">${input.policy.categories[c].title}</a></li>`);
+  const where = input.systems ? systemsSection(input.systems, shown, input, fmt) : undefined;
+  const toc = [
+    ...(where ? [html`<li><a href="#systems">${whereTitle(input)}</a></li>`] : []),
+    ...shown.map((c) => html`<li><a href="#${c}">${input.policy.categories[c].title}</a></li>`),
+  ];
 
   return `<!doctype html>\n${html`<html lang="en">
 <head>
@@ -67,6 +89,7 @@ Keep it somewhere safe: it contains your personal information.</p>`
 }
 <p class="meta">Prepared ${fmt.when(input.generatedAt)}.</p>
 <nav aria-label="Contents"><h2 class="toc-title">Contents</h2><ol class="toc">${toc}</ol></nav>
+${where ?? ''}
 ${sections}
 ${
   audience
@@ -122,6 +145,54 @@ const assertOwnRecords = (input: AccessReportInput): void => {
 };
 
 type Formatters = ReturnType<typeof formatters>;
+
+const whereTitle = (input: AccessReportInput): string =>
+  input.audience ? 'Where these records are' : 'Where your records are';
+
+/** R18 "system by system" (R19): every system the request reached, and what it answered. */
+const systemsSection = (
+  systems: SystemSummary[],
+  shown: readonly Category[],
+  input: AccessReportInput,
+  fmt: Formatters,
+): SafeHtml =>
+  html`<section id="systems" aria-labelledby="systems-title">
+<h2 id="systems-title">${whereTitle(input)}</h2>
+<p>${systemsLede(systems.length)}</p>
+<dl class="fields">${systems.map((s) => html`<dt>${s.name}</dt><dd>${systemLine(s, shown, input, fmt)}</dd>`)}</dl>
+</section>`;
+
+const systemsLede = (n: number): string =>
+  n === 0
+    ? 'None of the library’s systems holds records of these kinds.'
+    : n === 1
+      ? 'The library keeps these records in one system, which was checked for this request.'
+      : `The library keeps these records in ${n} systems. Each was checked for this request.`;
+
+export function systemLine(
+  s: SystemSummary,
+  shown: readonly Category[],
+  input: Pick<AccessReportInput, 'policy' | 'audience'>,
+  fmt: { day: (iso: string) => string },
+): string {
+  const whom = input.audience ? 'the card holder' : 'you';
+  switch (s.answer) {
+    case 'not-held':
+      return `Not held: this system has no record of ${whom}.`;
+    case 'could-not':
+      // The staff member's reason stays with the privacy officer (R19): it may name internal matters.
+      return 'Library staff could not complete this here; the privacy officer is following it up.';
+    case 'waiting':
+      return 'Not answered yet.';
+    case 'done': {
+      if (s.manual) return `Checked by library staff${s.answeredAt ? ` on ${fmt.day(s.answeredAt)}` : ''}.`;
+      const found = shown
+        .filter((c) => (s.counts?.[c] ?? 0) > 0)
+        .map((c) => `${input.policy.categories[c].title}: ${s.counts?.[c]} record${s.counts?.[c] === 1 ? '' : 's'}`);
+      return found.length === 0 ? 'Checked: no records in these categories.' : `Found: ${found.join('; ')}.`;
+    }
+  }
+}
 
 const formatters = (timezone: string) => {
   const zone = isTimeZone(timezone) ? timezone : 'UTC';

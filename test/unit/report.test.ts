@@ -252,3 +252,57 @@ describe('renderAccessReport', () => {
     expect(report).toContain('March 4, 2025 at 3:00 PM UTC');
   });
 });
+
+describe('R18 R19: where the records are, system by system', () => {
+  const table = { id: 'records', name: 'Privacy Desk records', manual: false } as const;
+
+  it('R18 R19: one system is said to be one, never "several"', () => {
+    const html = renderAccessReport(base({ systems: [{ ...table, answer: 'done', counts: { payments: 1 } }] }));
+    expect(html).toContain('<a href="#systems">Where your records are</a>');
+    expect(html).toContain('The library keeps these records in one system, which was checked for this request.');
+    expect(html).toContain('<dt>Privacy Desk records</dt><dd>Found: Fines, fees and payments: 1 record.</dd>');
+  });
+
+  it('R18 R19: no system holding the kinds asked for is said plainly', () => {
+    const html = renderAccessReport(base({ systems: [] }));
+    expect(html).toContain('None of the library’s systems holds records of these kinds.');
+  });
+
+  it('R18 R19: each answer in words a patron may read: found, nothing found, not held, staff, could not, waiting', () => {
+    const html = renderAccessReport(
+      base({
+        systems: [
+          { ...table, answer: 'done', counts: { 'library-records': 0 } },
+          { id: 'ils', name: 'Koha', manual: false, answer: 'not-held' },
+          { id: 'ebooks', name: 'E-books', manual: true, answer: 'done', answeredAt: '2025-03-03T15:00:00Z' },
+          { id: 'rooms', name: 'Rooms', manual: true, answer: 'could-not', answeredAt: '2025-03-03T15:00:00Z' },
+          { id: 'list', name: 'Newsletter', manual: true, answer: 'waiting' },
+        ],
+      }),
+    );
+    expect(html).toContain('The library keeps these records in 5 systems.');
+    expect(html).toContain('<dt>Privacy Desk records</dt><dd>Checked: no records in these categories.</dd>');
+    expect(html).toContain('<dt>Koha</dt><dd>Not held: this system has no record of you.</dd>');
+    expect(html).toContain('<dt>E-books</dt><dd>Checked by library staff on March 3, 2025.</dd>');
+    expect(html).toContain(
+      '<dt>Rooms</dt><dd>Library staff could not complete this here; the privacy officer is following it up.</dd>',
+    );
+    expect(html).toContain('<dt>Newsletter</dt><dd>Not answered yet.</dd>');
+  });
+
+  it('R14 R19: another audience reads counts of its categories only, and "the card holder", not "you"', () => {
+    const html = renderAccessReport(
+      base({
+        audience: { kind: 'third-party', categories: ['payments'], basis: 'Written permission.' },
+        systems: [
+          { ...table, answer: 'done', counts: { payments: 2, 'library-records': 9 } },
+          { id: 'ils', name: 'Koha', manual: false, answer: 'not-held' },
+        ],
+      }),
+    );
+    expect(html).toContain('Where these records are');
+    expect(html).toContain('<dd>Found: Fines, fees and payments: 2 records.</dd>');
+    expect(html).not.toContain('Library records: 9');
+    expect(html).toContain('<dt>Koha</dt><dd>Not held: this system has no record of the card holder.</dd>');
+  });
+});

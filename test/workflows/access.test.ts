@@ -18,6 +18,20 @@ import {
   type StatusView,
   type TestRuntime,
 } from '../support/runtime.ts';
+import type { KohaSimulator } from '../support/koha-simulator/index.ts';
+import {
+  ADA_IN_KOHA,
+  answerManualSystem,
+  KOHA_ID,
+  KOHA_SPEC,
+  kohaSystems,
+  RECORDS_AND_MANUAL,
+  seedKohaAda,
+  standInForManualTasks,
+  startKoha,
+  startRuntimeWithSystems,
+  type KohaAda,
+} from '../support/systems.ts';
 
 /**
  * The access workflow (workflows/access.asl.json) on aws-local-stepfunctions with the real
@@ -251,5 +265,118 @@ describe('access workflow: time and failure', () => {
     expect(await rt.engine.status(executionOf('access', body.requestId))).toBe('FAILED');
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.at(-1)).toMatchObject({ type: 'request-failed', data: { error: 'TransientError' } });
+  });
+});
+
+/**
+ * R18 R19: the access workflow with more than one system configured: the report holds the records
+ * of every API system that holds the patron and says, system by system, what each answered.
+ */
+describe('access workflow: records table and a manual system (R19)', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
+    standInForManualTasks(rt);
+  });
+  afterAll(async () => rt.cleanup());
+
+  let asked = 0;
+  async function reportAfter(answer: Parameters<typeof answerManualSystem>[3]) {
+    asked++;
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/, asked);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    // R19: the request waits for the system's staff; no report goes out before they answer.
+    await eventually(async () =>
+      (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
+    );
+    expect((await rt.mail.to(ADA.email)).filter((e) => /are ready/.test(e.subject))).toHaveLength(asked - 1);
+    await answerManualSystem(rt, body.requestId, 'ebooks', answer);
+    const ready = await rt.mail.waitFor(ADA.email, /are ready/, asked);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const res = await fetch(linkIn(ready, 'download'));
+    expect(res.status).toBe(200);
+    return { requestId: body.requestId, report: await res.text() };
+  }
+
+  it('R18 R19: the report lists each system: the records table with what it found, the manual system as staff answered', async () => {
+    const { requestId, report } = await reportAfter({ state: 'done' });
+    expect(report).toContain('Where your records are');
+    expect(report).toMatch(/<dt>Privacy Desk records<\/dt><dd>Found: [^<]*Library records: \d+ records/);
+    expect(report).toMatch(/<dt>E-book vendor<\/dt><dd>Checked by library staff on \w+ \d{1,2}, \d{4}\.<\/dd>/);
+    expect(report).toContain('The Difference Engine'); // the records table's loans, read through its connector
+    const results = await rt.deps.systemResults.list(requestId);
+    expect(results.map((r) => [r.systemId, r.state]).sort()).toEqual([
+      ['ebooks', 'done'],
+      ['records', 'done'],
+    ]);
+    expectNoPersonalData(rt, executionOf('access', requestId), [ADA]);
+  });
+
+  it('R18 R19: a manual system whose staff could not: the patron reads a neutral line, never the staff reason', async () => {
+    const { report } = await reportAfter({ state: 'could-not', reason: 'Vendor portal locked: contract dispute' });
+    expect(report).toMatch(
+      /<dt>E-book vendor<\/dt><dd>Library staff could not complete this here; the privacy officer is following it up\.<\/dd>/,
+    );
+    expect(report).not.toContain('contract dispute');
+  });
+});
+
+describe.skipIf(!KOHA_SPEC)('access workflow: Koha as the system of record (R19)', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  let ada: KohaAda;
+  beforeAll(async () => {
+    sim = await startKoha();
+    ada = seedKohaAda(sim);
+    rt = await startRuntimeWithSystems(kohaSystems(sim));
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await sim.close();
+  });
+
+  it('R18 R19 R7: matched in Koha, verified through the email Koha holds; the report holds Koha’s records and lists both systems', async () => {
+    const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA_IN_KOHA.email, /confirm your privacy request/);
+    expect(await rt.mail.to(ADA.email)).toHaveLength(0); // the records table's copy of her email is not asked
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ready = await rt.mail.waitFor(ADA_IN_KOHA.email, /are ready/);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect((await rt.deps.requests.get(body.requestId)).patronId).toBe(`${KOHA_ID}/${ada.patronId}`);
+
+    const report = await (await fetch(linkIn(ready, 'download'))).text();
+    expect(report).toContain('Where your records are');
+    // Koha: 3 returned checkouts, 1 current, 1 hold; 1 fine; the profile and the username.
+    expect(report).toMatch(
+      /<dt>Koha catalogue and circulation<\/dt><dd>Found: [^<]*Library records: 5 records; Fines, fees and payments: 1 record\./,
+    );
+    expect(report).toMatch(/<dt>Privacy Desk records<\/dt><dd>Found: /);
+    expect(report).toContain(ADA_IN_KOHA.email); // the profile is Koha's
+    expect(report).toContain('ada.koha');
+    expect(report).toContain('Overdue fine');
+    expect(report).toContain('Still on loan');
+    expect(report).toContain('The Difference Engine'); // and the records table's own loans beside Koha's
+    expect(sim.violations).toEqual([]);
+    expectNoPersonalData(rt, executionOf('access', body.requestId), [ADA]);
+  });
+
+  it('R18 R19: a patron only Koha knows: the records table answers not held, and the report says so', async () => {
+    const grace = { cardNumber: '29990000000042', lastName: 'Hopper', email: 'grace.hopper@example.org' };
+    sim.data.addPatron({
+      cardnumber: grace.cardNumber,
+      surname: grace.lastName,
+      firstname: 'Grace',
+      email: grace.email,
+    });
+    const { body } = await submit(rt, { kind: 'access', cardNumber: grace.cardNumber, lastName: grace.lastName });
+    const verify = await rt.mail.waitFor(grace.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const report = await (await fetch(linkIn(await rt.mail.waitFor(grace.email, /are ready/), 'download'))).text();
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect((await rt.deps.systemResults.get(body.requestId, 'records')).state).toBe('not-held');
+    expect(report).toMatch(/<dt>Koha catalogue and circulation<\/dt><dd>Found: Personal information: 1 record\.<\/dd>/);
+    expect(report).toContain('<dt>Privacy Desk records</dt><dd>Not held: this system has no record of you.</dd>');
+    expect(report).not.toContain('The Difference Engine'); // nobody else's records
   });
 });

@@ -24,7 +24,22 @@ import {
 } from '../support/court-orders.ts';
 import { executionOf } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
-import { eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { ADA, eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import type { KohaSimulator } from '../support/koha-simulator/index.ts';
+import {
+  ADA_IN_KOHA,
+  answerManualSystem,
+  KOHA_ID,
+  KOHA_SPEC,
+  kohaSystems,
+  RECORDS_AND_MANUAL,
+  seedKohaAda,
+  standInForManualTasks,
+  startKoha,
+  startRuntimeWithSystems,
+  type KohaAda,
+} from '../support/systems.ts';
+import { unzip } from '../support/zip.ts';
 
 /**
  * workflows/court-order.asl.json on aws-local-stepfunctions with the real handlers, dynalite and
@@ -221,6 +236,8 @@ describe('court-order workflow', () => {
       'ReviewDecided?',
       'AwaitAuthorisation',
       'AuthorisationDecided?',
+      'ReachSystems', // R19: every system holding a named category, then the package
+      'EachSystem',
       'BuildDisclosure',
       'NotifyPatron?',
       'NotifyPatron',
@@ -524,5 +541,112 @@ describe('court-order workflow: lapses, failures and retries', () => {
     expect(statesEntered(rt, second.requestId).slice(-3)).toEqual(['BuildDisclosure', 'RecordFailure', 'Failed']);
     expect(await patronMail(rt, BOB)).toBe('');
     mailFaults.permanent = false;
+  });
+});
+
+/** Both approvals, through the links in the approvers' emails. */
+async function approveBoth(rt: TestRuntime, requestId: string) {
+  expect(
+    (await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId)), 'act'), { decision: 'approve' }))
+      .status,
+  ).toBe(200);
+  expect(
+    (
+      await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId)), 'act'), {
+        decision: 'approve',
+      })
+    ).status,
+  ).toBe(200);
+}
+
+async function disclosureFiles(rt: TestRuntime, requestId: string) {
+  const ready = await rt.mail.waitFor(OWEN, new RegExp(`Disclosure package ready.*${requestId}`));
+  const res = await fetch(linkIn(ready, 'download'));
+  expect(res.status).toBe(200);
+  const files = await unzip(Buffer.from(await res.arrayBuffer()));
+  const doc = JSON.parse(files.get('disclosure.json') ?? '') as {
+    cover: { systems?: { id: string; handledBy: string; result: string }[] };
+    categories: Record<string, { data?: Record<string, { id: string }[]> }>;
+  };
+  return { cover: files.get('cover-sheet.txt') ?? '', doc };
+}
+
+/** R12 R19: the package under an order is read from every system holding a named category. */
+describe('court-order workflow: records table and a manual system (R19)', () => {
+  let rt: TestRuntime;
+  let dataset: Awaited<ReturnType<typeof overlappingRolesDataset>>;
+  beforeAll(async () => {
+    dataset = await overlappingRolesDataset();
+    rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL, { datasetPath: dataset.path });
+    standInForManualTasks(rt);
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await dataset.remove();
+  });
+
+  it('R12 R19: after both approvals the request waits for the manual system; the cover sheet lists every system searched', async () => {
+    const { requestId } = await fileOrder(rt, PRIYA, {
+      categories: ['library-records'],
+      from: '2026-01-01',
+      to: '2026-04-30',
+    });
+    await approveBoth(rt, requestId);
+    await eventually(async () =>
+      (await rt.deps.systemResults.find(requestId, 'ebooks'))?.waitToken ? true : undefined,
+    );
+    expect((await mailAbout(rt, OWEN, requestId)).filter((e) => /Disclosure package ready/.test(e.subject))).toEqual(
+      [],
+    );
+    await answerManualSystem(rt, requestId, 'ebooks', { state: 'done' });
+
+    const { cover, doc } = await disclosureFiles(rt, requestId);
+    expect(cover).toContain('SYSTEMS SEARCHED');
+    expect(cover).toMatch(/Privacy Desk records: +read; its records are in this package/);
+    expect(cover).toMatch(/E-book vendor: +handled by library staff on \d{4}-\d\d-\d\d \(not in this package\)/);
+    expect(doc.cover.systems?.map((s) => [s.id, s.handledBy, s.result])).toEqual([
+      ['records', 'connector', 'done'],
+      ['ebooks', 'staff', 'done'],
+    ]);
+    expect(Object.keys(doc.categories)).toEqual(['library-records']); // R12: only what the order names
+    await rt.engine.whenDone(executionOf('court-order', requestId));
+    expect((await rt.deps.requests.get(requestId)).status).toBe('completed');
+    expectNothingPersonal(rt, requestId, PRIYA);
+  });
+});
+
+describe.skipIf(!KOHA_SPEC)('court-order workflow: Koha as the system of record (R19)', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  let ada: KohaAda;
+  let dataset: Awaited<ReturnType<typeof overlappingRolesDataset>>;
+  beforeAll(async () => {
+    sim = await startKoha();
+    ada = seedKohaAda(sim);
+    dataset = await overlappingRolesDataset();
+    rt = await startRuntimeWithSystems(kohaSystems(sim), { datasetPath: dataset.path });
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await sim.close();
+    await dataset.remove();
+  });
+
+  it('R12 R13 R19: the card is found in Koha, the hold names the Koha patron, and the package holds Koha’s checkouts and fine', async () => {
+    const adaInOrder = { ...ADA, id: `${KOHA_ID}/${ada.patronId}`, email: ADA_IN_KOHA.email };
+    const { orderId, requestId } = await fileOrder(rt, adaInOrder, { from: '2026-01-01', to: undefined });
+    expect((await rt.deps.orders.get(orderId)).patronId).toBe(`${KOHA_ID}/${ada.patronId}`);
+    expect(await rt.deps.holds.isHeld(`${KOHA_ID}/${ada.patronId}`)).toBe(true); // R13
+    await approveBoth(rt, requestId);
+
+    const { cover, doc } = await disclosureFiles(rt, requestId);
+    expect(cover).toMatch(/Koha catalogue and circulation: +read; its records are in this package/);
+    const loans = doc.categories['library-records']?.data?.loans ?? [];
+    expect(loans.map((l) => l.id)).toContain(`${KOHA_ID}/${ada.checkoutId}`);
+    expect(loans.filter((l) => l.id.startsWith(`${KOHA_ID}/`))).toHaveLength(4);
+    expect(doc.categories.payments?.data?.fines?.map((f) => f.id)).toContain(`${KOHA_ID}/${ada.fineId}`);
+    // R13a: the notice goes to the email Koha holds.
+    await rt.mail.waitFor(ADA_IN_KOHA.email, /disclosed records about you/);
+    expect(sim.violations).toEqual([]);
   });
 });

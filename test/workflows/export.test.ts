@@ -24,6 +24,20 @@ import {
   type TestRuntime,
 } from '../support/runtime.ts';
 import { unzip } from '../support/zip.ts';
+import type { KohaSimulator } from '../support/koha-simulator/index.ts';
+import {
+  ADA_IN_KOHA,
+  answerManualSystem,
+  KOHA_ID,
+  KOHA_SPEC,
+  kohaSystems,
+  RECORDS_AND_MANUAL,
+  seedKohaAda,
+  standInForManualTasks,
+  startKoha,
+  startRuntimeWithSystems,
+  type KohaAda,
+} from '../support/systems.ts';
 
 /**
  * The export workflow (workflows/export.asl.json) on aws-local-stepfunctions with the real
@@ -104,6 +118,7 @@ describe('export workflow', () => {
       'patron-matched',
       'verification-requested',
       'identity-verified',
+      'system-answered', // R19: the records table, the one system configured here
       'disclosure',
       'request-completed',
     ]);
@@ -237,4 +252,130 @@ describe('export workflow: expiry and failure', () => {
     expect(await storedExports(filesDir)).toEqual([]);
     expect((await rt.deps.audit.list(body.requestId)).some((e) => e.type === 'disclosure')).toBe(false);
   });
+});
+
+interface ExportDoc {
+  systems?: {
+    id: string;
+    name: string;
+    handledBy: string;
+    result: string;
+    counts?: Record<string, number>;
+    statement: string;
+  }[];
+  categories: Record<string, { data?: Record<string, unknown> }>;
+}
+
+/** R8a R18 R19: the export read from every system, with "where your records are" in its JSON. */
+describe('export workflow: records table and a manual system (R19)', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
+    standInForManualTasks(rt);
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R8a R18 R19: the zip waits for the manual system, then lists each system with its answer, and holds the records table’s records', async () => {
+    const { body } = await submit(rt, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    await eventually(async () =>
+      (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
+    );
+    expect((await rt.mail.to(ADA.email)).filter((e) => READY.test(e.subject))).toHaveLength(0);
+    await answerManualSystem(rt, body.requestId, 'ebooks', { state: 'done' });
+    const ready = await rt.mail.waitFor(ADA.email, READY);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+
+    const files = await download(linkIn(ready, 'download'));
+    const doc = JSON.parse(files.get('export.json') ?? '') as ExportDoc;
+    expect(doc.systems?.map((s) => [s.id, s.handledBy, s.result])).toEqual([
+      ['records', 'connector', 'done'],
+      ['ebooks', 'staff', 'done'],
+    ]);
+    expect(doc.systems?.[0]?.counts?.['library-records']).toBeGreaterThan(0);
+    expect(doc.systems?.[1]?.statement).toMatch(/^Checked by library staff on \d{4}-\d\d-\d\d\.$/);
+    const loans = doc.categories['library-records']?.data?.loans as { id: string }[];
+    expect(loans.map((l) => l.id).sort()).toEqual(['L2001', 'L2002', 'L2003', 'L2004', 'L2005']);
+    expectNoPersonalData(rt, executionOf('export', body.requestId), [ADA], 'BuildExport');
+  });
+});
+
+describe.skipIf(!KOHA_SPEC)('export workflow: Koha as the system of record (R19)', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  let ada: KohaAda;
+  beforeAll(async () => {
+    sim = await startKoha();
+    ada = seedKohaAda(sim);
+    rt = await startRuntimeWithSystems(kohaSystems(sim));
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await sim.close();
+  });
+
+  it('R8a R18 R19: matched and verified in Koha; the zip holds Koha’s profile, checkouts (current and returned), hold and fine beside the records table’s', async () => {
+    // A long history: read page by page from Koha into the zip.
+    sim.data.addReturnedCheckouts(ada.patronId, 1200);
+    const { body } = await submit(rt, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA_IN_KOHA.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ready = await rt.mail.waitFor(ADA_IN_KOHA.email, READY);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+
+    const files = await download(linkIn(ready, 'download'));
+    const doc = JSON.parse(files.get('export.json') ?? '') as ExportDoc;
+    expect(doc.systems?.map((s) => [s.id, s.result, s.counts?.['library-records']])).toEqual([
+      [KOHA_ID, 'done', 1205],
+      ['records', 'done', expect.any(Number)],
+    ]);
+    const profile = doc.categories.personal?.data?.profile as { email: string; cardNumber: string };
+    expect(profile).toMatchObject({ email: ADA_IN_KOHA.email, cardNumber: ADA.cardNumber });
+    expect(doc.categories.credentials?.data).toEqual({ account: { username: 'ada.koha' } });
+    const loans = doc.categories['library-records']?.data?.loans as { id: string; returnedAt: string | null }[];
+    const fromKoha = loans.filter((l) => l.id.startsWith(`${KOHA_ID}/`));
+    expect(fromKoha).toHaveLength(1204);
+    expect(fromKoha.filter((l) => l.returnedAt === null).map((l) => l.id)).toEqual([`${KOHA_ID}/${ada.checkoutId}`]);
+    expect(
+      loans
+        .filter((l) => !l.id.includes('/'))
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(['L2001', 'L2002', 'L2003', 'L2004', 'L2005']);
+    const holds = doc.categories['library-records']?.data?.holds as { id: string }[];
+    expect(holds.map((h) => h.id)).toContain(`${KOHA_ID}/${ada.holdId}`);
+    const fines = doc.categories.payments?.data?.fines as { id: string; reason: string }[];
+    expect(fines).toContainEqual(expect.objectContaining({ id: `${KOHA_ID}/${ada.fineId}`, reason: 'Overdue fine' }));
+    expect(
+      files
+        .get('library-records.csv')
+        ?.split('\r\n')
+        .filter((l) => l.startsWith(`loan,${KOHA_ID}/`)),
+    ).toHaveLength(1204);
+    expect(sim.violations).toEqual([]);
+    expectNoPersonalData(rt, executionOf('export', body.requestId), [ADA], 'BuildExport');
+  });
+
+  it('R8a R19: holds too many to keep while the loans are written are read again in their turn: every one is in the zip, once', async () => {
+    const alan = { cardNumber: '29990000000007', lastName: 'Turing', email: 'alan.turing@example.org' };
+    const id = sim.data.addPatron({ cardnumber: alan.cardNumber, surname: alan.lastName, email: alan.email });
+    sim.data.addReturnedCheckouts(id, 20);
+    for (let i = 0; i < 5_050; i++) sim.data.addHold(id);
+    const { body } = await submit(rt, { kind: 'export', cardNumber: alan.cardNumber, lastName: alan.lastName });
+    const verify = await rt.mail.waitFor(alan.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ready = await rt.mail.waitFor(alan.email, READY, 1, 60_000);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const doc = JSON.parse((await download(linkIn(ready, 'download'))).get('export.json') ?? '') as ExportDoc;
+    const holds = doc.categories['library-records']?.data?.holds as { id: string }[];
+    expect(holds).toHaveLength(5_050);
+    expect(new Set(holds.map((h) => h.id)).size).toBe(5_050);
+    expect(doc.categories['library-records']?.data?.loans).toHaveLength(20);
+    expect(doc.systems?.map((s) => [s.id, s.result])).toEqual([
+      [KOHA_ID, 'done'],
+      ['records', 'not-held'],
+    ]);
+    expect(sim.violations).toEqual([]);
+  }, 90_000);
 });

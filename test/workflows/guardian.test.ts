@@ -23,6 +23,12 @@ import {
   type SentEmail,
   type TestRuntime,
 } from '../support/runtime.ts';
+import {
+  answerManualSystem,
+  RECORDS_AND_MANUAL,
+  standInForManualTasks,
+  startRuntimeWithSystems,
+} from '../support/systems.ts';
 
 /**
  * The guardian-access workflow (workflows/guardian-access.asl.json) on aws-local-stepfunctions
@@ -571,5 +577,38 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       code: 'consent-not-given',
     });
     await r.engine.whenDone(executionOf('guardian-access', body.requestId));
+  });
+});
+
+/** R9 R18 R19: the guardian's report from every system holding the child's allowed categories. */
+describe('guardian access: records table and a manual system (R19)', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
+    standInForManualTasks(rt);
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R9 R18 R19: after approval the request waits for the manual system; the report then says where the records are, in the allowed categories only', async () => {
+    const body = await askAndVerify(rt, GRACE, CHIDI);
+    expect((await approve(rt, body.requestId)).res.status).toBe(200);
+    await eventually(async () =>
+      (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
+    );
+    expect((await rt.mail.to(GRACE.email)).filter((e) => /are ready/.test(e.subject))).toHaveLength(0);
+    await answerManualSystem(rt, body.requestId, 'ebooks', { state: 'done' });
+
+    const report = await download(
+      await rt.mail.waitFor(GRACE.email, /child's library records you asked for are ready/),
+    );
+    expect(report).toContain('Where these records are');
+    expect(report).toMatch(/<dt>Privacy Desk records<\/dt><dd>Found: [^<]*Library records: \d+ records/);
+    expect(report).toMatch(/<dt>E-book vendor<\/dt><dd>Checked by library staff on /);
+    expect(report).toContain('Percy Jackson and the Olympians: The Lightning Thief');
+    // R9: only what a guardian may see, in the systems' lines too.
+    expect(report).not.toContain('Login credentials');
+    expect(report).not.toContain('Children of Blood and Bone');
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expectNoPersonalData(rt, executionOf('guardian-access', body.requestId), [GRACE, CHIDI]);
   });
 });

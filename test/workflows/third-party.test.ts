@@ -18,6 +18,18 @@ import {
   type SentEmail,
   type TestRuntime,
 } from '../support/runtime.ts';
+import type { KohaSimulator } from '../support/koha-simulator/index.ts';
+import {
+  ADA_IN_KOHA,
+  answerManualSystem,
+  KOHA_SPEC,
+  kohaSystems,
+  RECORDS_AND_MANUAL,
+  seedKohaAda,
+  standInForManualTasks,
+  startKoha,
+  startRuntimeWithSystems,
+} from '../support/systems.ts';
 
 /**
  * The third-party workflow (workflows/third-party.asl.json, R14) on aws-local-stepfunctions with
@@ -392,5 +404,84 @@ describe('third-party request: time, and no leak (R14)', () => {
     const request = await r.deps.requests.getOf(body.requestId, 'third-party');
     expect(request.thirdParty).toEqual({ categories: ['library-records'] });
     expect((await r.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
+  });
+});
+
+/** R14 R18 R19: the third party's package from every system holding a permitted category. */
+describe('third-party request: records table and a manual system (R19)', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
+    standInForManualTasks(rt);
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R14 R18 R19: after approval the request waits for the manual system; the package says where the records are, permitted categories only', async () => {
+    const who = requester();
+    const body = await ask(rt, who, ['library-records', 'payments']);
+    expect((await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' })).status).toBe(200);
+    expect(
+      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+    ).toBe(200);
+    await eventually(async () =>
+      (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
+    );
+    expect(await rt.mail.to(who.email)).toHaveLength(0);
+    await answerManualSystem(rt, body.requestId, 'ebooks', { state: 'could-not', reason: 'Vendor portal down' });
+
+    const pkg = await (
+      await fetch(linkIn(await rt.mail.waitFor(who.email, /The records you asked .* are ready/), 'download'))
+    ).text();
+    expect(pkg).toContain('Where these records are');
+    expect(pkg).toMatch(
+      /<dt>Privacy Desk records<\/dt><dd>Found: Library records: \d+ records; Fines, fees and payments: \d+ records?\.<\/dd>/,
+    );
+    expect(pkg).toMatch(/<dt>E-book vendor<\/dt><dd>Library staff could not complete this here/);
+    expect(pkg).not.toContain('Vendor portal down');
+    for (const mark of ADA_MARKS['library-records']) expect(pkg).toContain(mark);
+    for (const mark of [...ADA_MARKS.personal, ...ADA_MARKS.donations, ...ADA_MARKS.credentials])
+      expect(pkg).not.toContain(mark);
+    expect(pkg).not.toContain('Ada');
+    await waitForStatus(rt, body.statusUrl, 'completed');
+  });
+});
+
+describe.skipIf(!KOHA_SPEC)('third-party request: Koha as the system of record (R19)', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  beforeAll(async () => {
+    sim = await startKoha();
+    seedKohaAda(sim);
+    rt = await startRuntimeWithSystems(kohaSystems(sim));
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await sim.close();
+  });
+
+  it('R14 R18 R19: permission asked through the email Koha holds; the package holds Koha’s fine and the records table’s, nothing else', async () => {
+    const who = requester();
+    const body = await ask(rt, who, ['payments']);
+    const consent = await rt.mail.waitFor(ADA_IN_KOHA.email, /Written permission asked/);
+    expect(await rt.mail.to(ADA.email)).toHaveLength(0);
+    expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
+    expect(
+      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+    ).toBe(200);
+    const pkg = await (
+      await fetch(linkIn(await rt.mail.waitFor(who.email, /The records you asked .* are ready/), 'download'))
+    ).text();
+    expect(pkg).toMatch(
+      /<dt>Koha catalogue and circulation<\/dt><dd>Found: Fines, fees and payments: 1 record\.<\/dd>/,
+    );
+    expect(pkg).toContain('Overdue fine');
+    for (const mark of ADA_MARKS.payments) expect(pkg).toContain(mark);
+    for (const mark of [...ADA_MARKS['library-records'], ...ADA_MARKS.personal]) expect(pkg).not.toContain(mark);
+    expect(pkg).not.toContain(ADA_IN_KOHA.email);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    // R14: what the patron did not permit is never even read from Koha: no checkout, no hold.
+    expect(sim.calls.filter((op) => op === 'listCheckouts' || op === 'getPatronHolds')).toEqual([]);
+    expect(sim.calls).toContain('listPatronDebits');
+    expect(sim.violations).toEqual([]);
   });
 });

@@ -84,6 +84,19 @@ export class KohaConnector implements SystemConnector {
   }
 
   async findPatron(cardNumber: string, lastName: string): Promise<FindResult> {
+    const patron = await this.byCard(cardNumber);
+    if (!patron) return { found: false, reason: 'unknown-card' };
+    // R7: the card alone names nobody; the last name on file must agree.
+    if (!sameLastName(patron.surname ?? '', lastName)) return { found: false, reason: 'name-mismatch' };
+    return { found: true, ref: { systemId: this.systemId, patronId: String(patron.patron_id) } };
+  }
+
+  async findByCardNumber(cardNumber: string): Promise<PatronRef | undefined> {
+    const patron = await this.byCard(cardNumber);
+    return patron ? { systemId: this.systemId, patronId: String(patron.patron_id) } : undefined;
+  }
+
+  private async byCard(cardNumber: string) {
     const answer = await this.call({
       op: 'listPatrons',
       method: 'GET',
@@ -92,11 +105,7 @@ export class KohaConnector implements SystemConnector {
       query: { cardnumber: cardNumber, _match: 'exact', _per_page: 2 },
     });
     const patrons = this.parse(kohaPatronListSchema, answer, 'listPatrons');
-    const patron = patrons.find((p) => p.cardnumber?.trim() === cardNumber.trim());
-    if (!patron) return { found: false, reason: 'unknown-card' };
-    // R7: the card alone names nobody; the last name on file must agree.
-    if (!sameLastName(patron.surname ?? '', lastName)) return { found: false, reason: 'name-mismatch' };
-    return { found: true, ref: { systemId: this.systemId, patronId: String(patron.patron_id) } };
+    return patrons.find((p) => p.cardnumber?.trim() === cardNumber.trim());
   }
 
   async *readRecords(ref: PatronRef, category: Category, options: ReadOptions = {}): AsyncGenerator<RecordPage> {
