@@ -5,7 +5,7 @@ import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { loadDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
 import { RECORDS_TABLE } from '../../local/runtime.ts';
 import { executionOf } from '../support/executions.ts';
-import { postForm } from '../support/http.ts';
+import { postForm, postFormAsBrowser } from '../support/http.ts';
 import {
   ADA,
   DEMO_DATASET,
@@ -143,6 +143,19 @@ describe('outreach opt-out workflow (R20)', () => {
     const request = await rt.deps.requests.getOf(unknown.body.requestId, 'outreach-opt-out');
     expect(request.matched).toBe(false);
     expect(request.submittedEmail).toBeUndefined(); // R5: erased after matching, matched or not
+  });
+
+  it('R20 the web form for a donor without a card: the page after sending reads the same whether or not a donation record holds the address', async () => {
+    const pageFor = async (email: string) => {
+      const res = await postFormAsBrowser(`${rt.baseUrl}/api/requests`, { kind: 'outreach-opt-out', email });
+      expect(res.status).toBe(202);
+      return (await res.text()).replace(/\/api\/requests\/[^"<\s]+/g, 'STATUS');
+    };
+    const known = await pageFor(ROSA.email);
+    const unknown = await pageFor('someone.else@example.net');
+    expect(unknown).toBe(known);
+    expect(known).toContain('If our donation records hold this email address');
+    expect(known).not.toContain('card number');
   });
 
   it('R20 bad input is a 400 problem document naming the field: card and email together, neither, a malformed or oversized email, a card without its last name', async () => {
