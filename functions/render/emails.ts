@@ -267,3 +267,19 @@ export function deletionOutcomeEmail(o: {
     ),
   };
 }
+
+/**
+ * R20, R19: to the privacy officer: a system marked for outreach could not record an opt-out (its
+ * connector has no such setting). Names the request and the systems, never the person (R1, R5).
+ */
+export function outreachNotStoppedEmail(o: { library: string; requestId: string; systems: string[] }): Message {
+  const list = o.systems.join('; ');
+  return {
+    subject: `An outreach opt-out could not be recorded in: ${list}`,
+    text: `Request ${o.requestId} asked to stop outreach. These systems, marked for outreach, could not record it through their connector: ${list}. Please record the opt-out there by hand, or unmark the system if it is not used for outreach.`,
+    html: wrap(
+      o.library,
+      html`<p>Request <code>${o.requestId}</code> asked to stop outreach. These systems, marked for outreach, could not record it through their connector: <strong>${list}</strong>.</p><p>Please record the opt-out there by hand, or unmark the system if it is not used for outreach.</p>`,
+    ),
+  };
+}

@@ -1,3 +1,6 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -5,12 +8,14 @@ import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { loadDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
 import { RECORDS_TABLE } from '../../local/runtime.ts';
 import { executionOf } from '../support/executions.ts';
+import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
 import { postForm, postFormAsBrowser } from '../support/http.ts';
 import {
   ADA,
   DEMO_DATASET,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   statusOf,
   submit,
@@ -219,5 +224,73 @@ describe('outreach opt-out with the records table alone (R20)', () => {
       ['records', 'done'],
     ]);
     expect((await storedItem(rt, recordKeys.patron(ADA.id)))?.outreachOptOut).toBe(true);
+  });
+});
+
+const KOHA_USER_ENV = 'OUTREACH_TEST_KOHA_USER';
+const KOHA_PASSWORD_ENV = 'OUTREACH_TEST_KOHA_PASSWORD';
+
+describe.skipIf(!kohaSpecAvailable())('outreach opt-out and a Koha marked for outreach (R20, R19)', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  let dir: string;
+  beforeAll(async () => {
+    sim = await startKohaSimulator({ basicUsers: [{ user: 'privacy-desk', password: 'basic-password' }] });
+    sim.data.addPatron({ cardnumber: ADA.cardNumber, surname: ADA.lastName, firstname: 'Ada', email: ADA.email });
+    process.env[KOHA_USER_ENV] = 'privacy-desk';
+    process.env[KOHA_PASSWORD_ENV] = 'basic-password';
+    dir = await mkdtemp(join(tmpdir(), 'outreach-systems-'));
+    const systemsPath = join(dir, 'systems.json');
+    await writeFile(
+      systemsPath,
+      JSON.stringify({
+        systems: [
+          {
+            id: 'records',
+            type: 'records-table',
+            name: 'Privacy Desk records',
+            identity: true,
+            categories: ['personal', 'donations'],
+          },
+          {
+            id: 'ils',
+            type: 'koha',
+            name: 'Koha ILS',
+            outreach: true,
+            baseUrl: sim.baseUrl,
+            auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
+            categories: ['personal', 'library-records'],
+          },
+        ],
+      }),
+    );
+    rt = await startTestRuntime({ systemsPath });
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    const violations = [...sim.violations];
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+    delete process.env[KOHA_USER_ENV];
+    delete process.env[KOHA_PASSWORD_ENV];
+    expect(violations).toEqual([]);
+  });
+
+  it('R20 R19 a system whose connector has no outreach setting answers could-not, never done: the patron reads which systems stopped and which not, and the privacy officer is told', async () => {
+    const { body } = await submit(rt, { kind: 'outreach-opt-out', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const results = await rt.deps.systemResults.list(body.requestId);
+    expect(results.map((r) => [r.systemId, r.state]).sort()).toEqual([
+      ['ils', 'could-not'],
+      ['records', 'done'],
+    ]);
+    const told = await rt.mail.waitFor(ADA.email, /outreach opt-out/);
+    expect(told.body.text).toMatch(/recorded in: Privacy Desk records\./);
+    expect(told.body.text).toMatch(/could not record it yet.*: Koha ILS\./s);
+    const officer = await rt.mail.waitFor(OFFICER, /could not be recorded in: Koha ILS/);
+    expect(officer.body.text).toContain(body.requestId);
+    expect(officer.body.text).not.toContain(ADA.lastName);
   });
 });

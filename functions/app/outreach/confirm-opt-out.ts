@@ -1,6 +1,6 @@
 import { IntegrityError } from '../../domain/errors.ts';
 import type { Deps } from '../../lib/deps.ts';
-import { outreachOptOutEmail } from '../../render/emails.ts';
+import { outreachNotStoppedEmail, outreachOptOutEmail } from '../../render/emails.ts';
 
 /**
  * R20, R19: once every outreach system has answered, the requester is told at the address they
@@ -17,10 +17,19 @@ export async function confirmOptOut(deps: Deps, requestId: string): Promise<void
   const nameOf = (systemId: string) => deps.systems.systems.find((s) => s.id === systemId)?.name ?? systemId;
   const stopped = results.filter((r) => r.state === 'done').map((r) => nameOf(r.systemId));
   const notStopped = results.filter((r) => r.state === 'could-not').map((r) => nameOf(r.systemId));
-  if (email) {
-    const library = await deps.records.library();
+  const library = await deps.records.library();
+  if (email)
     await deps.mailer.send({ to: [email], ...outreachOptOutEmail({ library: library.name, stopped, notStopped }) });
-  }
+  // R19: a "could not" goes to the privacy officer; a manual system's staff answer is sent on by its own task.
+  const unsupported = results
+    .filter((r) => r.state === 'could-not' && deps.systems.systems.find((s) => s.id === r.systemId)?.type !== 'manual')
+    .map((r) => nameOf(r.systemId));
+  const officers = unsupported.length > 0 ? await deps.records.staffWithRole('privacy-officer') : [];
+  if (officers.length > 0)
+    await deps.mailer.send({
+      to: officers.map((p) => p.email),
+      ...outreachNotStoppedEmail({ library: library.name, requestId, systems: unsupported }),
+    });
   await deps.audit.append(requestId, {
     eventId: 'outreach-stopped',
     type: 'outreach-stopped',
