@@ -17,12 +17,14 @@ const FIELD_NAMES: Record<string, string> = {
 
 /**
  * R6: a change that had to be confirmed is written nowhere until it was. The prepare step recorded
- * what needed confirming; a new phone number (the desk called it) or a new email (its owner
- * clicked) without its confirmation event is refused, whichever step asks, before any system is
- * written. The number on file is compared too, as defence in depth against a missing prepare event.
+ * what needed confirming; a new phone number (the desk called it), a new email (its owner clicked)
+ * or a change that needs staff approval (name, address, date of birth) without its confirmation
+ * or approval is refused, whichever step asks, before any system is written. The number on file
+ * is compared too, as defence in depth against a missing prepare event.
  */
 export function assertCorrectionConfirmed(
   events: readonly Pick<AuditEvent, 'type' | 'data'>[],
+  request: Pick<RequestOf<'correction'>, 'decisions'>,
   changes: CorrectionChanges,
   patron: Pick<Patron, 'phone'>,
 ): void {
@@ -33,6 +35,8 @@ export function assertCorrectionConfirmed(
     throw new IntegrityError('a new phone number was not confirmed');
   if (prepared.confirmEmail === true && !events.some((e) => e.type === 'new-email-confirmed'))
     throw new IntegrityError('a new email address was not confirmed');
+  const approved = (request.decisions ?? []).some((d) => d.step === 'correction' && d.decision === 'approve');
+  if (prepared.needsApproval === true && !approved) throw new IntegrityError('the correction was not approved');
 }
 
 /**
@@ -45,7 +49,7 @@ export async function beforeCorrecting(deps: Deps, request: RequestOf<'correctio
   if (!changes || !request.patronId) throw new IntegrityError('a correction without its changes or its patron');
   const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
-  assertCorrectionConfirmed(await deps.audit.list(request.requestId), changes, patron);
+  assertCorrectionConfirmed(await deps.audit.list(request.requestId), request, changes, patron);
   const onFile = patron.email;
   if (changes.email !== undefined && onFile && request.previousEmail === undefined)
     await deps.requests.update(request.requestId, (r) =>
@@ -70,7 +74,7 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
   // R6, defence in depth: nothing is confirmed as applied that needed a confirmation it did not get.
-  assertCorrectionConfirmed(events, changes, patron);
+  assertCorrectionConfirmed(events, request, changes, patron);
   const fields = Object.keys(changes);
   const corrected = await correctedSystems(deps, requestId);
 

@@ -520,6 +520,16 @@ describe('R6 R19 a correction reaches every system that holds personal data', ()
     ).rejects.toMatchObject({ name: 'IntegrityError' });
     expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
   });
+
+  it('R6 the reach step refuses a name change the privacy officer has not approved', async () => {
+    const body = await verified(rt, FATIMA, { lastName: 'Haddad-Khoury' });
+    await rt.mail.waitFor(OFFICERS[0] as string, /^Decision needed/);
+    await rt.deps.systemResults.ensure(body.requestId, ['records']);
+    await expect(
+      createReachSystem(rt.deps)({ requestId: body.requestId, systemId: 'records' }, lambdaContext('ReachSystem')),
+    ).rejects.toMatchObject({ name: 'IntegrityError', message: 'the correction was not approved' });
+    expect((await rt.deps.records.getPatron(FATIMA.id))?.lastName).toBe(FATIMA.lastName);
+  });
 });
 
 const KOHA_USER_ENV = 'CORRECTION_TEST_KOHA_USER';
