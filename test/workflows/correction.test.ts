@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createReachSystem } from '../../functions/handlers/task-reach-system.ts';
+import { loadDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
+import { RECORDS_TABLE } from '../../local/runtime.ts';
 import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
@@ -14,6 +16,7 @@ import { postForm } from '../support/http.ts';
 import {
   ADA,
   CIRCULATION,
+  DEMO_DATASET,
   eventually,
   linkIn,
   OFFICERS,
@@ -488,7 +491,7 @@ describe('R6 R19 a correction reaches every system that holds personal data', ()
   });
   afterAll(async () => rt.cleanup());
 
-  it('R6 R19 the records table is corrected through its connector, the manual system holding personal data gets its task, and the notice names every system that made the change', async () => {
+  it('R6 R19 the records table is corrected through its connector, the manual system holding personal data gets its task, the notice names every system that made the change, and a reload of the dataset keeps it', async () => {
     const body = await verified(rt, ADA, { phone: ADA_PHONE.replace('0100', '0142') });
     const call = await rt.mail.waitFor(CIRCULATION[0] as string, callTask(body.requestId));
     // R6: nothing is written anywhere before the desk confirmed the number.
@@ -508,6 +511,15 @@ describe('R6 R19 a correction reaches every system that holds personal data', ()
     for (const name of ['Privacy Desk records', 'Newsletter and fundraising list'])
       expect(notice.body.text).toContain(name);
     expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined(); // R16
+
+    // Issue #11: the next import of the dataset does not undo the correction.
+    await loadDataset(await readDatasetFile(DEMO_DATASET), {
+      client: rt.db,
+      tableName: RECORDS_TABLE,
+      fingerprinter: rt.deps.fingerprinter,
+    });
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE.replace('0100', '0142'));
+    expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ADA.email);
     await rt.deps.records.updateProfile(ADA.id, { phone: ADA_PHONE }); // restore for later tests
   });
 
