@@ -18,6 +18,7 @@
     'guardian-access': 'Guardian access',
     'third-party': 'Third party',
     'court-order': 'Court order',
+    'outreach-opt-out': 'Outreach opt-out',
   };
   const STATUS_NAMES = {
     received: 'Received',

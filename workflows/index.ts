@@ -51,6 +51,7 @@ export const FUNCTIONS = [
   'task-record-system-trouble',
   'sweep-waiting-systems',
   'task-request-system-task',
+  'task-confirm-outreach-opt-out',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -119,6 +120,7 @@ export const WORKFLOWS = {
       RequestEmailConfirmationFunctionArn: 'task-request-email-confirmation',
       RequestPhoneConfirmationFunctionArn: 'task-request-phone-confirmation',
       ...STAFF_APPROVAL,
+      ...REACH_SYSTEMS,
       ApplyCorrectionFunctionArn: 'task-apply-correction',
       DenyFunctionArn: 'task-deny',
       ...REQUEST_END,
@@ -175,6 +177,16 @@ export const WORKFLOWS = {
       ...REQUEST_END,
     },
   },
+  // R20: a patron, or a donor without a card, stops outreach in every system used for it.
+  'outreach-opt-out': {
+    file: 'outreach-opt-out.asl.json',
+    functions: {
+      ...PATRON_REQUEST_START,
+      ...REACH_SYSTEMS,
+      ConfirmOptOutFunctionArn: 'task-confirm-outreach-opt-out',
+      ...REQUEST_END,
+    },
+  },
   // R16: the daily retention run (started by the `start-retention` schedule), not a patron request.
   retention: {
     file: 'retention.asl.json',
@@ -201,6 +213,7 @@ export const WORKFLOW_OF_KIND: Readonly<Partial<Record<RequestKind, WorkflowName
   'guardian-access': 'guardian-access',
   'third-party': 'third-party',
   'court-order': 'court-order',
+  'outreach-opt-out': 'outreach-opt-out',
 };
 
 /** HTTP routes and the function behind each (API Gateway HTTP API in AWS, the local server here). */
@@ -309,7 +322,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     email: true,
     workflow: 'none',
   },
-  'task-apply-correction': { requests: 'write', records: 'write', files: 'none', email: true, workflow: 'none' },
+  'task-apply-correction': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   'task-build-deletion-plan': { requests: 'write', records: 'read', files: 'none', email: false, workflow: 'none' },
   // R8: brings a deletion's outcome up to date after each system, and sends the one waiting letter.
   'task-record-deletion-progress': {
@@ -398,6 +411,14 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   'task-record-system-trouble': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
   // R19: emails a manual system's task to the staff of its role.
   'task-request-system-task': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'callback' },
+  // R20: tells the requester which systems stopped outreach (reads the patron's or donor's email on file).
+  'task-confirm-outreach-opt-out': {
+    requests: 'write',
+    records: 'read',
+    files: 'none',
+    email: true,
+    workflow: 'none',
+  },
   // R8: wakes waiting systems' steps for their daily re-check.
   'sweep-waiting-systems': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'callback' },
 };
@@ -466,6 +487,9 @@ export const RETRY_EXCEPTIONS: Record<string, { retry: readonly RetryRule[] | nu
   'access.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'deletion.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'correction.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'correction.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
+  'outreach-opt-out.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
+  'outreach-opt-out.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'court-order.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },
   'court-order.asl.json:SystemTrouble': { retry: FAILURE_PATH_RETRY, reason: SYSTEM_TROUBLE_REASON },
   'deletion.asl.json:RecordFailure': { retry: FAILURE_PATH_RETRY, reason: RECORD_FAILURE_REASON },

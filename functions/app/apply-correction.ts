@@ -1,6 +1,8 @@
-import { withoutChanges } from '../domain/request.ts';
+import type { AuditEvent } from '../domain/audit.ts';
+import { withoutChanges, type CorrectionChanges, type RequestOf } from '../domain/request.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { isNewPhone } from '../domain/phone.ts';
+import type { Patron } from '../domain/dataset.ts';
 import type { Deps } from '../lib/deps.ts';
 import { correctionAppliedEmail } from '../render/emails.ts';
 
@@ -14,9 +16,54 @@ const FIELD_NAMES: Record<string, string> = {
 };
 
 /**
- * R6: applies the approved and confirmed changes to the records source, tells the patron at the
- * old and the new address, audits which fields changed (never their values), and erases the
- * requested values from the request (R16). Idempotent through the audit event.
+ * R6: a change that had to be confirmed is written nowhere until it was. The prepare step recorded
+ * what needed confirming; a new phone number (the desk called it), a new email (its owner clicked)
+ * or a change that needs staff approval (name, address, date of birth) without its confirmation
+ * or approval is refused, whichever step asks, before any system is written. The number on file
+ * is compared too, as defence in depth against a missing prepare event.
+ */
+export function assertCorrectionConfirmed(
+  events: readonly Pick<AuditEvent, 'type' | 'data'>[],
+  request: Pick<RequestOf<'correction'>, 'decisions'>,
+  changes: CorrectionChanges,
+  patron: Pick<Patron, 'phone'>,
+): void {
+  const prepared = events.find((e) => e.type === 'correction-prepared')?.data ?? {};
+  const needsPhone =
+    prepared.confirmPhone === true || (changes.phone !== undefined && isNewPhone(changes.phone, patron.phone));
+  if (changes.phone !== undefined && needsPhone && !events.some((e) => e.type === 'phone-confirmed'))
+    throw new IntegrityError('a new phone number was not confirmed');
+  if (prepared.confirmEmail === true && !events.some((e) => e.type === 'new-email-confirmed'))
+    throw new IntegrityError('a new email address was not confirmed');
+  const approved = (request.decisions ?? []).some((d) => d.step === 'correction' && d.decision === 'approve');
+  if (prepared.needsApproval === true && !approved) throw new IntegrityError('the correction was not approved');
+}
+
+/**
+ * R6, R19: called by each system's step before it writes: the confirmation check above, and the
+ * email on file kept aside once (before the system of record changes it), so the notice can reach
+ * the old address as well as the new. Idempotent: a retried step finds it kept.
+ */
+export async function beforeCorrecting(deps: Deps, request: RequestOf<'correction'>): Promise<CorrectionChanges> {
+  const changes = request.changes;
+  if (!changes || !request.patronId) throw new IntegrityError('a correction without its changes or its patron');
+  const patron = await deps.people.getPatron(request.patronId);
+  if (!patron) throw new IntegrityError('the matched patron is gone');
+  assertCorrectionConfirmed(await deps.audit.list(request.requestId), request, changes, patron);
+  const onFile = patron.email;
+  if (changes.email !== undefined && onFile && request.previousEmail === undefined)
+    await deps.requests.update(request.requestId, (r) =>
+      r.kind !== 'correction' || r.previousEmail !== undefined ? undefined : { ...r, previousEmail: onFile },
+    );
+  return changes;
+}
+
+/**
+ * R6, R19: finishes a correction once every system has answered (the workflow's fan-out made the
+ * change in each system that holds the data): tells the patron at the old and the new address
+ * which details changed and in which systems, audits which fields changed (never their values),
+ * and erases the requested values from the request (R16). It writes no system itself.
+ * Idempotent through the audit event.
  */
 export async function applyCorrection(deps: Deps, requestId: string): Promise<void> {
   const events = await deps.audit.list(requestId);
@@ -26,23 +73,23 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   if (!changes || !request.patronId) throw new IntegrityError('nothing to apply');
   const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
-  // R6, defence in depth: a new phone number is applied only after the desk confirmed it by calling it.
-  if (
-    changes.phone !== undefined &&
-    isNewPhone(changes.phone, patron.phone) &&
-    !events.some((e) => e.type === 'phone-confirmed')
-  ) {
-    throw new IntegrityError('a new phone number was not confirmed');
-  }
+  // R6, defence in depth: nothing is confirmed as applied that needed a confirmation it did not get.
+  assertCorrectionConfirmed(events, request, changes, patron);
   const fields = Object.keys(changes);
+  const corrected = await correctedSystems(deps, requestId);
 
-  await deps.records.updateProfile(patron.id, changes);
-  const recipients = [...new Set([patron.email, changes.email].filter((e): e is string => Boolean(e)))];
+  const recipients = [
+    ...new Set([request.previousEmail, patron.email, changes.email].filter((e): e is string => Boolean(e))),
+  ];
   if (recipients.length > 0) {
     const library = await deps.records.library();
     await deps.mailer.send({
       to: recipients,
-      ...correctionAppliedEmail({ library: library.name, fields: fields.map((f) => FIELD_NAMES[f] ?? f) }),
+      ...correctionAppliedEmail({
+        library: library.name,
+        fields: fields.map((f) => FIELD_NAMES[f] ?? f),
+        systems: corrected,
+      }),
     });
   }
   await deps.audit.append(requestId, {
@@ -52,4 +99,12 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
     data: { fields },
   });
   await deps.requests.update(requestId, withoutChanges);
+}
+
+/** R19: the names of the systems that made the correction, from the per-system results. */
+async function correctedSystems(deps: Pick<Deps, 'systemResults' | 'systems'>, requestId: string): Promise<string[]> {
+  const results = await deps.systemResults.list(requestId);
+  return results
+    .filter((r) => r.state === 'done')
+    .map((r) => deps.systems.systems.find((s) => s.id === r.systemId)?.name ?? r.systemId);
 }

@@ -54,7 +54,8 @@ export async function startDeskRequest(
   const { input, documentKind } = parseDeskRequest(body);
   // The person at the desk is the one verified: the patron, or for a guardian's request the guardian.
   const identity =
-    'cardNumber' in input
+    // An outreach opt-out is not a desk kind (refused above).
+    'cardNumber' in input && input.kind !== 'outreach-opt-out'
       ? { cardNumber: input.cardNumber, lastName: input.lastName }
       : input.kind === 'guardian-access'
         ? input.guardian

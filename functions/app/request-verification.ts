@@ -1,5 +1,5 @@
 import { IntegrityError } from '../domain/errors.ts';
-import { isTerminal, requesterPatronIdOf } from '../domain/request.ts';
+import { donorIdOf, isTerminal, requesterPatronIdOf, type RequestRecord } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../render/emails.ts';
 import type { DeliveryChannel } from './deliver.ts';
@@ -34,11 +34,7 @@ export async function requestVerification(
     }
     return false;
   }
-  // A guardian verifies through their own email on file, never the child's (R11, R7).
-  const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
-  if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
-  const patron = await deps.people.getPatron(verifiedId);
-  if (!patron) throw new IntegrityError('the matched patron is gone');
+  const patron = await personToVerify(deps, request);
 
   const asked = await askPersonOrDesk(deps, {
     requestId,
@@ -78,4 +74,25 @@ export async function requestVerification(
     data: { channel },
   });
   return true;
+}
+
+/**
+ * Who proves control of the contact on file (R7): the patron; a guardian through their own email,
+ * never the child's (R11); a donor without a card through the email their donation record holds (R20).
+ */
+async function personToVerify(
+  deps: Pick<Deps, 'people' | 'records'>,
+  request: RequestRecord,
+): Promise<{ id: string; email?: string | undefined }> {
+  const donorId = donorIdOf(request);
+  if (donorId !== undefined) {
+    const donor = await deps.records.getDonor(donorId);
+    if (!donor) throw new IntegrityError('the matched donor is gone');
+    return { id: donor.id, email: donor.email };
+  }
+  const verifiedId = requesterPatronIdOf(request) ?? request.patronId;
+  if (!verifiedId) throw new IntegrityError('verification needs a matched patron');
+  const patron = await deps.people.getPatron(verifiedId);
+  if (!patron) throw new IntegrityError('the matched patron is gone');
+  return patron;
 }

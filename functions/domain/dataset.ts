@@ -95,6 +95,19 @@ export const donationSchema = z.strictObject({
   campaign: z.string().max(200).optional(),
 });
 
+/**
+ * R20: a donor without a library card, as the fundraising records give them: the email their
+ * donation record holds is how they ask to stop outreach (CONTRACT.md `outreach-opt-out`).
+ * Optional in the file: a dataset without donors loads as before.
+ */
+export const donorSchema = z.strictObject({
+  id,
+  email: z.email().max(254),
+  name: shortText.optional(),
+  /** The newest gift, for the accounting period (R8, R16): a date, never an amount or campaign here. */
+  lastGiftOn: isoDate.optional(),
+});
+
 export const sharedContentSchema = z.strictObject({
   ...owned,
   kind: z.enum(['review', 'list', 'recommendation']),
@@ -114,6 +127,7 @@ export const datasetSchema = z
     programs: z.array(programSchema).default([]),
     donations: z.array(donationSchema).default([]),
     sharedContent: z.array(sharedContentSchema).default([]),
+    donors: z.array(donorSchema).default([]),
   })
   .superRefine((d, ctx) => {
     const seen = (values: string[], path: (i: number) => (string | number)[], what: string) => {
@@ -137,6 +151,17 @@ export const datasetSchema = z
       d.staff.map((s) => s.email.toLowerCase()),
       (i) => ['staff', i, 'email'],
       'staff email',
+    );
+    seen(
+      d.donors.map((x) => x.id),
+      (i) => ['donors', i, 'id'],
+      'donor id',
+    );
+    // R20: a donor is matched by email alone, so two donors with one address could not be told apart.
+    seen(
+      d.donors.map((x) => x.email.toLowerCase()),
+      (i) => ['donors', i, 'email'],
+      'donor email',
     );
     const patronIds = new Set(d.patrons.map((p) => p.id));
     d.patrons.forEach((p, i) =>
@@ -178,6 +203,7 @@ export type Fine = z.infer<typeof fineSchema>;
 export type Program = z.infer<typeof programSchema>;
 export type Donation = z.infer<typeof donationSchema>;
 export type SharedContent = z.infer<typeof sharedContentSchema>;
+export type Donor = z.infer<typeof donorSchema>;
 
 /** Each kind of record the library-records source holds (functions/adapters/dynamodb/keys.ts RECORD_KINDS), by its type. */
 export interface RecordTypes {

@@ -73,6 +73,15 @@ function recordOfKind(input: RequestInput | CourtOrderRequestInput, common: NewR
     // R6: the requested values wait until applied or refused, then go.
     case 'correction':
       return { ...common, kind: input.kind, submitted: identityOf(input), changes: input.changes };
+    // R20: a card and last name, or a donor's email; either is erased by the match step (R5).
+    case 'outreach-opt-out':
+      return input.email !== undefined
+        ? { ...common, kind: input.kind, submittedEmail: input.email }
+        : {
+            ...common,
+            kind: input.kind,
+            submitted: { cardNumber: input.cardNumber ?? '', lastName: input.lastName ?? '' },
+          };
     default:
       return { ...common, kind: input.kind, submitted: identityOf(input) };
   }

@@ -36,6 +36,34 @@ const changes = z
   })
   .refine((c) => Object.keys(c).length > 0, 'name at least one change');
 
+/**
+ * R20: a patron by card and last name, or a donor without a card by the email their donation
+ * record holds; never both, never neither. The two shapes are one object so the refusal names the
+ * field, and the answer to a valid one is the same whether or not it matches (CONTRACT.md).
+ */
+const outreachOptOut = z
+  .strictObject({
+    kind: z.literal('outreach-opt-out'),
+    cardNumber: cardNumber.optional(),
+    lastName: lastName.optional(),
+    email: z.email('not a valid email address').max(254).optional(),
+  })
+  .superRefine((o, ctx) => {
+    const byCard = o.cardNumber !== undefined || o.lastName !== undefined;
+    if (byCard && o.email !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['email'],
+        message: 'give a card number and last name, or an email, not both',
+      });
+    else if (!byCard && o.email === undefined)
+      ctx.addIssue({ code: 'custom', path: ['email'], message: 'give a card number and last name, or a donor email' });
+    else if (byCard && o.cardNumber === undefined)
+      ctx.addIssue({ code: 'custom', path: ['cardNumber'], message: 'required' });
+    else if (byCard && o.lastName === undefined)
+      ctx.addIssue({ code: 'custom', path: ['lastName'], message: 'required' });
+  });
+
 export const requestInputSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('access'), cardNumber, lastName }),
   z.strictObject({ kind: z.literal('export'), cardNumber, lastName }),
@@ -53,6 +81,7 @@ export const requestInputSchema = z.discriminatedUnion('kind', [
     categories: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.enum(CATEGORIES)).min(1)),
     purpose: z.string().trim().min(1).max(2000),
   }),
+  outreachOptOut,
 ]);
 
 export type RequestInput = z.infer<typeof requestInputSchema>;

@@ -11,6 +11,8 @@ export const REQUEST_KINDS = [
   'guardian-access',
   'third-party',
   'court-order',
+  /** R20: stop outreach, marketing and fundraising contact, for a patron or a donor without a card. */
+  'outreach-opt-out',
 ] as const;
 export type RequestKind = (typeof REQUEST_KINDS)[number];
 
@@ -213,6 +215,19 @@ interface RequestBase {
 export interface CorrectionFields {
   /** R6: requested changes, kept until applied or refused, then erased (R16). */
   changes?: CorrectionChanges;
+  /**
+   * R6: the email on file before the system of record was corrected, so the notice reaches the old
+   * address as well as the new; erased with the changes (R16).
+   */
+  previousEmail?: string;
+}
+
+/** outreach-opt-out (R20). */
+export interface OutreachOptOutFields {
+  /** A donor without a card: the email they typed, kept only until the match step reads it (R5). */
+  submittedEmail?: string;
+  /** A donor without a card, once matched by the email a donation record holds: an id only (R5). */
+  donorId?: string;
 }
 
 /** deletion (R8). */
@@ -274,6 +289,9 @@ export interface ThirdPartyRecord extends RequestBase, ThirdPartyFields {
 export interface CourtOrderRecord extends RequestBase, CourtOrderFields {
   kind: 'court-order';
 }
+export interface OutreachOptOutRecord extends RequestBase, OutreachOptOutFields {
+  kind: 'outreach-opt-out';
+}
 
 /**
  * A request, typed by its kind: the fields only one kind has live on that kind's record, so a
@@ -287,7 +305,8 @@ export type RequestRecord =
   | CorrectionRecord
   | GuardianAccessRecord
   | ThirdPartyRecord
-  | CourtOrderRecord;
+  | CourtOrderRecord
+  | OutreachOptOutRecord;
 
 /** The record of one kind. */
 export type RequestOf<K extends RequestKind> = Extract<RequestRecord, { kind: K }>;
@@ -297,7 +316,8 @@ export type AnyRequestFields = RequestBase & { kind: RequestKind } & CorrectionF
   DeletionFields &
   GuardianFields &
   ThirdPartyFields &
-  CourtOrderFields;
+  CourtOrderFields &
+  OutreachOptOutFields;
 export type RequestField = keyof AnyRequestFields;
 
 export const isKind = <K extends RequestKind>(r: RequestRecord, kind: K): r is RequestOf<K> => r.kind === kind;
@@ -309,13 +329,17 @@ export const requesterPatronIdOf = (r: RequestRecord): string | undefined =>
 /** R16: a request without a correction's requested values, once applied or refused; other kinds have none. */
 export function withoutChanges(r: RequestRecord): RequestRecord {
   if (r.kind !== 'correction') return r;
-  const { changes: _erased, ...rest } = r;
+  const { changes: _erased, previousEmail: _told, ...rest } = r;
   return rest;
 }
 
 /** The changes a correction asks for (R6); no other kind has any. */
 export const changesOf = (r: RequestRecord): CorrectionChanges | undefined =>
   r.kind === 'correction' ? r.changes : undefined;
+
+/** The donor without a card an outreach opt-out was matched to (R20); no other kind has one. */
+export const donorIdOf = (r: RequestRecord): string | undefined =>
+  r.kind === 'outreach-opt-out' ? r.donorId : undefined;
 
 /** Where a deletion's last letter goes once the record it came from is erased (R8); no other kind has one. */
 export const contactEmailOf = (r: RequestRecord): string | undefined =>

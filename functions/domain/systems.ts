@@ -36,8 +36,8 @@ const kohaSystem = z.strictObject({
   ]),
 });
 
-/** The request kinds a staff member can act on by hand in a system without an API (R19). */
-export const MANUAL_KINDS = [...REQUEST_KINDS, 'outreach-opt-out'] as const;
+/** The request kinds a staff member can act on by hand in a system without an API (R19): every kind. */
+export const MANUAL_KINDS = REQUEST_KINDS;
 
 const manualSystem = z.strictObject({
   ...common,

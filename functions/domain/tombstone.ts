@@ -167,6 +167,10 @@ export const TOMBSTONE_DROPPED = [
   'submittedChild',
   'contactEmail',
   'changes',
+  'previousEmail',
+  'submittedEmail',
+  // R20: a donor without a card is a person too; the closed opt-out keeps no way to find them.
+  'donorId',
   'plan',
   'waitingSince',
   'submittedByStaff',

@@ -33,7 +33,8 @@ export const createHandler = (deps: Deps) => {
         throw e;
       }
       const { requestId, statusUrl } = await submitRequest(deps, input);
-      if (wantsHtml(event)) return htmlResponse(202, receivedPage(statusUrl, input.kind));
+      if (wantsHtml(event))
+        return htmlResponse(202, receivedPage(statusUrl, input.kind, 'email' in input && input.email !== undefined));
       return json(202, { requestId, status: 'received', statusUrl });
     },
     'GET /api/requests/{requestId}': async (event) =>

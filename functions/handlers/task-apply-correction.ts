@@ -5,7 +5,7 @@ import { applyCorrection } from '../app/apply-correction.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
 
-/** R6: the approved and confirmed changes, applied in the records source; the patron is told. */
+/** R6, R19: finishes a correction every system has made: the patron is told where; the requested values go (R16). */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'apply-correction', input, async ({ requestId }) => {
     await applyCorrection(deps, requestId);

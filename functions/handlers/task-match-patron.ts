@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { isTerminal } from '../domain/request.ts';
 import { findPatron } from '../app/find-patron.ts';
+import { matchDonor } from '../app/outreach/match-donor.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
@@ -18,6 +19,9 @@ export interface MatchResult {
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'match-patron', input, async ({ requestId }): Promise<MatchResult> => {
     const request = await deps.requests.get(requestId);
+    // R20: a donor without a card gave an email, not a card.
+    if (request.kind === 'outreach-opt-out' && (request.submittedEmail !== undefined || request.donorId !== undefined))
+      return matchDonor(deps, request);
     if (request.matched !== undefined) {
       // A retry after the write below: answer the same again.
       const patron = request.patronId ? await deps.people.getPatron(request.patronId) : undefined;

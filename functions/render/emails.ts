@@ -13,6 +13,7 @@ export const REQUEST_WHAT: Record<string, string> = {
   correction: 'correct your personal details',
   deletion: 'delete your data',
   'guardian-access': "see the library records of a child linked to your card, as the child's parent or guardian",
+  'outreach-opt-out': 'stop the library contacting you for outreach, marketing and fundraising',
 };
 
 export function verificationEmail(o: { library: string; link: string; kind: string; expiresAt: string }): Message {
@@ -176,14 +177,65 @@ export function confirmNewEmailEmail(o: { library: string; link: string; expires
   };
 }
 
-export function correctionAppliedEmail(o: { library: string; fields: string[] }): Message {
+/**
+ * R6, R19: the details that changed, and the systems that changed them (from the per-system
+ * results): the patron reads where the correction was made, not only that it was.
+ */
+export function correctionAppliedEmail(o: { library: string; fields: string[]; systems?: string[] }): Message {
   const list = o.fields.join(', ');
+  const systems = o.systems ?? [];
+  const where = systems.length > 0 ? `\n\nThe change was made in: ${systems.join('; ')}.` : '';
   return {
     subject: `Your details at ${o.library} were updated`,
-    text: `As you asked, the library updated these details on your account: ${list}.\n\nIf you did not ask for this, please contact the library at once.`,
+    text: `As you asked, the library updated these details on your account: ${list}.${where}\n\nIf you did not ask for this, please contact the library at once.`,
     html: wrap(
       o.library,
-      html`<p>As you asked, the library updated these details on your account: <strong>${list}</strong>.</p><p>If you did not ask for this, please contact the library at once.</p>`,
+      html`<p>As you asked, the library updated these details on your account: <strong>${list}</strong>.</p>${
+        systems.length > 0 ? html`<p>The change was made in: ${systems.join('; ')}.</p>` : ''
+      }<p>If you did not ask for this, please contact the library at once.</p>`,
+    ),
+  };
+}
+
+/**
+ * R20: the answer to an outreach opt-out: the systems that stopped outreach, and, honestly, any
+ * that could not (R19: those go to the privacy officer). Never says which records matched.
+ */
+export function outreachOptOutEmail(o: { library: string; stopped: string[]; notStopped: string[] }): Message {
+  const stopped =
+    o.stopped.length > 0
+      ? `The library will no longer contact you for outreach, marketing or fundraising. This was recorded in: ${o.stopped.join('; ')}.`
+      : 'None of the library’s outreach systems holds you, so there was nothing to stop.';
+  const notStopped =
+    o.notStopped.length > 0
+      ? `\n\nThese systems could not record it yet, and the library's privacy officer has been told: ${o.notStopped.join('; ')}.`
+      : '';
+  return {
+    subject: `Your outreach opt-out at ${o.library}`,
+    text: `${stopped}${notStopped}\n\nYou will still receive messages about your loans and your account. If you did not ask for this, please contact the library.`,
+    html: wrap(
+      o.library,
+      html`<p>${stopped}</p>${
+        o.notStopped.length > 0
+          ? html`<p>These systems could not record it yet, and the library's privacy officer has been told: ${o.notStopped.join('; ')}.</p>`
+          : ''
+      }<p>You will still receive messages about your loans and your account. If you did not ask for this, please contact the library.</p>`,
+    ),
+  };
+}
+
+/**
+ * R20, R19: to the privacy officer: a system marked for outreach could not record an opt-out (its
+ * connector has no such setting). Names the request and the systems, never the person (R1, R5).
+ */
+export function outreachNotStoppedEmail(o: { library: string; requestId: string; systems: string[] }): Message {
+  const list = o.systems.join('; ');
+  return {
+    subject: `An outreach opt-out could not be recorded in: ${list}`,
+    text: `Request ${o.requestId} asked to stop outreach. These systems, marked for outreach, could not record it through their connector: ${list}. Please record the opt-out there by hand, or unmark the system if it is not used for outreach.`,
+    html: wrap(
+      o.library,
+      html`<p>Request <code>${o.requestId}</code> asked to stop outreach. These systems, marked for outreach, could not record it through their connector: <strong>${list}</strong>.</p><p>Please record the opt-out there by hand, or unmark the system if it is not used for outreach.</p>`,
     ),
   };
 }

@@ -4,10 +4,12 @@ import { html } from '../lib/html.ts';
 import { renderNotice, renderPage } from './layout.ts';
 
 /** The page a browser gets after submitting the public form (202). */
-export function receivedPage(statusUrl: string, kind: RequestKind): string {
+export function receivedPage(statusUrl: string, kind: RequestKind, byDonorEmail = false): string {
   // R14: the same words whether or not the card matched; nothing says who is a patron.
-  const next =
-    kind === 'third-party'
+  // R20: nor, for a donor without a card, whether a donation record holds the address.
+  const next = byDonorEmail
+    ? 'Thank you. If our donation records hold this email address, we will email a confirmation link to it. Nothing happens until that link is opened.'
+    : kind === 'third-party'
       ? 'Thank you. If the card number and last name match our records, we ask the card holder for written permission through the contact details on their own record. You hear from us by email when there is an outcome; nothing about the card holder is shared without their permission.'
       : 'Thank you. If the card number and last name match our records, we will email a confirmation link to the email address on file for that card (not to any address typed into the form). Patrons without an email on file are asked to visit the library.';
   return renderPage({

@@ -34,7 +34,15 @@ import {
  */
 const ELEANOR = { cardNumber: '21234000011005', lastName: 'Vance', email: 'eleanor.vance@example.com' };
 
-const PAGES = ['/', '/request.html', '/guardian.html', '/third-party.html', '/counsel.html', '/staff.html'];
+const PAGES = [
+  '/',
+  '/request.html',
+  '/guardian.html',
+  '/third-party.html',
+  '/outreach.html',
+  '/counsel.html',
+  '/staff.html',
+];
 
 describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromium)', { timeout: FLOW_TIMEOUT }, () => {
   let rt: TestRuntime;
@@ -81,6 +89,25 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     noErrors(small);
     await w.page.close();
     await small.page.close();
+  });
+
+  it('R20 a donor without a card sends the outreach form by email and confirms through the link sent to that address', async () => {
+    const w = await open(desktop);
+    const { page } = w;
+    await page.goto(url('/outreach.html'));
+    await page.getByLabel('Email address you gave with your donation').fill('rosa.delgado@example.net');
+    await page.getByRole('button', { name: 'Stop outreach to me' }).nth(1).click();
+    await poll(() => page.title()).toMatch(/We received your request/);
+    expect(await page.textContent('main')).toContain('If our donation records hold this email address');
+    await checkAxe(page, '/api/requests (received page, donor)');
+    const link = linkIn(
+      await rt.mail.waitFor('rosa.delgado@example.net', /confirm your privacy request/, 1, 30_000),
+      'act',
+    );
+    await page.goto(link);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).toBe('Confirm your request');
+    noErrors(w);
+    await page.close();
   });
 
   it('a patron submits the form, follows the emailed link, confirms and downloads the report', async () => {

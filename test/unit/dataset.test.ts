@@ -192,6 +192,25 @@ describe('parseDataset refuses a bad dataset', () => {
     expect(refusal(raw).message).toBe('dataset is invalid at fines.0.outstanding: outstanding exceeds the amount');
   });
 
+  it('R20: refuses a donor with a malformed email, and two donors with one address (matched by email alone)', () => {
+    const raw = rawDemo() as Raw & { donors: { id: string; email: string }[] };
+    raw.donors = [
+      { id: 'G1', email: 'not an email' },
+      { id: 'G2', email: 'Same@example.net' },
+      { id: 'G3', email: 'same@example.net' },
+    ];
+    const paths = refusal(raw).issues.map((i) => i.path);
+    expect(paths).toContain('donors.0.email');
+    expect(paths).toContain('donors.2.email');
+    expect(JSON.stringify(refusal(raw).issues)).not.toContain('example.net');
+  });
+
+  it('R20: a dataset without donors loads as before (the field is optional)', () => {
+    const raw = rawDemo() as Raw & { donors?: unknown };
+    delete raw.donors;
+    expect(parseDataset(raw).donors).toEqual([]);
+  });
+
   it('refuses hostile strings by length: a 10,000-character name', () => {
     const raw = rawDemo();
     const name = 'A'.repeat(10_000);
@@ -254,6 +273,20 @@ describe('datasetToItems', () => {
   beforeAll(async () => {
     d = await readDatasetFile(DEMO_PATH);
     items = datasetToItems(d);
+  });
+
+  it('R20: keys a donor without a card by id, and finds them by their lower-cased email on gsi1 (never a scan)', () => {
+    expect(d.donors.length).toBeGreaterThan(0);
+    for (const donor of d.donors)
+      expect(items).toContainEqual(
+        expect.objectContaining({
+          pk: `DONOR#${donor.id}`,
+          sk: 'PROFILE',
+          kind: 'DONOR',
+          gsi1pk: `DONOR-EMAIL#${donor.email.toLowerCase()}`,
+          gsi1sk: 'DONOR',
+        }),
+      );
   });
 
   it("finds Ada's profile by card number on gsi1", () => {

@@ -86,7 +86,7 @@ describe('renderDecisionForm', () => {
 
 describe('static pages (web/)', () => {
   const dir = fileURLToPath(new URL('../../web/', import.meta.url));
-  const pages = ['index.html', 'request.html', 'guardian.html', 'third-party.html'];
+  const pages = ['index.html', 'request.html', 'guardian.html', 'third-party.html', 'outreach.html'];
   /** Signed-in pages: their forms are driven by local scripts that call the API with a token. */
   const signedIn = ['staff.html', 'counsel.html'];
   const read = (name: string) => readFileSync(join(dir, name), 'utf8');
@@ -168,6 +168,19 @@ describe('static pages (web/)', () => {
       expect(fields.has(n), n).toBe(true);
     }
     expect(page).toContain('already on your library record');
+  });
+
+  it('R20 outreach.html: a card holder form and a donor form, each carrying the outreach-opt-out kind and its own fields, linked from the home page', () => {
+    const page = read('outreach.html');
+    const forms = page.split('<form ').slice(1);
+    expect(forms).toHaveLength(2);
+    for (const form of forms) expect(form).toContain('<input type="hidden" name="kind" value="outreach-opt-out">');
+    expect(forms[0]).toContain('name="cardNumber"');
+    expect(forms[0]).toContain('name="lastName"');
+    expect(forms[0]).not.toContain('name="email"');
+    expect(forms[1]).toContain('name="email"');
+    expect(forms[1]).not.toContain('name="cardNumber"');
+    expect(read('index.html')).toContain('href="/outreach.html"');
   });
 
   it('guardian.html and third-party.html carry their kind and field names', () => {

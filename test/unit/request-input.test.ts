@@ -36,6 +36,8 @@ const VALID = {
     categories: ['library-records', 'payments'],
     purpose: 'An insurance claim the patron asked us to handle.',
   },
+  'outreach-opt-out': { kind: 'outreach-opt-out', cardNumber: card, lastName: 'Lovelace' },
+  'outreach-opt-out (donor)': { kind: 'outreach-opt-out', email: 'rosa@example.net' },
 } as const;
 
 /** Runs a parse that must fail and returns the issue paths. */
@@ -50,6 +52,23 @@ const isoDay = (offsetDays: number) => new Date(Date.now() + offsetDays * 86_400
 describe('requestInputSchema (CONTRACT.md requests)', () => {
   it.each(Object.entries(VALID))('CONTRACT: a valid %s body is accepted as it is', (_kind, body) => {
     expect(requestInputSchema.parse(body)).toEqual(body);
+  });
+
+  it.each([
+    [
+      'card and email together',
+      { kind: 'outreach-opt-out', cardNumber: card, lastName: 'Lovelace', email: 'a@example.org' },
+      'email',
+    ],
+    ['neither card nor email', { kind: 'outreach-opt-out' }, 'email'],
+    ['a malformed email', { kind: 'outreach-opt-out', email: 'rosa at example.net' }, 'email'],
+    ['an oversized email', { kind: 'outreach-opt-out', email: `${'r'.repeat(250)}@example.net` }, 'email'],
+    ['a card without its last name', { kind: 'outreach-opt-out', cardNumber: card }, 'lastName'],
+    ['a last name without a card', { kind: 'outreach-opt-out', lastName: 'Lovelace' }, 'cardNumber'],
+    ['a card that is not digits', { kind: 'outreach-opt-out', cardNumber: '12AB', lastName: 'Lovelace' }, 'cardNumber'],
+    ['an unknown field', { kind: 'outreach-opt-out', email: 'rosa@example.net', lists: 'all' }, ''],
+  ])('R20: an outreach opt-out with %s is refused, naming the field', (_what, body, path) => {
+    expect(refusedPaths(body)).toContain(path);
   });
 
   it('R6: a correction may name a single change', () => {

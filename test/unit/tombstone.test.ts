@@ -72,6 +72,9 @@ function fullRecord(): Required<AnyRequestFields> & { kind: 'third-party'; tombs
     ],
     denial: { code: 'rejected', reason: 'We could not reach Dr. Jones at 555-0100', at: '2026-11-11T10:00:00.000Z' },
     contactEmail: 'ada@example.org',
+    previousEmail: 'ada@old.example.org',
+    submittedEmail: 'ada@giving.example.org',
+    donorId: 'D2001',
     waitingSince: '2026-11-02T09:00:00.000Z',
     approvalRounds: { 'third-party': 1 },
     requesterPatronId: 'P1002',
@@ -134,6 +137,7 @@ const PERSONAL = [
   'Child',
   '21234000019999',
   'hurry',
+  'D2001',
 ];
 
 describe('tombstone (R16)', () => {

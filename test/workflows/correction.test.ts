@@ -1,4 +1,12 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { createHandler as createReachSystem } from '../../functions/handlers/task-reach-system.ts';
+import { loadDataset, readDatasetFile } from '../../functions/connectors/records-table/load-dataset.ts';
+import { RECORDS_TABLE } from '../../local/runtime.ts';
+import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { createHandler as createApplyCorrection } from '../../functions/handlers/task-apply-correction.ts';
@@ -8,6 +16,7 @@ import { postForm } from '../support/http.ts';
 import {
   ADA,
   CIRCULATION,
+  DEMO_DATASET,
   eventually,
   linkIn,
   OFFICERS,
@@ -454,5 +463,155 @@ describe('staff approval: reminders and lapses', () => {
       'expired',
     );
     expect((await rt.deps.records.getPatron(ADA.id))?.firstName).toBe('Ada');
+  });
+});
+
+/** R19: the demo systems file: the records table, and manual e-book, booking and fundraising systems. */
+const DEMO_SYSTEMS = fileURLToPath(new URL('../../local/demo-systems.json', import.meta.url));
+
+/** Answers a manual system's staff task `done`, through its stored callback token, as its link will. */
+async function answerManualTask(rt: TestRuntime, requestId: string, systemId: string) {
+  const token = await eventually(
+    async () => (await rt.deps.systemResults.find(requestId, systemId))?.waitToken,
+    20_000,
+    `the ${systemId} task's token`,
+  );
+  const at = rt.deps.clock().toISOString();
+  await rt.deps.systemResults.update(requestId, systemId, (r) => {
+    const { waitToken: _used, ...rest } = r;
+    return { ...rest, state: 'done', answeredBy: CIRCULATION[0], answeredAt: at };
+  });
+  await rt.deps.workflow.sendTaskSuccess(token, { decision: 'done' });
+}
+
+describe('R6 R19 a correction reaches every system that holds personal data', () => {
+  let rt: TestRuntime;
+  beforeAll(async () => {
+    rt = await startTestRuntime({ systemsPath: DEMO_SYSTEMS });
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R6 R19 the records table is corrected through its connector, the manual system holding personal data gets its task, the notice names every system that made the change, and a reload of the dataset keeps it', async () => {
+    const body = await verified(rt, ADA, { phone: ADA_PHONE.replace('0100', '0142') });
+    const call = await rt.mail.waitFor(CIRCULATION[0] as string, callTask(body.requestId));
+    // R6: nothing is written anywhere before the desk confirmed the number.
+    expect(await rt.deps.systemResults.list(body.requestId)).toEqual([]);
+    expect((await postForm(linkIn(call, 'act'), { decision: 'confirm' })).status).toBe(200);
+
+    // A correction covers personal data: the fundraising list holds some; the e-book and booking systems (loans) do not.
+    await answerManualTask(rt, body.requestId, 'fundraising');
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const results = await rt.deps.systemResults.list(body.requestId);
+    expect(results.map((r) => [r.systemId, r.state]).sort()).toEqual([
+      ['fundraising', 'done'],
+      ['records', 'done'],
+    ]);
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE.replace('0100', '0142'));
+    const notice = await rt.mail.waitFor(ADA.email, /were updated/);
+    for (const name of ['Privacy Desk records', 'Newsletter and fundraising list'])
+      expect(notice.body.text).toContain(name);
+    expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined(); // R16
+
+    // Issue #11: the next import of the dataset does not undo the correction.
+    await loadDataset(await readDatasetFile(DEMO_DATASET), {
+      client: rt.db,
+      tableName: RECORDS_TABLE,
+      fingerprinter: rt.deps.fingerprinter,
+    });
+    expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE.replace('0100', '0142'));
+    expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ADA.email);
+    await rt.deps.records.updateProfile(ADA.id, { phone: ADA_PHONE }); // restore for later tests
+  });
+
+  it('R6 the reach step itself refuses to write a new phone number nobody confirmed, whatever calls it', async () => {
+    const body = await verified(rt, MARCUS, { phone: '203-555-0188' }, 1);
+    await rt.mail.waitFor(CIRCULATION[0] as string, callTask(body.requestId));
+    await rt.deps.systemResults.ensure(body.requestId, ['records']);
+    await expect(
+      createReachSystem(rt.deps)({ requestId: body.requestId, systemId: 'records' }, lambdaContext('ReachSystem')),
+    ).rejects.toMatchObject({ name: 'IntegrityError' });
+    expect((await rt.deps.records.getPatron(MARCUS.id))?.phone).toBe(MARCUS.phone);
+  });
+
+  it('R6 the reach step refuses a name change the privacy officer has not approved', async () => {
+    const body = await verified(rt, FATIMA, { lastName: 'Haddad-Khoury' });
+    await rt.mail.waitFor(OFFICERS[0] as string, /^Decision needed/);
+    await rt.deps.systemResults.ensure(body.requestId, ['records']);
+    await expect(
+      createReachSystem(rt.deps)({ requestId: body.requestId, systemId: 'records' }, lambdaContext('ReachSystem')),
+    ).rejects.toMatchObject({ name: 'IntegrityError', message: 'the correction was not approved' });
+    expect((await rt.deps.records.getPatron(FATIMA.id))?.lastName).toBe(FATIMA.lastName);
+  });
+});
+
+const KOHA_USER_ENV = 'CORRECTION_TEST_KOHA_USER';
+const KOHA_PASSWORD_ENV = 'CORRECTION_TEST_KOHA_PASSWORD';
+
+describe.skipIf(!kohaSpecAvailable())('R6 R19 a correction reaches Koha through its REST API', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  let dir: string;
+  let kohaId: number;
+  beforeAll(async () => {
+    sim = await startKohaSimulator({ basicUsers: [{ user: 'privacy-desk', password: 'basic-password' }] });
+    kohaId = sim.data.addPatron({
+      cardnumber: YUKI.cardNumber,
+      surname: YUKI.lastName,
+      firstname: 'Yuki',
+      email: YUKI.email,
+      phone: YUKI.phone,
+    });
+    process.env[KOHA_USER_ENV] = 'privacy-desk';
+    process.env[KOHA_PASSWORD_ENV] = 'basic-password';
+    dir = await mkdtemp(join(tmpdir(), 'correction-systems-'));
+    const systemsPath = join(dir, 'systems.json');
+    await writeFile(
+      systemsPath,
+      JSON.stringify({
+        systems: [
+          {
+            id: 'records',
+            type: 'records-table',
+            name: 'Privacy Desk records',
+            identity: true,
+            categories: ['personal', 'credentials', 'library-records', 'payments', 'donations', 'shared-content'],
+          },
+          {
+            id: 'ils',
+            type: 'koha',
+            name: 'Koha ILS',
+            baseUrl: sim.baseUrl,
+            auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
+            categories: ['personal', 'library-records', 'payments'],
+          },
+        ],
+      }),
+    );
+    rt = await startTestRuntime({ systemsPath });
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    const violations = [...sim.violations];
+    await sim.close();
+    await rm(dir, { recursive: true, force: true });
+    delete process.env[KOHA_USER_ENV];
+    delete process.env[KOHA_PASSWORD_ENV];
+    // R19: every request the connector sent and every answer the simulator gave matched Koha's spec.
+    expect(violations).toEqual([]);
+  });
+
+  it('R6 R19 a confirmed new email is made in the records table and in Koha (PUT /patrons/{id}): the simulator holds it, and the notice names both', async () => {
+    const body = await verified(rt, YUKI, { email: 'yuki.t@example.net' });
+    const confirm = await rt.mail.waitFor('yuki.t@example.net', /Confirm your new email/);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect(sim.data.patrons.get(kohaId)?.email).toBe('yuki.t@example.net');
+    expect((await rt.deps.records.getPatron(YUKI.id))?.email).toBe('yuki.t@example.net');
+    const results = await rt.deps.systemResults.list(body.requestId);
+    expect(results.find((r) => r.systemId === 'ils')).toMatchObject({ state: 'done', ref: String(kohaId) });
+    const notice = await rt.mail.waitFor('yuki.t@example.net', /were updated/);
+    expect(notice.destination.to.sort()).toEqual([YUKI.email, 'yuki.t@example.net'].sort());
+    expect(notice.body.text).toContain('Koha ILS');
+    expect(notice.body.text).toContain('Privacy Desk records');
   });
 });

@@ -67,6 +67,10 @@ export const recordKeys = {
   /** gsi1: find a patron by card number. */
   byCard: (cardNumber: string) => `CARD#${cardNumber}`,
   record: (patronId: string, kind: RecordKind, id: string) => ({ pk: `PATRON#${patronId}`, sk: `${kind}#${id}` }),
+  /** R20: a donor without a library card, known by the email their donation record holds. */
+  donor: (donorId: string) => ({ pk: `DONOR#${donorId}`, sk: 'PROFILE' }),
+  /** gsi1: find a donor by email (lower-cased), never by scan; gsi1sk is `DONOR`. */
+  donorByEmail: (email: string) => `DONOR-EMAIL#${email.trim().toLowerCase()}`,
   /** Staff, one item per role, so "who is the privacy officer" is a query by key. */
   staff: (role: string, email: string) => ({ pk: `ROLE#${role}`, sk: email.toLowerCase() }),
   rolePartition: (role: string) => `ROLE#${role}`,

@@ -122,6 +122,7 @@ const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
         dateOfBirth: z.string().optional(),
       })
       .optional(),
+    previousEmail: z.string().optional(),
   }),
   base.extend({
     kind: z.literal('guardian-access'),
@@ -148,6 +149,11 @@ const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
     consent: consent.optional(),
   }),
   base.extend({ kind: z.literal('court-order'), orderId: z.string().optional() }),
+  base.extend({
+    kind: z.literal('outreach-opt-out'),
+    submittedEmail: z.string().optional(),
+    donorId: z.string().optional(),
+  }),
 ]);
 
 /** R16: the tombstone's fields (domain/tombstone.ts), each in its reduced shape. */

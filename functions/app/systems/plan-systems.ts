@@ -30,8 +30,9 @@ export async function categoriesOf(deps: Pick<Deps, 'policy' | 'orders'>, r: Req
 }
 
 /**
- * R19: the systems a request reaches: every system holding a category it covers, a manual one only
- * where the systems file gives an instruction for the kind. A pending result is stored for each
+ * R19: the systems a request reaches: every system holding a category it covers (for an outreach
+ * opt-out, every system used for outreach, R20), a manual one only where the systems file gives an
+ * instruction for the kind. A pending result is stored for each
  * before any is reached, so the request cannot complete while one has not answered.
  */
 export async function planSystems(
@@ -40,13 +41,22 @@ export async function planSystems(
 ): Promise<{ items: SystemItem[] }> {
   const request = await deps.requests.get(requestId);
   const covered = await categoriesOf(deps, request);
-  const reached = systemsFor(deps.systems, request.kind).filter((s) => holdsAny(s, covered));
+  const reached = systemsFor(deps.systems, request.kind).filter((s) =>
+    request.kind === 'outreach-opt-out' ? usedForOutreach(s) : holdsAny(s, covered),
+  );
   await deps.systemResults.ensure(
     requestId,
     reached.map((s) => s.id),
   );
   return { items: reached.map((s) => ({ systemId: s.id, manual: s.type === 'manual' })) };
 }
+
+/**
+ * R20: an opt-out reaches every system marked `outreach`, and the built-in records table always:
+ * it keeps the library's own do-not-contact flag (the one a deletion sets too, R8), so a library
+ * that configured no outreach system still records the opt-out somewhere true.
+ */
+const usedForOutreach = (s: SystemConfig): boolean => s.outreach || s.type === 'records-table';
 
 const holdsAny = (s: SystemConfig, covered: readonly Category[]): boolean =>
   s.categories.some((c) => covered.includes(c));

@@ -3,10 +3,11 @@ import { refOf } from '../../connectors/people.ts';
 import type { PatronRef, SystemConnector } from '../../connectors/port.ts';
 import type { Category } from '../../domain/categories.ts';
 import { IntegrityError } from '../../domain/errors.ts';
-import { changesOf, type RequestRecord } from '../../domain/request.ts';
+import { donorIdOf, type RequestRecord } from '../../domain/request.ts';
 import type { SystemResult } from '../../domain/system-result.ts';
 import type { SystemConfig } from '../../domain/systems.ts';
 import type { Deps } from '../../lib/deps.ts';
+import { beforeCorrecting } from '../apply-correction.ts';
 import { eraseInSystem } from '../deletion-erase.ts';
 import { categoriesOf } from './plan-systems.ts';
 
@@ -15,8 +16,8 @@ export interface ReachAnswer {
   state: SystemResult['state'];
 }
 
-export type Outcome = Partial<Pick<SystemResult, 'counts' | 'blockers' | 'pendingCleanup' | 'retained'>> & {
-  state: 'done' | 'not-held' | 'blocked';
+export type Outcome = Partial<Pick<SystemResult, 'counts' | 'blockers' | 'pendingCleanup' | 'retained' | 'reason'>> & {
+  state: 'done' | 'not-held' | 'blocked' | 'could-not';
 };
 
 export interface Reach {
@@ -40,10 +41,14 @@ export async function reachSystem(deps: Deps, requestId: string, systemId: strin
   if (!system || !hasConnector(system)) throw new IntegrityError(`system ${systemId} has no connector`);
   const request = await deps.requests.get(requestId);
   const connector = deps.connector(system);
-  const ref = await locate(deps, request, system, connector, result);
-  const outcome: Outcome = ref
-    ? await REACH[request.kind]({ deps, request, system, connector, ref })
-    : { state: 'not-held' };
+  const donorId = donorIdOf(request);
+  const ref = donorId === undefined ? await locate(deps, request, system, connector, result) : undefined;
+  const outcome: Outcome =
+    donorId !== undefined
+      ? await optOutDonor(deps, system, donorId)
+      : ref
+        ? await REACH[request.kind]({ deps, request, system, connector, ref })
+        : { state: 'not-held' };
   const now = deps.clock().toISOString();
   await deps.systemResults.update(requestId, systemId, (r) => {
     const { blockers: _b, waitToken: _t, recheckAt: _c, reason: _r, ...rest } = r;
@@ -92,12 +97,35 @@ async function countRecords({ deps, request, system, connector, ref }: Reach): P
   return { state: 'done', counts };
 }
 
-/** R6: the correction is made in the system that holds the data. */
-async function correct({ request, connector, ref }: Reach): Promise<Outcome> {
-  const changes = changesOf(request);
-  if (!changes) throw new IntegrityError('a correction without its changes');
+/**
+ * R6, R19: the correction is made in the system that holds the data, and only once everything that
+ * had to be confirmed was (checked before this system is written, whichever system comes first).
+ */
+async function correct({ deps, request, connector, ref }: Reach): Promise<Outcome> {
+  if (request.kind !== 'correction') throw new IntegrityError('a correction step for another kind');
+  const changes = await beforeCorrecting(deps, request);
   await connector.correct(ref, changes);
   return { state: 'done' };
+}
+
+/**
+ * R20: outreach stops in this system. A connector that has no outreach setting cannot stop it: the
+ * system answers `could-not` with that reason rather than claim it was done.
+ */
+async function optOut({ connector, ref }: Reach): Promise<Outcome> {
+  if (!connector.capabilities.preferences.includes('outreach'))
+    return { state: 'could-not', reason: 'this system has no outreach setting the connector can change' };
+  await connector.setPreferences(ref, { outreach: 'opted-out' });
+  return { state: 'done' };
+}
+
+/**
+ * R20: a donor without a card is known only to the records table's donation records (matched by
+ * the email a donation holds); a card-keyed system cannot hold them, so it answers `not-held`.
+ */
+async function optOutDonor(deps: Deps, system: SystemConfig, donorId: string): Promise<Outcome> {
+  if (system.type !== 'records-table') return { state: 'not-held' };
+  return (await deps.records.optOutDonor(donorId)) ? { state: 'done' } : { state: 'not-held' };
 }
 
 const REACH: Record<RequestRecord['kind'], (r: Reach) => Promise<Outcome>> = {
@@ -109,4 +137,5 @@ const REACH: Record<RequestRecord['kind'], (r: Reach) => Promise<Outcome>> = {
   // R8, R13, R20: erased where nothing blocks it; a blocker keeps the person and the system waits.
   deletion: eraseInSystem,
   correction: correct,
+  'outreach-opt-out': optOut,
 };

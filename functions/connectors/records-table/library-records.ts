@@ -11,12 +11,14 @@ import type * as z from 'zod';
 import { malformed } from '../../adapters/dynamodb/entity.ts';
 import {
   donationSchema,
+  donorSchema,
   fineSchema,
   holdSchema,
   loanSchema,
   patronSchema,
   programSchema,
   sharedContentSchema,
+  type Donor,
   type Patron,
   type RecordTypes,
   type StaffMember,
@@ -52,6 +54,11 @@ function parseItem<T>(schema: z.ZodType<T>, name: string, item: Record<string, u
   return parsed.data;
 }
 
+const DONOR_ENTITY = donorSchema.strip();
+
+/** R6: the profile attribute naming the fields corrected through Privacy Desk (a string set). */
+export const CORRECTED_FIELDS = 'correctedFields';
+
 const parsePatron = (item: Record<string, unknown>): Patron => parseItem(PATRON_ENTITY, 'patron', item);
 
 /**
@@ -84,6 +91,50 @@ export class LibraryRecords {
     );
     const item = res.Items?.[0];
     return item ? parsePatron(item) : undefined;
+  }
+
+  /** R20: a donor without a card, by the email a donation record holds: a query by index, never a scan. */
+  async findDonorByEmail(email: string): Promise<Donor | undefined> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        IndexName: 'gsi1',
+        KeyConditionExpression: 'gsi1pk = :e AND gsi1sk = :d',
+        ExpressionAttributeValues: { ':e': recordKeys.donorByEmail(email), ':d': 'DONOR' },
+        Limit: 2,
+      }),
+    );
+    const item = res.Items?.[0];
+    return item ? parseItem(DONOR_ENTITY, 'donor', item) : undefined;
+  }
+
+  async getDonor(donorId: string): Promise<Donor | undefined> {
+    const res = await this.db.send(
+      new GetCommand({ TableName: this.table, Key: recordKeys.donor(donorId), ConsistentRead: true }),
+    );
+    return res.Item ? parseItem(DONOR_ENTITY, 'donor', res.Item) : undefined;
+  }
+
+  /**
+   * R20: the donor's outreach opt-out, one idempotent update; a reload of the dataset keeps it
+   * (load-dataset.ts). False when the table has no such donor.
+   */
+  async optOutDonor(donorId: string): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: recordKeys.donor(donorId),
+          UpdateExpression: 'SET outreachOptOut = :yes',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':yes': true },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw e;
+    }
   }
 
   async getPatron(patronId: string): Promise<Patron | undefined> {
@@ -132,10 +183,14 @@ export class LibraryRecords {
       new UpdateCommand({
         TableName: this.table,
         Key: recordKeys.patron(patronId),
-        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')}`,
+        // R6: the corrected fields are remembered by name, so a reload of the dataset keeps them (load-dataset.ts).
+        UpdateExpression: `SET ${entries.map((_, i) => `#f${i} = :v${i}`).join(', ')} ADD ${CORRECTED_FIELDS} :fields`,
         ConditionExpression: 'attribute_exists(pk)',
         ExpressionAttributeNames: Object.fromEntries(entries.map(([k], i) => [`#f${i}`, k])),
-        ExpressionAttributeValues: Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+        ExpressionAttributeValues: {
+          ...Object.fromEntries(entries.map(([, v], i) => [`:v${i}`, v])),
+          ':fields': new Set(entries.map(([k]) => k)),
+        },
       }),
     );
   }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IntegrityError, TransientError } from '../../domain/errors.ts';
 import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
 import { parseFile, parseJsonFile } from '../../domain/file-issues.ts';
@@ -14,6 +14,7 @@ import {
   type SkippedCounts,
 } from '../../domain/erasure-memory.ts';
 import { rememberedFingerprints } from './erasure-memory.ts';
+import { CORRECTED_FIELDS } from './library-records.ts';
 
 type Item = Record<string, unknown>;
 
@@ -83,6 +84,17 @@ export function datasetToItems(all: Dataset, memory: ErasureMemory = NO_ERASURES
   // record kind like every other record, so the content's kind is kept as `contentKind`.
   for (const { kind: contentKind, ...r } of d.sharedContent) items.push({ ...recordItem('SHARED', r), contentKind });
 
+  // R20: a donor without a card, found by the email their donation record holds (a key, never a scan).
+  for (const donor of d.donors) {
+    items.push({
+      ...defined(donor),
+      ...recordKeys.donor(donor.id),
+      gsi1pk: recordKeys.donorByEmail(donor.email),
+      gsi1sk: 'DONOR',
+      kind: 'DONOR',
+    });
+  }
+
   items.push({ ...recordKeys.library, kind: 'LIBRARY', name: d.library.name, timezone: d.library.timezone });
   return items;
 }
@@ -108,6 +120,59 @@ async function writeBatch(client: DynamoDBDocumentClient, tableName: string, bat
     await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
     pending = left.flatMap((w) => (w.PutRequest?.Item ? [{ PutRequest: { Item: w.PutRequest.Item } }] : []));
   }
+}
+
+const GET_BATCH_SIZE = 100; // DynamoDB's BatchGetItem limit
+
+/**
+ * What the table decided since an earlier load and a reload must keep (issue #11: a correction was
+ * overwritten by the next import). The rule, simply: a field corrected through Privacy Desk (R6)
+ * keeps its corrected value, and an outreach opt-out (R20) stays, whatever a later dataset says;
+ * the library fixes its export (or its ILS, through the connector) to agree. Read by key, in
+ * batches, for the profiles the dataset is about to overwrite: never a scan.
+ */
+async function keptOnReload(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  items: Item[],
+): Promise<Map<string, Item>> {
+  const kept = new Map<string, Item>();
+  const profiles = items.filter((i) => i.kind === 'PATRON' || i.kind === 'DONOR');
+  for (let i = 0; i < profiles.length; i += GET_BATCH_SIZE) {
+    let keys: Item[] = profiles.slice(i, i + GET_BATCH_SIZE).map((p) => ({ pk: p.pk, sk: p.sk }));
+    for (let attempt = 0; keys.length > 0; attempt++) {
+      const out = await client.send(
+        new BatchGetCommand({
+          RequestItems: {
+            [tableName]: { Keys: keys, ConsistentRead: true },
+          },
+        }),
+      );
+      for (const stored of out.Responses?.[tableName] ?? []) {
+        if (stored.outreachOptOut === true || stored[CORRECTED_FIELDS] instanceof Set)
+          kept.set(`${String(stored.pk)}\n${String(stored.sk)}`, stored);
+      }
+      keys = out.UnprocessedKeys?.[tableName]?.Keys ?? [];
+      if (keys.length > 0 && attempt + 1 >= MAX_ATTEMPTS)
+        throw new TransientError(`dataset load: ${keys.length} profiles unread after ${MAX_ATTEMPTS} attempts`);
+      if (keys.length > 0) await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+  return kept;
+}
+
+/** A dataset profile item with what the table kept (R6, R20) laid over it. */
+function withKept(item: Item, stored: Item | undefined): Item {
+  if (!stored) return item;
+  const out: Item = { ...item };
+  if (stored.outreachOptOut === true) out.outreachOptOut = true;
+  const corrected = stored[CORRECTED_FIELDS];
+  if (corrected instanceof Set) {
+    out[CORRECTED_FIELDS] = corrected;
+    for (const field of corrected)
+      if (typeof field === 'string' && stored[field] !== undefined) out[field] = stored[field];
+  }
+  return out;
 }
 
 const FINGERPRINT_CONCURRENCY = 16;
@@ -155,6 +220,7 @@ async function erasureMemoryFor(
 /**
  * Writes a validated dataset (parse it first: a bad file loads nothing). Puts overwrite, so
  * loading twice leaves the same items; it does not remove items absent from the dataset.
+ * R6, R20: corrected fields and outreach opt-outs already in the table are kept (`keptOnReload`).
  * R8: a patron whose id or card an erasure remembered is skipped with all their records; the
  * result counts them, and says nothing else about them (R5). A table that remembers erasures is
  * refused a load without the `fingerprinter` that wrote them.
@@ -165,7 +231,9 @@ export async function loadDataset(
 ): Promise<{ items: number; skipped: SkippedCounts }> {
   const memory = await erasureMemoryFor(d, opts);
   const { skipped } = withoutErased(d, memory);
-  const items = datasetToItems(d, memory);
+  const fresh = datasetToItems(d, memory);
+  const kept = await keptOnReload(opts.client, opts.tableName, fresh);
+  const items = kept.size === 0 ? fresh : fresh.map((i) => withKept(i, kept.get(`${String(i.pk)}\n${String(i.sk)}`)));
   // The LIBRARY meta item goes alone, after every other batch succeeded: a reader that finds it
   // knows the load completed (a restart can use it to decide whether to load again).
   const marker = items.slice(-1);
