@@ -504,7 +504,8 @@ describe('court orders, end to end', () => {
       const link = await planLink(deletion.requestId);
       expect(await (await fetch(link)).text()).toContain('blocked');
       expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
-      const done = await waitForStatus(rt, deletion.statusUrl, 'completed');
+      // R8 R13a: the deletion waits, as one waiting on any blocker does.
+      const done = await waitForStatus(rt, deletion.statusUrl, 'waiting');
       const outcome = done.outcome as {
         erased: string[];
         anonymised: string[];
@@ -527,7 +528,7 @@ describe('court orders, end to end', () => {
       await eventually(async () =>
         (await rt.deps.requests.get(order.requestId)).status === 'completed' ? true : undefined,
       );
-      await rt.mail.waitFor(MARGARET.email, /deletion request .* is complete/);
+      await rt.mail.waitFor(MARGARET.email, /deletion request .* is waiting/);
 
       const mail = (await rt.mail.to(MARGARET.email))
         .map((e) => `${e.subject}\n${e.body.text}\n${(e.body.html ?? '').replace(/<[^>]*>/g, ' ')}`)
@@ -536,7 +537,7 @@ describe('court orders, end to end', () => {
       const seen = `${mail}\n${status}`.toLowerCase();
       expect((await rt.mail.to(MARGARET.email)).map((e) => e.subject)).toEqual([
         expect.stringMatching(/confirm your privacy request/),
-        expect.stringMatching(/deletion request .* is complete/),
+        expect.stringMatching(/deletion request .* is waiting/),
       ]);
       // "holds" are book reservations, in the patron's own words; "hold" alone would be the legal kind.
       for (const word of [
@@ -563,7 +564,8 @@ describe('court orders, end to end', () => {
       await fileOrder(counsel, { ...ORDER, patronCardNumber: JOSE.cardNumber, nondisclosure: true });
       expect(await rt.deps.holds.isHeld(JOSE.id)).toBe(true);
       expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
-      const done = await waitForStatus(rt, deletion.statusUrl, 'completed');
+      // R8 R13: nothing goes while the hold holds; the deletion waits for it to be released.
+      const done = await waitForStatus(rt, deletion.statusUrl, 'waiting');
       const outcome = done.outcome as {
         erased: string[];
         anonymised: string[];

@@ -63,7 +63,7 @@ describe('patron requests through the web form', () => {
     });
   });
 
-  it('R8 deletion: the officer approves the plan from the email; the patron reads what was removed and kept', async () => {
+  it('R8 deletion: the officer approves the plan from the email; with an item still on loan the patron reads what was removed, what is kept and that it waits', async () => {
     const statusUrl = await submitForm(rt, { kind: 'deletion', cardNumber: '21234000011026', lastName: 'Adeyemi' });
     const verify = await rt.mail.waitFor('ben.adeyemi@example.org', /confirm your privacy request/);
     expect((await postFormAsBrowser(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
@@ -71,11 +71,14 @@ describe('patron requests through the web form', () => {
     expect(await (await fetch(link)).text()).toContain('Deletion plan');
     expect((await postFormAsBrowser(link, { decision: 'approve' })).status).toBe(200);
 
-    const letter = await rt.mail.waitFor('ben.adeyemi@example.org', /deletion request .* is complete/);
-    expect(letter.body.text).toContain('Kept, and why');
+    // R8: Ben still has a book out: what may go goes, and the deletion waits for its return.
+    const letter = await rt.mail.waitFor('ben.adeyemi@example.org', /deletion request .* is waiting/);
     expect(letter.body.text).toContain('you still have items on loan');
-    const done = await waitForStatus(rt, statusUrl, 'completed');
-    expect(done.outcome).toMatchObject({ erased: expect.arrayContaining(['credentials']) });
+    const waiting = await waitForStatus(rt, statusUrl, 'waiting');
+    expect(waiting.outcome).toMatchObject({
+      retained: expect.arrayContaining([{ category: 'personal', reason: 'items-on-loan' }]),
+      systems: [{ system: 'Privacy Desk records', result: 'waiting' }],
+    });
   });
 
   it('a form with a bad field comes back as a page naming it, and nothing starts', async () => {
