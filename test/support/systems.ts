@@ -1,10 +1,10 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LocalEngineOptions } from '../../local/engine.ts';
-import type { SystemResult } from '../../functions/domain/system-result.ts';
 import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from './koha-simulator/index.ts';
-import { ADA, eventually, startTestRuntime, type TestRuntime } from './runtime.ts';
+import { taskRole } from '../../functions/domain/system-task.ts';
+import { postForm } from './http.ts';
+import { ADA, linkIn, startTestRuntime, type TestRuntime } from './runtime.ts';
 
 /**
  * R19: the system configurations every reading workflow is tested with: the records table plus a
@@ -115,35 +115,26 @@ export async function startKoha(): Promise<KohaSimulator> {
 }
 
 /**
- * Manual system tasks are being built by another change (task-request-system-task). Until then the
- * test runtime stands in for it the way that task keeps its callback: the token is stored on the
- * system's result, and `answerManualSystem` answers it as staff would, through the workflow port.
+ * Staff answer a manual system's task as they do (R19): the task emailed to the first staff member
+ * of the system's role, its link's `done` or `could-not` with a reason.
  */
-export function standInForManualTasks(rt: TestRuntime): void {
-  const engine = rt.engine as unknown as { opts: LocalEngineOptions };
-  engine.opts.functions['task-request-system-task'] = async (event) => {
-    const { requestId, systemId, taskToken } = event as { requestId: string; systemId: string; taskToken: string };
-    await rt.deps.systemResults.update(requestId, systemId, (r) => ({ ...r, waitToken: taskToken }));
-    return {};
-  };
-}
-
-/** Staff answer a manual system's task: the result is stored, then the waiting step resumes (R19). */
 export async function answerManualSystem(
   rt: TestRuntime,
   requestId: string,
   systemId: string,
   answer: { state: 'done' } | { state: 'could-not'; reason: string },
 ): Promise<void> {
-  const token = await eventually(
-    async () => (await rt.deps.systemResults.find(requestId, systemId))?.waitToken,
-    20_000,
-    `the ${systemId} task`,
+  const system = rt.deps.systems.systems.find((s) => s.id === systemId);
+  if (system?.type !== 'manual') throw new Error(`${systemId} is not a manual system`);
+  const { kind } = await rt.deps.requests.get(requestId);
+  const role = taskRole(system.role, kind); // R12: a court order's task goes to roles that may see one
+  const [first] = await rt.deps.records.staffWithRole(role);
+  if (!first) throw new Error(`nobody holds ${role}`);
+  const name = system.name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  const task = await rt.mail.waitFor(first.email, new RegExp(`Task in ${name} for request ${requestId}`));
+  const res = await postForm(
+    linkIn(task, 'act'),
+    answer.state === 'done' ? { decision: 'done' } : { decision: 'could-not', reason: answer.reason },
   );
-  const now = rt.deps.clock().toISOString();
-  await rt.deps.systemResults.update(requestId, systemId, (r): SystemResult => {
-    const { waitToken: _t, ...rest } = r;
-    return { ...rest, ...answer, answeredBy: 'staff:circulation', answeredAt: now };
-  });
-  await rt.deps.workflow.sendTaskSuccess(token, { state: answer.state });
+  if (res.status !== 200) throw new Error(`the ${systemId} task answered ${res.status}`);
 }

@@ -27,7 +27,6 @@ import {
   kohaSystems,
   RECORDS_AND_MANUAL,
   seedKohaAda,
-  standInForManualTasks,
   startKoha,
   startRuntimeWithSystems,
   type KohaAda,
@@ -276,7 +275,6 @@ describe('access workflow: records table and a manual system (R19)', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
     rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
-    standInForManualTasks(rt);
   });
   afterAll(async () => rt.cleanup());
 

@@ -34,7 +34,6 @@ import {
   kohaSystems,
   RECORDS_AND_MANUAL,
   seedKohaAda,
-  standInForManualTasks,
   startKoha,
   startRuntimeWithSystems,
   type KohaAda,
@@ -578,7 +577,6 @@ describe('court-order workflow: records table and a manual system (R19)', () => 
   beforeAll(async () => {
     dataset = await overlappingRolesDataset();
     rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL, { datasetPath: dataset.path });
-    standInForManualTasks(rt);
   });
   afterAll(async () => {
     await rt.cleanup();

@@ -33,7 +33,6 @@ import {
   kohaSystems,
   RECORDS_AND_MANUAL,
   seedKohaAda,
-  standInForManualTasks,
   startKoha,
   startRuntimeWithSystems,
   type KohaAda,
@@ -271,7 +270,6 @@ describe('export workflow: records table and a manual system (R19)', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
     rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
-    standInForManualTasks(rt);
   });
   afterAll(async () => rt.cleanup());
 

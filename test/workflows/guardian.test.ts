@@ -26,7 +26,6 @@ import {
 import {
   answerManualSystem,
   RECORDS_AND_MANUAL,
-  standInForManualTasks,
   startRuntimeWithSystems,
 } from '../support/systems.ts';
 
@@ -585,7 +584,6 @@ describe('guardian access: records table and a manual system (R19)', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
     rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
-    standInForManualTasks(rt);
   });
   afterAll(async () => rt.cleanup());
 

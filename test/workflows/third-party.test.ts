@@ -26,7 +26,6 @@ import {
   kohaSystems,
   RECORDS_AND_MANUAL,
   seedKohaAda,
-  standInForManualTasks,
   startKoha,
   startRuntimeWithSystems,
 } from '../support/systems.ts';
@@ -412,7 +411,6 @@ describe('third-party request: records table and a manual system (R19)', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
     rt = await startRuntimeWithSystems(RECORDS_AND_MANUAL);
-    standInForManualTasks(rt);
   });
   afterAll(async () => rt.cleanup());
 
