@@ -23,11 +23,7 @@ import {
   type SentEmail,
   type TestRuntime,
 } from '../support/runtime.ts';
-import {
-  answerManualSystem,
-  RECORDS_AND_MANUAL,
-  startRuntimeWithSystems,
-} from '../support/systems.ts';
+import { answerManualSystem, RECORDS_AND_MANUAL, startRuntimeWithSystems } from '../support/systems.ts';
 
 /**
  * The guardian-access workflow (workflows/guardian-access.asl.json) on aws-local-stepfunctions
