@@ -84,6 +84,11 @@ export async function recheckWaitingSystems(
   let woken = 0;
   for (const r of due) {
     if (!r.waitToken) continue;
+    // Counted before the step wakes: its next answer and audit event carry the new count, even if
+    // it parks again before this run's last write (a crash here only counts one wake twice).
+    await deps.systemResults.update(r.requestId, r.systemId, (cur) =>
+      cur.waitToken === r.waitToken ? { ...cur, rechecks: (cur.rechecks ?? 0) + 1 } : undefined,
+    );
     try {
       await deps.workflow.sendTaskSuccess(r.waitToken, { recheck: true });
       woken++;
@@ -93,7 +98,7 @@ export async function recheckWaitingSystems(
     await deps.systemResults.update(r.requestId, r.systemId, (cur) => {
       if (cur.waitToken !== r.waitToken) return undefined;
       const { waitToken: _t, recheckAt: _c, ...rest } = cur;
-      return { ...rest, rechecks: (cur.rechecks ?? 0) + 1 };
+      return rest;
     });
   }
   return { woken };
