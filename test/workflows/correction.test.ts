@@ -1,3 +1,4 @@
+import { answerManualSystem } from '../support/systems.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -470,20 +471,6 @@ describe('staff approval: reminders and lapses', () => {
 const DEMO_SYSTEMS = fileURLToPath(new URL('../../local/demo-systems.json', import.meta.url));
 
 /** Answers a manual system's staff task `done`, through its stored callback token, as its link will. */
-async function answerManualTask(rt: TestRuntime, requestId: string, systemId: string) {
-  const token = await eventually(
-    async () => (await rt.deps.systemResults.find(requestId, systemId))?.waitToken,
-    20_000,
-    `the ${systemId} task's token`,
-  );
-  const at = rt.deps.clock().toISOString();
-  await rt.deps.systemResults.update(requestId, systemId, (r) => {
-    const { waitToken: _used, ...rest } = r;
-    return { ...rest, state: 'done', answeredBy: CIRCULATION[0], answeredAt: at };
-  });
-  await rt.deps.workflow.sendTaskSuccess(token, { decision: 'done' });
-}
-
 describe('R6 R19 a correction reaches every system that holds personal data', () => {
   let rt: TestRuntime;
   beforeAll(async () => {
@@ -498,17 +485,20 @@ describe('R6 R19 a correction reaches every system that holds personal data', ()
     expect(await rt.deps.systemResults.list(body.requestId)).toEqual([]);
     expect((await postForm(linkIn(call, 'act'), { decision: 'confirm' })).status).toBe(200);
 
-    // A correction covers personal data: the fundraising list holds some; the e-book and booking systems (loans) do not.
-    await answerManualTask(rt, body.requestId, 'fundraising');
+    // A correction covers personal data: the fundraising list and the booking system's profiles hold
+    // some; the e-book vendor (the card number and loans only) does not, and is not asked.
+    await answerManualSystem(rt, body.requestId, 'fundraising', { state: 'done' });
+    await answerManualSystem(rt, body.requestId, 'bookings', { state: 'done' });
     await waitForStatus(rt, body.statusUrl, 'completed');
     const results = await rt.deps.systemResults.list(body.requestId);
     expect(results.map((r) => [r.systemId, r.state]).sort()).toEqual([
+      ['bookings', 'done'],
       ['fundraising', 'done'],
       ['records', 'done'],
     ]);
     expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE.replace('0100', '0142'));
     const notice = await rt.mail.waitFor(ADA.email, /were updated/);
-    for (const name of ['Privacy Desk records', 'Newsletter and fundraising list'])
+    for (const name of ['Privacy Desk records', 'Newsletter and fundraising list', 'Room and computer booking'])
       expect(notice.body.text).toContain(name);
     expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined(); // R16
 

@@ -1,3 +1,4 @@
+import { answerManualSystem } from '../support/systems.ts';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,20 +38,9 @@ async function storedItem(rt: TestRuntime, key: { pk: string; sk: string }) {
   return (await rt.db.send(new GetCommand({ TableName: RECORDS_TABLE, Key: key, ConsistentRead: true }))).Item;
 }
 
-/** Answers the fundraising list's staff task `done`, as its staff member's link will (R19). */
-async function answerManualTask(rt: TestRuntime, requestId: string, systemId = 'fundraising') {
-  const token = await eventually(
-    async () => (await rt.deps.systemResults.find(requestId, systemId))?.waitToken,
-    20_000,
-    `the ${systemId} task's token`,
-  );
-  const at = rt.deps.clock().toISOString();
-  await rt.deps.systemResults.update(requestId, systemId, (r) => {
-    const { waitToken: _used, ...rest } = r;
-    return { ...rest, state: 'done', answeredBy: 'privacy@library.example', answeredAt: at };
-  });
-  await rt.deps.workflow.sendTaskSuccess(token, { decision: 'done' });
-}
+/** Answers the fundraising list's staff task `done` through its staff member's link (R19). */
+const answerManualTask = (rt: TestRuntime, requestId: string, systemId = 'fundraising') =>
+  answerManualSystem(rt, requestId, systemId, { state: 'done' });
 
 async function problem(rt: TestRuntime, body: Record<string, unknown>) {
   const res = await fetch(`${rt.baseUrl}/api/requests`, {
