@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { systemsFromJson, type SystemsFile } from '../functions/domain/systems.ts';
-import { systemSecretNames, systemsJsonValue } from '../functions/lib/env.ts';
+import { systemSecretNames } from '../functions/domain/systems.ts';
+import { systemsJsonValue } from '../functions/lib/env.ts';
 
 /**
  * What SYSTEMS_JSON may take of a function's environment: Lambda allows 4 KB for all variables

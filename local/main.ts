@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { systemSecretNames } from '../functions/lib/env.ts';
+import { systemSecretNames } from '../functions/domain/systems.ts';
 import { startRuntime } from './runtime.ts';
 import { readSystemsFile } from './systems-file.ts';
 

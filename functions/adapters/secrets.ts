@@ -3,9 +3,8 @@ import {
   SecretsManagerClient,
   type GetSecretValueCommandOutput,
 } from '@aws-sdk/client-secrets-manager';
-import type { SystemsFile } from '../domain/systems.ts';
+import { systemSecretNames, type SystemsFile } from '../domain/systems.ts';
 import { IntegrityError, TransientError } from '../domain/errors.ts';
-import { systemSecretNames } from '../lib/env.ts';
 import { isTransientAwsError } from './aws-errors.ts';
 
 /** How a secret is fetched: the SDK client's `send`, or a stand-in with its shape in tests. */

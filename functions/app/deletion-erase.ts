@@ -6,7 +6,7 @@ import type { Category } from '../domain/categories.ts';
 import type { SystemConfig } from '../domain/systems.ts';
 import type { Deps } from '../lib/deps.ts';
 import { recordsTablePlan } from './deletion-plan.ts';
-import type { Outcome, Reach } from './systems/reach-system.ts';
+import type { Outcome, Reach } from './systems/reach.ts';
 
 /**
  * R8, R19: a deletion's work in one system reached through its connector. Safe to repeat (the

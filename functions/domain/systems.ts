@@ -99,3 +99,17 @@ export const RECORDS_TABLE_ONLY: SystemsFile = parseSystemsFile({
 export function systemsFor(file: SystemsFile, kind: (typeof MANUAL_KINDS)[number]): SystemConfig[] {
   return file.systems.filter((s) => s.type !== 'manual' || s.instructions[kind] !== undefined);
 }
+
+/**
+ * R19: the names a systems file gives for its secrets (Koha's `clientIdEnv`, `passwordEnv`, …):
+ * environment variables on `npm start`, Secrets Manager secret names in AWS. Sorted, each once.
+ */
+export function systemSecretNames(file: SystemsFile): string[] {
+  const names = file.systems.flatMap((s) => {
+    if (s.type !== 'koha') return [];
+    return s.auth.type === 'oauth2'
+      ? [s.auth.clientIdEnv, s.auth.clientSecretEnv]
+      : [s.auth.userEnv, s.auth.passwordEnv];
+  });
+  return [...new Set(names)].sort();
+}

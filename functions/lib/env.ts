@@ -1,7 +1,6 @@
 import { brotliCompressSync, brotliDecompressSync } from 'node:zlib';
 import * as z from 'zod';
 import { InvalidInputError } from '../domain/errors.ts';
-import type { SystemsFile } from '../domain/systems.ts';
 
 /**
  * The environment every function reads, validated once at cold start. The CDK app sets these on
@@ -34,20 +33,6 @@ export const envSchema = z.object({
 });
 
 export type Env = z.infer<typeof envSchema>;
-
-/**
- * R19: the names a systems file gives for its secrets (Koha's `clientIdEnv`, `passwordEnv`, …):
- * environment variables on `npm start`, Secrets Manager secret names in AWS. Sorted, each once.
- */
-export function systemSecretNames(file: SystemsFile): string[] {
-  const names = file.systems.flatMap((s) => {
-    if (s.type !== 'koha') return [];
-    return s.auth.type === 'oauth2'
-      ? [s.auth.clientIdEnv, s.auth.clientSecretEnv]
-      : [s.auth.userEnv, s.auth.passwordEnv];
-  });
-  return [...new Set(names)].sort();
-}
 
 /**
  * Lambda allows 4 KB for all of a function's environment variables together, and a systems file

@@ -12,7 +12,8 @@ import { parseSystemsFile, RECORDS_TABLE_ONLY, type SystemsFile } from '../../fu
 import { connectorFor } from '../../functions/connectors/index.ts';
 import type { RecordsTableConnectorDeps } from '../../functions/connectors/records-table/connector.ts';
 import { depsAtColdStart, lambdaEntry, type Deps } from '../../functions/lib/deps.ts';
-import { systemSecretNames, systemsJsonText, systemsJsonValue } from '../../functions/lib/env.ts';
+import { systemSecretNames } from '../../functions/domain/systems.ts';
+import { systemsJsonText, systemsJsonValue } from '../../functions/lib/env.ts';
 import type { Context } from 'aws-lambda';
 
 /*

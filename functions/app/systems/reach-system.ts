@@ -10,22 +10,11 @@ import type { Deps } from '../../lib/deps.ts';
 import { beforeCorrecting } from '../apply-correction.ts';
 import { eraseInSystem } from '../deletion-erase.ts';
 import { categoriesOf } from './plan-systems.ts';
+import type { Outcome, Reach } from './reach.ts';
 
 /** What a system's step answers the workflow: the state only (R5). */
 export interface ReachAnswer {
   state: SystemResult['state'];
-}
-
-export type Outcome = Partial<Pick<SystemResult, 'counts' | 'blockers' | 'pendingCleanup' | 'retained' | 'reason'>> & {
-  state: 'done' | 'not-held' | 'blocked' | 'could-not';
-};
-
-export interface Reach {
-  deps: Deps;
-  request: RequestRecord;
-  system: SystemConfig;
-  connector: SystemConnector;
-  ref: PatronRef;
 }
 
 /**
