@@ -811,6 +811,39 @@ add(C, {
   expect: problem(413),
   needles: [M],
 });
+// A well-formed order for a known patron but for one hostile field: only that field can refuse it.
+const ORDER = {
+  court: 'Superior Court, Hartford',
+  caseNumber: 'HHD-CV26-6001234',
+  orderType: 'subpoena',
+  issuedOn: '2026-11-20',
+  patronCardNumber: '21234000012345',
+  categories: ['library-records'],
+  nondisclosure: false,
+};
+for (const field of ['court', 'caseNumber'] as const)
+  for (const [label, value] of HOSTILE_TEXT)
+    orderPost(
+      `${label} in ${field}`,
+      'control characters and bidi overrides in free text',
+      JSON.stringify({ ...ORDER, [field]: value }),
+      JSON_H,
+      [M],
+    );
+orderPost(
+  'spreadsheet formula in caseNumber',
+  'CSV injection',
+  JSON.stringify({ ...ORDER, caseNumber: `=HYPERLINK("${M}")` }),
+  JSON_H,
+  [M],
+);
+orderPost(
+  '__proto__ beside a valid order',
+  'prototype pollution',
+  `${JSON.stringify(ORDER).slice(0, -1)},"__proto__":{"polluted${M}":1}}`,
+  JSON_H,
+  [M],
+);
 for (const [label, p] of TRAVERSALS)
   for (const [method, suffix] of [
     ['GET', ''],
@@ -926,7 +959,7 @@ deskPost('text/plain', JSON.stringify({ kind: 'access', lastName: M }), { 'conte
 for (const [label, value] of HOSTILE_TEXT)
   deskPost(
     `last name with ${label}`,
-    JSON.stringify({ kind: 'access', cardNumber: CARD, lastName: value, documentKind: 'library-card' }),
+    JSON.stringify({ kind: 'access', cardNumber: CARD, lastName: value, documentKind: 'photo-id' }),
   );
 for (const method of ['PUT', 'DELETE', 'PATCH'])
   add(S, {
