@@ -92,7 +92,9 @@ async function storedItems(rt: TestRuntime): Promise<number> {
 async function settled(rt: TestRuntime): Promise<{ items: number; mails: number }> {
   let last = '';
   let same = 0;
+  const deadline = Date.now() + 30_000;
   for (;;) {
+    if (Date.now() > deadline) throw new Error('the setup never settled: something keeps writing or mailing');
     const now = { items: await storedItems(rt), mails: (await rt.mail.all()).length };
     const key = JSON.stringify(now);
     same = key === last ? same + 1 : 0;
