@@ -16,7 +16,7 @@ import type { Deps } from '../lib/deps.ts';
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /** `?from=&to=&format=`: an empty field is absent. */
-export const statsQuerySchema = z.object({
+export const statsQuerySchema = z.strictObject({
   from: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
   to: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
   format: z.preprocess(blankToUndefined, z.enum(['json', 'csv']).optional()),

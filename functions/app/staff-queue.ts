@@ -9,7 +9,7 @@ import { publicSystems } from './systems/systems-view.ts';
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /** `?status=&kind=&limit=`: an empty filter is no filter. */
-export const queueQuerySchema = z.object({
+export const queueQuerySchema = z.strictObject({
   status: z.preprocess(blankToUndefined, z.enum(REQUEST_STATUSES).optional()),
   kind: z.preprocess(blankToUndefined, z.enum(REQUEST_KINDS).optional()),
   limit: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(500).optional()),

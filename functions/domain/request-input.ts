@@ -1,20 +1,21 @@
 import * as z from 'zod';
 import { CATEGORIES } from './categories.ts';
+import { multiLine, singleLine } from './plain-text.ts';
 
 /** What people submit (CONTRACT.md "Requests"). Strict: unknown fields are refused, not ignored. */
 const cardNumber = z
   .string()
   .trim()
   .regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits');
-const lastName = z.string().trim().min(1, 'required').max(100);
+const lastName = singleLine().min(1, 'required').max(100);
 const identity = z.strictObject({ cardNumber, lastName });
 
 const today = () => new Date().toISOString().slice(0, 10);
 
 const changes = z
   .strictObject({
-    firstName: z.string().trim().min(1).max(100).optional(),
-    lastName: z.string().trim().min(1).max(100).optional(),
+    firstName: singleLine().min(1).max(100).optional(),
+    lastName: singleLine().min(1).max(100).optional(),
     email: z.email('not a valid email address').max(254).optional(),
     phone: z
       .string()
@@ -23,10 +24,10 @@ const changes = z
       .optional(),
     address: z
       .strictObject({
-        street: z.string().trim().min(1).max(200),
-        city: z.string().trim().min(1).max(100),
-        state: z.string().trim().min(2).max(32),
-        postalCode: z.string().trim().min(3).max(16),
+        street: singleLine().min(1).max(200),
+        city: singleLine().min(1).max(100),
+        state: singleLine().min(2).max(32),
+        postalCode: singleLine().min(3).max(16),
       })
       .optional(),
     dateOfBirth: z.iso
@@ -73,13 +74,13 @@ export const requestInputSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('third-party'),
     requester: z.strictObject({
-      name: z.string().trim().min(1).max(200),
+      name: singleLine().min(1).max(200),
       email: z.email().max(254),
-      organization: z.string().trim().max(200).optional(),
+      organization: singleLine().max(200).optional(),
     }),
     patron: identity,
     categories: z.preprocess((v) => (typeof v === 'string' ? [v] : v), z.array(z.enum(CATEGORIES)).min(1)),
-    purpose: z.string().trim().min(1).max(2000),
+    purpose: multiLine().min(1).max(2000),
   }),
   outreachOptOut,
 ]);

@@ -3,6 +3,7 @@ import { isoDateIn, parseIsoDate } from './age.ts';
 import { isClockPaused } from './deadlines.ts';
 import { CSV_BOM, csvLine } from './export-format.ts';
 import { REQUEST_KINDS, REQUEST_STATUSES, TERMINAL_STATUSES, type RequestKind, type RequestStatus } from './request.ts';
+import { multiLine } from './plain-text.ts';
 
 /**
  * The staff desk's rules, pure (no AWS): the queue's days left, the one extension of a deadline
@@ -23,7 +24,8 @@ export const extensionSchema = z.strictObject({
     .int('whole days')
     .min(1, 'at least 1 day')
     .max(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
-  reason: z.string().trim().min(1, 'required: the requester will read it').max(1000),
+  // R5, R17: the requester reads it in a letter; no control or direction characters.
+  reason: multiLine().min(1, 'required: the requester will read it').max(1000),
 });
 
 /**

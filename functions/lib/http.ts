@@ -70,12 +70,20 @@ export const header = (event: HttpEvent, name: string): string | undefined => {
 /** A form post from a browser wants a page back; an API client wants JSON. */
 export const wantsHtml = (event: HttpEvent): boolean => /text\/html/.test(header(event, 'accept') ?? '');
 
+/** A body over MAX_BODY_BYTES: a 413, not a 400, so a client knows to send less rather than fix a field. */
+export class BodyTooLargeError extends InvalidInputError {
+  override name = 'BodyTooLargeError';
+}
+
 const rawBody = (event: HttpEvent): string => {
   if (!event.body) return '';
   const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new InvalidInputError('the request body is too large');
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES) throw new BodyTooLargeError('the request body is too large');
   return text;
 };
+
+/** A `%` not followed by two hex digits: no browser encodes a form so (it sends `%25`). */
+const MALFORMED_PERCENT = /%(?![0-9A-Fa-f]{2})/;
 
 /**
  * Form fields with dotted names become nested objects (`guardian.cardNumber`), and a repeated
@@ -107,8 +115,11 @@ export function parseBody<T extends z.ZodType>(event: HttpEvent, schema: T): z.i
   const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   const text = rawBody(event);
   let data: unknown;
-  if (type === 'application/x-www-form-urlencoded') data = formToObject(text);
-  else if (type === 'application/json' || type === '') {
+  if (type === 'application/x-www-form-urlencoded') {
+    // URLSearchParams would keep a broken escape as literal text and let it through (#14).
+    if (MALFORMED_PERCENT.test(text)) throw new InvalidInputError('the form is not validly encoded');
+    data = formToObject(text);
+  } else if (type === 'application/json' || type === '') {
     try {
       data = text === '' ? {} : JSON.parse(text);
     } catch {
@@ -133,6 +144,8 @@ export function validate<T extends z.ZodType>(schema: T, data: unknown, what = '
 
 /** Maps typed errors to problem responses; anything unexpected is a 500 that says nothing more. */
 export function errorToProblem(error: unknown, deps: Pick<Deps, 'logger'>): HttpResult {
+  if (error instanceof BodyTooLargeError)
+    return problem(413, 'Payload too large', 'The request body is larger than allowed.');
   if (error instanceof InvalidInputError) return problem(400, 'Invalid input', error.message, error.issues);
   if (error instanceof NotFoundError) return problem(404, 'Not found', 'Nothing is here.');
   if (error instanceof GoneError) return problem(410, 'Gone', 'This link was already used or has expired.');
