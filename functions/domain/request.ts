@@ -117,6 +117,8 @@ export interface Consent {
   recordedByRole?: string;
   /** The categories the subject agreed to release (R14: only these are disclosed). */
   categories?: Category[];
+  /** R18: the policy version the consent page named when the subject answered (absent on answers stored before it was kept). */
+  policyVersion?: string;
 }
 
 /**

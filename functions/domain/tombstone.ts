@@ -217,6 +217,8 @@ export function tombstone(stored: StoredRequest, at: Date): RequestTombstone {
           channel: r.consent.channel,
           recordedByRole: r.consent.recordedByRole,
           categories: r.consent.categories,
+          // R18: which promises the answer was given under; a version, not a person.
+          policyVersion: r.consent.policyVersion,
         })
       : undefined,
     // R14: the categories asked for, never the third party's name, email, organisation or purpose.

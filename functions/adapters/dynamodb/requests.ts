@@ -51,6 +51,7 @@ const consent = z.object({
   recordedByStaffId: z.string().optional(),
   recordedByRole: z.string().optional(),
   categories: z.array(category).optional(),
+  policyVersion: z.string().optional(),
 });
 const extension = z.object({
   days: z.number(),
