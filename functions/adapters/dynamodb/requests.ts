@@ -121,6 +121,7 @@ const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
           .object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() })
           .optional(),
         dateOfBirth: z.string().optional(),
+        username: z.string().optional(),
       })
       .optional(),
     previousEmail: z.string().optional(),
