@@ -13,12 +13,13 @@ const FIELD_NAMES: Record<string, string> = {
   phone: 'phone',
   address: 'address',
   dateOfBirth: 'date of birth',
+  username: 'username',
 };
 
 /**
  * R6: a change that had to be confirmed is written nowhere until it was. The prepare step recorded
  * what needed confirming; a new phone number (the desk called it), a new email (its owner clicked)
- * or a change that needs staff approval (name, address, date of birth) without its confirmation
+ * or a change that needs staff approval (name, address, date of birth, username) without its confirmation
  * or approval is refused, whichever step asks, before any system is written. The number on file
  * is compared too, as defence in depth against a missing prepare event.
  */

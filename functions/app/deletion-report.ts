@@ -67,7 +67,9 @@ export async function recordDeletionProgress(
     data: { system: systemId },
   });
   if (claim.data?.system !== systemId) return { state: mine.state };
-  await sendLetter(deps, request, WAITING_SENT, (library) => deletionWaitingEmail({ library, report }));
+  await sendLetter(deps, request, WAITING_SENT, (library) =>
+    deletionWaitingEmail({ library, report, policy: deps.policy }),
+  );
   return { state: mine.state };
 }
 
@@ -78,7 +80,9 @@ export async function recordDeletionProgress(
 export async function sendDeletionOutcome(deps: Deps, requestId: string): Promise<{ sent: true }> {
   const { request, report } = await refreshDeletionOutcome(deps, requestId);
   if (report.waiting) throw new IntegrityError('a deletion completes only when every system has answered');
-  await sendLetter(deps, request, 'outcome-sent', (library) => deletionOutcomeEmail({ library, report }));
+  await sendLetter(deps, request, 'outcome-sent', (library) =>
+    deletionOutcomeEmail({ library, report, policy: deps.policy }),
+  );
   await deps.requests.updateOf(requestId, 'deletion', (r) => {
     if (!r.contactEmail) return undefined;
     const { contactEmail: _erased, ...rest } = r;

@@ -78,7 +78,19 @@ const minorsSchema = z
 const DEFAULT_CONSENT = { linkTtlHours: 24 * 7 } as const;
 const consentSchema = z.object({ linkTtlHours: durationHours.max(24 * 14) });
 
+/**
+ * R18: the version of the library's policy this configuration puts into effect. Reports, consents and
+ * letters name it, and a consent records it, so each says which promises it was made under. Default:
+ * the date the seed policy was approved (seeds/library-privacy-policy.txt, "Approved June 9, 2020").
+ */
+export const DEFAULT_POLICY_VERSION = '2020-06-09';
+const policyVersionSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a version is 1-40 letters, digits, dots, dashes or underscores');
+
 export const policySchema = z.object({
+  /** R18: the policy version in force (printed in reports, consents and letters; stored with a consent). */
+  version: policyVersionSchema.default(DEFAULT_POLICY_VERSION),
   categories: z
     .record(z.enum(CATEGORIES), categoryPolicySchema)
     .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' }),
@@ -119,7 +131,12 @@ export const policySchema = z.object({
 
 export type Policy = z.infer<typeof policySchema>;
 
+/** R18: how a report, a consent page or a letter names the policy it was made under. */
+export const policyVersionWords = (policy: Pick<Policy, 'version'>): string =>
+  `the library's privacy policy, version ${policy.version}`;
+
 export const defaultPolicy: Policy = policySchema.parse({
+  version: DEFAULT_POLICY_VERSION,
   categories: {
     personal: {
       title: 'Personal information',

@@ -30,6 +30,14 @@ const changes = z
         postalCode: singleLine().min(3).max(16),
       })
       .optional(),
+    // R6: the sign-in name (credentials: the one field of that category a patron may correct).
+    username: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .regex(/^[^\p{Cc}]+$/u, 'a username has no control characters')
+      .optional(),
     dateOfBirth: z.iso
       .date('use YYYY-MM-DD')
       .refine((d) => d <= today(), 'a date of birth cannot be in the future')

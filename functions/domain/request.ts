@@ -117,6 +117,8 @@ export interface Consent {
   recordedByRole?: string;
   /** The categories the subject agreed to release (R14: only these are disclosed). */
   categories?: Category[];
+  /** R18: the policy version the consent page named when the subject answered (absent on answers stored before it was kept). */
+  policyVersion?: string;
 }
 
 /**
@@ -153,6 +155,8 @@ export interface CorrectionChanges {
   phone?: string;
   address?: { street: string; city: string; state: string; postalCode: string };
   dateOfBirth?: string;
+  /** R6: the online account's sign-in name (credentials: only the username may be corrected). */
+  username?: string;
 }
 
 /** R8: a category kept, and why (a hold only as `legal-obligation`, R13a); `until`: the first day it may go. */

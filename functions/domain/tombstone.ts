@@ -19,7 +19,8 @@ import type {
  * R16: a closed request keeps personal data only as long as needed. `retention.tombstoneAfterDays`
  * after it closed, the request item is reduced to a de-identified tombstone: ids, kind, status,
  * dates and outcome codes, enough for the statistics (R3), the status page ("completed on …") and
- * to read the audit trail (R17), which stays whole and already holds no patron personal data.
+ * to read the audit trail (R17), which stays whole and already holds no patron personal data. It
+ * holds no id of any person (patron, requesting guardian, donor), so nothing finds it by patron.
  *
  * Built from an allow-list, field by field: a field added to RequestRecord later is dropped until
  * someone decides here that it may stay. What goes: the contact address, anything typed to
@@ -51,8 +52,6 @@ export interface RequestTombstone {
   dueAt: string;
   closedAt?: string;
   statusKeyHash: string;
-  patronId?: string;
-  requesterPatronId?: string;
   orderId?: string;
   executionId?: string;
   matched?: boolean;
@@ -139,8 +138,6 @@ export const TOMBSTONE_KEPT_AS_IS = [
   'closedAt',
   // The hash of the status link's key: the requester's link still shows "completed", nothing more.
   'statusKeyHash',
-  'patronId',
-  'requesterPatronId',
   'orderId',
   'executionId',
   'matched',
@@ -169,6 +166,9 @@ export const TOMBSTONE_DROPPED = [
   'changes',
   'previousEmail',
   'submittedEmail',
+  // R16: no patron identifier, so the tombstone cannot be found by patron (its gsi1 entry goes too).
+  'patronId',
+  'requesterPatronId',
   // R20: a donor without a card is a person too; the closed opt-out keeps no way to find them.
   'donorId',
   'plan',
@@ -217,6 +217,8 @@ export function tombstone(stored: StoredRequest, at: Date): RequestTombstone {
           channel: r.consent.channel,
           recordedByRole: r.consent.recordedByRole,
           categories: r.consent.categories,
+          // R18: which promises the answer was given under; a version, not a person.
+          policyVersion: r.consent.policyVersion,
         })
       : undefined,
     // R14: the categories asked for, never the third party's name, email, organisation or purpose.

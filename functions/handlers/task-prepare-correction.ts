@@ -7,7 +7,11 @@ import { taskHandler } from '../lib/http.ts';
 const input = z.strictObject({ requestId: z.uuid() });
 
 /** R6: the fields whose change needs the privacy officer's approval (a document may be looked at, never kept). */
-const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth'] as const;
+/**
+ * R6: like a name, a new username waits for staff approval: it is the name the patron signs in with,
+ * so staff check it is not another patron's login and not someone else's name before any system is changed.
+ */
+const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth', 'username'] as const;
 
 /**
  * Decides what a correction needs (R6): a new email confirmed through itself, a new phone number

@@ -20,6 +20,7 @@ const FIELD_LABELS: Record<string, string> = {
   phone: 'Phone',
   address: 'Address',
   dateOfBirth: 'Date of birth',
+  username: 'Username',
 };
 
 const show = (v: unknown): string => {

@@ -1,5 +1,5 @@
 import type { Category } from '../domain/categories.ts';
-import type { Policy } from '../domain/policy.ts';
+import { policyVersionWords, type Policy } from '../domain/policy.ts';
 import type { RequestRecord } from '../domain/request.ts';
 import { RELATIONSHIP_DOCUMENTS } from '../domain/identity-documents.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
@@ -18,6 +18,10 @@ export function consentCategories(request: RequestRecord, policy: Policy): Categ
     ? [...(request.thirdParty?.categories ?? [])]
     : [...policy.minors.guardianCategories];
 }
+
+/** R18: the policy the answer is given under; the answer is stored with this version (actions/consent.ts). */
+const policyLine = (policy: Policy): SafeHtml =>
+  html`<p class="meta">This question is asked under ${policyVersionWords(policy)}; the answer is recorded with that version.</p>`;
 
 /** The two answers a consent question takes: consent, or decline (no reason is asked for either). */
 const answers = (consent: string, decline: string): DecisionButton[] => [
@@ -49,7 +53,8 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
       details: html`${desk}<p>A parent or guardian linked to ${subject ? 'the child’s' : 'your'} library card asked to see ${subject ? 'the child’s' : 'your'} library records:</p>
 <ul>${categories.map((c) => html`<li><strong>${c.title}</strong>: ${c.what}</li>`)}</ul>
 <p>Because of ${subject ? 'the child’s' : 'your'} age, they can see them only with ${subject ? 'the child’s' : 'your'} agreement. It is ${subject ? 'the child’s' : 'your'} choice. If the answer is no, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for reasons.</p>
-<p>If the answer is yes, library staff still review the request before anything is shared.</p>`,
+<p>If the answer is yes, library staff still review the request before anything is shared.</p>
+${policyLine(policy)}`,
       buttons: subject
         ? answers('Yes, the child agrees', 'No, the child does not agree')
         : answers('Yes, they may see these records', 'No, do not show them'),
@@ -67,7 +72,8 @@ export function consentPage(o: { request: RequestRecord; policy: Policy; subject
 <h3>The records asked for</h3>
 <ul>${categories.map((c) => html`<li><strong>${c.title}</strong>: ${c.what}</li>`)}</ul>
 <p>They receive only these kinds of records, and only with ${subject ? 'the patron’s' : 'your'} written permission and after library staff approve. Nothing else is ever sent to them. If the answer is no, nothing is shared, and they are told only that the request could not go ahead.</p>
-<p>${subject ? 'Pressing “Yes” records the patron’s written permission, given at the desk.' : 'Pressing “Yes” is your written permission for exactly these records, to this requester, for this purpose.'}</p>`,
+<p>${subject ? 'Pressing “Yes” records the patron’s written permission, given at the desk.' : 'Pressing “Yes” is your written permission for exactly these records, to this requester, for this purpose.'}</p>
+${policyLine(policy)}`,
     buttons: subject
       ? answers('Yes, the patron gives written permission', 'No, the patron does not give permission')
       : answers('Yes, I give my written permission', 'No, I do not give permission'),

@@ -1,4 +1,5 @@
 import type { DeletionReport, SystemLine } from '../domain/deletion-outcome.ts';
+import { policyVersionWords, type Policy } from '../domain/policy.ts';
 import { html } from '../lib/html.ts';
 import { wrap, type Message } from './email-frame.ts';
 
@@ -53,7 +54,10 @@ export function systemSentence(s: SystemLine): string {
   }
 }
 
-function body(report: DeletionReport, opening: string) {
+/** R18: the letter names the policy it was written under. */
+type LetterPolicy = Pick<Policy, 'version'>;
+
+function body(report: DeletionReport, opening: string, policy: LetterPolicy) {
   const o = report.outcome;
   const removed = o.erased.map(words);
   const unlinked = o.anonymised.map(words);
@@ -64,27 +68,30 @@ function body(report: DeletionReport, opening: string) {
   const list = (items: string[]) => (items.length ? items.map((i) => `- ${i}`).join('\n') : '- nothing');
   const items = (xs: string[]) => (xs.length ? xs.map((x) => html`<li>${x}</li>`) : html`<li>nothing</li>`);
   const outreach = report.outreachStopped ? `\n\n${OUTREACH_STOPPED}` : '';
-  const text = `${opening}\n\nRemoved:\n${list(removed)}\n\nNo longer linked to you (kept only as anonymous statistics):\n${list(unlinked)}\n\nKept, and why:\n${list(kept)}\n\nSystem by system:\n${list(systems)}${outreach}\n\nIf you have questions, please contact the library.`;
+  const under = `This letter was written under ${policyVersionWords(policy)}.`;
+  const text = `${opening}\n\nRemoved:\n${list(removed)}\n\nNo longer linked to you (kept only as anonymous statistics):\n${list(unlinked)}\n\nKept, and why:\n${list(kept)}\n\nSystem by system:\n${list(systems)}${outreach}\n\nIf you have questions, please contact the library.\n\n${under}`;
   const markup = html`<p>${opening}</p>
 <h2>Removed</h2><ul>${items(removed)}</ul>
 <h2>No longer linked to you</h2><p>Kept only as anonymous statistics.</p><ul>${items(unlinked)}</ul>
 <h2>Kept, and why</h2><ul>${items(kept)}</ul>
 <h2>System by system</h2><ul>${items(systems)}</ul>
-${report.outreachStopped ? html`<p>${OUTREACH_STOPPED}</p>` : ''}<p>If you have questions, please contact the library.</p>`;
+${report.outreachStopped ? html`<p>${OUTREACH_STOPPED}</p>` : ''}<p>If you have questions, please contact the library.</p>
+<p>${under}</p>`;
   return { text, markup };
 }
 
 /** R8: sent once, when every system has answered first and some must wait. */
-export function deletionWaitingEmail(o: { library: string; report: DeletionReport }): Message {
+export function deletionWaitingEmail(o: { library: string; report: DeletionReport; policy: LetterPolicy }): Message {
   const { text, markup } = body(
     o.report,
     'We have started deleting your data. Part of it has to wait: below is what is done and what waits, and why. We will write again when it is finished.',
+    o.policy,
   );
   return { subject: `Your deletion request to ${o.library} is waiting`, text, html: wrap(o.library, markup) };
 }
 
 /** R8: the last letter, when every system has answered. */
-export function deletionOutcomeEmail(o: { library: string; report: DeletionReport }): Message {
-  const { text, markup } = body(o.report, 'We have acted on your request to delete your data.');
+export function deletionOutcomeEmail(o: { library: string; report: DeletionReport; policy: LetterPolicy }): Message {
+  const { text, markup } = body(o.report, 'We have acted on your request to delete your data.', o.policy);
   return { subject: `Your deletion request to ${o.library} is complete`, text, html: wrap(o.library, markup) };
 }

@@ -1,6 +1,6 @@
 import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
-import type { CategoryPolicy, Policy } from '../domain/policy.ts';
+import { policyVersionWords, type CategoryPolicy, type Policy } from '../domain/policy.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { HEAD_META } from './layout.ts';
 import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../domain/dataset.ts';
@@ -87,7 +87,7 @@ ${input.patron.firstName} ${input.patron.lastName}. For each kind of information
 library holds, why, who it is shared with and how long it is kept, and then shows your records.
 Keep it somewhere safe: it contains your personal information.</p>`
 }
-<p class="meta">Prepared ${fmt.when(input.generatedAt)}.</p>
+<p class="meta">Prepared ${fmt.when(input.generatedAt)}, under ${policyVersionWords(input.policy)}.</p>
 <nav aria-label="Contents"><h2 class="toc-title">Contents</h2><ol class="toc">${toc}</ol></nav>
 ${where ?? ''}
 ${sections}
@@ -101,7 +101,7 @@ ${
 </main>
 <footer>
 <p>Request reference: <span class="ref">${input.requestId}</span></p>
-<p>Generated ${fmt.when(input.generatedAt)} by Privacy Desk for ${input.library.name}.</p>
+<p>Generated ${fmt.when(input.generatedAt)} by Privacy Desk for ${input.library.name}, under ${policyVersionWords(input.policy)}.</p>
 </footer>
 </body>
 </html>

@@ -12,6 +12,7 @@ const EMPTY_CHANGES = {
   'changes.email': '',
   'changes.phone': '',
   'changes.dateOfBirth': '',
+  'changes.username': '',
   'changes.address.street': '',
   'changes.address.city': '',
   'changes.address.state': '',

@@ -160,6 +160,8 @@ describe('static pages (web/)', () => {
       'changes.email',
       'changes.phone',
       'changes.dateOfBirth',
+      // R6: the username, the one credential a patron may correct.
+      'changes.username',
       'changes.address.street',
       'changes.address.city',
       'changes.address.state',

@@ -165,8 +165,7 @@ describe('tombstone (R16)', () => {
       dueAt: '2026-12-01T10:00:00.000Z',
       closedAt: '2026-11-20T10:00:00.000Z',
       statusKeyHash: 'a'.repeat(64),
-      patronId: 'P1001',
-      requesterPatronId: 'P1002',
+      // R16: no patron id, no requesting guardian's id (nor a donor's): nothing finds it by person.
       orderId: '0b7e3d2c-9a8f-4e1d-8c7b-6a5f4e3d2c1b',
       executionId: 'local:third-party:6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10',
       matched: true,

@@ -303,6 +303,58 @@ describe('correction workflow', () => {
         .status,
     ).toBe(400);
   });
+
+  it('R6 a username can be corrected: like a name it needs the privacy officer, who sees the old and the new; approved, it is made and the patron is told', async () => {
+    const before = (await rt.deps.records.getPatron(ADA.id))?.username;
+    const body = await verified(rt, ADA, { username: 'augusta.ada' }, 3);
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICERS[0] as string)).find(
+          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      15_000,
+      'approval email',
+    );
+    expect(ask.body.text).not.toContain('augusta.ada');
+    const link = linkIn(ask, 'act');
+    const page = await (await fetch(link)).text();
+    expect(page).toContain('Username');
+    expect(page).toContain('augusta.ada');
+    expect(page).toContain(String(before));
+    // Nothing is written before the approval.
+    expect((await rt.deps.requests.get(body.requestId)).status).toBe('awaiting-approval');
+    expect((await rt.deps.records.getPatron(ADA.id))?.username).toBe(before);
+
+    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect((await rt.deps.records.getPatron(ADA.id))?.username).toBe('augusta.ada');
+    const notice = await eventually(
+      async () =>
+        (await rt.mail.to(ADA.email)).find((e) => /were updated/.test(e.subject) && e.body.text?.includes('username')),
+      15_000,
+      'notice',
+    );
+    expect(notice.body.text).toMatch(/these details on your account: username\./);
+    const applied = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'correction-applied');
+    expect(applied?.data).toEqual({ fields: ['username'] });
+    expect(JSON.stringify(await rt.deps.audit.list(body.requestId))).not.toContain('augusta.ada'); // R5
+    await rt.deps.records.updateProfile(ADA.id, { ...(before ? { username: before } : {}) }); // restore
+  });
+
+  it('R6 a username that is empty, too long or holds a control character is refused at submission', async () => {
+    for (const username of ['', '   ', 'a'.repeat(65), 'ada\nlovelace', 'ada\u0000', 42]) {
+      const res = await submit(rt, {
+        kind: 'correction',
+        cardNumber: ADA.cardNumber,
+        lastName: ADA.lastName,
+        changes: { username },
+      });
+      expect(res.status, JSON.stringify(username)).toBe(400);
+      // Refused as a bad username, not as a field the form does not know.
+      const errors = (res.body as unknown as { errors?: { path: string; message: string }[] }).errors ?? [];
+      expect(errors.some((e) => e.path === 'changes.username' && e.message !== 'unknown field')).toBe(true);
+    }
+  });
 });
 
 describe('R6 a new phone number is confirmed by the desk calling it', () => {
@@ -572,7 +624,8 @@ describe.skipIf(!kohaSpecAvailable())('R6 R19 a correction reaches Koha through 
             name: 'Koha ILS',
             baseUrl: sim.baseUrl,
             auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
-            categories: ['personal', 'library-records', 'payments'],
+            // Koha holds the login (`userid`) too: a username correction reaches it (R6).
+            categories: ['personal', 'credentials', 'library-records', 'payments'],
           },
         ],
       }),
@@ -603,5 +656,24 @@ describe.skipIf(!kohaSpecAvailable())('R6 R19 a correction reaches Koha through 
     expect(notice.destination.to.sort()).toEqual([YUKI.email, 'yuki.t@example.net'].sort());
     expect(notice.body.text).toContain('Koha ILS');
     expect(notice.body.text).toContain('Privacy Desk records');
+  });
+  it('R6 R19 an approved username is made in Koha as `userid` (the spec allows it in the PUT body) and in the records table', async () => {
+    const yuki = { ...YUKI, email: 'yuki.t@example.net' }; // the address confirmed in the test before
+    const body = await verified(rt, yuki, { username: 'yuki.tanaka' });
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICERS[0] as string)).find(
+          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      15_000,
+      'approval email',
+    );
+    expect(sim.data.patrons.get(kohaId)?.userid ?? null).not.toBe('yuki.tanaka'); // nothing before approval
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect(sim.data.patrons.get(kohaId)?.userid).toBe('yuki.tanaka');
+    expect((await rt.deps.records.getPatron(YUKI.id))?.username).toBe('yuki.tanaka');
+    const results = await rt.deps.systemResults.list(body.requestId);
+    expect(results.find((r) => r.systemId === 'ils')).toMatchObject({ state: 'done' });
   });
 });

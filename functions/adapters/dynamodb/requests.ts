@@ -51,6 +51,7 @@ const consent = z.object({
   recordedByStaffId: z.string().optional(),
   recordedByRole: z.string().optional(),
   categories: z.array(category).optional(),
+  policyVersion: z.string().optional(),
 });
 const extension = z.object({
   days: z.number(),
@@ -120,6 +121,7 @@ const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
           .object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() })
           .optional(),
         dateOfBirth: z.string().optional(),
+        username: z.string().optional(),
       })
       .optional(),
     previousEmail: z.string().optional(),
@@ -167,8 +169,6 @@ const tombstoneSchema: z.ZodType<RequestTombstone> = z.object({
   dueAt: z.string(),
   closedAt: z.string().optional(),
   statusKeyHash: z.string(),
-  patronId: z.string().optional(),
-  requesterPatronId: z.string().optional(),
   orderId: z.string().optional(),
   executionId: z.string().optional(),
   matched: z.boolean().optional(),
@@ -188,21 +188,30 @@ const tombstoneSchema: z.ZodType<RequestTombstone> = z.object({
   tombstonedAt: z.string(),
 });
 
-const storedKeys = (r: StoredRequest) => ({
-  ...requestKeys.request(r.requestId),
-  ...(r.patronId ? { gsi1pk: requestKeys.byPatron(r.patronId), gsi1sk: r.createdAt } : {}),
+const byStatusKeys = (r: StoredRequest) => ({
   gsi2pk: requestKeys.byStatus(r.status),
   gsi2sk: `${r.dueAt}#${r.requestId}`,
 });
 
 /** A live request: by id; gsi1 by patron once matched, gsi2 by status then due date (the staff queue). */
-export const requestEntity = entity<RequestRecord>({ name: 'request', schema: requestSchema, keys: storedKeys });
+export const requestEntity = entity<RequestRecord>({
+  name: 'request',
+  schema: requestSchema,
+  keys: (r) => ({
+    ...requestKeys.request(r.requestId),
+    ...(r.patronId ? { gsi1pk: requestKeys.byPatron(r.patronId), gsi1sk: r.createdAt } : {}),
+    ...byStatusKeys(r),
+  }),
+});
 
-/** R16: the same item once reduced to its tombstone; it keeps its place on both indexes. */
+/**
+ * R16: the same item once reduced to its tombstone: by id and on the status index (statistics, R3),
+ * never by patron. The whole-item put drops the live item's gsi1 attributes.
+ */
 export const tombstoneEntity = entity<RequestTombstone>({
   name: 'request tombstone',
   schema: tombstoneSchema,
-  keys: storedKeys,
+  keys: (t) => ({ ...requestKeys.request(t.requestId), ...byStatusKeys(t) }),
 });
 
 /** A request item as stored: a tombstone once `tombstonedAt` is set, a live request before. */
@@ -356,7 +365,7 @@ export class RequestStore {
     });
   }
 
-  /** Every request about a patron, newest first (gsi1, never a scan); tombstones keep their place (R16). */
+  /** Every live request about a patron, newest first (gsi1, never a scan); a tombstone is not found by patron (R16). */
   async listByPatron(patronId: string): Promise<StoredRequest[]> {
     const res = await this.db.send(
       new QueryCommand({

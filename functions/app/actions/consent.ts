@@ -31,6 +31,8 @@ export const consent: LinkAction = {
       decision: input.decision === 'consent' ? 'consent' : 'decline',
       at,
       channel: staff ? 'in-person' : 'email',
+      // R18: the version the consent page named (the same configuration rendered it).
+      policyVersion: deps.policy.version,
       ...(staff
         ? { recordedByStaffId: token.recipient.id, recordedByRole: token.recipient.role ?? 'circulation' }
         : {}),
@@ -52,6 +54,7 @@ export const consent: LinkAction = {
       actor: staff ? { kind: 'staff', id: token.recipient.id, role: token.recipient.role } : { kind: 'patron' },
       data: {
         channel: answer.channel,
+        policyVersion: deps.policy.version,
         ...(answer.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}),
       },
     });

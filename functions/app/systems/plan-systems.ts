@@ -15,7 +15,8 @@ export interface SystemItem {
 export async function categoriesOf(deps: Pick<Deps, 'policy' | 'orders'>, r: RequestRecord): Promise<Category[]> {
   switch (r.kind) {
     case 'correction':
-      return ['personal'];
+      // R6: a username is a credential; a system holding logins is reached for it too.
+      return r.changes?.username !== undefined ? ['personal', 'credentials'] : ['personal'];
     case 'guardian-access':
       return [...(r.consent?.categories ?? deps.policy.minors.guardianCategories)];
     case 'third-party':

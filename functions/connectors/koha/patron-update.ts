@@ -37,6 +37,8 @@ export function correctionUpdate(changes: CorrectionChanges): PatronUpdate {
   if (changes.email !== undefined) update.email = changes.email;
   if (changes.phone !== undefined) update.phone = changes.phone;
   if (changes.dateOfBirth !== undefined) update.date_of_birth = changes.dateOfBirth;
+  // The spec's patron (the PUT body) has a writable `userid`, the patron's login.
+  if (changes.username !== undefined) update.userid = changes.username;
   if (changes.address !== undefined) {
     // The whole street goes in `address`; the old number, type and second line must not survive beside it.
     const { street, city, state, postalCode } = changes.address;

@@ -175,7 +175,9 @@ export class LibraryRecords {
    */
   async updateProfile(
     patronId: string,
-    fields: Partial<Pick<Patron, 'firstName' | 'lastName' | 'email' | 'phone' | 'address' | 'dateOfBirth'>>,
+    fields: Partial<
+      Pick<Patron, 'firstName' | 'lastName' | 'email' | 'phone' | 'address' | 'dateOfBirth' | 'username'>
+    >,
   ): Promise<void> {
     const entries = Object.entries(fields).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return;
