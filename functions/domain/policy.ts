@@ -78,6 +78,10 @@ const minorsSchema = z
 const DEFAULT_CONSENT = { linkTtlHours: 24 * 7 } as const;
 const consentSchema = z.object({ linkTtlHours: durationHours.max(24 * 14) });
 
+/** R7: a flood of different kinds must not mail-bomb a patron: at most this many requests a library day. */
+const DEFAULT_REPEATS = { dailyCapPerPatron: 5 } as const;
+const repeatsSchema = z.object({ dailyCapPerPatron: z.number().int().min(1).max(100) });
+
 export const policySchema = z.object({
   categories: z
     .record(z.enum(CATEGORIES), categoryPolicySchema)
@@ -115,6 +119,8 @@ export const policySchema = z.object({
   minors: minorsSchema.default({ ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] }),
   /** R10, R14: the consent step's link lifetime. */
   consent: consentSchema.default(DEFAULT_CONSENT),
+  /** R7: one open request per patron and kind; at most this many requests per patron and library day. */
+  repeats: repeatsSchema.default(DEFAULT_REPEATS),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -222,4 +228,5 @@ export const defaultPolicy: Policy = policySchema.parse({
   retention: { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 },
   minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
   consent: DEFAULT_CONSENT,
+  repeats: DEFAULT_REPEATS,
 });
