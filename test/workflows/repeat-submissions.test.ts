@@ -23,6 +23,7 @@ import {
 
 const VERIFY = /confirm your privacy request/;
 const HOUR = 3_600_000;
+const MARIA_EMAIL = 'maria.rivera@example.org';
 /** Mid-afternoon in the library's time zone (America/New_York), so +24 h is the next library day. */
 const START = Date.parse('2026-03-10T18:00:00Z');
 
@@ -132,6 +133,27 @@ describe('R7 repeated submissions', () => {
     const exp = (await submit(r, { kind: 'export', cardNumber: ADA.cardNumber, lastName: ADA.lastName })).body;
     expect(await matched(r, exp.requestId)).toBe(true);
     await r.mail.waitFor(ADA.email, VERIFY, 2);
+  });
+
+  it('R7 a guardian asking twice for one child gets one email; asking for another child is not blocked', async () => {
+    const r = await start();
+    const maria = { cardNumber: '21234000011010', lastName: 'Rivera' };
+    const ask = (childCard: string) =>
+      submit(r, { kind: 'guardian-access', guardian: maria, child: { cardNumber: childCard, lastName: 'Rivera' } });
+    const first = (await ask('21234000011011')).body;
+    expect(await matched(r, first.requestId)).toBe(true);
+    const repeat = (await ask('21234000011011')).body;
+    expect(await matched(r, repeat.requestId)).toBe(false);
+    expect(comparable(await statusOf(r, repeat.statusUrl))).toEqual(comparable(await statusOf(r, first.statusUrl)));
+    const other = (await ask('21234000011012')).body;
+    expect(await matched(r, other.requestId)).toBe(true);
+    await r.mail.waitFor(MARIA_EMAIL, VERIFY, 2);
+    await new Promise((res) => setTimeout(res, 500));
+    expect(await verificationsTo(r, MARIA_EMAIL)).toHaveLength(2);
+    expect((await r.deps.audit.list(repeat.requestId)).map((e) => e.type)).toEqual([
+      'request-received',
+      'repeat-closed-quietly',
+    ]);
   });
 
   it('R7 daily cap: with a cap of 2, three different requests in a day send two emails; the next library day works again', async () => {
