@@ -1,4 +1,7 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
+import { REQUESTS_TABLE } from '../../local/runtime.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { executionOf } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
@@ -154,6 +157,30 @@ describe('R7 repeated submissions', () => {
       'request-received',
       'repeat-closed-quietly',
     ]);
+  });
+
+  it('R7 R16 a cancelled request frees its slot at once: no marker naming the patron outlives it, and the next one is answered', async () => {
+    const r = await start();
+    const ada = { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName };
+    const first = (await submit(r, ada)).body;
+    expect(await matched(r, first.requestId)).toBe(true);
+    const marker = async () =>
+      (
+        await r.db.send(
+          new GetCommand({
+            TableName: REQUESTS_TABLE,
+            Key: requestKeys.openRequest(ADA.id, 'access'),
+            ConsistentRead: true,
+          }),
+        )
+      ).Item;
+    expect(await marker()).toEqual(expect.objectContaining({ requestId: first.requestId }));
+    const res = await fetch(`${r.baseUrl}${first.statusUrl.replace('?', '/cancel?')}`, { method: 'POST' });
+    expect(res.status).toBe(200);
+    expect(await marker()).toBeUndefined();
+    const next = (await submit(r, ada)).body;
+    expect(await matched(r, next.requestId)).toBe(true);
+    await r.mail.waitFor(ADA.email, VERIFY, 2);
   });
 
   it('R7 daily cap: with a cap of 2, three different requests in a day send two emails; the next library day works again', async () => {

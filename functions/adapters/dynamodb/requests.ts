@@ -18,11 +18,13 @@ import {
   isTerminal,
   REQUEST_KINDS,
   REQUEST_STATUSES,
+  requesterPatronIdOf,
   type RequestKind,
   type RequestOf,
   type RequestRecord,
   type RequestStatus,
 } from '../../domain/request.ts';
+import { repeatSlot } from '../../domain/repeats.ts';
 import { isTombstone, type RequestTombstone, type StoredRequest } from '../../domain/tombstone.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-put.ts';
@@ -322,7 +324,14 @@ export class RequestStore {
           Item: { ...requestKeys.closedRequest(saved.closedAt, saved.requestId), requestId: saved.requestId },
         }),
       );
-    return (await putIfVersion(this.db, this.table, toItem(saved), next.version)) ? saved : LOST_RACE;
+    if (!(await putIfVersion(this.db, this.table, toItem(saved), next.version))) return LOST_RACE;
+    // R7 R16: a request closing by any path (completed, expired, cancelled, denied, failed) frees its patron's
+    // slot, so the marker outlives it nowhere; after the write, so an open request never loses its slot.
+    if (saved.closedAt && !next.closedAt) {
+      const slot = repeatSlot(saved.kind, { patronId: saved.patronId, requesterPatronId: requesterPatronIdOf(saved) });
+      if (slot) await this.releaseOpen(slot.ownerId, slot.slot, saved.requestId);
+    }
+    return saved;
   }
 
   /**
