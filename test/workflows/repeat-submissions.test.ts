@@ -159,6 +159,28 @@ describe('R7 repeated submissions', () => {
     ]);
   });
 
+  it('R7 three identical third-party requests about one patron send the patron one permission email; the others look the same from outside', async () => {
+    const r = await start();
+    const body = {
+      kind: 'third-party',
+      requester: { name: 'Jordan Repeat', email: 'jordan.repeat@lawfirm.example', organization: 'Blake & Partners' },
+      patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName },
+      categories: ['library-records'],
+      purpose: 'Tenancy reference.',
+    };
+    const three = [];
+    for (let i = 0; i < 3; i++) three.push((await submit(r, body)).body);
+    const answers = await Promise.all(three.map((b) => matched(r, b.requestId)));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    const open = three[answers.indexOf(true)]!;
+    await r.mail.waitFor(ADA.email, /Written permission asked/);
+    await waitForStatus(r, open.statusUrl, 'awaiting-consent');
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await r.mail.to(ADA.email)).filter((e) => /Written permission asked/.test(e.subject))).toHaveLength(1);
+    for (const b of three)
+      expect(comparable(await statusOf(r, b.statusUrl))).toEqual(comparable(await statusOf(r, open.statusUrl)));
+  });
+
   it('R7 R16 a cancelled request frees its slot at once: no marker naming the patron outlives it, and the next one is answered', async () => {
     const r = await start();
     const ada = { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName };
