@@ -1,5 +1,6 @@
-import { isTerminal, withoutRequesterContact, type RequestStatus } from '../domain/request.ts';
+import { isTerminal, requesterPatronIdOf, withoutRequesterContact, type RequestStatus } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
+import { releaseSlot } from './admit-request.ts';
 
 /**
  * Closes a request as a workflow's own last step does (completed, or expired when nobody acted in
@@ -12,8 +13,14 @@ export async function closeRequest(
 ): Promise<RequestStatus> {
   // R16: a closed request keeps no third party's contact or purpose (first, so a retry after the close still erases).
   const current = await deps.requests.update(requestId, withoutRequesterContact);
-  if (isTerminal(current.status)) return current.status;
+  // R7: the patron's slot for this kind is free again (also on a retry after the close below).
+  const release = () => releaseSlot(deps, { ...current, requesterPatronId: requesterPatronIdOf(current) });
+  if (isTerminal(current.status)) {
+    await release();
+    return current.status;
+  }
   await deps.requests.transition(requestId, status);
+  await release();
   if (status === 'expired') await deps.tokens.revokeAll(requestId);
   await deps.audit.append(requestId, {
     eventId: `status:${status}`,

@@ -1,6 +1,7 @@
 import { guardianAgeBand } from '../domain/minors.ts';
 import { isTerminal, type AgeBand, type GuardianLink, type RequestOf } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
+import { admitRequest, quietCloseEvent } from './admit-request.ts';
 import { findPatron } from './find-patron.ts';
 
 export interface GuardianMatch {
@@ -27,8 +28,13 @@ export async function matchGuardian(deps: Deps, requestId: string): Promise<Guar
   const request = await deps.requests.getOf(requestId, 'guardian-access');
   if (request.matched !== undefined) return await answerAgain(deps, request);
 
-  const guardian = await findPatron(deps, request.submitted);
-  const child = guardian ? await findPatron(deps, request.submittedChild) : undefined;
+  const found = await findPatron(deps, request.submitted);
+  const child = found ? await findPatron(deps, request.submittedChild) : undefined;
+  // R7: a repeat for the same child, or past the day's cap, closes quietly like an unmatched guardian.
+  const admission = found
+    ? await admitRequest(deps, request, { requesterPatronId: found.id, patronId: child?.id })
+    : undefined;
+  const guardian = admission?.admitted ? found : undefined;
   const link: GuardianLink | undefined = !guardian
     ? undefined
     : !child
@@ -53,26 +59,29 @@ export async function matchGuardian(deps: Deps, requestId: string): Promise<Guar
       verifyBy,
       status: isTerminal(r.status) ? r.status : 'verifying',
       ...(guardian ? { requesterPatronId: guardian.id } : {}),
-      ...(child ? { patronId: child.id } : {}),
+      ...(guardian && child ? { patronId: child.id } : {}),
       ...(link ? { guardianLink: link } : {}),
       ...(band ? { ageBand: band } : {}),
     };
   });
-  await deps.audit.append(requestId, {
-    eventId: 'matched',
-    type: guardian ? 'guardian-matched' : 'no-match',
-    actor: { kind: 'system' },
-    ...(guardian
-      ? {
-          data: {
-            requesterPatronId: guardian.id,
-            ...(child ? { patronId: child.id } : {}),
-            link: link ?? 'none',
-            band: band ?? 'none',
-          },
-        }
-      : {}),
-  });
+  if (found && admission && !admission.admitted)
+    await deps.audit.append(requestId, quietCloseEvent(admission, found.id));
+  else
+    await deps.audit.append(requestId, {
+      eventId: 'matched',
+      type: guardian ? 'guardian-matched' : 'no-match',
+      actor: { kind: 'system' },
+      ...(guardian
+        ? {
+            data: {
+              requesterPatronId: guardian.id,
+              ...(child ? { patronId: child.id } : {}),
+              link: link ?? 'none',
+              band: band ?? 'none',
+            },
+          }
+        : {}),
+    });
   if (!guardian) return { ...UNMATCHED };
   return {
     matched: true,

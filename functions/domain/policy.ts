@@ -88,6 +88,10 @@ const policyVersionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a version is 1-40 letters, digits, dots, dashes or underscores');
 
+/** R7: a flood of different kinds must not mail-bomb a patron: at most this many requests a library day. */
+const DEFAULT_REPEATS = { dailyCapPerPatron: 5 } as const;
+const repeatsSchema = z.object({ dailyCapPerPatron: z.number().int().min(1).max(100) });
+
 export const policySchema = z.object({
   /** R18: the policy version in force (printed in reports, consents and letters; stored with a consent). */
   version: policyVersionSchema.default(DEFAULT_POLICY_VERSION),
@@ -127,6 +131,8 @@ export const policySchema = z.object({
   minors: minorsSchema.default({ ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] }),
   /** R10, R14: the consent step's link lifetime. */
   consent: consentSchema.default(DEFAULT_CONSENT),
+  /** R7: one open request per patron and kind; at most this many requests per patron and library day. */
+  repeats: repeatsSchema.default(DEFAULT_REPEATS),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -239,4 +245,5 @@ export const defaultPolicy: Policy = policySchema.parse({
   retention: { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 },
   minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
   consent: DEFAULT_CONSENT,
+  repeats: DEFAULT_REPEATS,
 });

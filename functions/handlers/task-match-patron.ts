@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { isTerminal } from '../domain/request.ts';
+import { admitRequest, quietCloseEvent } from '../app/admit-request.ts';
 import { findPatron } from '../app/find-patron.ts';
 import { matchDonor } from '../app/outreach/match-donor.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -27,7 +28,10 @@ export const createHandler = (deps: Deps) =>
       const patron = request.patronId ? await deps.people.getPatron(request.patronId) : undefined;
       return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person' };
     }
-    const patron = await findPatron(deps, request.submitted);
+    const found = await findPatron(deps, request.submitted);
+    // R7: a repeat, or a request past the day's cap, is closed quietly: from outside, an unmatched one.
+    const admission = found ? await admitRequest(deps, request, { patronId: found.id }) : undefined;
+    const patron = admission?.admitted ? found : undefined;
     const verifyBy = new Date(deps.clock().getTime() + deps.policy.verification.linkTtlHours * 3_600_000).toISOString();
 
     if (!patron) await deps.requests.queueUnmatched(requestId, verifyBy); // R14 R16: closed when a lapsed link would close it
@@ -41,12 +45,17 @@ export const createHandler = (deps: Deps) =>
         ...(patron ? { patronId: patron.id } : {}),
       };
     });
-    await deps.audit.append(requestId, {
-      eventId: 'matched',
-      type: patron ? 'patron-matched' : 'no-match',
-      actor: { kind: 'system' },
-      ...(patron ? { data: { patronId: patron.id } } : {}),
-    });
+    await deps.audit.append(
+      requestId,
+      found && admission && !admission.admitted
+        ? quietCloseEvent(admission, found.id)
+        : {
+            eventId: 'matched',
+            type: patron ? 'patron-matched' : 'no-match',
+            actor: { kind: 'system' },
+            ...(patron ? { data: { patronId: patron.id } } : {}),
+          },
+    );
     if (!patron) return { matched: false, channel: 'none' };
     return { matched: true, channel: patron.email ? 'email' : 'in-person' };
   });

@@ -32,6 +32,12 @@ const MARGARET = {
   email: 'margaret.thompson@example.com',
 };
 const MARIA = { id: 'P1010', cardNumber: '21234000011010', lastName: 'Rivera', email: 'maria.rivera@example.org' };
+const HANNAH = {
+  id: 'P1023',
+  cardNumber: '21234000011023',
+  lastName: 'Goldberg',
+  email: 'hannah.goldberg@example.com',
+};
 
 type Patron = { id: string; cardNumber: string; lastName: string; email: string };
 type Outcome = {
@@ -192,15 +198,16 @@ describe('deletion workflow', () => {
   });
 
   it('a rejected plan ends the request as denied; the patron reads the reason; nothing is deleted', async () => {
-    const body = await requestDeletion(rt, MARIA, 2);
+    // R7: Maria's deletion above still waits, so a second one of hers would be closed quietly.
+    const body = await requestDeletion(rt, HANNAH);
     const link = await approvalLink(rt, 6);
     expect((await postForm(link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status).toBe(
       200,
     );
     await waitForStatus(rt, body.statusUrl, 'denied');
-    const told = await rt.mail.waitFor(MARIA.email, /was not completed/);
+    const told = await rt.mail.waitFor(HANNAH.email, /was not completed/);
     expect(told.body.text).toContain('Please settle this at the desk first.');
-    expect(await rt.deps.records.getPatron(MARIA.id)).toBeDefined();
+    expect(await rt.deps.records.getPatron(HANNAH.id)).toBeDefined();
   });
 });
 

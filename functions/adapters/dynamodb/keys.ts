@@ -52,6 +52,13 @@ export const requestKeys = {
    */
   unmatchedRequest: (verifyBy: string, requestId: string) => ({ pk: 'UNMATCHED', sk: `${verifyBy}#${requestId}` }),
   unmatchedPartition: 'UNMATCHED',
+  /**
+   * R7: the one open request of a kind for a patron: a marker put only where none is (single-item
+   * atomicity, no transactions), so two submissions at the same instant cannot both win.
+   */
+  openRequest: (patronId: string, slot: string) => ({ pk: `OPEN#${patronId}`, sk: `SLOT#${slot}` }),
+  /** R7: the requests admitted for a patron on one library day (the daily cap), one small item. */
+  dailyRequests: (patronId: string, day: string) => ({ pk: `DAILY#${patronId}`, sk: day }),
   /** R19: what one system answered for a request, beside the request in its partition. */
   systemResult: (requestId: string, systemId: string) => ({ pk: `REQ#${requestId}`, sk: `SYSTEM#${systemId}` }),
   systemResultPrefix: 'SYSTEM#',

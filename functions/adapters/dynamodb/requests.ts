@@ -3,6 +3,7 @@ import {
   GetCommand,
   PutCommand,
   QueryCommand,
+  UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
@@ -17,12 +18,15 @@ import {
   isTerminal,
   REQUEST_KINDS,
   REQUEST_STATUSES,
+  requesterPatronIdOf,
   type RequestKind,
   type RequestOf,
   type RequestRecord,
   type RequestStatus,
 } from '../../domain/request.ts';
+import { repeatSlot } from '../../domain/repeats.ts';
 import { isTombstone, type RequestTombstone, type StoredRequest } from '../../domain/tombstone.ts';
+import { isConditionalCheckFailed } from './client.ts';
 import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
@@ -329,7 +333,14 @@ export class RequestStore {
           Item: { ...requestKeys.closedRequest(saved.closedAt, saved.requestId), requestId: saved.requestId },
         }),
       );
-    return (await putIfVersion(this.db, this.table, toItem(saved), next.version)) ? saved : LOST_RACE;
+    if (!(await putIfVersion(this.db, this.table, toItem(saved), next.version))) return LOST_RACE;
+    // R7 R16: a request closing by any path (completed, expired, cancelled, denied, failed) frees its patron's
+    // slot, so the marker outlives it nowhere; after the write, so an open request never loses its slot.
+    if (saved.closedAt && !next.closedAt) {
+      const slot = repeatSlot(saved.kind, { patronId: saved.patronId, requesterPatronId: requesterPatronIdOf(saved) });
+      if (slot) await this.releaseOpen(slot.ownerId, slot.slot, saved.requestId);
+    }
+    return saved;
   }
 
   /**
@@ -502,5 +513,102 @@ export class RequestStore {
 
   async dropUnmatched(sk: string): Promise<void> {
     await this.db.send(new DeleteCommand({ TableName: this.table, Key: { pk: requestKeys.unmatchedPartition, sk } }));
+  }
+
+  /**
+   * R7: makes `requestId` the one open request of `slot` (a kind) for a patron, by a conditional put
+   * of a marker (race-tolerant without transactions: of two at the same instant one wins). A marker
+   * whose request has closed by another path (cancelled, denied, failed) is taken over; answering
+   * again for the same request is success, so a retried step changes nothing.
+   */
+  async claimOpen(
+    patronId: string,
+    slot: string,
+    requestId: string,
+  ): Promise<{ claimed: true } | { claimed: false; openRequestId: string }> {
+    const key = requestKeys.openRequest(patronId, slot);
+    const fresh = { expr: 'attribute_not_exists(pk) OR requestId = :r', values: { ':r': requestId } };
+    let condition: { expr: string; values: Record<string, string> } = fresh;
+    for (let i = 0; i < 5; i++) {
+      if (await this.putMarker({ ...key, requestId }, condition.expr, condition.values)) return { claimed: true };
+      const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+      const holder = z.object({ requestId: z.string() }).optional().parse(res.Item)?.requestId;
+      if (holder === undefined) {
+        condition = fresh;
+        continue;
+      }
+      const held = await this.findStored(holder);
+      if (held && !isTerminal(held.status)) return { claimed: false, openRequestId: holder };
+      condition = { expr: 'requestId = :old', values: { ':old': holder } };
+    }
+    throw changedConcurrently();
+  }
+
+  private async putMarker(item: Record<string, unknown>, expr: string, values: Record<string, unknown>) {
+    try {
+      await this.db.send(
+        new PutCommand({
+          TableName: this.table,
+          Item: item,
+          ConditionExpression: expr,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw e;
+    }
+  }
+
+  /** R7: frees the patron's slot when `requestId` closes; a marker another request holds is left alone. */
+  async releaseOpen(patronId: string, slot: string, requestId: string): Promise<void> {
+    try {
+      await this.db.send(
+        new DeleteCommand({
+          TableName: this.table,
+          Key: requestKeys.openRequest(patronId, slot),
+          ConditionExpression: 'requestId = :r',
+          ExpressionAttributeValues: { ':r': requestId },
+        }),
+      );
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+    }
+  }
+
+  /**
+   * R7: counts `requestId` among the patron's requests of `day` unless `cap` are counted already
+   * (one conditional update, so a flood at the same instant cannot pass the cap; counting the same
+   * request again is success). False when the day is full.
+   */
+  async countForDay(
+    patronId: string,
+    day: string,
+    requestId: string,
+    cap: number,
+    expiresAtEpoch: number,
+  ): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.dailyRequests(patronId, day),
+          UpdateExpression: 'ADD requestIds :id SET expiresAtEpoch = :exp',
+          ConditionExpression:
+            'attribute_not_exists(requestIds) OR size(requestIds) < :cap OR contains(requestIds, :r)',
+          ExpressionAttributeValues: {
+            ':id': new Set([requestId]),
+            ':r': requestId,
+            ':cap': cap,
+            ':exp': expiresAtEpoch,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw e;
+    }
   }
 }
