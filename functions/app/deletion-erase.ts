@@ -2,11 +2,10 @@ import { hasConnector } from '../connectors/index.ts';
 import { refOf } from '../connectors/people.ts';
 import type { PatronRef, SystemConnector } from '../connectors/port.ts';
 import { ConnectorError, TransientError } from '../domain/errors.ts';
-import type { Category } from '../domain/categories.ts';
 import type { SystemConfig } from '../domain/systems.ts';
 import type { Deps } from '../lib/deps.ts';
 import { recordsTablePlan } from './deletion-plan.ts';
-import type { Outcome, Reach } from './systems/reach.ts';
+import { countHeld, type Outcome, type Reach } from './systems/reach.ts';
 
 /**
  * R8, R19: a deletion's work in one system reached through its connector. Safe to repeat (the
@@ -94,14 +93,7 @@ async function countOnce({ deps, request, system, connector, ref }: Reach): Prom
   if (system.type === 'records-table') return {};
   const stored = await deps.systemResults.get(request.requestId, system.id);
   if (stored.counts) return {};
-  const counts: Partial<Record<Category, number>> = {};
-  for (const category of system.categories) {
-    if (!connector.capabilities.categories.includes(category)) continue;
-    let n = 0;
-    for await (const page of connector.readRecords(ref, category)) n += page.records.length;
-    counts[category] = n;
-  }
-  return { counts };
+  return { counts: await countHeld(connector, ref, system.categories) };
 }
 
 /** The records table's plan as it will be carried out now, kept on the request when it changed. */

@@ -1,16 +1,15 @@
 import { hasConnector } from '../../connectors/index.ts';
 import { refOf } from '../../connectors/people.ts';
 import type { PatronRef, SystemConnector } from '../../connectors/port.ts';
-import type { Category } from '../../domain/categories.ts';
 import { IntegrityError } from '../../domain/errors.ts';
 import { donorIdOf, type RequestRecord } from '../../domain/request.ts';
-import type { SystemResult } from '../../domain/system-result.ts';
+import { isWaiting, type SystemResult } from '../../domain/system-result.ts';
 import type { SystemConfig } from '../../domain/systems.ts';
 import type { Deps } from '../../lib/deps.ts';
 import { beforeCorrecting } from '../apply-correction.ts';
 import { eraseInSystem } from '../deletion-erase.ts';
 import { categoriesOf } from './plan-systems.ts';
-import type { Outcome, Reach } from './reach.ts';
+import { countHeld, type Outcome, type Reach } from './reach.ts';
 
 /** What a system's step answers the workflow: the state only (R5). */
 export interface ReachAnswer {
@@ -24,8 +23,7 @@ export interface ReachAnswer {
  */
 export async function reachSystem(deps: Deps, requestId: string, systemId: string): Promise<ReachAnswer> {
   const result = await deps.systemResults.get(requestId, systemId);
-  if (result.state === 'done' || result.state === 'not-held' || result.state === 'could-not')
-    return { state: result.state };
+  if (!isWaiting(result)) return { state: result.state };
   const system = deps.systems.systems.find((s) => s.id === systemId);
   if (!system || !hasConnector(system)) throw new IntegrityError(`system ${systemId} has no connector`);
   const request = await deps.requests.get(requestId);
@@ -75,15 +73,8 @@ async function locate(
 
 /** Counts what the system holds in the categories the request covers: what the report will read. */
 async function countRecords({ deps, request, system, connector, ref }: Reach): Promise<Outcome> {
-  const covered = await categoriesOf(deps, request);
-  const counts: Partial<Record<Category, number>> = {};
-  for (const category of covered) {
-    if (!system.categories.includes(category) || !connector.capabilities.categories.includes(category)) continue;
-    let n = 0;
-    for await (const page of connector.readRecords(ref, category)) n += page.records.length;
-    counts[category] = n;
-  }
-  return { state: 'done', counts };
+  const covered = (await categoriesOf(deps, request)).filter((c) => system.categories.includes(c));
+  return { state: 'done', counts: await countHeld(connector, ref, covered) };
 }
 
 /**
