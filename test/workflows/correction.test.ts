@@ -1,7 +1,5 @@
+import { startRuntimeWithSystems } from '../support/systems.ts';
 import { answerManualSystem } from '../support/systems.ts';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as createReachSystem } from '../../functions/handlers/task-reach-system.ts';
@@ -592,7 +590,6 @@ const KOHA_PASSWORD_ENV = 'CORRECTION_TEST_KOHA_PASSWORD';
 describe.skipIf(!kohaSpecAvailable())('R6 R19 a correction reaches Koha through its REST API', () => {
   let rt: TestRuntime;
   let sim: KohaSimulator;
-  let dir: string;
   let kohaId: number;
   beforeAll(async () => {
     sim = await startKohaSimulator({ basicUsers: [{ user: 'privacy-desk', password: 'basic-password' }] });
@@ -605,38 +602,31 @@ describe.skipIf(!kohaSpecAvailable())('R6 R19 a correction reaches Koha through 
     });
     process.env[KOHA_USER_ENV] = 'privacy-desk';
     process.env[KOHA_PASSWORD_ENV] = 'basic-password';
-    dir = await mkdtemp(join(tmpdir(), 'correction-systems-'));
-    const systemsPath = join(dir, 'systems.json');
-    await writeFile(
-      systemsPath,
-      JSON.stringify({
-        systems: [
-          {
-            id: 'records',
-            type: 'records-table',
-            name: 'Privacy Desk records',
-            identity: true,
-            categories: ['personal', 'credentials', 'library-records', 'payments', 'donations', 'shared-content'],
-          },
-          {
-            id: 'ils',
-            type: 'koha',
-            name: 'Koha ILS',
-            baseUrl: sim.baseUrl,
-            auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
-            // Koha holds the login (`userid`) too: a username correction reaches it (R6).
-            categories: ['personal', 'credentials', 'library-records', 'payments'],
-          },
-        ],
-      }),
-    );
-    rt = await startTestRuntime({ systemsPath });
+    rt = await startRuntimeWithSystems({
+      systems: [
+        {
+          id: 'records',
+          type: 'records-table',
+          name: 'Privacy Desk records',
+          identity: true,
+          categories: ['personal', 'credentials', 'library-records', 'payments', 'donations', 'shared-content'],
+        },
+        {
+          id: 'ils',
+          type: 'koha',
+          name: 'Koha ILS',
+          baseUrl: sim.baseUrl,
+          auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
+          // Koha holds the login (`userid`) too: a username correction reaches it (R6).
+          categories: ['personal', 'credentials', 'library-records', 'payments'],
+        },
+      ],
+    });
   });
   afterAll(async () => {
     await rt.cleanup();
     const violations = [...sim.violations];
     await sim.close();
-    await rm(dir, { recursive: true, force: true });
     delete process.env[KOHA_USER_ENV];
     delete process.env[KOHA_PASSWORD_ENV];
     // R19: every request the connector sent and every answer the simulator gave matched Koha's spec.

@@ -1,7 +1,5 @@
+import { startRuntimeWithSystems } from '../support/systems.ts';
 import { answerManualSystem } from '../support/systems.ts';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -223,44 +221,36 @@ const KOHA_PASSWORD_ENV = 'OUTREACH_TEST_KOHA_PASSWORD';
 describe.skipIf(!kohaSpecAvailable())('outreach opt-out and a Koha marked for outreach (R20, R19)', () => {
   let rt: TestRuntime;
   let sim: KohaSimulator;
-  let dir: string;
   beforeAll(async () => {
     sim = await startKohaSimulator({ basicUsers: [{ user: 'privacy-desk', password: 'basic-password' }] });
     sim.data.addPatron({ cardnumber: ADA.cardNumber, surname: ADA.lastName, firstname: 'Ada', email: ADA.email });
     process.env[KOHA_USER_ENV] = 'privacy-desk';
     process.env[KOHA_PASSWORD_ENV] = 'basic-password';
-    dir = await mkdtemp(join(tmpdir(), 'outreach-systems-'));
-    const systemsPath = join(dir, 'systems.json');
-    await writeFile(
-      systemsPath,
-      JSON.stringify({
-        systems: [
-          {
-            id: 'records',
-            type: 'records-table',
-            name: 'Privacy Desk records',
-            identity: true,
-            categories: ['personal', 'donations'],
-          },
-          {
-            id: 'ils',
-            type: 'koha',
-            name: 'Koha ILS',
-            outreach: true,
-            baseUrl: sim.baseUrl,
-            auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
-            categories: ['personal', 'library-records'],
-          },
-        ],
-      }),
-    );
-    rt = await startTestRuntime({ systemsPath });
+    rt = await startRuntimeWithSystems({
+      systems: [
+        {
+          id: 'records',
+          type: 'records-table',
+          name: 'Privacy Desk records',
+          identity: true,
+          categories: ['personal', 'donations'],
+        },
+        {
+          id: 'ils',
+          type: 'koha',
+          name: 'Koha ILS',
+          outreach: true,
+          baseUrl: sim.baseUrl,
+          auth: { type: 'basic', userEnv: KOHA_USER_ENV, passwordEnv: KOHA_PASSWORD_ENV },
+          categories: ['personal', 'library-records'],
+        },
+      ],
+    });
   });
   afterAll(async () => {
     await rt.cleanup();
     const violations = [...sim.violations];
     await sim.close();
-    await rm(dir, { recursive: true, force: true });
     delete process.env[KOHA_USER_ENV];
     delete process.env[KOHA_PASSWORD_ENV];
     expect(violations).toEqual([]);

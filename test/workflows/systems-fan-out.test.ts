@@ -1,6 +1,4 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { startRuntimeWithSystems } from '../support/systems.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { verifyChain } from '../../functions/domain/audit.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
@@ -13,7 +11,6 @@ import {
   HAROLD,
   linkIn,
   OFFICERS,
-  startTestRuntime,
   submit,
   waitForStatus,
   type TestRuntime,
@@ -30,7 +27,6 @@ const KOHA_SPEC = kohaSpecAvailable();
 describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)', () => {
   let sim: KohaSimulator;
   let rt: TestRuntime;
-  let dir: string;
   let now = Date.now();
   let adaInKoha: number;
 
@@ -40,11 +36,10 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
     adaInKoha = sim.data.addPatron({ cardnumber: ADA.cardNumber, surname: ADA.lastName, firstname: ADA.firstName });
     sim.data.addCheckout(adaInKoha);
     sim.data.addReturnedCheckouts(adaInKoha, 3);
-    dir = await mkdtemp(join(tmpdir(), 'pd-systems-'));
-    const systemsPath = join(dir, 'systems.json');
-    await writeFile(
-      systemsPath,
-      JSON.stringify({
+    process.env.PD_TEST_KOHA_USER = 'pd';
+    process.env.PD_TEST_KOHA_PASSWORD = 'koha-test-password';
+    rt = await startRuntimeWithSystems(
+      {
         systems: [
           {
             id: 'records',
@@ -62,17 +57,14 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
             categories: ['personal', 'library-records', 'payments'],
           },
         ],
-      }),
+      },
+      { clock: () => new Date(now) },
     );
-    process.env.PD_TEST_KOHA_USER = 'pd';
-    process.env.PD_TEST_KOHA_PASSWORD = 'koha-test-password';
-    rt = await startTestRuntime({ systemsPath, clock: () => new Date(now) });
   });
   afterAll(async () => {
     await rt.cleanup();
     const violations = [...sim.violations];
     await sim.close();
-    await rm(dir, { recursive: true, force: true });
     // R19: every request the connector sent and every answer the simulator gave matched Koha's spec.
     expect(violations).toEqual([]);
   });
