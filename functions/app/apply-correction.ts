@@ -1,3 +1,4 @@
+import { systemName } from '../domain/systems.ts';
 import type { AuditEvent } from '../domain/audit.ts';
 import { withoutChanges, type CorrectionChanges, type RequestOf } from '../domain/request.ts';
 import { IntegrityError } from '../domain/errors.ts';
@@ -105,7 +106,5 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
 /** R19: the names of the systems that made the correction, from the per-system results. */
 async function correctedSystems(deps: Pick<Deps, 'systemResults' | 'systems'>, requestId: string): Promise<string[]> {
   const results = await deps.systemResults.list(requestId);
-  return results
-    .filter((r) => r.state === 'done')
-    .map((r) => deps.systems.systems.find((s) => s.id === r.systemId)?.name ?? r.systemId);
+  return results.filter((r) => r.state === 'done').map((r) => systemName(deps.systems, r.systemId));
 }

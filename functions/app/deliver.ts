@@ -99,3 +99,18 @@ export async function noticeToPersonOrOfficer(
   await deps.mailer.send({ to: officers.map((s) => s.email), ...o.toOfficers() });
   return 'staff-asked';
 }
+
+/**
+ * Tells every privacy officer at once (R19: a system that did not answer or could not act; a failed
+ * request): one email, rendered for the library. Answers how many were told (none on file: none).
+ */
+export async function tellPrivacyOfficers(
+  deps: Pick<Deps, 'mailer' | 'records'>,
+  message: (library: string) => Message,
+): Promise<number> {
+  const officers = await deps.records.staffWithRole('privacy-officer');
+  if (officers.length === 0) return 0;
+  const library = await deps.records.library();
+  await deps.mailer.send({ to: officers.map((o) => o.email), ...message(library.name) });
+  return officers.length;
+}

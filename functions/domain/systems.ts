@@ -113,3 +113,10 @@ export function systemSecretNames(file: SystemsFile): string[] {
   });
   return [...new Set(names)].sort();
 }
+
+/** The system of that id in the file, if any. */
+export const systemOf = (file: SystemsFile, systemId: string): SystemConfig | undefined =>
+  file.systems.find((s) => s.id === systemId);
+
+/** The name people read for a system: its name in the file, or its id if it has left the file. */
+export const systemName = (file: SystemsFile, systemId: string): string => systemOf(file, systemId)?.name ?? systemId;

@@ -1,3 +1,5 @@
+import { systemName } from '../../domain/systems.ts';
+import { tellPrivacyOfficers } from '../deliver.ts';
 import { IntegrityError } from '../../domain/errors.ts';
 import type { Deps } from '../../lib/deps.ts';
 import { outreachNotStoppedEmail, outreachOptOutEmail } from '../../render/emails.ts';
@@ -14,7 +16,7 @@ export async function confirmOptOut(deps: Deps, requestId: string): Promise<void
   const request = await deps.requests.getOf(requestId, 'outreach-opt-out');
   const email = await verifiedEmailOf(deps, request.donorId, request.patronId);
   const results = await deps.systemResults.list(requestId);
-  const nameOf = (systemId: string) => deps.systems.systems.find((s) => s.id === systemId)?.name ?? systemId;
+  const nameOf = (systemId: string) => systemName(deps.systems, systemId);
   const stopped = results.filter((r) => r.state === 'done').map((r) => nameOf(r.systemId));
   const notStopped = results.filter((r) => r.state === 'could-not').map((r) => nameOf(r.systemId));
   const library = await deps.records.library();
@@ -24,12 +26,10 @@ export async function confirmOptOut(deps: Deps, requestId: string): Promise<void
   const unsupported = results
     .filter((r) => r.state === 'could-not' && deps.systems.systems.find((s) => s.id === r.systemId)?.type !== 'manual')
     .map((r) => nameOf(r.systemId));
-  const officers = unsupported.length > 0 ? await deps.records.staffWithRole('privacy-officer') : [];
-  if (officers.length > 0)
-    await deps.mailer.send({
-      to: officers.map((p) => p.email),
-      ...outreachNotStoppedEmail({ library: library.name, requestId, systems: unsupported }),
-    });
+  if (unsupported.length > 0)
+    await tellPrivacyOfficers(deps, (name) =>
+      outreachNotStoppedEmail({ library: name, requestId, systems: unsupported }),
+    );
   await deps.audit.append(requestId, {
     eventId: 'outreach-stopped',
     type: 'outreach-stopped',

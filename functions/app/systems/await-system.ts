@@ -1,3 +1,5 @@
+import { systemName } from '../../domain/systems.ts';
+import { tellPrivacyOfficers } from '../deliver.ts';
 import { isCallbackGone } from '../../adapters/step-functions.ts';
 import { IntegrityError } from '../../domain/errors.ts';
 import { isTerminal } from '../../domain/request.ts';
@@ -50,20 +52,15 @@ export async function recordSystemTrouble(
   );
   const eventId = `system-unreachable:${o.systemId}:${result.rechecks ?? 0}`;
   if ((await deps.audit.list(o.requestId)).some((e) => e.eventId === eventId)) return;
-  const system = deps.systems.systems.find((s) => s.id === o.systemId);
-  const officers = await deps.records.staffWithRole('privacy-officer');
-  const library = await deps.records.library();
-  if (officers.length > 0)
-    await deps.mailer.send({
-      to: officers.map((p) => p.email),
-      ...systemUnreachableEmail({
-        library: library.name,
-        requestId: o.requestId,
-        system: system?.name ?? o.systemId,
-        reason,
-        recheckAt: nextRecheck(deps.clock()),
-      }),
-    });
+  await tellPrivacyOfficers(deps, (library) =>
+    systemUnreachableEmail({
+      library,
+      requestId: o.requestId,
+      system: systemName(deps.systems, o.systemId),
+      reason,
+      recheckAt: nextRecheck(deps.clock()),
+    }),
+  );
   await deps.audit.append(o.requestId, {
     eventId,
     type: 'system-unreachable',

@@ -1,3 +1,5 @@
+import { systemName, type SystemConfig } from '../../domain/systems.ts';
+import { tellPrivacyOfficers } from '../deliver.ts';
 import { isCallbackGone } from '../../adapters/step-functions.ts';
 import { GoneError, IntegrityError } from '../../domain/errors.ts';
 import { isTerminal, type RequestRecord } from '../../domain/request.ts';
@@ -11,7 +13,6 @@ import {
   taskRole,
   type SystemTaskDecision,
 } from '../../domain/system-task.ts';
-import type { SystemConfig } from '../../domain/systems.ts';
 import type { ActionToken } from '../../domain/tokens.ts';
 import type { Deps } from '../../lib/deps.ts';
 import { systemCouldNotEmail, systemTaskEmail, type SystemTaskMail } from '../../render/system-task-emails.ts';
@@ -227,19 +228,9 @@ async function tellOfficerCouldNot(deps: Deps, requestId: string, systemId: stri
   const eventId = `system-could-not-told:${systemId}`;
   if ((await deps.audit.list(requestId)).some((e) => e.eventId === eventId)) return;
   const request = await deps.requests.get(requestId);
-  const system = deps.systems.systems.find((s) => s.id === systemId);
-  const officers = await deps.records.staffWithRole('privacy-officer');
-  const library = await deps.records.library();
-  if (officers.length > 0)
-    await deps.mailer.send({
-      to: officers.map((p) => p.email),
-      ...systemCouldNotEmail({
-        library: library.name,
-        requestId,
-        kind: request.kind,
-        system: system?.name ?? systemId,
-      }),
-    });
+  await tellPrivacyOfficers(deps, (library) =>
+    systemCouldNotEmail({ library, requestId, kind: request.kind, system: systemName(deps.systems, systemId) }),
+  );
   await deps.audit.append(requestId, {
     eventId,
     type: 'system-could-not-reported',

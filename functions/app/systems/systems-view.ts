@@ -1,3 +1,4 @@
+import { systemName } from '../../domain/systems.ts';
 import { publicResult, type PublicSystemResult, type SystemResult } from '../../domain/system-result.ts';
 import type { Deps } from '../../lib/deps.ts';
 
@@ -30,5 +31,4 @@ export async function staffSystems(deps: Pick<Deps, 'systemResults' | 'systems'>
   }));
 }
 
-const nameOf = (deps: Pick<Deps, 'systems'>, r: SystemResult): string =>
-  deps.systems.systems.find((s) => s.id === r.systemId)?.name ?? r.systemId;
+const nameOf = (deps: Pick<Deps, 'systems'>, r: SystemResult): string => systemName(deps.systems, r.systemId);
