@@ -3,7 +3,7 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FUNCTION_ACCESS, FUNCTIONS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
+import { FUNCTION_ACCESS, FUNCTIONS, HTTP_ROUTES, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
 import { EDGE_REGION, sesIdentities, type InfraConfig } from './config.ts';
 import { settingsFor } from './constructs/function-settings.ts';
 import {
@@ -112,6 +112,9 @@ export class PrivacyDeskStack extends Stack {
       removalPolicy,
       ...(config.originSecretVersion ? { versionId: config.originSecretVersion } : {}),
     });
+    // A signed-in route has the JWT authorizer, not the origin one: its function checks the header.
+    for (const fn of new Set(HTTP_ROUTES.filter((r) => r.groups?.length).map((r) => r.fn)))
+      this.functions[fn].fn.addEnvironment('ORIGIN_VERIFY_SECRET', this.originSecret.value);
     this.staffAuth = new StaffAuth(this, 'StaffAuth', {
       stage: config.stage,
       removalPolicy,

@@ -21,6 +21,7 @@ import { PatronDirectory } from '../connectors/people.ts';
 import type { SystemConnector } from '../connectors/port.ts';
 import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema, systemsJsonText } from './env.ts';
+import { originCheck } from './origin-header.ts';
 import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 
@@ -59,6 +60,8 @@ export interface Deps {
   baseUrl: string;
   clock: () => Date;
   logger: Logger;
+  /** Set in AWS on functions behind signed-in routes: the request came through CloudFront (./origin-header.ts). */
+  fromOrigin?: (headers: Record<string, string | undefined> | undefined) => boolean;
 }
 
 /** Powertools logger: structured, and by construction given ids only (R5). */
@@ -98,6 +101,7 @@ export interface DepsOptions {
   documents?: DocumentStore;
   workflow?: WorkflowPort;
   fingerprinter?: Fingerprinter;
+  fromOrigin?: Deps['fromOrigin'];
 }
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
@@ -150,6 +154,7 @@ export function buildDeps(o: DepsOptions): Deps {
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
     logger: o.logger ?? createLogger(),
+    ...(o.fromOrigin ? { fromOrigin: o.fromOrigin } : {}),
   };
 }
 
@@ -182,6 +187,7 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
       process.env.PD_BUNDLE_FINGERPRINT === 'false' || !env.FINGERPRINT_KEY_ID
         ? undefined
         : new KmsFingerprinter(env.FINGERPRINT_KEY_ID),
+    ...(env.ORIGIN_VERIFY_SECRET ? { fromOrigin: originCheck(env.ORIGIN_VERIFY_SECRET) } : {}),
   });
 }
 

@@ -28,6 +28,11 @@ export const envSchema = z.object({
   SYSTEMS_JSON: z.string().optional(),
   /** Optional policy override (JSON); defaults to the built-in policy. */
   POLICY_JSON: z.string().optional(),
+  /**
+   * The functions behind signed-in routes: CloudFront's origin secret, checked on every request
+   * (./origin-header.ts). Unset in the local runtime, which has no CloudFront in front.
+   */
+  ORIGIN_VERIFY_SECRET: z.string().min(32).optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),
 });

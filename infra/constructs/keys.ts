@@ -64,17 +64,21 @@ export class Keys extends Construct {
 
   /**
    * A service that publishes to one of our encrypted SNS topics (CloudWatch alarms, SES events)
-   * needs the key for that topic's messages: SNS asks KMS on the publisher's behalf. The topic's
-   * own policy limits publishing to this account's alarms or configuration set.
+   * needs the key for that topic's messages: SNS asks KMS on the publisher's behalf. Both
+   * confused-deputy conditions hold it to this account's own publishers (`sourceArn`: the alarms
+   * or the configuration set), so another account's alarm cannot use the key through the service.
    */
-  allowTopicPublisher(sid: string, service: string): void {
+  allowTopicPublisher(sid: string, service: string, sourceArn: string): void {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid,
         principals: [new iam.ServicePrincipal(service)],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
-        // AWS documents this statement without conditions; the topic policy decides who may publish.
         resources: ['*'],
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': Stack.of(this).account },
+          ArnLike: { 'aws:SourceArn': sourceArn },
+        },
       }),
     );
   }

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { LOCK_FILE, REPO_ROOT } from '../paths.ts';
 import { acknowledge } from './nag.ts';
+import { logDataProtection } from './log-protection.ts';
 
 // Bundled output is ESM; a few bundled CommonJS dependencies still call require(), which ESM lacks.
 const ESM_REQUIRE_SHIM =
@@ -54,6 +55,7 @@ export class ServiceFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
+      dataProtectionPolicy: logDataProtection(),
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.key,
       removalPolicy: props.removalPolicy,
