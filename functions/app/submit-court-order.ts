@@ -1,14 +1,14 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   holdIdFor,
   holdLapseInstant,
-  isPdfHeader,
   MAX_ORDER_BYTES,
   orderDocumentKey,
   type CourtOrder,
 } from '../domain/court-order.ts';
 import { ConflictError, IntegrityError, InvalidInputError } from '../domain/errors.ts';
 import { newRequestRecord } from '../domain/new-request.ts';
+import { checkPdf, type PdfVerdict } from '../domain/pdf-check.ts';
 import type { RequestStatus } from '../domain/request.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -24,9 +24,15 @@ export class OrderFileTooLargeError extends Error {
   override name = 'OrderFileTooLargeError';
 }
 
-/** The stored file is not a PDF by its content (415), whatever its name or declared type. */
+/**
+ * The stored file is not a plain, complete PDF by its content (415), whatever its name or declared
+ * type; `reason` says which check it failed (R12).
+ */
 export class OrderFileNotPdfError extends Error {
   override name = 'OrderFileNotPdfError';
+  constructor(readonly reason: Exclude<PdfVerdict, { ok: true }>['reason']) {
+    super(reason);
+  }
 }
 
 type SubmitDeps = Pick<
@@ -37,7 +43,8 @@ type SubmitDeps = Pick<
 const counselActor = (p: Principal) => ({ kind: 'counsel' as const, id: p.email, role: 'counsel' });
 
 /**
- * The uploaded file, checked by its content (present, at most 10 MiB, a real PDF header) and hashed.
+ * The uploaded file, checked by its content (present, at most 10 MiB, a complete PDF with nothing a
+ * reader would run by itself: domain/pdf-check.ts) and hashed, from one read of the version checked.
  * The version checked is the version kept: copied by its version id under orders/, where nothing
  * expires (R12), so a later upload changes nothing approved. A crash before the copy is recorded
  * leaves only a copy that a retry makes again. An order from before incoming/ existed was uploaded
@@ -48,9 +55,10 @@ async function keepCheckedFile(deps: SubmitDeps, order: CourtOrder): Promise<Non
   if (!stored || stored.size === 0)
     throw new InvalidInputError('no file has been uploaded for this order', [{ path: 'file', message: 'missing' }]);
   if (stored.size > MAX_ORDER_BYTES) throw new OrderFileTooLargeError('too large');
-  if (!isPdfHeader(await deps.documents.firstBytes(order.documentKey, 8, stored.versionId)))
-    throw new OrderFileNotPdfError('not a pdf');
-  const sha256 = await deps.documents.sha256(order.documentKey, stored.versionId);
+  const bytes = await deps.documents.bytes(order.documentKey, stored.versionId);
+  const verdict = checkPdf(bytes);
+  if (!verdict.ok) throw new OrderFileNotPdfError(verdict.reason);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const keyToKeep = orderDocumentKey(order.orderId);
   const kept =
     order.documentKey === keyToKeep

@@ -187,9 +187,6 @@ export function holdLapseInstant(lapsesOn: string): string {
   return new Date(Date.UTC(d.year, d.month - 1, d.day + 1, 12)).toISOString();
 }
 
-/** A PDF starts with `%PDF-` and a version digit (ISO 32000); the name and declared type prove nothing. */
-export const isPdfHeader = (first: Buffer): boolean => /^%PDF-[12]\.\d/.test(first.subarray(0, 8).toString('latin1'));
-
 // What a disclosure holds ---------------------------------------------------------------------
 
 /**

@@ -30,6 +30,18 @@ const counselRoutes = (deps: Deps, who: Principal): Routes => ({
     json(200, await releaseLegalHold(deps, who, orderIdOf(event))),
 });
 
+/** R12: why the stored file was refused, and what counsel can do about it. */
+const ORDER_FILE_REFUSED: Record<OrderFileNotPdfError['reason'], string> = {
+  'not-a-pdf': 'The stored file is not a PDF. Upload the order as a PDF, then submit again.',
+  incomplete: 'The stored PDF is incomplete (the upload may have been cut off). Upload it again, then submit again.',
+  encrypted:
+    'The stored PDF is protected by a password, so its content cannot be checked. Upload a copy without a password, then submit again.',
+  'active-content':
+    'The stored PDF contains scripts, embedded files or actions a PDF reader would run by itself. Upload a plain copy (print it to PDF), then submit again.',
+  unreadable:
+    'Part of the stored PDF cannot be read to check it. Upload a plain copy (print it to PDF), then submit again.',
+};
+
 function counselProblem(e: unknown): HttpResult | undefined {
   if (e instanceof NotOrderUploaderError)
     return problem(403, 'Forbidden', 'Only the counsel who started this order may submit it.');
@@ -39,12 +51,7 @@ function counselProblem(e: unknown): HttpResult | undefined {
       'Payload too large',
       'The stored file is larger than 10 MB. Upload a smaller scan, then submit again.',
     );
-  if (e instanceof OrderFileNotPdfError)
-    return problem(
-      415,
-      'Unsupported media type',
-      'The stored file is not a PDF. Upload the order as a PDF, then submit again.',
-    );
+  if (e instanceof OrderFileNotPdfError) return problem(415, 'Unsupported media type', ORDER_FILE_REFUSED[e.reason]);
   if (e instanceof NoHoldToReleaseError) return problem(409, 'Conflict', 'This order has no legal hold to release.');
   return authProblem(e);
 }

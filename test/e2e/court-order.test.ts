@@ -264,6 +264,22 @@ describe('court orders, end to end', () => {
       expect(await rt.deps.holds.isHeld('P1004')).toBe(true);
     });
 
+    it('R12 a PDF that would run a script when opened is 415 with its reason, and nothing is held', async () => {
+      const counsel = await token(COUNSEL, ['counsel']);
+      const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011009' });
+      const scripted = Buffer.from(
+        pdf('x')
+          .toString('latin1')
+          .replace('/Type /Catalog', '/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>'),
+        'latin1',
+      );
+      expect((await upload(u, scripted)).status).toBe(204);
+      const refused = await api('POST', `/api/court-orders/${orderId}/submit`, counsel);
+      expect(refused.status).toBe(415);
+      expect(((await refused.json()) as Problem).detail).toContain('scripts');
+      expect(await rt.deps.holds.isHeld('P1009')).toBe(false);
+    });
+
     it('R12 too large: the upload refuses 10 MiB + 1 (413); a file that got there anyway is 413 at submit; exactly 10 MiB is fine', async () => {
       const counsel = await token(COUNSEL, ['counsel']);
       const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011013' });
