@@ -233,6 +233,7 @@ export class PrivacyDeskStack extends Stack {
     for (const [name, workflow] of Object.entries(this.workflows.byName)) {
       new CfnOutput(this, `StateMachineArn${pascal(name)}`, { value: workflow.machine.stateMachineArn });
     }
+    this.keys.holdLogDeliveryToThisAccount();
   }
 
   /** One function per FUNCTIONS entry, granted exactly its FUNCTION_ACCESS entry. */

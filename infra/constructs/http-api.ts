@@ -162,7 +162,7 @@ export class HttpApi extends Construct {
       return integration;
     };
     const stage = this.stage.node.defaultChild as apigw.CfnStage;
-    const routeSettings: Record<string, apigw.CfnStage.RouteSettingsProperty> = {};
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of routes) {
       const added = this.api.addRoutes({
         path: route.path,
@@ -171,9 +171,10 @@ export class HttpApi extends Construct {
         authorizer: route.groups?.length ? this.staffAuthorizer : this.originAuthorizer,
       });
       const limit = throttleOf(route);
+      // CloudFormation's own spelling: RouteSettings is a plain JSON map to CDK, not converted.
       routeSettings[`${route.method} ${route.path}`] = {
-        throttlingRateLimit: limit.rateLimit,
-        throttlingBurstLimit: limit.burstLimit,
+        ThrottlingRateLimit: limit.rateLimit,
+        ThrottlingBurstLimit: limit.burstLimit,
       };
       // A stage's route settings name routes that must exist first.
       for (const r of added) this.stage.node.addDependency(r);

@@ -63,6 +63,25 @@ export class Keys extends Construct {
   }
 
   /**
+   * aws-cdk-lib's StateMachine, when its execution logs are encrypted with this key, adds
+   * `kms:Decrypt*` for the vended-log delivery service with no condition at all. Called once every
+   * construct is in place: that statement is held to this account's own log deliveries (the
+   * confused-deputy conditions AWS documents for `delivery.logs.amazonaws.com`).
+   */
+  holdLogDeliveryToThisAccount(): void {
+    const stack = Stack.of(this);
+    const cfn = this.key.node.defaultChild as kms.CfnKey;
+    const policy = stack.resolve(cfn.keyPolicy) as { Statement: { Principal?: { Service?: unknown } }[] };
+    policy.Statement.forEach((statement, i) => {
+      if (statement.Principal?.Service === 'delivery.logs.amazonaws.com')
+        cfn.addPropertyOverride(`KeyPolicy.Statement.${i}.Condition`, {
+          StringEquals: { 'aws:SourceAccount': stack.account },
+          ArnLike: { 'aws:SourceArn': `arn:${stack.partition}:logs:${stack.region}:${stack.account}:*` },
+        });
+    });
+  }
+
+  /**
    * A service that publishes to one of our encrypted SNS topics (CloudWatch alarms, SES events)
    * needs the key for that topic's messages: SNS asks KMS on the publisher's behalf. Both
    * confused-deputy conditions hold it to this account's own publishers (`sourceArn`: the alarms

@@ -399,6 +399,7 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         if ((access.documents ?? 'none') !== 'none') expected.push('DOCUMENTS_BUCKET');
         if (access.workflow !== 'none') expected.push('STATE_MACHINES');
         if (access.fingerprint) expected.push('FINGERPRINT_KEY_ID');
+        if (HTTP_ROUTES.some((r) => r.fn === name && r.groups?.length)) expected.push('ORIGIN_VERIFY_SECRET');
         expect(Object.keys(vars).sort()).toEqual(expected.sort());
         for (const key of Object.keys(vars))
           if (key !== 'NODE_OPTIONS' && !key.startsWith('POWERTOOLS_'))
