@@ -37,14 +37,20 @@ describe('R8: the HMAC key erasures are remembered under (dev, not bundled)', ()
     // KMS rotates no HMAC key; a new key would forget every erasure.
     expect(key?.Properties.EnableKeyRotation).toBeUndefined();
     expect(fingerprintKeyId()).not.toBe(logicalId(s.stack.keys.key));
-    expect(Object.keys(keys)).toHaveLength(2);
+    // Beside the data key, only the audit chain's HMAC key (R17, test/infra/audit.test.ts).
+    expect(Object.keys(keys)).toHaveLength(3);
   });
 
   it('R8: only task-reach-system (the erasure, R8) may GenerateMac, with that key and HMAC-SHA-256 only', () => {
     expect(FINGERPRINTERS).toEqual(['task-reach-system']);
     for (const name of FUNCTIONS) {
       const statements = roleStatementsOf(name);
-      const mac = statements.filter((st) => asList(st.Action).some((a) => /^kms:(GenerateMac|VerifyMac|\*)/.test(a)));
+      // The audit key's GenerateMac (R17) is test/infra/audit.test.ts's: here, statements on any key but that one.
+      const mac = statements.filter(
+        (st) =>
+          asList(st.Action).some((a) => /^kms:(GenerateMac|VerifyMac|\*)/.test(a)) &&
+          !json(st.Resource).includes(`"${logicalId(s.stack.keys.auditKey)}"`),
+      );
       if (!FINGERPRINTERS.includes(name)) {
         expect(mac, name).toEqual([]);
         expect(json(statements), name).not.toContain(`"${fingerprintKeyId()}"`);
