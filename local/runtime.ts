@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,8 @@ import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
 import { parseDataset, loadDataset } from '../functions/connectors/records-table/load-dataset.ts';
 import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
 import { LocalFingerprinter } from './fingerprinter.ts';
+import { AUDIT_KEY_FILE, loadAuditKeyFile } from './audit-key.ts';
+import { AUDIT_HEADS_FILE, LocalAuditHeads } from './audit-heads.ts';
 import { readSystemsFile } from './systems-file.ts';
 import { LocalDocumentStore } from './document-store.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
@@ -30,6 +33,8 @@ import { ensureTable } from './tables.ts';
 
 export const REQUESTS_TABLE = 'privacy-desk-requests';
 export const RECORDS_TABLE = 'privacy-desk-records';
+/** R17: audit events in their own table, which nothing updates or deletes in. */
+export const AUDIT_TABLE = 'privacy-desk-audit';
 
 export interface RuntimeOptions {
   port: number;
@@ -66,6 +71,8 @@ export interface Runtime {
   tokens: LocalTokens;
   engine: LocalEngine;
   db: DynamoDBDocumentClient;
+  /** R17: where the audit key and the copied chain heads are (`npm run audit:verify` reads them). */
+  auditDir: string;
   stop(): Promise<void>;
 }
 
@@ -107,6 +114,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   await ensureTable(raw, REQUESTS_TABLE);
   await ensureTable(raw, RECORDS_TABLE);
+  await ensureTable(raw, AUDIT_TABLE);
   raw.destroy();
   const db = createDocumentClient({ endpoint });
   // R12: sign-in (a user pool's stand-in) and court-order documents, keyed from the data folder's
@@ -114,6 +122,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const secret = await loadLocalSecret(opts.dataDir);
   const fingerprinter = new LocalFingerprinter(deriveKey(secret, 'erasure-memory'));
   await loadDatasetIfChanged(db, opts.datasetPath, fingerprinter, logger);
+  // R17: the key file is made once (owner only) and never logged; without a data folder, a temporary one.
+  const auditDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'privacy-desk-audit-')));
+  const auditKey = await loadAuditKeyFile(join(auditDir, AUDIT_KEY_FILE), { create: true });
+  const auditHeads = new LocalAuditHeads(join(auditDir, AUDIT_HEADS_FILE));
 
   // A CommonJS module with `exports.default`: Node's loader wraps it once more than bundlers do.
   type StartSes = (c: { host: string; port: number }) => Promise<Server>;
@@ -157,7 +169,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const late: { engine?: LocalEngine } = {};
   const deps = buildDeps({
     db,
-    tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE },
+    tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE, audit: AUDIT_TABLE },
+    auditKey,
+    auditHeads,
     ...(opts.wrapRecordsDb ? { recordsClient: opts.wrapRecordsDb(db) } : {}),
     baseUrl,
     clock,
@@ -222,6 +236,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     tokens,
     engine,
     db,
+    auditDir,
     async stop() {
       clearInterval(sweeper);
       for (const t of schedules) clearInterval(t);
@@ -242,6 +257,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         s.closeIdleConnections?.();
         await close(s);
       }
+      if (!opts.dataDir) await rm(auditDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,6 +1,5 @@
 import { storedFields } from '../domain/tombstone.ts';
 import type { Patron } from '../domain/dataset.ts';
-import { verifyChain } from '../domain/audit.ts';
 import { isClockPaused } from '../domain/deadlines.ts';
 import { isTerminal } from '../domain/request.ts';
 import { daysLeft, effectiveDue, isOverdueNow } from '../domain/staff-desk.ts';
@@ -35,8 +34,9 @@ export async function staffRequestDetail(
     ...(r.thirdParty?.name !== undefined ? ['thirdParty.contact', 'thirdParty.purpose'] : []),
   ];
   await recordStaffRead(deps, requestId, who, 'staff-request-page', fields);
-  const [events, tokens, systems] = await Promise.all([
-    deps.audit.list(requestId),
+  // R17: checked under the audit key; the daily head copies are the verifier's (npm run audit:verify).
+  const [{ events, ...chain }, tokens, systems] = await Promise.all([
+    deps.audit.check(requestId),
     deps.tokens.listOfRequest(requestId),
     staffSystems(deps, requestId),
   ]);
@@ -88,6 +88,6 @@ export async function staffRequestDetail(
     // R19: what each library system answered, who answered a manual one, and a could-not's reason.
     systems,
     history: events.filter((e) => e.type !== 'staff-read').map((e) => ({ at: e.at, type: e.type, actor: e.actor })),
-    audit: { chain: verifyChain(events), events },
+    audit: { chain, events },
   };
 }

@@ -5,6 +5,9 @@ import type { Context } from 'aws-lambda';
 import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
 import type { Fingerprinter } from '../domain/erasure-memory.ts';
 import { KmsFingerprinter } from '../adapters/kms-fingerprinter.ts';
+import type { AuditHeadStore, AuditKey } from '../domain/audit.ts';
+import { S3AuditHeads } from '../adapters/s3/audit-heads.ts';
+import { KmsAuditKey } from '../adapters/kms-audit-key.ts';
 import { SesMailer, type Mailer } from '../adapters/ses-mailer.ts';
 import { AuditLog } from '../adapters/dynamodb/audit.ts';
 import { CourtOrders } from '../adapters/dynamodb/court-orders.ts';
@@ -28,7 +31,10 @@ import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-funct
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
 export interface Deps {
   requests: RequestStore;
+  /** R17: the audit trail, keyed chains in their own append-only table. */
   audit: AuditLog;
+  /** R17: write-once copies of the chains' heads (the daily copy writes, the verifier reads). */
+  auditHeads: AuditHeadStore;
   tokens: TokenStore;
   records: LibraryRecords;
   /** The records table itself, for the streamed erasure and export paths. */
@@ -84,7 +90,8 @@ function withheld<T extends object>(port: string): T {
 /** What a composition root decides; everything else in `Deps` is built from it, the same way everywhere. */
 export interface DepsOptions {
   db: DynamoDBDocumentClient;
-  tables: { requests: string; records: string };
+  /** R17: `audit` is its own table, where no function may update or delete; unset, the audit trail is withheld. */
+  tables: { requests: string; records: string; audit?: string };
   /** The records table's client as the streamed erasure and export paths see it (tests wrap it with faults). */
   recordsClient?: DynamoDBDocumentClient;
   /** Origin used in links inside emails; a trailing slash is dropped. */
@@ -102,6 +109,9 @@ export interface DepsOptions {
   workflow?: WorkflowPort;
   fingerprinter?: Fingerprinter;
   fromOrigin?: Deps['fromOrigin'];
+  /** R17: the audit chain's key (KMS HMAC key in AWS, the data folder's key file locally). */
+  auditKey?: AuditKey;
+  auditHeads?: AuditHeadStore;
 }
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
@@ -134,7 +144,11 @@ export function buildDeps(o: DepsOptions): Deps {
   };
   return {
     requests: new RequestStore(db, tables.requests, clock),
-    audit: new AuditLog(db, tables.requests, clock),
+    audit:
+      tables.audit && o.auditKey
+        ? new AuditLog(db, tables.audit, o.auditKey, clock)
+        : withheld<AuditLog>('audit trail'),
+    auditHeads: o.auditHeads ?? withheld<AuditHeadStore>('audit heads'),
     tokens: new TokenStore(db, tables.requests, clock),
     records,
     recordsDb,
@@ -163,7 +177,11 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
   const env = envSchema.parse(raw);
   return buildDeps({
     db: createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
-    tables: { requests: env.REQUESTS_TABLE, records: env.RECORDS_TABLE },
+    tables: {
+      requests: env.REQUESTS_TABLE,
+      records: env.RECORDS_TABLE,
+      ...(env.AUDIT_TABLE ? { audit: env.AUDIT_TABLE } : {}),
+    },
     baseUrl: env.BASE_URL,
     policy: parsePolicy(env.POLICY_JSON),
     // A bad systems file stops the function at cold start, naming the first bad field and no value (R5).
@@ -188,6 +206,11 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
         ? undefined
         : new KmsFingerprinter(env.FINGERPRINT_KEY_ID),
     ...(env.ORIGIN_VERIFY_SECRET ? { fromOrigin: originCheck(env.ORIGIN_VERIFY_SECRET) } : {}),
+    ...(env.AUDIT_KEY_ID ? { auditKey: new KmsAuditKey(env.AUDIT_KEY_ID) } : {}),
+    auditHeads:
+      process.env.PD_BUNDLE_AUDIT_HEADS === 'false' || !env.AUDIT_HEADS_BUCKET
+        ? undefined
+        : new S3AuditHeads(env.AUDIT_HEADS_BUCKET),
   });
 }
 

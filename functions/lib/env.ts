@@ -9,6 +9,12 @@ import { InvalidInputError } from '../domain/errors.ts';
 export const envSchema = z.object({
   REQUESTS_TABLE: z.string().min(1),
   RECORDS_TABLE: z.string().min(1),
+  /** R17: the audit table (append only: no function may update or delete in it). */
+  AUDIT_TABLE: z.string().min(1).optional(),
+  /** R17: the KMS HMAC key the audit chain is made with. */
+  AUDIT_KEY_ID: z.string().min(1).optional(),
+  /** R17: the Object Lock bucket chain heads are copied to (the daily copy only). */
+  AUDIT_HEADS_BUCKET: z.string().min(1).optional(),
   /** S3 bucket (AWS) for reports and exports. */
   FILES_BUCKET: z.string().min(1).optional(),
   /** S3 bucket (AWS) for court-order documents (R12): versioned, KMS-encrypted. */

@@ -19,6 +19,14 @@ export class Keys extends Construct {
    * bring erased people back.
    */
   readonly fingerprintKey: kms.Key;
+  /**
+   * R17: the HMAC key the audit chain is made with (functions/adapters/kms-audit-key.ts): without
+   * it nobody can re-make a link, so an edited event shows. Every function that appends gets
+   * `kms:GenerateMac` on it, the staff desk `kms:VerifyMac`; nobody can read it out. Not rotated
+   * (KMS rotates no HMAC key; a new key could not verify the chains made so before), and kept like
+   * the data: without it no chain can be verified.
+   */
+  readonly auditKey: kms.Key;
 
   constructor(scope: Construct, id: string, props: { stage: string; removalPolicy: RemovalPolicy }) {
     super(scope, id);
@@ -32,6 +40,15 @@ export class Keys extends Construct {
     this.fingerprintKey = new kms.Key(this, 'FingerprintKey', {
       alias: `alias/privacy-desk-${props.stage}-erasures`,
       description: `Privacy Desk (${props.stage}): keyed fingerprints of erased patrons (R8)`,
+      keySpec: kms.KeySpec.HMAC_256,
+      keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
+      removalPolicy: props.removalPolicy,
+      pendingWindow: Duration.days(30),
+    });
+
+    this.auditKey = new kms.Key(this, 'AuditKey', {
+      alias: `alias/privacy-desk-${props.stage}-audit`,
+      description: `Privacy Desk (${props.stage}): the audit chain's HMAC key (R17)`,
       keySpec: kms.KeySpec.HMAC_256,
       keyUsage: kms.KeyUsage.GENERATE_VERIFY_MAC,
       removalPolicy: props.removalPolicy,

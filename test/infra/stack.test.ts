@@ -552,7 +552,10 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(documentActions.has('s3:PutObject')).toBe(documents === 'write');
       expect([...documentActions].some((a) => a.startsWith('s3:Delete'))).toBe(false);
       expect(actions.has('s3:GetObject')).toBe(access.files !== 'none' || documents !== 'none');
-      expect(actions.has('s3:PutObject')).toBe(access.files === 'write' || documents === 'write');
+      // R17: and the daily copy of audit chain heads (test/infra/audit.test.ts).
+      expect(actions.has('s3:PutObject')).toBe(
+        access.files === 'write' || documents === 'write' || access.auditHeads === true,
+      );
 
       const ses = statements.filter((st) => asList(st.Action).some((a) => a.startsWith('ses:')));
       expect(ses.length > 0).toBe(access.email);
