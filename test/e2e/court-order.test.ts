@@ -4,6 +4,7 @@ import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBufferPromise } from 'yauzl';
 import { verifyChain } from '../../functions/domain/audit.ts';
+import { HELD_REASON } from '../../functions/domain/deletion-plan.ts';
 import {
   holdIdFor,
   MAX_ORDER_BYTES,
@@ -514,7 +515,7 @@ describe('court orders, end to end', () => {
       expect(outcome.erased).toEqual([]);
       expect(outcome.anonymised).toEqual([]);
       expect(outcome.retained.length).toBeGreaterThan(0);
-      expect(outcome.retained.every((r) => r.reason === 'legal-obligation')).toBe(true);
+      expect(outcome.retained.every((r) => r.reason === HELD_REASON)).toBe(true);
       expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
 
       // The order goes through to disclosure; still nothing reaches her.
@@ -573,7 +574,7 @@ describe('court orders, end to end', () => {
       };
       expect(outcome.erased).toEqual([]);
       expect(outcome.anonymised).toEqual([]);
-      expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: 'legal-obligation' }]));
+      expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: HELD_REASON }]));
       expect(await rt.deps.records.getPatron(JOSE.id)).toBeDefined();
       expect(await rt.deps.records.allRecords(JOSE.id, 'LOAN')).toHaveLength(1);
       const mail = (await rt.mail.to(JOSE.email))
