@@ -4,6 +4,8 @@ import { verifyChain } from '../domain/audit.ts';
 import { isClockPaused } from '../domain/deadlines.ts';
 import { isTerminal } from '../domain/request.ts';
 import { daysLeft, effectiveDue, isOverdueNow } from '../domain/staff-desk.ts';
+import { maySeeCourtOrders } from '../domain/staff.ts';
+import { withoutHoldTraces } from '../domain/staff-views.ts';
 import { tokenState } from '../domain/tokens.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -54,7 +56,7 @@ export async function staffRequestDetail(
   }
 
   const due = effectiveDue(r, now);
-  return {
+  const detail = {
     requestId: r.requestId,
     kind: r.kind,
     status: r.status,
@@ -90,4 +92,6 @@ export async function staffRequestDetail(
     history: events.filter((e) => e.type !== 'staff-read').map((e) => ({ at: e.at, type: e.type, actor: e.actor })),
     audit: { chain: verifyChain(events), events },
   };
+  // R13a: a role that may not see court orders reads a held deletion as any other waiting one.
+  return maySeeCourtOrders(who.groups) ? detail : withoutHoldTraces(detail);
 }
