@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyChain, type AuditEvent } from '../../functions/domain/audit.ts';
+import { ORDER, pdf } from '../support/court-orders.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
   ADA,
@@ -86,10 +87,12 @@ const IDENTIFIERS: string[] = [ADA, HAROLD, PRIYA, SAM, ELEANOR].flatMap(
 
 describe('staff desk, end to end', () => {
   let rt: TestRuntime;
+  /** R3: statistics cover months that have ended; the stats tests move the clock past this one. */
+  const skew = { ms: 0 };
   let officer: string;
   let desk: string;
   beforeAll(async () => {
-    rt = await startTestRuntime();
+    rt = await startTestRuntime({ clock: () => new Date(Date.now() + skew.ms) });
     officer = await token(OFFICER, ['privacy-officer']);
     desk = await token(DESK, ['circulation']);
   });
@@ -440,7 +443,10 @@ describe('staff desk, end to end', () => {
       made.push(r.body.requestId);
       await waitForStatus(rt, r.body.statusUrl, 'completed');
     }
-    const res = await api('GET', '/api/staff/stats', desk);
+    // R3: whole months that have ended: the report is read once this month is over.
+    skew.ms = 40 * 86_400_000;
+    const later = { officer: await token(OFFICER, ['privacy-officer']), desk: await token(DESK, ['circulation']) };
+    const res = await api('GET', '/api/staff/stats', later.desk);
     expect(res.status).toBe(200);
     const text = await res.text();
     const stats = JSON.parse(text) as Json & {
@@ -468,14 +474,14 @@ describe('staff desk, end to end', () => {
       expect(value === '<5' || (typeof value === 'number' && value >= 5)).toBe(true);
 
     // A range with nothing in it: every count is "<5", and no median.
-    const empty = await getJson<Json>('/api/staff/stats?from=2020-01-01&to=2020-03-31');
+    const empty = await getJson<Json>('/api/staff/stats?from=2020-01-01&to=2020-03-31', later.officer);
     expect(empty).toMatchObject({ total: '<5', completed: '<5', medianDaysToComplete: null });
     expect(Object.keys(empty.byMonth as Json)).toEqual(['2020-01', '2020-02', '2020-03']);
-    expect((await api('GET', '/api/staff/stats?from=2026-05-01&to=2026-01-01', officer)).status).toBe(400);
-    expect((await api('GET', '/api/staff/stats?from=2020-01-01&to=2026-01-01', officer)).status).toBe(400);
-    expect((await api('GET', '/api/staff/stats?from=yesterday', officer)).status).toBe(400);
+    expect((await api('GET', '/api/staff/stats?from=2026-05-01&to=2026-01-01', later.officer)).status).toBe(400);
+    expect((await api('GET', '/api/staff/stats?from=2020-01-01&to=2026-01-01', later.officer)).status).toBe(400);
+    expect((await api('GET', '/api/staff/stats?from=yesterday', later.officer)).status).toBe(400);
 
-    const csv = await api('GET', '/api/staff/stats?format=csv', officer);
+    const csv = await api('GET', '/api/staff/stats?format=csv', later.officer);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.headers.get('content-disposition')).toMatch(
@@ -490,6 +496,53 @@ describe('staff desk, end to end', () => {
     expect(rows.some((r) => /^kind,access,\d+$/.test(r))).toBe(true);
     expect(rows.some((r) => /^completion,median-days-to-complete,\d+(\.\d)?$/.test(r))).toBe(true);
     expect(rows.join('\n')).not.toContain('@');
+    skew.ms = 0;
+  });
+
+  it('R3 statistics by whole month: two ranges a day apart cannot tell the day an order arrived; court-order rows only for the roles that may see them', async () => {
+    const counsel = await token('counsel@library.example', ['counsel']);
+    const created = await api('POST', '/api/court-orders', counsel, { ...ORDER, patronCardNumber: PRIYA.cardNumber });
+    expect(created.status).toBe(201);
+    const { orderId, upload } = (await created.json()) as {
+      orderId: string;
+      upload: { url: string; fields: Record<string, string> };
+    };
+    const form = new FormData();
+    for (const [k, v] of Object.entries(upload.fields)) form.append(k, v);
+    form.append('file', new Blob([new Uint8Array(pdf('stats'))], { type: 'application/pdf' }), 'order.pdf');
+    expect((await fetch(upload.url, { method: 'POST', body: form })).status).toBe(204);
+    expect((await api('POST', `/api/court-orders/${orderId}/submit`, counsel)).status).toBe(202);
+
+    // The day it arrived and the day next to it, in the same month.
+    const day = new Date().toISOString().slice(0, 10);
+    const next = new Date(Date.parse(day) + 86_400_000).toISOString().slice(0, 10);
+    const pair =
+      next.slice(0, 7) === day.slice(0, 7)
+        ? [day, next]
+        : [new Date(Date.parse(day) - 86_400_000).toISOString().slice(0, 10), day];
+    skew.ms = 40 * 86_400_000;
+    try {
+      const later = { officer: await token(OFFICER, ['privacy-officer']), desk: await token(DESK, ['circulation']) };
+      const report = async (d: string, bearer: string) => {
+        const { generatedAt: _at, ...rest } = await getJson<Json>(`/api/staff/stats?from=${d}&to=${d}`, bearer);
+        return rest;
+      };
+      // The sweeps move requests on once the clock has jumped: compare two reads taken back to back.
+      const [a, b] = await eventually(async () => {
+        const x = await report(pair[0] as string, later.officer);
+        const y = await report(pair[1] as string, later.officer);
+        return JSON.stringify(x) === JSON.stringify(y) ? [x, y] : undefined;
+      }, 5_000);
+      expect(a.byKind).toHaveProperty('court-order');
+      expect(b).toEqual(a);
+      // Circulation may not see court orders: no court-order row, in JSON or CSV.
+      const desk = await report(pair[0] as string, later.desk);
+      expect(desk.byKind).not.toHaveProperty('court-order');
+      const csv = await api('GET', `/api/staff/stats?from=${pair[0]}&to=${pair[0]}&format=csv`, later.desk);
+      expect(await csv.text()).not.toContain('court-order');
+    } finally {
+      skew.ms = 0;
+    }
   });
 
   it('the staff page is served', async () => {
