@@ -1,3 +1,4 @@
+import { recordedHoldIdFor } from '../domain/court-order.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
 
@@ -16,6 +17,9 @@ export async function releaseLegalHold(
   if (order.status !== 'submitted' || !order.holdId || !order.requestId)
     throw new NoHoldToReleaseError('no hold to release');
   const hold = await deps.holds.release(order.patronId, order.holdId, who.email);
+  // R13: the hold placed when the order was recorded goes with it (it may have lapsed already).
+  if (await deps.holds.get(order.patronId, recordedHoldIdFor(orderId)))
+    await deps.holds.release(order.patronId, recordedHoldIdFor(orderId), who.email);
   await deps.orders.update(orderId, (o) =>
     o.holdReleasedAt ? undefined : { ...o, holdReleasedAt: hold.releasedAt, holdReleasedBy: hold.releasedBy },
   );

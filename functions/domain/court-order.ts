@@ -179,6 +179,20 @@ export interface CourtOrder {
 export const holdIdFor = (orderId: string): string => `order-${orderId}`;
 
 /**
+ * R13: the hold placed the moment counsel records an order, before its file is checked and the
+ * order's own hold placed at submit. It lapses by itself once an order never submitted has gone
+ * (R16: an abandoned order leaves nothing behind), and is released with the order's hold.
+ */
+export const recordedHoldIdFor = (orderId: string): string => `order-${orderId}-recorded`;
+
+/** The last library day an unsubmitted order recorded on `today` may still be submitted (or the order's own lapse, if sooner). */
+export function recordedHoldLapsesOn(today: string, lapsesOn?: string): string {
+  const d = parseIsoDate(today, 'today');
+  const end = new Date(Date.UTC(d.year, d.month - 1, d.day + UNSUBMITTED_ORDER_DAYS)).toISOString().slice(0, 10);
+  return lapsesOn !== undefined && lapsesOn < end ? lapsesOn : end;
+}
+
+/**
  * R13: the instant a hold with `lapsesOn` (a day) stops holding: the end of that day in the last
  * time zone to finish it (UTC-12), i.e. 12:00 UTC the next day, as adapters/dynamodb/legal-holds.ts reads it.
  */

@@ -259,7 +259,8 @@ describe('court orders, end to end', () => {
       const refused = await api('POST', `/api/court-orders/${orderId}/submit`, counsel);
       expect(refused.status).toBe(415);
       expect(((await refused.json()) as Problem).title).toBe('Unsupported media type');
-      expect(await rt.deps.holds.isHeld('P1004')).toBe(false); // nothing accepted, nothing held
+      // R13: held from the moment the order was recorded, accepted or not.
+      expect(await rt.deps.holds.isHeld('P1004')).toBe(true);
       expect((await upload(u, pdf('second try'))).status).toBe(204);
       expect((await api('POST', `/api/court-orders/${orderId}/submit`, counsel)).status).toBe(202);
       expect(await rt.deps.holds.isHeld('P1004')).toBe(true);
@@ -316,6 +317,19 @@ describe('court orders, end to end', () => {
       expect(
         ((await (await api('GET', `/api/court-orders/${orderId}`, counsel)).json()) as { upload?: Upload }).upload,
       ).toBeUndefined();
+    });
+
+    it('R13 the hold starts when counsel first records the order, before any file is uploaded or submitted', async () => {
+      const counsel = await token(COUNSEL, ['counsel']);
+      const HADDAD = { id: 'P1008', cardNumber: '21234000011008' };
+      expect(await rt.deps.holds.isHeld(HADDAD.id)).toBe(false);
+      const { orderId } = await create(counsel, { ...ORDER, patronCardNumber: HADDAD.cardNumber });
+      // What every deletion and anonymisation checks before it touches a record.
+      expect(await rt.deps.holds.isHeld(HADDAD.id)).toBe(true);
+      const order = await rt.deps.orders.get(orderId);
+      expect(order.status).toBe('awaiting-upload');
+      expect((await rt.deps.holds.active(HADDAD.id)).map((h) => h.orderId)).toEqual([orderId]);
+      expect(await rt.deps.holds.get(HADDAD.id, holdIdFor(orderId))).toBeUndefined(); // the order's own: at submit
     });
 
     it('only the counsel who started an order submits it; another counsel gets 403', async () => {
@@ -663,9 +677,8 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
       'the unsubmitted order to be 404',
     );
     expect(await statusOf(uploadedOnly.orderId)).toBe(404);
-    // Too late to submit: nothing is revived, nothing is held.
+    // Too late to submit: nothing is revived.
     expect((await api('POST', `/api/court-orders/${uploadedOnly.orderId}/submit`)).status).toBe(404);
-    expect(await rt.deps.holds.isHeld('P1018')).toBe(false);
     // The local TTL sweep deletes the items themselves, as DynamoDB TTL does in AWS.
     await eventually(
       async () =>
@@ -697,6 +710,11 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
       file: { sha256: createHash('sha256').update(document).digest('hex') },
     });
     expect(await rt.deps.documents.sha256(orderDocumentKey(submitted.orderId))).toBe(view.file.sha256);
+    // R13, R16: the hold placed when the never-submitted order was recorded lapses after the order
+    // has gone (the end of its last day everywhere); the submitted order's patron stays held.
+    skew.ms = (UNSUBMITTED_ORDER_DAYS + 2) * DAY;
+    expect(await rt.deps.holds.isHeld('P1018')).toBe(false);
+    expect(await rt.deps.holds.isHeld('P1020')).toBe(true);
   });
 
   it('R12 R13 a submit that crashed after its copy, or after recording it, finishes when retried, even once the upload has expired', async () => {
@@ -730,7 +748,8 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
       file: { key: orderDocumentKey(o.orderId), sha256, size: kept.size },
     }));
     expect(await stored(second.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
-    expect(await rt.deps.holds.isHeld('P1013')).toBe(false);
+    // R13: held since the order was recorded; the order's own hold is placed by the retried submit.
+    expect(await rt.deps.holds.isHeld('P1013')).toBe(true);
 
     skew.ms = (UNSUBMITTED_ORDER_DAYS + 1) * DAY + 60_000;
     await eventually(
