@@ -39,6 +39,16 @@ export const DOCUMENT_PREFIX = 'orders/';
 export const incomingKey = (orderId: string): string => `${INCOMING_PREFIX}${orderId}.pdf`;
 export const orderDocumentKey = (orderId: string): string => `${DOCUMENT_PREFIX}${orderId}/order.pdf`;
 
+/** R13: releasing a hold needs a sign-off in each of these roles, by two different people. */
+export const RELEASE_ROLES = ['counsel', 'privacy-officer'] as const;
+export interface ReleaseSignoff {
+  role: (typeof RELEASE_ROLES)[number];
+  /** The signed-in person (email, and the identity provider's subject id). */
+  by: string;
+  sub: string;
+  at: string;
+}
+
 /** The two approvals of R12, in order; the policy maps each to a role (`approvals.roles`). */
 export const REVIEW_STEP = 'court-order-review';
 export const AUTHORISE_STEP = 'court-order-authorise';
@@ -170,6 +180,8 @@ export interface CourtOrder {
   submittedAt?: string;
   /** When the hold stops holding (ISO instant), for the lapse sweep's index. */
   lapseDueAt?: string;
+  /** R13: the sign-offs given so far to release the hold; it is released with the second. */
+  releaseSignoffs?: ReleaseSignoff[];
   holdReleasedAt?: string;
   holdReleasedBy?: string;
   holdLapseRecordedAt?: string;

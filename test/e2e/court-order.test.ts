@@ -343,7 +343,7 @@ describe('court orders, end to end', () => {
     });
   });
 
-  it('R12 R2 R13a R17: two approvals, a package with exactly the named categories and dates, counsel downloads it, Ada is told, counsel releases the hold', async () => {
+  it('R12 R2 R13a R17: two approvals, a package with exactly the named categories and dates, counsel downloads it, Ada is told, counsel and the privacy officer release the hold (R13)', async () => {
     const counsel = await token(COUNSEL, ['counsel']);
     const document = pdf('Ada order');
     const { orderId, requestId, status } = await fileOrder(
@@ -457,15 +457,23 @@ describe('court orders, end to end', () => {
     ]);
     expect(JSON.stringify(view)).not.toContain(ADA.cardNumber);
 
-    // Counsel releases the hold: audited, and a deletion may now proceed.
+    // R13: releasing the hold needs counsel and the privacy officer, two people, each sign-off audited.
     expect(
       (await api('POST', `/api/court-orders/${orderId}/release-hold`, await token(DIRECTOR, ['director']))).status,
     ).toBe(403);
-    const released = await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel);
+    const signed = await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel);
+    expect(signed.status).toBe(202);
+    expect(((await signed.json()) as { hold: { status: string } }).hold.status).toBe('active');
+    expect(await rt.deps.holds.isHeld(ADA.id)).toBe(true);
+    // The same person again, even holding the other role too, is not the second sign-off.
+    expect((await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel)).status).toBe(409);
+    expect(await rt.deps.holds.isHeld(ADA.id)).toBe(true);
+    const officer = await token(OFFICER, ['privacy-officer']);
+    const released = await api('POST', `/api/court-orders/${orderId}/release-hold`, officer);
     expect(released.status).toBe(200);
     expect(((await released.json()) as { hold: { status: string; releasedBy: string } }).hold).toMatchObject({
       status: 'released',
-      releasedBy: COUNSEL,
+      releasedBy: OFFICER,
     });
     expect((await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel)).status).toBe(200); // again: no change
     expect(await rt.deps.holds.isHeld(ADA.id)).toBe(false);
@@ -476,11 +484,17 @@ describe('court orders, end to end', () => {
 
     const events = await rt.deps.audit.list(requestId);
     expect(verifyChain(events).ok).toBe(true);
+    expect(events.filter((e) => e.type === 'legal-hold-release-signed').map((e) => [e.actor.id, e.actor.role])).toEqual(
+      [
+        [COUNSEL, 'counsel'],
+        [OFFICER, 'privacy-officer'],
+      ],
+    );
     expect(events.filter((e) => e.type === 'legal-hold-released')).toHaveLength(1);
     expect(events.find((e) => e.type === 'legal-hold-released')?.actor).toEqual({
-      kind: 'counsel',
-      id: COUNSEL,
-      role: 'counsel',
+      kind: 'staff',
+      id: OFFICER,
+      role: 'counsel privacy-officer',
     });
     expect(events.map((e) => e.type)).toEqual(
       expect.arrayContaining([
