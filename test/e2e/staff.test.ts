@@ -208,8 +208,11 @@ describe('staff desk, end to end', () => {
     await verificationSent(a.body.requestId);
     const path = `/api/staff/requests/${a.body.requestId}`;
 
+    // R1: circulation holds no task on this request, so it reads the request but not the patron's details.
     const first = await getJson<Detail>(path, desk);
-    expect(first.patron).toMatchObject({ name: 'Eleanor Vance', cardNumber: ELEANOR.cardNumber, emailOnFile: true });
+    expect(first.patron).toBeUndefined();
+    expect(first.patronDetails).toBe('not-assigned');
+    expect(JSON.stringify(first)).not.toContain(ELEANOR.cardNumber);
     expect(first.pending).toEqual([expect.objectContaining({ purpose: 'verify-identity', waitingOn: 'patron' })]);
     expect(first.canExtend).toBe(true);
     expect(first.audit.chain.ok).toBe(true);
@@ -217,7 +220,7 @@ describe('staff desk, end to end', () => {
     expect(reads(first.audit.events)).toHaveLength(1);
     expect(reads(first.audit.events)[0]).toMatchObject({
       actor: { kind: 'staff', id: DESK, role: 'circulation' },
-      data: { purpose: 'staff-request-page', fields: ['patron.name', 'patron.cardNumber'] },
+      data: { purpose: 'staff-request-page', fields: [] },
     });
     // History is what happened to the request; reads are on the audit trail only.
     expect(first.history.map((e) => e.type)).toEqual(
@@ -225,7 +228,12 @@ describe('staff desk, end to end', () => {
     );
     expect(first.history.map((e) => e.type)).not.toContain('staff-read');
 
-    await getJson<Detail>(path, officer);
+    const asOfficer = await getJson<Detail>(path, officer);
+    expect(asOfficer.patron).toMatchObject({
+      name: 'Eleanor Vance',
+      cardNumber: ELEANOR.cardNumber,
+      emailOnFile: true,
+    });
     const trail = await rt.deps.audit.list(a.body.requestId);
     expect(reads(trail).map((e) => e.actor.id)).toEqual([DESK, OFFICER]);
     expect(verifyChain(trail).ok).toBe(true);
@@ -398,6 +406,22 @@ describe('staff desk, end to end', () => {
       reason: 'x',
     });
     expect(late.status).toBe(409);
+  });
+
+  it('R1 a circulation member sees the patron only while holding a task on the request (the in-person verification)', async () => {
+    const h = await submit(rt, { kind: 'access', cardNumber: HAROLD.cardNumber, lastName: HAROLD.lastName });
+    await eventually(async () =>
+      (await rt.deps.tokens.listOfRequest(h.body.requestId)).some((t) => t.recipient.id === DESK) ? true : undefined,
+    );
+    const path = `/api/staff/requests/${h.body.requestId}`;
+    const withTask = await getJson<Detail>(path, desk);
+    expect(withTask.patron).toMatchObject({ name: 'Harold Jenkins', cardNumber: HAROLD.cardNumber });
+    // The director reads every request's details; counsel, with no task, does not.
+    const director = await getJson<Detail>(path, await token('director@library.example', ['director']));
+    expect(director.patron).toMatchObject({ cardNumber: HAROLD.cardNumber });
+    const counsel = await getJson<Detail>(path, await token('counsel@library.example', ['counsel']));
+    expect(counsel.patron).toBeUndefined();
+    expect(JSON.stringify(counsel)).not.toContain(HAROLD.cardNumber);
   });
 
   it('R13a, R1 a held deletion shows no trace of the hold to circulation staff: page and audit CSV read as an ordinary wait', async () => {
