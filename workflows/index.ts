@@ -242,7 +242,12 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'POST', path: '/api/court-orders', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'GET', path: '/api/court-orders/{orderId}', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'POST', path: '/api/court-orders/{orderId}/submit', fn: 'api-court-orders', groups: ['counsel'] },
-  { method: 'POST', path: '/api/court-orders/{orderId}/release-hold', fn: 'api-court-orders', groups: ['counsel'] },
+  {
+    method: 'POST',
+    path: '/api/court-orders/{orderId}/release-hold',
+    fn: 'api-court-orders',
+    groups: ['counsel', 'privacy-officer'],
+  },
   // The staff desk (R1, R3, R4, R15): any staff role; the handler audits every read of a request.
   { method: 'GET', path: '/api/staff/requests', fn: 'api-staff', groups: STAFF_GROUPS },
   { method: 'POST', path: '/api/staff/requests', fn: 'api-staff', groups: STAFF_GROUPS },

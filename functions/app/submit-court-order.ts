@@ -1,6 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
   holdIdFor,
+  recordedHoldIdFor,
   holdLapseInstant,
   MAX_ORDER_BYTES,
   orderDocumentKey,
@@ -69,8 +70,9 @@ async function keepCheckedFile(deps: SubmitDeps, order: CourtOrder): Promise<Non
 }
 
 /**
- * Counsel submits an uploaded order (R12): the file is checked and kept, the named patron's records go
- * under legal hold at once (R13), and the court-order request starts (two approvals, then disclosure).
+ * Counsel submits an uploaded order (R12): the file is checked and kept, the legal hold placed when the
+ * order was recorded is on the request's trail (R13, R17), and the court-order request starts (two
+ * approvals, then disclosure).
  * Every step is idempotent, so a retried submit finishes what a crashed one began.
  */
 export async function submitCourtOrder(
@@ -103,7 +105,9 @@ export async function submitCourtOrder(
   const requestId = reserved.requestId as string;
   const holdId = reserved.holdId as string;
 
-  // R13: from the moment the order is accepted, nothing deletes or anonymises the patron's records.
+  // R13: the order's own hold, which stays until released or lapsed; the one placed when counsel
+  // recorded the order (create-court-order.ts) held the records until now.
+  const recorded = await deps.holds.get(order.patronId, recordedHoldIdFor(orderId));
   const hold = await deps.holds.place({
     holdId,
     patronId: order.patronId,
@@ -146,7 +150,7 @@ export async function submitCourtOrder(
         eventId: 'legal-hold-placed',
         type: 'legal-hold-placed',
         actor: counselActor(who),
-        data: { holdId: hold.holdId, lapsesOn: hold.lapsesOn ?? null },
+        data: { holdId: hold.holdId, heldSince: recorded?.placedAt ?? hold.placedAt, lapsesOn: hold.lapsesOn ?? null },
       },
     ],
     // The order reads as submitted once its request and trail exist, before the workflow runs.

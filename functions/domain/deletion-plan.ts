@@ -9,7 +9,7 @@ import type { Policy } from './policy.ts';
  * to staff for approval and written to the audit trail (R5, R17). Pure: no I/O, no clock.
  *
  * The plan names the legal hold as `legal-hold`: it is for staff. A patron only ever sees
- * `patronOutcome`, which says `legal-obligation` instead (R13a).
+ * `patronOutcome`, which gives the reason an ordinary blocker gives instead (R13a, `HELD_REASON`).
  */
 
 export const RETAIN_REASONS = [
@@ -293,12 +293,16 @@ export interface PatronOutcome {
   retained: { category: Category; reason: string }[];
 }
 
-/** R13a: the only words a patron ever sees for a legal hold; they name no order, court or hold. */
-export const LEGAL_OBLIGATION = 'legal-obligation';
+/**
+ * R13a: the only reason a patron ever sees for a legal hold. It is the reason a system's own refusal
+ * gives (`refused-by-system`, domain/deletion-outcome.ts), so a held deletion reads exactly like one
+ * waiting on an ordinary blocker: a reason of its own would tell the patron an order exists.
+ */
+export const HELD_REASON = 'not-yet-possible';
 
 /**
  * What the patron is told: what was removed, what was kept and why (R8). A legal hold is ALWAYS
- * reported as `legal-obligation` (R13a), whether or not the order forbids notice: saying
+ * reported as `HELD_REASON` (R13a), whether or not the order forbids notice: saying
  * "legal hold" only when notice is allowed would make the other wording reveal the order.
  * `hideLegalHold` is accepted for the caller's clarity; it cannot make the wording more revealing.
  * Categories with nothing in them are not listed; a `delete` counts as erased.
@@ -312,7 +316,7 @@ export function patronOutcome(plan: DeletionPlan, _opts: { hideLegalHold: boolea
     if (s.action === 'erase' || s.action === 'delete') erased.add(s.category);
     else if (s.action === 'anonymise') anonymised.add(s.category);
     else if (s.action === 'retain') {
-      const reason = s.reason === undefined || s.reason === 'legal-hold' ? LEGAL_OBLIGATION : s.reason;
+      const reason = s.reason === undefined || s.reason === 'legal-hold' ? HELD_REASON : s.reason;
       retained.set(`${s.category}|${reason}`, { category: s.category, reason });
     }
   }

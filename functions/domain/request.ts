@@ -159,7 +159,7 @@ export interface CorrectionChanges {
   username?: string;
 }
 
-/** R8: a category kept, and why (a hold only as `legal-obligation`, R13a); `until`: the first day it may go. */
+/** R8: a category kept, and why (a hold only as an ordinary blocker's reason, R13a); `until`: the first day it may go. */
 export interface RetainedCategory {
   category: Category;
   reason: string;

@@ -6,7 +6,7 @@ import { wrap, type Message } from './email-frame.ts';
 /**
  * R8, R19, R20: the deletion letters, system by system, built only from a `DeletionReport`
  * (assembled from the stored per-system results), so every sentence follows from what the code
- * did. R13a: a hold reads "legally required", like any other reason; nothing names an order.
+ * did. R13a: a hold reads as a system's own refusal does; nothing names an order.
  */
 
 export const CATEGORY_WORDS: Record<string, string> = {
@@ -19,12 +19,11 @@ export const CATEGORY_WORDS: Record<string, string> = {
 };
 
 export const REASON_WORDS: Record<string, string> = {
-  'legal-obligation': 'the library is legally required to keep it for now',
   'items-on-loan': 'you still have items on loan',
   'money-outstanding': 'money is still owed on your account',
   'guarantor-of-minor': "you are the guarantor of a child's library card",
   'retention-period': 'the library must keep financial records for its accounting period',
-  'not-yet-possible': 'the system that holds it could not remove it yet; the library will follow up',
+  'not-yet-possible': 'the system that keeps it could not remove it yet; the library will follow up',
   'pending-cleanup':
     'it is removed from daily use; the system keeps a copy until its regular cleanup job runs, and then it is purged',
   'in-progress': 'the library is still working on it',

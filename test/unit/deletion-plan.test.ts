@@ -8,6 +8,7 @@ import {
   type DeletionFacts,
   type DeletionPlan,
   type PlanStep,
+  HELD_REASON,
 } from '../../functions/domain/deletion-plan.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 
@@ -310,7 +311,7 @@ describe('patronOutcome (R8, R13a)', () => {
     { nondisclosure: false, hideLegalHold: true },
     { nondisclosure: true, hideLegalHold: false },
   ])(
-    'R13a: a legal hold is shown to the patron only as legal-obligation (nondisclosure $nondisclosure, hideLegalHold $hideLegalHold)',
+    'R13a: a legal hold is shown to the patron only as the reason an ordinary blocker gives (nondisclosure $nondisclosure, hideLegalHold $hideLegalHold)',
     ({ nondisclosure, hideLegalHold }) => {
       const p = plan(
         clean({
@@ -323,7 +324,7 @@ describe('patronOutcome (R8, R13a)', () => {
       expect(out.erased).toEqual([]);
       expect(out.anonymised).toEqual([]);
       expect(out.retained.length).toBeGreaterThan(0);
-      expect(new Set(out.retained.map((r) => r.reason))).toEqual(new Set(['legal-obligation']));
+      expect(new Set(out.retained.map((r) => r.reason))).toEqual(new Set([HELD_REASON]));
       const text = JSON.stringify(out).toLowerCase();
       for (const word of ['legal-hold', 'hold', 'court', 'order', 'subpoena', 'warrant'])
         expect(text).not.toContain(word);
