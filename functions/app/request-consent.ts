@@ -1,9 +1,10 @@
 import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
-import { consentCategories } from '../render/consent-pages.ts';
+import { consentCategories, personName } from '../render/consent-pages.ts';
 import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../render/consent-emails.ts';
 import { askPersonOrDesk } from './ask-person.ts';
+import { ownAddressee } from './own-channel.ts';
 
 /**
  * The reusable consent step (R10, R14): starts it and answers whether it asked; the workflow
@@ -28,6 +29,7 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     taskToken,
   };
   let channel: 'email' | 'in-person' | 'none';
+  let shared = false;
   // First, and the same for every channel, matched or not: outside, a consent step looks like any other.
   // R15: from here the request waits on the person asked, and its clock pauses.
   const now = deps.clock().toISOString();
@@ -53,10 +55,18 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const categories = consentCategories(request, deps.policy).map((c) => deps.policy.categories[c].title);
     const tp = request.kind === 'third-party' ? request.thirdParty : undefined;
+    const guardian =
+      request.kind === 'guardian-access' && request.requesterPatronId
+        ? await deps.people.getPatron(request.requesterPatronId)
+        : undefined;
+    if (request.kind === 'guardian-access' && !guardian) throw new IntegrityError('the guardian is gone');
+    // R7, R10: the subject's own email on file, never the guardian's or the third party's: an inbox
+    // the guardian who asked or any guarantor of the card shares is not the subject's, and the desk asks instead.
+    const person = await ownAddressee(deps, patron, [guardian?.email]);
+    shared = person.shared;
     channel = await askPersonOrDesk(deps, {
       requestId,
-      // R7, R10: the subject's own email on file, never the guardian's or the third party's.
-      person: patron,
+      person,
       token,
       byEmail: {
         purpose: 'consent',
@@ -69,13 +79,14 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
                 purpose: tp?.purpose ?? '',
                 categories,
               })
-            : guardianConsentEmail({ ...t, categories }),
+            : guardianConsentEmail({ ...t, categories, guardian: personName(guardian) }),
       },
       atDesk: {
         purpose: 'consent',
         decisions: ['consent', 'decline'],
         why: 'ask in person',
-        email: (t) => inPersonConsentEmail({ ...t, requestId, guardian: request.kind === 'guardian-access' }),
+        email: (t) =>
+          inPersonConsentEmail({ ...t, requestId, guardian: request.kind === 'guardian-access', sharedInbox: shared }),
       },
     });
   }
@@ -83,7 +94,8 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     eventId: 'consent-requested',
     type: 'consent-requested',
     actor: { kind: 'system' },
-    data: { channel },
+    // R10: why the desk asks, when the subject has an email that is not theirs alone (an enum, R5).
+    data: { channel, ...(shared ? { reason: 'shared-inbox' } : {}) },
   });
   return true;
 }

@@ -13,16 +13,18 @@ const oneLine = (s: string): string => s.replace(/[\p{Cc}\u2028\u2029]+/gu, ' ')
 const requesterName = (r: { name: string; organization?: string }): string =>
   oneLine(r.organization ? `${r.name} (${r.organization})` : r.name);
 
-/** R10: to the child's own email; the guardian is not named and never sees this. */
+/** R10: to the child's own email, never an inbox the guardian shares; it names the guardian who asked, as on file. */
 export function guardianConsentEmail(o: {
   library: string;
   link: string;
   expiresAt: string;
   categories: string[];
+  guardian: string;
 }): Message {
-  const ask = `A parent or guardian linked to your library card asked ${o.library} to see your library records:`;
+  const guardian = oneLine(o.guardian);
+  const ask = `${guardian}, a parent or guardian linked to your library card, asked ${o.library} to see your library records:`;
   const choice = `Because of your age, they can see them only if you agree. It is your choice, and only you should answer.`;
-  const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for your reasons.`;
+  const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for your reasons. If you say yes, you are told when the records are released.`;
   return {
     subject: `A parent or guardian asked to see your library records`,
     text: `${ask}\n${bullets(o.categories)}\n\n${choice}\n\nAnswer here: ${o.link}\n\n${after}\n\n${o.library}`,
@@ -62,10 +64,15 @@ export function inPersonConsentEmail(o: {
   requestId: string;
   expiresAt: string;
   guardian: boolean;
+  /** R7, R10: the subject has an email on file, but a guarantor or the requester shares it. */
+  sharedInbox?: boolean;
 }): Message {
+  const noEmail = o.sharedInbox
+    ? 'with no email of their own on file (the one on file is shared)'
+    : 'with no email on file';
   const who = o.guardian
-    ? 'A child with no email on file is asked whether a parent or guardian may see their records'
-    : 'A patron with no email on file is asked for written permission to release some of their records to a third party';
+    ? `A child ${noEmail} is asked whether a parent or guardian may see their records`
+    : `A patron ${noEmail} is asked for written permission to release some of their records to a third party`;
   const how = o.guardian
     ? 'Ask the child in private, away from the parent or guardian, and record only their answer: no reasons.'
     : 'Show them the request, let them read it, and record only their answer.';
@@ -114,6 +121,33 @@ export function guardianReportReadyEmail(o: { library: string; link: string; exp
     subject: `The child's library records you asked for are ready`,
     text: `${what}\n\nDownload it here: ${o.link}\n\n${keep}`,
     html: wrap(o.library, html`<p>${what}</p>${button(o.link, 'Download the report')}<p>${keep}</p>`),
+  };
+}
+
+/** R10: to the child's own email, after their records went to the guardian they agreed could see them. */
+export function childToldEmail(o: { library: string; guardian: string; categories: string[] }): Message {
+  const guardian = oneLine(o.guardian);
+  const what = `As you agreed, ${o.library} released these library records of yours to ${guardian}, the parent or guardian who asked:`;
+  const after = 'Nothing else was shown to them. If you did not agree to this, please contact the library.';
+  return {
+    subject: `Your library records were released to your parent or guardian`,
+    text: `${what}\n${bullets(o.categories)}\n\n${after}\n\n${o.library}`,
+    html: wrap(o.library, html`<p>${what}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${after}</p>`),
+  };
+}
+
+/**
+ * R10: the child has no email of their own (none, or one a guardian shares): the privacy officers
+ * tell them. It names the request and the kinds of records only (R5).
+ */
+export function childToldByOtherMeansEmail(o: { library: string; requestId: string; categories: string[] }): Message {
+  const what = `Request ${o.requestId}: with the child's consent, these records of theirs were released to the parent or guardian who asked:`;
+  const ask =
+    'The child has no email of their own on file (any email on the card is shared with a parent or guardian, so it was not used). Please tell the child in private, when they next come in, or by a letter addressed to them, and note it on the request.';
+  return {
+    subject: `Tell a child their records were released: request ${o.requestId}`,
+    text: `${what}\n${bullets(o.categories)}\n\n${ask}`,
+    html: wrap(o.library, html`<p>${what}</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${ask}</p>`),
   };
 }
 

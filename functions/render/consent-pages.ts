@@ -19,6 +19,10 @@ export function consentCategories(request: RequestRecord, policy: Policy): Categ
     : [...policy.minors.guardianCategories];
 }
 
+/** A person's name as it appears on file (R10: the consent names the guardian who asked). */
+export const personName = (p: Pick<Patron, 'firstName' | 'lastName'> | undefined): string =>
+  p ? `${p.firstName} ${p.lastName}`.trim() : '';
+
 /** R18: the policy the answer is given under; the answer is stored with this version (actions/consent.ts). */
 const policyLine = (policy: Policy): SafeHtml =>
   html`<p class="meta">This question is asked under ${policyVersionWords(policy)}; the answer is recorded with that version.</p>`;
@@ -40,20 +44,26 @@ export interface ConsentPage {
  * reach the guardian (R10); a patron's refusal needs no reason either (R14).
  * `subject` is set when desk staff ask in person: the page then says who to ask, and the caller audits the read (R1).
  */
-export function consentPage(o: { request: RequestRecord; policy: Policy; subject?: Patron }): ConsentPage {
+export function consentPage(o: {
+  request: RequestRecord;
+  policy: Policy;
+  subject?: Patron;
+  /** R10: the guardian who asked, named as on file. */
+  guardian?: Pick<Patron, 'firstName' | 'lastName'>;
+}): ConsentPage {
   const { request, policy, subject } = o;
   const categories = consentCategories(request, policy).map((c) => policy.categories[c]);
   const guardian = request.kind === 'guardian-access';
   const desk = subject
-    ? html`<p>Request <code>${request.requestId}</code>: <strong>${subject.firstName} ${subject.lastName}</strong> (card <strong>${subject.cardNumber}</strong>) has no email on file, so they are asked at the desk. Check who they are, ${guardian ? 'ask them in private, away from the parent or guardian, ' : 'let them read this page, '}and record only their answer. Do not write down any reason.</p><hr>`
+    ? html`<p>Request <code>${request.requestId}</code>: <strong>${subject.firstName} ${subject.lastName}</strong> (card <strong>${subject.cardNumber}</strong>) has no email of their own on file (none, or one shared with a parent, guardian or the requester), so they are asked at the desk. Check who they are, ${guardian ? 'ask them in private, away from the parent or guardian, ' : 'let them read this page, '}and record only their answer. Do not write down any reason.</p><hr>`
     : '';
   if (guardian) {
     return {
       question: subject ? 'Record the child’s answer' : 'May your parent or guardian see these records?',
-      details: html`${desk}<p>A parent or guardian linked to ${subject ? 'the child’s' : 'your'} library card asked to see ${subject ? 'the child’s' : 'your'} library records:</p>
+      details: html`${desk}<p><strong>${personName(o.guardian)}</strong>, a parent or guardian linked to ${subject ? 'the child’s' : 'your'} library card, asked to see ${subject ? 'the child’s' : 'your'} library records:</p>
 <ul>${categories.map((c) => html`<li><strong>${c.title}</strong>: ${c.what}</li>`)}</ul>
 <p>Because of ${subject ? 'the child’s' : 'your'} age, they can see them only with ${subject ? 'the child’s' : 'your'} agreement. It is ${subject ? 'the child’s' : 'your'} choice. If the answer is no, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for reasons.</p>
-<p>If the answer is yes, library staff still review the request before anything is shared.</p>
+<p>If the answer is yes, library staff still review the request before anything is shared, and ${subject ? 'the child is' : 'you are'} told when the records are released.</p>
 ${policyLine(policy)}`,
       buttons: subject
         ? answers('Yes, the child agrees', 'No, the child does not agree')

@@ -344,9 +344,10 @@ describe('the consent question (R10, R14)', () => {
     expect(page).toContain(defaultPolicy.categories['library-records'].title);
   });
 
-  it('R10: the child is asked without naming the guardian and without a reason field; the categories are the policy’s', () => {
+  it('R10: the child is asked without a reason field, names the guardian who asked as on file; the categories are the policy’s', () => {
     const request = base({ kind: 'guardian-access', ...linkedChild, ageBand: 'consent-age' });
-    const q = consentPage({ request, policy: defaultPolicy });
+    const q = consentPage({ request, policy: defaultPolicy, guardian: { firstName: 'David', lastName: 'Chen' } });
+    expect(q.details.value).toContain('David Chen');
     expect(q.buttons.map((b) => b.decision)).toEqual(['consent', 'decline']);
     for (const c of defaultPolicy.minors.guardianCategories)
       expect(q.details.value).toContain(defaultPolicy.categories[c].title);
@@ -357,7 +358,8 @@ describe('the consent question (R10, R14)', () => {
         link: 'https://x/act/t',
         expiresAt: 'soon',
         categories: ['Library records'],
+        guardian: 'David\r\nChen',
       }).text,
-    ).toContain('We do not ask for your reasons');
+    ).toContain('David Chen, a parent or guardian linked to your library card');
   });
 });
