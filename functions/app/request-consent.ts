@@ -4,7 +4,9 @@ import type { Deps } from '../lib/deps.ts';
 import { consentCategories, personName } from '../render/consent-pages.ts';
 import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../render/consent-emails.ts';
 import { askPersonOrDesk } from './ask-person.ts';
-import { ownAddressee } from './own-channel.ts';
+import { ownAddressee, type OwnAddressee } from './own-channel.ts';
+import { guardianAgeBand } from '../domain/minors.ts';
+import type { Patron } from '../domain/dataset.ts';
 
 /**
  * The reusable consent step (R10, R14): starts it and answers whether it asked; the workflow
@@ -62,7 +64,18 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     if (request.kind === 'guardian-access' && !guardian) throw new IntegrityError('the guardian is gone');
     // R7, R10: the subject's own email on file, never the guardian's or the third party's: an inbox
     // the guardian who asked or any guarantor of the card shares is not the subject's, and the desk asks instead.
-    const person = await ownAddressee(deps, patron, [guardian?.email]);
+    let person = await ownAddressee(deps, patron, [guardian?.email]);
+    const forChild = request.kind === 'third-party' && (await underConsentAge(deps, patron, request.createdAt));
+    if (forChild) {
+      // R14: a child under 13 cannot give this permission alone: a guardian on the card gives it,
+      // through the guardian's own email on file, or in person at the desk when none has one.
+      person = await guardianToAsk(deps, patron);
+      await deps.requests.update(requestId, (r) =>
+        r.kind !== 'third-party' || !r.thirdParty || r.thirdParty.permissionBy === 'guardian'
+          ? undefined
+          : { ...r, thirdParty: { ...r.thirdParty, permissionBy: 'guardian' } },
+      );
+    }
     shared = person.shared;
     channel = await askPersonOrDesk(deps, {
       requestId,
@@ -75,9 +88,13 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
           request.kind === 'third-party'
             ? thirdPartyConsentEmail({
                 ...t,
-                requester: { name: tp?.name ?? '', ...(tp?.organization ? { organization: tp.organization } : {}) },
-                purpose: tp?.purpose ?? '',
+                requester: {
+                  name: tp?.name ?? '',
+                  email: tp?.email ?? '',
+                  ...(tp?.organization ? { organization: tp.organization } : {}),
+                },
                 categories,
+                forChild,
               })
             : guardianConsentEmail({ ...t, categories, guardian: personName(guardian) }),
       },
@@ -86,7 +103,13 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
         decisions: ['consent', 'decline'],
         why: 'ask in person',
         email: (t) =>
-          inPersonConsentEmail({ ...t, requestId, guardian: request.kind === 'guardian-access', sharedInbox: shared }),
+          inPersonConsentEmail({
+            ...t,
+            requestId,
+            guardian: request.kind === 'guardian-access',
+            sharedInbox: shared,
+            forChild,
+          }),
       },
     });
   }
@@ -98,4 +121,23 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     data: { channel, ...(shared ? { reason: 'shared-inbox' } : {}) },
   });
   return true;
+}
+
+/** R14: the card holder is under the consent age (13 by default) on the day the request was made. */
+async function underConsentAge(deps: Deps, patron: Patron, requestedAt: string): Promise<boolean> {
+  const library = await deps.records.library();
+  return guardianAgeBand(patron.dateOfBirth, new Date(requestedAt), library.timezone, deps.policy.minors) === 'child';
+}
+
+/**
+ * R14: the guardian who gives a young child's written permission: the first guarantor of the card
+ * with an email on file, asked there; with none, the desk asks a guardian in person (the link's
+ * page names the child's card, and staff check the adult is a guardian on it).
+ */
+async function guardianToAsk(deps: Deps, child: Patron): Promise<OwnAddressee> {
+  for (const id of child.guarantorIds) {
+    const guarantor = await deps.people.getPatron(id);
+    if (guarantor?.email) return { id: guarantor.id, email: guarantor.email, shared: false };
+  }
+  return { id: child.id, email: undefined, shared: false };
 }

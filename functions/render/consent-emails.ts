@@ -35,24 +35,49 @@ export function guardianConsentEmail(o: {
   };
 }
 
-/** R14: to the patron's own email; names the requester, the purpose and each category. */
+/**
+ * R14: to the address a third party typed in the form, before anything else happens: only whoever
+ * reads this inbox can let the request go on. It names no patron and no record.
+ */
+export function thirdPartyAddressEmail(o: { library: string; link: string; expiresAt: string }): Message {
+  const what = `Someone asked ${o.library} to release a library patron's records to this email address, with the patron's written permission.`;
+  const how = `If it was you, confirm this address here. Only then is the patron asked for their permission.`;
+  const after = `The link works once and expires at ${o.expiresAt}. If it was not you, do nothing: the request expires and nobody is contacted.`;
+  return {
+    subject: `Please confirm your email address for your request to ${o.library}`,
+    text: `${what}\n\n${how} ${o.link}\n\n${after}\n\n${o.library}`,
+    html: wrap(o.library, html`<p>${what}</p><p>${how}</p>${button(o.link, 'Confirm my address')}<p>${after}</p>`),
+  };
+}
+
+/**
+ * R14: to the patron's own email (or, for a child under 13, a guardian's): names the exact
+ * recipient (name, organisation, email) and each category. The requester's free-text purpose is
+ * not in the email: it is shown only behind the link, marked as their words, with links neutralised.
+ */
 export function thirdPartyConsentEmail(o: {
   library: string;
   link: string;
   expiresAt: string;
-  requester: { name: string; organization?: string };
-  purpose: string;
+  requester: { name: string; organization?: string; email: string };
   categories: string[];
+  /** R14: the patron is under 13, and their parent or guardian is asked. */
+  forChild?: boolean;
 }): Message {
   const who = requesterName(o.requester);
+  const recipient = `${who}, email ${oneLine(o.requester.email)}`;
+  const whose = o.forChild ? "your child's" : 'your';
   const only = 'They receive only these, and only if you give your written permission and library staff approve.';
   const after = `If you say no, or do not answer by ${o.expiresAt}, nothing is shared, and they are told only that the request could not go ahead.`;
+  const intro = o.forChild
+    ? `${who} asked ${o.library} for some of the library records of a child whose library card you are a parent or guardian on. The child is under 13, so the permission is yours to give.`
+    : `${who} asked ${o.library} for some of your library records.`;
   return {
-    subject: `Written permission asked: ${who} would like some of your library records`,
-    text: `${who} asked ${o.library} for some of your library records.\n\nWhy, in their words:\n${o.purpose}\n\nThe records asked for:\n${bullets(o.categories)}\n\n${only}\n\nRead the request and answer here: ${o.link}\n\n${after}\n\n${o.library}`,
+    subject: `Written permission asked: ${who} would like some of ${whose} library records`,
+    text: `${intro}\n\nThe records would go to: ${recipient}\n\nThe records asked for:\n${bullets(o.categories)}\n\n${only}\n\nRead the request, with the reason they gave, and answer here: ${o.link}\n\n${after}\n\n${o.library}`,
     html: wrap(
       o.library,
-      html`<p>${who} asked ${o.library} for some of your library records.</p><p>Why, in their words:</p><blockquote style="white-space:pre-wrap">${o.purpose}</blockquote><p>The records asked for:</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${only}</p>${button(o.link, 'Read and answer')}<p>${after}</p>`,
+      html`<p>${intro}</p><p>The records would go to: <strong>${recipient}</strong></p><p>The records asked for:</p><ul>${o.categories.map((c) => html`<li>${c}</li>`)}</ul><p>${only}</p>${button(o.link, 'Read the request and answer')}<p>${after}</p>`,
     ),
   };
 }
@@ -66,13 +91,17 @@ export function inPersonConsentEmail(o: {
   guardian: boolean;
   /** R7, R10: the subject has an email on file, but a guarantor or the requester shares it. */
   sharedInbox?: boolean;
+  /** R14: the card holder is under 13; a parent or guardian on the card, with no email on file, gives the permission. */
+  forChild?: boolean;
 }): Message {
   const noEmail = o.sharedInbox
     ? 'with no email of their own on file (the one on file is shared)'
     : 'with no email on file';
   const who = o.guardian
     ? `A child ${noEmail} is asked whether a parent or guardian may see their records`
-    : `A patron ${noEmail} is asked for written permission to release some of their records to a third party`;
+    : o.forChild
+      ? 'A parent or guardian of a child under 13, with no email on file, is asked for written permission to release some of the child’s records to a third party'
+      : `A patron ${noEmail} is asked for written permission to release some of their records to a third party`;
   const how = o.guardian
     ? 'Ask the child in private, away from the parent or guardian, and record only their answer: no reasons.'
     : 'Show them the request, let them read it, and record only their answer.';

@@ -27,6 +27,7 @@ export const consent: LinkAction = {
         policy: deps.policy,
         ...(subject ? { subject } : {}),
         ...(guardian ? { guardian } : {}),
+        forChild: request.kind === 'third-party' && request.thirdParty?.permissionBy === 'guardian',
       }),
     };
   },
@@ -64,6 +65,10 @@ export const consent: LinkAction = {
       actor: staff ? { kind: 'staff', id: token.recipient.id, role: token.recipient.role } : { kind: 'patron' },
       data: {
         channel: answer.channel,
+        // R14: a guardian gave a young child's written permission.
+        ...(request.kind === 'third-party' && request.thirdParty?.permissionBy === 'guardian'
+          ? { by: 'guardian' }
+          : {}),
         policyVersion: deps.policy.version,
         ...(answer.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}),
       },
