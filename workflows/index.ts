@@ -158,6 +158,7 @@ export const WORKFLOWS = {
   'third-party': {
     file: 'third-party.asl.json',
     functions: {
+      RequestVerificationFunctionArn: 'task-request-verification',
       MatchPatronFunctionArn: 'task-match-patron',
       RequestConsentFunctionArn: 'task-request-consent',
       ...STAFF_APPROVAL,

@@ -4,6 +4,7 @@ import { isTerminal } from '../domain/request.ts';
 import type { StaffMember } from '../domain/dataset.ts';
 import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
 import type { Policy } from '../domain/policy.ts';
+import type { TokenRecipient } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { DeliveryChannel, Addressee } from './deliver.ts';
@@ -44,13 +45,21 @@ export const contactConfirmationToken = (
  */
 export async function sendPatronLink(
   deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl'>,
-  o: { requestId: string; patronId: string; to: string; token: StepToken; email: (t: TaskLink) => Message },
+  o: {
+    requestId: string;
+    patronId: string;
+    to: string;
+    token: StepToken;
+    email: (t: TaskLink) => Message;
+    /** Someone who is not a patron (R14: a third party confirming the address they typed). */
+    recipient?: TokenRecipient;
+  },
 ): Promise<void> {
   const library = await deps.records.library();
   const { secret, token } = await deps.tokens.issue({
     ...o.token,
     requestId: o.requestId,
-    recipient: { kind: 'patron', id: o.patronId },
+    recipient: o.recipient ?? { kind: 'patron', id: o.patronId },
   });
   const link = {
     library: library.name,
