@@ -346,6 +346,7 @@ export class PrivacyDeskStack extends Stack {
 export function bundleDefines(access: FunctionAccess, secrets: boolean): Record<string, string> {
   const flag = (allowed: boolean) => JSON.stringify(String(allowed));
   return {
+    'process.env.PD_BUNDLE_RECORDS': flag(access.records !== 'none'),
     'process.env.PD_BUNDLE_EMAIL': flag(access.email),
     'process.env.PD_BUNDLE_FILES': flag(access.files !== 'none'),
     'process.env.PD_BUNDLE_DOCUMENTS': flag((access.documents ?? 'none') !== 'none'),

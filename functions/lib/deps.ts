@@ -114,6 +114,26 @@ export interface DepsOptions {
   auditHeads?: AuditHeadStore;
 }
 
+/** Each connected system's connector, built on first use and kept for the function instance. */
+function connectorsOnce(
+  recordsTable: Parameters<typeof connectorFor>[1]['recordsTable'],
+  env: NodeJS.ProcessEnv,
+): (system: ConnectedSystem) => SystemConnector {
+  const built = new Map<string, SystemConnector>();
+  return (system) => {
+    let c = built.get(system.id);
+    if (!c) {
+      c = connectorFor(system, { recordsTable, env });
+      built.set(system.id, c);
+    }
+    return c;
+  };
+}
+
+const reachesNoSystem = (): SystemConnector => {
+  throw new Error('this function was built without records access (FUNCTION_ACCESS)');
+};
+
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
 export function buildDeps(o: DepsOptions): Deps {
   const { db, tables } = o;
@@ -124,24 +144,17 @@ export function buildDeps(o: DepsOptions): Deps {
   const records = new LibraryRecords(db, tables.records);
   const holds = new LegalHolds(db, tables.requests, clock);
   const recordsDb = { db: o.recordsClient ?? db, recordsTable: tables.records };
-  const built = new Map<string, SystemConnector>();
-  const connector = (system: ConnectedSystem): SystemConnector => {
-    let c = built.get(system.id);
-    if (!c) {
-      c = connectorFor(system, {
-        recordsTable: {
-          ...recordsDb,
-          holds,
-          policy,
-          clock,
-          ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
-        },
-        env: systemSecrets,
-      });
-      built.set(system.id, c);
-    }
-    return c;
+  const recordsTable = {
+    ...recordsDb,
+    holds,
+    policy,
+    clock,
+    ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
   };
+  // R19: a function without records access (FUNCTION_ACCESS) reaches no system. Folded at bundling
+  // like the flags in depsFromEnv, so its bundle carries no connector (Koha's, the records table's).
+  const connector =
+    process.env.PD_BUNDLE_RECORDS === 'false' ? reachesNoSystem : connectorsOnce(recordsTable, systemSecrets);
   return {
     requests: new RequestStore(db, tables.requests, clock),
     audit:
@@ -162,7 +175,10 @@ export function buildDeps(o: DepsOptions): Deps {
     policy,
     systems,
     connector,
-    people: new PatronDirectory(systems, records, connector),
+    people:
+      process.env.PD_BUNDLE_RECORDS === 'false'
+        ? withheld<PatronDirectory>('records')
+        : new PatronDirectory(systems, records, connector),
     systemResults: new SystemResults(db, tables.requests, clock),
     systemSecrets,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
