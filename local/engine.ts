@@ -269,10 +269,12 @@ export class LocalEngine implements WorkflowPort {
 
   private run(item: ExecutionItem): void {
     const def = this.definitions[item.workflow];
-    // Resuming starts at the checkpoint, which leaves earlier states unreachable: the definition
-    // was validated whole when the engine loaded it.
+    // The definition was validated whole when the engine loaded it. Validating again on every run
+    // is a synchronous schema pass over the whole definition that blocks every HTTP answer while it
+    // runs (the bulk of a submit's time under load); and a resumed run starts at its checkpoint,
+    // which leaves earlier states unreachable.
     const machine = new StateMachine({ ...def, StartAt: item.checkpoint.state } as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: item.checkpoint.state !== def.StartAt },
+      validationOptions: { noValidate: true },
     });
     const exec: RunningExecution = {
       workflow: item.workflow,
