@@ -372,7 +372,7 @@ async function writesPerRequest(dataset: string, people: Person[]): Promise<numb
     // One person per kind, one after another, each to the end.
     let done = 0;
     for (let k = 0; k < KINDS.length; k++) {
-      const run = await runPeople(rt.baseUrl, rt.mailUrl, people.slice(k, k + 1), 1, 0.001, k);
+      const run = await runPeople(rt.baseUrl, rt.mailUrl, people.slice(k, k + 1), 1, 600, k);
       done += run.statuses.completed ?? 0;
     }
     return counter.writes / done;
