@@ -13,13 +13,19 @@ interface Answer {
 }
 
 const answering = new AsyncLocalStorage<Answer>();
+let preparing = 0;
+
+/** How many HTTP answers are being prepared now: the engine gives way to them. */
+export const answersInProgress = (): number => preparing;
 
 /** Runs `handle` as the preparation of `res`'s answer; what it defers runs once the answer is sent or dropped. */
 export function answerFirst<T>(res: ServerResponse, handle: () => T): T {
   const answer: Answer = { sent: false, after: [] };
+  preparing++;
   const release = () => {
     if (answer.sent) return;
     answer.sent = true;
+    preparing--;
     // Outside this answer's context: an execution is not part of the HTTP request that started it.
     for (const work of answer.after.splice(0)) answering.exit(() => setImmediate(work));
   };

@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { requestKeys } from '../functions/adapters/dynamodb/keys.ts';
 import type { WorkflowPort } from '../functions/adapters/step-functions.ts';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
-import { afterAnswer } from './answer-first.ts';
+import { afterAnswer, answersInProgress } from './answer-first.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 /**
@@ -29,8 +29,9 @@ import { lambdaContext } from './lambda-context.ts';
  *
  * As StartExecution does, `start` stores the execution and returns: it runs after the HTTP answer
  * that started it has gone out (answer-first.ts). Task invocations share a few slots, taken in
- * turn, so however many executions run at once the HTTP handlers (which take no slot) meet only
- * those few in the event loop and the store, and people's answers are not starved.
+ * turn, and only one while any HTTP answer is being prepared: however many executions run at
+ * once, the HTTP handlers (which take no slot) meet few workflow steps in the event loop and the
+ * store, so people's answers are not starved, and the workflows always move on.
  */
 export type TaskFunction = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
@@ -113,28 +114,31 @@ export interface LocalEngineOptions {
   logger: Logger;
   /** Tests shorten Retry pauses; the ASL's own intervals apply otherwise. */
   retryPauseMs?: number;
-  /** How many task invocations run at once, all executions together (default 4). */
+  /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default 4); one while any is. */
   taskSlots?: number;
 }
 
-/** At most `size` jobs at once; the others wait in arrival order. */
+/**
+ * At most `size()` jobs at once, the others waiting in arrival order. The size may change between
+ * calls; it is at least 1, so a waiting job always has a running one whose end lets it in.
+ */
 class Slots {
-  private free: number;
+  private busy = 0;
   private readonly queue: (() => void)[] = [];
 
-  constructor(size: number) {
-    this.free = size;
-  }
+  constructor(private readonly size: () => number) {}
 
   async run<T>(job: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
+    if (this.busy < this.size()) this.busy++;
     else await new Promise<void>((resolve) => this.queue.push(resolve));
     try {
       return await job();
     } finally {
-      const next = this.queue.shift();
-      if (next) next();
-      else this.free++;
+      this.busy--;
+      while (this.queue.length > 0 && this.busy < this.size()) {
+        this.busy++;
+        this.queue.shift()?.();
+      }
     }
   }
 }
@@ -167,7 +171,8 @@ export class LocalEngine implements WorkflowPort {
   private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error } | null>();
 
   constructor(private readonly opts: LocalEngineOptions) {
-    this.slots = new Slots(opts.taskSlots ?? 4);
+    const slots = opts.taskSlots ?? 4;
+    this.slots = new Slots(() => (answersInProgress() > 0 ? 1 : slots));
     this.definitions = Object.fromEntries(
       Object.entries(WORKFLOWS).map(([name, wf]) => {
         let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
