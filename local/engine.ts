@@ -422,11 +422,18 @@ export class LocalEngine implements WorkflowPort {
         const fn = this.functionFor(state.Resource);
         const seconds = state.TimeoutSeconds ?? 60;
         out[stateName] = (input) =>
-          this.track(this.slots.run(() => withTimeout(fn(input, lambdaContext(stateName)), seconds)));
+          this.track(
+            this.slots.run(() => this.unlessStopping(() => withTimeout(fn(input, lambdaContext(stateName)), seconds))),
+          );
       }
     }
     // Handlers return JSON-serialisable results; the library's type says so, ours says unknown.
     return out as unknown as LocalHandlers;
+  }
+
+  /** A task that waited for a slot while the runtime stopped does not start: its execution resumes on restart. */
+  private unlessStopping<T>(task: () => Promise<T>): Promise<T> {
+    return this.stopping ? Promise.reject(new CallbackError('States.Runtime', 'the runtime is stopping')) : task();
   }
 
   private functionFor(arn: string): TaskFunction {
@@ -479,7 +486,7 @@ export class LocalEngine implements WorkflowPort {
           }),
         );
       };
-      await this.track(this.slots.run(start));
+      await this.track(this.slots.run(() => this.unlessStopping(start)));
       waiting = record;
     }
     const { token, deadline } = waiting;
