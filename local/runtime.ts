@@ -52,6 +52,8 @@ export interface RuntimeOptions {
   retryPauseMs?: number;
   /** Tests inject faults at a real boundary (e.g. SES throttling). */
   wrapMailer?: (m: Mailer) => Mailer;
+  /** Tests observe or hold a handler, as the HTTP server and the engine both call it. */
+  wrapFunction?: (name: FunctionName, fn: TaskFunction) => TaskFunction;
   /** Tests inject faults into the records table as the streamed erasure and export paths see it. */
   wrapRecordsDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
   clock?: () => Date;
@@ -192,7 +194,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   for (const name of FUNCTIONS) {
     const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };
-    functions[name] = mod.createHandler(deps);
+    const handler = mod.createHandler(deps);
+    functions[name] = opts.wrapFunction ? opts.wrapFunction(name, handler) : handler;
   }
   const engine = new LocalEngine({
     db,
