@@ -1,7 +1,8 @@
-import { addYears, calendarDateIn, compareDates, formatIsoDate, isLeapYear, parseIsoDate } from './age.ts';
+import { addYears, calendarDateIn, compareDates, formatIsoDate, parseIsoDate } from './age.ts';
 import * as z from 'zod';
 import { CATEGORIES, type Category } from './categories.ts';
 import type { Policy } from './policy.ts';
+import { retentionCutoff } from './retention.ts';
 
 /**
  * R8: a deletion is planned before it is done. The plan says, for each category, erase, anonymise,
@@ -105,16 +106,7 @@ export interface DeletionPlanInput {
 /** Categories that hold nothing about the patron (R4: not retained; automatic: not linked). */
 const NOTHING_STORED: readonly Category[] = ['residency', 'automatic'];
 
-/** The last day (YYYY-MM-DD) whose records are past a retention of `years` on `asOf`. */
-export function retentionCutoff(asOf: string, years: number): string {
-  const today = parseIsoDate(asOf);
-  const year = today.year - years;
-  // asOf is Feb 29 and that year has none: its Feb 28 is the last day whose anniversary is not after asOf.
-  if (today.month === 2 && today.day === 29 && !isLeapYear(year)) {
-    return formatIsoDate({ year, month: 2, day: 28 });
-  }
-  return formatIsoDate({ year, month: today.month, day: today.day });
-}
+export { retentionCutoff };
 
 /** A period that started on `from` and lasts `years` is still running on `asOf`: returns its end, or null if it has ended. */
 function retainedUntil(from: string | null, years: number, asOf: string): string | null {

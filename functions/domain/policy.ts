@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { STAFF_ROLES } from './staff.ts';
-import { CATEGORIES, type Category } from './categories.ts';
+import { CATEGORIES, PERIOD_CATEGORIES, type Category } from './categories.ts';
 
 /**
  * The library's policy as one validated object. Later issues extend it (approvals, age thresholds);
@@ -14,8 +14,12 @@ const categoryPolicySchema = z.object({
   why: z.string().min(1),
   /** R18: who it is shared with. */
   sharedWith: z.string().min(1),
-  /** R18: how long it is kept. */
-  retention: z.string().min(1),
+  /**
+   * R18: how long it is kept, in words, for a category without a period of its own. The categories
+   * the daily run enforces (library records, payments, donations) are printed from `retention`'s
+   * numbers instead (domain/retention.ts `retentionTerms`), so these words are not used for them.
+   */
+  retention: z.string().min(1).optional(),
   /** How a view or export treats the category (POLICY.md table). */
   view: z.enum(['include', 'reviewed-not-retained', 'not-linked', 'username-only']),
   correction: z.enum(['yes', 'no', 'username-only']),
@@ -36,16 +40,26 @@ const DEFAULT_RETENTION = {
   paymentsYears: 7,
   tombstoneAfterDays: 90,
   loanHistoryDays: 365,
+  holdHistoryDays: 365,
+  programHistoryDays: 365,
+  courtOrderDocumentYears: 7,
 } as const;
+const historyDays = z.number().int().min(1).max(36500);
 const retentionSchema = z.object({
-  /** Donations are kept this long after the newest gift, then anonymised. */
+  /** R16: each gift is kept this long after its date, then anonymised (domain/retention.ts). */
   donationsYears: retentionYears.default(DEFAULT_RETENTION.donationsYears),
-  /** Paid fines and fees are kept this long after they were created, then anonymised. */
+  /** R16: each paid fine or fee is kept this long after it was charged, then anonymised; owed money is kept while owed. */
   paymentsYears: retentionYears.default(DEFAULT_RETENTION.paymentsYears),
   /** R16: days after a request closes before it is reduced to a de-identified tombstone (domain/tombstone.ts). */
   tombstoneAfterDays: z.number().int().min(1).max(3650).default(DEFAULT_RETENTION.tombstoneAfterDays),
   /** R16: returned loans older than this many days are anonymised by the daily retention run (workflows/retention.asl.json). */
-  loanHistoryDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION.loanHistoryDays),
+  loanHistoryDays: historyDays.default(DEFAULT_RETENTION.loanHistoryDays),
+  /** R16: fulfilled or cancelled holds placed longer ago than this are anonymised by the daily run (waiting and ready ones are kept). */
+  holdHistoryDays: historyDays.default(DEFAULT_RETENTION.holdHistoryDays),
+  /** R16: program and event sign-ups are anonymised this many days after the event. */
+  programHistoryDays: historyDays.default(DEFAULT_RETENTION.programHistoryDays),
+  /** R16: a court order's documents are deleted this long after it was recorded, unless counsel sets the order's own period. */
+  courtOrderDocumentYears: z.number().int().min(1).max(100).default(DEFAULT_RETENTION.courtOrderDocumentYears),
 });
 
 /**
@@ -97,7 +111,13 @@ export const policySchema = z.object({
   version: policyVersionSchema.default(DEFAULT_POLICY_VERSION),
   categories: z
     .record(z.enum(CATEGORIES), categoryPolicySchema)
-    .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' }),
+    .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' })
+    .superRefine((c, ctx) => {
+      // R18: a category the run has no period for is described in the policy's own words.
+      for (const k of CATEGORIES)
+        if (c[k] && !PERIOD_CATEGORIES.includes(k) && c[k].retention === undefined)
+          ctx.addIssue({ code: 'custom', path: [k, 'retention'], message: 'say how long it is kept' });
+    }),
   verification: z.object({
     /** R7: how long a verification link works. */
     linkTtlHours: durationHours,
@@ -179,7 +199,6 @@ export const defaultPolicy: Policy = policySchema.parse({
       what: 'Your loans, holds, and program and event participation.',
       why: 'To lend materials, manage holds and run programs.',
       sharedWith: 'No one outside the library, except under a court order or with your written permission.',
-      retention: 'As long as needed for the transaction; afterwards only de-identified statistics are kept.',
       view: 'include',
       correction: 'no',
       deletion: 'anonymise',
@@ -189,7 +208,6 @@ export const defaultPolicy: Policy = policySchema.parse({
       what: 'Fines, fees and payments on your account.',
       why: 'To manage what is owed to the library.',
       sharedWith: 'No one outside the library.',
-      retention: 'While anything is outstanding and for the accounting period; then anonymised.',
       view: 'include',
       correction: 'no',
       deletion: 'retain-while-outstanding',
@@ -199,7 +217,6 @@ export const defaultPolicy: Policy = policySchema.parse({
       what: 'Gifts you have made to the library.',
       why: 'To account for gifts and thank donors.',
       sharedWith: 'No one; the library never sells or shares donor information.',
-      retention: 'For the accounting period, then anonymised.',
       view: 'include',
       correction: 'no',
       deletion: 'retain-for-period',
@@ -242,7 +259,7 @@ export const defaultPolicy: Policy = policySchema.parse({
     },
   },
   deadlines: { defaultDays: 30, byKind: {}, remindBeforeDays: 5 },
-  retention: { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 },
+  retention: { ...DEFAULT_RETENTION },
   minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
   consent: DEFAULT_CONSENT,
   repeats: DEFAULT_REPEATS,

@@ -1,6 +1,7 @@
 import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { policyVersionWords, type CategoryPolicy, type Policy } from '../domain/policy.ts';
+import { retentionStatements } from '../domain/retention.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { HEAD_META } from './layout.ts';
 import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../domain/dataset.ts';
@@ -246,11 +247,23 @@ const categorySection = (category: Category, p: CategoryPolicy, input: AccessRep
 <dt>What the library holds</dt><dd>${p.what}</dd>
 <dt>Why</dt><dd>${p.why}</dd>
 <dt>Who it is shared with</dt><dd>${p.sharedWith}</dd>
-<dt>How long it is kept</dt><dd>${p.retention}</dd>
+<dt>How long it is kept</dt><dd>${retentionWords(category, input.policy)}</dd>
 </dl>
 <h3>${input.audience ? 'Records' : 'Your information'}</h3>
 ${categoryData(category, p, input, fmt)}
 </section>`;
+
+/**
+ * R18: the periods the daily run enforces, printed from the same configuration it reads
+ * (domain/retention.ts); each period names its record kind, so a test can hold the words to what the run does.
+ */
+const retentionWords = (category: Category, policy: Policy): SafeHtml | string => {
+  const statements = retentionStatements(category, policy);
+  if (statements.length === 1 && !statements[0]?.kind) return statements[0]?.text ?? '';
+  return html`<ul class="retention">${statements.map((s) =>
+    s.kind ? html`<li data-retention="${s.kind}">${s.text}</li>` : html`<li>${s.text}</li>`,
+  )}</ul>`;
+};
 
 /** The patron's data in one category; the policy's `view` decides what may be shown at all. */
 const categoryData = (category: Category, p: CategoryPolicy, input: AccessReportInput, fmt: Formatters): SafeHtml => {

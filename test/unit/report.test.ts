@@ -1,3 +1,4 @@
+import { retentionStatements } from '../../functions/domain/retention.ts';
 import { describe, expect, it } from 'vitest';
 import { CATEGORIES } from '../../functions/domain/categories.ts';
 import { IntegrityError } from '../../functions/domain/errors.ts';
@@ -99,7 +100,7 @@ describe('renderAccessReport', () => {
 
   it('R18: every category has what/why/shared/retention from the policy config', () => {
     const policy: Policy = structuredClone(defaultPolicy);
-    policy.categories.donations.retention = 'Seven years, per the board resolution of 2031.';
+    policy.categories['shared-content'].retention = 'Seven years, per the board resolution of 2031.';
     policy.categories.personal.sharedWith = 'Only the bookmobile crew.';
     const report = renderAccessReport(base({ policy }));
 
@@ -109,7 +110,7 @@ describe('renderAccessReport', () => {
     for (const c of CATEGORIES) {
       const p = policy.categories[c];
       const s = section(report, c);
-      for (const text of [p.title, p.what, p.why, p.sharedWith, p.retention])
+      for (const text of [p.title, p.what, p.why, p.sharedWith, ...retentionStatements(c, policy).map((r) => r.text)])
         expect(s).toContain(text.replace(/'/g, '&#39;'));
       // In the policy's order.
       const at = report.indexOf(`<section id="${c}"`);
