@@ -152,6 +152,12 @@ export function loanRetentionAction(patron: { held: boolean; deleting: boolean }
   return 'anonymise';
 }
 
+/**
+ * R8, R18: how long the tables' point-in-time recovery keeps what was removed. The stack configures
+ * its tables with it (infra/constructs/storage.ts) and the deletion letters print it: one figure.
+ */
+export const POINT_IN_TIME_RECOVERY_DAYS = 35;
+
 export const MAX_SEGMENTS = 64;
 
 /** The Map's items: one per key-range segment of a parallel scan (ids only, R5). */

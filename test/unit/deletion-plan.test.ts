@@ -10,6 +10,7 @@ import {
   type PlanStep,
 } from '../../functions/domain/deletion-plan.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
+import { erasureRulesOf } from '../../functions/domain/erasure-decisions.ts';
 
 const NY = 'America/New_York';
 const NOW = new Date('2026-11-28T15:00:00Z'); // 2026-11-28, 10:00 in New York
@@ -204,6 +205,30 @@ describe('buildDeletionPlan (R8)', () => {
       clean({ outstandingBalance: 1.75, outstandingFines: 1, paidFines: 1, paidFinesNewestDate: '2025-03-18' }),
     );
     expect(retained(both, 'payments').map((s) => s.reason)).toEqual(['money-outstanding', 'retention-period']);
+  });
+
+  it('R8, R16: each paid fine and gift counts its own period: those past it are anonymised now, only the rest are kept', () => {
+    // Three paid fines, two charged long ago; four gifts, three long ago (the connector counts them against the cutoffs).
+    const p = plan(
+      clean({
+        paidFines: 3,
+        paidFinesPastPeriod: 2,
+        paidFinesNewestDate: '2025-03-18',
+        donations: { count: 4, newestDate: '2024-05-01', pastPeriod: 3 },
+      }),
+    );
+    expect(stepsOf(p, 'payments')).toEqual([
+      { category: 'payments', action: 'retain', count: 1, reason: 'retention-period', until: '2032-03-18' },
+      { category: 'payments', action: 'anonymise', count: 2, cutoff: '2019-11-28' },
+    ]);
+    expect(stepsOf(p, 'donations')).toEqual([
+      { category: 'donations', action: 'retain', count: 1, reason: 'retention-period', until: '2031-05-01' },
+      { category: 'donations', action: 'anonymise', count: 3, cutoff: '2019-11-28' },
+    ]);
+    // The executor anonymises by that cutoff, record by record.
+    const rules = erasureRulesOf(p);
+    expect(rules.paymentsCutoff).toBe('2019-11-28');
+    expect(rules.donationsCutoff).toBe('2019-11-28');
   });
 
   it('R13: an active legal hold retains every category that holds anything, and blocks the deletion', () => {
