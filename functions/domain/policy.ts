@@ -102,6 +102,28 @@ const policyVersionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a version is 1-40 letters, digits, dots, dashes or underscores');
 
+/**
+ * R18: the cookies of the library's website that ARE linked to the account (sign-in, preferences).
+ * Logs and analytics are stored without identity; these are not, and the report names them as such.
+ */
+const DEFAULT_LINKED_COOKIES = [
+  {
+    name: 'Sign-in cookie',
+    purpose: 'keeps you signed in to your online account and lets licensed e-resources confirm you are a cardholder',
+    kept: 'until you sign out or the session ends',
+  },
+  {
+    name: 'Preference cookie',
+    purpose: 'remembers the settings you chose for the website (such as language and display)',
+    kept: 'until you change or clear them in your browser',
+  },
+] as const;
+const linkedCookieSchema = z.object({
+  name: z.string().min(1).max(100),
+  purpose: z.string().min(1).max(300),
+  kept: z.string().min(1).max(200),
+});
+
 /** R7: a flood of different kinds must not mail-bomb a patron: at most this many requests a library day. */
 const DEFAULT_REPEATS = { dailyCapPerPatron: 5 } as const;
 const repeatsSchema = z.object({ dailyCapPerPatron: z.number().int().min(1).max(100) });
@@ -153,6 +175,11 @@ export const policySchema = z.object({
   consent: consentSchema.default(DEFAULT_CONSENT),
   /** R7: one open request per patron and kind; at most this many requests per patron and library day. */
   repeats: repeatsSchema.default(DEFAULT_REPEATS),
+  /** R18: cookies linked to the account, named in the report's automatic-data section. */
+  linkedCookies: z
+    .array(linkedCookieSchema)
+    .max(20)
+    .default(DEFAULT_LINKED_COOKIES.map((c) => ({ ...c }))),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -167,7 +194,7 @@ export const defaultPolicy: Policy = policySchema.parse({
     personal: {
       title: 'Personal information',
       what: 'Your name, address, email, phone, library card number, date of birth, payment details and linked accounts.',
-      why: 'To issue your card, reach you about your account and provide access to library and digital services.',
+      why: 'To issue your card, reach you about your account and provide access to library and digital services; and, unless you ask the library to stop, for outreach, advocacy, marketing and fundraising campaigns on behalf of the library: news of programs, services and events, and requests to support the library, by email and post.',
       sharedWith: 'Library staff as their duties need; service providers only to confirm you are a cardholder.',
       retention: 'While your card is active, then as library guidelines require.',
       view: 'include',
@@ -215,7 +242,7 @@ export const defaultPolicy: Policy = policySchema.parse({
     donations: {
       title: 'Donations',
       what: 'Gifts you have made to the library.',
-      why: 'To account for gifts and thank donors.',
+      why: 'To account for gifts, thank donors and, unless you ask the library to stop, send fundraising appeals on behalf of the library.',
       sharedWith: 'No one; the library never sells or shares donor information.',
       view: 'include',
       correction: 'no',
@@ -233,10 +260,11 @@ export const defaultPolicy: Policy = policySchema.parse({
     },
     automatic: {
       title: 'Automatically collected data',
-      what: 'Network logs, device data, cookies, pages viewed and searches.',
-      why: 'To run and secure the library website and improve services.',
+      what: 'Network logs, device data, pages viewed, searches and cookies.',
+      why: 'To run and secure the library website and improve services; sign-in and preference cookies to keep you signed in and remember your settings.',
       sharedWith: 'No one.',
-      retention: 'Stored without identity: it is not linked to you.',
+      retention:
+        'Logs and analytics are stored without identity. Sign-in and preference cookies are kept as listed with them.',
       view: 'not-linked',
       correction: 'no',
       deletion: 'not-applicable',
@@ -263,4 +291,5 @@ export const defaultPolicy: Policy = policySchema.parse({
   minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
   consent: DEFAULT_CONSENT,
   repeats: DEFAULT_REPEATS,
+  linkedCookies: DEFAULT_LINKED_COOKIES.map((c) => ({ ...c })),
 });
