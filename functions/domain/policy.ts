@@ -42,7 +42,6 @@ const DEFAULT_RETENTION = {
   loanHistoryDays: 365,
   holdHistoryDays: 365,
   programHistoryDays: 365,
-  courtOrderDocumentYears: 7,
 } as const;
 const historyDays = z.number().int().min(1).max(36500);
 const retentionSchema = z.object({
@@ -58,8 +57,6 @@ const retentionSchema = z.object({
   holdHistoryDays: historyDays.default(DEFAULT_RETENTION.holdHistoryDays),
   /** R16: program and event sign-ups are anonymised this many days after the event. */
   programHistoryDays: historyDays.default(DEFAULT_RETENTION.programHistoryDays),
-  /** R16: a court order's documents are deleted this long after it was recorded, unless counsel sets the order's own period. */
-  courtOrderDocumentYears: z.number().int().min(1).max(100).default(DEFAULT_RETENTION.courtOrderDocumentYears),
 });
 
 /**

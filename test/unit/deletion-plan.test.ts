@@ -166,7 +166,7 @@ describe('buildDeletionPlan (R8)', () => {
     expect(stepsOf(p, 'payments')).toEqual([
       { category: 'payments', action: 'anonymise', count: 1, cutoff: '2026-11-28' },
     ]);
-    // Defaults: 7 years each (and R16's tombstone, loan, hold, program and court-order document periods); a policy file without the section still parses.
+    // Defaults: 7 years each (and R16's tombstone, loan, hold and program periods); a policy file without the section still parses.
     const defaults = {
       donationsYears: 7,
       paymentsYears: 7,
@@ -174,7 +174,6 @@ describe('buildDeletionPlan (R8)', () => {
       loanHistoryDays: 365,
       holdHistoryDays: 365,
       programHistoryDays: 365,
-      courtOrderDocumentYears: 7,
     };
     expect(defaultPolicy.retention).toEqual(defaults);
     const { retention: _r, ...withoutRetention } = structuredClone(defaultPolicy);
