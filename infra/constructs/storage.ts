@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DOCUMENT_PREFIX, INCOMING_EXPIRY_DAYS, INCOMING_PREFIX } from '../../functions/domain/court-order.ts';
 import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
+import { POINT_IN_TIME_RECOVERY_DAYS } from '../../functions/domain/retention.ts';
 
 /**
  * Key prefixes of the files bucket. Grants are scoped to these, and objects under them expire:
@@ -206,7 +207,10 @@ export class Storage extends Construct {
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: {
+        pointInTimeRecoveryEnabled: true,
+        recoveryPeriodInDays: POINT_IN_TIME_RECOVERY_DAYS,
+      },
       deletionProtection: props.protect,
       removalPolicy: props.removalPolicy,
       ...(ttlAttribute ? { timeToLiveAttribute: ttlAttribute } : {}),

@@ -9,6 +9,7 @@ import { STAFF_ROLES } from '../../functions/domain/staff.ts';
 import { envSchema } from '../../functions/lib/env.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE, OVERDUE_REQUESTS_METRIC } from '../../functions/lib/observability.ts';
 import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
+import { POINT_IN_TIME_RECOVERY_DAYS } from '../../functions/domain/retention.ts';
 import {
   FUNCTION_ACCESS,
   FUNCTIONS,
@@ -329,7 +330,11 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
   describe('tables', () => {
     it.each(['requests', 'records'] as const)('%s: PITR, on-demand, TABLE_KEYS schema and GSIs', (which) => {
       const props = resources('AWS::DynamoDB::Table')[logicalId(s.stack.storage[which])]!.Properties;
-      expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      // R8, R18: the recovery window the deletion letters print (render/deletion-letters.ts) is the one configured.
+      expect(props.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+        RecoveryPeriodInDays: POINT_IN_TIME_RECOVERY_DAYS,
+      });
       expect(props.BillingMode).toBe('PAY_PER_REQUEST');
       expect(props.KeySchema).toEqual([
         { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
