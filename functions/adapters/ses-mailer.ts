@@ -1,4 +1,5 @@
-import { SendEmailCommand, SESv2Client } from '@aws-sdk/client-sesv2';
+import { SendEmailCommand, SESv2Client, type ServiceInputTypes, type ServiceOutputTypes } from '@aws-sdk/client-sesv2';
+import type { Pluggable } from '@smithy/types';
 import type { Email } from '../domain/email.ts';
 import { transientErrors } from './aws-errors.ts';
 
@@ -14,7 +15,12 @@ export class SesMailer implements Mailer {
 
   constructor(
     private readonly from: string,
-    opts: { endpoint?: string; region?: string } = {},
+    /** `plugins` are added after ours (the chaos run's fault injection, functions/lib/faults.ts). */
+    opts: {
+      endpoint?: string;
+      region?: string;
+      plugins?: readonly Pluggable<ServiceInputTypes, ServiceOutputTypes>[];
+    } = {},
   ) {
     this.client = new SESv2Client({
       region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -25,6 +31,7 @@ export class SesMailer implements Mailer {
     });
     // SES's TooManyRequestsException and its faults reach the workflow as TransientError (Faults).
     this.client.middlewareStack.use(transientErrors('SES'));
+    for (const plugin of opts.plugins ?? []) this.client.middlewareStack.use(plugin);
   }
 
   async send(email: Email): Promise<{ messageId: string }> {

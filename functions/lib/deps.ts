@@ -23,6 +23,7 @@ import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema, systemsJsonText } from './env.ts';
 import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
+import type { FaultInjector } from './faults.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
 export interface Deps {
@@ -98,6 +99,12 @@ export interface DepsOptions {
   documents?: DocumentStore;
   workflow?: WorkflowPort;
   fingerprinter?: Fingerprinter;
+  /**
+   * The chaos run's switch (ARCHITECTURE.md, Faults): each connector's transport fails a seeded
+   * share of its calls. The SDK clients and file stores a root passes in carry their own faults.
+   * Never set in AWS (`depsFromEnv`).
+   */
+  faults?: FaultInjector;
 }
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
@@ -123,6 +130,7 @@ export function buildDeps(o: DepsOptions): Deps {
           ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
         },
         env: systemSecrets,
+        ...(o.faults ? { koha: { fetch: o.faults.fetch(fetch, system.id) } } : {}),
       });
       built.set(system.id, c);
     }
