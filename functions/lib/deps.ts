@@ -16,6 +16,7 @@ import { LegalHolds } from '../adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../connectors/records-table/library-records.ts';
 import { RequestStore } from '../adapters/dynamodb/requests.ts';
 import { SystemResults } from '../adapters/dynamodb/system-results.ts';
+import { SentEmails } from '../adapters/dynamodb/sent-emails.ts';
 import { connectorFor, type ConnectedSystem } from '../connectors/index.ts';
 import { PatronDirectory } from '../connectors/people.ts';
 import type { SystemConnector } from '../connectors/port.ts';
@@ -52,6 +53,8 @@ export interface Deps {
   people: PatronDirectory;
   /** R19: what each system answered for each request. */
   systemResults: SystemResults;
+  /** Faults: the emails each request's steps have sent, so a retried step sends none twice (`sendOnce`). */
+  sentEmails: SentEmails;
   /**
    * R19: where connectors read the secrets the systems file names (`connectorFor`'s `env`):
    * `process.env` on `npm start`; in AWS, the Secrets Manager values fetched at cold start.
@@ -154,6 +157,7 @@ export function buildDeps(o: DepsOptions): Deps {
     connector,
     people: new PatronDirectory(systems, records, connector),
     systemResults: new SystemResults(db, tables.requests, clock),
+    sentEmails: new SentEmails(db, tables.requests, clock),
     systemSecrets,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,

@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, isConditionalCheckFailed } from '../../functions/adapters/dynamodb/client.ts';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { ConnectorTransientError } from '../../functions/connectors/port.ts';
-import { TransientError } from '../../functions/domain/errors.ts';
+import { DeliveryUncertainError, TransientError } from '../../functions/domain/errors.ts';
+import { SentEmails } from '../../functions/adapters/dynamodb/sent-emails.ts';
+import { sendOnce } from '../../functions/app/send-once.ts';
 import { FaultInjector, type FaultKind } from '../../functions/lib/faults.ts';
 import { useDynalite } from '../support/dynalite.ts';
 import { Mailbox } from '../support/runtime.ts';
@@ -126,6 +128,26 @@ describe('fault injection at the SDK clients (Faults)', () => {
     const e = await rejection(mailer.send({ to: ['a@example.org'], subject: 's', text: 't', html: '<p>t</p>' }));
     expect((e as Error).message).toBe('SES: TooManyRequestsException');
     expect(await new Mailbox(mailUrl).all()).toHaveLength(0);
+  }, 30_000);
+
+  it('SES: a connection reset after the message was handed over is not sent again by the SDK, and a keyed send counts it as sent', async () => {
+    await fetch(`${mailUrl}/clear-store`, { method: 'POST' });
+    const mailer = new SesMailer('privacy@library.example', {
+      endpoint: mailUrl,
+      plugins: [always('reset-after-write', 0).sdkPlugin('SES')],
+    });
+    const email = { to: ['a@example.org'], subject: 'Your records are ready', text: 't', html: '<p>t</p>' };
+    const e = await rejection(mailer.send(email));
+    expect(e).toBeInstanceOf(DeliveryUncertainError);
+    expect((e as Error).name).toBe('TransientError'); // what a step's Retry matches
+    expect(await new Mailbox(mailUrl).all()).toHaveLength(1);
+
+    // A step that sends through sendOnce, retried after its email went out, sends nothing more.
+    const deps = { mailer, sentEmails: new SentEmails(dynamo.db, TABLE) };
+    const key = { requestId: '6f1c7c8e-0000-4000-8000-000000000001', purpose: 'report-ready' };
+    expect(await sendOnce(deps, key, email)).toBe(true);
+    expect(await sendOnce(deps, key, email)).toBe(false);
+    expect(await new Mailbox(mailUrl).all()).toHaveLength(2); // one from the bare send above, one keyed
   }, 30_000);
 
   it('Koha: a 429 and a reset after the write are transient for the connector', async () => {

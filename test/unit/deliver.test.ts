@@ -40,6 +40,14 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
       staffWithRole: async (role: keyof typeof staff) =>
         (staff[role] ?? []).map((email) => ({ email, name: email, roles: [role] })),
     } as unknown as Deps['records'],
+    // The sent-email keys (sendOnce), in memory.
+    sentEmails: ((keys = new Set<string>()) =>
+      ({
+        wasSent: async (requestId: string, purpose: string, to: string[]) => keys.has(`${requestId} ${purpose} ${to}`),
+        record: async (requestId: string, purpose: string, to: string[]) => {
+          keys.add(`${requestId} ${purpose} ${to}`);
+        },
+      }) as unknown as Deps['sentEmails'])(),
     policy: defaultPolicy,
     baseUrl: 'https://desk.example',
   };
@@ -120,6 +128,7 @@ describe('deliverToPersonOrDesk', () => {
 
 describe('noticeToPersonOrOfficer', () => {
   const notice = {
+    once: { requestId: REQUEST_ID, purpose: 'patron-notified' },
     toPerson: () => ({ subject: 'told', text: '', html: '' }),
     toOfficers: () => ({ subject: 'tell them', text: '', html: '' }),
   };
