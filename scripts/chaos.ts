@@ -66,7 +66,16 @@ console.log(
   '; link pages tried again:',
   report.details.linkRetries,
 );
-const { faults: _f, submitRetries: _s, quietRepeats, linkRetries: _l, scanned, ...problems } = report.details;
+const {
+  faults: _f,
+  submitRetries: _s,
+  quietRepeats,
+  submitConflicts,
+  linkRetries: _l,
+  scanned,
+  ...problems
+} = report.details;
+console.log('submissions answered 409 and tried again:', submitConflicts);
 console.log('submissions closed quietly as repeats of the one that went through (R7):', quietRepeats);
 console.log('R5 scan read:', scanned.logs, 'characters of logs,', scanned.executions, 'of execution histories');
 for (const [what, list] of Object.entries(problems))

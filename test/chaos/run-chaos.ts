@@ -55,7 +55,7 @@ export interface ChaosReport {
   injectedFaults: number;
   /** What the counts are made of, for a failing run's message. */
   details: {
-    notCompleted: { requestId: string; kind: string; status: string; lastEvents: string[] }[];
+    notCompleted: { requestId: string; kind: string; status: string; lastEvents: string[]; error?: string }[];
     duplicateEmails: { to: string; subject: string; times: number }[];
     doubledEvents: { requestId: string; type: string; times: number }[];
     brokenChains: { requestId: string; reason: string }[];
@@ -65,6 +65,8 @@ export interface ChaosReport {
     submitRetries: number;
     /** Submissions whose answer never came, tried again, and closed quietly as repeats (R7). */
     quietRepeats: number;
+    /** Submissions answered 409 (see above). */
+    submitConflicts: number;
     linkRetries: number;
     /** How much the R5 scan read: characters of logs and of execution histories and checkpoints. */
     scanned: { logs: number; executions: number };
@@ -306,6 +308,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const base = () => rt.baseUrl;
 
   let submitRetries = 0;
+  let submitConflicts = 0;
   let linkRetries = 0;
   let restarts = 0;
 
@@ -324,7 +327,10 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           tracked.push({ requestId: body.requestId, kind: p.kind });
           return;
         }
-        if (res.status !== 0 && res.status < 500) throw new Error(`submission refused: ${res.status}`);
+        // A 409 is a stored write whose answer was lost, tried again by the SDK, failing its own
+        // condition: the person presses again, as for a 5xx (counted: a finding of this run).
+        if (res.status === 409) submitConflicts++;
+        else if (res.status !== 0 && res.status < 500) throw new Error(`submission refused: ${res.status}`);
         submitRetries++;
         await pause(300);
       }
@@ -448,6 +454,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       faults: faultCounts,
       submitRetries,
       quietRepeats,
+      submitConflicts,
       linkRetries,
       scanned: { logs: logText.length, executions: executionText.length },
     },
@@ -518,7 +525,9 @@ async function inspect(
   const notCompleted = [];
   for (const t of tracked.filter((t) => statuses.get(t.requestId) !== 'completed')) {
     const events = await audit.list(t.requestId);
+    const failed = events.find((e) => e.type === 'request-failed');
     notCompleted.push({
+      ...(failed ? { error: String(failed.data?.error) } : {}),
       requestId: t.requestId,
       kind: t.kind,
       status: statuses.get(t.requestId) ?? 'unknown',

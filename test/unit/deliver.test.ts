@@ -26,8 +26,14 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
     tokens: {
       issue: async (input: IssueTokenInput) => {
         issued.push(input);
-        return { secret: `secret-${issued.length}`, token: { expiresAt: '2026-12-12T17:00:00.000Z' } };
+        return {
+          secret: `secret-${issued.length}`,
+          token: { tokenHash: `hash-${issued.length}`, expiresAt: '2026-12-12T17:00:00.000Z' },
+        };
       },
+      // No link of the step was emailed before: each step issues and sends its own.
+      repointEmailed: async () => undefined,
+      markEmailed: async () => undefined,
     } as unknown as Deps['tokens'],
     mailer: {
       send: async (email: Email) => {

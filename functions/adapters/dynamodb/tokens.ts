@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -184,18 +185,21 @@ export class TokenStore {
    */
   async consume(token: ActionToken, decision: string): Promise<ActionToken> {
     const now = this.clock().toISOString();
+    // Faults: names this very write, so an SDK retry that meets it can tell it from another click's.
+    const consumedBy = randomUUID();
     try {
       const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: requestKeys.token(token.tokenHash),
-          UpdateExpression: 'SET usedAt = :now, decision = :d, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
+          UpdateExpression: 'SET usedAt = :now, decision = :d, consumedBy = :by, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
           ConditionExpression:
             'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
           ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
           ExpressionAttributeValues: {
             ':now': now,
             ':d': decision,
+            ':by': consumedBy,
             ':ttl': settledTtl(new Date(token.expiresAt), this.clock()),
           },
           ReturnValues: 'ALL_NEW',
@@ -203,8 +207,13 @@ export class TokenStore {
       );
       return tokenEntity.parse(res.Attributes ?? {});
     } catch (e) {
-      if (isConditionalCheckFailed(e)) throw new GoneError('this link was already used or has expired');
-      throw e;
+      if (!isConditionalCheckFailed(e)) throw e;
+      // Faults: the SDK tried again after a dropped answer, and met this very write (its moment and decision).
+      const stored = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: requestKeys.token(token.tokenHash), ConsistentRead: true }),
+      );
+      if (stored.Item?.consumedBy === consumedBy) return tokenEntity.parse(stored.Item);
+      throw new GoneError('this link was already used or has expired');
     }
   }
 
