@@ -6,7 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, isConditionalCheckFailed } from '../../functions/adapters/dynamodb/client.ts';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
 import { ConnectorTransientError } from '../../functions/connectors/port.ts';
-import { DeliveryUncertainError, TransientError } from '../../functions/domain/errors.ts';
+import { DeliveryUncertainError, GoneError, TransientError } from '../../functions/domain/errors.ts';
+import { putNew } from '../../functions/adapters/dynamodb/conditional-put.ts';
+import { TokenStore } from '../../functions/adapters/dynamodb/tokens.ts';
 import { SentEmails } from '../../functions/adapters/dynamodb/sent-emails.ts';
 import { sendOnce } from '../../functions/app/send-once.ts';
 import { FaultInjector, type FaultKind } from '../../functions/lib/faults.ts';
@@ -116,6 +118,30 @@ describe('fault injection at the SDK clients (Faults)', () => {
     expect((e as Error).message).toBe('DynamoDB: TimeoutError');
     const stored = await dynamo.db.send(new GetCommand({ TableName: TABLE, Key: { pk: 't', sk: '4' } }));
     expect(stored.Item).toBeDefined();
+    db.destroy();
+  }, 30_000);
+
+  it('a conditional put whose answer was lost, tried again by the SDK, is recognised as the caller’s own write', async () => {
+    const db = faultyDb(always('reset-after-write', 0));
+    expect(await putNew(db, TABLE, { pk: 't', sk: '5', version: 1 })).toBe(true);
+    // Another writer's item under the key is still a lost race.
+    expect(await putNew(dynamo.db, TABLE, { pk: 't', sk: '5', version: 2 })).toBe(false);
+    db.destroy();
+  }, 30_000);
+
+  it('R7: a link used once, whose answer was lost and tried again by the SDK, is used (not "already used"); a second use is refused', async () => {
+    const db = faultyDb(always('reset-after-write', 0));
+    const tokens = new TokenStore(db, TABLE);
+    const { token } = await new TokenStore(dynamo.db, TABLE).issue({
+      purpose: 'verify-identity',
+      requestId: '6f1c7c8e-0000-4000-8000-000000000002',
+      recipient: { kind: 'patron', id: 'P1001' },
+      step: 'verify',
+      decisions: ['confirm'],
+      ttlSeconds: 3600,
+    });
+    expect((await tokens.consume(token, 'confirm')).decision).toBe('confirm');
+    expect(await rejection(new TokenStore(dynamo.db, TABLE).consume(token, 'confirm'))).toBeInstanceOf(GoneError);
     db.destroy();
   }, 30_000);
 
