@@ -15,6 +15,7 @@ import { parseDataset, loadDataset } from '../functions/connectors/records-table
 import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
 import { LocalFingerprinter } from './fingerprinter.ts';
 import { AUDIT_KEY_FILE, loadAuditKeyFile } from './audit-key.ts';
+import type { AuditKey } from '../functions/domain/audit.ts';
 import { AUDIT_HEADS_FILE, LocalAuditHeads } from './audit-heads.ts';
 import { readSystemsFile } from './systems-file.ts';
 import { LocalDocumentStore } from './document-store.ts';
@@ -30,6 +31,7 @@ import { LocalEngine, type TaskFunction } from './engine.ts';
 import { createHttpServer, type HttpFunction } from './http-server.ts';
 import { deriveKey, loadLocalSecret, localSignInRoutes, LocalTokens } from './sign-in.ts';
 import { ensureTable } from './tables.ts';
+import { FaultInjector, type FaultOptions } from '../functions/lib/faults.ts';
 
 export const REQUESTS_TABLE = 'privacy-desk-requests';
 export const RECORDS_TABLE = 'privacy-desk-records';
@@ -63,6 +65,12 @@ export interface RuntimeOptions {
   /** Which scheduled functions that timer runs (default: every SCHEDULES entry). */
   schedules?: readonly FunctionName[];
   logLevel?: string;
+  /**
+   * The chaos run (ARCHITECTURE.md, Faults): a seeded share of the handlers' calls to DynamoDB,
+   * SES, the files store and each connector fails as those services fail. The engine's own
+   * bookkeeping (Step Functions' part) and the runtime's loading are left alone.
+   */
+  faults?: FaultOptions;
 }
 
 export interface Runtime {
@@ -75,6 +83,10 @@ export interface Runtime {
   db: DynamoDBDocumentClient;
   /** R17: where the audit key and the copied chain heads are (`npm run audit:verify` reads them). */
   auditDir: string;
+  /** R17: the key the chain is made under, for a reader that goes around the handlers' faults. */
+  auditKey: AuditKey;
+  /** Set when started with `faults`: what was injected so far. */
+  faults?: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -139,8 +151,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const mailUrl = `http://127.0.0.1:${mailPort}`;
 
   await mkdir(opts.filesDir, { recursive: true, mode: 0o700 });
-  const files: FileStore = new LocalFileStore(opts.filesDir);
-  const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
+  const faults = opts.faults ? new FaultInjector(opts.faults) : undefined;
+  const localFiles: FileStore = new LocalFileStore(opts.filesDir);
+  const files = faults ? faults.fileStore(localFiles) : localFiles;
+  const mailer = new SesMailer('privacy@library.example', {
+    endpoint: mailUrl,
+    ...(faults ? { plugins: [faults.sdkPlugin('SES')] } : {}),
+  });
+  // The handlers' own client, so that faults reach them and never the engine's checkpoints.
+  const handlersDb = faults ? createDocumentClient({ endpoint, plugins: [faults.sdkPlugin('DynamoDB')] }) : db;
 
   const tokens = new LocalTokens(secret, clock);
   const documents = new LocalDocumentStore({
@@ -170,11 +189,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const late: { engine?: LocalEngine } = {};
   const deps = buildDeps({
-    db,
+    db: handlersDb,
     tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE, audit: AUDIT_TABLE },
     auditKey,
     auditHeads,
-    ...(opts.wrapRecordsDb ? { recordsClient: opts.wrapRecordsDb(db) } : {}),
+    ...(opts.wrapRecordsDb ? { recordsClient: opts.wrapRecordsDb(handlersDb) } : {}),
+    ...(faults ? { faults } : {}),
     baseUrl,
     clock,
     policy: opts.policy ?? defaultPolicy,
@@ -213,7 +233,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const sweep = () =>
     jobs.run(
       'ttl-sweep',
-      () => sweepExpired(db, files, clock).then(() => documents.expireIncoming()),
+      () => sweepExpired(db, localFiles, clock).then(() => documents.expireIncoming()),
       (e) => logger.warn('sweep failed', { errorName: errorName(e) }),
     );
   await sweep();
@@ -240,6 +260,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     engine,
     db,
     auditDir,
+    auditKey,
+    ...(faults ? { faults } : {}),
     async stop() {
       clearInterval(sweeper);
       for (const t of schedules) clearInterval(t);
@@ -251,6 +273,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       clearTimeout(force);
       await jobs.idle();
       await engine.shutdown();
+      if (handlersDb !== db) handlersDb.destroy();
       db.destroy();
       // dynalite answers a write before it finishes updating that item's indexes: give those a
       // moment, and close its connections only once idle, or a late index write meets a closed store.

@@ -8,7 +8,7 @@ import type { TokenRecipient } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { DeliveryChannel, Addressee } from './deliver.ts';
-import { sendStaffTasks, type TaskLink } from './staff-tasks.ts';
+import { sendLinkEmail, sendStaffTasks, type TaskLink } from './staff-tasks.ts';
 
 type Message = Omit<Email, 'to'>;
 type StepToken = Omit<IssueTokenInput, 'requestId' | 'recipient'>;
@@ -55,6 +55,18 @@ export async function sendPatronLink(
     recipient?: TokenRecipient;
   },
 ): Promise<void> {
+  // Faults: a retried or resumed step points the link already emailed at its new task token.
+  if (
+    o.token.taskToken &&
+    (await deps.tokens.repointEmailed({
+      requestId: o.requestId,
+      step: o.token.step,
+      purpose: o.token.purpose,
+      recipientId: o.patronId,
+      taskToken: o.token.taskToken,
+    }))
+  )
+    return;
   const library = await deps.records.library();
   const { secret, token } = await deps.tokens.issue({
     ...o.token,
@@ -66,7 +78,7 @@ export async function sendPatronLink(
     link: `${deps.baseUrl}/act/${secret}`,
     expiresAt: readableMoment(token.expiresAt, library.timezone),
   };
-  await deps.mailer.send({ to: [o.to], ...o.email(link) });
+  await sendLinkEmail(deps, { ...o.email(link), to: [o.to] }, token.tokenHash);
 }
 
 /**

@@ -111,6 +111,7 @@ async function tellPatron(deps: Deps, requestId: string, library: LibraryPlace):
   // With an email on file the patron is told only when there is a named third party to tell them of.
   if (patron && (!patron.email || requester)) {
     told = await noticeToPersonOrOfficer(deps, {
+      once: { requestId, purpose: 'patron-notified' },
       email: patron.email,
       toPerson: () => {
         if (!requester) throw new IntegrityError('R14: no third party to name');

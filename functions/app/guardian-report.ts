@@ -92,6 +92,7 @@ async function tellChild(deps: Deps, requestId: string): Promise<void> {
     );
     const own = await ownAddressee(deps, child, [guardian.email]);
     told = await noticeToPersonOrOfficer(deps, {
+      once: { requestId, purpose: 'child-told' },
       email: own.email,
       toPerson: () => childToldEmail({ library: library.name, guardian: personName(guardian), categories }),
       toOfficers: () => childToldByOtherMeansEmail({ library: library.name, requestId, categories }),

@@ -60,6 +60,8 @@ export interface ActionToken {
   fileKey?: string;
   fileName?: string;
   contentType?: string;
+  /** When the link went out by email: a retried step re-points it rather than send another (Faults). */
+  emailedAt?: string;
 }
 
 export type TokenState = 'usable' | 'used' | 'expired' | 'revoked' | 'locked';

@@ -19,6 +19,7 @@ import { LegalHolds } from '../adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../connectors/records-table/library-records.ts';
 import { RequestStore } from '../adapters/dynamodb/requests.ts';
 import { SystemResults } from '../adapters/dynamodb/system-results.ts';
+import { SentEmails } from '../adapters/dynamodb/sent-emails.ts';
 import { connectorFor, type ConnectedSystem } from '../connectors/index.ts';
 import { PatronDirectory } from '../connectors/people.ts';
 import type { SystemConnector } from '../connectors/port.ts';
@@ -27,6 +28,7 @@ import { envSchema, systemsJsonText } from './env.ts';
 import { originCheck } from './origin-header.ts';
 import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
+import type { FaultInjector } from './faults.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
 export interface Deps {
@@ -58,6 +60,8 @@ export interface Deps {
   people: PatronDirectory;
   /** R19: what each system answered for each request. */
   systemResults: SystemResults;
+  /** Faults: the emails each request's steps have sent, so a retried step sends none twice (`sendOnce`). */
+  sentEmails: SentEmails;
   /**
    * R19: where connectors read the secrets the systems file names (`connectorFor`'s `env`):
    * `process.env` on `npm start`; in AWS, the Secrets Manager values fetched at cold start.
@@ -112,18 +116,29 @@ export interface DepsOptions {
   /** R17: the audit chain's key (KMS HMAC key in AWS, the data folder's key file locally). */
   auditKey?: AuditKey;
   auditHeads?: AuditHeadStore;
+  /**
+   * The chaos run's switch (ARCHITECTURE.md, Faults): each connector's transport fails a seeded
+   * share of its calls. The SDK clients and file stores a root passes in carry their own faults.
+   * Never set in AWS (`depsFromEnv`).
+   */
+  faults?: FaultInjector;
 }
 
 /** Each connected system's connector, built on first use and kept for the function instance. */
 function connectorsOnce(
   recordsTable: Parameters<typeof connectorFor>[1]['recordsTable'],
   env: NodeJS.ProcessEnv,
+  faults: FaultInjector | undefined,
 ): (system: ConnectedSystem) => SystemConnector {
   const built = new Map<string, SystemConnector>();
   return (system) => {
     let c = built.get(system.id);
     if (!c) {
-      c = connectorFor(system, { recordsTable, env });
+      c = connectorFor(system, {
+        recordsTable,
+        env,
+        ...(faults ? { koha: { fetch: faults.fetch(fetch, system.id) } } : {}),
+      });
       built.set(system.id, c);
     }
     return c;
@@ -154,7 +169,7 @@ export function buildDeps(o: DepsOptions): Deps {
   // R19: a function without records access (FUNCTION_ACCESS) reaches no system. Folded at bundling
   // like the flags in depsFromEnv, so its bundle carries no connector (Koha's, the records table's).
   const connector =
-    process.env.PD_BUNDLE_RECORDS === 'false' ? reachesNoSystem : connectorsOnce(recordsTable, systemSecrets);
+    process.env.PD_BUNDLE_RECORDS === 'false' ? reachesNoSystem : connectorsOnce(recordsTable, systemSecrets, o.faults);
   return {
     requests: new RequestStore(db, tables.requests, clock),
     audit:
@@ -180,6 +195,7 @@ export function buildDeps(o: DepsOptions): Deps {
         ? withheld<PatronDirectory>('records')
         : new PatronDirectory(systems, records, connector),
     systemResults: new SystemResults(db, tables.requests, clock),
+    sentEmails: new SentEmails(db, tables.requests, clock),
     systemSecrets,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,

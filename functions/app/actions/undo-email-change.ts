@@ -43,6 +43,8 @@ export const undoEmailChange: LinkAction = {
       actor: { kind: 'patron' },
       data: { system: where.system.id },
     });
-    await tellPrivacyOfficers(deps, (library) => emailChangeUndoneEmail({ library, requestId: token.requestId }));
+    await tellPrivacyOfficers(deps, { requestId: token.requestId, purpose: 'email-change-undone' }, (library) =>
+      emailChangeUndoneEmail({ library, requestId: token.requestId }),
+    );
   },
 };
