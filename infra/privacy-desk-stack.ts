@@ -80,7 +80,9 @@ export class PrivacyDeskStack extends Stack {
   readonly siteOrigin: string;
 
   constructor(scope: Construct, id: string, props: PrivacyDeskStackProps) {
-    super(scope, id, props);
+    // Nearly fifty functions, each with its role, log group and masking policy: indentation alone
+    // would bring the template near CloudFormation's 1 MB limit, for no reader's benefit.
+    super(scope, id, { suppressTemplateIndentation: true, ...props });
     const { config } = props;
     const prod = config.stage === 'prod';
     const removalPolicy = prod ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;

@@ -15,17 +15,18 @@ export async function closeRequest(
   const current = await deps.requests.update(requestId, withoutRequesterContact);
   // R7: the patron's slot for this kind is free again (also on a retry after the close below).
   const release = () => releaseSlot(deps, { ...current, requesterPatronId: requesterPatronIdOf(current) });
+  // R17: the closing event is keyed, so a retry after a crash between the close and its event
+  // records it then (and once), rather than finding the request closed and saying nothing.
+  const recordClose = () =>
+    deps.audit.append(requestId, { eventId: `status:${status}`, type: `request-${status}`, actor: { kind: 'system' } });
   if (isTerminal(current.status)) {
     await release();
+    if (current.status === status) await recordClose();
     return current.status;
   }
   await deps.requests.transition(requestId, status);
   await release();
   if (status === 'expired') await deps.tokens.revokeAll(requestId);
-  await deps.audit.append(requestId, {
-    eventId: `status:${status}`,
-    type: `request-${status}`,
-    actor: { kind: 'system' },
-  });
+  await recordClose();
   return status;
 }

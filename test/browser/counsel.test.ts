@@ -233,7 +233,8 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     expect(await text(page, '#order-errors')).toContain('checks what is inside the file');
     expect(await text(page, '#order-file-error')).toContain('This file is not a PDF');
     expect(await focusedId(page)).toBe('order-file');
-    expect(await rt.deps.holds.isHeld(HADDAD.id)).toBe(false);
+    // R13: held from the order's first record, whatever its file turns out to be.
+    expect(await rt.deps.holds.isHeld(HADDAD.id)).toBe(true);
     await checkAxe(page, '/counsel.html (not a PDF)');
 
     await page.getByLabel('The order, as a PDF').setInputFiles(pdfFile());

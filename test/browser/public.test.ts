@@ -249,6 +249,19 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await poll(() => page.title()).toMatch(/We received your request/);
     await checkAxe(page, '/api/requests (third party received)');
 
+    // R14: the third party first confirms the address they typed, from their own mailbox.
+    const confirm = linkIn(
+      await rt.mail.waitFor('casey.morgan@credit-union.example', /Please confirm your email address/, 1, 30_000),
+      'act',
+    );
+    await page.goto(confirm);
+    await checkAxe(page, "/act/… (a third party's address to confirm)");
+    await page
+      .getByRole('button', { name: /confirm|yes/i })
+      .first()
+      .click();
+    await poll(() => page.textContent('main')).toMatch(/confirmed|thank/i);
+
     const ask = await eventually(
       async () => (await rt.mail.to(PRIYA.email)).find((e) => e.subject.includes('Casey Morgan')),
       30_000,

@@ -265,7 +265,7 @@ describe('court orders, end to end', () => {
       expect(await rt.deps.holds.isHeld('P1004')).toBe(true);
     });
 
-    it('R12 a PDF that would run a script when opened is 415 with its reason, and nothing is held', async () => {
+    it('R12 a PDF that would run a script when opened is 415 with its reason, and is not accepted', async () => {
       const counsel = await token(COUNSEL, ['counsel']);
       const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011009' });
       const scripted = Buffer.from(
@@ -278,7 +278,11 @@ describe('court orders, end to end', () => {
       const refused = await api('POST', `/api/court-orders/${orderId}/submit`, counsel);
       expect(refused.status).toBe(415);
       expect(((await refused.json()) as Problem).detail).toContain('scripts');
-      expect(await rt.deps.holds.isHeld('P1009')).toBe(false);
+      // Not accepted: no file kept, no request started (the hold from the order's first record stays, R13).
+      const order = await rt.deps.orders.get(orderId);
+      expect(order.status).not.toBe('submitted');
+      expect(order.file).toBeUndefined();
+      expect(order.requestId).toBeUndefined();
     });
 
     it('R12 too large: the upload refuses 10 MiB + 1 (413); a file that got there anyway is 413 at submit; exactly 10 MiB is fine', async () => {

@@ -395,6 +395,9 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         const expected = [
           'REQUESTS_TABLE',
           'RECORDS_TABLE',
+          // R17: every function appends to or reads the audit trail, checked under its key.
+          'AUDIT_TABLE',
+          'AUDIT_KEY_ID',
           'MAIL_FROM',
           'BASE_URL',
           'NODE_OPTIONS',
@@ -404,6 +407,7 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         if ((access.documents ?? 'none') !== 'none') expected.push('DOCUMENTS_BUCKET');
         if (access.workflow !== 'none') expected.push('STATE_MACHINES');
         if (access.fingerprint) expected.push('FINGERPRINT_KEY_ID');
+        if (access.auditHeads) expected.push('AUDIT_HEADS_BUCKET');
         if (HTTP_ROUTES.some((r) => r.fn === name && r.groups?.length)) expected.push('ORIGIN_VERIFY_SECRET');
         expect(Object.keys(vars).sort()).toEqual(expected.sort());
         for (const key of Object.keys(vars))

@@ -186,7 +186,9 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
       outstandingFines: 1,
       paidFines: 1,
       paidFinesNewestDate: '2025-03-18',
-      donations: { count: 1, newestDate: '2026-04-22' },
+      // R8: each kept record's own period; none of Ada's has ended yet.
+      paidFinesPastPeriod: 0,
+      donations: { count: 1, newestDate: '2026-04-22', pastPeriod: 0 },
       sharedContent: 2,
       hasCredentials: true,
       guaranteesMinor: false,

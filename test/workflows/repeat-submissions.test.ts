@@ -104,8 +104,13 @@ describe('R7 repeated submissions', () => {
     for (const b of [...repeats, unmatched])
       expect(comparable(await waitForStatus(r, b.statusUrl, 'expired'))).toEqual(unanswered);
     for (const b of repeats) {
+      // The close and then its audit event: wait for the event, the sweep's last write.
       await eventually(
-        async () => ((await r.deps.requests.get(b.requestId)).status === 'expired' ? true : undefined),
+        async () =>
+          (await r.deps.requests.get(b.requestId)).status === 'expired' &&
+          (await r.deps.audit.list(b.requestId)).some((e) => e.type === 'request-expired')
+            ? true
+            : undefined,
         20_000,
         'closed by the sweep',
       );
