@@ -9,7 +9,8 @@ import {
   type LoanRetentionAction,
 } from '../../domain/retention.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
-import { anonKeyFor, anonymisedCopy, batchWrite, type RecordsDeps } from './erasure.ts';
+import { anonKeyFor, anonymisedCopy, type RecordsDeps } from './erasure.ts';
+import { batchWrite } from '../../adapters/dynamodb/batch-write.ts';
 import { recordKeys } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 
