@@ -10,7 +10,7 @@ import {
 } from '../../domain/retention.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import { anonKeyFor, anonymisedCopy, type RecordsDeps } from './erasure.ts';
-import { batchWrite } from '../../adapters/dynamodb/batch-write.ts';
+import { copyThenDelete } from '../../adapters/dynamodb/batch-write.ts';
 import { recordKeys } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 
@@ -217,24 +217,11 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
     if (due.length > 0) {
       secret ??= await retentionSecret(input, input.runId, input.now());
       const key = secret;
-      const batches = Array.from({ length: Math.ceil(due.length / 25) }, (_, i) => due.slice(i * 25, i * 25 + 25));
       // Every copy of the page first, at keys a re-run writes again rather than adds to; then the originals.
-      await inParallel(batches, (batch) =>
-        batchWrite(
-          db,
-          table,
-          batch.map((item) => ({
-            PutRequest: { Item: anonymisedCopy('LOAN', anonKeyFor(key, keyOf(item)), item, input.timezone) },
-          })),
-        ),
-      );
-      await inParallel(batches, (batch) =>
-        batchWrite(
-          db,
-          table,
-          batch.map((item) => ({ DeleteRequest: { Key: keyOf(item) } })),
-        ),
-      );
+      await copyThenDelete(db, table, {
+        copies: due.map((item) => anonymisedCopy('LOAN', anonKeyFor(key, keyOf(item)), item, input.timezone)),
+        deletes: due.map(keyOf),
+      });
       progress.anonymised += due.length;
     }
     cursor = res.LastEvaluatedKey ? keyOf(res.LastEvaluatedKey) : undefined;
