@@ -30,9 +30,10 @@ import type { Loan } from '../functions/domain/dataset.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
 import { RECORDS_TABLE, startRuntime, type Runtime } from '../local/runtime.ts';
+import { isMain } from './bench-measure.ts';
+import type { BenchRow } from './bench-row.ts';
+import { printTable } from './bench-table.ts';
 
-const LOANS = Number(process.argv[2] ?? 100_000);
-const SMALL = Math.max(1, Math.round(LOANS / 10));
 const PAGE_SIZE = 1000; // as the export handler reads
 const DATASET = fileURLToPath(new URL('../local/demo-dataset.json', import.meta.url));
 
@@ -247,7 +248,10 @@ async function inMemoryExport(n: number): Promise<number> {
   return performance.now() - t0;
 }
 
-async function main() {
+/** Exports a patron with `LOANS` loans (and a tenth of that) against a plain read: one row for `npm run bench`. */
+export async function benchExport(LOANS: number): Promise<BenchRow[]> {
+  const SMALL = Math.max(1, Math.round(LOANS / 10));
+  const out: BenchRow[] = [];
   const filesDir = await mkdtemp(join(tmpdir(), 'privacy-desk-bench-'));
   const rt = await startRuntime({ port: 0, mailPort: 0, filesDir, datasetPath: DATASET, logLevel: 'ERROR' });
   const buildExport = createBuildExport(rt.deps);
@@ -296,6 +300,15 @@ async function main() {
       console.log(
         `  ${n} loans: read ${secs(read.ms)}; export ${secs(exp.ms)}, RSS ${MB(exp.baseline.rss)} → peak ${MB(exp.peak.rss)}, heap ${MB(exp.baseline.heap)} → peak ${MB(exp.peak.heap)} (live peak ${MB(expLive.peak.heap)})`,
       );
+      if (n === LOANS)
+        out.push({
+          job: `export (${n} loans)`,
+          time: exp.ms / 1000,
+          floor: read.ms / 1000,
+          ratio: exp.ms / read.ms,
+          peakMemoryMb: exp.peak.heap / 1024 / 1024,
+          note: `plain paginated read of the same items; zip checked (${check.entries} files)`,
+        });
       rows.push([
         String(n),
         secs(read.ms),
@@ -319,6 +332,7 @@ async function main() {
     await rt.stop();
     await rm(filesDir, { recursive: true, force: true });
   }
+  return out;
 }
 
-await main();
+if (isMain(import.meta.url)) printTable(await benchExport(Number(process.argv[2] ?? 100_000)));
