@@ -25,6 +25,8 @@ import { defaultPolicy } from '../functions/domain/policy.ts';
 import { dueDate, type RequestRecord } from '../functions/domain/request.ts';
 import { hashSecret, newSecret } from '../functions/domain/tokens.ts';
 import { createHandler as createBuildExport } from '../functions/handlers/task-build-export.ts';
+import { planSystems } from '../functions/app/systems/plan-systems.ts';
+import { reachSystem } from '../functions/app/systems/reach-system.ts';
 import { createExportZip } from '../functions/render/export-zip.ts';
 import type { Loan } from '../functions/domain/dataset.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
@@ -140,6 +142,9 @@ async function verifiedRequest(rt: Runtime, patronId: string): Promise<string> {
     verification: { method: 'email-link', verifiedAt: now.toISOString() },
   };
   await rt.deps.requests.create(record);
+  // R19: the export is assembled from what each system answered, as the workflow's Map leaves it.
+  const { items } = await planSystems(rt.deps, requestId);
+  for (const item of items) if (!item.manual) await reachSystem(rt.deps, requestId, item.systemId);
   return requestId;
 }
 
