@@ -3,10 +3,20 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type { Construct } from 'constructs';
 import { join } from 'node:path';
-import { FUNCTION_ACCESS, FUNCTIONS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
+import {
+  auditAccess,
+  FUNCTION_ACCESS,
+  FUNCTIONS,
+  HTTP_ROUTES,
+  type FunctionAccess,
+  type FunctionName,
+} from '../workflows/index.ts';
+import { HEADS_PREFIX } from '../functions/adapters/s3/audit-heads.ts';
 import { EDGE_REGION, sesIdentities, type InfraConfig } from './config.ts';
 import { settingsFor } from './constructs/function-settings.ts';
 import {
+  grantAudit,
+  grantAuditHeads,
   grantDocuments,
   grantEmail,
   grantFiles,
@@ -112,6 +122,9 @@ export class PrivacyDeskStack extends Stack {
       removalPolicy,
       ...(config.originSecretVersion ? { versionId: config.originSecretVersion } : {}),
     });
+    // A signed-in route has the JWT authorizer, not the origin one: its function checks the header.
+    for (const fn of new Set(HTTP_ROUTES.filter((r) => r.groups?.length).map((r) => r.fn)))
+      this.functions[fn].fn.addEnvironment('ORIGIN_VERIFY_SECRET', this.originSecret.value);
     this.staffAuth = new StaffAuth(this, 'StaffAuth', {
       stage: config.stage,
       removalPolicy,
@@ -172,6 +185,7 @@ export class PrivacyDeskStack extends Stack {
       tables: [
         { name: 'requests', table: this.storage.requests },
         { name: 'records', table: this.storage.records },
+        { name: 'audit', table: this.storage.audit },
       ],
       apiId: this.http.api.apiId,
       distributionId: this.site.distribution.distributionId,
@@ -205,6 +219,18 @@ export class PrivacyDeskStack extends Stack {
       value: this.keys.fingerprintKey.keyArn,
       description: 'FINGERPRINT_KEY_ID for a dataset import (R8: erased patrons stay erased)',
     });
+    new CfnOutput(this, 'AuditTableName', {
+      value: this.storage.audit.tableName,
+      description: 'DSR_AUDIT_TABLE for npm run audit:verify (R17)',
+    });
+    new CfnOutput(this, 'AuditKeyArn', {
+      value: this.keys.auditKey.keyArn,
+      description: 'DSR_AUDIT_KEY_ID for npm run audit:verify (kms:VerifyMac, R17)',
+    });
+    new CfnOutput(this, 'AuditHeadsBucketName', {
+      value: this.storage.auditHeads.bucketName,
+      description: 'DSR_AUDIT_HEADS_BUCKET for npm run audit:verify: the Object Lock copies of chain heads (R17)',
+    });
     new CfnOutput(this, 'FilesBucketName', { value: this.storage.files.bucketName });
     new CfnOutput(this, 'DocumentsBucketName', { value: this.storage.documents.bucketName });
     new CfnOutput(this, 'UserPoolId', {
@@ -230,6 +256,7 @@ export class PrivacyDeskStack extends Stack {
     for (const [name, workflow] of Object.entries(this.workflows.byName)) {
       new CfnOutput(this, `StateMachineArn${pascal(name)}`, { value: workflow.machine.stateMachineArn });
     }
+    this.keys.holdLogDeliveryToThisAccount();
   }
 
   /** One function per FUNCTIONS entry, granted exactly its FUNCTION_ACCESS entry. */
@@ -239,7 +266,7 @@ export class PrivacyDeskStack extends Stack {
     removalPolicy: RemovalPolicy,
     systems: DeployedSystems | undefined,
   ): Record<FunctionName, ServiceFunction> {
-    const { requests, records, files, documents } = this.storage;
+    const { requests, records, files, documents, audit, auditHeads } = this.storage;
     const key = this.keys.key;
     const functions = {} as Record<FunctionName, ServiceFunction>;
     for (const name of FUNCTIONS) {
@@ -256,6 +283,10 @@ export class PrivacyDeskStack extends Stack {
         environment: {
           REQUESTS_TABLE: requests.tableName,
           RECORDS_TABLE: records.tableName,
+          // R17: every function reads or appends the audit trail, under the audit key.
+          AUDIT_TABLE: audit.tableName,
+          AUDIT_KEY_ID: this.keys.auditKey.keyArn,
+          ...(access.auditHeads ? { AUDIT_HEADS_BUCKET: auditHeads.bucketName } : {}),
           ...(access.files !== 'none' ? { FILES_BUCKET: files.bucketName } : {}),
           ...(documentsAccess !== 'none' ? { DOCUMENTS_BUCKET: documents.bucketName } : {}),
           ...(access.fingerprint ? { FINGERPRINT_KEY_ID: this.keys.fingerprintKey.keyArn } : {}),
@@ -270,6 +301,11 @@ export class PrivacyDeskStack extends Stack {
       });
       grantTable(service.role, requests, key, access.requests);
       if (access.records !== 'none') grantTable(service.role, records, key, access.records);
+      grantAudit(service.role, audit, key, this.keys.auditKey, {
+        level: auditAccess(access),
+        verify: access.auditVerify === true,
+      });
+      if (access.auditHeads) grantAuditHeads(service.role, auditHeads, key, HEADS_PREFIX);
       if (access.files !== 'none') grantFiles(service.role, files, key, access.files);
       if (documentsAccess !== 'none') grantDocuments(service.role, documents, key, documentsAccess);
       if (access.fingerprint) grantFingerprint(service.role, this.keys.fingerprintKey);
@@ -310,11 +346,13 @@ export class PrivacyDeskStack extends Stack {
 export function bundleDefines(access: FunctionAccess, secrets: boolean): Record<string, string> {
   const flag = (allowed: boolean) => JSON.stringify(String(allowed));
   return {
+    'process.env.PD_BUNDLE_RECORDS': flag(access.records !== 'none'),
     'process.env.PD_BUNDLE_EMAIL': flag(access.email),
     'process.env.PD_BUNDLE_FILES': flag(access.files !== 'none'),
     'process.env.PD_BUNDLE_DOCUMENTS': flag((access.documents ?? 'none') !== 'none'),
     'process.env.PD_BUNDLE_WORKFLOW': flag(access.workflow !== 'none'),
     'process.env.PD_BUNDLE_FINGERPRINT': flag(access.fingerprint === true),
     'process.env.PD_BUNDLE_SECRETS': flag(secrets),
+    'process.env.PD_BUNDLE_AUDIT_HEADS': flag(access.auditHeads === true),
   };
 }

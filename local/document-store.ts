@@ -150,6 +150,10 @@ export class LocalDocumentStore implements DocumentStore {
     return (await this.read(key)).subarray(0, n);
   }
 
+  async bytes(key: string): Promise<Buffer> {
+    return this.read(key);
+  }
+
   async sha256(key: string): Promise<string> {
     return createHash('sha256')
       .update(await this.read(key))

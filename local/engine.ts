@@ -17,6 +17,7 @@ import { z } from 'zod';
 import { requestKeys } from '../functions/adapters/dynamodb/keys.ts';
 import type { WorkflowPort } from '../functions/adapters/step-functions.ts';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
+import { afterAnswer, answersInProgress } from './answer-first.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 /**
@@ -25,12 +26,19 @@ import { lambdaContext } from './lambda-context.ts';
  * a `.waitForTaskToken` task gets a fresh token, its handler stores and emails it, and the task
  * resolves when `sendTaskSuccess` arrives. Every state entered is checkpointed in DynamoDB, so a
  * restarted runtime resumes each running execution where it was, waiting tasks included.
+ *
+ * As StartExecution does, `start` stores the execution and returns: it runs after the HTTP answer
+ * that started it has gone out (answer-first.ts). Task invocations share a few slots, taken in
+ * turn, and only one while any HTTP answer is being prepared: however many executions run at
+ * once, the HTTP handlers (which take no slot) meet few workflow steps in the event loop and the
+ * store, so people's answers are not starved, and the workflows always move on.
  */
 export type TaskFunction = (event: unknown, context: ReturnType<typeof lambdaContext>) => Promise<unknown>;
 
 interface AslState {
   Type: string;
   Resource?: string;
+  TimeoutSeconds?: number;
   Parameters?: { FunctionName?: string; Payload?: unknown };
   Branches?: AslDefinition[];
   ItemProcessor?: AslDefinition;
@@ -56,6 +64,8 @@ function* allStates(def: AslDefinition): Generator<[string, AslState]> {
 }
 
 const WAIT_FOR_TOKEN = 'arn:aws:states:::lambda:invoke.waitForTaskToken';
+/** The library's own timer for a plain Task, kept below Node's 2^31 ms timer limit: the engine times those tasks itself. */
+const LIBRARY_TASK_TIMER_SECONDS = 2_000_000;
 const TOKEN_PLACEHOLDER = 'local-task-token-placeholder';
 const fakeArn = (fn: FunctionName) => `arn:aws:lambda:us-east-1:000000000000:function:privacy-desk-${fn}`;
 
@@ -104,11 +114,49 @@ export interface LocalEngineOptions {
   logger: Logger;
   /** Tests shorten Retry pauses; the ASL's own intervals apply otherwise. */
   retryPauseMs?: number;
+  /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default 4); one while any is. */
+  taskSlots?: number;
+}
+
+/**
+ * At most `size()` jobs at once, the others waiting in arrival order. The size may change between
+ * calls; it is at least 1, so a waiting job always has a running one whose end lets it in.
+ */
+class Slots {
+  private busy = 0;
+  private readonly queue: (() => void)[] = [];
+
+  constructor(private readonly size: () => number) {}
+
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.busy < this.size()) this.busy++;
+    else await new Promise<void>((resolve) => this.queue.push(resolve));
+    try {
+      return await job();
+    } finally {
+      this.busy--;
+      while (this.queue.length > 0 && this.busy < this.size()) {
+        this.busy++;
+        this.queue.shift()?.();
+      }
+    }
+  }
 }
 
 export class LocalEngine implements WorkflowPort {
   private readonly definitions: Record<WorkflowName, AslDefinition>;
+  /**
+   * What the library runs: the same definitions, but a plain Task's TimeoutSeconds is enforced by
+   * the engine from when its handler starts, as Lambda's timeout runs, so the wait for a task slot
+   * never counts against it. The library would start its timer before that wait.
+   */
+  private readonly runnable: Record<WorkflowName, AslDefinition>;
   private readonly running = new Map<string, RunningExecution>();
+  /** Started and stored, waiting for the answer that started them to go out; resolves once running. */
+  private readonly starting = new Map<string, Promise<void>>();
+  /** Stopped while starting: never run. */
+  private readonly cancelled = new Set<string>();
+  private readonly slots: Slots;
   private stopping = false;
   /** Task invocations under way: a shutdown lets them finish before the database closes. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -123,6 +171,8 @@ export class LocalEngine implements WorkflowPort {
   private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error } | null>();
 
   constructor(private readonly opts: LocalEngineOptions) {
+    const slots = opts.taskSlots ?? 4;
+    this.slots = new Slots(() => (answersInProgress() > 0 ? 1 : slots));
     this.definitions = Object.fromEntries(
       Object.entries(WORKFLOWS).map(([name, wf]) => {
         let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
@@ -132,6 +182,15 @@ export class LocalEngine implements WorkflowPort {
         const definition = JSON.parse(text) as AslDefinition;
         new StateMachine(definition as unknown as StateMachineDefinition); // validates once, throws if invalid
         return [name, definition];
+      }),
+    ) as Record<WorkflowName, AslDefinition>;
+    this.runnable = Object.fromEntries(
+      Object.entries(this.definitions).map(([name, def]) => {
+        const copy = structuredClone(def);
+        for (const [, state] of allStates(copy))
+          if (state.Type === 'Task' && state.Resource !== WAIT_FOR_TOKEN)
+            state.TimeoutSeconds = LIBRARY_TASK_TIMER_SECONDS;
+        return [name, copy];
       }),
     ) as Record<WorkflowName, AslDefinition>;
   }
@@ -162,7 +221,17 @@ export class LocalEngine implements WorkflowPort {
       if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return { executionId }; // same name: already started
       throw e;
     }
-    this.run(item);
+    // Stored: from here a restart resumes it. It runs once the caller's answer is out.
+    this.starting.set(
+      executionId,
+      new Promise((started) =>
+        afterAnswer(() => {
+          this.starting.delete(executionId);
+          if (!this.stopping && !this.cancelled.delete(executionId)) this.run(item);
+          started();
+        }),
+      ),
+    );
     return { executionId };
   }
 
@@ -182,7 +251,7 @@ export class LocalEngine implements WorkflowPort {
       );
       for (const raw of res.Items ?? []) {
         const item = executionSchema.parse(raw);
-        if (this.running.has(item.executionId)) continue;
+        if (this.running.has(item.executionId) || this.starting.has(item.executionId)) continue;
         // A link clicked while the execution is still finding its way back to its wait is kept, not lost.
         const w = item.waiting;
         if (w && w.seq === item.checkpoint.seq && w.state === item.checkpoint.state && !this.early.has(w.token))
@@ -196,6 +265,7 @@ export class LocalEngine implements WorkflowPort {
   }
 
   async stop(executionId: string, _reason?: string): Promise<void> {
+    if (this.starting.has(executionId)) this.cancelled.add(executionId);
     const exec = this.running.get(executionId);
     exec?.abort();
     for (const [token, w] of this.waiters) {
@@ -237,6 +307,7 @@ export class LocalEngine implements WorkflowPort {
 
   /** Resolves when the execution ends (or at once if it is not running here). */
   async whenDone(executionId: string): Promise<void> {
+    await this.starting.get(executionId);
     await this.running.get(executionId)?.done;
   }
 
@@ -269,11 +340,17 @@ export class LocalEngine implements WorkflowPort {
 
   private run(item: ExecutionItem): void {
     const def = this.definitions[item.workflow];
-    // Resuming starts at the checkpoint, which leaves earlier states unreachable: the definition
-    // was validated whole when the engine loaded it.
-    const machine = new StateMachine({ ...def, StartAt: item.checkpoint.state } as unknown as StateMachineDefinition, {
-      validationOptions: { noValidate: item.checkpoint.state !== def.StartAt },
-    });
+    // The definition was validated whole when the engine loaded it. Validating again on every run
+    // is a synchronous schema pass over the whole definition that blocks every HTTP answer while it
+    // runs (the bulk of a submit's time under load); and a resumed run starts at its checkpoint,
+    // which leaves earlier states unreachable.
+    const runnable = this.runnable[item.workflow];
+    const machine = new StateMachine(
+      { ...runnable, StartAt: item.checkpoint.state } as unknown as StateMachineDefinition,
+      {
+        validationOptions: { noValidate: true },
+      },
+    );
     const exec: RunningExecution = {
       workflow: item.workflow,
       seq: item.checkpoint.seq - 1,
@@ -343,11 +420,20 @@ export class LocalEngine implements WorkflowPort {
         out[stateName] = (params) => this.waitForToken(executionId, stateName, fn, params, exec, nested);
       } else {
         const fn = this.functionFor(state.Resource);
-        out[stateName] = (input) => this.track(fn(input, lambdaContext(stateName)));
+        const seconds = state.TimeoutSeconds ?? 60;
+        out[stateName] = (input) =>
+          this.track(
+            this.slots.run(() => this.unlessStopping(() => withTimeout(fn(input, lambdaContext(stateName)), seconds))),
+          );
       }
     }
     // Handlers return JSON-serialisable results; the library's type says so, ours says unknown.
     return out as unknown as LocalHandlers;
+  }
+
+  /** A task that waited for a slot while the runtime stopped does not start: its execution resumes on restart. */
+  private unlessStopping<T>(task: () => Promise<T>): Promise<T> {
+    return this.stopping ? Promise.reject(new CallbackError('States.Runtime', 'the runtime is stopping')) : task();
   }
 
   private functionFor(arn: string): TaskFunction {
@@ -400,7 +486,7 @@ export class LocalEngine implements WorkflowPort {
           }),
         );
       };
-      await this.track(start());
+      await this.track(this.slots.run(() => this.unlessStopping(start)));
       waiting = record;
     }
     const { token, deadline } = waiting;
@@ -478,6 +564,19 @@ export class LocalEngine implements WorkflowPort {
       .catch((e: unknown) => {
         if (!(e instanceof Error && e.name === 'ConditionalCheckFailedException')) throw e;
       });
+  }
+}
+
+/** A plain task's time limit, from when its handler starts; it fails as Step Functions names it. */
+async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new CallbackError('States.Timeout', 'the task timed out')), seconds * 1000);
+  });
+  try {
+    return await Promise.race([work, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { extname } from 'node:path';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { HTTP_ROUTES, type FunctionName } from '../workflows/index.ts';
+import { answerFirst } from './answer-first.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 export type HttpFunction = (
@@ -79,7 +80,7 @@ export function createHttpServer(opts: {
   if (index) staticFiles.set('/', index);
 
   return createServer((req, res) => {
-    handle(req, res).catch(() => {
+    answerFirst(res, () => handle(req, res)).catch(() => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/problem+json' });
       res.end(
         JSON.stringify({

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -13,6 +14,9 @@ import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
 import { parseDataset, loadDataset } from '../functions/connectors/records-table/load-dataset.ts';
 import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
 import { LocalFingerprinter } from './fingerprinter.ts';
+import { AUDIT_KEY_FILE, loadAuditKeyFile } from './audit-key.ts';
+import type { AuditKey } from '../functions/domain/audit.ts';
+import { AUDIT_HEADS_FILE, LocalAuditHeads } from './audit-heads.ts';
 import { readSystemsFile } from './systems-file.ts';
 import { LocalDocumentStore } from './document-store.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
@@ -27,9 +31,12 @@ import { LocalEngine, type TaskFunction } from './engine.ts';
 import { createHttpServer, type HttpFunction } from './http-server.ts';
 import { deriveKey, loadLocalSecret, localSignInRoutes, LocalTokens } from './sign-in.ts';
 import { ensureTable } from './tables.ts';
+import { FaultInjector, type FaultOptions } from '../functions/lib/faults.ts';
 
 export const REQUESTS_TABLE = 'privacy-desk-requests';
 export const RECORDS_TABLE = 'privacy-desk-records';
+/** R17: audit events in their own table, which nothing updates or deletes in. */
+export const AUDIT_TABLE = 'privacy-desk-audit';
 
 export interface RuntimeOptions {
   port: number;
@@ -47,6 +54,8 @@ export interface RuntimeOptions {
   retryPauseMs?: number;
   /** Tests inject faults at a real boundary (e.g. SES throttling). */
   wrapMailer?: (m: Mailer) => Mailer;
+  /** Tests observe or hold a handler, as the HTTP server and the engine both call it. */
+  wrapFunction?: (name: FunctionName, fn: TaskFunction) => TaskFunction;
   /** Tests inject faults into the records table as the streamed erasure and export paths see it. */
   wrapRecordsDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
   clock?: () => Date;
@@ -56,6 +65,12 @@ export interface RuntimeOptions {
   /** Which scheduled functions that timer runs (default: every SCHEDULES entry). */
   schedules?: readonly FunctionName[];
   logLevel?: string;
+  /**
+   * The chaos run (ARCHITECTURE.md, Faults): a seeded share of the handlers' calls to DynamoDB,
+   * SES, the files store and each connector fails as those services fail. The engine's own
+   * bookkeeping (Step Functions' part) and the runtime's loading are left alone.
+   */
+  faults?: FaultOptions;
 }
 
 export interface Runtime {
@@ -66,6 +81,12 @@ export interface Runtime {
   tokens: LocalTokens;
   engine: LocalEngine;
   db: DynamoDBDocumentClient;
+  /** R17: where the audit key and the copied chain heads are (`npm run audit:verify` reads them). */
+  auditDir: string;
+  /** R17: the key the chain is made under, for a reader that goes around the handlers' faults. */
+  auditKey: AuditKey;
+  /** Set when started with `faults`: what was injected so far. */
+  faults?: FaultInjector;
   stop(): Promise<void>;
 }
 
@@ -107,6 +128,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   await ensureTable(raw, REQUESTS_TABLE);
   await ensureTable(raw, RECORDS_TABLE);
+  await ensureTable(raw, AUDIT_TABLE);
   raw.destroy();
   const db = createDocumentClient({ endpoint });
   // R12: sign-in (a user pool's stand-in) and court-order documents, keyed from the data folder's
@@ -114,6 +136,10 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const secret = await loadLocalSecret(opts.dataDir);
   const fingerprinter = new LocalFingerprinter(deriveKey(secret, 'erasure-memory'));
   await loadDatasetIfChanged(db, opts.datasetPath, fingerprinter, logger);
+  // R17: the key file is made once (owner only) and never logged; without a data folder, a temporary one.
+  const auditDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'privacy-desk-audit-')));
+  const auditKey = await loadAuditKeyFile(join(auditDir, AUDIT_KEY_FILE), { create: true });
+  const auditHeads = new LocalAuditHeads(join(auditDir, AUDIT_HEADS_FILE));
 
   // A CommonJS module with `exports.default`: Node's loader wraps it once more than bundlers do.
   type StartSes = (c: { host: string; port: number }) => Promise<Server>;
@@ -125,8 +151,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const mailUrl = `http://127.0.0.1:${mailPort}`;
 
   await mkdir(opts.filesDir, { recursive: true, mode: 0o700 });
-  const files: FileStore = new LocalFileStore(opts.filesDir);
-  const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
+  const faults = opts.faults ? new FaultInjector(opts.faults) : undefined;
+  const localFiles: FileStore = new LocalFileStore(opts.filesDir);
+  const files = faults ? faults.fileStore(localFiles) : localFiles;
+  const mailer = new SesMailer('privacy@library.example', {
+    endpoint: mailUrl,
+    ...(faults ? { plugins: [faults.sdkPlugin('SES')] } : {}),
+  });
+  // The handlers' own client, so that faults reach them and never the engine's checkpoints.
+  const handlersDb = faults ? createDocumentClient({ endpoint, plugins: [faults.sdkPlugin('DynamoDB')] }) : db;
 
   const tokens = new LocalTokens(secret, clock);
   const documents = new LocalDocumentStore({
@@ -156,9 +189,12 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
 
   const late: { engine?: LocalEngine } = {};
   const deps = buildDeps({
-    db,
-    tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE },
-    ...(opts.wrapRecordsDb ? { recordsClient: opts.wrapRecordsDb(db) } : {}),
+    db: handlersDb,
+    tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE, audit: AUDIT_TABLE },
+    auditKey,
+    auditHeads,
+    ...(opts.wrapRecordsDb ? { recordsClient: opts.wrapRecordsDb(handlersDb) } : {}),
+    ...(faults ? { faults } : {}),
     baseUrl,
     clock,
     policy: opts.policy ?? defaultPolicy,
@@ -178,7 +214,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   });
   for (const name of FUNCTIONS) {
     const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };
-    functions[name] = mod.createHandler(deps);
+    const handler = mod.createHandler(deps);
+    functions[name] = opts.wrapFunction ? opts.wrapFunction(name, handler) : handler;
   }
   const engine = new LocalEngine({
     db,
@@ -196,7 +233,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const sweep = () =>
     jobs.run(
       'ttl-sweep',
-      () => sweepExpired(db, files, clock).then(() => documents.expireIncoming()),
+      () => sweepExpired(db, localFiles, clock).then(() => documents.expireIncoming()),
       (e) => logger.warn('sweep failed', { errorName: errorName(e) }),
     );
   await sweep();
@@ -222,6 +259,9 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     tokens,
     engine,
     db,
+    auditDir,
+    auditKey,
+    ...(faults ? { faults } : {}),
     async stop() {
       clearInterval(sweeper);
       for (const t of schedules) clearInterval(t);
@@ -233,6 +273,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       clearTimeout(force);
       await jobs.idle();
       await engine.shutdown();
+      if (handlersDb !== db) handlersDb.destroy();
       db.destroy();
       // dynalite answers a write before it finishes updating that item's indexes: give those a
       // moment, and close its connections only once idle, or a late index write meets a closed store.
@@ -242,6 +283,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
         s.closeIdleConnections?.();
         await close(s);
       }
+      if (!opts.dataDir) await rm(auditDir, { recursive: true, force: true });
     },
   };
 }

@@ -1,5 +1,7 @@
 /**
- * R17: verifies the audit trail's hash chains and reports the first break.
+ * R17: verifies the audit trail's keyed chains against their copied heads and reports the first
+ * break: an edited event (its MAC), a deleted one (a gap or a broken link), a cut-off tail or a
+ * deleted whole chain (shorter than, or missing beside, its head in write-once storage).
  *
  *   npm run audit:verify                          every request's chain
  *   npm run audit:verify -- --request <id>        one request's chain
@@ -10,8 +12,14 @@
  * otherwise the local runtime's data folder (`DSR_DATA_DIR`, default `.dsr-data`) through an
  * embedded dynalite, which needs `npm start` stopped (the folder is locked while it runs).
  *
- * Requests are found through the staff-queue index (one query per status), and each chain is read
- * by its key: no scan. Prints one line per broken chain (request id, seq, reason), then counts.
+ * The audit table is `DSR_AUDIT_TABLE` (default `privacy-desk-audit`). The key and the heads: in
+ * AWS `DSR_AUDIT_KEY_ID` (the KMS HMAC key; kms:VerifyMac) and `DSR_AUDIT_HEADS_BUCKET` (the Object
+ * Lock bucket); otherwise the files the local runtime keeps in the data folder (`audit-key`,
+ * `audit-heads.jsonl`). A missing key file is refused: a new key would call every chain broken.
+ *
+ * Chains are found through the staff-queue index (one query per status) and the copied heads, and
+ * each is read by its key: no scan. Prints one line per broken chain (request id, first bad seq,
+ * reason; never an event's content), then counts.
  * Exit code: 0 every chain intact; 1 a chain is broken (or the asked request has no trail); 2 usage.
  */
 import { writeFile } from 'node:fs/promises';
@@ -22,7 +30,11 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import dynalite from 'dynalite';
 import { auditCsvRow, auditToCsv } from '../functions/domain/audit-csv.ts';
-import { verifyChain, type AuditEvent } from '../functions/domain/audit.ts';
+import { latestHeads, type AuditEvent, type AuditHeadStore, type AuditKey } from '../functions/domain/audit.ts';
+import { KmsAuditKey } from '../functions/adapters/kms-audit-key.ts';
+import { S3AuditHeads } from '../functions/adapters/s3/audit-heads.ts';
+import { AUDIT_HEADS_FILE, LocalAuditHeads } from '../local/audit-heads.ts';
+import { AUDIT_KEY_FILE, loadAuditKeyFile } from '../local/audit-key.ts';
 import { REQUEST_STATUSES } from '../functions/domain/request.ts';
 import { AuditLog } from '../functions/adapters/dynamodb/audit.ts';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
@@ -45,6 +57,8 @@ export interface VerifyReport {
 export interface VerifyOptions {
   requests: RequestStore;
   audit: AuditLog;
+  /** The copied heads: a chain shorter than its head, or gone, is broken. */
+  heads: AuditHeadStore;
   requestId?: string;
   /** Called with each request's events in order, once checked (the CSV writer). */
   onTrail?: (events: AuditEvent[]) => void;
@@ -68,17 +82,29 @@ async function* allRequestIds(requests: RequestStore): AsyncGenerator<string> {
 
 export async function verifyAuditTrails(o: VerifyOptions): Promise<VerifyReport> {
   const report: VerifyReport = { requests: 0, events: 0, broken: [], missing: [] };
-  const ids = o.requestId ? [o.requestId] : allRequestIds(o.requests);
+  const heads = latestHeads(await o.heads.all());
+  const ids = o.requestId ? [o.requestId] : allChains(o.requests, heads.keys());
   for await (const requestId of ids) {
-    const events = await o.audit.list(requestId);
+    const head = heads.get(requestId);
+    const { events, ...check } = await o.audit.check(requestId, head);
     report.requests++;
     report.events += events.length;
-    if (o.requestId && events.length === 0) report.missing.push(requestId);
-    const check = verifyChain(events);
+    if (o.requestId && events.length === 0 && !head) report.missing.push(requestId);
     if (!check.ok) report.broken.push({ requestId, ...check.firstBreak });
     o.onTrail?.(events);
   }
   return report;
+}
+
+/** Every request with a chain: those in the staff queue, then those only a copied head still names. */
+async function* allChains(requests: RequestStore, headIds: Iterable<string>): AsyncGenerator<string> {
+  const seen = new Set<string>();
+  for await (const id of allRequestIds(requests)) {
+    if (seen.has(id)) continue;
+    seen.add(id);
+    yield id;
+  }
+  for (const id of headIds) if (!seen.has(id)) yield id;
 }
 
 const USAGE = 'usage: npm run audit:verify -- [--request <id>] [--csv <file>]';
@@ -123,13 +149,27 @@ export async function main(
     embedded = dynalite({ path: dir, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
     endpoint = `http://127.0.0.1:${await listen(embedded)}`;
   }
-  const table = env.DSR_REQUESTS_TABLE ?? 'privacy-desk-requests';
+  const dataDir = resolve(env.DSR_DATA_DIR ?? '.dsr-data');
+  let key: AuditKey;
+  try {
+    key = env.DSR_AUDIT_KEY_ID
+      ? new KmsAuditKey(env.DSR_AUDIT_KEY_ID)
+      : await loadAuditKeyFile(join(dataDir, AUDIT_KEY_FILE), { create: false });
+  } catch (e) {
+    if (embedded) await new Promise<void>((r) => embedded.close(() => r()));
+    out(`no audit key: set DSR_AUDIT_KEY_ID, or DSR_DATA_DIR to the runtime's data folder (${(e as Error).name})`);
+    return 2;
+  }
+  const heads: AuditHeadStore = env.DSR_AUDIT_HEADS_BUCKET
+    ? new S3AuditHeads(env.DSR_AUDIT_HEADS_BUCKET)
+    : new LocalAuditHeads(join(dataDir, AUDIT_HEADS_FILE));
   const db = createDocumentClient({ endpoint });
   const csv: string[] = [];
   try {
     const report = await verifyAuditTrails({
-      requests: new RequestStore(db, table),
-      audit: new AuditLog(db, table),
+      requests: new RequestStore(db, env.DSR_REQUESTS_TABLE ?? 'privacy-desk-requests'),
+      audit: new AuditLog(db, env.DSR_AUDIT_TABLE ?? 'privacy-desk-audit', key),
+      heads,
       ...(args.requestId ? { requestId: args.requestId } : {}),
       ...(args.csv ? { onTrail: (events: AuditEvent[]) => csv.push(...events.map(auditCsvRow)) } : {}),
     });

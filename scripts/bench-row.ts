@@ -1,9 +1,12 @@
-/** One row of the benchmark table (`npm run bench`): a job, its time and its floor in seconds, their ratio, peak memory. */
-export type BenchRow = {
+/**
+ * One line of the benchmark table (`npm run bench`): every bench script's measuring function
+ * returns these. Times in seconds; `ratio` is time over floor, both measured in the same run.
+ */
+export interface BenchRow {
   job: string;
   time?: number;
   floor?: number;
   ratio?: number;
   peakMemoryMb?: number;
   note?: string;
-};
+}

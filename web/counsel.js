@@ -355,15 +355,21 @@
       if (!res.ok) {
         const p = await problemOf(res);
         const why =
-          res.status === 403
-            ? NO_ROLE
-            : res.status === 409
-              ? 'This order has no legal hold to release.'
-              : `${p.title} (${p.status}): ${p.detail}`;
+          res.status === 403 ? NO_ROLE : res.status === 409 ? p.detail : `${p.title} (${p.status}): ${p.detail}`;
         return show($('release-result'), 'error', [why]);
       }
       const released = await res.json();
       await lookup(orderId);
+      // R13: counsel's sign-off is one of two; the privacy officer gives the other.
+      if (released.hold.status !== 'released')
+        return show(
+          $('release-result'),
+          'success',
+          [
+            'Your sign-off is recorded in the audit trail with your name. The hold stays in place until the privacy officer signs off too; nothing is deleted or anonymised until then.',
+          ],
+          true,
+        );
       show(
         $('release-result'),
         'success',

@@ -52,6 +52,7 @@ export const FUNCTIONS = [
   'sweep-waiting-systems',
   'task-request-system-task',
   'task-confirm-outreach-opt-out',
+  'copy-audit-heads',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -157,6 +158,7 @@ export const WORKFLOWS = {
   'third-party': {
     file: 'third-party.asl.json',
     functions: {
+      RequestVerificationFunctionArn: 'task-request-verification',
       MatchPatronFunctionArn: 'task-match-patron',
       RequestConsentFunctionArn: 'task-request-consent',
       ...STAFF_APPROVAL,
@@ -241,7 +243,12 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'POST', path: '/api/court-orders', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'GET', path: '/api/court-orders/{orderId}', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'POST', path: '/api/court-orders/{orderId}/submit', fn: 'api-court-orders', groups: ['counsel'] },
-  { method: 'POST', path: '/api/court-orders/{orderId}/release-hold', fn: 'api-court-orders', groups: ['counsel'] },
+  {
+    method: 'POST',
+    path: '/api/court-orders/{orderId}/release-hold',
+    fn: 'api-court-orders',
+    groups: ['counsel', 'privacy-officer'],
+  },
   // The staff desk (R1, R3, R4, R15): any staff role; the handler audits every read of a request.
   { method: 'GET', path: '/api/staff/requests', fn: 'api-staff', groups: STAFF_GROUPS },
   { method: 'POST', path: '/api/staff/requests', fn: 'api-staff', groups: STAFF_GROUPS },
@@ -270,7 +277,21 @@ export interface FunctionAccess {
   fingerprint?: boolean;
   /** Background batch jobs only: dynamodb:Scan on the records table (parallel key-range segments); never a request path. */
   recordsScan?: boolean;
+  /**
+   * R17: the audit table and the GenerateMac of its key. 'append' is a conditional PutItem that
+   * cannot overwrite; nothing may update or delete there. Absent: 'append' for a requests writer,
+   * 'read' otherwise (auditAccess).
+   */
+  audit?: 'read' | 'append';
+  /** R17: kms:VerifyMac on the audit key (the staff desk shows whether a chain verifies). */
+  auditVerify?: boolean;
+  /** R17: s3:PutObject of chain heads in the Object Lock bucket (the daily copy only). */
+  auditHeads?: boolean;
 }
+
+/** R17: what a function may do in the audit table. */
+export const auditAccess = (a: FunctionAccess): 'read' | 'append' =>
+  a.audit ?? (a.requests === 'write' ? 'append' : 'read');
 
 /** The workflows of these kinds, each once. */
 const workflowsOf = (kinds: readonly RequestKind[]): WorkflowName[] => [
@@ -391,6 +412,7 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     requests: 'write',
     records: 'read',
     files: 'none',
+    auditVerify: true,
     email: true,
     workflow: 'start',
     starts: workflowsOf(DESK_KINDS),
@@ -421,6 +443,16 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   // R8: wakes waiting systems' steps for their daily re-check.
   'sweep-waiting-systems': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'callback' },
+  // R17: reads the audit table's day index and each grown chain's head; adds one copy to the Object Lock bucket.
+  'copy-audit-heads': {
+    requests: 'read',
+    records: 'none',
+    files: 'none',
+    email: false,
+    workflow: 'none',
+    audit: 'read',
+    auditHeads: true,
+  },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -434,6 +466,8 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'start-retention', everyMinutes: 1440 },
   // R8, R19: re-checks, once a day, each system a request waits on (a blocker, no answer).
   { fn: 'sweep-waiting-systems', everyMinutes: 60 },
+  // R17: copies the heads of the audit chains that grew to write-once storage.
+  { fn: 'copy-audit-heads', everyMinutes: 1440 },
 ];
 
 /** One rule of a Task state's `Retry`, as the ASL files write it. */

@@ -1,6 +1,7 @@
 import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
+import { ownAddressee } from './own-channel.ts';
 import { reportReadyEmail } from '../render/emails.ts';
 import { deliverReport, storeAccessReport } from './report-delivery.ts';
 
@@ -30,7 +31,8 @@ export async function deliverAccessReport(deps: Deps, requestId: string): Promis
   });
   await deliverReport(deps, {
     library,
-    person: patron,
+    // R7, R10: an inbox a guarantor shares is not the patron's own: the file goes to the desk instead.
+    person: await ownAddressee(deps, patron),
     file,
     toPerson: reportReadyEmail,
     disclosure: { legalBasis: 'data-subject', categories: Object.keys(deps.policy.categories) },

@@ -5,7 +5,10 @@ import { IntegrityError } from '../domain/errors.ts';
 import { isNewPhone } from '../domain/phone.ts';
 import type { Patron } from '../domain/dataset.ts';
 import type { Deps } from '../lib/deps.ts';
-import { correctionAppliedEmail } from '../render/emails.ts';
+import { correctionAppliedEmail, emailReplacedEmail } from '../render/emails.ts';
+import { maskEmail } from '../domain/correction.ts';
+import { sameAddress } from '../domain/own-channel.ts';
+import { sendPatronLink } from './ask-person.ts';
 
 const FIELD_NAMES: Record<string, string> = {
   firstName: 'first name',
@@ -80,27 +83,45 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   const fields = Object.keys(changes);
   const corrected = await correctedSystems(deps, requestId);
 
-  const recipients = [
-    ...new Set([request.previousEmail, patron.email, changes.email].filter((e): e is string => Boolean(e))),
-  ];
-  if (recipients.length > 0) {
-    const library = await deps.records.library();
-    await deps.mailer.send({
-      to: recipients,
-      ...correctionAppliedEmail({
-        library: library.name,
-        fields: fields.map((f) => FIELD_NAMES[f] ?? f),
-        systems: corrected,
-      }),
+  const library = await deps.records.library();
+  const applied = correctionAppliedEmail({
+    library: library.name,
+    fields: fields.map((f) => FIELD_NAMES[f] ?? f),
+    systems: corrected,
+  });
+  const previous = request.previousEmail;
+  const replaced = changes.email !== undefined && previous !== undefined && !sameAddress(previous, changes.email);
+  // R6: the address now on file is told; the old address, when an email was replaced, gets its
+  // own, separate notice with a link to undo it: never one email to both (neither learns the other).
+  const current = changes.email ?? patron.email;
+  if (current) await deps.mailer.send({ to: [current], ...applied });
+  if (replaced)
+    await sendPatronLink(deps, {
+      requestId,
+      patronId: patron.id,
+      to: previous,
+      token: {
+        purpose: 'undo-email-change',
+        decisions: ['undo'],
+        step: 'undo-email-change',
+        ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
+        maxAttempts: deps.policy.verification.maxAttempts,
+      },
+      email: (t) => emailReplacedEmail({ ...t, newEmail: maskEmail(changes.email as string) }),
     });
-  }
   await deps.audit.append(requestId, {
     eventId: 'correction-applied',
     type: 'correction-applied',
     actor: { kind: 'system' },
     data: { fields },
   });
-  await deps.requests.update(requestId, withoutChanges);
+  // R6: the old address is kept while its undo link can still be used; the rest goes (R16).
+  await deps.requests.update(requestId, (r) => {
+    const rest = withoutChanges(r);
+    return replaced && r.kind === 'correction' && rest.kind === 'correction'
+      ? { ...rest, previousEmail: previous }
+      : rest;
+  });
 }
 
 /** R19: the names of the systems that made the correction, from the per-system results. */

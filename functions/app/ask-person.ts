@@ -4,10 +4,11 @@ import { isTerminal } from '../domain/request.ts';
 import type { StaffMember } from '../domain/dataset.ts';
 import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
 import type { Policy } from '../domain/policy.ts';
+import type { TokenRecipient } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { DeliveryChannel, Addressee } from './deliver.ts';
-import { sendStaffTasks, type TaskLink } from './staff-tasks.ts';
+import { sendLinkEmail, sendStaffTasks, type TaskLink } from './staff-tasks.ts';
 
 type Message = Omit<Email, 'to'>;
 type StepToken = Omit<IssueTokenInput, 'requestId' | 'recipient'>;
@@ -44,20 +45,40 @@ export const contactConfirmationToken = (
  */
 export async function sendPatronLink(
   deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl'>,
-  o: { requestId: string; patronId: string; to: string; token: StepToken; email: (t: TaskLink) => Message },
+  o: {
+    requestId: string;
+    patronId: string;
+    to: string;
+    token: StepToken;
+    email: (t: TaskLink) => Message;
+    /** Someone who is not a patron (R14: a third party confirming the address they typed). */
+    recipient?: TokenRecipient;
+  },
 ): Promise<void> {
+  // Faults: a retried or resumed step points the link already emailed at its new task token.
+  if (
+    o.token.taskToken &&
+    (await deps.tokens.repointEmailed({
+      requestId: o.requestId,
+      step: o.token.step,
+      purpose: o.token.purpose,
+      recipientId: o.patronId,
+      taskToken: o.token.taskToken,
+    }))
+  )
+    return;
   const library = await deps.records.library();
   const { secret, token } = await deps.tokens.issue({
     ...o.token,
     requestId: o.requestId,
-    recipient: { kind: 'patron', id: o.patronId },
+    recipient: o.recipient ?? { kind: 'patron', id: o.patronId },
   });
   const link = {
     library: library.name,
     link: `${deps.baseUrl}/act/${secret}`,
     expiresAt: readableMoment(token.expiresAt, library.timezone),
   };
-  await deps.mailer.send({ to: [o.to], ...o.email(link) });
+  await sendLinkEmail(deps, { ...o.email(link), to: [o.to] }, token.tokenHash);
 }
 
 /**

@@ -3,6 +3,8 @@ import type { UploadForm } from '../adapters/s3/documents.ts';
 import { isoDateIn } from '../domain/age.ts';
 import {
   incomingKey,
+  recordedHoldIdFor,
+  recordedHoldLapsesOn,
   MAX_ORDER_BYTES,
   ORDER_CONTENT_TYPE,
   UPLOAD_TTL_SECONDS,
@@ -23,15 +25,17 @@ export const orderUploadForm = (deps: Pick<Deps, 'documents'>, documentKey: stri
 
 /**
  * Counsel files an order's metadata (R12) and gets a form to upload its PDF. Uploads land apart from
- * accepted orders: they expire if never submitted (R16), orders are kept (R12).
+ * accepted orders: they expire if never submitted (R16), orders are kept (R12). R13: the named
+ * patron's records are under legal hold from this moment, not from the submit.
  */
 export async function createCourtOrder(
-  deps: Pick<Deps, 'records' | 'people' | 'orders' | 'documents' | 'clock'>,
+  deps: Pick<Deps, 'records' | 'people' | 'orders' | 'documents' | 'holds' | 'clock'>,
   who: Principal,
   raw: unknown,
 ): Promise<{ orderId: string; status: CourtOrder['status']; upload: UploadForm }> {
   const library = await deps.records.library();
-  const input = validateCourtOrderInput(raw, isoDateIn(deps.clock(), library.timezone));
+  const today = isoDateIn(deps.clock(), library.timezone);
+  const input = validateCourtOrderInput(raw, today);
   // Counsel is signed in and entitled to know: an unknown card is bad metadata, named as such.
   // R19: the card is looked up in every identity system (Koha, the records table, …), not one copy.
   const patron = await deps.people.findByCardNumber(input.patronCardNumber);
@@ -64,6 +68,15 @@ export async function createCourtOrder(
     uploadedBySub: who.sub,
     documentKey,
   };
+  // R13: the hold first, so no deletion slips in between recording the order and holding its patron.
+  await deps.holds.place({
+    holdId: recordedHoldIdFor(orderId),
+    patronId: patron.id,
+    orderId,
+    placedBy: who.email,
+    nondisclosure: input.nondisclosure,
+    lapsesOn: recordedHoldLapsesOn(today, input.lapsesOn),
+  });
   await deps.orders.create(order);
   return { orderId, status: order.status, upload: await orderUploadForm(deps, documentKey) };
 }

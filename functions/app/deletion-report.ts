@@ -4,6 +4,7 @@ import type { AuditEvent } from '../domain/audit.ts';
 import type { DeletionRecord } from '../domain/request.ts';
 import type { SystemResult } from '../domain/system-result.ts';
 import type { Deps } from '../lib/deps.ts';
+import { sendOnce } from './send-once.ts';
 import { deletionOutcomeEmail, deletionWaitingEmail } from '../render/deletion-letters.ts';
 
 /**
@@ -102,7 +103,11 @@ async function sendLetter(
   if (events.some((e) => e.eventId === eventId)) return;
   if (request.contactEmail) {
     const library = await deps.records.library();
-    await deps.mailer.send({ to: [request.contactEmail], ...render(library.name) });
+    await sendOnce(
+      deps,
+      { requestId: request.requestId, purpose: eventId },
+      { to: [request.contactEmail], ...render(library.name) },
+    );
   }
   await deps.audit.append(request.requestId, {
     eventId,

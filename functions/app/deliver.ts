@@ -4,6 +4,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import { issueDownloadLink, type DownloadFile } from './download-link.ts';
+import { sendOnce, type SendKey } from './send-once.ts';
 import type { TaskLink } from './staff-tasks.ts';
 
 type Message = Omit<Email, 'to'>;
@@ -35,12 +36,17 @@ export async function storeReport(deps: Pick<Deps, 'files'>, requestId: string, 
  * readers tell time. Answers the expiry itself (ISO) for the audit trail.
  */
 export async function emailDownloadLink(
-  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer'>,
+  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer' | 'sentEmails'>,
   o: { library: LibraryPlace; to: string[]; file: DownloadFile; email: (link: TaskLink) => Message },
 ): Promise<{ expiresAt: string }> {
   const { link, expiresAt } = await issueDownloadLink(deps, o.file);
   const readable = readableMoment(expiresAt, o.library.timezone);
-  await deps.mailer.send({ to: o.to, ...o.email({ library: o.library.name, link, expiresAt: readable }) });
+  // Faults: a retried step's new link stays unsent; the first email's link works until it expires.
+  await sendOnce(
+    deps,
+    { requestId: o.file.requestId, purpose: `download:${o.file.step}` },
+    { to: o.to, ...o.email({ library: o.library.name, link, expiresAt: readable }) },
+  );
   return { expiresAt };
 }
 
@@ -52,7 +58,7 @@ export async function emailDownloadLink(
  * take it; the error names no person (R5).
  */
 export async function deliverToPersonOrDesk(
-  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer' | 'records'>,
+  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer' | 'records' | 'sentEmails'>,
   o: {
     library: LibraryPlace;
     person: Addressee;
@@ -87,16 +93,16 @@ export async function deliverToPersonOrDesk(
  * for a person with none, to the privacy officers, who tell them by letter or at the desk.
  */
 export async function noticeToPersonOrOfficer(
-  deps: Pick<Deps, 'mailer' | 'records'>,
-  o: { email: string | undefined; toPerson: () => Message; toOfficers: () => Message },
+  deps: Pick<Deps, 'mailer' | 'records' | 'sentEmails'>,
+  o: { once: SendKey; email: string | undefined; toPerson: () => Message; toOfficers: () => Message },
 ): Promise<'email' | 'staff-asked'> {
   if (o.email) {
-    await deps.mailer.send({ to: [o.email], ...o.toPerson() });
+    await sendOnce(deps, o.once, { to: [o.email], ...o.toPerson() });
     return 'email';
   }
   const officers = await deps.records.staffWithRole('privacy-officer');
   if (officers.length === 0) throw new IntegrityError('nobody to ask to tell the patron');
-  await deps.mailer.send({ to: officers.map((s) => s.email), ...o.toOfficers() });
+  await sendOnce(deps, o.once, { to: officers.map((s) => s.email), ...o.toOfficers() });
   return 'staff-asked';
 }
 
@@ -105,12 +111,13 @@ export async function noticeToPersonOrOfficer(
  * request): one email, rendered for the library. Answers how many were told (none on file: none).
  */
 export async function tellPrivacyOfficers(
-  deps: Pick<Deps, 'mailer' | 'records'>,
+  deps: Pick<Deps, 'mailer' | 'records' | 'sentEmails'>,
+  once: SendKey,
   message: (library: string) => Message,
 ): Promise<number> {
   const officers = await deps.records.staffWithRole('privacy-officer');
   if (officers.length === 0) return 0;
   const library = await deps.records.library();
-  await deps.mailer.send({ to: officers.map((o) => o.email), ...message(library.name) });
+  await sendOnce(deps, once, { to: officers.map((o) => o.email), ...message(library.name) });
   return officers.length;
 }

@@ -14,8 +14,9 @@ import { storeAccessReport } from './report-delivery.ts';
 /**
  * R14: after the patron's written permission and staff approval, the third party receives a
  * report of only the permitted categories (nothing else is even read), by an expiring link to the
- * email they gave; the patron is told what went to whom. Then the third party's contact and
- * purpose are erased (R16). Each part is idempotent through its audit event, so a retry repeats
+ * email they gave (and confirmed first); the patron is told what went to whom. The disclosure
+ * record (to whom, what, on whose permission) stays with the request; the third party's contact
+ * and purpose are erased (R16). Each part is idempotent through its audit event, so a retry repeats
  * nothing already done.
  */
 export async function deliverDisclosurePackage(deps: Deps, requestId: string): Promise<void> {
@@ -48,10 +49,30 @@ async function sendPackage(deps: Deps, requestId: string, library: LibraryPlace)
     audience: {
       kind: 'third-party',
       categories,
-      basis: `The card holder gave written permission on ${consent.at.slice(0, 10)} (${consent.channel === 'email' ? 'through the email address on their library record' : 'in person at the library'}) to release these kinds of records to ${tp.name}${tp.organization ? ` (${tp.organization})` : ''} for the purpose stated in the request, and library staff approved it. Nothing else is released.`,
+      basis: `${tp.permissionBy === 'guardian' ? 'The card holder is under 13; their parent or guardian on the card gave written permission' : 'The card holder gave written permission'} on ${consent.at.slice(0, 10)} (${consent.channel === 'email' ? 'through the email address on their library record' : 'in person at the library'}) to release these kinds of records to ${tp.name}${tp.organization ? ` (${tp.organization})` : ''} for the purpose stated in the request, and library staff approved it. Nothing else is released.`,
     },
     namePrefix: 'library-records',
   });
+  // R14: the disclosure record, written before the package goes so that no release is ever
+  // unrecorded: to whom (the address they confirmed first), what, and on whose permission. It
+  // outlives the erasure of the contact and purpose below (R16: it names no patron).
+  await deps.requests.update(requestId, (r) =>
+    r.kind !== 'third-party' || r.disclosedTo
+      ? undefined
+      : {
+          ...r,
+          disclosedTo: {
+            recipient: {
+              name: tp.name as string,
+              email: tp.email as string,
+              ...(tp.organization ? { organization: tp.organization } : {}),
+            },
+            categories,
+            permission: { at: consent.at, channel: consent.channel, by: tp.permissionBy ?? 'patron' },
+            releasedAt: deps.clock().toISOString(),
+          },
+        },
+  );
   const { expiresAt } = await emailDownloadLink(deps, {
     library,
     to: [tp.email],
@@ -90,6 +111,7 @@ async function tellPatron(deps: Deps, requestId: string, library: LibraryPlace):
   // With an email on file the patron is told only when there is a named third party to tell them of.
   if (patron && (!patron.email || requester)) {
     told = await noticeToPersonOrOfficer(deps, {
+      once: { requestId, purpose: 'patron-notified' },
       email: patron.email,
       toPerson: () => {
         if (!requester) throw new IntegrityError('R14: no third party to name');

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { CATEGORIES } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
+import { ownAddressee } from './own-channel.ts';
 import { exportForDeskEmail, exportReadyEmail } from '../render/export-emails.ts';
 import { createExportZip } from '../render/export-zip.ts';
 import { deliverToPersonOrDesk, type DeliveryChannel } from './deliver.ts';
@@ -49,7 +50,8 @@ export async function deliverExport(deps: Deps, requestId: string): Promise<void
     await Promise.all([deps.files.putStream(fileKey, zip.stream, ZIP), zip.done]);
     channel = await deliverToPersonOrDesk(deps, {
       library,
-      person: patron,
+      // R7, R10: an inbox a guarantor shares is not the patron's own: the file goes to the desk instead.
+      person: await ownAddressee(deps, patron),
       file: {
         requestId,
         step: 'deliver-export',

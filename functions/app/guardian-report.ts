@@ -1,7 +1,10 @@
 import { IntegrityError } from '../domain/errors.ts';
 import { assertGuardianDisclosure } from '../domain/minors.ts';
 import type { Deps } from '../lib/deps.ts';
-import { guardianReportReadyEmail } from '../render/consent-emails.ts';
+import { childToldByOtherMeansEmail, childToldEmail, guardianReportReadyEmail } from '../render/consent-emails.ts';
+import { personName } from '../render/consent-pages.ts';
+import { noticeToPersonOrOfficer } from './deliver.ts';
+import { ownAddressee } from './own-channel.ts';
 import { deliverReport, storeAccessReport } from './report-delivery.ts';
 
 /**
@@ -13,8 +16,12 @@ import { deliverReport, storeAccessReport } from './report-delivery.ts';
  */
 export async function deliverGuardianReport(deps: Deps, requestId: string): Promise<void> {
   const events = await deps.audit.list(requestId);
-  if (events.some((e) => e.eventId === 'report-delivered')) return;
+  const done = (id: string) => events.some((e) => e.eventId === id);
+  if (!done('report-delivered')) await sendGuardianReport(deps, requestId);
+  if (!done('child-told')) await tellChild(deps, requestId);
+}
 
+async function sendGuardianReport(deps: Deps, requestId: string): Promise<void> {
   const request = await deps.requests.getOf(requestId, 'guardian-access');
   const rule = assertGuardianDisclosure(request);
   const [child, guardian] = await Promise.all([
@@ -31,7 +38,8 @@ export async function deliverGuardianReport(deps: Deps, requestId: string): Prom
   const library = await deps.records.library();
   const consentLine =
     rule === 'R10' && request.consent
-      ? ` The child agreed on ${request.consent.at.slice(0, 10)}, ${request.consent.channel === 'email' ? 'through their own email on file' : 'in person at the library'}.`
+      ? // R7, R10: "their own email" only when it was: an inbox shared with a guardian is never used for consent.
+        ` The child agreed on ${request.consent.at.slice(0, 10)}, ${request.consent.channel === 'email' ? 'through their own email on file' : 'in person at the library'}.`
       : '';
   const file = await storeAccessReport(deps, {
     requestId,
@@ -60,5 +68,40 @@ export async function deliverGuardianReport(deps: Deps, requestId: string): Prom
       requesterPatronId: guardian.id,
       categories: [...categories],
     },
+  });
+}
+
+/**
+ * R10: the child of the consent age is told when their records are released, through their own
+ * channel: their own email (never an inbox the guardian or a guarantor shares, R7), or, with none,
+ * the privacy officers, who tell them at the desk or by a letter addressed to them. Under 13 (R9)
+ * nothing is sent. The event names only the channel (R5).
+ */
+async function tellChild(deps: Deps, requestId: string): Promise<void> {
+  const request = await deps.requests.getOf(requestId, 'guardian-access');
+  let told: 'email' | 'staff-asked' | 'not-needed' = 'not-needed';
+  if (request.ageBand === 'consent-age') {
+    const [child, guardian, library] = await Promise.all([
+      deps.people.getPatron(request.patronId as string),
+      deps.people.getPatron(request.requesterPatronId as string),
+      deps.records.library(),
+    ]);
+    if (!child || !guardian) throw new IntegrityError('the child or the guardian is gone');
+    const categories = (request.consent?.categories ?? deps.policy.minors.guardianCategories).map(
+      (c) => deps.policy.categories[c].title,
+    );
+    const own = await ownAddressee(deps, child, [guardian.email]);
+    told = await noticeToPersonOrOfficer(deps, {
+      once: { requestId, purpose: 'child-told' },
+      email: own.email,
+      toPerson: () => childToldEmail({ library: library.name, guardian: personName(guardian), categories }),
+      toOfficers: () => childToldByOtherMeansEmail({ library: library.name, requestId, categories }),
+    });
+  }
+  await deps.audit.append(requestId, {
+    eventId: 'child-told',
+    type: 'patron-notified',
+    actor: { kind: 'system' },
+    data: { told },
   });
 }

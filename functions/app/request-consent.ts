@@ -1,9 +1,12 @@
 import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
-import { consentCategories } from '../render/consent-pages.ts';
+import { consentCategories, personName } from '../render/consent-pages.ts';
 import { guardianConsentEmail, inPersonConsentEmail, thirdPartyConsentEmail } from '../render/consent-emails.ts';
 import { askPersonOrDesk } from './ask-person.ts';
+import { ownAddressee, type OwnAddressee } from './own-channel.ts';
+import { guardianAgeBand } from '../domain/minors.ts';
+import type { Patron } from '../domain/dataset.ts';
 
 /**
  * The reusable consent step (R10, R14): starts it and answers whether it asked; the workflow
@@ -28,6 +31,7 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     taskToken,
   };
   let channel: 'email' | 'in-person' | 'none';
+  let shared = false;
   // First, and the same for every channel, matched or not: outside, a consent step looks like any other.
   // R15: from here the request waits on the person asked, and its clock pauses.
   const now = deps.clock().toISOString();
@@ -53,10 +57,29 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     if (!patron) throw new IntegrityError('the matched patron is gone');
     const categories = consentCategories(request, deps.policy).map((c) => deps.policy.categories[c].title);
     const tp = request.kind === 'third-party' ? request.thirdParty : undefined;
+    const guardian =
+      request.kind === 'guardian-access' && request.requesterPatronId
+        ? await deps.people.getPatron(request.requesterPatronId)
+        : undefined;
+    if (request.kind === 'guardian-access' && !guardian) throw new IntegrityError('the guardian is gone');
+    // R7, R10: the subject's own email on file, never the guardian's or the third party's: an inbox
+    // the guardian who asked or any guarantor of the card shares is not the subject's, and the desk asks instead.
+    let person = await ownAddressee(deps, patron, [guardian?.email]);
+    const forChild = request.kind === 'third-party' && (await underConsentAge(deps, patron, request.createdAt));
+    if (forChild) {
+      // R14: a child under 13 cannot give this permission alone: a guardian on the card gives it,
+      // through the guardian's own email on file, or in person at the desk when none has one.
+      person = await guardianToAsk(deps, patron);
+      await deps.requests.update(requestId, (r) =>
+        r.kind !== 'third-party' || !r.thirdParty || r.thirdParty.permissionBy === 'guardian'
+          ? undefined
+          : { ...r, thirdParty: { ...r.thirdParty, permissionBy: 'guardian' } },
+      );
+    }
+    shared = person.shared;
     channel = await askPersonOrDesk(deps, {
       requestId,
-      // R7, R10: the subject's own email on file, never the guardian's or the third party's.
-      person: patron,
+      person,
       token,
       byEmail: {
         purpose: 'consent',
@@ -65,17 +88,28 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
           request.kind === 'third-party'
             ? thirdPartyConsentEmail({
                 ...t,
-                requester: { name: tp?.name ?? '', ...(tp?.organization ? { organization: tp.organization } : {}) },
-                purpose: tp?.purpose ?? '',
+                requester: {
+                  name: tp?.name ?? '',
+                  email: tp?.email ?? '',
+                  ...(tp?.organization ? { organization: tp.organization } : {}),
+                },
                 categories,
+                forChild,
               })
-            : guardianConsentEmail({ ...t, categories }),
+            : guardianConsentEmail({ ...t, categories, guardian: personName(guardian) }),
       },
       atDesk: {
         purpose: 'consent',
         decisions: ['consent', 'decline'],
         why: 'ask in person',
-        email: (t) => inPersonConsentEmail({ ...t, requestId, guardian: request.kind === 'guardian-access' }),
+        email: (t) =>
+          inPersonConsentEmail({
+            ...t,
+            requestId,
+            guardian: request.kind === 'guardian-access',
+            sharedInbox: shared,
+            forChild,
+          }),
       },
     });
   }
@@ -83,7 +117,27 @@ export async function requestConsent(deps: Deps, o: { requestId: string; taskTok
     eventId: 'consent-requested',
     type: 'consent-requested',
     actor: { kind: 'system' },
-    data: { channel },
+    // R10: why the desk asks, when the subject has an email that is not theirs alone (an enum, R5).
+    data: { channel, ...(shared ? { reason: 'shared-inbox' } : {}) },
   });
   return true;
+}
+
+/** R14: the card holder is under the consent age (13 by default) on the day the request was made. */
+async function underConsentAge(deps: Deps, patron: Patron, requestedAt: string): Promise<boolean> {
+  const library = await deps.records.library();
+  return guardianAgeBand(patron.dateOfBirth, new Date(requestedAt), library.timezone, deps.policy.minors) === 'child';
+}
+
+/**
+ * R14: the guardian who gives a young child's written permission: the first guarantor of the card
+ * with an email on file, asked there; with none, the desk asks a guardian in person (the link's
+ * page names the child's card, and staff check the adult is a guardian on it).
+ */
+async function guardianToAsk(deps: Deps, child: Patron): Promise<OwnAddressee> {
+  for (const id of child.guarantorIds) {
+    const guarantor = await deps.people.getPatron(id);
+    if (guarantor?.email) return { id: guarantor.id, email: guarantor.email, shared: false };
+  }
+  return { id: child.id, email: undefined, shared: false };
 }

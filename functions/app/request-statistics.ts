@@ -11,14 +11,19 @@ import {
   type StatsReport,
   type StatsRow,
 } from '../domain/staff-desk.ts';
+import { maySeeCourtOrders } from '../domain/staff.ts';
+import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
 
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
+/** R3: a month (`YYYY-MM`, CONTRACT.md), or a day, which stands for its whole month. */
+const month = z.union([z.string().regex(/^\d{4}-(0[1-9]|1[0-2])$/), z.iso.date()], 'use YYYY-MM');
+
 /** `?from=&to=&format=`: an empty field is absent. */
 export const statsQuerySchema = z.strictObject({
-  from: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
-  to: z.preprocess(blankToUndefined, z.iso.date('use YYYY-MM-DD').optional()),
+  from: z.preprocess(blankToUndefined, month.optional()),
+  to: z.preprocess(blankToUndefined, month.optional()),
   format: z.preprocess(blankToUndefined, z.enum(['json', 'csv']).optional()),
 });
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
@@ -26,11 +31,13 @@ export type StatsQuery = z.infer<typeof statsQuerySchema>;
 export type Statistics = { format: 'json'; report: StatsReport } | { format: 'csv'; csv: string; fileName: string };
 
 /**
- * R3: de-identified statistics over a date range, without a scan: each status partition of gsi2
- * from the range's start (see dueLowerBound), projecting kind, status and dates only.
+ * R3: de-identified statistics over whole months, without a scan: each status partition of gsi2
+ * from the range's start (see dueLowerBound), projecting kind, status and dates only. Court orders
+ * are counted only for the roles that may see them.
  */
 export async function requestStatistics(
   deps: Pick<Deps, 'requests' | 'records' | 'clock'>,
+  who: Principal,
   q: StatsQuery,
   format: 'json' | 'csv',
 ): Promise<Statistics> {
@@ -42,7 +49,7 @@ export async function requestStatistics(
   } catch (e) {
     if (e instanceof RangeError || e instanceof InvalidInputError)
       throw new InvalidInputError('the date range is invalid', [
-        { path: 'from', message: 'from must be a date on or before to, at most three years apart' },
+        { path: 'from', message: 'from must be a month on or before to, at most three years apart' },
       ]);
     throw e;
   }
@@ -60,7 +67,7 @@ export async function requestStatistics(
       startKey = page.nextKey;
     } while (startKey);
   }
-  const report = buildStats(rows, range, now, library.timezone);
+  const report = buildStats(rows, range, now, library.timezone, { courtOrders: maySeeCourtOrders(who.groups) });
   if (format === 'json') return { format, report };
   return {
     format,

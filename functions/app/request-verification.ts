@@ -1,9 +1,10 @@
 import { IntegrityError } from '../domain/errors.ts';
-import { donorIdOf, isTerminal, requesterPatronIdOf, type RequestRecord } from '../domain/request.ts';
+import { donorIdOf, isTerminal, requesterPatronIdOf, type RequestOf, type RequestRecord } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 import { inPersonVerificationEmail, verificationEmail } from '../render/emails.ts';
+import { thirdPartyAddressEmail } from '../render/consent-emails.ts';
 import type { DeliveryChannel } from './deliver.ts';
-import { askPersonOrDesk } from './ask-person.ts';
+import { askPersonOrDesk, sendPatronLink } from './ask-person.ts';
 
 /**
  * Starts verification and answers whether it asked anyone; the workflow waits for the callback token.
@@ -33,6 +34,10 @@ export async function requestVerification(
       if (!(e instanceof Error && ['TaskTimedOut', 'TaskDoesNotExist', 'InvalidToken'].includes(e.name))) throw e;
     }
     return false;
+  }
+  if (request.kind === 'third-party') {
+    await verifyThirdPartyAddress(deps, request, taskToken);
+    return true;
   }
   const patron = await personToVerify(deps, request);
 
@@ -74,6 +79,44 @@ export async function requestVerification(
     data: { channel },
   });
   return true;
+}
+
+/**
+ * R14: the third party's email is verified first, through a link to the address typed in the form,
+ * before the card is matched and before anything goes to the patron. The token is bound to the
+ * request's requester, never to the address (R5), and is single-use and expiring like any other.
+ */
+async function verifyThirdPartyAddress(
+  deps: Deps,
+  request: RequestOf<'third-party'>,
+  taskToken: string,
+): Promise<void> {
+  const tp = request.thirdParty;
+  if (!tp?.email) throw new IntegrityError('R14: no third-party address to verify');
+  await sendPatronLink(deps, {
+    requestId: request.requestId,
+    patronId: 'third-party',
+    recipient: { kind: 'requester', id: 'third-party' },
+    to: tp.email,
+    token: {
+      purpose: 'verify-identity',
+      decisions: ['confirm'],
+      step: 'verify-requester',
+      ttlSeconds: Math.round(deps.policy.verification.linkTtlHours * 3600),
+      maxAttempts: deps.policy.verification.maxAttempts,
+      taskToken,
+    },
+    email: (t) => thirdPartyAddressEmail(t),
+  });
+  // R15: the request waits on the requester, and its clock pauses.
+  const now = deps.clock().toISOString();
+  await deps.requests.update(request.requestId, (r) => (r.waitingSince ? undefined : { ...r, waitingSince: now }));
+  await deps.audit.append(request.requestId, {
+    eventId: 'verification-requested:requester',
+    type: 'verification-requested',
+    actor: { kind: 'system' },
+    data: { channel: 'email', who: 'third-party' },
+  });
 }
 
 /**

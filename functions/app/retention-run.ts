@@ -1,12 +1,13 @@
 import * as z from 'zod';
-import { releaseRetentionSecret, sweepLoanSegment } from '../connectors/records-table/retention.ts';
-import { retentionRunId } from '../domain/retention.ts';
+import { releaseRetentionSecret, sweepRetentionSegment } from '../connectors/records-table/retention.ts';
+import { RETENTION_KINDS, retentionRunId, type RetentionKind } from '../domain/retention.ts';
 import type { Deps } from '../lib/deps.ts';
 
 /**
  * R16: the daily retention run (workflows/retention.asl.json): closed requests reduced to
- * tombstones (./tombstone-requests.ts), then returned loans past their history period anonymised
- * across the whole records table, segment by segment, then the run's secret released. Everything
+ * tombstones (./tombstone-requests.ts), then every record past its kind's period (loans, holds,
+ * programs, paid fines, donations: domain/retention.ts) anonymised across the whole records table,
+ * segment by segment, then the run's secret released. Everything
  * the workflow carries is ids, counts and dates (R5).
  */
 
@@ -60,7 +61,10 @@ const progressFields = {
 
 export const sweepLoansInput = z.strictObject({
   runId,
-  cutoffDay: z.iso.date(),
+  /** Per kind of record, the library day its date must be before (domain/retention.ts `retentionCutoffs`). */
+  cutoffs: z.strictObject(
+    Object.fromEntries(RETENTION_KINDS.map((k) => [k, z.iso.date()])) as Record<RetentionKind, z.ZodISODate>,
+  ),
   timezone: z.string().min(1).max(64),
   segment: z.number().int().min(0).max(63),
   totalSegments: z.number().int().min(1).max(64),
@@ -78,7 +82,7 @@ type SweepLoansInput = z.infer<typeof sweepLoansInput>;
 /**
  * ONE key-range segment of the records table, page by page, until the segment ends or `deadline`
  * passes; then it returns its own input with the continuation key, `hasMore` and running totals,
- * and the state machine calls it again from there. Returned loans past the run's cutoff day are
+ * and the state machine calls it again from there. Records past their kind's cutoff day are
  * anonymised as a deletion anonymises them; patrons under legal hold are skipped (R13).
  */
 export async function sweepLoans(
@@ -86,14 +90,14 @@ export async function sweepLoans(
   o: SweepLoansInput,
   deadline: number,
 ): Promise<SweepLoansInput & { hasMore: boolean }> {
-  const r = await sweepLoanSegment({
+  const r = await sweepRetentionSegment({
     ...deps.recordsDb,
     holds: deps.holds,
     runId: o.runId,
     segment: o.segment,
     totalSegments: o.totalSegments,
     cursor: o.cursor ?? undefined,
-    cutoffDay: o.cutoffDay,
+    cutoffs: o.cutoffs,
     timezone: o.timezone,
     pageSize: o.pageSize,
     maxPages: o.pagesPerInvocation,

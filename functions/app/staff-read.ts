@@ -2,12 +2,9 @@ import type { StoredRequest } from '../domain/tombstone.ts';
 import { randomUUID } from 'node:crypto';
 import type { AuditActor } from '../domain/audit.ts';
 import type { RequestRecord } from '../domain/request.ts';
-import type { StaffRole } from '../domain/staff.ts';
+import { maySeeCourtOrders } from '../domain/staff.ts';
 import { ForbiddenError, type Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
-
-/** Court orders are seen only by the roles that handle them (R1, R12: need to know). */
-const COURT_ORDER_ROLES: readonly StaffRole[] = ['privacy-officer', 'director', 'counsel'];
 
 /** A staff member as the audit trail names them: who, in which roles (R17). */
 export const staffActor = (who: Principal): AuditActor => ({
@@ -24,7 +21,7 @@ export function requireStaffRole(who: Principal): Principal {
 
 /** Court orders only to the roles that handle them (R1, R12); every other request to any staff role. */
 export const mayRead = (who: Principal, r: Pick<RequestRecord, 'kind'>): boolean =>
-  r.kind !== 'court-order' || who.groups.some((g) => COURT_ORDER_ROLES.includes(g));
+  r.kind !== 'court-order' || maySeeCourtOrders(who.groups);
 
 /** The request, if this staff member may see it (R1, R12); a court order is refused to other roles. */
 export async function readableRequest(

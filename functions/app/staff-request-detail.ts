@@ -1,14 +1,18 @@
 import { storedFields } from '../domain/tombstone.ts';
 import type { Patron } from '../domain/dataset.ts';
-import { verifyChain } from '../domain/audit.ts';
 import { isClockPaused } from '../domain/deadlines.ts';
 import { isTerminal } from '../domain/request.ts';
 import { daysLeft, effectiveDue, isOverdueNow } from '../domain/staff-desk.ts';
+import { maySeeCourtOrders, type StaffRole } from '../domain/staff.ts';
+import { withoutHoldTraces } from '../domain/staff-views.ts';
 import { tokenState } from '../domain/tokens.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableRequest, recordStaffRead } from './staff-read.ts';
 import { staffSystems } from './systems/systems-view.ts';
+
+/** R1: the roles that read every request's patron details; anyone else only while holding a task on it. */
+const PATRON_DETAIL_ROLES: readonly StaffRole[] = ['privacy-officer', 'director'];
 
 const personOf = (p: Patron | undefined) =>
   p
@@ -25,22 +29,31 @@ export async function staffRequestDetail(
   requestId: string,
 ) {
   const r = storedFields(await readableRequest(deps, who, requestId));
-  const [patron, requester] = await Promise.all([
-    r.patronId ? deps.people.getPatron(r.patronId) : undefined,
-    r.requesterPatronId ? deps.people.getPatron(r.requesterPatronId) : undefined,
-  ]);
+  const tokens = await deps.tokens.listOfRequest(requestId);
+  const now = deps.clock();
+  // R1: patron details to the privacy officer and the director, and to a staff member only while
+  // they hold a task on this request (a usable link sent to them: a system task, an approval).
+  const holdsTask = tokens.some(
+    (t) => t.recipient.kind === 'staff' && t.recipient.id === who.email && tokenState(t, now) === 'usable',
+  );
+  const mayReadPatron = who.groups.some((g) => PATRON_DETAIL_ROLES.includes(g)) || holdsTask;
+  const [patron, requester] = mayReadPatron
+    ? await Promise.all([
+        r.patronId ? deps.people.getPatron(r.patronId) : undefined,
+        r.requesterPatronId ? deps.people.getPatron(r.requesterPatronId) : undefined,
+      ])
+    : [undefined, undefined];
   const fields = [
     ...(patron ? ['patron.name', 'patron.cardNumber'] : []),
     ...(requester ? ['requester.name', 'requester.cardNumber'] : []),
-    ...(r.thirdParty?.name !== undefined ? ['thirdParty.contact', 'thirdParty.purpose'] : []),
+    ...(mayReadPatron && r.thirdParty?.name !== undefined ? ['thirdParty.contact', 'thirdParty.purpose'] : []),
   ];
   await recordStaffRead(deps, requestId, who, 'staff-request-page', fields);
-  const [events, tokens, systems] = await Promise.all([
-    deps.audit.list(requestId),
-    deps.tokens.listOfRequest(requestId),
+  // R17: checked under the audit key; the daily head copies are the verifier's (npm run audit:verify).
+  const [{ events, ...chain }, systems] = await Promise.all([
+    deps.audit.check(requestId),
     staffSystems(deps, requestId),
   ]);
-  const now = deps.clock();
 
   // The steps still waiting: one line per step and party, never a link or its secret.
   const pending = new Map<string, { purpose: string; step: string; waitingOn: string; expiresAt: string }>();
@@ -54,7 +67,7 @@ export async function staffRequestDetail(
   }
 
   const due = effectiveDue(r, now);
-  return {
+  const detail = {
     requestId: r.requestId,
     kind: r.kind,
     status: r.status,
@@ -69,7 +82,9 @@ export async function staffRequestDetail(
     ...(r.submittedByStaff ? { submittedByStaff: r.submittedByStaff } : {}),
     ...(patron ? { patron: personOf(patron) } : {}),
     ...(requester ? { requester: personOf(requester) } : {}),
-    ...(r.thirdParty ? { thirdParty: r.thirdParty } : {}),
+    ...(r.thirdParty && mayReadPatron ? { thirdParty: r.thirdParty } : {}),
+    // R1: the details are there, but not for this reader: the page says so rather than showing nothing.
+    patronDetails: mayReadPatron ? 'shown' : 'not-assigned',
     // R6: which fields a correction asks to change; the values are shown to the approver only.
     ...(r.changes ? { changes: Object.keys(r.changes) } : {}),
     ...(r.verification ? { verification: r.verification } : {}),
@@ -88,6 +103,8 @@ export async function staffRequestDetail(
     // R19: what each library system answered, who answered a manual one, and a could-not's reason.
     systems,
     history: events.filter((e) => e.type !== 'staff-read').map((e) => ({ at: e.at, type: e.type, actor: e.actor })),
-    audit: { chain: verifyChain(events), events },
+    audit: { chain, events },
   };
+  // R13a: a role that may not see court orders reads a held deletion as any other waiting one.
+  return maySeeCourtOrders(who.groups) ? detail : withoutHoldTraces(detail);
 }

@@ -3,6 +3,8 @@ import type { Email } from '../domain/email.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
+import { DeliveryUncertainError } from '../domain/errors.ts';
+import { recordAfterSending } from './send-once.ts';
 
 /** What a task email is built from: the link, and when it expires as people read it. */
 export interface TaskLink {
@@ -28,6 +30,18 @@ export async function sendStaffTasks(
 ): Promise<void> {
   const library = await deps.records.library();
   for (const member of o.staff) {
+    // Faults: a retried or resumed step points the link already emailed at its new task token.
+    if (
+      o.token.taskToken &&
+      (await deps.tokens.repointEmailed({
+        requestId: o.requestId,
+        step: o.token.step,
+        purpose: o.token.purpose,
+        recipientId: member.email,
+        taskToken: o.token.taskToken,
+      }))
+    )
+      continue;
     const { secret, token } = await deps.tokens.issue({
       ...o.token,
       requestId: o.requestId,
@@ -38,6 +52,24 @@ export async function sendStaffTasks(
       link: `${deps.baseUrl}/act/${secret}`,
       expiresAt: readableMoment(token.expiresAt, library.timezone),
     };
-    await deps.mailer.send({ to: [member.email], ...o.email(link) });
+    await sendLinkEmail(deps, { to: [member.email], ...o.email(link) }, token.tokenHash);
   }
+}
+
+/**
+ * Sends a link's email and records it on the token, so a retried step re-points the link instead
+ * of sending another (`TokenStore.repointEmailed`). An email whose delivery is uncertain counts as
+ * sent (`sendOnce` says why).
+ */
+export async function sendLinkEmail(
+  deps: Pick<Deps, 'tokens' | 'mailer'>,
+  email: Email,
+  tokenHash: string,
+): Promise<void> {
+  try {
+    await deps.mailer.send(email);
+  } catch (e) {
+    if (!(e instanceof DeliveryUncertainError)) throw e;
+  }
+  await recordAfterSending(() => deps.tokens.markEmailed(tokenHash));
 }

@@ -1,14 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import {
   holdIdFor,
+  recordedHoldIdFor,
   holdLapseInstant,
-  isPdfHeader,
   MAX_ORDER_BYTES,
   orderDocumentKey,
   type CourtOrder,
 } from '../domain/court-order.ts';
 import { ConflictError, IntegrityError, InvalidInputError } from '../domain/errors.ts';
 import { newRequestRecord } from '../domain/new-request.ts';
+import { checkPdf, type PdfVerdict } from '../domain/pdf-check.ts';
 import type { RequestStatus } from '../domain/request.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -24,9 +25,15 @@ export class OrderFileTooLargeError extends Error {
   override name = 'OrderFileTooLargeError';
 }
 
-/** The stored file is not a PDF by its content (415), whatever its name or declared type. */
+/**
+ * The stored file is not a plain, complete PDF by its content (415), whatever its name or declared
+ * type; `reason` says which check it failed (R12).
+ */
 export class OrderFileNotPdfError extends Error {
   override name = 'OrderFileNotPdfError';
+  constructor(readonly reason: Exclude<PdfVerdict, { ok: true }>['reason']) {
+    super(reason);
+  }
 }
 
 type SubmitDeps = Pick<
@@ -37,7 +44,8 @@ type SubmitDeps = Pick<
 const counselActor = (p: Principal) => ({ kind: 'counsel' as const, id: p.email, role: 'counsel' });
 
 /**
- * The uploaded file, checked by its content (present, at most 10 MiB, a real PDF header) and hashed.
+ * The uploaded file, checked by its content (present, at most 10 MiB, a complete PDF with nothing a
+ * reader would run by itself: domain/pdf-check.ts) and hashed, from one read of the version checked.
  * The version checked is the version kept: copied by its version id under orders/, where nothing
  * expires (R12), so a later upload changes nothing approved. A crash before the copy is recorded
  * leaves only a copy that a retry makes again. An order from before incoming/ existed was uploaded
@@ -48,9 +56,10 @@ async function keepCheckedFile(deps: SubmitDeps, order: CourtOrder): Promise<Non
   if (!stored || stored.size === 0)
     throw new InvalidInputError('no file has been uploaded for this order', [{ path: 'file', message: 'missing' }]);
   if (stored.size > MAX_ORDER_BYTES) throw new OrderFileTooLargeError('too large');
-  if (!isPdfHeader(await deps.documents.firstBytes(order.documentKey, 8, stored.versionId)))
-    throw new OrderFileNotPdfError('not a pdf');
-  const sha256 = await deps.documents.sha256(order.documentKey, stored.versionId);
+  const bytes = await deps.documents.bytes(order.documentKey, stored.versionId);
+  const verdict = checkPdf(bytes);
+  if (!verdict.ok) throw new OrderFileNotPdfError(verdict.reason);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
   const keyToKeep = orderDocumentKey(order.orderId);
   const kept =
     order.documentKey === keyToKeep
@@ -61,8 +70,9 @@ async function keepCheckedFile(deps: SubmitDeps, order: CourtOrder): Promise<Non
 }
 
 /**
- * Counsel submits an uploaded order (R12): the file is checked and kept, the named patron's records go
- * under legal hold at once (R13), and the court-order request starts (two approvals, then disclosure).
+ * Counsel submits an uploaded order (R12): the file is checked and kept, the legal hold placed when the
+ * order was recorded is on the request's trail (R13, R17), and the court-order request starts (two
+ * approvals, then disclosure).
  * Every step is idempotent, so a retried submit finishes what a crashed one began.
  */
 export async function submitCourtOrder(
@@ -95,7 +105,9 @@ export async function submitCourtOrder(
   const requestId = reserved.requestId as string;
   const holdId = reserved.holdId as string;
 
-  // R13: from the moment the order is accepted, nothing deletes or anonymises the patron's records.
+  // R13: the order's own hold, which stays until released or lapsed; the one placed when counsel
+  // recorded the order (create-court-order.ts) held the records until now.
+  const recorded = await deps.holds.get(order.patronId, recordedHoldIdFor(orderId));
   const hold = await deps.holds.place({
     holdId,
     patronId: order.patronId,
@@ -138,7 +150,7 @@ export async function submitCourtOrder(
         eventId: 'legal-hold-placed',
         type: 'legal-hold-placed',
         actor: counselActor(who),
-        data: { holdId: hold.holdId, lapsesOn: hold.lapsesOn ?? null },
+        data: { holdId: hold.holdId, heldSince: recorded?.placedAt ?? hold.placedAt, lapsesOn: hold.lapsesOn ?? null },
       },
     ],
     // The order reads as submitted once its request and trail exist, before the workflow runs.

@@ -39,6 +39,16 @@ export const DOCUMENT_PREFIX = 'orders/';
 export const incomingKey = (orderId: string): string => `${INCOMING_PREFIX}${orderId}.pdf`;
 export const orderDocumentKey = (orderId: string): string => `${DOCUMENT_PREFIX}${orderId}/order.pdf`;
 
+/** R13: releasing a hold needs a sign-off in each of these roles, by two different people. */
+export const RELEASE_ROLES = ['counsel', 'privacy-officer'] as const;
+export interface ReleaseSignoff {
+  role: (typeof RELEASE_ROLES)[number];
+  /** The signed-in person (email, and the identity provider's subject id). */
+  by: string;
+  sub: string;
+  at: string;
+}
+
 /** The two approvals of R12, in order; the policy maps each to a role (`approvals.roles`). */
 export const REVIEW_STEP = 'court-order-review';
 export const AUTHORISE_STEP = 'court-order-authorise';
@@ -170,6 +180,8 @@ export interface CourtOrder {
   submittedAt?: string;
   /** When the hold stops holding (ISO instant), for the lapse sweep's index. */
   lapseDueAt?: string;
+  /** R13: the sign-offs given so far to release the hold; it is released with the second. */
+  releaseSignoffs?: ReleaseSignoff[];
   holdReleasedAt?: string;
   holdReleasedBy?: string;
   holdLapseRecordedAt?: string;
@@ -179,6 +191,20 @@ export interface CourtOrder {
 export const holdIdFor = (orderId: string): string => `order-${orderId}`;
 
 /**
+ * R13: the hold placed the moment counsel records an order, before its file is checked and the
+ * order's own hold placed at submit. It lapses by itself once an order never submitted has gone
+ * (R16: an abandoned order leaves nothing behind), and is released with the order's hold.
+ */
+export const recordedHoldIdFor = (orderId: string): string => `order-${orderId}-recorded`;
+
+/** The last library day an unsubmitted order recorded on `today` may still be submitted (or the order's own lapse, if sooner). */
+export function recordedHoldLapsesOn(today: string, lapsesOn?: string): string {
+  const d = parseIsoDate(today, 'today');
+  const end = new Date(Date.UTC(d.year, d.month - 1, d.day + UNSUBMITTED_ORDER_DAYS)).toISOString().slice(0, 10);
+  return lapsesOn !== undefined && lapsesOn < end ? lapsesOn : end;
+}
+
+/**
  * R13: the instant a hold with `lapsesOn` (a day) stops holding: the end of that day in the last
  * time zone to finish it (UTC-12), i.e. 12:00 UTC the next day, as adapters/dynamodb/legal-holds.ts reads it.
  */
@@ -186,9 +212,6 @@ export function holdLapseInstant(lapsesOn: string): string {
   const d = parseIsoDate(lapsesOn, 'lapsesOn');
   return new Date(Date.UTC(d.year, d.month - 1, d.day + 1, 12)).toISOString();
 }
-
-/** A PDF starts with `%PDF-` and a version digit (ISO 32000); the name and declared type prove nothing. */
-export const isPdfHeader = (first: Buffer): boolean => /^%PDF-[12]\.\d/.test(first.subarray(0, 8).toString('latin1'));
 
 // What a disclosure holds ---------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 import { CATEGORIES, type Category } from './categories.ts';
-import { LEGAL_OBLIGATION, type DeletionPlan } from './deletion-plan.ts';
+import { HELD_REASON, type DeletionPlan } from './deletion-plan.ts';
 import type { DeletionOutcome, RetainedCategory } from './request.ts';
 import { publicResult, type PublicSystemResult, type SystemResult } from './system-result.ts';
 import type { SystemConfig } from './systems.ts';
@@ -13,7 +13,8 @@ import type { SystemConfig } from './systems.ts';
  * - R8: a system that still keeps a copy until a job of its own runs (Koha's `deletedborrowers`,
  *   `pendingCleanup`) has not removed anything yet: its categories are `retained` as
  *   `pending-cleanup`, never `erased`.
- * - R13a: a hold reads `legal-obligation`, as in the plan's outcome; nothing names an order.
+ * - R13a: a hold reads as a system's own refusal (`HELD_REASON`), as in the plan's outcome: a held
+ *   deletion looks like one waiting on any other blocker, and nothing names an order.
  * - R20: outreach has stopped only if every outreach system answered done (the person gone there,
  *   or kept with outreach switched off).
  */
@@ -28,13 +29,13 @@ const POLICY_ACTION: Partial<Record<Category, 'erased' | 'anonymised'>> = {
   'shared-content': 'erased',
 };
 
-/** The patron-facing reasons a category is kept; a blocker's kind maps to one (R13a: a hold to `legal-obligation`). */
+/** The patron-facing reasons a category is kept; a blocker's kind maps to one (R13a: a hold to the reason a refusal gives). */
 export const BLOCKER_REASONS = {
   'on-loan': 'items-on-loan',
   'money-owed': 'money-outstanding',
-  hold: LEGAL_OBLIGATION,
+  hold: HELD_REASON,
   guarantor: 'guarantor-of-minor',
-  'refused-by-system': 'not-yet-possible',
+  'refused-by-system': HELD_REASON,
 } as const;
 
 /** Why a system that has not finished keeps what it holds. */
@@ -99,11 +100,7 @@ function planEffect(plan: DeletionPlan, category: Category): Effect | undefined 
     else if (s.action === 'anonymise') effect.done = 'anonymised';
     else if (s.action === 'retain')
       effect.kept.push(
-        retainedOf(
-          category,
-          s.reason === undefined || s.reason === 'legal-hold' ? LEGAL_OBLIGATION : s.reason,
-          s.until,
-        ),
+        retainedOf(category, s.reason === undefined || s.reason === 'legal-hold' ? HELD_REASON : s.reason, s.until),
       );
   }
   return any ? effect : undefined;
@@ -122,7 +119,12 @@ function effectOf(
   if (result.counts && (result.counts[category] ?? 0) === 0) return undefined;
   if (config.type === 'records-table' && plan && (result.state === 'done' || result.state === 'blocked')) {
     // A hold keeps everything; the plan says so too (mode `blocked`), but the result is the truth.
-    if (result.blockers?.some((b) => b.kind === 'hold')) return { kept: [retainedOf(category, LEGAL_OBLIGATION)] };
+    // R13a: only categories that hold something are listed, as for any other blocker: listing empty
+    // ones would set a held deletion apart.
+    if (result.blockers?.some((b) => b.kind === 'hold'))
+      return plan.steps.some((s) => s.category === category && s.count > 0)
+        ? { kept: [retainedOf(category, HELD_REASON)] }
+        : undefined;
     return planEffect(plan, category);
   }
   switch (result.state) {

@@ -1,7 +1,8 @@
-import { addYears, calendarDateIn, compareDates, formatIsoDate, isLeapYear, parseIsoDate } from './age.ts';
+import { addYears, calendarDateIn, compareDates, formatIsoDate, parseIsoDate } from './age.ts';
 import * as z from 'zod';
 import { CATEGORIES, type Category } from './categories.ts';
 import type { Policy } from './policy.ts';
+import { retentionCutoff } from './retention.ts';
 
 /**
  * R8: a deletion is planned before it is done. The plan says, for each category, erase, anonymise,
@@ -9,7 +10,7 @@ import type { Policy } from './policy.ts';
  * to staff for approval and written to the audit trail (R5, R17). Pure: no I/O, no clock.
  *
  * The plan names the legal hold as `legal-hold`: it is for staff. A patron only ever sees
- * `patronOutcome`, which says `legal-obligation` instead (R13a).
+ * `patronOutcome`, which gives the reason an ordinary blocker gives instead (R13a, `HELD_REASON`).
  */
 
 export const RETAIN_REASONS = [
@@ -86,7 +87,14 @@ export interface DeletionFacts {
   paidFines: number;
   /** The creation day of the newest paid fine, or null. */
   paidFinesNewestDate: string | null;
-  donations: { count: number; newestDate: string | null };
+  /**
+   * R8, R16: paid fines already past their own period on the plan's day, anonymised now while the
+   * rest wait for theirs. Absent (a reader that does not count it): none is taken to be past unless
+   * the newest is.
+   */
+  paidFinesPastPeriod?: number;
+  /** `pastPeriod`: as `paidFinesPastPeriod`, for gifts. */
+  donations: { count: number; newestDate: string | null; pastPeriod?: number };
   sharedContent: number;
   hasCredentials: boolean;
   /** The patron guarantees a card whose holder is under `policy.minors.adultAge` today (R11). */
@@ -105,16 +113,7 @@ export interface DeletionPlanInput {
 /** Categories that hold nothing about the patron (R4: not retained; automatic: not linked). */
 const NOTHING_STORED: readonly Category[] = ['residency', 'automatic'];
 
-/** The last day (YYYY-MM-DD) whose records are past a retention of `years` on `asOf`. */
-export function retentionCutoff(asOf: string, years: number): string {
-  const today = parseIsoDate(asOf);
-  const year = today.year - years;
-  // asOf is Feb 29 and that year has none: its Feb 28 is the last day whose anniversary is not after asOf.
-  if (today.month === 2 && today.day === 29 && !isLeapYear(year)) {
-    return formatIsoDate({ year, month: 2, day: 28 });
-  }
-  return formatIsoDate({ year, month: today.month, day: today.day });
-}
+export { retentionCutoff };
 
 /** A period that started on `from` and lasts `years` is still running on `asOf`: returns its end, or null if it has ended. */
 function retainedUntil(from: string | null, years: number, asOf: string): string | null {
@@ -124,6 +123,30 @@ function retainedUntil(from: string | null, years: number, asOf: string): string
 }
 
 const nonNegative = (n: number): number => (Number.isFinite(n) && n > 0 ? Math.floor(n) : 0);
+
+/**
+ * R8, R16: records kept for a period count it each from their own date. Those already past it are
+ * anonymised now (the step's `cutoff`: the executor re-checks each record's date); the others are
+ * retained, and the daily retention run anonymises each when its own period ends. `until` is when the
+ * newest one's ends: the day the last of them goes.
+ */
+function periodSteps(
+  category: 'payments' | 'donations',
+  count: number,
+  pastPeriod: number | undefined,
+  newest: string | null,
+  years: number,
+  asOf: string,
+): PlanStep[] {
+  const until = count > 0 ? retainedUntil(newest, years, asOf) : null;
+  const past = until === null ? count : Math.min(count, nonNegative(pastPeriod ?? 0));
+  const steps: PlanStep[] = [];
+  if (until !== null && count - past > 0)
+    steps.push({ category, action: 'retain', count: count - past, reason: 'retention-period', until });
+  if (until === null || past > 0)
+    steps.push({ category, action: 'anonymise', count: past, cutoff: retentionCutoff(asOf, years) });
+  return steps;
+}
 
 export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
   const { facts: f, policy, timezone } = input;
@@ -187,7 +210,7 @@ export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
     count: nonNegative(f.returnedLoans) + nonNegative(f.holds) + nonNegative(f.programs),
   });
 
-  // payments: outstanding fines stay; paid fines stay for the accounting period after the newest, then are anonymised.
+  // payments: outstanding fines stay; each paid fine stays for its own accounting period, then is anonymised.
   if (nonNegative(f.outstandingFines) > 0) {
     steps.push({
       category: 'payments',
@@ -196,43 +219,28 @@ export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
       reason: 'money-outstanding',
     });
   }
-  const paidUntil =
-    nonNegative(f.paidFines) > 0 ? retainedUntil(f.paidFinesNewestDate, policy.retention.paymentsYears, asOf) : null;
-  if (paidUntil)
-    steps.push({
-      category: 'payments',
-      action: 'retain',
-      count: nonNegative(f.paidFines),
-      reason: 'retention-period',
-      until: paidUntil,
-    });
-  else
-    steps.push({
-      category: 'payments',
-      action: 'anonymise',
-      count: nonNegative(f.paidFines),
-      cutoff: retentionCutoff(asOf, policy.retention.paymentsYears),
-    });
+  steps.push(
+    ...periodSteps(
+      'payments',
+      nonNegative(f.paidFines),
+      f.paidFinesPastPeriod,
+      f.paidFinesNewestDate,
+      policy.retention.paymentsYears,
+      asOf,
+    ),
+  );
 
-  // donations: kept for the accounting period after the newest gift, then anonymised; outreach stops now.
-  const donations = nonNegative(f.donations.count);
-  const donationsUntil =
-    donations > 0 ? retainedUntil(f.donations.newestDate, policy.retention.donationsYears, asOf) : null;
-  if (donationsUntil)
-    steps.push({
-      category: 'donations',
-      action: 'retain',
-      count: donations,
-      reason: 'retention-period',
-      until: donationsUntil,
-    });
-  else
-    steps.push({
-      category: 'donations',
-      action: 'anonymise',
-      count: donations,
-      cutoff: retentionCutoff(asOf, policy.retention.donationsYears),
-    });
+  // donations: each gift is kept for its own accounting period, then anonymised; outreach stops now.
+  steps.push(
+    ...periodSteps(
+      'donations',
+      nonNegative(f.donations.count),
+      f.donations.pastPeriod,
+      f.donations.newestDate,
+      policy.retention.donationsYears,
+      asOf,
+    ),
+  );
 
   steps.push({ category: 'shared-content', action: 'delete', count: nonNegative(f.sharedContent) });
   steps.push({ category: 'automatic', action: 'not-applicable', count: 0 });
@@ -293,12 +301,16 @@ export interface PatronOutcome {
   retained: { category: Category; reason: string }[];
 }
 
-/** R13a: the only words a patron ever sees for a legal hold; they name no order, court or hold. */
-export const LEGAL_OBLIGATION = 'legal-obligation';
+/**
+ * R13a: the only reason a patron ever sees for a legal hold. It is the reason a system's own refusal
+ * gives (`refused-by-system`, domain/deletion-outcome.ts), so a held deletion reads exactly like one
+ * waiting on an ordinary blocker: a reason of its own would tell the patron an order exists.
+ */
+export const HELD_REASON = 'not-yet-possible';
 
 /**
  * What the patron is told: what was removed, what was kept and why (R8). A legal hold is ALWAYS
- * reported as `legal-obligation` (R13a), whether or not the order forbids notice: saying
+ * reported as `HELD_REASON` (R13a), whether or not the order forbids notice: saying
  * "legal hold" only when notice is allowed would make the other wording reveal the order.
  * `hideLegalHold` is accepted for the caller's clarity; it cannot make the wording more revealing.
  * Categories with nothing in them are not listed; a `delete` counts as erased.
@@ -312,7 +324,7 @@ export function patronOutcome(plan: DeletionPlan, _opts: { hideLegalHold: boolea
     if (s.action === 'erase' || s.action === 'delete') erased.add(s.category);
     else if (s.action === 'anonymise') anonymised.add(s.category);
     else if (s.action === 'retain') {
-      const reason = s.reason === undefined || s.reason === 'legal-hold' ? LEGAL_OBLIGATION : s.reason;
+      const reason = s.reason === undefined || s.reason === 'legal-hold' ? HELD_REASON : s.reason;
       retained.set(`${s.category}|${reason}`, { category: s.category, reason });
     }
   }

@@ -3,6 +3,7 @@ import type { Category } from './categories.ts';
 import type { RecordTypes } from './dataset.ts';
 import { stepFor, type DeletionFacts, type DeletionPlan, type RetainReason } from './deletion-plan.ts';
 import type { Policy } from './policy.ts';
+import type { RetentionCutoffs } from './retention.ts';
 
 /**
  * R8, R11: what a deletion does to each of a patron's records, and why. Pure: the connector that
@@ -68,7 +69,12 @@ export interface DeletionFactsTally {
   result(rest: Pick<DeletionFacts, 'hasCredentials' | 'legalHold'>): DeletionFacts;
 }
 
-export function deletionFactsTally(): DeletionFactsTally {
+/**
+ * `cutoffs` (domain/retention.ts `retentionCutoffs` on the plan's day): with them, paid fines and
+ * gifts already past their own period are counted apart, so a plan anonymises those now and keeps
+ * only the rest (R8, R16).
+ */
+export function deletionFactsTally(cutoffs?: Pick<RetentionCutoffs, 'FINE' | 'DONATION'>): DeletionFactsTally {
   const facts: DeletionFacts = {
     openLoans: 0,
     returnedLoans: 0,
@@ -78,7 +84,8 @@ export function deletionFactsTally(): DeletionFactsTally {
     outstandingFines: 0,
     paidFines: 0,
     paidFinesNewestDate: null,
-    donations: { count: 0, newestDate: null },
+    ...(cutoffs ? { paidFinesPastPeriod: 0 } : {}),
+    donations: { count: 0, newestDate: null, ...(cutoffs ? { pastPeriod: 0 } : {}) },
     sharedContent: 0,
     hasCredentials: false,
     guaranteesMinor: false,
@@ -88,6 +95,8 @@ export function deletionFactsTally(): DeletionFactsTally {
   let owedCents = 0;
   const newest = (a: string | null, b: string | undefined): string | null =>
     b !== undefined && (a === null || b > a) ? b : a;
+  const past = (day: string | undefined, cutoff: string | undefined) =>
+    day !== undefined && cutoff !== undefined && day < cutoff ? 1 : 0;
   return {
     addRecord(r) {
       switch (r.kind) {
@@ -108,11 +117,13 @@ export function deletionFactsTally(): DeletionFactsTally {
           } else {
             facts.paidFines++;
             facts.paidFinesNewestDate = newest(facts.paidFinesNewestDate, r.createdDay);
+            if (facts.paidFinesPastPeriod !== undefined) facts.paidFinesPastPeriod += past(r.createdDay, cutoffs?.FINE);
           }
           return;
         case 'DONATION':
           facts.donations.count++;
           facts.donations.newestDate = newest(facts.donations.newestDate, r.day);
+          if (facts.donations.pastPeriod !== undefined) facts.donations.pastPeriod += past(r.day, cutoffs?.DONATION);
           return;
         case 'SHARED':
           facts.sharedContent++;

@@ -12,6 +12,18 @@ export class DomainError extends Error {
 /** A dependency failed in a way that a retry may fix (throttling, a dropped connection). */
 export class TransientError extends DomainError {}
 
+/**
+ * An email handed to the mail service whose answer never came (the connection dropped, or timed
+ * out, after the message was sent): it may have gone out. Named `TransientError` so that a step's
+ * Retry matches it like any other; `sendOnce` counts it as sent (ARCHITECTURE.md, Faults).
+ */
+export class DeliveryUncertainError extends TransientError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TransientError';
+  }
+}
+
 /** Input that does not satisfy a schema; `issues` name the fields, never their values. */
 export class InvalidInputError extends DomainError {
   constructor(

@@ -2,6 +2,7 @@ import { CATEGORIES, type Category } from './categories.ts';
 import type { CategoryPolicy, Policy } from './policy.ts';
 import type { Verification } from './request.ts';
 import type { Patron, RecordTypes } from './dataset.ts';
+import { retentionText } from './retention.ts';
 
 /**
  * The data export (R8a): one JSON document plus one CSV per category, in one zip. This module is
@@ -52,6 +53,8 @@ export type ExportPart = PatronPart | RecordsPart;
 export interface CategoryExport {
   category: Category;
   policy: CategoryPolicy;
+  /** R18: how long it is kept: the periods the daily run enforces, from the same policy (domain/retention.ts). */
+  retention: string;
   /** For categories whose data the library does not hold against the patron (R4, automatic): the statement, and no data. */
   statement?: string;
   parts: ExportPart[];
@@ -231,12 +234,27 @@ const unionColumns = (parts: ExportPart[]): string[] => ['record', ...new Set(pa
 export function exportPlan(policy: Policy): CategoryExport[] {
   return CATEGORIES.map((category) => {
     const p = policy.categories[category];
+    const retention = retentionText(category, policy);
     if (p.view === 'reviewed-not-retained')
-      return { category, policy: p, statement: RESIDENCY_STATEMENT, parts: [], csvColumns: STATEMENT_COLUMNS };
+      return {
+        category,
+        policy: p,
+        retention,
+        statement: RESIDENCY_STATEMENT,
+        parts: [],
+        csvColumns: STATEMENT_COLUMNS,
+      };
     if (p.view === 'not-linked')
-      return { category, policy: p, statement: NOT_LINKED_STATEMENT, parts: [], csvColumns: STATEMENT_COLUMNS };
+      return {
+        category,
+        policy: p,
+        retention,
+        statement: NOT_LINKED_STATEMENT,
+        parts: [],
+        csvColumns: STATEMENT_COLUMNS,
+      };
     const parts = PARTS[category];
-    return { category, policy: p, parts, csvColumns: unionColumns(parts) };
+    return { category, policy: p, retention, parts, csvColumns: unionColumns(parts) };
   });
 }
 
@@ -305,7 +323,7 @@ export const categoryHeader = (c: CategoryExport) => ({
   what: c.policy.what,
   why: c.policy.why,
   sharedWith: c.policy.sharedWith,
-  retention: c.policy.retention,
+  retention: c.retention,
   handling: c.policy.view,
 });
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { InvalidInputError } from './errors.ts';
 
 /** A key name is echoed back only when it looks like a field name, never arbitrary input (R5). */

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { STAFF_ROLES } from './staff.ts';
-import { CATEGORIES, type Category } from './categories.ts';
+import { CATEGORIES, PERIOD_CATEGORIES, type Category } from './categories.ts';
 
 /**
  * The library's policy as one validated object. Later issues extend it (approvals, age thresholds);
@@ -14,8 +14,12 @@ const categoryPolicySchema = z.object({
   why: z.string().min(1),
   /** R18: who it is shared with. */
   sharedWith: z.string().min(1),
-  /** R18: how long it is kept. */
-  retention: z.string().min(1),
+  /**
+   * R18: how long it is kept, in words, for a category without a period of its own. The categories
+   * the daily run enforces (library records, payments, donations) are printed from `retention`'s
+   * numbers instead (domain/retention.ts `retentionTerms`), so these words are not used for them.
+   */
+  retention: z.string().min(1).optional(),
   /** How a view or export treats the category (POLICY.md table). */
   view: z.enum(['include', 'reviewed-not-retained', 'not-linked', 'username-only']),
   correction: z.enum(['yes', 'no', 'username-only']),
@@ -36,16 +40,23 @@ const DEFAULT_RETENTION = {
   paymentsYears: 7,
   tombstoneAfterDays: 90,
   loanHistoryDays: 365,
+  holdHistoryDays: 365,
+  programHistoryDays: 365,
 } as const;
+const historyDays = z.number().int().min(1).max(36500);
 const retentionSchema = z.object({
-  /** Donations are kept this long after the newest gift, then anonymised. */
+  /** R16: each gift is kept this long after its date, then anonymised (domain/retention.ts). */
   donationsYears: retentionYears.default(DEFAULT_RETENTION.donationsYears),
-  /** Paid fines and fees are kept this long after they were created, then anonymised. */
+  /** R16: each paid fine or fee is kept this long after it was charged, then anonymised; owed money is kept while owed. */
   paymentsYears: retentionYears.default(DEFAULT_RETENTION.paymentsYears),
   /** R16: days after a request closes before it is reduced to a de-identified tombstone (domain/tombstone.ts). */
   tombstoneAfterDays: z.number().int().min(1).max(3650).default(DEFAULT_RETENTION.tombstoneAfterDays),
   /** R16: returned loans older than this many days are anonymised by the daily retention run (workflows/retention.asl.json). */
-  loanHistoryDays: z.number().int().min(1).max(36500).default(DEFAULT_RETENTION.loanHistoryDays),
+  loanHistoryDays: historyDays.default(DEFAULT_RETENTION.loanHistoryDays),
+  /** R16: fulfilled or cancelled holds placed longer ago than this are anonymised by the daily run (waiting and ready ones are kept). */
+  holdHistoryDays: historyDays.default(DEFAULT_RETENTION.holdHistoryDays),
+  /** R16: program and event sign-ups are anonymised this many days after the event. */
+  programHistoryDays: historyDays.default(DEFAULT_RETENTION.programHistoryDays),
 });
 
 /**
@@ -88,6 +99,28 @@ const policyVersionSchema = z
   .string()
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a version is 1-40 letters, digits, dots, dashes or underscores');
 
+/**
+ * R18: the cookies of the library's website that ARE linked to the account (sign-in, preferences).
+ * Logs and analytics are stored without identity; these are not, and the report names them as such.
+ */
+const DEFAULT_LINKED_COOKIES = [
+  {
+    name: 'Sign-in cookie',
+    purpose: 'keeps you signed in to your online account and lets licensed e-resources confirm you are a cardholder',
+    kept: 'until you sign out or the session ends',
+  },
+  {
+    name: 'Preference cookie',
+    purpose: 'remembers the settings you chose for the website (such as language and display)',
+    kept: 'until you change or clear them in your browser',
+  },
+] as const;
+const linkedCookieSchema = z.object({
+  name: z.string().min(1).max(100),
+  purpose: z.string().min(1).max(300),
+  kept: z.string().min(1).max(200),
+});
+
 /** R7: a flood of different kinds must not mail-bomb a patron: at most this many requests a library day. */
 const DEFAULT_REPEATS = { dailyCapPerPatron: 5 } as const;
 const repeatsSchema = z.object({ dailyCapPerPatron: z.number().int().min(1).max(100) });
@@ -97,7 +130,13 @@ export const policySchema = z.object({
   version: policyVersionSchema.default(DEFAULT_POLICY_VERSION),
   categories: z
     .record(z.enum(CATEGORIES), categoryPolicySchema)
-    .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' }),
+    .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' })
+    .superRefine((c, ctx) => {
+      // R18: a category the run has no period for is described in the policy's own words.
+      for (const k of CATEGORIES)
+        if (c[k] && !PERIOD_CATEGORIES.includes(k) && c[k].retention === undefined)
+          ctx.addIssue({ code: 'custom', path: [k, 'retention'], message: 'say how long it is kept' });
+    }),
   verification: z.object({
     /** R7: how long a verification link works. */
     linkTtlHours: durationHours,
@@ -133,6 +172,11 @@ export const policySchema = z.object({
   consent: consentSchema.default(DEFAULT_CONSENT),
   /** R7: one open request per patron and kind; at most this many requests per patron and library day. */
   repeats: repeatsSchema.default(DEFAULT_REPEATS),
+  /** R18: cookies linked to the account, named in the report's automatic-data section. */
+  linkedCookies: z
+    .array(linkedCookieSchema)
+    .max(20)
+    .default(DEFAULT_LINKED_COOKIES.map((c) => ({ ...c }))),
 });
 
 export type Policy = z.infer<typeof policySchema>;
@@ -147,7 +191,7 @@ export const defaultPolicy: Policy = policySchema.parse({
     personal: {
       title: 'Personal information',
       what: 'Your name, address, email, phone, library card number, date of birth, payment details and linked accounts.',
-      why: 'To issue your card, reach you about your account and provide access to library and digital services.',
+      why: 'To issue your card, reach you about your account and provide access to library and digital services; and, unless you ask the library to stop, for outreach, advocacy, marketing and fundraising campaigns on behalf of the library: news of programs, services and events, and requests to support the library, by email and post.',
       sharedWith: 'Library staff as their duties need; service providers only to confirm you are a cardholder.',
       retention: 'While your card is active, then as library guidelines require.',
       view: 'include',
@@ -179,7 +223,6 @@ export const defaultPolicy: Policy = policySchema.parse({
       what: 'Your loans, holds, and program and event participation.',
       why: 'To lend materials, manage holds and run programs.',
       sharedWith: 'No one outside the library, except under a court order or with your written permission.',
-      retention: 'As long as needed for the transaction; afterwards only de-identified statistics are kept.',
       view: 'include',
       correction: 'no',
       deletion: 'anonymise',
@@ -189,7 +232,6 @@ export const defaultPolicy: Policy = policySchema.parse({
       what: 'Fines, fees and payments on your account.',
       why: 'To manage what is owed to the library.',
       sharedWith: 'No one outside the library.',
-      retention: 'While anything is outstanding and for the accounting period; then anonymised.',
       view: 'include',
       correction: 'no',
       deletion: 'retain-while-outstanding',
@@ -197,9 +239,8 @@ export const defaultPolicy: Policy = policySchema.parse({
     donations: {
       title: 'Donations',
       what: 'Gifts you have made to the library.',
-      why: 'To account for gifts and thank donors.',
+      why: 'To account for gifts, thank donors and, unless you ask the library to stop, send fundraising appeals on behalf of the library.',
       sharedWith: 'No one; the library never sells or shares donor information.',
-      retention: 'For the accounting period, then anonymised.',
       view: 'include',
       correction: 'no',
       deletion: 'retain-for-period',
@@ -216,10 +257,11 @@ export const defaultPolicy: Policy = policySchema.parse({
     },
     automatic: {
       title: 'Automatically collected data',
-      what: 'Network logs, device data, cookies, pages viewed and searches.',
-      why: 'To run and secure the library website and improve services.',
+      what: 'Network logs, device data, pages viewed, searches and cookies.',
+      why: 'To run and secure the library website and improve services; sign-in and preference cookies to keep you signed in and remember your settings.',
       sharedWith: 'No one.',
-      retention: 'Stored without identity: it is not linked to you.',
+      retention:
+        'Logs and analytics are stored without identity. Sign-in and preference cookies are kept as listed with them.',
       view: 'not-linked',
       correction: 'no',
       deletion: 'not-applicable',
@@ -242,8 +284,9 @@ export const defaultPolicy: Policy = policySchema.parse({
     },
   },
   deadlines: { defaultDays: 30, byKind: {}, remindBeforeDays: 5 },
-  retention: { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 },
+  retention: { ...DEFAULT_RETENTION },
   minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
   consent: DEFAULT_CONSENT,
   repeats: DEFAULT_REPEATS,
+  linkedCookies: DEFAULT_LINKED_COOKIES.map((c) => ({ ...c })),
 });

@@ -132,6 +132,20 @@ export interface ThirdPartyRequest {
   email?: string;
   organization?: string;
   purpose?: string;
+  /** R14: who gives the written permission: the patron, or a guardian for a child under 13. */
+  permissionBy?: 'patron' | 'guardian';
+}
+
+/**
+ * R14: the disclosure record: to whom the library released what, on what permission. Written when
+ * the package goes out and kept after close and in the tombstone: it names the recipient, who is
+ * not the patron, and no patron identifier (R16); the requester's free-text purpose is not kept.
+ */
+export interface ThirdPartyDisclosure {
+  recipient: { name: string; organization?: string; email: string };
+  categories: Category[];
+  permission: { at: string; channel: 'email' | 'in-person'; by: 'patron' | 'guardian' };
+  releasedAt: string;
 }
 
 /** R16: a closed request keeps no third party's contact or purpose; ids and enums only. */
@@ -145,7 +159,8 @@ export function withoutRequesterContact(r: RequestRecord): RequestRecord | undef
       r.thirdParty.purpose === undefined)
   )
     return undefined;
-  return { ...r, thirdParty: { categories: r.thirdParty.categories } };
+  const { categories, permissionBy } = r.thirdParty;
+  return { ...r, thirdParty: { categories, ...(permissionBy ? { permissionBy } : {}) } };
 }
 
 export interface CorrectionChanges {
@@ -159,7 +174,7 @@ export interface CorrectionChanges {
   username?: string;
 }
 
-/** R8: a category kept, and why (a hold only as `legal-obligation`, R13a); `until`: the first day it may go. */
+/** R8: a category kept, and why (a hold only as an ordinary blocker's reason, R13a); `until`: the first day it may go. */
 export interface RetainedCategory {
   category: Category;
   reason: string;
@@ -262,6 +277,8 @@ export interface GuardianFields {
 export interface ThirdPartyFields {
   /** R14: the third party's request; contact erased at close (R16). */
   thirdParty?: ThirdPartyRequest;
+  /** R14: to whom the records went, kept after close (the contact above is erased, R16). */
+  disclosedTo?: ThirdPartyDisclosure;
   /** R14: the data subject's written permission or refusal. */
   consent?: Consent;
 }

@@ -1,9 +1,14 @@
-import { isoDateIn, parseIsoDate } from './age.ts';
+import { formatIsoDate, isLeapYear, isoDateIn, parseIsoDate, recordDayOf } from './age.ts';
+import type { Category } from './categories.ts';
+import type { Policy } from './policy.ts';
 
 /**
- * R16 loan-history retention, the pure half: which day a returned loan must be older than, and
- * how the library's whole records table is cut into key-range segments for the daily run
+ * R8, R16, R18 retention, the pure half: every category's period as the policy configures it, which
+ * day a record of each kind must be older than, whether one record is past its period, and how the
+ * library's whole records table is cut into key-range segments for the daily run
  * (workflows/retention.asl.json; connectors/records-table/retention.ts does the reading and writing).
+ * The access report prints its retention statements from `retentionTerms`, the same numbers the run
+ * reads (render/report.ts), so what a patron is told and what the run does cannot drift apart.
  */
 
 /** `YYYY-MM-DD` plus `days` (negative: back), in calendar days. */
@@ -30,11 +35,114 @@ export const returnedBeforeBound = (cutoffDay: string): string => addDays(cutoff
 export const loanPastHistory = (returnedDay: string | undefined, cutoffDay: string): boolean =>
   returnedDay !== undefined && returnedDay < cutoffDay;
 
-/** What the daily run does with a returned loan past its history period. */
+/** The last day (YYYY-MM-DD) whose records are past a retention of `years` on `asOf`. */
+export function retentionCutoff(asOf: string, years: number): string {
+  const today = parseIsoDate(asOf);
+  const year = today.year - years;
+  // asOf is Feb 29 and that year has none: its Feb 28 is the last day whose anniversary is not after asOf.
+  if (today.month === 2 && today.day === 29 && !isLeapYear(year)) {
+    return formatIsoDate({ year, month: 2, day: 28 });
+  }
+  return formatIsoDate({ year, month: today.month, day: today.day });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every kind of record's period (R8, R16, R18)
+
+/** The kinds of record with a retention period, as the records table names them. Shared content has none: it stays until the patron deletes it. */
+export const RETENTION_KINDS = ['LOAN', 'HOLD', 'PROGRAM', 'FINE', 'DONATION'] as const;
+export type RetentionKind = (typeof RETENTION_KINDS)[number];
+
+/** One kind's period: how long, and from which of the record's dates. */
+export interface RetentionTerm {
+  kind: RetentionKind;
+  category: 'library-records' | 'payments' | 'donations';
+  amount: number;
+  unit: 'days' | 'years';
+  /** The record's date the period counts from. */
+  from: 'return' | 'placing' | 'event' | 'charge' | 'gift';
+}
+
+/**
+ * R16, R18: every kind's period, read from the policy's `retention`. The daily run cuts by these
+ * (`retentionCutoffs`) and the report prints them (`retentionStatements`): one source.
+ */
+export function retentionTerms(policy: Pick<Policy, 'retention'>): RetentionTerm[] {
+  const r = policy.retention;
+  return [
+    { kind: 'LOAN', category: 'library-records', amount: r.loanHistoryDays, unit: 'days', from: 'return' },
+    { kind: 'HOLD', category: 'library-records', amount: r.holdHistoryDays, unit: 'days', from: 'placing' },
+    { kind: 'PROGRAM', category: 'library-records', amount: r.programHistoryDays, unit: 'days', from: 'event' },
+    { kind: 'FINE', category: 'payments', amount: r.paymentsYears, unit: 'years', from: 'charge' },
+    { kind: 'DONATION', category: 'donations', amount: r.donationsYears, unit: 'years', from: 'gift' },
+  ];
+}
+
+/** Per kind, the library day a record's own date must be before for the record to be past its period. */
+export type RetentionCutoffs = Record<RetentionKind, string>;
+
+/**
+ * The run's cutoffs on library day `today`. Days: a record dated exactly `amount` days ago is kept one
+ * more day. Years: a record goes on its anniversary (as a deletion decides, deletion-plan.ts), so the
+ * day after `retentionCutoff` is the first one kept.
+ */
+export function retentionCutoffs(today: string, policy: Pick<Policy, 'retention'>): RetentionCutoffs {
+  const cut = (t: RetentionTerm) =>
+    t.unit === 'days' ? addDays(today, -t.amount) : addDays(retentionCutoff(today, t.amount), 1);
+  return Object.fromEntries(retentionTerms(policy).map((t) => [t.kind, cut(t)])) as RetentionCutoffs;
+}
+
+/** The attribute each kind's period counts from, in the records table and the dataset alike. */
+export const RETENTION_DATE_FIELD: Record<RetentionKind, string> = {
+  LOAN: 'returnedAt',
+  HOLD: 'placedAt',
+  PROGRAM: 'date',
+  FINE: 'createdAt',
+  DONATION: 'date',
+};
+
+/** What the run needs of one record: its period's start day (library time) and whether it is still open. No personal data. */
+export interface RetentionFacts {
+  kind: RetentionKind;
+  day: string | undefined;
+  /** Still in use: an item on loan, a hold waiting or ready, money outstanding. Kept whatever its age. */
+  open: boolean;
+}
+
+export function retentionFactsOf(
+  kind: RetentionKind,
+  record: Record<string, unknown>,
+  timezone: string,
+): RetentionFacts {
+  const day = recordDayOf(record[RETENTION_DATE_FIELD[kind]], timezone);
+  switch (kind) {
+    case 'LOAN':
+      return { kind, day, open: day === undefined };
+    case 'HOLD':
+      return { kind, day, open: record.status !== 'fulfilled' && record.status !== 'cancelled' };
+    case 'FINE':
+      return { kind, day, open: !(typeof record.outstanding === 'number' && record.outstanding === 0) };
+    case 'PROGRAM':
+    case 'DONATION':
+      return { kind, day, open: false };
+  }
+}
+
+/**
+ * R8, R16: a record is past its period when it is closed and its day is before its kind's cutoff.
+ * An open record (on loan, a hold still waiting, money owed) and an unreadable date are kept.
+ */
+export const pastRetention = (r: RetentionFacts, cutoffs: RetentionCutoffs): boolean =>
+  !r.open && r.day !== undefined && r.day < cutoffs[r.kind];
+
+/** `returnedBeforeBound` for any kind's date: the table's filter bound, checked exactly with `pastRetention`. */
+export const dateBeforeBound = returnedBeforeBound;
+
+/** What the daily run does with a record past its period (a loan, a hold, a paid fine...). */
 export type LoanRetentionAction = 'anonymise' | 'keep-held' | 'keep-deleting';
 
 /**
- * R16, R13: a loan past its history period is anonymised, unless its patron is under legal hold
+ * R16, R13: a record past its period is anonymised, unless its patron is under legal hold
  * (nothing is anonymised while a hold stands) or the patron's own deletion is under way (that
  * deletion anonymises it, under its own secret, and verifies it).
  */
@@ -43,6 +151,12 @@ export function loanRetentionAction(patron: { held: boolean; deleting: boolean }
   if (patron.deleting) return 'keep-deleting';
   return 'anonymise';
 }
+
+/**
+ * R8, R18: how long the tables' point-in-time recovery keeps what was removed. The stack configures
+ * its tables with it (infra/constructs/storage.ts) and the deletion letters print it: one figure.
+ */
+export const POINT_IN_TIME_RECOVERY_DAYS = 35;
 
 export const MAX_SEGMENTS = 64;
 
@@ -54,3 +168,53 @@ export function segmentsFor(totalSegments: number): { segment: number }[] {
 
 /** The day's run name: one retention run per library day, so a repeated schedule starts nothing new. */
 export const retentionRunId = (now: Date, timezone: string): string => isoDateIn(now, timezone);
+
+// ---------------------------------------------------------------------------------------------
+// R18: what the report says about how long each category is kept
+
+const count = (n: number, unit: 'days' | 'years') => `${n} ${n === 1 ? unit.slice(0, -1) : unit}`;
+
+const TERM_WORDS: Record<RetentionKind, (period: string) => string> = {
+  LOAN: (p) => `Returned loans: ${p} after the item is returned. An item still on loan is kept while it is out.`,
+  HOLD: (p) =>
+    `Holds: ${p} after the hold was placed, once it is filled or cancelled; an open hold is kept while open.`,
+  PROGRAM: (p) => `Program and event sign-ups: ${p} after the event.`,
+  FINE: (p) =>
+    `Paid fines and fees: ${p} after each was charged (the accounting period). Anything still owed is kept while it is owed.`,
+  DONATION: (p) => `Each gift: ${p} after its date (the accounting period).`,
+};
+
+const AFTER_PERIOD =
+  'When its period ends, each record is anonymised: unlinked from you, so that only de-identified statistics remain. Records the law requires the library to keep are kept until that obligation ends.';
+
+/** One statement of how long a category is kept; `kind` names the record kind whose period it states. */
+export interface RetentionStatement {
+  kind?: RetentionKind;
+  text: string;
+}
+
+/**
+ * R18: how long `category` is kept, in the words the report and the export print: the periods the
+ * daily run enforces (`retentionTerms`, the same numbers), or the policy's own words for a
+ * category the run has nothing to do with (personal data, credentials, shared content, ...).
+ */
+export function retentionStatements(
+  category: Category,
+  policy: Pick<Policy, 'retention' | 'categories'>,
+): RetentionStatement[] {
+  const terms = retentionTerms(policy).filter((t) => t.category === category);
+  if (terms.length === 0) {
+    const words = policy.categories[category].retention;
+    return [{ text: words ?? 'As the library’s guidelines require.' }];
+  }
+  return [
+    ...terms.map((t) => ({ kind: t.kind, text: TERM_WORDS[t.kind](count(t.amount, t.unit)) })),
+    { text: AFTER_PERIOD },
+  ];
+}
+
+/** The statements as one paragraph (CSV and JSON headers of an export). */
+export const retentionText = (category: Category, policy: Pick<Policy, 'retention' | 'categories'>): string =>
+  retentionStatements(category, policy)
+    .map((s) => s.text)
+    .join(' ');

@@ -111,8 +111,30 @@ export const byDue = (a: QueueItem, b: QueueItem): number =>
 
 /** R3: any count under this is shown as "<5", so that no person can be singled out. */
 export const SMALL_COUNT = 5;
-export type Count = number | '<5';
+/**
+ * R3 secondary suppression: a count shown neither as itself nor as "<5", because with the total it
+ * would let a small count be recovered by subtraction.
+ */
+export const HIDDEN = 'hidden';
+export type Count = number | '<5' | typeof HIDDEN;
 export const suppress = (n: number): Count => (n < SMALL_COUNT ? '<5' : n);
+
+/**
+ * R3: one breakdown of the total (by kind, status or month), each count under 5 shown as "<5". When
+ * exactly one count is small, the others and the total would give it away, so the smallest of the
+ * others is hidden too: two unknowns, one equation.
+ */
+export function protectBreakdown(cells: ReadonlyMap<string, number>): Record<string, Count> {
+  const out: Record<string, Count> = Object.fromEntries([...cells].map(([k, n]) => [k, suppress(n)]));
+  const small = [...cells].filter(([, n]) => n < SMALL_COUNT);
+  if (small.length === 1) {
+    const next = [...cells]
+      .filter(([, n]) => n >= SMALL_COUNT)
+      .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0];
+    if (next) out[next[0]] = HIDDEN;
+  }
+  return out;
+}
 
 /**
  * The attributes statistics read: kind, status and dates only. No request id, patron id or any
@@ -158,29 +180,40 @@ export const statsRow = (item: Record<string, unknown>): StatsRow => ({
 });
 
 export interface StatsRange {
-  /** Library calendar days, inclusive. */
+  /** Library calendar days, inclusive: the first day of a month and the last day of a month. */
   from: string;
   to: string;
 }
 
 export const MAX_STATS_DAYS = 3 * 366;
 
-/** `from`/`to` as the query gives them; default: the twelve months up to today (library time). */
+const monthStart = (y: number, m: number): string => new Date(Date.UTC(y, m - 1, 1)).toISOString().slice(0, 10);
+const monthEnd = (y: number, m: number): string => new Date(Date.UTC(y, m, 0)).toISOString().slice(0, 10);
+const yearMonth = (value: string, field: string): [number, number] => {
+  // A whole day names its month; the day itself is checked, then dropped (R3: whole months only).
+  const d = parseIsoDate(/^\d{4}-\d{2}$/.test(value) ? `${value}-01` : value, field);
+  return [d.year, d.month];
+};
+
+/**
+ * R3: `from`/`to` as the query gives them (`YYYY-MM`, or a day, which stands for its month), widened
+ * to whole calendar months and ending with the last month that has ended: a day, or a month still
+ * running, would let two reports one day apart tell the day something arrived. Default: the twelve
+ * months up to the last one that has ended (library time).
+ */
 export function statsRange(
   query: { from?: string | undefined; to?: string | undefined },
   now: Date,
   timezone: string,
 ): StatsRange {
-  const today = isoDateIn(now, timezone);
-  const to = query.to ?? today;
-  parseIsoDate(to, 'to');
-  let from = query.from;
-  if (!from) {
-    const [y, m] = to.split('-').map(Number) as [number, number];
-    const start = new Date(Date.UTC(y, m - 1 - 11, 1));
-    from = start.toISOString().slice(0, 10);
-  }
-  parseIsoDate(from, 'from');
+  const [ty, tm] = yearMonth(isoDateIn(now, timezone), 'today');
+  const lastEnded = tm === 1 ? ([ty - 1, 12] as const) : ([ty, tm - 1] as const);
+  let [y2, m2] = query.to ? yearMonth(query.to, 'to') : lastEnded;
+  if (y2 * 12 + m2 > lastEnded[0] * 12 + lastEnded[1]) [y2, m2] = lastEnded;
+  const twelveBack = y2 * 12 + (m2 - 1) - 11;
+  const [y1, m1] = query.from ? yearMonth(query.from, 'from') : [Math.floor(twelveBack / 12), (twelveBack % 12) + 1];
+  const from = monthStart(y1, m1);
+  const to = monthEnd(y2, m2);
   if (from > to) throw new RangeError('from is after to');
   if ((Date.parse(to) - Date.parse(from)) / DAY_MS > MAX_STATS_DAYS) throw new RangeError('range too long');
   return { from, to };
@@ -249,8 +282,17 @@ const reportedStatus = (r: StatsRow, now: Date): RequestStatus =>
  * R3: counts by kind, status and month of receipt, the median days to complete, and overdue
  * counts, with every count under 5 shown as "<5" and no identifier anywhere.
  */
-export function buildStats(rows: Iterable<StatsRow>, range: StatsRange, now: Date, timezone: string): StatsReport {
-  const byKind = new Map<string, number>(REQUEST_KINDS.map((k) => [k, 0]));
+export function buildStats(
+  rows: Iterable<StatsRow>,
+  range: StatsRange,
+  now: Date,
+  timezone: string,
+  opts: { courtOrders: boolean } = { courtOrders: true },
+): StatsReport {
+  // R3, R13a: court orders are counted only for the roles that may see them; for the others they
+  // are left out of every figure, so no total gives them away.
+  const kinds = REQUEST_KINDS.filter((k) => opts.courtOrders || k !== 'court-order');
+  const byKind = new Map<string, number>(kinds.map((k) => [k, 0]));
   const byStatus = new Map<string, number>(REQUEST_STATUSES.map((s) => [s, 0]));
   const months = monthsOf(range);
   const byMonth = new Map<string, number>(months.map((m) => [m, 0]));
@@ -259,6 +301,7 @@ export function buildStats(rows: Iterable<StatsRow>, range: StatsRange, now: Dat
   let overdue = 0;
   let completedLate = 0;
   for (const r of rows) {
+    if (!byKind.has(r.kind)) continue;
     const day = isoDateIn(new Date(r.createdAt), timezone);
     if (day < range.from || day > range.to) continue;
     total++;
@@ -275,18 +318,18 @@ export function buildStats(rows: Iterable<StatsRow>, range: StatsRange, now: Dat
       overdue++;
     }
   }
-  const counts = (m: Map<string, number>) => Object.fromEntries([...m].map(([k, n]) => [k, suppress(n)]));
   return {
     from: range.from,
     to: range.to,
     timezone,
     generatedAt: now.toISOString(),
     basis: 'requests received from "from" to "to" inclusive, by the library calendar',
-    suppression: 'every count under 5 is shown as "<5"; the median needs at least 5 completed requests',
+    suppression:
+      'every count under 5 is shown as "<5"; where one small count could be recovered from the total, another count is "hidden"; the median needs at least 5 completed requests',
     total: suppress(total),
-    byKind: counts(byKind),
-    byStatus: counts(byStatus),
-    byMonth: counts(byMonth),
+    byKind: protectBreakdown(byKind),
+    byStatus: protectBreakdown(byStatus),
+    byMonth: protectBreakdown(byMonth),
     completed: suppress(durations.length),
     medianDaysToComplete: durations.length >= SMALL_COUNT ? median(durations) : null,
     overdue: suppress(overdue),

@@ -24,6 +24,8 @@ export const TOKEN_PURPOSES = [
   'guardian-link',
   /** R19: staff answer a manual system's task for one request: done, or could-not with a reason. */
   'system-task',
+  /** R6: the old address undoes a replaced email (a GET shows the page; only a POST undoes). */
+  'undo-email-change',
   'download',
 ] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
@@ -58,6 +60,8 @@ export interface ActionToken {
   fileKey?: string;
   fileName?: string;
   contentType?: string;
+  /** When the link went out by email: a retried step re-points it rather than send another (Faults). */
+  emailedAt?: string;
 }
 
 export type TokenState = 'usable' | 'used' | 'expired' | 'revoked' | 'locked';

@@ -11,6 +11,7 @@ import type {
   RequestRecord,
   RequestStatus,
   StaffDecision,
+  ThirdPartyDisclosure,
   ThirdPartyRequest,
   Verification,
 } from './request.ts';
@@ -68,7 +69,9 @@ export interface RequestTombstone {
   outcome?: { [k: string]: Json };
   guardianLinkCheck?: { role: string; documentKind: string; at: string };
   consent?: Omit<Consent, 'recordedByStaffId'>;
-  thirdParty?: Pick<ThirdPartyRequest, 'categories'>;
+  thirdParty?: Pick<ThirdPartyRequest, 'categories' | 'permissionBy'>;
+  /** R14: to whom the records went; the recipient is not the patron, and no patron identifier is in it (R16). */
+  disclosedTo?: ThirdPartyDisclosure;
   extension?: Omit<DeadlineExtension, 'reason' | 'byStaffId'>;
   tombstonedAt: string;
 }
@@ -145,6 +148,9 @@ export const TOMBSTONE_KEPT_AS_IS = [
   'guardianLink',
   'ageBand',
   'approvalRounds',
+  // R14: the library must be able to show to whom it released what, on what permission; the
+  // record names the third party (not the patron) and the categories, never the purpose (R16).
+  'disclosedTo',
 ] as const satisfies readonly (RequestField & keyof RequestTombstone)[];
 
 /** The fields a tombstone keeps only part of, and the fields it drops, named so a test can hold this list to RequestRecord. */
@@ -221,8 +227,10 @@ export function tombstone(stored: StoredRequest, at: Date): RequestTombstone {
           policyVersion: r.consent.policyVersion,
         })
       : undefined,
-    // R14: the categories asked for, never the third party's name, email, organisation or purpose.
-    thirdParty: r.thirdParty ? { categories: r.thirdParty.categories } : undefined,
+    // R14: the categories asked for, never the third party's contact or purpose (those it was released to are in disclosedTo).
+    thirdParty: r.thirdParty
+      ? defined({ categories: r.thirdParty.categories, permissionBy: r.thirdParty.permissionBy })
+      : undefined,
     // R15: the dates and the length of the extension; the reason was for the requester.
     extension: r.extension
       ? {

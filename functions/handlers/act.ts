@@ -19,8 +19,10 @@ const file = (f: LinkFile): HttpResult =>
         statusCode: 200,
         headers: {
           'content-type': f.contentType,
-          // Saved, not rendered in the page's origin: the PDF is checked only by its header.
+          // Saved, not rendered in the page's origin; and should a browser render it anyway, it runs
+          // sandboxed, with nothing to load (R12: the order was checked at submit, domain/pdf-check.ts).
           'content-disposition': `attachment; filename="${f.fileName}"`,
+          'content-security-policy': "sandbox; default-src 'none'; object-src 'none'",
           'cache-control': 'no-store',
           'x-content-type-options': 'nosniff',
           'referrer-policy': 'no-referrer',

@@ -37,7 +37,7 @@ const staffRoutes = (deps: Deps, who: Principal): Routes => ({
   'GET /api/staff/stats': async (event) => {
     const q = validate(statsQuerySchema, event.queryStringParameters ?? {}, 'the date range');
     const format = q.format ?? (/text\/csv/.test(header(event, 'accept') ?? '') ? 'csv' : 'json');
-    const stats = await requestStatistics(deps, q, format);
+    const stats = await requestStatistics(deps, who, q, format);
     return stats.format === 'csv' ? csvAttachment(stats.csv, stats.fileName) : json(200, stats.report);
   },
 });

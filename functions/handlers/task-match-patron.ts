@@ -2,6 +2,8 @@ import * as z from 'zod';
 import { isTerminal } from '../domain/request.ts';
 import { admitRequest, quietCloseEvent } from '../app/admit-request.ts';
 import { findPatron } from '../app/find-patron.ts';
+import { ownAddressee } from '../app/own-channel.ts';
+import type { Patron } from '../domain/dataset.ts';
 import { matchDonor } from '../app/outreach/match-donor.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
@@ -26,7 +28,7 @@ export const createHandler = (deps: Deps) =>
     if (request.matched !== undefined) {
       // A retry after the write below: answer the same again.
       const patron = request.patronId ? await deps.people.getPatron(request.patronId) : undefined;
-      return { matched: request.matched, channel: !patron ? 'none' : patron.email ? 'email' : 'in-person' };
+      return { matched: request.matched, channel: !patron ? 'none' : await channelOf(deps, patron) };
     }
     const found = await findPatron(deps, request.submitted);
     // R7: a repeat, or a request past the day's cap, is closed quietly: from outside, an unmatched one.
@@ -57,7 +59,11 @@ export const createHandler = (deps: Deps) =>
           },
     );
     if (!patron) return { matched: false, channel: 'none' };
-    return { matched: true, channel: patron.email ? 'email' : 'in-person' };
+    return { matched: true, channel: await channelOf(deps, patron) };
   });
+
+/** R7: verified through the patron's own email; none, or one a guarantor of the card shares, means in person. */
+const channelOf = async (deps: Deps, patron: Patron): Promise<'email' | 'in-person'> =>
+  (await ownAddressee(deps, patron)).email ? 'email' : 'in-person';
 
 export const handler = lambdaEntry(createHandler);

@@ -1,5 +1,6 @@
 import * as z from 'zod';
-import { loanCutoffDay, segmentsFor } from '../domain/retention.ts';
+import { isoDateIn } from '../domain/age.ts';
+import { retentionCutoffs, segmentsFor } from '../domain/retention.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { claimRetentionSecret } from '../connectors/records-table/retention.ts';
@@ -11,9 +12,9 @@ const input = z.strictObject({
 });
 
 /**
- * Task of the retention run. R16: fixes what the whole run works with, once: the library day a
- * returned loan must be older than (the policy's `loanHistoryDays` back from the run's day, in the
- * library's time zone), the key-range segments of the records table for the Map, and the run's
+ * Task of the retention run. R16: fixes what the whole run works with, once: per kind of record,
+ * the library day its date must be before (each period of the policy's `retention` back from the
+ * run's day, in the library's time zone), the key-range segments of the records table for the Map, and the run's
  * anonymisation secret (connectors/records-table/retention.ts). Ids, counts and dates only (R5).
  */
 export const createHandler = (deps: Deps) =>
@@ -22,7 +23,7 @@ export const createHandler = (deps: Deps) =>
     await claimRetentionSecret(deps.recordsDb, runId, deps.clock());
     const segments = segmentsFor(totalSegments);
     return {
-      cutoffDay: loanCutoffDay(new Date(asOf), timezone, deps.policy.retention.loanHistoryDays),
+      cutoffs: retentionCutoffs(isoDateIn(new Date(asOf), timezone), deps.policy),
       timezone,
       totalSegments: segments.length,
       segments,

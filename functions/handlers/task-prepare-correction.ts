@@ -1,17 +1,10 @@
 import * as z from 'zod';
 import { IntegrityError } from '../domain/errors.ts';
-import { isNewPhone } from '../domain/phone.ts';
+import { correctionNeeds } from '../domain/correction.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
 const input = z.strictObject({ requestId: z.uuid() });
-
-/** R6: the fields whose change needs the privacy officer's approval (a document may be looked at, never kept). */
-/**
- * R6: like a name, a new username waits for staff approval: it is the name the patron signs in with,
- * so staff check it is not another patron's login and not someone else's name before any system is changed.
- */
-const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth', 'username'] as const;
 
 /**
  * Decides what a correction needs (R6): a new email confirmed through itself, a new phone number
@@ -25,11 +18,8 @@ export const createHandler = (deps: Deps) =>
     if (!changes || !request.patronId) throw new IntegrityError('a correction needs changes and a matched patron');
     const patron = await deps.people.getPatron(request.patronId);
     if (!patron) throw new IntegrityError('the matched patron is gone');
-    const confirmEmail =
-      changes.email !== undefined && changes.email.toLowerCase() !== (patron.email ?? '').toLowerCase();
-    // R6: the same number in another format is not a new number, so there is nothing to call.
-    const confirmPhone = changes.phone !== undefined && isNewPhone(changes.phone, patron.phone);
-    const needsApproval = NEEDS_APPROVAL.some((f) => changes[f] !== undefined);
+    // R6: the rules are the domain's (a replaced email needs staff approval too).
+    const { confirmEmail, confirmPhone, needsApproval } = correctionNeeds(changes, patron);
     await deps.requests.update(requestId, (r) =>
       r.status === 'in-progress' ? undefined : { ...r, status: 'in-progress' },
     );

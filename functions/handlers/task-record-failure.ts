@@ -3,6 +3,7 @@ import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { failureAlertEmail } from '../render/emails.ts';
+import { sendOnce } from '../app/send-once.ts';
 
 /** The error name from the Catch: an identifier like `TransientError`, never a message (R5). */
 const input = z.strictObject({
@@ -30,10 +31,12 @@ export const createHandler = (deps: Deps) =>
       const officers = await deps.records.staffWithRole('privacy-officer');
       const library = await deps.records.library();
       if (officers.length > 0)
-        await deps.mailer.send({
-          to: officers.map((o) => o.email),
-          ...failureAlertEmail({ library: library.name, requestId, error }),
-        });
+        // Faults: this path retries every error; the alert goes once whatever fails after it.
+        await sendOnce(
+          deps,
+          { requestId, purpose: 'failed' },
+          { to: officers.map((o) => o.email), ...failureAlertEmail({ library: library.name, requestId, error }) },
+        );
       await deps.audit.append(requestId, {
         eventId: 'failed',
         type: 'request-failed',

@@ -5,6 +5,9 @@ import type { Context } from 'aws-lambda';
 import { defaultPolicy, policySchema, type Policy } from '../domain/policy.ts';
 import type { Fingerprinter } from '../domain/erasure-memory.ts';
 import { KmsFingerprinter } from '../adapters/kms-fingerprinter.ts';
+import type { AuditHeadStore, AuditKey } from '../domain/audit.ts';
+import { S3AuditHeads } from '../adapters/s3/audit-heads.ts';
+import { KmsAuditKey } from '../adapters/kms-audit-key.ts';
 import { SesMailer, type Mailer } from '../adapters/ses-mailer.ts';
 import { AuditLog } from '../adapters/dynamodb/audit.ts';
 import { CourtOrders } from '../adapters/dynamodb/court-orders.ts';
@@ -16,18 +19,24 @@ import { LegalHolds } from '../adapters/dynamodb/legal-holds.ts';
 import { LibraryRecords } from '../connectors/records-table/library-records.ts';
 import { RequestStore } from '../adapters/dynamodb/requests.ts';
 import { SystemResults } from '../adapters/dynamodb/system-results.ts';
+import { SentEmails } from '../adapters/dynamodb/sent-emails.ts';
 import { connectorFor, type ConnectedSystem } from '../connectors/index.ts';
 import { PatronDirectory } from '../connectors/people.ts';
 import type { SystemConnector } from '../connectors/port.ts';
 import { TokenStore } from '../adapters/dynamodb/tokens.ts';
 import { envSchema, systemsJsonText } from './env.ts';
+import { originCheck } from './origin-header.ts';
 import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
+import type { FaultInjector } from './faults.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
 export interface Deps {
   requests: RequestStore;
+  /** R17: the audit trail, keyed chains in their own append-only table. */
   audit: AuditLog;
+  /** R17: write-once copies of the chains' heads (the daily copy writes, the verifier reads). */
+  auditHeads: AuditHeadStore;
   tokens: TokenStore;
   records: LibraryRecords;
   /** The records table itself, for the streamed erasure and export paths. */
@@ -51,6 +60,8 @@ export interface Deps {
   people: PatronDirectory;
   /** R19: what each system answered for each request. */
   systemResults: SystemResults;
+  /** Faults: the emails each request's steps have sent, so a retried step sends none twice (`sendOnce`). */
+  sentEmails: SentEmails;
   /**
    * R19: where connectors read the secrets the systems file names (`connectorFor`'s `env`):
    * `process.env` on `npm start`; in AWS, the Secrets Manager values fetched at cold start.
@@ -59,6 +70,8 @@ export interface Deps {
   baseUrl: string;
   clock: () => Date;
   logger: Logger;
+  /** Set in AWS on functions behind signed-in routes: the request came through CloudFront (./origin-header.ts). */
+  fromOrigin?: (headers: Record<string, string | undefined> | undefined) => boolean;
 }
 
 /** Powertools logger: structured, and by construction given ids only (R5). */
@@ -81,7 +94,8 @@ function withheld<T extends object>(port: string): T {
 /** What a composition root decides; everything else in `Deps` is built from it, the same way everywhere. */
 export interface DepsOptions {
   db: DynamoDBDocumentClient;
-  tables: { requests: string; records: string };
+  /** R17: `audit` is its own table, where no function may update or delete; unset, the audit trail is withheld. */
+  tables: { requests: string; records: string; audit?: string };
   /** The records table's client as the streamed erasure and export paths see it (tests wrap it with faults). */
   recordsClient?: DynamoDBDocumentClient;
   /** Origin used in links inside emails; a trailing slash is dropped. */
@@ -98,7 +112,42 @@ export interface DepsOptions {
   documents?: DocumentStore;
   workflow?: WorkflowPort;
   fingerprinter?: Fingerprinter;
+  fromOrigin?: Deps['fromOrigin'];
+  /** R17: the audit chain's key (KMS HMAC key in AWS, the data folder's key file locally). */
+  auditKey?: AuditKey;
+  auditHeads?: AuditHeadStore;
+  /**
+   * The chaos run's switch (ARCHITECTURE.md, Faults): each connector's transport fails a seeded
+   * share of its calls. The SDK clients and file stores a root passes in carry their own faults.
+   * Never set in AWS (`depsFromEnv`).
+   */
+  faults?: FaultInjector;
 }
+
+/** Each connected system's connector, built on first use and kept for the function instance. */
+function connectorsOnce(
+  recordsTable: Parameters<typeof connectorFor>[1]['recordsTable'],
+  env: NodeJS.ProcessEnv,
+  faults: FaultInjector | undefined,
+): (system: ConnectedSystem) => SystemConnector {
+  const built = new Map<string, SystemConnector>();
+  return (system) => {
+    let c = built.get(system.id);
+    if (!c) {
+      c = connectorFor(system, {
+        recordsTable,
+        env,
+        ...(faults ? { koha: { fetch: faults.fetch(fetch, system.id) } } : {}),
+      });
+      built.set(system.id, c);
+    }
+    return c;
+  };
+}
+
+const reachesNoSystem = (): SystemConnector => {
+  throw new Error('this function was built without records access (FUNCTION_ACCESS)');
+};
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
 export function buildDeps(o: DepsOptions): Deps {
@@ -110,27 +159,24 @@ export function buildDeps(o: DepsOptions): Deps {
   const records = new LibraryRecords(db, tables.records);
   const holds = new LegalHolds(db, tables.requests, clock);
   const recordsDb = { db: o.recordsClient ?? db, recordsTable: tables.records };
-  const built = new Map<string, SystemConnector>();
-  const connector = (system: ConnectedSystem): SystemConnector => {
-    let c = built.get(system.id);
-    if (!c) {
-      c = connectorFor(system, {
-        recordsTable: {
-          ...recordsDb,
-          holds,
-          policy,
-          clock,
-          ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
-        },
-        env: systemSecrets,
-      });
-      built.set(system.id, c);
-    }
-    return c;
+  const recordsTable = {
+    ...recordsDb,
+    holds,
+    policy,
+    clock,
+    ...(o.fingerprinter ? { fingerprinter: o.fingerprinter } : {}),
   };
+  // R19: a function without records access (FUNCTION_ACCESS) reaches no system. Folded at bundling
+  // like the flags in depsFromEnv, so its bundle carries no connector (Koha's, the records table's).
+  const connector =
+    process.env.PD_BUNDLE_RECORDS === 'false' ? reachesNoSystem : connectorsOnce(recordsTable, systemSecrets, o.faults);
   return {
     requests: new RequestStore(db, tables.requests, clock),
-    audit: new AuditLog(db, tables.requests, clock),
+    audit:
+      tables.audit && o.auditKey
+        ? new AuditLog(db, tables.audit, o.auditKey, clock)
+        : withheld<AuditLog>('audit trail'),
+    auditHeads: o.auditHeads ?? withheld<AuditHeadStore>('audit heads'),
     tokens: new TokenStore(db, tables.requests, clock),
     records,
     recordsDb,
@@ -144,12 +190,17 @@ export function buildDeps(o: DepsOptions): Deps {
     policy,
     systems,
     connector,
-    people: new PatronDirectory(systems, records, connector),
+    people:
+      process.env.PD_BUNDLE_RECORDS === 'false'
+        ? withheld<PatronDirectory>('records')
+        : new PatronDirectory(systems, records, connector),
     systemResults: new SystemResults(db, tables.requests, clock),
+    sentEmails: new SentEmails(db, tables.requests, clock),
     systemSecrets,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
     logger: o.logger ?? createLogger(),
+    ...(o.fromOrigin ? { fromOrigin: o.fromOrigin } : {}),
   };
 }
 
@@ -158,7 +209,11 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
   const env = envSchema.parse(raw);
   return buildDeps({
     db: createDocumentClient(env.DYNAMODB_ENDPOINT ? { endpoint: env.DYNAMODB_ENDPOINT } : {}),
-    tables: { requests: env.REQUESTS_TABLE, records: env.RECORDS_TABLE },
+    tables: {
+      requests: env.REQUESTS_TABLE,
+      records: env.RECORDS_TABLE,
+      ...(env.AUDIT_TABLE ? { audit: env.AUDIT_TABLE } : {}),
+    },
     baseUrl: env.BASE_URL,
     policy: parsePolicy(env.POLICY_JSON),
     // A bad systems file stops the function at cold start, naming the first bad field and no value (R5).
@@ -182,6 +237,12 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
       process.env.PD_BUNDLE_FINGERPRINT === 'false' || !env.FINGERPRINT_KEY_ID
         ? undefined
         : new KmsFingerprinter(env.FINGERPRINT_KEY_ID),
+    ...(env.ORIGIN_VERIFY_SECRET ? { fromOrigin: originCheck(env.ORIGIN_VERIFY_SECRET) } : {}),
+    ...(env.AUDIT_KEY_ID ? { auditKey: new KmsAuditKey(env.AUDIT_KEY_ID) } : {}),
+    auditHeads:
+      process.env.PD_BUNDLE_AUDIT_HEADS === 'false' || !env.AUDIT_HEADS_BUCKET
+        ? undefined
+        : new S3AuditHeads(env.AUDIT_HEADS_BUCKET),
   });
 }
 

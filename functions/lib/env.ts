@@ -9,6 +9,12 @@ import { InvalidInputError } from '../domain/errors.ts';
 export const envSchema = z.object({
   REQUESTS_TABLE: z.string().min(1),
   RECORDS_TABLE: z.string().min(1),
+  /** R17: the audit table (append only: no function may update or delete in it). */
+  AUDIT_TABLE: z.string().min(1).optional(),
+  /** R17: the KMS HMAC key the audit chain is made with. */
+  AUDIT_KEY_ID: z.string().min(1).optional(),
+  /** R17: the Object Lock bucket chain heads are copied to (the daily copy only). */
+  AUDIT_HEADS_BUCKET: z.string().min(1).optional(),
   /** S3 bucket (AWS) for reports and exports. */
   FILES_BUCKET: z.string().min(1).optional(),
   /** S3 bucket (AWS) for court-order documents (R12): versioned, KMS-encrypted. */
@@ -28,6 +34,11 @@ export const envSchema = z.object({
   SYSTEMS_JSON: z.string().optional(),
   /** Optional policy override (JSON); defaults to the built-in policy. */
   POLICY_JSON: z.string().optional(),
+  /**
+   * The functions behind signed-in routes: CloudFront's origin secret, checked on every request
+   * (./origin-header.ts). Unset in the local runtime, which has no CloudFront in front.
+   */
+  ORIGIN_VERIFY_SECRET: z.string().min(32).optional(),
   DYNAMODB_ENDPOINT: z.url().optional(),
   SES_ENDPOINT: z.url().optional(),
 });

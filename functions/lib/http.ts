@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type { z } from 'zod';
+import type * as z from 'zod';
 import {
   ConflictError,
   DomainError,
@@ -157,11 +157,18 @@ export function errorToProblem(error: unknown, deps: Pick<Deps, 'logger'>): Http
 
 /** Every HTTP handler: request-scoped logging (./handler.ts), and typed errors become problem responses. */
 export function httpHandler(deps: Deps, fn: (event: HttpEvent) => Promise<HttpResult>) {
+  const { fromOrigin } = deps;
   return lambdaHandler<HttpEvent, HttpResult>(deps)
     .onError(async (request) => {
       request.response = errorToProblem(request.error, deps);
     })
-    .handler(fn);
+    .handler((event) =>
+      // A signed-in route called straight at the execute-api endpoint, around the WAF: refused
+      // before anything is read (./origin-header.ts).
+      fromOrigin && !fromOrigin(event.headers)
+        ? Promise.resolve(problem(403, 'Forbidden', "Use the library's Privacy Desk site."))
+        : fn(event),
+    );
 }
 
 /**

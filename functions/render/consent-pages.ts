@@ -19,6 +19,10 @@ export function consentCategories(request: RequestRecord, policy: Policy): Categ
     : [...policy.minors.guardianCategories];
 }
 
+/** A person's name as it appears on file (R10: the consent names the guardian who asked). */
+export const personName = (p: Pick<Patron, 'firstName' | 'lastName'> | undefined): string =>
+  p ? `${p.firstName} ${p.lastName}`.trim() : '';
+
 /** R18: the policy the answer is given under; the answer is stored with this version (actions/consent.ts). */
 const policyLine = (policy: Policy): SafeHtml =>
   html`<p class="meta">This question is asked under ${policyVersionWords(policy)}; the answer is recorded with that version.</p>`;
@@ -40,20 +44,31 @@ export interface ConsentPage {
  * reach the guardian (R10); a patron's refusal needs no reason either (R14).
  * `subject` is set when desk staff ask in person: the page then says who to ask, and the caller audits the read (R1).
  */
-export function consentPage(o: { request: RequestRecord; policy: Policy; subject?: Patron }): ConsentPage {
+export function consentPage(o: {
+  request: RequestRecord;
+  policy: Policy;
+  subject?: Patron;
+  /** R10: the guardian who asked, named as on file. */
+  guardian?: Pick<Patron, 'firstName' | 'lastName'>;
+  /** R14: the card holder is under 13, and a parent or guardian gives the permission. */
+  forChild?: boolean;
+}): ConsentPage {
   const { request, policy, subject } = o;
   const categories = consentCategories(request, policy).map((c) => policy.categories[c]);
   const guardian = request.kind === 'guardian-access';
-  const desk = subject
-    ? html`<p>Request <code>${request.requestId}</code>: <strong>${subject.firstName} ${subject.lastName}</strong> (card <strong>${subject.cardNumber}</strong>) has no email on file, so they are asked at the desk. Check who they are, ${guardian ? 'ask them in private, away from the parent or guardian, ' : 'let them read this page, '}and record only their answer. Do not write down any reason.</p><hr>`
-    : '';
+  const desk =
+    subject && o.forChild
+      ? html`<p>Request <code>${request.requestId}</code>: the card of <strong>${subject.firstName} ${subject.lastName}</strong> (card <strong>${subject.cardNumber}</strong>) belongs to a child under 13, so a parent or guardian linked to the card gives the permission, and none has an email on file. Check that the adult is a parent or guardian on this card, let them read this page, and record only their answer.</p><hr>`
+      : subject
+        ? html`<p>Request <code>${request.requestId}</code>: <strong>${subject.firstName} ${subject.lastName}</strong> (card <strong>${subject.cardNumber}</strong>) has no email of their own on file (none, or one shared with a parent, guardian or the requester), so they are asked at the desk. Check who they are, ${guardian ? 'ask them in private, away from the parent or guardian, ' : 'let them read this page, '}and record only their answer. Do not write down any reason.</p><hr>`
+        : '';
   if (guardian) {
     return {
       question: subject ? 'Record the child’s answer' : 'May your parent or guardian see these records?',
-      details: html`${desk}<p>A parent or guardian linked to ${subject ? 'the child’s' : 'your'} library card asked to see ${subject ? 'the child’s' : 'your'} library records:</p>
+      details: html`${desk}<p><strong>${personName(o.guardian)}</strong>, a parent or guardian linked to ${subject ? 'the child’s' : 'your'} library card, asked to see ${subject ? 'the child’s' : 'your'} library records:</p>
 <ul>${categories.map((c) => html`<li><strong>${c.title}</strong>: ${c.what}</li>`)}</ul>
 <p>Because of ${subject ? 'the child’s' : 'your'} age, they can see them only with ${subject ? 'the child’s' : 'your'} agreement. It is ${subject ? 'the child’s' : 'your'} choice. If the answer is no, nothing is shown to them, and they are told only that the request could not go ahead. We do not ask for reasons.</p>
-<p>If the answer is yes, library staff still review the request before anything is shared.</p>
+<p>If the answer is yes, library staff still review the request before anything is shared, and ${subject ? 'the child is' : 'you are'} told when the records are released.</p>
 ${policyLine(policy)}`,
       buttons: subject
         ? answers('Yes, the child agrees', 'No, the child does not agree')
@@ -61,23 +76,44 @@ ${policyLine(policy)}`,
     };
   }
   const tp = (request.kind === 'third-party' ? request.thirdParty : undefined) ?? { categories: [] };
-  const who = tp.organization
-    ? html`<strong>${tp.name ?? ''}</strong> (${tp.organization})`
-    : html`<strong>${tp.name ?? ''}</strong>`;
+  // R14: the exact recipient; the address is the one the third party confirmed before the patron was asked.
+  const who = html`<strong>${tp.name ?? ''}</strong>${tp.organization ? html` (${tp.organization})` : ''}, email <strong>${tp.email ?? ''}</strong>`;
+  const child = o.forChild;
+  const whose = subject ? 'the patron’s' : child ? 'your child’s' : 'your';
+  const deskWho = child ? 'the parent or guardian’s' : 'the patron’s';
   return {
-    question: subject ? 'Record the patron’s answer' : 'Do you give your written permission?',
-    details: html`${desk}<p>${who} asked the library for some of ${subject ? 'the patron’s' : 'your'} library records.</p>
-<h3>Why, in their words</h3>
-<blockquote class="purpose">${tp.purpose ?? ''}</blockquote>
+    question: subject
+      ? `Record ${child ? 'the parent or guardian’s' : 'the patron’s'} answer`
+      : 'Do you give your written permission?',
+    details: html`${desk}<p>A third party asked the library for some of ${whose} library records.${child ? ' The card holder is under 13, so a parent or guardian gives the permission.' : ''}</p>
+<h3>Who would receive them</h3>
+<p>${who}</p>
 <h3>The records asked for</h3>
 <ul>${categories.map((c) => html`<li><strong>${c.title}</strong>: ${c.what}</li>`)}</ul>
-<p>They receive only these kinds of records, and only with ${subject ? 'the patron’s' : 'your'} written permission and after library staff approve. Nothing else is ever sent to them. If the answer is no, nothing is shared, and they are told only that the request could not go ahead.</p>
-<p>${subject ? 'Pressing “Yes” records the patron’s written permission, given at the desk.' : 'Pressing “Yes” is your written permission for exactly these records, to this requester, for this purpose.'}</p>
+<h3>The reason they gave, in their own words (not checked by the library)</h3>
+<blockquote class="purpose" style="white-space:pre-wrap">${neutraliseLinks(tp.purpose ?? '')}</blockquote>
+<p>They receive only these kinds of records, and only with ${subject ? `${deskWho}` : 'your'} written permission and after library staff approve. Nothing else is ever sent to them. If the answer is no, nothing is shared, and they are told only that the request could not go ahead.</p>
+<p>${subject ? `Pressing “Yes” records ${deskWho} written permission, given at the desk.` : 'Pressing “Yes” is your written permission for exactly these records, to this recipient, for this purpose.'}</p>
 ${policyLine(policy)}`,
     buttons: subject
-      ? answers('Yes, the patron gives written permission', 'No, the patron does not give permission')
+      ? answers(
+          child ? 'Yes, the parent or guardian gives written permission' : 'Yes, the patron gives written permission',
+          child ? 'No, the parent or guardian does not give permission' : 'No, the patron does not give permission',
+        )
       : answers('Yes, I give my written permission', 'No, I do not give permission'),
   };
+}
+
+/**
+ * R14: the requester's free text, made inert: it is escaped where it is shown (no HTML), and
+ * anything that reads as a link (a scheme, a domain name) is broken with brackets so that no page,
+ * mail client or copy-paste turns it into something to click.
+ */
+export function neutraliseLinks(text: string): string {
+  return text
+    .replace(/\b([a-z][a-z0-9+.-]*):\/\//gi, '$1[:]//')
+    .replace(/\b(mailto|javascript|data|tel|file|vbscript):/gi, '$1[:]')
+    .replace(/\b(?:[a-z0-9-]+\.)+[a-z]{2,}\b/gi, (host) => host.replace(/\./g, '[.]'));
 }
 
 /** R11, R4: the desk task that records a guardian's link to a child's card, after seeing a document it does not keep. */

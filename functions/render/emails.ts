@@ -178,6 +178,31 @@ export function confirmNewEmailEmail(o: { library: string; link: string; expires
 }
 
 /**
+ * R6: to the address that was replaced, on its own: the email on the account was changed, and a
+ * link undoes it. The new address is shown masked (this inbox may no longer be the patron's).
+ */
+export function emailReplacedEmail(o: { library: string; link: string; expiresAt: string; newEmail: string }): Message {
+  const what = `The email address on your ${o.library} account was changed from this address to ${o.newEmail}, after library staff approved the request.`;
+  const undo = `If you did not ask for this, undo it here: the library puts this address back and looks into it.`;
+  const after = `The link works once and expires at ${o.expiresAt}. Opening it changes nothing until you press the button.`;
+  return {
+    subject: `The email address on your ${o.library} account was changed`,
+    text: `${what}\n\n${undo} ${o.link}\n\n${after}\n\n${o.library}`,
+    html: wrap(o.library, html`<p>${what}</p><p>${undo}</p>${button(o.link, 'Review and undo')}<p>${after}</p>`),
+  };
+}
+
+/** R6: a patron undid a replaced email from the old address: the privacy officers look into it. Names the request only (R5). */
+export function emailChangeUndoneEmail(o: { library: string; requestId: string }): Message {
+  const what = `Request ${o.requestId}: the patron undid an email change from their previous address; that address is on the account again. Someone else may have asked for the change: please look into it.`;
+  return {
+    subject: `An email change was undone: request ${o.requestId}`,
+    text: what,
+    html: wrap(o.library, html`<p>${what}</p>`),
+  };
+}
+
+/**
  * R6, R19: the details that changed, and the systems that changed them (from the per-system
  * results): the patron reads where the correction was made, not only that it was.
  */

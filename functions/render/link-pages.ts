@@ -15,6 +15,13 @@ import { renderNotice } from './layout.ts';
 export const verifyIdentityDetails = (request: RequestRecord): SafeHtml =>
   html`<p>A request to <strong>${REQUEST_WHAT[request.kind] ?? request.kind}</strong> was made with your library card on ${request.createdAt.slice(0, 10)}.</p><p>If it was you, confirm below. If it was not, close this page: nothing happens and the request expires.</p>`;
 
+/** R6: what a correction will change, field by field: the value on file and the value asked for. */
+export const changeTable = (lines: readonly { field: string; from: string; to: string }[]): SafeHtml =>
+  html`<h3>What will change</h3><table><thead><tr><th scope="col">Detail</th><th scope="col">Now</th><th scope="col">After the change</th></tr></thead><tbody>${lines.map((l) => html`<tr><th scope="row">${l.field}</th><td>${l.from || '(none)'}</td><td>${l.to}</td></tr>`)}</tbody></table>`;
+
+/** R14: a third party confirms that the address typed in the form is theirs; no patron is named. */
+export const THIRD_PARTY_ADDRESS_DETAILS: SafeHtml = html`<p>A request to receive a library patron's records, with the patron's written permission, named this email address as the recipient.</p><p>If it was you, confirm below: the patron is then asked. If it was not, close this page: nothing happens and the request expires.</p>`;
+
 /** Desk staff check a patron with no email on file, and say how (the document is seen, never kept). */
 export function inPersonVerificationDetails(request: RequestRecord, patron: Patron): SafeHtml {
   const options = Object.entries(DOCUMENT_KINDS).map(

@@ -1,6 +1,7 @@
 import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { policyVersionWords, type CategoryPolicy, type Policy } from '../domain/policy.ts';
+import { retentionStatements } from '../domain/retention.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { HEAD_META } from './layout.ts';
 import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../domain/dataset.ts';
@@ -41,6 +42,10 @@ export interface SystemSummary {
   answer: PublicSystemResult;
   /** Records found per category (API systems). */
   counts?: Partial<Record<Category, number>>;
+  /** The categories the systems file says this system holds (of those the request covers). */
+  categories?: readonly Category[];
+  /** The library's built-in records table: the library itself, not another service. */
+  builtIn?: boolean;
   /** ISO date-time of the answer. */
   answeredAt?: string;
 }
@@ -245,12 +250,53 @@ const categorySection = (category: Category, p: CategoryPolicy, input: AccessRep
 <dl class="about">
 <dt>What the library holds</dt><dd>${p.what}</dd>
 <dt>Why</dt><dd>${p.why}</dd>
-<dt>Who it is shared with</dt><dd>${p.sharedWith}</dd>
-<dt>How long it is kept</dt><dd>${p.retention}</dd>
+<dt>Who it is shared with</dt><dd>${sharingWords(category, p, input)}</dd>
+<dt>How long it is kept</dt><dd>${retentionWords(category, input.policy)}</dd>
 </dl>
 <h3>${input.audience ? 'Records' : 'Your information'}</h3>
 ${categoryData(category, p, input, fmt)}
 </section>`;
+
+/**
+ * R18: who the category may go to: the policy's words, then, from the configuration, the parents or
+ * guardians who may see it (R9, R10: the policy's ages and guardian categories) and the services
+ * that hold it for the library (the systems file's systems, R19).
+ */
+export function sharingStatements(
+  category: Category,
+  p: CategoryPolicy,
+  input: Pick<AccessReportInput, 'policy' | 'systems'>,
+): string[] {
+  const { minors } = input.policy;
+  const out = [p.sharedWith];
+  if (minors.guardianCategories.includes(category))
+    out.push(
+      `A parent or guardian linked to a child's card may see these records: for a child under ${minors.consentFromAge} on request, from ${minors.consentFromAge} to ${minors.adultAge - 1} only with the child's consent.`,
+    );
+  const services = (input.systems ?? [])
+    .filter((s) => !s.builtIn && s.categories?.includes(category))
+    .map((s) => s.name);
+  if (services.length > 0)
+    out.push(
+      `The library keeps these records in ${services.join(', ')}, which ${services.length === 1 ? 'holds' : 'hold'} them for the library under its agreements, as part of your linked accounts and the library's services.`,
+    );
+  return out;
+}
+
+const sharingWords = (category: Category, p: CategoryPolicy, input: AccessReportInput): string =>
+  sharingStatements(category, p, input).join(' ');
+
+/**
+ * R18: the periods the daily run enforces, printed from the same configuration it reads
+ * (domain/retention.ts); each period names its record kind, so a test can hold the words to what the run does.
+ */
+const retentionWords = (category: Category, policy: Policy): SafeHtml | string => {
+  const statements = retentionStatements(category, policy);
+  if (statements.length === 1 && !statements[0]?.kind) return statements[0]?.text ?? '';
+  return html`<ul class="retention">${statements.map((s) =>
+    s.kind ? html`<li data-retention="${s.kind}">${s.text}</li>` : html`<li>${s.text}</li>`,
+  )}</ul>`;
+};
 
 /** The patron's data in one category; the policy's `view` decides what may be shown at all. */
 const categoryData = (category: Category, p: CategoryPolicy, input: AccessReportInput, fmt: Formatters): SafeHtml => {
@@ -259,7 +305,8 @@ const categoryData = (category: Category, p: CategoryPolicy, input: AccessReport
     return html`<p class="status">Reviewed, not retained. The library keeps no copy of any document you showed; nothing from it is stored.</p>`;
   }
   if (p.view === 'not-linked') {
-    return html`<p class="status">Stored without identity: not linked to you. The library cannot find any of it by your name or card.</p>`;
+    return html`<p class="status">Logs and analytics: stored without identity, not linked to you. The library cannot find any of it by your name or card.</p>
+${linkedCookies(input.policy)}`;
   }
   const { patron } = input;
   switch (category) {
@@ -281,6 +328,14 @@ const categoryData = (category: Category, p: CategoryPolicy, input: AccessReport
       return NONE;
   }
 };
+
+/** R18: the cookies that are linked to the account, named as such (the policy's `linkedCookies`). */
+const linkedCookies = (policy: Policy): SafeHtml | string =>
+  policy.linkedCookies.length === 0
+    ? ''
+    : html`<p>Linked to your online account:</p><ul class="linked-cookies">${policy.linkedCookies.map(
+        (c) => html`<li data-cookie="${c.name}">${c.name}: ${c.purpose}; kept ${c.kept}.</li>`,
+      )}</ul>`;
 
 const NONE = html`<p class="none">None</p>`;
 const NOT_ON_FILE = 'Not on file';

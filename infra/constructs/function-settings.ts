@@ -65,6 +65,11 @@ const OVERRIDES: Partial<Record<FunctionName, Partial<FunctionSettings>>> = {
     timeout: Duration.seconds(280),
     memorySize: 1769,
   },
+  // R17: reads a week of the audit day index and each grown chain's head, then writes one object.
+  'copy-audit-heads': {
+    description: "Scheduled: copy the audit chains' heads to write-once storage (R17)",
+    timeout: Duration.seconds(120),
+  },
   // Drains every expired callback in batches; ends well before the next scheduled run.
   'sweep-deadlines': {
     description: 'Scheduled: fail workflow steps whose link expired (R7, R15)',

@@ -151,6 +151,67 @@ export function grantFingerprint(role: iam.Role, key: kms.IKey): void {
   );
 }
 
+/**
+ * R17: the audit table and its key. 'read': GetItem and Query (the chain, the day index). 'append':
+ * and PutItem, which AuditLog only ever sends with a condition that the slot is free; never
+ * UpdateItem, DeleteItem or BatchWriteItem (the table's resource policy denies them to everyone
+ * too). Appending takes one GenerateMac per event on the audit HMAC key; `verify` (the staff desk)
+ * adds VerifyMac. KMS is called directly, so the scope is the one algorithm.
+ */
+export function grantAudit(
+  role: iam.Role,
+  table: dynamodb.Table,
+  tableKey: kms.IKey,
+  auditKey: kms.IKey,
+  access: { level: 'read' | 'append'; verify: boolean },
+): void {
+  const read = ['dynamodb:GetItem', 'dynamodb:Query'];
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: access.level === 'append' ? [...read, 'dynamodb:PutItem'] : read,
+      resources: [table.tableArn, `${table.tableArn}/index/gsi1`],
+    }),
+  );
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: access.level === 'append' ? TABLE_KEY_WRITE : TABLE_KEY_READ,
+      resources: [tableKey.keyArn],
+      conditions: viaService('dynamodb'),
+    }),
+  );
+  const macs = [...(access.level === 'append' ? ['kms:GenerateMac'] : []), ...(access.verify ? ['kms:VerifyMac'] : [])];
+  if (macs.length === 0) return;
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: macs,
+      resources: [auditKey.keyArn],
+      conditions: { StringEquals: { 'kms:MacAlgorithm': 'HMAC_SHA_256' } },
+    }),
+  );
+}
+
+/**
+ * R17: adding a copy of the chains' heads to the Object Lock bucket: PutObject under heads/ only,
+ * with the data key through S3 to encrypt it. Nothing reads, deletes or changes a retention.
+ */
+export function grantAuditHeads(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, prefix: string): void {
+  const heads = bucket.arnForObjects(`${prefix}*`);
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [heads] }));
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['kms:GenerateDataKey'],
+      resources: [key.keyArn],
+      conditions: viaService('s3'),
+    }),
+  );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5',
+    'Each copy of the audit chain heads is its own object, named by its time, so the object ARN needs a trailing wildcard; it is limited to the heads/ prefix of the Object Lock bucket, and grants no read or delete.',
+    nagResource(role, heads),
+  );
+}
+
 /** Execution ARNs of a state machine: known only once an execution starts, hence the wildcard. */
 export const executionArns = (scope: IConstruct, machineName: string): string =>
   Stack.of(scope).formatArn({

@@ -13,9 +13,28 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { HTTP_ROUTES, type FunctionName, type HttpRoute } from '../../workflows/index.ts';
 import { ORIGIN_VERIFY_HEADER } from '../functions/origin-verify.ts';
+import { logDataProtection } from './log-protection.ts';
 
 /** Steady rate and burst of the whole API: generous for a library, a ceiling for abuse. */
 export const API_THROTTLE = { rateLimit: 25, burstLimit: 50 } as const;
+
+/**
+ * Tighter limits per route where one client could flood what a request sets off: a public POST
+ * starts a workflow or answers a link (each sends email); a signed-in route reads patron details.
+ * The stage's limit stays the ceiling for the whole API.
+ */
+export const ROUTE_THROTTLES = {
+  publicPost: { rateLimit: 5, burstLimit: 10 },
+  publicGet: { rateLimit: 15, burstLimit: 30 },
+  signedIn: { rateLimit: 10, burstLimit: 20 },
+} as const;
+
+export const throttleOf = (route: HttpRoute): { rateLimit: number; burstLimit: number } =>
+  route.groups?.length
+    ? ROUTE_THROTTLES.signedIn
+    : route.method === 'POST'
+      ? ROUTE_THROTTLES.publicPost
+      : ROUTE_THROTTLES.publicGet;
 
 /** Routes that exist only in the local runtime (its token issuer, its upload form): never in AWS. */
 export const LOCAL_ONLY_PREFIX = '/_local';
@@ -102,6 +121,7 @@ export class HttpApi extends Construct {
     });
 
     this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      dataProtectionPolicy: logDataProtection(),
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.key,
       removalPolicy: props.removalPolicy,
@@ -141,14 +161,25 @@ export class HttpApi extends Construct {
       }
       return integration;
     };
+    const stage = this.stage.node.defaultChild as apigw.CfnStage;
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
     for (const route of routes) {
-      this.api.addRoutes({
+      const added = this.api.addRoutes({
         path: route.path,
         methods: [apigw.HttpMethod[route.method]],
         integration: integrationFor(route.fn),
         authorizer: route.groups?.length ? this.staffAuthorizer : this.originAuthorizer,
       });
+      const limit = throttleOf(route);
+      // CloudFormation's own spelling: RouteSettings is a plain JSON map to CDK, not converted.
+      routeSettings[`${route.method} ${route.path}`] = {
+        ThrottlingRateLimit: limit.rateLimit,
+        ThrottlingBurstLimit: limit.burstLimit,
+      };
+      // A stage's route settings name routes that must exist first.
+      for (const r of added) this.stage.node.addDependency(r);
     }
+    stage.routeSettings = routeSettings;
   }
 
   /** Base URL of the default stage. */

@@ -1,4 +1,4 @@
-import { CfnOutput } from 'aws-cdk-lib';
+import { CfnOutput, Stack } from 'aws-cdk-lib';
 import * as ses from 'aws-cdk-lib/aws-ses';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -53,7 +53,12 @@ export class Mail extends Construct {
       masterKey: props.keys.key,
       enforceSSL: true,
     });
-    props.keys.allowTopicPublisher('SesPublishesMailEvents', 'ses.amazonaws.com');
+    const { partition, region, account } = Stack.of(this);
+    props.keys.allowTopicPublisher(
+      'SesPublishesMailEvents',
+      'ses.amazonaws.com',
+      `arn:${partition}:ses:${region}:${account}:configuration-set/${this.configurationSetName}`,
+    );
 
     // aws-cdk-lib adds the topic policy: ses.amazonaws.com may publish for this configuration set only.
     this.configurationSet.addEventDestination('ProblemsToTopic', {

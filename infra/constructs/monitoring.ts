@@ -59,7 +59,11 @@ export class Monitoring extends Construct {
       masterKey: props.keys.key,
       enforceSSL: true,
     });
-    props.keys.allowTopicPublisher('CloudWatchPublishesAlarms', 'cloudwatch.amazonaws.com');
+    props.keys.allowTopicPublisher(
+      'CloudWatchPublishesAlarms',
+      'cloudwatch.amazonaws.com',
+      `arn:${partition}:cloudwatch:${region}:${account}:alarm:*`,
+    );
     this.topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AlarmsOfThisAccount',

@@ -5,12 +5,33 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LOCK_FILE, REPO_ROOT } from '../paths.ts';
+import { join } from 'node:path';
+import { INFRA_FUNCTIONS_DIR, LOCK_FILE, REPO_ROOT } from '../paths.ts';
 import { acknowledge } from './nag.ts';
+import { logDataProtection } from './log-protection.ts';
 
 // Bundled output is ESM; a few bundled CommonJS dependencies still call require(), which ESM lacks.
 const ESM_REQUIRE_SHIM =
   "import { createRequire as __pdCreateRequire } from 'node:module'; const require = __pdCreateRequire(import.meta.url);";
+
+/**
+ * How every function is bundled, in esbuild's own terms: the stack below and
+ * scripts/bench-bundles.ts (which measures the bundles against their size limit) build the same.
+ */
+export const LAMBDA_ESBUILD = {
+  format: 'esm',
+  target: 'node24',
+  // ESM builds of the SDK tree-shake better.
+  mainFields: ['module', 'main'],
+  minify: true,
+  banner: ESM_REQUIRE_SHIM,
+  // In Lambda the credentials are always in the environment: the SDK's default chain is replaced
+  // by its first step (infra/functions/env-credentials.ts), a third of a small function's bundle.
+  alias: { '@aws-sdk/credential-provider-node': join(INFRA_FUNCTIONS_DIR, 'env-credentials.ts') },
+} as const;
+
+/** A function's bundle above this many bytes gets a warning at synth; scripts/bench-bundles.ts measures them all. */
+export const BUNDLE_LIMIT_BYTES = 250 * 1024;
 
 /**
  * Read by Powertools itself (logger and metrics), not by functions/lib/env.ts. Events are never
@@ -54,6 +75,7 @@ export class ServiceFunction extends Construct {
     super(scope, id);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', {
+      dataProtectionPolicy: logDataProtection(),
       retention: logs.RetentionDays.ONE_YEAR,
       encryptionKey: props.key,
       removalPolicy: props.removalPolicy,
@@ -92,18 +114,27 @@ export class ServiceFunction extends Construct {
       bundling: {
         forceDockerBundling: false,
         format: OutputFormat.ESM,
-        target: 'node24',
-        // ESM builds of the SDK tree-shake better.
-        mainFields: ['module', 'main'],
-        minify: true,
+        target: LAMBDA_ESBUILD.target,
+        mainFields: [...LAMBDA_ESBUILD.mainFields],
+        minify: LAMBDA_ESBUILD.minify,
         sourceMap: true,
         // Line numbers are enough; embedding the sources would double the bundle (budget: small bundles).
         sourcesContent: false,
         // Bundle the SDK v3 clients so their versions are the lock file's, not the runtime's.
         bundleAwsSDK: true,
         externalModules: [],
-        banner: ESM_REQUIRE_SHIM,
+        banner: LAMBDA_ESBUILD.banner,
+        esbuildArgs: { '--alias': Object.entries(LAMBDA_ESBUILD.alias).map(([from, to]) => `${from}=${to}`) },
         ...(props.define ? { define: props.define } : {}),
+        // Said, not refused: a size is a measurement (npm run bench:bundles shows what fills each).
+        commandHooks: {
+          beforeBundling: () => [],
+          beforeInstall: () => [],
+          afterBundling: (_input: string, output: string) => [
+            `size=$(wc -c < "${output}/index.mjs"); [ "$size" -le ${BUNDLE_LIMIT_BYTES} ] || ` +
+              `echo "warning: the ${id} bundle is $size bytes, over ${BUNDLE_LIMIT_BYTES} (npm run bench:bundles)" >&2`,
+          ],
+        },
       },
     });
 

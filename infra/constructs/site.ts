@@ -14,6 +14,7 @@ import { HTTP_ROUTES, type HttpRoute } from '../../workflows/index.ts';
 import { ORIGIN_VERIFY_HEADER } from '../functions/origin-verify.ts';
 import { WEB_DIR } from '../paths.ts';
 import { acknowledge, nagResource } from './nag.ts';
+import { logDataProtection } from './log-protection.ts';
 
 /** Served next to the pages: how a staff page signs in (Cognito hosted UI, authorisation code + PKCE). */
 export const PAGE_CONFIG_FILE = 'auth-config.json';
@@ -179,6 +180,7 @@ export class Site extends Construct {
 
     // The pages, from web/: replaced whole on every deploy (prune), removed with the stack.
     const deployLogs = new logs.LogGroup(this, 'DeployLogs', {
+      dataProtectionPolicy: logDataProtection(),
       retention: logs.RetentionDays.ONE_MONTH,
       encryptionKey: props.key,
       removalPolicy: RemovalPolicy.DESTROY,

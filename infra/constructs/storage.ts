@@ -6,6 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { DOCUMENT_PREFIX, INCOMING_EXPIRY_DAYS, INCOMING_PREFIX } from '../../functions/domain/court-order.ts';
 import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
+import { POINT_IN_TIME_RECOVERY_DAYS } from '../../functions/domain/retention.ts';
 
 /**
  * Key prefixes of the files bucket. Grants are scoped to these, and objects under them expire:
@@ -20,6 +21,21 @@ export const FILE_EXPIRY_DAYS = 8;
  * copied under DOCUMENT_PREFIX and kept, every version (R12). Grants name only these two.
  */
 export { DOCUMENT_PREFIX, INCOMING_EXPIRY_DAYS, INCOMING_PREFIX };
+
+/**
+ * R17: how long each copy of the audit chains' heads is locked (Object Lock default retention):
+ * seven years, beyond any request's own retention, so a cut-off chain is still caught then.
+ */
+export const AUDIT_HEADS_RETENTION_DAYS = 7 * 365;
+
+/** R17: what no one may do in the audit table (appends are a conditional PutItem that cannot overwrite). */
+export const AUDIT_FORBIDDEN_ACTIONS = [
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:BatchWriteItem',
+  'dynamodb:PartiQLUpdate',
+  'dynamodb:PartiQLDelete',
+];
 
 /** S3 server access logs hold object keys and the IPs of whoever downloaded: kept 90 days, then gone (R16). */
 export const ACCESS_LOG_RETENTION_DAYS = 90;
@@ -43,7 +59,11 @@ export interface StorageProps {
 export class Storage extends Construct {
   readonly requests: dynamodb.Table;
   readonly records: dynamodb.Table;
+  /** R17: audit events, append only: no function is granted UpdateItem, DeleteItem or BatchWriteItem here. */
+  readonly audit: dynamodb.Table;
   readonly files: s3.Bucket;
+  /** R17: write-once copies of the audit chains' heads (Object Lock). */
+  readonly auditHeads: s3.Bucket;
   readonly documents: s3.Bucket;
   readonly web: s3.Bucket;
   readonly accessLogs: s3.Bucket;
@@ -52,6 +72,20 @@ export class Storage extends Construct {
     super(scope, id);
     this.requests = this.table('Requests', props, TABLE_KEYS.ttlAttribute);
     this.records = this.table('Records', props);
+    // R17: its own table, so grants can allow appends here and nothing else; only the day index
+    // (gsi1) the daily head copy reads.
+    this.audit = this.table('Audit', props, undefined, ['gsi1']);
+    // Nobody, whatever their own policies allow, may change or remove an event (a resource policy
+    // names the table as "*": its own ARN would be a circular reference).
+    this.audit.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AuditEventsAreAppendOnly',
+        effect: iam.Effect.DENY,
+        principals: [new iam.AnyPrincipal()],
+        actions: AUDIT_FORBIDDEN_ACTIONS,
+        resources: ['*'],
+      }),
+    );
 
     // S3 delivers server access logs only to an SSE-S3 bucket (not SSE-KMS), so this one uses SSE-S3.
     this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
@@ -97,6 +131,17 @@ export class Storage extends Construct {
       ],
     });
 
+    // R17: each daily copy of the chains' heads is locked when written: compliance mode in prod (nobody,
+    // root included, can shorten or remove it), governance elsewhere (a dev stack can still be torn
+    // down by someone allowed to bypass it). Object Lock needs versioning; every version is kept.
+    this.auditHeads = this.dataBucket('AuditHeads', props, {
+      versioned: true,
+      objectLockEnabled: true,
+      objectLockDefaultRetention: props.protect
+        ? s3.ObjectLockRetention.compliance(Duration.days(AUDIT_HEADS_RETENTION_DAYS))
+        : s3.ObjectLockRetention.governance(Duration.days(AUDIT_HEADS_RETENTION_DAYS)),
+    });
+
     // The web pages are public by nature (CloudFront serves them to anyone) and hold no personal data.
     // SSE-S3, not the data key: CloudFront (OAC) reading an SSE-KMS origin would need Decrypt on the
     // key that protects patron data, granted to every distribution of the account (aws-cdk-lib can
@@ -117,7 +162,10 @@ export class Storage extends Construct {
   private dataBucket(
     id: string,
     props: StorageProps,
-    extra: Pick<s3.BucketProps, 'bucketName' | 'versioned' | 'lifecycleRules'>,
+    extra: Pick<
+      s3.BucketProps,
+      'bucketName' | 'versioned' | 'lifecycleRules' | 'objectLockEnabled' | 'objectLockDefaultRetention'
+    >,
   ): s3.Bucket {
     const bucket = new s3.Bucket(this, id, {
       encryption: s3.BucketEncryption.KMS,
@@ -147,19 +195,27 @@ export class Storage extends Construct {
     return bucket;
   }
 
-  private table(id: string, props: StorageProps, ttlAttribute?: string): dynamodb.Table {
+  private table(
+    id: string,
+    props: StorageProps,
+    ttlAttribute?: string,
+    indexes: readonly string[] = TABLE_KEYS.indexes.map((i) => i.name),
+  ): dynamodb.Table {
     const table = new dynamodb.Table(this, id, {
       partitionKey: attr(TABLE_KEYS.partitionKey),
       sortKey: attr(TABLE_KEYS.sortKey),
       billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
       encryption: dynamodb.TableEncryption.CUSTOMER_MANAGED,
       encryptionKey: props.key,
-      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      pointInTimeRecoverySpecification: {
+        pointInTimeRecoveryEnabled: true,
+        recoveryPeriodInDays: POINT_IN_TIME_RECOVERY_DAYS,
+      },
       deletionProtection: props.protect,
       removalPolicy: props.removalPolicy,
       ...(ttlAttribute ? { timeToLiveAttribute: ttlAttribute } : {}),
     });
-    for (const index of TABLE_KEYS.indexes) {
+    for (const index of TABLE_KEYS.indexes.filter((i) => indexes.includes(i.name))) {
       table.addGlobalSecondaryIndex({
         indexName: index.name,
         partitionKey: attr(index.partitionKey),

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../../workflows/index.ts';
 import { WORKFLOWS_DIR } from '../paths.ts';
 import { acknowledge } from './nag.ts';
+import { logDataProtection } from './log-protection.ts';
 
 export interface WorkflowsProps {
   stage: string;
@@ -53,6 +54,7 @@ export class Workflows extends Construct {
     );
 
     const logGroup = new logs.LogGroup(scope, 'Logs', {
+      dataProtectionPolicy: logDataProtection(),
       // The /aws/vendedlogs/ prefix keeps CloudWatch's log resource policy from growing per group.
       logGroupName: `/aws/vendedlogs/states/${physicalName}`,
       retention: logs.RetentionDays.ONE_YEAR,

@@ -734,16 +734,21 @@ for (const [family, routes] of [
         expect: problem(401),
         needles: [M],
       });
-for (const [method, path] of courtRoutes)
+for (const [method, path] of courtRoutes) {
+  // R13: the privacy officer gives the second sign-off to release a hold: that route looks the order up (404).
+  const release = path.endsWith('/release-hold');
   add(C, {
     name: `${method} ${path.replace(UNKNOWN_ID, '{id}')} by a privacy officer`,
-    probes: 'signed in without the counsel group: 403',
+    probes: release
+      ? 'the privacy officer may sign a release: an unknown order is 404'
+      : 'signed in without the counsel group: 403',
     method,
     path,
     headers: { authorization: 'Bearer {{staffToken}}', ...(method === 'POST' ? JSON_H : {}) },
     ...(method === 'POST' ? { body: '{}' } : {}),
-    expect: problem(403),
+    expect: problem(release ? 404 : 403),
   });
+}
 const counsel = { authorization: 'Bearer {{counselToken}}' };
 const orderPost = (
   name: string,

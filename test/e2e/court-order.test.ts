@@ -3,7 +3,7 @@ import { crc32 } from 'node:zlib';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromBufferPromise } from 'yauzl';
-import { verifyChain } from '../../functions/domain/audit.ts';
+import { HELD_REASON } from '../../functions/domain/deletion-plan.ts';
 import {
   holdIdFor,
   MAX_ORDER_BYTES,
@@ -258,10 +258,27 @@ describe('court orders, end to end', () => {
       const refused = await api('POST', `/api/court-orders/${orderId}/submit`, counsel);
       expect(refused.status).toBe(415);
       expect(((await refused.json()) as Problem).title).toBe('Unsupported media type');
-      expect(await rt.deps.holds.isHeld('P1004')).toBe(false); // nothing accepted, nothing held
+      // R13: held from the moment the order was recorded, accepted or not.
+      expect(await rt.deps.holds.isHeld('P1004')).toBe(true);
       expect((await upload(u, pdf('second try'))).status).toBe(204);
       expect((await api('POST', `/api/court-orders/${orderId}/submit`, counsel)).status).toBe(202);
       expect(await rt.deps.holds.isHeld('P1004')).toBe(true);
+    });
+
+    it('R12 a PDF that would run a script when opened is 415 with its reason, and nothing is held', async () => {
+      const counsel = await token(COUNSEL, ['counsel']);
+      const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011009' });
+      const scripted = Buffer.from(
+        pdf('x')
+          .toString('latin1')
+          .replace('/Type /Catalog', '/Type /Catalog /OpenAction << /S /JavaScript /JS (app.alert(1)) >>'),
+        'latin1',
+      );
+      expect((await upload(u, scripted)).status).toBe(204);
+      const refused = await api('POST', `/api/court-orders/${orderId}/submit`, counsel);
+      expect(refused.status).toBe(415);
+      expect(((await refused.json()) as Problem).detail).toContain('scripts');
+      expect(await rt.deps.holds.isHeld('P1009')).toBe(false);
     });
 
     it('R12 too large: the upload refuses 10 MiB + 1 (413); a file that got there anyway is 413 at submit; exactly 10 MiB is fine', async () => {
@@ -317,6 +334,19 @@ describe('court orders, end to end', () => {
       ).toBeUndefined();
     });
 
+    it('R13 the hold starts when counsel first records the order, before any file is uploaded or submitted', async () => {
+      const counsel = await token(COUNSEL, ['counsel']);
+      const HADDAD = { id: 'P1008', cardNumber: '21234000011008' };
+      expect(await rt.deps.holds.isHeld(HADDAD.id)).toBe(false);
+      const { orderId } = await create(counsel, { ...ORDER, patronCardNumber: HADDAD.cardNumber });
+      // What every deletion and anonymisation checks before it touches a record.
+      expect(await rt.deps.holds.isHeld(HADDAD.id)).toBe(true);
+      const order = await rt.deps.orders.get(orderId);
+      expect(order.status).toBe('awaiting-upload');
+      expect((await rt.deps.holds.active(HADDAD.id)).map((h) => h.orderId)).toEqual([orderId]);
+      expect(await rt.deps.holds.get(HADDAD.id, holdIdFor(orderId))).toBeUndefined(); // the order's own: at submit
+    });
+
     it('only the counsel who started an order submits it; another counsel gets 403', async () => {
       const counsel = await token(COUNSEL, ['counsel']);
       const { orderId, upload: u } = await create(counsel, { ...ORDER, patronCardNumber: '21234000011018' });
@@ -328,7 +358,7 @@ describe('court orders, end to end', () => {
     });
   });
 
-  it('R12 R2 R13a R17: two approvals, a package with exactly the named categories and dates, counsel downloads it, Ada is told, counsel releases the hold', async () => {
+  it('R12 R2 R13a R17: two approvals, a package with exactly the named categories and dates, counsel downloads it, Ada is told, counsel and the privacy officer release the hold (R13)', async () => {
     const counsel = await token(COUNSEL, ['counsel']);
     const document = pdf('Ada order');
     const { orderId, requestId, status } = await fileOrder(
@@ -442,15 +472,23 @@ describe('court orders, end to end', () => {
     ]);
     expect(JSON.stringify(view)).not.toContain(ADA.cardNumber);
 
-    // Counsel releases the hold: audited, and a deletion may now proceed.
+    // R13: releasing the hold needs counsel and the privacy officer, two people, each sign-off audited.
     expect(
       (await api('POST', `/api/court-orders/${orderId}/release-hold`, await token(DIRECTOR, ['director']))).status,
     ).toBe(403);
-    const released = await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel);
+    const signed = await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel);
+    expect(signed.status).toBe(202);
+    expect(((await signed.json()) as { hold: { status: string } }).hold.status).toBe('active');
+    expect(await rt.deps.holds.isHeld(ADA.id)).toBe(true);
+    // The same person again, even holding the other role too, is not the second sign-off.
+    expect((await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel)).status).toBe(409);
+    expect(await rt.deps.holds.isHeld(ADA.id)).toBe(true);
+    const officer = await token(OFFICER, ['privacy-officer']);
+    const released = await api('POST', `/api/court-orders/${orderId}/release-hold`, officer);
     expect(released.status).toBe(200);
     expect(((await released.json()) as { hold: { status: string; releasedBy: string } }).hold).toMatchObject({
       status: 'released',
-      releasedBy: COUNSEL,
+      releasedBy: OFFICER,
     });
     expect((await api('POST', `/api/court-orders/${orderId}/release-hold`, counsel)).status).toBe(200); // again: no change
     expect(await rt.deps.holds.isHeld(ADA.id)).toBe(false);
@@ -460,12 +498,18 @@ describe('court orders, end to end', () => {
     ).toBe('released');
 
     const events = await rt.deps.audit.list(requestId);
-    expect(verifyChain(events).ok).toBe(true);
+    expect((await rt.deps.audit.check(requestId)).ok).toBe(true);
+    expect(events.filter((e) => e.type === 'legal-hold-release-signed').map((e) => [e.actor.id, e.actor.role])).toEqual(
+      [
+        [COUNSEL, 'counsel'],
+        [OFFICER, 'privacy-officer'],
+      ],
+    );
     expect(events.filter((e) => e.type === 'legal-hold-released')).toHaveLength(1);
     expect(events.find((e) => e.type === 'legal-hold-released')?.actor).toEqual({
-      kind: 'counsel',
-      id: COUNSEL,
-      role: 'counsel',
+      kind: 'staff',
+      id: OFFICER,
+      role: 'counsel privacy-officer',
     });
     expect(events.map((e) => e.type)).toEqual(
       expect.arrayContaining([
@@ -514,7 +558,7 @@ describe('court orders, end to end', () => {
       expect(outcome.erased).toEqual([]);
       expect(outcome.anonymised).toEqual([]);
       expect(outcome.retained.length).toBeGreaterThan(0);
-      expect(outcome.retained.every((r) => r.reason === 'legal-obligation')).toBe(true);
+      expect(outcome.retained.every((r) => r.reason === HELD_REASON)).toBe(true);
       expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
 
       // The order goes through to disclosure; still nothing reaches her.
@@ -573,7 +617,7 @@ describe('court orders, end to end', () => {
       };
       expect(outcome.erased).toEqual([]);
       expect(outcome.anonymised).toEqual([]);
-      expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: 'legal-obligation' }]));
+      expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: HELD_REASON }]));
       expect(await rt.deps.records.getPatron(JOSE.id)).toBeDefined();
       expect(await rt.deps.records.allRecords(JOSE.id, 'LOAN')).toHaveLength(1);
       const mail = (await rt.mail.to(JOSE.email))
@@ -662,9 +706,8 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
       'the unsubmitted order to be 404',
     );
     expect(await statusOf(uploadedOnly.orderId)).toBe(404);
-    // Too late to submit: nothing is revived, nothing is held.
+    // Too late to submit: nothing is revived.
     expect((await api('POST', `/api/court-orders/${uploadedOnly.orderId}/submit`)).status).toBe(404);
-    expect(await rt.deps.holds.isHeld('P1018')).toBe(false);
     // The local TTL sweep deletes the items themselves, as DynamoDB TTL does in AWS.
     await eventually(
       async () =>
@@ -696,6 +739,11 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
       file: { sha256: createHash('sha256').update(document).digest('hex') },
     });
     expect(await rt.deps.documents.sha256(orderDocumentKey(submitted.orderId))).toBe(view.file.sha256);
+    // R13, R16: the hold placed when the never-submitted order was recorded lapses after the order
+    // has gone (the end of its last day everywhere); the submitted order's patron stays held.
+    skew.ms = (UNSUBMITTED_ORDER_DAYS + 2) * DAY;
+    expect(await rt.deps.holds.isHeld('P1018')).toBe(false);
+    expect(await rt.deps.holds.isHeld('P1020')).toBe(true);
   });
 
   it('R12 R13 a submit that crashed after its copy, or after recording it, finishes when retried, even once the upload has expired', async () => {
@@ -729,7 +777,8 @@ describe('R16 an order never submitted goes after UNSUBMITTED_ORDER_DAYS', () =>
       file: { key: orderDocumentKey(o.orderId), sha256, size: kept.size },
     }));
     expect(await stored(second.orderId)).not.toHaveProperty(TABLE_KEYS.ttlAttribute);
-    expect(await rt.deps.holds.isHeld('P1013')).toBe(false);
+    // R13: held since the order was recorded; the order's own hold is placed by the retried submit.
+    expect(await rt.deps.holds.isHeld('P1013')).toBe(true);
 
     skew.ms = (UNSUBMITTED_ORDER_DAYS + 1) * DAY + 60_000;
     await eventually(

@@ -150,6 +150,9 @@ describe('guardian and third-party requests, end to end', () => {
     const received = await submitted.text();
     expect(received).toContain('we ask the card holder for written permission');
     const statusUrl = statusUrlIn(received);
+    // R14: the third party first confirms the address they typed; only then is the patron asked.
+    const confirm = await rt.mail.waitFor(requester, /Please confirm your email address/);
+    expect((await postFormAsBrowser(linkIn(confirm, 'act'), [['decision', 'confirm']])).status).toBe(200);
 
     const ask = await eventually(
       async () => (await rt.mail.to(ADA.email)).find((e) => e.subject.includes('Casey Morgan')),
@@ -161,6 +164,7 @@ describe('guardian and third-party requests, end to end', () => {
     for (const text of [
       'Casey Morgan',
       'Greenwich Credit Union',
+      requester,
       'no outstanding debts',
       'Fines, fees and payments',
       'Shared content',
@@ -169,7 +173,7 @@ describe('guardian and third-party requests, end to end', () => {
     expect(page).not.toContain('Donations');
     expect((await postFormAsBrowser(link, [['decision', 'consent']])).status).toBe(200);
     await waitForStatus(rt, statusUrl, 'awaiting-approval');
-    expect(await rt.mail.to(requester)).toHaveLength(0);
+    expect(await rt.mail.to(requester)).toHaveLength(1); // the confirmation of their address, nothing else
 
     expect(
       (await postFormAsBrowser(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']]))
@@ -211,6 +215,11 @@ describe('guardian and third-party requests, end to end', () => {
     expect(stranger.status).toBe(202);
     const [matchedPage, strangerPage] = [await matched.text(), await stranger.text()];
     expect(strip(strangerPage)).toBe(strip(matchedPage));
+    // R14: both first confirm the address typed, alike: nothing has looked at the card yet.
+    for (const n of [1, 2]) {
+      const confirm = await rt.mail.waitFor('pat.doe@example.net', /Please confirm your email address/, n);
+      expect((await postFormAsBrowser(linkIn(confirm, 'act'), [['decision', 'confirm']])).status).toBe(200);
+    }
     // Once the workflow has looked, both read the same from outside.
     await waitForStatus(rt, statusUrlIn(matchedPage), 'awaiting-consent');
     await waitForStatus(rt, statusUrlIn(strangerPage), 'awaiting-consent');

@@ -9,6 +9,7 @@ import { STAFF_ROLES } from '../../functions/domain/staff.ts';
 import { envSchema } from '../../functions/lib/env.ts';
 import { METRICS_NAMESPACE, METRICS_SERVICE, OVERDUE_REQUESTS_METRIC } from '../../functions/lib/observability.ts';
 import { TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
+import { POINT_IN_TIME_RECOVERY_DAYS } from '../../functions/domain/retention.ts';
 import {
   FUNCTION_ACCESS,
   FUNCTIONS,
@@ -30,6 +31,7 @@ import {
   INCOMING_PREFIX,
 } from '../../infra/constructs/storage.ts';
 import { LOCAL_ONLY_PREFIX } from '../../infra/constructs/http-api.ts';
+import { LIBRARY_CARD_PATTERN } from '../../infra/constructs/log-protection.ts';
 import { pascal } from '../../infra/privacy-desk-stack.ts';
 import {
   allStates,
@@ -186,6 +188,13 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       const services = statements.filter((st) => json(st.Principal).includes('Service'));
       const logs = services.find((st) => st.Sid === 'CloudWatchLogsOfThisAccount');
       expect(json(logs?.Condition)).toContain('kms:EncryptionContext:aws:logs:arn');
+      // Confused deputy: every service but CloudWatch Logs (held to this account's log groups by
+      // the encryption context above) may use the key only for this account's own resources.
+      for (const st of services.filter((x) => x !== logs)) {
+        const condition = json(st.Condition);
+        expect(condition, st.Sid).toContain('aws:SourceAccount');
+        expect(condition, st.Sid).toContain('aws:SourceArn');
+      }
       for (const st of services)
         expect(
           asList(st.Action).every(
@@ -321,7 +330,11 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
   describe('tables', () => {
     it.each(['requests', 'records'] as const)('%s: PITR, on-demand, TABLE_KEYS schema and GSIs', (which) => {
       const props = resources('AWS::DynamoDB::Table')[logicalId(s.stack.storage[which])]!.Properties;
-      expect(props.PointInTimeRecoverySpecification).toEqual({ PointInTimeRecoveryEnabled: true });
+      // R8, R18: the recovery window the deletion letters print (render/deletion-letters.ts) is the one configured.
+      expect(props.PointInTimeRecoverySpecification).toEqual({
+        PointInTimeRecoveryEnabled: true,
+        RecoveryPeriodInDays: POINT_IN_TIME_RECOVERY_DAYS,
+      });
       expect(props.BillingMode).toBe('PAY_PER_REQUEST');
       expect(props.KeySchema).toEqual([
         { AttributeName: TABLE_KEYS.partitionKey, KeyType: 'HASH' },
@@ -391,6 +404,7 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
         if ((access.documents ?? 'none') !== 'none') expected.push('DOCUMENTS_BUCKET');
         if (access.workflow !== 'none') expected.push('STATE_MACHINES');
         if (access.fingerprint) expected.push('FINGERPRINT_KEY_ID');
+        if (HTTP_ROUTES.some((r) => r.fn === name && r.groups?.length)) expected.push('ORIGIN_VERIFY_SECRET');
         expect(Object.keys(vars).sort()).toEqual(expected.sort());
         for (const key of Object.keys(vars))
           if (key !== 'NODE_OPTIONS' && !key.startsWith('POWERTOOLS_'))
@@ -543,7 +557,10 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(documentActions.has('s3:PutObject')).toBe(documents === 'write');
       expect([...documentActions].some((a) => a.startsWith('s3:Delete'))).toBe(false);
       expect(actions.has('s3:GetObject')).toBe(access.files !== 'none' || documents !== 'none');
-      expect(actions.has('s3:PutObject')).toBe(access.files === 'write' || documents === 'write');
+      // R17: and the daily copy of audit chain heads (test/infra/audit.test.ts).
+      expect(actions.has('s3:PutObject')).toBe(
+        access.files === 'write' || documents === 'write' || access.auditHeads === true,
+      );
 
       const ses = statements.filter((st) => asList(st.Action).some((a) => a.startsWith('ses:')));
       expect(ses.length > 0).toBe(access.email);
@@ -746,6 +763,36 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(json(settings.DestinationArn)).toContain(logicalId(s.stack.http.accessLogs));
       expect(settings.Format).toContain('$context.requestId');
       expect(settings.Format).not.toMatch(/\$context\.(path|identity\.sourceIp|resourcePath)/);
+    });
+
+    it('gives the origin secret to exactly the functions behind signed-in routes, which check it themselves (R12)', () => {
+      const signedIn = new Set(HTTP_ROUTES.filter((r) => r.groups?.length).map((r) => r.fn));
+      expect(signedIn.size).toBeGreaterThan(0);
+      for (const name of FUNCTIONS) {
+        const vars = (fnProps(name).Environment as { Variables: Record<string, Json> }).Variables;
+        if (signedIn.has(name)) expect(json(vars.ORIGIN_VERIFY_SECRET), name).toContain('secretsmanager');
+        else expect(vars.ORIGIN_VERIFY_SECRET, name).toBeUndefined();
+      }
+    });
+
+    it('throttles each route below the stage: public POSTs (each sends email) tightest, then signed-in reads', () => {
+      const [, stage] = only('AWS::ApiGatewayV2::Stage');
+      const stageLimit = stage.Properties.DefaultRouteSettings as { ThrottlingRateLimit: number };
+      const settings = stage.Properties.RouteSettings as Record<
+        string,
+        { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }
+      >;
+      expect(Object.keys(settings).sort()).toEqual(HTTP_ROUTES.map((r) => `${r.method} ${r.path}`).sort());
+      for (const route of HTTP_ROUTES) {
+        const limit = settings[`${route.method} ${route.path}`]!;
+        expect(limit.ThrottlingRateLimit, route.path).toBeLessThan(stageLimit.ThrottlingRateLimit);
+        expect(limit.ThrottlingBurstLimit, route.path).toBeGreaterThanOrEqual(limit.ThrottlingRateLimit);
+      }
+      const publicPost = HTTP_ROUTES.find((r) => r.method === 'POST' && r.path === '/api/requests')!;
+      const staffRead = HTTP_ROUTES.find((r) => r.groups?.length && r.method === 'GET')!;
+      expect(settings[`POST ${publicPost.path}`]!.ThrottlingRateLimit).toBeLessThan(
+        settings[`GET ${staffRead.path}`]!.ThrottlingRateLimit,
+      );
     });
 
     it('allows no cross-origin calls without a custom domain: the pages and the API share the CloudFront origin', () => {
@@ -979,6 +1026,25 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
   });
 
   describe('observability', () => {
+    it('masks personal data that reaches any log group by mistake, a demo card number included (R5)', () => {
+      const groups = Object.entries(resources('AWS::Logs::LogGroup'));
+      expect(groups.length).toBeGreaterThan(FUNCTIONS.length);
+      for (const [id, group] of groups) {
+        const policy = json(group.Properties.DataProtectionPolicy);
+        expect(policy, id).toContain('EmailAddress');
+        expect(policy, id).toContain('LibraryCardNumber');
+        expect(policy, id).toContain('MaskConfig');
+      }
+      const dataset = JSON.parse(readFileSync(join(import.meta.dirname, '../../local/demo-dataset.json'), 'utf8')) as {
+        patrons: { cardNumber: string }[];
+      };
+      const card = new RegExp(LIBRARY_CARD_PATTERN);
+      for (const p of dataset.patrons) expect(`card ${p.cardNumber} seen`).toMatch(card);
+      // What the logs do carry must stay readable: ids, times, durations.
+      for (const kept of ['2026-12-05T06:12:00.000Z', '0b7c3f4e-9a1d-4c2e-8f6b-1d2e3f4a5b6c', 'took 1733378400123 ms'])
+        expect(kept).not.toMatch(card);
+    });
+
     const alarms = () => Object.values(resources('AWS::CloudWatch::Alarm')).map((a) => a.Properties);
     const alarmTopic = () => ref(logicalId(s.stack.monitoring.topic));
     const metricsOf = (alarm: Record<string, Json>) =>

@@ -1,49 +1,35 @@
 import { describe, expect, it } from 'vitest';
 import { AUDIT_CSV_COLUMNS, auditToCsv } from '../../functions/domain/audit-csv.ts';
-import {
-  GENESIS_HASH,
-  hashEvent,
-  verifyChain,
-  type AuditEvent,
-  type AuditEventInput,
-  type AuditValue,
-} from '../../functions/domain/audit.ts';
+import { type AuditEvent, type AuditValue } from '../../functions/domain/audit.ts';
+import { chainOf, checkUnder } from '../support/audit-chain.ts';
+import { testAuditKey } from '../support/audit-key.ts';
 import { parseCsv } from '../support/csv.ts';
 
 const REQUEST_ID = '7d0c1a8e-2f4b-4c55-9a1e-3b7f0e9d2c11';
 
-function chain(inputs: AuditEventInput[]): AuditEvent[] {
-  const out: AuditEvent[] = [];
-  for (const [i, input] of inputs.entries()) {
-    const unsigned = {
-      requestId: REQUEST_ID,
-      seq: i + 1,
-      at: new Date(Date.UTC(2026, 2, 1, 9, i)).toISOString(),
-      prevHash: out.at(-1)?.hash ?? GENESIS_HASH,
-      ...input,
-      data: input.data ?? {},
-    };
-    out.push({ ...unsigned, hash: hashEvent(unsigned) });
-  }
-  return out;
-}
+const key = testAuditKey();
 
-const events = chain([
-  { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: 'access' } },
-  { eventId: 'matched', type: 'patron-matched', actor: { kind: 'system' }, data: { patronId: 'P1001' } },
-  {
-    eventId: 'staff-read:1',
-    type: 'staff-read',
-    actor: { kind: 'staff', id: '=HYPERLINK("http://x")', role: 'privacy-officer' },
-    data: { fields: ['status', 'kind'], purpose: '+1, "quoted"\r\nline' },
-  },
-  {
-    eventId: 'due-escalated:2026-03-31T09:00:00.000Z',
-    type: 'due-date-escalated',
-    actor: { kind: 'system' },
-    data: { dueAt: '2026-03-31T09:00:00.000Z', role: 'privacy-officer', recipients: 2, none: null },
-  },
-]);
+const events = await chainOf(
+  key,
+  REQUEST_ID,
+  [
+    { eventId: 'received', type: 'request-received', actor: { kind: 'requester' }, data: { kind: 'access' } },
+    { eventId: 'matched', type: 'patron-matched', actor: { kind: 'system' }, data: { patronId: 'P1001' } },
+    {
+      eventId: 'staff-read:1',
+      type: 'staff-read',
+      actor: { kind: 'staff', id: '=HYPERLINK("http://x")', role: 'privacy-officer' },
+      data: { fields: ['status', 'kind'], purpose: '+1, "quoted"\r\nline' },
+    },
+    {
+      eventId: 'due-escalated:2026-03-31T09:00:00.000Z',
+      type: 'due-date-escalated',
+      actor: { kind: 'system' },
+      data: { dueAt: '2026-03-31T09:00:00.000Z', role: 'privacy-officer', recipients: 2, none: null },
+    },
+  ],
+  Date.UTC(2026, 2, 1, 9, 0),
+);
 
 describe('auditToCsv (R17)', () => {
   it('R17: a header and one CRLF row per event, in chain order, with a byte-order mark', () => {
@@ -61,7 +47,7 @@ describe('auditToCsv (R17)', () => {
     for (const row of rows) for (const cell of row) expect(/^[=+\-@\t\r]/.test(cell), cell).toBe(false);
   });
 
-  it('R17: commas, quotes and line breaks survive (RFC 4180 quoting), and the chain re-verifies from the file alone', () => {
+  it('R17: commas, quotes and line breaks survive (RFC 4180 quoting), and the chain re-verifies from the file alone (with the key)', async () => {
     const rows = parseCsv(auditToCsv(events)).slice(1);
     const col = (name: (typeof AUDIT_CSV_COLUMNS)[number]) => AUDIT_CSV_COLUMNS.indexOf(name);
     const back: AuditEvent[] = rows.map((r) => ({
@@ -80,7 +66,7 @@ describe('auditToCsv (R17)', () => {
       hash: r[col('hash')] as string,
     }));
     expect(back[2]?.data?.purpose).toBe('+1, "quoted"\r\nline');
-    expect(verifyChain(back)).toEqual({ ok: true, count: 4 });
+    expect(await checkUnder(key, back)).toEqual({ ok: true, count: 4 });
   });
 
   it('R17: an empty trail is just the header', () => {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { GENESIS_HASH, hashEvent, verifyChain, type AuditEventInput } from '../../functions/domain/audit.ts';
+import { CHAIN_BREAKS, chainMessage, GENESIS_HASH, type AuditEventInput } from '../../functions/domain/audit.ts';
 import { AuditLog } from '../../functions/adapters/dynamodb/audit.ts';
 import { createDocumentClient, isConditionalCheckFailed } from '../../functions/adapters/dynamodb/client.ts';
 import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
+import { testAuditKey } from '../support/audit-key.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
@@ -29,11 +30,18 @@ describe('AuditLog against dynalite (R17)', () => {
   let db: DynamoDBDocumentClient;
   let log: AuditLog;
   let endpoint: string;
+  const key = testAuditKey();
+
+  /** The chain checked under the key, without the events. */
+  const verified = async (requestId: string) => {
+    const { events: _events, ...check } = await log.check(requestId);
+    return check;
+  };
 
   beforeAll(async () => {
     endpoint = dynamo.endpoint;
     db = dynamo.db;
-    log = new AuditLog(db, TABLE, steppingClock());
+    log = new AuditLog(db, TABLE, key, steppingClock());
   });
 
   it('R17: appending events chains them: seq counts up, each prevHash is the previous hash, the chain verifies', async () => {
@@ -46,15 +54,13 @@ describe('AuditLog against dynalite (R17)', () => {
     expect(a.prevHash).toBe(GENESIS_HASH);
     expect(b.prevHash).toBe(a.hash);
     expect(c.prevHash).toBe(b.hash);
-    for (const e of [a, b, c]) {
-      const { hash, ...unsigned } = e;
-      expect(hash).toBe(hashEvent(unsigned));
-    }
+    // One MAC per event, under the audit key.
+    for (const e of [a, b, c]) expect(e.hash).toBe(await key.mac(chainMessage(e)));
     expect(Date.parse(a.at)).toBeLessThan(Date.parse(b.at));
 
     const stored = await log.list(requestId);
     expect(stored).toEqual([a, b, c]);
-    expect(verifyChain(stored)).toEqual({ ok: true, count: 3 });
+    expect(await verified(requestId)).toEqual({ ok: true, count: 3 });
   });
 
   it('R17: the chain reads back in order past nine events (seq sorts as a number, not as text)', async () => {
@@ -62,7 +68,7 @@ describe('AuditLog against dynalite (R17)', () => {
     for (let i = 1; i <= 12; i++) await log.append(requestId, event(i));
     const stored = await log.list(requestId);
     expect(stored.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
-    expect(verifyChain(stored)).toEqual({ ok: true, count: 12 });
+    expect(await verified(requestId)).toEqual({ ok: true, count: 12 });
   });
 
   it('R17: each request has its own chain, starting from genesis', async () => {
@@ -73,7 +79,7 @@ describe('AuditLog against dynalite (R17)', () => {
     const first = await log.append(two, event(1));
     expect(first).toMatchObject({ requestId: two, seq: 1, prevHash: GENESIS_HASH });
     expect(await log.list(two)).toHaveLength(1);
-    expect(verifyChain(await log.list(one))).toEqual({ ok: true, count: 2 });
+    expect(await verified(one)).toEqual({ ok: true, count: 2 });
   });
 
   it('R17: an unknown request has an empty trail', async () => {
@@ -98,7 +104,7 @@ describe('AuditLog against dynalite (R17)', () => {
     expect(await log.append(requestId, event(1))).toEqual(first);
     const stored = await log.list(requestId);
     expect(stored.map((e) => e.eventId)).toEqual(['step-1', 'step-2', 'step-3']);
-    expect(verifyChain(stored).ok).toBe(true);
+    expect((await log.check(requestId)).ok).toBe(true);
   });
 
   it('R17: concurrent appends of 10 different events all land with seq 1..10 and the chain verifies', async () => {
@@ -117,7 +123,7 @@ describe('AuditLog against dynalite (R17)', () => {
       },
       { step: 'initialize' },
     );
-    const racingLog = new AuditLog(raced, TABLE, steppingClock());
+    const racingLog = new AuditLog(raced, TABLE, key, steppingClock());
     const inputs = Array.from({ length: 10 }, (_, i) => event(i + 1));
     const results = await Promise.all(inputs.map((input) => racingLog.append(requestId, input))).finally(() =>
       raced.destroy(),
@@ -128,7 +134,7 @@ describe('AuditLog against dynalite (R17)', () => {
     const stored = await log.list(requestId);
     expect(stored.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     expect(new Set(stored.map((e) => e.eventId))).toEqual(new Set(inputs.map((i) => i.eventId)));
-    expect(verifyChain(stored)).toEqual({ ok: true, count: 10 });
+    expect(await verified(requestId)).toEqual({ ok: true, count: 10 });
     // What each caller was told is what was stored.
     for (const r of results) expect(stored[r.seq - 1]).toEqual(r);
   });
@@ -153,10 +159,10 @@ describe('AuditLog against dynalite (R17)', () => {
         ExpressionAttributeValues: { ':t': 'request-cancelled' },
       }),
     );
-    expect(verifyChain(await log.list(requestId))).toEqual({
+    expect(await verified(requestId)).toEqual({
       ok: false,
       count: 4,
-      firstBreak: { seq: 3, reason: 'content does not match its hash' },
+      firstBreak: { seq: 3, reason: CHAIN_BREAKS.mac },
     });
   });
 
@@ -174,7 +180,10 @@ describe('AuditLog against dynalite (R17)', () => {
     const raw = await db.send(
       new GetCommand({ TableName: TABLE, Key: requestKeys.audit(requestId, 1), ConsistentRead: true }),
     );
-    expect(Object.keys(raw.Item ?? {}).sort()).toEqual(['pk', 'sk', ...INPUT_FIELDS, ...CHAIN_FIELDS].sort());
+    // The keys, and the day index the daily head copy reads (gsi1).
+    expect(Object.keys(raw.Item ?? {}).sort()).toEqual(
+      ['pk', 'sk', 'gsi1pk', 'gsi1sk', ...INPUT_FIELDS, ...CHAIN_FIELDS].sort(),
+    );
     const text = JSON.stringify(raw.Item);
     expect(text).not.toContain('ada@example.org');
     expect(text).not.toContain('Lovelace');
@@ -193,7 +202,7 @@ describe('AuditLog against dynalite (R17)', () => {
     expect(e.data).toEqual({});
     const stored = await log.list(requestId);
     expect(stored[0]?.data).toEqual({});
-    expect(verifyChain(stored).ok).toBe(true);
+    expect((await log.check(requestId)).ok).toBe(true);
   });
 
   it('R17: data values of every allowed type (string, number, boolean, null, list) survive the round trip and verify', async () => {
@@ -212,6 +221,6 @@ describe('AuditLog against dynalite (R17)', () => {
       list: ['personal', 'payments'],
       empty: [],
     });
-    expect(verifyChain(stored).ok).toBe(true);
+    expect((await log.check(requestId)).ok).toBe(true);
   });
 });

@@ -6,7 +6,6 @@ import {
   dayOf,
   holdLapseInstant,
   incomingKey,
-  isPdfHeader,
   MAX_ORDER_BYTES,
   validateCourtOrderInput,
   withinRange,
@@ -14,6 +13,7 @@ import {
 import { InvalidInputError } from '../../functions/domain/errors.ts';
 import type { StaffDecision } from '../../functions/domain/request.ts';
 import { amzDates, presignedPostPolicy } from '../../functions/adapters/s3/documents.ts';
+import { checkPdf } from '../../functions/domain/pdf-check.ts';
 
 /** R12 metadata, R12 date scope, R12 separation of duties, the R12 upload policy: pure rules. */
 const TODAY = '2026-12-01';
@@ -182,7 +182,11 @@ describe('R12 the stored file is judged by its content', () => {
     ['<html>%PDF-1.7', false],
     ['', false],
   ])('%j → %s', (start, pdf) => {
-    expect(isPdfHeader(Buffer.from(start, 'latin1'))).toBe(pdf);
+    // The rest of a whole, plain PDF after the first bytes: only the start decides here.
+    const rest = '\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n';
+    expect(checkPdf(Buffer.from(start + rest, 'latin1'))).toEqual(
+      pdf ? { ok: true } : { ok: false, reason: 'not-a-pdf' },
+    );
   });
 
   it('the limit is 10 MiB', () => {

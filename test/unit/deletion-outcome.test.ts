@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { deletionReport, type ReportInput } from '../../functions/domain/deletion-outcome.ts';
+import { HELD_REASON } from '../../functions/domain/deletion-plan.ts';
 import type { SystemResult } from '../../functions/domain/system-result.ts';
 import { parseSystemsFile } from '../../functions/domain/systems.ts';
 
@@ -84,7 +85,7 @@ describe('deletion outcome from per-system results', () => {
   it('R13a a hold reads as a legal obligation, like any other reason, naming no order', () => {
     const r = report([result('ils', { state: 'blocked', blockers: [{ kind: 'hold' }] })]);
     expect(JSON.stringify(r)).not.toMatch(/hold|order|court/i);
-    expect(r.outcome.retained).toContainEqual({ category: 'personal', reason: 'legal-obligation' });
+    expect(r.outcome.retained).toContainEqual({ category: 'personal', reason: HELD_REASON });
   });
 
   it('R20 outreach has stopped only when every outreach system answered done', () => {

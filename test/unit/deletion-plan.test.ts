@@ -8,8 +8,10 @@ import {
   type DeletionFacts,
   type DeletionPlan,
   type PlanStep,
+  HELD_REASON,
 } from '../../functions/domain/deletion-plan.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
+import { erasureRulesOf } from '../../functions/domain/erasure-decisions.ts';
 
 const NY = 'America/New_York';
 const NOW = new Date('2026-11-28T15:00:00Z'); // 2026-11-28, 10:00 in New York
@@ -165,8 +167,15 @@ describe('buildDeletionPlan (R8)', () => {
     expect(stepsOf(p, 'payments')).toEqual([
       { category: 'payments', action: 'anonymise', count: 1, cutoff: '2026-11-28' },
     ]);
-    // Defaults: 7 years each (and R16's tombstone and loan-history periods); a policy file without the section still parses.
-    const defaults = { donationsYears: 7, paymentsYears: 7, tombstoneAfterDays: 90, loanHistoryDays: 365 };
+    // Defaults: 7 years each (and R16's tombstone, loan, hold and program periods); a policy file without the section still parses.
+    const defaults = {
+      donationsYears: 7,
+      paymentsYears: 7,
+      tombstoneAfterDays: 90,
+      loanHistoryDays: 365,
+      holdHistoryDays: 365,
+      programHistoryDays: 365,
+    };
     expect(defaultPolicy.retention).toEqual(defaults);
     const { retention: _r, ...withoutRetention } = structuredClone(defaultPolicy);
     expect(policySchema.parse(withoutRetention).retention).toEqual(defaults);
@@ -196,6 +205,30 @@ describe('buildDeletionPlan (R8)', () => {
       clean({ outstandingBalance: 1.75, outstandingFines: 1, paidFines: 1, paidFinesNewestDate: '2025-03-18' }),
     );
     expect(retained(both, 'payments').map((s) => s.reason)).toEqual(['money-outstanding', 'retention-period']);
+  });
+
+  it('R8, R16: each paid fine and gift counts its own period: those past it are anonymised now, only the rest are kept', () => {
+    // Three paid fines, two charged long ago; four gifts, three long ago (the connector counts them against the cutoffs).
+    const p = plan(
+      clean({
+        paidFines: 3,
+        paidFinesPastPeriod: 2,
+        paidFinesNewestDate: '2025-03-18',
+        donations: { count: 4, newestDate: '2024-05-01', pastPeriod: 3 },
+      }),
+    );
+    expect(stepsOf(p, 'payments')).toEqual([
+      { category: 'payments', action: 'retain', count: 1, reason: 'retention-period', until: '2032-03-18' },
+      { category: 'payments', action: 'anonymise', count: 2, cutoff: '2019-11-28' },
+    ]);
+    expect(stepsOf(p, 'donations')).toEqual([
+      { category: 'donations', action: 'retain', count: 1, reason: 'retention-period', until: '2031-05-01' },
+      { category: 'donations', action: 'anonymise', count: 3, cutoff: '2019-11-28' },
+    ]);
+    // The executor anonymises by that cutoff, record by record.
+    const rules = erasureRulesOf(p);
+    expect(rules.paymentsCutoff).toBe('2019-11-28');
+    expect(rules.donationsCutoff).toBe('2019-11-28');
   });
 
   it('R13: an active legal hold retains every category that holds anything, and blocks the deletion', () => {
@@ -310,7 +343,7 @@ describe('patronOutcome (R8, R13a)', () => {
     { nondisclosure: false, hideLegalHold: true },
     { nondisclosure: true, hideLegalHold: false },
   ])(
-    'R13a: a legal hold is shown to the patron only as legal-obligation (nondisclosure $nondisclosure, hideLegalHold $hideLegalHold)',
+    'R13a: a legal hold is shown to the patron only as the reason an ordinary blocker gives (nondisclosure $nondisclosure, hideLegalHold $hideLegalHold)',
     ({ nondisclosure, hideLegalHold }) => {
       const p = plan(
         clean({
@@ -323,7 +356,7 @@ describe('patronOutcome (R8, R13a)', () => {
       expect(out.erased).toEqual([]);
       expect(out.anonymised).toEqual([]);
       expect(out.retained.length).toBeGreaterThan(0);
-      expect(new Set(out.retained.map((r) => r.reason))).toEqual(new Set(['legal-obligation']));
+      expect(new Set(out.retained.map((r) => r.reason))).toEqual(new Set([HELD_REASON]));
       const text = JSON.stringify(out).toLowerCase();
       for (const word of ['legal-hold', 'hold', 'court', 'order', 'subpoena', 'warrant'])
         expect(text).not.toContain(word);

@@ -26,8 +26,14 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
     tokens: {
       issue: async (input: IssueTokenInput) => {
         issued.push(input);
-        return { secret: `secret-${issued.length}`, token: { expiresAt: '2026-12-12T17:00:00.000Z' } };
+        return {
+          secret: `secret-${issued.length}`,
+          token: { tokenHash: `hash-${issued.length}`, expiresAt: '2026-12-12T17:00:00.000Z' },
+        };
       },
+      // No link of the step was emailed before: each step issues and sends its own.
+      repointEmailed: async () => undefined,
+      markEmailed: async () => undefined,
     } as unknown as Deps['tokens'],
     mailer: {
       send: async (email: Email) => {
@@ -40,6 +46,14 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
       staffWithRole: async (role: keyof typeof staff) =>
         (staff[role] ?? []).map((email) => ({ email, name: email, roles: [role] })),
     } as unknown as Deps['records'],
+    // The sent-email keys (sendOnce), in memory.
+    sentEmails: ((keys = new Set<string>()) =>
+      ({
+        wasSent: async (requestId: string, purpose: string, to: string[]) => keys.has(`${requestId} ${purpose} ${to}`),
+        record: async (requestId: string, purpose: string, to: string[]) => {
+          keys.add(`${requestId} ${purpose} ${to}`);
+        },
+      }) as unknown as Deps['sentEmails'])(),
     policy: defaultPolicy,
     baseUrl: 'https://desk.example',
   };
@@ -120,6 +134,7 @@ describe('deliverToPersonOrDesk', () => {
 
 describe('noticeToPersonOrOfficer', () => {
   const notice = {
+    once: { requestId: REQUEST_ID, purpose: 'patron-notified' },
     toPerson: () => ({ subject: 'told', text: '', html: '' }),
     toOfficers: () => ({ subject: 'tell them', text: '', html: '' }),
   };

@@ -188,6 +188,21 @@ describe('per-record deletion decisions (R8)', () => {
     });
   });
 
+  it('R8, R16: with the retention cutoffs, paid fines and gifts already past their own period are counted apart', () => {
+    const tally = deletionFactsTally({ FINE: '2025-01-01', DONATION: '2024-01-01' });
+    const records: RecordFacts[] = [
+      { kind: 'FINE', outstanding: 0, createdDay: '2024-12-31' }, // past
+      { kind: 'FINE', outstanding: 0, createdDay: '2025-01-01' }, // the cutoff day itself: within
+      { kind: 'FINE', outstanding: 3, createdDay: '2010-01-01' }, // owed: not a paid fine at all
+      { kind: 'DONATION', day: '2023-12-31' }, // past
+      { kind: 'DONATION', day: '2024-06-01' },
+      { kind: 'DONATION', day: undefined }, // unreadable: never counted past
+    ];
+    for (const r of records) tally.addRecord(r);
+    const facts = tally.result({ hasCredentials: false, legalHold: { active: false, nondisclosure: false } });
+    expect(facts).toMatchObject({ paidFines: 2, paidFinesPastPeriod: 1, donations: { count: 3, pastPeriod: 1 } });
+  });
+
   it('R8: a record’s facts are read from its stored fields, dates as library days; nothing personal is carried', () => {
     expect(recordFactsOf('LOAN', { returnedAt: null, patronId: 'P1' }, NY)).toEqual({ kind: 'LOAN', returned: false });
     expect(recordFactsOf('LOAN', { returnedAt: '2026-01-28T18:20:00-05:00' }, NY)).toEqual({

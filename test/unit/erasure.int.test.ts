@@ -1,7 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { BatchWriteCommand, GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildDeletionPlan, patronOutcome, stepFor, type DeletionPlan } from '../../functions/domain/deletion-plan.ts';
+import {
+  buildDeletionPlan,
+  HELD_REASON,
+  patronOutcome,
+  stepFor,
+  type DeletionPlan,
+} from '../../functions/domain/deletion-plan.ts';
 import { LegalHoldError, StalePlanError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, policySchema } from '../../functions/domain/policy.ts';
 import {
@@ -517,9 +523,7 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     expect(JSON.stringify(await partition(`PATRON#${p.id}`))).toBe(before);
     const heldPlan = await planFor(p.id);
     expect(heldPlan).toMatchObject({ mode: 'blocked', blockers: ['legal-hold'] });
-    expect(
-      patronOutcome(heldPlan, { hideLegalHold: true }).retained.every((r) => r.reason === 'legal-obligation'),
-    ).toBe(true);
+    expect(patronOutcome(heldPlan, { hideLegalHold: true }).retained.every((r) => r.reason === HELD_REASON)).toBe(true);
     await expect(
       executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: heldPlan, holds, policy: defaultPolicy }),
     ).rejects.toThrow(LegalHoldError);

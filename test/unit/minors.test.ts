@@ -324,15 +324,15 @@ describe('the consent question (R10, R14)', () => {
     },
   });
 
-  it('R14: names the requester, the purpose and each category; typed text cannot bend the subject or inject markup', () => {
+  it('R14: names the exact recipient and each category; typed text cannot bend the subject or inject markup', () => {
     const email = thirdPartyConsentEmail({
       library: 'L',
       link: 'https://x/act/t',
       expiresAt: 'soon',
-      requester: { name: tpRequest.thirdParty?.name ?? '' },
-      purpose: tpRequest.thirdParty?.purpose ?? '',
+      requester: { name: tpRequest.thirdParty?.name ?? '', email: 'e@example.org' },
       categories: ['Library records'],
     });
+    expect(email.text).toContain('e@example.org');
     expect(email.subject).not.toMatch(/[\r\n]/);
     expect(email.subject).toContain('Evil Bcc: all@example.org');
     expect(email.html).not.toContain('<script>');
@@ -341,12 +341,37 @@ describe('the consent question (R10, R14)', () => {
     const page = consentPage({ request: tpRequest, policy: defaultPolicy }).details.value;
     expect(page).not.toContain('<img');
     expect(page).toContain('&lt;img');
+    expect(page).toContain('e@example.org');
     expect(page).toContain(defaultPolicy.categories['library-records'].title);
   });
 
-  it('R10: the child is asked without naming the guardian and without a reason field; the categories are the policy’s', () => {
+  it('R14: the purpose is only behind the link, marked as the requester’s words, with links neutralised and no HTML', () => {
+    const purpose =
+      'See https://evil.example/x?y=1 or www.phish.example, mailto:a@b.example <a href="https://x.example">here</a>';
+    const request = base({
+      kind: 'third-party',
+      thirdParty: { name: 'Jo', email: 'jo@firm.example', purpose, categories: ['library-records'] },
+    });
+    const email = thirdPartyConsentEmail({
+      library: 'L',
+      link: 'https://x/act/t',
+      expiresAt: 'soon',
+      requester: { name: 'Jo', email: 'jo@firm.example' },
+      categories: ['Library records'],
+    });
+    expect(email.text).not.toContain('evil');
+    expect(email.html).not.toContain('evil');
+    const page = consentPage({ request, policy: defaultPolicy }).details.value;
+    expect(page).toContain('in their own words');
+    expect(page).toContain('evil[.]example');
+    for (const clickable of ['https://', 'www.phish.example', 'mailto:', '<a ', 'href="'])
+      expect(page).not.toContain(clickable);
+  });
+
+  it('R10: the child is asked without a reason field, names the guardian who asked as on file; the categories are the policy’s', () => {
     const request = base({ kind: 'guardian-access', ...linkedChild, ageBand: 'consent-age' });
-    const q = consentPage({ request, policy: defaultPolicy });
+    const q = consentPage({ request, policy: defaultPolicy, guardian: { firstName: 'David', lastName: 'Chen' } });
+    expect(q.details.value).toContain('David Chen');
     expect(q.buttons.map((b) => b.decision)).toEqual(['consent', 'decline']);
     for (const c of defaultPolicy.minors.guardianCategories)
       expect(q.details.value).toContain(defaultPolicy.categories[c].title);
@@ -357,7 +382,8 @@ describe('the consent question (R10, R14)', () => {
         link: 'https://x/act/t',
         expiresAt: 'soon',
         categories: ['Library records'],
+        guardian: 'David\r\nChen',
       }).text,
-    ).toContain('We do not ask for your reasons');
+    ).toContain('David Chen, a parent or guardian linked to your library card');
   });
 });

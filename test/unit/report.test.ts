@@ -1,8 +1,9 @@
+import { retentionStatements } from '../../functions/domain/retention.ts';
 import { describe, expect, it } from 'vitest';
-import { CATEGORIES } from '../../functions/domain/categories.ts';
+import { CATEGORIES, type Category } from '../../functions/domain/categories.ts';
 import { IntegrityError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
-import { renderAccessReport, type AccessReportInput } from '../../functions/render/report.ts';
+import { renderAccessReport, type AccessReportInput, type SystemSummary } from '../../functions/render/report.ts';
 import type { Patron } from '../../functions/domain/dataset.ts';
 
 const patron: Patron = {
@@ -99,7 +100,7 @@ describe('renderAccessReport', () => {
 
   it('R18: every category has what/why/shared/retention from the policy config', () => {
     const policy: Policy = structuredClone(defaultPolicy);
-    policy.categories.donations.retention = 'Seven years, per the board resolution of 2031.';
+    policy.categories['shared-content'].retention = 'Seven years, per the board resolution of 2031.';
     policy.categories.personal.sharedWith = 'Only the bookmobile crew.';
     const report = renderAccessReport(base({ policy }));
 
@@ -109,7 +110,7 @@ describe('renderAccessReport', () => {
     for (const c of CATEGORIES) {
       const p = policy.categories[c];
       const s = section(report, c);
-      for (const text of [p.title, p.what, p.why, p.sharedWith, p.retention])
+      for (const text of [p.title, p.what, p.why, p.sharedWith, ...retentionStatements(c, policy).map((r) => r.text)])
         expect(s).toContain(text.replace(/'/g, '&#39;'));
       // In the policy's order.
       const at = report.indexOf(`<section id="${c}"`);
@@ -139,8 +140,10 @@ describe('renderAccessReport', () => {
     expect(report).toContain('No copy of any identity document was kept');
   });
 
-  it('automatic data is reported as not linked to the patron', () => {
-    expect(section(renderAccessReport(base()), 'automatic')).toContain('Stored without identity: not linked to you');
+  it('R18: logs and analytics are reported as not linked to the patron (linked cookies: below)', () => {
+    expect(section(renderAccessReport(base()), 'automatic')).toMatch(
+      /Logs and analytics: stored without identity, not linked to you/,
+    );
   });
 
   it('personal data: payment methods as type and last four only', () => {
@@ -304,5 +307,78 @@ describe('R18 R19: where the records are, system by system', () => {
     expect(html).toContain('<dd>Found: Fines, fees and payments: 2 records.</dd>');
     expect(html).not.toContain('Library records: 9');
     expect(html).toContain('<dt>Koha</dt><dd>Not held: this system has no record of the card holder.</dd>');
+  });
+});
+
+describe('the report’s statements are true and complete (R18, R19, R20)', () => {
+  const aboutOf = (s: string, term: string): string =>
+    new RegExp(`<dt>${term}</dt><dd>([\\s\\S]*?)</dd>`).exec(s)?.[1] ?? '';
+  const unescape = (s: string) => s.replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+
+  it('R18: sign-in and preference cookies are reported as linked to the account, each as configured; logs stay not linked', () => {
+    const policy: Policy = structuredClone(defaultPolicy);
+    policy.linkedCookies = [
+      ...policy.linkedCookies,
+      { name: 'Reading-list cookie', purpose: 'keeps your reading list between visits', kept: 'for 30 days' },
+    ];
+    const s = unescape(section(renderAccessReport(base({ policy })), 'automatic'));
+    expect(policy.linkedCookies.length).toBeGreaterThanOrEqual(3);
+    for (const c of policy.linkedCookies) {
+      const line = new RegExp(`<li data-cookie="${c.name}">([^<]*)</li>`).exec(s)?.[1] ?? '';
+      expect(line, c.name).toContain(c.purpose);
+      expect(line, c.name).toContain(c.kept);
+    }
+    expect(s).toMatch(/Linked to your online account/);
+    expect(s).toMatch(/not linked to you/);
+  });
+
+  it('R18, R20: the personal and donations purposes name the outreach and fundraising uses the policy names', () => {
+    const report = unescape(renderAccessReport(base()));
+    // The seed's "outreach, advocacy, marketing and fundraising campaigns on behalf of the Library".
+    for (const use of ['outreach', 'advocacy', 'marketing', 'fundraising'])
+      expect(aboutOf(section(report, 'personal'), 'Why'), use).toContain(use);
+    expect(aboutOf(section(report, 'personal'), 'Why')).toBe(defaultPolicy.categories.personal.why);
+    expect(aboutOf(section(report, 'donations'), 'Why')).toMatch(/fundraising/);
+  });
+
+  it('R9, R10, R18: guardians are named among those a category may go to, with the configured ages, and only for the guardian categories', () => {
+    const policy: Policy = structuredClone(defaultPolicy);
+    policy.minors = { ...policy.minors, consentFromAge: 12, adultAge: 19, guardianCategories: ['library-records'] };
+    const report = unescape(renderAccessReport(base({ policy })));
+    const shared = aboutOf(section(report, 'library-records'), 'Who it is shared with');
+    expect(shared).toMatch(/guardian/);
+    expect(shared).toContain(`under ${policy.minors.consentFromAge}`);
+    expect(shared).toContain(`from ${policy.minors.consentFromAge} to ${policy.minors.adultAge - 1}`);
+    for (const c of CATEGORIES.filter((x) => x !== 'library-records'))
+      expect(aboutOf(section(report, c), 'Who it is shared with'), c).not.toMatch(/guardian/);
+  });
+
+  it('R18, R19: the services of the systems file that hold a category are named among those it may go to; the built-in table is not', () => {
+    const systems: SystemSummary[] = [
+      {
+        id: 'records',
+        name: 'Privacy Desk records',
+        manual: false,
+        builtIn: true,
+        answer: 'done',
+        categories: ['personal', 'payments'],
+      },
+      {
+        id: 'ebooks',
+        name: 'OverDrive e-books',
+        manual: true,
+        answer: 'done',
+        categories: ['personal', 'library-records'],
+      },
+      { id: 'rooms', name: 'Room booking', manual: true, answer: 'not-held', categories: ['library-records'] },
+    ];
+    const report = unescape(renderAccessReport(base({ systems })));
+    const shared = (c: Category) => aboutOf(section(report, c), 'Who it is shared with');
+    for (const s of systems.filter((x) => !x.builtIn))
+      for (const c of CATEGORIES) {
+        if (s.categories?.includes(c)) expect(shared(c), `${s.name} in ${c}`).toContain(s.name);
+        else expect(shared(c), `${s.name} not in ${c}`).not.toContain(s.name);
+      }
+    for (const c of CATEGORIES) expect(shared(c)).not.toContain('Privacy Desk records');
   });
 });

@@ -10,6 +10,8 @@ import {
   statsToCsv,
   suppress,
   type StatsRow,
+  HIDDEN,
+  protectBreakdown,
 } from '../../functions/domain/staff-desk.ts';
 
 const NOW = new Date('2026-11-20T15:00:00Z');
@@ -96,6 +98,60 @@ describe('R3 statistics', () => {
     expect(few.total).toBe('<5');
   });
 
+  it('R3 secondary suppression: one small count alone in a breakdown hides the next smallest, so no subtraction recovers it', () => {
+    expect(
+      protectBreakdown(
+        new Map([
+          ['a', 12],
+          ['b', 7],
+          ['c', 2],
+        ]),
+      ),
+    ).toEqual({ a: 12, b: HIDDEN, c: '<5' });
+    expect(
+      protectBreakdown(
+        new Map([
+          ['a', 12],
+          ['b', 3],
+          ['c', 2],
+        ]),
+      ),
+    ).toEqual({ a: 12, b: '<5', c: '<5' });
+    expect(
+      protectBreakdown(
+        new Map([
+          ['a', 12],
+          ['b', 7],
+        ]),
+      ),
+    ).toEqual({ a: 12, b: 7 });
+    // In a whole report: each breakdown sums to the total, and no single small cell can be derived.
+    const rows = [...Array(9).keys()].map(() => row({ createdAt: '2026-10-05T12:00:00Z' }));
+    rows.push(row({ kind: 'deletion', createdAt: '2026-10-06T12:00:00Z' }));
+    const s = buildStats(rows, { from: '2026-10-01', to: '2026-10-31' }, NOW, TZ);
+    for (const breakdown of [s.byKind, s.byStatus, s.byMonth]) {
+      const small = Object.values(breakdown).filter((v) => v !== HIDDEN && typeof v !== 'number');
+      const withheld = Object.values(breakdown).filter((v) => typeof v !== 'number');
+      expect(small.length === 0 || withheld.length >= 2).toBe(true);
+    }
+  });
+
+  it('R3 court orders are counted only for the roles that may see them: for the others they are in no figure', () => {
+    const rows = [
+      ...[...Array(6).keys()].map(() => row({ createdAt: '2026-10-05T12:00:00Z' })),
+      ...[...Array(5).keys()].map(() => row({ kind: 'court-order', createdAt: '2026-10-07T12:00:00Z' })),
+    ];
+    const range = { from: '2026-10-01', to: '2026-10-31' };
+    const counsel = buildStats(rows, range, NOW, TZ, { courtOrders: true });
+    const desk = buildStats(rows, range, NOW, TZ, { courtOrders: false });
+    expect(counsel.byKind['court-order']).toBe(5);
+    expect(counsel.total).toBe(11);
+    expect(desk.byKind).not.toHaveProperty('court-order');
+    expect(desk.total).toBe(6);
+    expect(desk.byMonth).toEqual({ '2026-10': 6 });
+    expect(statsToCsv(desk)).not.toContain('court-order');
+  });
+
   it('the CSV is section, key, value, with the small counts as "<5"', () => {
     const csv = statsToCsv(buildStats([], { from: '2026-11-01', to: '2026-11-20' }, NOW, TZ));
     const lines = csv
@@ -108,9 +164,19 @@ describe('R3 statistics', () => {
     expect(lines).toContain('completion,median-days-to-complete,suppressed');
   });
 
-  it('the range defaults to twelve months up to today, and refuses a reversed or too long one', () => {
-    expect(statsRange({}, NOW, TZ)).toEqual({ from: '2025-12-01', to: '2026-11-20' });
-    expect(statsRange({ to: '2026-03-15' }, NOW, TZ)).toEqual({ from: '2025-04-01', to: '2026-03-15' });
+  it('R3 the range is whole months: it defaults to the twelve that have ended, a day stands for its month, a month still running is left out; a reversed or too long one is refused', () => {
+    expect(statsRange({}, NOW, TZ)).toEqual({ from: '2025-11-01', to: '2026-10-31' });
+    expect(statsRange({ to: '2026-03-15' }, NOW, TZ)).toEqual({ from: '2025-04-01', to: '2026-03-31' });
+    expect(statsRange({ from: '2026-02', to: '2026-02' }, NOW, TZ)).toEqual({ from: '2026-02-01', to: '2026-02-28' });
+    expect(statsRange({ from: '2026-10-14', to: '2026-11-20' }, NOW, TZ)).toEqual({
+      from: '2026-10-01',
+      to: '2026-10-31',
+    });
+    // Two ranges a day apart are the same report.
+    expect(statsRange({ from: '2026-10-15', to: '2026-10-15' }, NOW, TZ)).toEqual(
+      statsRange({ from: '2026-10-16', to: '2026-10-16' }, NOW, TZ),
+    );
+    expect(() => statsRange({ from: '2026-11-01' }, NOW, TZ)).toThrow();
     expect(() => statsRange({ from: '2026-05-01', to: '2026-01-01' }, NOW, TZ)).toThrow();
     expect(() => statsRange({ from: '2020-01-01', to: '2026-01-01' }, NOW, TZ)).toThrow();
     expect(() => statsRange({ from: '2026-02-30' }, NOW, TZ)).toThrow();

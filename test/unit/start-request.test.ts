@@ -13,6 +13,7 @@ import { defaultPolicy } from '../../functions/domain/policy.ts';
 import { REQUEST_KINDS } from '../../functions/domain/request.ts';
 import { requestInputSchema } from '../../functions/domain/request-input.ts';
 import { WORKFLOW_OF_KIND, WORKFLOWS, type WorkflowName } from '../../workflows/index.ts';
+import { testAuditKey } from '../support/audit-key.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
@@ -74,7 +75,7 @@ describe('startRequest', () => {
   let audit: AuditLog;
   beforeAll(() => {
     requests = new RequestStore(dynamo.db, TABLE);
-    audit = new AuditLog(dynamo.db, TABLE);
+    audit = new AuditLog(dynamo.db, TABLE, testAuditKey());
   });
 
   it('R5 R17: stores the record, appends its events in order, starts its workflow with the id alone, keeps the execution id', async () => {
@@ -129,7 +130,7 @@ describe('a request made at the desk (R4)', () => {
     const records = new LibraryRecords(dynamo.db, RECORDS);
     const deps = {
       requests: new RequestStore(dynamo.db, TABLE),
-      audit: new AuditLog(dynamo.db, TABLE),
+      audit: new AuditLog(dynamo.db, TABLE, testAuditKey()),
       records,
       people: new PatronDirectory(RECORDS_TABLE_ONLY, records, () => {
         throw new Error('only the records table here');

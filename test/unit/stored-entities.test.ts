@@ -6,6 +6,7 @@ import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { TokenStore } from '../../functions/adapters/dynamodb/tokens.ts';
 import { IntegrityError } from '../../functions/domain/errors.ts';
+import { testAuditKey } from '../support/audit-key.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
@@ -30,7 +31,7 @@ describe('stored entities are parsed on every read (R5, R17)', () => {
   const clock = () => NOW;
 
   it('R17: an audit event with a corrupt actor is refused, named by field, value unsaid (R5)', async () => {
-    const audit = new AuditLog(dynamo.db, TABLE, clock);
+    const audit = new AuditLog(dynamo.db, TABLE, testAuditKey(), clock);
     const requestId = '00000000-0000-4000-8000-000000000001';
     const event = await audit.append(requestId, {
       eventId: 'received',

@@ -102,6 +102,7 @@ function fullRecord(): Required<AnyRequestFields> & { kind: 'third-party'; tombs
       organization: 'Smith & Co',
       purpose: 'Her divorce case',
     },
+    disclosedTo: DISCLOSED_TO,
     orderId: '0b7e3d2c-9a8f-4e1d-8c7b-6a5f4e3d2c1b',
     submittedByStaff: COUNSEL,
     closedAt: '2026-11-20T10:00:00.000Z',
@@ -117,6 +118,14 @@ function fullRecord(): Required<AnyRequestFields> & { kind: 'third-party'; tombs
     },
   };
 }
+
+/** R14: the retained disclosure record: the third party (not the patron), the scope and the permission. */
+const DISCLOSED_TO = {
+  recipient: { name: 'Sam Smith', organization: 'Smith & Co', email: 'sam@lawfirm.example' },
+  categories: ['library-records' as const],
+  permission: { at: '2026-11-06T10:00:00.000Z', channel: 'in-person' as const, by: 'patron' as const },
+  releasedAt: '2026-11-12T10:00:00.000Z',
+};
 
 const PERSONAL = [
   '21234000012345',
@@ -153,7 +162,8 @@ describe('tombstone (R16)', () => {
 
   it('R16: a tombstone keeps ids, kind, status, dates and codes, and no personal data', () => {
     const t = tombstone(fullRecord(), AT);
-    const text = JSON.stringify(t);
+    // R14: the disclosure record names the third party it went to (checked on its own below); nothing else may.
+    const text = JSON.stringify({ ...t, disclosedTo: undefined });
     for (const p of PERSONAL) expect(text, p).not.toContain(p);
     expect(t).toEqual({
       requestId: '6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10',
@@ -165,6 +175,7 @@ describe('tombstone (R16)', () => {
       dueAt: '2026-12-01T10:00:00.000Z',
       closedAt: '2026-11-20T10:00:00.000Z',
       statusKeyHash: 'a'.repeat(64),
+      disclosedTo: DISCLOSED_TO,
       // R16: no patron id, no requesting guardian's id (nor a donor's): nothing finds it by person.
       orderId: '0b7e3d2c-9a8f-4e1d-8c7b-6a5f4e3d2c1b',
       executionId: 'local:third-party:6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10',
@@ -205,6 +216,13 @@ describe('tombstone (R16)', () => {
       },
       tombstonedAt: AT.toISOString(),
     });
+  });
+
+  it('R14 R16: the disclosure record keeps to whom, what and on whose permission; never the purpose or anything of the patron', () => {
+    const t = tombstone(fullRecord(), AT);
+    expect(t.disclosedTo).toEqual(DISCLOSED_TO);
+    const record = JSON.stringify(t.disclosedTo);
+    for (const p of ['divorce', 'Lovelace', '21234000012345', 'ada@', 'P1001']) expect(record, p).not.toContain(p);
   });
 
   it('R16: the contact address, typed identities, requested changes, the plan and the paused clock are gone', () => {

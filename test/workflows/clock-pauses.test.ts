@@ -28,6 +28,9 @@ describe('R15 the clock pauses while the request waits on the person asked', () 
       categories: ['personal'],
       purpose: 'A tenancy reference.',
     });
+    // R14: the third party first confirms the address they typed.
+    const confirm = await rt.mail.waitFor('jordan.clock@lawfirm.example', /Please confirm your email address/);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
     const ask = await rt.mail.waitFor(ADA.email, /Written permission asked/);
     const waiting = await eventually(async () => {
       const r = await rt.deps.requests.get(body.requestId);

@@ -1,17 +1,25 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../functions/domain/audit.ts';
+import { BLOCKER_REASONS } from '../../functions/domain/deletion-outcome.ts';
+import { HELD_REASON } from '../../functions/domain/deletion-plan.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
+import { REASON_WORDS } from '../../functions/render/deletion-letters.ts';
 import { postForm } from '../support/http.ts';
 import { expectLetterFollowsResults } from './deletion-letter.ts';
 import {
   ADA,
+  DEMO_DATASET,
   eventually,
   linkIn,
   OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,
+  type SentEmail,
+  type StatusView,
   type TestRuntime,
 } from '../support/runtime.ts';
 
@@ -101,7 +109,7 @@ describe('deletion workflow', () => {
     const request = await rt.deps.requests.getOf(body.requestId, 'deletion');
     expect(request.contactEmail).toBeUndefined(); // R16: the address for the letter is gone too
     const events = await rt.deps.audit.list(body.requestId);
-    expect(verifyChain(events).ok).toBe(true);
+    expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true);
     expect(events.map((e) => e.type)).toEqual(
       expect.arrayContaining(['deletion-planned', 'approval-decided', 'system-answered', 'outcome-sent']),
     );
@@ -153,7 +161,7 @@ describe('deletion workflow', () => {
     expect(await rt.deps.records.getPatron(MARIA.id)).toBeDefined();
   });
 
-  it('R13, R13a a legal hold before the request keeps everything, and the patron sees only "legal-obligation"', async () => {
+  it('R13, R13a a legal hold before the request keeps everything, and the patron sees only the reason an ordinary blocker gives', async () => {
     await rt.deps.holds.place({
       holdId: 'H-test-1',
       patronId: MARGARET.id,
@@ -168,7 +176,7 @@ describe('deletion workflow', () => {
     const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
-    expect(outcome.retained.every((r) => r.reason === 'legal-obligation')).toBe(true);
+    expect(outcome.retained.every((r) => r.reason === HELD_REASON)).toBe(true);
     expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
     const letter = await rt.mail.waitFor(MARGARET.email, /deletion request .* is waiting/);
     await expectLetterFollowsResults(rt, body.requestId, letter);
@@ -192,7 +200,7 @@ describe('deletion workflow', () => {
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
     expect(outcome.anonymised).toEqual([]);
-    expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: 'legal-obligation' }]));
+    expect(outcome.retained).toEqual(expect.arrayContaining([{ category: 'personal', reason: HELD_REASON }]));
     expect((await rt.deps.records.allRecords(JOSE.id, 'LOAN')).length).toBe(1);
     expect(await rt.deps.records.getPatron(JOSE.id)).toBeDefined();
   });
@@ -255,5 +263,110 @@ describe('deletion: a crash in the middle of the erasure', () => {
     expect(JSON.stringify(items)).not.toContain(YUKI.id);
     const letters = (await rt.mail.to(YUKI.email)).filter((e) => /is complete/.test(e.subject));
     expect(letters).toHaveLength(1);
+  });
+});
+
+describe('deletion: a sealed hold looks like an ordinary blocker', () => {
+  /**
+   * Two patrons alike in everything the patron sees (one item still on loan, nothing else): one
+   * deletion waits on the loan, the other on a hold whose order forbids notice. Added to the demo
+   * dataset so nothing else about them differs.
+   */
+  const twin = (n: number) => ({
+    id: `P900${n}`,
+    cardNumber: `2123400009900${n}`,
+    firstName: 'Twin',
+    lastName: `Example${n}`,
+    dateOfBirth: '1980-01-01',
+    email: `twin${n}@example.org`,
+    address: { street: '1 Main St', city: 'Greenwich', state: 'CT', postalCode: '06830' },
+    enrolledOn: '2024-01-01',
+    expiresOn: '2028-01-01',
+  });
+  const LOANED = twin(1);
+  const HELD = twin(2);
+  const loanOf = (p: { id: string }, n: number) => ({
+    id: `L990${n}`,
+    patronId: p.id,
+    itemId: `I990${n}`,
+    title: 'Middlemarch',
+    branch: 'Main Library',
+    checkedOutAt: '2026-11-20T10:00:00-05:00',
+    dueAt: '2026-12-11T23:59:59-05:00',
+    returnedAt: null,
+  });
+  let rt: TestRuntime;
+  let dir: string;
+  beforeAll(async () => {
+    const demo = JSON.parse(await readFile(DEMO_DATASET, 'utf8')) as { patrons: unknown[]; loans: unknown[] };
+    dir = await mkdtemp(join(tmpdir(), 'privacy-desk-twins-'));
+    const datasetPath = join(dir, 'dataset.json');
+    await writeFile(
+      datasetPath,
+      JSON.stringify({
+        ...demo,
+        patrons: [...demo.patrons, LOANED, HELD],
+        loans: [...demo.loans, loanOf(LOANED, 1), loanOf(HELD, 2)],
+      }),
+    );
+    rt = await startTestRuntime({ datasetPath });
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('R13a, R8 a deletion held by a sealed order reads like one waiting on a loan: status page, letters and outcome, field by field', async () => {
+    await rt.deps.holds.place({
+      holdId: 'H-twin',
+      patronId: HELD.id,
+      placedBy: 'counsel@library.example',
+      nondisclosure: true,
+    });
+    type View = { body: { requestId: string; statusUrl: string }; status: StatusView; mail: SentEmail[] };
+    const views: View[] = [];
+    for (const [n, p] of [LOANED, HELD].entries()) {
+      const body = await requestDeletion(rt, p);
+      expect((await postForm(await approvalLink(rt, n + 1), { decision: 'approve' })).status).toBe(200);
+      const status = await waitForStatus(rt, body.statusUrl, 'waiting');
+      const letter = await rt.mail.waitFor(p.email, /deletion request .* is waiting/);
+      await expectLetterFollowsResults(rt, body.requestId, letter);
+      views.push({ body, status, mail: await rt.mail.to(p.email) });
+    }
+    const [loaned, held] = views as [View, View];
+
+    // The reason the held deletion gives must be one an ordinary blocker gives too.
+    const heldReasons = new Set((held.status.outcome as Outcome).retained.map((r) => r.reason));
+    const ordinary = new Set(
+      Object.entries(BLOCKER_REASONS)
+        .filter(([kind]) => kind !== 'hold')
+        .map(([, reason]) => reason as string),
+    );
+    for (const reason of heldReasons) expect(ordinary, `${reason} is given by an ordinary blocker`).toContain(reason);
+
+    // Everything else, field by field: the blocker's reason and words masked, and each request's own id, card and name.
+    const mask = (text: string, p: Patron, requestId: string) => {
+      let out = text.replaceAll(requestId, '<request>').replaceAll(p.email, '<email>').replaceAll(p.lastName, '<name>');
+      for (const reason of ['items-on-loan', ...heldReasons])
+        out = out.replaceAll(reason, '<reason>').replaceAll(REASON_WORDS[reason] ?? reason, '<reason>');
+      // The links' secrets, and when each was made: the two requests are a few seconds apart.
+      return out
+        .replace(/\/act\/[A-Za-z0-9_-]+/g, '/act/<token>')
+        .replace(/\d{4}-\d{2}-\d{2}T[\d:.]+Z/g, '<instant>')
+        .replace(/\d{1,2}:\d{2} [AP]M/g, '<time>');
+    };
+    const seen = (v: View, p: Patron) => ({
+      status: JSON.parse(mask(JSON.stringify(v.status), p, v.body.requestId)) as unknown,
+      mail: v.mail.map((e) => ({
+        subject: mask(e.subject, p, v.body.requestId),
+        text: mask(e.body.text ?? '', p, v.body.requestId),
+        html: mask(e.body.html ?? '', p, v.body.requestId),
+      })),
+    });
+    const a = seen(loaned, LOANED);
+    const b = seen(held, HELD);
+    expect(b.status).toEqual(a.status);
+    expect(b.mail.map((m) => m.subject)).toEqual(a.mail.map((m) => m.subject));
+    expect(b.mail).toEqual(a.mail);
   });
 });

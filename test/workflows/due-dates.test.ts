@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../functions/domain/audit.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
 import { createHandler as sweepDueDates } from '../../functions/handlers/sweep-due-dates.ts';
 import { createMetrics } from '../../functions/lib/observability.ts';
@@ -122,7 +121,7 @@ describe('due dates: reminders and escalation (R15)', () => {
     expect(mail.join('\n')).not.toContain(ids.inPerson);
 
     const events = await rt.deps.audit.list(ids.correction);
-    expect(verifyChain(events).ok).toBe(true);
+    expect((await rt.deps.audit.check(ids.correction)).ok).toBe(true);
     expect(
       events.filter((e) => e.type.startsWith('due-date-')).map((e) => [e.type, e.data?.dueAt, e.data?.recipients]),
     ).toEqual([

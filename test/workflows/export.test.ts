@@ -2,7 +2,6 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../functions/domain/audit.ts';
 import { CATEGORIES } from '../../functions/domain/categories.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { RESIDENCY_STATEMENT } from '../../functions/domain/export-format.ts';
@@ -125,7 +124,7 @@ describe('export workflow', () => {
       eventId: 'export-delivered',
       data: { legalBasis: 'data-subject', channel: 'email', format: 'zip' },
     });
-    expect(verifyChain(events).ok).toBe(true); // R17
+    expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
     expect(JSON.stringify(events)).not.toContain(ADA.email);
     expectNoPersonalData(rt, executionOf('export', body.requestId), [ADA], 'BuildExport');
     expect((await storedExports(filesDir)).filter((f) => f.startsWith(body.requestId))).toHaveLength(1);

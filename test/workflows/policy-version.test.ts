@@ -59,6 +59,9 @@ describe('the policy version (R18)', () => {
       categories: ['library-records'],
       purpose: 'Tenancy reference for a landlord.',
     });
+    // R14: the third party first confirms the address they typed.
+    const confirm = await rt.mail.waitFor(who.email, /Please confirm your email address/);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
     const ask = await eventually(
       async () =>
         (await rt.mail.to(ADA.email)).find((e) => e.subject.includes(who.name) && /Written permission/.test(e.subject)),

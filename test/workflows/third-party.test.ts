@@ -1,5 +1,4 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { verifyChain } from '../../functions/domain/audit.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
@@ -47,6 +46,9 @@ const requester = () => {
     organization: 'Blake & Partners',
   };
 };
+/** A child of 10 with no email on file; her guarantor is Maria Rivera. */
+const SOFIA = { cardNumber: '21234000011011', lastName: 'Rivera' };
+const MARIA_EMAIL = 'maria.rivera@example.org';
 const PURPOSE = 'Tenancy reference: the landlord asks for proof of library membership and borrowing history.';
 
 /** What marks each of Ada's categories in a report (titles that appear in no other category). */
@@ -73,8 +75,17 @@ async function ask(
     purpose: PURPOSE,
   });
   expect(res.status).toBe(202);
+  // R14: the third party first confirms the address they typed; nothing else happens before.
+  const confirm = await rt.mail.waitFor(who.email, CONFIRM_ADDRESS);
+  expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
   return res.body;
 }
+
+const CONFIRM_ADDRESS = /Please confirm your email address/;
+
+/** What reached a third party's inbox after they confirmed their address. */
+const mailAfterConfirming = async (rt: TestRuntime, address: string): Promise<SentEmail[]> =>
+  (await rt.mail.to(address)).filter((e) => !CONFIRM_ADDRESS.test(e.subject));
 
 async function consentEmailFor(rt: TestRuntime, who: { name: string }): Promise<SentEmail> {
   return eventually(
@@ -109,17 +120,20 @@ describe('third-party request (R14)', () => {
     const who = requester();
     const body = await ask(rt, who, ['library-records', 'payments']);
     const consent = await consentEmailFor(rt, who);
-    // The page and email name the requester, the purpose and each category.
-    for (const text of [consent.body.text ?? '', await (await fetch(linkIn(consent, 'act'))).text()]) {
+    // The page and email name the requester, their confirmed address and each category; the purpose only behind the link.
+    const consentPage = await (await fetch(linkIn(consent, 'act'))).text();
+    expect(consentPage).toContain('Tenancy reference');
+    expect(consent.body.text).not.toContain('Tenancy reference');
+    for (const text of [consent.body.text ?? '', consentPage]) {
       expect(text).toContain(who.name);
       expect(text).toContain('Blake &');
-      expect(text).toContain('Tenancy reference');
+      expect(text).toContain(who.email);
       expect(text).toContain('Library records');
       expect(text).toContain('Fines, fees and payments');
       expect(text).not.toContain('Donations');
     }
     await waitForStatus(rt, body.statusUrl, 'awaiting-consent');
-    expect(await rt.mail.to(who.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(rt, who.email)).toHaveLength(0);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
 
     const approval = await approvalEmailFor(rt, body.requestId);
@@ -130,7 +144,7 @@ describe('third-party request (R14)', () => {
     expect(page).toContain('Given through their own email on file');
     expect(page).toContain('Library records, Fines, fees and payments');
     // Nothing reaches the third party before consent and approval.
-    expect(await rt.mail.to(who.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(rt, who.email)).toHaveLength(0);
     expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
 
     const ready = await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
@@ -154,6 +168,7 @@ describe('third-party request (R14)', () => {
     expect(told.body.text).toContain('Fines, fees and payments');
     await waitForStatus(rt, body.statusUrl, 'completed');
 
+    await rt.engine.whenDone(executionOf('third-party', body.requestId)); // the last audit event is written after the status
     const request = await rt.deps.requests.getOf(body.requestId, 'third-party');
     // R16: the third party's contact and purpose are gone; the categories stay for the audit.
     expect(request.thirdParty).toEqual({ categories: ['library-records', 'payments'] });
@@ -180,7 +195,7 @@ describe('third-party request (R14)', () => {
         'request-completed',
       ]),
     );
-    expect(verifyChain(events).ok).toBe(true);
+    expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true);
     const trail = JSON.stringify(events);
     for (const v of [who.email, who.name, 'Tenancy', ADA.email]) expect(trail).not.toContain(v);
     expectNoPersonalData(rt, executionOf('third-party', body.requestId), [
@@ -192,6 +207,80 @@ describe('third-party request (R14)', () => {
       ADA.lastName,
       ADA.email,
     ]);
+  });
+
+  it("R14 the third party's typed email is verified first: nothing reaches the patron before it is confirmed; the consent shows the exact recipient and categories; the disclosure record keeps to whom, what and on what permission after close", async () => {
+    const who = requester();
+    const res = await submit(rt, {
+      kind: 'third-party',
+      requester: who,
+      patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName },
+      categories: ['library-records'],
+      purpose: PURPOSE,
+    });
+    expect(res.status).toBe(202);
+    const confirm = await rt.mail.waitFor(who.email, CONFIRM_ADDRESS);
+    for (const v of ['Ada', 'Lovelace', ADA.cardNumber, 'Library records']) expect(confirm.body.text).not.toContain(v);
+    // The workflow waits on the third party: the patron has been asked nothing.
+    const events = await rt.deps.audit.list(res.body.requestId);
+    expect(events.map((e) => e.type)).not.toContain('consent-requested');
+    expect((await rt.mail.to(ADA.email)).some((e) => e.subject.includes(who.name))).toBe(false);
+    const page = await (await fetch(linkIn(confirm, 'act'))).text();
+    expect(page).not.toContain('Lovelace');
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
+
+    const consent = await consentEmailFor(rt, who);
+    // The exact recipient: name, organisation and the address they confirmed; the purpose only behind the link.
+    for (const v of [who.name, who.organization, who.email, 'Library records']) expect(consent.body.text).toContain(v);
+    expect(consent.body.text).not.toContain('Tenancy');
+    const consentPage = await (await fetch(linkIn(consent, 'act'))).text();
+    for (const v of [who.email, 'Blake &amp; Partners', 'in their own words', 'Tenancy reference'])
+      expect(consentPage).toContain(v);
+    expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
+    expect(
+      (await postForm(linkIn(await approvalEmailFor(rt, res.body.requestId), 'act'), { decision: 'approve' })).status,
+    ).toBe(200);
+    await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
+    await waitForStatus(rt, res.body.statusUrl, 'completed');
+    await rt.engine.whenDone(executionOf('third-party', res.body.requestId));
+
+    const request = await rt.deps.requests.getOf(res.body.requestId, 'third-party');
+    expect(request.thirdParty).toEqual({ categories: ['library-records'] }); // R16: contact and purpose erased
+    expect(request.disclosedTo).toMatchObject({
+      recipient: { name: who.name, organization: who.organization, email: who.email },
+      categories: ['library-records'],
+      permission: { channel: 'email', by: 'patron' },
+    });
+    expect(JSON.stringify(request.disclosedTo)).not.toContain('Tenancy');
+    expect((await rt.deps.audit.list(res.body.requestId)).find((e) => e.type === 'identity-verified')?.actor).toEqual({
+      kind: 'patron',
+    });
+  });
+
+  it('R14 a child under 13 cannot give the permission alone: it is asked of the guardian on the card, through the guardian’s own email, and the package says so', async () => {
+    const who = requester();
+    const body = await ask(rt, who, ['library-records'], SOFIA);
+    const consent = await rt.mail.waitFor(MARIA_EMAIL, /Written permission asked/);
+    expect(consent.subject).toContain("your child's library records");
+    expect(consent.body.text).toContain(who.email);
+    const page = await (await fetch(linkIn(consent, 'act'))).text();
+    expect(page).toContain('under 13, so a parent or guardian gives the permission');
+    expect(
+      (await rt.mail.to(DESK)).some(
+        (e) => /In-person consent needed/.test(e.subject) && e.body.text?.includes(body.requestId),
+      ),
+    ).toBe(false);
+    expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
+    expect(
+      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+    ).toBe(200);
+    const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
+    expect(pkg).toContain('parent or guardian on the card gave written permission');
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    const request = await rt.deps.requests.getOf(body.requestId, 'third-party');
+    expect(request.disclosedTo?.permission.by).toBe('guardian');
+    const given = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'consent-given');
+    expect(given?.data).toMatchObject({ channel: 'email', by: 'guardian' });
   });
 
   it('R14 the package holds exactly the named categories: personal and donations, and nothing of the others', async () => {
@@ -223,7 +312,7 @@ describe('third-party request (R14)', () => {
     expect(told.body.text).toBe(
       deniedEmail({ library: (await rt.deps.records.library()).name, code: 'consent-not-given' }).text,
     );
-    expect(await rt.mail.to(who.email)).toHaveLength(1);
+    expect(await mailAfterConfirming(rt, who.email)).toHaveLength(1);
     expect((await rt.mail.to(OFFICER)).some((e) => e.body.text?.includes(body.requestId))).toBe(false);
     await rt.engine.whenDone(executionOf('third-party', body.requestId));
     const request = await rt.deps.requests.getOf(body.requestId, 'third-party');
@@ -242,7 +331,7 @@ describe('third-party request (R14)', () => {
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const mails = await eventually(async () => {
-      const m = await rt.mail.to(who.email);
+      const m = await mailAfterConfirming(rt, who.email);
       return m.length > 0 ? m : undefined;
     });
     expect(mails).toHaveLength(1);
@@ -276,7 +365,7 @@ describe('third-party request (R14)', () => {
       data: { channel: 'in-person' },
     });
     expect(events.find((e) => e.type === 'staff-read')?.actor.id).toBe(DESK);
-    expect(await rt.mail.to(who.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(rt, who.email)).toHaveLength(0);
 
     // R14: once sent, the patron with no email is told through the privacy officer (the request and the kinds of records only).
     expect(
@@ -306,6 +395,8 @@ describe('third-party request (R14)', () => {
     };
     const accepted = await submit(rt, base);
     expect(accepted.status).toBe(202);
+    const confirm = await rt.mail.waitFor(who.email, CONFIRM_ADDRESS);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
     await waitForStatus(rt, accepted.body.statusUrl, 'awaiting-consent');
     await eventually(async () =>
       (await rt.deps.audit.list(accepted.body.requestId)).some((e) => e.type === 'consent-requested')
@@ -351,8 +442,8 @@ describe('third-party request: time, and no leak (R14)', () => {
     await waitForStatus(r, unmatched.statusUrl, 'awaiting-consent');
     const consent = await consentEmailFor(r, real);
     expect((await r.mail.all()).filter((e) => e.subject.includes(stranger.name))).toHaveLength(0); // no patron was asked
-    expect(await r.mail.to(real.email)).toHaveLength(0);
-    expect(await r.mail.to(stranger.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(r, real.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(r, stranger.email)).toHaveLength(0);
 
     // Both end denied at the consent deadline, with the same one email.
     const [a, b] = await Promise.all([
@@ -367,8 +458,8 @@ describe('third-party request: time, and no leak (R14)', () => {
     expect(toStranger.subject).toBe(toReal.subject);
     expect(toStranger.body.text).toBe(toReal.body.text);
     expect(toStranger.body.html).toBe(toReal.body.html);
-    expect(await r.mail.to(real.email)).toHaveLength(1);
-    expect(await r.mail.to(stranger.email)).toHaveLength(1);
+    expect(await mailAfterConfirming(r, real.email)).toHaveLength(1);
+    expect(await mailAfterConfirming(r, stranger.email)).toHaveLength(1);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(410);
 
     for (const id of [matched.requestId, unmatched.requestId]) {
@@ -399,7 +490,7 @@ describe('third-party request: time, and no leak (R14)', () => {
     await r.mail.waitFor(OFFICER, /A decision lapsed/, 1, 15_000);
     await waitForStatus(r, body.statusUrl, 'expired', 15_000);
     await r.engine.whenDone(executionOf('third-party', body.requestId));
-    expect(await r.mail.to(who.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(r, who.email)).toHaveLength(0);
     const request = await r.deps.requests.getOf(body.requestId, 'third-party');
     expect(request.thirdParty).toEqual({ categories: ['library-records'] });
     expect((await r.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
@@ -424,7 +515,7 @@ describe('third-party request: records table and a manual system (R19)', () => {
     await eventually(async () =>
       (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
     );
-    expect(await rt.mail.to(who.email)).toHaveLength(0);
+    expect(await mailAfterConfirming(rt, who.email)).toHaveLength(0);
     await answerManualSystem(rt, body.requestId, 'ebooks', { state: 'could-not', reason: 'Vendor portal down' });
 
     const pkg = await (

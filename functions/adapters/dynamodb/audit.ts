@@ -1,6 +1,15 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
-import { GENESIS_HASH, hashEvent, type AuditEvent, type AuditEventInput } from '../../domain/audit.ts';
+import {
+  chainMessage,
+  GENESIS_HASH,
+  verifyChain,
+  type AuditEvent,
+  type AuditEventInput,
+  type AuditKey,
+  type ChainCheck,
+  type ChainHead,
+} from '../../domain/audit.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
 import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
@@ -25,18 +34,25 @@ export const auditEventEntity = entity<AuditEvent>({
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]))
       .optional(),
   }),
-  keys: (e) => requestKeys.audit(e.requestId, e.seq),
+  keys: (e) => ({
+    ...requestKeys.audit(e.requestId, e.seq),
+    gsi1pk: requestKeys.auditDay(e.at.slice(0, 10)),
+    gsi1sk: `${e.requestId}#${String(e.seq).padStart(8, '0')}`,
+  }),
 });
 
 /**
- * The append-only audit trail of a request (R17), one item per event under the request's key.
- * Append reads the head, then writes seq+1 only if that slot is free; a lost race re-reads.
- * An event id already in the chain is returned as it is, so retried steps never append twice.
+ * The append-only audit trail of a request (R17), one item per event under the request's key, in
+ * the audit table, which no function may update or delete in (FUNCTION_ACCESS, infra grants).
+ * Append reads the head, then puts seq+1 only if that slot is free (a put that cannot overwrite);
+ * a lost race re-reads. An event id already in the chain is returned as it is, so retried steps
+ * never append twice. One MAC per appended event, under the audit key.
  */
 export class AuditLog {
   constructor(
     private readonly db: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly key: AuditKey,
     private readonly clock: () => Date = () => new Date(),
   ) {}
 
@@ -56,7 +72,7 @@ export class AuditLog {
         actor: input.actor,
         data: input.data ?? {},
       };
-      const event: AuditEvent = { ...unsigned, hash: hashEvent(unsigned) };
+      const event: AuditEvent = { ...unsigned, hash: await this.key.mac(chainMessage(unsigned)) };
       try {
         await this.db.send(
           new PutCommand({
@@ -81,5 +97,40 @@ export class AuditLog {
       ConsistentRead: true,
     });
     return items.map(auditEventEntity.parse);
+  }
+
+  /** The last event of the chain (the head the daily copy keeps), read by key; undefined: no chain. */
+  async head(requestId: string): Promise<ChainHead | undefined> {
+    const res = await this.db.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': requestKeys.request(requestId).pk, ':prefix': requestKeys.auditPrefix },
+        ScanIndexForward: false,
+        Limit: 1,
+        ConsistentRead: true,
+      }),
+    );
+    const [last] = (res.Items ?? []).map(auditEventEntity.parse);
+    return last && { requestId, seq: last.seq, hash: last.hash };
+  }
+
+  /** The requests whose chains grew on one UTC day (`YYYY-MM-DD`), through the day index: no scan. */
+  async requestsOfDay(day: string): Promise<Set<string>> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'gsi1',
+      KeyConditionExpression: 'gsi1pk = :day',
+      ExpressionAttributeValues: { ':day': requestKeys.auditDay(day) },
+      ProjectionExpression: 'requestId',
+    });
+    return new Set(items.flatMap((i) => (typeof i.requestId === 'string' ? [i.requestId] : [])));
+  }
+
+  /** R17: verifies the chain under the key, and against its copied head when there is one. */
+  async check(requestId: string, head?: ChainHead): Promise<ChainCheck & { events: AuditEvent[] }> {
+    const events = await this.list(requestId);
+    const macValid = await Promise.all(events.map((e) => this.key.verify(chainMessage(e), e.hash)));
+    return { ...verifyChain(events, macValid, head), events };
   }
 }

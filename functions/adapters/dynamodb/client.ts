@@ -2,8 +2,15 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { transientErrors } from '../aws-errors.ts';
 
-/** One document client per process; `endpoint` points at dynalite or DynamoDB Local. */
-export function createDocumentClient(opts: { endpoint?: string; region?: string } = {}): DynamoDBDocumentClient {
+type ClientPlugin = Parameters<DynamoDBClient['middlewareStack']['use']>[0];
+
+/**
+ * One document client per process; `endpoint` points at dynalite or DynamoDB Local. `plugins` are
+ * added after ours (the chaos run's fault injection, functions/lib/faults.ts).
+ */
+export function createDocumentClient(
+  opts: { endpoint?: string; region?: string; plugins?: readonly ClientPlugin[] } = {},
+): DynamoDBDocumentClient {
   const local = opts.endpoint !== undefined;
   const client = new DynamoDBClient({
     region: opts.region ?? process.env.AWS_REGION ?? 'us-east-1',
@@ -13,6 +20,7 @@ export function createDocumentClient(opts: { endpoint?: string; region?: string 
   });
   // Throttling that outlasts the SDK's retries reaches the workflow as TransientError (Faults).
   client.middlewareStack.use(transientErrors('DynamoDB'));
+  for (const plugin of opts.plugins ?? []) client.middlewareStack.use(plugin);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },
   });

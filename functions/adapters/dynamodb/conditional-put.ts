@@ -1,4 +1,5 @@
-import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { isDeepStrictEqual } from 'node:util';
+import { GetCommand, PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from './client.ts';
 
 /**
@@ -25,9 +26,27 @@ async function conditionalPut(
     await db.send(new PutCommand(input));
     return true;
   } catch (e) {
-    if (isConditionalCheckFailed(e)) return false;
-    throw e;
+    if (!isConditionalCheckFailed(e)) throw e;
+    return isAlreadyStored(db, input.TableName, input.Item);
   }
+}
+
+/**
+ * Faults: a put whose answer was lost (a reset, a timeout) is tried again by the SDK, and then
+ * fails its own condition against the item it wrote. The item stored being exactly this one (it
+ * carries its own version and moment) means the write was ours, not another writer's.
+ */
+async function isAlreadyStored(
+  db: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+): Promise<boolean> {
+  const res = await db.send(
+    new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
+  );
+  // As JSON: the client drops undefined fields on the way in.
+  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+  return res.Item !== undefined && isDeepStrictEqual(plain(res.Item), plain(item));
 }
 
 /** Writes `item` only where nothing is stored under its key yet; false when something is. */

@@ -1,7 +1,7 @@
 import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { CATEGORIES } from '../../domain/categories.ts';
-import { ORDER_TYPES, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
+import { ORDER_TYPES, RELEASE_ROLES, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-put.ts';
 import { entity } from './entity.ts';
@@ -52,6 +52,9 @@ export const courtOrderEntity = entity<CourtOrder>({
     holdId: z.string().optional(),
     submittedAt: z.string().optional(),
     lapseDueAt: z.string().optional(),
+    releaseSignoffs: z
+      .array(z.object({ role: z.enum(RELEASE_ROLES), by: z.string(), sub: z.string(), at: z.string() }))
+      .optional(),
     holdReleasedAt: z.string().optional(),
     holdReleasedBy: z.string().optional(),
     holdLapseRecordedAt: z.string().optional(),

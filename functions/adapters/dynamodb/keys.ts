@@ -22,6 +22,8 @@ export const requestKeys = {
   byStatus: (status: string) => `STATUS#${status}`,
   audit: (requestId: string, seq: number) => ({ pk: `REQ#${requestId}`, sk: `AUDIT#${String(seq).padStart(8, '0')}` }),
   auditPrefix: 'AUDIT#',
+  /** gsi1 on audit events (audit table): the events of one UTC day, so the daily head copy reads by key. */
+  auditDay: (day: string) => `AUDITDAY#${day}`,
   token: (tokenHash: string) => ({ pk: `TOKEN#${tokenHash}`, sk: 'META' }),
   /** gsi1 on tokens: every token of a request, so a cancel can revoke them. */
   tokensOfRequest: (requestId: string) => `TOKENS#${requestId}`,

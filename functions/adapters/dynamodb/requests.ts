@@ -105,6 +105,14 @@ const base = z.object({
   extension: extension.optional(),
 });
 
+/** R14: the retained disclosure record of a third-party request. */
+const thirdPartyDisclosure = z.object({
+  recipient: z.object({ name: z.string(), organization: z.string().optional(), email: z.string() }),
+  categories: z.array(category),
+  permission: z.object({ at: z.string(), channel: z.enum(['email', 'in-person']), by: z.enum(['patron', 'guardian']) }),
+  releasedAt: z.string(),
+});
+
 const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
   base.extend({ kind: z.literal('access') }),
   base.extend({ kind: z.literal('export') }),
@@ -150,8 +158,10 @@ const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
         email: z.string().optional(),
         organization: z.string().optional(),
         purpose: z.string().optional(),
+        permissionBy: z.enum(['patron', 'guardian']).optional(),
       })
       .optional(),
+    disclosedTo: thirdPartyDisclosure.optional(),
     consent: consent.optional(),
   }),
   base.extend({ kind: z.literal('court-order'), orderId: z.string().optional() }),
@@ -187,7 +197,10 @@ const tombstoneSchema: z.ZodType<RequestTombstone> = z.object({
   outcome: z.record(z.string(), z.json()).optional(),
   guardianLinkCheck: z.object({ role: z.string(), documentKind: z.string(), at: z.string() }).optional(),
   consent: consent.omit({ recordedByStaffId: true }).optional(),
-  thirdParty: z.object({ categories: z.array(category) }).optional(),
+  thirdParty: z
+    .object({ categories: z.array(category), permissionBy: z.enum(['patron', 'guardian']).optional() })
+    .optional(),
+  disclosedTo: thirdPartyDisclosure.optional(),
   extension: extension.omit({ reason: true, byStaffId: true }).optional(),
   tombstonedAt: z.string(),
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import {
   DeleteCommand,
   GetCommand,
@@ -52,6 +53,8 @@ export const tokenEntity = entity<ActionToken>({
     fileKey: z.string().optional(),
     fileName: z.string().optional(),
     contentType: z.string().optional(),
+    /** Faults: when the link went out by email; a retried step re-points this token rather than send another. */
+    emailedAt: z.string().optional(),
   }),
   keys: (t) => ({
     ...requestKeys.token(t.tokenHash),
@@ -182,18 +185,21 @@ export class TokenStore {
    */
   async consume(token: ActionToken, decision: string): Promise<ActionToken> {
     const now = this.clock().toISOString();
+    // Faults: names this very write, so an SDK retry that meets it can tell it from another click's.
+    const consumedBy = randomUUID();
     try {
       const res = await this.db.send(
         new UpdateCommand({
           TableName: this.table,
           Key: requestKeys.token(token.tokenHash),
-          UpdateExpression: 'SET usedAt = :now, decision = :d, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
+          UpdateExpression: 'SET usedAt = :now, decision = :d, consumedBy = :by, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
           ConditionExpression:
             'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now AND attempts < maxAttempts',
           ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
           ExpressionAttributeValues: {
             ':now': now,
             ':d': decision,
+            ':by': consumedBy,
             ':ttl': settledTtl(new Date(token.expiresAt), this.clock()),
           },
           ReturnValues: 'ALL_NEW',
@@ -201,8 +207,13 @@ export class TokenStore {
       );
       return tokenEntity.parse(res.Attributes ?? {});
     } catch (e) {
-      if (isConditionalCheckFailed(e)) throw new GoneError('this link was already used or has expired');
-      throw e;
+      if (!isConditionalCheckFailed(e)) throw e;
+      // Faults: the SDK tried again after a dropped answer, and met this very write (its moment and decision).
+      const stored = await this.db.send(
+        new GetCommand({ TableName: this.table, Key: requestKeys.token(token.tokenHash), ConsistentRead: true }),
+      );
+      if (stored.Item?.consumedBy === consumedBy) return tokenEntity.parse(stored.Item);
+      throw new GoneError('this link was already used or has expired');
     }
   }
 
@@ -303,6 +314,66 @@ export class TokenStore {
       }
     }
     return revoked;
+  }
+
+  /** Faults: the link of this token went out by email (see `repointEmailed`). */
+  async markEmailed(tokenHash: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(tokenHash),
+        UpdateExpression: 'SET emailedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * Faults: a waiting step retried (or resumed after a restart) after its link was emailed gets a
+   * new task token, not a second email: the emailed link of the same request, step, purpose and
+   * recipient, still open, is pointed at the new task token. Answers it, or undefined when there
+   * is none (the step issues and sends a link as usual).
+   */
+  async repointEmailed(o: {
+    requestId: string;
+    step: string;
+    purpose: TokenPurpose;
+    recipientId: string;
+    taskToken: string;
+  }): Promise<ActionToken | undefined> {
+    const now = this.clock().toISOString();
+    const open = (await this.itemsOfRequest(o.requestId))
+      .map(tokenEntity.parse)
+      .find(
+        (t) =>
+          t.step === o.step &&
+          t.purpose === o.purpose &&
+          t.recipient.id === o.recipientId &&
+          t.emailedAt !== undefined &&
+          t.taskToken !== undefined &&
+          !t.usedAt &&
+          !t.revokedAt &&
+          t.expiresAt > now,
+      );
+    if (!open) return undefined;
+    if (open.taskToken === o.taskToken) return open;
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.token(open.tokenHash),
+          UpdateExpression: 'SET taskToken = :t',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt)',
+          ExpressionAttributeValues: { ':t': o.taskToken },
+        }),
+      );
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return undefined;
+      throw e;
+    }
+    return { ...open, taskToken: o.taskToken };
   }
 
   /** A request's tokens (gsi1): a handful per request, read whole. */

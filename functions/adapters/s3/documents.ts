@@ -40,6 +40,8 @@ export interface DocumentStore {
   firstBytes(key: string, n: number, versionId?: string): Promise<Buffer>;
   /** SHA-256 of the stored bytes, hex, streamed. */
   sha256(key: string, versionId?: string): Promise<string>;
+  /** The whole document (at most the upload limit, checked by `head` first): its content is checked whole. */
+  bytes(key: string, versionId?: string): Promise<Buffer>;
   /**
    * Copies one version of a document to another key (within the store, encrypted as any document)
    * and returns the copy's size and version: an accepted order is kept apart from its upload.
@@ -171,6 +173,12 @@ export class S3DocumentStore implements DocumentStore {
         Range: `bytes=0-${Math.max(0, n - 1)}`,
       }),
     );
+    return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
+  }
+
+  async bytes(key: string, versionId?: string): Promise<Buffer> {
+    checkDocumentKey(key);
+    const res = await this.s3.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
     return Buffer.from((await res.Body?.transformToByteArray()) ?? []);
   }
 

@@ -15,9 +15,20 @@ export const consent: LinkAction = {
       // R1: a staff member is about to see a patron's details; the read is on the record.
       await recordStaffRead(deps, token, 'in-person-consent', ['name', 'cardNumber']);
     }
+    // R10: the consent names the guardian who asked, as on file.
+    const guardian =
+      request.kind === 'guardian-access' && request.requesterPatronId
+        ? await deps.people.getPatron(request.requesterPatronId)
+        : undefined;
     return {
       title: request.kind === 'third-party' ? 'Written permission asked' : 'Your consent is asked',
-      form: consentPage({ request, policy: deps.policy, ...(subject ? { subject } : {}) }),
+      form: consentPage({
+        request,
+        policy: deps.policy,
+        ...(subject ? { subject } : {}),
+        ...(guardian ? { guardian } : {}),
+        forChild: request.kind === 'third-party' && request.thirdParty?.permissionBy === 'guardian',
+      }),
     };
   },
   thanks: {
@@ -54,6 +65,10 @@ export const consent: LinkAction = {
       actor: staff ? { kind: 'staff', id: token.recipient.id, role: token.recipient.role } : { kind: 'patron' },
       data: {
         channel: answer.channel,
+        // R14: a guardian gave a young child's written permission.
+        ...(request.kind === 'third-party' && request.thirdParty?.permissionBy === 'guardian'
+          ? { by: 'guardian' }
+          : {}),
         policyVersion: deps.policy.version,
         ...(answer.decision === 'consent' ? { categories: consentCategories(request, deps.policy) } : {}),
       },

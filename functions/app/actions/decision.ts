@@ -3,7 +3,7 @@ import { DOCUMENT_KINDS, RELATIONSHIP_DOCUMENTS } from '../../domain/identity-do
 
 /** What a link's form posts: the choice, an optional reason, and for desk checks the kind of document seen. */
 export const decisionSchema = z.object({
-  decision: z.enum(['confirm', 'approve', 'reject', 'consent', 'decline', 'done', 'could-not']),
+  decision: z.enum(['confirm', 'approve', 'reject', 'consent', 'decline', 'done', 'could-not', 'undo']),
   reason: z.string().trim().max(2000).optional(),
   // Identity documents (in-person verification) or relationship documents (a guardian's link, R11); each action checks its own list.
   documentKind: z

@@ -7,6 +7,7 @@ import { consent } from './consent.ts';
 import { guardianLink } from './guardian-link.ts';
 import type { LinkAction } from './link-action.ts';
 import { systemTask } from './system-task.ts';
+import { undoEmailChange } from './undo-email-change.ts';
 import { verifyIdentity } from './verify-identity.ts';
 import { verifyInPerson } from './verify-in-person.ts';
 
@@ -23,6 +24,7 @@ export const LINK_ACTIONS: Readonly<Record<ActionPurpose, LinkAction>> = {
   consent,
   'guardian-link': guardianLink,
   'system-task': systemTask,
+  'undo-email-change': undoEmailChange,
 };
 
 /** The action a token's link performs; a download token is not an action link. */

@@ -1,5 +1,6 @@
 import { systemName } from '../../domain/systems.ts';
 import { tellPrivacyOfficers } from '../deliver.ts';
+import { sendOnce } from '../send-once.ts';
 import { IntegrityError } from '../../domain/errors.ts';
 import type { Deps } from '../../lib/deps.ts';
 import { outreachNotStoppedEmail, outreachOptOutEmail } from '../../render/emails.ts';
@@ -21,13 +22,17 @@ export async function confirmOptOut(deps: Deps, requestId: string): Promise<void
   const notStopped = results.filter((r) => r.state === 'could-not').map((r) => nameOf(r.systemId));
   const library = await deps.records.library();
   if (email)
-    await deps.mailer.send({ to: [email], ...outreachOptOutEmail({ library: library.name, stopped, notStopped }) });
+    await sendOnce(
+      deps,
+      { requestId, purpose: 'outreach-stopped' },
+      { to: [email], ...outreachOptOutEmail({ library: library.name, stopped, notStopped }) },
+    );
   // R19: a "could not" goes to the privacy officer; a manual system's staff answer is sent on by its own task.
   const unsupported = results
     .filter((r) => r.state === 'could-not' && deps.systems.systems.find((s) => s.id === r.systemId)?.type !== 'manual')
     .map((r) => nameOf(r.systemId));
   if (unsupported.length > 0)
-    await tellPrivacyOfficers(deps, (name) =>
+    await tellPrivacyOfficers(deps, { requestId, purpose: 'outreach-not-stopped' }, (name) =>
       outreachNotStoppedEmail({ library: name, requestId, systems: unsupported }),
     );
   await deps.audit.append(requestId, {

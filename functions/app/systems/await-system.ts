@@ -52,7 +52,7 @@ export async function recordSystemTrouble(
   );
   const eventId = `system-unreachable:${o.systemId}:${result.rechecks ?? 0}`;
   if ((await deps.audit.list(o.requestId)).some((e) => e.eventId === eventId)) return;
-  await tellPrivacyOfficers(deps, (library) =>
+  await tellPrivacyOfficers(deps, { requestId: o.requestId, purpose: eventId }, (library) =>
     systemUnreachableEmail({
       library,
       requestId: o.requestId,

@@ -79,6 +79,8 @@ function summaryOf(system: SystemConfig, r: SystemResult, categories: readonly C
     id: system.id,
     name: system.name,
     manual: system.type === 'manual',
+    builtIn: system.type === 'records-table',
+    categories: system.categories.filter((c) => categories.includes(c)),
     answer: publicResult(r),
     ...(counts && r.state === 'done' ? { counts } : {}),
     ...(r.answeredAt ? { answeredAt: r.answeredAt } : {}),

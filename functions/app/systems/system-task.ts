@@ -228,7 +228,7 @@ async function tellOfficerCouldNot(deps: Deps, requestId: string, systemId: stri
   const eventId = `system-could-not-told:${systemId}`;
   if ((await deps.audit.list(requestId)).some((e) => e.eventId === eventId)) return;
   const request = await deps.requests.get(requestId);
-  await tellPrivacyOfficers(deps, (library) =>
+  await tellPrivacyOfficers(deps, { requestId, purpose: eventId }, (library) =>
     systemCouldNotEmail({ library, requestId, kind: request.kind, system: systemName(deps.systems, systemId) }),
   );
   await deps.audit.append(requestId, {

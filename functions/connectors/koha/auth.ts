@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ConnectorError } from '../../domain/errors.ts';
 import { send, type Transport } from './http.ts';
 

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Category } from '../../domain/categories.ts';
 import { ConnectorError } from '../../domain/errors.ts';
 import { sameLastName, type CorrectionChanges } from '../../domain/request.ts';

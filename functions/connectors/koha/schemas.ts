@@ -3,7 +3,7 @@
  * before use. Only the fields the connector uses are named; the spec validator in the simulator
  * checks the rest.
  */
-import { z } from 'zod';
+import * as z from 'zod';
 
 const text = z.string().nullable().optional();
 const int = z.number().int();

@@ -29,6 +29,7 @@ import { IntegrityError, LegalHoldError, StalePlanError } from '../../domain/err
 import type { Fingerprinter } from '../../domain/erasure-memory.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { BATCHES_IN_FLIGHT, MAX_BATCH, batchWrite, copyThenDelete } from '../../adapters/dynamodb/batch-write.ts';
+import { retentionCutoffs } from '../../domain/retention.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import { recordKeys, RECORD_KINDS, type RecordKind } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
@@ -140,8 +141,8 @@ export async function collectDeletionFacts(
   timezone: string,
   policy: Policy,
 ): Promise<DeletionFacts> {
-  const tally = deletionFactsTally();
   const today = isoDateIn(now, timezone);
+  const tally = deletionFactsTally(retentionCutoffs(today, policy));
   const profile = await getProfile(deps, patronId);
 
   for await (const page of pages(deps.db, deps.recordsTable, recordKeys.patronPartition(patronId), {

@@ -1,12 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { IntegrityError } from '../../domain/errors.ts';
-import { recordDayOf } from '../../domain/age.ts';
 import {
-  loanPastHistory,
+  dateBeforeBound,
   loanRetentionAction,
-  returnedBeforeBound,
+  pastRetention,
+  RETENTION_DATE_FIELD,
+  RETENTION_KINDS,
+  retentionFactsOf,
   type LoanRetentionAction,
+  type RetentionCutoffs,
+  type RetentionKind,
 } from '../../domain/retention.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import { anonKeyFor, anonymisedCopy, type RecordsDeps } from './erasure.ts';
@@ -15,8 +19,9 @@ import { recordKeys } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 
 /**
- * R16 loan-history retention against the library-records table: returned loans older than the
- * policy's `loanHistoryDays` are anonymised exactly as a deletion anonymises them (erasure.ts:
+ * R16 retention against the library-records table: every record past its kind's period (returned
+ * loans, closed holds, program sign-ups, paid fines, donations: domain/retention.ts decides, from the
+ * policy) is anonymised exactly as a deletion anonymises them (erasure.ts:
  * `anonymisedCopy` at an HMAC-derived key, copy first, then the original deleted), skipping every
  * patron under legal hold (R13) and every patron whose own deletion is under way.
  *
@@ -33,7 +38,6 @@ import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 type Item = Record<string, unknown>;
 type Key = { pk: string; sk: string };
 
-const LOAN_PREFIX = 'LOAN#';
 const PATRON_PREFIX = recordKeys.patronPartition('');
 
 // ---------------------------------------------------------------------------------------------
@@ -96,7 +100,7 @@ export async function releaseRetentionSecret(deps: RecordsDeps, runId: string): 
 export interface SegmentProgress {
   /** Items the scan read (DynamoDB's ScannedCount). */
   scanned: number;
-  /** Returned loans past their history period. */
+  /** Records past their period (every kind). */
   eligible: number;
   anonymised: number;
   /** Eligible loans kept because their patron is under legal hold (R13). */
@@ -113,7 +117,8 @@ export interface SweepSegmentInput extends RecordsDeps {
   totalSegments: number;
   /** Where the previous invocation stopped (a records-table key), or undefined to start the segment. */
   cursor: Key | undefined;
-  cutoffDay: string;
+  /** Per kind, the library day a record's own date must be before (domain/retention.ts `retentionCutoffs`). */
+  cutoffs: RetentionCutoffs;
   timezone: string;
   /** Items evaluated per Scan page. */
   pageSize: number;
@@ -144,18 +149,43 @@ async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unkno
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
+const kindOfKey = (sk: unknown): RetentionKind | undefined =>
+  RETENTION_KINDS.find((k) => typeof sk === 'string' && sk.startsWith(`${k}#`));
+
 /**
- * Anonymises the segment's returned loans past the cutoff, page by page, until the segment ends,
+ * The table's own filter: only records whose date sorts before their kind's bound come back (the
+ * exact library day is then checked on each, `pastRetention`); profiles, links and shared content never.
+ */
+function retentionFilter(cutoffs: RetentionCutoffs) {
+  const names: Record<string, string> = { '#pk': 'pk', '#sk': 'sk' };
+  const values: Record<string, string> = { ':patron': PATRON_PREFIX };
+  const clauses = RETENTION_KINDS.map((kind) => {
+    const field = RETENTION_DATE_FIELD[kind];
+    names[`#${field}`] = field;
+    values[`:${kind}`] = `${kind}#`;
+    values[`:${kind}bound`] = dateBeforeBound(cutoffs[kind]);
+    return `(begins_with(#sk, :${kind}) AND #${field} < :${kind}bound)`;
+  });
+  return {
+    FilterExpression: `begins_with(#pk, :patron) AND (${clauses.join(' OR ')})`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * Anonymises the segment's records past their period, page by page, until the segment ends,
  * the page limit is reached or the time is up. Patrons are checked once per invocation: legal
  * hold (R13) and a deletion under way.
  */
-export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepSegmentResult> {
+export async function sweepRetentionSegment(input: SweepSegmentInput): Promise<SweepSegmentResult> {
   const { db, recordsTable: table } = input;
   const clock = input.elapsedNow ?? Date.now;
   const progress: SegmentProgress = { scanned: 0, eligible: 0, anonymised: 0, held: 0, deleting: 0, pages: 0 };
   const actions = new Map<string, LoanRetentionAction>();
   let secret: Buffer | undefined;
   let cursor: Key | undefined = input.cursor;
+  const filter = retentionFilter(input.cutoffs);
 
   const actionFor = async (patronId: string): Promise<LoanRetentionAction> => {
     const known = actions.get(patronId);
@@ -184,43 +214,36 @@ export async function sweepLoanSegment(input: SweepSegmentInput): Promise<SweepS
         TotalSegments: input.totalSegments,
         Limit: input.pageSize,
         ExclusiveStartKey: cursor,
-        FilterExpression:
-          'begins_with(#pk, :patron) AND begins_with(#sk, :loan) AND attribute_type(#ret, :string) AND #ret < :bound',
-        ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk', '#ret': 'returnedAt' },
-        ExpressionAttributeValues: {
-          ':patron': PATRON_PREFIX,
-          ':loan': LOAN_PREFIX,
-          ':string': 'S',
-          ':bound': returnedBeforeBound(input.cutoffDay),
-        },
+        ...filter,
       }),
     );
     progress.pages++;
     progress.scanned += res.ScannedCount ?? 0;
-    const eligible = (res.Items ?? []).filter((item) =>
-      loanPastHistory(recordDayOf(item.returnedAt, input.timezone), input.cutoffDay),
-    );
-    const patronOf = (item: Item) => String(item.pk).slice(PATRON_PREFIX.length);
+    const eligible = (res.Items ?? []).flatMap((item) => {
+      const kind = kindOfKey(item.sk);
+      return kind && pastRetention(retentionFactsOf(kind, item, input.timezone), input.cutoffs) ? [{ kind, item }] : [];
+    });
+    const patronOf = ({ item }: { item: Item }) => String(item.pk).slice(PATRON_PREFIX.length);
     // Each patron once per invocation, a few at a time.
     await inParallel(
       [...new Set(eligible.map(patronOf))].filter((p) => !actions.has(p)),
       actionFor,
     );
-    const due: Item[] = [];
-    for (const item of eligible) {
+    const due: { kind: RetentionKind; item: Item }[] = [];
+    for (const record of eligible) {
       progress.eligible++;
-      const action = actions.get(patronOf(item));
+      const action = actions.get(patronOf(record));
       if (action === 'keep-held') progress.held++;
       else if (action === 'keep-deleting') progress.deleting++;
-      else due.push(item);
+      else due.push(record);
     }
     if (due.length > 0) {
       secret ??= await retentionSecret(input, input.runId, input.now());
       const key = secret;
       // Every copy of the page first, at keys a re-run writes again rather than adds to; then the originals.
       await copyThenDelete(db, table, {
-        copies: due.map((item) => anonymisedCopy('LOAN', anonKeyFor(key, keyOf(item)), item, input.timezone)),
-        deletes: due.map(keyOf),
+        copies: due.map(({ kind, item }) => anonymisedCopy(kind, anonKeyFor(key, keyOf(item)), item, input.timezone)),
+        deletes: due.map(({ item }) => keyOf(item)),
       });
       progress.anonymised += due.length;
     }

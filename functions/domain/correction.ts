@@ -1,0 +1,76 @@
+import type { Patron } from './dataset.ts';
+import { sameAddress } from './own-channel.ts';
+import { isNewPhone } from './phone.ts';
+import type { CorrectionChanges } from './request.ts';
+
+/**
+ * R6: what a correction needs before any system is written. Pure: the changes asked for and the
+ * contact details on file.
+ */
+
+/** The fields whose change needs staff approval (a document may be looked at, never kept, R4). */
+const NEEDS_APPROVAL = ['firstName', 'lastName', 'address', 'dateOfBirth', 'username'] as const;
+
+export interface CorrectionNeeds {
+  /** A new email address, confirmed through itself. */
+  confirmEmail: boolean;
+  /** A new phone number, confirmed by the desk calling it. */
+  confirmPhone: boolean;
+  /** Staff approval. */
+  needsApproval: boolean;
+}
+
+export function correctionNeeds(changes: CorrectionChanges, onFile: Pick<Patron, 'email' | 'phone'>): CorrectionNeeds {
+  const confirmEmail = changes.email !== undefined && !sameAddress(changes.email, onFile.email ?? '');
+  return {
+    confirmEmail,
+    // The same number in another format is not a new number, so there is nothing to call.
+    confirmPhone: changes.phone !== undefined && isNewPhone(changes.phone, onFile.phone),
+    // R6: replacing an existing email takes effect only after staff approval: one click on the
+    // old address and a confirmation from the new one (which anyone can own) are not enough.
+    needsApproval: NEEDS_APPROVAL.some((f) => changes[f] !== undefined) || (confirmEmail && Boolean(onFile.email)),
+  };
+}
+
+/** One line of "what will change": the field's name, the value on file and the value asked for. */
+export interface ChangeLine {
+  field: string;
+  from: string;
+  to: string;
+}
+
+const FIELD_NAMES: Record<keyof CorrectionChanges, string> = {
+  firstName: 'First name',
+  lastName: 'Last name',
+  email: 'Email',
+  phone: 'Phone',
+  address: 'Address',
+  dateOfBirth: 'Date of birth',
+  username: 'Username',
+};
+
+const addressText = (a: Patron['address'] | undefined): string =>
+  a ? `${a.street}, ${a.city}, ${a.state} ${a.postalCode}` : '';
+
+/** R6: every confirmation shows exactly what will change, field by field, from the record to the request. */
+export function changeLines(changes: CorrectionChanges, patron: Patron): ChangeLine[] {
+  const lines: ChangeLine[] = [];
+  for (const field of Object.keys(FIELD_NAMES) as (keyof CorrectionChanges)[]) {
+    const to = changes[field];
+    if (to === undefined) continue;
+    const from = field === 'address' ? addressText(patron.address) : ((patron[field] as string | undefined) ?? '');
+    lines.push({
+      field: FIELD_NAMES[field],
+      from,
+      to: typeof to === 'string' ? to : addressText(to),
+    });
+  }
+  return lines;
+}
+
+/** An address shown to someone who has not proved it is theirs: the first letter and the domain. */
+export function maskEmail(email: string): string {
+  const at = email.lastIndexOf('@');
+  if (at <= 0) return '…';
+  return `${email[0]}…${email.slice(at)}`;
+}

@@ -1,0 +1,127 @@
+/**
+ * Cold start (issue 15): each function's module init, that is the time to import its bundle
+ * (built as the stack builds it, scripts/bench-bundles.ts) and run its top-level code, in a fresh
+ * Node 24 process, against a floor: a bare handler, bundled the same way, that imports only the
+ * SDK clients its FUNCTION_ACCESS entry lets it use. Medians of several runs, function and floor
+ * interleaved so that the machine's load falls on both alike.
+ *
+ *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download]
+ *
+ * Measures what Lambda's init phase runs; the dependencies a handler builds on its first
+ * invocation (functions/lib/deps.ts, lambdaEntry) are not part of it. Not part of `npm test`.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
+import { bundle, stackEntries } from './bench-bundles.ts';
+import type { BenchRow } from './bench-row.ts';
+
+/** The SDK clients a function may use, from its access: what its floor imports. */
+export function floorSource(access: FunctionAccess | undefined, secrets: boolean): string {
+  const clients: [string, string][] = [];
+  if (access) {
+    clients.push(['DynamoDBClient', '@aws-sdk/client-dynamodb'], ['DynamoDBDocumentClient', '@aws-sdk/lib-dynamodb']);
+    if (access.files !== 'none' || (access.documents ?? 'none') !== 'none')
+      clients.push(['S3Client', '@aws-sdk/client-s3']);
+    if (access.email) clients.push(['SESv2Client', '@aws-sdk/client-sesv2']);
+    if (access.workflow !== 'none') clients.push(['SFNClient', '@aws-sdk/client-sfn']);
+    if (access.fingerprint) clients.push(['KMSClient', '@aws-sdk/client-kms']);
+    if (secrets) clients.push(['SecretsManagerClient', '@aws-sdk/client-secrets-manager']);
+  }
+  return [
+    ...clients.map(([name, from]) => `import { ${name} } from '${from}';`),
+    `export const handler = async () => [${clients.map(([name]) => name).join(', ')}].length;`,
+  ].join('\n');
+}
+
+/** Milliseconds to import `file` in a fresh Node process (this one's: the project's Node 24). */
+function importTime(file: string): number {
+  const code =
+    'const t = performance.now(); await import(process.argv[1]); process.stdout.write(String(performance.now() - t));';
+  const run = spawnSync(process.execPath, ['--input-type=module', '-e', code, pathToFileURL(file).href], {
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'us-east-1' },
+  });
+  const ms = Number(run.stdout);
+  if (run.status !== 0 || !Number.isFinite(ms))
+    throw new Error(`import of ${file} failed: ${run.stderr.slice(0, 400)}`);
+  return ms;
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+export interface ColdStart {
+  name: string;
+  initMs: number;
+  floorMs: number;
+  ratio: number;
+}
+
+export async function coldStarts(runs = 5, only?: readonly string[]): Promise<ColdStart[]> {
+  if (!process.versions.node.startsWith('24.')) throw new Error('run through npm (the project’s Node 24)');
+  const dir = await mkdtemp(join(tmpdir(), 'pd-cold-start-'));
+  try {
+    const results: ColdStart[] = [];
+    for (const e of stackEntries()) {
+      if (only && !only.includes(e.name)) continue;
+      const access = FUNCTION_ACCESS[e.name as FunctionName] as FunctionAccess | undefined;
+      const fn = join(dir, e.name, 'index.mjs');
+      const floor = join(dir, e.name, 'floor.mjs');
+      await bundle(e.entry, e.define, fn);
+      await bundle({ source: floorSource(access, e.define['process.env.PD_BUNDLE_SECRETS'] === '"true"') }, {}, floor);
+      const times: number[] = [];
+      const floors: number[] = [];
+      for (let i = 0; i < runs; i++) {
+        times.push(importTime(fn));
+        floors.push(importTime(floor));
+      }
+      const initMs = median(times);
+      const floorMs = median(floors);
+      results.push({ name: e.name, initMs, floorMs, ratio: initMs / floorMs });
+    }
+    return results;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** For `npm run bench`: one row, the functions' median init against their floors, and the worst. */
+export async function measureColdStarts(runs = 5): Promise<BenchRow[]> {
+  const all = await coldStarts(runs);
+  const worst = all.reduce((a, b) => (b.ratio > a.ratio ? b : a));
+  const initMs = median(all.map((c) => c.initMs));
+  const floorMs = median(all.map((c) => c.floorMs));
+  return [
+    {
+      job: `cold start, module init (${all.length} functions, median)`,
+      time: initMs / 1000,
+      floor: floorMs / 1000,
+      ratio: initMs / floorMs,
+      note: `worst ${worst.name} ${worst.ratio.toFixed(2)}× (${worst.initMs.toFixed(0)} vs ${worst.floorMs.toFixed(0)} ms)`,
+    },
+  ];
+}
+
+async function main(): Promise<void> {
+  const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+  const runs = Number(arg('runs') ?? 5);
+  const only = arg('only')?.split(',');
+  const all = await coldStarts(runs, only);
+  console.log(`Module init, median of ${runs} fresh Node ${process.version} processes each (ms):`);
+  console.log(`${'function'.padEnd(34)} ${'init'.padStart(7)} ${'floor'.padStart(7)}  ratio`);
+  for (const c of [...all].sort((a, b) => b.ratio - a.ratio))
+    console.log(
+      `${c.name.padEnd(34)} ${c.initMs.toFixed(1).padStart(7)} ${c.floorMs.toFixed(1).padStart(7)}  ${c.ratio.toFixed(2)}`,
+    );
+  const over = all.filter((c) => c.ratio > 1.3).map((c) => c.name);
+  console.log(over.length ? `over 1.3×: ${over.join(', ')}` : 'every function within 1.3× of its floor');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) await main();
