@@ -1,32 +1,36 @@
 /**
  * Erasure budget (ARCHITECTURE.md "Budgets"): a patron with 100,000 records is erased with memory
- * that stays flat, in time close to a plain batched delete of the same items.
+ * that stays flat, in time close to a floor that does the same writes and nothing else.
  *
  *   npx tsx scripts/bench-erasure.ts [records]     (default 100000; not part of npm test)
  *
  * dynalite runs in memory in a child process, so the memory sampled here is the erasure's own
- * (the table's contents live in the child). Prints elapsed time and peak RSS / heap for:
- * seeding, collecting the facts (a plain paginated read), executeDeletionPlan, and a plain
- * paginated read + BatchWrite delete of the same number of items.
+ * (the table's contents live in the child). Two patrons with the same loans are seeded; the floor
+ * (a paginated read of one, a put of a copy and a delete of every loan, batched) runs on one and
+ * the erasure (collect the facts, execute the plan, verify) on the other. Prints elapsed time,
+ * CPU time (this process and dynalite's) and peak RSS / heap for each, then the table row.
  */
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { buildDeletionPlan } from '../functions/domain/deletion-plan.ts';
 import { buildDeps, createLogger } from '../functions/lib/deps.ts';
 import {
+  BATCHES_IN_FLIGHT,
+  ERASURE_PAGE_SIZE,
   collectDeletionFacts,
   executeDeletionPlan,
   verifyErasure,
 } from '../functions/connectors/records-table/erasure.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
-import { measure } from './bench-measure.ts';
-import { batchWrite, countPartition, seedInBatches, withBenchTables, type Item } from './bench-support.ts';
+import { isMain, measure, measured } from './bench-measure.ts';
+import type { BenchRow } from './bench-row.ts';
+import { printTable } from './bench-table.ts';
+import { countPartition, seedInBatches, withBenchTables, writeInBatches, type Item } from './bench-support.ts';
 
-const N = Number(process.argv[2] ?? 100_000);
 const RECORDS = 'library-records';
 const REQUESTS = 'requests';
 const TZ = 'America/New_York';
 
-async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void> {
+async function seed(db: DynamoDBDocumentClient, patronId: string, records: number): Promise<void> {
   await db.send(
     new PutCommand({
       TableName: RECORDS,
@@ -55,41 +59,54 @@ async function seed(db: DynamoDBDocumentClient, patronId: string): Promise<void>
     dueAt: '2024-01-31T23:59:59-05:00',
     returnedAt: '2024-01-28T18:20:00-05:00',
   });
-  await seedInBatches(db, RECORDS, N, loan);
+  await seedInBatches(db, RECORDS, records, loan);
 }
 
-/** The baseline: page through the patron's items (keys only) and BatchWrite-delete them, 25 at a time. */
-async function plainDelete(db: DynamoDBDocumentClient, patronId: string): Promise<number> {
-  let deleted = 0;
+/**
+ * The floor: the writes the plan must do and nothing else, on the same data. Page through the
+ * patron's loans as the erasure does (same page size), and for each page put a copy of every loan
+ * under another partition, then delete the originals: BatchWrites of 25, as many in flight as
+ * the erasure allows. No plan, no hold checks, no key derivation, no decisions.
+ */
+async function sameWritesFloor(db: DynamoDBDocumentClient, patronId: string): Promise<number> {
+  let written = 0;
   let start: Item | undefined;
   do {
     const res = await db.send(
       new QueryCommand({
         TableName: RECORDS,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId) },
-        ProjectionExpression: 'pk, sk',
-        Limit: 100,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :loan)',
+        ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId), ':loan': 'LOAN#' },
+        Limit: ERASURE_PAGE_SIZE,
         ExclusiveStartKey: start,
         ConsistentRead: true,
       }),
     );
-    const keys = res.Items ?? [];
-    for (let i = 0; i < keys.length; i += 25) {
-      await batchWrite(
-        db,
-        RECORDS,
-        keys.slice(i, i + 25).map((Key) => ({ DeleteRequest: { Key } })),
-      );
-      deleted += Math.min(25, keys.length - i);
-    }
+    const items = res.Items ?? [];
+    await writeInBatches(
+      db,
+      RECORDS,
+      items.map((it) => ({
+        PutRequest: { Item: { ...it, pk: 'FLOOR#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` } },
+      })),
+      BATCHES_IN_FLIGHT,
+    );
+    await writeInBatches(
+      db,
+      RECORDS,
+      items.map((it) => ({ DeleteRequest: { Key: { pk: it.pk, sk: it.sk } } })),
+      BATCHES_IN_FLIGHT,
+    );
+    written += items.length;
     start = res.LastEvaluatedKey;
   } while (start);
-  return deleted;
+  return written;
 }
 
-async function main() {
-  await withBenchTables([RECORDS, REQUESTS], async (db) => {
+/** Erases a patron with `records` returned loans and measures it against the same-writes floor. */
+export async function benchErasure(records: number): Promise<BenchRow[]> {
+  let rows: BenchRow[] = [];
+  await withBenchTables([RECORDS, REQUESTS], async (db, dynaliteCpu) => {
     const now = new Date();
     const { holds, recordsDb, policy } = buildDeps({
       db,
@@ -98,28 +115,67 @@ async function main() {
       clock: () => now,
       logger: createLogger('WARN'),
     });
-    console.log(`Node ${process.version}; ${N} returned loans per patron; dynalite (memory) in a child process\n`);
+    console.log(
+      `Node ${process.version}; ${records} returned loans per patron; dynalite (memory) in a child process\n`,
+    );
 
-    await measure('seed patron A', N, () => seed(db, 'BENCH-A'));
-    const facts = await measure('collectDeletionFacts (paginated read)', N, () =>
-      collectDeletionFacts(recordsDb, holds, 'BENCH-A', now, TZ, policy),
+    // Both patrons first, so the floor and the erasure each run against a table of the same size.
+    await measure('seed patrons A and B', 2 * records, async () => {
+      await seed(db, 'BENCH-A', records);
+      await seed(db, 'BENCH-B', records);
+    });
+    const floor = await measured(
+      'floor: paginated read + same puts and deletes',
+      records,
+      () => sameWritesFloor(db, 'BENCH-B'),
+      dynaliteCpu,
     );
-    if (facts.returnedLoans !== N) throw new Error(`expected ${N} returned loans, counted ${facts.returnedLoans}`);
-    const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy, facts });
-    const result = await measure('executeDeletionPlan (anonymise all)', N, () =>
-      executeDeletionPlan({ ...recordsDb, patronId: 'BENCH-A', plan, holds, policy }),
+    if (floor.value !== records) throw new Error(`floor wrote ${floor.value}, expected ${records}`);
+
+    const facts = await measured(
+      'collectDeletionFacts (paginated read)',
+      records,
+      () => collectDeletionFacts(recordsDb, holds, 'BENCH-A', now, TZ, policy),
+      dynaliteCpu,
     );
-    const verified = await measure('verifyErasure', N, () =>
-      verifyErasure({ ...recordsDb, patronId: 'BENCH-A', plan }),
+    if (facts.value.returnedLoans !== records)
+      throw new Error(`expected ${records} returned loans, counted ${facts.value.returnedLoans}`);
+    const plan = buildDeletionPlan({ patronId: 'BENCH-A', now, timezone: TZ, policy, facts: facts.value });
+    const executed = await measured(
+      'executeDeletionPlan (anonymise all)',
+      records,
+      () => executeDeletionPlan({ ...recordsDb, patronId: 'BENCH-A', plan, holds, policy }),
+      dynaliteCpu,
+    );
+    const verified = await measured(
+      'verifyErasure',
+      records,
+      () => verifyErasure({ ...recordsDb, patronId: 'BENCH-A', plan }),
+      dynaliteCpu,
     );
     const copies = await countPartition(db, RECORDS, 'ANON#LOAN');
-    console.log(`  result ${JSON.stringify(result)}; verify ok=${verified.ok}; anonymised copies ${copies}\n`);
-    if (!verified.ok || copies !== N || result.anonymised !== N) throw new Error('erasure incomplete');
+    console.log(
+      `  result ${JSON.stringify(executed.value)}; verify ok=${verified.value.ok}; anonymised copies ${copies}\n`,
+    );
+    if (!verified.value.ok || copies !== records || executed.value.anonymised !== records)
+      throw new Error('erasure incomplete');
 
-    await measure('seed patron B', N, () => seed(db, 'BENCH-B'));
-    const deleted = await measure('plain paginated read + BatchWrite delete', N, () => plainDelete(db, 'BENCH-B'));
-    console.log(`  deleted ${deleted}`);
+    const time = facts.seconds + executed.seconds;
+    rows = [
+      {
+        job: `erasure: facts + execute (${records} loans)`,
+        time,
+        floor: floor.seconds,
+        ratio: time / floor.seconds,
+        peakMemoryMb: Math.max(facts.peakHeapMb, executed.peakHeapMb),
+        note:
+          `execute alone ${(executed.seconds / floor.seconds).toFixed(2)}x; ` +
+          `CPU (both processes) ${(facts.cpuSeconds + executed.cpuSeconds).toFixed(1)} s vs floor ${floor.cpuSeconds.toFixed(1)} s ` +
+          `(${((facts.cpuSeconds + executed.cpuSeconds) / floor.cpuSeconds).toFixed(2)}x); verify ${verified.seconds.toFixed(1)} s`,
+      },
+    ];
   });
+  return rows;
 }
 
-await main();
+if (isMain(import.meta.url)) printTable(await benchErasure(Number(process.argv[2] ?? 100_000)));

@@ -15,9 +15,10 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { KohaConnector } from '../functions/connectors/koha/index.ts';
 import { startKohaSimulator } from '../test/support/koha-simulator/index.ts';
+import { isMain } from './bench-measure.ts';
+import type { BenchRow } from './bench-row.ts';
+import { printTable } from './bench-table.ts';
 
-const RETURNED = Number(process.argv[2] ?? 100_000);
-const PER_PAGE = Number(process.argv[3] ?? 100);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const GOAL_RATIO = 1.3;
 
@@ -77,7 +78,8 @@ const line = (label: string, r: Run) =>
   `${label.padEnd(22)} ${(r.ms / 1000).toFixed(2).padStart(6)} s (cpu ${(r.cpuMs / 1000).toFixed(2)} s)  ${String(r.items).padStart(7)} items  ` +
   `RSS ${MB(r.startRss)} -> peak ${MB(r.peakRss)}  heap ${MB(r.startHeap)} -> peak ${MB(r.peakHeap)} (+${MB(r.peakHeap - r.startHeap)}), retained ${MB(r.retained)}`;
 
-async function main(): Promise<void> {
+/** Reads `returned` checkouts through the connector and by a plain loop: one row for `npm run bench`. */
+export async function benchKohaRead(RETURNED: number, PER_PAGE = 100): Promise<BenchRow[]> {
   const basic = { user: 'bench', password: 'bench-password' };
   const sim = await startKohaSimulator({ basicUsers: [basic] });
   try {
@@ -150,10 +152,23 @@ async function main(): Promise<void> {
         `retained after the connector's read ${MB(retained)}`,
     );
     if (sim.violations.length > 0) throw new Error(`spec violations: ${sim.violations.slice(0, 3).join('; ')}`);
-    if (ratio > GOAL_RATIO) process.exitCode = 1;
+    return [
+      {
+        job: `Koha read (${RETURNED} returned checkouts)`,
+        time: best(viaConnector) / 1000,
+        floor: best(plain) / 1000,
+        ratio,
+        peakMemoryMb: Math.max(...viaConnector.map((r) => r.peakHeap)) / 1024 / 1024,
+        note: `plain loop of the same pages from the same simulator; best of ${ROUNDS}; CPU ratio ${cpuRatio.toFixed(2)}`,
+      },
+    ];
   } finally {
     await sim.close();
   }
 }
 
-await main();
+if (isMain(import.meta.url)) {
+  const rows = await benchKohaRead(Number(process.argv[2] ?? 100_000), Number(process.argv[3] ?? 100));
+  printTable(rows);
+  if ((rows[0]?.ratio ?? 0) > GOAL_RATIO) process.exitCode = 1;
+}

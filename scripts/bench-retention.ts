@@ -28,7 +28,9 @@ import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
 import { lambdaContext } from '../local/lambda-context.ts';
 import { WORKFLOWS, type FunctionName } from '../workflows/index.ts';
-import { measure } from './bench-measure.ts';
+import { isMain, measure, measured } from './bench-measure.ts';
+import type { BenchRow } from './bench-row.ts';
+import { printTable } from './bench-table.ts';
 import { batchWrite, countPartition, seedInBatches, withBenchTables, type Item } from './bench-support.ts';
 
 const args = process.argv.slice(2);
@@ -36,8 +38,6 @@ const flag = (name: string, fallback: number): number => {
   const i = args.indexOf(`--${name}`);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 };
-const N = Number(args[0] && !args[0].startsWith('--') ? args[0] : 100_000);
-const PATRONS = flag('patrons', 5000);
 const SEGMENTS = flag('segments', 8);
 const BUDGET_S = flag('budget', 20);
 const PAGE = flag('page', 500);
@@ -52,7 +52,11 @@ const NOW = new Date('2026-11-28T17:00:00.000Z');
 const heldPatron = (p: number) => p % 100 === 7;
 
 /** N returned loans over PATRONS patrons; four in five returned before the cutoff, one in five within the year. */
-async function seed(db: DynamoDBDocumentClient): Promise<{ eligible: number; held: number }> {
+async function seed(
+  db: DynamoDBDocumentClient,
+  N: number,
+  PATRONS: number,
+): Promise<{ eligible: number; held: number }> {
   let eligible = 0;
   let held = 0;
   const loan = (i: number): Item => {
@@ -152,15 +156,17 @@ async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
 
 type Stats = { count: number; maxMs: number; totalMs: number };
 
-async function main() {
-  await withBenchTables([RECORDS, REQUESTS], async (db) => {
+/** The retention run over `N` loans of `PATRONS` patrons against the same scan with the same writes. */
+export async function benchRetention(N: number, PATRONS: number): Promise<BenchRow[]> {
+  let rows: BenchRow[] = [];
+  await withBenchTables([RECORDS, REQUESTS], async (db, dynaliteCpu) => {
     console.log(
       `Node ${process.version}; ${N} returned loans over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`,
     );
 
-    const expected = await measure('seed', N, () => seed(db));
-    const baseline = await measure('baseline: parallel scan + same writes', N, () => plainScanAndWrite(db));
-    console.log(`  wrote and deleted ${baseline} copies\n`);
+    const expected = await measure('seed', N, () => seed(db, N, PATRONS), dynaliteCpu);
+    const floor = await measured('baseline: parallel scan + same writes', N, () => plainScanAndWrite(db), dynaliteCpu);
+    console.log(`  wrote and deleted ${floor.value} copies\n`);
     // The retention run sends no email, starts no workflow and touches no file: those ports stay withheld.
     const deps = buildDeps({
       db,
@@ -225,11 +231,13 @@ async function main() {
       pagesPerInvocation: 0,
       budgetSeconds: BUDGET_S,
     };
-    const output = (await measure(
+    const run = await measured(
       'retention run (retention.asl.json)',
       N,
       () => machine.run(input, { overrides: { taskResourceLocalHandlers: handlers as never } }).result,
-    )) as { result: Record<string, unknown> };
+      dynaliteCpu,
+    );
+    const output = run.value as { result: Record<string, unknown> };
     console.log(`  result ${JSON.stringify(output.result)}`);
     for (const [fn, s] of stats)
       console.log(
@@ -250,9 +258,26 @@ async function main() {
     }
     console.log(`  checked: ${copies} anonymised copies, ${expected.held} loans of held patrons kept\n`);
 
-    const read = await measure('baseline: plain parallel scan, no writes', N, () => plainScan(db));
+    const read = await measure('baseline: plain parallel scan, no writes', N, () => plainScan(db), dynaliteCpu);
     console.log(`  read ${read} items`);
+    rows = [
+      {
+        job: `retention run (${N} loans, ${PATRONS} patrons; ${expected.eligible} anonymised)`,
+        time: run.seconds,
+        floor: floor.seconds,
+        ratio: run.seconds / floor.seconds,
+        peakMemoryMb: run.peakHeapMb,
+        note:
+          `floor: parallel scan + the same puts and deletes; CPU (both processes) ${run.cpuSeconds.toFixed(1)} s ` +
+          `vs ${floor.cpuSeconds.toFixed(1)} s (${(run.cpuSeconds / floor.cpuSeconds).toFixed(2)}x); ` +
+          `${[...stats.values()].reduce((n, s) => n + s.count, 0)} invocations`,
+      },
+    ];
   });
+  return rows;
 }
 
-await main();
+if (isMain(import.meta.url))
+  printTable(
+    await benchRetention(Number(args[0] && !args[0].startsWith('--') ? args[0] : 100_000), flag('patrons', 5000)),
+  );

@@ -4,6 +4,7 @@
  * imports it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
@@ -25,10 +26,27 @@ async function startDynalite(): Promise<{ endpoint: string; child: ChildProcess 
   return { endpoint: `http://127.0.0.1:${port}`, child };
 }
 
-/** Runs `bench` against a fresh dynalite holding `tables`, then stops it whatever happened. */
+/** CPU seconds (user + system) a process has used so far, from /proc; 0 where there is no /proc. */
+export function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields 14 and 15 (utime, stime) in clock ticks, counted after the parenthesised command name.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return 0;
+  }
+}
+const CLOCK_TICKS = 100;
+
+/**
+ * Runs `bench` against a fresh dynalite holding `tables`, then stops it whatever happened. `cpu`
+ * reads the CPU seconds the dynalite process has used, for `measured`: on a shared machine, CPU
+ * time moves less with other people's load than elapsed time does.
+ */
 export async function withBenchTables(
   tables: readonly string[],
-  bench: (db: DynamoDBDocumentClient) => Promise<void>,
+  bench: (db: DynamoDBDocumentClient, cpu: () => number) => Promise<void>,
 ): Promise<void> {
   const { endpoint, child } = await startDynalite();
   const base = new DynamoDBClient({
@@ -39,7 +57,7 @@ export async function withBenchTables(
   try {
     for (const table of tables) await ensureTable(base, table);
     const db = createDocumentClient({ endpoint });
-    await bench(db);
+    await bench(db, () => processCpuSeconds(child.pid));
     db.destroy();
   } finally {
     base.destroy();
@@ -93,4 +111,19 @@ export async function countPartition(db: DynamoDBDocumentClient, table: string, 
     start = res.LastEvaluatedKey;
   } while (start);
   return n;
+}
+
+/** `requests` as BatchWrites of 25, `inFlight` of them at a time, each retried with what the table left unprocessed. */
+export async function writeInBatches(
+  db: DynamoDBDocumentClient,
+  table: string,
+  requests: unknown[],
+  inFlight: number,
+): Promise<void> {
+  const batches = Math.ceil(requests.length / 25);
+  let next = 0;
+  const worker = async () => {
+    for (let b = next++; b < batches; b = next++) await batchWrite(db, table, requests.slice(b * 25, b * 25 + 25));
+  };
+  await Promise.all(Array.from({ length: Math.min(inFlight, batches) }, worker));
 }

@@ -546,6 +546,48 @@ describe('erasure against dynalite with the demo dataset (R8, R13)', () => {
     expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(30);
   });
 
+  it('R13: with the default batch (100 records, written four BatchWrites at a time), a hold placed while a batch is written stops the run before the next page is touched', async () => {
+    const p = historyPatron('heldbig', 4, { loans: 250, card: '8000000004' });
+    await loadPatrons(p.dataset);
+    const plan = await planFor(p.id);
+    const original = new Map((await partition(`PATRON#${p.id}`)).map((i) => [String(i.sk), i]));
+
+    // The hold arrives as soon as the first BatchWrite of deletes has landed; the rest of that batch is in flight.
+    let placed = false;
+    const racing = withHook(db, async (command) => {
+      if (!placed && command instanceof BatchWriteCommand && JSON.stringify(command.input).includes('DeleteRequest')) {
+        placed = true;
+        await holds.place({
+          holdId: 'order-2',
+          patronId: p.id,
+          orderId: 'CO-2',
+          placedBy: 'counsel@library.example',
+          nondisclosure: false,
+        });
+      }
+    });
+    await expect(
+      executeDeletionPlan({ db: racing, recordsTable: RECORDS, patronId: p.id, plan, holds, policy: defaultPolicy }),
+    ).rejects.toThrow(LegalHoldError);
+
+    // The first page (sort-key order: the donation, the fine, 3 holds, 95 loans) was the one batch written.
+    const left = await partition(`PATRON#${p.id}`);
+    const loans = left.filter((i) => String(i.sk).startsWith('LOAN#'));
+    expect(loans).toHaveLength(250 - 95);
+    expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(95);
+    for (const l of left.filter((i) => !['PROFILE', 'ERASURE#KEY'].includes(String(i.sk))))
+      expect(l).toEqual(original.get(String(l.sk)));
+
+    await holds.release(p.id, 'order-2', 'counsel@library.example');
+    const fresh = await planFor(p.id);
+    await executeDeletionPlan({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh, holds, policy: defaultPolicy });
+    expect(await verifyErasure({ db, recordsTable: RECORDS, patronId: p.id, plan: fresh })).toEqual({
+      ok: true,
+      remaining: [],
+    });
+    expect(await anonWith('LOAN', 'itemId', p.itemIds)).toHaveLength(250);
+  });
+
   it('R11: whether a guaranteed card is a minor’s follows policy.minors.adultAge, in the facts and again before the profile is erased', async () => {
     // A guarantor whose child is 19 on NOW: an adult at the default 18, a minor where the library sets 21.
     await loadPatrons({

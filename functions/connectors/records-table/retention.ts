@@ -13,7 +13,8 @@ import {
   type RetentionKind,
 } from '../../domain/retention.ts';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
-import { anonKeyFor, anonymisedCopy, batchWrite, type RecordsDeps } from './erasure.ts';
+import { anonKeyFor, anonymisedCopy, type RecordsDeps } from './erasure.ts';
+import { copyThenDelete } from '../../adapters/dynamodb/batch-write.ts';
 import { recordKeys } from '../../adapters/dynamodb/keys.ts';
 import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 
@@ -239,24 +240,11 @@ export async function sweepRetentionSegment(input: SweepSegmentInput): Promise<S
     if (due.length > 0) {
       secret ??= await retentionSecret(input, input.runId, input.now());
       const key = secret;
-      const batches = Array.from({ length: Math.ceil(due.length / 25) }, (_, i) => due.slice(i * 25, i * 25 + 25));
       // Every copy of the page first, at keys a re-run writes again rather than adds to; then the originals.
-      await inParallel(batches, (batch) =>
-        batchWrite(
-          db,
-          table,
-          batch.map(({ kind, item }) => ({
-            PutRequest: { Item: anonymisedCopy(kind, anonKeyFor(key, keyOf(item)), item, input.timezone) },
-          })),
-        ),
-      );
-      await inParallel(batches, (batch) =>
-        batchWrite(
-          db,
-          table,
-          batch.map(({ item }) => ({ DeleteRequest: { Key: keyOf(item) } })),
-        ),
-      );
+      await copyThenDelete(db, table, {
+        copies: due.map(({ kind, item }) => anonymisedCopy(kind, anonKeyFor(key, keyOf(item)), item, input.timezone)),
+        deletes: due.map(({ item }) => keyOf(item)),
+      });
       progress.anonymised += due.length;
     }
     cursor = res.LastEvaluatedKey ? keyOf(res.LastEvaluatedKey) : undefined;
