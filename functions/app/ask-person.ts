@@ -8,7 +8,7 @@ import type { TokenRecipient } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { DeliveryChannel, Addressee } from './deliver.ts';
-import { sendLinkEmail, sendStaffTasks, type TaskLink } from './staff-tasks.ts';
+import { linkAlreadyEmailed, sendLinkEmail, sendStaffTasks, type TaskLink } from './staff-tasks.ts';
 
 type Message = Omit<Email, 'to'>;
 type StepToken = Omit<IssueTokenInput, 'requestId' | 'recipient'>;
@@ -55,18 +55,7 @@ export async function sendPatronLink(
     recipient?: TokenRecipient;
   },
 ): Promise<void> {
-  // Faults: a retried or resumed step points the link already emailed at its new task token.
-  if (
-    o.token.taskToken &&
-    (await deps.tokens.repointEmailed({
-      requestId: o.requestId,
-      step: o.token.step,
-      purpose: o.token.purpose,
-      recipientId: o.patronId,
-      taskToken: o.token.taskToken,
-    }))
-  )
-    return;
+  if (await linkAlreadyEmailed(deps, o.requestId, o.token, o.patronId)) return;
   const library = await deps.records.library();
   const { secret, token } = await deps.tokens.issue({
     ...o.token,

@@ -14,6 +14,27 @@ export interface TaskLink {
 }
 
 /**
+ * Faults: a retried or resumed step points the link already emailed to this recipient at its new
+ * task token, and answers true: nothing is to be sent again.
+ */
+export async function linkAlreadyEmailed(
+  deps: Pick<Deps, 'tokens'>,
+  requestId: string,
+  token: Pick<IssueTokenInput, 'step' | 'purpose' | 'taskToken'>,
+  recipientId: string,
+): Promise<boolean> {
+  if (!token.taskToken) return false;
+  const repointed = await deps.tokens.repointEmailed({
+    requestId,
+    step: token.step,
+    purpose: token.purpose,
+    recipientId,
+    taskToken: token.taskToken,
+  });
+  return repointed !== undefined;
+}
+
+/**
  * Gives each staff member of `role` their own link to one workflow step and emails it: only the
  * hash is stored, so every copy is its own token, bound to that person; the first answer wins and
  * voids the rest (act.ts). The email names the request only (R5).
@@ -30,18 +51,7 @@ export async function sendStaffTasks(
 ): Promise<void> {
   const library = await deps.records.library();
   for (const member of o.staff) {
-    // Faults: a retried or resumed step points the link already emailed at its new task token.
-    if (
-      o.token.taskToken &&
-      (await deps.tokens.repointEmailed({
-        requestId: o.requestId,
-        step: o.token.step,
-        purpose: o.token.purpose,
-        recipientId: member.email,
-        taskToken: o.token.taskToken,
-      }))
-    )
-      continue;
+    if (await linkAlreadyEmailed(deps, o.requestId, o.token, member.email)) continue;
     const { secret, token } = await deps.tokens.issue({
       ...o.token,
       requestId: o.requestId,

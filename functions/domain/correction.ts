@@ -39,7 +39,8 @@ export interface ChangeLine {
   to: string;
 }
 
-const FIELD_NAMES: Record<keyof CorrectionChanges, string> = {
+/** How each correctable field is named to people (confirmations and the staff approval page). */
+export const FIELD_NAMES: Record<keyof CorrectionChanges, string> = {
   firstName: 'First name',
   lastName: 'Last name',
   email: 'Email',

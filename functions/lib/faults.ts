@@ -35,7 +35,7 @@ export interface FaultOptions {
 }
 
 /** mulberry32: a small, well-known seeded generator; the same seed gives the same sequence of draws. */
-function seeded(seed: number): () => number {
+export function seeded(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

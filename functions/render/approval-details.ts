@@ -2,6 +2,7 @@ import type { Policy } from '../domain/policy.ts';
 import { changesOf, consentOf, type RequestRecord } from '../domain/request.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import type { Patron } from '../domain/dataset.ts';
+import { FIELD_NAMES } from '../domain/correction.ts';
 
 /**
  * What a deciding staff member sees on an approval page: enough to decide, per step.
@@ -12,16 +13,6 @@ export interface ApprovalDetails {
   readsPatron: boolean;
   fields?: string[];
 }
-
-const FIELD_LABELS: Record<string, string> = {
-  firstName: 'First name',
-  lastName: 'Last name',
-  email: 'Email',
-  phone: 'Phone',
-  address: 'Address',
-  dateOfBirth: 'Date of birth',
-  username: 'Username',
-};
 
 const show = (v: unknown): string => {
   if (v === undefined || v === null || v === '') return '(none)';
@@ -34,7 +25,7 @@ function correctionDetails(request: RequestRecord, patron: Patron | undefined): 
   const fields = Object.keys(changes);
   const rows = fields.map(
     (f) =>
-      html`<tr><th scope="row">${FIELD_LABELS[f] ?? f}</th><td>${show(patron?.[f as keyof Patron])}</td><td>${show(changes[f as keyof typeof changes])}</td></tr>`,
+      html`<tr><th scope="row">${FIELD_NAMES[f as keyof typeof FIELD_NAMES] ?? f}</th><td>${show(patron?.[f as keyof Patron])}</td><td>${show(changes[f as keyof typeof changes])}</td></tr>`,
   );
   return {
     readsPatron: true,

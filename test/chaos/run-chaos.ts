@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditLog } from '../../functions/adapters/dynamodb/audit.ts';
 import { RequestStore } from '../../functions/adapters/dynamodb/requests.ts';
+import { seeded } from '../../functions/lib/faults.ts';
 import { AUDIT_TABLE, startRuntime, REQUESTS_TABLE, type Runtime } from '../../local/runtime.ts';
 import { SCHEDULES } from '../../workflows/index.ts';
 import { DEMO_DATASET, linkIn, Mailbox, type SentEmail } from '../support/runtime.ts';
@@ -75,18 +76,6 @@ export interface ChaosReport {
 const SYSTEMS = fileURLToPath(new URL('../../local/demo-systems.json', import.meta.url));
 const OFFICER = 'privacy@library.example';
 const DESK = 'circulation@library.example';
-
-/** A seeded generator for the run's own choices (who asks what, when the restarts come). */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Letters only, so a name is a name: 0 → "Aa", 1 → "Ab", … */
 const letters = (n: number): string => {
