@@ -193,8 +193,12 @@ export function emailReplacedEmail(o: { library: string; link: string; expiresAt
 }
 
 /** R6: a patron undid a replaced email from the old address: the privacy officers look into it. Names the request only (R5). */
-export function emailChangeUndoneEmail(o: { library: string; requestId: string }): Message {
-  const what = `Request ${o.requestId}: the patron undid an email change from their previous address; that address is on the account again. Someone else may have asked for the change: please look into it.`;
+export function emailChangeUndoneEmail(o: { library: string; requestId: string; byHand?: string[] }): Message {
+  const byHand = o.byHand ?? [];
+  const manual = byHand.length
+    ? ` Staff changed the address by hand in ${byHand.join(', ')}: put the previous address back there too.`
+    : '';
+  const what = `Request ${o.requestId}: the patron undid an email change from their previous address; that address is on the account again in every system Privacy Desk reaches.${manual} Someone else may have asked for the change: please look into it.`;
   return {
     subject: `An email change was undone: request ${o.requestId}`,
     text: what,

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KohaSimulator } from '../support/koha-simulator/index.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -10,6 +11,15 @@ import {
   waitForStatus,
   type TestRuntime,
 } from '../support/runtime.ts';
+import {
+  ADA_IN_KOHA,
+  KOHA_SPEC,
+  kohaSystems,
+  seedKohaAda,
+  startKoha,
+  startRuntimeWithSystems,
+  type KohaAda,
+} from '../support/systems.ts';
 
 /**
  * R6: replacing an existing email, as an attacker who knows a card number and a last name tried
@@ -91,5 +101,52 @@ describe('email changes (R6)', () => {
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.find((e) => e.type === 'email-change-undone')?.actor).toEqual({ kind: 'patron' });
     expect(JSON.stringify(events)).not.toContain(ATTACKER);
+  });
+});
+
+describe.skipIf(!KOHA_SPEC)('email changes in every system (R6, R19)', () => {
+  let rt: TestRuntime;
+  let sim: KohaSimulator;
+  let ada: KohaAda;
+  beforeAll(async () => {
+    sim = await startKoha();
+    ada = seedKohaAda(sim);
+    rt = await startRuntimeWithSystems(kohaSystems(sim));
+  });
+  afterAll(async () => {
+    await rt.cleanup();
+    await sim.close();
+  });
+
+  it('R6 R19: the undo puts the old address back in Koha and in the records table, every system the change reached, not only the system of record', async () => {
+    const { body } = await submit(rt, {
+      kind: 'correction',
+      ...{ cardNumber: ADA.cardNumber, lastName: ADA.lastName },
+      changes: { email: ATTACKER },
+    });
+    const verify = await rt.mail.waitFor(ADA_IN_KOHA.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const confirm = await rt.mail.waitFor(ATTACKER, /Confirm your new email address/);
+    expect((await postForm(linkIn(confirm, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICERS[0] as string)).find(
+          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      15_000,
+      'approval email',
+    );
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    // The change reached both systems that hold the person's contact details.
+    expect(sim.data.patrons.get(ada.patronId)?.email).toBe(ATTACKER);
+    expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ATTACKER);
+
+    const notice = await rt.mail.waitFor(ADA_IN_KOHA.email, /email address on your .* account was changed/);
+    expect((await postForm(linkIn(notice, 'act'), { decision: 'undo' })).status).toBe(200);
+    expect(sim.data.patrons.get(ada.patronId)?.email).toBe(ADA_IN_KOHA.email);
+    // The records table too: it gets the address the system of record held, the one that proved itself by using the link.
+    expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ADA_IN_KOHA.email);
+    expect(sim.violations).toEqual([]);
   });
 });
