@@ -9,6 +9,7 @@ import { correctionAppliedEmail, emailReplacedEmail } from '../render/emails.ts'
 import { maskEmail } from '../domain/correction.ts';
 import { sameAddress } from '../domain/own-channel.ts';
 import { sendPatronLink } from './ask-person.ts';
+import { ownAddressee } from './own-channel.ts';
 
 const FIELD_NAMES: Record<string, string> = {
   firstName: 'first name',
@@ -93,7 +94,8 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   const replaced = changes.email !== undefined && previous !== undefined && !sameAddress(previous, changes.email);
   // R6: the address now on file is told; the old address, when an email was replaced, gets its
   // own, separate notice with a link to undo it: never one email to both (neither learns the other).
-  const current = changes.email ?? patron.email;
+  // R7, R10: an unchanged address the person shares with a guarantor is not theirs to be told through.
+  const current = changes.email ?? (await ownAddressee(deps, patron)).email;
   if (current) await deps.mailer.send({ to: [current], ...applied });
   if (replaced)
     await sendPatronLink(deps, {

@@ -8,6 +8,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { sameLastName } from '../domain/request.ts';
 import { systemsFor } from '../domain/systems.ts';
 import type { Deps } from '../lib/deps.ts';
+import { ownAddressee } from './own-channel.ts';
 
 type PlanDeps = Pick<Deps, 'records' | 'recordsDb' | 'holds' | 'policy' | 'clock' | 'systems'>;
 
@@ -60,7 +61,8 @@ export async function recordsTablePlan(
  * R8: plans before doing. The records table's plan per category (items on loan, money owed, a
  * legal hold, guarantor of a minor, retention periods) and every system the deletion will reach,
  * for the privacy officer to approve. The contact address for the letters is kept on the request,
- * because the profile it comes from may be erased.
+ * because the profile it comes from may be erased; an address the person shares with a guarantor
+ * is not theirs to be written to (R7, R10): their letters stay on the status page.
  */
 export async function planDeletion(deps: Deps, requestId: string): Promise<{ mode: DeletionPlan['mode'] }> {
   const request = await deps.requests.getOf(requestId, 'deletion');
@@ -68,12 +70,13 @@ export async function planDeletion(deps: Deps, requestId: string): Promise<{ mod
     throw new IntegrityError('a deletion needs a verified, matched patron');
   const patron = await deps.people.getPatron(request.patronId);
   if (!patron) throw new IntegrityError('the matched patron is gone');
+  const { email: ownEmail } = await ownAddressee(deps, patron);
   const plan = await recordsTablePlan(deps, request.patronId, await recordsTableIdOf(deps, request.patronId, patron));
   await deps.requests.updateOf(requestId, 'deletion', (r) => ({
     ...r,
     status: r.status === 'in-progress' ? r.status : 'in-progress',
     plan,
-    ...(patron.email ? { contactEmail: patron.email } : {}),
+    ...(ownEmail ? { contactEmail: ownEmail } : {}),
   }));
   await deps.audit.append(requestId, {
     eventId: 'deletion-planned',

@@ -132,6 +132,67 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
     expect((await rt.deps.requests.get(body.requestId)).verification).toMatchObject({ method: 'in-person' });
   });
 
+  it('R7 R10 the teenager’s own deletion on the shared inbox: verified in person, and its letters never go to that inbox (the status page holds them)', async () => {
+    const before = (await rt.mail.to(DAVID.email)).length;
+    const { body } = await submit(rt, { kind: 'deletion', ...ident(ETHAN) });
+    const task = await eventually(
+      async () =>
+        (await rt.mail.to(DESK)).find(
+          (e) => /In-person verification needed/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      10_000,
+      'desk verification task',
+    );
+    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICER)).find(
+          (e) => /Decision needed on a deletion plan/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      20_000,
+      'plan approval email',
+    );
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    // Ethan has a book out: the deletion waits, and the waiting letter is the one a patron gets first.
+    const letter = await eventually(
+      async () => (await rt.deps.audit.list(body.requestId)).find((e) => e.eventId === 'deletion-waiting-sent'),
+      30_000,
+      'the waiting letter',
+    );
+    expect(letter.data).toEqual({ channel: 'status-page' });
+    expect((await rt.mail.to(DAVID.email)).length).toBe(before);
+  });
+
+  it('R7 R10 the teenager’s own correction on the shared inbox: the notice that it was made does not go to that inbox', async () => {
+    const before = (await rt.mail.to(DAVID.email)).length;
+    const { body } = await submit(rt, {
+      kind: 'correction',
+      ...ident(ETHAN),
+      changes: { address: { street: '5 Elm Street', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
+    });
+    const task = await eventually(
+      async () =>
+        (await rt.mail.to(DESK)).find(
+          (e) => /In-person verification needed/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      10_000,
+      'desk verification task',
+    );
+    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICER)).find(
+          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      20_000,
+      'approval email',
+    );
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect((await rt.deps.records.getPatron(ETHAN.id))?.address?.street).toBe('5 Elm Street');
+    expect((await rt.mail.to(DAVID.email)).length).toBe(before);
+  });
+
   it('R10 a 13-year-old with their own email: the consent email names the guardian who asked, and the child is told when the records are released', async () => {
     const body = await guardianAsksAndVerifies(rt, GRACE, NGOZI);
     const ask = await rt.mail.waitFor(NGOZI.email, /A parent or guardian asked to see your library records/);
