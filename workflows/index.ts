@@ -53,6 +53,7 @@ export const FUNCTIONS = [
   'task-request-system-task',
   'task-confirm-outreach-opt-out',
   'copy-audit-heads',
+  'sweep-disclosure-notices',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -453,6 +454,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     audit: 'read',
     auditHeads: true,
   },
+  // R13a: tells the patron of a disclosure once an order's nondisclosure period ends (reads the patron's email, emails).
+  'sweep-disclosure-notices': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -468,6 +471,8 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-waiting-systems', everyMinutes: 60 },
   // R17: copies the heads of the audit chains that grew to write-once storage.
   { fn: 'copy-audit-heads', everyMinutes: 1440 },
+  // R13a: the notice owed once a court order's nondisclosure period ends, within the hour.
+  { fn: 'sweep-disclosure-notices', everyMinutes: 60 },
 ];
 
 /** One rule of a Task state's `Retry`, as the ASL files write it. */

@@ -150,17 +150,23 @@ export class CourtOrders {
     return (res.Items ?? []).map(courtOrderEntity.parse);
   }
 
-  /** R13a: orders whose nondisclosure period has ended and whose notice is not yet settled (gsi1, by time; never a scan). */
-  async noticesDue(limit = 100): Promise<CourtOrder[]> {
-    const res = await this.db.send(
-      new QueryCommand({
-        TableName: this.table,
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :now',
-        ExpressionAttributeValues: { ':p': requestKeys.noticesDue, ':now': this.clock().toISOString() },
-        Limit: limit,
-      }),
-    );
-    return (res.Items ?? []).map(courtOrderEntity.parse);
+  /** R13a: every order whose nondisclosure period has ended and whose notice is not yet settled (gsi1, by time; never a scan). */
+  async noticesDue(): Promise<CourtOrder[]> {
+    const out: CourtOrder[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :now',
+          ExpressionAttributeValues: { ':p': requestKeys.noticesDue, ':now': this.clock().toISOString() },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...(res.Items ?? []).map(courtOrderEntity.parse));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
   }
 }
