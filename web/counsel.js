@@ -278,7 +278,9 @@
       addTerm(
         dl,
         'Documents kept',
-        `${o.documents.retentionDays} days after the order is closed (${o.documents.retentionSetBy === 'order' ? 'set for this order' : "the library's period"})${o.documents.deleteFrom ? `: deleted from ${when(o.documents.deleteFrom)}, unless its legal hold is still in place` : ''}.`,
+        o.documents.deletedAt
+          ? `Deleted ${when(o.documents.deletedAt)}, ${o.documents.retentionDays} days after the order was closed.`
+          : `${o.documents.retentionDays} days after the order is closed (${o.documents.retentionSetBy === 'order' ? 'set for this order' : "the library's period"})${o.documents.deleteFrom ? `: deleted from ${when(o.documents.deleteFrom)}, unless its legal hold is still in place` : ''}.`,
       );
     addTerm(dl, 'Uploaded by', `${o.uploadedBy}, ${when(o.createdAt)}`);
     if (o.file) addTerm(dl, 'File', `${o.file.size} bytes, SHA-256 ${o.file.sha256}`);

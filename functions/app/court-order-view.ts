@@ -21,7 +21,7 @@ async function holdView(deps: Pick<Deps, 'holds'>, patronId: string, holdId: str
 /**
  * R16: how long the order's documents are kept, as counsel reads it: the period (the order's own or the
  * library's) and, once the order has closed, the first instant the retention run may delete them;
- * computed by the same functions the run uses (app/court-order-documents.ts).
+ * computed by the same functions the run uses (app/court-order-documents.ts); and when they went.
  */
 function documentsView(order: CourtOrder, policy: Pick<Policy, 'courtOrders'>, closedAt: string | undefined) {
   const retentionDays = documentRetentionDaysOf(order, policy);
@@ -29,6 +29,7 @@ function documentsView(order: CourtOrder, policy: Pick<Policy, 'courtOrders'>, c
     retentionDays,
     retentionSetBy: order.documentRetentionDays !== undefined ? ('order' as const) : ('library' as const),
     ...(closedAt ? { deleteFrom: documentsDeleteFrom(closedAt, retentionDays) } : {}),
+    ...(order.documentsDeleted ? { deletedAt: order.documentsDeleted.at } : {}),
   };
 }
 

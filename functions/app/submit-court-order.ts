@@ -103,6 +103,8 @@ export async function submitCourtOrder(
       : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: o.file ?? copied },
   );
   const checked = reserved.file ?? copied;
+  // R16: from here the kept copy exists, so the documents' retention sweep must know of it (a retry puts it again).
+  await deps.orders.markDocumentsKept(orderId);
   const requestId = reserved.requestId as string;
   const holdId = reserved.holdId as string;
 

@@ -231,6 +231,8 @@ export interface CourtOrder {
   holdLapseRecordedAt?: string;
   /** R13a: when the notice owed after the nondisclosure period was sent, or found not owed (nothing disclosed). */
   noticeSettledAt?: string;
+  /** R16: the order's documents were deleted when their period ended (`file` keeps only their hash and size as a record). */
+  documentsDeleted?: { at: string; versions: number };
 }
 
 /** The hold's id for an order: one hold per order. */

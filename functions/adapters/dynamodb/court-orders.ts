@@ -1,4 +1,10 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { CATEGORIES } from '../../domain/categories.ts';
 import {
@@ -72,6 +78,7 @@ export const courtOrderEntity = entity<CourtOrder>({
     holdReleasedBy: z.string().optional(),
     holdLapseRecordedAt: z.string().optional(),
     noticeSettledAt: z.string().optional(),
+    documentsDeleted: z.object({ at: z.string(), versions: z.number().int() }).optional(),
   }),
   keys: (o) => ({
     ...requestKeys.order(o.orderId),
@@ -168,5 +175,36 @@ export class CourtOrders {
       start = res.LastEvaluatedKey;
     } while (start);
     return out;
+  }
+
+  /** R16: the order's documents are kept from now on: the retention sweep looks at it every day. Idempotent. */
+  async markDocumentsKept(orderId: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { ...requestKeys.keptOrderDocuments(orderId), orderId } }),
+    );
+  }
+
+  /** R16: the ids of every order whose documents are kept (by key, a page at a time; never a scan). */
+  async ordersWithKeptDocuments(): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': requestKeys.keptOrderDocumentsPartition },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of res.Items ?? []) if (typeof item.sk === 'string') ids.push(item.sk);
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return ids;
+  }
+
+  /** R16: the order's documents are gone (or it has none): nothing left for the sweep. */
+  async forgetKeptDocuments(orderId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: requestKeys.keptOrderDocuments(orderId) }));
   }
 }
