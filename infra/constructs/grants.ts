@@ -93,8 +93,9 @@ function grantBucketBasics(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
  * or a short download link; never an upload nobody has checked. 'write' (counsel's routes): PutObject
  * under INCOMING_PREFIX, which the presigned POST is checked against; reading an upload back to check
  * it (a pinned version, so GetObjectVersion); and copying the checked version under DOCUMENT_PREFIX
- * (CopyObject is authorised as GetObject(Version) on the source and PutObject on the target). Nothing
- * deletes, anywhere: every version of an order is kept, and uploads expire by lifecycle (R16).
+ * (CopyObject is authorised as GetObject(Version) on the source and PutObject on the target). Neither
+ * deletes: every version of an order is kept until its retention period ends, when 'delete' (the
+ * documents' retention sweep alone) removes them all; uploads expire by lifecycle (R16).
  */
 export function grantDocuments(
   role: iam.Role,
