@@ -322,6 +322,14 @@ export const documentRetentionDaysOf = (
 export const documentsDeleteFrom = (closedAt: string, days: number): string =>
   new Date(Date.parse(closedAt) + days * 86_400_000).toISOString();
 
+/**
+ * R18, R16: what every patron's access report says about court-order documents: the same words for
+ * everyone (R13a: it never says whether an order about them exists), printed from the configuration the
+ * documents' retention sweep reads. An order's own longer or shorter period is counsel's, not shown here.
+ */
+export const courtOrderDocumentsStatement = (policy: Pick<Policy, 'courtOrders'>): string =>
+  `The library releases records only under a court order or with the written permission of the person they are about. When a court orders a disclosure, the library keeps the order it received for ${policy.courtOrders.documentRetentionDays} days after it has finished with it, unless counsel sets another period for that order, and never deletes it while a legal hold under that order is in place; then the order is deleted.`;
+
 // What a disclosure holds ---------------------------------------------------------------------
 
 /**

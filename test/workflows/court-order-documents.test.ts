@@ -5,6 +5,7 @@ import { orderDocumentKey } from '../../functions/domain/court-order.ts';
 import { defaultPolicy, policySchema } from '../../functions/domain/policy.ts';
 import { createHandler as createApi } from '../../functions/handlers/api-court-orders.ts';
 import type { LocalDocumentStore } from '../../local/document-store.ts';
+import { renderAccessReport } from '../../functions/render/report.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { apiEvent, awsClaims, bodyOf, COUNSEL, ORDER, pdf } from '../support/court-orders.ts';
 import { executionOf } from '../support/executions.ts';
@@ -71,6 +72,37 @@ describe('court-order documents: their retention (R16, R13)', () => {
     expect(await stored(orderId)).toBeDefined();
     return { orderId, requestId };
   }
+  /** The court-order statement of an access report, rendered under the runtime's policy. */
+  async function courtOrderReportText() {
+    const library = await rt.deps.records.library();
+    const html = renderAccessReport({
+      library,
+      generatedAt: new Date().toISOString(),
+      requestId: 'req-court-order-documents',
+      policy: rt.deps.policy,
+      patron: {
+        id: 'T-DOCS-1',
+        cardNumber: '21234000999998',
+        firstName: 'Tess',
+        lastName: 'Truth',
+        dateOfBirth: '1980-01-01',
+        guarantorIds: [],
+        securityQuestions: [],
+        paymentMethods: [],
+        linkedAccounts: [],
+      },
+      verification: { method: 'email-link', verifiedAt: new Date().toISOString() },
+      loans: [],
+      holds: [],
+      fines: [],
+      programs: [],
+      donations: [],
+      sharedContent: [],
+    });
+    const section = /<p data-retention="court-order-documents">([^<]*)<\/p>/.exec(html)?.[1];
+    expect(section).toBeDefined();
+    return section ?? '';
+  }
   const deletedEvents = async (requestId: string) =>
     (await rt.deps.audit.list(requestId)).filter((e) => e.type === 'court-order-documents-deleted');
   const skewTo = (instant: string, offsetMs: number) => {
@@ -90,6 +122,12 @@ describe('court-order documents: their retention (R16, R13)', () => {
     expect(printed.c.documents).toMatchObject({ retentionDays: LIBRARY_DAYS, retentionSetBy: 'library' });
     const from = (v: View) => v.documents.deleteFrom as string;
     for (const v of Object.values(printed)) expect(Date.parse(from(v))).toBeGreaterThan(Date.now());
+    // R18: every patron's access report prints the library's period (read back from the rendered report),
+    // and it is the one counsel is shown, counted from the close: the instant the run is held to below.
+    const reportDays = Number(/for (\d+) days after it has finished with it/.exec(await courtOrderReportText())?.[1]);
+    expect(reportDays).toBe(printed.a.documents.retentionDays);
+    const closedA = (await rt.deps.requests.findStored(a.requestId))?.closedAt as string;
+    expect(Date.parse(from(printed.a)) - Date.parse(closedA)).toBe(reportDays * DAY);
 
     // A day before the printed instant: every document is still there.
     skewTo(from(printed.a), -DAY);
@@ -99,8 +137,13 @@ describe('court-order documents: their retention (R16, R13)', () => {
 
     // Just after it: a's goes, with its audit event; b's own period runs on; c is held (R13).
     skewTo(from(printed.a), 60_000);
+    // The file goes first, then its audit event: wait for both.
     await eventually(async () => ((await stored(a.orderId)) === undefined ? true : undefined), 20_000, 'a deleted');
-    const [event] = await deletedEvents(a.requestId);
+    const [event] = await eventually(
+      async () => ((await deletedEvents(a.requestId)).length ? deletedEvents(a.requestId) : undefined),
+      20_000,
+      "a's audit event",
+    );
     expect(event?.data).toEqual({
       orderId: a.orderId,
       versions: 1,
@@ -108,7 +151,7 @@ describe('court-order documents: their retention (R16, R13)', () => {
       closedAt: (await rt.deps.requests.findStored(a.requestId))?.closedAt,
       deleteFrom: from(printed.a),
     });
-    expect((await view(a.orderId)).documents.deletedAt).toBeDefined();
+    await eventually(async () => (await view(a.orderId)).documents.deletedAt, 20_000, 'a recorded as deleted');
     await pause();
     expect(await stored(b.orderId)).toBeDefined();
     expect(await stored(c.orderId)).toBeDefined();
@@ -120,6 +163,7 @@ describe('court-order documents: their retention (R16, R13)', () => {
     expect(await stored(b.orderId)).toBeDefined();
     skewTo(from(printed.b), 60_000);
     await eventually(async () => ((await stored(b.orderId)) === undefined ? true : undefined), 20_000, 'b deleted');
+    await eventually(async () => ((await deletedEvents(b.requestId)).length ? true : undefined), 20_000, "b's event");
     expect((await deletedEvents(b.requestId)).map((e) => e.data?.retentionDays)).toEqual([ORDER_DAYS]);
     expect(await stored(c.orderId)).toBeDefined();
 
@@ -132,6 +176,11 @@ describe('court-order documents: their retention (R16, R13)', () => {
     await eventually(async () => ((await stored(c.orderId)) === undefined ? true : undefined), 20_000, 'c deleted');
 
     // Once each, and nothing left for the sweep; the trail stays whole and names no patron (R5, R17).
+    await eventually(
+      async () => ((await rt.deps.orders.ordersWithKeptDocuments()).length === 0 ? true : undefined),
+      20_000,
+      'nothing left to sweep',
+    );
     await pause();
     for (const o of [a, b, c]) {
       expect(await deletedEvents(o.requestId)).toHaveLength(1);
