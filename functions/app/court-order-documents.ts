@@ -54,12 +54,24 @@ async function settleOrderDocuments(deps: DocumentsDeps, order: CourtOrder): Pro
  */
 export async function deleteExpiredOrderDocuments(deps: DocumentsDeps): Promise<Record<Outcome, number>> {
   const counts: Record<Outcome, number> = { deleted: 0, 'kept-open': 0, 'kept-period': 0, 'kept-held': 0, gone: 0 };
+  let firstFailure: unknown;
   for (const orderId of await deps.orders.ordersWithKeptDocuments()) {
-    const order = await deps.orders.find(orderId);
-    const outcome = order ? await settleOrderDocuments(deps, order) : 'gone';
-    counts[outcome]++;
-    if (outcome === 'deleted' || outcome === 'gone') await deps.orders.forgetKeptDocuments(orderId);
+    // One order that fails does not hold back the others; the run still fails at the end, so the
+    // function's error alarm fires and tomorrow's run tries it again.
+    try {
+      const order = await deps.orders.find(orderId);
+      const outcome = order ? await settleOrderDocuments(deps, order) : 'gone';
+      counts[outcome]++;
+      if (outcome === 'deleted' || outcome === 'gone') await deps.orders.forgetKeptDocuments(orderId);
+    } catch (e) {
+      deps.logger.warn('court-order documents not settled', {
+        orderId,
+        errorName: e instanceof Error ? e.name : typeof e,
+      });
+      firstFailure ??= e;
+    }
   }
   deps.logger.info('court-order documents', counts);
+  if (firstFailure !== undefined) throw firstFailure;
   return counts;
 }

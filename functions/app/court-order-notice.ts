@@ -9,7 +9,7 @@ import { sendOnce } from './send-once.ts';
 
 type NoticeDeps = Pick<
   Deps,
-  'requests' | 'orders' | 'audit' | 'people' | 'records' | 'policy' | 'mailer' | 'sentEmails' | 'clock'
+  'requests' | 'orders' | 'audit' | 'people' | 'records' | 'policy' | 'mailer' | 'sentEmails' | 'clock' | 'logger'
 >;
 
 /** Why the patron is told now: at the disclosure itself, or once the order's nondisclosure period ended. */
@@ -77,22 +77,40 @@ export async function tellPatronOfDisclosure(
  */
 export async function sendDueDisclosureNotices(deps: NoticeDeps): Promise<{ notified: number }> {
   let notified = 0;
+  let firstFailure: unknown;
   for (const order of await deps.orders.noticesDue()) {
-    const stored = order.requestId ? await deps.requests.findStored(order.requestId) : undefined;
-    if (order.requestId && stored) {
-      const events = await deps.audit.list(order.requestId);
-      const told = events.some((e) => e.eventId === 'patron-notified');
-      const disclosed = events.some((e) => e.eventId === 'disclosure-delivered');
-      if (!told && disclosed) {
-        await tellPatronOfDisclosure(deps, order.requestId, order, 'nondisclosure-ended');
-        notified++;
-      } else if (!told && !isTerminal(storedFields(stored).status)) {
-        continue; // still before its disclosure: the workflow tells the patron then
-      }
+    // One order that fails (no privacy officer to ask, SES refusing) does not hold back the others; the
+    // run still fails at the end, so the function's error alarm fires and the next run tries it again.
+    try {
+      if (await settleNotice(deps, order)) notified++;
+    } catch (e) {
+      deps.logger.warn('disclosure notice not settled', { orderId: order.orderId, errorName: nameOf(e) });
+      firstFailure ??= e;
     }
-    await deps.orders.update(order.orderId, (o) =>
-      o.noticeSettledAt ? undefined : { ...o, noticeSettledAt: deps.clock().toISOString() },
-    );
   }
+  if (firstFailure !== undefined) throw firstFailure;
   return { notified };
+}
+
+const nameOf = (e: unknown): string => (e instanceof Error ? e.name : typeof e);
+
+/** One order of the notice index: whether the patron was told now. */
+async function settleNotice(deps: NoticeDeps, order: CourtOrder): Promise<boolean> {
+  let notified = false;
+  const stored = order.requestId ? await deps.requests.findStored(order.requestId) : undefined;
+  if (order.requestId && stored) {
+    const events = await deps.audit.list(order.requestId);
+    const told = events.some((e) => e.eventId === 'patron-notified');
+    const disclosed = events.some((e) => e.eventId === 'disclosure-delivered');
+    if (!told && disclosed) {
+      await tellPatronOfDisclosure(deps, order.requestId, order, 'nondisclosure-ended');
+      notified = true;
+    } else if (!told && !isTerminal(storedFields(stored).status)) {
+      return false; // still before its disclosure: the workflow tells the patron then
+    }
+  }
+  await deps.orders.update(order.orderId, (o) =>
+    o.noticeSettledAt ? undefined : { ...o, noticeSettledAt: deps.clock().toISOString() },
+  );
+  return notified;
 }
