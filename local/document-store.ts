@@ -171,6 +171,17 @@ export class LocalDocumentStore implements DocumentStore {
     return { kind: 'body', body: await this.read(key), contentType: o.contentType };
   }
 
+  /** R16: no versions here: the one file goes (1), or was already gone (0). */
+  async deleteAllVersions(key: string): Promise<number> {
+    try {
+      await unlink(this.path(key));
+      return 1;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+      throw e;
+    }
+  }
+
   /**
    * R16, what the bucket's lifecycle does in AWS: uploads under INCOMING_PREFIX older than
    * INCOMING_EXPIRY_DAYS are deleted (accepted orders were copied elsewhere; the rest were never

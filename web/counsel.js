@@ -65,7 +65,11 @@
         .map((c) => c.value),
       nondisclosure: $('order-nondisclosure').checked,
     };
-    for (const f of ['from', 'to', 'lapsesOn']) if (v(`order-${f}`)) body[f] = v(`order-${f}`);
+    for (const f of ['from', 'to', 'lapsesOn', 'nondisclosureEndsOn', 'returnOn'])
+      if (v(`order-${f}`)) body[f] = v(`order-${f}`);
+    // A number the server checks (whole days, within bounds); anything else is sent as typed, to be named.
+    const keep = v('order-documentRetentionDays');
+    if (keep) body.documentRetentionDays = /^[0-9]+$/.test(keep) ? Number(keep) : keep;
     return body;
   }
 
@@ -263,8 +267,21 @@
     addTerm(
       dl,
       'Tell the person',
-      o.nondisclosure ? 'No: the order forbids it' : 'Yes, once the records are disclosed',
+      !o.nondisclosure
+        ? 'Yes, once the records are disclosed'
+        : o.nondisclosureEndsOn
+          ? `Not until the end of ${o.nondisclosureEndsOn}: then, once, of any disclosure${o.noticeSettledAt ? ` (done ${when(o.noticeSettledAt)})` : ''}`
+          : 'No: the order forbids it',
     );
+    addTerm(dl, 'Return date', o.returnOn);
+    if (o.documents)
+      addTerm(
+        dl,
+        'Documents kept',
+        o.documents.deletedAt
+          ? `Deleted ${when(o.documents.deletedAt)}, ${o.documents.retentionDays} days after the order was closed.`
+          : `${o.documents.retentionDays} days after the order is closed (${o.documents.retentionSetBy === 'order' ? 'set for this order' : "the library's period"})${o.documents.deleteFrom ? `: deleted from ${when(o.documents.deleteFrom)}, unless its legal hold is still in place` : ''}.`,
+      );
     addTerm(dl, 'Uploaded by', `${o.uploadedBy}, ${when(o.createdAt)}`);
     if (o.file) addTerm(dl, 'File', `${o.file.size} bytes, SHA-256 ${o.file.sha256}`);
 

@@ -53,6 +53,8 @@ export const FUNCTIONS = [
   'task-request-system-task',
   'task-confirm-outreach-opt-out',
   'copy-audit-heads',
+  'sweep-disclosure-notices',
+  'sweep-court-order-documents',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -267,8 +269,8 @@ export interface FunctionAccess {
   records: 'none' | 'read' | 'write';
   /** Reports and exports (the files bucket). */
   files: 'none' | 'read' | 'write';
-  /** Court-order documents (their own versioned bucket); absent means none. */
-  documents?: 'none' | 'read' | 'write';
+  /** Court-order documents (their own versioned bucket); absent means none. 'delete': every version of an accepted order, nothing else (R16). */
+  documents?: 'none' | 'read' | 'write' | 'delete';
   email: boolean;
   workflow: 'none' | 'start' | 'callback';
   /** With `workflow: 'start'`: the only state machines it may start (R12: least privilege). */
@@ -453,6 +455,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     audit: 'read',
     auditHeads: true,
   },
+  // R13a: tells the patron of a disclosure once an order's nondisclosure period ends (reads the patron's email, emails).
+  'sweep-disclosure-notices': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R16, R13: deletes court-order documents whose period has ended (reads orders, requests and holds; appends the audit event).
+  'sweep-court-order-documents': {
+    requests: 'write',
+    records: 'none',
+    files: 'none',
+    documents: 'delete',
+    email: false,
+    workflow: 'none',
+  },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -468,6 +481,10 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-waiting-systems', everyMinutes: 60 },
   // R17: copies the heads of the audit chains that grew to write-once storage.
   { fn: 'copy-audit-heads', everyMinutes: 1440 },
+  // R13a: the notice owed once a court order's nondisclosure period ends, within the hour.
+  { fn: 'sweep-disclosure-notices', everyMinutes: 60 },
+  // R16: court-order documents whose retention period has ended, once a day.
+  { fn: 'sweep-court-order-documents', everyMinutes: 1440 },
 ];
 
 /** One rule of a Task state's `Retry`, as the ASL files write it. */

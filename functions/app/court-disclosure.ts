@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { approvalConflict } from '../domain/approvals.ts';
-import { AUTHORISE_STEP, REVIEW_STEP, type CourtOrder } from '../domain/court-order.ts';
+import { AUTHORISE_STEP, noticeAllowed, REVIEW_STEP, type CourtOrder } from '../domain/court-order.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { RequestRecord, StaffDecision } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -23,7 +23,8 @@ export async function releaseCourtDisclosure(deps: Deps, requestId: string): Pro
   const request = await deps.requests.get(requestId);
   if (request.kind !== 'court-order' || !request.orderId) throw new IntegrityError('not a court order');
   const order = await deps.orders.get(request.orderId);
-  const notifyPatron = !order.nondisclosure;
+  // R13a: a nondisclosure period that has already ended no longer forbids the notice.
+  const notifyPatron = noticeAllowed(order, deps.clock());
   const events = await deps.audit.list(requestId);
   if (events.some((e) => e.eventId === 'disclosure-delivered')) return { notifyPatron };
 

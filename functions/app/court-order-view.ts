@@ -1,3 +1,5 @@
+import { documentRetentionDaysOf, documentsDeleteFrom, type CourtOrder } from '../domain/court-order.ts';
+import type { Policy } from '../domain/policy.ts';
 import { storedFields } from '../domain/tombstone.ts';
 import type { Deps } from '../lib/deps.ts';
 import { orderUploadForm } from './create-court-order.ts';
@@ -16,8 +18,26 @@ async function holdView(deps: Pick<Deps, 'holds'>, patronId: string, holdId: str
   };
 }
 
+/**
+ * R16: how long the order's documents are kept, as counsel reads it: the period (the order's own or the
+ * library's) and, once the order has closed, the first instant the retention run may delete them;
+ * computed by the same functions the run uses (app/court-order-documents.ts); and when they went.
+ */
+function documentsView(order: CourtOrder, policy: Pick<Policy, 'courtOrders'>, closedAt: string | undefined) {
+  const retentionDays = documentRetentionDaysOf(order, policy);
+  return {
+    retentionDays,
+    retentionSetBy: order.documentRetentionDays !== undefined ? ('order' as const) : ('library' as const),
+    ...(closedAt ? { deleteFrom: documentsDeleteFrom(closedAt, retentionDays) } : {}),
+    ...(order.documentsDeleted ? { deletedAt: order.documentsDeleted.at } : {}),
+  };
+}
+
 /** A court order for counsel: its state, its request's approvals and its hold (R12, R13). */
-export async function courtOrderView(deps: Pick<Deps, 'orders' | 'requests' | 'holds' | 'documents'>, orderId: string) {
+export async function courtOrderView(
+  deps: Pick<Deps, 'orders' | 'requests' | 'holds' | 'documents' | 'policy'>,
+  orderId: string,
+) {
   const order = await deps.orders.get(orderId);
   const stored = order.requestId ? await deps.requests.findStored(order.requestId) : undefined;
   const request = stored && storedFields(stored);
@@ -34,6 +54,10 @@ export async function courtOrderView(deps: Pick<Deps, 'orders' | 'requests' | 'h
     ...(order.to ? { to: order.to } : {}),
     nondisclosure: order.nondisclosure,
     ...(order.lapsesOn ? { lapsesOn: order.lapsesOn } : {}),
+    ...(order.nondisclosureEndsOn ? { nondisclosureEndsOn: order.nondisclosureEndsOn } : {}),
+    ...(order.noticeSettledAt ? { noticeSettledAt: order.noticeSettledAt } : {}),
+    ...(order.returnOn ? { returnOn: order.returnOn } : {}),
+    documents: documentsView(order, deps.policy, request?.closedAt),
     uploadedBy: order.uploadedBy,
     createdAt: order.createdAt,
     ...(order.file ? { file: { sha256: order.file.sha256, size: order.file.size } } : {}),

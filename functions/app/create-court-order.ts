@@ -62,6 +62,9 @@ export async function createCourtOrder(
     ...(input.to !== undefined ? { to: input.to } : {}),
     nondisclosure: input.nondisclosure,
     ...(input.lapsesOn !== undefined ? { lapsesOn: input.lapsesOn } : {}),
+    ...(input.nondisclosureEndsOn !== undefined ? { nondisclosureEndsOn: input.nondisclosureEndsOn } : {}),
+    ...(input.returnOn !== undefined ? { returnOn: input.returnOn } : {}),
+    ...(input.documentRetentionDays !== undefined ? { documentRetentionDays: input.documentRetentionDays } : {}),
     // The card number is not kept (R5): the patron id is what every later step needs.
     patronId: patron.id,
     uploadedBy: who.email,

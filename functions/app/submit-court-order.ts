@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import {
+  courtOrderDueAt,
   holdIdFor,
   recordedHoldIdFor,
   holdLapseInstant,
@@ -102,6 +103,8 @@ export async function submitCourtOrder(
       : { ...o, requestId: o.requestId ?? randomUUID(), holdId: holdIdFor(orderId), file: o.file ?? copied },
   );
   const checked = reserved.file ?? copied;
+  // R16: from here the kept copy exists, so the documents' retention sweep must know of it (a retry puts it again).
+  await deps.orders.markDocumentsKept(orderId);
   const requestId = reserved.requestId as string;
   const holdId = reserved.holdId as string;
 
@@ -119,12 +122,15 @@ export async function submitCourtOrder(
 
   const now = deps.clock();
   // Nobody holds its status key: counsel follows the order through the signed-in route.
-  const { record } = newRequestRecord(
+  const { record: byPolicy } = newRequestRecord(
     { kind: 'court-order', patronId: order.patronId, orderId, submittedBy: order.uploadedBy },
     now,
     deps.policy,
     requestId,
   );
+  // R15, R12: the staff queue, its reminders and the overdue alarm follow the court's date when it is sooner.
+  const { timezone } = await deps.records.library();
+  const record = { ...byPolicy, dueAt: courtOrderDueAt(byPolicy.dueAt, order.returnOn, timezone) };
   await startRequest(deps, {
     record,
     retry: true,
@@ -141,6 +147,8 @@ export async function submitCourtOrder(
           from: order.from ?? null,
           to: order.to ?? null,
           nondisclosure: order.nondisclosure,
+          nondisclosureEndsOn: order.nondisclosureEndsOn ?? null,
+          returnOn: order.returnOn ?? null,
           sha256: checked.sha256,
           size: checked.size,
           metadataAt: order.createdAt,

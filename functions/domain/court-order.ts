@@ -1,7 +1,8 @@
 import * as z from 'zod';
-import { isoDateIn, parseIsoDate } from './age.ts';
+import { addYears, formatIsoDate, isoDateIn, parseIsoDate } from './age.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 import { InvalidInputError } from './errors.ts';
+import { MAX_DOCUMENT_RETENTION_DAYS, MIN_DOCUMENT_RETENTION_DAYS, type Policy } from './policy.ts';
 
 /**
  * R12 court orders: what counsel sends with an order, how it is checked, and the pure rules of a
@@ -79,6 +80,14 @@ const day = z.string().refine(
 const COURT = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’&()/#:-]*$/u;
 const CASE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 .:/()#_-]*$/;
 
+/**
+ * R13a: a nondisclosure period longer than this after the order was issued is a typing mistake (a
+ * year 2062 for 2026), not an order: delayed-notice orders run for months, renewed at most a few times.
+ */
+export const MAX_NONDISCLOSURE_YEARS = 10;
+/** R12: a return date this long after the order was issued is a typing mistake: courts give weeks. */
+export const MAX_RETURN_YEARS = 2;
+
 /** `POST /api/court-orders` (CONTRACT.md), plus `lapsesOn`: the day the hold lapses by itself. */
 export const courtOrderInputSchema = z.strictObject({
   court: z
@@ -108,10 +117,23 @@ export const courtOrderInputSchema = z.strictObject({
   to: day.optional(),
   nondisclosure: z.boolean(),
   lapsesOn: day.optional(),
+  /** R13a: the last day the order forbids notice; the patron is told once it has passed. */
+  nondisclosureEndsOn: day.optional(),
+  /** R12: the court's return date, the day the response is due to the court. */
+  returnOn: day.optional(),
+  /** R16: days the order's documents are kept after it closes, when this order needs other than the library's default. */
+  documentRetentionDays: z
+    .number()
+    .int('whole days')
+    .min(MIN_DOCUMENT_RETENTION_DAYS, `at least ${MIN_DOCUMENT_RETENTION_DAYS} days`)
+    .max(MAX_DOCUMENT_RETENTION_DAYS, `at most ${MAX_DOCUMENT_RETENTION_DAYS} days`)
+    .optional(),
 });
 export type CourtOrderInput = z.infer<typeof courtOrderInputSchema>;
 
 type Issue = { path: string; message: string };
+
+const yearsAfter = (isoDay: string, years: number): string => formatIsoDate(addYears(parseIsoDate(isoDay), years));
 
 /**
  * Validates the metadata against today's date in the library's time zone. Every bad field is
@@ -143,6 +165,22 @@ export function validateCourtOrderInput(raw: unknown, today: string): CourtOrder
   if (lapsesOn && lapsesOn < today) issues.push({ path: 'lapsesOn', message: 'cannot be in the past' });
   if (lapsesOn && issuedOn && lapsesOn < issuedOn)
     issues.push({ path: 'lapsesOn', message: 'cannot be before issuedOn' });
+  const endsOn = field('nondisclosureEndsOn');
+  // R13a: an end to a prohibition the order does not make would tell nobody anything.
+  if (endsOn && typeof raw === 'object' && raw !== null && (raw as Record<string, unknown>).nondisclosure !== true)
+    issues.push({
+      path: 'nondisclosureEndsOn',
+      message: 'only for an order that forbids notice (nondisclosure: true)',
+    });
+  else if (endsOn && issuedOn && endsOn <= issuedOn)
+    issues.push({ path: 'nondisclosureEndsOn', message: 'must be after issuedOn' });
+  else if (endsOn && issuedOn && endsOn > yearsAfter(issuedOn, MAX_NONDISCLOSURE_YEARS))
+    issues.push({ path: 'nondisclosureEndsOn', message: `at most ${MAX_NONDISCLOSURE_YEARS} years after issuedOn` });
+  const returnOn = field('returnOn');
+  if (returnOn && issuedOn && returnOn < issuedOn)
+    issues.push({ path: 'returnOn', message: 'cannot be before issuedOn' });
+  else if (returnOn && issuedOn && returnOn > yearsAfter(issuedOn, MAX_RETURN_YEARS))
+    issues.push({ path: 'returnOn', message: `at most ${MAX_RETURN_YEARS} years after issuedOn` });
   if (issues.length > 0 || !res.success) throw new InvalidInputError('the court order is invalid', issues);
   return res.data;
 }
@@ -166,6 +204,12 @@ export interface CourtOrder {
   nondisclosure: boolean;
   /** R13: the day the hold lapses by itself (held through its end everywhere). */
   lapsesOn?: string;
+  /** R13a: the last day notice is forbidden; after it the patron is told (only with `nondisclosure`). */
+  nondisclosureEndsOn?: string;
+  /** R12: the court's return date (the response is due to the court that day). */
+  returnOn?: string;
+  /** R16: this order's document retention, in days after it closes; absent: the policy's `courtOrders.documentRetentionDays`. */
+  documentRetentionDays?: number;
   /** The patron the order names, resolved from the card number counsel gave. */
   patronId: string;
   /** The counsel who uploaded it (their email, from the sign-in claims): never an approver (R12). */
@@ -185,6 +229,10 @@ export interface CourtOrder {
   holdReleasedAt?: string;
   holdReleasedBy?: string;
   holdLapseRecordedAt?: string;
+  /** R13a: when the notice owed after the nondisclosure period was sent, or found not owed (nothing disclosed). */
+  noticeSettledAt?: string;
+  /** R16: the order's documents were deleted when their period ended (`file` keeps only their hash and size as a record). */
+  documentsDeleted?: { at: string; versions: number };
 }
 
 /** The hold's id for an order: one hold per order. */
@@ -212,6 +260,75 @@ export function holdLapseInstant(lapsesOn: string): string {
   const d = parseIsoDate(lapsesOn, 'lapsesOn');
   return new Date(Date.UTC(d.year, d.month - 1, d.day + 1, 12)).toISOString();
 }
+
+/**
+ * R13a: the instant notice stops being forbidden: the end of `nondisclosureEndsOn` in the last time
+ * zone to finish it, as for a hold's lapse. Hours late is harmless; a minute early breaks the order.
+ */
+export const noticeDueInstant = (nondisclosureEndsOn: string): string => holdLapseInstant(nondisclosureEndsOn);
+
+/** R13a: whether the patron may be told of a disclosure under this order at `now`. */
+export const noticeAllowed = (o: Pick<CourtOrder, 'nondisclosure' | 'nondisclosureEndsOn'>, now: Date): boolean =>
+  !o.nondisclosure ||
+  (o.nondisclosureEndsOn !== undefined && now.getTime() >= Date.parse(noticeDueInstant(o.nondisclosureEndsOn)));
+
+/** The instant a library day begins in `timezone` (the first instant whose local date is `isoDay`). */
+export function startOfDayIn(isoDay: string, timezone: string): Date {
+  const d = parseIsoDate(isoDay);
+  const midnightUtc = Date.UTC(d.year, d.month - 1, d.day);
+  const offsetAt = (t: number): number => {
+    const p = Object.fromEntries(
+      new Intl.DateTimeFormat('en-US', {
+        timeZone: timezone,
+        hourCycle: 'h23',
+        year: 'numeric',
+        month: 'numeric',
+        day: 'numeric',
+        hour: 'numeric',
+        minute: 'numeric',
+        second: 'numeric',
+      })
+        .formatToParts(new Date(t))
+        .map((x) => [x.type, Number(x.value)]),
+    ) as Record<string, number>;
+    return Date.UTC(p.year ?? 0, (p.month ?? 1) - 1, p.day ?? 1, p.hour ?? 0, p.minute ?? 0, p.second ?? 0) - t;
+  };
+  // Twice: the offset at the guess may differ from the offset at the answer across a DST change.
+  const first = midnightUtc - offsetAt(midnightUtc);
+  return new Date(midnightUtc - offsetAt(first));
+}
+
+/**
+ * R15, R12: a court order's due date. The court's return date is the deadline that matters, so the
+ * request is due when that day begins in the library's time zone, if that is sooner than the
+ * policy's default; a later return date never loosens the library's own deadline.
+ */
+export function courtOrderDueAt(policyDueAt: string, returnOn: string | undefined, timezone: string): string {
+  if (returnOn === undefined) return policyDueAt;
+  const byCourt = startOfDayIn(returnOn, timezone).toISOString();
+  return byCourt < policyDueAt ? byCourt : policyDueAt;
+}
+
+/** R16: how many days an order's documents are kept after it closes: its own period, else the library's. */
+export const documentRetentionDaysOf = (
+  o: Pick<CourtOrder, 'documentRetentionDays'>,
+  policy: Pick<Policy, 'courtOrders'>,
+): number => o.documentRetentionDays ?? policy.courtOrders.documentRetentionDays;
+
+/**
+ * R16: the first instant the documents of an order closed at `closedAt` may go: `days` whole days
+ * later. Counsel sees this same instant (court-order-view.ts), and the run deletes from it.
+ */
+export const documentsDeleteFrom = (closedAt: string, days: number): string =>
+  new Date(Date.parse(closedAt) + days * 86_400_000).toISOString();
+
+/**
+ * R18, R16: what every patron's access report says about court-order documents: the same words for
+ * everyone (R13a: it never says whether an order about them exists), printed from the configuration the
+ * documents' retention sweep reads. An order's own longer or shorter period is counsel's, not shown here.
+ */
+export const courtOrderDocumentsStatement = (policy: Pick<Policy, 'courtOrders'>): string =>
+  `The library releases records only under a court order or with the written permission of the person they are about. When a court orders a disclosure, the library keeps the order it received for ${policy.courtOrders.documentRetentionDays} days after it has finished with it, unless counsel sets another period for that order, and never deletes it while a legal hold under that order is in place; then the order is deleted.`;
 
 // What a disclosure holds ---------------------------------------------------------------------
 

@@ -121,6 +121,29 @@ const linkedCookieSchema = z.object({
   kept: z.string().min(1).max(200),
 });
 
+/**
+ * R16: the bounds of a court-order document retention period, library-wide or for one order. Under a
+ * month, a motion to quash or a question from the court could find the order already gone; past 25
+ * years nobody can say why the library still holds a document naming a patron.
+ */
+export const MIN_DOCUMENT_RETENTION_DAYS = 30;
+export const MAX_DOCUMENT_RETENTION_DAYS = 25 * 366;
+/**
+ * R16: court-order documents (the order's PDF, every version kept) go this many days after the order
+ * closes, unless an active legal hold of that order still holds them. Default three years: a claim
+ * about a disclosure (Conn. Gen. Stat. §52-577, three years for a tort) can then still be answered
+ * with the order the library acted on, and counsel can set one order longer when a case runs on.
+ */
+const DEFAULT_COURT_ORDERS = { documentRetentionDays: 3 * 365 } as const;
+const courtOrdersSchema = z.object({
+  documentRetentionDays: z
+    .number()
+    .int()
+    .min(MIN_DOCUMENT_RETENTION_DAYS)
+    .max(MAX_DOCUMENT_RETENTION_DAYS)
+    .default(DEFAULT_COURT_ORDERS.documentRetentionDays),
+});
+
 /** R7: a flood of different kinds must not mail-bomb a patron: at most this many requests a library day. */
 const DEFAULT_REPEATS = { dailyCapPerPatron: 5 } as const;
 const repeatsSchema = z.object({ dailyCapPerPatron: z.number().int().min(1).max(100) });
@@ -172,6 +195,8 @@ export const policySchema = z.object({
   consent: consentSchema.default(DEFAULT_CONSENT),
   /** R7: one open request per patron and kind; at most this many requests per patron and library day. */
   repeats: repeatsSchema.default(DEFAULT_REPEATS),
+  /** R16: how long court-order documents are kept after the order closes (an order may set its own). */
+  courtOrders: courtOrdersSchema.default(DEFAULT_COURT_ORDERS),
   /** R18: cookies linked to the account, named in the report's automatic-data section. */
   linkedCookies: z
     .array(linkedCookieSchema)
@@ -288,5 +313,6 @@ export const defaultPolicy: Policy = policySchema.parse({
   minors: { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] },
   consent: DEFAULT_CONSENT,
   repeats: DEFAULT_REPEATS,
+  courtOrders: DEFAULT_COURT_ORDERS,
   linkedCookies: DEFAULT_LINKED_COOKIES.map((c) => ({ ...c })),
 });

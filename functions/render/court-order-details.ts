@@ -12,6 +12,14 @@ import { renderNotice } from './layout.ts';
  */
 const STEP_ROLE_WORDS: Record<string, string> = { [REVIEW_STEP]: 'Reviewed', [AUTHORISE_STEP]: 'Authorised' };
 
+/** R13a: what the approver is told about notice, nondisclosure period included. */
+const noticeWords = (order: Pick<CourtOrder, 'nondisclosure' | 'nondisclosureEndsOn'>): string =>
+  !order.nondisclosure
+    ? 'The patron will be told of the disclosure'
+    : order.nondisclosureEndsOn
+      ? `Forbidden by the order until the end of ${order.nondisclosureEndsOn}: the patron will be told of the disclosure after that day`
+      : 'Forbidden by the order: the patron will not be told';
+
 export function courtOrderDetailsBody(o: {
   order: CourtOrder;
   hold: { placedAt: string; releasedAt?: string | undefined } | undefined;
@@ -35,7 +43,8 @@ export function courtOrderDetailsBody(o: {
 <tr><th scope="row">Patron named</th><td>${patron ? html`${patron.firstName} ${patron.lastName}, card ${patron.cardNumber}` : '(no longer on file)'}</td></tr>
 <tr><th scope="row">Categories</th><td>${order.categories.join(', ')}</td></tr>
 <tr><th scope="row">Dates</th><td>${range}</td></tr>
-<tr><th scope="row">Notice to the patron</th><td>${order.nondisclosure ? 'Forbidden by the order: the patron will not be told' : 'The patron will be told of the disclosure'}</td></tr>
+<tr><th scope="row">Notice to the patron</th><td>${noticeWords(order)}</td></tr>
+${order.returnOn ? html`<tr><th scope="row">Return date</th><td>${order.returnOn}: the response is due to the court that day</td></tr>` : ''}
 <tr><th scope="row">Legal hold</th><td>${hold ? html`In place since ${hold.placedAt.slice(0, 10)}${hold.releasedAt ? html`; released ${hold.releasedAt.slice(0, 10)}` : ''}${order.lapsesOn ? html`; lapses after ${order.lapsesOn}` : ''}` : 'none'}</td></tr>
 <tr><th scope="row">Document</th><td>${order.file ? html`<a href="/act/${secret}?view=order">Open the order (PDF, ${sizeKb} KB)</a><br>SHA-256 <code>${order.file.sha256}</code>` : '(missing)'}</td></tr>
 </tbody></table>

@@ -1,6 +1,7 @@
 import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { policyVersionWords, type CategoryPolicy, type Policy } from '../domain/policy.ts';
+import { courtOrderDocumentsStatement } from '../domain/court-order.ts';
 import { retentionStatements } from '../domain/retention.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { HEAD_META } from './layout.ts';
@@ -96,6 +97,12 @@ Keep it somewhere safe: it contains your personal information.</p>`
 <nav aria-label="Contents"><h2 class="toc-title">Contents</h2><ol class="toc">${toc}</ol></nav>
 ${where ?? ''}
 ${sections}
+${
+  audience
+    ? ''
+    : html`<section aria-labelledby="court-orders-title"><h2 id="court-orders-title">Court orders</h2>
+<p data-retention="court-order-documents">${courtOrderDocumentsStatement(input.policy)}</p></section>`
+}
 ${
   audience
     ? html`<section aria-labelledby="basis"><h2 id="basis">Why you receive these records</h2>

@@ -93,11 +93,21 @@ function grantBucketBasics(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, lev
  * or a short download link; never an upload nobody has checked. 'write' (counsel's routes): PutObject
  * under INCOMING_PREFIX, which the presigned POST is checked against; reading an upload back to check
  * it (a pinned version, so GetObjectVersion); and copying the checked version under DOCUMENT_PREFIX
- * (CopyObject is authorised as GetObject(Version) on the source and PutObject on the target). Nothing
- * deletes, anywhere: every version of an order is kept, and uploads expire by lifecycle (R16).
+ * (CopyObject is authorised as GetObject(Version) on the source and PutObject on the target). Neither
+ * deletes: every version of an order is kept until its retention period ends, when 'delete' (the
+ * documents' retention sweep alone) removes them all; uploads expire by lifecycle (R16).
  */
-export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {
+export function grantDocuments(
+  role: iam.Role,
+  bucket: s3.Bucket,
+  key: kms.IKey,
+  level: 'read' | 'write' | 'delete',
+): void {
   const orders = bucket.arnForObjects(`${DOCUMENT_PREFIX}*`);
+  if (level === 'delete') {
+    grantDocumentDeletion(role, bucket, orders);
+    return;
+  }
   const incoming = bucket.arnForObjects(`${INCOMING_PREFIX}*`);
   const read = ['s3:GetObject', 's3:GetObjectVersion'];
   const objects = level === 'write' ? [incoming, orders] : [orders];
@@ -121,6 +131,30 @@ export function grantDocuments(role: iam.Role, bucket: s3.Bucket, key: kms.IKey,
       nagResource(role, incoming),
     );
   }
+}
+
+/**
+ * R16: the court-order documents' retention sweep, and nothing else: it lists the versions of an order's
+ * kept document and deletes every one (and any delete marker) once its period has ended. It never reads
+ * a document, so it has no key use; it never touches an upload under INCOMING_PREFIX (lifecycle does).
+ */
+function grantDocumentDeletion(role: iam.Role, bucket: s3.Bucket, orders: string): void {
+  role.addToPolicy(
+    new iam.PolicyStatement({
+      actions: ['s3:ListBucketVersions'],
+      resources: [bucket.bucketArn],
+      conditions: { StringLike: { 's3:prefix': [`${DOCUMENT_PREFIX}*`] } },
+    }),
+  );
+  role.addToPolicy(
+    new iam.PolicyStatement({ actions: ['s3:DeleteObject', 's3:DeleteObjectVersion'], resources: [orders] }),
+  );
+  acknowledge(
+    role,
+    'AwsSolutions-IAM5',
+    "Each court order is its own object, named at run time, so the object ARN needs a trailing wildcard; it is limited to the orders/ prefix of the documents bucket, and only the daily retention sweep deletes there, once an order's retention period has ended and no legal hold of it is active (R16, R13).",
+    nagResource(role, orders),
+  );
 }
 
 /**

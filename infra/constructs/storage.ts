@@ -111,8 +111,9 @@ export class Storage extends Construct {
     });
 
     // R12: every version of an accepted order (DOCUMENT_PREFIX) is kept, so the version that was checked
-    // and approved is the one disclosed, and an overwrite cannot erase what was received. Nothing there
-    // expires: release is a decision. R16: an upload (INCOMING_PREFIX) only waits to be checked and
+    // and approved is the one disclosed, and an overwrite cannot erase what was received. No lifecycle
+    // rule there: an order's documents go when its retention period after closing ends and no legal
+    // hold of it is active, which only the application knows (sweep-court-order-documents, R16, R13). R16: an upload (INCOMING_PREFIX) only waits to be checked and
     // copied, so every upload goes, submitted (its copy is what counts) or not, with its older versions
     // (a re-upload leaves one) and the delete marker its expiry leaves behind. S3 takes
     // ExpiredObjectDeleteMarker only in a rule without a current-version expiration: a second rule.

@@ -842,6 +842,30 @@ orderPost(
   JSON_H,
   [M],
 );
+// R12 R13a R16: the order's own dates and documents period refuse free text, and never echo it.
+for (const field of ['nondisclosureEndsOn', 'returnOn'] as const)
+  for (const [label, value] of HOSTILE_TEXT)
+    orderPost(
+      `${label} in ${field}`,
+      'control characters and bidi overrides in a date field',
+      JSON.stringify({ ...ORDER, nondisclosure: true, [field]: value }),
+      JSON_H,
+      [M],
+    );
+for (const [label, value] of [
+  ['text', M],
+  ['a number as text', `30${M}`],
+  ['a huge number', 1e308],
+  ['a negative number', -30],
+  ['a fraction', 30.5],
+] as const)
+  orderPost(
+    `${label} as documentRetentionDays`,
+    'a bounded whole number',
+    JSON.stringify({ ...ORDER, documentRetentionDays: value }),
+    JSON_H,
+    [M],
+  );
 orderPost(
   '__proto__ beside a valid order',
   'prototype pollution',

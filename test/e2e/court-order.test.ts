@@ -10,6 +10,7 @@ import {
   orderDocumentKey,
   UNSUBMITTED_ORDER_DAYS,
 } from '../../functions/domain/court-order.ts';
+import { isoDateIn } from '../../functions/domain/age.ts';
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
@@ -48,6 +49,8 @@ const JOSE = {
   email: 'jose.martinez@example.org',
 };
 const ADA_DOB = '1990-05-01';
+/** The demo library's time zone. */
+const TZ = 'America/New_York';
 
 type Problem = { status: number; title: string; detail: string; errors?: { path: string; message: string }[] };
 type Upload = { url: string; fields: Record<string, string>; expiresAt: string };
@@ -246,6 +249,94 @@ describe('court orders, end to end', () => {
       expect((await errorsOf({ ...good, 'ada@example.org': true })).text).not.toContain('ada@');
       expect((await errorsOf('{"court":')).text).toContain('not valid JSON');
       expect((await errorsOf('court=x', 'text/plain')).paths).toEqual([]);
+    });
+
+    it('R12 R13a R15 R16 the nondisclosure end, the return date and the documents period: checked, kept, shown to counsel and approvers; a sooner return date is the due date', async () => {
+      const counsel = await token(COUNSEL, ['counsel']);
+      const HANNAH = '21234000011023';
+      const good = { ...ORDER, patronCardNumber: HANNAH, issuedOn: '2026-11-20' };
+      const refused = async (body: unknown) => {
+        const res = await api('POST', '/api/court-orders', counsel, body);
+        expect(res.status).toBe(400);
+        const text = await res.text();
+        return { errors: (JSON.parse(text) as Problem).errors ?? [], text };
+      };
+      const only = async (body: unknown, path: string, message: RegExp) => {
+        const { errors, text } = await refused(body);
+        expect(errors.map((e) => e.path)).toEqual([path]);
+        expect(errors[0]?.message).toMatch(message);
+        return text;
+      };
+      // R13a: an end only for an order that forbids notice; after the day issued; not decades on.
+      await only(
+        { ...good, nondisclosureEndsOn: '2027-02-18' },
+        'nondisclosureEndsOn',
+        /only for an order that forbids/,
+      );
+      await only(
+        { ...good, nondisclosure: true, nondisclosureEndsOn: '2026-11-20' },
+        'nondisclosureEndsOn',
+        /after issuedOn/,
+      );
+      await only(
+        { ...good, nondisclosure: true, nondisclosureEndsOn: '2062-11-20' },
+        'nondisclosureEndsOn',
+        /at most 10 years/,
+      );
+      await only({ ...good, nondisclosure: true, nondisclosureEndsOn: '18 Feb 2027' }, 'nondisclosureEndsOn', /a date/);
+      // R12: the return date is on or after the day issued, and within two years of it.
+      await only({ ...good, returnOn: '2026-11-19' }, 'returnOn', /before issuedOn/);
+      await only({ ...good, returnOn: '2029-01-01' }, 'returnOn', /at most 2 years/);
+      // R16: an order's own documents period is whole days, within the bounds.
+      await only({ ...good, documentRetentionDays: 7 }, 'documentRetentionDays', /at least 30 days/);
+      await only({ ...good, documentRetentionDays: 10_000 }, 'documentRetentionDays', /at most/);
+      const typed = await only({ ...good, documentRetentionDays: 'forever-9731' }, 'documentRetentionDays', /number/);
+      expect(typed).not.toContain('forever-9731');
+
+      // Accepted: a nondisclosure order with its end, a return date sooner than the policy's 30 days.
+      const now = new Date();
+      const returnOn = isoDateIn(new Date(now.getTime() + 10 * 86_400_000), TZ);
+      const { orderId, requestId } = await fileOrder(counsel, {
+        ...good,
+        nondisclosure: true,
+        nondisclosureEndsOn: '2027-02-18',
+        returnOn,
+        documentRetentionDays: 3650,
+      });
+      const view = (await (await api('GET', `/api/court-orders/${orderId}`, counsel)).json()) as {
+        nondisclosureEndsOn?: string;
+        returnOn?: string;
+        documents?: { retentionDays: number; retentionSetBy: string };
+        request?: { dueAt: string };
+      };
+      expect(view.nondisclosureEndsOn).toBe('2027-02-18');
+      expect(view.returnOn).toBe(returnOn);
+      expect(view.documents).toEqual({ retentionDays: 3650, retentionSetBy: 'order' });
+      // R15: due when the return day begins in the library's time zone, not 30 days on.
+      const dueAt = Date.parse(view.request?.dueAt ?? '');
+      expect(isoDateIn(new Date(dueAt), TZ)).toBe(returnOn);
+      expect(isoDateIn(new Date(dueAt - 1), TZ)).not.toBe(returnOn);
+      expect((await rt.deps.requests.get(requestId)).dueAt).toBe(view.request?.dueAt);
+
+      // The approver sees both dates on the decision page.
+      const page = await (await fetch(linkIn(await reviewOf(requestId), 'act'))).text();
+      expect(page).toContain(`until the end of 2027-02-18`);
+      expect(page).toContain(returnOn);
+
+      // A return date later than the policy's deadline leaves the policy's 30 days; no period: the library's.
+      const later = isoDateIn(new Date(now.getTime() + 60 * 86_400_000), TZ);
+      const second = await fileOrder(counsel, { ...good, returnOn: later });
+      const secondView = (await (await api('GET', `/api/court-orders/${second.orderId}`, counsel)).json()) as {
+        documents?: { retentionDays: number; retentionSetBy: string };
+        request?: { dueAt: string; createdAt: string };
+      };
+      const days =
+        (Date.parse(secondView.request?.dueAt ?? '') - Date.parse(secondView.request?.createdAt ?? '')) / 86_400_000;
+      expect(days).toBe(rt.deps.policy.deadlines.defaultDays);
+      expect(secondView.documents).toEqual({
+        retentionDays: rt.deps.policy.courtOrders.documentRetentionDays,
+        retentionSetBy: 'library',
+      });
     });
 
     it('R12 a renamed text file is 415; the real PDF then goes through', async () => {

@@ -552,15 +552,17 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(touches(files)).toBe(access.files !== 'none');
       expect(actions.has('s3:DeleteObject')).toBe(access.files === 'write');
 
-      // Court orders (R12): read → GetObject(+Version); write → and PutObject (the presigned POST); never delete.
+      // Court orders (R12): read → GetObject(+Version); write → and PutObject (the presigned POST); delete →
+      // DeleteObject(+Version) and nothing else, for the documents' retention sweep alone (R16).
       const onDocuments = statements.filter((st) => json(st.Resource).includes(DOCUMENT_PREFIX));
       expect(onDocuments.length > 0).toBe(documents !== 'none');
       const documentActions = actionsOf(onDocuments);
-      expect(documentActions.has('s3:GetObject')).toBe(documents !== 'none');
-      expect(documentActions.has('s3:GetObjectVersion')).toBe(documents !== 'none');
+      const reads = documents === 'read' || documents === 'write';
+      expect(documentActions.has('s3:GetObject')).toBe(reads);
+      expect(documentActions.has('s3:GetObjectVersion')).toBe(reads);
       expect(documentActions.has('s3:PutObject')).toBe(documents === 'write');
-      expect([...documentActions].some((a) => a.startsWith('s3:Delete'))).toBe(false);
-      expect(actions.has('s3:GetObject')).toBe(access.files !== 'none' || documents !== 'none');
+      expect([...documentActions].some((a) => a.startsWith('s3:Delete'))).toBe(documents === 'delete');
+      expect(actions.has('s3:GetObject')).toBe(access.files !== 'none' || reads);
       // R17: and the daily copy of audit chain heads (test/infra/audit.test.ts).
       expect(actions.has('s3:PutObject')).toBe(
         access.files === 'write' || documents === 'write' || access.auditHeads === true,
@@ -591,7 +593,7 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       expect(actions.has('lambda:InvokeFunction')).toBe(false);
     });
 
-    it('R12 R16 court-order documents: approvers read kept orders only, counsel writes only incoming/ and orders/, nobody deletes', () => {
+    it('R12 R16 court-order documents: approvers read kept orders only, counsel writes only incoming/ and orders/, only the retention sweep deletes, and only under orders/', () => {
       const bucket = logicalId(s.stack.storage.documents);
       const under = (prefix: string) => json({ 'Fn::Join': ['', [getAtt(bucket), `/${prefix}*`]] });
       const onObjects = (statements: Statement[], action: string) =>
@@ -621,11 +623,26 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       );
       expect(actionsOf(bucketWide)).toEqual(new Set(['s3:ListBucket']));
 
-      // No delete of any kind, by any function, on this bucket (a wildcard action would hide one).
+      // R16: the documents' retention sweep deletes every version of a kept order, under orders/ only, and reads nothing.
+      const sweep = roleStatements('sweep-court-order-documents');
+      expect(onObjects(sweep, 's3:DeleteObject')).toEqual([under(DOCUMENT_PREFIX)]);
+      expect(onObjects(sweep, 's3:DeleteObjectVersion')).toEqual([under(DOCUMENT_PREFIX)]);
+      expect(onObjects(sweep, 's3:GetObject')).toEqual([]);
+      expect(json(sweep)).not.toContain(INCOMING_PREFIX + '*');
+      const listing = sweep.filter((st) => asList(st.Action).includes('s3:ListBucketVersions'));
+      expect(listing.map((st) => json(st.Condition))).toEqual([
+        json({ StringLike: { 's3:prefix': [`${DOCUMENT_PREFIX}*`] } }),
+      ]);
+
+      // No other delete of any kind, by any function, on this bucket (a wildcard action would hide one).
       for (const name of FUNCTIONS) {
         const onBucket = roleStatements(name).filter((st) => json(st.Resource).includes(`"${bucket}"`));
         for (const action of actionsOf(onBucket))
-          expect(action, name).toMatch(/^s3:(GetObject|GetObjectVersion|PutObject|ListBucket)$/);
+          expect(action, name).toMatch(
+            name === 'sweep-court-order-documents'
+              ? /^s3:(DeleteObject|DeleteObjectVersion|ListBucketVersions)$/
+              : /^s3:(GetObject|GetObjectVersion|PutObject|ListBucket)$/,
+          );
       }
       expect(actionsOf(api).has('s3:DeleteObject')).toBe(false);
       expect(actionsOf(api).has('s3:DeleteObjectVersion')).toBe(false);

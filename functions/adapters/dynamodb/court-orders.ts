@@ -1,7 +1,19 @@
-import { GetCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import * as z from 'zod';
 import { CATEGORIES } from '../../domain/categories.ts';
-import { ORDER_TYPES, RELEASE_ROLES, UNSUBMITTED_ORDER_DAYS, type CourtOrder } from '../../domain/court-order.ts';
+import {
+  noticeDueInstant,
+  ORDER_TYPES,
+  RELEASE_ROLES,
+  UNSUBMITTED_ORDER_DAYS,
+  type CourtOrder,
+} from '../../domain/court-order.ts';
 import { ConflictError, NotFoundError } from '../../domain/errors.ts';
 import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-put.ts';
 import { entity } from './entity.ts';
@@ -10,6 +22,10 @@ import { requestKeys, TABLE_KEYS } from './keys.ts';
 /** An order waits in the lapse index while its hold may still lapse and nobody has recorded it. */
 const lapsePending = (o: CourtOrder): boolean =>
   o.status === 'submitted' && !!o.lapseDueAt && !o.holdReleasedAt && !o.holdLapseRecordedAt;
+
+/** R13a: an order waits in the notice index from submit until the notice owed after its nondisclosure period is settled. */
+const noticePending = (o: CourtOrder): o is CourtOrder & { nondisclosureEndsOn: string } =>
+  o.status === 'submitted' && o.nondisclosure && o.nondisclosureEndsOn !== undefined && !o.noticeSettledAt;
 
 /**
  * R16: when an order nobody submitted goes (epoch seconds, the table's TTL): UNSUBMITTED_ORDER_DAYS
@@ -41,6 +57,9 @@ export const courtOrderEntity = entity<CourtOrder>({
     to: z.string().optional(),
     nondisclosure: z.boolean(),
     lapsesOn: z.string().optional(),
+    nondisclosureEndsOn: z.string().optional(),
+    returnOn: z.string().optional(),
+    documentRetentionDays: z.number().int().optional(),
     patronId: z.string(),
     uploadedBy: z.string(),
     uploadedBySub: z.string(),
@@ -58,11 +77,16 @@ export const courtOrderEntity = entity<CourtOrder>({
     holdReleasedAt: z.string().optional(),
     holdReleasedBy: z.string().optional(),
     holdLapseRecordedAt: z.string().optional(),
+    noticeSettledAt: z.string().optional(),
+    documentsDeleted: z.object({ at: z.string(), versions: z.number().int() }).optional(),
   }),
   keys: (o) => ({
     ...requestKeys.order(o.orderId),
     kind: 'COURT_ORDER',
     ...(lapsePending(o) ? { gsi2pk: requestKeys.lapsingHolds, gsi2sk: `${o.lapseDueAt}#${o.orderId}` } : {}),
+    ...(noticePending(o)
+      ? { gsi1pk: requestKeys.noticesDue, gsi1sk: `${noticeDueInstant(o.nondisclosureEndsOn)}#${o.orderId}` }
+      : {}),
   }),
   extraAttributes: ['kind'],
 });
@@ -131,5 +155,56 @@ export class CourtOrders {
       }),
     );
     return (res.Items ?? []).map(courtOrderEntity.parse);
+  }
+
+  /** R13a: every order whose nondisclosure period has ended and whose notice is not yet settled (gsi1, by time; never a scan). */
+  async noticesDue(): Promise<CourtOrder[]> {
+    const out: CourtOrder[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'gsi1pk = :p AND gsi1sk < :now',
+          ExpressionAttributeValues: { ':p': requestKeys.noticesDue, ':now': this.clock().toISOString() },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      out.push(...(res.Items ?? []).map(courtOrderEntity.parse));
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return out;
+  }
+
+  /** R16: the order's documents are kept from now on: the retention sweep looks at it every day. Idempotent. */
+  async markDocumentsKept(orderId: string): Promise<void> {
+    await this.db.send(
+      new PutCommand({ TableName: this.table, Item: { ...requestKeys.keptOrderDocuments(orderId), orderId } }),
+    );
+  }
+
+  /** R16: the ids of every order whose documents are kept (by key, a page at a time; never a scan). */
+  async ordersWithKeptDocuments(): Promise<string[]> {
+    const ids: string[] = [];
+    let start: Record<string, unknown> | undefined;
+    do {
+      const res = await this.db.send(
+        new QueryCommand({
+          TableName: this.table,
+          KeyConditionExpression: 'pk = :p',
+          ExpressionAttributeValues: { ':p': requestKeys.keptOrderDocumentsPartition },
+          ...(start ? { ExclusiveStartKey: start } : {}),
+        }),
+      );
+      for (const item of res.Items ?? []) if (typeof item.sk === 'string') ids.push(item.sk);
+      start = res.LastEvaluatedKey;
+    } while (start);
+    return ids;
+  }
+
+  /** R16: the order's documents are gone (or it has none): nothing left for the sweep. */
+  async forgetKeptDocuments(orderId: string): Promise<void> {
+    await this.db.send(new DeleteCommand({ TableName: this.table, Key: requestKeys.keptOrderDocuments(orderId) }));
   }
 }

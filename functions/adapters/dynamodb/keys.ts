@@ -45,6 +45,14 @@ export const requestKeys = {
   order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' }),
   /** gsi2 on court orders whose hold lapses by date, by lapse time: the lapse sweep's queue (R13). */
   lapsingHolds: 'HOLDS#LAPSING',
+  /**
+   * R16: one small item per court order whose documents are kept, by order id: the documents' retention
+   * sweep reads the partition by key (a few orders a year), and deletes the item once they are gone.
+   */
+  keptOrderDocuments: (orderId: string) => ({ pk: 'ORDERDOCS#KEPT', sk: orderId }),
+  keptOrderDocumentsPartition: 'ORDERDOCS#KEPT',
+  /** gsi1 on court orders whose nondisclosure period ends, by the instant it ends: the notice sweep's queue (R13a). */
+  noticesDue: 'NOTICES#DUE',
   /** R16: closed requests by close time, one small item each: the tombstone sweep reads them by key. */
   closedRequest: (closedAt: string, requestId: string) => ({ pk: 'CLOSED', sk: `${closedAt}#${requestId}` }),
   closedPartition: 'CLOSED',

@@ -1,5 +1,12 @@
 import { transientErrors } from '../aws-errors.ts';
-import { CopyObjectCommand, GetObjectCommand, HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CopyObjectCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectVersionsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { createHash } from 'node:crypto';
@@ -48,6 +55,11 @@ export interface DocumentStore {
    */
   copy(fromKey: string, fromVersionId: string | undefined, toKey: string): Promise<StoredDocument>;
   download(key: string, o: { versionId?: string; fileName: string; contentType: string }): Promise<Download>;
+  /**
+   * R16: deletes a document for good: every version of the key and every delete marker, so nothing
+   * of it is left to restore. Answers how many versions there were (0: already gone).
+   */
+  deleteAllVersions(key: string): Promise<number>;
 }
 
 const SAFE_KEY = /^[a-z0-9][a-z0-9/_.-]{0,200}$/;
@@ -202,6 +214,27 @@ export class S3DocumentStore implements DocumentStore {
       new HeadObjectCommand({ Bucket: this.bucket, Key: toKey, VersionId: res.VersionId }),
     );
     return { size: head.ContentLength ?? 0, ...(res.VersionId ? { versionId: res.VersionId } : {}) };
+  }
+
+  async deleteAllVersions(key: string): Promise<number> {
+    checkDocumentKey(key);
+    let versions = 0;
+    // One page of versions at a time (at most 1,000, DeleteObjects' own limit); listing again after each
+    // delete restarts from what is left, so a retry after a crash deletes only what remains.
+    for (;;) {
+      const page = await this.s3.send(
+        new ListObjectVersionsCommand({ Bucket: this.bucket, Prefix: key, MaxKeys: 1000 }),
+      );
+      const objects = [...(page.Versions ?? []), ...(page.DeleteMarkers ?? [])]
+        .filter((v) => v.Key === key && v.VersionId)
+        .map((v) => ({ Key: key, VersionId: v.VersionId as string }));
+      if (objects.length === 0) return versions;
+      const res = await this.s3.send(
+        new DeleteObjectsCommand({ Bucket: this.bucket, Delete: { Objects: objects, Quiet: true } }),
+      );
+      if (res.Errors?.length) throw new Error(`S3 refused to delete ${res.Errors.length} version(s) of a document`);
+      versions += (page.Versions ?? []).filter((v) => v.Key === key).length;
+    }
   }
 
   async download(key: string, o: { versionId?: string; fileName: string; contentType: string }): Promise<Download> {
