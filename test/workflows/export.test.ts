@@ -121,6 +121,7 @@ describe('export workflow', () => {
       'system-answered', // R19: the records table, the one system configured here
       'disclosure',
       'request-completed',
+      'file-downloaded', // R1, R17: the patron's download above, by request and step only
     ]);
     expect(events.find((e) => e.type === 'disclosure')).toMatchObject({
       eventId: 'export-delivered',
