@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Email } from '../domain/email.ts';
+import { HAND_OVER_ROLE } from '../domain/desk-checks.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
@@ -88,7 +89,7 @@ export async function deliverToPersonOrDesk(
     await emailDownloadLink(deps, {
       library: o.library,
       to: [member.email],
-      file: { ...o.file, recipient: { kind: 'staff', id: member.email, role: 'circulation' } },
+      file: { ...o.file, recipient: { kind: 'staff', id: member.email, role: HAND_OVER_ROLE } },
       email: (link) => o.toDesk({ ...link, requestId }),
     });
   return 'in-person';

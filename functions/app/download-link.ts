@@ -1,5 +1,7 @@
 import type { Download } from '../adapters/s3/files.ts';
 import { randomUUID } from 'node:crypto';
+import type { AuditActor } from '../domain/audit.ts';
+import { HAND_OVER_ROLE } from '../domain/desk-checks.ts';
 import { GoneError, NotFoundError } from '../domain/errors.ts';
 import type { ActionToken, TokenRecipient } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -50,7 +52,17 @@ async function downloadToken(deps: Pick<Deps, 'tokens'>, secret: string): Promis
   }
 }
 
+/** R1, R17: a staff member's own link to a file for the desk (not counsel's package, R12, which downloads as before). */
+const isForHandOver = (token: ActionToken): boolean =>
+  token.recipient.kind === 'staff' && token.recipient.role === HAND_OVER_ROLE;
+
 const isPast = (deps: Pick<Deps, 'clock'>, token: ActionToken) => deps.clock().getTime() >= Date.parse(token.expiresAt);
+
+/** Who downloads, as the audit trail names them: staff (counsel) by id and role; a patron or requester by kind only (R5). */
+const downloader = (token: ActionToken): AuditActor =>
+  token.recipient.kind === 'staff'
+    ? { kind: 'staff', id: token.recipient.id, ...(token.recipient.role ? { role: token.recipient.role } : {}) }
+    : { kind: token.recipient.kind === 'requester' ? 'requester' : 'patron' };
 
 /**
  * Opening a download link (GET). A patron's: reading changes nothing, so the link may be opened
@@ -66,7 +78,7 @@ export async function openDownload(
   const token = await downloadToken(deps, secret);
   if (!token?.fileKey) return { kind: 'not-found' };
   if (isPast(deps, token) || !(await deps.files.exists(token.fileKey))) return { kind: 'expired' };
-  if (token.recipient.kind === 'staff')
+  if (isForHandOver(token))
     return token.usedAt || token.revokedAt ? { kind: 'used' } : { kind: 'confirm', requestId: token.requestId };
   if (token.revokedAt) return { kind: 'expired' };
   const fileName = token.fileName ?? 'download';
@@ -75,7 +87,7 @@ export async function openDownload(
   await deps.audit.append(token.requestId, {
     eventId: `downloaded:${randomUUID()}`,
     type: 'file-downloaded',
-    actor: { kind: 'patron' },
+    actor: downloader(token),
     data: { step: token.step },
   });
   return { kind: 'file', fileName, download };
@@ -91,7 +103,7 @@ export async function takeStaffDownload(
   secret: string,
 ): Promise<OpenedDownload> {
   const token = await downloadToken(deps, secret);
-  if (!token?.fileKey || token.recipient.kind !== 'staff') return { kind: 'not-found' };
+  if (!token?.fileKey || !isForHandOver(token)) return { kind: 'not-found' };
   if (isPast(deps, token) || !(await deps.files.exists(token.fileKey))) return { kind: 'expired' };
   try {
     await deps.tokens.useDownload(token);

@@ -43,6 +43,12 @@ export const isSamePerson = (
 ) => check.firstSub === who.sub || check.firstStaffId === who.email;
 
 /**
+ * R1, R17: the role on a staff member's own link to a file to hand over at the desk; such a link
+ * downloads once, on its page's POST (app/download-link.ts), and the request waits for the hand-over.
+ */
+export const HAND_OVER_ROLE = 'circulation';
+
+/**
  * R1, R17: a file for a patron with no email, handed over in person. `waiting` until a staff member
  * records the hand-over (who, when, the kind of ID seen, never the document, R4); the request
  * completes then, not when the file is downloaded.
