@@ -9,6 +9,9 @@
   const { el, show, problemOf, clearErrors, fieldErrors } = auth.ui;
   const api = auth.api;
   let current = null; // the request on screen
+  // R1, R12: what the signed-in role may do (the API says, with the queue); the page offers only that.
+  let actions = [];
+  const may = (action) => actions.includes(action);
 
   const KIND_NAMES = {
     access: 'See records',
@@ -43,6 +46,10 @@
     consent: 'the data subject’s consent',
     'guardian-link': 'the desk to record a guardian’s link',
     'system-task': 'staff to work in a library system',
+  };
+  const DESK_CHECKS = {
+    'second-staff': 'a second staff member',
+    'patron-email': 'the patron, by the email on their record',
   };
   const SYSTEM_RESULTS = {
     done: 'done',
@@ -118,7 +125,11 @@
         const p = await problemOf(res);
         return show($('queue-result'), 'error', [`${p.title} (${p.status}): ${p.detail}`]);
       }
-      renderQueue(await res.json());
+      const body = await res.json();
+      actions = Array.isArray(body.actions) ? body.actions : [];
+      $('on-behalf').hidden = !may('desk-request');
+      $('on-behalf-nav').hidden = !may('desk-request');
+      renderQueue(body);
     } catch (e) {
       if (e.message !== 'signed out') show($('queue-result'), 'error', ['The network request failed; try again.']);
     }
@@ -157,6 +168,13 @@
         'Patron',
         `${r.patron.name}, card ${r.patron.cardNumber}${r.patron.emailOnFile ? '' : ' (no email on file)'}`,
       );
+    // R1: the details exist but are not this reader's to see: say so rather than leave a gap.
+    if (r.patronDetails === 'not-assigned')
+      addTerm(
+        dl,
+        'Patron',
+        'Not assigned: shown to the privacy officer, the director and staff holding a task on this request.',
+      );
     if (r.requester) addTerm(dl, 'Requester (guardian)', `${r.requester.name}, card ${r.requester.cardNumber}`);
     if (r.thirdParty && r.thirdParty.name)
       addTerm(
@@ -178,6 +196,22 @@
       );
     } else if (r.matched === false) addTerm(dl, 'Verified', 'No patron matched: the request ends quietly.');
     if (r.submittedByStaff) addTerm(dl, 'Made at the desk by', r.submittedByStaff);
+    if (r.deskCheck)
+      addTerm(
+        dl,
+        'Confirmed by',
+        r.deskCheck.approvedBy
+          ? `${r.deskCheck.approvedBy} (second staff member), ${when(r.deskCheck.approvedAt)}`
+          : `Waiting for ${name(DESK_CHECKS, r.deskCheck.via)}`,
+      );
+    if (r.handOver)
+      addTerm(
+        dl,
+        'Handed over',
+        r.handOver.status === 'done'
+          ? `In person by ${r.handOver.byStaffId}, ID seen: ${r.handOver.documentKind}, ${when(r.handOver.at)}`
+          : 'Not yet: the printed file waits at the desk.',
+      );
     if (r.extension)
       addTerm(
         dl,
@@ -217,6 +251,13 @@
       );
     if (!pending.children.length) pending.appendChild(el('li', 'Nothing: no step is waiting on anyone.'));
 
+    $('approve-desk').hidden = !r.canApprove;
+    $('approve-desk-result').textContent = '';
+    $('handover').hidden = !r.canHandOver;
+    $('handover-result').textContent = '';
+    $('handover-form').reset();
+    clearErrors($('handover-form'));
+    $('extend').hidden = !may('extend-deadline');
     $('extend-form').hidden = !r.canExtend;
     $('extend-closed').hidden = r.canExtend;
     $('extend-closed-text').textContent = r.extension
@@ -279,6 +320,41 @@
     $('request').hidden = true;
     loadQueue();
     $('queue-title').focus();
+  });
+
+  /** A desk action on the request on screen, then the request read again to show what changed. */
+  async function act(path, body, result) {
+    const requestId = current.requestId;
+    try {
+      const res = await api('POST', `/api/staff/requests/${encodeURIComponent(requestId)}/${path}`, body);
+      if (!res.ok) {
+        const p = await problemOf(res);
+        show(result, 'error', [`${p.title} (${p.status}): ${p.detail}`]);
+        return p;
+      }
+      await openRequest(requestId);
+      show(result, 'success', [path === 'approve' ? 'Approved: the request goes on.' : 'The hand-over is recorded.']);
+      return undefined;
+    } catch (e) {
+      if (e.message !== 'signed out') show(result, 'error', ['The network request failed; try again.']);
+      return undefined;
+    }
+  }
+
+  $('approve-desk-button').addEventListener('click', () => act('approve', undefined, $('approve-desk-result')));
+
+  $('handover-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const form = $('handover-form');
+    clearErrors(form);
+    const fieldFor = () => $('handover-documentKind');
+    const documentKind = $('handover-documentKind').value;
+    if (!documentKind) {
+      fieldErrors(form, [{ path: 'documentKind', message: 'Choose the ID you saw.' }], fieldFor);
+      return;
+    }
+    const p = await act('hand-over', { documentKind }, $('handover-result'));
+    if (p && p.errors) fieldErrors(form, p.errors, fieldFor);
   });
 
   $('extend-form').addEventListener('submit', async (event) => {
@@ -356,10 +432,18 @@
   // ---------------------------------------------------------------- at the desk
 
   const obForm = $('on-behalf-form');
+  // R4, R6: a report, an export or a contact change needs a second confirmation (domain/desk-checks.ts).
+  const needsConfirmation = () => {
+    const kind = (obForm.querySelector('input[name="kind"]:checked') || {}).value;
+    if (kind === 'access' || kind === 'export') return true;
+    return kind === 'correction' && ['email', 'phone'].some((f) => $(`ob-changes-${f}`).value.trim() !== '');
+  };
   const syncCorrection = () => {
     $('ob-correction').hidden = !$('ob-kind-correction').checked;
+    $('ob-confirmation').hidden = !needsConfirmation();
   };
   for (const radio of obForm.querySelectorAll('input[name="kind"]')) radio.addEventListener('change', syncCorrection);
+  for (const f of ['email', 'phone']) $(`ob-changes-${f}`).addEventListener('input', syncCorrection);
   syncCorrection();
 
   obForm.addEventListener('submit', async (event) => {
@@ -381,8 +465,11 @@
       }
       body.changes = changes;
     }
+    const confirmation = (obForm.querySelector('input[name="confirmation"]:checked') || {}).value;
+    if (needsConfirmation() && confirmation) body.confirmation = confirmation;
     const fieldFor = (path) => {
       if (path === 'kind') return $('ob-kind-access');
+      if (path === 'confirmation') return $('ob-confirmation-second-staff');
       if (path === 'changes' || path === 'changes.') return $('ob-changes-firstName');
       if (path.startsWith('changes.')) return $(`ob-changes-${path.slice(8)}`);
       return {
@@ -400,6 +487,8 @@
     if (!body.documentKind) local.push({ path: 'documentKind', message: 'Choose how you verified the patron.' });
     if (!$('ob-notRetained').checked)
       local.push({ path: 'notRetained', message: 'Confirm that no copy of the document was made.' });
+    if (needsConfirmation() && !confirmation)
+      local.push({ path: 'confirmation', message: 'Choose who confirms it besides you.' });
     if (kind === 'correction' && Object.keys(body.changes).length === 0)
       local.push({ path: 'changes', message: 'Fill in at least one correction.' });
     if (local.length) {
@@ -426,6 +515,11 @@
         'success',
         [
           `The request is made and verified in person: ${made.requestId}.`,
+          ...(body.confirmation === 'second-staff'
+            ? ['It waits until a second staff member approves it on the desk.']
+            : body.confirmation === 'patron-email'
+              ? ['It waits until the patron confirms it through the email on their record.']
+              : []),
           `The patron can follow it at ${new URL(made.statusUrl, document.baseURI).href} (print it for them; it shows the status only).`,
         ],
         true,

@@ -241,6 +241,8 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'GET', path: '/act/{token}', fn: 'act' },
   { method: 'POST', path: '/act/{token}', fn: 'act' },
   { method: 'GET', path: '/download/{token}', fn: 'download' },
+  // R1, R17: a staff member's own link to a file to hand over: the GET shows a page, its POST downloads once.
+  { method: 'POST', path: '/download/{token}', fn: 'download' },
   // R12: counsel, signed in. The PDF itself goes straight to storage (a presigned upload), never through the API.
   { method: 'POST', path: '/api/court-orders', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'GET', path: '/api/court-orders/{orderId}', fn: 'api-court-orders', groups: ['counsel'] },
@@ -257,6 +259,9 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'GET', path: '/api/staff/requests/{requestId}', fn: 'api-staff', groups: STAFF_GROUPS },
   { method: 'GET', path: '/api/staff/requests/{requestId}/audit.csv', fn: 'api-staff', groups: STAFF_GROUPS },
   { method: 'POST', path: '/api/staff/requests/{requestId}/extend', fn: 'api-staff', groups: STAFF_GROUPS },
+  // R4, R6: a second staff member approves a desk request; R1, R17: a printed file handed over.
+  { method: 'POST', path: '/api/staff/requests/{requestId}/approve', fn: 'api-staff', groups: STAFF_GROUPS },
+  { method: 'POST', path: '/api/staff/requests/{requestId}/hand-over', fn: 'api-staff', groups: STAFF_GROUPS },
   { method: 'GET', path: '/api/staff/stats', fn: 'api-staff', groups: STAFF_GROUPS },
 ];
 

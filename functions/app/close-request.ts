@@ -24,6 +24,17 @@ export async function closeRequest(
     if (current.status === status) await recordClose();
     return current.status;
   }
+  // R1, R17: a file for a patron with no email completes the request when a staff member records
+  // handing it over (hand-over.ts), not when the workflow has sent the links: until then it waits
+  // in progress (no longer cancellable: the file exists), in the queue, its detail saying so.
+  if (status === 'completed' && current.handOver?.status === 'waiting') {
+    await deps.audit.append(requestId, {
+      eventId: 'awaiting-hand-over',
+      type: 'awaiting-hand-over',
+      actor: { kind: 'system' },
+    });
+    return current.status;
+  }
   await deps.requests.transition(requestId, status);
   await release();
   if (status === 'expired') await deps.tokens.revokeAll(requestId);

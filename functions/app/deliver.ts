@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Email } from '../domain/email.ts';
+import { HAND_OVER_ROLE } from '../domain/desk-checks.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
@@ -52,13 +53,15 @@ export async function emailDownloadLink(
 
 /**
  * The one "deliver the file to the person, or to the desk" step of the report and export
- * workflows. R7: the link goes to the email on the person's record, never to a typed address; a
- * person with none gets the file in person, from circulation staff, who get the link instead
- * (one token for all of them, named on it). `what` names the file in the error when nobody can
- * take it; the error names no person (R5).
+ * workflows. R7: the link goes to the email on the person's record, never to a typed address. A
+ * person with none gets the file in person (R1, R17): each circulation staff member gets their own
+ * link (single-use, expiring, hashed at rest; one person's download leaves the others' links
+ * alone), and the request waits for a staff member to record the hand-over, which completes it
+ * and revokes the links not used (hand-over.ts). `what` names the file in the error when nobody
+ * can take it; the error names no person (R5).
  */
 export async function deliverToPersonOrDesk(
-  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer' | 'records' | 'sentEmails'>,
+  deps: Pick<Deps, 'tokens' | 'policy' | 'baseUrl' | 'mailer' | 'records' | 'sentEmails' | 'requests'>,
   o: {
     library: LibraryPlace;
     person: Addressee;
@@ -68,24 +71,28 @@ export async function deliverToPersonOrDesk(
     toDesk: (link: TaskLink & { requestId: string }) => Message;
   },
 ): Promise<DeliveryChannel> {
-  const toDesk = !o.person.email;
-  const recipients = o.person.email
-    ? [o.person.email]
-    : (await deps.records.staffWithRole('circulation')).map((s) => s.email);
-  if (recipients.length === 0) throw new IntegrityError(`nobody to deliver the ${o.what} to`);
   const requestId = o.file.requestId;
-  await emailDownloadLink(deps, {
-    library: o.library,
-    to: recipients,
-    file: {
-      ...o.file,
-      recipient: toDesk
-        ? { kind: 'staff', id: recipients.join(','), role: 'circulation' }
-        : { kind: 'patron', id: o.person.id },
-    },
-    email: toDesk ? (link) => o.toDesk({ ...link, requestId }) : o.toPerson,
-  });
-  return toDesk ? 'in-person' : 'email';
+  if (o.person.email) {
+    await emailDownloadLink(deps, {
+      library: o.library,
+      to: [o.person.email],
+      file: { ...o.file, recipient: { kind: 'patron', id: o.person.id } },
+      email: o.toPerson,
+    });
+    return 'email';
+  }
+  const staff = await deps.records.staffWithRole('circulation');
+  if (staff.length === 0) throw new IntegrityError(`nobody to deliver the ${o.what} to`);
+  // R1: marked before any link goes out, so the request never completes on a download alone.
+  await deps.requests.update(requestId, (r) => (r.handOver ? undefined : { ...r, handOver: { status: 'waiting' } }));
+  for (const member of staff)
+    await emailDownloadLink(deps, {
+      library: o.library,
+      to: [member.email],
+      file: { ...o.file, recipient: { kind: 'staff', id: member.email, role: HAND_OVER_ROLE } },
+      email: (link) => o.toDesk({ ...link, requestId }),
+    });
+  return 'in-person';
 }
 
 /**

@@ -5,6 +5,7 @@ import { effectiveDue, type extensionSchema } from '../domain/staff-desk.ts';
 import type { Principal } from '../lib/auth.ts';
 import type { Deps } from '../lib/deps.ts';
 import { deadlineExtendedEmail } from '../render/staff-emails.ts';
+import { requireAction } from './staff-permissions.ts';
 import { readableRequest, staffActor } from './staff-read.ts';
 
 export type Extension = z.infer<typeof extensionSchema>;
@@ -64,6 +65,8 @@ async function extendOnce(deps: ExtendDeps, who: Principal, requestId: string, i
 /** R15: the one extension of a request's due date, with its reason; the requester is told the new date. */
 export async function extendDeadline(deps: ExtendDeps, who: Principal, requestId: string, input: Extension) {
   await readableRequest(deps, who, requestId);
+  // R1, R12: the privacy officer's or the director's decision, never another role's; a refusal is audited.
+  await requireAction(deps, who, 'extend-deadline', requestId);
   const extended = await extendOnce(deps, who, requestId, input);
   const extension = extended.extension as NonNullable<RequestRecord['extension']>;
   const newDue = effectiveDue(extended, deps.clock()).toISOString();

@@ -5,6 +5,7 @@ import { inPersonVerificationEmail, verificationEmail } from '../render/emails.t
 import { thirdPartyAddressEmail } from '../render/consent-emails.ts';
 import type { DeliveryChannel } from './deliver.ts';
 import { askPersonOrDesk, sendPatronLink } from './ask-person.ts';
+import { awaitDeskCheck, deskCheckConfirmed } from './desk-check.ts';
 
 /**
  * Starts verification and answers whether it asked anyone; the workflow waits for the callback token.
@@ -18,6 +19,11 @@ export async function requestVerification(
   const { requestId, channel, taskToken } = o;
   const request = await deps.requests.get(requestId);
   if (isTerminal(request.status)) return false;
+  // R4, R6: a desk request that releases records or changes contact details waits for its check.
+  if (request.deskCheck && !request.deskCheck.secondSub && !(await deskCheckConfirmed(deps, requestId))) {
+    await awaitDeskCheck(deps, { ...request, deskCheck: request.deskCheck }, taskToken);
+    return true;
+  }
   if (request.verification) {
     // R4: staff verified the requester at the desk when they made the request (api-staff): no link
     // to send and nothing to wait for, so the step answers itself. The trail says why it moved on.

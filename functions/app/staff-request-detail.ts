@@ -3,7 +3,8 @@ import type { Patron } from '../domain/dataset.ts';
 import { isClockPaused } from '../domain/deadlines.ts';
 import { isTerminal } from '../domain/request.ts';
 import { daysLeft, effectiveDue, isOverdueNow } from '../domain/staff-desk.ts';
-import { maySeeCourtOrders, type StaffRole } from '../domain/staff.ts';
+import { actionsOf, maySeeCourtOrders, type StaffRole } from '../domain/staff.ts';
+import { isSamePerson } from '../domain/desk-checks.ts';
 import { withoutHoldTraces } from '../domain/staff-views.ts';
 import { tokenState } from '../domain/tokens.ts';
 import type { Principal } from '../lib/auth.ts';
@@ -67,6 +68,11 @@ export async function staffRequestDetail(
   }
 
   const due = effectiveDue(r, now);
+  // R1, R12: what this reader's role may do here, so the page offers only that.
+  const actions = actionsOf(who.groups);
+  const open = !isTerminal(r.status) && r.matched !== false;
+  const check = r.deskCheck;
+  const awaitsSecond = open && check?.via === 'second-staff' && !check.secondSub;
   const detail = {
     requestId: r.requestId,
     kind: r.kind,
@@ -98,7 +104,22 @@ export async function staffRequestDetail(
     ...(r.failure ? { failure: r.failure } : {}),
     ...(r.orderId ? { orderId: r.orderId } : {}),
     ...(r.extension ? { extension: r.extension } : {}),
-    canExtend: !r.extension && !isTerminal(r.status) && r.matched !== false,
+    canExtend: actions.includes('extend-deadline') && !r.extension && open,
+    // R4, R6: who made a desk request and who approved it second, or that the patron is asked by email.
+    ...(check
+      ? {
+          deskCheck: {
+            via: check.via,
+            madeBy: check.firstStaffId,
+            ...(check.secondStaffId ? { approvedBy: check.secondStaffId, approvedAt: check.approvedAt } : {}),
+          },
+        }
+      : {}),
+    canApprove: actions.includes('second-approval') && awaitsSecond && !(check && isSamePerson(check, who)),
+    // R1, R17: a printed file waits to be handed over at the desk, or who handed it over, when, against which ID.
+    ...(r.handOver ? { handOver: r.handOver } : {}),
+    canHandOver: actions.includes('hand-over') && open && r.handOver?.status === 'waiting',
+    actions,
     pending: [...pending.values()],
     // R19: what each library system answered, who answered a manual one, and a could-not's reason.
     systems,

@@ -1,5 +1,6 @@
 import type { Category } from './categories.ts';
 import type { DeletionPlan } from './deletion-plan.ts';
+import type { DeskCheck, HandOver } from './desk-checks.ts';
 import { IllegalTransitionError } from './errors.ts';
 import type { PublicSystemResult } from './system-result.ts';
 
@@ -228,6 +229,10 @@ interface RequestBase {
   closedAt?: string;
   /** R15: the one extension of the due date a request may have; the reason is for the requester, so it stays off the audit trail. */
   extension?: DeadlineExtension;
+  /** R4, R6: a desk request that releases records or changes contact details waits for this check. */
+  deskCheck?: DeskCheck;
+  /** R1, R17: a file for a patron with no email completes the request only once handed over at the desk. */
+  handOver?: HandOver;
 }
 
 /** correction (R6). */

@@ -180,6 +180,9 @@ export const TOMBSTONE_DROPPED = [
   'plan',
   'waitingSince',
   'submittedByStaff',
+  // R4, R6, R1: who made, approved and handed over a desk request; the audit trail keeps who did what.
+  'deskCheck',
+  'handOver',
 ] as const satisfies readonly RequestField[];
 
 /** A live record of any kind, or a tombstone, as the tombstone reads it (no cast: each is assignable). */

@@ -20,3 +20,10 @@ export interface StaffTaskMail {
   requestId: string;
   expiresAt: string;
 }
+
+/**
+ * R1, R17: what a staff member's link to a file for the desk says of itself: their own, once, and
+ * the request completes on the hand-over they record, not on the download.
+ */
+export const DESK_LINK_TEXT = (expiresAt: string): string =>
+  `This link is yours alone: it works once, until ${expiresAt}, and your download is recorded on the request's audit trail. When you have handed the file over, record the hand-over (and the kind of ID you saw) on the staff desk: the request completes then, and the other staff members' links stop working. The file is deleted when the link expires.`;

@@ -1,5 +1,5 @@
 import { html } from '../lib/html.ts';
-import { button, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
+import { button, DESK_LINK_TEXT, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
 
 /**
  * Every email the system sends. Links are absolute (`{BASE_URL}/act/{token}`); bodies say what is
@@ -68,10 +68,10 @@ export function reportReadyEmail(o: { library: string; link: string; expiresAt: 
 export function reportForDeskEmail(o: StaffTaskMail): Message {
   return {
     subject: `Print and hand over: records report for request ${o.requestId}`,
-    text: `The patron of request ${o.requestId} has no email on file. Print the report and hand it to them in person, after checking their identity again.\n\n${o.link}\n\nThe link works until ${o.expiresAt}; then the file is deleted.`,
+    text: `The patron of request ${o.requestId} has no email on file. Print the report and hand it to them in person, after checking their identity again.\n\n${o.link}\n\n${DESK_LINK_TEXT(o.expiresAt)}`,
     html: wrap(
       o.library,
-      html`<p>The patron of request <code>${o.requestId}</code> has no email on file. Print the report and hand it to them in person, after checking their identity again.</p>${button(o.link, 'Download the report')}<p>The link works until ${o.expiresAt}; then the file is deleted.</p>`,
+      html`<p>The patron of request <code>${o.requestId}</code> has no email on file. Print the report and hand it to them in person, after checking their identity again.</p>${button(o.link, 'Download the report')}<p>${DESK_LINK_TEXT(o.expiresAt)}</p>`,
     ),
   };
 }

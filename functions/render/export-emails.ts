@@ -1,5 +1,5 @@
 import { html } from '../lib/html.ts';
-import { button, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
+import { button, DESK_LINK_TEXT, wrap, type Message, type StaffTaskMail } from './email-frame.ts';
 
 /**
  * The emails of an export request (R8a), in the style of render/emails.ts: absolute links, what
@@ -23,10 +23,10 @@ export function exportForDeskEmail(o: StaffTaskMail): Message {
   const hand = `The patron of request ${o.requestId} has no email on file. After checking their identity again, give them the export in person: copy the zip file onto a storage device they bring, or print the CSV files. Do not keep a copy.`;
   return {
     subject: `Hand over in person: data export for request ${o.requestId}`,
-    text: `${hand}\n\n${o.link}\n\nThe link works until ${o.expiresAt}; then the file is deleted.`,
+    text: `${hand}\n\n${o.link}\n\n${DESK_LINK_TEXT(o.expiresAt)}`,
     html: wrap(
       o.library,
-      html`<p>The patron of request <code>${o.requestId}</code> has no email on file. After checking their identity again, give them the export in person: copy the zip file onto a storage device they bring, or print the CSV files. Do not keep a copy.</p>${button(o.link, 'Download the export')}<p>The link works until ${o.expiresAt}; then the file is deleted.</p>`,
+      html`<p>The patron of request <code>${o.requestId}</code> has no email on file. After checking their identity again, give them the export in person: copy the zip file onto a storage device they bring, or print the CSV files. Do not keep a copy.</p>${button(o.link, 'Download the export')}<p>${DESK_LINK_TEXT(o.expiresAt)}</p>`,
     ),
   };
 }

@@ -1,10 +1,12 @@
 import { readFile } from 'node:fs/promises';
+import { postFormAsBrowser } from '../support/http.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   ADA,
   eventually,
   HAROLD,
+  linkIn,
   startTestRuntime,
   submit,
   waitForStatus,
@@ -162,6 +164,8 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
 
     // The server's own check: a card and name that do not match are named on their fields.
     await page.getByLabel('See their records').check();
+    // R4, R6: a report made at the desk is confirmed by the patron through the email on their record.
+    await page.getByLabel(/The patron, through the email on their record/).check();
     await page.getByLabel('Library card number').fill(PRIYA.cardNumber);
     await page.getByLabel('Last name, as on the library record').fill('Nobody');
     await page.getByLabel('How did you verify them?').selectOption('photo-id');
@@ -176,6 +180,9 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
     const requestId = /verified in person: ([0-9a-f-]{36})/.exec(
       (await page.textContent('#on-behalf-result')) ?? '',
     )?.[1] as string;
+    expect(await page.textContent('#on-behalf-result')).toContain('It waits until the patron confirms it');
+    const ask = await rt.mail.waitFor(PRIYA.email, /Please confirm your privacy request/, 1, 30_000);
+    expect((await postFormAsBrowser(linkIn(ask, 'act'), { decision: 'confirm' })).status).toBe(200);
     await eventually(
       async () => ((await rt.deps.requests.get(requestId)).status === 'completed' ? true : undefined),
       30_000,

@@ -608,12 +608,14 @@ for (const [route, type] of [
       expect: { status: [405], body: method === 'HEAD' ? 'none' : 'problem' },
     });
 }
+// R1, R17: a POST is how a staff member's own link downloads once; a forged token finds nothing.
 add(A, {
-  name: 'download: POST',
-  probes: 'unknown method: 405',
+  name: 'download: POST of a well-formed random token',
+  probes: 'forged token: 404',
   method: 'POST',
   path: `/download/${FORGED}`,
-  expect: problem(405),
+  expect: html(404),
+  needles: [FORGED],
 });
 add(A, {
   name: 'act: an expired real link',

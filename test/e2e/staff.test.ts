@@ -4,6 +4,7 @@ import { ORDER, pdf } from '../support/court-orders.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
   ADA,
+  CIRCULATION,
   DESK,
   eventually,
   HAROLD,
@@ -130,6 +131,23 @@ describe('staff desk, end to end', () => {
     };
   };
 
+  /** R4, R6: the workflow waits for a desk request's check (a second staff member, or the patron by email). */
+  const deskCheckAsked = (requestId: string) =>
+    eventually(
+      async () =>
+        (await rt.deps.audit.list(requestId)).some((e) => e.type === 'desk-check-requested') ? true : undefined,
+      10_000,
+      'desk check asked',
+    );
+  /** R4, R6: a desk report or export, approved by a second staff member (the privacy officer) so it goes on. */
+  const approvedAtDesk = async (body: Json, bearer = desk) => {
+    const made = await atDesk({ confirmation: 'second-staff', ...body }, bearer);
+    expect(made.status).toBe(202);
+    await deskCheckAsked(made.body.requestId);
+    expect((await api('POST', `/api/staff/requests/${made.body.requestId}/approve`, officer)).status).toBe(200);
+    return made;
+  };
+
   it('refuses without a token (401) and without a staff role (403), before reading anything', async () => {
     const paths: ['GET' | 'POST', string][] = [
       ['GET', '/api/staff/requests'],
@@ -214,7 +232,8 @@ describe('staff desk, end to end', () => {
     expect(first.patronDetails).toBe('not-assigned');
     expect(JSON.stringify(first)).not.toContain(ELEANOR.cardNumber);
     expect(first.pending).toEqual([expect.objectContaining({ purpose: 'verify-identity', waitingOn: 'patron' })]);
-    expect(first.canExtend).toBe(true);
+    // R1, R12: the request can be extended, but not by circulation: the page does not offer it.
+    expect(first.canExtend).toBe(false);
     expect(first.audit.chain.ok).toBe(true);
     const reads = (events: AuditEvent[]) => events.filter((e) => e.type === 'staff-read');
     expect(reads(first.audit.events)).toHaveLength(1);
@@ -260,18 +279,22 @@ describe('staff desk, end to end', () => {
   });
 
   it('a request made at the desk starts verified in person (R4) and completes without any verification email', async () => {
-    const made = await atDesk({
+    // R4, R6: an access report made at the desk goes on once a second staff member approves it.
+    const made = await approvedAtDesk({
       kind: 'access',
       cardNumber: ADA.cardNumber,
       lastName: 'lovelace',
       documentKind: 'photo-id',
     });
-    expect(made.status).toBe(202);
     expect(made.body).toMatchObject({ kind: 'access', status: 'received' });
     await waitForStatus(rt, made.body.statusUrl, 'completed');
     await rt.mail.waitFor(ADA.email, /are ready/);
-    // No link was issued for this request but the report's: nobody was asked to verify by email or at the desk.
-    expect((await rt.deps.tokens.listOfRequest(made.body.requestId)).map((t) => t.purpose)).toEqual(['download']);
+    // No link was issued for this request but the second approval and the report's: nobody was asked
+    // to verify by email or at the desk.
+    expect((await rt.deps.tokens.listOfRequest(made.body.requestId)).map((t) => t.purpose)).toEqual([
+      'approve',
+      'download',
+    ]);
     expect(
       (await rt.mail.all()).filter(
         (e) => /In-person verification/.test(e.subject) && e.subject.includes(made.body.requestId),
@@ -290,7 +313,8 @@ describe('staff desk, end to end', () => {
     expect(r.closedAt).toBeDefined();
     const trail = await rt.deps.audit.list(made.body.requestId);
     expect(trail.map((e) => e.type)).toEqual(
-      expect.arrayContaining(['request-received', 'identity-verified', 'patron-matched', 'verification-not-needed']),
+      // R4, R6: the verification step waited for the second staff member instead of moving on by itself.
+      expect.arrayContaining(['request-received', 'identity-verified', 'patron-matched', 'desk-check-approved']),
     );
     expect(trail.map((e) => e.type)).not.toContain('verification-requested');
     expect(trail.find((e) => e.type === 'identity-verified')).toMatchObject({
@@ -299,33 +323,43 @@ describe('staff desk, end to end', () => {
     });
 
     // A patron with no email on file: done at the desk too, with no in-person task sent to anyone.
-    const harold = await atDesk({
+    // R1: the report goes to each circulation member on their own link, and the request completes
+    // on the hand-over (test/e2e/desk-hand-over.test.ts), so here it waits in progress.
+    const harold = await approvedAtDesk({
       kind: 'access',
       cardNumber: HAROLD.cardNumber,
       lastName: HAROLD.lastName,
       documentKind: 'library-card-and-photo-id',
     });
-    expect(harold.status).toBe(202);
-    await waitForStatus(rt, harold.body.statusUrl, 'completed');
+    await eventually(async () =>
+      (await rt.deps.audit.list(harold.body.requestId)).some((e) => e.type === 'awaiting-hand-over') ? true : undefined,
+    );
     const afterHarold = await rt.mail.all();
     expect(
       afterHarold.filter((e) => e.subject.includes(harold.body.requestId) && /In-person verification/.test(e.subject)),
     ).toEqual([]);
-    expect((await rt.deps.tokens.listOfRequest(harold.body.requestId)).map((t) => t.purpose)).toEqual(['download']);
+    expect((await rt.deps.tokens.listOfRequest(harold.body.requestId)).map((t) => t.purpose)).toEqual([
+      'approve',
+      ...CIRCULATION.map(() => 'download'),
+    ]);
     expect(
-      afterHarold.some((e) => e.subject === `Print and hand over: records report for request ${harold.body.requestId}`),
-    ).toBe(true);
+      afterHarold.filter(
+        (e) => e.subject === `Print and hand over: records report for request ${harold.body.requestId}`,
+      ),
+    ).toHaveLength(CIRCULATION.length);
   });
 
   it('refuses a desk request that is incomplete or names nobody, field by field', async () => {
     const missing = await atDesk({ kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     expect(missing.status).toBe(400);
-    expect(missing.body.errors?.map((e) => e.path)).toEqual(['documentKind']);
+    // R4, R6: an access report also says who confirms it besides the staff member.
+    expect(missing.body.errors?.map((e) => e.path)).toEqual(['documentKind', 'confirmation']);
     const wrong = await atDesk({
       kind: 'access',
       cardNumber: ADA.cardNumber,
       lastName: 'Byron',
       documentKind: 'photo-id',
+      confirmation: 'second-staff',
     });
     expect(wrong.status).toBe(400);
     expect(wrong.body.errors?.map((e) => e.path)).toEqual(['cardNumber', 'lastName']);
@@ -394,7 +428,7 @@ describe('staff desk, end to end', () => {
     ).toBe(true);
 
     // A closed request cannot be extended.
-    const closed = await atDesk({
+    const closed = await approvedAtDesk({
       kind: 'access',
       cardNumber: PRIYA.cardNumber,
       lastName: PRIYA.lastName,
@@ -457,13 +491,12 @@ describe('staff desk, end to end', () => {
     // Five more completed desk requests, so some counts reach 5 and the median can be shown.
     const made: string[] = [];
     for (let i = 0; i < 5; i++) {
-      const r = await atDesk({
+      const r = await approvedAtDesk({
         kind: 'access',
         cardNumber: PRIYA.cardNumber,
         lastName: PRIYA.lastName,
         documentKind: 'photo-id',
       });
-      expect(r.status).toBe(202);
       made.push(r.body.requestId);
       await waitForStatus(rt, r.body.statusUrl, 'completed');
     }
@@ -580,6 +613,7 @@ describe('staff desk, end to end', () => {
       cardNumber: SAM.cardNumber,
       lastName: SAM.lastName,
       documentKind: 'photo-id',
+      confirmation: 'second-staff',
     });
     expect(Object.keys(await statusOf(rt, made.body.statusUrl)).sort()).toEqual(
       expect.arrayContaining(['createdAt', 'dueAt', 'kind', 'requestId', 'status']),

@@ -22,6 +22,7 @@ const OFFICERS = ['privacy@library.example'];
 function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] } = {}) {
   const issued: IssueTokenInput[] = [];
   const sent: Email[] = [];
+  const handOverMarked: string[] = [];
   const deps = {
     tokens: {
       issue: async (input: IssueTokenInput) => {
@@ -54,10 +55,16 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
           keys.add(`${requestId} ${purpose} ${to}`);
         },
       }) as unknown as Deps['sentEmails'])(),
+    // R1: a desk delivery marks the request as waiting for its hand-over; the marks, in memory.
+    requests: {
+      update: async (requestId: string) => {
+        handOverMarked.push(requestId);
+      },
+    } as unknown as Deps['requests'],
     policy: defaultPolicy,
     baseUrl: 'https://desk.example',
   };
-  return { deps, issued, sent };
+  return { deps, issued, sent, handOverMarked };
 }
 
 const file = {
@@ -100,8 +107,8 @@ describe('deliverToPersonOrDesk', () => {
     expect(JSON.stringify(issued)).not.toContain('ada@example.org');
   });
 
-  it('R7 R4: a person with no email on file gets the file at the desk: circulation staff get the link', async () => {
-    const { deps, issued, sent } = fakeDeps({ circulation: CIRCULATION });
+  it('R7 R4 R1: a person with no email on file gets the file at the desk: each circulation member gets their own link', async () => {
+    const { deps, issued, sent, handOverMarked } = fakeDeps({ circulation: CIRCULATION });
     const channel = await deliverToPersonOrDesk(deps, {
       library: LIBRARY,
       person: { id: 'P1002' },
@@ -111,9 +118,15 @@ describe('deliverToPersonOrDesk', () => {
       toDesk,
     });
     expect(channel).toBe('in-person');
-    expect(sent.map((m) => m.to)).toEqual([CIRCULATION]);
+    // R1: one email and one token per person, never one shared link.
+    expect(sent.map((m) => m.to)).toEqual(CIRCULATION.map((c) => [c]));
     expect(sent[0]?.subject).toBe(`to the desk: ${REQUEST_ID}`);
-    expect(issued[0]?.recipient).toEqual({ kind: 'staff', id: CIRCULATION.join(','), role: 'circulation' });
+    expect(issued.map((t) => t.recipient)).toEqual(
+      CIRCULATION.map((id) => ({ kind: 'staff', id, role: 'circulation' })),
+    );
+    expect(sent[0]?.text).toBe('https://desk.example/download/secret-1');
+    expect(sent[1]?.text).toBe('https://desk.example/download/secret-2');
+    expect(handOverMarked).toEqual([REQUEST_ID]);
   });
 
   it('R5: nobody to take the file is an integrity error that names the file, not the person', async () => {

@@ -24,7 +24,13 @@ describe('identity documents staff may record (R4)', () => {
 
   it('R4: a desk request verified with a school ID passes the document check; an unknown kind is refused', async () => {
     const who = { sub: 's-1', email: 'cora@library.example', groups: ['circulation' as const] };
-    const base = { kind: 'access', cardNumber: '21234000012345', lastName: 'Lovelace' };
+    // R4, R6: a desk access report also names who confirms it besides the staff member.
+    const base = {
+      kind: 'access',
+      cardNumber: '21234000012345',
+      lastName: 'Lovelace',
+      confirmation: 'second-staff',
+    };
     // Stop at the first port use: what matters is whether the document kind passed validation.
     const deps = new Proxy({} as Deps, {
       get() {

@@ -77,6 +77,8 @@ function fullRecord(): Required<AnyRequestFields> & { kind: 'third-party'; tombs
     donorId: 'D2001',
     waitingSince: '2026-11-02T09:00:00.000Z',
     approvalRounds: { 'third-party': 1 },
+    deskCheck: { via: 'second-staff', firstSub: 'local-aaa', firstStaffId: STAFF, secondSub: 'local-bbb' },
+    handOver: { status: 'done', bySub: 'local-bbb', byStaffId: STAFF, documentKind: 'photo-id' },
     requesterPatronId: 'P1002',
     submittedChild: { cardNumber: '21234000019999', lastName: 'Child' },
     guardianLink: 'linked',

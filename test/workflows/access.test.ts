@@ -5,6 +5,7 @@ import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { SesMailer, type Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -115,6 +116,9 @@ describe('access workflow', () => {
     expect((await postForm(link, { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
     const report = await rt.mail.waitFor(CIRCULATION[0] as string, /Print and hand over/);
     expect(linkIn(report, 'download')).toMatch(/\/download\//);
+    // R1, R17: the request completes when the printed report is handed over, not on its download.
+    expect((await downloadAtDesk(linkIn(report, 'download'))).status).toBe(200);
+    await handOverAtDesk(rt, body.requestId);
     await waitForStatus(rt, body.statusUrl, 'completed');
 
     const request = await rt.deps.requests.get(body.requestId);

@@ -10,6 +10,7 @@ import { createHandler as createBuildExport } from '../../functions/handlers/tas
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -45,8 +46,9 @@ const ADA_PASSWORD_HASH = '$2b$12$nszE3uthxlxtx9ORckzmBf2HZGQMviFakL0Kv4VFByutnB
 const ADA_ANSWER_HASH = '$2b$12$8vfcjZ6iR5E8dCKdGYrm7n0iTJbJ2fV2F7TPNa0EKt6JNFraPyJp3';
 const READY = /Your data export from .* is ready/;
 
-async function download(link: string) {
-  const res = await fetch(link);
+async function download(link: string, atDesk = false) {
+  // R1, R17: a staff member's own link downloads on its page's POST; a patron's on the GET.
+  const res = atDesk ? await downloadAtDesk(link) : await fetch(link);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toBe('application/zip');
   expect(res.headers.get('content-disposition')).toMatch(
@@ -119,6 +121,7 @@ describe('export workflow', () => {
       'system-answered', // R19: the records table, the one system configured here
       'disclosure',
       'request-completed',
+      'file-downloaded', // R1, R17: the patron's download above, by request and step only
     ]);
     expect(events.find((e) => e.type === 'disclosure')).toMatchObject({
       eventId: 'export-delivered',
@@ -143,11 +146,16 @@ describe('export workflow', () => {
     const task = await rt.mail.waitFor(CIRCULATION[0] as string, /In-person verification needed/);
     expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
     const desk = await rt.mail.waitFor(CIRCULATION[0] as string, /Hand over in person: data export/);
-    expect(desk.destination.to.sort()).toEqual([...CIRCULATION].sort());
+    // R1: each circulation member gets their own email and link, never one shared link.
+    expect(desk.destination.to).toEqual([CIRCULATION[0]]);
+    for (const staff of CIRCULATION)
+      expect((await rt.mail.waitFor(staff, /Hand over in person: data export/)).destination.to).toEqual([staff]);
     expect(desk.body.text).toContain(body.requestId);
     expect(desk.body.text).not.toContain(HAROLD.lastName);
+    const files = await download(linkIn(desk, 'download'), true);
+    // R1, R17: the request completes on the recorded hand-over.
+    await handOverAtDesk(rt, body.requestId);
     await waitForStatus(rt, body.statusUrl, 'completed');
-    const files = await download(linkIn(desk, 'download'));
     const doc = JSON.parse(files.get('export.json') ?? '') as {
       verification: Record<string, string>;
       categories: Record<string, { data?: Record<string, unknown> }>;

@@ -7,6 +7,7 @@ import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
 import {
   CIRCULATION,
@@ -494,7 +495,9 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
       await approve(r, body.requestId);
       const desk = await r.mail.waitFor(DESK, /Print and hand over/);
-      expect(await download(desk)).toContain('The Wild Robot');
+      // R1, R17: downloaded on the staff member's own link, then handed over: the request completes.
+      expect(await (await downloadAtDesk(linkIn(desk, 'download'))).text()).toContain('The Wild Robot');
+      await handOverAtDesk(r, body.requestId);
       await waitForStatus(r, body.statusUrl, 'completed');
       expect((await r.deps.requests.get(body.requestId)).verification).toMatchObject({
         method: 'in-person',

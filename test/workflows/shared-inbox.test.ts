@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childToldEmail } from '../../functions/render/consent-emails.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
+import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
 import {
   DESK,
@@ -119,7 +120,7 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
     );
     expect((await rt.mail.to(DAVID.email)).length).toBe(before); // nothing to the shared inbox
     expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
-    await eventually(
+    const handOver = await eventually(
       async () =>
         (await rt.mail.to(DESK)).find(
           (e) => /Print and hand over/.test(e.subject) && e.body.text?.includes(body.requestId),
@@ -127,6 +128,9 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
       20_000,
       'desk hand-over',
     );
+    // R1, R17: the request completes when the printed report is handed over.
+    expect((await downloadAtDesk(linkIn(handOver, 'download'))).status).toBe(200);
+    await handOverAtDesk(rt, body.requestId);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.mail.to(DAVID.email)).length).toBe(before); // the report never went there either
     expect((await rt.deps.requests.get(body.requestId)).verification).toMatchObject({ method: 'in-person' });

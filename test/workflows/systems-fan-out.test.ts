@@ -2,6 +2,7 @@ import { startRuntimeWithSystems } from '../support/systems.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
+import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -105,6 +106,10 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
     // Harold has no email: verified in person at the desk (R4).
     const task = await rt.mail.waitFor(CIRCULATION[0] as string, /In-person verification needed/);
     expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+    // R1, R17: the report is printed and handed over at the desk; the request completes then.
+    const report = await rt.mail.waitFor(CIRCULATION[0] as string, /Print and hand over/);
+    expect((await downloadAtDesk(linkIn(report, 'download'))).status).toBe(200);
+    await handOverAtDesk(rt, body.requestId);
     await waitForStatus(rt, body.statusUrl, 'completed');
     await eventually(async () => {
       const results = await rt.deps.systemResults.list(body.requestId);

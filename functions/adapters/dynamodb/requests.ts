@@ -24,6 +24,7 @@ import {
   type RequestRecord,
   type RequestStatus,
 } from '../../domain/request.ts';
+import { DESK_CHECK_VIAS } from '../../domain/desk-checks.ts';
 import { repeatSlot } from '../../domain/repeats.ts';
 import { isTombstone, type RequestTombstone, type StoredRequest } from '../../domain/tombstone.ts';
 import { isConditionalCheckFailed } from './client.ts';
@@ -103,6 +104,25 @@ const base = z.object({
   submittedByStaff: z.string().optional(),
   closedAt: z.string().optional(),
   extension: extension.optional(),
+  deskCheck: z
+    .object({
+      via: z.enum(DESK_CHECK_VIAS),
+      firstSub: z.string(),
+      firstStaffId: z.string(),
+      secondSub: z.string().optional(),
+      secondStaffId: z.string().optional(),
+      approvedAt: z.string().optional(),
+    })
+    .optional(),
+  handOver: z
+    .object({
+      status: z.enum(['waiting', 'done']),
+      bySub: z.string().optional(),
+      byStaffId: z.string().optional(),
+      documentKind: z.string().optional(),
+      at: z.string().optional(),
+    })
+    .optional(),
 });
 
 /** R14: the retained disclosure record of a third-party request. */

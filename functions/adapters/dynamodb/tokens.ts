@@ -217,6 +217,58 @@ export class TokenStore {
     }
   }
 
+  /**
+   * R1, R17: a staff member's own download link, used once. Unlike `consume`, the token stays on the
+   * download sweep's queue, so its file is still deleted when the link's time is up (R8a).
+   */
+  async useDownload(token: ActionToken): Promise<ActionToken> {
+    const now = this.clock().toISOString();
+    try {
+      const res = await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.token(token.tokenHash),
+          UpdateExpression: 'SET usedAt = :now, decision = :d',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt) AND expiresAt > :now',
+          ExpressionAttributeValues: { ':now': now, ':d': 'downloaded' },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      return tokenEntity.parse(res.Attributes ?? {});
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) throw new GoneError('this link was already used or has expired');
+      throw e;
+    }
+  }
+
+  /**
+   * R1: once a printed file is handed over, every other staff member's link to it is revoked. The
+   * tokens stay on the download sweep's queue, which deletes the file at expiry (R8a). Answers how many.
+   */
+  async revokeDownloads(requestId: string): Promise<number> {
+    const now = this.clock().toISOString();
+    let revoked = 0;
+    for (const item of await this.itemsOfRequest(requestId)) {
+      if (item.purpose !== 'download' || item.usedAt || item.revokedAt) continue;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: requestKeys.token(String(item.tokenHash)),
+            UpdateExpression: 'SET revokedAt = :now',
+            ConditionExpression: 'attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt)',
+            ExpressionAttributeValues: { ':now': now },
+          }),
+        );
+        revoked++;
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw e;
+      }
+    }
+    return revoked;
+  }
+
   /** Counts an invalid submission; the link locks after `maxAttempts` (R7). */
   async recordFailedAttempt(token: ActionToken): Promise<void> {
     await this.db.send(
