@@ -13,13 +13,13 @@
  * A manual system cannot be a request's only system (someone must find the patron), so its own
  * time is measured beside the records table, which only makes it longer.
  */
-import { ADA, linkIn, submit, type TestRuntime } from '../test/support/runtime.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ADA, linkIn, submit, type SentEmail, type TestRuntime } from '../test/support/runtime.ts';
 import { postForm } from '../test/support/http.ts';
 import {
   ADA_IN_KOHA,
   KOHA_SPEC,
   RECORDS_TABLE,
-  answerManualSystem,
   kohaSystems,
   seedKohaAda,
   startKoha,
@@ -61,24 +61,66 @@ interface Config {
   manualIds: string[];
 }
 
-/** One access request, from the verification link to the "ready" email, staff answering each task at once. */
+/**
+ * One access request, from the verification link to the "ready" email, staff answering each task
+ * the moment it arrives. One reader polls the mailbox for the whole request (only the mail since it
+ * began), whatever the number of systems: a reader per awaited email would load the runtime's one
+ * thread with more polling the more systems a request has, and measure that rather than the request.
+ */
 async function oneRequest(rt: TestRuntime, config: Config, nth: number): Promise<{ seconds: number; cpu: number }> {
   const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
   const verify = await rt.mail.waitFor(config.email, /confirm your privacy request/, nth, 60_000);
+  const [staff] = await rt.deps.records.staffWithRole('circulation');
+  if (!staff) throw new Error('nobody holds circulation');
+  const since = Math.floor(Date.now() / 1000) - 1;
+  const isReady = (e: SentEmail) => e.destination.to.includes(config.email) && /are ready/.test(e.subject);
+  // The mail is read by the second: the last request's "ready" email may be in the window.
+  const readyBefore = new Set((await mailSince(rt, since)).filter(isReady).map((e) => e.messageId));
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
   const confirmed = await postForm(linkIn(verify, 'act'), { decision: 'confirm' });
   if (confirmed.status !== 200) throw new Error(`confirm answered ${confirmed.status}`);
-  await Promise.all(config.manualIds.map((id) => answerManualSystem(rt, body.requestId, id, { state: 'done' })));
-  await rt.mail.waitFor(config.email, /are ready/, nth, 60_000);
+  const unanswered = new Map(
+    config.manualIds.map((id) => [
+      id,
+      `Task in ${MANUAL.find((m) => m.id === id)?.name} for request ${body.requestId}`,
+    ]),
+  );
+  const answers: Promise<void>[] = [];
+  for (;;) {
+    const mail = await mailSince(rt, since);
+    for (const [id, subject] of unanswered) {
+      const task = mail.find((e) => e.destination.to.includes(staff.email) && e.subject.startsWith(subject));
+      if (!task) continue;
+      unanswered.delete(id);
+      answers.push(
+        postForm(linkIn(task, 'act'), { decision: 'done' }).then((res) => {
+          if (res.status !== 200) throw new Error(`the ${id} task answered ${res.status}`);
+        }),
+      );
+    }
+    if (mail.some((e) => isReady(e) && !readyBefore.has(e.messageId))) break;
+    if (performance.now() - t0 > 120_000) throw new Error('no "ready" email within two minutes');
+    await sleep(50);
+  }
+  await Promise.all(answers);
   const cpu = process.cpuUsage(cpu0);
   return { seconds: (performance.now() - t0) / 1000, cpu: (cpu.user + cpu.system) / 1e6 };
+}
+
+/** The mail the local SES received since `since` (epoch seconds), through its `/store` page. */
+async function mailSince(rt: TestRuntime, since: number): Promise<SentEmail[]> {
+  const res = await fetch(`${rt.mailUrl}/store?since=${since}`);
+  return ((await res.json()) as { emails: SentEmail[] }).emails;
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function timeConfig(config: Config, rounds: number): Promise<{ time: number; cpu: number }> {
-  const rt = await startRuntimeWithSystems({ systems: config.systems });
+  // The scheduled sweeps are not part of a request: a test runtime runs them every 100 ms, back to
+  // back on the runtime's one thread (`npm start` every 30 s, AWS every few minutes), which timed
+  // them as much as the request.
+  const rt = await startRuntimeWithSystems({ systems: config.systems }, { schedules: [] });
   try {
     await oneRequest(rt, config, 1); // warm: modules loaded, connections open
     const runs: { seconds: number; cpu: number }[] = [];
@@ -123,6 +165,11 @@ export async function benchFanOut(rounds = 3): Promise<BenchRow[]> {
     for (const c of singles) own.push({ name: c.name, ...(await timeConfig(c, rounds)) });
     const { time, cpu } = await timeConfig(five, rounds);
     const slowest = own.reduce((a, b) => (b.time > a.time ? b : a));
+    // The runtime is one thread: five systems' work adds up there, where in AWS each is a Lambda of
+    // its own. What the systems cost alone, from the single runs: Koha, the records table, and three
+    // times what one manual system adds to the records table (one request's own work counted twice).
+    const [tableCpu, kohaCpu, manualCpu] = own.map((o) => o.cpu) as [number, number, number];
+    const partsCpu = kohaCpu + tableCpu + 3 * (manualCpu - tableCpu);
     if (sim.violations.length > 0) throw new Error(`Koha API violations: ${sim.violations.length}`);
     return [
       {
@@ -133,7 +180,8 @@ export async function benchFanOut(rounds = 3): Promise<BenchRow[]> {
         note:
           `floor: the slowest system alone (${slowest.name}); ` +
           `${own.map((o) => `${o.name} ${o.time.toFixed(2)} s`).join(', ')}; median of ${rounds}; ` +
-          `CPU of this one process (runtime, dynalite, SES, Koha simulator) ${cpu.toFixed(2)} s vs ${slowest.cpu.toFixed(2)} s`,
+          `CPU of this one process (runtime, dynalite, SES, Koha simulator) ${cpu.toFixed(2)} s vs ${slowest.cpu.toFixed(2)} s; ` +
+          `its five systems' own CPU from the single runs ${partsCpu.toFixed(2)} s`,
       },
     ];
   } finally {

@@ -107,13 +107,88 @@ export function isMinor(
   return ageOn(dateOfBirth, at, timezone) < adultAge;
 }
 
+// ---------------------------------------------------------------------------------------------
+// The library-time day of many instants
+
+const DAY_MS = 86_400_000;
+/** Days remembered per time zone before the memory starts again: about 55 years of records. */
+const MAX_REMEMBERED_DAYS = 20_000;
+
+const offsetFormatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The zone's UTC offset at `t` (epoch ms), in ms: its wall-clock time minus UTC. */
+function utcOffsetAt(t: number, timezone: string): number {
+  let f = offsetFormatters.get(timezone);
+  if (!f) {
+    formatterFor(timezone); // refuses an unknown zone as InvalidInputError
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: timezone,
+      year: 'numeric',
+      month: 'numeric',
+      day: 'numeric',
+      hour: 'numeric',
+      minute: 'numeric',
+      second: 'numeric',
+      hourCycle: 'h23',
+      era: 'short',
+      calendar: 'gregory',
+      numberingSystem: 'latn',
+    });
+    offsetFormatters.set(timezone, f);
+  }
+  const fields: Partial<Record<Intl.DateTimeFormatPartTypes, string>> = {};
+  for (const p of f.formatToParts(t)) fields[p.type] = p.value;
+  const year = Number(fields.year) * (fields.era === 'BC' ? -1 : 1) + (fields.era === 'BC' ? 1 : 0);
+  const wall = new Date(0);
+  wall.setUTCFullYear(year, Number(fields.month) - 1, Number(fields.day));
+  wall.setUTCHours(Number(fields.hour), Number(fields.minute), Number(fields.second));
+  return wall.getTime() - Math.floor(t / 1000) * 1000;
+}
+
+/**
+ * Per time zone and UTC day (epoch ms / DAY_MS): the zone's offset if it is the same at the day's
+ * first and last millisecond, null if it changes that day. A zone's offset changes a few times a
+ * year at most, never twice within one day, so the same offset at both ends holds all day.
+ */
+const dayOffsets = new Map<string, Map<number, number | null>>();
+
+function offsetAllDay(utcDay: number, timezone: string): number | null {
+  let days = dayOffsets.get(timezone);
+  if (!days) dayOffsets.set(timezone, (days = new Map()));
+  let offset = days.get(utcDay);
+  if (offset === undefined) {
+    const first = utcOffsetAt(utcDay * DAY_MS, timezone);
+    offset = first === utcOffsetAt(utcDay * DAY_MS + DAY_MS - 1, timezone) ? first : null;
+    if (days.size >= MAX_REMEMBERED_DAYS) days.clear(); // memory stays bounded over any number of records
+    days.set(utcDay, offset);
+  }
+  return offset;
+}
+
+/**
+ * `isoDateIn` for an instant in epoch ms, for jobs that convert one instant per record (an
+ * erasure's or a retention run's 100,000 records): the zone's offset is worked out once per UTC
+ * day rather than asked of Intl for every record, and the day a zone changes its clocks takes
+ * the exact way.
+ */
+function libraryDayOfInstant(t: number, timezone: string): string {
+  const offset = offsetAllDay(Math.floor(t / DAY_MS), timezone);
+  if (offset !== null) {
+    const wall = new Date(t + offset);
+    const year = wall.getUTCFullYear();
+    if (year >= 1 && year <= 9999)
+      return formatIsoDate({ year, month: wall.getUTCMonth() + 1, day: wall.getUTCDate() });
+  }
+  return isoDateIn(new Date(t), timezone);
+}
+
 /**
  * The library-time day of a record's date: an ISO day as it is, an ISO instant on the day it falls
  * on in `timezone`. Anything unreadable is undefined, so it is never "past" a cutoff (R8, R16).
  */
 export function recordDayOf(value: unknown, timezone: string): string | undefined {
   if (typeof value !== 'string' || value.length === 0) return undefined;
-  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) return value;
-  const t = new Date(value);
-  return Number.isNaN(t.getTime()) ? undefined : isoDateIn(t, timezone);
+  if (ISO_DATE.test(value)) return value;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : libraryDayOfInstant(t, timezone);
 }

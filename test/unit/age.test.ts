@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addYears, ageOn, isoDateIn, isMinor, parseIsoDate } from '../../functions/domain/age.ts';
+import { addYears, ageOn, isoDateIn, isMinor, parseIsoDate, recordDayOf } from '../../functions/domain/age.ts';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
 
 const NY = 'America/New_York';
@@ -69,3 +69,51 @@ describe('ageOn: whole years on the library’s calendar day (R9, R10, R11)', ()
     expect(addYears(parseIsoDate('2026-04-22'), 7)).toEqual({ year: 2033, month: 4, day: 22 });
   });
 });
+
+describe('recordDayOf: the library day of a record’s instant (R8, R16)', () => {
+  /** Every `stepMinutes` from the start of the UTC day before `day` to the end of the UTC day after it. */
+  const around = (day: string, stepMinutes: number): number[] => {
+    const from = Date.parse(`${day}T00:00:00Z`) - 86_400_000;
+    return Array.from({ length: (3 * 24 * 60) / stepMinutes }, (_, i) => from + i * stepMinutes * 60_000);
+  };
+
+  it('R8/R16: an instant is on the day the library’s clock shows, every quarter hour across each clock change', () => {
+    const changes: [string, string][] = [
+      [NY, '2026-03-08'], // EST to EDT at 02:00
+      [NY, '2026-11-01'], // EDT to EST at 02:00: 01:00-02:00 happens twice
+      ['Australia/Lord_Howe', '2026-04-05'], // a half-hour change
+      ['Pacific/Apia', '2011-12-30'], // Samoa skipped this whole day
+      ['America/Havana', '2026-03-08'], // the change at midnight: no 00:00-01:00 that day
+      ['Asia/Kathmandu', '2026-06-15'], // +05:45 all year
+    ];
+    const wrong: string[] = [];
+    for (const [zone, day] of changes) {
+      for (const t of around(day, 15)) {
+        const at = new Date(t);
+        const expected = isoDateIn(at, zone);
+        // Stored as UTC, and as the zone's own wall clock with its offset: the same instant.
+        const local = `${expected}T${at.toLocaleTimeString('en-GB', { timeZone: zone, hourCycle: 'h23' })}${offsetOf(at, zone)}`;
+        for (const stored of [at.toISOString(), local])
+          if (recordDayOf(stored, zone) !== expected) wrong.push(`${zone} ${stored}: ${recordDayOf(stored, zone)}`);
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('R8/R16: an ISO day is that day; an unreadable value or a missing one is no day, never “past” a cutoff', () => {
+    expect(recordDayOf('2026-10-07', NY)).toBe('2026-10-07');
+    for (const bad of ['', 'not a date', '2026-13-45T00:00:00Z', 42, null, undefined]) {
+      expect(recordDayOf(bad, NY)).toBeUndefined();
+    }
+    expect(() => recordDayOf('2026-10-07T12:00:00Z', 'Mars/Olympus_Mons')).toThrow(InvalidInputError);
+  });
+});
+
+/** The zone's offset at `at` as ISO writes it (+05:45, -04:00). */
+function offsetOf(at: Date, zone: string): string {
+  const name = new Intl.DateTimeFormat('en-US', { timeZone: zone, timeZoneName: 'longOffset' })
+    .formatToParts(at)
+    .find((p) => p.type === 'timeZoneName')?.value;
+  const m = /GMT([+-]\d{2}:\d{2})/.exec(name ?? '');
+  return m?.[1] ?? 'Z';
+}
