@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import type { StaffRole } from '../../domain/dataset.ts';
-import type * as z from 'zod';
+import * as z from 'zod';
 import { malformed } from '../../adapters/dynamodb/entity.ts';
 import {
   donationSchema,
@@ -33,7 +33,7 @@ const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 
  * adds, such as the outreach opt-out flag) are dropped on read rather than refused.
  */
 const PATRON_ENTITY = patronSchema.strip();
-const RECORD_ENTITIES: { [K in RecordKind]: z.ZodType<RecordTypes[K]> } = {
+const RECORD_ENTITIES: { [K in RecordKind]: z.core.$ZodType<RecordTypes[K]> } = {
   LOAN: loanSchema.strip(),
   HOLD: holdSchema.strip(),
   FINE: fineSchema.strip(),
@@ -46,10 +46,10 @@ const RECORD_ENTITIES: { [K in RecordKind]: z.ZodType<RecordTypes[K]> } = {
  * Drops the key attributes and parses the rest; shared content's own `kind` is stored as
  * `contentKind` (the item's `kind` is its record type). A corrupt item names its fields, never a value (R5).
  */
-function parseItem<T>(schema: z.ZodType<T>, name: string, item: Record<string, unknown>): T {
+function parseItem<T>(schema: z.core.$ZodType<T>, name: string, item: Record<string, unknown>): T {
   const out = Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_FIELDS.includes(k)));
   if (item.contentKind !== undefined) out.kind = item.contentKind;
-  const parsed = schema.safeParse(out);
+  const parsed = z.safeParse(schema, out);
   if (!parsed.success) throw malformed(name, parsed.error.issues);
   return parsed.data;
 }
