@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { auditTrailCsv } from '../app/audit-trail-csv.ts';
 import { startDeskRequest } from '../app/desk-request.ts';
 import { extendDeadline, ExtensionRefusedError } from '../app/extend-deadline.ts';
