@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import type { Category } from '../../domain/categories.ts';
 import { ConnectorError } from '../../domain/errors.ts';
 import { sameLastName, type CorrectionChanges } from '../../domain/request.ts';

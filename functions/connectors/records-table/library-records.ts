@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import type { StaffRole } from '../../domain/dataset.ts';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { malformed } from '../../adapters/dynamodb/entity.ts';
 import {
   donationSchema,
@@ -32,14 +32,14 @@ const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 
  * valid dataset row or not at all. Attributes the schema does not name (bookkeeping a connector
  * adds, such as the outreach opt-out flag) are dropped on read rather than refused.
  */
-const PATRON_ENTITY = patronSchema.strip();
+const PATRON_ENTITY = z.object(patronSchema.shape);
 const RECORD_ENTITIES: { [K in RecordKind]: z.core.$ZodType<RecordTypes[K]> } = {
-  LOAN: loanSchema.strip(),
-  HOLD: holdSchema.strip(),
-  FINE: fineSchema.strip(),
-  PROGRAM: programSchema.strip(),
-  DONATION: donationSchema.strip(),
-  SHARED: sharedContentSchema.strip(),
+  LOAN: z.object(loanSchema.shape),
+  HOLD: z.object(holdSchema.shape),
+  FINE: z.object(fineSchema.shape),
+  PROGRAM: z.object(programSchema.shape),
+  DONATION: z.object(donationSchema.shape),
+  SHARED: z.object(sharedContentSchema.shape),
 };
 
 /**
@@ -54,7 +54,7 @@ function parseItem<T>(schema: z.core.$ZodType<T>, name: string, item: Record<str
   return parsed.data;
 }
 
-const DONOR_ENTITY = donorSchema.strip();
+const DONOR_ENTITY = z.object(donorSchema.shape);
 
 /** R6: the profile attribute naming the fields corrected through Privacy Desk (a string set). */
 export const CORRECTED_FIELDS = 'correctedFields';
