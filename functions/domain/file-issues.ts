@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { InvalidInputError } from './errors.ts';
 
 /** A key name is echoed back only when it looks like a field name, never arbitrary input (R5). */
