@@ -30,6 +30,10 @@ export function floorSource(access: FunctionAccess | undefined, secrets: boolean
     clients.push(['DynamoDBClient', '@aws-sdk/client-dynamodb'], ['DynamoDBDocumentClient', '@aws-sdk/lib-dynamodb']);
     if (access.files !== 'none' || (access.documents ?? 'none') !== 'none' || access.auditHeads)
       clients.push(['S3Client', '@aws-sdk/client-s3']);
+    // Links to files and documents are presigned; files are uploaded in parts.
+    if (access.files !== 'none' || (access.documents ?? 'none') !== 'none')
+      clients.push(['getSignedUrl', '@aws-sdk/s3-request-presigner']);
+    if (access.files !== 'none') clients.push(['Upload', '@aws-sdk/lib-storage']);
     if (access.email) clients.push(['SESv2Client', '@aws-sdk/client-sesv2']);
     if (access.workflow !== 'none') clients.push(['SFNClient', '@aws-sdk/client-sfn']);
     // R17: every function reads or appends the audit trail under the audit key (KMS), not only
