@@ -5,16 +5,20 @@
  * SDK clients its FUNCTION_ACCESS entry lets it use. Medians of several runs, function and floor
  * interleaved so that the machine's load falls on both alike.
  *
- *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download]
+ *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download] [-- --bundle-sdk]
+ *
+ * The floor takes its SDK from where the function does: both import the project's installed SDK
+ * (standing in for the Lambda runtime's copy, LAMBDA_ESBUILD.external), or with `--bundle-sdk`
+ * both bundle it.
  *
  * Measures what Lambda's init phase runs; the dependencies a handler builds on its first
  * invocation (functions/lib/deps.ts, lambdaEntry) are not part of it. Not part of `npm test`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { REPO_ROOT } from '../infra/paths.ts';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
 import { bundle, stackEntries } from './bench-bundles.ts';
 import type { BenchRow } from './bench-row.ts';
@@ -24,11 +28,17 @@ export function floorSource(access: FunctionAccess | undefined, secrets: boolean
   const clients: [string, string][] = [];
   if (access) {
     clients.push(['DynamoDBClient', '@aws-sdk/client-dynamodb'], ['DynamoDBDocumentClient', '@aws-sdk/lib-dynamodb']);
-    if (access.files !== 'none' || (access.documents ?? 'none') !== 'none')
+    if (access.files !== 'none' || (access.documents ?? 'none') !== 'none' || access.auditHeads)
       clients.push(['S3Client', '@aws-sdk/client-s3']);
+    // Links to files and documents are presigned; files are uploaded in parts.
+    if (access.files !== 'none' || (access.documents ?? 'none') !== 'none')
+      clients.push(['getSignedUrl', '@aws-sdk/s3-request-presigner']);
+    if (access.files !== 'none') clients.push(['Upload', '@aws-sdk/lib-storage']);
     if (access.email) clients.push(['SESv2Client', '@aws-sdk/client-sesv2']);
     if (access.workflow !== 'none') clients.push(['SFNClient', '@aws-sdk/client-sfn']);
-    if (access.fingerprint) clients.push(['KMSClient', '@aws-sdk/client-kms']);
+    // R17: every function reads or appends the audit trail under the audit key (KMS), not only
+    // those that fingerprint.
+    clients.push(['KMSClient', '@aws-sdk/client-kms']);
     if (secrets) clients.push(['SecretsManagerClient', '@aws-sdk/client-secrets-manager']);
   }
   return [
@@ -64,9 +74,11 @@ export interface ColdStart {
   ratio: number;
 }
 
-export async function coldStarts(runs = 5, only?: readonly string[]): Promise<ColdStart[]> {
+export async function coldStarts(runs = 5, only?: readonly string[], bundleSdk = false): Promise<ColdStart[]> {
   if (!process.versions.node.startsWith('24.')) throw new Error('run through npm (the project’s Node 24)');
-  const dir = await mkdtemp(join(tmpdir(), 'pd-cold-start-'));
+  // Inside the project, so that the SDK left out of the bundles resolves to its node_modules.
+  await mkdir(join(REPO_ROOT, 'cdk.out'), { recursive: true });
+  const dir = await mkdtemp(join(REPO_ROOT, 'cdk.out', 'cold-start-'));
   try {
     const results: ColdStart[] = [];
     for (const e of stackEntries()) {
@@ -74,8 +86,9 @@ export async function coldStarts(runs = 5, only?: readonly string[]): Promise<Co
       const access = FUNCTION_ACCESS[e.name as FunctionName] as FunctionAccess | undefined;
       const fn = join(dir, e.name, 'index.mjs');
       const floor = join(dir, e.name, 'floor.mjs');
-      await bundle(e.entry, e.define, fn);
-      await bundle({ source: floorSource(access, e.define['process.env.PD_BUNDLE_SECRETS'] === '"true"') }, {}, floor);
+      await bundle(e.entry, e.define, fn, bundleSdk);
+      const secrets = e.define['process.env.PD_BUNDLE_SECRETS'] === '"true"';
+      await bundle({ source: floorSource(access, secrets) }, {}, floor, bundleSdk);
       const times: number[] = [];
       const floors: number[] = [];
       for (let i = 0; i < runs; i++) {
@@ -113,8 +126,11 @@ async function main(): Promise<void> {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const runs = Number(arg('runs') ?? 5);
   const only = arg('only')?.split(',');
-  const all = await coldStarts(runs, only);
-  console.log(`Module init, median of ${runs} fresh Node ${process.version} processes each (ms):`);
+  const bundleSdk = process.argv.includes('--bundle-sdk');
+  const all = await coldStarts(runs, only, bundleSdk);
+  console.log(
+    `Module init (${bundleSdk ? 'the SDK bundled' : 'the installed SDK'}), median of ${runs} fresh Node ${process.version} processes each (ms):`,
+  );
   console.log(`${'function'.padEnd(34)} ${'init'.padStart(7)} ${'floor'.padStart(7)}  ratio`);
   for (const c of [...all].sort((a, b) => b.ratio - a.ratio))
     console.log(

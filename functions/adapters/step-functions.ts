@@ -6,7 +6,7 @@ import {
   StartExecutionCommand,
   StopExecutionCommand,
 } from '@aws-sdk/client-sfn';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import type { WorkflowName } from '../../workflows/index.ts';
 
 /**

@@ -1,5 +1,5 @@
 import { DESK_KINDS } from '../domain/staff-desk.ts';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { DESK_CHECK_VIAS, needsDeskCheck, type DeskCheck, type DeskCheckVia } from '../domain/desk-checks.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { DOCUMENT_KINDS } from '../domain/identity-documents.ts';

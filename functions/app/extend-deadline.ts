@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import type * as z from '../domain/zod.ts';
 import { ConflictError, IllegalTransitionError } from '../domain/errors.ts';
 import { isTerminal, type RequestRecord, requesterPatronIdOf, contactEmailOf } from '../domain/request.ts';
 import { effectiveDue, type extensionSchema } from '../domain/staff-desk.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { ConflictError } from '../domain/errors.ts';
 import { DOCUMENT_KINDS } from '../domain/identity-documents.ts';
 import type { Principal } from '../lib/auth.ts';

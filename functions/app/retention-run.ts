@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { releaseRetentionSecret, sweepRetentionSegment } from '../connectors/records-table/retention.ts';
 import { RETENTION_KINDS, retentionRunId, type RetentionKind } from '../domain/retention.ts';
 import type { Deps } from '../lib/deps.ts';
@@ -11,16 +11,16 @@ import type { Deps } from '../lib/deps.ts';
  * the workflow carries is ids, counts and dates (R5).
  */
 
-const runId = z.string().regex(/^[A-Za-z0-9-]{1,64}$/);
-const count = z.number().int().min(0);
+const runId = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/));
+const count = z.number().check(z.int(), z.gte(0));
 
 /** Optional knobs (tests, a re-drive by an operator); an EventBridge schedule sends its own event, whose fields are ignored. */
 export const startRetentionInput = z.object({
-  runId: runId.optional(),
-  totalSegments: z.number().int().min(1).max(64).optional(),
-  pageSize: z.number().int().min(1).max(1000).optional(),
-  pagesPerInvocation: z.number().int().min(0).max(100_000).optional(),
-  budgetSeconds: z.number().int().min(1).max(840).optional(),
+  runId: z.optional(runId),
+  totalSegments: z.optional(z.number().check(z.int(), z.gte(1), z.lte(64))),
+  pageSize: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  pagesPerInvocation: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
+  budgetSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(840))),
 });
 
 /** Key-range segments of the records table, processed 4 at a time (the ASL's MaxConcurrency). */
@@ -63,18 +63,20 @@ export const sweepLoansInput = z.strictObject({
   runId,
   /** Per kind of record, the library day its date must be before (domain/retention.ts `retentionCutoffs`). */
   cutoffs: z.strictObject(
-    Object.fromEntries(RETENTION_KINDS.map((k) => [k, z.iso.date()])) as Record<RetentionKind, z.ZodISODate>,
+    Object.fromEntries(RETENTION_KINDS.map((k) => [k, z.iso.date()])) as Record<RetentionKind, z.ZodMiniISODate>,
   ),
-  timezone: z.string().min(1).max(64),
-  segment: z.number().int().min(0).max(63),
-  totalSegments: z.number().int().min(1).max(64),
-  pageSize: z.number().int().min(1).max(1000),
-  pagesPerInvocation: z.number().int().min(0),
-  budgetSeconds: z.number().int().min(1).max(840),
+  timezone: z.string().check(z.minLength(1), z.maxLength(64)),
+  segment: z.number().check(z.int(), z.gte(0), z.lte(63)),
+  totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
+  pageSize: z.number().check(z.int(), z.gte(1), z.lte(1000)),
+  pagesPerInvocation: z.number().check(z.int(), z.gte(0)),
+  budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
   /** A records-table key (a patron id and a record id: ids only, R5), or null to start the segment. */
-  cursor: z.strictObject({ pk: z.string().max(400), sk: z.string().max(400) }).nullable(),
+  cursor: z.nullable(
+    z.strictObject({ pk: z.string().check(z.maxLength(400)), sk: z.string().check(z.maxLength(400)) }),
+  ),
   progress: z.strictObject(progressFields),
-  hasMore: z.boolean().optional(),
+  hasMore: z.optional(z.boolean()),
 });
 
 type SweepLoansInput = z.infer<typeof sweepLoansInput>;
@@ -124,16 +126,16 @@ export async function sweepLoans(
 }
 
 const segmentDone = z.object({
-  segment: z.number().int(),
+  segment: z.number().check(z.int()),
   hasMore: z.literal(false),
   progress: z.object(progressFields),
 });
-const segmentFailed = z.object({ segment: z.number().int(), failed: z.literal(true), error: z.string() });
+const segmentFailed = z.object({ segment: z.number().check(z.int()), failed: z.literal(true), error: z.string() });
 
 /** The whole run's state: the Map's results and the tombstone step's totals. */
 export const finishRetentionInput = z.object({
   runId,
-  tombstones: z.object({ tombstoned: count, held: count, dropped: count }).optional(),
+  tombstones: z.optional(z.object({ tombstoned: count, held: count, dropped: count })),
   segments: z.array(z.union([segmentDone, segmentFailed])),
 });
 

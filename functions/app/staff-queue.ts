@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { REQUEST_KINDS, REQUEST_STATUSES, type RequestKind, type RequestStatus } from '../domain/request.ts';
 import { byDue, OPEN_STATUSES, QUEUE_ATTRIBUTES, queueItem, type QueueItem } from '../domain/staff-desk.ts';
 import type { Principal } from '../lib/auth.ts';
@@ -10,9 +10,9 @@ const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /** `?status=&kind=&limit=`: an empty filter is no filter. */
 export const queueQuerySchema = z.strictObject({
-  status: z.preprocess(blankToUndefined, z.enum(REQUEST_STATUSES).optional()),
-  kind: z.preprocess(blankToUndefined, z.enum(REQUEST_KINDS).optional()),
-  limit: z.preprocess(blankToUndefined, z.coerce.number().int().min(1).max(500).optional()),
+  status: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(REQUEST_STATUSES))),
+  kind: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(REQUEST_KINDS))),
+  limit: z.pipe(z.transform(blankToUndefined), z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)))),
 });
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
 

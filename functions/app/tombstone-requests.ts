@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { isTerminal, requesterPatronIdOf } from '../domain/request.ts';
 import {
   isTombstone,
@@ -11,15 +11,15 @@ import {
 import type { Deps } from '../lib/deps.ts';
 
 export const tombstoneRequestsInput = z.strictObject({
-  runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
   asOf: z.iso.datetime(),
-  budgetSeconds: z.number().int().min(1).max(840),
+  budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
   progress: z.strictObject({
     /** The queue entry (its sort key: a close time and a request id) this run reached. */
-    cursor: z.string().max(200).nullable(),
-    tombstoned: z.number().int().min(0),
-    held: z.number().int().min(0),
-    dropped: z.number().int().min(0),
+    cursor: z.nullable(z.string().check(z.maxLength(200))),
+    tombstoned: z.number().check(z.int(), z.gte(0)),
+    held: z.number().check(z.int(), z.gte(0)),
+    dropped: z.number().check(z.int(), z.gte(0)),
   }),
 });
 

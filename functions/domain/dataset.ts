@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * The dataset file (CONTRACT.md): the library's records as an ILS export gives them.
@@ -8,10 +8,8 @@ const isoDate = z.iso.date();
 const isoDateTime = z.iso.datetime({ offset: true });
 const id = z
   .string()
-  .min(1)
-  .max(64)
-  .regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
-const shortText = z.string().min(1).max(500);
+  .check(z.minLength(1), z.maxLength(64), z.regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'));
+const shortText = z.string().check(z.minLength(1), z.maxLength(500));
 
 import { STAFF_ROLES, type StaffRole } from './staff.ts';
 
@@ -20,38 +18,44 @@ export { STAFF_ROLES, type StaffRole };
 export const staffSchema = z.strictObject({
   email: z.email(),
   name: shortText,
-  roles: z.array(z.enum(STAFF_ROLES)).min(1),
+  roles: z.array(z.enum(STAFF_ROLES)).check(z.minLength(1)),
 });
 
 export const addressSchema = z.strictObject({
   street: shortText,
   city: shortText,
-  state: z.string().min(2).max(32),
-  postalCode: z.string().min(3).max(16),
+  state: z.string().check(z.minLength(2), z.maxLength(32)),
+  postalCode: z.string().check(z.minLength(3), z.maxLength(16)),
 });
 
 export const patronSchema = z.strictObject({
   id,
-  cardNumber: z.string().regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits'),
+  cardNumber: z.string().check(z.regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits')),
   firstName: shortText,
   lastName: shortText,
   dateOfBirth: isoDate,
-  email: z.email().optional(),
-  phone: z
-    .string()
-    .regex(/^\+?[0-9 ()-]{7,20}$/)
-    .optional(),
-  address: addressSchema.optional(),
-  guarantorIds: z.array(id).default([]),
-  username: z.string().min(1).max(64).optional(),
-  passwordHash: z.string().max(512).optional(),
-  securityQuestions: z.array(z.strictObject({ question: shortText, answerHash: z.string().max(512) })).default([]),
-  paymentMethods: z
-    .array(z.strictObject({ type: z.string().min(1).max(32), last4: z.string().regex(/^[0-9]{4}$/) }))
-    .default([]),
-  linkedAccounts: z.array(z.strictObject({ service: shortText, externalId: shortText })).default([]),
-  enrolledOn: isoDate.optional(),
-  expiresOn: isoDate.optional(),
+  email: z.optional(z.email()),
+  phone: z.optional(z.string().check(z.regex(/^\+?[0-9 ()-]{7,20}$/))),
+  address: z.optional(addressSchema),
+  guarantorIds: z._default(z.array(id), []),
+  username: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  passwordHash: z.optional(z.string().check(z.maxLength(512))),
+  securityQuestions: z._default(
+    z.array(z.strictObject({ question: shortText, answerHash: z.string().check(z.maxLength(512)) })),
+    [],
+  ),
+  paymentMethods: z._default(
+    z.array(
+      z.strictObject({
+        type: z.string().check(z.minLength(1), z.maxLength(32)),
+        last4: z.string().check(z.regex(/^[0-9]{4}$/)),
+      }),
+    ),
+    [],
+  ),
+  linkedAccounts: z._default(z.array(z.strictObject({ service: shortText, externalId: shortText })), []),
+  enrolledOn: z.optional(isoDate),
+  expiresOn: z.optional(isoDate),
 });
 
 const owned = { id, patronId: id };
@@ -60,10 +64,10 @@ export const loanSchema = z.strictObject({
   ...owned,
   itemId: id,
   title: shortText,
-  branch: z.string().max(100).optional(),
+  branch: z.optional(z.string().check(z.maxLength(100))),
   checkedOutAt: isoDateTime,
   dueAt: isoDateTime,
-  returnedAt: isoDateTime.nullable().default(null),
+  returnedAt: z._default(z.nullable(isoDateTime), null),
 });
 
 export const holdSchema = z.strictObject({
@@ -75,8 +79,8 @@ export const holdSchema = z.strictObject({
 
 export const fineSchema = z.strictObject({
   ...owned,
-  amount: z.number().nonnegative().max(1e6),
-  outstanding: z.number().nonnegative().max(1e6),
+  amount: z.number().check(z.nonnegative(), z.lte(1e6)),
+  outstanding: z.number().check(z.nonnegative(), z.lte(1e6)),
   reason: shortText,
   createdAt: isoDateTime,
 });
@@ -90,9 +94,9 @@ export const programSchema = z.strictObject({
 
 export const donationSchema = z.strictObject({
   ...owned,
-  amount: z.number().positive().max(1e9),
+  amount: z.number().check(z.positive(), z.lte(1e9)),
   date: isoDate,
-  campaign: z.string().max(200).optional(),
+  campaign: z.optional(z.string().check(z.maxLength(200))),
 });
 
 /**
@@ -102,97 +106,103 @@ export const donationSchema = z.strictObject({
  */
 export const donorSchema = z.strictObject({
   id,
-  email: z.email().max(254),
-  name: shortText.optional(),
+  email: z.email().check(z.maxLength(254)),
+  name: z.optional(shortText),
   /** The newest gift, for the accounting period (R8, R16): a date, never an amount or campaign here. */
-  lastGiftOn: isoDate.optional(),
+  lastGiftOn: z.optional(isoDate),
 });
 
 export const sharedContentSchema = z.strictObject({
   ...owned,
   kind: z.enum(['review', 'list', 'recommendation']),
   title: shortText,
-  text: z.string().max(20_000),
+  text: z.string().check(z.maxLength(20_000)),
   createdAt: isoDateTime,
 });
 
 export const datasetSchema = z
   .strictObject({
-    library: z.strictObject({ name: shortText, timezone: z.string().min(1).max(64) }),
-    staff: z.array(staffSchema).min(1),
+    library: z.strictObject({ name: shortText, timezone: z.string().check(z.minLength(1), z.maxLength(64)) }),
+    staff: z.array(staffSchema).check(z.minLength(1)),
     patrons: z.array(patronSchema),
-    loans: z.array(loanSchema).default([]),
-    holds: z.array(holdSchema).default([]),
-    fines: z.array(fineSchema).default([]),
-    programs: z.array(programSchema).default([]),
-    donations: z.array(donationSchema).default([]),
-    sharedContent: z.array(sharedContentSchema).default([]),
-    donors: z.array(donorSchema).default([]),
+    loans: z._default(z.array(loanSchema), []),
+    holds: z._default(z.array(holdSchema), []),
+    fines: z._default(z.array(fineSchema), []),
+    programs: z._default(z.array(programSchema), []),
+    donations: z._default(z.array(donationSchema), []),
+    sharedContent: z._default(z.array(sharedContentSchema), []),
+    donors: z._default(z.array(donorSchema), []),
   })
-  .superRefine((d, ctx) => {
-    const seen = (values: string[], path: (i: number) => (string | number)[], what: string) => {
-      const first = new Map<string, number>();
-      values.forEach((v, i) => {
-        if (first.has(v)) ctx.addIssue({ code: 'custom', path: path(i), message: `duplicate ${what}` });
-        else first.set(v, i);
-      });
-    };
-    seen(
-      d.patrons.map((p) => p.id),
-      (i) => ['patrons', i, 'id'],
-      'patron id',
-    );
-    seen(
-      d.patrons.map((p) => p.cardNumber),
-      (i) => ['patrons', i, 'cardNumber'],
-      'card number',
-    );
-    seen(
-      d.staff.map((s) => s.email.toLowerCase()),
-      (i) => ['staff', i, 'email'],
-      'staff email',
-    );
-    seen(
-      d.donors.map((x) => x.id),
-      (i) => ['donors', i, 'id'],
-      'donor id',
-    );
-    // R20: a donor is matched by email alone, so two donors with one address could not be told apart.
-    seen(
-      d.donors.map((x) => x.email.toLowerCase()),
-      (i) => ['donors', i, 'email'],
-      'donor email',
-    );
-    const patronIds = new Set(d.patrons.map((p) => p.id));
-    d.patrons.forEach((p, i) =>
-      p.guarantorIds.forEach((g, j) => {
-        if (!patronIds.has(g))
-          ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'unknown patron' });
-        if (g === p.id)
+  .check(
+    z.superRefine((d, ctx) => {
+      const seen = (values: string[], path: (i: number) => (string | number)[], what: string) => {
+        const first = new Map<string, number>();
+        values.forEach((v, i) => {
+          if (first.has(v)) ctx.addIssue({ code: 'custom', path: path(i), message: `duplicate ${what}` });
+          else first.set(v, i);
+        });
+      };
+      seen(
+        d.patrons.map((p) => p.id),
+        (i) => ['patrons', i, 'id'],
+        'patron id',
+      );
+      seen(
+        d.patrons.map((p) => p.cardNumber),
+        (i) => ['patrons', i, 'cardNumber'],
+        'card number',
+      );
+      seen(
+        d.staff.map((s) => s.email.toLowerCase()),
+        (i) => ['staff', i, 'email'],
+        'staff email',
+      );
+      seen(
+        d.donors.map((x) => x.id),
+        (i) => ['donors', i, 'id'],
+        'donor id',
+      );
+      // R20: a donor is matched by email alone, so two donors with one address could not be told apart.
+      seen(
+        d.donors.map((x) => x.email.toLowerCase()),
+        (i) => ['donors', i, 'email'],
+        'donor email',
+      );
+      const patronIds = new Set(d.patrons.map((p) => p.id));
+      d.patrons.forEach((p, i) =>
+        p.guarantorIds.forEach((g, j) => {
+          if (!patronIds.has(g))
+            ctx.addIssue({ code: 'custom', path: ['patrons', i, 'guarantorIds', j], message: 'unknown patron' });
+          if (g === p.id)
+            ctx.addIssue({
+              code: 'custom',
+              path: ['patrons', i, 'guarantorIds', j],
+              message: 'a patron cannot guarantee their own card',
+            });
+        }),
+      );
+      for (const key of ['loans', 'holds', 'fines', 'programs', 'donations', 'sharedContent'] as const) {
+        d[key].forEach((r, i) => {
+          if (!patronIds.has(r.patronId))
+            ctx.addIssue({ code: 'custom', path: [key, i, 'patronId'], message: 'unknown patron' });
+        });
+        seen(
+          d[key].map((r) => r.id),
+          (i) => [key, i, 'id'],
+          `${key} id`,
+        );
+      }
+      // Deletion keeps payments while money is outstanding (R8); a balance above the fine is an export error.
+      d.fines.forEach((f, i) => {
+        if (f.outstanding > f.amount)
           ctx.addIssue({
             code: 'custom',
-            path: ['patrons', i, 'guarantorIds', j],
-            message: 'a patron cannot guarantee their own card',
+            path: ['fines', i, 'outstanding'],
+            message: 'outstanding exceeds the amount',
           });
-      }),
-    );
-    for (const key of ['loans', 'holds', 'fines', 'programs', 'donations', 'sharedContent'] as const) {
-      d[key].forEach((r, i) => {
-        if (!patronIds.has(r.patronId))
-          ctx.addIssue({ code: 'custom', path: [key, i, 'patronId'], message: 'unknown patron' });
       });
-      seen(
-        d[key].map((r) => r.id),
-        (i) => [key, i, 'id'],
-        `${key} id`,
-      );
-    }
-    // Deletion keeps payments while money is outstanding (R8); a balance above the fine is an export error.
-    d.fines.forEach((f, i) => {
-      if (f.outstanding > f.amount)
-        ctx.addIssue({ code: 'custom', path: ['fines', i, 'outstanding'], message: 'outstanding exceeds the amount' });
-    });
-  });
+    }),
+  );
 
 export type Dataset = z.infer<typeof datasetSchema>;
 export type StaffMember = z.infer<typeof staffSchema>;

@@ -1,5 +1,5 @@
 import { addYears, calendarDateIn, compareDates, formatIsoDate, parseIsoDate } from './age.ts';
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 import type { Policy } from './policy.ts';
 import { retentionCutoff } from './retention.ts';
@@ -261,33 +261,33 @@ export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
 const isoDay = z.iso.date();
 
 /** A plan read back from storage or a task input (a boundary): the same shape `buildDeletionPlan` makes. */
-export const deletionPlanSchema: z.ZodType<DeletionPlan> = z.strictObject({
+export const deletionPlanSchema: z.ZodMiniType<DeletionPlan> = z.strictObject({
   version: z.literal(1),
   mode: z.enum(['full', 'partial', 'blocked']),
   steps: z.array(
     z.strictObject({
       category: z.enum(CATEGORIES),
       action: z.enum(['erase', 'anonymise', 'delete', 'retain', 'not-applicable']),
-      count: z.number().int().nonnegative(),
-      reason: z.enum(RETAIN_REASONS).optional(),
-      until: isoDay.optional(),
-      cutoff: isoDay.optional(),
+      count: z.number().check(z.int(), z.nonnegative()),
+      reason: z.optional(z.enum(RETAIN_REASONS)),
+      until: z.optional(isoDay),
+      cutoff: z.optional(isoDay),
     }),
   ),
   blockers: z.array(z.enum(RETAIN_REASONS)),
   stopOutreach: z.literal(true),
   asOf: isoDay,
-  timezone: z.string().min(1).max(64),
-  systems: z
-    .array(
+  timezone: z.string().check(z.minLength(1), z.maxLength(64)),
+  systems: z.optional(
+    z.array(
       z.strictObject({
-        systemId: z.string().min(1).max(40),
-        name: z.string().min(1).max(100),
+        systemId: z.string().check(z.minLength(1), z.maxLength(40)),
+        name: z.string().check(z.minLength(1), z.maxLength(100)),
         how: z.enum(['connector', 'staff-task']),
         outreach: z.boolean(),
       }),
-    )
-    .optional(),
+    ),
+  ),
 });
 
 /** The first step of `plan` for `category` with `action`, if any. */

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from './zod.ts';
 import { InvalidInputError } from './errors.ts';
 
 /** A key name is echoed back only when it looks like a field name, never arbitrary input (R5). */
@@ -24,8 +24,8 @@ export function issuePath(path: readonly PropertyKey[]): string {
  * Validates a whole configuration or data file before anything uses it (CONTRACT: a bad file is
  * refused whole). The error names the first bad field's path; `issues` list all; no value is echoed (R5).
  */
-export function parseFile<T extends z.ZodType>(schema: T, raw: unknown, what: string): z.infer<T> {
-  const result = schema.safeParse(raw);
+export function parseFile<T extends z.core.$ZodType>(schema: T, raw: unknown, what: string): z.infer<T> {
+  const result = z.safeParse(schema, raw);
   if (result.success) return result.data;
   const issues = result.error.issues.map((i) => ({ path: issuePath(i.path), message: issueMessage(i) }));
   const first = issues[0] ?? { path: '(root)', message: 'invalid' };
@@ -37,7 +37,7 @@ export function parseFile<T extends z.ZodType>(schema: T, raw: unknown, what: st
  * message would quote the file around the error (R5). A leading byte-order mark, which Windows
  * editors and exports write and JSON.parse rejects, is dropped.
  */
-export function parseJsonFile<T extends z.ZodType>(schema: T, text: string, what: string): z.infer<T> {
+export function parseJsonFile<T extends z.core.$ZodType>(schema: T, text: string, what: string): z.infer<T> {
   let raw: unknown;
   try {
     raw = JSON.parse(text.replace(/^\uFEFF/, ''));

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 
 /**
  * R5, R17: free text that reaches a letter, an email, a staff page or an audit export. Control
@@ -17,14 +17,14 @@ const MESSAGE = 'control or text-direction characters are not allowed';
 
 /** One line of text (a name, a street), trimmed, refused if it holds an unsafe character. */
 export const singleLine = () =>
-  z
-    .string()
-    .trim()
-    .refine((s) => !UNSAFE_LINE.test(s), MESSAGE);
+  z.string().check(
+    z.trim(),
+    z.refine((s) => !UNSAFE_LINE.test(s), MESSAGE),
+  );
 
 /** Text that may span lines (a purpose, a reason), trimmed, refused if it holds an unsafe character. */
 export const multiLine = () =>
-  z
-    .string()
-    .trim()
-    .refine((s) => !UNSAFE_TEXT.test(s), MESSAGE);
+  z.string().check(
+    z.trim(),
+    z.refine((s) => !UNSAFE_TEXT.test(s), MESSAGE),
+  );

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { STAFF_ROLES } from './staff.ts';
 import { CATEGORIES, PERIOD_CATEGORIES, type Category } from './categories.ts';
 
@@ -7,19 +7,19 @@ import { CATEGORIES, PERIOD_CATEGORIES, type Category } from './categories.ts';
  * code reads rules from here so that a library can change them without changing code.
  */
 const categoryPolicySchema = z.object({
-  title: z.string().min(1),
+  title: z.string().check(z.minLength(1)),
   /** R18: what the library holds in this category. */
-  what: z.string().min(1),
+  what: z.string().check(z.minLength(1)),
   /** R18: why it is held. */
-  why: z.string().min(1),
+  why: z.string().check(z.minLength(1)),
   /** R18: who it is shared with. */
-  sharedWith: z.string().min(1),
+  sharedWith: z.string().check(z.minLength(1)),
   /**
    * R18: how long it is kept, in words, for a category without a period of its own. The categories
    * the daily run enforces (library records, payments, donations) are printed from `retention`'s
    * numbers instead (domain/retention.ts `retentionTerms`), so these words are not used for them.
    */
-  retention: z.string().min(1).optional(),
+  retention: z.optional(z.string().check(z.minLength(1))),
   /** How a view or export treats the category (POLICY.md table). */
   view: z.enum(['include', 'reviewed-not-retained', 'not-linked', 'username-only']),
   correction: z.enum(['yes', 'no', 'username-only']),
@@ -28,13 +28,10 @@ const categoryPolicySchema = z.object({
 
 export type CategoryPolicy = z.infer<typeof categoryPolicySchema>;
 
-const durationHours = z
-  .number()
-  .positive()
-  .max(24 * 366);
+const durationHours = z.number().check(z.positive(), z.lte(24 * 366));
 
 /** R8: whole years; 0 means no retention period (the records are anonymised at once). */
-const retentionYears = z.number().int().min(0).max(100);
+const retentionYears = z.number().check(z.int(), z.gte(0), z.lte(100));
 const DEFAULT_RETENTION = {
   donationsYears: 7,
   paymentsYears: 7,
@@ -43,20 +40,23 @@ const DEFAULT_RETENTION = {
   holdHistoryDays: 365,
   programHistoryDays: 365,
 } as const;
-const historyDays = z.number().int().min(1).max(36500);
+const historyDays = z.number().check(z.int(), z.gte(1), z.lte(36500));
 const retentionSchema = z.object({
   /** R16: each gift is kept this long after its date, then anonymised (domain/retention.ts). */
-  donationsYears: retentionYears.default(DEFAULT_RETENTION.donationsYears),
+  donationsYears: z._default(retentionYears, DEFAULT_RETENTION.donationsYears),
   /** R16: each paid fine or fee is kept this long after it was charged, then anonymised; owed money is kept while owed. */
-  paymentsYears: retentionYears.default(DEFAULT_RETENTION.paymentsYears),
+  paymentsYears: z._default(retentionYears, DEFAULT_RETENTION.paymentsYears),
   /** R16: days after a request closes before it is reduced to a de-identified tombstone (domain/tombstone.ts). */
-  tombstoneAfterDays: z.number().int().min(1).max(3650).default(DEFAULT_RETENTION.tombstoneAfterDays),
+  tombstoneAfterDays: z._default(
+    z.number().check(z.int(), z.gte(1), z.lte(3650)),
+    DEFAULT_RETENTION.tombstoneAfterDays,
+  ),
   /** R16: returned loans older than this many days are anonymised by the daily retention run (workflows/retention.asl.json). */
-  loanHistoryDays: historyDays.default(DEFAULT_RETENTION.loanHistoryDays),
+  loanHistoryDays: z._default(historyDays, DEFAULT_RETENTION.loanHistoryDays),
   /** R16: fulfilled or cancelled holds placed longer ago than this are anonymised by the daily run (waiting and ready ones are kept). */
-  holdHistoryDays: historyDays.default(DEFAULT_RETENTION.holdHistoryDays),
+  holdHistoryDays: z._default(historyDays, DEFAULT_RETENTION.holdHistoryDays),
   /** R16: program and event sign-ups are anonymised this many days after the event. */
-  programHistoryDays: historyDays.default(DEFAULT_RETENTION.programHistoryDays),
+  programHistoryDays: z._default(historyDays, DEFAULT_RETENTION.programHistoryDays),
 });
 
 /**
@@ -72,22 +72,24 @@ const DEFAULT_MINORS = {
 const minorsSchema = z
   .object({
     /** R10: from this age the child's own consent is needed (R9: below it, it is not). */
-    consentFromAge: z.number().int().min(0).max(30),
+    consentFromAge: z.number().check(z.int(), z.gte(0), z.lte(30)),
     /** R11: from this age a guardian's request is refused. */
-    adultAge: z.number().int().min(1).max(30),
+    adultAge: z.number().check(z.int(), z.gte(1), z.lte(30)),
     /** The categories a guardian may see of a child's records. */
-    guardianCategories: z.array(z.enum(CATEGORIES)).min(1),
+    guardianCategories: z.array(z.enum(CATEGORIES)).check(z.minLength(1)),
     /** How long the desk task to record a guardian's link stays open (below the workflow's 23-day backstop). */
-    guardianLinkTaskTtlHours: durationHours.max(24 * 21),
+    guardianLinkTaskTtlHours: durationHours.check(z.lte(24 * 21)),
   })
-  .refine((m) => m.consentFromAge <= m.adultAge, {
-    message: 'consentFromAge cannot be above adultAge',
-    path: ['consentFromAge'],
-  });
+  .check(
+    z.refine((m) => m.consentFromAge <= m.adultAge, {
+      message: 'consentFromAge cannot be above adultAge',
+      path: ['consentFromAge'],
+    }),
+  );
 
 /** R10, R14: how long a consent link (or an in-person consent task) stays open; then the answer is "no". */
 const DEFAULT_CONSENT = { linkTtlHours: 24 * 7 } as const;
-const consentSchema = z.object({ linkTtlHours: durationHours.max(24 * 14) });
+const consentSchema = z.object({ linkTtlHours: durationHours.check(z.lte(24 * 14)) });
 
 /**
  * R18: the version of the library's policy this configuration puts into effect. Reports, consents and
@@ -97,7 +99,9 @@ const consentSchema = z.object({ linkTtlHours: durationHours.max(24 * 14) });
 export const DEFAULT_POLICY_VERSION = '2020-06-09';
 const policyVersionSchema = z
   .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a version is 1-40 letters, digits, dots, dashes or underscores');
+  .check(
+    z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$/, 'a version is 1-40 letters, digits, dots, dashes or underscores'),
+  );
 
 /**
  * R18: the cookies of the library's website that ARE linked to the account (sign-in, preferences).
@@ -116,9 +120,9 @@ const DEFAULT_LINKED_COOKIES = [
   },
 ] as const;
 const linkedCookieSchema = z.object({
-  name: z.string().min(1).max(100),
-  purpose: z.string().min(1).max(300),
-  kept: z.string().min(1).max(200),
+  name: z.string().check(z.minLength(1), z.maxLength(100)),
+  purpose: z.string().check(z.minLength(1), z.maxLength(300)),
+  kept: z.string().check(z.minLength(1), z.maxLength(200)),
 });
 
 /**
@@ -136,35 +140,33 @@ export const MAX_DOCUMENT_RETENTION_DAYS = 25 * 366;
  */
 const DEFAULT_COURT_ORDERS = { documentRetentionDays: 3 * 365 } as const;
 const courtOrdersSchema = z.object({
-  documentRetentionDays: z
-    .number()
-    .int()
-    .min(MIN_DOCUMENT_RETENTION_DAYS)
-    .max(MAX_DOCUMENT_RETENTION_DAYS)
-    .default(DEFAULT_COURT_ORDERS.documentRetentionDays),
+  documentRetentionDays: z._default(
+    z.number().check(z.int(), z.gte(MIN_DOCUMENT_RETENTION_DAYS), z.lte(MAX_DOCUMENT_RETENTION_DAYS)),
+    DEFAULT_COURT_ORDERS.documentRetentionDays,
+  ),
 });
 
 /** R7: a flood of different kinds must not mail-bomb a patron: at most this many requests a library day. */
 const DEFAULT_REPEATS = { dailyCapPerPatron: 5 } as const;
-const repeatsSchema = z.object({ dailyCapPerPatron: z.number().int().min(1).max(100) });
+const repeatsSchema = z.object({ dailyCapPerPatron: z.number().check(z.int(), z.gte(1), z.lte(100)) });
 
 export const policySchema = z.object({
   /** R18: the policy version in force (printed in reports, consents and letters; stored with a consent). */
-  version: policyVersionSchema.default(DEFAULT_POLICY_VERSION),
-  categories: z
-    .record(z.enum(CATEGORIES), categoryPolicySchema)
-    .refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' })
-    .superRefine((c, ctx) => {
+  version: z._default(policyVersionSchema, DEFAULT_POLICY_VERSION),
+  categories: z.record(z.enum(CATEGORIES), categoryPolicySchema).check(
+    z.refine((c) => CATEGORIES.every((k) => k in c), { message: 'every category needs a policy' }),
+    z.superRefine((c, ctx) => {
       // R18: a category the run has no period for is described in the policy's own words.
       for (const k of CATEGORIES)
         if (c[k] && !PERIOD_CATEGORIES.includes(k) && c[k].retention === undefined)
           ctx.addIssue({ code: 'custom', path: [k, 'retention'], message: 'say how long it is kept' });
     }),
+  ),
   verification: z.object({
     /** R7: how long a verification link works. */
     linkTtlHours: durationHours,
     /** R7: how many invalid submissions a link tolerates before it locks. */
-    maxAttempts: z.number().int().min(1).max(10),
+    maxAttempts: z.number().check(z.int(), z.gte(1), z.lte(10)),
   }),
   downloads: z.object({
     /** R8a: how long a report or export link works before the file is deleted. */
@@ -176,32 +178,32 @@ export const policySchema = z.object({
     /** When a pending decision gets a reminder with a fresh link. */
     remindAfterHours: durationHours,
     /** Lapsed rounds before the request is closed as expired; each lapse alerts the privacy officer. */
-    maxRounds: z.number().int().min(1).max(10),
+    maxRounds: z.number().check(z.int(), z.gte(1), z.lte(10)),
     /** Which staff role decides each step. */
     roles: z.record(z.string(), z.enum(STAFF_ROLES)),
   }),
   deadlines: z.object({
     /** R15: days from receipt to the due date, per request kind. */
-    defaultDays: z.number().int().positive().max(365),
-    byKind: z.record(z.string(), z.number().int().positive().max(365)).default({}),
+    defaultDays: z.number().check(z.int(), z.positive(), z.lte(365)),
+    byKind: z._default(z.record(z.string(), z.number().check(z.int(), z.positive(), z.lte(365))), {}),
     /** R15: staff are reminded this many days before a request's due date (sweep-due-dates); 0: no reminder, only the escalation. */
-    remindBeforeDays: z.number().int().min(0).max(60).default(5),
+    remindBeforeDays: z._default(z.number().check(z.int(), z.gte(0), z.lte(60)), 5),
   }),
   /** R8: how long records are kept for the accounting period after a deletion request (deletion-plan.ts). */
-  retention: retentionSchema.default(DEFAULT_RETENTION),
+  retention: z._default(retentionSchema, DEFAULT_RETENTION),
   /** R9-R11: age thresholds and what a guardian may see. */
-  minors: minorsSchema.default({ ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] }),
+  minors: z._default(minorsSchema, { ...DEFAULT_MINORS, guardianCategories: [...DEFAULT_MINORS.guardianCategories] }),
   /** R10, R14: the consent step's link lifetime. */
-  consent: consentSchema.default(DEFAULT_CONSENT),
+  consent: z._default(consentSchema, DEFAULT_CONSENT),
   /** R7: one open request per patron and kind; at most this many requests per patron and library day. */
-  repeats: repeatsSchema.default(DEFAULT_REPEATS),
+  repeats: z._default(repeatsSchema, DEFAULT_REPEATS),
   /** R16: how long court-order documents are kept after the order closes (an order may set its own). */
-  courtOrders: courtOrdersSchema.default(DEFAULT_COURT_ORDERS),
+  courtOrders: z._default(courtOrdersSchema, DEFAULT_COURT_ORDERS),
   /** R18: cookies linked to the account, named in the report's automatic-data section. */
-  linkedCookies: z
-    .array(linkedCookieSchema)
-    .max(20)
-    .default(DEFAULT_LINKED_COOKIES.map((c) => ({ ...c }))),
+  linkedCookies: z._default(
+    z.array(linkedCookieSchema).check(z.maxLength(20)),
+    DEFAULT_LINKED_COOKIES.map((c) => ({ ...c })),
+  ),
 });
 
 export type Policy = z.infer<typeof policySchema>;

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { isoDateIn, parseIsoDate } from './age.ts';
 import { isClockPaused } from './deadlines.ts';
 import { CSV_BOM, csvLine } from './export-format.ts';
@@ -21,11 +21,13 @@ export const MAX_EXTENSION_DAYS = 60;
 export const extensionSchema = z.strictObject({
   days: z.coerce
     .number()
-    .int('whole days')
-    .min(1, 'at least 1 day')
-    .max(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
+    .check(
+      z.int('whole days'),
+      z.gte(1, 'at least 1 day'),
+      z.lte(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
+    ),
   // R5, R17: the requester reads it in a letter; no control or direction characters.
-  reason: multiLine().min(1, 'required: the requester will read it').max(1000),
+  reason: multiLine().check(z.minLength(1, 'required: the requester will read it'), z.maxLength(1000)),
 });
 
 /**

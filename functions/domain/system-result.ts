@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { CATEGORIES } from './categories.ts';
 
 /**
@@ -27,38 +27,38 @@ export type SystemState = (typeof SYSTEM_STATES)[number];
 export const WAITING_STATES: readonly SystemState[] = ['pending', 'blocked', 'unreachable'];
 
 export const blockerSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('on-loan'), count: z.number().int().nonnegative().optional() }),
-  z.strictObject({ kind: z.literal('money-owed'), amount: z.number().nonnegative().optional() }),
-  z.strictObject({ kind: z.literal('hold'), count: z.number().int().nonnegative().optional() }),
+  z.strictObject({ kind: z.literal('on-loan'), count: z.optional(z.number().check(z.int(), z.nonnegative())) }),
+  z.strictObject({ kind: z.literal('money-owed'), amount: z.optional(z.number().check(z.nonnegative())) }),
+  z.strictObject({ kind: z.literal('hold'), count: z.optional(z.number().check(z.int(), z.nonnegative())) }),
   z.strictObject({ kind: z.literal('guarantor') }),
-  z.strictObject({ kind: z.literal('refused-by-system'), code: z.string().max(64) }),
+  z.strictObject({ kind: z.literal('refused-by-system'), code: z.string().check(z.maxLength(64)) }),
 ]);
 
 export const systemResultSchema = z.object({
   requestId: z.string(),
   systemId: z.string(),
-  version: z.number().int().nonnegative(),
+  version: z.number().check(z.int(), z.nonnegative()),
   state: z.enum(SYSTEM_STATES),
   /** The person's id in this system, once found (never a card number or a name, R5). */
-  ref: z.string().optional(),
+  ref: z.optional(z.string()),
   /** Read kinds: records this system holds, per category. */
-  counts: z.partialRecord(z.enum(CATEGORIES), z.number().int().nonnegative()).optional(),
+  counts: z.optional(z.partialRecord(z.enum(CATEGORIES), z.number().check(z.int(), z.nonnegative()))),
   /** R8: what stops a deletion here. */
-  blockers: z.array(blockerSchema).optional(),
+  blockers: z.optional(z.array(blockerSchema)),
   /** R8: the system keeps a copy until a job of its own runs (Koha's deletedborrowers). */
-  pendingCleanup: z.boolean().optional(),
+  pendingCleanup: z.optional(z.boolean()),
   /** R8: categories kept for a retention period, with the first day they may go. */
-  retained: z.array(z.object({ category: z.enum(CATEGORIES), until: z.string().optional() })).optional(),
+  retained: z.optional(z.array(z.object({ category: z.enum(CATEGORIES), until: z.optional(z.string()) }))),
   /** could-not: the staff member's words; unreachable: the error's name, never its message. */
-  reason: z.string().max(2000).optional(),
+  reason: z.optional(z.string().check(z.maxLength(2000))),
   /** Who answered a manual system's task (a staff id and role), or `system`. */
-  answeredBy: z.string().optional(),
-  answeredAt: z.string().optional(),
+  answeredBy: z.optional(z.string()),
+  answeredAt: z.optional(z.string()),
   /** While blocked or unreachable: when to try again, and the waiting step's callback token. */
-  recheckAt: z.string().optional(),
-  waitToken: z.string().optional(),
+  recheckAt: z.optional(z.string()),
+  waitToken: z.optional(z.string()),
   /** How many times this system was tried again after waiting. */
-  rechecks: z.number().int().nonnegative().optional(),
+  rechecks: z.optional(z.number().check(z.int(), z.nonnegative())),
   updatedAt: z.string(),
 });
 export type SystemResult = z.infer<typeof systemResultSchema>;

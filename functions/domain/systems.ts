@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from './zod.ts';
 import { CATEGORIES } from './categories.ts';
 import { parseFile, parseJsonFile } from './file-issues.ts';
 import { REQUEST_KINDS } from './request.ts';
@@ -11,16 +11,16 @@ import { STAFF_ROLES } from './staff.ts';
  */
 
 /** An environment variable's or secret's name, never its value. */
-const secretName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,127}$/, 'a variable or secret name');
+const secretName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,127}$/, 'a variable or secret name'));
 
 const common = {
-  id: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes'),
-  name: z.string().trim().min(1).max(100),
+  id: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes')),
+  name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   /** A request's card number and last name are matched against this system (CONTRACT). */
-  identity: z.boolean().default(false),
+  identity: z._default(z.boolean(), false),
   /** R20: the system is used for outreach, marketing or fundraising contact. */
-  outreach: z.boolean().default(false),
-  categories: z.array(z.enum(CATEGORIES)).min(1),
+  outreach: z._default(z.boolean(), false),
+  categories: z.array(z.enum(CATEGORIES)).check(z.minLength(1)),
 };
 
 const recordsTableSystem = z.strictObject({ ...common, type: z.literal('records-table') });
@@ -45,7 +45,7 @@ const manualSystem = z.strictObject({
   /** Every staff member with this role gets the task (CONTRACT). */
   role: z.enum(STAFF_ROLES),
   /** What to do, per request kind; a kind without an instruction does not involve this system. */
-  instructions: z.partialRecord(z.enum(MANUAL_KINDS), z.string().trim().min(1).max(2000)),
+  instructions: z.partialRecord(z.enum(MANUAL_KINDS), z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
 });
 
 export const systemSchema = z.discriminatedUnion('type', [recordsTableSystem, kohaSystem, manualSystem]);
@@ -53,16 +53,18 @@ export type SystemConfig = z.infer<typeof systemSchema>;
 export type SystemType = SystemConfig['type'];
 
 export const systemsFileSchema = z
-  .strictObject({ systems: z.array(systemSchema).min(1).max(50) })
-  .superRefine((file, ctx) => {
-    const seen = new Set<string>();
-    file.systems.forEach((s, i) => {
-      if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['systems', i, 'id'], message: 'the same id twice' });
-      seen.add(s.id);
-    });
-    if (!file.systems.some((s) => s.identity))
-      ctx.addIssue({ code: 'custom', path: ['systems'], message: 'no system is marked identity: true' });
-  });
+  .strictObject({ systems: z.array(systemSchema).check(z.minLength(1), z.maxLength(50)) })
+  .check(
+    z.superRefine((file, ctx) => {
+      const seen = new Set<string>();
+      file.systems.forEach((s, i) => {
+        if (seen.has(s.id)) ctx.addIssue({ code: 'custom', path: ['systems', i, 'id'], message: 'the same id twice' });
+        seen.add(s.id);
+      });
+      if (!file.systems.some((s) => s.identity))
+        ctx.addIssue({ code: 'custom', path: ['systems'], message: 'no system is marked identity: true' });
+    }),
+  );
 export type SystemsFile = z.infer<typeof systemsFileSchema>;
 
 /** Refused whole, with the path of the first bad field and no value echoed (CONTRACT, R5). */

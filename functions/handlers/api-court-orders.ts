@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { courtOrderView } from '../app/court-order-view.ts';
 import { createCourtOrder } from '../app/create-court-order.ts';
 import { NoHoldToReleaseError, releaseLegalHold, SecondSignoffNeededError } from '../app/release-legal-hold.ts';

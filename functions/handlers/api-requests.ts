@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { cancelRequest, NotCancellableError, requestStatus } from '../app/request-status.ts';
 import { KindNotAvailableError } from '../app/start-request.ts';
 import { submitRequest } from '../app/submit-request.ts';

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { auditTrailCsv } from '../app/audit-trail-csv.ts';
 import { approveAtDesk, DeskCheckRefusedError } from '../app/desk-check.ts';
 import { startDeskRequest } from '../app/desk-request.ts';

@@ -1,9 +1,9 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { approvalLapsedEmail } from '../render/emails.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), step: z.string().regex(/^[a-z-]{1,40}$/) });
+const input = z.strictObject({ requestId: z.uuid(), step: z.string().check(z.regex(/^[a-z-]{1,40}$/)) });
 
 /**
  * A decision link expired unused. The privacy officer is told each time; the step is asked

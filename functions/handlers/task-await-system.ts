@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { awaitSystem } from '../app/systems/await-system.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
-  systemId: z.string().min(1).max(40),
-  taskToken: z.string().min(1).max(4096),
+  systemId: z.string().check(z.minLength(1), z.maxLength(40)),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 /** R8, R19: a blocked or unreachable system waits for the daily re-check; the workflow waits for the callback. */

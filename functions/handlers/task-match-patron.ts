@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { isTerminal } from '../domain/request.ts';
 import { admitRequest, quietCloseEvent } from '../app/admit-request.ts';
 import { findPatron } from '../app/find-patron.ts';

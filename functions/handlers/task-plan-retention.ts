@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { isoDateIn } from '../domain/age.ts';
 import { retentionCutoffs, segmentsFor } from '../domain/retention.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -6,9 +6,9 @@ import { taskHandler } from '../lib/http.ts';
 import { claimRetentionSecret } from '../connectors/records-table/retention.ts';
 
 const input = z.strictObject({
-  runId: z.string().regex(/^[A-Za-z0-9-]{1,64}$/),
+  runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
   asOf: z.iso.datetime(),
-  totalSegments: z.number().int().min(1).max(64),
+  totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
 });
 
 /**

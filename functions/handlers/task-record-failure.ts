@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
@@ -8,11 +8,7 @@ import { sendOnce } from '../app/send-once.ts';
 /** The error name from the Catch: an identifier like `TransientError`, never a message (R5). */
 const input = z.strictObject({
   requestId: z.uuid(),
-  error: z
-    .string()
-    .max(200)
-    .regex(/^[A-Za-z0-9_.:-]*$/)
-    .catch('Unknown'),
+  error: z.catch(z.string().check(z.maxLength(200), z.regex(/^[A-Za-z0-9_.:-]*$/)), 'Unknown'),
 });
 
 /**

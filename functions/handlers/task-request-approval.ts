@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { eligibleApprovers } from '../domain/approvals.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
@@ -9,8 +9,8 @@ import { sendStaffTasks } from '../app/staff-tasks.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
-  step: z.string().regex(/^[a-z-]{1,40}$/),
-  taskToken: z.string().min(1).max(4096),
+  step: z.string().check(z.regex(/^[a-z-]{1,40}$/)),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 /**

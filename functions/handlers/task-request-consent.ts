@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { requestConsent } from '../app/request-consent.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
-  taskToken: z.string().min(1).max(4096),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 /** R10, R14: asks the data subject's consent through their own channel; the workflow waits for the callback. */

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { changesOf, isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -6,7 +6,7 @@ import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../render/emails.ts';
 import { contactConfirmationToken, pauseClock, sendPatronLink } from '../app/ask-person.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
+const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().check(z.minLength(1), z.maxLength(4096)) });
 
 /** R6: a new email address is confirmed through a link sent to that new address, then waits. */
 export const createHandler = (deps: Deps) =>

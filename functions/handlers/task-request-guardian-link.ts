@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
@@ -8,7 +8,7 @@ import { circulationStaff } from '../app/ask-person.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
-  taskToken: z.string().min(1).max(4096),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 /**

@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal, changesOf } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -7,7 +7,7 @@ import { confirmNewPhoneEmail } from '../render/emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
 import { circulationStaff, contactConfirmationToken } from '../app/ask-person.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().min(1).max(4096) });
+const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().check(z.minLength(1), z.maxLength(4096)) });
 
 /**
  * R6: a new phone number is confirmed through that number. The library sends no text messages

@@ -1,12 +1,12 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { requestSystemTask } from '../app/systems/system-task.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
 const input = z.strictObject({
   requestId: z.uuid(),
-  systemId: z.string().regex(/^[a-z][a-z0-9-]{0,39}$/),
-  taskToken: z.string().min(1).max(4096),
+  systemId: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/)),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 /** R19: a manual system's staff task (`AskSystemStaff`): emailed once, answered by a link. */

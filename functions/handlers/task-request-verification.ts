@@ -1,4 +1,4 @@
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { requestVerification } from '../app/request-verification.ts';
@@ -6,7 +6,7 @@ import { requestVerification } from '../app/request-verification.ts';
 const input = z.strictObject({
   requestId: z.uuid(),
   channel: z.enum(['email', 'in-person']),
-  taskToken: z.string().min(1).max(4096),
+  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
 });
 
 /** R7, R4: sends the verification link to the email on file, or a desk task; the workflow waits for the callback. */

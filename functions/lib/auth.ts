@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2WithJWTAuthorizer } from 'aws-lambda';
-import * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import { STAFF_ROLES, type StaffRole } from '../domain/staff.ts';
 import type { HttpEvent, HttpResult } from './http.ts';
 import { problem } from './http.ts';

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import type * as z from 'zod';
+import * as z from '../domain/zod.ts';
 import {
   ConflictError,
   DomainError,
@@ -111,7 +111,7 @@ export function formToObject(body: string): Record<string, unknown> {
 }
 
 /** Parses a JSON or urlencoded body and validates it; the issues name fields, never values. */
-export function parseBody<T extends z.ZodType>(event: HttpEvent, schema: T): z.infer<T> {
+export function parseBody<T extends z.core.$ZodType>(event: HttpEvent, schema: T): z.infer<T> {
   const type = (header(event, 'content-type') ?? '').split(';')[0]?.trim().toLowerCase();
   const text = rawBody(event);
   let data: unknown;
@@ -129,8 +129,8 @@ export function parseBody<T extends z.ZodType>(event: HttpEvent, schema: T): z.i
   return validate(schema, data);
 }
 
-export function validate<T extends z.ZodType>(schema: T, data: unknown, what = 'the request'): z.infer<T> {
-  const res = schema.safeParse(data);
+export function validate<T extends z.core.$ZodType>(schema: T, data: unknown, what = 'the request'): z.infer<T> {
+  const res = z.safeParse(schema, data);
   if (res.success) return res.data;
   throw new InvalidInputError(
     `${what} is invalid`,
@@ -175,7 +175,7 @@ export function httpHandler(deps: Deps, fn: (event: HttpEvent) => Promise<HttpRe
  * Every workflow task: request-scoped logging (./handler.ts), the ids-only input validated, and
  * the task logged by request id only (R5). A task that watches its time budget reads the context.
  */
-export function taskHandler<T extends z.ZodType, R>(
+export function taskHandler<T extends z.core.$ZodType, R>(
   deps: Deps,
   name: string,
   schema: T,

@@ -25,8 +25,14 @@ export const LAMBDA_ESBUILD = {
   mainFields: ['module', 'main'],
   minify: true,
   banner: ESM_REQUIRE_SHIM,
-  // In Lambda the credentials are always in the environment: the SDK's default chain is replaced
-  // by its first step (infra/functions/env-credentials.ts), a third of a small function's bundle.
+  // The SDK is the Lambda runtime's own copy, as CDK does by default for Node 18 and later: the
+  // clients alone (DynamoDB and KMS, which every function uses, 225 KB) are over the bundle limit,
+  // and loading them from the runtime is no slower at init (README, Bundle size and cold start).
+  // The price: the SDK's version is the runtime's, not the lock file's.
+  external: ['@aws-sdk/*'],
+  // Only when the SDK is bundled (`npm run bench:bundles -- --bundle-sdk`, to compare): in Lambda
+  // the credentials are always in the environment, so the SDK's default chain is replaced by its
+  // first step (infra/functions/env-credentials.ts), a third of a small function's bundle.
   alias: { '@aws-sdk/credential-provider-node': join(INFRA_FUNCTIONS_DIR, 'env-credentials.ts') },
 } as const;
 
@@ -120,9 +126,9 @@ export class ServiceFunction extends Construct {
         sourceMap: true,
         // Line numbers are enough; embedding the sources would double the bundle (budget: small bundles).
         sourcesContent: false,
-        // Bundle the SDK v3 clients so their versions are the lock file's, not the runtime's.
-        bundleAwsSDK: true,
-        externalModules: [],
+        // The runtime's SDK v3 (LAMBDA_ESBUILD.external, and why).
+        bundleAwsSDK: false,
+        externalModules: [...LAMBDA_ESBUILD.external],
         banner: LAMBDA_ESBUILD.banner,
         esbuildArgs: { '--alias': Object.entries(LAMBDA_ESBUILD.alias).map(([from, to]) => `${from}=${to}`) },
         ...(props.define ? { define: props.define } : {}),

@@ -1,5 +1,5 @@
 import { PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import {
   chainMessage,
   GENESIS_HASH,
@@ -19,7 +19,7 @@ export const auditEventEntity = entity<AuditEvent>({
   name: 'audit event',
   schema: z.object({
     requestId: z.string(),
-    seq: z.number().int().positive(),
+    seq: z.number().check(z.int(), z.positive()),
     at: z.string(),
     prevHash: z.string(),
     hash: z.string(),
@@ -27,12 +27,12 @@ export const auditEventEntity = entity<AuditEvent>({
     type: z.string(),
     actor: z.object({
       kind: z.enum(['system', 'requester', 'patron', 'staff', 'counsel']),
-      id: z.string().optional(),
-      role: z.string().optional(),
+      id: z.optional(z.string()),
+      role: z.optional(z.string()),
     }),
-    data: z
-      .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]))
-      .optional(),
+    data: z.optional(
+      z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
+    ),
   }),
   keys: (e) => ({
     ...requestKeys.audit(e.requestId, e.seq),

@@ -5,7 +5,7 @@ import {
   QueryCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { CATEGORIES } from '../../domain/categories.ts';
 import {
   noticeDueInstant,
@@ -44,7 +44,7 @@ export const courtOrderEntity = entity<CourtOrder>({
   name: 'court order',
   schema: z.object({
     orderId: z.string(),
-    version: z.number().int(),
+    version: z.number().check(z.int()),
     status: z.enum(['awaiting-upload', 'submitted']),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -53,32 +53,32 @@ export const courtOrderEntity = entity<CourtOrder>({
     orderType: z.enum(ORDER_TYPES),
     issuedOn: z.string(),
     categories: z.array(z.enum(CATEGORIES)),
-    from: z.string().optional(),
-    to: z.string().optional(),
+    from: z.optional(z.string()),
+    to: z.optional(z.string()),
     nondisclosure: z.boolean(),
-    lapsesOn: z.string().optional(),
-    nondisclosureEndsOn: z.string().optional(),
-    returnOn: z.string().optional(),
-    documentRetentionDays: z.number().int().optional(),
+    lapsesOn: z.optional(z.string()),
+    nondisclosureEndsOn: z.optional(z.string()),
+    returnOn: z.optional(z.string()),
+    documentRetentionDays: z.optional(z.number().check(z.int())),
     patronId: z.string(),
     uploadedBy: z.string(),
     uploadedBySub: z.string(),
     documentKey: z.string(),
-    file: z
-      .object({ key: z.string(), sha256: z.string(), size: z.number(), versionId: z.string().optional() })
-      .optional(),
-    requestId: z.string().optional(),
-    holdId: z.string().optional(),
-    submittedAt: z.string().optional(),
-    lapseDueAt: z.string().optional(),
-    releaseSignoffs: z
-      .array(z.object({ role: z.enum(RELEASE_ROLES), by: z.string(), sub: z.string(), at: z.string() }))
-      .optional(),
-    holdReleasedAt: z.string().optional(),
-    holdReleasedBy: z.string().optional(),
-    holdLapseRecordedAt: z.string().optional(),
-    noticeSettledAt: z.string().optional(),
-    documentsDeleted: z.object({ at: z.string(), versions: z.number().int() }).optional(),
+    file: z.optional(
+      z.object({ key: z.string(), sha256: z.string(), size: z.number(), versionId: z.optional(z.string()) }),
+    ),
+    requestId: z.optional(z.string()),
+    holdId: z.optional(z.string()),
+    submittedAt: z.optional(z.string()),
+    lapseDueAt: z.optional(z.string()),
+    releaseSignoffs: z.optional(
+      z.array(z.object({ role: z.enum(RELEASE_ROLES), by: z.string(), sub: z.string(), at: z.string() })),
+    ),
+    holdReleasedAt: z.optional(z.string()),
+    holdReleasedBy: z.optional(z.string()),
+    holdLapseRecordedAt: z.optional(z.string()),
+    noticeSettledAt: z.optional(z.string()),
+    documentsDeleted: z.optional(z.object({ at: z.string(), versions: z.number().check(z.int()) })),
   }),
   keys: (o) => ({
     ...requestKeys.order(o.orderId),

@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { IntegrityError } from '../../domain/errors.ts';
 import { TABLE_KEYS } from './keys.ts';
 
@@ -31,7 +31,7 @@ export function malformed(name: string, issues: readonly z.core.$ZodIssue[]): In
 
 export function entity<T>(declaration: {
   name: string;
-  schema: z.ZodType<T>;
+  schema: z.core.$ZodType<T>;
   /** The key and index attributes of a value (pk, sk, gsi…), and any entity tag: written before the value. */
   keys: (value: T) => Record<string, unknown>;
   /** Attributes the store writes beside the value (an entity tag, say), stripped like the keys. */
@@ -43,7 +43,7 @@ export function entity<T>(declaration: {
     item: (value, extra = {}) => ({ ...declaration.keys(value), ...extra, ...value }),
     parse(item) {
       const value = Object.fromEntries(Object.entries(item).filter(([k]) => !strip.has(k)));
-      const res = declaration.schema.safeParse(value);
+      const res = z.safeParse(declaration.schema, value);
       if (!res.success) throw malformed(declaration.name, res.error.issues);
       return res.data;
     },

@@ -1,5 +1,5 @@
 import { GetCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { parseIsoDate } from '../../domain/age.ts';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/errors.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
@@ -62,14 +62,14 @@ export const legalHoldEntity = entity<LegalHold>({
   schema: z.object({
     holdId: z.string(),
     patronId: z.string(),
-    orderId: z.string().optional(),
+    orderId: z.optional(z.string()),
     placedBy: z.string(),
     placedAt: z.string(),
     nondisclosure: z.boolean(),
     // Read as stored: an unreadable lapse date is judged by `active`, which never frees records for it.
-    lapsesOn: z.string().optional(),
-    releasedAt: z.string().optional(),
-    releasedBy: z.string().optional(),
+    lapsesOn: z.optional(z.string()),
+    releasedAt: z.optional(z.string()),
+    releasedBy: z.optional(z.string()),
   }),
   keys: (h) => ({ ...requestKeys.hold(h.patronId, h.holdId), kind: 'LEGAL_HOLD' }),
   extraAttributes: ['kind'],

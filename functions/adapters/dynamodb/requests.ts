@@ -6,7 +6,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { CATEGORIES } from '../../domain/categories.ts';
 import { deletionPlanSchema } from '../../domain/deletion-plan.ts';
 import { ConflictError, GoneError, IntegrityError, NotFoundError } from '../../domain/errors.ts';
@@ -37,9 +37,9 @@ const identity = z.object({ cardNumber: z.string(), lastName: z.string() });
 const verification = z.object({
   method: z.enum(['email-link', 'in-person']),
   verifiedAt: z.string(),
-  verifiedByRole: z.string().optional(),
-  verifiedByStaffId: z.string().optional(),
-  documentKind: z.string().optional(),
+  verifiedByRole: z.optional(z.string()),
+  verifiedByStaffId: z.optional(z.string()),
+  documentKind: z.optional(z.string()),
 });
 const decision = z.object({
   step: z.string(),
@@ -47,16 +47,16 @@ const decision = z.object({
   byStaffId: z.string(),
   role: z.string(),
   at: z.string(),
-  reason: z.string().optional(),
+  reason: z.optional(z.string()),
 });
 const consent = z.object({
   decision: z.enum(['consent', 'decline']),
   at: z.string(),
   channel: z.enum(['email', 'in-person']),
-  recordedByStaffId: z.string().optional(),
-  recordedByRole: z.string().optional(),
-  categories: z.array(category).optional(),
-  policyVersion: z.string().optional(),
+  recordedByStaffId: z.optional(z.string()),
+  recordedByRole: z.optional(z.string()),
+  categories: z.optional(z.array(category)),
+  policyVersion: z.optional(z.string()),
 });
 const extension = z.object({
   days: z.number(),
@@ -74,154 +74,154 @@ const failure = z.object({ error: z.string(), at: z.string() });
 const base = z.object({
   requestId: z.string(),
   status: z.enum(REQUEST_STATUSES),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   createdAt: z.string(),
   updatedAt: z.string(),
   dueAt: z.string(),
   statusKeyHash: z.string(),
-  patronId: z.string().optional(),
-  submitted: identity.optional(),
-  matched: z.boolean().optional(),
-  verifyBy: z.string().optional(),
-  verification: verification.optional(),
-  executionId: z.string().optional(),
+  patronId: z.optional(z.string()),
+  submitted: z.optional(identity),
+  matched: z.optional(z.boolean()),
+  verifyBy: z.optional(z.string()),
+  verification: z.optional(verification),
+  executionId: z.optional(z.string()),
   // R8: a deletion's outcome, the only one a request stores.
-  outcome: z
-    .object({
+  outcome: z.optional(
+    z.object({
       erased: z.array(category),
       anonymised: z.array(category),
-      retained: z.array(z.object({ category, reason: z.string(), until: z.string().optional() })),
-      systems: z
-        .array(z.object({ system: z.string(), result: z.enum(['done', 'not-held', 'could-not', 'waiting']) }))
-        .optional(),
-    })
-    .optional(),
-  failure: failure.optional(),
-  decisions: z.array(decision).optional(),
-  denial: z.object({ code: z.enum(DENIAL_CODES), reason: z.string().optional(), at: z.string() }).optional(),
-  waitingSince: z.string().optional(),
-  approvalRounds: z.record(z.string(), z.number()).optional(),
-  submittedByStaff: z.string().optional(),
-  closedAt: z.string().optional(),
-  extension: extension.optional(),
-  deskCheck: z
-    .object({
+      retained: z.array(z.object({ category, reason: z.string(), until: z.optional(z.string()) })),
+      systems: z.optional(
+        z.array(z.object({ system: z.string(), result: z.enum(['done', 'not-held', 'could-not', 'waiting']) })),
+      ),
+    }),
+  ),
+  failure: z.optional(failure),
+  decisions: z.optional(z.array(decision)),
+  denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), reason: z.optional(z.string()), at: z.string() })),
+  waitingSince: z.optional(z.string()),
+  approvalRounds: z.optional(z.record(z.string(), z.number())),
+  submittedByStaff: z.optional(z.string()),
+  closedAt: z.optional(z.string()),
+  extension: z.optional(extension),
+  deskCheck: z.optional(
+    z.object({
       via: z.enum(DESK_CHECK_VIAS),
       firstSub: z.string(),
       firstStaffId: z.string(),
-      secondSub: z.string().optional(),
-      secondStaffId: z.string().optional(),
-      approvedAt: z.string().optional(),
-    })
-    .optional(),
-  handOver: z
-    .object({
+      secondSub: z.optional(z.string()),
+      secondStaffId: z.optional(z.string()),
+      approvedAt: z.optional(z.string()),
+    }),
+  ),
+  handOver: z.optional(
+    z.object({
       status: z.enum(['waiting', 'done']),
-      bySub: z.string().optional(),
-      byStaffId: z.string().optional(),
-      documentKind: z.string().optional(),
-      at: z.string().optional(),
-    })
-    .optional(),
+      bySub: z.optional(z.string()),
+      byStaffId: z.optional(z.string()),
+      documentKind: z.optional(z.string()),
+      at: z.optional(z.string()),
+    }),
+  ),
 });
 
 /** R14: the retained disclosure record of a third-party request. */
 const thirdPartyDisclosure = z.object({
-  recipient: z.object({ name: z.string(), organization: z.string().optional(), email: z.string() }),
+  recipient: z.object({ name: z.string(), organization: z.optional(z.string()), email: z.string() }),
   categories: z.array(category),
   permission: z.object({ at: z.string(), channel: z.enum(['email', 'in-person']), by: z.enum(['patron', 'guardian']) }),
   releasedAt: z.string(),
 });
 
-const requestSchema: z.ZodType<RequestRecord> = z.discriminatedUnion('kind', [
-  base.extend({ kind: z.literal('access') }),
-  base.extend({ kind: z.literal('export') }),
-  base.extend({
+const requestSchema: z.ZodMiniType<RequestRecord> = z.discriminatedUnion('kind', [
+  z.extend(base, { kind: z.literal('access') }),
+  z.extend(base, { kind: z.literal('export') }),
+  z.extend(base, {
     kind: z.literal('deletion'),
-    plan: deletionPlanSchema.optional(),
-    contactEmail: z.string().optional(),
+    plan: z.optional(deletionPlanSchema),
+    contactEmail: z.optional(z.string()),
   }),
-  base.extend({
+  z.extend(base, {
     kind: z.literal('correction'),
-    changes: z
-      .object({
-        firstName: z.string().optional(),
-        lastName: z.string().optional(),
-        email: z.string().optional(),
-        phone: z.string().optional(),
-        address: z
-          .object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() })
-          .optional(),
-        dateOfBirth: z.string().optional(),
-        username: z.string().optional(),
-      })
-      .optional(),
-    previousEmail: z.string().optional(),
+    changes: z.optional(
+      z.object({
+        firstName: z.optional(z.string()),
+        lastName: z.optional(z.string()),
+        email: z.optional(z.string()),
+        phone: z.optional(z.string()),
+        address: z.optional(
+          z.object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() }),
+        ),
+        dateOfBirth: z.optional(z.string()),
+        username: z.optional(z.string()),
+      }),
+    ),
+    previousEmail: z.optional(z.string()),
   }),
-  base.extend({
+  z.extend(base, {
     kind: z.literal('guardian-access'),
-    requesterPatronId: z.string().optional(),
-    submittedChild: identity.optional(),
-    guardianLink: guardianLink.optional(),
-    ageBand: z.enum(AGE_BANDS).optional(),
-    guardianLinkCheck: z
-      .object({ byStaffId: z.string(), role: z.string(), documentKind: z.string(), at: z.string() })
-      .optional(),
-    consent: consent.optional(),
+    requesterPatronId: z.optional(z.string()),
+    submittedChild: z.optional(identity),
+    guardianLink: z.optional(guardianLink),
+    ageBand: z.optional(z.enum(AGE_BANDS)),
+    guardianLinkCheck: z.optional(
+      z.object({ byStaffId: z.string(), role: z.string(), documentKind: z.string(), at: z.string() }),
+    ),
+    consent: z.optional(consent),
   }),
-  base.extend({
+  z.extend(base, {
     kind: z.literal('third-party'),
-    thirdParty: z
-      .object({
+    thirdParty: z.optional(
+      z.object({
         categories: z.array(category),
-        name: z.string().optional(),
-        email: z.string().optional(),
-        organization: z.string().optional(),
-        purpose: z.string().optional(),
-        permissionBy: z.enum(['patron', 'guardian']).optional(),
-      })
-      .optional(),
-    disclosedTo: thirdPartyDisclosure.optional(),
-    consent: consent.optional(),
+        name: z.optional(z.string()),
+        email: z.optional(z.string()),
+        organization: z.optional(z.string()),
+        purpose: z.optional(z.string()),
+        permissionBy: z.optional(z.enum(['patron', 'guardian'])),
+      }),
+    ),
+    disclosedTo: z.optional(thirdPartyDisclosure),
+    consent: z.optional(consent),
   }),
-  base.extend({ kind: z.literal('court-order'), orderId: z.string().optional() }),
-  base.extend({
+  z.extend(base, { kind: z.literal('court-order'), orderId: z.optional(z.string()) }),
+  z.extend(base, {
     kind: z.literal('outreach-opt-out'),
-    submittedEmail: z.string().optional(),
-    donorId: z.string().optional(),
+    submittedEmail: z.optional(z.string()),
+    donorId: z.optional(z.string()),
   }),
 ]);
 
 /** R16: the tombstone's fields (domain/tombstone.ts), each in its reduced shape. */
-const tombstoneSchema: z.ZodType<RequestTombstone> = z.object({
+const tombstoneSchema: z.ZodMiniType<RequestTombstone> = z.object({
   requestId: z.string(),
   kind: z.enum(REQUEST_KINDS),
   status: z.enum(REQUEST_STATUSES),
-  version: z.number().int(),
+  version: z.number().check(z.int()),
   createdAt: z.string(),
   updatedAt: z.string(),
   dueAt: z.string(),
-  closedAt: z.string().optional(),
+  closedAt: z.optional(z.string()),
   statusKeyHash: z.string(),
-  orderId: z.string().optional(),
-  executionId: z.string().optional(),
-  matched: z.boolean().optional(),
-  verifyBy: z.string().optional(),
-  guardianLink: guardianLink.optional(),
-  ageBand: z.enum(AGE_BANDS).optional(),
-  approvalRounds: z.record(z.string(), z.number()).optional(),
-  verification: verification.omit({ verifiedByStaffId: true }).optional(),
-  decisions: z.array(decision.omit({ byStaffId: true, reason: true })).optional(),
-  denial: z.object({ code: z.enum(DENIAL_CODES), at: z.string() }).optional(),
-  failure: failure.optional(),
-  outcome: z.record(z.string(), z.json()).optional(),
-  guardianLinkCheck: z.object({ role: z.string(), documentKind: z.string(), at: z.string() }).optional(),
-  consent: consent.omit({ recordedByStaffId: true }).optional(),
-  thirdParty: z
-    .object({ categories: z.array(category), permissionBy: z.enum(['patron', 'guardian']).optional() })
-    .optional(),
-  disclosedTo: thirdPartyDisclosure.optional(),
-  extension: extension.omit({ reason: true, byStaffId: true }).optional(),
+  orderId: z.optional(z.string()),
+  executionId: z.optional(z.string()),
+  matched: z.optional(z.boolean()),
+  verifyBy: z.optional(z.string()),
+  guardianLink: z.optional(guardianLink),
+  ageBand: z.optional(z.enum(AGE_BANDS)),
+  approvalRounds: z.optional(z.record(z.string(), z.number())),
+  verification: z.optional(z.omit(verification, { verifiedByStaffId: true })),
+  decisions: z.optional(z.array(z.omit(decision, { byStaffId: true, reason: true }))),
+  denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), at: z.string() })),
+  failure: z.optional(failure),
+  outcome: z.optional(z.record(z.string(), z.json())),
+  guardianLinkCheck: z.optional(z.object({ role: z.string(), documentKind: z.string(), at: z.string() })),
+  consent: z.optional(z.omit(consent, { recordedByStaffId: true })),
+  thirdParty: z.optional(
+    z.object({ categories: z.array(category), permissionBy: z.optional(z.enum(['patron', 'guardian'])) }),
+  ),
+  disclosedTo: z.optional(thirdPartyDisclosure),
+  extension: z.optional(z.omit(extension, { reason: true, byStaffId: true })),
   tombstonedAt: z.string(),
 });
 
@@ -565,7 +565,7 @@ export class RequestStore {
     for (let i = 0; i < 5; i++) {
       if (await this.putMarker({ ...key, requestId }, condition.expr, condition.values)) return { claimed: true };
       const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
-      const holder = z.object({ requestId: z.string() }).optional().parse(res.Item)?.requestId;
+      const holder = z.optional(z.object({ requestId: z.string() })).parse(res.Item)?.requestId;
       if (holder === undefined) {
         condition = fresh;
         continue;

@@ -7,7 +7,7 @@ import {
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { GoneError, NotFoundError } from '../../domain/errors.ts';
 import {
   hashSecret,
@@ -37,24 +37,24 @@ export const tokenEntity = entity<ActionToken>({
     recipient: z.object({
       kind: z.enum(['patron', 'staff', 'requester']),
       id: z.string(),
-      role: z.string().optional(),
+      role: z.optional(z.string()),
     }),
     step: z.string(),
     decisions: z.array(z.string()),
     createdAt: z.string(),
     expiresAt: z.string(),
-    maxAttempts: z.number().int(),
-    attempts: z.number().int(),
-    usedAt: z.string().optional(),
-    decision: z.string().optional(),
-    revokedAt: z.string().optional(),
-    taskToken: z.string().optional(),
-    remindAt: z.string().optional(),
-    fileKey: z.string().optional(),
-    fileName: z.string().optional(),
-    contentType: z.string().optional(),
+    maxAttempts: z.number().check(z.int()),
+    attempts: z.number().check(z.int()),
+    usedAt: z.optional(z.string()),
+    decision: z.optional(z.string()),
+    revokedAt: z.optional(z.string()),
+    taskToken: z.optional(z.string()),
+    remindAt: z.optional(z.string()),
+    fileKey: z.optional(z.string()),
+    fileName: z.optional(z.string()),
+    contentType: z.optional(z.string()),
     /** Faults: when the link went out by email; a retried step re-points this token rather than send another. */
-    emailedAt: z.string().optional(),
+    emailedAt: z.optional(z.string()),
   }),
   keys: (t) => ({
     ...requestKeys.token(t.tokenHash),

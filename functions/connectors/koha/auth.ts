@@ -1,11 +1,11 @@
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { ConnectorError } from '../../domain/errors.ts';
 import { send, type Transport } from './http.ts';
 
 const tokenSchema = z.object({
-  access_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
   token_type: z.string(),
-  expires_in: z.number().int().positive(),
+  expires_in: z.number().check(z.int(), z.positive()),
 });
 
 /**

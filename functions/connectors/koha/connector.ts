@@ -1,4 +1,4 @@
-import type * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import type { Category } from '../../domain/categories.ts';
 import { ConnectorError } from '../../domain/errors.ts';
 import { sameLastName, type CorrectionChanges } from '../../domain/request.ts';
@@ -216,7 +216,7 @@ export class KohaConnector implements SystemConnector {
   }
 
   /** Pages through a list, one request per page, holding one page at a time. */
-  private async *pages<T>(call: KohaCall, schema: z.ZodType<T[]>, perPage: number): AsyncGenerator<T[]> {
+  private async *pages<T>(call: KohaCall, schema: z.core.$ZodType<T[]>, perPage: number): AsyncGenerator<T[]> {
     for (let page: number | null = 1; page !== null;) {
       const answer = await this.call({ ...call, query: { ...call.query, _page: page, _per_page: perPage } });
       const items = this.parse(schema, answer, call.op);
@@ -258,8 +258,8 @@ export class KohaConnector implements SystemConnector {
   }
 
   /** zod at the boundary; the error names the fields that failed, never their values (R5). */
-  private parse<T>(schema: z.ZodType<T>, answer: KohaAnswer, op: string): T {
-    const parsed = schema.safeParse(answer.body);
+  private parse<T>(schema: z.core.$ZodType<T>, answer: KohaAnswer, op: string): T {
+    const parsed = z.safeParse(schema, answer.body);
     if (parsed.success) return parsed.data;
     const where = parsed.error.issues
       .slice(0, 3)

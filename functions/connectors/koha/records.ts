@@ -1,6 +1,6 @@
 import type { PostalAddress, SystemRecord } from '../port.ts';
 import type { KohaPatron } from './schemas.ts';
-import type * as z from 'zod';
+import type * as z from '../../domain/zod.ts';
 import type { kohaAccountLineListSchema, kohaCheckoutListSchema, kohaHoldListSchema } from './schemas.ts';
 
 type Checkout = z.infer<typeof kohaCheckoutListSchema>[number];

@@ -3,10 +3,10 @@
  * before use. Only the fields the connector uses are named; the spec validator in the simulator
  * checks the rest.
  */
-import * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 
-const text = z.string().nullable().optional();
-const int = z.number().int();
+const text = z.optional(z.nullable(z.string()));
+const int = z.number().check(z.int());
 
 export const kohaPatronSchema = z.looseObject({
   patron_id: int,
@@ -26,7 +26,7 @@ export const kohaPatronSchema = z.looseObject({
   userid: text,
   date_enrolled: text,
   expiry_date: text,
-  privacy: int.optional(),
+  privacy: z.optional(int),
   library_id: z.string(),
   category_id: z.string(),
 });
@@ -37,7 +37,7 @@ export const kohaPatronListSchema = z.array(kohaPatronSchema);
 export const kohaCheckoutListSchema = z.array(
   z.object({
     checkout_id: int,
-    item_id: int.nullable().optional(),
+    item_id: z.optional(z.nullable(int)),
     library_id: text,
     checkout_date: text,
     due_date: text,
@@ -48,7 +48,7 @@ export const kohaCheckoutListSchema = z.array(
 export const kohaHoldListSchema = z.array(
   z.object({
     hold_id: int,
-    biblio_id: int.nullable().optional(),
+    biblio_id: z.optional(z.nullable(int)),
     hold_date: text,
     status: text,
     cancellation_date: text,
@@ -57,9 +57,9 @@ export const kohaHoldListSchema = z.array(
 
 export const kohaAccountLineListSchema = z.array(
   z.object({
-    account_line_id: int.nullable().optional(),
+    account_line_id: z.optional(z.nullable(int)),
     amount: z.number(),
-    amount_outstanding: z.number().optional(),
+    amount_outstanding: z.optional(z.number()),
     /** debit.yaml and credit.yaml call the debit or credit type `type`. */
     type: text,
     description: text,
@@ -69,7 +69,7 @@ export const kohaAccountLineListSchema = z.array(
 
 export const kohaBalanceSchema = z.object({
   balance: z.number(),
-  outstanding_debits: z.object({ total: z.number().optional() }).optional(),
+  outstanding_debits: z.optional(z.object({ total: z.optional(z.number()) })),
 });
 
-export const kohaErrorSchema = z.object({ error: z.string().optional(), error_code: z.string().optional() });
+export const kohaErrorSchema = z.object({ error: z.optional(z.string()), error_code: z.optional(z.string()) });

@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { isConditionalCheckFailed } from '../../adapters/dynamodb/client.ts';
 import type { StaffRole } from '../../domain/dataset.ts';
-import type * as z from 'zod';
+import * as z from '../../domain/zod.ts';
 import { malformed } from '../../adapters/dynamodb/entity.ts';
 import {
   donationSchema,
@@ -32,29 +32,29 @@ const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 
  * valid dataset row or not at all. Attributes the schema does not name (bookkeeping a connector
  * adds, such as the outreach opt-out flag) are dropped on read rather than refused.
  */
-const PATRON_ENTITY = patronSchema.strip();
-const RECORD_ENTITIES: { [K in RecordKind]: z.ZodType<RecordTypes[K]> } = {
-  LOAN: loanSchema.strip(),
-  HOLD: holdSchema.strip(),
-  FINE: fineSchema.strip(),
-  PROGRAM: programSchema.strip(),
-  DONATION: donationSchema.strip(),
-  SHARED: sharedContentSchema.strip(),
+const PATRON_ENTITY = z.object(patronSchema.shape);
+const RECORD_ENTITIES: { [K in RecordKind]: z.core.$ZodType<RecordTypes[K]> } = {
+  LOAN: z.object(loanSchema.shape),
+  HOLD: z.object(holdSchema.shape),
+  FINE: z.object(fineSchema.shape),
+  PROGRAM: z.object(programSchema.shape),
+  DONATION: z.object(donationSchema.shape),
+  SHARED: z.object(sharedContentSchema.shape),
 };
 
 /**
  * Drops the key attributes and parses the rest; shared content's own `kind` is stored as
  * `contentKind` (the item's `kind` is its record type). A corrupt item names its fields, never a value (R5).
  */
-function parseItem<T>(schema: z.ZodType<T>, name: string, item: Record<string, unknown>): T {
+function parseItem<T>(schema: z.core.$ZodType<T>, name: string, item: Record<string, unknown>): T {
   const out = Object.fromEntries(Object.entries(item).filter(([k]) => !KEY_FIELDS.includes(k)));
   if (item.contentKind !== undefined) out.kind = item.contentKind;
-  const parsed = schema.safeParse(out);
+  const parsed = z.safeParse(schema, out);
   if (!parsed.success) throw malformed(name, parsed.error.issues);
   return parsed.data;
 }
 
-const DONOR_ENTITY = donorSchema.strip();
+const DONOR_ENTITY = z.object(donorSchema.shape);
 
 /** R6: the profile attribute naming the fields corrected through Privacy Desk (a string set). */
 export const CORRECTED_FIELDS = 'correctedFields';
