@@ -42,6 +42,8 @@ const DEFAULT_RETENTION = {
   loanHistoryDays: 365,
   holdHistoryDays: 365,
   programHistoryDays: 365,
+  staffTaskEveryDays: 30,
+  expiredPatronAfterDays: null,
 } as const;
 const historyDays = z.number().int().min(1).max(36500);
 const retentionSchema = z.object({
@@ -57,6 +59,23 @@ const retentionSchema = z.object({
   holdHistoryDays: historyDays.default(DEFAULT_RETENTION.holdHistoryDays),
   /** R16: program and event sign-ups are anonymised this many days after the event. */
   programHistoryDays: historyDays.default(DEFAULT_RETENTION.programHistoryDays),
+  /**
+   * R16, R19: a system without an API (and one whose connector cannot anonymise) gets its retention
+   * task once every this many days (default 30: monthly), never nightly (domain/retention.ts).
+   */
+  staffTaskEveryDays: z.number().int().min(1).max(366).default(DEFAULT_RETENTION.staffTaskEveryDays),
+  /**
+   * R16, R8: a patron whose card expired more than this many days ago is deleted by the nightly pass
+   * in every system (app/purge-expired.ts). Off (null) by default: a deletion cannot be undone, and
+   * the period is the library's own records schedule to choose; the report says which applies.
+   */
+  expiredPatronAfterDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(36500)
+    .nullable()
+    .default(DEFAULT_RETENTION.expiredPatronAfterDays),
 });
 
 /**
