@@ -351,7 +351,8 @@ export function systemRetentionStatements(
   policy: Pick<Policy, 'retention'>,
 ): SystemRetentionStatement[] {
   const kinds = retentionTerms(policy).filter((t) => t.category === category);
-  const what = kinds.map((t) => KIND_NOUN[t.kind]).join(', ');
+  const nouns = kinds.map((t) => KIND_NOUN[t.kind]);
+  const what = nouns.length > 1 ? `${nouns.slice(0, -1).join(', ')} and ${nouns.at(-1)}` : (nouns[0] ?? '');
   return systemRetention(systems, policy)
     .filter((s) => (s.categories as readonly Category[]).includes(category))
     .map((s) => ({
