@@ -220,6 +220,7 @@ describe('retention in every system: what the report prints for each system is w
   });
 
   it('R16, R19: what the report says each system does is what the run did there', () => {
+    expect(printed().length).toBeGreaterThan(0);
     for (const p of printed()) {
       const did = firstRun.find((s) => s.systemId === p.systemId);
       expect(did?.how, `${p.systemId}`).toBe(p.how);
