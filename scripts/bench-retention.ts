@@ -94,7 +94,8 @@ async function seed(
     const p = i % PATRONS;
     const patronId = `B${String(p).padStart(6, '0')}`;
     const kind = KIND_OF[i % KIND_OF.length] ?? 'LOAN';
-    const old = Math.floor(i / KIND_OF.length) % 5 !== 0;
+    // One in five of each kind within its period; never a held patron's (p % 100 === 7 falls on 0), so their records are all past it.
+    const old = Math.floor(i / KIND_OF.length) % 5 !== 1;
     if (old && heldPatron(p)) held++;
     else if (old) eligible++;
     const id = `${kind[0]}${String(i).padStart(7, '0')}`;
