@@ -1,7 +1,6 @@
 import { formatIsoDate, isLeapYear, isoDateIn, parseIsoDate, recordDayOf } from './age.ts';
 import type { Category } from './categories.ts';
 import type { Policy } from './policy.ts';
-import { systemName, type SystemsFile, type SystemType } from './systems.ts';
 
 /**
  * R8, R16, R18 retention, the pure half: every category's period as the policy configures it, which
@@ -240,6 +239,15 @@ export const retentionText = (category: Category, policy: Pick<Policy, 'retentio
  */
 export type RetentionEnforcement = 'run' | 'system-job' | 'staff-task';
 
+/**
+ * What the retention rules read of the systems file (domain/systems.ts `SystemsFile` is one): declared
+ * here so that this module imports nothing that leads back to it.
+ */
+type SystemType = 'records-table' | 'koha' | 'manual';
+export interface RetentionSystems {
+  systems: readonly { id: string; name: string; type: SystemType; categories: readonly Category[] }[];
+}
+
 export const ENFORCEMENT_BY_TYPE: Record<SystemType, RetentionEnforcement> = {
   'records-table': 'run',
   koha: 'system-job',
@@ -259,7 +267,7 @@ export interface SystemRetention {
  * period is enforced. The run acts on this list (workflows/retention.asl.json) and the report prints
  * it (render/report.ts): one reading of one configuration.
  */
-export function systemRetention(systems: SystemsFile, policy: Pick<Policy, 'retention'>): SystemRetention[] {
+export function systemRetention(systems: RetentionSystems, policy: Pick<Policy, 'retention'>): SystemRetention[] {
   const withPeriod = [...new Set(retentionTerms(policy).map((t) => t.category))];
   return systems.systems.flatMap((s) => {
     const categories = withPeriod.filter((c) => s.categories.includes(c));
@@ -347,7 +355,7 @@ const HOW_WORDS: Record<
  */
 export function systemRetentionStatements(
   category: Category,
-  systems: SystemsFile,
+  systems: RetentionSystems,
   policy: Pick<Policy, 'retention'>,
 ): SystemRetentionStatement[] {
   const kinds = retentionTerms(policy).filter((t) => t.category === category);
@@ -358,7 +366,7 @@ export function systemRetentionStatements(
     .map((s) => ({
       systemId: s.systemId,
       how: s.how,
-      text: HOW_WORDS[s.how](systemName(systems, s.systemId), what, policy),
+      text: HOW_WORDS[s.how](systems.systems.find((x) => x.id === s.systemId)?.name ?? s.systemId, what, policy),
     }));
 }
 
