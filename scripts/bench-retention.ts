@@ -1,10 +1,11 @@
 /**
- * Retention budget (R16, ARCHITECTURE.md "Budgets"): the daily loan-history sweep over a library's
- * whole history runs as many short, Lambda-sized invocations with flat memory, in time close to a
- * plain parallel scan of the same table.
+ * Retention budget (R16, ARCHITECTURE.md "Budgets"): the nightly pass over every kind of record with a
+ * period (returned loans, closed holds, program sign-ups, paid fines, gifts) across a library's whole
+ * history runs as many short, Lambda-sized invocations with flat memory, in time close to a plain
+ * parallel scan doing the same writes; and the purge of long-expired cards (scripts/bench-purge.ts).
  *
- *   npx tsx scripts/bench-retention.ts [loans] [--patrons N] [--segments N] [--budget seconds] [--page N]
- *   (defaults: 100000 returned loans, 5000 patrons, 8 segments, a 20 s budget per invocation, 500 items a page; not part of npm test)
+ *   npx tsx scripts/bench-retention.ts [records] [--patrons N] [--segments N] [--budget seconds] [--page N]
+ *   (defaults: 100000 records, 5000 patrons (also the purge's), 8 segments, a 20 s budget per invocation, 500 items a page; not part of npm test)
  *
  * dynalite runs in memory in a child process, so the memory sampled here is the sweep's own. The
  * real workflows/retention.asl.json runs on aws-local-stepfunctions (the library the local engine
@@ -30,6 +31,7 @@ import { lambdaContext } from '../local/lambda-context.ts';
 import { WORKFLOWS, type FunctionName } from '../workflows/index.ts';
 import { isMain, measure, measured } from './bench-measure.ts';
 import type { BenchRow } from './bench-row.ts';
+import { benchPurge } from './bench-purge.ts';
 import { printTable } from './bench-table.ts';
 import { batchWrite, countPartition, seedInBatches, withBenchTables, type Item } from './bench-support.ts';
 
@@ -51,7 +53,36 @@ const NOW = new Date('2026-11-28T17:00:00.000Z');
 /** One patron in a hundred is under legal hold (R13). */
 const heldPatron = (p: number) => p % 100 === 7;
 
-/** N returned loans over PATRONS patrons; four in five returned before the cutoff, one in five within the year. */
+/**
+ * Every kind of record with a period, round-robin in twentieths: 12 returned loans, 3 closed holds,
+ * 2 program sign-ups, 2 paid fines, 1 gift. Four in five of each kind are past their period (the
+ * default policy: 365 days for library records, 7 years for fines and gifts), one in five within it.
+ */
+const KIND_OF = [
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'LOAN',
+  'HOLD',
+  'HOLD',
+  'HOLD',
+  'PROGRAM',
+  'PROGRAM',
+  'FINE',
+  'FINE',
+  'DONATION',
+] as const;
+const KINDS = ['LOAN', 'HOLD', 'PROGRAM', 'FINE', 'DONATION'] as const;
+
+/** N records of every kind over PATRONS patrons. */
 async function seed(
   db: DynamoDBDocumentClient,
   N: number,
@@ -59,26 +90,45 @@ async function seed(
 ): Promise<{ eligible: number; held: number }> {
   let eligible = 0;
   let held = 0;
-  const loan = (i: number): Item => {
+  const record = (i: number): Item => {
     const p = i % PATRONS;
     const patronId = `B${String(p).padStart(6, '0')}`;
-    const old = i % 5 !== 0;
+    const kind = KIND_OF[i % KIND_OF.length] ?? 'LOAN';
+    // One in five of each kind within its period; never a held patron's (p % 100 === 7 falls on 0), so their records are all past it.
+    const old = Math.floor(i / KIND_OF.length) % 5 !== 1;
     if (old && heldPatron(p)) held++;
     else if (old) eligible++;
-    return {
-      ...recordKeys.record(patronId, 'LOAN', `L${String(i).padStart(7, '0')}`),
-      kind: 'LOAN',
-      id: `L${i}`,
-      patronId,
-      itemId: `I${i % 20_000}`,
-      title: `A title of ordinary length, number ${i % 20_000}`,
-      branch: ['Main Library', 'Cos Cob Branch', 'Byram Shubert'][i % 3],
-      checkedOutAt: old ? '2024-01-10T13:00:00-05:00' : '2026-03-10T13:00:00-04:00',
-      dueAt: old ? '2024-01-31T23:59:59-05:00' : '2026-03-31T23:59:59-04:00',
-      returnedAt: old ? '2024-01-28T18:20:00-05:00' : '2026-03-28T18:20:00-04:00',
-    };
+    const id = `${kind[0]}${String(i).padStart(7, '0')}`;
+    const keys = { ...recordKeys.record(patronId, kind, id), kind, id, patronId };
+    // Library records: 2024 (past 365 days) or 2026; fines and gifts: 2018 (past 7 years) or 2026.
+    const day = old ? (kind === 'FINE' || kind === 'DONATION' ? '2018-01-28' : '2024-01-28') : '2026-03-28';
+    switch (kind) {
+      case 'LOAN':
+        return {
+          ...keys,
+          itemId: `I${i % 20_000}`,
+          title: `A title of ordinary length, number ${i % 20_000}`,
+          branch: ['Main Library', 'Cos Cob Branch', 'Byram Shubert'][i % 3],
+          checkedOutAt: `${day}T13:00:00-05:00`,
+          dueAt: `${day}T23:59:59-05:00`,
+          returnedAt: `${day}T18:20:00-05:00`,
+        };
+      case 'HOLD':
+        return {
+          ...keys,
+          title: `A title on hold, number ${i % 20_000}`,
+          placedAt: `${day}T10:00:00-05:00`,
+          status: 'fulfilled',
+        };
+      case 'PROGRAM':
+        return { ...keys, title: 'Story time', date: day, attended: true };
+      case 'FINE':
+        return { ...keys, amount: 1.5, outstanding: 0, reason: 'overdue', createdAt: `${day}T10:00:00-05:00` };
+      case 'DONATION':
+        return { ...keys, amount: 25, date: day, campaign: 'Annual appeal' };
+    }
   };
-  await seedInBatches(db, RECORDS, N, loan);
+  await seedInBatches(db, RECORDS, N, record);
   await db.send(
     new PutCommand({ TableName: RECORDS, Item: { ...recordKeys.library, name: 'Bench Library', timezone: TZ } }),
   );
@@ -91,7 +141,7 @@ async function seed(
  */
 async function scanInSegments(
   db: DynamoDBDocumentClient,
-  filter: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeValues'>,
+  filter: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeValues' | 'ExpressionAttributeNames'>,
   page: (res: ScanCommandOutput) => Promise<void> | void,
 ): Promise<void> {
   const one = async (segment: number) => {
@@ -129,23 +179,35 @@ async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
 }
 
 /**
- * The baseline with the same writes: the same parallel scan and filter, and for each loan it would
- * anonymise, one put (a copy under another partition) and one delete (of that copy), 25 a batch,
- * 4 segments at a time; no hold checks, no key derivation, no Step Functions.
+ * The baseline with the same writes: the same parallel scan, filtered to the records past their
+ * period, and for each one a put (a copy under another partition) and a delete (of that copy), 25 a
+ * batch, 4 segments at a time; no hold checks, no key derivation, no Step Functions.
  */
 async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
   let written = 0;
   const write = (requests: unknown[]) => batchWrite(db, RECORDS, requests);
   const filter = {
-    FilterExpression: 'begins_with(sk, :loan) AND returnedAt < :bound',
-    ExpressionAttributeValues: { ':loan': 'LOAN#', ':bound': '2025-11-30' },
+    FilterExpression:
+      '(begins_with(sk, :loan) AND returnedAt < :days) OR (begins_with(sk, :hold) AND placedAt < :days) OR ' +
+      '(begins_with(sk, :program) AND #date < :days) OR (begins_with(sk, :fine) AND createdAt < :years) OR ' +
+      '(begins_with(sk, :gift) AND #date < :years)',
+    ExpressionAttributeNames: { '#date': 'date' },
+    ExpressionAttributeValues: {
+      ':loan': 'LOAN#',
+      ':hold': 'HOLD#',
+      ':program': 'PROGRAM#',
+      ':fine': 'FINE#',
+      ':gift': 'DONATION#',
+      ':days': '2025-11-30',
+      ':years': '2019-11-30',
+    },
   };
   await scanInSegments(db, filter, async (res) => {
     const items = res.Items ?? [];
     for (let i = 0; i < items.length; i += 25) {
       const keys = items
         .slice(i, i + 25)
-        .map((it) => ({ pk: 'BASELINE#LOAN', sk: `${String(it.pk)}#${String(it.sk)}` }));
+        .map((it) => ({ pk: 'BASELINE#COPY', sk: `${String(it.pk)}#${String(it.sk)}` }));
       await write(keys.map((k, j) => ({ PutRequest: { Item: { ...items[i + j], ...k } } })));
       await write(keys.map((Key) => ({ DeleteRequest: { Key } })));
       written += keys.length;
@@ -156,12 +218,12 @@ async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
 
 type Stats = { count: number; maxMs: number; totalMs: number };
 
-/** The retention run over `N` loans of `PATRONS` patrons against the same scan with the same writes. */
+/** The retention run over `N` records of `PATRONS` patrons against the same scan with the same writes. */
 export async function benchRetention(N: number, PATRONS: number): Promise<BenchRow[]> {
   let rows: BenchRow[] = [];
   await withBenchTables([RECORDS, REQUESTS], async (db, dynaliteCpu) => {
     console.log(
-      `Node ${process.version}; ${N} returned loans over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`,
+      `Node ${process.version}; ${N} records of every kind with a period over ${PATRONS} patrons; ${SEGMENTS} segments, ${BUDGET_S} s budget per invocation, ${PAGE} items a page; dynalite (memory) in a child process\n`,
     );
 
     const expected = await measure('seed', N, () => seed(db, N, PATRONS), dynaliteCpu);
@@ -246,7 +308,8 @@ export async function benchRetention(N: number, PATRONS: number): Promise<BenchR
     const total = [...stats.values()].reduce((n, s) => n + s.count, 0);
     console.log(`  ${'all functions'.padEnd(26)} ${String(total).padStart(4)} invocations\n`);
 
-    const copies = await countPartition(db, RECORDS, recordKeys.anonymised('LOAN', '').pk);
+    let copies = 0;
+    for (const kind of KINDS) copies += await countPartition(db, RECORDS, recordKeys.anonymised(kind, '').pk);
     if (
       output.result.anonymised !== expected.eligible ||
       copies !== expected.eligible ||
@@ -256,13 +319,13 @@ export async function benchRetention(N: number, PATRONS: number): Promise<BenchR
         `expected ${expected.eligible} anonymised and ${expected.held} held; got ${JSON.stringify(output.result)}, ${copies} copies`,
       );
     }
-    console.log(`  checked: ${copies} anonymised copies, ${expected.held} loans of held patrons kept\n`);
+    console.log(`  checked: ${copies} anonymised copies, ${expected.held} records of held patrons kept\n`);
 
     const read = await measure('baseline: plain parallel scan, no writes', N, () => plainScan(db), dynaliteCpu);
     console.log(`  read ${read} items`);
     rows = [
       {
-        job: `retention run (${N} loans, ${PATRONS} patrons; ${expected.eligible} anonymised)`,
+        job: `retention run, every category (${N} records, ${PATRONS} patrons; ${expected.eligible} anonymised)`,
         time: run.seconds,
         floor: floor.seconds,
         ratio: run.seconds / floor.seconds,
@@ -277,7 +340,12 @@ export async function benchRetention(N: number, PATRONS: number): Promise<BenchR
   return rows;
 }
 
-if (isMain(import.meta.url))
-  printTable(
-    await benchRetention(Number(args[0] && !args[0].startsWith('--') ? args[0] : 100_000), flag('patrons', 5000)),
+if (isMain(import.meta.url)) {
+  const rows = await benchRetention(
+    Number(args[0] && !args[0].startsWith('--') ? args[0] : 100_000),
+    flag('patrons', 5000),
   );
+  printTable(rows);
+  // The nightly pass's other half: the purge of long-expired cards, at `--patrons`.
+  printTable([...rows, ...(await benchPurge(flag('patrons', 5000)))]);
+}

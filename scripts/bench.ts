@@ -2,7 +2,7 @@
  * Every benchmark, one table (issue #15): job, time, floor, ratio, peak memory.
  *
  *   npm run bench              sizes that finish in a few minutes (10,000 records)
- *   npm run bench -- --full    100,000 records (and 5,000 patrons for the retention run)
+ *   npm run bench -- --full    100,000 records (and 5,000 patrons for the retention run and the purge)
  *
  * Each job prints its own lines as it goes and the table is printed again after every job, so a
  * run stopped part way still leaves the rows it measured. Times are elapsed seconds of one run on
@@ -14,6 +14,7 @@ import { benchErasure } from './bench-erasure.ts';
 import { benchExport } from './bench-export.ts';
 import { benchFanOut } from './bench-fan-out.ts';
 import { benchKohaRead } from './bench-koha-read.ts';
+import { benchPurge } from './bench-purge.ts';
 import { benchRetention } from './bench-retention.ts';
 import type { BenchRow } from './bench-row.ts';
 import { formatTable } from './bench-table.ts';
@@ -47,15 +48,7 @@ const jobs: [string, () => Promise<BenchRow[]>][] = [
   ['export', () => benchExport(RECORDS)],
   ['erasure', () => benchErasure(RECORDS)],
   ['retention', () => benchRetention(RECORDS, PATRONS)],
-  [
-    'purge',
-    async () => [
-      {
-        job: `purge of expired patrons through the connectors (${PATRONS} patrons)`,
-        note: 'not measured: this tree has no purge of expired patrons yet (the retention rewrite brings it)',
-      },
-    ],
-  ],
+  ['purge', () => benchPurge(PATRONS)],
   ['fan-out', () => benchFanOut(3)],
   ['Koha read', () => benchKohaRead(RECORDS)],
   ['bundles', () => optional('bench-bundles.js', 'measureBundles', 'function bundles')],

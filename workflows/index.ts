@@ -44,6 +44,8 @@ export const FUNCTIONS = [
   'task-plan-retention',
   'task-sweep-loans',
   'task-finish-retention',
+  'task-retention-staff-tasks',
+  'task-purge-expired',
   'api-staff',
   'task-plan-systems',
   'task-reach-system',
@@ -199,6 +201,8 @@ export const WORKFLOWS = {
       PlanRetentionFunctionArn: 'task-plan-retention',
       SweepLoansFunctionArn: 'task-sweep-loans',
       FinishRetentionFunctionArn: 'task-finish-retention',
+      RetentionStaffTasksFunctionArn: 'task-retention-staff-tasks',
+      PurgeExpiredFunctionArn: 'task-purge-expired',
     },
   },
 } as const satisfies Record<string, WorkflowDefinition>;
@@ -414,6 +418,19 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   // R16: deletes the run's secret (records table).
   'task-finish-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
+  // R16, R19: emails each manual system's staff its periodic retention task (reads the staff list; audit, sent-email records).
+  'task-retention-staff-tasks': { requests: 'write', records: 'read', files: 'none', email: true, workflow: 'none' },
+  // R16, R8, R13: scans the records table for long-expired cards and erases those patrons through every
+  // connector (R8: remembers each erased person as keyed hashes, like a deletion).
+  'task-purge-expired': {
+    requests: 'write',
+    records: 'write',
+    recordsScan: true,
+    fingerprint: true,
+    files: 'none',
+    email: false,
+    workflow: 'none',
+  },
   // The staff desk: reads patrons for the request page (audited, R1), emails a deadline extension (R15), starts desk requests (R4).
   'api-staff': {
     requests: 'write',

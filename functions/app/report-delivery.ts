@@ -41,6 +41,7 @@ export async function storeAccessReport(
     patron: o.patron,
     ...records,
     systems: read.summary,
+    retentionSystems: deps.systems,
     verification: o.verification,
     ...(o.audience ? { audience: o.audience } : {}),
   });

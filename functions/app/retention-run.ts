@@ -1,7 +1,11 @@
 import * as z from '../domain/zod.ts';
-import { releaseRetentionSecret, sweepRetentionSegment } from '../connectors/records-table/retention.ts';
+import { hasConnector } from '../connectors/index.ts';
+import { releaseRetentionSecret } from '../connectors/records-table/retention.ts';
+import { IntegrityError } from '../domain/errors.ts';
 import { RETENTION_KINDS, retentionRunId, type RetentionKind } from '../domain/retention.ts';
 import type { Deps } from '../lib/deps.ts';
+import { purgeProgressFields } from './purge-expired.ts';
+import { staffTasksResult } from './retention-staff-tasks.ts';
 
 /**
  * R16: the daily retention run (workflows/retention.asl.json): closed requests reduced to
@@ -61,6 +65,8 @@ const progressFields = {
 
 export const sweepLoansInput = z.strictObject({
   runId,
+  /** R19: the system whose connector sweeps (`systemRetention`: enforced by the run). */
+  systemId: z.string().check(z.minLength(1), z.maxLength(40)),
   /** Per kind of record, the library day its date must be before (domain/retention.ts `retentionCutoffs`). */
   cutoffs: z.strictObject(
     Object.fromEntries(RETENTION_KINDS.map((k) => [k, z.iso.date()])) as Record<RetentionKind, z.ZodMiniISODate>,
@@ -92,9 +98,11 @@ export async function sweepLoans(
   o: SweepLoansInput,
   deadline: number,
 ): Promise<SweepLoansInput & { hasMore: boolean }> {
-  const r = await sweepRetentionSegment({
-    ...deps.recordsDb,
-    holds: deps.holds,
+  const system = deps.systems.systems.find((s) => s.id === o.systemId);
+  const connector = system && hasConnector(system) ? deps.connector(system) : undefined;
+  if (!connector?.anonymiseBefore) throw new IntegrityError(`system ${o.systemId} cannot anonymise by period`);
+  // R16, R19: through the system's connector (the port's `anonymiseBefore`).
+  const r = await connector.anonymiseBefore({
     runId: o.runId,
     segment: o.segment,
     totalSegments: o.totalSegments,
@@ -104,7 +112,6 @@ export async function sweepLoans(
     pageSize: o.pageSize,
     maxPages: o.pagesPerInvocation,
     deadline,
-    now: deps.clock,
   });
   const p = o.progress;
   const progress = {
@@ -132,11 +139,27 @@ const segmentDone = z.object({
 });
 const segmentFailed = z.object({ segment: z.number().check(z.int()), failed: z.literal(true), error: z.string() });
 
-/** The whole run's state: the Map's results and the tombstone step's totals. */
+const purgeDone = z.object({
+  segment: z.number().check(z.int()),
+  hasMore: z.literal(false),
+  progress: z.object(purgeProgressFields),
+});
+
+/** R16, R19: each system's part in the run, as the plan fixed it (`systemRetention`). */
+const systemPart = z.object({
+  systemId: z.string(),
+  how: z.enum(['run', 'system-job', 'staff-task']),
+  categories: z.array(z.string()),
+});
+
+/** The whole run's state: the Maps' results, the tombstone and staff-task steps' totals. */
 export const finishRetentionInput = z.object({
   runId,
   tombstones: z.optional(z.object({ tombstoned: count, held: count, dropped: count })),
   segments: z.array(z.union([segmentDone, segmentFailed])),
+  systems: z.optional(z.array(systemPart)),
+  staffTasks: z.optional(staffTasksResult),
+  purge: z.optional(z.array(z.union([purgeDone, segmentFailed]))),
 });
 
 /**
@@ -147,7 +170,8 @@ export const finishRetentionInput = z.object({
  */
 export async function finishRetentionRun(deps: Deps, o: z.infer<typeof finishRetentionInput>) {
   const finished = o.segments.filter((s): s is z.infer<typeof segmentDone> => !('failed' in s));
-  const failedSegments = o.segments.length - finished.length;
+  const purged = (o.purge ?? []).filter((s): s is z.infer<typeof purgeDone> => !('failed' in s));
+  const failedSegments = o.segments.length - finished.length + (o.purge ?? []).length - purged.length;
   const sum = (k: keyof z.infer<typeof segmentDone>['progress']) => finished.reduce((n, s) => n + s.progress[k], 0);
   const complete = failedSegments === 0;
   const secretDeleted = complete ? await releaseRetentionSecret(deps.recordsDb, o.runId) : false;
@@ -164,6 +188,24 @@ export async function finishRetentionRun(deps: Deps, o: z.infer<typeof finishRet
     invocations: sum('invocations'),
     tombstoned: o.tombstones?.tombstoned ?? 0,
     heldRequests: o.tombstones?.held ?? 0,
+    patronsExpired: purged.reduce((n, s) => n + s.progress.expired, 0),
+    patronsPurged: purged.reduce((n, s) => n + s.progress.purged, 0),
+    patronsKept: purged.reduce((n, s) => n + s.progress.kept, 0),
+    /**
+     * R16, R19, R18: what the run did in each system holding a category with a period: records
+     * anonymised through its connector, the staff asked (this period's task sent, or already sent),
+     * or the system's own job named. The truth test holds the report's words to this.
+     */
+    systems: (o.systems ?? []).map((s) => {
+      const asked = o.staffTasks?.find((t) => t.systemId === s.systemId);
+      const done =
+        s.how === 'run'
+          ? { anonymised: sum('anonymised') }
+          : s.how === 'staff-task'
+            ? { staffTask: asked?.state ?? 'not-sent' }
+            : { systemJob: true };
+      return { systemId: s.systemId, how: s.how, ...done };
+    }),
   };
   deps.logger.info('retention run finished', { runId: o.runId, ...totals });
   return totals;

@@ -10,6 +10,7 @@
 import type { Category } from '../domain/categories.ts';
 import { TransientError } from '../domain/errors.ts';
 import type { CorrectionChanges } from '../domain/request.ts';
+import type { RetentionCutoffs } from '../domain/retention.ts';
 
 export const CONNECTOR_OPERATIONS = ['find', 'read', 'blockers', 'erase', 'correct', 'preferences'] as const;
 export type ConnectorOperation = (typeof CONNECTOR_OPERATIONS)[number];
@@ -172,6 +173,56 @@ export interface PreferenceChange {
 }
 
 /**
+ * R16: one call of a retention sweep: one key-range segment of the system's records, from `cursor`,
+ * page by page until the segment ends, `maxPages` pages were read or `deadline` passed.
+ */
+export interface RetentionSweep {
+  runId: string;
+  segment: number;
+  totalSegments: number;
+  /** Where the previous call stopped (ids only, R5), or undefined to start the segment. */
+  cursor: { pk: string; sk: string } | undefined;
+  /** Per kind of record, the library day its own date must be before (domain/retention.ts). */
+  cutoffs: RetentionCutoffs;
+  timezone: string;
+  pageSize: number;
+  /** 0: no limit but the time. */
+  maxPages: number;
+  /** Epoch ms; no page is started after it. */
+  deadline: number;
+}
+
+/** What one call did: counts, and where to go on from (undefined: the segment is done). */
+export interface RetentionSweepResult {
+  scanned: number;
+  eligible: number;
+  anonymised: number;
+  /** Kept: the patron is under legal hold (R13). */
+  held: number;
+  /** Kept: the patron's own deletion is under way and anonymises them itself. */
+  deleting: number;
+  pages: number;
+  cursor: { pk: string; sk: string } | undefined;
+}
+
+/** R16, R8: one call of the nightly purge's search for long-expired cards: one segment, from `cursor`, one page. */
+export interface ExpiredPatronsQuery {
+  segment: number;
+  totalSegments: number;
+  cursor: { pk: string; sk: string } | undefined;
+  /** Cards that expired on a day before this one (YYYY-MM-DD). */
+  expiredBefore: string;
+  pageSize: number;
+}
+
+export interface ExpiredPatronsPage {
+  scanned: number;
+  /** The system's own patron ids, and how many of each one's holds still wait (ids and counts, R5). */
+  patrons: { patronId: string; openHolds: number }[];
+  cursor: { pk: string; sk: string } | undefined;
+}
+
+/**
  * A system that holds patron records. Methods a system cannot do (see `capabilities`) throw a
  * `ConnectorError` with reason `unsupported`. Every failure is a `TransientError` (retry with
  * backoff) or a `ConnectorError` (permanent: the failure path tells the privacy officer).
@@ -193,6 +244,18 @@ export interface SystemConnector {
   /** R6: the correction is made in the system that holds the data. */
   correct(ref: PatronRef, changes: CorrectionChanges): Promise<CorrectResult>;
   setPreferences(ref: PatronRef, change: PreferenceChange): Promise<void>;
+  /**
+   * R16, R13: anonymises every record past its kind's period (returned loans, closed holds, program
+   * sign-ups, paid fines, gifts), skipping patrons under legal hold, one resumable segment a call.
+   * Optional: a system without it has its periods enforced by its own job or by its staff
+   * (domain/retention.ts `systemRetention`).
+   */
+  anonymiseBefore?(sweep: RetentionSweep): Promise<RetentionSweepResult>;
+  /**
+   * R16, R8: patrons whose card expired before a day, for the nightly purge (a system of record that
+   * knows card expiry). Optional: the purge starts from a system that has it.
+   */
+  expiredPatrons?(query: ExpiredPatronsQuery): Promise<ExpiredPatronsPage>;
 }
 
 /**

@@ -39,6 +39,8 @@ const DEFAULT_RETENTION = {
   loanHistoryDays: 365,
   holdHistoryDays: 365,
   programHistoryDays: 365,
+  staffTaskEveryDays: 30,
+  expiredPatronAfterDays: null,
 } as const;
 const historyDays = z.number().check(z.int(), z.gte(1), z.lte(36500));
 const retentionSchema = z.object({
@@ -57,6 +59,20 @@ const retentionSchema = z.object({
   holdHistoryDays: z._default(historyDays, DEFAULT_RETENTION.holdHistoryDays),
   /** R16: program and event sign-ups are anonymised this many days after the event. */
   programHistoryDays: z._default(historyDays, DEFAULT_RETENTION.programHistoryDays),
+  /**
+   * R16, R19: a system without an API (and one whose connector cannot anonymise) gets its retention
+   * task once every this many days (default 30: monthly), never nightly (domain/retention.ts).
+   */
+  staffTaskEveryDays: z._default(z.number().check(z.int(), z.gte(1), z.lte(366)), DEFAULT_RETENTION.staffTaskEveryDays),
+  /**
+   * R16, R8: a patron whose card expired more than this many days ago is deleted by the nightly pass
+   * in every system (app/purge-expired.ts). Off (null) by default: a deletion cannot be undone, and
+   * the period is the library's own records schedule to choose; the report says which applies.
+   */
+  expiredPatronAfterDays: z._default(
+    z.nullable(z.number().check(z.int(), z.gte(1), z.lte(36500))),
+    DEFAULT_RETENTION.expiredPatronAfterDays,
+  ),
 });
 
 /**

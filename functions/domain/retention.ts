@@ -190,6 +190,8 @@ const AFTER_PERIOD =
 /** One statement of how long a category is kept; `kind` names the record kind whose period it states. */
 export interface RetentionStatement {
   kind?: RetentionKind;
+  /** The purge of expired cards' statement: its period in days, or `off` (`expiredPatronAfterDays`). */
+  purge?: number | 'off';
   text: string;
 }
 
@@ -205,7 +207,12 @@ export function retentionStatements(
   const terms = retentionTerms(policy).filter((t) => t.category === category);
   if (terms.length === 0) {
     const words = policy.categories[category].retention;
-    return [{ text: words ?? 'As the library’s guidelines require.' }];
+    // R16, R8: personal data also goes with the purge of long-expired cards, when the policy has one.
+    const purge: RetentionStatement[] =
+      category === 'personal'
+        ? [{ purge: policy.retention.expiredPatronAfterDays ?? 'off', text: expiredPatronStatement(policy) }]
+        : [];
+    return [{ text: words ?? 'As the library’s guidelines require.' }, ...purge];
   }
   return [
     ...terms.map((t) => ({ kind: t.kind, text: TERM_WORDS[t.kind](count(t.amount, t.unit)) })),
@@ -218,3 +225,158 @@ export const retentionText = (category: Category, policy: Pick<Policy, 'retentio
   retentionStatements(category, policy)
     .map((s) => s.text)
     .join(' ');
+
+// ---------------------------------------------------------------------------------------------
+// R16, R19: every system that holds a category with a period, and how its period is enforced
+
+/**
+ * How the daily run enforces the periods in one system, by the system's type in the systems file:
+ * - `run`: the run anonymises the records itself, through the system's connector (the records table);
+ * - `system-job`: the system's own cleanup job does it (Koha: its REST API has no anonymise route,
+ *   so the library's Koha administrators schedule Koha's own job); the run cannot reach it;
+ * - `staff-task`: the system's staff are asked, once every `staffTaskEveryDays`, to anonymise or
+ *   delete what is past its period (a system without an API).
+ */
+export type RetentionEnforcement = 'run' | 'system-job' | 'staff-task';
+
+/**
+ * What the retention rules read of the systems file (domain/systems.ts `SystemsFile` is one): declared
+ * here so that this module imports nothing that leads back to it.
+ */
+type SystemType = 'records-table' | 'koha' | 'manual';
+export interface RetentionSystems {
+  systems: readonly { id: string; name: string; type: SystemType; categories: readonly Category[] }[];
+}
+
+export const ENFORCEMENT_BY_TYPE: Record<SystemType, RetentionEnforcement> = {
+  'records-table': 'run',
+  koha: 'system-job',
+  manual: 'staff-task',
+};
+
+/** One system's part in the retention run: ids, enums and categories only (R5). */
+export interface SystemRetention {
+  systemId: string;
+  how: RetentionEnforcement;
+  /** The categories with a period that the systems file says this system holds. */
+  categories: RetentionTerm['category'][];
+}
+
+/**
+ * R16, R19, R18: every configured system that holds a category with a retention period, and how its
+ * period is enforced. The run acts on this list (workflows/retention.asl.json) and the report prints
+ * it (render/report.ts): one reading of one configuration.
+ */
+export function systemRetention(systems: RetentionSystems, policy: Pick<Policy, 'retention'>): SystemRetention[] {
+  const withPeriod = [...new Set(retentionTerms(policy).map((t) => t.category))];
+  return systems.systems.flatMap((s) => {
+    const categories = withPeriod.filter((c) => s.categories.includes(c));
+    return categories.length === 0 ? [] : [{ systemId: s.id, how: ENFORCEMENT_BY_TYPE[s.type], categories }];
+  });
+}
+
+/**
+ * The staff-task cadence: the library day's period number, counted in whole `everyDays` from
+ * 1970-01-01. One task per system and period: a retried or repeated run in the same period sends
+ * nothing new, and the next one starts on the first run of the next period.
+ */
+export function staffTaskPeriod(today: string, everyDays: number): number {
+  const d = parseIsoDate(today, 'day');
+  return Math.floor(Date.UTC(d.year, d.month - 1, d.day) / 86_400_000 / Math.max(1, Math.floor(everyDays)));
+}
+
+/** What a system's staff are asked to remove: per kind of record it holds, the day it must be older than. */
+export interface StaffRetentionItem {
+  kind: RetentionKind;
+  category: RetentionTerm['category'];
+  before: string;
+}
+
+export function staffRetentionItems(
+  categories: readonly Category[],
+  today: string,
+  policy: Pick<Policy, 'retention'>,
+): StaffRetentionItem[] {
+  const cutoffs = retentionCutoffs(today, policy);
+  return retentionTerms(policy)
+    .filter((t) => categories.includes(t.category))
+    .map((t) => ({ kind: t.kind, category: t.category, before: cutoffs[t.kind] }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// R16, R8: the purge of patrons whose card expired long ago
+
+/**
+ * The day a card must have expired before for its patron to be purged on library day `today`, or
+ * undefined when the policy purges nobody (`expiredPatronAfterDays: null`, the default).
+ */
+export function expiredPatronCutoff(today: string, policy: Pick<Policy, 'retention'>): string | undefined {
+  const days = policy.retention.expiredPatronAfterDays;
+  return days === null ? undefined : addDays(today, -days);
+}
+
+/** A card that expired on a day before the cutoff; a card without an expiry never expires. */
+export const cardExpiredBefore = (expiresOn: unknown, cutoff: string): boolean =>
+  typeof expiresOn === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(expiresOn) && expiresOn < cutoff;
+
+// ---------------------------------------------------------------------------------------------
+// R18, R19: what the report says about each system's period
+
+const KIND_NOUN: Record<RetentionKind, string> = {
+  LOAN: 'returned loans',
+  HOLD: 'closed holds',
+  PROGRAM: 'program sign-ups',
+  FINE: 'paid fines and fees',
+  DONATION: 'gifts',
+};
+
+/** One system's statement for a category: which system, how, and the words. */
+export interface SystemRetentionStatement {
+  systemId: string;
+  how: RetentionEnforcement;
+  text: string;
+}
+
+const HOW_WORDS: Record<
+  RetentionEnforcement,
+  (system: string, what: string, policy: Pick<Policy, 'retention'>) => string
+> = {
+  run: (system, what) =>
+    `In ${system}: Privacy Desk's daily run anonymises ${what} the day after each period above ends.`,
+  'system-job': (system, what) =>
+    `In ${system}: Privacy Desk cannot anonymise records there (its interface offers no way to), so ${system}'s own cleanup job, which the library schedules in ${system}, anonymises ${what} after the periods above.`,
+  'staff-task': (system, what, policy) =>
+    `In ${system}, which Privacy Desk cannot reach by itself: every ${count(policy.retention.staffTaskEveryDays, 'days')}, library staff are asked to anonymise or delete ${what} past the periods above, so a record may stay up to that long after its period ends.`,
+};
+
+/**
+ * R18, R19: for `category`, one statement per configured system that holds it, from `systemRetention`
+ * (what the run does, system by system). Empty for a category without a period.
+ */
+export function systemRetentionStatements(
+  category: Category,
+  systems: RetentionSystems,
+  policy: Pick<Policy, 'retention'>,
+): SystemRetentionStatement[] {
+  const kinds = retentionTerms(policy).filter((t) => t.category === category);
+  const nouns = kinds.map((t) => KIND_NOUN[t.kind]);
+  const what = nouns.length > 1 ? `${nouns.slice(0, -1).join(', ')} and ${nouns.at(-1)}` : (nouns[0] ?? '');
+  return systemRetention(systems, policy)
+    .filter((s) => (s.categories as readonly Category[]).includes(category))
+    .map((s) => ({
+      systemId: s.systemId,
+      how: s.how,
+      text: HOW_WORDS[s.how](systems.systems.find((x) => x.id === s.systemId)?.name ?? s.systemId, what, policy),
+    }));
+}
+
+/**
+ * R18, R16, R8: what the report says of an expired card, from `expiredPatronAfterDays` (the same
+ * number the nightly purge cuts by).
+ */
+export function expiredPatronStatement(policy: Pick<Policy, 'retention'>): string {
+  const days = policy.retention.expiredPatronAfterDays;
+  if (days === null)
+    return 'An account whose card has expired is not deleted automatically: it stays until you ask for its deletion.';
+  return `An account whose card expired more than ${count(days, 'days')} ago is deleted, in every system of the library, as a deletion you asked for would delete it, unless an item is still on loan, money is owed, a hold is waiting, you are the guarantor of a child’s card or the law requires the library to keep the records. You are not emailed about it.`;
+}

@@ -1,6 +1,7 @@
 import * as z from '../domain/zod.ts';
 import { isoDateIn } from '../domain/age.ts';
-import { retentionCutoffs, segmentsFor } from '../domain/retention.ts';
+import { expiredPatronCutoff, retentionCutoffs, segmentsFor, systemRetention } from '../domain/retention.ts';
+import { hasConnector } from '../connectors/index.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { claimRetentionSecret } from '../connectors/records-table/retention.ts';
@@ -15,18 +16,36 @@ const input = z.strictObject({
  * Task of the retention run. R16: fixes what the whole run works with, once: per kind of record,
  * the library day its date must be before (each period of the policy's `retention` back from the
  * run's day, in the library's time zone), the key-range segments of the records table for the Map, and the run's
- * anonymisation secret (connectors/records-table/retention.ts). Ids, counts and dates only (R5).
+ * anonymisation secret (connectors/records-table/retention.ts). R19: every system that holds a category
+ * with a period and how the run enforces it there (`systemRetention`), the system whose connector
+ * sweeps, and R16 the purge's cutoff and segments (none while `expiredPatronAfterDays` is off).
+ * Ids, enums, counts and dates only (R5).
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'plan-retention', input, async ({ runId, asOf, totalSegments }) => {
     const { timezone } = await deps.records.library();
     await claimRetentionSecret(deps.recordsDb, runId, deps.clock());
+    const today = isoDateIn(new Date(asOf), timezone);
+    const systems = systemRetention(deps.systems, deps.policy);
+    const connected = (id: string) => {
+      const system = deps.systems.systems.find((s) => s.id === id);
+      return system && hasConnector(system) ? deps.connector(system) : undefined;
+    };
+    const sweepSystem = systems.find((s) => s.how === 'run' && connected(s.systemId)?.anonymiseBefore)?.systemId;
+    // R16: the purge starts from the first identity system that can list expired cards.
+    const purgeSystem = deps.systems.systems.find((s) => s.identity && connected(s.id)?.expiredPatrons)?.id;
+    const expiredBefore = expiredPatronCutoff(today, deps.policy);
     const segments = segmentsFor(totalSegments);
     return {
-      cutoffs: retentionCutoffs(isoDateIn(new Date(asOf), timezone), deps.policy),
+      cutoffs: retentionCutoffs(today, deps.policy),
       timezone,
       totalSegments: segments.length,
-      segments,
+      segments: sweepSystem ? segments : [],
+      sweepSystem: sweepSystem ?? null,
+      systems,
+      purgeSystem: purgeSystem ?? null,
+      expiredBefore: expiredBefore ?? null,
+      purgeSegments: purgeSystem && expiredBefore ? segments : [],
     };
   });
 

@@ -2,7 +2,8 @@ import { CATEGORIES, type Category } from '../domain/categories.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { policyVersionWords, type CategoryPolicy, type Policy } from '../domain/policy.ts';
 import { courtOrderDocumentsStatement } from '../domain/court-order.ts';
-import { retentionStatements } from '../domain/retention.ts';
+import { retentionStatements, systemRetentionStatements } from '../domain/retention.ts';
+import type { SystemsFile } from '../domain/systems.ts';
 import { html, SafeHtml } from '../lib/html.ts';
 import { HEAD_META } from './layout.ts';
 import type { Donation, Fine, Hold, Patron, PatronRecords, SharedContent } from '../domain/dataset.ts';
@@ -30,6 +31,11 @@ export interface AccessReportInput extends PatronRecords {
   audience?: ReportAudience;
   /** R18, R19: what each system the request reached answered; absent in a report that predates systems. */
   systems?: SystemSummary[];
+  /**
+   * R16, R18, R19: the library's systems file, as the retention run reads it: each category's period
+   * is stated system by system, saying how it is enforced there. Absent: the periods alone.
+   */
+  retentionSystems?: SystemsFile;
 }
 
 /**
@@ -258,7 +264,7 @@ const categorySection = (category: Category, p: CategoryPolicy, input: AccessRep
 <dt>What the library holds</dt><dd>${p.what}</dd>
 <dt>Why</dt><dd>${p.why}</dd>
 <dt>Who it is shared with</dt><dd>${sharingWords(category, p, input)}</dd>
-<dt>How long it is kept</dt><dd>${retentionWords(category, input.policy)}</dd>
+<dt>How long it is kept</dt><dd>${retentionWords(category, input)}</dd>
 </dl>
 <h3>${input.audience ? 'Records' : 'Your information'}</h3>
 ${categoryData(category, p, input, fmt)}
@@ -297,11 +303,23 @@ const sharingWords = (category: Category, p: CategoryPolicy, input: AccessReport
  * R18: the periods the daily run enforces, printed from the same configuration it reads
  * (domain/retention.ts); each period names its record kind, so a test can hold the words to what the run does.
  */
-const retentionWords = (category: Category, policy: Policy): SafeHtml | string => {
+const retentionWords = (
+  category: Category,
+  input: Pick<AccessReportInput, 'policy' | 'retentionSystems'>,
+): SafeHtml | string => {
+  const { policy } = input;
   const statements = retentionStatements(category, policy);
-  if (statements.length === 1 && !statements[0]?.kind) return statements[0]?.text ?? '';
+  // R16, R19: how each system that holds the category enforces its period (systemRetention, the run's own list).
+  const bySystem = input.retentionSystems ? systemRetentionStatements(category, input.retentionSystems, policy) : [];
+  if (statements.length === 1 && !statements[0]?.kind && bySystem.length === 0) return statements[0]?.text ?? '';
   return html`<ul class="retention">${statements.map((s) =>
-    s.kind ? html`<li data-retention="${s.kind}">${s.text}</li>` : html`<li>${s.text}</li>`,
+    s.kind
+      ? html`<li data-retention="${s.kind}">${s.text}</li>`
+      : s.purge !== undefined
+        ? html`<li data-retention-purge="${String(s.purge)}">${s.text}</li>`
+        : html`<li>${s.text}</li>`,
+  )}${bySystem.map(
+    (s) => html`<li data-retention-system="${s.systemId}" data-retention-how="${s.how}">${s.text}</li>`,
   )}</ul>`;
 };
 

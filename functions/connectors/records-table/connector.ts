@@ -20,11 +20,17 @@ import type {
   PreferenceChange,
   ReadOptions,
   RecordPage,
+  ExpiredPatronsPage,
+  ExpiredPatronsQuery,
+  RetentionSweep,
+  RetentionSweepResult,
   SystemConnector,
   SystemRecord,
 } from '../port.ts';
 import { collectDeletionFacts, executeDeletionPlan, verifyErasure, type RecordsDeps } from './erasure.ts';
 import { LibraryRecords } from './library-records.ts';
+import { sweepRetentionSegment } from './retention.ts';
+import { expiredPatronsPage } from './expired-patrons.ts';
 import {
   credentialRecords,
   donationRecord,
@@ -248,6 +254,34 @@ export class RecordsTableConnector implements SystemConnector {
     } catch (e) {
       if (!isConditionalCheckFailed(e)) throw e;
     }
+  }
+
+  /**
+   * R16, R13: the daily run's sweep of the whole table, one key-range segment a call (retention.ts:
+   * a parallel Scan filtered by each kind's cutoff, copy-then-delete in batches, legal holds and
+   * deletions under way skipped). The table holds every patron's records, whoever's system of record.
+   */
+  anonymiseBefore(sweep: RetentionSweep): Promise<RetentionSweepResult> {
+    return sweepRetentionSegment({
+      db: this.deps.db,
+      recordsTable: this.deps.recordsTable,
+      holds: this.deps.holds,
+      now: this.deps.clock,
+      runId: sweep.runId,
+      segment: sweep.segment,
+      totalSegments: sweep.totalSegments,
+      cursor: sweep.cursor,
+      cutoffs: sweep.cutoffs,
+      timezone: sweep.timezone,
+      pageSize: sweep.pageSize,
+      maxPages: sweep.maxPages,
+      deadline: sweep.deadline,
+    });
+  }
+
+  /** R16, R8: one page of one segment of the patrons whose card expired before a day (expired-patrons.ts). */
+  expiredPatrons(query: ExpiredPatronsQuery): Promise<ExpiredPatronsPage> {
+    return expiredPatronsPage(this.deps, query);
   }
 
   /**
