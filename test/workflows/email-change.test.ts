@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -62,7 +63,7 @@ describe('email changes (R6)', () => {
     expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ADA.email);
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('correction-applied');
 
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ATTACKER);
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childToldEmail } from '../../functions/render/consent-emails.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
@@ -51,9 +52,9 @@ async function approve(rt: TestRuntime, requestId: string) {
     10_000,
     'approval email',
   );
-  const link = linkIn(ask, 'act');
-  await fetch(link);
-  expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+  const link = approvalLinkIn(ask);
+  await openApproval(rt, link);
+  expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
 }
 
 const subjects = (mails: SentEmail[]) => mails.map((m) => m.subject);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
@@ -138,14 +139,14 @@ describe('third-party request (R14)', () => {
 
     const approval = await approvalEmailFor(rt, body.requestId);
     expect(approval.body.text).not.toContain(who.name); // staff emails name the request only
-    const page = await (await fetch(linkIn(approval, 'act'))).text();
+    const page = await (await openApproval(rt, approvalLinkIn(approval))).text();
     expect(page).toContain(who.email);
     expect(page).toContain('Ada Lovelace');
     expect(page).toContain('Given through their own email on file');
     expect(page).toContain('Library records, Fines, fees and payments');
     // Nothing reaches the third party before consent and approval.
     expect(await mailAfterConfirming(rt, who.email)).toHaveLength(0);
-    expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
 
     const ready = await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
     const res = await fetch(linkIn(ready, 'download'));
@@ -238,7 +239,11 @@ describe('third-party request (R14)', () => {
       expect(consentPage).toContain(v);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, res.body.requestId), 'act'), { decision: 'approve' })).status,
+      (
+        await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, res.body.requestId)), {
+          decision: 'approve',
+        })
+      ).status,
     ).toBe(200);
     await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
     await waitForStatus(rt, res.body.statusUrl, 'completed');
@@ -272,7 +277,8 @@ describe('third-party request (R14)', () => {
     ).toBe(false);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
     expect(pkg).toContain('parent or guardian on the card gave written permission');
@@ -287,7 +293,7 @@ describe('third-party request (R14)', () => {
     const who = requester();
     const body = await ask(rt, who, ['personal', 'donations']);
     await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
-    await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' });
+    await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' });
     const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
     for (const mark of [...ADA_MARKS.personal, ...ADA_MARKS.donations, 'Ada Lovelace']) expect(pkg).toContain(mark);
     for (const mark of [
@@ -324,10 +330,11 @@ describe('third-party request (R14)', () => {
     const who = requester();
     const body = await ask(rt, who, ['library-records']);
     await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
-    const link = linkIn(await approvalEmailFor(rt, body.requestId), 'act');
-    expect((await postForm(link, { decision: 'reject' })).status).toBe(400); // a reason is required
+    const link = approvalLinkIn(await approvalEmailFor(rt, body.requestId));
+    expect((await decideApproval(rt, link, { decision: 'reject' })).status).toBe(400); // a reason is required
     expect(
-      (await postForm(link, { decision: 'reject', reason: 'The purpose does not need library records.' })).status,
+      (await decideApproval(rt, link, { decision: 'reject', reason: 'The purpose does not need library records.' }))
+        .status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const mails = await eventually(async () => {
@@ -369,7 +376,8 @@ describe('third-party request (R14)', () => {
 
     // R14: once sent, the patron with no email is told through the privacy officer (the request and the kinds of records only).
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     await rt.mail.waitFor(who.email, /The records you asked .* for are ready/);
     const notice = await rt.mail.waitFor(
@@ -510,7 +518,8 @@ describe('third-party request: records table and a manual system (R19)', () => {
     const body = await ask(rt, who, ['library-records', 'payments']);
     expect((await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     await eventually(async () =>
       (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
@@ -555,7 +564,8 @@ describe.skipIf(!KOHA_SPEC)('third-party request: Koha as the system of record (
     expect(await rt.mail.to(ADA.email)).toHaveLength(0);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     const pkg = await (
       await fetch(linkIn(await rt.mail.waitFor(who.email, /The records you asked .* are ready/), 'download'))

@@ -29,6 +29,7 @@ export const auditEventEntity = entity<AuditEvent>({
       kind: z.enum(['system', 'requester', 'patron', 'staff', 'counsel']),
       id: z.string().optional(),
       role: z.string().optional(),
+      sub: z.string().optional(),
     }),
     data: z
       .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())]))

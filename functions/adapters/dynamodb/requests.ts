@@ -45,6 +45,7 @@ const decision = z.object({
   decision: z.enum(['approve', 'reject']),
   byStaffId: z.string(),
   role: z.string(),
+  bySub: z.string().optional(),
   at: z.string(),
   reason: z.string().optional(),
 });
@@ -191,7 +192,7 @@ const tombstoneSchema: z.ZodType<RequestTombstone> = z.object({
   ageBand: z.enum(AGE_BANDS).optional(),
   approvalRounds: z.record(z.string(), z.number()).optional(),
   verification: verification.omit({ verifiedByStaffId: true }).optional(),
-  decisions: z.array(decision.omit({ byStaffId: true, reason: true })).optional(),
+  decisions: z.array(decision.omit({ byStaffId: true, bySub: true, reason: true })).optional(),
   denial: z.object({ code: z.enum(DENIAL_CODES), at: z.string() }).optional(),
   failure: failure.optional(),
   outcome: z.record(z.string(), z.json()).optional(),
