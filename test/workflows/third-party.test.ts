@@ -67,13 +67,14 @@ async function ask(
   who: ReturnType<typeof requester>,
   categories: string[],
   patron: { cardNumber: string; lastName: string } = ADA,
+  purpose = PURPOSE,
 ) {
   const res = await submit(rt, {
     kind: 'third-party',
     requester: who,
     patron: { cardNumber: patron.cardNumber, lastName: patron.lastName },
     categories,
-    purpose: PURPOSE,
+    purpose,
   });
   expect(res.status).toBe(202);
   // R14: the third party first confirms the address they typed; nothing else happens before.
@@ -208,6 +209,22 @@ describe('third-party request (R14)', () => {
       ADA.lastName,
       ADA.email,
     ]);
+  });
+
+  it("R14 R12 the staff approval page shows the third party's purpose as their own words, its links broken", async () => {
+    const who = requester();
+    const purpose = 'Tenancy check: see https://evil.example/form or www.evil.example for details.';
+    const body = await ask(rt, who, ['library-records'], ADA, purpose);
+    expect((await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' })).status).toBe(200);
+    const link = approvalLinkIn(await approvalEmailFor(rt, body.requestId));
+    const page = await (await openApproval(rt, link)).text();
+    expect(page).toContain("the requester's own words, not checked by the library");
+    expect(page).toContain('https[:]//evil[.]example/form');
+    expect(page).toContain('www[.]evil[.]example');
+    expect(page).not.toContain('https://evil.example');
+    expect(page).not.toContain('www.evil.example');
+    const reason = 'Not a purpose the library releases records for.';
+    expect((await decideApproval(rt, link, { decision: 'reject', reason })).status).toBe(200);
   });
 
   it("R14 the third party's typed email is verified first: nothing reaches the patron before it is confirmed; the consent shows the exact recipient and categories; the disclosure record keeps to whom, what and on what permission after close", async () => {
