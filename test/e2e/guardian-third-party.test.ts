@@ -177,7 +177,7 @@ describe('guardian and third-party requests, end to end', () => {
     expect(await rt.mail.to(requester)).toHaveLength(1); // the confirmation of their address, nothing else
 
     expect(
-      (await postFormAsBrowser(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']]))
+      (await decideApproval(rt, approvalLinkIn(await approvalFor(rt, requestIdOf(statusUrl))), { decision: 'approve' }))
         .status,
     ).toBe(200);
     const ready = await rt.mail.waitFor(requester, /are ready/);
