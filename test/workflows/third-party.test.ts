@@ -211,22 +211,6 @@ describe('third-party request (R14)', () => {
     ]);
   });
 
-  it("R14 R12 the staff approval page shows the third party's purpose as their own words, its links broken", async () => {
-    const who = requester();
-    const purpose = 'Tenancy check: see https://evil.example/form or www.evil.example for details.';
-    const body = await ask(rt, who, ['library-records'], ADA, purpose);
-    expect((await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' })).status).toBe(200);
-    const link = approvalLinkIn(await approvalEmailFor(rt, body.requestId));
-    const page = await (await openApproval(rt, link)).text();
-    expect(page).toContain("the requester's own words, not checked by the library");
-    expect(page).toContain('https[:]//evil[.]example/form');
-    expect(page).toContain('www[.]evil[.]example');
-    expect(page).not.toContain('https://evil.example');
-    expect(page).not.toContain('www.evil.example');
-    const reason = 'Not a purpose the library releases records for.';
-    expect((await decideApproval(rt, link, { decision: 'reject', reason })).status).toBe(200);
-  });
-
   it("R14 the third party's typed email is verified first: nothing reaches the patron before it is confirmed; the consent shows the exact recipient and categories; the disclosure record keeps to whom, what and on what permission after close", async () => {
     const who = requester();
     const res = await submit(rt, {
@@ -343,11 +327,18 @@ describe('third-party request (R14)', () => {
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
   });
 
-  it('R14 a rejection by staff: denied with their reason; the third party receives no records', async () => {
+  it("R14 R12 a rejection by staff: the approval page shows the purpose as the requester's words, links broken; denied with their reason; the third party receives no records", async () => {
     const who = requester();
-    const body = await ask(rt, who, ['library-records']);
+    const purpose = 'Tenancy check: see https://evil.example/form or www.evil.example for details.';
+    const body = await ask(rt, who, ['library-records'], ADA, purpose);
     await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
     const link = approvalLinkIn(await approvalEmailFor(rt, body.requestId));
+    const page = await (await openApproval(rt, link)).text();
+    expect(page).toContain("the requester's own words, not checked by the library");
+    expect(page).toContain('https[:]//evil[.]example/form');
+    expect(page).toContain('www[.]evil[.]example');
+    expect(page).not.toContain('https://evil.example');
+    expect(page).not.toContain('www.evil.example');
     expect((await decideApproval(rt, link, { decision: 'reject' })).status).toBe(400); // a reason is required
     expect(
       (await decideApproval(rt, link, { decision: 'reject', reason: 'The purpose does not need library records.' }))
