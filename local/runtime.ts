@@ -11,7 +11,8 @@ import dynalite from 'dynalite';
 import type { Policy } from '../functions/domain/policy.ts';
 import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
-import { parseDataset, loadDataset } from '../functions/connectors/records-table/load-dataset.ts';
+import { parseDataset, loadDataset, type StaffPlace } from '../functions/connectors/records-table/load-dataset.ts';
+import { revokeDepartedApprovers } from '../functions/app/staff-departures.ts';
 import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
 import { LocalFingerprinter } from './fingerprinter.ts';
 import { AUDIT_KEY_FILE, loadAuditKeyFile } from './audit-key.ts';
@@ -135,7 +136,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   // secret; R8: so are the fingerprints that keep erased people from coming back with a reload.
   const secret = await loadLocalSecret(opts.dataDir);
   const fingerprinter = new LocalFingerprinter(deriveKey(secret, 'erasure-memory'));
-  await loadDatasetIfChanged(db, opts.datasetPath, fingerprinter, logger);
+  const departed = await loadDatasetIfChanged(db, opts.datasetPath, fingerprinter, logger);
   // R17: the key file is made once (owner only) and never logged; without a data folder, a temporary one.
   const auditDir = opts.dataDir ?? (await mkdtemp(join(tmpdir(), 'privacy-desk-audit-')));
   const auditKey = await loadAuditKeyFile(join(auditDir, AUDIT_KEY_FILE), { create: true });
@@ -225,6 +226,8 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}),
   });
   late.engine = engine;
+  // R12: a reloaded staff list that no longer names someone in a role takes their approval links away.
+  await revokeDepartedApprovers(deps, departed);
   await engine.resumeAll();
 
   // The same scheduled handlers as in AWS, on timers; one run at a time, and a tick that finds a
@@ -322,12 +325,12 @@ async function loadDatasetIfChanged(
   path: string,
   fingerprinter: Fingerprinter,
   logger: Deps['logger'],
-): Promise<void> {
+): Promise<StaffPlace[]> {
   const text = await readFile(path, 'utf8');
   const hash = createHash('sha256').update(text).digest('hex');
   const marker = { pk: 'LIBRARY', sk: 'LOADED' };
   const current = await db.send(new GetCommand({ TableName: RECORDS_TABLE, Key: marker }));
-  if (current.Item?.sha256 === hash) return;
+  if (current.Item?.sha256 === hash) return [];
   let parsed: unknown;
   try {
     parsed = JSON.parse(text.replace(/^\uFEFF/, ''));
@@ -335,13 +338,14 @@ async function loadDatasetIfChanged(
     throw new Error('the dataset file is not valid JSON');
   }
   const dataset = parseDataset(parsed); // throws naming the first bad field; nothing is loaded
-  const { skipped } = await loadDataset(dataset, { client: db, tableName: RECORDS_TABLE, fingerprinter });
+  const { skipped, departed } = await loadDataset(dataset, { client: db, tableName: RECORDS_TABLE, fingerprinter });
   // R8, R5: counts only.
   if (skipped.patrons > 0)
     logger.info('dataset loaded without erased patrons', { patrons: skipped.patrons, records: skipped.records });
   await db.send(
     new PutCommand({ TableName: RECORDS_TABLE, Item: { ...marker, sha256: hash, loadedAt: new Date().toISOString() } }),
   );
+  return departed;
 }
 
 /**

@@ -54,8 +54,10 @@ if (values['dry-run']) process.exit(0);
 const client = createDocumentClient({ region: values.region });
 const keyId = process.env.FINGERPRINT_KEY_ID;
 const fingerprinter = keyId ? new KmsFingerprinter(keyId, { region: values.region }) : undefined;
-const { items, skipped } = await loadDataset(dataset, { client, tableName: values.table, fingerprinter });
+const { items, skipped, departed } = await loadDataset(dataset, { client, tableName: values.table, fingerprinter });
 console.log(`wrote ${items} items to ${values.table}`);
+// R12: the staff list is the dataset's; a decision from someone no longer in a role is refused at use (their Cognito group).
+if (departed.length > 0) console.log(`removed ${departed.length} staff role entries the dataset no longer lists (R12)`);
 if (skipped.patrons > 0)
   console.log(`skipped ${skipped.patrons} erased patrons and ${skipped.records} of their records (R8)`);
 client.destroy();

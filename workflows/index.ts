@@ -247,6 +247,11 @@ export const HTTP_ROUTES: HttpRoute[] = [
   { method: 'GET', path: '/download/{token}', fn: 'download' },
   // R1, R17: a staff member's own link to a file to hand over: the GET shows a page, its POST downloads once.
   { method: 'POST', path: '/download/{token}', fn: 'download' },
+  // R12: a staff approval, opened and decided signed in by the link's recipient; the link's secret
+  // travels in the body, so no access log, CloudFront or API, ever holds it.
+  { method: 'POST', path: '/api/staff/approvals/open', fn: 'act', groups: STAFF_GROUPS },
+  { method: 'POST', path: '/api/staff/approvals/decide', fn: 'act', groups: STAFF_GROUPS },
+  { method: 'POST', path: '/api/staff/approvals/document', fn: 'act', groups: STAFF_GROUPS },
   // R12: counsel, signed in. The PDF itself goes straight to storage (a presigned upload), never through the API.
   { method: 'POST', path: '/api/court-orders', fn: 'api-court-orders', groups: ['counsel'] },
   { method: 'GET', path: '/api/court-orders/{orderId}', fn: 'api-court-orders', groups: ['counsel'] },

@@ -4,6 +4,7 @@ import { readableMoment } from '../render/readable-time.ts';
 import type { IssueTokenInput } from '../adapters/dynamodb/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { DeliveryUncertainError } from '../domain/errors.ts';
+import { linkPathFor } from './actions/link-action.ts';
 import { recordAfterSending } from './send-once.ts';
 
 /** What a task email is built from: the link, and when it expires as people read it. */
@@ -59,7 +60,7 @@ export async function sendStaffTasks(
     });
     const link = {
       library: library.name,
-      link: `${deps.baseUrl}/act/${secret}`,
+      link: `${deps.baseUrl}${linkPathFor(o.token.purpose, secret)}`,
       expiresAt: readableMoment(token.expiresAt, library.timezone),
     };
     await sendLinkEmail(deps, { to: [member.email], ...o.email(link) }, token.tokenHash);

@@ -3,6 +3,7 @@ import { tokenState, type TokenPurpose } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { approvalRequestEmail } from '../render/emails.ts';
 import { readableMoment } from '../render/readable-time.ts';
+import { linkPathFor } from './actions/link-action.ts';
 import { closeRequest } from './close-request.ts';
 import { escalateLapsedSystemTask, systemTaskReminder } from './systems/system-task.ts';
 
@@ -130,7 +131,7 @@ async function sendReminders(deps: Deps): Promise<number> {
           maxAttempts: token.maxAttempts,
           taskToken: token.taskToken,
         });
-        const message = await email(`${deps.baseUrl}/act/${secret}`);
+        const message = await email(`${deps.baseUrl}${linkPathFor(token.purpose, secret)}`);
         if (message) await deps.mailer.send({ to: [token.recipient.id], ...message });
         await deps.audit.append(token.requestId, {
           eventId: `reminded:${token.tokenHash.slice(0, 16)}`,

@@ -32,3 +32,25 @@ export const CONFLICT_WORDS: Record<ApprovalConflict, string> = {
   'approved-an-earlier-step':
     'you already approved an earlier step of this request, and two different people must approve it',
 };
+
+/**
+ * R12: an approval is given signed in, by the person the link was sent to, while they hold the
+ * role it was sent for. Anyone else signed in (a colleague reading a shared or forwarded mailbox,
+ * someone who left the role) is refused, and the link stays usable by its recipient.
+ */
+export type SignInRefusal = 'not-the-recipient' | 'not-in-role';
+
+export function signInRefusal(
+  recipient: { id: string; role?: string | undefined },
+  signedIn: { email: string; groups: readonly string[] },
+): SignInRefusal | undefined {
+  if (!same(recipient.id, signedIn.email)) return 'not-the-recipient';
+  if (!recipient.role || !signedIn.groups.includes(recipient.role)) return 'not-in-role';
+  return undefined;
+}
+
+export const SIGN_IN_REFUSAL_WORDS: Record<SignInRefusal, string> = {
+  'not-the-recipient':
+    'This approval was sent to another member of staff: only they can open it and decide, signed in as themselves.',
+  'not-in-role': 'Your sign-in does not hold the role this approval was sent for, so you cannot decide it.',
+};

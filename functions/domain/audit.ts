@@ -8,6 +8,8 @@ export interface AuditActor {
   /** Staff are named (accountability, R1); patrons and requesters only by the request. */
   id?: string;
   role?: string;
+  /** R12: the identity provider's stable subject of a signed-in staff member (never an email's owner alone). */
+  sub?: string;
 }
 
 export interface AuditEventInput {

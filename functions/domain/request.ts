@@ -83,6 +83,8 @@ export interface StaffDecision {
   decision: 'approve' | 'reject';
   byStaffId: string;
   role: string;
+  /** R12: the signed-in decider's stable subject id (Cognito `sub`); absent on decisions made before sign-in was required. */
+  bySub?: string;
   at: string;
   reason?: string;
 }

@@ -30,6 +30,12 @@ export const TOKEN_PURPOSES = [
 ] as const;
 export type TokenPurpose = (typeof TOKEN_PURPOSES)[number];
 
+/**
+ * R12: purposes decided only by a signed-in staff member who is the link's recipient: the link opens
+ * the signed-in approval page, and `/act/{token}` neither shows nor accepts them.
+ */
+export const isSignedInPurpose = (purpose: TokenPurpose): boolean => purpose === 'approve';
+
 export interface TokenRecipient {
   kind: 'patron' | 'staff' | 'requester';
   /** Staff email, or the patron id; never the patron's email (R5). */

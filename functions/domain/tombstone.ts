@@ -61,7 +61,7 @@ export interface RequestTombstone {
   ageBand?: AgeBand;
   approvalRounds?: Record<string, number>;
   verification?: Omit<Verification, 'verifiedByStaffId'>;
-  decisions?: Omit<StaffDecision, 'byStaffId' | 'reason'>[];
+  decisions?: Omit<StaffDecision, 'byStaffId' | 'bySub' | 'reason'>[];
   denial?: { code: DenialCode; at: string };
   /** An error name, or `error`. */
   failure?: { error: string; at: string };

@@ -1,16 +1,40 @@
+import * as z from '../domain/zod.ts';
 import { decisionSchema } from '../app/actions/decision.ts';
 import { decideOnLink, openLink, type LinkAnswer } from '../app/actions/follow-link.ts';
 import type { LinkFile, LinkPage } from '../app/actions/link-action.ts';
+import {
+  approvalDocument,
+  ApprovalRefusedError,
+  decideApproval,
+  openApproval,
+} from '../app/actions/signed-in-approval.ts';
 import { GoneError, NotFoundError } from '../domain/errors.ts';
+import { authProblem, principalOf } from '../lib/auth.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
-import { htmlResponse, httpHandler, parseBody, type HttpEvent, type HttpResult } from '../lib/http.ts';
+import {
+  htmlResponse,
+  httpHandler,
+  json,
+  parseBody,
+  problem,
+  validate,
+  type HttpEvent,
+  type HttpResult,
+} from '../lib/http.ts';
 import { dispatch, type Routes } from '../lib/routes.ts';
 import { renderPage } from '../render/layout.ts';
 import { GONE_LINK, UNKNOWN_LINK } from '../render/link-pages.ts';
 
-/** `GET /act/{token}` shows what an emailed link asks (and changes nothing); `POST` records the answer. */
+/**
+ * `GET /act/{token}` shows what an emailed link asks (and changes nothing); `POST` records the answer.
+ * R12: a staff approval instead goes through the signed-in `/api/staff/approvals/*` routes, its
+ * secret in the POST body (never a path, so never in an access log).
+ */
 const page = ({ status, title, body }: LinkPage): HttpResult =>
   htmlResponse(status, renderPage({ title, body, status }));
+
+/** The approval page's answer: the same page, as JSON it puts in place (`html` was escaped here). */
+const pageJson = ({ status, title, body }: LinkPage): HttpResult => json(status, { title, html: body.value });
 
 const file = (f: LinkFile): HttpResult =>
   f.kind === 'redirect'
@@ -35,6 +59,8 @@ const answer = (a: LinkAnswer): HttpResult => ('file' in a ? file(a.file) : page
 
 const secretOf = (event: HttpEvent): string => event.pathParameters?.token ?? '';
 
+const approvalBody = z.looseObject({ token: z.string().check(z.maxLength(128)) });
+
 export const createHandler = (deps: Deps) => {
   const routes: Routes = {
     'GET /act/{token}': async (event) =>
@@ -42,7 +68,33 @@ export const createHandler = (deps: Deps) => {
     'POST /act/{token}': async (event) =>
       page(await decideOnLink(deps, secretOf(event), () => parseBody(event, decisionSchema))),
   };
+  const signedIn: Routes = {
+    'POST /api/staff/approvals/open': async (event) =>
+      pageJson(await openApproval(deps, principalOf(event), parseBody(event, approvalBody).token)),
+    'POST /api/staff/approvals/decide': async (event) => {
+      const who = principalOf(event);
+      const { token, ...rest } = parseBody(event, approvalBody);
+      return pageJson(await decideApproval(deps, who, token, () => validate(decisionSchema, rest)));
+    },
+    // A redirect to storage would be followed by the page's fetch across origins: its address is answered instead.
+    'POST /api/staff/approvals/document': async (event) => {
+      const f = await approvalDocument(deps, principalOf(event), parseBody(event, approvalBody).token);
+      return f.kind === 'redirect' ? json(200, { url: f.url }) : file(f);
+    },
+  };
   return httpHandler(deps, async (event) => {
+    if (Object.hasOwn(signedIn, event.routeKey)) {
+      try {
+        return await dispatch(signedIn, event);
+      } catch (e) {
+        if (e instanceof ApprovalRefusedError) return problem(403, 'Not your approval', e.detail);
+        if (e instanceof GoneError) return problem(410, GONE_LINK.title, 'It was already used, or it has expired.');
+        if (e instanceof NotFoundError) return problem(404, UNKNOWN_LINK.title, 'This link is not valid.');
+        const auth = authProblem(e);
+        if (auth) return auth;
+        throw e;
+      }
+    }
     try {
       return await dispatch(routes, event);
     } catch (e) {

@@ -3,6 +3,7 @@ import { changesOf, consentOf, type RequestRecord } from '../domain/request.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
 import type { Patron } from '../domain/dataset.ts';
 import { FIELD_NAMES } from '../domain/correction.ts';
+import { requesterWords } from './link-pages.ts';
 
 /**
  * What a deciding staff member sees on an approval page: enough to decide, per step.
@@ -129,7 +130,7 @@ function thirdPartyDetails(
     body: html`<p>A third party asks for a patron's records. The patron gave written permission through their own channel; only the categories below would be released (R14).</p>
 <table><caption>Third-party request</caption><tbody>
 <tr><th scope="row">Requester</th><td>${tp.name ?? ''}${tp.organization ? ` (${tp.organization})` : ''}, ${tp.email ?? ''}</td></tr>
-<tr><th scope="row">Purpose, in their words</th><td style="white-space:pre-wrap">${tp.purpose ?? ''}</td></tr>
+<tr><th scope="row">Purpose</th><td>${requesterWords('Their reason', tp.purpose ?? '')}</td></tr>
 <tr><th scope="row">Patron</th><td>${patron ? `${patron.firstName} ${patron.lastName} (card ${patron.cardNumber})` : '(unknown)'}</td></tr>
 <tr><th scope="row">Written permission</th><td>${consentLine(request)}</td></tr>
 <tr><th scope="row">Released if you approve</th><td>${categories.join(', ') || '(none)'}</td></tr>

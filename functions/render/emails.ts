@@ -108,10 +108,10 @@ export function approvalRequestEmail(o: {
   const title = stepTitle(o.step);
   return {
     subject: `${o.reminder ? 'Reminder: ' : ''}Decision needed on ${title} (request ${o.requestId})`,
-    text: `${o.reminder ? 'This decision is still waiting. ' : ''}Request ${o.requestId} needs your decision on ${title}. Open the link to see the details and approve or reject.\n\n${o.link}\n\nThe link works once and until ${o.expiresAt}. Opening it changes nothing; only the buttons on the page decide.`,
+    text: `${o.reminder ? 'This decision is still waiting. ' : ''}Request ${o.requestId} needs your decision on ${title}. Open the link and sign in as yourself to see the details and approve or reject: the link is yours alone.\n\n${o.link}\n\nThe link works once and until ${o.expiresAt}. Opening it changes nothing; only the buttons on the page decide.`,
     html: wrap(
       o.library,
-      html`<p>${o.reminder ? 'This decision is still waiting. ' : ''}Request <code>${o.requestId}</code> needs your decision on ${title}.</p>${button(o.link, 'Review and decide')}<p>The link works once and until ${o.expiresAt}. Opening it changes nothing; only the buttons on the page decide.</p>`,
+      html`<p>${o.reminder ? 'This decision is still waiting. ' : ''}Request <code>${o.requestId}</code> needs your decision on ${title}. Open the link and sign in as yourself to see the details and decide: the link is yours alone.</p>${button(o.link, 'Sign in, review and decide')}<p>The link works once and until ${o.expiresAt}. Opening it changes nothing; only the buttons on the page decide.</p>`,
     ),
   };
 }

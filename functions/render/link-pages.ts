@@ -2,11 +2,12 @@ import type { Patron } from '../domain/dataset.ts';
 import { DOCUMENT_KINDS } from '../domain/identity-documents.ts';
 import type { RequestRecord } from '../domain/request.ts';
 import { html, type SafeHtml } from '../lib/html.ts';
+import { neutraliseLinks } from './consent-pages.ts';
 import { REQUEST_WHAT } from './emails.ts';
 import { renderNotice } from './layout.ts';
 
 /**
- * The text of the emailed-link pages (`/act/{token}`): what each purpose's form explains, and the
+ * The text of the emailed-link pages (`/act/{token}`, and the signed-in approval page): what each purpose's form explains, and the
  * pages every link shares (thanks, try again, used or expired, not found). No I/O: the actions in
  * app/actions/ fetch what these show.
  */
@@ -52,9 +53,23 @@ export const phoneConfirmationDetails = (
 <p>Confirm only if they answered and confirmed it themselves. Do not confirm on voicemail, an answering machine or a message taken by someone else: try again later, before ${tryBefore}. Do not tell whoever answers anything else from the patron's record.</p>
 <p>If you cannot reach them, or they did not ask for this, choose “Could not confirm”: the number is not changed and the patron is told.</p>`;
 
-/** A decision that was not accepted: the reason, and the way back to the form (the link still works). */
-export const tryAgainBody = (message: string, secret: string): SafeHtml =>
-  html`${renderNotice('error', message)}<p><a href="/act/${secret}">Back</a></p>`;
+/** A decision that was not accepted: the reason, and the way back to the form (`backTo`; the link still works). */
+export const tryAgainBody = (message: string, backTo: string): SafeHtml =>
+  html`${renderNotice('error', message)}<p><a href="${backTo}">Back</a></p>`;
+
+/**
+ * R12: a staff approval is seen and decided only signed in, by the person it was sent to. An older
+ * `/act/{token}` link of one shows this and nothing about the request.
+ */
+export const signInFirstBody = (approvalPage: string): SafeHtml =>
+  html`${renderNotice('info', 'Staff approvals are seen and decided signed in, by the member of staff the link was sent to. Nothing has been decided.')}<p><a class="button button-primary" href="${approvalPage}">Sign in to review and decide</a></p>`;
+
+/**
+ * R14: the requester's own free text on a staff page: escaped, links broken (neutraliseLinks), and
+ * marked as their words, which the library did not check.
+ */
+export const requesterWords = (label: string, text: string): SafeHtml =>
+  html`<figure class="requester-words"><figcaption>${label} (the requester's own words, not checked by the library; links are broken on purpose)</figcaption><blockquote class="purpose" style="white-space:pre-wrap">${neutraliseLinks(text)}</blockquote></figure>`;
 
 export const thanksBody = (text: string): SafeHtml => renderNotice('success', text);
 

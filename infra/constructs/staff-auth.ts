@@ -91,7 +91,12 @@ export class StaffAuth extends Construct {
       oAuth: {
         flows: { authorizationCodeGrant: true },
         scopes: [cognito.OAuthScope.OPENID, cognito.OAuthScope.EMAIL, cognito.OAuthScope.PROFILE],
-        callbackUrls: [`${props.siteOrigin}/counsel.html`, `${props.siteOrigin}/staff.html`],
+        callbackUrls: [
+          `${props.siteOrigin}/counsel.html`,
+          `${props.siteOrigin}/staff.html`,
+          // R12: staff approvals are decided signed in, from the page the emailed link opens.
+          `${props.siteOrigin}/approval.html`,
+        ],
         logoutUrls: [`${props.siteOrigin}/`],
       },
       supportedIdentityProviders: [cognito.UserPoolClientIdentityProvider.COGNITO],

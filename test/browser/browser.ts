@@ -90,6 +90,7 @@ export async function checkAxe(page: Page, label = page.url()): Promise<AxeResul
   const result: AxeResult = {
     url: label
       .replace(/\/act\/[A-Za-z0-9_-]+/, '/act/…')
+      .replace(/#[A-Za-z0-9_-]+$/, '')
       .replace(/\/download\/[A-Za-z0-9_-]+/, '/download/…')
       .replace(/^https?:\/\/[^/]+/, ''),
     serious: violations
@@ -131,4 +132,16 @@ export function axeSummary(): string {
         `${r.url}: ${r.serious.length} serious/critical${r.minor.length ? `; minor: ${r.minor.map((m) => `${m.id} (${m.impact}, ${m.count})`).join(', ')}` : ''}`,
     )
     .join('\n');
+}
+
+/**
+ * R12: opens an emailed approval link (`/approval.html#…`) and signs in there as `email` in `role`,
+ * with the local runtime's form, as a member of staff does; the page then asks the API for the approval.
+ */
+export async function signInForApproval(page: Page, link: string, email: string, role: string): Promise<void> {
+  await page.goto(link);
+  await page.getByRole('button', { name: 'Get a local token', exact: true }).waitFor();
+  await page.fill('#local-email', email);
+  await page.selectOption('#local-role', role);
+  await page.getByRole('button', { name: 'Get a local token', exact: true }).click();
 }

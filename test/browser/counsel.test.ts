@@ -1,9 +1,11 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import type { Browser, BrowserContext, Page, Request, Route } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COUNSEL, ORDER, pdf } from '../support/court-orders.ts';
 import { localToken } from '../support/http.ts';
-import { startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { approvalLinkIn } from '../support/approvals.ts';
+import { OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import {
   axeSummary,
   checkAxe,
@@ -157,6 +159,45 @@ describe.skipIf(!HAS_CHROMIUM)('counsel page in Chromium (needs /usr/bin/chromiu
     expect(await page.inputValue('#order-court')).toBe('');
     expect(await page.inputValue('#lookup-orderId')).toBe(orderId);
     await checkAxe(page, '/counsel.html (order received)');
+    noErrors(w);
+    await page.close();
+  });
+
+  it('R12 the privacy officer reviews the order from the emailed link, signed in: opens the PDF, approves', async () => {
+    const { requestId } = await orderViaApi(HADDAD.cardNumber);
+    const email = await rt.mail.waitFor(
+      OFFICER,
+      new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`),
+      1,
+      30_000,
+    );
+    const w = await open(desktop);
+    const { page } = w;
+    await page.goto(approvalLinkIn(email));
+    await page.getByRole('button', { name: 'Get a local token' }).waitFor();
+    expect(await text(page, 'main')).not.toContain(ORDER.caseNumber);
+    // The same sign-in as the desk's, on the approval page itself.
+    await page.getByLabel('Staff email').fill(OFFICER);
+    await page.getByLabel('Role').selectOption('privacy-officer');
+    await press(page, 'Get a local token');
+    await poll(() => text(page, '#approval-body')).toContain(ORDER.caseNumber);
+    await checkAxe(page, '/approval.html (court order review)');
+    // The order's PDF, as stored: a download, read through the signed-in route.
+    const [file] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /Open the order/ }).click(),
+    ]);
+    expect(await readFile((await file.path()) as string)).toEqual(pdf('api'));
+    await press(page, 'Approve');
+    await poll(() => text(page, 'main')).toContain('Approved. The request continues.');
+    const review = (await rt.deps.requests.get(requestId)).decisions ?? [];
+    expect(review).toEqual([
+      expect.objectContaining({
+        step: 'court-order-review',
+        byStaffId: OFFICER,
+        bySub: expect.stringMatching(/^local-/),
+      }),
+    ]);
     noErrors(w);
     await page.close();
   });

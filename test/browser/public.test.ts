@@ -23,8 +23,10 @@ import {
   open,
   PHONE,
   poll,
+  signInForApproval,
   type WatchedPage,
 } from './browser.ts';
+import { approvalLinkIn } from '../support/approvals.ts';
 
 /**
  * The public pages in a real browser (Debian's Chromium, driven by playwright-core): each page has
@@ -186,16 +188,17 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
     await press(page, 'Yes, this was me');
     await poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Thank you');
 
-    const approval = linkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a correction/, 1, 30_000), 'act');
-    await page.goto(approval);
-    expect(await page.getByRole('heading', { level: 1 }).textContent()).toMatch(/Decision needed/);
+    // R12: the emailed link opens the approval page, which shows the request only once its recipient signs in.
+    const approval = approvalLinkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a correction/, 1, 30_000));
+    await signInForApproval(page, approval, OFFICER, 'privacy-officer');
+    await poll(() => page.textContent('#approval-title')).toMatch(/Decision needed/);
     expect(await page.textContent('main')).toContain('12 Elm St');
-    await checkAxe(page, '/act/… (staff approval of a correction)');
+    await checkAxe(page, '/approval.html (staff approval of a correction)');
     await fitsPhone(approval);
     await page.getByLabel(/Reason/).fill('Matches the utility bill the patron showed.');
     await press(page, 'Approve');
     await poll(() => page.textContent('main')).toContain('Approved. The request continues.');
-    await checkAxe(page, '/act/… (approved)');
+    await checkAxe(page, '/approval.html (approved)');
     await rt.mail.waitFor(ELEANOR.email, /were updated/, 1, 30_000);
     await waitForStatus(rt, statusUrl as string, 'completed', 30_000);
     noErrors(w);
@@ -222,9 +225,9 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
       30_000,
       'approval email',
     );
-    await page.goto(linkIn(approval, 'act'));
-    expect(await page.textContent('main')).toContain('Sofia Rivera');
-    await checkAxe(page, "/act/… (approval of a guardian's request)");
+    await signInForApproval(page, approvalLinkIn(approval), OFFICER, 'privacy-officer');
+    await poll(() => page.textContent('main')).toContain('Sofia Rivera');
+    await checkAxe(page, "/approval.html (approval of a guardian's request)");
     await press(page, 'Approve');
     await poll(() => page.textContent('main')).toContain('Approved');
     const ready = linkIn(await rt.mail.waitFor(MARIA.email, /are ready/, 1, 30_000), 'download');
@@ -283,8 +286,11 @@ describe.skipIf(!HAS_CHROMIUM)('public pages in Chromium (needs /usr/bin/chromiu
       30_000,
       'approval email',
     );
-    await page.goto(linkIn(approval, 'act'));
-    await checkAxe(page, "/act/… (approval of a third party's request)");
+    await signInForApproval(page, approvalLinkIn(approval), OFFICER, 'privacy-officer');
+    // R14: the requester's purpose, marked as their words.
+    await poll(() => page.textContent('main')).toContain('Checking the applicant has no outstanding debts.');
+    expect(await page.textContent('main')).toContain("the requester's own words");
+    await checkAxe(page, "/approval.html (approval of a third party's request)");
     await press(page, 'Approve');
     await poll(() => page.textContent('main')).toContain('Approved');
     await rt.mail.waitFor('casey.morgan@credit-union.example', /are ready/, 1, 30_000);

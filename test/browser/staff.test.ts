@@ -2,11 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { postFormAsBrowser } from '../support/http.ts';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalLinkIn } from '../support/approvals.ts';
+import { postForm } from '../support/http.ts';
 import {
   ADA,
   eventually,
   HAROLD,
   linkIn,
+  OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,
@@ -240,5 +243,53 @@ describe.skipIf(!HAS_CHROMIUM)('staff desk in Chromium (needs /usr/bin/chromium)
     await expectNoHorizontalScroll(page);
     noErrors(w);
     await phone.close();
+  });
+
+  it('R12 an approval from its emailed link: nothing before sign-in, another officer refused, the recipient approves signed in', async () => {
+    const SAM = { cardNumber: '21234000011004', lastName: "O'Brien", email: 'sam.obrien@example.org' };
+    const OWEN = 'owen.gallagher@library.example';
+    const { body } = await submit(rt, { kind: 'deletion', cardNumber: SAM.cardNumber, lastName: SAM.lastName });
+    const verify = await rt.mail.waitFor(SAM.email, /confirm your privacy request/, 1, 30_000);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const email = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICER)).find(
+          (e) => /Decision needed on a deletion plan/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      30_000,
+      'approval email',
+    );
+    const w = await open(desktop);
+    const { page } = w;
+    const signInAs = async (who: string) => {
+      await page.getByLabel('Staff email').fill(who);
+      await page.getByLabel('Role').selectOption('privacy-officer');
+      await press(page, 'Get a local token');
+    };
+    await page.goto(approvalLinkIn(email));
+    await page.getByRole('button', { name: 'Get a local token' }).waitFor();
+    // The secret leaves the address bar at once, and nothing about the request shows before sign-in.
+    expect(page.url()).toBe(url('/approval.html'));
+    expect(await page.isVisible('#approval')).toBe(false);
+    expect(await page.textContent('main')).not.toContain(SAM.cardNumber);
+    await checkAxe(page, '/approval.html (signed out)');
+
+    // Owen holds the same role, but this link is Dana's: refused, and nothing is shown.
+    await signInAs(OWEN);
+    await poll(() => page.textContent('#approval-result')).toContain('sent to another member of staff');
+    expect(await page.textContent('main')).not.toContain(SAM.cardNumber);
+    await checkAxe(page, '/approval.html (another member of staff)');
+    await press(page, 'Sign out');
+
+    await signInAs(OFFICER);
+    await poll(() => page.textContent('#approval-title')).toMatch(/Decision needed/);
+    expect(await page.textContent('#approval-body')).toContain('Deletion plan');
+    await checkAxe(page, '/approval.html (deletion plan)');
+    await press(page, 'Approve');
+    await poll(() => page.textContent('main')).toContain('Approved. The request continues.');
+    const decided = (await rt.deps.requests.get(body.requestId)).decisions ?? [];
+    expect(decided).toEqual([expect.objectContaining({ byStaffId: OFFICER, bySub: expect.stringMatching(/^local-/) })]);
+    noErrors(w);
+    await page.close();
   });
 });

@@ -8,6 +8,7 @@ import { RequestStore } from '../../functions/adapters/dynamodb/requests.ts';
 import { seeded } from '../../functions/lib/faults.ts';
 import { AUDIT_TABLE, startRuntime, REQUESTS_TABLE, type Runtime } from '../../local/runtime.ts';
 import { SCHEDULES } from '../../workflows/index.ts';
+import { approvalLinkIn, approvalSecretOf } from '../support/approvals.ts';
 import { DEMO_DATASET, linkIn, Mailbox, type SentEmail } from '../support/runtime.ts';
 
 /**
@@ -329,6 +330,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const answered = new Set<string>();
   let running = true;
   const act = async (email: SentEmail, fields: Record<string, string>) => {
+    if (/\/approval\.html#/.test(email.body.text ?? '')) return decideSignedIn(email, fields);
     const link = linkIn(email, 'act').replace(/^https?:\/\/[^/]+/, '');
     for (let attempt = 0; attempt < 40; attempt++) {
       const page = await tryFetch(`${base()}${link}`);
@@ -340,6 +342,38 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
         });
         if (res.status > 0 && res.status < 500) return;
       } else if (page.status > 0 && page.status < 500) return; // used or void: someone answered
+      linkRetries++;
+      await pause(500);
+    }
+  };
+  // R12: an approval is opened and decided signed in, as the privacy officer it was sent to.
+  const decideSignedIn = async (email: SentEmail, fields: Record<string, string>) => {
+    const token = approvalSecretOf(approvalLinkIn(email));
+    for (let attempt = 0; attempt < 40; attempt++) {
+      const signIn = await tryFetch(`${base()}/_local/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ email: OFFICER, groups: ['privacy-officer'] }),
+      });
+      if (signIn.status === 200) {
+        const headers = {
+          'content-type': 'application/json',
+          authorization: `Bearer ${(JSON.parse(signIn.text) as { token: string }).token}`,
+        };
+        const page = await tryFetch(`${base()}/api/staff/approvals/open`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ token }),
+        });
+        if (page.status === 200) {
+          const res = await tryFetch(`${base()}/api/staff/approvals/decide`, {
+            method: 'POST',
+            headers,
+            body: JSON.stringify({ token, ...fields }),
+          });
+          if (res.status > 0 && res.status < 500) return;
+        } else if (page.status > 0 && page.status < 500) return; // used or void: someone answered
+      }
       linkRetries++;
       await pause(500);
     }

@@ -704,6 +704,10 @@ const staffRoutes: [string, string][] = [
   ['GET', `/api/staff/requests/${UNKNOWN_ID}/audit.csv`],
   ['POST', `/api/staff/requests/${UNKNOWN_ID}/extend`],
   ['GET', '/api/staff/stats'],
+  // R12: a staff approval, opened and decided signed in; the link's secret in the body.
+  ['POST', '/api/staff/approvals/open'],
+  ['POST', '/api/staff/approvals/decide'],
+  ['POST', '/api/staff/approvals/document'],
 ];
 const BAD_AUTH: [string, Record<string, string>][] = [
   ['no Authorization header', {}],
@@ -903,6 +907,26 @@ for (const method of ['PUT', 'DELETE', 'PATCH'])
 // ---------- /api/staff/* (the staff desk, signed in) ----------
 const S = 'staff';
 const staff = { authorization: 'Bearer {{staffToken}}' };
+// R12: an approval's secret arrives in the body: whatever it holds, nothing is found, nothing echoed.
+for (const route of ['open', 'decide', 'document'])
+  for (const [label, body, status] of [
+    ['a well-formed secret no link has', JSON.stringify({ token: `${M}${'A'.repeat(40)}`, decision: 'approve' }), 404],
+    ['a path traversal as the secret', JSON.stringify({ token: `../../${M}/etc/passwd` }), 404],
+    ['a secret too long', JSON.stringify({ token: `${M}${'A'.repeat(200)}` }), 400],
+    ['a secret that is not text', JSON.stringify({ token: [M] }), 400],
+    ['no secret', JSON.stringify({ decision: 'approve', reason: M }), 400],
+    ['a body that is not JSON', `{"token":"${M}`, 400],
+  ] as const)
+    add(S, {
+      name: `approval ${route}: ${label}`,
+      probes: 'the approval secret in a signed-in body',
+      method: 'POST',
+      path: `/api/staff/approvals/${route}`,
+      headers: { ...staff, ...JSON_H },
+      body,
+      expect: problem(status),
+      needles: [M, 'passwd'],
+    });
 for (const [label, p] of TRAVERSALS)
   for (const [method, suffix] of [
     ['GET', ''],

@@ -14,6 +14,7 @@ import { isoDateIn } from '../../functions/domain/age.ts';
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { requestKeys, TABLE_KEYS } from '../../functions/adapters/dynamodb/keys.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
+import { approvalDocument, approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { COUNSEL, DIRECTOR, ORDER, overlappingRolesDataset, OWEN, pdf } from '../support/court-orders.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
@@ -472,16 +473,18 @@ describe('court orders, end to end', () => {
 
     const review = await reviewOf(requestId);
     // The approver's "open the order" link serves the kept copy: the very bytes uploaded.
-    const opened = await fetch(`${linkIn(review, 'act')}?view=order`);
+    const opened = await approvalDocument(rt, approvalLinkIn(review));
     expect(opened.status).toBe(200);
     expect(opened.headers.get('content-type')).toBe('application/pdf');
     expect(Buffer.from(await opened.arrayBuffer()).equals(document)).toBe(true);
     // Owen, another privacy officer (and not the uploader this time), has his own copy of the review link.
     const owenCopy = await rt.mail.waitFor(OWEN, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`));
-    expect((await postForm(linkIn(review, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(review), { decision: 'approve' })).status).toBe(200);
     // The first decision voided the other copies.
-    expect((await fetch(linkIn(owenCopy, 'act'))).status).toBe(410);
-    expect((await postForm(linkIn(await authoriseOf(requestId), 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await openApproval(rt, approvalLinkIn(owenCopy))).status).toBe(410);
+    expect(
+      (await decideApproval(rt, approvalLinkIn(await authoriseOf(requestId)), { decision: 'approve' })).status,
+    ).toBe(200);
 
     const ready = await rt.mail.waitFor(COUNSEL, new RegExp(`Disclosure package ready.*${requestId}`));
     const res = await fetch(linkIn(ready, 'download'));
@@ -626,9 +629,8 @@ describe('court orders, end to end', () => {
       return body;
     }
     const planLink = async (requestId: string) =>
-      linkIn(
+      approvalLinkIn(
         await rt.mail.waitFor(OFFICER, new RegExp(`Decision needed on a deletion plan \\(request ${requestId}\\)`)),
-        'act',
       );
 
     it('R13 R13a an order under nondisclosure, then the patron asks for deletion: nothing is removed, and nothing she can see reveals the order', async () => {
@@ -641,8 +643,8 @@ describe('court orders, end to end', () => {
       });
       const deletion = await requestDeletion(MARGARET);
       const link = await planLink(deletion.requestId);
-      expect(await (await fetch(link)).text()).toContain('blocked');
-      expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+      expect(await (await openApproval(rt, link)).text()).toContain('blocked');
+      expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
       // R8 R13a: the deletion waits, as one waiting on any blocker does.
       const done = await waitForStatus(rt, deletion.statusUrl, 'waiting');
       const outcome = done.outcome as {
@@ -657,12 +659,12 @@ describe('court orders, end to end', () => {
       expect(await rt.deps.records.getPatron(MARGARET.id)).toBeDefined();
 
       // The order goes through to disclosure; still nothing reaches her.
-      expect((await postForm(linkIn(await reviewOf(order.requestId), 'act'), { decision: 'approve' })).status).toBe(
-        200,
-      );
-      expect((await postForm(linkIn(await authoriseOf(order.requestId), 'act'), { decision: 'approve' })).status).toBe(
-        200,
-      );
+      expect(
+        (await decideApproval(rt, approvalLinkIn(await reviewOf(order.requestId)), { decision: 'approve' })).status,
+      ).toBe(200);
+      expect(
+        (await decideApproval(rt, approvalLinkIn(await authoriseOf(order.requestId)), { decision: 'approve' })).status,
+      ).toBe(200);
       await rt.mail.waitFor(COUNSEL, new RegExp(`Disclosure package ready.*${order.requestId}`));
       await eventually(async () =>
         (await rt.deps.requests.get(order.requestId)).status === 'completed' ? true : undefined,
@@ -697,12 +699,12 @@ describe('court orders, end to end', () => {
     it('R13 a deletion already approved to run when an order arrives stops before touching the held records', async () => {
       const deletion = await requestDeletion(JOSE);
       const link = await planLink(deletion.requestId);
-      expect(await (await fetch(link)).text()).toContain('full');
+      expect(await (await openApproval(rt, link)).text()).toContain('full');
       // The order arrives between the plan and its execution (left waiting for approval: the hold is what counts).
       const counsel = await token(COUNSEL, ['counsel']);
       await fileOrder(counsel, { ...ORDER, patronCardNumber: JOSE.cardNumber, nondisclosure: true });
       expect(await rt.deps.holds.isHeld(JOSE.id)).toBe(true);
-      expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+      expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
       // R8 R13: nothing goes while the hold holds; the deletion waits for it to be released.
       const done = await waitForStatus(rt, deletion.statusUrl, 'waiting');
       const outcome = done.outcome as {

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { postFormAsBrowser } from '../support/http.ts';
 import {
   ADA,
@@ -87,11 +88,11 @@ describe('guardian and third-party requests, end to end', () => {
     expect((await postFormAsBrowser(link, [['decision', 'confirm']])).status).toBe(200);
 
     const approval = await approvalFor(rt, requestIdOf(statusUrl));
-    const approvalLink = linkIn(approval, 'act');
-    expect(await (await fetch(approvalLink)).text()).toContain('Sofia Rivera');
+    const approvalLink = approvalLinkIn(approval);
+    expect(await (await openApproval(rt, approvalLink)).text()).toContain('Sofia Rivera');
     await waitForStatus(rt, statusUrl, 'awaiting-approval');
     expect(await rt.mail.to(MARIA.email)).toHaveLength(1); // nothing before approval
-    expect((await postFormAsBrowser(approvalLink, [['decision', 'approve']])).status).toBe(200);
+    expect((await decideApproval(rt, approvalLink, { decision: 'approve' })).status).toBe(200);
 
     const ready = await rt.mail.waitFor(MARIA.email, /are ready/);
     const download = await fetch(linkIn(ready, 'download'));
@@ -176,7 +177,7 @@ describe('guardian and third-party requests, end to end', () => {
     expect(await rt.mail.to(requester)).toHaveLength(1); // the confirmation of their address, nothing else
 
     expect(
-      (await postFormAsBrowser(linkIn(await approvalFor(rt, requestIdOf(statusUrl)), 'act'), [['decision', 'approve']]))
+      (await decideApproval(rt, approvalLinkIn(await approvalFor(rt, requestIdOf(statusUrl))), { decision: 'approve' }))
         .status,
     ).toBe(200);
     const ready = await rt.mail.waitFor(requester, /are ready/);

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler as sweepWaitingSystems } from '../../functions/handlers/sweep-waiting-systems.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { postForm } from '../support/http.ts';
 import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
 import {
@@ -98,9 +99,9 @@ describe.skipIf(!kohaSpecAvailable())('e2e: a deletion in Koha waits for a check
     const verify = await rt.mail.waitFor(PATRON.email, /confirm your privacy request/);
     expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
     const approval = await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/);
-    const page = await (await fetch(linkIn(approval, 'act'))).text();
+    const page = await (await openApproval(rt, approvalLinkIn(approval))).text();
     expect(page).toContain('Koha: through its connector');
-    expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
 
     // Koha refuses (has_checkouts): the deletion waits, and the patron is told what waits and why.
     const waitingLetter = await rt.mail.waitFor(PATRON.email, /deletion request .* is waiting/);

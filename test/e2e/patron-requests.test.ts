@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { postFormAsBrowser } from '../support/http.ts';
 import { linkIn, OFFICER, startTestRuntime, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
@@ -48,11 +49,11 @@ describe('patron requests through the web form', () => {
     expect((await postFormAsBrowser(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
 
     const ask = await rt.mail.waitFor(OFFICER, /Decision needed on a correction/);
-    const link = linkIn(ask, 'act');
-    const page = await (await fetch(link)).text();
+    const link = approvalLinkIn(ask);
+    const page = await (await openApproval(rt, link)).text();
     expect(page).toContain('12 Elm St');
     expect(page).toContain('name="decision" value="approve"');
-    expect((await postFormAsBrowser(link, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
 
     await rt.mail.waitFor('eleanor.vance@example.com', /were updated/);
     await waitForStatus(rt, statusUrl, 'completed');
@@ -68,9 +69,9 @@ describe('patron requests through the web form', () => {
     const statusUrl = await submitForm(rt, { kind: 'deletion', cardNumber: '21234000011026', lastName: 'Adeyemi' });
     const verify = await rt.mail.waitFor('ben.adeyemi@example.org', /confirm your privacy request/);
     expect((await postFormAsBrowser(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
-    const link = linkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/), 'act');
-    expect(await (await fetch(link)).text()).toContain('Deletion plan');
-    expect((await postFormAsBrowser(link, { decision: 'approve' })).status).toBe(200);
+    const link = approvalLinkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/));
+    expect(await (await openApproval(rt, link)).text()).toContain('Deletion plan');
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
 
     // R8: Ben still has a book out: what may go goes, and the deletion waits for its return.
     const letter = await rt.mail.waitFor('ben.adeyemi@example.org', /deletion request .* is waiting/);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AuditEvent } from '../../functions/domain/audit.ts';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { ORDER, pdf } from '../support/court-orders.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
@@ -473,7 +474,7 @@ describe('staff desk, end to end', () => {
         (e) => /Decision needed on a deletion plan/.test(e.subject) && e.body.text?.includes(d.body.requestId),
       ),
     );
-    expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, d.body.statusUrl, 'waiting');
 
     const path = `/api/staff/requests/${d.body.requestId}`;

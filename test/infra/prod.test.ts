@@ -118,7 +118,12 @@ describe('PrivacyDesk app (prod, eu-west-1, custom domain, existing SES identity
       expect((props.Environment as { Variables: Record<string, Json> }).Variables.BASE_URL).toBe(`https://${DOMAIN}`);
     }
     const [client] = Object.values(resources('AWS::Cognito::UserPoolClient'));
-    expect(client!.Properties.CallbackURLs).toEqual([`https://${DOMAIN}/counsel.html`, `https://${DOMAIN}/staff.html`]);
+    // R12: and the page where a staff approval is decided signed in.
+    expect(client!.Properties.CallbackURLs).toEqual([
+      `https://${DOMAIN}/counsel.html`,
+      `https://${DOMAIN}/staff.html`,
+      `https://${DOMAIN}/approval.html`,
+    ]);
   });
 
   it('uses an SES identity verified beforehand: creates none, and sends only as it and through the configuration set', () => {

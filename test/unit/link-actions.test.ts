@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { LINK_ACTIONS, linkActionFor } from '../../functions/app/actions/index.ts';
 import { decideOnLink, openLink } from '../../functions/app/actions/follow-link.ts';
+import { decideApproval, openApproval } from '../../functions/app/actions/signed-in-approval.ts';
+import type { Principal } from '../../functions/lib/auth.ts';
 import type { DecisionInput } from '../../functions/app/actions/decision.ts';
 import { GoneError, NotFoundError } from '../../functions/domain/errors.ts';
 import type { RequestRecord } from '../../functions/domain/request.ts';
@@ -87,6 +89,9 @@ function fakeDeps(t: ActionToken, r: RequestRecord, opts: { callback?: Error } =
 
 const answer = (input: Partial<DecisionInput> & Pick<DecisionInput, 'decision'>) => () => input;
 
+/** R12: the approval's recipient, signed in (the verified claims). */
+const DIRECTOR: Principal = { sub: 'sub-director', email: 'director@library.example', groups: ['director'] };
+
 describe('link actions', () => {
   it('every link purpose but downloads has an action with its thanks; a download link is not an action link', () => {
     for (const purpose of TOKEN_PURPOSES.filter((p) => p !== 'download')) {
@@ -99,19 +104,24 @@ describe('link actions', () => {
 
   it('R7: an answer the link does not offer is a bad attempt, and uses nothing up', async () => {
     const { deps, seen } = fakeDeps(token({ decisions: ['approve', 'reject'] }), request());
-    const page = await decideOnLink(deps, SECRET, answer({ decision: 'consent' }));
+    const page = await decideApproval(deps, DIRECTOR, SECRET, answer({ decision: 'consent' }));
     expect(page.status).toBe(400);
     expect(page.title).toBe('Please try again');
     expect(page.body.value).toContain('that choice is not offered here');
-    expect(page.body.value).toContain(`<a href="/act/${SECRET}">Back</a>`);
+    expect(page.body.value).toContain(`<a href="/approval.html">Back</a>`);
     expect(seen).toMatchObject({ failedAttempts: 1, consumed: [], resumed: [] });
   });
 
   it('R7: a rejection needs a reason the requester reads; without one it is a bad attempt', async () => {
     const { deps, seen } = fakeDeps(token(), request());
-    expect((await decideOnLink(deps, SECRET, answer({ decision: 'reject' }))).status).toBe(400);
+    expect((await decideApproval(deps, DIRECTOR, SECRET, answer({ decision: 'reject' }))).status).toBe(400);
     expect(seen.failedAttempts).toBe(1);
-    const done = await decideOnLink(deps, SECRET, answer({ decision: 'reject', reason: 'Held for an open fine' }));
+    const done = await decideApproval(
+      deps,
+      DIRECTOR,
+      SECRET,
+      answer({ decision: 'reject', reason: 'Held for an open fine' }),
+    );
     expect(done.status).toBe(200);
     expect(done.body.value).toContain('Rejected. The requester will be told, with your reason.');
     expect(seen.consumed).toEqual(['reject']);
@@ -158,7 +168,7 @@ describe('link actions', () => {
     expect(closed.seen.consumed).toEqual([]);
   });
 
-  it('R12: an approver of an earlier step is refused: shown the refusal on GET, refused and recorded on POST', async () => {
+  it('R12: an approver of an earlier step is refused: shown the refusal on opening, refused and recorded on deciding', async () => {
     const earlier = {
       step: 'court-order-review',
       decision: 'approve' as const,
@@ -167,10 +177,10 @@ describe('link actions', () => {
       at: '2026-03-01T12:00:00.000Z',
     };
     const { deps, seen } = fakeDeps(token({ step: 'court-order-authorise' }), request({ decisions: [earlier] }));
-    const shown = await openLink(deps, SECRET, undefined);
-    expect('page' in shown && shown.page.status).toBe(403);
+    const shown = await openApproval(deps, DIRECTOR, SECRET);
+    expect(shown.status).toBe(403);
     expect(seen.events).toEqual([]);
-    const posted = await decideOnLink(deps, SECRET, answer({ decision: 'approve' }));
+    const posted = await decideApproval(deps, DIRECTOR, SECRET, answer({ decision: 'approve' }));
     expect(posted.status).toBe(403);
     expect(posted.title).toBe('You cannot decide on this request');
     expect(seen.events.map((e) => e.type)).toEqual(['approval-refused']);
@@ -180,7 +190,64 @@ describe('link actions', () => {
   it('an answer whose workflow step no longer waits: the link is gone', async () => {
     const callback = Object.assign(new Error('timed out'), { name: 'TaskTimedOut' });
     const { deps } = fakeDeps(token(), request(), { callback });
-    await expect(decideOnLink(deps, SECRET, answer({ decision: 'approve' }))).rejects.toThrow(GoneError);
+    await expect(decideApproval(deps, DIRECTOR, SECRET, answer({ decision: 'approve' }))).rejects.toThrow(GoneError);
+  });
+
+  it('R12: an approval through /act/{token} shows only the way to sign in, and a decision posted there is refused (401), audited, and uses nothing up', async () => {
+    const { deps, seen } = fakeDeps(token(), request());
+    const shown = await openLink(deps, SECRET, undefined);
+    expect('page' in shown && shown.page.status).toBe(200);
+    expect('page' in shown && shown.page.body.value).toContain(`/approval.html#${SECRET}`);
+    expect('page' in shown && shown.page.body.value).not.toContain('name="decision"');
+    expect(seen.events).toEqual([]);
+    const posted = await decideOnLink(deps, SECRET, answer({ decision: 'approve' }));
+    expect(posted.status).toBe(401);
+    expect(seen.events).toEqual([
+      expect.objectContaining({
+        type: 'approval-refused',
+        data: { step: 'deletion-approval', reason: 'not-signed-in' },
+      }),
+    ]);
+    expect(seen).toMatchObject({ failedAttempts: 0, consumed: [], resumed: [] });
+  });
+
+  it("R12: signed in as someone else, or without the link's role: refused and audited by ids; nothing used; the recipient then decides, with `sub` recorded", async () => {
+    const { deps, seen } = fakeDeps(token(), request());
+    const other: Principal = {
+      sub: 'sub-other',
+      email: 'privacy@library.example',
+      groups: ['privacy-officer', 'director'],
+    };
+    await expect(openApproval(deps, other, SECRET)).rejects.toMatchObject({
+      name: 'ApprovalRefusedError',
+      reason: 'not-the-recipient',
+    });
+    await expect(decideApproval(deps, other, SECRET, answer({ decision: 'approve' }))).rejects.toMatchObject({
+      reason: 'not-the-recipient',
+    });
+    const leftRole: Principal = { ...DIRECTOR, groups: ['circulation'] };
+    await expect(decideApproval(deps, leftRole, SECRET, answer({ decision: 'approve' }))).rejects.toMatchObject({
+      reason: 'not-in-role',
+    });
+    expect(seen.events).toEqual([
+      expect.objectContaining({
+        type: 'approval-refused',
+        actor: expect.objectContaining({ sub: 'sub-other' }),
+        data: { step: 'deletion-approval', reason: 'not-the-recipient' },
+      }),
+      expect.objectContaining({
+        type: 'approval-refused',
+        data: { step: 'deletion-approval', reason: 'not-the-recipient' },
+      }),
+      expect.objectContaining({ type: 'approval-refused', data: { step: 'deletion-approval', reason: 'not-in-role' } }),
+    ]);
+    expect(JSON.stringify(seen.events)).not.toContain('privacy@library.example');
+    expect(seen).toMatchObject({ failedAttempts: 0, consumed: [], resumed: [] });
+    expect((await decideApproval(deps, DIRECTOR, SECRET, answer({ decision: 'approve' }))).status).toBe(200);
+    expect(seen.events.at(-1)).toMatchObject({
+      type: 'approval-decided',
+      actor: { kind: 'staff', id: 'director@library.example', role: 'director', sub: 'sub-director' },
+    });
   });
 
   it('an unknown link is not found before its answer is read', async () => {

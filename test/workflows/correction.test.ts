@@ -1,3 +1,4 @@
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { startRuntimeWithSystems } from '../support/systems.ts';
 import { answerManualSystem } from '../support/systems.ts';
 import { fileURLToPath } from 'node:url';
@@ -95,7 +96,7 @@ const approvalEmailTo = (rt: TestRuntime, officer: string, requestId: string): P
 /** R6: the privacy officer approves the correction of `requestId` through the emailed link. */
 async function approveCorrection(rt: TestRuntime, requestId: string): Promise<void> {
   const ask = await approvalEmailTo(rt, OFFICERS[0] as string, requestId);
-  expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+  expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
 }
 
 /** R1, R5: the emailed task names neither the patron nor the number. */
@@ -239,9 +240,9 @@ describe('correction workflow', () => {
     const ask = await approvalEmailTo(rt, OFFICERS[0] as string, body.requestId);
     for (const officer of OFFICERS) expect((await rt.mail.to(officer)).length).toBeGreaterThan(0);
     expect(ask.body.text).not.toContain('King'); // the email names the request, not the patron
-    const link = linkIn(ask, 'act');
+    const link = approvalLinkIn(ask);
     for (let i = 0; i < 2; i++) {
-      const page = await (await fetch(link)).text();
+      const page = await (await openApproval(rt, link)).text();
       expect(page).toContain('Lovelace');
       expect(page).toContain('King');
     }
@@ -249,14 +250,14 @@ describe('correction workflow', () => {
     const reads = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'staff-read');
     expect(reads[0]?.actor).toMatchObject({ kind: 'staff', id: OFFICERS[0], role: 'privacy-officer' });
 
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.lastName).toBe('King');
     // The other officer's copy is void; the used link answers 410.
-    expect((await fetch(linkIn(await approvalEmailTo(rt, OFFICERS[1] as string, body.requestId), 'act'))).status).toBe(
-      410,
-    );
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(410);
+    expect(
+      (await openApproval(rt, approvalLinkIn(await approvalEmailTo(rt, OFFICERS[1] as string, body.requestId)))).status,
+    ).toBe(410);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(410);
     const decided = (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'approval-decided');
     expect(decided).toMatchObject({ actor: { id: OFFICERS[0] }, data: { step: 'correction', decision: 'approve' } });
     await rt.deps.records.updateProfile(ADA.id, { lastName: ADA.lastName }); // restore for later tests
@@ -266,11 +267,15 @@ describe('correction workflow', () => {
     // Priya's email on file is the one she confirmed in the test before.
     const body = await verified(rt, { ...PRIYA, email: 'priya.n@example.net' }, { dateOfBirth: '1990-01-01' });
     const ask = await approvalEmailTo(rt, OFFICERS[0] as string, body.requestId);
-    const link = linkIn(ask, 'act');
-    expect((await postForm(link, { decision: 'reject' })).status).toBe(400);
+    const link = approvalLinkIn(ask);
+    expect((await decideApproval(rt, link, { decision: 'reject' })).status).toBe(400);
     expect(
-      (await postForm(link, { decision: 'reject', reason: 'Please bring proof of your date of birth to the desk.' }))
-        .status,
+      (
+        await decideApproval(rt, link, {
+          decision: 'reject',
+          reason: 'Please bring proof of your date of birth to the desk.',
+        })
+      ).status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor('priya.n@example.net', /was not completed/);
@@ -332,8 +337,8 @@ describe('correction workflow', () => {
       'approval email',
     );
     expect(ask.body.text).not.toContain('augusta.ada');
-    const link = linkIn(ask, 'act');
-    const page = await (await fetch(link)).text();
+    const link = approvalLinkIn(ask);
+    const page = await (await openApproval(rt, link)).text();
     expect(page).toContain('Username');
     expect(page).toContain('augusta.ada');
     expect(page).toContain(String(before));
@@ -341,7 +346,7 @@ describe('correction workflow', () => {
     expect((await rt.deps.requests.get(body.requestId)).status).toBe('awaiting-approval');
     expect((await rt.deps.records.getPatron(ADA.id))?.username).toBe(before);
 
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.username).toBe('augusta.ada');
     const notice = await eventually(
@@ -511,7 +516,7 @@ describe('staff approval: reminders and lapses', () => {
     rt = await startTestRuntime({ policy });
     const body = await verified(rt, ADA, { firstName: 'Augusta' });
     const reminder = await rt.mail.waitFor(OFFICERS[0] as string, /^Reminder: Decision needed/);
-    expect((await postForm(linkIn(reminder, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(reminder), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.audit.list(body.requestId)).some((e) => e.type === 'reminder-sent')).toBe(true);
   });
@@ -680,7 +685,7 @@ describe.skipIf(!kohaSpecAvailable())('R6 R19 a correction reaches Koha through 
       'approval email',
     );
     expect(sim.data.patrons.get(kohaId)?.userid ?? null).not.toBe('yuki.tanaka'); // nothing before approval
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect(sim.data.patrons.get(kohaId)?.userid).toBe('yuki.tanaka');
     expect((await rt.deps.records.getPatron(YUKI.id))?.username).toBe('yuki.tanaka');

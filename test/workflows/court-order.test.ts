@@ -12,6 +12,13 @@ import { S3DocumentStore } from '../../functions/adapters/s3/documents.ts';
 import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import {
+  approvalDocument,
+  approvalLinkIn,
+  approvalSecretOf,
+  decideApproval,
+  openApproval,
+} from '../support/approvals.ts';
+import {
   apiEvent,
   awsClaims,
   bodyOf,
@@ -22,7 +29,6 @@ import {
   pdf,
 } from '../support/court-orders.ts';
 import { executionOf } from '../support/executions.ts';
-import { postForm } from '../support/http.ts';
 import { ADA, eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 import type { KohaSimulator } from '../support/koha-simulator/index.ts';
 import {
@@ -174,8 +180,8 @@ describe('court-order workflow', () => {
     const review = await rt.mail.waitFor(OFFICER, reviewSubject(requestId));
     // The uploader holds the reviewing role too, and still gets no link.
     expect((await mailAbout(rt, OWEN, requestId)).filter((e) => /Decision needed/.test(e.subject))).toEqual([]);
-    const reviewLink = linkIn(review, 'act');
-    const page = await fetch(reviewLink);
+    const reviewLink = approvalLinkIn(review);
+    const page = await openApproval(rt, reviewLink);
     expect(page.status).toBe(200);
     const html = await page.text();
     for (const text of [
@@ -200,19 +206,19 @@ describe('court-order workflow', () => {
     });
 
     // The approver opens the PDF: the very bytes stored, as a download; the read is audited.
-    const doc = await fetch(`${reviewLink}?view=order`);
+    const doc = await approvalDocument(rt, reviewLink);
     expect(doc.status).toBe(200);
     expect(doc.headers.get('content-type')).toBe('application/pdf');
     expect(doc.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(Buffer.from(await doc.arrayBuffer()).equals(document)).toBe(true);
 
-    expect((await postForm(reviewLink, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, reviewLink, { decision: 'approve' })).status).toBe(200);
     const authorise = await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId));
     // Dana reviewed it; she is a director too, and gets no authorisation link (two different people).
     expect((await mailAbout(rt, OFFICER, requestId)).filter((e) => /authorisation/.test(e.subject))).toEqual([]);
-    const authPage = await (await fetch(linkIn(authorise, 'act'))).text();
+    const authPage = await (await openApproval(rt, approvalLinkIn(authorise))).text();
     expect(authPage).toContain(`Reviewed and approved by ${OFFICER}`);
-    expect((await postForm(linkIn(authorise, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(authorise), { decision: 'approve' })).status).toBe(200);
 
     const ready = await rt.mail.waitFor(OWEN, /Disclosure package ready/);
     expect(ready.subject).toContain(requestId);
@@ -283,7 +289,7 @@ describe('court-order workflow', () => {
   it('R12 the uploader, and whoever approved the review, are refused even holding a link; then a rejection tells counsel, never the patron', async () => {
     const { requestId } = await fileOrder(rt, FATIMA);
     const review = await rt.mail.waitFor(OFFICER, reviewSubject(requestId));
-    const real = await rt.deps.tokens.find(linkIn(review, 'act').split('/act/')[1] as string);
+    const real = await rt.deps.tokens.find(approvalSecretOf(approvalLinkIn(review)));
     // A link in the uploader's hands (as if sent before the rule, or forwarded by mistake).
     const forged = await rt.deps.tokens.issue({
       purpose: 'approve',
@@ -294,13 +300,13 @@ describe('court-order workflow', () => {
       ttlSeconds: 3600,
       ...(real.taskToken ? { taskToken: real.taskToken } : {}),
     });
-    const forgedLink = `${rt.baseUrl}/act/${forged.secret}`;
-    const shown = await fetch(forgedLink);
+    const forgedLink = `${rt.baseUrl}/approval.html#${forged.secret}`;
+    const shown = await openApproval(rt, forgedLink);
     expect(shown.status).toBe(403);
     const shownText = await shown.text();
     expect(shownText).toContain('you submitted this request yourself');
     expect(shownText).not.toContain('name="decision"');
-    const refused = await postForm(forgedLink, { decision: 'approve' });
+    const refused = await decideApproval(rt, forgedLink, { decision: 'approve' });
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Your decision was not recorded');
     let request = await rt.deps.requests.get(requestId);
@@ -312,9 +318,9 @@ describe('court-order workflow', () => {
     });
 
     // The real reviewer approves; the reviewer then holding an authorisation link is refused too.
-    expect((await postForm(linkIn(review, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(review), { decision: 'approve' })).status).toBe(200);
     const authorise = await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId));
-    const realAuth = await rt.deps.tokens.find(linkIn(authorise, 'act').split('/act/')[1] as string);
+    const realAuth = await rt.deps.tokens.find(approvalSecretOf(approvalLinkIn(authorise)));
     const again = await rt.deps.tokens.issue({
       purpose: 'approve',
       requestId,
@@ -324,7 +330,7 @@ describe('court-order workflow', () => {
       ttlSeconds: 3600,
       ...(realAuth.taskToken ? { taskToken: realAuth.taskToken } : {}),
     });
-    const twice = await postForm(`${rt.baseUrl}/act/${again.secret}`, { decision: 'approve' });
+    const twice = await decideApproval(rt, `${rt.baseUrl}/approval.html#${again.secret}`, { decision: 'approve' });
     expect(twice.status).toBe(403);
     expect(await twice.text()).toContain('already approved an earlier step');
     request = await rt.deps.requests.get(requestId);
@@ -333,7 +339,7 @@ describe('court-order workflow', () => {
     // The director rejects, with a reason: counsel is told; the patron hears nothing; the hold stays.
     expect(
       (
-        await postForm(linkIn(authorise, 'act'), {
+        await decideApproval(rt, approvalLinkIn(authorise), {
           decision: 'reject',
           reason: 'The order names a different date range.',
         })
@@ -358,9 +364,10 @@ describe('court-order workflow', () => {
     const { requestId } = await fileOrder(rt, BOB);
     const review = await rt.mail.waitFor(OFFICER, reviewSubject(requestId));
     // A rejection needs a reason (counsel reads it).
-    expect((await postForm(linkIn(review, 'act'), { decision: 'reject' })).status).toBe(400);
+    expect((await decideApproval(rt, approvalLinkIn(review), { decision: 'reject' })).status).toBe(400);
     expect(
-      (await postForm(linkIn(review, 'act'), { decision: 'reject', reason: 'Not signed by a judge.' })).status,
+      (await decideApproval(rt, approvalLinkIn(review), { decision: 'reject', reason: 'Not signed by a judge.' }))
+        .status,
     ).toBe(200);
     const told = await rt.mail.waitFor(OWEN, new RegExp(`Court order not approved.*${requestId}`));
     expect(told.body.text).toContain('Not signed by a judge.');
@@ -374,12 +381,15 @@ describe('court-order workflow', () => {
   it('R13a a nondisclosure order: the package goes to counsel and the patron hears nothing at all', async () => {
     const { requestId } = await fileOrder(rt, MARCUS, { nondisclosure: true });
     expect(
-      (await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId)), 'act'), { decision: 'approve' }))
-        .status,
+      (
+        await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId))), {
+          decision: 'approve',
+        })
+      ).status,
     ).toBe(200);
     expect(
       (
-        await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId)), 'act'), {
+        await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId))), {
           decision: 'approve',
         })
       ).status,
@@ -493,14 +503,14 @@ describe('court-order workflow: lapses, failures and retries', () => {
     const first = await fileOrder(rt, PRIYA, { categories: ['donations'] });
     expect(
       (
-        await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(first.requestId)), 'act'), {
+        await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(OFFICER, reviewSubject(first.requestId))), {
           decision: 'approve',
         })
       ).status,
     ).toBe(200);
     expect(
       (
-        await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(first.requestId)), 'act'), {
+        await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(first.requestId))), {
           decision: 'approve',
         })
       ).status,
@@ -520,14 +530,14 @@ describe('court-order workflow: lapses, failures and retries', () => {
     const second = await fileOrder(rt, BOB, { categories: ['payments'] });
     expect(
       (
-        await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(second.requestId)), 'act'), {
+        await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(OFFICER, reviewSubject(second.requestId))), {
           decision: 'approve',
         })
       ).status,
     ).toBe(200);
     expect(
       (
-        await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(second.requestId)), 'act'), {
+        await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(second.requestId))), {
           decision: 'approve',
         })
       ).status,
@@ -545,12 +555,15 @@ describe('court-order workflow: lapses, failures and retries', () => {
 /** Both approvals, through the links in the approvers' emails. */
 async function approveBoth(rt: TestRuntime, requestId: string) {
   expect(
-    (await postForm(linkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId)), 'act'), { decision: 'approve' }))
-      .status,
+    (
+      await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(OFFICER, reviewSubject(requestId))), {
+        decision: 'approve',
+      })
+    ).status,
   ).toBe(200);
   expect(
     (
-      await postForm(linkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId)), 'act'), {
+      await decideApproval(rt, approvalLinkIn(await rt.mail.waitFor(DIRECTOR, authoriseSubject(requestId))), {
         decision: 'approve',
       })
     ).status,

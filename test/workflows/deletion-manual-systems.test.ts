@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { postForm } from '../support/http.ts';
 import { linkIn, OFFICER, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 import { answerManualSystem } from '../support/systems.ts';
@@ -25,8 +26,8 @@ describe('R19 a deletion across the records table and three manual systems', () 
     const { body } = await submit(rt, { kind: 'deletion', cardNumber: YUKI.cardNumber, lastName: YUKI.lastName });
     const verify = await rt.mail.waitFor(YUKI.email, /confirm your privacy request/);
     expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
-    const plan = linkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/), 'act');
-    expect((await postForm(plan, { decision: 'approve' })).status).toBe(200);
+    const plan = approvalLinkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/));
+    expect((await decideApproval(rt, plan, { decision: 'approve' })).status).toBe(200);
 
     await answerManualSystem(rt, body.requestId, 'ebooks', { state: 'done' });
     await answerManualSystem(rt, body.requestId, 'fundraising', { state: 'done' });

@@ -5,6 +5,7 @@ import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { RECORDS_TABLE } from '../../local/runtime.ts';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
@@ -103,7 +104,7 @@ async function requestDeletion(r: TestRuntime, p: Patron) {
   const verify = await r.mail.waitFor(p.email, /confirm your privacy request/);
   expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
   const approval = await r.mail.waitFor(OFFICER, /Decision needed on a deletion plan/);
-  expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+  expect((await decideApproval(r, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
   return body;
 }
 

@@ -7,6 +7,7 @@ import { BLOCKER_REASONS } from '../../functions/domain/deletion-outcome.ts';
 import { HELD_REASON } from '../../functions/domain/deletion-plan.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
 import { REASON_WORDS } from '../../functions/render/deletion-letters.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { postForm } from '../support/http.ts';
 import { expectLetterFollowsResults } from './deletion-letter.ts';
 import {
@@ -64,7 +65,7 @@ async function requestDeletion(rt: TestRuntime, p: Patron, n = 1) {
 }
 
 async function approvalLink(rt: TestRuntime, n: number) {
-  return linkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/, n), 'act');
+  return approvalLinkIn(await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/, n));
 }
 
 /** Everything the patron can see: their mailbox and the status page. */
@@ -87,12 +88,12 @@ describe('deletion workflow', () => {
   it('R8 full deletion: the approver sees the plan; afterwards nothing re-linkable remains and the card no longer matches', async () => {
     const body = await requestDeletion(rt, YUKI);
     const link = await approvalLink(rt, 1);
-    const page = await (await fetch(link)).text();
+    const page = await (await openApproval(rt, link)).text();
     expect(page).toContain('Deletion plan');
     expect(page).toMatch(/library-records<\/th><td>Anonymise<\/td><td>2</);
     expect(page).toContain('Privacy Desk records: through its connector'); // R19: the systems it reaches
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeDefined(); // nothing touched before approval
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
 
     const letter = await rt.mail.waitFor(YUKI.email, /deletion request .* is complete/);
     expect(letter.body.text).toContain('your personal details');
@@ -128,7 +129,7 @@ describe('deletion workflow', () => {
   it('R8 items on loan and money owed: the rest goes, the profile, the open loan and the fines stay, and the deletion waits', async () => {
     const body = await requestDeletion(rt, ADA);
     const link = await approvalLink(rt, 2);
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
     expect(outcome.systems).toEqual([{ system: 'Privacy Desk records', result: 'waiting' }]);
@@ -153,7 +154,7 @@ describe('deletion workflow', () => {
 
   it('R8 a guarantor of a minor keeps their personal details, and the deletion waits', async () => {
     const body = await requestDeletion(rt, MARIA);
-    expect((await postForm(await approvalLink(rt, 3), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, await approvalLink(rt, 3), { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     expect((done.outcome as Outcome).retained).toEqual(
       expect.arrayContaining([{ category: 'personal', reason: 'guarantor-of-minor' }]),
@@ -169,9 +170,9 @@ describe('deletion workflow', () => {
       nondisclosure: true,
     });
     const body = await requestDeletion(rt, MARGARET);
-    const page = await (await fetch(await approvalLink(rt, 4))).text();
+    const page = await (await openApproval(rt, await approvalLink(rt, 4))).text();
     expect(page).toContain('blocked');
-    expect((await postForm(await approvalLink(rt, 4), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, await approvalLink(rt, 4), { decision: 'approve' })).status).toBe(200);
     // R13a: it waits like a deletion waiting on any other blocker.
     const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
@@ -188,14 +189,14 @@ describe('deletion workflow', () => {
   it('R13 a hold placed after the plan was approved stops the erasure before it touches anything', async () => {
     const body = await requestDeletion(rt, JOSE);
     const link = await approvalLink(rt, 5);
-    expect(await (await fetch(link)).text()).toContain('full');
+    expect(await (await openApproval(rt, link)).text()).toContain('full');
     await rt.deps.holds.place({
       holdId: 'H-test-2',
       patronId: JOSE.id,
       placedBy: 'counsel@library.example',
       nondisclosure: false,
     });
-    expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'waiting');
     const outcome = done.outcome as Outcome;
     expect(outcome.erased).toEqual([]);
@@ -209,9 +210,9 @@ describe('deletion workflow', () => {
     // R7: Maria's deletion above still waits, so a second one of hers would be closed quietly.
     const body = await requestDeletion(rt, HANNAH);
     const link = await approvalLink(rt, 6);
-    expect((await postForm(link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status).toBe(
-      200,
-    );
+    expect(
+      (await decideApproval(rt, link, { decision: 'reject', reason: 'Please settle this at the desk first.' })).status,
+    ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = await rt.mail.waitFor(HANNAH.email, /was not completed/);
     expect(told.body.text).toContain('Please settle this at the desk first.');
@@ -245,7 +246,7 @@ describe('deletion: a crash in the middle of the erasure', () => {
       });
     rt = await startTestRuntime({ wrapRecordsDb: crashOnce });
     const body = await requestDeletion(rt, YUKI);
-    expect((await postForm(await approvalLink(rt, 1), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, await approvalLink(rt, 1), { decision: 'approve' })).status).toBe(200);
     const done = await waitForStatus(rt, body.statusUrl, 'completed');
     expect(crashed).toBe(true);
     expect((done.outcome as Outcome).erased).toContain('personal');
@@ -327,7 +328,7 @@ describe('deletion: a sealed hold looks like an ordinary blocker', () => {
     const views: View[] = [];
     for (const [n, p] of [LOANED, HELD].entries()) {
       const body = await requestDeletion(rt, p);
-      expect((await postForm(await approvalLink(rt, n + 1), { decision: 'approve' })).status).toBe(200);
+      expect((await decideApproval(rt, await approvalLink(rt, n + 1), { decision: 'approve' })).status).toBe(200);
       const status = await waitForStatus(rt, body.statusUrl, 'waiting');
       const letter = await rt.mail.waitFor(p.email, /deletion request .* is waiting/);
       await expectLetterFollowsResults(rt, body.requestId, letter);

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KohaSimulator } from '../support/koha-simulator/index.ts';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -72,7 +73,7 @@ describe('email changes (R6)', () => {
     expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ADA.email);
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('correction-applied');
 
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ADA.id))?.email).toBe(ATTACKER);
 
@@ -136,7 +137,7 @@ describe.skipIf(!KOHA_SPEC)('email changes in every system (R6, R19)', () => {
       15_000,
       'approval email',
     );
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     // The change reached both systems that hold the person's contact details.
     expect(sim.data.patrons.get(ada.patronId)?.email).toBe(ATTACKER);

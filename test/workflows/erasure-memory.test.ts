@@ -14,6 +14,7 @@ import {
   waitForStatus,
   type TestRuntime,
 } from '../support/runtime.ts';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 
 /**
  * R8 through the local runtime as `npm start` runs it: a data folder that persists, a deletion
@@ -53,7 +54,7 @@ describe('R8: erased patrons stay erased when the runtime loads a changed datase
     const verify = await rt.mail.waitFor(YUKI.email, /confirm your privacy request/);
     expect((await post(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
     const approval = await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/);
-    expect((await post(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect(await rt.deps.records.getPatron(YUKI.id)).toBeUndefined();
 

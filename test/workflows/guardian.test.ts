@@ -6,6 +6,7 @@ import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
@@ -122,9 +123,9 @@ async function approve(rt: TestRuntime, requestId: string, decision: Record<stri
     10_000,
     'approval email',
   );
-  const link = linkIn(ask, 'act');
-  const page = await (await fetch(link)).text();
-  return { page, res: await postForm(link, decision) };
+  const link = approvalLinkIn(ask);
+  const page = await (await openApproval(rt, link)).text();
+  return { page, res: await decideApproval(rt, link, decision) };
 }
 
 const download = async (email: SentEmail) => {
@@ -345,10 +346,15 @@ describe('guardian access (today)', () => {
       10_000,
       'approval email',
     );
-    const link = linkIn(ask, 'act');
-    expect((await postForm(link, { decision: 'reject' })).status).toBe(400);
+    const link = approvalLinkIn(ask);
+    expect((await decideApproval(rt, link, { decision: 'reject' })).status).toBe(400);
     expect(
-      (await postForm(link, { decision: 'reject', reason: 'Please come to the desk to discuss this request.' })).status,
+      (
+        await decideApproval(rt, link, {
+          decision: 'reject',
+          reason: 'Please come to the desk to discuss this request.',
+        })
+      ).status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const told = (await rt.mail.waitFor(GRACE.email, /was not completed/, deniedBefore + 1)).body.text ?? '';

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { postForm } from '../support/http.ts';
 import {
   ADA,
@@ -89,7 +90,7 @@ describe('the policy version (R18)', () => {
       15_000,
       'approval email',
     );
-    expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
     const letter = await rt.mail.waitFor(YUKI.email, /deletion request .* is complete/);
     for (const text of [letter.body.text ?? '', words(letter)]) expect(text).toContain(`version ${policy.version}`);
   });

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { childToldEmail } from '../../functions/render/consent-emails.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
@@ -52,9 +53,9 @@ async function approve(rt: TestRuntime, requestId: string) {
     10_000,
     'approval email',
   );
-  const link = linkIn(ask, 'act');
-  await fetch(link);
-  expect((await postForm(link, { decision: 'approve' })).status).toBe(200);
+  const link = approvalLinkIn(ask);
+  await openApproval(rt, link);
+  expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
 }
 
 const subjects = (mails: SentEmail[]) => mails.map((m) => m.subject);
@@ -156,7 +157,7 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
       20_000,
       'plan approval email',
     );
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     // Ethan has a book out: the deletion waits, and the waiting letter is the one a patron gets first.
     const letter = await eventually(
       async () => (await rt.deps.audit.list(body.requestId)).find((e) => e.eventId === 'deletion-waiting-sent'),
@@ -191,7 +192,7 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
       20_000,
       'approval email',
     );
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ETHAN.id))?.address?.street).toBe('5 Elm Street');
     expect((await rt.mail.to(DAVID.email)).length).toBe(before);

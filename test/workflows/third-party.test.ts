@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { defaultPolicy, type Policy } from '../../functions/domain/policy.ts';
 import { deniedEmail } from '../../functions/render/emails.ts';
+import { approvalLinkIn, decideApproval, openApproval } from '../support/approvals.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { postForm } from '../support/http.ts';
 import {
@@ -66,13 +67,14 @@ async function ask(
   who: ReturnType<typeof requester>,
   categories: string[],
   patron: { cardNumber: string; lastName: string } = ADA,
+  purpose = PURPOSE,
 ) {
   const res = await submit(rt, {
     kind: 'third-party',
     requester: who,
     patron: { cardNumber: patron.cardNumber, lastName: patron.lastName },
     categories,
-    purpose: PURPOSE,
+    purpose,
   });
   expect(res.status).toBe(202);
   // R14: the third party first confirms the address they typed; nothing else happens before.
@@ -138,14 +140,14 @@ describe('third-party request (R14)', () => {
 
     const approval = await approvalEmailFor(rt, body.requestId);
     expect(approval.body.text).not.toContain(who.name); // staff emails name the request only
-    const page = await (await fetch(linkIn(approval, 'act'))).text();
+    const page = await (await openApproval(rt, approvalLinkIn(approval))).text();
     expect(page).toContain(who.email);
     expect(page).toContain('Ada Lovelace');
     expect(page).toContain('Given through their own email on file');
     expect(page).toContain('Library records, Fines, fees and payments');
     // Nothing reaches the third party before consent and approval.
     expect(await mailAfterConfirming(rt, who.email)).toHaveLength(0);
-    expect((await postForm(linkIn(approval, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(approval), { decision: 'approve' })).status).toBe(200);
 
     const ready = await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
     const res = await fetch(linkIn(ready, 'download'));
@@ -238,7 +240,11 @@ describe('third-party request (R14)', () => {
       expect(consentPage).toContain(v);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, res.body.requestId), 'act'), { decision: 'approve' })).status,
+      (
+        await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, res.body.requestId)), {
+          decision: 'approve',
+        })
+      ).status,
     ).toBe(200);
     await rt.mail.waitFor(who.email, /The records you asked .* are ready/);
     await waitForStatus(rt, res.body.statusUrl, 'completed');
@@ -272,7 +278,8 @@ describe('third-party request (R14)', () => {
     ).toBe(false);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
     expect(pkg).toContain('parent or guardian on the card gave written permission');
@@ -287,7 +294,7 @@ describe('third-party request (R14)', () => {
     const who = requester();
     const body = await ask(rt, who, ['personal', 'donations']);
     await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
-    await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' });
+    await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' });
     const pkg = await (await fetch(linkIn(await rt.mail.waitFor(who.email, /are ready/), 'download'))).text();
     for (const mark of [...ADA_MARKS.personal, ...ADA_MARKS.donations, 'Ada Lovelace']) expect(pkg).toContain(mark);
     for (const mark of [
@@ -320,14 +327,22 @@ describe('third-party request (R14)', () => {
     expect((await rt.deps.audit.list(body.requestId)).map((e) => e.type)).not.toContain('disclosure');
   });
 
-  it('R14 a rejection by staff: denied with their reason; the third party receives no records', async () => {
+  it("R14 R12 a rejection by staff: the approval page shows the purpose as the requester's words, links broken; denied with their reason; the third party receives no records", async () => {
     const who = requester();
-    const body = await ask(rt, who, ['library-records']);
+    const purpose = 'Tenancy check: see https://evil.example/form or www.evil.example for details.';
+    const body = await ask(rt, who, ['library-records'], ADA, purpose);
     await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' });
-    const link = linkIn(await approvalEmailFor(rt, body.requestId), 'act');
-    expect((await postForm(link, { decision: 'reject' })).status).toBe(400); // a reason is required
+    const link = approvalLinkIn(await approvalEmailFor(rt, body.requestId));
+    const page = await (await openApproval(rt, link)).text();
+    expect(page).toContain("the requester's own words, not checked by the library");
+    expect(page).toContain('https[:]//evil[.]example/form');
+    expect(page).toContain('www[.]evil[.]example');
+    expect(page).not.toContain('https://evil.example');
+    expect(page).not.toContain('www.evil.example');
+    expect((await decideApproval(rt, link, { decision: 'reject' })).status).toBe(400); // a reason is required
     expect(
-      (await postForm(link, { decision: 'reject', reason: 'The purpose does not need library records.' })).status,
+      (await decideApproval(rt, link, { decision: 'reject', reason: 'The purpose does not need library records.' }))
+        .status,
     ).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     const mails = await eventually(async () => {
@@ -369,7 +384,8 @@ describe('third-party request (R14)', () => {
 
     // R14: once sent, the patron with no email is told through the privacy officer (the request and the kinds of records only).
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     await rt.mail.waitFor(who.email, /The records you asked .* for are ready/);
     const notice = await rt.mail.waitFor(
@@ -510,7 +526,8 @@ describe('third-party request: records table and a manual system (R19)', () => {
     const body = await ask(rt, who, ['library-records', 'payments']);
     expect((await postForm(linkIn(await consentEmailFor(rt, who), 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     await eventually(async () =>
       (await rt.deps.systemResults.find(body.requestId, 'ebooks'))?.waitToken ? true : undefined,
@@ -555,7 +572,8 @@ describe.skipIf(!KOHA_SPEC)('third-party request: Koha as the system of record (
     expect(await rt.mail.to(ADA.email)).toHaveLength(0);
     expect((await postForm(linkIn(consent, 'act'), { decision: 'consent' })).status).toBe(200);
     expect(
-      (await postForm(linkIn(await approvalEmailFor(rt, body.requestId), 'act'), { decision: 'approve' })).status,
+      (await decideApproval(rt, approvalLinkIn(await approvalEmailFor(rt, body.requestId)), { decision: 'approve' }))
+        .status,
     ).toBe(200);
     const pkg = await (
       await fetch(linkIn(await rt.mail.waitFor(who.email, /The records you asked .* are ready/), 'download'))

@@ -29,6 +29,7 @@ export const auditEventEntity = entity<AuditEvent>({
       kind: z.enum(['system', 'requester', 'patron', 'staff', 'counsel']),
       id: z.optional(z.string()),
       role: z.optional(z.string()),
+      sub: z.optional(z.string()),
     }),
     data: z.optional(
       z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),

@@ -46,6 +46,7 @@ const decision = z.object({
   decision: z.enum(['approve', 'reject']),
   byStaffId: z.string(),
   role: z.string(),
+  bySub: z.optional(z.string()),
   at: z.string(),
   reason: z.optional(z.string()),
 });
@@ -211,7 +212,7 @@ const tombstoneSchema: z.ZodMiniType<RequestTombstone> = z.object({
   ageBand: z.optional(z.enum(AGE_BANDS)),
   approvalRounds: z.optional(z.record(z.string(), z.number())),
   verification: z.optional(z.omit(verification, { verifiedByStaffId: true })),
-  decisions: z.optional(z.array(z.omit(decision, { byStaffId: true, reason: true }))),
+  decisions: z.optional(z.array(z.omit(decision, { byStaffId: true, bySub: true, reason: true }))),
   denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), at: z.string() })),
   failure: z.optional(failure),
   outcome: z.optional(z.record(z.string(), z.json())),

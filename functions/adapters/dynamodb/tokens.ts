@@ -287,6 +287,44 @@ export class TokenStore {
     return this.expiredOn(requestKeys.openCallbacks, limit);
   }
 
+  /**
+   * R12: every token whose workflow step still waits on it (gsi2's queue, by expiry; a query, never
+   * a scan): staff departures look here for the links of a person who left a role.
+   */
+  async openCallbacks(): Promise<ActionToken[]> {
+    const items = await queryAll(this.db, {
+      TableName: this.table,
+      IndexName: 'gsi2',
+      KeyConditionExpression: 'gsi2pk = :p AND gsi2sk >= :now',
+      ExpressionAttributeValues: { ':p': requestKeys.openCallbacks, ':now': this.clock().toISOString() },
+    });
+    return items.map(tokenEntity.parse);
+  }
+
+  /** R12: revokes one open token (its holder left the role); false when it was already used or revoked. */
+  async revoke(token: ActionToken): Promise<boolean> {
+    try {
+      await this.db.send(
+        new UpdateCommand({
+          TableName: this.table,
+          Key: requestKeys.token(token.tokenHash),
+          UpdateExpression: 'SET revokedAt = :now, #ttl = :ttl REMOVE gsi2pk, gsi2sk',
+          ConditionExpression:
+            'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt)',
+          ExpressionAttributeNames: { '#ttl': TABLE_KEYS.ttlAttribute },
+          ExpressionAttributeValues: {
+            ':now': this.clock().toISOString(),
+            ':ttl': settledTtl(new Date(token.expiresAt), this.clock()),
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw e;
+    }
+  }
+
   /** Download links whose time is up and whose file is still stored (gsi2, by expiry). */
   expiredDownloads(limit = 100): Promise<ActionToken[]> {
     return this.expiredOn(requestKeys.liveDownloads, limit);

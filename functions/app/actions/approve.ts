@@ -4,7 +4,7 @@ import type { StaffDecision } from '../../domain/request.ts';
 import { approvalDetails } from '../../render/approval-details.ts';
 import { stepTitle } from '../../render/emails.ts';
 import { approvalDetailsWithDates } from '../../render/link-pages.ts';
-import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover } from './court-order-approval.ts';
+import { courtOrderDetails, courtOrderDocument, refuseConflictedApprover, staffActor } from './court-order-approval.ts';
 import type { LinkAction } from './link-action.ts';
 import { recordStaffRead } from './staff-read.ts';
 
@@ -47,14 +47,17 @@ export const approve: LinkAction = {
       ]);
   },
   // R12: the uploader and an earlier approver are never offered the decision; one arriving anyway is refused and recorded.
-  refuse: ({ deps, request, token }, record) => refuseConflictedApprover(deps, request, token, record),
+  refuse: ({ deps, request, token, signedIn }, record) =>
+    refuseConflictedApprover(deps, request, token, record, signedIn),
   document: courtOrderDocument,
-  async record({ deps, token, input }) {
+  async record({ deps, token, input, signedIn }) {
     const decision: StaffDecision = {
       step: token.step,
       decision: input.decision === 'approve' ? 'approve' : 'reject',
       byStaffId: token.recipient.id,
       role: token.recipient.role ?? '',
+      // R12, R17: the signed-in person's stable id, beside the address the link was sent to.
+      ...(signedIn ? { bySub: signedIn.sub } : {}),
       at: deps.clock().toISOString(),
       ...(input.reason ? { reason: input.reason } : {}),
     };
@@ -71,7 +74,7 @@ export const approve: LinkAction = {
     await deps.audit.append(token.requestId, {
       eventId: `decided:${token.step}:${token.tokenHash.slice(0, 16)}`,
       type: 'approval-decided',
-      actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+      actor: staffActor(token, signedIn),
       data: { step: token.step, decision: decision.decision },
     });
   },

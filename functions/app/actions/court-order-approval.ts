@@ -4,10 +4,20 @@ import type { Patron } from '../../domain/dataset.ts';
 import { NotFoundError } from '../../domain/errors.ts';
 import type { RequestRecord } from '../../domain/request.ts';
 import type { ActionToken } from '../../domain/tokens.ts';
+import type { AuditActor } from '../../domain/audit.ts';
+import type { Principal } from '../../lib/auth.ts';
 import type { Deps } from '../../lib/deps.ts';
 import type { ApprovalDetails } from '../../render/approval-details.ts';
 import { conflictedApproverBody, courtOrderDetailsBody } from '../../render/court-order-details.ts';
 import type { LinkFile, LinkPage } from './link-action.ts';
+
+/** The staff member a link names, with the signed-in person's stable id when there is one (R12, R17). */
+export const staffActor = (token: ActionToken, signedIn?: Principal): AuditActor => ({
+  kind: 'staff',
+  id: token.recipient.id,
+  ...(token.recipient.role ? { role: token.recipient.role } : {}),
+  ...(signedIn ? { sub: signedIn.sub } : {}),
+});
 
 /**
  * The court order's side of an `approve` link (R12): the order its approvers decide on (the
@@ -40,6 +50,7 @@ export async function refuseConflictedApprover(
   request: RequestRecord,
   token: ActionToken,
   record: boolean,
+  signedIn?: Principal,
 ): Promise<LinkPage | undefined> {
   const conflict = approvalConflict(request, token.recipient.id);
   if (!conflict) return undefined;
@@ -47,15 +58,15 @@ export async function refuseConflictedApprover(
     await deps.audit.append(token.requestId, {
       eventId: `approval-refused:${token.tokenHash.slice(0, 16)}`,
       type: 'approval-refused',
-      actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+      actor: staffActor(token, signedIn),
       data: { step: token.step, reason: conflict },
     });
   }
   return { status: 403, title: 'You cannot decide on this request', body: conflictedApproverBody(conflict) };
 }
 
-/** `GET /act/{token}?view=order`: the order's PDF for its approvers, as stored and checked (the version pinned at submit). */
-export async function courtOrderDocument(deps: Deps, token: ActionToken): Promise<LinkFile> {
+/** The order's PDF (R12: from the signed-in approval page) for its approvers, as stored and checked (the version pinned at submit). */
+export async function courtOrderDocument(deps: Deps, token: ActionToken, signedIn?: Principal): Promise<LinkFile> {
   const request = await deps.requests.get(token.requestId);
   if (request.kind !== 'court-order' || !request.orderId) throw new NotFoundError('no document');
   const order = await deps.orders.get(request.orderId);
@@ -64,7 +75,7 @@ export async function courtOrderDocument(deps: Deps, token: ActionToken): Promis
   await deps.audit.append(token.requestId, {
     eventId: `document-read:${token.tokenHash.slice(0, 16)}`,
     type: 'staff-read',
-    actor: { kind: 'staff', id: token.recipient.id, role: token.recipient.role },
+    actor: staffActor(token, signedIn),
     data: { purpose: `approval:${token.step}`, fields: ['court-order-document'] },
   });
   const fileName = `court-order-${order.orderId.slice(0, 8)}.pdf`;

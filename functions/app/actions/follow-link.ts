@@ -1,33 +1,60 @@
 import { GoneError, InvalidInputError } from '../../domain/errors.ts';
 import { isTerminal } from '../../domain/request.ts';
+import { isSignedInPurpose, type ActionToken } from '../../domain/tokens.ts';
+import type { Principal } from '../../lib/auth.ts';
 import type { Deps } from '../../lib/deps.ts';
 import { renderDecisionForm } from '../../render/layout.ts';
-import { thanksBody, tryAgainBody } from '../../render/link-pages.ts';
+import { signInFirstBody, thanksBody, tryAgainBody } from '../../render/link-pages.ts';
 import type { DecisionInput } from './decision.ts';
 import { linkActionFor } from './index.ts';
-import type { LinkFile, LinkPage } from './link-action.ts';
+import { linkPathFor, type LinkAction, type LinkFile, type LinkPage } from './link-action.ts';
 import { resumeWaitingStep } from './resume-workflow.ts';
 
 /**
  * The two things a person does with an emailed link, the same for every purpose: open it (a GET
  * only reads, so a mail scanner's visit changes nothing) and answer it (a POST, once). A link that
  * was used, expired, revoked or locked is gone (GoneError); one that never was is not found.
+ * A staff approval (R12) is opened and answered only signed in (./signed-in-approval.ts): through
+ * `/act/{token}` it shows nothing and decides nothing.
  */
 
 /** A link opens on a page, or, for a document that page links to, on the file. */
 export type LinkAnswer = { page: LinkPage } | { file: LinkFile };
 
+/** R12: an approval reached through `/act/{token}` (a link from before sign-in was required): the way to sign in, nothing else. */
+const signInFirst = (token: ActionToken, secret: string, status: number): LinkPage => ({
+  status,
+  title: 'Sign in to decide',
+  body: signInFirstBody(linkPathFor(token.purpose, secret)),
+});
+
 export async function openLink(deps: Deps, secret: string, view: string | undefined): Promise<LinkAnswer> {
   const token = await deps.tokens.findUsable(secret);
   const action = linkActionFor(token);
+  if (isSignedInPurpose(token.purpose)) return { page: signInFirst(token, secret, 200) };
   // R12: an approver opens the order's PDF from the decision page; a GET that only reads.
   if (view === 'order' && action.document) return { file: await action.document(deps, token) };
+  return { page: await showLink(deps, token, action, secret, `/act/${secret}`) };
+}
+
+/**
+ * The page a link shows (the refusal a conflicted approver gets instead, R12); `formAction` is where
+ * its form posts. Shared by `/act/{token}` and the signed-in approval page.
+ */
+export async function showLink(
+  deps: Deps,
+  token: ActionToken,
+  action: LinkAction,
+  secret: string,
+  formAction: string,
+  signedIn?: Principal,
+): Promise<LinkPage> {
   const request = await deps.requests.get(token.requestId);
-  const ctx = { deps, token, request, secret };
+  const ctx = { deps, token, request, secret, ...(signedIn ? { signedIn } : {}) };
   const refused = await action.refuse?.(ctx, false);
-  if (refused) return { page: refused };
+  if (refused) return refused;
   const { title, form } = await action.show(ctx);
-  return { page: { status: 200, title, body: renderDecisionForm({ action: `/act/${secret}`, ...form }) } };
+  return { status: 200, title, body: renderDecisionForm({ action: formAction, ...form }) };
 }
 
 /**
@@ -37,6 +64,29 @@ export async function openLink(deps: Deps, secret: string, view: string | undefi
 export async function decideOnLink(deps: Deps, secret: string, readDecision: () => DecisionInput): Promise<LinkPage> {
   const token = await deps.tokens.findUsable(secret);
   const action = linkActionFor(token);
+  if (isSignedInPurpose(token.purpose)) {
+    // R12: no decision without sign-in; the attempt is on the record (ids only) and the link still works.
+    await deps.audit.append(token.requestId, {
+      eventId: `approval-refused:${token.tokenHash.slice(0, 16)}:not-signed-in`,
+      type: 'approval-refused',
+      actor: { kind: 'staff' },
+      data: { step: token.step, reason: 'not-signed-in' },
+    });
+    return signInFirst(token, secret, 401);
+  }
+  return decide(deps, token, action, secret, readDecision, `/act/${secret}`);
+}
+
+/** The shared part of answering a link, once whoever answers is known to be allowed to. */
+export async function decide(
+  deps: Deps,
+  token: ActionToken,
+  action: LinkAction,
+  secret: string,
+  readDecision: () => DecisionInput,
+  backTo: string,
+  signedIn?: Principal,
+): Promise<LinkPage> {
   let input: DecisionInput;
   try {
     input = readDecision();
@@ -46,15 +96,15 @@ export async function decideOnLink(deps: Deps, secret: string, readDecision: () 
     if (!(e instanceof InvalidInputError)) throw e;
     // R7: a few bad tries, then the link locks.
     await deps.tokens.recordFailedAttempt(token);
-    return { status: 400, title: 'Please try again', body: tryAgainBody(e.message, secret) };
+    return { status: 400, title: 'Please try again', body: tryAgainBody(e.message, backTo) };
   }
 
   const request = await deps.requests.get(token.requestId);
   if (isTerminal(request.status) && !action.outlivesRequest) throw new GoneError('request closed');
-  const refused = await action.refuse?.({ deps, token, request, secret }, true);
+  const refused = await action.refuse?.({ deps, token, request, secret, ...(signedIn ? { signedIn } : {}) }, true);
   if (refused) return refused;
   const used = await deps.tokens.consume(token, input.decision);
-  const decided = { deps, token: used, request, input };
+  const decided = { deps, token: used, request, input, ...(signedIn ? { signedIn } : {}) };
   await action.record(decided);
   if (action.settle) await action.settle(decided);
   else {

@@ -1,5 +1,6 @@
 import type { RequestRecord } from '../../domain/request.ts';
-import type { ActionToken } from '../../domain/tokens.ts';
+import { isSignedInPurpose, type ActionToken, type TokenPurpose } from '../../domain/tokens.ts';
+import type { Principal } from '../../lib/auth.ts';
 import type { Deps } from '../../lib/deps.ts';
 import type { SafeHtml } from '../../lib/html.ts';
 import type { DecisionButton, DecisionFormOptions } from '../../render/layout.ts';
@@ -28,6 +29,8 @@ export interface LinkContext {
   request: RequestRecord;
   /** The link's secret, for addresses on the page itself (the form posts back to it). */
   secret: string;
+  /** R12: who opened it signed in (a staff approval), checked to be the link's recipient. */
+  signedIn?: Principal;
 }
 
 export interface DecisionContext {
@@ -37,6 +40,8 @@ export interface DecisionContext {
   /** The request as read before the token was consumed. */
   request: RequestRecord;
   input: DecisionInput;
+  /** R12: who decided signed in (a staff approval), checked to be the link's recipient. */
+  signedIn?: Principal;
 }
 
 /**
@@ -55,8 +60,8 @@ export interface LinkAction {
   refuse?(ctx: LinkContext, record: boolean): Promise<LinkPage | undefined>;
   /** The answer may still be recorded after the request closed (its task outlives the request). */
   outlivesRequest?: boolean;
-  /** A stored document the page links to (`?view=order`), opened by a GET that only reads. */
-  document?(deps: Deps, token: ActionToken): Promise<LinkFile>;
+  /** A stored document the page links to, opened by a request that only reads (R12: signed in, for an approval). */
+  document?(deps: Deps, token: ActionToken, signedIn?: Principal): Promise<LinkFile>;
   /** What the decision does, once the token is consumed and before the workflow resumes. */
   record(ctx: DecisionContext): Promise<void>;
   /**
@@ -71,3 +76,14 @@ export const confirmOrDecline = (confirm: string, decline: string): DecisionButt
   { decision: 'confirm', label: confirm, primary: true },
   { decision: 'decline', label: decline },
 ];
+
+/**
+ * R12: where a staff approval is opened, signed in. The link's secret rides in the fragment, which a
+ * browser never sends: no server, CloudFront or access log sees it; the page hands it to the API in
+ * a POST body.
+ */
+export const APPROVAL_PAGE = '/approval.html';
+
+/** The address an emailed link opens: the signed-in approval page for an approval, `/act/{secret}` for the rest. */
+export const linkPathFor = (purpose: TokenPurpose, secret: string): string =>
+  isSignedInPurpose(purpose) ? `${APPROVAL_PAGE}#${secret}` : `/act/${secret}`;

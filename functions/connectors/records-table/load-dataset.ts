@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BatchGetCommand, BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { IntegrityError, TransientError } from '../../domain/errors.ts';
 import { recordKeys, type RecordKind } from '../../adapters/dynamodb/keys.ts';
 import { parseFile, parseJsonFile } from '../../domain/file-issues.ts';
-import { datasetSchema, type Dataset } from '../../domain/dataset.ts';
+import { datasetSchema, STAFF_ROLES, type Dataset, type StaffRole } from '../../domain/dataset.ts';
 import {
   NO_ERASURES,
   withoutErased,
@@ -102,8 +102,9 @@ export function datasetToItems(all: Dataset, memory: ErasureMemory = NO_ERASURES
 const BATCH_SIZE = 25; // DynamoDB's BatchWriteItem limit
 const MAX_ATTEMPTS = 8;
 
-type WriteRequest = { PutRequest: { Item: Item } };
+type WriteRequest = { PutRequest: { Item: Item } } | { DeleteRequest: { Key: Item } };
 const put = (Item: Item): WriteRequest => ({ PutRequest: { Item } });
+const remove = (Key: Item): WriteRequest => ({ DeleteRequest: { Key } });
 
 async function writeBatch(client: DynamoDBDocumentClient, tableName: string, batch: WriteRequest[]): Promise<void> {
   let pending = batch;
@@ -118,7 +119,9 @@ async function writeBatch(client: DynamoDBDocumentClient, tableName: string, bat
     }
     // Unprocessed items mean throttling; back off with jitter as the SDK documentation advises.
     await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
-    pending = left.flatMap((w) => (w.PutRequest?.Item ? [{ PutRequest: { Item: w.PutRequest.Item } }] : []));
+    pending = left.flatMap((w): WriteRequest[] =>
+      w.PutRequest?.Item ? [put(w.PutRequest.Item)] : w.DeleteRequest?.Key ? [remove(w.DeleteRequest.Key)] : [],
+    );
   }
 }
 
@@ -175,6 +178,38 @@ function withKept(item: Item, stored: Item | undefined): Item {
   return out;
 }
 
+/** A staff member's place in a role, as the staff list held it. */
+export interface StaffPlace {
+  email: string;
+  role: StaffRole;
+}
+
+/**
+ * R12: who the table lists in a role and the new dataset does not (they left the role, or the
+ * library). One query per role partition, never a scan; a handful of items each.
+ */
+async function departedStaff(client: DynamoDBDocumentClient, tableName: string, items: Item[]): Promise<StaffPlace[]> {
+  const listed = new Set(items.filter((i) => i.kind === 'STAFF').map((i) => `${String(i.pk)}\n${String(i.sk)}`));
+  const departed: StaffPlace[] = [];
+  for (const role of STAFF_ROLES) {
+    let start: Item | undefined;
+    do {
+      const out = await client.send(
+        new QueryCommand({
+          TableName: tableName,
+          KeyConditionExpression: 'pk = :r',
+          ExpressionAttributeValues: { ':r': recordKeys.rolePartition(role) },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const i of out.Items ?? [])
+        if (!listed.has(`${String(i.pk)}\n${String(i.sk)}`)) departed.push({ email: String(i.sk), role });
+      start = out.LastEvaluatedKey;
+    } while (start);
+  }
+  return departed;
+}
+
 const FINGERPRINT_CONCURRENCY = 16;
 
 /**
@@ -219,7 +254,9 @@ async function erasureMemoryFor(
 
 /**
  * Writes a validated dataset (parse it first: a bad file loads nothing). Puts overwrite, so
- * loading twice leaves the same items; it does not remove items absent from the dataset.
+ * loading twice leaves the same items; it does not remove records absent from the dataset, but the
+ * staff list is the dataset's alone: R12, a person it no longer lists in a role is removed from it,
+ * and answered in `departed` (their open approval links are then revoked, app/staff-departures.ts).
  * R6, R20: corrected fields and outreach opt-outs already in the table are kept (`keptOnReload`).
  * R8: a patron whose id or card an erasure remembered is skipped with all their records; the
  * result counts them, and says nothing else about them (R5). A table that remembers erasures is
@@ -228,7 +265,7 @@ async function erasureMemoryFor(
 export async function loadDataset(
   d: Dataset,
   opts: { client: DynamoDBDocumentClient; tableName: string; fingerprinter?: Fingerprinter | undefined },
-): Promise<{ items: number; skipped: SkippedCounts }> {
+): Promise<{ items: number; skipped: SkippedCounts; departed: StaffPlace[] }> {
   const memory = await erasureMemoryFor(d, opts);
   const { skipped } = withoutErased(d, memory);
   const fresh = datasetToItems(d, memory);
@@ -236,11 +273,12 @@ export async function loadDataset(
   const items = kept.size === 0 ? fresh : fresh.map((i) => withKept(i, kept.get(`${String(i.pk)}\n${String(i.sk)}`)));
   // The LIBRARY meta item goes alone, after every other batch succeeded: a reader that finds it
   // knows the load completed (a restart can use it to decide whether to load again).
+  const departed = await departedStaff(opts.client, opts.tableName, items);
   const marker = items.slice(-1);
-  const body = items.slice(0, -1);
+  const body = [...departed.map((d) => remove(recordKeys.staff(d.role, d.email))), ...items.slice(0, -1).map(put)];
   for (let i = 0; i < body.length; i += BATCH_SIZE) {
-    await writeBatch(opts.client, opts.tableName, body.slice(i, i + BATCH_SIZE).map(put));
+    await writeBatch(opts.client, opts.tableName, body.slice(i, i + BATCH_SIZE));
   }
   await writeBatch(opts.client, opts.tableName, marker.map(put));
-  return { items: items.length, skipped };
+  return { items: items.length, skipped, departed };
 }
