@@ -5,7 +5,9 @@ import { renderDecisionForm } from '../../render/layout.ts';
 import { thanksBody, tryAgainBody } from '../../render/link-pages.ts';
 import type { DecisionInput } from './decision.ts';
 import { linkActionFor } from './index.ts';
-import type { LinkFile, LinkPage } from './link-action.ts';
+import type { DecisionContext, LinkFile, LinkPage } from './link-action.ts';
+import type { ActionToken } from '../../domain/tokens.ts';
+import { recordAfterSending } from '../send-once.ts';
 import { resumeWaitingStep } from './resume-workflow.ts';
 
 /**
@@ -35,7 +37,13 @@ export async function openLink(deps: Deps, secret: string, view: string | undefi
  * known to work, so a bad answer counts against that link (R7) and an unknown link says so first.
  */
 export async function decideOnLink(deps: Deps, secret: string, readDecision: () => DecisionInput): Promise<LinkPage> {
-  const token = await deps.tokens.findUsable(secret);
+  let token: ActionToken;
+  try {
+    token = await deps.tokens.findUsable(secret);
+  } catch (e) {
+    if (!(e instanceof GoneError)) throw e;
+    return (await finishHandOver(deps, secret, readDecision)) ?? Promise.reject(e);
+  }
   const action = linkActionFor(token);
   let input: DecisionInput;
   try {
@@ -54,14 +62,52 @@ export async function decideOnLink(deps: Deps, secret: string, readDecision: () 
   const refused = await action.refuse?.({ deps, token, request, secret }, true);
   if (refused) return refused;
   const used = await deps.tokens.consume(token, input.decision);
-  const decided = { deps, token: used, request, input };
+  return handOver({ deps, token: used, request, input });
+}
+
+/**
+ * What an answer does once its link is used: recorded, the other copies voided, the waiting step
+ * resumed, and the link marked handed over. Every part is safe to repeat (fixed audit event ids,
+ * revoking what is already revoked), so a press of the button again finishes what a failure cut
+ * short (`finishHandOver`).
+ */
+async function handOver(decided: DecisionContext): Promise<LinkPage> {
+  const { deps, token, input } = decided;
+  const action = linkActionFor(token);
   await action.record(decided);
   if (action.settle) await action.settle(decided);
   else {
     // The other staff members' copies of this task are now void.
-    await deps.tokens.revokeAll(used.requestId);
-    await resumeWaitingStep(deps, used, input.decision);
+    await deps.tokens.revokeAll(token.requestId);
+    await resumeWaitingStep(deps, token, input.decision);
   }
+  await recordAfterSending(() => deps.tokens.markHandedOver(token.tokenHash));
   const thanks = action.thanks[input.decision] ?? action.thanks.default ?? 'Thank you.';
   return { status: 200, title: 'Thank you', body: thanksBody(thanks) };
+}
+
+/**
+ * Faults: a link used by an answer whose hand-over failed part way (a store call that kept
+ * failing, the runtime stopped) would leave its step waiting for good, and the person told the
+ * link was used. The same answer sent again through the same link (pressing the button again)
+ * finishes the hand-over; anything else is still gone.
+ */
+async function finishHandOver(
+  deps: Deps,
+  secret: string,
+  readDecision: () => DecisionInput,
+): Promise<LinkPage | undefined> {
+  const token = await deps.tokens.find(secret);
+  if (!token.usedAt || token.handedOverAt || token.revokedAt) return undefined;
+  let input: DecisionInput;
+  try {
+    input = readDecision();
+  } catch (e) {
+    if (e instanceof InvalidInputError) return undefined;
+    throw e;
+  }
+  if (input.decision !== token.decision) return undefined;
+  const request = await deps.requests.get(token.requestId);
+  if (isTerminal(request.status) && !linkActionFor(token).outlivesRequest) return undefined;
+  return handOver({ deps, token, request, input });
 }
