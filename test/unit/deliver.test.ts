@@ -50,9 +50,12 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
     sentEmails: ((keys = new Set<string>()) =>
       ({
         wasSent: async (requestId: string, purpose: string, to: string[]) => keys.has(`${requestId} ${purpose} ${to}`),
+        claim: async (requestId: string, purpose: string, to: string[]) =>
+          keys.has(`${requestId} ${purpose} ${to}`) ? { state: 'sent' } : { state: 'claimed', claimId: 'c' },
         record: async (requestId: string, purpose: string, to: string[]) => {
           keys.add(`${requestId} ${purpose} ${to}`);
         },
+        release: async () => undefined,
       }) as unknown as Deps['sentEmails'])(),
     policy: defaultPolicy,
     baseUrl: 'https://desk.example',
