@@ -587,7 +587,7 @@ const TIMED_OUT_HANDLER_GRACE_MS = 5 * 60 * 1000;
  * reported once it has ended (or after a grace): a retry never runs beside a try still writing,
  * which could send an email or record an answer twice.
  */
-async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
+export async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<'timed-out'>((resolve) => {
     timer = setTimeout(() => resolve('timed-out'), seconds * 1000);
