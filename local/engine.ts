@@ -479,6 +479,9 @@ export class LocalEngine implements WorkflowPort {
         try {
           await fn(payload, lambdaContext(state));
         } catch (e) {
+          // As in Step Functions, whichever comes first ends the task: an answer already sent with
+          // this token (the link clicked while the handler was still finishing) wins over its error.
+          if (this.early.get(token)) return;
           this.early.delete(token);
           throw e;
         }

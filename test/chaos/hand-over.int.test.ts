@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../functions/domain/errors.ts';
+import type { TaskFunction } from '../../local/engine.ts';
 import { postForm } from '../support/http.ts';
 import { ADA, linkIn, startTestRuntime, submit, waitForStatus, type TestRuntime } from '../support/runtime.ts';
 
@@ -45,5 +46,42 @@ describe('an answer whose hand-over failed', () => {
     expect(events.filter((e) => e.type === 'identity-verified')).toHaveLength(1);
     expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
     expect((await rt.mail.to(ADA.email)).filter((e) => /confirm your privacy request/.test(e.subject))).toHaveLength(1);
+  });
+});
+
+describe('a link answered while its step is still finishing', () => {
+  const YUKI = { cardNumber: '21234000011007', lastName: 'Tanaka', email: 'yuki.tanaka@example.com' };
+  const OFFICER = 'privacy@library.example';
+  let rt: TestRuntime;
+  const answerThenFail = { on: true };
+  beforeAll(async () => {
+    // The approval step emails its link, the privacy officer approves at once, and then the step's
+    // last write fails (a DynamoDB throttle past the SDK's retries, as the client reports it).
+    const wrap = (name: string, fn: TaskFunction): TaskFunction =>
+      name !== 'task-request-approval'
+        ? fn
+        : async (event, context) => {
+            const out = await fn(event, context);
+            if (!answerThenFail.on) return out;
+            answerThenFail.on = false;
+            const ask = await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/);
+            expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+            throw new TransientError('DynamoDB: ProvisionedThroughputExceededException');
+          };
+    rt = await startTestRuntime({ wrapFunction: wrap });
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R7 R8: the answer that came first ends the step, as in Step Functions: no second link, and the deletion goes on', async () => {
+    const { body } = await submit(rt, { kind: 'deletion', cardNumber: YUKI.cardNumber, lastName: YUKI.lastName });
+    const verify = await rt.mail.waitFor(YUKI.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect(answerThenFail.on).toBe(false);
+    const asked = (await rt.mail.to(OFFICER)).filter((e) => /Decision needed on a deletion plan/.test(e.subject));
+    expect(asked).toHaveLength(1);
+    const events = await rt.deps.audit.list(body.requestId);
+    expect(events.filter((e) => e.type === 'approval-decided')).toHaveLength(1);
+    expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
   });
 });
