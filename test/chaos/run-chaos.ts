@@ -535,7 +535,7 @@ async function inspect(
     const failedStates = rt.engine
       .history(`local:${t.kind}:${t.requestId}`)
       .filter((h) => h.type === 'StateFailed')
-      .map((h) => `${h.state ?? '?'}: ${h.error ?? '?'}`);
+      .map((h) => `${h.state ?? '?'}: ${h.error ?? '?'} ${(h.cause ?? '').slice(0, 120)}`);
     notCompleted.push({
       ...(failed ? { error: String(failed.data?.error) } : {}),
       ...(failedStates.length > 0 ? { failedStates } : {}),
