@@ -9,6 +9,7 @@ import { correctionAppliedEmail, emailReplacedEmail } from '../render/emails.ts'
 import { maskEmail } from '../domain/correction.ts';
 import { sameAddress } from '../domain/own-channel.ts';
 import { sendPatronLink } from './ask-person.ts';
+import { sendOnce } from './send-once.ts';
 
 const FIELD_NAMES: Record<string, string> = {
   firstName: 'first name',
@@ -94,7 +95,8 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   // R6: the address now on file is told; the old address, when an email was replaced, gets its
   // own, separate notice with a link to undo it: never one email to both (neither learns the other).
   const current = changes.email ?? patron.email;
-  if (current) await deps.mailer.send({ to: [current], ...applied });
+  // Faults: keyed, so a retry after the notice went out (its audit write failed) does not send it again.
+  if (current) await sendOnce(deps, { requestId, purpose: 'correction-applied' }, { to: [current], ...applied });
   if (replaced)
     await sendPatronLink(deps, {
       requestId,
