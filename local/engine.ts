@@ -386,7 +386,14 @@ export class LocalEngine implements WorkflowPort {
           exec.writes = exec.writes.then(() => this.saveCheckpoint(item.executionId, checkpoint));
         } else if (event.type === 'StateExited') {
           exec.history.push({ type: event.type, state: event.state.name, output: event.state.output });
-        } else if (event.type === 'StateFailed' || event.type === 'ExecutionFailed') {
+        } else if (event.type === 'StateFailed') {
+          exec.history.push({
+            type: event.type,
+            state: event.state.name,
+            error: event.Error,
+            cause: String(event.Cause).slice(0, 300),
+          });
+        } else if (event.type === 'ExecutionFailed') {
           exec.history.push({ type: event.type, error: event.Error, cause: String(event.Cause).slice(0, 300) });
         }
       }
@@ -472,6 +479,9 @@ export class LocalEngine implements WorkflowPort {
         try {
           await fn(payload, lambdaContext(state));
         } catch (e) {
+          // As in Step Functions, whichever comes first ends the task: an answer already sent with
+          // this token (the link clicked while the handler was still finishing) wins over its error.
+          if (this.early.get(token)) return;
           this.early.delete(token);
           throw e;
         }
@@ -567,17 +577,39 @@ export class LocalEngine implements WorkflowPort {
   }
 }
 
-/** A plain task's time limit, from when its handler starts; it fails as Step Functions names it. */
-async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
+/**
+ * How long a timed-out handler is waited for before its step sees the timeout anyway: a handler
+ * here cannot be killed, and one that never ends must not hold its execution for good.
+ */
+const TIMED_OUT_HANDLER_GRACE_MS = 5 * 60 * 1000;
+
+/**
+ * A plain task's time limit, from when its handler starts; it fails as Step Functions names it.
+ * In AWS the function's own timeout is shorter than the state's, so the invocation has ended
+ * before the state's Retry runs it again. Here the handler cannot be stopped, so the timeout is
+ * reported once it has ended (or after a grace): a retry never runs beside a try still writing,
+ * which could send an email or record an answer twice.
+ */
+export async function withTimeout<T>(work: Promise<T>, seconds: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new CallbackError('States.Timeout', 'the task timed out')), seconds * 1000);
+  const timeout = new Promise<'timed-out'>((resolve) => {
+    timer = setTimeout(() => resolve('timed-out'), seconds * 1000);
   });
   try {
-    return await Promise.race([work, timeout]);
+    const first = await Promise.race([work.then((value) => ({ value })), timeout]);
+    if (first !== 'timed-out') return first.value;
   } finally {
     clearTimeout(timer);
   }
+  let grace: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work.catch(() => undefined),
+    new Promise((r) => {
+      grace = setTimeout(r, TIMED_OUT_HANDLER_GRACE_MS);
+    }),
+  ]);
+  clearTimeout(grace);
+  throw new CallbackError('States.Timeout', 'the task timed out');
 }
 
 const errorName = (e: unknown): string => {

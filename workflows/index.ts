@@ -524,9 +524,12 @@ export interface RetryRule {
 
 /**
  * The one `Retry` of every Task state: the errors a second try may fix (our TransientError, and the
- * Lambda service's own throttling and hiccups), three attempts, 2 s then 4 s apart. Anything else is
- * permanent and goes to the state's Catch (ARCHITECTURE.md, Faults). ASL is JSON and cannot import
- * this, so each file writes it out; test/infra/retry.test.ts holds every Task state to it.
+ * Lambda service's own throttling and hiccups), six more tries, 2 s doubling to 64 s apart (about
+ * two minutes in all, as AWS advises for Lambda's service errors). A step makes dozens of calls,
+ * and a call that still fails after the SDK's own retries fails the whole try: with fewer tries a
+ * rare hard fault per call adds up to a failed request (the chaos run, ARCHITECTURE.md, Faults).
+ * Anything else is permanent and goes to the state's Catch. ASL is JSON and cannot import this, so
+ * each file writes it out; test/infra/retry.test.ts holds every Task state to it.
  */
 export const TASK_RETRY: readonly RetryRule[] = [
   {
@@ -538,13 +541,13 @@ export const TASK_RETRY: readonly RetryRule[] = [
     ],
     IntervalSeconds: 2,
     BackoffRate: 2,
-    MaxAttempts: 3,
+    MaxAttempts: 6,
   },
 ];
 
-/** The failure path retries every error, longer: if it gave up, a failed request would go unseen. */
+/** The failure path retries every error, more often and longer: if it gave up, a failed request would go unseen. */
 const FAILURE_PATH_RETRY: readonly RetryRule[] = [
-  { ErrorEquals: ['States.ALL'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 5 },
+  { ErrorEquals: ['States.ALL'], IntervalSeconds: 5, BackoffRate: 2, MaxAttempts: 7 },
 ];
 
 const SYSTEM_TROUBLE_REASON =

@@ -10,6 +10,7 @@ import { maskEmail } from '../domain/correction.ts';
 import { sameAddress } from '../domain/own-channel.ts';
 import { sendPatronLink } from './ask-person.ts';
 import { ownAddressee } from './own-channel.ts';
+import { sendOnce } from './send-once.ts';
 
 const FIELD_NAMES: Record<string, string> = {
   firstName: 'first name',
@@ -96,7 +97,8 @@ export async function applyCorrection(deps: Deps, requestId: string): Promise<vo
   // own, separate notice with a link to undo it: never one email to both (neither learns the other).
   // R7, R10: an unchanged address the person shares with a guarantor is not theirs to be told through.
   const current = changes.email ?? (await ownAddressee(deps, patron)).email;
-  if (current) await deps.mailer.send({ to: [current], ...applied });
+  // Faults: keyed, so a retry after the notice went out (its audit write failed) does not send it again.
+  if (current) await sendOnce(deps, { requestId, purpose: 'correction-applied' }, { to: [current], ...applied });
   if (replaced)
     await sendPatronLink(deps, {
       requestId,

@@ -68,6 +68,8 @@ export interface ActionToken {
   contentType?: string;
   /** When the link went out by email: a retried step re-points it rather than send another (Faults). */
   emailedAt?: string;
+  /** Faults: when the answer given through the link reached its step. */
+  handedOverAt?: string;
 }
 
 export type TokenState = 'usable' | 'used' | 'expired' | 'revoked' | 'locked';

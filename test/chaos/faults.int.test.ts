@@ -145,6 +145,58 @@ describe('fault injection at the SDK clients (Faults)', () => {
     db.destroy();
   }, 30_000);
 
+  it('R7: a link issued whose answer was lost, tried again by the SDK, is issued (not failed as a clash)', async () => {
+    const db = faultyDb(always('reset-after-write', 0));
+    const { secret, token } = await new TokenStore(db, TABLE).issue({
+      purpose: 'verify-identity',
+      requestId: '6f1c7c8e-0000-4000-8000-000000000003',
+      recipient: { kind: 'patron', id: 'P1001' },
+      step: 'verify',
+      decisions: ['confirm'],
+      ttlSeconds: 3600,
+      taskToken: 'task-token-1',
+    });
+    // Stored once, and usable: the link a person gets works.
+    const stored = await new TokenStore(dynamo.db, TABLE).findUsable(secret);
+    expect(stored).toMatchObject({ tokenHash: token.tokenHash, taskToken: 'task-token-1', attempts: 0 });
+    db.destroy();
+  }, 30_000);
+
+  it('two tries of one step sending the same email at once send it once; a send that surely failed lets a later try send', async () => {
+    await fetch(`${mailUrl}/clear-store`, { method: 'POST' });
+    const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
+    const sentEmails = new SentEmails(dynamo.db, TABLE);
+    const email = { to: ['privacy@library.example'], subject: 'A request failed', text: 't', html: '<p>t</p>' };
+    const key = { requestId: '6f1c7c8e-0000-4000-8000-000000000004', purpose: 'failed' };
+    const answers = await Promise.all([0, 1, 2].map(() => sendOnce({ mailer, sentEmails }, key, email)));
+    expect(answers.filter(Boolean)).toHaveLength(1);
+    expect(await new Mailbox(mailUrl).all()).toHaveLength(1);
+
+    // SES throttled past the SDK's retries: nothing went out, so the step's retry sends it.
+    const throttled = new SesMailer('privacy@library.example', {
+      endpoint: mailUrl,
+      plugins: [always('throttle', 1).sdkPlugin('SES')],
+    });
+    const other = { ...key, purpose: 'report-ready' };
+    expect(await rejection(sendOnce({ mailer: throttled, sentEmails }, other, email))).toBeInstanceOf(TransientError);
+    expect(await sendOnce({ mailer, sentEmails }, other, email)).toBe(true);
+    expect(await sendOnce({ mailer, sentEmails }, other, email)).toBe(false);
+    expect(await new Mailbox(mailUrl).all()).toHaveLength(2);
+  }, 30_000);
+
+  it('a claim to send whose answer was lost, tried again by the SDK, is still this try’s: the email goes out once', async () => {
+    await fetch(`${mailUrl}/clear-store`, { method: 'POST' });
+    const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
+    const db = faultyDb(always('reset-after-write', 0));
+    const sentEmails = new SentEmails(db, TABLE);
+    const email = { to: ['privacy@library.example'], subject: 'A request failed', text: 't', html: '<p>t</p>' };
+    const key = { requestId: '6f1c7c8e-0000-4000-8000-000000000005', purpose: 'failed' };
+    expect(await sendOnce({ mailer, sentEmails }, key, email)).toBe(true);
+    expect(await sendOnce({ mailer, sentEmails: new SentEmails(dynamo.db, TABLE) }, key, email)).toBe(false);
+    expect(await new Mailbox(mailUrl).all()).toHaveLength(1);
+    db.destroy();
+  }, 30_000);
+
   it('SES throttling that outlasts the retries is TransientError and sends nothing', async () => {
     await fetch(`${mailUrl}/clear-store`, { method: 'POST' });
     const mailer = new SesMailer('privacy@library.example', {

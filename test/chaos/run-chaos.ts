@@ -56,7 +56,14 @@ export interface ChaosReport {
   injectedFaults: number;
   /** What the counts are made of, for a failing run's message. */
   details: {
-    notCompleted: { requestId: string; kind: string; status: string; lastEvents: string[]; error?: string }[];
+    notCompleted: {
+      requestId: string;
+      kind: string;
+      status: string;
+      lastEvents: string[];
+      error?: string;
+      failedStates?: string[];
+    }[];
     duplicateEmails: { to: string; subject: string; times: number }[];
     doubledEvents: { requestId: string; type: string; times: number }[];
     brokenChains: { requestId: string; reason: string }[];
@@ -215,6 +222,8 @@ function decisionFor(email: SentEmail): Record<string, string> | undefined {
   const s = email.subject;
   if (s.startsWith('Reminder: ')) return undefined; // the first email's link is the one answered
   if (/Please confirm your privacy request/.test(s)) return { decision: 'confirm' };
+  // R14: a third party first confirms the address they typed.
+  if (/Please confirm your email address for your request/.test(s)) return { decision: 'confirm' };
   if (/Written permission asked/.test(s)) return { decision: 'consent' };
   if (/A parent or guardian asked to see your library records/.test(s)) return { decision: 'consent' };
   if (/^Decision needed on/.test(s) && to.includes(OFFICER)) return { decision: 'approve' };
@@ -332,16 +341,22 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   const act = async (email: SentEmail, fields: Record<string, string>) => {
     if (/\/approval\.html#/.test(email.body.text ?? '')) return decideSignedIn(email, fields);
     const link = linkIn(email, 'act').replace(/^https?:\/\/[^/]+/, '');
+    // Once the form is open, an error page sends the person back to it and they press again.
+    let formOpen = false;
     for (let attempt = 0; attempt < 40; attempt++) {
-      const page = await tryFetch(`${base()}${link}`);
-      if (page.status === 200) {
+      if (!formOpen) {
+        const page = await tryFetch(`${base()}${link}`);
+        if (page.status > 0 && page.status < 500 && page.status !== 200) return; // used or void: someone answered
+        formOpen = page.status === 200;
+      }
+      if (formOpen) {
         const res = await tryFetch(`${base()}${link}`, {
           method: 'POST',
           headers: { 'content-type': 'application/x-www-form-urlencoded' },
           body: new URLSearchParams(fields).toString(),
         });
         if (res.status > 0 && res.status < 500) return;
-      } else if (page.status > 0 && page.status < 500) return; // used or void: someone answered
+      }
       linkRetries++;
       await pause(500);
     }
@@ -434,10 +449,13 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       break;
     }
     await pause(1000);
-    if ((Date.now() - began) % 10_000 < 1000)
+    if ((Date.now() - began) % 10_000 < 1000) {
+      const open = new Map<string, number>();
+      for (const s of statuses.values()) if (!TERMINAL.has(s)) open.set(s, (open.get(s) ?? 0) + 1);
       say(
-        `${Math.round((Date.now() - began) / 1000)} s: ${[...statuses.values()].filter((s) => TERMINAL.has(s)).length}/${planned.length} ended`,
+        `${Math.round((Date.now() - began) / 1000)} s: ${[...statuses.values()].filter((s) => TERMINAL.has(s)).length}/${planned.length} ended; open: ${JSON.stringify(Object.fromEntries(open))}`,
       );
+    }
   }
   await submitting;
   running = false;
@@ -547,8 +565,14 @@ async function inspect(
   for (const t of tracked.filter((t) => statuses.get(t.requestId) !== 'completed')) {
     const events = await audit.list(t.requestId);
     const failed = events.find((e) => e.type === 'request-failed');
+    // Which states failed, and with what error name (this runtime's executions only).
+    const failedStates = rt.engine
+      .history(`local:${t.kind}:${t.requestId}`)
+      .filter((h) => h.type === 'StateFailed')
+      .map((h) => `${h.state ?? '?'}: ${h.error ?? '?'} ${(h.cause ?? '').slice(0, 120)}`);
     notCompleted.push({
       ...(failed ? { error: String(failed.data?.error) } : {}),
+      ...(failedStates.length > 0 ? { failedStates } : {}),
       requestId: t.requestId,
       kind: t.kind,
       status: statuses.get(t.requestId) ?? 'unknown',

@@ -37,6 +37,15 @@ describe('Task retries', () => {
     }
   });
 
+  it('tries a step often enough that a call failing past the SDK retries now and then does not fail the request (the chaos run)', () => {
+    // Six retries: a try of a step of 30 calls, 2% of them failing hard, fails 45% of the time; seven in a row 0.4%.
+    expect(TASK_RETRY[0]?.MaxAttempts).toBeGreaterThanOrEqual(6);
+    // The failure path more often than any step: a failed request must not go unseen.
+    for (const [key, { retry }] of Object.entries(RETRY_EXCEPTIONS))
+      if (key.endsWith(':RecordFailure'))
+        expect(retry?.[0]?.MaxAttempts, key).toBeGreaterThan(TASK_RETRY[0]?.MaxAttempts ?? 0);
+  });
+
   it('retries a TransientError in the standard definition, with backoff', () => {
     expect(TASK_RETRY).toHaveLength(1);
     expect(TASK_RETRY[0]?.ErrorEquals).toContain('TransientError');

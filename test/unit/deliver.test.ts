@@ -51,9 +51,12 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
     sentEmails: ((keys = new Set<string>()) =>
       ({
         wasSent: async (requestId: string, purpose: string, to: string[]) => keys.has(`${requestId} ${purpose} ${to}`),
+        claim: async (requestId: string, purpose: string, to: string[]) =>
+          keys.has(`${requestId} ${purpose} ${to}`) ? { state: 'sent' } : { state: 'claimed', claimId: 'c' },
         record: async (requestId: string, purpose: string, to: string[]) => {
           keys.add(`${requestId} ${purpose} ${to}`);
         },
+        release: async () => undefined,
       }) as unknown as Deps['sentEmails'])(),
     // R1: a desk delivery marks the request as waiting for its hand-over; the marks, in memory.
     requests: {

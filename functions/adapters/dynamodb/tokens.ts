@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../domain/zod.ts';
-import { GoneError, NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, GoneError, NotFoundError } from '../../domain/errors.ts';
 import {
   hashSecret,
   isWellFormedSecret,
@@ -20,6 +20,7 @@ import {
   type TokenRecipient,
 } from '../../domain/tokens.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
+import { putNew } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
@@ -55,6 +56,8 @@ export const tokenEntity = entity<ActionToken>({
     contentType: z.optional(z.string()),
     /** Faults: when the link went out by email; a retried step re-points this token rather than send another. */
     emailedAt: z.optional(z.string()),
+    /** Faults: when the answer given through this link reached its step (`markHandedOver`). */
+    handedOverAt: z.optional(z.string()),
   }),
   keys: (t) => ({
     ...requestKeys.token(t.tokenHash),
@@ -114,16 +117,16 @@ export class TokenStore {
       ...(remindAt ? { remindAt } : {}),
       ...(input.fileKey ? { fileKey: input.fileKey, fileName: input.fileName, contentType: input.contentType } : {}),
     };
-    await this.db.send(
-      new PutCommand({
-        TableName: this.table,
-        Item: tokenEntity.item(token, {
-          [TABLE_KEYS.ttlAttribute]:
-            input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
-        }),
-        ConditionExpression: 'attribute_not_exists(pk)',
+    // Faults: the shared conditional put, so a write whose answer was lost and that the SDK tried
+    // again is recognised as this very token, not failed as a clash.
+    const stored = await putNew(
+      this.db,
+      this.table,
+      tokenEntity.item(token, {
+        [TABLE_KEYS.ttlAttribute]: input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
       }),
     );
+    if (!stored) throw new ConflictError('a link token with this hash exists already');
     if (remindAt) {
       await this.db.send(
         new PutCommand({
@@ -404,6 +407,19 @@ export class TokenStore {
       }
     }
     return revoked;
+  }
+
+  /** Faults: the answer given through this link reached its step; until then the same answer may finish it (follow-link.ts). */
+  async markHandedOver(tokenHash: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(tokenHash),
+        UpdateExpression: 'SET handedOverAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
+      }),
+    );
   }
 
   /** Faults: the link of this token went out by email (see `repointEmailed`). */

@@ -7,7 +7,8 @@ import { renderDecisionForm } from '../../render/layout.ts';
 import { signInFirstBody, thanksBody, tryAgainBody } from '../../render/link-pages.ts';
 import type { DecisionInput } from './decision.ts';
 import { linkActionFor } from './index.ts';
-import { linkPathFor, type LinkAction, type LinkFile, type LinkPage } from './link-action.ts';
+import { linkPathFor, type DecisionContext, type LinkAction, type LinkFile, type LinkPage } from './link-action.ts';
+import { recordAfterSending } from '../send-once.ts';
 import { resumeWaitingStep } from './resume-workflow.ts';
 
 /**
@@ -62,7 +63,16 @@ export async function showLink(
  * known to work, so a bad answer counts against that link (R7) and an unknown link says so first.
  */
 export async function decideOnLink(deps: Deps, secret: string, readDecision: () => DecisionInput): Promise<LinkPage> {
-  const token = await deps.tokens.findUsable(secret);
+  let token: ActionToken;
+  try {
+    token = await deps.tokens.findUsable(secret);
+  } catch (e) {
+    if (!(e instanceof GoneError)) throw e;
+    // R12: an approval's hand-over is finished only signed in, by its recipient (./signed-in-approval.ts).
+    const used = await deps.tokens.find(secret);
+    if (isSignedInPurpose(used.purpose)) throw e;
+    return (await finishHandOver(deps, used, readDecision)) ?? Promise.reject(e);
+  }
   const action = linkActionFor(token);
   if (isSignedInPurpose(token.purpose)) {
     // R12: no decision without sign-in; the attempt is on the record (ids only) and the link still works.
@@ -104,14 +114,52 @@ export async function decide(
   const refused = await action.refuse?.({ deps, token, request, secret, ...(signedIn ? { signedIn } : {}) }, true);
   if (refused) return refused;
   const used = await deps.tokens.consume(token, input.decision);
-  const decided = { deps, token: used, request, input, ...(signedIn ? { signedIn } : {}) };
+  return handOver({ deps, token: used, request, input, ...(signedIn ? { signedIn } : {}) });
+}
+
+/**
+ * What an answer does once its link is used: recorded, the other copies voided, the waiting step
+ * resumed, and the link marked handed over. Every part is safe to repeat (fixed audit event ids,
+ * revoking what is already revoked), so a press of the button again finishes what a failure cut
+ * short (`finishHandOver`).
+ */
+async function handOver(decided: DecisionContext): Promise<LinkPage> {
+  const { deps, token, input } = decided;
+  const action = linkActionFor(token);
   await action.record(decided);
   if (action.settle) await action.settle(decided);
   else {
     // The other staff members' copies of this task are now void.
-    await deps.tokens.revokeAll(used.requestId);
-    await resumeWaitingStep(deps, used, input.decision);
+    await deps.tokens.revokeAll(token.requestId);
+    await resumeWaitingStep(deps, token, input.decision);
   }
+  await recordAfterSending(() => deps.tokens.markHandedOver(token.tokenHash));
   const thanks = action.thanks[input.decision] ?? action.thanks.default ?? 'Thank you.';
   return { status: 200, title: 'Thank you', body: thanksBody(thanks) };
+}
+
+/**
+ * Faults: a link used by an answer whose hand-over failed part way (a store call that kept
+ * failing, the runtime stopped) would leave its step waiting for good, and the person told the
+ * link was used. The same answer sent again through the same link (pressing the button again)
+ * finishes the hand-over; anything else is still gone.
+ */
+export async function finishHandOver(
+  deps: Deps,
+  token: ActionToken,
+  readDecision: () => DecisionInput,
+  signedIn?: Principal,
+): Promise<LinkPage | undefined> {
+  if (!token.usedAt || token.handedOverAt || token.revokedAt) return undefined;
+  let input: DecisionInput;
+  try {
+    input = readDecision();
+  } catch (e) {
+    if (e instanceof InvalidInputError) return undefined;
+    throw e;
+  }
+  if (input.decision !== token.decision) return undefined;
+  const request = await deps.requests.get(token.requestId);
+  if (isTerminal(request.status) && !linkActionFor(token).outlivesRequest) return undefined;
+  return handOver({ deps, token, request, input, ...(signedIn ? { signedIn } : {}) });
 }

@@ -1,10 +1,10 @@
 import { signInRefusal, SIGN_IN_REFUSAL_WORDS, type SignInRefusal } from '../../domain/approvals.ts';
-import { NotFoundError } from '../../domain/errors.ts';
+import { GoneError, NotFoundError } from '../../domain/errors.ts';
 import { isSignedInPurpose, type ActionToken } from '../../domain/tokens.ts';
 import type { Principal } from '../../lib/auth.ts';
 import type { Deps } from '../../lib/deps.ts';
 import type { DecisionInput } from './decision.ts';
-import { decide, showLink } from './follow-link.ts';
+import { decide, finishHandOver, showLink } from './follow-link.ts';
 import { linkActionFor } from './index.ts';
 import { APPROVAL_PAGE, type LinkAction, type LinkFile, type LinkPage } from './link-action.ts';
 
@@ -61,8 +61,17 @@ export async function decideApproval(
   secret: string,
   readDecision: () => DecisionInput,
 ): Promise<LinkPage> {
-  const { token, action } = await approvalFor(deps, who, secret);
-  return decide(deps, token, action, secret, readDecision, APPROVAL_PAGE, who);
+  let approval: { token: ActionToken; action: LinkAction };
+  try {
+    approval = await approvalFor(deps, who, secret);
+  } catch (e) {
+    if (!(e instanceof GoneError)) throw e;
+    // Faults: the recipient's same answer again finishes a hand-over a failure cut short.
+    const used = await deps.tokens.find(secret);
+    if (!isSignedInPurpose(used.purpose) || signInRefusal(used.recipient, who)) throw e;
+    return (await finishHandOver(deps, used, readDecision, who)) ?? Promise.reject(e);
+  }
+  return decide(deps, approval.token, approval.action, secret, readDecision, APPROVAL_PAGE, who);
 }
 
 /** The document an approval is about (a court order's PDF), for its recipient signed in; audited as a staff read. */

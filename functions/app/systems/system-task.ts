@@ -213,7 +213,8 @@ export async function recordSystemAnswer(
           answeredAt: now,
         },
   );
-  if (result.answeredBy !== answeredBy || result.answeredAt !== now) throw new GoneError('already answered');
+  // Answered by this link's holder with this answer: now, or by a press whose hand-over failed part way (follow-link.ts).
+  if (result.answeredBy !== answeredBy || result.state !== answer.decision) throw new GoneError('already answered');
   if (answer.decision === 'could-not') await tellOfficerCouldNot(deps, token.requestId, systemId);
   await deps.audit.append(token.requestId, {
     eventId: `system-${answer.decision}:${systemId}:staff`,

@@ -1,0 +1,60 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
+import { DeliveryUncertainError } from '../../functions/domain/errors.ts';
+import { postForm } from '../support/http.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  OFFICER,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
+
+/**
+ * ARCHITECTURE.md (Faults): a notice a step sends is keyed, so the step retried after the notice
+ * went out sends it once. Here SES takes the correction's notice and the connection drops before
+ * its answer (what the SES adapter reports as DeliveryUncertainError, a TransientError); the
+ * correction workflow's Retry runs the step again, through the real ASL on the local engine.
+ */
+describe('a correction whose notice went out but whose answer was lost', () => {
+  let rt: TestRuntime;
+  let dropped = 0;
+  beforeAll(async () => {
+    const dropAfterSending = (m: Mailer): Mailer => ({
+      async send(email) {
+        const sent = await m.send(email);
+        if (/were updated/.test(email.subject) && dropped++ === 0) throw new DeliveryUncertainError('SES: ECONNRESET');
+        return sent;
+      },
+    });
+    rt = await startTestRuntime({ wrapMailer: dropAfterSending });
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R6: the patron is told once, and the request completes', async () => {
+    const { body } = await submit(rt, {
+      kind: 'correction',
+      cardNumber: ADA.cardNumber,
+      lastName: ADA.lastName,
+      changes: { address: { street: '12 Retry Road', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
+    });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICER)).find(
+          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      15_000,
+      'approval email',
+    );
+    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    expect(dropped).toBeGreaterThan(0);
+    expect((await rt.mail.to(ADA.email)).filter((e) => /were updated/.test(e.subject))).toHaveLength(1);
+    expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
+  });
+});
