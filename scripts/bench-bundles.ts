@@ -4,12 +4,12 @@
  * FUNCTION_ACCESS entry gives functions/lib/deps.ts), measured against BUNDLE_LIMIT_BYTES, with
  * what fills the largest (esbuild's metafile, by package or folder).
  *
- *   npm run bench:bundles [-- --no-secrets] [-- --bundle-sdk]
+ *   npm run bench:bundles [-- --no-secrets] [-- --external-sdk]
  *
  * By default each function that may read records is bundled as granted a systems file's secrets
- * (the larger case); `--no-secrets` bundles as without a systems file. The SDK is left out as the
- * stack leaves it out (the Lambda runtime's copy, LAMBDA_ESBUILD.external); `--bundle-sdk`
- * bundles it instead, to compare. Source maps are left out:
+ * (the larger case); `--no-secrets` bundles as without a systems file. The SDK is bundled as the
+ * stack bundles it (LAMBDA_ESBUILD.external is empty); `--external-sdk` leaves it to the Lambda
+ * runtime's copy instead, to compare. Source maps are left out:
  * they are a separate file, not loaded unless an error is printed. Not part of `npm test`.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -54,7 +54,7 @@ export async function bundle(
   entry: string | { source: string },
   define: Record<string, string>,
   outfile?: string,
-  bundleSdk = false,
+  externalSdk = false,
 ): Promise<{ bytes: number; metafile: Metafile }> {
   const result = await build({
     ...(typeof entry === 'string'
@@ -69,7 +69,7 @@ export async function bundle(
     minify: LAMBDA_ESBUILD.minify,
     banner: { js: LAMBDA_ESBUILD.banner },
     alias: LAMBDA_ESBUILD.alias,
-    external: bundleSdk ? [] : [...LAMBDA_ESBUILD.external],
+    external: externalSdk ? ['@aws-sdk/*'] : [...LAMBDA_ESBUILD.external],
     define,
     metafile: true,
     write: false,
@@ -85,10 +85,10 @@ export async function bundle(
   return { bytes: js.contents.byteLength, metafile: result.metafile };
 }
 
-export async function bundleAll(secrets = true, bundleSdk = false): Promise<Bundle[]> {
+export async function bundleAll(secrets = true, externalSdk = false): Promise<Bundle[]> {
   const bundles: Bundle[] = [];
   for (const e of stackEntries(secrets))
-    bundles.push({ ...e, ...(await bundle(e.entry, e.define, undefined, bundleSdk)) });
+    bundles.push({ ...e, ...(await bundle(e.entry, e.define, undefined, externalSdk)) });
   return bundles;
 }
 
@@ -131,11 +131,11 @@ export async function measureBundles(): Promise<BenchRow[]> {
 
 async function main(): Promise<void> {
   const secrets = !process.argv.includes('--no-secrets');
-  const bundleSdk = process.argv.includes('--bundle-sdk');
-  const bundles = await bundleAll(secrets, bundleSdk);
+  const externalSdk = process.argv.includes('--external-sdk');
+  const bundles = await bundleAll(secrets, externalSdk);
   console.log(
     `Function bundles (${secrets ? 'granted a systems file’s secrets' : 'no systems file'}, ` +
-      `${bundleSdk ? 'the SDK bundled' : 'the runtime’s SDK'}), limit ${kb(BUNDLE_LIMIT_BYTES)}:`,
+      `${externalSdk ? 'the runtime’s SDK' : 'the SDK bundled'}), limit ${kb(BUNDLE_LIMIT_BYTES)}:`,
   );
   for (const b of [...bundles].sort((x, y) => y.bytes - x.bytes)) {
     const top = contents(b.metafile)

@@ -5,11 +5,10 @@
  * SDK clients its FUNCTION_ACCESS entry lets it use. Medians of several runs, function and floor
  * interleaved so that the machine's load falls on both alike.
  *
- *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download] [-- --bundle-sdk]
+ *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download] [-- --external-sdk]
  *
- * The floor takes its SDK from where the function does: both import the project's installed SDK
- * (standing in for the Lambda runtime's copy, LAMBDA_ESBUILD.external), or with `--bundle-sdk`
- * both bundle it.
+ * The floor takes its SDK from where the function does: both bundle it, as the stack does, or with
+ * `--external-sdk` both import the project's installed SDK (standing in for the Lambda runtime's copy).
  *
  * Measures what Lambda's init phase runs; the dependencies a handler builds on its first
  * invocation (functions/lib/deps.ts, lambdaEntry) are not part of it. Not part of `npm test`.
@@ -74,7 +73,7 @@ export interface ColdStart {
   ratio: number;
 }
 
-export async function coldStarts(runs = 5, only?: readonly string[], bundleSdk = false): Promise<ColdStart[]> {
+export async function coldStarts(runs = 5, only?: readonly string[], externalSdk = false): Promise<ColdStart[]> {
   if (!process.versions.node.startsWith('24.')) throw new Error('run through npm (the project’s Node 24)');
   // Inside the project, so that the SDK left out of the bundles resolves to its node_modules.
   await mkdir(join(REPO_ROOT, 'cdk.out'), { recursive: true });
@@ -86,9 +85,9 @@ export async function coldStarts(runs = 5, only?: readonly string[], bundleSdk =
       const access = FUNCTION_ACCESS[e.name as FunctionName] as FunctionAccess | undefined;
       const fn = join(dir, e.name, 'index.mjs');
       const floor = join(dir, e.name, 'floor.mjs');
-      await bundle(e.entry, e.define, fn, bundleSdk);
+      await bundle(e.entry, e.define, fn, externalSdk);
       const secrets = e.define['process.env.PD_BUNDLE_SECRETS'] === '"true"';
-      await bundle({ source: floorSource(access, secrets) }, {}, floor, bundleSdk);
+      await bundle({ source: floorSource(access, secrets) }, {}, floor, externalSdk);
       const times: number[] = [];
       const floors: number[] = [];
       for (let i = 0; i < runs; i++) {
@@ -126,10 +125,10 @@ async function main(): Promise<void> {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const runs = Number(arg('runs') ?? 5);
   const only = arg('only')?.split(',');
-  const bundleSdk = process.argv.includes('--bundle-sdk');
-  const all = await coldStarts(runs, only, bundleSdk);
+  const externalSdk = process.argv.includes('--external-sdk');
+  const all = await coldStarts(runs, only, externalSdk);
   console.log(
-    `Module init (${bundleSdk ? 'the SDK bundled' : 'the installed SDK'}), median of ${runs} fresh Node ${process.version} processes each (ms):`,
+    `Module init (${externalSdk ? 'the installed SDK, left out of the bundle' : 'the SDK bundled'}), median of ${runs} fresh Node ${process.version} processes each (ms):`,
   );
   console.log(`${'function'.padEnd(34)} ${'init'.padStart(7)} ${'floor'.padStart(7)}  ratio`);
   for (const c of [...all].sort((a, b) => b.ratio - a.ratio))

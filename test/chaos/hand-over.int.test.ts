@@ -1,3 +1,4 @@
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TransientError } from '../../functions/domain/errors.ts';
 import type { TaskFunction } from '../../local/engine.ts';
@@ -65,7 +66,7 @@ describe('a link answered while its step is still finishing', () => {
             if (!answerThenFail.on) return out;
             answerThenFail.on = false;
             const ask = await rt.mail.waitFor(OFFICER, /Decision needed on a deletion plan/);
-            expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+            expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
             throw new TransientError('DynamoDB: ProvisionedThroughputExceededException');
           };
     rt = await startTestRuntime({ wrapFunction: wrap });

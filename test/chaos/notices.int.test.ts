@@ -1,3 +1,4 @@
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
 import { DeliveryUncertainError } from '../../functions/domain/errors.ts';
@@ -51,7 +52,7 @@ describe('a correction whose notice went out but whose answer was lost', () => {
       15_000,
       'approval email',
     );
-    expect((await postForm(linkIn(ask, 'act'), { decision: 'approve' })).status).toBe(200);
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect(dropped).toBeGreaterThan(0);
     expect((await rt.mail.to(ADA.email)).filter((e) => /were updated/.test(e.subject))).toHaveLength(1);

@@ -320,7 +320,7 @@ describe('court orders, end to end', () => {
       expect((await rt.deps.requests.get(requestId)).dueAt).toBe(view.request?.dueAt);
 
       // The approver sees both dates on the decision page.
-      const page = await (await fetch(linkIn(await reviewOf(requestId), 'act'))).text();
+      const page = await (await openApproval(rt, approvalLinkIn(await reviewOf(requestId)))).text();
       expect(page).toContain(`until the end of 2027-02-18`);
       expect(page).toContain(returnOn);
 

@@ -41,8 +41,8 @@ describe('R8: the HMAC key erasures are remembered under (dev, not bundled)', ()
     expect(Object.keys(keys)).toHaveLength(3);
   });
 
-  it('R8: only task-reach-system (the erasure, R8) may GenerateMac, with that key and HMAC-SHA-256 only', () => {
-    expect(FINGERPRINTERS).toEqual(['task-reach-system']);
+  it('R8: only the erasures (a deletion reaching a system, and the nightly purge of expired cards) may GenerateMac, with that key and HMAC-SHA-256 only', () => {
+    expect([...FINGERPRINTERS].sort()).toEqual(['task-purge-expired', 'task-reach-system']);
     for (const name of FUNCTIONS) {
       const statements = roleStatementsOf(name);
       // Every function appends audit events with GenerateMac on the audit key (R17, test/infra/audit.test.ts),

@@ -550,7 +550,9 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       }
 
       expect(touches(files)).toBe(access.files !== 'none');
-      expect(actions.has('s3:DeleteObject')).toBe(access.files === 'write');
+      // The files bucket's objects (the court-order documents' own bucket is checked below).
+      const onFiles = statements.filter((st) => json(st.Resource).includes(`"${logicalId(files)}"`));
+      expect(actionsOf(onFiles).has('s3:DeleteObject')).toBe(access.files === 'write');
 
       // Court orders (R12): read → GetObject(+Version); write → and PutObject (the presigned POST); delete →
       // DeleteObject(+Version) and nothing else, for the documents' retention sweep alone (R16).

@@ -175,6 +175,8 @@ describe('buildDeletionPlan (R8)', () => {
       loanHistoryDays: 365,
       holdHistoryDays: 365,
       programHistoryDays: 365,
+      staffTaskEveryDays: 30,
+      expiredPatronAfterDays: null,
     };
     expect(defaultPolicy.retention).toEqual(defaults);
     const { retention: _r, ...withoutRetention } = structuredClone(defaultPolicy);

@@ -1,3 +1,4 @@
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoDateIn } from '../../functions/domain/age.ts';
@@ -9,8 +10,7 @@ import { renderAccessReport } from '../../functions/render/report.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { apiEvent, awsClaims, bodyOf, COUNSEL, ORDER, pdf } from '../support/court-orders.ts';
 import { executionOf } from '../support/executions.ts';
-import { postForm } from '../support/http.ts';
-import { eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { eventually, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * R16, R13, R17: court-order documents go when their period after the order's close ends, never while
@@ -66,7 +66,9 @@ describe('court-order documents: their retention (R16, R13)', () => {
     expect(submitted.statusCode).toBe(202);
     const { requestId } = bodyOf<{ requestId: string }>(submitted);
     const review = await rt.mail.waitFor(OFFICER, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`));
-    expect((await postForm(linkIn(review, 'act'), { decision: 'reject', reason: 'Not served.' })).status).toBe(200);
+    expect(
+      (await decideApproval(rt, approvalLinkIn(review), { decision: 'reject', reason: 'Not served.' })).status,
+    ).toBe(200);
     await rt.engine.whenDone(executionOf('court-order', requestId));
     expect((await rt.deps.requests.get(requestId)).status).toBe('denied');
     expect(await stored(orderId)).toBeDefined();

@@ -1,3 +1,4 @@
+import { approvalLinkIn, decideApproval } from '../support/approvals.ts';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isoDateIn } from '../../functions/domain/age.ts';
@@ -7,8 +8,7 @@ import type { LocalDocumentStore } from '../../local/document-store.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { apiEvent, awsClaims, bodyOf, COUNSEL, DIRECTOR, ORDER, pdf } from '../support/court-orders.ts';
 import { executionOf } from '../support/executions.ts';
-import { postForm } from '../support/http.ts';
-import { eventually, linkIn, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
+import { eventually, OFFICER, startTestRuntime, type TestRuntime } from '../support/runtime.ts';
 
 /**
  * R13a: an order that forbids notice until a day. workflows/court-order.asl.json on the local engine with
@@ -50,9 +50,9 @@ describe('court order: the notice when nondisclosure ends (R13a)', () => {
     return { orderId, requestId: bodyOf<{ requestId: string }>(submitted).requestId };
   }
   const decide = async (to: string, step: RegExp, decision: 'approve' | 'reject') => {
-    const link = linkIn(await rt.mail.waitFor(to, step), 'act');
+    const link = approvalLinkIn(await rt.mail.waitFor(to, step));
     const fields: Record<string, string> = { decision, ...(decision === 'reject' ? { reason: 'Not served.' } : {}) };
-    expect((await postForm(link, fields)).status).toBe(200);
+    expect((await decideApproval(rt, link, fields)).status).toBe(200);
   };
   async function approveBoth(requestId: string) {
     await decide(OFFICER, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`), 'approve');
