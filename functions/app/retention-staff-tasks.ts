@@ -40,15 +40,18 @@ export async function askRetentionStaff(
   for (const part of systemRetention(deps.systems, deps.policy)) {
     if (part.how !== 'staff-task') continue;
     const system = deps.systems.systems.find((s) => s.id === part.systemId);
-    if (system?.type !== 'manual') throw new IntegrityError(`system ${part.systemId} has no staff role`);
+    if (!system) throw new IntegrityError(`system ${part.systemId} is not configured`);
+    // A manual system's own staff; for an API system that cannot anonymise (Koha), the privacy officers,
+    // who hold its administrators to it.
+    const role = system.type === 'manual' ? system.role : 'privacy-officer';
     const chain = retentionTaskChain(system.id);
     const eventId = `retention-task:${period}`;
     if ((await deps.audit.list(chain)).some((e) => e.eventId === eventId)) {
       out.push({ systemId: system.id, state: 'already-sent', period });
       continue;
     }
-    const staff = await deps.records.staffWithRole(system.role);
-    if (staff.length === 0) throw new IntegrityError(`nobody holds the ${system.role} role for system ${system.id}`);
+    const staff = await deps.records.staffWithRole(role);
+    if (staff.length === 0) throw new IntegrityError(`nobody holds the ${role} role for system ${system.id}`);
     const email = retentionTaskEmail({
       library: library.name,
       system: system.name,
@@ -63,7 +66,7 @@ export async function askRetentionStaff(
       eventId,
       type: 'retention-task-sent',
       actor: { kind: 'system' },
-      data: { system: system.id, role: system.role, runId: o.runId, period, staff: staff.length },
+      data: { system: system.id, role, runId: o.runId, period, staff: staff.length },
     });
     out.push({ systemId: system.id, state: 'sent', period });
   }

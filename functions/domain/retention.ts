@@ -232,10 +232,11 @@ export const retentionText = (category: Category, policy: Pick<Policy, 'retentio
 /**
  * How the daily run enforces the periods in one system, by the system's type in the systems file:
  * - `run`: the run anonymises the records itself, through the system's connector (the records table);
- * - `system-job`: the system's own cleanup job does it (Koha: its REST API has no anonymise route,
- *   so the library's Koha administrators schedule Koha's own job); the run cannot reach it;
+ * - `system-job`: the system's own cleanup job does it; the run cannot reach it, and cannot know the
+ *   job ran, so no system type is mapped to it (a promise Privacy Desk could not keep);
  * - `staff-task`: the system's staff are asked, once every `staffTaskEveryDays`, to anonymise or
- *   delete what is past its period (a system without an API).
+ *   delete what is past its period: a system without an API, and Koha, whose REST API has no
+ *   anonymise route (its administrators run Koha's own anonymisation, asked by this task).
  */
 export type RetentionEnforcement = 'run' | 'system-job' | 'staff-task';
 
@@ -250,7 +251,7 @@ export interface RetentionSystems {
 
 export const ENFORCEMENT_BY_TYPE: Record<SystemType, RetentionEnforcement> = {
   'records-table': 'run',
-  koha: 'system-job',
+  koha: 'staff-task',
   manual: 'staff-task',
 };
 
@@ -346,7 +347,7 @@ const HOW_WORDS: Record<
   'system-job': (system, what) =>
     `In ${system}: Privacy Desk cannot anonymise records there (its interface offers no way to), so ${system}'s own cleanup job, which the library schedules in ${system}, anonymises ${what} after the periods above.`,
   'staff-task': (system, what, policy) =>
-    `In ${system}, which Privacy Desk cannot reach by itself: every ${count(policy.retention.staffTaskEveryDays, 'days')}, library staff are asked to anonymise or delete ${what} past the periods above, so a record may stay up to that long after its period ends.`,
+    `In ${system}, where Privacy Desk cannot anonymise records by itself: every ${count(policy.retention.staffTaskEveryDays, 'days')}, library staff are asked to anonymise or delete ${what} past the periods above, so a record may stay up to that long after its period ends.`,
 };
 
 /**

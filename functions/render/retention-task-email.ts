@@ -36,7 +36,7 @@ export const retentionTaskLines = (o: Pick<RetentionTaskMail, 'system' | 'items'
 
 export function retentionTaskEmail(o: RetentionTaskMail): Message {
   const lines = retentionTaskLines(o);
-  const lead = `The library's retention periods apply in "${o.system}" too, which Privacy Desk cannot reach by itself. This task comes once every ${o.everyDays} days (this one for ${o.today}).`;
+  const lead = `The library's retention periods apply in "${o.system}" too, where Privacy Desk cannot anonymise records by itself. This task comes once every ${o.everyDays} days (this one for ${o.today}).`;
   const close =
     'Records of a patron under a legal hold are to be kept: ask the privacy officer if unsure. Tell the privacy officer if any of this could not be done.';
   return {

@@ -17,8 +17,8 @@ import { startRuntimeWithSystems } from '../support/systems.ts';
  * daily run (the real workflow, handlers, dynalite and local SES) does exactly that: the records
  * table's records past their period are anonymised through its connector; each system without an
  * API gets its staff's task, naming the same days the run cuts by, once per `staffTaskEveryDays`
- * and not nightly; Koha's period is left to Koha's own cleanup job, which the report says, and the
- * run does not reach Koha at all (its address here answers nothing). What the report says is read
+ * and not nightly; Koha, whose API cannot anonymise, gets the same task, sent to the privacy
+ * officers, and the run does not reach Koha at all (its address here answers nothing). What the report says is read
  * back from the rendered report, never from a copy of its words.
  */
 
@@ -242,18 +242,28 @@ describe('retention in every system: what the report prints for each system is w
     expect(firstRun.find((s) => s.systemId === 'records')?.anonymised).toBeGreaterThanOrEqual(5);
   });
 
-  it('R16, R19: "system-job": the report names Koha’s own cleanup job, and the run leaves Koha to it', () => {
+  it('R16, R19: Koha, whose API cannot anonymise: the report promises no job it cannot see run; the privacy officers are asked, as for a system without an API, and the run never calls Koha', async () => {
     const said = printed().filter((p) => p.systemId === 'ils');
+    expect(said.length).toBeGreaterThan(0);
     for (const p of said) {
-      expect(p.how).toBe('system-job');
-      expect(p.text).toMatch(/Koha's own cleanup job/);
+      expect(p.how).toBe('staff-task');
+      expect(p.text).toContain(`every ${EVERY} days`);
     }
-    expect(firstRun.find((s) => s.systemId === 'ils')).toEqual({ systemId: 'ils', how: 'system-job', systemJob: true });
+    expect(firstRun.find((s) => s.systemId === 'ils')).toMatchObject({
+      systemId: 'ils',
+      how: 'staff-task',
+      staffTask: 'sent',
+    });
+    const officers = (await rt.deps.records.staffWithRole('privacy-officer')).map((s) => s.email);
+    const mail = firstMail.filter((m) => m.subject === 'Retention task in Koha');
+    expect(mail).toHaveLength(1);
+    expect([...(mail[0]?.destination.to ?? [])].sort()).toEqual([...officers].sort());
+    expect(mail[0]?.body.text).toContain(`returned loans (loan history) dated before ${cutoffs.LOAN} in Koha`);
   });
 
   it('R16, R19: "staff-task": each manual system’s staff were asked, naming the very days the run cuts by', async () => {
     const said = printed().filter((p) => p.how === 'staff-task');
-    expect(said.map((p) => p.systemId).sort()).toEqual(['ebooks', 'fundraising']);
+    expect([...new Set(said.map((p) => p.systemId))].sort()).toEqual(['ebooks', 'fundraising', 'ils']);
     // The report's cadence is the run's.
     for (const p of said) expect(p.text).toContain(`every ${EVERY} days`);
     const ask = async (role: 'circulation' | 'privacy-officer', name: string) => {
@@ -271,7 +281,7 @@ describe('retention in every system: what the report prints for each system is w
     // The purge is off by default: nobody is asked to delete expired accounts.
     expect(fundraising).not.toMatch(/card expired/);
     // The same days the run anonymised by: the old records went, the new ones stayed (above).
-    expect(firstRun.filter((s) => s.how === 'staff-task').map((s) => s.staffTask)).toEqual(['sent', 'sent']);
+    expect(firstRun.filter((s) => s.how === 'staff-task').map((s) => s.staffTask)).toEqual(['sent', 'sent', 'sent']);
     const events = await rt.deps.audit.list(retentionTaskChain('ebooks'));
     expect(events.map((e) => e.type)).toEqual(['retention-task-sent']);
   });
@@ -287,6 +297,7 @@ describe('retention in every system: what the report prints for each system is w
       expect(again.filter((s) => s.how === 'staff-task').map((s) => s.staffTask)).toEqual([
         'already-sent',
         'already-sent',
+        'already-sent',
       ]);
       nights++;
       if (nights > 3) break; // a few nights are enough to show it; the period math is the same after
@@ -296,7 +307,7 @@ describe('retention in every system: what the report prints for each system is w
     const next = (periodStart(RUN_AT) + 1) * EVERY * DAY + 16 * 3_600_000;
     offset = next - Date.now();
     const later = await run('systems-next');
-    expect(later.filter((s) => s.how === 'staff-task').map((s) => s.staffTask)).toEqual(['sent', 'sent']);
+    expect(later.filter((s) => s.how === 'staff-task').map((s) => s.staffTask)).toEqual(['sent', 'sent', 'sent']);
     expect(await retentionMail()).toHaveLength(firstMail.length * 2);
   });
 });
