@@ -476,6 +476,9 @@ describe('court orders, end to end', () => {
     const opened = await approvalDocument(rt, approvalLinkIn(review));
     expect(opened.status).toBe(200);
     expect(opened.headers.get('content-type')).toBe('application/pdf');
+    // R12: saved, never rendered in the site's origin; rendered anyway, it runs sandboxed with nothing to load.
+    expect(opened.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(opened.headers.get('content-security-policy')).toMatch(/^sandbox; default-src 'none'/);
     expect(Buffer.from(await opened.arrayBuffer()).equals(document)).toBe(true);
     // Owen, another privacy officer (and not the uploader this time), has his own copy of the review link.
     const owenCopy = await rt.mail.waitFor(OWEN, new RegExp(`court order \\(review\\) \\(request ${requestId}\\)`));
