@@ -58,6 +58,32 @@ async function approve(rt: TestRuntime, requestId: string) {
   expect((await decideApproval(rt, link, { decision: 'approve' })).status).toBe(200);
 }
 
+/** R7: the desk's in-person verification task for the request, answered: ID seen. */
+async function verifyAtDesk(rt: TestRuntime, requestId: string) {
+  const task = await eventually(
+    async () =>
+      (await rt.mail.to(DESK)).find(
+        (e) => /In-person verification needed/.test(e.subject) && e.body.text?.includes(requestId),
+      ),
+    10_000,
+    'desk verification task',
+  );
+  expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
+}
+
+/** The privacy officer approves the request's step, signed in (R12). */
+async function officerApproves(rt: TestRuntime, requestId: string, step: string) {
+  const ask = await eventually(
+    async () =>
+      (await rt.mail.to(OFFICER)).find(
+        (e) => e.subject.startsWith(`Decision needed on ${step} `) && e.body.text?.includes(requestId),
+      ),
+    20_000,
+    `approval of ${step}`,
+  );
+  expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
+}
+
 const subjects = (mails: SentEmail[]) => mails.map((m) => m.subject);
 
 describe('shared inboxes: a minor whose email on file is a guarantor’s', () => {
@@ -140,24 +166,8 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
   it('R7 R10 the teenager’s own deletion on the shared inbox: verified in person, and its letters never go to that inbox (the status page holds them)', async () => {
     const before = (await rt.mail.to(DAVID.email)).length;
     const { body } = await submit(rt, { kind: 'deletion', ...ident(ETHAN) });
-    const task = await eventually(
-      async () =>
-        (await rt.mail.to(DESK)).find(
-          (e) => /In-person verification needed/.test(e.subject) && e.body.text?.includes(body.requestId),
-        ),
-      10_000,
-      'desk verification task',
-    );
-    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
-    const ask = await eventually(
-      async () =>
-        (await rt.mail.to(OFFICER)).find(
-          (e) => /Decision needed on a deletion plan/.test(e.subject) && e.body.text?.includes(body.requestId),
-        ),
-      20_000,
-      'plan approval email',
-    );
-    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
+    await verifyAtDesk(rt, body.requestId);
+    await officerApproves(rt, body.requestId, 'a deletion plan');
     // Ethan has a book out: the deletion waits, and the waiting letter is the one a patron gets first.
     const letter = await eventually(
       async () => (await rt.deps.audit.list(body.requestId)).find((e) => e.eventId === 'deletion-waiting-sent'),
@@ -175,24 +185,8 @@ describe('shared inboxes: a minor whose email on file is a guarantor’s', () =>
       ...ident(ETHAN),
       changes: { address: { street: '5 Elm Street', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
     });
-    const task = await eventually(
-      async () =>
-        (await rt.mail.to(DESK)).find(
-          (e) => /In-person verification needed/.test(e.subject) && e.body.text?.includes(body.requestId),
-        ),
-      10_000,
-      'desk verification task',
-    );
-    expect((await postForm(linkIn(task, 'act'), { decision: 'done', documentKind: 'photo-id' })).status).toBe(200);
-    const ask = await eventually(
-      async () =>
-        (await rt.mail.to(OFFICER)).find(
-          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
-        ),
-      20_000,
-      'approval email',
-    );
-    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
+    await verifyAtDesk(rt, body.requestId);
+    await officerApproves(rt, body.requestId, 'a correction');
     await waitForStatus(rt, body.statusUrl, 'completed');
     expect((await rt.deps.records.getPatron(ETHAN.id))?.address?.street).toBe('5 Elm Street');
     expect((await rt.mail.to(DAVID.email)).length).toBe(before);
