@@ -4,7 +4,7 @@ import { CATEGORIES } from '../../functions/domain/categories.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 import { addDays, RETENTION_KINDS, retentionTerms, type RetentionKind } from '../../functions/domain/retention.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
-import { renderAccessReport } from '../../functions/render/report.ts';
+import { emptyPatronReport } from '../support/report.ts';
 import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { RECORDS_TABLE } from '../../local/runtime.ts';
 import { partitionItems, putItems } from '../support/dynalite.ts';
@@ -38,30 +38,7 @@ const policy: Policy = policySchema.parse({
 });
 
 /** The access report of a patron with no records, under `policy`: only its statements matter here. */
-const report = renderAccessReport({
-  library: { name: 'Truth Library', timezone: TZ },
-  generatedAt: new Date(RUN_AT).toISOString(),
-  requestId: 'req-truth',
-  policy,
-  patron: {
-    id: PATRON,
-    cardNumber: '21234000999999',
-    firstName: 'Tess',
-    lastName: 'Truth',
-    dateOfBirth: '1980-01-01',
-    guarantorIds: [],
-    securityQuestions: [],
-    paymentMethods: [],
-    linkedAccounts: [],
-  },
-  verification: { method: 'email-link', verifiedAt: new Date(RUN_AT).toISOString() },
-  loans: [],
-  holds: [],
-  fines: [],
-  programs: [],
-  donations: [],
-  sharedContent: [],
-});
+const report = emptyPatronReport({ library: 'Truth Library', timezone: TZ, at: RUN_AT, policy });
 
 /** The period the report prints for `kind`: the number and unit in its statement, as a reader sees them. */
 function printedPeriod(kind: RetentionKind): { amount: number; unit: 'days' | 'years' } {

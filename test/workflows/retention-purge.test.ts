@@ -6,7 +6,7 @@ import { isoDateIn } from '../../functions/domain/age.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 import { addDays } from '../../functions/domain/retention.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
-import { renderAccessReport } from '../../functions/render/report.ts';
+import { emptyPatronReport } from '../support/report.ts';
 import { RECORDS_TABLE } from '../../local/runtime.ts';
 import { partitionItems, putItems } from '../support/dynalite.ts';
 import { expectNoPersonalData } from '../support/executions.ts';
@@ -36,31 +36,7 @@ const policy: Policy = policySchema.parse({
   retention: { ...defaultPolicy.retention, expiredPatronAfterDays: 1000 },
 });
 
-const report = (p: Policy) =>
-  renderAccessReport({
-    library: { name: 'Purge Library', timezone: TZ },
-    generatedAt: new Date(RUN_AT).toISOString(),
-    requestId: 'req-purge',
-    policy: p,
-    patron: {
-      id: 'X-REPORT',
-      cardNumber: '21234000888888',
-      firstName: 'Rita',
-      lastName: 'Report',
-      dateOfBirth: '1980-01-01',
-      guarantorIds: [],
-      securityQuestions: [],
-      paymentMethods: [],
-      linkedAccounts: [],
-    },
-    verification: { method: 'email-link', verifiedAt: new Date(RUN_AT).toISOString() },
-    loans: [],
-    holds: [],
-    fines: [],
-    programs: [],
-    donations: [],
-    sharedContent: [],
-  });
+const report = (p: Policy) => emptyPatronReport({ library: 'Purge Library', timezone: TZ, at: RUN_AT, policy: p });
 
 /** The purge period the report prints, as a reader sees it: the number of days in its statement. */
 function printedPurgeDays(html: string): number | undefined {

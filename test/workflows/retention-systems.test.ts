@@ -5,7 +5,7 @@ import { isoDateIn } from '../../functions/domain/age.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 import { addDays, retentionTerms, type RetentionKind } from '../../functions/domain/retention.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
-import { renderAccessReport } from '../../functions/render/report.ts';
+import { emptyPatronReport } from '../support/report.ts';
 import { RECORDS_TABLE } from '../../local/runtime.ts';
 import { partitionItems, putItems } from '../support/dynalite.ts';
 import type { SentEmail, TestRuntime } from '../support/runtime.ts';
@@ -161,30 +161,12 @@ describe('retention in every system: what the report prints for each system is w
         record(k, `${k}-new`, addDays(RUN_DAY, -1)),
       ]),
     ]);
-    html = renderAccessReport({
-      library: { name: 'Systems Library', timezone: TZ },
-      generatedAt: new Date(RUN_AT).toISOString(),
-      requestId: 'req-systems',
-      policy,
+    html = emptyPatronReport({
+      library: 'Systems Library',
+      timezone: TZ,
+      at: RUN_AT,
+      policy: policy,
       retentionSystems: rt.deps.systems,
-      patron: {
-        id: PATRON,
-        cardNumber: '21234000999998',
-        firstName: 'Sys',
-        lastName: 'Systems',
-        dateOfBirth: '1980-01-01',
-        guarantorIds: [],
-        securityQuestions: [],
-        paymentMethods: [],
-        linkedAccounts: [],
-      },
-      verification: { method: 'email-link', verifiedAt: new Date(RUN_AT).toISOString() },
-      loans: [],
-      holds: [],
-      fines: [],
-      programs: [],
-      donations: [],
-      sharedContent: [],
     });
     firstRun = await run('systems-1');
     firstMail = await retentionMail();
