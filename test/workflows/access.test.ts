@@ -209,10 +209,12 @@ describe('access workflow: time and failure', () => {
 
     // The status page derives "expired" from the time; the deadline sweep then closes the record itself.
     const r = rt;
+    // The close writes the status, then its audit event (app/close-request.ts): wait for both.
     const request = await eventually(
       async () => {
         const stored = await r.deps.requests.get(unmatched.requestId);
-        return stored.status === 'expired' ? stored : undefined;
+        const logged = (await r.deps.audit.list(unmatched.requestId)).some((e) => e.type === 'request-expired');
+        return stored.status === 'expired' && logged ? stored : undefined;
       },
       10_000,
       'closed by the sweep',
