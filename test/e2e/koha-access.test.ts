@@ -2,16 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { postFormAsBrowser } from '../support/http.ts';
 import type { KohaSimulator } from '../support/koha-simulator/index.ts';
 import { ADA, linkIn, statusOf, waitForStatus, type TestRuntime } from '../support/runtime.ts';
-import {
-  ADA_IN_KOHA,
-  KOHA_ID,
-  KOHA_SPEC,
-  kohaSystems,
-  seedKohaAda,
-  startKoha,
-  startRuntimeWithSystems,
-  type KohaAda,
-} from '../support/systems.ts';
+import { ADA_IN_KOHA, KOHA_ID, KOHA_SPEC, type KohaAda, startKohaWithAda } from '../support/systems.ts';
 import { unzip } from '../support/zip.ts';
 
 /**
@@ -25,14 +16,11 @@ describe.skipIf(!KOHA_SPEC)('access and export with Koha as the system of record
   let sim: KohaSimulator;
   let ada: KohaAda;
   beforeAll(async () => {
-    sim = await startKoha();
-    ada = seedKohaAda(sim);
-    rt = await startRuntimeWithSystems(kohaSystems(sim));
+    ({ sim, ada, rt } = await startKohaWithAda());
   });
   afterAll(async () => {
-    await rt.cleanup();
     const violations = [...sim.violations];
-    await sim.close();
+    await rt.cleanup();
     // Every call Privacy Desk made to Koha, and every answer, matched Koha's spec.
     expect(violations).toEqual([]);
   });

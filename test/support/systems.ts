@@ -114,6 +114,31 @@ export async function startKoha(): Promise<KohaSimulator> {
   return startKohaSimulator({ clients: [{ id: 'privacy-desk', secret: 'client-secret' }], tokenTtlSeconds: 3600 });
 }
 
+export interface KohaWithAda {
+  sim: KohaSimulator;
+  ada: KohaAda;
+  /** Its `cleanup` stops the simulator too. */
+  rt: TestRuntime;
+}
+
+/** Koha as the system of record (the simulator, Ada seeded in it) beside the records table, and a runtime reaching both. */
+export async function startKohaWithAda(opts: Parameters<typeof startTestRuntime>[0] = {}): Promise<KohaWithAda> {
+  const sim = await startKoha();
+  const ada = seedKohaAda(sim);
+  const rt = await startRuntimeWithSystems(kohaSystems(sim), opts);
+  return {
+    sim,
+    ada,
+    rt: {
+      ...rt,
+      async cleanup() {
+        await rt.cleanup();
+        await sim.close();
+      },
+    },
+  };
+}
+
 /**
  * Staff answer a manual system's task as they do (R19): the task emailed to the first staff member
  * of the system's role, its link's `done` or `could-not` with a reason.

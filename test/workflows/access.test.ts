@@ -26,12 +26,10 @@ import {
   answerManualSystem,
   KOHA_ID,
   KOHA_SPEC,
-  kohaSystems,
-  RECORDS_AND_MANUAL,
-  seedKohaAda,
-  startKoha,
-  startRuntimeWithSystems,
   type KohaAda,
+  RECORDS_AND_MANUAL,
+  startKohaWithAda,
+  startRuntimeWithSystems,
 } from '../support/systems.ts';
 
 /**
@@ -351,14 +349,9 @@ describe.skipIf(!KOHA_SPEC)('access workflow: Koha as the system of record (R19)
   let sim: KohaSimulator;
   let ada: KohaAda;
   beforeAll(async () => {
-    sim = await startKoha();
-    ada = seedKohaAda(sim);
-    rt = await startRuntimeWithSystems(kohaSystems(sim));
+    ({ sim, ada, rt } = await startKohaWithAda());
   });
-  afterAll(async () => {
-    await rt.cleanup();
-    await sim.close();
-  });
+  afterAll(async () => rt.cleanup());
 
   it('R18 R19 R7: matched in Koha, verified through the email Koha holds; the report holds Koha’s records and lists both systems', async () => {
     const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });

@@ -36,12 +36,10 @@ import {
   answerManualSystem,
   KOHA_ID,
   KOHA_SPEC,
-  kohaSystems,
-  RECORDS_AND_MANUAL,
-  seedKohaAda,
-  startKoha,
-  startRuntimeWithSystems,
   type KohaAda,
+  RECORDS_AND_MANUAL,
+  startKohaWithAda,
+  startRuntimeWithSystems,
 } from '../support/systems.ts';
 import { unzip } from '../support/zip.ts';
 
@@ -631,14 +629,11 @@ describe.skipIf(!KOHA_SPEC)('court-order workflow: Koha as the system of record 
   let ada: KohaAda;
   let dataset: Awaited<ReturnType<typeof overlappingRolesDataset>>;
   beforeAll(async () => {
-    sim = await startKoha();
-    ada = seedKohaAda(sim);
     dataset = await overlappingRolesDataset();
-    rt = await startRuntimeWithSystems(kohaSystems(sim), { datasetPath: dataset.path });
+    ({ sim, ada, rt } = await startKohaWithAda({ datasetPath: dataset.path }));
   });
   afterAll(async () => {
     await rt.cleanup();
-    await sim.close();
     await dataset.remove();
   });
 

@@ -12,15 +12,7 @@ import {
   waitForStatus,
   type TestRuntime,
 } from '../support/runtime.ts';
-import {
-  ADA_IN_KOHA,
-  KOHA_SPEC,
-  kohaSystems,
-  seedKohaAda,
-  startKoha,
-  startRuntimeWithSystems,
-  type KohaAda,
-} from '../support/systems.ts';
+import { ADA_IN_KOHA, KOHA_SPEC, type KohaAda, startKohaWithAda } from '../support/systems.ts';
 
 /**
  * R6: replacing an existing email, as an attacker who knows a card number and a last name tried
@@ -110,14 +102,9 @@ describe.skipIf(!KOHA_SPEC)('email changes in every system (R6, R19)', () => {
   let sim: KohaSimulator;
   let ada: KohaAda;
   beforeAll(async () => {
-    sim = await startKoha();
-    ada = seedKohaAda(sim);
-    rt = await startRuntimeWithSystems(kohaSystems(sim));
+    ({ sim, ada, rt } = await startKohaWithAda());
   });
-  afterAll(async () => {
-    await rt.cleanup();
-    await sim.close();
-  });
+  afterAll(async () => rt.cleanup());
 
   it('R6 R19: the undo puts the old address back in Koha and in the records table, every system the change reached, not only the system of record', async () => {
     const { body } = await submit(rt, {

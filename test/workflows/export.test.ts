@@ -30,12 +30,10 @@ import {
   answerManualSystem,
   KOHA_ID,
   KOHA_SPEC,
-  kohaSystems,
-  RECORDS_AND_MANUAL,
-  seedKohaAda,
-  startKoha,
-  startRuntimeWithSystems,
   type KohaAda,
+  RECORDS_AND_MANUAL,
+  startKohaWithAda,
+  startRuntimeWithSystems,
 } from '../support/systems.ts';
 
 /**
@@ -311,14 +309,9 @@ describe.skipIf(!KOHA_SPEC)('export workflow: Koha as the system of record (R19)
   let sim: KohaSimulator;
   let ada: KohaAda;
   beforeAll(async () => {
-    sim = await startKoha();
-    ada = seedKohaAda(sim);
-    rt = await startRuntimeWithSystems(kohaSystems(sim));
+    ({ sim, ada, rt } = await startKohaWithAda());
   });
-  afterAll(async () => {
-    await rt.cleanup();
-    await sim.close();
-  });
+  afterAll(async () => rt.cleanup());
 
   it('R8a R18 R19: matched and verified in Koha; the zip holds Koha’s profile, checkouts (current and returned), hold and fine beside the records table’s', async () => {
     // A long history: read page by page from Koha into the zip.

@@ -23,10 +23,8 @@ import {
   ADA_IN_KOHA,
   answerManualSystem,
   KOHA_SPEC,
-  kohaSystems,
   RECORDS_AND_MANUAL,
-  seedKohaAda,
-  startKoha,
+  startKohaWithAda,
   startRuntimeWithSystems,
 } from '../support/systems.ts';
 
@@ -556,14 +554,9 @@ describe.skipIf(!KOHA_SPEC)('third-party request: Koha as the system of record (
   let rt: TestRuntime;
   let sim: KohaSimulator;
   beforeAll(async () => {
-    sim = await startKoha();
-    seedKohaAda(sim);
-    rt = await startRuntimeWithSystems(kohaSystems(sim));
+    ({ sim, rt } = await startKohaWithAda());
   });
-  afterAll(async () => {
-    await rt.cleanup();
-    await sim.close();
-  });
+  afterAll(async () => rt.cleanup());
 
   it('R14 R18 R19: permission asked through the email Koha holds; the package holds Koha’s fine and the records table’s, nothing else', async () => {
     const who = requester();
