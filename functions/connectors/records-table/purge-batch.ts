@@ -60,12 +60,16 @@ export interface PurgeReadDeps extends RecordsDeps {
   timezone: () => Promise<string>;
 }
 
-/** Items one read of a candidate's partition takes; a longer history is erased by the one-patron path. */
-const READ_LIMIT = 1000;
-/** Candidates read at once. */
-const READS_IN_FLIGHT = 8;
 /** Records written between two legal-hold checks: the erasure's own group (erasure.ts MAX_GROUP). */
 const GROUP_RECORDS = MAX_BATCH * BATCHES_IN_FLIGHT;
+/**
+ * Items one read of a candidate's partition takes. A longer history (rare by the time a card has
+ * been expired for years: the daily sweep has anonymised its old records) is erased by the
+ * one-patron path, which checks the hold before every 100 records of it.
+ */
+const READ_LIMIT = GROUP_RECORDS;
+/** Candidates read at once. */
+const READS_IN_FLIGHT = 8;
 
 /** What `purgeRead` keeps of a candidate for `purgeErase`, out of the port's sight. */
 interface ReadState {
@@ -219,13 +223,14 @@ export async function purgeErase(
   let group: PatronWrites[] = [];
   let records = 0;
   for (const w of writes) {
-    group.push(w);
-    records += w.originals.length + w.personal.length;
-    if (records >= GROUP_RECORDS) {
+    const size = w.originals.length + w.personal.length;
+    if (group.length > 0 && records + size > GROUP_RECORDS) {
       await eraseGroup(deps, group, hooks, result);
       group = [];
       records = 0;
     }
+    group.push(w);
+    records += size;
   }
   if (group.length > 0) await eraseGroup(deps, group, hooks, result);
   return result;
