@@ -223,6 +223,21 @@ describe('the purge of expired cards, batched across patrons (R16, R8, R13, R17)
     for (const p of PATRONS) expect(JSON.stringify(copies)).not.toContain(p.id);
   });
 
+  it('R8: a patron whose own deletion was cut short (its secret in the partition) is finished with that secret, nothing left behind', async () => {
+    const runtime = await start((db) => db);
+    const [first] = PATRONS;
+    if (!first) throw new Error('no patron');
+    await putItems(runtime.db, RECORDS_TABLE, [
+      { ...recordKeys.erasureKey(first.id), kind: 'ERASURE_KEY', secret: Buffer.alloc(32, 7).toString('base64') },
+    ]);
+    expect(await run(runtime, 'deletion-cut-short')).toBe('SUCCEEDED');
+    for (const p of PATRONS) {
+      expect(await partitionOf(runtime, p.id), p.id).toEqual([]);
+      expect(await eventsOf(runtime, p.id, 'expired-patron-purged'), p.id).toHaveLength(1);
+    }
+    expect(await anonymisedLoans(runtime)).toHaveLength(PATRONS.length * LOANS);
+  });
+
   it('R17: a crash right after patrons’ profiles were deleted leaves each one’s purge event, once', async () => {
     let crashed = false;
     let gone: string[] = [];
