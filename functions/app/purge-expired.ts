@@ -18,6 +18,12 @@ import type { Deps } from '../lib/deps.ts';
  * purge chain. The patron is not emailed: the card has long expired, the email on file is as old,
  * and the report states the rule (render/report.ts); systems without an API are told by their
  * periodic retention task (retention-staff-tasks.ts).
+ *
+ * A system of record with a batched path (the records table: its connector's `purgeRead` and
+ * `purgeErase`) reads each page's candidates once and erases those cleared everywhere together, in
+ * BatchWrites across patrons (`purgePage`): the same decisions in the same order, at the cost of
+ * the writes rather than of one erasure per patron. R17: there the event is appended before the
+ * patron's profile goes, so a crash between the two never leaves a purge without its event.
  */
 
 const count = z.number().check(z.int(), z.gte(0));
