@@ -4,8 +4,9 @@
  * under legal hold, one in fifty with an item still out, one in ten with an active card. The purge
  * task's own code runs over the records table's key-range segments two at a time (the ASL's
  * MaxConcurrency), each segment one invocation after another with a 20 s budget, through the
- * records-table connector (blockers checked, then the deletion's own erase, verify and erasure
- * memory) with an audit event per patron.
+ * records-table connector's batched path (each candidate's partition read once for its blockers and
+ * plan, then BatchWrites across patrons in groups of at most 100 records, each group's legal holds
+ * checked just before its writes, the erasure memory) with an audit event per patron.
  *
  *   npx tsx scripts/bench-purge.ts [patrons]   (default 5000; not part of npm test)
  *

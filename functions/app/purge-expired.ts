@@ -1,6 +1,6 @@
 import * as z from '../domain/zod.ts';
 import { hasConnector, type ConnectedSystem } from '../connectors/index.ts';
-import type { DeletionBlocker, PatronRef, SystemConnector } from '../connectors/port.ts';
+import type { DeletionBlocker, PatronRef, PurgeCandidate, SystemConnector } from '../connectors/port.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 
@@ -18,6 +18,12 @@ import type { Deps } from '../lib/deps.ts';
  * purge chain. The patron is not emailed: the card has long expired, the email on file is as old,
  * and the report states the rule (render/report.ts); systems without an API are told by their
  * periodic retention task (retention-staff-tasks.ts).
+ *
+ * A system of record with a batched path (the records table: its connector's `purgeRead` and
+ * `purgeErase`) reads each page's candidates once and erases those cleared everywhere together, in
+ * BatchWrites across patrons (`purgePage`): the same decisions in the same order, at the cost of
+ * the writes rather than of one erasure per patron. R17: there the event is appended before the
+ * patron's profile goes, so a crash between the two never leaves a purge without its event.
  */
 
 const count = z.number().check(z.int(), z.gte(0));
@@ -63,7 +69,12 @@ export async function purgeExpiredSegment(
   const home = connected(deps, o.systemId);
   const search = home.connector.expiredPatrons?.bind(home.connector);
   if (!search) throw new IntegrityError(`system ${o.systemId} cannot list expired cards`);
+  const batched = batchedPath(home.connector);
   const p = { ...o.progress, invocations: o.progress.invocations + 1 };
+  const tally = (done: boolean) => {
+    if (done) p.purged++;
+    else p.kept++;
+  };
   let cursor = o.cursor ?? undefined;
   do {
     const page = await search({
@@ -72,25 +83,34 @@ export async function purgeExpiredSegment(
       cursor,
       expiredBefore: o.expiredBefore,
       pageSize: o.pageSize,
+      // The batched path counts them from its own read of each partition.
+      countOpenHolds: !batched,
     });
     p.pages++;
     p.scanned += page.scanned;
     p.expired += page.patrons.length;
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < page.patrons.length; i = next++) {
-        const candidate = page.patrons[i];
-        if (!candidate) continue;
-        const done = await purgePatron(deps, o.runId, home, candidate);
-        if (done) p.purged++;
-        else p.kept++;
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, page.patrons.length) }, worker));
+    if (batched)
+      await purgePage(
+        deps,
+        o.runId,
+        home,
+        batched,
+        page.patrons.map((c) => c.patronId),
+        tally,
+      );
+    else await inParallel(page.patrons, async (c) => tally(await purgePatron(deps, o.runId, home, c)));
     cursor = page.cursor;
   } while (cursor && Date.now() < deadline);
   deps.logger.info('purge segment', { runId: o.runId, segment: o.segment, ...p, hasMore: cursor !== undefined });
   return { ...o, cursor: cursor ?? null, hasMore: cursor !== undefined, progress: p };
+}
+
+async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 interface Reached {
@@ -104,8 +124,128 @@ function connected(deps: Deps, systemId: string): Reached {
   return { system, connector: deps.connector(system) };
 }
 
+/** Every connected system but the system of record. */
+const otherSystems = (deps: Deps, home: Reached): Reached[] =>
+  deps.systems.systems.filter((s) => s.id !== home.system.id && hasConnector(s)).map((s) => connected(deps, s.id));
+
 /** Why a patron was kept, as the audit trail records it: codes only (R5). */
 type KeptBecause = DeletionBlocker['kind'] | 'legal-hold' | 'holds-waiting';
+
+/** R17: the patron kept, and why (codes and system ids only, R5); one event per run. */
+async function auditKept(deps: Deps, runId: string, patronId: string, because: KeptBecause[], systems: string[]) {
+  await deps.audit.append(purgeChain(patronId), {
+    eventId: `purge-kept:${runId}`,
+    type: 'expired-patron-kept',
+    actor: { kind: 'system' },
+    data: { patron: patronId, runId, because: [...new Set(because)].sort(), systems: [...new Set(systems)].sort() },
+  });
+  return false;
+}
+
+/** R17: the patron purged, in these systems; one event ever (a re-run appends nothing). */
+async function auditPurged(deps: Deps, runId: string, patronId: string, systems: string[], pendingCleanup: string[]) {
+  await deps.audit.append(purgeChain(patronId), {
+    eventId: 'purged',
+    type: 'expired-patron-purged',
+    actor: { kind: 'system' },
+    data: { patron: patronId, runId, systems, pendingCleanup },
+  });
+}
+
+type Batched = SystemConnector & Required<Pick<SystemConnector, 'purgeRead' | 'purgeErase'>>;
+const batchedPath = (c: SystemConnector): Batched | undefined =>
+  c.purgeRead && c.purgeErase ? (c as Batched) : undefined;
+
+/**
+ * One page of candidates through a system of record with a batched path: each read once there
+ * (`purgeRead`), the other systems asked one patron at a time as `purgePatron` asks them, and those
+ * cleared everywhere erased there together (`purgeErase`), the system of record last. The same
+ * decisions as `purgePatron`, in the same order; a candidate the batched path leaves alone goes
+ * through `purgePatron`.
+ */
+async function purgePage(
+  deps: Deps,
+  runId: string,
+  home: Reached,
+  connector: Batched,
+  patronIds: readonly string[],
+  tally: (purged: boolean) => void,
+): Promise<void> {
+  const others = otherSystems(deps, home);
+  const homeId = home.system.id;
+  // R13: with other systems to erase in first, the hold is checked before any of them is touched;
+  // otherwise just before the system of record's writes (`purgeErase`), which is then the first.
+  const reads = await connector.purgeRead(patronIds, { checkHolds: others.length > 0 });
+  const cleared = new Map<string, { candidate: PurgeCandidate; systems: string[]; pendingCleanup: string[] }>();
+  await inParallel(reads, async (c) => {
+    const keep = (because: KeptBecause[], systems: string[]) => auditKept(deps, runId, c.patronId, because, systems);
+    if (c.absent) return tally(true); // gone since the page was read: another night's purge or a deletion finished it
+    if (c.alone) return tally(await purgePatron(deps, runId, home, c));
+    // R13: a held patron is kept for the hold, whatever else keeps them.
+    const held = c.held || ((c.blockers.length > 0 || c.openHolds > 0) && (await deps.holds.isHeld(c.patronId)));
+    if (held) return tally(await keep(['legal-hold'], [homeId]));
+    if (c.openHolds > 0) return tally(await keep(['holds-waiting'], [homeId]));
+    const elsewhere: { reached: Reached; ref: PatronRef }[] = [];
+    for (const reached of others) {
+      if (!c.person) break;
+      const found = await reached.connector.findPatron(c.person.cardNumber, c.person.lastName);
+      if (found.found) elsewhere.push({ reached, ref: found.ref });
+    }
+    // R8: every blocker in every system first.
+    const checks = await Promise.all(
+      elsewhere.map(async (r) => ({ id: r.reached.system.id, check: await r.reached.connector.checkBlockers(r.ref) })),
+    );
+    const blocked = [{ id: homeId, check: { blockers: c.blockers } }, ...checks].filter(
+      (x) => x.check.blockers.length > 0,
+    );
+    if (blocked.length > 0)
+      return tally(
+        await keep(
+          blocked.flatMap((x) => x.check.blockers.map((b) => b.kind)),
+          blocked.map((x) => x.id),
+        ),
+      );
+    const pendingCleanup: string[] = [];
+    for (const { reached, ref } of elsewhere) {
+      const erased = await reached.connector.erase(ref);
+      if (erased.result === 'blocked')
+        return tally(
+          await keep(
+            erased.blockers.map((b) => b.kind),
+            [reached.system.id],
+          ),
+        );
+      if (erased.result === 'done' && erased.pendingCleanup) pendingCleanup.push(reached.system.id);
+    }
+    cleared.set(c.patronId, {
+      candidate: c,
+      systems: [...elsewhere.map((r) => r.reached.system.id), homeId],
+      pendingCleanup,
+    });
+  });
+  if (cleared.size === 0) return;
+  const out = await connector.purgeErase(
+    runId,
+    [...cleared.values()].map((x) => x.candidate),
+    {
+      // R17: each patron's event before their profile goes (purge-batch.ts).
+      beforePersonal: async (ids) => {
+        await Promise.all(
+          ids.map((id) => {
+            const x = cleared.get(id);
+            return x ? auditPurged(deps, runId, id, x.systems, x.pendingCleanup) : undefined;
+          }),
+        );
+      },
+    },
+  );
+  for (const _ of out.erased) tally(true);
+  // R13: a hold placed since the read: nothing more of theirs is touched.
+  await inParallel(out.held, async (id) => tally(await auditKept(deps, runId, id, ['legal-hold'], [homeId])));
+  await inParallel(out.alone, async (id) =>
+    tally(await purgePatron(deps, runId, home, { patronId: id, openHolds: 0 })),
+  );
+}
 
 /**
  * One patron: kept (and audited with why) when anything blocks, else erased in every connected
@@ -118,16 +258,7 @@ export async function purgePatron(
   candidate: { patronId: string; openHolds: number },
 ): Promise<boolean> {
   const { patronId } = candidate;
-  const chain = purgeChain(patronId);
-  const keep = async (because: KeptBecause[], systems: string[]) => {
-    await deps.audit.append(chain, {
-      eventId: `purge-kept:${runId}`,
-      type: 'expired-patron-kept',
-      actor: { kind: 'system' },
-      data: { patron: patronId, runId, because: [...new Set(because)].sort(), systems: [...new Set(systems)].sort() },
-    });
-    return false;
-  };
+  const keep = (because: KeptBecause[], systems: string[]) => auditKept(deps, runId, patronId, because, systems);
   // R13: nothing is deleted or anonymised while a legal hold stands.
   if (await deps.holds.isHeld(patronId)) return keep(['legal-hold'], [home.system.id]);
   if (candidate.openHolds > 0) return keep(['holds-waiting'], [home.system.id]);
@@ -136,9 +267,7 @@ export async function purgePatron(
 
   // R19: the person in every other connected system, found by the card and last name the system of record holds.
   const refs: { reached: Reached; ref: PatronRef }[] = [];
-  for (const system of deps.systems.systems) {
-    if (system.id === home.system.id || !hasConnector(system)) continue;
-    const reached = connected(deps, system.id);
+  for (const reached of otherSystems(deps, home)) {
     const found = await reached.connector.findPatron(person.cardNumber, person.lastName);
     if (found.found) refs.push({ reached, ref: found.ref });
   }
@@ -165,11 +294,12 @@ export async function purgePatron(
       );
     if (erased.result === 'done' && erased.pendingCleanup) pendingCleanup.push(reached.system.id);
   }
-  await deps.audit.append(chain, {
-    eventId: 'purged',
-    type: 'expired-patron-purged',
-    actor: { kind: 'system' },
-    data: { patron: patronId, runId, systems: everywhere.map((r) => r.reached.system.id), pendingCleanup },
-  });
+  await auditPurged(
+    deps,
+    runId,
+    patronId,
+    everywhere.map((r) => r.reached.system.id),
+    pendingCleanup,
+  );
   return true;
 }

@@ -213,6 +213,11 @@ export interface ExpiredPatronsQuery {
   /** Cards that expired on a day before this one (YYYY-MM-DD). */
   expiredBefore: string;
   pageSize: number;
+  /**
+   * Count each candidate's holds still waiting (default true). The batched purge reads each
+   * candidate's whole partition anyway (`purgeRead`) and counts them there, without a query of its own.
+   */
+  countOpenHolds?: boolean;
 }
 
 export interface ExpiredPatronsPage {
@@ -256,6 +261,49 @@ export interface SystemConnector {
    * knows card expiry). Optional: the purge starts from a system that has it.
    */
   expiredPatrons?(query: ExpiredPatronsQuery): Promise<ExpiredPatronsPage>;
+  /**
+   * R16, R8, R13: the nightly purge's batched path, in a system of record that can offer it: reads
+   * several candidates at once, each in one read (`purgeRead`), then erases those the caller cleared
+   * with writes batched across patrons (`purgeErase`). Optional: without it the purge erases one
+   * patron at a time through `checkBlockers` and `erase`.
+   */
+  purgeRead?(patronIds: readonly string[], options: { checkHolds: boolean }): Promise<PurgeCandidate[]>;
+  purgeErase?(runId: string, cleared: readonly PurgeCandidate[], hooks: PurgeHooks): Promise<PurgeEraseResult>;
+}
+
+/** One purge candidate as `purgeRead` found it: ids, counts and codes, and the person only to find them elsewhere. */
+export interface PurgeCandidate {
+  patronId: string;
+  /** Gone since the page was read (another purge, or a deletion, finished them). */
+  absent: boolean;
+  /** Not for the batched path (a history too long for one read, a deletion of theirs under way): `erase` alone. */
+  alone: boolean;
+  /** R13: under legal hold when read (checked only with `checkHolds`). */
+  held: boolean;
+  /** Holds still waiting for the patron. */
+  openHolds: number;
+  /** R8: what this system says blocks the erasure. */
+  blockers: DeletionBlocker[];
+  /** R19: the card and last name other systems find the person by; in memory only, never returned further (R5). */
+  person?: { cardNumber: string; lastName: string };
+}
+
+export interface PurgeHooks {
+  /**
+   * R17: called with the patrons about to lose their personal data, after everything else of theirs
+   * is gone and before their profiles are: the purge's audit events go in here, so a crash between
+   * the two leaves the profile for the re-run to find, never a purge without its event.
+   */
+  beforePersonal(patronIds: readonly string[]): Promise<void>;
+}
+
+export interface PurgeEraseResult {
+  /** Erased (nothing personal left; retained records as the plan keeps them). */
+  erased: string[];
+  /** R13: a legal hold found just before the writes: nothing of theirs touched. */
+  held: string[];
+  /** Left to the one-patron path (`erase`): nothing of theirs touched. */
+  alone: string[];
 }
 
 /**

@@ -105,7 +105,8 @@ describe('retention run: loan history (R16, R13)', () => {
         const wrapped = Object.create(db) as DynamoDBDocumentClient;
         wrapped.send = ((command: { input?: { RequestItems?: Record<string, { DeleteRequest?: unknown }[]> } }) => {
           const writes = command.input?.RequestItems?.[RECORDS_TABLE];
-          if (failNextDelete.armed && writes?.some((w) => w.DeleteRequest)) {
+          // A BatchWrite's requests (a BatchGet's RequestItems hold keys, not a list).
+          if (failNextDelete.armed && Array.isArray(writes) && writes.some((w) => w.DeleteRequest)) {
             failNextDelete.armed = false;
             failNextDelete.fired++;
             return Promise.reject(

@@ -13,7 +13,6 @@ import type {
   BlockerCheck,
   ConnectorCapabilities,
   CorrectResult,
-  DeletionBlocker,
   EraseResult,
   FindResult,
   PatronRef,
@@ -22,6 +21,9 @@ import type {
   RecordPage,
   ExpiredPatronsPage,
   ExpiredPatronsQuery,
+  PurgeCandidate,
+  PurgeEraseResult,
+  PurgeHooks,
   RetentionSweep,
   RetentionSweepResult,
   SystemConnector,
@@ -29,6 +31,10 @@ import type {
 } from '../port.ts';
 import { collectDeletionFacts, executeDeletionPlan, verifyErasure, type RecordsDeps } from './erasure.ts';
 import { LibraryRecords } from './library-records.ts';
+import { blockersOf } from './blockers.ts';
+import { purgeErase, purgeRead, type PurgeReadDeps } from './purge-batch.ts';
+
+export { blockersOf };
 import { sweepRetentionSegment } from './retention.ts';
 import { expiredPatronsPage } from './expired-patrons.ts';
 import {
@@ -72,21 +78,6 @@ export interface RecordsTableConnectorOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 500;
-
-/**
- * R8, R13: what stops the erasure of the person, from the facts a plan is built from. A legal hold
- * is the port's neutral `hold`, with no count and no word of an order, so a hold whose order
- * forbids notice reads like any other blocker (R13a).
- */
-export function blockersOf(facts: DeletionFacts): DeletionBlocker[] {
-  const blockers: DeletionBlocker[] = [];
-  if (facts.openLoans > 0) blockers.push({ kind: 'on-loan', count: facts.openLoans });
-  if (facts.outstandingFines > 0 || facts.outstandingBalance > 0)
-    blockers.push({ kind: 'money-owed', amount: facts.outstandingBalance });
-  if (facts.guaranteesMinor) blockers.push({ kind: 'guarantor' });
-  if (facts.legalHold.active) blockers.push({ kind: 'hold' });
-  return blockers;
-}
 
 /**
  * The built-in records table as a system of record (R19): what `npm start` runs on and what a
@@ -282,6 +273,20 @@ export class RecordsTableConnector implements SystemConnector {
   /** R16, R8: one page of one segment of the patrons whose card expired before a day (expired-patrons.ts). */
   expiredPatrons(query: ExpiredPatronsQuery): Promise<ExpiredPatronsPage> {
     return expiredPatronsPage(this.deps, query);
+  }
+
+  /** R16, R8, R13: the purge's batched path (purge-batch.ts): each candidate read once. */
+  purgeRead(patronIds: readonly string[], options: { checkHolds: boolean }): Promise<PurgeCandidate[]> {
+    return purgeRead(this.purgeDeps(), patronIds, options);
+  }
+
+  /** R16, R8, R13, R17: erases the cleared candidates, BatchWrites across patrons (purge-batch.ts). */
+  purgeErase(runId: string, cleared: readonly PurgeCandidate[], hooks: PurgeHooks): Promise<PurgeEraseResult> {
+    return purgeErase(this.purgeDeps(), runId, cleared, hooks);
+  }
+
+  private purgeDeps(): PurgeReadDeps {
+    return { ...this.deps, timezone: async () => (await this.records.library()).timezone };
   }
 
   /**

@@ -68,7 +68,7 @@ const MAX_GROUP = MAX_BATCH * BATCHES_IN_FLIGHT;
 export { BATCHES_IN_FLIGHT };
 
 /** The record kind an item's sort key names, or undefined for the profile, guarantee links and anything else. */
-function kindOf(sk: unknown): RecordKind | undefined {
+export function kindOf(sk: unknown): RecordKind | undefined {
   if (typeof sk !== 'string') return undefined;
   const prefix = sk.slice(0, sk.indexOf('#'));
   return (RECORD_KINDS as readonly string[]).includes(prefix) ? (prefix as RecordKind) : undefined;
@@ -111,7 +111,7 @@ async function getProfile(deps: RecordsDeps, patronId: string): Promise<Item | u
 }
 
 /** Whether a linked child is a minor on the library day `day` (R11: the threshold is the policy's). */
-async function childIsMinor(deps: RecordsDeps, childId: string, day: string, policy: Policy): Promise<boolean> {
+export async function childIsMinor(deps: RecordsDeps, childId: string, day: string, policy: Policy): Promise<boolean> {
   const res = await deps.db.send(
     new GetCommand({
       TableName: deps.recordsTable,
@@ -123,7 +123,7 @@ async function childIsMinor(deps: RecordsDeps, childId: string, day: string, pol
   return guaranteedChildIsMinor(res.Item, day, policy);
 }
 
-const childIdOf = (link: Item): string =>
+export const childIdOf = (link: Item): string =>
   str(link.childId) ?? String(link.sk).slice(recordKeys.guaranteesPrefix.length);
 
 const FACT_ATTRIBUTES = ['sk', 'returnedAt', 'outstanding', 'createdAt', 'date', 'childId'];

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { IntegrityError } from '../../domain/errors.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { BatchGetCommand, DeleteCommand, GetCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { IntegrityError, TransientError } from '../../domain/errors.ts';
 import {
   dateBeforeBound,
   loanRetentionAction,
@@ -141,12 +142,42 @@ const keyOf = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) }
 /** Requests in flight at once per invocation: enough to hide latency, few enough not to throttle a partition. */
 const CONCURRENCY = 4;
 
-async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
+async function mapInParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
   let next = 0;
   const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T);
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
   };
   await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
+  return out;
+}
+
+/** DynamoDB's BatchGetItem limit. */
+const GET_BATCH = 100;
+const GET_ATTEMPTS = 8;
+
+/** The patrons among `patronIds` whose own deletion is under way: its secret (`ERASURE#KEY`) is in their partition. */
+async function deletionsUnderWay(deps: RecordsDeps, patronIds: readonly string[]): Promise<Set<string>> {
+  const found = new Set<string>();
+  const prefix = recordKeys.patronPartition('');
+  for (let i = 0; i < patronIds.length; i += GET_BATCH) {
+    let keys: Key[] = patronIds.slice(i, i + GET_BATCH).map((p) => recordKeys.erasureKey(p));
+    for (let attempt = 1; keys.length > 0; attempt++) {
+      const out = await deps.db.send(
+        new BatchGetCommand({
+          RequestItems: { [deps.recordsTable]: { Keys: keys, ConsistentRead: true, ProjectionExpression: 'pk' } },
+        }),
+      );
+      for (const item of out.Responses?.[deps.recordsTable] ?? []) found.add(String(item.pk).slice(prefix.length));
+      keys = (out.UnprocessedKeys?.[deps.recordsTable]?.Keys ?? []) as Key[];
+      if (keys.length === 0) break;
+      if (attempt >= GET_ATTEMPTS)
+        throw new TransientError(`retention: ${keys.length} deletion keys unread after ${GET_ATTEMPTS} attempts`);
+      // Unprocessed keys mean throttling.
+      await sleep(Math.min(2000, 50 * 2 ** attempt) * (0.5 + Math.random() / 2));
+    }
+  }
+  return found;
 }
 
 const kindOfKey = (sk: unknown): RetentionKind | undefined =>
@@ -187,23 +218,19 @@ export async function sweepRetentionSegment(input: SweepSegmentInput): Promise<S
   let cursor: Key | undefined = input.cursor;
   const filter = retentionFilter(input.cutoffs);
 
-  const actionFor = async (patronId: string): Promise<LoanRetentionAction> => {
-    const known = actions.get(patronId);
-    if (known) return known;
-    const [held, deletion] = await Promise.all([
-      input.holds.isHeld(patronId),
-      db.send(
-        new GetCommand({
-          TableName: table,
-          Key: recordKeys.erasureKey(patronId),
-          ProjectionExpression: 'pk',
-          ConsistentRead: true,
-        }),
-      ),
+  /**
+   * The page's new patrons at once: R13 each one's legal holds (one query a patron: holds are kept
+   * per patron), and whether their own deletion is under way, its secret read by key in batches of
+   * 100 (one BatchGetItem where a Get per patron cost a round trip each).
+   */
+  const checkPatrons = async (patronIds: string[]): Promise<void> => {
+    const [held, deleting] = await Promise.all([
+      mapInParallel(patronIds, (p) => input.holds.isHeld(p)),
+      deletionsUnderWay(input, patronIds),
     ]);
-    const action = loanRetentionAction({ held, deleting: deletion.Item !== undefined });
-    actions.set(patronId, action);
-    return action;
+    patronIds.forEach((p, i) =>
+      actions.set(p, loanRetentionAction({ held: held[i] === true, deleting: deleting.has(p) })),
+    );
   };
 
   do {
@@ -224,11 +251,8 @@ export async function sweepRetentionSegment(input: SweepSegmentInput): Promise<S
       return kind && pastRetention(retentionFactsOf(kind, item, input.timezone), input.cutoffs) ? [{ kind, item }] : [];
     });
     const patronOf = ({ item }: { item: Item }) => String(item.pk).slice(PATRON_PREFIX.length);
-    // Each patron once per invocation, a few at a time.
-    await inParallel(
-      [...new Set(eligible.map(patronOf))].filter((p) => !actions.has(p)),
-      actionFor,
-    );
+    // Each patron once per invocation.
+    await checkPatrons([...new Set(eligible.map(patronOf))].filter((p) => !actions.has(p)));
     const due: { kind: RetentionKind; item: Item }[] = [];
     for (const record of eligible) {
       progress.eligible++;
