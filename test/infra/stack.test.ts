@@ -428,9 +428,10 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       },
     );
 
-    /** The SDK layer (one in the stack) and its synthesized `nodejs/sdk` folder. */
+    /** The SDK layer and its synthesized `nodejs/sdk` folder (the other layer is aws-cdk-lib's page deployment's AWS CLI). */
     const sdkLayer = () => {
-      const [id, layer] = only('AWS::Lambda::LayerVersion');
+      const id = logicalId(s.stack.sdk.layer);
+      const layer = resources('AWS::Lambda::LayerVersion')[id]!;
       const key = (layer.Properties.Content as { S3Key: string }).S3Key.replace(/\.zip$/, '');
       return { id, props: layer.Properties, sdk: join(s.assembly.directory, `asset.${key}`, LAYER_ASSET_SUBDIR) };
     };
