@@ -32,6 +32,7 @@ import { Mail } from './constructs/mail.ts';
 import { Monitoring } from './constructs/monitoring.ts';
 import { OriginSecret } from './constructs/origin-secret.ts';
 import { Schedules } from './constructs/schedules.ts';
+import { SdkLayer } from './constructs/sdk-layer.ts';
 import { ServiceFunction } from './constructs/service-function.ts';
 import { Site } from './constructs/site.ts';
 import { StaffAuth } from './constructs/staff-auth.ts';
@@ -68,6 +69,8 @@ export class PrivacyDeskStack extends Stack {
   readonly keys: Keys;
   readonly storage: Storage;
   readonly mail: Mail;
+  /** The AWS SDK as one layer, attached to every function (constructs/sdk-layer.ts). */
+  readonly sdk: SdkLayer;
   readonly functions: Record<FunctionName, ServiceFunction>;
   readonly workflows: Workflows;
   readonly originSecret: OriginSecret;
@@ -105,6 +108,7 @@ export class PrivacyDeskStack extends Stack {
       keys: this.keys,
     });
 
+    this.sdk = new SdkLayer(this, 'Sdk');
     // Functions first: state machines need their ARNs.
     this.functions = this.createFunctions(config, props.handlersDir ?? HANDLERS_DIR, removalPolicy, props.systems);
     const lambdas = {} as Record<FunctionName, lambda.IFunction>;
@@ -122,6 +126,7 @@ export class PrivacyDeskStack extends Stack {
       stage: config.stage,
       key: this.keys.key,
       removalPolicy,
+      sdkLayer: this.sdk.layer,
       ...(config.originSecretVersion ? { versionId: config.originSecretVersion } : {}),
     });
     // A signed-in route has the JWT authorizer, not the origin one: its function checks the header.
@@ -281,6 +286,7 @@ export class PrivacyDeskStack extends Stack {
         entry: join(handlersDir, `${name}.ts`),
         ...settingsFor(name),
         define: bundleDefines(access, secretNames.length > 0),
+        sdkLayer: this.sdk.layer,
         // functions/lib/env.ts; buckets and STATE_MACHINES only where FUNCTION_ACCESS allows their use.
         environment: {
           REQUESTS_TABLE: requests.tableName,

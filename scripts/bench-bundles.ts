@@ -1,26 +1,54 @@
 /**
  * Bundle sizes (issue 15): every function bundled as the stack bundles it (esbuild with
- * infra/constructs/service-function.ts's LAMBDA_ESBUILD, and the `PD_BUNDLE_*` constants its
- * FUNCTION_ACCESS entry gives functions/lib/deps.ts), measured against BUNDLE_LIMIT_BYTES, with
- * what fills the largest (esbuild's metafile, by package or folder).
+ * infra/constructs/service-function.ts's LAMBDA_ESBUILD and functionEsbuild, and the `PD_BUNDLE_*`
+ * constants its FUNCTION_ACCESS entry gives functions/lib/deps.ts), measured against
+ * BUNDLE_LIMIT_BYTES, with what fills the largest (esbuild's metafile, by package or folder); then
+ * the SDK layer every function imports the SDK from (infra/sdk-layer.ts), file by file.
  *
- *   npm run bench:bundles [-- --no-secrets] [-- --external-sdk]
+ *   npm run bench:bundles [-- --no-secrets] [-- --bundled-sdk | --external-sdk]
  *
  * By default each function that may read records is bundled as granted a systems file's secrets
- * (the larger case); `--no-secrets` bundles as without a systems file. The SDK is bundled as the
- * stack bundles it (LAMBDA_ESBUILD.external is empty); `--external-sdk` leaves it to the Lambda
- * runtime's copy instead, to compare. Source maps are left out:
- * they are a separate file, not loaded unless an error is printed. Not part of `npm test`.
+ * (the larger case); `--no-secrets` bundles as without a systems file. The SDK comes from the
+ * layer, as in the stack; `--bundled-sdk` bundles it into each function instead (the stack before
+ * the layer), `--external-sdk` leaves it to the Lambda runtime's copy, both to compare. Source
+ * maps are left out: they are a separate file, not loaded unless an error is printed. Not part of
+ * `npm test`.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Metafile } from 'esbuild';
-import { BUNDLE_LIMIT_BYTES, LAMBDA_ESBUILD } from '../infra/constructs/service-function.ts';
+import {
+  BUNDLE_LIMIT_BYTES,
+  functionEsbuild,
+  LAMBDA_ESBUILD,
+  SDK_LAYER_ESBUILD,
+  sdkImports,
+} from '../infra/constructs/service-function.ts';
 import { HANDLERS_DIR, INFRA_FUNCTIONS_DIR, REPO_ROOT } from '../infra/paths.ts';
 import { bundleDefines } from '../infra/privacy-desk-stack.ts';
+import { buildSdkLayer, LAYER_ASSET_SUBDIR, LAYER_MOUNT_DIR, type BuiltLayer } from '../infra/sdk-layer.ts';
 import { FUNCTION_ACCESS, FUNCTIONS } from '../workflows/index.ts';
 import type { BenchRow } from './bench-row.ts';
+
+/**
+ * Where a bundle takes the SDK from: the layer (the stack), bundled into itself (the stack before
+ * the layer), or the Lambda runtime's copy (rejected: README, Bundle size and cold start).
+ */
+export type SdkSource = 'layer' | 'bundled' | 'runtime';
+
+/** The SDK source a bench's command line asks for: `--bundled-sdk`, `--external-sdk`, else the layer. */
+export function sdkSourceOf(argv: readonly string[]): SdkSource {
+  if (argv.includes('--bundled-sdk')) return 'bundled';
+  if (argv.includes('--external-sdk')) return 'runtime';
+  return 'layer';
+}
+
+/** The SDK layer, built as the stack builds it, into the asset folder `dir`; its SDK folder is `${dir}/nodejs/sdk`. */
+export function buildLayer(dir: string): BuiltLayer & { mount: string } {
+  return { ...buildSdkLayer(dir, sdkImports(), SDK_LAYER_ESBUILD), mount: join(dir, LAYER_ASSET_SUBDIR) };
+}
 
 export interface Bundle {
   name: string;
@@ -48,14 +76,17 @@ export function stackEntries(secrets = true): { name: string; entry: string; def
 
 /**
  * One function bundled as the stack does, from its file or from `source` text (a floor); written
- * to `outfile` when given (the cold-start bench loads it).
+ * to `outfile` when given (the cold-start bench and test/infra load it). With the SDK from the
+ * layer, its imports name the layer's files under `layerMount` (in Lambda, LAYER_MOUNT_DIR).
  */
 export async function bundle(
   entry: string | { source: string },
   define: Record<string, string>,
   outfile?: string,
-  externalSdk = false,
+  sdk: SdkSource = 'layer',
+  layerMount: string = LAYER_MOUNT_DIR,
 ): Promise<{ bytes: number; metafile: Metafile }> {
+  const fromLayer = functionEsbuild(layerMount);
   const result = await build({
     ...(typeof entry === 'string'
       ? { entryPoints: [entry] }
@@ -68,8 +99,8 @@ export async function bundle(
     mainFields: [...LAMBDA_ESBUILD.mainFields],
     minify: LAMBDA_ESBUILD.minify,
     banner: { js: LAMBDA_ESBUILD.banner },
-    alias: LAMBDA_ESBUILD.alias,
-    external: externalSdk ? ['@aws-sdk/*'] : [...LAMBDA_ESBUILD.external],
+    alias: sdk === 'layer' ? fromLayer.alias : LAMBDA_ESBUILD.alias,
+    external: sdk === 'layer' ? fromLayer.external : sdk === 'runtime' ? ['@aws-sdk/*'] : [],
     define,
     metafile: true,
     write: false,
@@ -85,10 +116,9 @@ export async function bundle(
   return { bytes: js.contents.byteLength, metafile: result.metafile };
 }
 
-export async function bundleAll(secrets = true, externalSdk = false): Promise<Bundle[]> {
+export async function bundleAll(secrets = true, sdk: SdkSource = 'layer'): Promise<Bundle[]> {
   const bundles: Bundle[] = [];
-  for (const e of stackEntries(secrets))
-    bundles.push({ ...e, ...(await bundle(e.entry, e.define, undefined, externalSdk)) });
+  for (const e of stackEntries(secrets)) bundles.push({ ...e, ...(await bundle(e.entry, e.define, undefined, sdk)) });
   return bundles;
 }
 
@@ -124,28 +154,81 @@ function summary(bundles: Bundle[]): BenchRow {
   };
 }
 
-/** For `npm run bench`: one row, the bundles' median and largest against the limit. */
+/** Layer files (relative to its SDK folder) a bundle imports from the layer mounted at `mount`. */
+export function layerFilesImported(bundleMetafile: Metafile, mount: string = LAYER_MOUNT_DIR): string[] {
+  const output = Object.values(bundleMetafile.outputs)[0];
+  return (output?.imports ?? [])
+    .filter((i) => i.external && i.path.startsWith(`${mount}/`))
+    .map((i) => i.path.slice(mount.length + 1));
+}
+
+/**
+ * Bytes of the layer a function loads at init: the entries it imports and every chunk they import
+ * statically (chunks the SDK imports dynamically load only when used).
+ */
+export function layerBytesLoaded(layer: BuiltLayer, entries: readonly string[]): number {
+  const sdkDir = join(layer.dir, LAYER_ASSET_SUBDIR);
+  const byFile = new Map(
+    Object.entries(layer.metafile.outputs).map(([path, out]) => [relative(sdkDir, join(REPO_ROOT, path)), out]),
+  );
+  const seen = new Set<string>();
+  const visit = (file: string) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    for (const i of byFile.get(file)?.imports ?? [])
+      if (i.kind === 'import-statement') visit(relative(sdkDir, join(REPO_ROOT, i.path)));
+  };
+  entries.forEach(visit);
+  return [...seen].reduce((sum, file) => sum + (byFile.get(file)?.bytes ?? 0), 0);
+}
+
+/** For `npm run bench`: one row, the bundles' median and largest against the limit, and the SDK layer's size. */
 export async function measureBundles(): Promise<BenchRow[]> {
-  return [summary(await bundleAll())];
+  const row = summary(await bundleAll());
+  const dir = await mkdtemp(join(tmpdir(), 'pd-bench-layer-'));
+  try {
+    const layer = buildLayer(dir);
+    return [{ ...row, note: `${row.note}; SDK layer ${kb(layer.files.reduce((sum, f) => sum + f.bytes, 0))}` }];
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
   const secrets = !process.argv.includes('--no-secrets');
-  const externalSdk = process.argv.includes('--external-sdk');
-  const bundles = await bundleAll(secrets, externalSdk);
-  console.log(
-    `Function bundles (${secrets ? 'granted a systems file’s secrets' : 'no systems file'}, ` +
-      `${externalSdk ? 'the runtime’s SDK' : 'the SDK bundled'}), limit ${kb(BUNDLE_LIMIT_BYTES)}:`,
-  );
-  for (const b of [...bundles].sort((x, y) => y.bytes - x.bytes)) {
-    const top = contents(b.metafile)
-      .slice(0, 4)
-      .map(([what, bytes]) => `${what} ${kb(bytes)}`)
-      .join(', ');
-    const flag = b.bytes > BUNDLE_LIMIT_BYTES ? ' OVER' : '';
-    console.log(`${kb(b.bytes).padStart(7)}${flag.padEnd(5)} ${b.name.padEnd(34)} ${top}`);
+  const sdk = sdkSourceOf(process.argv);
+  const bundles = await bundleAll(secrets, sdk);
+  const from = { layer: 'the SDK from the layer', bundled: 'the SDK bundled', runtime: 'the runtime’s SDK' }[sdk];
+  const dir = await mkdtemp(join(tmpdir(), 'pd-bench-layer-'));
+  try {
+    const layer = sdk === 'layer' ? buildLayer(dir) : undefined;
+    console.log(
+      `Function bundles (${secrets ? 'granted a systems file’s secrets' : 'no systems file'}, ${from}), ` +
+        `limit ${kb(BUNDLE_LIMIT_BYTES)}${layer ? '; then what each loads from the layer at init' : ''}:`,
+    );
+    for (const b of [...bundles].sort((x, y) => y.bytes - x.bytes)) {
+      const top = contents(b.metafile)
+        .slice(0, 4)
+        .map(([what, bytes]) => `${what} ${kb(bytes)}`)
+        .join(', ');
+      const flag = b.bytes > BUNDLE_LIMIT_BYTES ? ' OVER' : '';
+      const loaded = layer ? `+${kb(layerBytesLoaded(layer, layerFilesImported(b.metafile)))}`.padStart(8) : '';
+      console.log(`${kb(b.bytes).padStart(7)}${flag.padEnd(5)}${loaded} ${b.name.padEnd(34)} ${top}`);
+    }
+    console.log(summary(bundles).note);
+    if (layer) {
+      const total = layer.files.reduce((sum, f) => sum + f.bytes, 0);
+      const entries = layer.files.filter((f) => !f.path.startsWith('chunks/')).length;
+      console.log(
+        `\nThe SDK layer (${LAYER_MOUNT_DIR}): ${kb(total)} in ${layer.files.length} files, ${entries} entries ` +
+          `and their shared chunks; ${Object.keys(layer.versions).length} packages, as in package-lock.json:`,
+      );
+      for (const f of [...layer.files].sort((x, y) => y.bytes - x.bytes))
+        console.log(`${kb(f.bytes).padStart(7)}  ${f.path}`);
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
-  console.log(summary(bundles).note);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

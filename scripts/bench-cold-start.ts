@@ -5,10 +5,15 @@
  * SDK clients its FUNCTION_ACCESS entry lets it use. Medians of several runs, function and floor
  * interleaved so that the machine's load falls on both alike.
  *
- *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download] [-- --external-sdk]
+ *   npm run bench:cold-start [-- --runs=7] [-- --only=act,download] [-- --compare-bundled]
+ *                            [-- --bundled-sdk | --external-sdk]
  *
- * The floor takes its SDK from where the function does: both bundle it, as the stack does, or with
- * `--external-sdk` both import the project's installed SDK (standing in for the Lambda runtime's copy).
+ * The floor takes its SDK from where the function does: both import it from the SDK layer, built as
+ * the stack builds it (infra/sdk-layer.ts) into a temporary folder standing for /opt/nodejs/sdk;
+ * with `--bundled-sdk` both bundle it (the stack before the layer); with `--external-sdk` both
+ * import the project's installed SDK (standing in for the Lambda runtime's copy).
+ * `--compare-bundled` measures, in the same run and interleaved, each function and its floor with
+ * the SDK bundled too, and prints both: what the layer costs or saves at init.
  *
  * Measures what Lambda's init phase runs; the dependencies a handler builds on its first
  * invocation (functions/lib/deps.ts, lambdaEntry) are not part of it. Not part of `npm test`.
@@ -19,7 +24,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { REPO_ROOT } from '../infra/paths.ts';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
-import { bundle, stackEntries } from './bench-bundles.ts';
+import { buildLayer, bundle, sdkSourceOf, stackEntries, type SdkSource } from './bench-bundles.ts';
 import type { BenchRow } from './bench-row.ts';
 
 /** The SDK clients a function may use, from its access: what its floor imports. */
@@ -66,37 +71,56 @@ function median(values: number[]): number {
   return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
-export interface ColdStart {
-  name: string;
+export interface Init {
   initMs: number;
   floorMs: number;
   ratio: number;
 }
 
-export async function coldStarts(runs = 5, only?: readonly string[], externalSdk = false): Promise<ColdStart[]> {
+export interface ColdStart extends Init {
+  name: string;
+  /** The same function and floor with the SDK bundled, measured in the same run (`--compare-bundled`). */
+  bundled?: Init;
+}
+
+export async function coldStarts(
+  runs = 5,
+  only?: readonly string[],
+  sdk: SdkSource = 'layer',
+  compareBundled = false,
+): Promise<ColdStart[]> {
   if (!process.versions.node.startsWith('24.')) throw new Error('run through npm (the project’s Node 24)');
   // Inside the project, so that the SDK left out of the bundles resolves to its node_modules.
   await mkdir(join(REPO_ROOT, 'cdk.out'), { recursive: true });
   const dir = await mkdtemp(join(REPO_ROOT, 'cdk.out', 'cold-start-'));
   try {
+    const mount = sdk === 'layer' ? buildLayer(join(dir, 'layer')).mount : undefined;
     const results: ColdStart[] = [];
     for (const e of stackEntries()) {
       if (only && !only.includes(e.name)) continue;
       const access = FUNCTION_ACCESS[e.name as FunctionName] as FunctionAccess | undefined;
-      const fn = join(dir, e.name, 'index.mjs');
-      const floor = join(dir, e.name, 'floor.mjs');
-      await bundle(e.entry, e.define, fn, externalSdk);
       const secrets = e.define['process.env.PD_BUNDLE_SECRETS'] === '"true"';
-      await bundle({ source: floorSource(access, secrets) }, {}, floor, externalSdk);
-      const times: number[] = [];
-      const floors: number[] = [];
-      for (let i = 0; i < runs; i++) {
-        times.push(importTime(fn));
-        floors.push(importTime(floor));
-      }
-      const initMs = median(times);
-      const floorMs = median(floors);
-      results.push({ name: e.name, initMs, floorMs, ratio: initMs / floorMs });
+      const floorEntry = { source: floorSource(access, secrets) };
+      const pair = async (tag: string, from: SdkSource) => {
+        const fn = join(dir, e.name, `index${tag}.mjs`);
+        const floor = join(dir, e.name, `floor${tag}.mjs`);
+        await bundle(e.entry, e.define, fn, from, mount);
+        await bundle(floorEntry, {}, floor, from, mount);
+        return { fn, floor, times: [] as number[], floors: [] as number[] };
+      };
+      const measured = [await pair('', sdk), ...(compareBundled ? [await pair('-bundled', 'bundled')] : [])];
+      // Interleaved: each run imports every variant once, so the load falls on all of them alike.
+      for (let i = 0; i < runs; i++)
+        for (const m of measured) {
+          m.times.push(importTime(m.fn));
+          m.floors.push(importTime(m.floor));
+        }
+      const [main, bundled] = measured.map((m): Init => {
+        const initMs = median(m.times);
+        const floorMs = median(m.floors);
+        return { initMs, floorMs, ratio: initMs / floorMs };
+      });
+      results.push({ name: e.name, ...main!, ...(bundled ? { bundled } : {}) });
     }
     return results;
   } finally {
@@ -125,18 +149,40 @@ async function main(): Promise<void> {
   const arg = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
   const runs = Number(arg('runs') ?? 5);
   const only = arg('only')?.split(',');
-  const externalSdk = process.argv.includes('--external-sdk');
-  const all = await coldStarts(runs, only, externalSdk);
+  const sdk = sdkSourceOf(process.argv);
+  const compareBundled = process.argv.includes('--compare-bundled') && sdk !== 'bundled';
+  const all = await coldStarts(runs, only, sdk, compareBundled);
+  const from = {
+    layer: 'the SDK from the layer',
+    bundled: 'the SDK bundled',
+    runtime: 'the installed SDK, left out of the bundle',
+  }[sdk];
+  console.log(`Module init (${from}), median of ${runs} fresh Node ${process.version} processes each (ms):`);
+  const cols = (c: Init) =>
+    `${c.initMs.toFixed(1).padStart(7)} ${c.floorMs.toFixed(1).padStart(7)}  ${c.ratio.toFixed(2).padStart(5)}`;
   console.log(
-    `Module init (${externalSdk ? 'the installed SDK, left out of the bundle' : 'the SDK bundled'}), median of ${runs} fresh Node ${process.version} processes each (ms):`,
+    `${'function'.padEnd(34)} ${'init'.padStart(7)} ${'floor'.padStart(7)}  ratio` +
+      (compareBundled
+        ? `   | SDK bundled: ${'init'.padStart(7)} ${'floor'.padStart(7)}  ratio   init, layer/bundled`
+        : ''),
   );
-  console.log(`${'function'.padEnd(34)} ${'init'.padStart(7)} ${'floor'.padStart(7)}  ratio`);
   for (const c of [...all].sort((a, b) => b.ratio - a.ratio))
     console.log(
-      `${c.name.padEnd(34)} ${c.initMs.toFixed(1).padStart(7)} ${c.floorMs.toFixed(1).padStart(7)}  ${c.ratio.toFixed(2)}`,
+      `${c.name.padEnd(34)} ${cols(c)}` +
+        (c.bundled ? `   |              ${cols(c.bundled)}   ${(c.initMs / c.bundled.initMs).toFixed(2)}` : ''),
     );
   const over = all.filter((c) => c.ratio > 1.3).map((c) => c.name);
   console.log(over.length ? `over 1.3×: ${over.join(', ')}` : 'every function within 1.3× of its floor');
+  const compared = all.flatMap((c) => (c.bundled ? [c as ColdStart & { bundled: Init }] : []));
+  if (compared.length > 0) {
+    const ratios = compared.map((c) => c.initMs / c.bundled.initMs);
+    const floors = compared.map((c) => c.floorMs / c.bundled.floorMs);
+    console.log(
+      `module init with the layer against the SDK bundled, same run: median ${median(ratios).toFixed(2)}× ` +
+        `(from ${Math.min(...ratios).toFixed(2)}× to ${Math.max(...ratios).toFixed(2)}×); ` +
+        `floors ${median(floors).toFixed(2)}×`,
+    );
+  }
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) await main();

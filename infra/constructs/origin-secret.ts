@@ -1,5 +1,6 @@
 import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
@@ -16,6 +17,8 @@ export interface OriginSecretProps {
    * changes the template, so CloudFront and the authorizer both pick the new value up (README).
    */
   versionId?: string;
+  /** The SDK layer every function has attached (constructs/sdk-layer.ts). */
+  sdkLayer: lambda.ILayerVersion;
 }
 
 /**
@@ -59,6 +62,7 @@ export class OriginSecret extends Construct {
       key: props.key,
       removalPolicy: props.removalPolicy,
       powertools: false,
+      sdkLayer: props.sdkLayer,
     });
   }
 }

@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { join } from 'node:path';
 import { INFRA_FUNCTIONS_DIR, LOCK_FILE, REPO_ROOT } from '../paths.ts';
+import { LAYER_MOUNT_DIR, layerImports, scanSdkImports, type LayerEsbuild, type SdkImports } from '../sdk-layer.ts';
 import { acknowledge } from './nag.ts';
 import { logDataProtection } from './log-protection.ts';
 
@@ -15,8 +16,8 @@ const ESM_REQUIRE_SHIM =
   "import { createRequire as __pdCreateRequire } from 'node:module'; const require = __pdCreateRequire(import.meta.url);";
 
 /**
- * How every function is bundled, in esbuild's own terms: the stack below and
- * scripts/bench-bundles.ts (which measures the bundles against their size limit) build the same.
+ * How every function is bundled, in esbuild's own terms: the stack below, the SDK layer
+ * (infra/sdk-layer.ts), scripts/bench-bundles.ts and test/infra build the same.
  */
 export const LAMBDA_ESBUILD = {
   format: 'esm',
@@ -25,16 +26,36 @@ export const LAMBDA_ESBUILD = {
   mainFields: ['module', 'main'],
   minify: true,
   banner: ESM_REQUIRE_SHIM,
-  // The SDK is bundled (nothing external): its version is the lock file's, the one the tests ran,
-  // and one minified file loads about twice as fast at init as the runtime's copy read module by
-  // module from node_modules (README, Bundle size and cold start). The price: DynamoDB and KMS alone,
-  // which every function uses, are 225 KB, so no bundle meets the 250 KB goal. `--external-sdk` on
-  // bench:bundles and bench:cold-start measures the other choice.
-  external: [] as string[],
   // In Lambda the credentials are always in the environment: the SDK's default chain is replaced
-  // by its first step (infra/functions/env-credentials.ts), a third of a small function's bundle.
+  // by its first step (infra/functions/env-credentials.ts), a third of a small function's SDK.
+  // The SDK is built into the layer (constructs/sdk-layer.ts), so that is where this applies.
   alias: { '@aws-sdk/credential-provider-node': join(INFRA_FUNCTIONS_DIR, 'env-credentials.ts') },
 } as const;
+
+/** How the SDK layer is built: as the functions are, minified, with the credentials alias. */
+export const SDK_LAYER_ESBUILD: LayerEsbuild = {
+  target: LAMBDA_ESBUILD.target,
+  mainFields: [...LAMBDA_ESBUILD.mainFields],
+  banner: LAMBDA_ESBUILD.banner,
+  alias: { ...LAMBDA_ESBUILD.alias },
+};
+
+let scanned: SdkImports | undefined;
+/** The SDK modules and names the Lambda code imports (infra/sdk-layer.ts), read once per process. */
+export const sdkImports = (): SdkImports => (scanned ??= scanSdkImports());
+
+/**
+ * A function bundle's `alias` and `external`: the SDK is not bundled but imported from the layer
+ * mounted at `mount` (LAYER_MOUNT_DIR in Lambda; a temporary folder in test/infra and the benches).
+ * Its versions are still the lock file's: the layer is built from node_modules at synth.
+ */
+export function functionEsbuild(mount: string = LAYER_MOUNT_DIR): {
+  alias: Record<string, string>;
+  external: string[];
+} {
+  const layer = layerImports(sdkImports(), mount);
+  return { alias: { ...LAMBDA_ESBUILD.alias, ...layer.alias }, external: layer.external };
+}
 
 /** A function's bundle above this many bytes gets a warning at synth; scripts/bench-bundles.ts measures them all. */
 export const BUNDLE_LIMIT_BYTES = 250 * 1024;
@@ -66,6 +87,8 @@ export interface ServiceFunctionProps {
    * function has no access to, so each bundle holds only what its FUNCTION_ACCESS entry allows.
    */
   define?: Record<string, string>;
+  /** The SDK layer (constructs/sdk-layer.ts): the bundle imports the SDK from it. */
+  sdkLayer: lambda.ILayerVersion;
 }
 
 /**
@@ -99,6 +122,7 @@ export class ServiceFunction extends Construct {
       }),
     );
 
+    const bundling = functionEsbuild();
     this.fn = new NodejsFunction(this, 'Function', {
       entry: props.entry,
       handler: 'handler',
@@ -109,6 +133,7 @@ export class ServiceFunction extends Construct {
       timeout: props.timeout,
       role: this.role,
       logGroup: this.logGroup,
+      layers: [props.sdkLayer],
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         ...props.environment,
@@ -126,11 +151,12 @@ export class ServiceFunction extends Construct {
         sourceMap: true,
         // Line numbers are enough; embedding the sources would double the bundle (budget: small bundles).
         sourcesContent: false,
-        // Bundle the SDK v3 clients so their versions are the lock file's, not the runtime's (LAMBDA_ESBUILD.external).
+        // The SDK comes from the layer (functionEsbuild): bundleAwsSDK only stops CDK from leaving
+        // `@aws-sdk/*` to the runtime's copy, which the aliases to the layer's files replace.
         bundleAwsSDK: true,
-        externalModules: [...LAMBDA_ESBUILD.external],
+        externalModules: bundling.external,
         banner: LAMBDA_ESBUILD.banner,
-        esbuildArgs: { '--alias': Object.entries(LAMBDA_ESBUILD.alias).map(([from, to]) => `${from}=${to}`) },
+        esbuildArgs: { '--alias': Object.entries(bundling.alias).map(([from, to]) => `${from}=${to}`) },
         ...(props.define ? { define: props.define } : {}),
         // Said, not refused: a size is a measurement (npm run bench:bundles shows what fills each).
         commandHooks: {

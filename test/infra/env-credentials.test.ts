@@ -2,12 +2,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { LAMBDA_ESBUILD } from '../../infra/constructs/service-function.ts';
-import { REPO_ROOT } from '../../infra/paths.ts';
+import { buildLayer, bundle } from '../../scripts/bench-bundles.ts';
 
-/** An SDK client, bundled as the stack bundles a function, asked for the credentials it would sign with. */
+/** An SDK client, imported from the SDK layer as the stack bundles a function, asked for the credentials it would sign with. */
 const ENTRY = `
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 export const credentials = () => new DynamoDBClient({ region: 'us-east-1' }).config.credentials();
@@ -29,20 +27,10 @@ describe('Lambda bundles sign with the credentials Lambda puts in the environmen
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pd-env-credentials-'));
-    const out = await build({
-      stdin: { contents: ENTRY, resolveDir: REPO_ROOT, loader: 'ts' },
-      bundle: true,
-      platform: 'node',
-      format: LAMBDA_ESBUILD.format,
-      target: LAMBDA_ESBUILD.target,
-      mainFields: [...LAMBDA_ESBUILD.mainFields],
-      banner: { js: LAMBDA_ESBUILD.banner },
-      alias: LAMBDA_ESBUILD.alias,
-      write: false,
-      logLevel: 'silent',
-    });
+    // The SDK from the layer, as the stack builds it (the alias applies there), at a temporary path.
+    const { mount } = buildLayer(join(dir, 'layer'));
     const file = join(dir, 'index.mjs');
-    await writeFile(file, out.outputFiles[0]!.contents);
+    await bundle({ source: ENTRY }, {}, file, 'layer', mount);
     ({ credentials } = (await import(pathToFileURL(file).href)) as { credentials: typeof credentials });
   }, 120_000);
 

@@ -2,7 +2,8 @@ import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import type { IConstruct } from 'constructs';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { STAFF_ROLES } from '../../functions/domain/staff.ts';
@@ -33,6 +34,8 @@ import {
 import { LOCAL_ONLY_PREFIX } from '../../infra/constructs/http-api.ts';
 import { LIBRARY_CARD_PATTERN } from '../../infra/constructs/log-protection.ts';
 import { pascal } from '../../infra/privacy-desk-stack.ts';
+import { LOCK_FILE } from '../../infra/paths.ts';
+import { LAYER_ASSET_SUBDIR, LAYER_MOUNT_DIR } from '../../infra/sdk-layer.ts';
 import {
   allStates,
   fakeFunctionArn,
@@ -42,6 +45,7 @@ import {
   substituted,
   workflowNames,
 } from './asl-helpers.ts';
+import { loadAll } from './load-bundle.ts';
 import {
   ACKNOWLEDGED_RULES,
   acknowledgedFor,
@@ -424,12 +428,69 @@ describe('PrivacyDesk app (dev, bundled as `npm run synth` bundles)', () => {
       },
     );
 
-    it.each(FUNCTIONS)('%s: bundled as ESM with the AWS SDK inside (no runtime-provided SDK)', (name) => {
-      const key = (fnProps(name).Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
-      const bundle = join(s.assembly.directory, `asset.${key}`, 'index.mjs');
-      expect(existsSync(bundle), bundle).toBe(true);
-      expect(readFileSync(bundle, 'utf8')).not.toMatch(/from\s*["']@aws-sdk\//);
+    /** The SDK layer and its synthesized `nodejs/sdk` folder (the other layer is aws-cdk-lib's page deployment's AWS CLI). */
+    const sdkLayer = () => {
+      const id = logicalId(s.stack.sdk.layer);
+      const layer = resources('AWS::Lambda::LayerVersion')[id]!;
+      const key = (layer.Properties.Content as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      return { id, props: layer.Properties, sdk: join(s.assembly.directory, `asset.${key}`, LAYER_ASSET_SUBDIR) };
+    };
+    const bundleOf = (fn: IConstruct) => {
+      const props = resources('AWS::Lambda::Function')[logicalId(fn)]!.Properties;
+      const key = (props.Code as { S3Key: string }).S3Key.replace(/\.zip$/, '');
+      return { props, file: join(s.assembly.directory, `asset.${key}`, 'index.mjs') };
+    };
+    const everyFunction = (): [string, IConstruct][] => [
+      ...FUNCTIONS.map((name): [string, IConstruct] => [name, s.stack.functions[name].fn]),
+      ['origin-verify', s.stack.originSecret.verifier.fn],
+    ];
+
+    it("one SDK layer, built from the lock file: every package with code in it at package-lock.json's version", () => {
+      const { props, sdk } = sdkLayer();
+      expect(props.CompatibleRuntimes).toEqual(['nodejs24.x']);
+      const versions = JSON.parse(readFileSync(join(sdk, 'versions.json'), 'utf8')) as Record<string, string>;
+      const lock = JSON.parse(readFileSync(LOCK_FILE, 'utf8')) as { packages: Record<string, { version?: string }> };
+      expect(Object.keys(versions)).toEqual(
+        expect.arrayContaining(['node_modules/@aws-sdk/client-dynamodb', 'node_modules/@smithy/core']),
+      );
+      for (const [pkg, version] of Object.entries(versions)) expect(version, pkg).toBe(lock.packages[pkg]?.version);
     });
+
+    it("every function has the SDK layer attached, and its bundle (ESM) imports the SDK only from that layer's files", () => {
+      const { id, sdk } = sdkLayer();
+      for (const [name, fn] of everyFunction()) {
+        const { props, file } = bundleOf(fn);
+        expect(props.Layers, name).toEqual([ref(id)]);
+        expect(existsSync(file), file).toBe(true);
+        const code = readFileSync(file, 'utf8');
+        expect(code, name).not.toMatch(/from\s*["']@(aws-sdk|smithy)\//);
+        for (const [, path] of code.matchAll(/from\s*"(\/opt\/[^"]+)"/g)) {
+          expect(path!.startsWith(`${LAYER_MOUNT_DIR}/`), `${name}: ${path}`).toBe(true);
+          expect(existsSync(join(sdk, path!.slice(LAYER_MOUNT_DIR.length + 1))), `${name}: ${path}`).toBe(true);
+        }
+      }
+    });
+
+    it(
+      'every synthesized bundle loads in a fresh Node process against the synthesized layer (each name it imports, the layer exports)',
+      async () => {
+        const { sdk } = sdkLayer();
+        const dir = mkdtempSync(join(tmpdir(), 'pd-synth-bundles-'));
+        try {
+          // The same bundles, with the layer's mount point replaced by where the synth put the layer.
+          const files = everyFunction().map(([name, fn]) => {
+            const file = join(dir, `${name}.mjs`);
+            writeFileSync(file, readFileSync(bundleOf(fn).file, 'utf8').replaceAll(`"${LAYER_MOUNT_DIR}/`, `"${sdk}/`));
+            return file;
+          });
+          const results = await loadAll(files);
+          expect(Object.entries(results).filter(([, error]) => error !== '')).toEqual([]);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      },
+      SYNTH_TIMEOUT_MS,
+    );
 
     it.each(FUNCTIONS)('%s: times out before any Task state that calls it', (name) => {
       const timeout = fnProps(name).Timeout as number;

@@ -1,4 +1,3 @@
-import { build } from 'esbuild';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,6 +9,7 @@ import { buildApp } from '../../infra/build-app.ts';
 import { HANDLERS_DIR, REPO_ROOT } from '../../infra/paths.ts';
 import { bundleDefines } from '../../infra/privacy-desk-stack.ts';
 import { SYSTEMS_JSON_BUDGET } from '../../infra/systems.ts';
+import { bundle, layerFilesImported } from '../../scripts/bench-bundles.ts';
 import { FUNCTION_ACCESS, FUNCTIONS, type FunctionName } from '../../workflows/index.ts';
 import {
   asList,
@@ -207,30 +207,19 @@ describe('R19: a systems file synth refuses, before building anything', () => {
   });
 });
 
-describe('R19: bundles carry the Secrets Manager client only where a secret is granted', () => {
-  /** One handler bundled as service-function.ts bundles it, with the given build-time flags. */
-  const bundle = async (name: FunctionName, secrets: boolean): Promise<string> => {
-    const out = await build({
-      entryPoints: [join(HANDLERS_DIR, `${name}.ts`)],
-      bundle: true,
-      write: false,
-      platform: 'node',
-      format: 'esm',
-      target: 'node24',
-      mainFields: ['module', 'main'],
-      minify: true,
-      define: bundleDefines(FUNCTION_ACCESS[name], secrets),
-      logLevel: 'silent',
-    });
-    return out.outputFiles[0]!.text;
+describe('R19: bundles import the Secrets Manager client only where a secret is granted', () => {
+  /** The SDK layer files one handler imports, bundled as service-function.ts bundles it, with the given build-time flags. */
+  const layerFiles = async (name: FunctionName, secrets: boolean): Promise<string[]> => {
+    const { metafile } = await bundle(join(HANDLERS_DIR, `${name}.ts`), bundleDefines(FUNCTION_ACCESS[name], secrets));
+    return layerFilesImported(metafile);
   };
 
   it(
-    'R19: a function granted secrets bundles GetSecretValue; the same function granted none does not',
+    'R19: a function granted secrets imports the Secrets Manager client from the SDK layer; the same function granted none does not',
     async () => {
       const name = REACHING[0]!;
-      expect(await bundle(name, true)).toContain('GetSecretValue');
-      expect(await bundle(name, false)).not.toContain('GetSecretValue');
+      expect(await layerFiles(name, true)).toContain('client-secrets-manager.mjs');
+      expect(await layerFiles(name, false)).not.toContain('client-secrets-manager.mjs');
     },
     SYNTH_TIMEOUT_MS,
   );
