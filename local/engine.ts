@@ -15,7 +15,7 @@ type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 import { z } from 'zod';
 import { requestKeys } from '../functions/adapters/dynamodb/keys.ts';
-import type { WorkflowPort } from '../functions/adapters/step-functions.ts';
+import type { WorkflowPort, WorkflowStart } from '../functions/adapters/step-functions.ts';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
 import { afterAnswer, answersInProgress } from './answer-first.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -195,8 +195,12 @@ export class LocalEngine implements WorkflowPort {
     ) as Record<WorkflowName, AslDefinition>;
   }
 
-  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ executionId: string }> {
-    const executionId = `local:${workflow}:${name}`;
+  executionIdOf(workflow: WorkflowName, name: string): string {
+    return `local:${workflow}:${name}`;
+  }
+
+  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<WorkflowStart> {
+    const executionId = this.executionIdOf(workflow, name);
     const def = this.definitions[workflow];
     const item: ExecutionItem = {
       executionId,
@@ -218,7 +222,8 @@ export class LocalEngine implements WorkflowPort {
         }),
       );
     } catch (e) {
-      if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return { executionId }; // same name: already started
+      // Same name: already started, running or ended, as Step Functions' ExecutionAlreadyExists says.
+      if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return { executionId, started: false };
       throw e;
     }
     // Stored: from here a restart resumes it. It runs once the caller's answer is out.
@@ -232,7 +237,7 @@ export class LocalEngine implements WorkflowPort {
         }),
       ),
     );
-    return { executionId };
+    return { executionId, started: true };
   }
 
   /** Picks up every execution that was running when the runtime stopped. */

@@ -57,6 +57,7 @@ export const FUNCTIONS = [
   'copy-audit-heads',
   'sweep-disclosure-notices',
   'sweep-court-order-documents',
+  'sweep-unstarted-requests',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -493,6 +494,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     email: false,
     workflow: 'none',
   },
+  // Starts the workflow of a request stored but never started (app/unstarted-requests.ts): reads the
+  // status index, appends one audit event per start, starts any request kind's workflow.
+  'sweep-unstarted-requests': {
+    requests: 'read',
+    audit: 'append',
+    records: 'none',
+    files: 'none',
+    email: false,
+    workflow: 'start',
+    starts: workflowsOf(Object.keys(WORKFLOW_OF_KIND) as RequestKind[]),
+  },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -512,6 +524,8 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-disclosure-notices', everyMinutes: 60 },
   // R16: court-order documents whose retention period has ended, once a day.
   { fn: 'sweep-court-order-documents', everyMinutes: 1440 },
+  // A request stored but never started (its submission failed in between) is started within minutes.
+  { fn: 'sweep-unstarted-requests', everyMinutes: 5 },
 ];
 
 /** One rule of a Task state's `Retry`, as the ASL files write it. */
