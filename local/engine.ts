@@ -114,9 +114,16 @@ export interface LocalEngineOptions {
   logger: Logger;
   /** Tests shorten Retry pauses; the ASL's own intervals apply otherwise. */
   retryPauseMs?: number;
-  /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default 4); one while any is. */
+  /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default TASK_SLOTS); one while any is. */
   taskSlots?: number;
 }
+
+/**
+ * Task invocations at once while no HTTP answer is being prepared: a request's fan-out over five
+ * systems (R19, the Map's SYSTEMS_MAP_CONCURRENCY) runs them all at once, with one more for another
+ * execution's step. With four, a fifth system waited for a slot as it did for the Map's.
+ */
+const TASK_SLOTS = 6;
 
 /**
  * At most `size()` jobs at once, the others waiting in arrival order. The size may change between
@@ -171,7 +178,7 @@ export class LocalEngine implements WorkflowPort {
   private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error } | null>();
 
   constructor(private readonly opts: LocalEngineOptions) {
-    const slots = opts.taskSlots ?? 4;
+    const slots = opts.taskSlots ?? TASK_SLOTS;
     this.slots = new Slots(() => (answersInProgress() > 0 ? 1 : slots));
     this.definitions = Object.fromEntries(
       Object.entries(WORKFLOWS).map(([name, wf]) => {

@@ -528,6 +528,15 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-unstarted-requests', everyMinutes: 5 },
 ];
 
+/**
+ * R19: how many systems a request's fan-out (each request workflow's `EachSystem` Map) reaches at
+ * once. A library configures a handful (the ILS, e-content, bookings, newsletter and fundraising
+ * lists): all of them at once, so none waits for another's slot (issue 15, fan-out); bounded, so a
+ * long systems file (up to 50) does not open fifty calls at once. ASL is JSON and cannot import
+ * this: each file writes it out, and test/infra/fan-out.test.ts holds every Map to it.
+ */
+export const SYSTEMS_MAP_CONCURRENCY = 10;
+
 /** One rule of a Task state's `Retry`, as the ASL files write it. */
 export interface RetryRule {
   ErrorEquals: readonly string[];
