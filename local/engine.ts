@@ -15,7 +15,7 @@ type RunOptions = NonNullable<Parameters<StateMachine['run']>[1]>;
 type LocalHandlers = NonNullable<NonNullable<RunOptions['overrides']>['taskResourceLocalHandlers']>;
 import { z } from 'zod';
 import { requestKeys } from '../functions/adapters/dynamodb/keys.ts';
-import type { WorkflowPort } from '../functions/adapters/step-functions.ts';
+import type { WorkflowPort, WorkflowStart } from '../functions/adapters/step-functions.ts';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
 import { afterAnswer, answersInProgress } from './answer-first.ts';
 import { lambdaContext } from './lambda-context.ts';
@@ -114,9 +114,16 @@ export interface LocalEngineOptions {
   logger: Logger;
   /** Tests shorten Retry pauses; the ASL's own intervals apply otherwise. */
   retryPauseMs?: number;
-  /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default 4); one while any is. */
+  /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default TASK_SLOTS); one while any is. */
   taskSlots?: number;
 }
+
+/**
+ * Task invocations at once while no HTTP answer is being prepared: a request's fan-out over five
+ * systems (R19, the Map's SYSTEMS_MAP_CONCURRENCY) runs them all at once, with one more for another
+ * execution's step. With four, a fifth system waited for a slot as it did for the Map's.
+ */
+const TASK_SLOTS = 6;
 
 /**
  * At most `size()` jobs at once, the others waiting in arrival order. The size may change between
@@ -171,7 +178,7 @@ export class LocalEngine implements WorkflowPort {
   private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error } | null>();
 
   constructor(private readonly opts: LocalEngineOptions) {
-    const slots = opts.taskSlots ?? 4;
+    const slots = opts.taskSlots ?? TASK_SLOTS;
     this.slots = new Slots(() => (answersInProgress() > 0 ? 1 : slots));
     this.definitions = Object.fromEntries(
       Object.entries(WORKFLOWS).map(([name, wf]) => {
@@ -195,8 +202,12 @@ export class LocalEngine implements WorkflowPort {
     ) as Record<WorkflowName, AslDefinition>;
   }
 
-  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<{ executionId: string }> {
-    const executionId = `local:${workflow}:${name}`;
+  executionIdOf(workflow: WorkflowName, name: string): string {
+    return `local:${workflow}:${name}`;
+  }
+
+  async start(workflow: WorkflowName, name: string, input: Record<string, unknown>): Promise<WorkflowStart> {
+    const executionId = this.executionIdOf(workflow, name);
     const def = this.definitions[workflow];
     const item: ExecutionItem = {
       executionId,
@@ -218,7 +229,8 @@ export class LocalEngine implements WorkflowPort {
         }),
       );
     } catch (e) {
-      if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return { executionId }; // same name: already started
+      // Same name: already started, running or ended, as Step Functions' ExecutionAlreadyExists says.
+      if (e instanceof Error && e.name === 'ConditionalCheckFailedException') return { executionId, started: false };
       throw e;
     }
     // Stored: from here a restart resumes it. It runs once the caller's answer is out.
@@ -232,7 +244,7 @@ export class LocalEngine implements WorkflowPort {
         }),
       ),
     );
-    return { executionId };
+    return { executionId, started: true };
   }
 
   /** Picks up every execution that was running when the runtime stopped. */

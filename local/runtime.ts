@@ -11,6 +11,7 @@ import dynalite from 'dynalite';
 import type { Policy } from '../functions/domain/policy.ts';
 import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { SesMailer, type Mailer } from '../functions/adapters/ses-mailer.ts';
+import type { WorkflowPort } from '../functions/adapters/step-functions.ts';
 import { parseDataset, loadDataset, type StaffPlace } from '../functions/connectors/records-table/load-dataset.ts';
 import { revokeDepartedApprovers } from '../functions/app/staff-departures.ts';
 import type { Fingerprinter } from '../functions/domain/erasure-memory.ts';
@@ -55,6 +56,8 @@ export interface RuntimeOptions {
   retryPauseMs?: number;
   /** Tests inject faults at a real boundary (e.g. SES throttling). */
   wrapMailer?: (m: Mailer) => Mailer;
+  /** Tests make the handlers' calls to the workflow engine fail as Step Functions fails (the engine itself is left alone). */
+  wrapWorkflow?: (w: WorkflowPort) => WorkflowPort;
   /** Tests observe or hold a handler, as the HTTP server and the engine both call it. */
   wrapFunction?: (name: FunctionName, fn: TaskFunction) => TaskFunction;
   /** Tests inject faults into the records table as the streamed erasure and export paths see it. */
@@ -189,6 +192,14 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   allowedHosts.add(new URL(baseUrl).host.toLowerCase());
 
   const late: { engine?: LocalEngine } = {};
+  // The engine needs the handlers and the handlers need the engine: bind late.
+  const workflow: WorkflowPort = {
+    start: (...a) => (late.engine as LocalEngine).start(...a),
+    executionIdOf: (...a) => (late.engine as LocalEngine).executionIdOf(...a),
+    stop: (...a) => (late.engine as LocalEngine).stop(...a),
+    sendTaskSuccess: (...a) => (late.engine as LocalEngine).sendTaskSuccess(...a),
+    sendTaskFailure: (...a) => (late.engine as LocalEngine).sendTaskFailure(...a),
+  };
   const deps = buildDeps({
     db: handlersDb,
     tables: { requests: REQUESTS_TABLE, records: RECORDS_TABLE, audit: AUDIT_TABLE },
@@ -205,13 +216,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     documents,
     mailer: opts.wrapMailer ? opts.wrapMailer(mailer) : mailer,
     fingerprinter,
-    // The engine needs the handlers and the handlers need the engine: bind late.
-    workflow: {
-      start: (...a) => (late.engine as LocalEngine).start(...a),
-      stop: (...a) => (late.engine as LocalEngine).stop(...a),
-      sendTaskSuccess: (...a) => (late.engine as LocalEngine).sendTaskSuccess(...a),
-      sendTaskFailure: (...a) => (late.engine as LocalEngine).sendTaskFailure(...a),
-    },
+    workflow: opts.wrapWorkflow ? opts.wrapWorkflow(workflow) : workflow,
   });
   for (const name of FUNCTIONS) {
     const mod = (await import(`../functions/handlers/${name}.ts`)) as { createHandler: (d: Deps) => TaskFunction };

@@ -57,6 +57,7 @@ export const FUNCTIONS = [
   'copy-audit-heads',
   'sweep-disclosure-notices',
   'sweep-court-order-documents',
+  'sweep-unstarted-requests',
 ] as const;
 
 export type FunctionName = (typeof FUNCTIONS)[number];
@@ -493,6 +494,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
     email: false,
     workflow: 'none',
   },
+  // Starts the workflow of a request stored but never started (app/unstarted-requests.ts): reads the
+  // status index, appends one audit event per start, starts any request kind's workflow.
+  'sweep-unstarted-requests': {
+    requests: 'read',
+    audit: 'append',
+    records: 'none',
+    files: 'none',
+    email: false,
+    workflow: 'start',
+    starts: workflowsOf(Object.keys(WORKFLOW_OF_KIND) as RequestKind[]),
+  },
 };
 
 /** Functions run on a schedule (EventBridge in AWS; a timer in the local runtime). */
@@ -512,7 +524,18 @@ export const SCHEDULES: { fn: FunctionName; everyMinutes: number }[] = [
   { fn: 'sweep-disclosure-notices', everyMinutes: 60 },
   // R16: court-order documents whose retention period has ended, once a day.
   { fn: 'sweep-court-order-documents', everyMinutes: 1440 },
+  // A request stored but never started (its submission failed in between) is started within minutes.
+  { fn: 'sweep-unstarted-requests', everyMinutes: 5 },
 ];
+
+/**
+ * R19: how many systems a request's fan-out (each request workflow's `EachSystem` Map) reaches at
+ * once. A library configures a handful (the ILS, e-content, bookings, newsletter and fundraising
+ * lists): all of them at once, so none waits for another's slot (issue 15, fan-out); bounded, so a
+ * long systems file (up to 50) does not open fifty calls at once. ASL is JSON and cannot import
+ * this: each file writes it out, and test/infra/fan-out.test.ts holds every Map to it.
+ */
+export const SYSTEMS_MAP_CONCURRENCY = 10;
 
 /** One rule of a Task state's `Retry`, as the ASL files write it. */
 export interface RetryRule {

@@ -4,6 +4,7 @@ import { isCancellable, publicView } from '../domain/request.ts';
 import type { StoredRequest } from '../domain/tombstone.ts';
 import { hashSecret } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
+import { workflowFor } from './start-request.ts';
 import { publicSystems } from './systems/systems-view.ts';
 
 export type PublicView = ReturnType<typeof publicView>;
@@ -53,11 +54,12 @@ export async function cancelRequest(
   const cancelled = await deps.requests.transition(requestId, 'cancelled');
   await deps.audit.append(requestId, { eventId: 'cancelled', type: 'request-cancelled', actor: { kind: 'requester' } });
   await deps.tokens.revokeAll(requestId);
-  if (r.executionId)
-    await deps.workflow
-      .stop(r.executionId, 'cancelled by the requester')
-      .catch((e: unknown) =>
-        deps.logger.warn('stop failed', { requestId, errorName: e instanceof Error ? e.name : 'unknown' }),
-      );
+  // The execution is named by the request (start-request.ts); a record from before keeps its id.
+  const executionId = r.executionId ?? deps.workflow.executionIdOf(workflowFor(r.kind), requestId);
+  await deps.workflow
+    .stop(executionId, 'cancelled by the requester')
+    .catch((e: unknown) =>
+      deps.logger.warn('stop failed', { requestId, errorName: e instanceof Error ? e.name : 'unknown' }),
+    );
   return publicView(cancelled, deps.clock());
 }

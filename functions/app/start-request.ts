@@ -29,8 +29,12 @@ export interface RequestStart {
 
 /**
  * Starting a request, the same for the public form, the desk and a court order: store the record,
- * append its audit events, start its workflow and keep the execution id. The workflow input carries
- * the request id alone (R5), and the id names the execution, so a retried start starts nothing twice.
+ * append its audit events, start its workflow. The workflow input carries the request id alone (R5),
+ * and the id names the execution, so a retried start starts nothing twice and the execution's id is
+ * known from the request's (`executionIdOf`), never stored. Each fact is one conditional write and
+ * nothing is read first: the public form answers only after these (issue 14, the load run). A start
+ * that fails after the record is stored leaves it `received`: the sweep of unstarted requests
+ * (app/unstarted-requests.ts) starts its workflow a few minutes later.
  */
 export async function startRequest(
   deps: Pick<Deps, 'requests' | 'audit' | 'workflow'>,
@@ -38,14 +42,17 @@ export async function startRequest(
 ): Promise<{ requestId: string; executionId: string }> {
   const { requestId, kind } = start.record;
   const workflow = workflowFor(kind);
+  let created = true;
   try {
     await deps.requests.create(start.record);
   } catch (e) {
     if (!(start.retry && e instanceof ConflictError)) throw e;
+    created = false;
   }
-  for (const event of start.events) await deps.audit.append(requestId, event);
+  // R17: a record this call created has an empty chain; a retried start's chain may have begun.
+  if (created) await deps.audit.startChain(requestId, start.events);
+  else for (const event of start.events) await deps.audit.append(requestId, event);
   await start.beforeWorkflow?.();
   const { executionId } = await deps.workflow.start(workflow, requestId, { requestId });
-  await deps.requests.update(requestId, (r) => (r.executionId ? undefined : { ...r, executionId }));
   return { requestId, executionId };
 }

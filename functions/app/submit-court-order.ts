@@ -85,8 +85,10 @@ export async function submitCourtOrder(
   if (order.uploadedBy !== who.email) throw new NotOrderUploaderError('not the uploader');
   if (order.status === 'submitted' && order.requestId) {
     const r = await deps.requests.findStored(order.requestId);
-    if (r?.executionId) return { orderId, requestId: order.requestId, status: r.status };
-    // Accepted, but the workflow did not start (a crash in between): finish the same steps below.
+    // Its workflow moved it on (a record from before keeps its execution id): nothing is left to do.
+    if (r && (r.executionId !== undefined || r.status !== 'received'))
+      return { orderId, requestId: order.requestId, status: r.status };
+    // Accepted, but maybe not started (a crash in between): finish the same steps below; each is idempotent.
   }
 
   // Before anything is copied: a copy under orders/ is kept for good.

@@ -44,6 +44,32 @@ describe('AuditLog against dynalite (R17)', () => {
     log = new AuditLog(db, TABLE, key, steppingClock());
   });
 
+  it('R17: a new request starts its chain without reading it; started again, nothing is doubled; a chain already begun is appended to', async () => {
+    const requestId = randomUUID();
+    const first = await log.startChain(requestId, [event(1), event(2)]);
+    expect(first.map((e) => [e.seq, e.eventId])).toEqual([
+      [1, 'step-1'],
+      [2, 'step-2'],
+    ]);
+    expect(first[0]?.prevHash).toBe(GENESIS_HASH);
+    expect(first[1]?.prevHash).toBe(first[0]?.hash);
+    // A retried start (or a write whose answer was lost): the events are recognised by id.
+    const again = await log.startChain(requestId, [event(1), event(2), event(3)]);
+    expect(again.map((e) => e.hash).slice(0, 2)).toEqual(first.map((e) => e.hash));
+    expect((await log.list(requestId)).map((e) => e.eventId)).toEqual(['step-1', 'step-2', 'step-3']);
+    expect(await verified(requestId)).toEqual({ ok: true, count: 3 });
+
+    // Someone else's event got there first: the new ones follow it.
+    const other = randomUUID();
+    await log.append(other, event('x'));
+    await log.startChain(other, [event(1)]);
+    expect((await log.list(other)).map((e) => [e.seq, e.eventId])).toEqual([
+      [1, 'step-x'],
+      [2, 'step-1'],
+    ]);
+    expect(await verified(other)).toEqual({ ok: true, count: 2 });
+  });
+
   it('R17: appending events chains them: seq counts up, each prevHash is the previous hash, the chain verifies', async () => {
     const requestId = randomUUID();
     const a = await log.append(requestId, event(1));

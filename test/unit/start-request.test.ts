@@ -27,8 +27,9 @@ function recordingWorkflow() {
   const port: WorkflowPort = {
     start: (workflow, name, input) => {
       started.push({ workflow, name, input });
-      return Promise.resolve({ executionId: `exec:${name}` });
+      return Promise.resolve({ executionId: `exec:${name}`, started: true });
     },
+    executionIdOf: (_workflow, name) => `exec:${name}`,
     stop: () => Promise.resolve(),
     sendTaskSuccess: () => Promise.resolve(),
     sendTaskFailure: () => Promise.resolve(),
@@ -78,7 +79,7 @@ describe('startRequest', () => {
     audit = new AuditLog(dynamo.db, TABLE, testAuditKey());
   });
 
-  it('R5 R17: stores the record, appends its events in order, starts its workflow with the id alone, keeps the execution id', async () => {
+  it('R5 R17: stores the record, appends its events in order, starts its workflow with the id alone, named by the request', async () => {
     const { port, started } = recordingWorkflow();
     const { record } = newRequestRecord(
       { kind: 'access', cardNumber: '21234000012345', lastName: 'Lovelace' },
@@ -93,7 +94,9 @@ describe('startRequest', () => {
     expect(out).toEqual({ requestId: record.requestId, executionId: `exec:${record.requestId}` });
     expect(started).toEqual([{ workflow: 'access', name: record.requestId, input: { requestId: record.requestId } }]);
     expect((await audit.list(record.requestId)).map((e) => e.eventId)).toEqual(['received', 'second']);
-    expect((await requests.get(record.requestId)).executionId).toBe(`exec:${record.requestId}`);
+    // The execution's id follows from the request's: the record is not written a second time to keep it.
+    expect(await requests.get(record.requestId)).toMatchObject({ version: 0, status: 'received' });
+    expect((await requests.get(record.requestId)).executionId).toBeUndefined();
   });
 
   it('R12: a retried court-order start finds its record and finishes the same steps once; a fresh start never overwrites', async () => {
@@ -109,7 +112,9 @@ describe('startRequest', () => {
     };
     await startRequest({ requests, audit, workflow: port }, { record, events, beforeWorkflow });
     await startRequest({ requests, audit, workflow: port }, { record, events, retry: true, beforeWorkflow });
-    await expect(startRequest({ requests, audit, workflow: port }, { record, events })).rejects.toBeInstanceOf(
+    // Another record under the same id (not the same write tried again, which is recognised as ours).
+    const other = { ...record, statusKeyHash: 'f'.repeat(64) };
+    await expect(startRequest({ requests, audit, workflow: port }, { record: other, events })).rejects.toBeInstanceOf(
       ConflictError,
     );
     expect(seen).toEqual([

@@ -62,18 +62,7 @@ export class AuditLog {
       const events = await this.list(requestId);
       const existing = events.find((e) => e.eventId === input.eventId);
       if (existing) return existing;
-      const head = events.at(-1);
-      const unsigned = {
-        requestId,
-        seq: (head?.seq ?? 0) + 1,
-        at: this.clock().toISOString(),
-        prevHash: head?.hash ?? GENESIS_HASH,
-        eventId: input.eventId,
-        type: input.type,
-        actor: input.actor,
-        data: input.data ?? {},
-      };
-      const event: AuditEvent = { ...unsigned, hash: await this.key.mac(chainMessage(unsigned)) };
+      const event = await this.next(requestId, events.at(-1), input);
       try {
         await this.db.send(
           new PutCommand({
@@ -87,6 +76,49 @@ export class AuditLog {
         if (!isConditionalCheckFailed(e) || attempt >= 9) throw e;
       }
     }
+  }
+
+  /**
+   * A new request's first events, whose chain is known to be empty: each is put at its place, chained
+   * to the one before, without reading the chain first (one conditional write per event). A place
+   * already taken (a retried call, a write whose answer was lost) hands the rest to `append`, which
+   * reads the chain and recognises an event already there by its id.
+   */
+  async startChain(requestId: string, inputs: readonly AuditEventInput[]): Promise<AuditEvent[]> {
+    const out: AuditEvent[] = [];
+    for (const [i, input] of inputs.entries()) {
+      const event = await this.next(requestId, out.at(-1), input);
+      try {
+        await this.db.send(
+          new PutCommand({
+            TableName: this.table,
+            Item: auditEventEntity.item(event),
+            ConditionExpression: 'attribute_not_exists(pk)',
+          }),
+        );
+        out.push(event);
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw e;
+        for (const rest of inputs.slice(i)) out.push(await this.append(requestId, rest));
+        return out;
+      }
+    }
+    return out;
+  }
+
+  /** The event after `head` (the first when there is none), signed under the audit key. */
+  private async next(requestId: string, head: AuditEvent | undefined, input: AuditEventInput): Promise<AuditEvent> {
+    const unsigned = {
+      requestId,
+      seq: (head?.seq ?? 0) + 1,
+      at: this.clock().toISOString(),
+      prevHash: head?.hash ?? GENESIS_HASH,
+      eventId: input.eventId,
+      type: input.type,
+      actor: input.actor,
+      data: input.data ?? {},
+    };
+    return { ...unsigned, hash: await this.key.mac(chainMessage(unsigned)) };
   }
 
   /** The whole chain in order; a request has dozens of events, read by key. */

@@ -1,0 +1,206 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DeleteCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
+import { StepFunctionsWorkflow, type WorkflowPort } from '../../functions/adapters/step-functions.ts';
+import { TransientError } from '../../functions/domain/errors.ts';
+import { REQUESTS_TABLE } from '../../local/runtime.ts';
+import { executionOf } from '../support/executions.ts';
+import { postForm } from '../support/http.ts';
+import {
+  ADA,
+  eventually,
+  linkIn,
+  startTestRuntime,
+  submit,
+  waitForStatus,
+  type TestRuntime,
+} from '../support/runtime.ts';
+
+/**
+ * A submission that fails between storing its request and starting its workflow (issue 14): the
+ * failure comes from the real Step Functions adapter, whose SDK client meets a stand-in endpoint
+ * answering as Step Functions answers (throttling, ExecutionAlreadyExists, an idempotent start).
+ * The person tries again; the scheduled sweep (sweep-unstarted-requests) starts the first request's
+ * workflow once it is five minutes old, and R7 closes it quietly as a repeat of the retry.
+ */
+
+const VERIFY = /confirm your privacy request/;
+const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:privacy-desk-access';
+
+/** What the stand-in answers to each StartExecution, in turn (then the last one again). */
+type Answer = { throttle: true } | { alreadyExists: true } | { startedMsAgo: number } | { startedNow: true };
+
+/** Step Functions' JSON protocol, as far as StartExecution goes: the SDK parses these answers as it parses AWS's. */
+async function stepFunctionsStandIn(): Promise<{ url: string; answers: Answer[]; calls: string[]; server: Server }> {
+  const answers: Answer[] = [];
+  const calls: string[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c.toString()));
+    req.on('end', () => {
+      const target = String(req.headers['x-amz-target'] ?? '');
+      calls.push(`${target} ${(JSON.parse(body) as { name?: string }).name ?? ''}`);
+      const answer = (answers.length > 1 ? answers.shift() : answers[0]) ?? { startedNow: true };
+      const json = (status: number, value: unknown, type?: string) =>
+        res
+          .writeHead(status, {
+            'content-type': 'application/x-amz-json-1.0',
+            ...(type ? { 'x-amzn-errortype': type } : {}),
+          })
+          .end(JSON.stringify(value));
+      const { name } = JSON.parse(body) as { name: string };
+      const executionArn = `${ARN.replace(':stateMachine:', ':execution:')}:${name}`;
+      if ('throttle' in answer)
+        return json(400, { __type: 'ThrottlingException', message: 'Rate exceeded' }, 'ThrottlingException');
+      if ('alreadyExists' in answer)
+        return json(
+          400,
+          { __type: 'ExecutionAlreadyExists', message: `Execution Already Exists: '${executionArn}'` },
+          'ExecutionAlreadyExists',
+        );
+      const ago = 'startedMsAgo' in answer ? answer.startedMsAgo : 0;
+      return json(200, { executionArn, startDate: (Date.now() - ago) / 1000 });
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, answers, calls, server };
+}
+
+const awsWorkflow = (url: string) =>
+  new StepFunctionsWorkflow(JSON.stringify({ access: ARN }), {
+    region: 'us-east-1',
+    endpoint: url,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+
+describe('a submission whose workflow did not start (issue 14)', () => {
+  let rt: TestRuntime | undefined;
+  let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
+  beforeAll(async () => {
+    sfn = await stepFunctionsStandIn();
+  });
+  afterAll(async () => new Promise<void>((r) => sfn.server.close(() => r())));
+  afterEach(async () => {
+    await rt?.cleanup();
+    rt = undefined;
+  });
+
+  it('R7 R17: the retry is answered as today (one open request, one email); the sweep starts the first once it is five minutes old, and it closes quietly as a repeat', async () => {
+    const skew = { ms: 0 };
+    const throttled = { on: true };
+    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
+    const aws = awsWorkflow(sfn.url);
+    rt = await startTestRuntime({
+      clock: () => new Date(Date.now() + skew.ms),
+      // The handlers' starts go to Step Functions while it throttles, to the local engine after.
+      wrapWorkflow: (engine): WorkflowPort => ({
+        ...engine,
+        start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
+      }),
+    });
+    const r = rt;
+    const body = { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName };
+
+    // The SDK tried again itself, then gave up: the person is told to try again later.
+    const failed = await submit(r, body);
+    expect(failed.status).toBe(500);
+    expect(sfn.calls.length).toBeGreaterThan(1);
+    const [stranded] = await r.deps.requests.listByStatus('received');
+    expect(stranded).toBeDefined();
+    const strandedId = stranded!.requestId;
+
+    // The person tries again and is answered as today.
+    throttled.on = false;
+    const retried = await submit(r, body);
+    expect(retried.status).toBe(202);
+    const verify = await r.mail.waitFor(ADA.email, VERIFY);
+
+    // Bad input beside it: an unreadable `received` item on the index is passed over, not fatal.
+    await r.db.send(
+      new PutCommand({
+        TableName: REQUESTS_TABLE,
+        Item: {
+          ...requestKeys.request('not-a-request'),
+          gsi2pk: requestKeys.byStatus('received'),
+          gsi2sk: '0000#not-a-request',
+          requestId: 'not-a-request',
+          kind: 'no-such-kind',
+          createdAt: new Date(Date.now() - 3600_000).toISOString(),
+        },
+      }),
+    );
+
+    // The sweep runs every 100 ms here; while the request is younger than five minutes it waits.
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await r.deps.requests.get(strandedId)).status).toBe('received');
+    expect(await r.engine.status(executionOf('access', strandedId))).toBeUndefined();
+
+    skew.ms = 6 * 60_000;
+    const events = await eventually(
+      async () => {
+        const trail = await r.deps.audit.list(strandedId);
+        return trail.some((e) => e.type === 'repeat-closed-quietly') ? trail : undefined;
+      },
+      20_000,
+      'the stranded request started and closed quietly',
+    );
+    expect(events.map((e) => e.type).sort()).toEqual(
+      ['request-received', 'repeat-closed-quietly', 'workflow-started-late'].sort(),
+    );
+    expect(events.find((e) => e.type === 'workflow-started-late')?.data).toEqual({ receivedAt: stranded!.createdAt });
+    expect(events.find((e) => e.type === 'repeat-closed-quietly')?.data).toEqual({
+      patronId: ADA.id,
+      openRequestId: retried.body.requestId,
+    });
+    // R5: ids and times only.
+    expect(JSON.stringify(events)).not.toMatch(new RegExp(`${ADA.email}|${ADA.cardNumber}|${ADA.lastName}`));
+    expect((await r.deps.requests.get(strandedId)).matched).toBe(false);
+    await r.db.send(new DeleteCommand({ TableName: REQUESTS_TABLE, Key: requestKeys.request('not-a-request') }));
+
+    // One email; the retry goes on to the end; the sweep started the stranded one once.
+    await new Promise((res) => setTimeout(res, 500));
+    expect((await r.mail.to(ADA.email)).filter((e) => VERIFY.test(e.subject))).toHaveLength(1);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    await waitForStatus(r, retried.body.statusUrl, 'completed');
+    expect((await r.deps.audit.list(strandedId)).filter((e) => e.type === 'workflow-started-late')).toHaveLength(1);
+  });
+});
+
+describe('starting a workflow is idempotent by name, on both engines', () => {
+  let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
+  beforeAll(async () => {
+    sfn = await stepFunctionsStandIn();
+  });
+  afterAll(async () => new Promise<void>((r) => sfn.server.close(() => r())));
+
+  it('Step Functions: a new execution is started; ExecutionAlreadyExists, or the same execution answered again, is not; throttling past the SDK retries is a TransientError', async () => {
+    const aws = awsWorkflow(sfn.url);
+    const id = '6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10';
+    const executionId = `${ARN.replace(':stateMachine:', ':execution:')}:${id}`;
+    expect(aws.executionIdOf('access', id)).toBe(executionId);
+    sfn.answers.splice(0, sfn.answers.length, { startedNow: true });
+    expect(await aws.start('access', id, { requestId: id })).toEqual({ executionId, started: true });
+    sfn.answers.splice(0, sfn.answers.length, { startedMsAgo: 10 * 60_000 });
+    expect(await aws.start('access', id, { requestId: id })).toEqual({ executionId, started: false });
+    sfn.answers.splice(0, sfn.answers.length, { alreadyExists: true });
+    expect(await aws.start('access', id, { requestId: id })).toEqual({ executionId, started: false });
+    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
+    await expect(aws.start('access', id, { requestId: id })).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('the local engine: a second start of the same name starts nothing', async () => {
+    const rt = await startTestRuntime({ schedules: [] });
+    try {
+      const id = '7a2d3c4b-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
+      expect(rt.engine.executionIdOf('access', id)).toBe(executionOf('access', id));
+      const first = await rt.engine.start('access', id, { requestId: id });
+      const second = await rt.engine.start('access', id, { requestId: id });
+      expect(first).toEqual({ executionId: executionOf('access', id), started: true });
+      expect(second).toEqual({ executionId: executionOf('access', id), started: false });
+    } finally {
+      await rt.cleanup();
+    }
+  });
+});
