@@ -2,11 +2,13 @@ import * as z from '../domain/zod.ts';
 import type { ChainHead } from '../domain/audit.ts';
 
 /** One copied head as stored (a line of a copy): ids and a MAC only (R5). */
-export const chainHeadSchema = z.strictObject({
-  requestId: z.string().check(z.minLength(1), z.maxLength(100)),
-  seq: z.number().check(z.int(), z.positive()),
-  hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
-});
+export const chainHeadSchema = z.lazy(() =>
+  z.strictObject({
+    requestId: z.string().check(z.minLength(1), z.maxLength(100)),
+    seq: z.number().check(z.int(), z.positive()),
+    hash: z.string().check(z.regex(/^[0-9a-f]{64}$/)),
+  }),
+);
 
 /** A copy of heads: one JSON object per line, so a copy can be appended to a file as it is. */
 export const headsToLines = (heads: readonly ChainHead[]): string =>

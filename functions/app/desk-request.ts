@@ -17,12 +17,11 @@ import { startRequest } from './start-request.ts';
 import { staffActor } from './staff-read.ts';
 import { statusUrlOf } from './submit-request.ts';
 
-const documentKindSchema = z.enum(
-  Object.keys(DOCUMENT_KINDS) as [string, ...string[]],
-  'choose how you verified the patron',
+const documentKindSchema = z.lazy(() =>
+  z.enum(Object.keys(DOCUMENT_KINDS) as [string, ...string[]], 'choose how you verified the patron'),
 );
 const CHOOSE_CONFIRMATION = 'choose who confirms it: a second staff member, or the patron by email';
-const confirmationSchema = z.enum(DESK_CHECK_VIAS, CHOOSE_CONFIRMATION);
+const confirmationSchema = z.lazy(() => z.enum(DESK_CHECK_VIAS, CHOOSE_CONFIRMATION));
 
 /** The role recorded for a desk verification (R4): circulation staff work the desk. */
 const deskRole = (who: Principal): StaffRole =>

@@ -8,9 +8,11 @@ import { requireAction } from './staff-permissions.ts';
 import { readableRequest, staffActor } from './staff-read.ts';
 
 /** R4: the kind of ID the staff member saw when handing the file over; never the document. */
-export const handOverSchema = z.strictObject({
-  documentKind: z.enum(Object.keys(DOCUMENT_KINDS) as [string, ...string[]], 'choose the ID you saw'),
-});
+export const handOverSchema = z.lazy(() =>
+  z.strictObject({
+    documentKind: z.enum(Object.keys(DOCUMENT_KINDS) as [string, ...string[]], 'choose the ID you saw'),
+  }),
+);
 
 /** R1, R17: the hand-over refused; `status` and the words are what the staff member reads. */
 export class HandOverRefusedError extends Error {

@@ -37,22 +37,24 @@ export const purgeProgressFields = {
   invocations: count,
 };
 
-export const purgeExpiredInput = z.strictObject({
-  runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
-  /** The system of record searched for expired cards (`expiredPatrons`). */
-  systemId: z.string().check(z.minLength(1), z.maxLength(40)),
-  /** Cards that expired before this library day go (domain/retention.ts `expiredPatronCutoff`). */
-  expiredBefore: z.iso.date(),
-  segment: z.number().check(z.int(), z.gte(0), z.lte(63)),
-  totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
-  pageSize: z.number().check(z.int(), z.gte(1), z.lte(1000)),
-  budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
-  cursor: z.nullable(
-    z.strictObject({ pk: z.string().check(z.maxLength(400)), sk: z.string().check(z.maxLength(400)) }),
-  ),
-  progress: z.strictObject(purgeProgressFields),
-  hasMore: z.optional(z.boolean()),
-});
+export const purgeExpiredInput = z.lazy(() =>
+  z.strictObject({
+    runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    /** The system of record searched for expired cards (`expiredPatrons`). */
+    systemId: z.string().check(z.minLength(1), z.maxLength(40)),
+    /** Cards that expired before this library day go (domain/retention.ts `expiredPatronCutoff`). */
+    expiredBefore: z.iso.date(),
+    segment: z.number().check(z.int(), z.gte(0), z.lte(63)),
+    totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
+    pageSize: z.number().check(z.int(), z.gte(1), z.lte(1000)),
+    budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
+    cursor: z.nullable(
+      z.strictObject({ pk: z.string().check(z.maxLength(400)), sk: z.string().check(z.maxLength(400)) }),
+    ),
+    progress: z.strictObject(purgeProgressFields),
+    hasMore: z.optional(z.boolean()),
+  }),
+);
 type PurgeExpiredInput = z.infer<typeof purgeExpiredInput>;
 
 /** The audit chain of one patron's purge: the patron's id only (R5). */

@@ -1,4 +1,5 @@
 import * as z from '../domain/zod.ts';
+import { lazy } from '../domain/lazy.ts';
 import { InvalidInputError } from '../domain/errors.ts';
 import { REQUEST_STATUSES } from '../domain/request.ts';
 import {
@@ -18,14 +19,16 @@ import type { Deps } from '../lib/deps.ts';
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /** R3: a month (`YYYY-MM`, CONTRACT.md), or a day, which stands for its whole month. */
-const month = z.union([z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/)), z.iso.date()], 'use YYYY-MM');
+const month = lazy(() => z.union([z.string().check(z.regex(/^\d{4}-(0[1-9]|1[0-2])$/)), z.iso.date()], 'use YYYY-MM'));
 
 /** `?from=&to=&format=`: an empty field is absent. */
-export const statsQuerySchema = z.strictObject({
-  from: z.pipe(z.transform(blankToUndefined), z.optional(month)),
-  to: z.pipe(z.transform(blankToUndefined), z.optional(month)),
-  format: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(['json', 'csv']))),
-});
+export const statsQuerySchema = z.lazy(() =>
+  z.strictObject({
+    from: z.pipe(z.transform(blankToUndefined), z.optional(month())),
+    to: z.pipe(z.transform(blankToUndefined), z.optional(month())),
+    format: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(['json', 'csv']))),
+  }),
+);
 export type StatsQuery = z.infer<typeof statsQuerySchema>;
 
 export type Statistics = { format: 'json'; report: StatsReport } | { format: 'csv'; csv: string; fileName: string };

@@ -19,13 +19,15 @@ const runId = z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/));
 const count = z.number().check(z.int(), z.gte(0));
 
 /** Optional knobs (tests, a re-drive by an operator); an EventBridge schedule sends its own event, whose fields are ignored. */
-export const startRetentionInput = z.object({
-  runId: z.optional(runId),
-  totalSegments: z.optional(z.number().check(z.int(), z.gte(1), z.lte(64))),
-  pageSize: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
-  pagesPerInvocation: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
-  budgetSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(840))),
-});
+export const startRetentionInput = z.lazy(() =>
+  z.object({
+    runId: z.optional(runId),
+    totalSegments: z.optional(z.number().check(z.int(), z.gte(1), z.lte(64))),
+    pageSize: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+    pagesPerInvocation: z.optional(z.number().check(z.int(), z.gte(0), z.lte(100_000))),
+    budgetSeconds: z.optional(z.number().check(z.int(), z.gte(1), z.lte(840))),
+  }),
+);
 
 /** Key-range segments of the records table, processed 4 at a time (the ASL's MaxConcurrency). */
 const RETENTION_DEFAULTS = {
@@ -63,27 +65,29 @@ const progressFields = {
   invocations: count,
 };
 
-export const sweepLoansInput = z.strictObject({
-  runId,
-  /** R19: the system whose connector sweeps (`systemRetention`: enforced by the run). */
-  systemId: z.string().check(z.minLength(1), z.maxLength(40)),
-  /** Per kind of record, the library day its date must be before (domain/retention.ts `retentionCutoffs`). */
-  cutoffs: z.strictObject(
-    Object.fromEntries(RETENTION_KINDS.map((k) => [k, z.iso.date()])) as Record<RetentionKind, z.ZodMiniISODate>,
-  ),
-  timezone: z.string().check(z.minLength(1), z.maxLength(64)),
-  segment: z.number().check(z.int(), z.gte(0), z.lte(63)),
-  totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
-  pageSize: z.number().check(z.int(), z.gte(1), z.lte(1000)),
-  pagesPerInvocation: z.number().check(z.int(), z.gte(0)),
-  budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
-  /** A records-table key (a patron id and a record id: ids only, R5), or null to start the segment. */
-  cursor: z.nullable(
-    z.strictObject({ pk: z.string().check(z.maxLength(400)), sk: z.string().check(z.maxLength(400)) }),
-  ),
-  progress: z.strictObject(progressFields),
-  hasMore: z.optional(z.boolean()),
-});
+export const sweepLoansInput = z.lazy(() =>
+  z.strictObject({
+    runId,
+    /** R19: the system whose connector sweeps (`systemRetention`: enforced by the run). */
+    systemId: z.string().check(z.minLength(1), z.maxLength(40)),
+    /** Per kind of record, the library day its date must be before (domain/retention.ts `retentionCutoffs`). */
+    cutoffs: z.strictObject(
+      Object.fromEntries(RETENTION_KINDS.map((k) => [k, z.iso.date()])) as Record<RetentionKind, z.ZodMiniISODate>,
+    ),
+    timezone: z.string().check(z.minLength(1), z.maxLength(64)),
+    segment: z.number().check(z.int(), z.gte(0), z.lte(63)),
+    totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
+    pageSize: z.number().check(z.int(), z.gte(1), z.lte(1000)),
+    pagesPerInvocation: z.number().check(z.int(), z.gte(0)),
+    budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
+    /** A records-table key (a patron id and a record id: ids only, R5), or null to start the segment. */
+    cursor: z.nullable(
+      z.strictObject({ pk: z.string().check(z.maxLength(400)), sk: z.string().check(z.maxLength(400)) }),
+    ),
+    progress: z.strictObject(progressFields),
+    hasMore: z.optional(z.boolean()),
+  }),
+);
 
 type SweepLoansInput = z.infer<typeof sweepLoansInput>;
 
@@ -132,35 +136,45 @@ export async function sweepLoans(
   return { ...o, cursor: r.cursor ?? null, hasMore: r.cursor !== undefined, progress };
 }
 
-const segmentDone = z.object({
-  segment: z.number().check(z.int()),
-  hasMore: z.literal(false),
-  progress: z.object(progressFields),
-});
-const segmentFailed = z.object({ segment: z.number().check(z.int()), failed: z.literal(true), error: z.string() });
+const segmentDone = z.lazy(() =>
+  z.object({
+    segment: z.number().check(z.int()),
+    hasMore: z.literal(false),
+    progress: z.object(progressFields),
+  }),
+);
+const segmentFailed = z.lazy(() =>
+  z.object({ segment: z.number().check(z.int()), failed: z.literal(true), error: z.string() }),
+);
 
-const purgeDone = z.object({
-  segment: z.number().check(z.int()),
-  hasMore: z.literal(false),
-  progress: z.object(purgeProgressFields),
-});
+const purgeDone = z.lazy(() =>
+  z.object({
+    segment: z.number().check(z.int()),
+    hasMore: z.literal(false),
+    progress: z.object(purgeProgressFields),
+  }),
+);
 
 /** R16, R19: each system's part in the run, as the plan fixed it (`systemRetention`). */
-const systemPart = z.object({
-  systemId: z.string(),
-  how: z.enum(['run', 'system-job', 'staff-task']),
-  categories: z.array(z.string()),
-});
+const systemPart = z.lazy(() =>
+  z.object({
+    systemId: z.string(),
+    how: z.enum(['run', 'system-job', 'staff-task']),
+    categories: z.array(z.string()),
+  }),
+);
 
 /** The whole run's state: the Maps' results, the tombstone and staff-task steps' totals. */
-export const finishRetentionInput = z.object({
-  runId,
-  tombstones: z.optional(z.object({ tombstoned: count, held: count, dropped: count })),
-  segments: z.array(z.union([segmentDone, segmentFailed])),
-  systems: z.optional(z.array(systemPart)),
-  staffTasks: z.optional(staffTasksResult),
-  purge: z.optional(z.array(z.union([purgeDone, segmentFailed]))),
-});
+export const finishRetentionInput = z.lazy(() =>
+  z.object({
+    runId,
+    tombstones: z.optional(z.object({ tombstoned: count, held: count, dropped: count })),
+    segments: z.array(z.union([segmentDone, segmentFailed])),
+    systems: z.optional(z.array(systemPart)),
+    staffTasks: z.optional(staffTasksResult),
+    purge: z.optional(z.array(z.union([purgeDone, segmentFailed]))),
+  }),
+);
 
 /**
  * Last. When every segment finished, the run's anonymisation secret is deleted, and with it any

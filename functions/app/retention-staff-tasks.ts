@@ -15,13 +15,17 @@ import { sendOnce } from './send-once.ts';
  * period) and sends nothing. Ids, enums and counts only go back to the workflow (R5).
  */
 
-export const retentionStaffTasksInput = z.strictObject({
-  runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
-  asOf: z.iso.datetime(),
-});
+export const retentionStaffTasksInput = z.lazy(() =>
+  z.strictObject({
+    runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    asOf: z.iso.datetime(),
+  }),
+);
 
-export const staffTasksResult = z.array(
-  z.object({ systemId: z.string(), state: z.enum(['sent', 'already-sent']), period: z.number().check(z.int()) }),
+export const staffTasksResult = z.lazy(() =>
+  z.array(
+    z.object({ systemId: z.string(), state: z.enum(['sent', 'already-sent']), period: z.number().check(z.int()) }),
+  ),
 );
 
 /** The audit chain of one system's retention tasks: the system's id only. */

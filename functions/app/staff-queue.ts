@@ -9,11 +9,13 @@ import { publicSystems } from './systems/systems-view.ts';
 const blankToUndefined = (v: unknown) => (v === '' ? undefined : v);
 
 /** `?status=&kind=&limit=`: an empty filter is no filter. */
-export const queueQuerySchema = z.strictObject({
-  status: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(REQUEST_STATUSES))),
-  kind: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(REQUEST_KINDS))),
-  limit: z.pipe(z.transform(blankToUndefined), z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)))),
-});
+export const queueQuerySchema = z.lazy(() =>
+  z.strictObject({
+    status: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(REQUEST_STATUSES))),
+    kind: z.pipe(z.transform(blankToUndefined), z.optional(z.enum(REQUEST_KINDS))),
+    limit: z.pipe(z.transform(blankToUndefined), z.optional(z.coerce.number().check(z.int(), z.gte(1), z.lte(500)))),
+  }),
+);
 export type QueueQuery = z.infer<typeof queueQuerySchema>;
 
 /**

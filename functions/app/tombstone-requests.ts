@@ -10,18 +10,20 @@ import {
 } from '../domain/tombstone.ts';
 import type { Deps } from '../lib/deps.ts';
 
-export const tombstoneRequestsInput = z.strictObject({
-  runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
-  asOf: z.iso.datetime(),
-  budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
-  progress: z.strictObject({
-    /** The queue entry (its sort key: a close time and a request id) this run reached. */
-    cursor: z.nullable(z.string().check(z.maxLength(200))),
-    tombstoned: z.number().check(z.int(), z.gte(0)),
-    held: z.number().check(z.int(), z.gte(0)),
-    dropped: z.number().check(z.int(), z.gte(0)),
+export const tombstoneRequestsInput = z.lazy(() =>
+  z.strictObject({
+    runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    asOf: z.iso.datetime(),
+    budgetSeconds: z.number().check(z.int(), z.gte(1), z.lte(840)),
+    progress: z.strictObject({
+      /** The queue entry (its sort key: a close time and a request id) this run reached. */
+      cursor: z.nullable(z.string().check(z.maxLength(200))),
+      tombstoned: z.number().check(z.int(), z.gte(0)),
+      held: z.number().check(z.int(), z.gte(0)),
+      dropped: z.number().check(z.int(), z.gte(0)),
+    }),
   }),
-});
+);
 
 /**
  * R16: every request that closed more than `retention.tombstoneAfterDays` ago is reduced to its

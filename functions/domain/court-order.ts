@@ -1,4 +1,5 @@
 import * as z from './zod.ts';
+import { lazy } from './lazy.ts';
 import { addYears, formatIsoDate, isoDateIn, parseIsoDate } from './age.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 import { InvalidInputError } from './errors.ts';
@@ -60,17 +61,19 @@ export const ORDER_TYPE_WORDS: Record<OrderType, string> = {
   'search-warrant': 'search warrant',
 };
 
-const day = z.string().check(
-  z.refine(
-    (s) => {
-      try {
-        parseIsoDate(s);
-        return true;
-      } catch {
-        return false;
-      }
-    },
-    { message: 'a date YYYY-MM-DD' },
+const day = lazy(() =>
+  z.string().check(
+    z.refine(
+      (s) => {
+        try {
+          parseIsoDate(s);
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      { message: 'a date YYYY-MM-DD' },
+    ),
   ),
 );
 
@@ -91,50 +94,52 @@ export const MAX_NONDISCLOSURE_YEARS = 10;
 export const MAX_RETURN_YEARS = 2;
 
 /** `POST /api/court-orders` (CONTRACT.md), plus `lapsesOn`: the day the hold lapses by itself. */
-export const courtOrderInputSchema = z.strictObject({
-  court: z
-    .string()
-    .check(
-      z.trim(),
-      z.minLength(1, 'required'),
-      z.maxLength(200, 'at most 200 characters'),
-      z.regex(COURT, "letters, digits, spaces and . , ' & ( ) / # : - only"),
-    ),
-  caseNumber: z
-    .string()
-    .check(
-      z.trim(),
-      z.minLength(1, 'required'),
-      z.maxLength(64, 'at most 64 characters'),
-      z.regex(CASE_NUMBER, 'letters, digits, spaces and . : / ( ) # _ - only'),
-    ),
-  orderType: z.enum(ORDER_TYPES),
-  issuedOn: day,
-  patronCardNumber: z.string().check(z.trim(), z.regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits')),
-  categories: z.array(z.enum(CATEGORIES)).check(
-    z.minLength(1, 'name at least one category'),
-    z.maxLength(CATEGORIES.length),
-    z.refine((c) => new Set(c).size === c.length, { message: 'each category once' }),
-  ),
-  from: z.optional(day),
-  to: z.optional(day),
-  nondisclosure: z.boolean(),
-  lapsesOn: z.optional(day),
-  /** R13a: the last day the order forbids notice; the patron is told once it has passed. */
-  nondisclosureEndsOn: z.optional(day),
-  /** R12: the court's return date, the day the response is due to the court. */
-  returnOn: z.optional(day),
-  /** R16: days the order's documents are kept after it closes, when this order needs other than the library's default. */
-  documentRetentionDays: z.optional(
-    z
-      .number()
+export const courtOrderInputSchema = z.lazy(() =>
+  z.strictObject({
+    court: z
+      .string()
       .check(
-        z.int('whole days'),
-        z.gte(MIN_DOCUMENT_RETENTION_DAYS, `at least ${MIN_DOCUMENT_RETENTION_DAYS} days`),
-        z.lte(MAX_DOCUMENT_RETENTION_DAYS, `at most ${MAX_DOCUMENT_RETENTION_DAYS} days`),
+        z.trim(),
+        z.minLength(1, 'required'),
+        z.maxLength(200, 'at most 200 characters'),
+        z.regex(COURT, "letters, digits, spaces and . , ' & ( ) / # : - only"),
       ),
-  ),
-});
+    caseNumber: z
+      .string()
+      .check(
+        z.trim(),
+        z.minLength(1, 'required'),
+        z.maxLength(64, 'at most 64 characters'),
+        z.regex(CASE_NUMBER, 'letters, digits, spaces and . : / ( ) # _ - only'),
+      ),
+    orderType: z.enum(ORDER_TYPES),
+    issuedOn: day(),
+    patronCardNumber: z.string().check(z.trim(), z.regex(/^[0-9]{6,20}$/, 'a card number is 6 to 20 digits')),
+    categories: z.array(z.enum(CATEGORIES)).check(
+      z.minLength(1, 'name at least one category'),
+      z.maxLength(CATEGORIES.length),
+      z.refine((c) => new Set(c).size === c.length, { message: 'each category once' }),
+    ),
+    from: z.optional(day()),
+    to: z.optional(day()),
+    nondisclosure: z.boolean(),
+    lapsesOn: z.optional(day()),
+    /** R13a: the last day the order forbids notice; the patron is told once it has passed. */
+    nondisclosureEndsOn: z.optional(day()),
+    /** R12: the court's return date, the day the response is due to the court. */
+    returnOn: z.optional(day()),
+    /** R16: days the order's documents are kept after it closes, when this order needs other than the library's default. */
+    documentRetentionDays: z.optional(
+      z
+        .number()
+        .check(
+          z.int('whole days'),
+          z.gte(MIN_DOCUMENT_RETENTION_DAYS, `at least ${MIN_DOCUMENT_RETENTION_DAYS} days`),
+          z.lte(MAX_DOCUMENT_RETENTION_DAYS, `at most ${MAX_DOCUMENT_RETENTION_DAYS} days`),
+        ),
+    ),
+  }),
+);
 export type CourtOrderInput = z.infer<typeof courtOrderInputSchema>;
 
 type Issue = { path: string; message: string };

@@ -1,5 +1,6 @@
 import { addYears, calendarDateIn, compareDates, formatIsoDate, parseIsoDate } from './age.ts';
 import * as z from './zod.ts';
+import { lazy } from './lazy.ts';
 import { CATEGORIES, type Category } from './categories.ts';
 import type { Policy } from './policy.ts';
 import { retentionCutoff } from './retention.ts';
@@ -258,37 +259,39 @@ export function buildDeletionPlan(input: DeletionPlanInput): DeletionPlan {
   };
 }
 
-const isoDay = z.iso.date();
+const isoDay = lazy(() => z.iso.date());
 
 /** A plan read back from storage or a task input (a boundary): the same shape `buildDeletionPlan` makes. */
-export const deletionPlanSchema: z.ZodMiniType<DeletionPlan> = z.strictObject({
-  version: z.literal(1),
-  mode: z.enum(['full', 'partial', 'blocked']),
-  steps: z.array(
-    z.strictObject({
-      category: z.enum(CATEGORIES),
-      action: z.enum(['erase', 'anonymise', 'delete', 'retain', 'not-applicable']),
-      count: z.number().check(z.int(), z.nonnegative()),
-      reason: z.optional(z.enum(RETAIN_REASONS)),
-      until: z.optional(isoDay),
-      cutoff: z.optional(isoDay),
-    }),
-  ),
-  blockers: z.array(z.enum(RETAIN_REASONS)),
-  stopOutreach: z.literal(true),
-  asOf: isoDay,
-  timezone: z.string().check(z.minLength(1), z.maxLength(64)),
-  systems: z.optional(
-    z.array(
+export const deletionPlanSchema: z.ZodMiniType<DeletionPlan> = z.lazy(() =>
+  z.strictObject({
+    version: z.literal(1),
+    mode: z.enum(['full', 'partial', 'blocked']),
+    steps: z.array(
       z.strictObject({
-        systemId: z.string().check(z.minLength(1), z.maxLength(40)),
-        name: z.string().check(z.minLength(1), z.maxLength(100)),
-        how: z.enum(['connector', 'staff-task']),
-        outreach: z.boolean(),
+        category: z.enum(CATEGORIES),
+        action: z.enum(['erase', 'anonymise', 'delete', 'retain', 'not-applicable']),
+        count: z.number().check(z.int(), z.nonnegative()),
+        reason: z.optional(z.enum(RETAIN_REASONS)),
+        until: z.optional(isoDay()),
+        cutoff: z.optional(isoDay()),
       }),
     ),
-  ),
-});
+    blockers: z.array(z.enum(RETAIN_REASONS)),
+    stopOutreach: z.literal(true),
+    asOf: isoDay(),
+    timezone: z.string().check(z.minLength(1), z.maxLength(64)),
+    systems: z.optional(
+      z.array(
+        z.strictObject({
+          systemId: z.string().check(z.minLength(1), z.maxLength(40)),
+          name: z.string().check(z.minLength(1), z.maxLength(100)),
+          how: z.enum(['connector', 'staff-task']),
+          outreach: z.boolean(),
+        }),
+      ),
+    ),
+  }),
+);
 
 /** The first step of `plan` for `category` with `action`, if any. */
 export const stepFor = (plan: DeletionPlan, category: Category, action: StepAction): PlanStep | undefined =>

@@ -18,17 +18,19 @@ export const OPEN_STATUSES: readonly RequestStatus[] = REQUEST_STATUSES.filter((
 /** R15: the longest extension staff may give, once per request (two months, as data-protection practice allows). */
 export const MAX_EXTENSION_DAYS = 60;
 
-export const extensionSchema = z.strictObject({
-  days: z.coerce
-    .number()
-    .check(
-      z.int('whole days'),
-      z.gte(1, 'at least 1 day'),
-      z.lte(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
-    ),
-  // R5, R17: the requester reads it in a letter; no control or direction characters.
-  reason: multiLine().check(z.minLength(1, 'required: the requester will read it'), z.maxLength(1000)),
-});
+export const extensionSchema = z.lazy(() =>
+  z.strictObject({
+    days: z.coerce
+      .number()
+      .check(
+        z.int('whole days'),
+        z.gte(1, 'at least 1 day'),
+        z.lte(MAX_EXTENSION_DAYS, `at most ${MAX_EXTENSION_DAYS} days`),
+      ),
+    // R5, R17: the requester reads it in a letter; no control or direction characters.
+    reason: multiLine().check(z.minLength(1, 'required: the requester will read it'), z.maxLength(1000)),
+  }),
+);
 
 /**
  * R15: while a request waits on the requester its clock is paused, so its due date moves with the

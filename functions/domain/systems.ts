@@ -1,4 +1,5 @@
 import * as z from './zod.ts';
+import { lazy } from './lazy.ts';
 import { CATEGORIES } from './categories.ts';
 import { parseFile, parseJsonFile } from './file-issues.ts';
 import { REQUEST_KINDS } from './request.ts';
@@ -11,9 +12,11 @@ import { STAFF_ROLES } from './staff.ts';
  */
 
 /** An environment variable's or secret's name, never its value. */
-const secretName = z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,127}$/, 'a variable or secret name'));
+const secretName = lazy(() =>
+  z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_./-]{0,127}$/, 'a variable or secret name')),
+);
 
-const common = {
+const common = lazy(() => ({
   id: z.string().check(z.regex(/^[a-z][a-z0-9-]{0,39}$/, 'lower-case letters, digits and dashes')),
   name: z.string().check(z.trim(), z.minLength(1), z.maxLength(100)),
   /** A request's card number and last name are matched against this system (CONTRACT). */
@@ -21,40 +24,45 @@ const common = {
   /** R20: the system is used for outreach, marketing or fundraising contact. */
   outreach: z._default(z.boolean(), false),
   categories: z.array(z.enum(CATEGORIES)).check(z.minLength(1)),
-};
+}));
 
-const recordsTableSystem = z.strictObject({ ...common, type: z.literal('records-table') });
+const recordsTableSystem = lazy(() => z.strictObject({ ...common(), type: z.literal('records-table') }));
 
-const kohaSystem = z.strictObject({
-  ...common,
-  type: z.literal('koha'),
-  /** Koha's REST API root, e.g. https://koha.example.org/api/v1 */
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  auth: z.discriminatedUnion('type', [
-    z.strictObject({ type: z.literal('oauth2'), clientIdEnv: secretName, clientSecretEnv: secretName }),
-    z.strictObject({ type: z.literal('basic'), userEnv: secretName, passwordEnv: secretName }),
-  ]),
-});
+const kohaSystem = lazy(() =>
+  z.strictObject({
+    ...common(),
+    type: z.literal('koha'),
+    /** Koha's REST API root, e.g. https://koha.example.org/api/v1 */
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    auth: z.discriminatedUnion('type', [
+      z.strictObject({ type: z.literal('oauth2'), clientIdEnv: secretName(), clientSecretEnv: secretName() }),
+      z.strictObject({ type: z.literal('basic'), userEnv: secretName(), passwordEnv: secretName() }),
+    ]),
+  }),
+);
 
 /** The request kinds a staff member can act on by hand in a system without an API (R19): every kind. */
 export const MANUAL_KINDS = REQUEST_KINDS;
 
-const manualSystem = z.strictObject({
-  ...common,
-  type: z.literal('manual'),
-  /** Every staff member with this role gets the task (CONTRACT). */
-  role: z.enum(STAFF_ROLES),
-  /** What to do, per request kind; a kind without an instruction does not involve this system. */
-  instructions: z.partialRecord(z.enum(MANUAL_KINDS), z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
-});
+const manualSystem = lazy(() =>
+  z.strictObject({
+    ...common(),
+    type: z.literal('manual'),
+    /** Every staff member with this role gets the task (CONTRACT). */
+    role: z.enum(STAFF_ROLES),
+    /** What to do, per request kind; a kind without an instruction does not involve this system. */
+    instructions: z.partialRecord(z.enum(MANUAL_KINDS), z.string().check(z.trim(), z.minLength(1), z.maxLength(2000))),
+  }),
+);
 
-export const systemSchema = z.discriminatedUnion('type', [recordsTableSystem, kohaSystem, manualSystem]);
+export const systemSchema = z.lazy(() =>
+  z.discriminatedUnion('type', [recordsTableSystem(), kohaSystem(), manualSystem()]),
+);
 export type SystemConfig = z.infer<typeof systemSchema>;
 export type SystemType = SystemConfig['type'];
 
-export const systemsFileSchema = z
-  .strictObject({ systems: z.array(systemSchema).check(z.minLength(1), z.maxLength(50)) })
-  .check(
+export const systemsFileSchema = z.lazy(() =>
+  z.strictObject({ systems: z.array(systemSchema).check(z.minLength(1), z.maxLength(50)) }).check(
     z.superRefine((file, ctx) => {
       const seen = new Set<string>();
       file.systems.forEach((s, i) => {
@@ -64,7 +72,8 @@ export const systemsFileSchema = z
       if (!file.systems.some((s) => s.identity))
         ctx.addIssue({ code: 'custom', path: ['systems'], message: 'no system is marked identity: true' });
     }),
-  );
+  ),
+);
 export type SystemsFile = z.infer<typeof systemsFileSchema>;
 
 /** Refused whole, with the path of the first bad field and no value echoed (CONTRACT, R5). */
@@ -75,15 +84,17 @@ export const systemsFromJson = (text: string): SystemsFile => parseJsonFile(syst
 
 /**
  * A library that names no systems has the built-in records table alone (what every request used
- * before systems were configurable).
+ * before systems were configurable). Written as the schema's output (defaults filled in, keys in the
+ * schema's order), not parsed at import, so a cold start builds no systems schema unless it reads a
+ * systems file; test/unit/systems.test.ts checks that the schema takes it unchanged.
  */
-export const RECORDS_TABLE_ONLY: SystemsFile = parseSystemsFile({
+export const RECORDS_TABLE_ONLY: SystemsFile = {
   systems: [
     {
       id: 'records',
-      type: 'records-table',
       name: 'Privacy Desk records',
       identity: true,
+      outreach: false,
       categories: [
         'personal',
         'residency',
@@ -93,9 +104,10 @@ export const RECORDS_TABLE_ONLY: SystemsFile = parseSystemsFile({
         'donations',
         'shared-content',
       ],
+      type: 'records-table',
     },
   ],
-});
+};
 
 /** The systems a request of this kind reaches: a manual one only where it has an instruction for the kind. */
 export function systemsFor(file: SystemsFile, kind: (typeof MANUAL_KINDS)[number]): SystemConfig[] {

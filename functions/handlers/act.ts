@@ -59,7 +59,7 @@ const answer = (a: LinkAnswer): HttpResult => ('file' in a ? file(a.file) : page
 
 const secretOf = (event: HttpEvent): string => event.pathParameters?.token ?? '';
 
-const approvalBody = z.looseObject({ token: z.string().check(z.maxLength(128)) });
+const approvalBody = z.lazy(() => z.looseObject({ token: z.string().check(z.maxLength(128)) }));
 
 export const createHandler = (deps: Deps) => {
   const routes: Routes = {

@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { approvalLapsedEmail } from '../render/emails.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), step: z.string().check(z.regex(/^[a-z-]{1,40}$/)) });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid(), step: z.string().check(z.regex(/^[a-z-]{1,40}$/)) }));
 
 /**
  * A decision link expired unused. The privacy officer is told each time; the step is asked

@@ -3,11 +3,13 @@ import { awaitSystem } from '../app/systems/await-system.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
-const input = z.strictObject({
-  requestId: z.uuid(),
-  systemId: z.string().check(z.minLength(1), z.maxLength(40)),
-  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
-});
+const input = z.lazy(() =>
+  z.strictObject({
+    requestId: z.uuid(),
+    systemId: z.string().check(z.minLength(1), z.maxLength(40)),
+    taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
+  }),
+);
 
 /** R8, R19: a blocked or unreachable system waits for the daily re-check; the workflow waits for the callback. */
 export const createHandler = (deps: Deps) =>

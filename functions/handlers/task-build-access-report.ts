@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { deliverAccessReport } from '../app/access-report.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /** R18, R8a: the patron's own report, by an expiring link to the email on file or through the desk. */
 export const createHandler = (deps: Deps) =>

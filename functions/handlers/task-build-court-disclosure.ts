@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { releaseCourtDisclosure } from '../app/court-disclosure.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /**
  * R12, R2: the disclosure package to the counsel who uploaded the order, after both approvals.

@@ -3,7 +3,7 @@ import { planDeletion } from '../app/deletion-plan.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /** R8: plans before doing (app/deletion-plan.ts): the plan and the systems it reaches, for approval. */
 export const createHandler = (deps: Deps) =>

@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { deliverDisclosurePackage } from '../app/disclosure-package.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /** R14: the permitted categories to the third party, the patron told, then the third party's contact erased (R16). */
 export const createHandler = (deps: Deps) =>

@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { deliverExport } from '../app/export.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /** R8a: the patron's export, streamed into storage, by an expiring link to the email on file or through the desk. */
 export const createHandler = (deps: Deps) =>

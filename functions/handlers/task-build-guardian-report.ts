@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { deliverGuardianReport } from '../app/guardian-report.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /** R9, R10: a child's records, in the categories a guardian may see, to the guardian's own email on file. */
 export const createHandler = (deps: Deps) =>

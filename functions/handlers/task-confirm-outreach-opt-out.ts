@@ -3,7 +3,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { confirmOptOut } from '../app/outreach/confirm-opt-out.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /** R20: tells the requester which systems stopped outreach, once every system has answered. */
 export const createHandler = (deps: Deps) =>

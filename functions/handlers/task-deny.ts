@@ -4,7 +4,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { denyRequest } from '../app/deny-request.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), code: z.enum(DENIAL_CODES) });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid(), code: z.enum(DENIAL_CODES) }));
 
 /** Ends a request as denied and tells the requester why; changes asked for are erased (R16). */
 export const createHandler = (deps: Deps) =>

@@ -8,7 +8,7 @@ import { matchDonor } from '../app/outreach/match-donor.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 export interface MatchResult {
   matched: boolean;

@@ -4,7 +4,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /**
  * R13a: the patron is told of the disclosure, at the email on file; staff are asked to tell a

@@ -6,11 +6,13 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { claimRetentionSecret } from '../connectors/records-table/retention.ts';
 
-const input = z.strictObject({
-  runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
-  asOf: z.iso.datetime(),
-  totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
-});
+const input = z.lazy(() =>
+  z.strictObject({
+    runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    asOf: z.iso.datetime(),
+    totalSegments: z.number().check(z.int(), z.gte(1), z.lte(64)),
+  }),
+);
 
 /**
  * Task of the retention run. R16: fixes what the whole run works with, once: per kind of record,

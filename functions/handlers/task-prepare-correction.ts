@@ -4,7 +4,7 @@ import { correctionNeeds } from '../domain/correction.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /**
  * Decides what a correction needs (R6): a new email confirmed through itself, a new phone number

@@ -3,7 +3,9 @@ import { recordDeletionProgress } from '../app/deletion-report.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), systemId: z.string().check(z.minLength(1), z.maxLength(40)) });
+const input = z.lazy(() =>
+  z.strictObject({ requestId: z.uuid(), systemId: z.string().check(z.minLength(1), z.maxLength(40)) }),
+);
 
 /**
  * R8: after a system's step in a deletion: the outcome brought up to date for the status page, and

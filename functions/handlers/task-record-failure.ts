@@ -6,10 +6,12 @@ import { failureAlertEmail } from '../render/emails.ts';
 import { sendOnce } from '../app/send-once.ts';
 
 /** The error name from the Catch: an identifier like `TransientError`, never a message (R5). */
-const input = z.strictObject({
-  requestId: z.uuid(),
-  error: z.catch(z.string().check(z.maxLength(200), z.regex(/^[A-Za-z0-9_.:-]*$/)), 'Unknown'),
-});
+const input = z.lazy(() =>
+  z.strictObject({
+    requestId: z.uuid(),
+    error: z.catch(z.string().check(z.maxLength(200), z.regex(/^[A-Za-z0-9_.:-]*$/)), 'Unknown'),
+  }),
+);
 
 /**
  * The failure path: no request is left in a state nobody can see. The request is marked failed,

@@ -4,7 +4,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { guardianLinkedEmail } from '../render/consent-emails.ts';
 
-const input = z.strictObject({ requestId: z.uuid() });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
 /**
  * R11: writes the guardian's link to the child's card that desk staff recorded after seeing a

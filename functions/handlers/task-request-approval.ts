@@ -7,11 +7,13 @@ import { taskHandler } from '../lib/http.ts';
 import { approvalRequestEmail } from '../render/emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
 
-const input = z.strictObject({
-  requestId: z.uuid(),
-  step: z.string().check(z.regex(/^[a-z-]{1,40}$/)),
-  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
-});
+const input = z.lazy(() =>
+  z.strictObject({
+    requestId: z.uuid(),
+    step: z.string().check(z.regex(/^[a-z-]{1,40}$/)),
+    taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
+  }),
+);
 
 /**
  * The reusable staff-approval step: every staff member in the role the policy names for this

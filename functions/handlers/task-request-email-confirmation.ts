@@ -6,7 +6,9 @@ import { taskHandler } from '../lib/http.ts';
 import { confirmNewEmailEmail } from '../render/emails.ts';
 import { contactConfirmationToken, pauseClock, sendPatronLink } from '../app/ask-person.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().check(z.minLength(1), z.maxLength(4096)) });
+const input = z.lazy(() =>
+  z.strictObject({ requestId: z.uuid(), taskToken: z.string().check(z.minLength(1), z.maxLength(4096)) }),
+);
 
 /** R6: a new email address is confirmed through a link sent to that new address, then waits. */
 export const createHandler = (deps: Deps) =>

@@ -6,10 +6,12 @@ import { guardianLinkTaskEmail } from '../render/consent-emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
 import { circulationStaff } from '../app/ask-person.ts';
 
-const input = z.strictObject({
-  requestId: z.uuid(),
-  taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
-});
+const input = z.lazy(() =>
+  z.strictObject({
+    requestId: z.uuid(),
+    taskToken: z.string().check(z.minLength(1), z.maxLength(4096)),
+  }),
+);
 
 /**
  * R11, R4: a verified guardian was not linked to the child's card, was told so and invited to

@@ -7,7 +7,9 @@ import { confirmNewPhoneEmail } from '../render/emails.ts';
 import { sendStaffTasks } from '../app/staff-tasks.ts';
 import { circulationStaff, contactConfirmationToken } from '../app/ask-person.ts';
 
-const input = z.strictObject({ requestId: z.uuid(), taskToken: z.string().check(z.minLength(1), z.maxLength(4096)) });
+const input = z.lazy(() =>
+  z.strictObject({ requestId: z.uuid(), taskToken: z.string().check(z.minLength(1), z.maxLength(4096)) }),
+);
 
 /**
  * R6: a new phone number is confirmed through that number. The library sends no text messages

@@ -4,7 +4,7 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
 /** Only the closing moves a workflow makes on its own; others go through their own steps. */
-const input = z.strictObject({ requestId: z.uuid(), status: z.enum(['completed', 'expired']) });
+const input = z.lazy(() => z.strictObject({ requestId: z.uuid(), status: z.enum(['completed', 'expired']) }));
 
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'set-status', input, async ({ requestId, status }) => ({

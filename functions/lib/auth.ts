@@ -61,7 +61,7 @@ export function parseGroups(value: unknown): StaffRole[] {
   return [...roles];
 }
 
-const emailSchema = z.email();
+const emailSchema = z.lazy(() => z.email());
 
 /** The claims the authorizer verified, or undefined when there are none (no authorizer ran). */
 export function claimsOf(event: HttpEvent): Record<string, ClaimValue> | undefined {

@@ -14,6 +14,13 @@ function refusedPaths(candidate: unknown): string[] {
 }
 
 describe('the default policy', () => {
+  it('is what the policy schema makes of it: valid, every default filled in, nothing changed (R18)', () => {
+    // Written out rather than parsed at import (cold start); a policy file is parsed the same way.
+    const parsed = policySchema.parse(structuredClone(defaultPolicy));
+    expect(parsed).toStrictEqual(defaultPolicy);
+    expect(JSON.stringify(parsed)).toBe(JSON.stringify(defaultPolicy));
+  });
+
   it('R18: covers exactly the categories POLICY.md names', () => {
     expect(Object.keys(defaultPolicy.categories).sort()).toEqual([...CATEGORIES].sort());
     expect([...CATEGORIES].sort()).toEqual([

@@ -39,7 +39,7 @@ function recordingWorkflow() {
 
 describe('the kind → workflow map (one place)', () => {
   it('every kind the public form or the desk accepts, and a court order, has a workflow that exists', () => {
-    const formKinds = requestInputSchema.def.options.map((o) => o.shape.kind.def.values[0]!);
+    const formKinds = requestInputSchema.def.getter().def.options.map((o) => o.shape.kind.def.values[0]!);
     for (const kind of [...formKinds, 'court-order' as const]) {
       const workflow = WORKFLOW_OF_KIND[kind];
       expect(workflow, kind).toBeDefined();

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { InvalidInputError } from '../../functions/domain/errors.ts';
-import { parseSystemsFile, systemsFor, type SystemsFile } from '../../functions/domain/systems.ts';
+import { parseSystemsFile, RECORDS_TABLE_ONLY, systemsFor, type SystemsFile } from '../../functions/domain/systems.ts';
 
 const demo = async (): Promise<unknown> =>
   JSON.parse(await readFile(new URL('../../local/demo-systems.json', import.meta.url), 'utf8'));
@@ -88,4 +88,33 @@ describe('the systems file (R19)', () => {
       expect(refusal(raw)).toBeInstanceOf(InvalidInputError);
     },
   );
+});
+
+describe('a library without a systems file', () => {
+  it('R19: has the built-in records table alone, as the systems file schema gives it, for every category a patron holds', () => {
+    // Written out rather than parsed at import (cold start): the schema must take it unchanged.
+    const parsed = parseSystemsFile({
+      systems: [
+        {
+          id: 'records',
+          type: 'records-table',
+          name: 'Privacy Desk records',
+          identity: true,
+          categories: [
+            'personal',
+            'residency',
+            'credentials',
+            'library-records',
+            'payments',
+            'donations',
+            'shared-content',
+          ],
+        },
+      ],
+    });
+    expect(RECORDS_TABLE_ONLY).toStrictEqual(parsed);
+    expect(JSON.stringify(parseSystemsFile(structuredClone(RECORDS_TABLE_ONLY)))).toBe(
+      JSON.stringify(RECORDS_TABLE_ONLY),
+    );
+  });
 });

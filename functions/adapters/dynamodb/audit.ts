@@ -17,24 +17,26 @@ import { requestKeys } from './keys.ts';
 /** R17: one event of a request's chain, under the request's key by sequence number. */
 export const auditEventEntity = entity<AuditEvent>({
   name: 'audit event',
-  schema: z.object({
-    requestId: z.string(),
-    seq: z.number().check(z.int(), z.positive()),
-    at: z.string(),
-    prevHash: z.string(),
-    hash: z.string(),
-    eventId: z.string(),
-    type: z.string(),
-    actor: z.object({
-      kind: z.enum(['system', 'requester', 'patron', 'staff', 'counsel']),
-      id: z.optional(z.string()),
-      role: z.optional(z.string()),
-      sub: z.optional(z.string()),
+  schema: z.lazy(() =>
+    z.object({
+      requestId: z.string(),
+      seq: z.number().check(z.int(), z.positive()),
+      at: z.string(),
+      prevHash: z.string(),
+      hash: z.string(),
+      eventId: z.string(),
+      type: z.string(),
+      actor: z.object({
+        kind: z.enum(['system', 'requester', 'patron', 'staff', 'counsel']),
+        id: z.optional(z.string()),
+        role: z.optional(z.string()),
+        sub: z.optional(z.string()),
+      }),
+      data: z.optional(
+        z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
+      ),
     }),
-    data: z.optional(
-      z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null(), z.array(z.string())])),
-    ),
-  }),
+  ),
   keys: (e) => ({
     ...requestKeys.audit(e.requestId, e.seq),
     gsi1pk: requestKeys.auditDay(e.at.slice(0, 10)),

@@ -59,18 +59,20 @@ function lapseInstant(lapsesOn: string | undefined): number | undefined {
 /** R13: a hold, under its patron's partition, tagged `LEGAL_HOLD`. */
 export const legalHoldEntity = entity<LegalHold>({
   name: 'legal hold',
-  schema: z.object({
-    holdId: z.string(),
-    patronId: z.string(),
-    orderId: z.optional(z.string()),
-    placedBy: z.string(),
-    placedAt: z.string(),
-    nondisclosure: z.boolean(),
-    // Read as stored: an unreadable lapse date is judged by `active`, which never frees records for it.
-    lapsesOn: z.optional(z.string()),
-    releasedAt: z.optional(z.string()),
-    releasedBy: z.optional(z.string()),
-  }),
+  schema: z.lazy(() =>
+    z.object({
+      holdId: z.string(),
+      patronId: z.string(),
+      orderId: z.optional(z.string()),
+      placedBy: z.string(),
+      placedAt: z.string(),
+      nondisclosure: z.boolean(),
+      // Read as stored: an unreadable lapse date is judged by `active`, which never frees records for it.
+      lapsesOn: z.optional(z.string()),
+      releasedAt: z.optional(z.string()),
+      releasedBy: z.optional(z.string()),
+    }),
+  ),
   keys: (h) => ({ ...requestKeys.hold(h.patronId, h.holdId), kind: 'LEGAL_HOLD' }),
   extraAttributes: ['kind'],
 });

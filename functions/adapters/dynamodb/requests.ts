@@ -7,6 +7,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../domain/zod.ts';
+import { lazy } from '../../domain/lazy.ts';
 import { CATEGORIES } from '../../domain/categories.ts';
 import { deletionPlanSchema } from '../../domain/deletion-plan.ts';
 import { ConflictError, GoneError, IntegrityError, NotFoundError } from '../../domain/errors.ts';
@@ -32,199 +33,220 @@ import { LOST_RACE, putIfVersion, putNew, retryLostRaces } from './conditional-p
 import { entity } from './entity.ts';
 import { requestKeys } from './keys.ts';
 
-const category = z.enum(CATEGORIES);
-const identity = z.object({ cardNumber: z.string(), lastName: z.string() });
-const verification = z.object({
-  method: z.enum(['email-link', 'in-person']),
-  verifiedAt: z.string(),
-  verifiedByRole: z.optional(z.string()),
-  verifiedByStaffId: z.optional(z.string()),
-  documentKind: z.optional(z.string()),
-});
-const decision = z.object({
-  step: z.string(),
-  decision: z.enum(['approve', 'reject']),
-  byStaffId: z.string(),
-  role: z.string(),
-  bySub: z.optional(z.string()),
-  at: z.string(),
-  reason: z.optional(z.string()),
-});
-const consent = z.object({
-  decision: z.enum(['consent', 'decline']),
-  at: z.string(),
-  channel: z.enum(['email', 'in-person']),
-  recordedByStaffId: z.optional(z.string()),
-  recordedByRole: z.optional(z.string()),
-  categories: z.optional(z.array(category)),
-  policyVersion: z.optional(z.string()),
-});
-const extension = z.object({
-  days: z.number(),
-  reason: z.string(),
-  byStaffId: z.string(),
-  role: z.string(),
-  at: z.string(),
-  previousDueAt: z.string(),
-  newDueAt: z.string(),
-});
-const guardianLink = z.enum(['linked', 'unlinked', 'unknown-child']);
-const failure = z.object({ error: z.string(), at: z.string() });
+// The stored shapes are built when a request is first read, not at import (cold start).
+const category = lazy(() => z.enum(CATEGORIES));
+const identity = lazy(() => z.object({ cardNumber: z.string(), lastName: z.string() }));
+const verification = lazy(() =>
+  z.object({
+    method: z.enum(['email-link', 'in-person']),
+    verifiedAt: z.string(),
+    verifiedByRole: z.optional(z.string()),
+    verifiedByStaffId: z.optional(z.string()),
+    documentKind: z.optional(z.string()),
+  }),
+);
+const decision = lazy(() =>
+  z.object({
+    step: z.string(),
+    decision: z.enum(['approve', 'reject']),
+    byStaffId: z.string(),
+    role: z.string(),
+    bySub: z.optional(z.string()),
+    at: z.string(),
+    reason: z.optional(z.string()),
+  }),
+);
+const consent = lazy(() =>
+  z.object({
+    decision: z.enum(['consent', 'decline']),
+    at: z.string(),
+    channel: z.enum(['email', 'in-person']),
+    recordedByStaffId: z.optional(z.string()),
+    recordedByRole: z.optional(z.string()),
+    categories: z.optional(z.array(category())),
+    policyVersion: z.optional(z.string()),
+  }),
+);
+const extension = lazy(() =>
+  z.object({
+    days: z.number(),
+    reason: z.string(),
+    byStaffId: z.string(),
+    role: z.string(),
+    at: z.string(),
+    previousDueAt: z.string(),
+    newDueAt: z.string(),
+  }),
+);
+const guardianLink = lazy(() => z.enum(['linked', 'unlinked', 'unknown-child']));
+const failure = lazy(() => z.object({ error: z.string(), at: z.string() }));
 
 /** The fields of every kind (domain/request.ts `RequestBase`). */
-const base = z.object({
-  requestId: z.string(),
-  status: z.enum(REQUEST_STATUSES),
-  version: z.number().check(z.int()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  dueAt: z.string(),
-  statusKeyHash: z.string(),
-  patronId: z.optional(z.string()),
-  submitted: z.optional(identity),
-  matched: z.optional(z.boolean()),
-  verifyBy: z.optional(z.string()),
-  verification: z.optional(verification),
-  executionId: z.optional(z.string()),
-  // R8: a deletion's outcome, the only one a request stores.
-  outcome: z.optional(
-    z.object({
-      erased: z.array(category),
-      anonymised: z.array(category),
-      retained: z.array(z.object({ category, reason: z.string(), until: z.optional(z.string()) })),
-      systems: z.optional(
-        z.array(z.object({ system: z.string(), result: z.enum(['done', 'not-held', 'could-not', 'waiting']) })),
-      ),
-    }),
-  ),
-  failure: z.optional(failure),
-  decisions: z.optional(z.array(decision)),
-  denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), reason: z.optional(z.string()), at: z.string() })),
-  waitingSince: z.optional(z.string()),
-  approvalRounds: z.optional(z.record(z.string(), z.number())),
-  submittedByStaff: z.optional(z.string()),
-  closedAt: z.optional(z.string()),
-  extension: z.optional(extension),
-  deskCheck: z.optional(
-    z.object({
-      via: z.enum(DESK_CHECK_VIAS),
-      firstSub: z.string(),
-      firstStaffId: z.string(),
-      secondSub: z.optional(z.string()),
-      secondStaffId: z.optional(z.string()),
-      approvedAt: z.optional(z.string()),
-    }),
-  ),
-  handOver: z.optional(
-    z.object({
-      status: z.enum(['waiting', 'done']),
-      bySub: z.optional(z.string()),
-      byStaffId: z.optional(z.string()),
-      documentKind: z.optional(z.string()),
-      at: z.optional(z.string()),
-    }),
-  ),
-});
+const base = lazy(() =>
+  z.object({
+    requestId: z.string(),
+    status: z.enum(REQUEST_STATUSES),
+    version: z.number().check(z.int()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    dueAt: z.string(),
+    statusKeyHash: z.string(),
+    patronId: z.optional(z.string()),
+    submitted: z.optional(identity()),
+    matched: z.optional(z.boolean()),
+    verifyBy: z.optional(z.string()),
+    verification: z.optional(verification()),
+    executionId: z.optional(z.string()),
+    // R8: a deletion's outcome, the only one a request stores.
+    outcome: z.optional(
+      z.object({
+        erased: z.array(category()),
+        anonymised: z.array(category()),
+        retained: z.array(z.object({ category: category(), reason: z.string(), until: z.optional(z.string()) })),
+        systems: z.optional(
+          z.array(z.object({ system: z.string(), result: z.enum(['done', 'not-held', 'could-not', 'waiting']) })),
+        ),
+      }),
+    ),
+    failure: z.optional(failure()),
+    decisions: z.optional(z.array(decision())),
+    denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), reason: z.optional(z.string()), at: z.string() })),
+    waitingSince: z.optional(z.string()),
+    approvalRounds: z.optional(z.record(z.string(), z.number())),
+    submittedByStaff: z.optional(z.string()),
+    closedAt: z.optional(z.string()),
+    extension: z.optional(extension()),
+    deskCheck: z.optional(
+      z.object({
+        via: z.enum(DESK_CHECK_VIAS),
+        firstSub: z.string(),
+        firstStaffId: z.string(),
+        secondSub: z.optional(z.string()),
+        secondStaffId: z.optional(z.string()),
+        approvedAt: z.optional(z.string()),
+      }),
+    ),
+    handOver: z.optional(
+      z.object({
+        status: z.enum(['waiting', 'done']),
+        bySub: z.optional(z.string()),
+        byStaffId: z.optional(z.string()),
+        documentKind: z.optional(z.string()),
+        at: z.optional(z.string()),
+      }),
+    ),
+  }),
+);
 
 /** R14: the retained disclosure record of a third-party request. */
-const thirdPartyDisclosure = z.object({
-  recipient: z.object({ name: z.string(), organization: z.optional(z.string()), email: z.string() }),
-  categories: z.array(category),
-  permission: z.object({ at: z.string(), channel: z.enum(['email', 'in-person']), by: z.enum(['patron', 'guardian']) }),
-  releasedAt: z.string(),
-});
+const thirdPartyDisclosure = lazy(() =>
+  z.object({
+    recipient: z.object({ name: z.string(), organization: z.optional(z.string()), email: z.string() }),
+    categories: z.array(category()),
+    permission: z.object({
+      at: z.string(),
+      channel: z.enum(['email', 'in-person']),
+      by: z.enum(['patron', 'guardian']),
+    }),
+    releasedAt: z.string(),
+  }),
+);
 
-const requestSchema: z.ZodMiniType<RequestRecord> = z.discriminatedUnion('kind', [
-  z.extend(base, { kind: z.literal('access') }),
-  z.extend(base, { kind: z.literal('export') }),
-  z.extend(base, {
-    kind: z.literal('deletion'),
-    plan: z.optional(deletionPlanSchema),
-    contactEmail: z.optional(z.string()),
-  }),
-  z.extend(base, {
-    kind: z.literal('correction'),
-    changes: z.optional(
-      z.object({
-        firstName: z.optional(z.string()),
-        lastName: z.optional(z.string()),
-        email: z.optional(z.string()),
-        phone: z.optional(z.string()),
-        address: z.optional(
-          z.object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() }),
-        ),
-        dateOfBirth: z.optional(z.string()),
-        username: z.optional(z.string()),
-      }),
-    ),
-    previousEmail: z.optional(z.string()),
-  }),
-  z.extend(base, {
-    kind: z.literal('guardian-access'),
-    requesterPatronId: z.optional(z.string()),
-    submittedChild: z.optional(identity),
-    guardianLink: z.optional(guardianLink),
-    ageBand: z.optional(z.enum(AGE_BANDS)),
-    guardianLinkCheck: z.optional(
-      z.object({ byStaffId: z.string(), role: z.string(), documentKind: z.string(), at: z.string() }),
-    ),
-    consent: z.optional(consent),
-  }),
-  z.extend(base, {
-    kind: z.literal('third-party'),
-    thirdParty: z.optional(
-      z.object({
-        categories: z.array(category),
-        name: z.optional(z.string()),
-        email: z.optional(z.string()),
-        organization: z.optional(z.string()),
-        purpose: z.optional(z.string()),
-        permissionBy: z.optional(z.enum(['patron', 'guardian'])),
-      }),
-    ),
-    disclosedTo: z.optional(thirdPartyDisclosure),
-    consent: z.optional(consent),
-  }),
-  z.extend(base, { kind: z.literal('court-order'), orderId: z.optional(z.string()) }),
-  z.extend(base, {
-    kind: z.literal('outreach-opt-out'),
-    submittedEmail: z.optional(z.string()),
-    donorId: z.optional(z.string()),
-  }),
-]);
+const requestSchema: z.ZodMiniType<RequestRecord> = z.lazy(() =>
+  z.discriminatedUnion('kind', [
+    z.extend(base(), { kind: z.literal('access') }),
+    z.extend(base(), { kind: z.literal('export') }),
+    z.extend(base(), {
+      kind: z.literal('deletion'),
+      plan: z.optional(deletionPlanSchema),
+      contactEmail: z.optional(z.string()),
+    }),
+    z.extend(base(), {
+      kind: z.literal('correction'),
+      changes: z.optional(
+        z.object({
+          firstName: z.optional(z.string()),
+          lastName: z.optional(z.string()),
+          email: z.optional(z.string()),
+          phone: z.optional(z.string()),
+          address: z.optional(
+            z.object({ street: z.string(), city: z.string(), state: z.string(), postalCode: z.string() }),
+          ),
+          dateOfBirth: z.optional(z.string()),
+          username: z.optional(z.string()),
+        }),
+      ),
+      previousEmail: z.optional(z.string()),
+    }),
+    z.extend(base(), {
+      kind: z.literal('guardian-access'),
+      requesterPatronId: z.optional(z.string()),
+      submittedChild: z.optional(identity()),
+      guardianLink: z.optional(guardianLink()),
+      ageBand: z.optional(z.enum(AGE_BANDS)),
+      guardianLinkCheck: z.optional(
+        z.object({ byStaffId: z.string(), role: z.string(), documentKind: z.string(), at: z.string() }),
+      ),
+      consent: z.optional(consent()),
+    }),
+    z.extend(base(), {
+      kind: z.literal('third-party'),
+      thirdParty: z.optional(
+        z.object({
+          categories: z.array(category()),
+          name: z.optional(z.string()),
+          email: z.optional(z.string()),
+          organization: z.optional(z.string()),
+          purpose: z.optional(z.string()),
+          permissionBy: z.optional(z.enum(['patron', 'guardian'])),
+        }),
+      ),
+      disclosedTo: z.optional(thirdPartyDisclosure()),
+      consent: z.optional(consent()),
+    }),
+    z.extend(base(), { kind: z.literal('court-order'), orderId: z.optional(z.string()) }),
+    z.extend(base(), {
+      kind: z.literal('outreach-opt-out'),
+      submittedEmail: z.optional(z.string()),
+      donorId: z.optional(z.string()),
+    }),
+  ]),
+);
 
 /** R16: the tombstone's fields (domain/tombstone.ts), each in its reduced shape. */
-const tombstoneSchema: z.ZodMiniType<RequestTombstone> = z.object({
-  requestId: z.string(),
-  kind: z.enum(REQUEST_KINDS),
-  status: z.enum(REQUEST_STATUSES),
-  version: z.number().check(z.int()),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-  dueAt: z.string(),
-  closedAt: z.optional(z.string()),
-  statusKeyHash: z.string(),
-  orderId: z.optional(z.string()),
-  executionId: z.optional(z.string()),
-  matched: z.optional(z.boolean()),
-  verifyBy: z.optional(z.string()),
-  guardianLink: z.optional(guardianLink),
-  ageBand: z.optional(z.enum(AGE_BANDS)),
-  approvalRounds: z.optional(z.record(z.string(), z.number())),
-  verification: z.optional(z.omit(verification, { verifiedByStaffId: true })),
-  decisions: z.optional(z.array(z.omit(decision, { byStaffId: true, bySub: true, reason: true }))),
-  denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), at: z.string() })),
-  failure: z.optional(failure),
-  outcome: z.optional(z.record(z.string(), z.json())),
-  guardianLinkCheck: z.optional(z.object({ role: z.string(), documentKind: z.string(), at: z.string() })),
-  consent: z.optional(z.omit(consent, { recordedByStaffId: true })),
-  thirdParty: z.optional(
-    z.object({ categories: z.array(category), permissionBy: z.optional(z.enum(['patron', 'guardian'])) }),
-  ),
-  disclosedTo: z.optional(thirdPartyDisclosure),
-  extension: z.optional(z.omit(extension, { reason: true, byStaffId: true })),
-  tombstonedAt: z.string(),
-});
+const tombstoneSchema: z.ZodMiniType<RequestTombstone> = z.lazy(() =>
+  z.object({
+    requestId: z.string(),
+    kind: z.enum(REQUEST_KINDS),
+    status: z.enum(REQUEST_STATUSES),
+    version: z.number().check(z.int()),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    dueAt: z.string(),
+    closedAt: z.optional(z.string()),
+    statusKeyHash: z.string(),
+    orderId: z.optional(z.string()),
+    executionId: z.optional(z.string()),
+    matched: z.optional(z.boolean()),
+    verifyBy: z.optional(z.string()),
+    guardianLink: z.optional(guardianLink()),
+    ageBand: z.optional(z.enum(AGE_BANDS)),
+    approvalRounds: z.optional(z.record(z.string(), z.number())),
+    verification: z.optional(z.omit(verification(), { verifiedByStaffId: true })),
+    decisions: z.optional(z.array(z.omit(decision(), { byStaffId: true, bySub: true, reason: true }))),
+    denial: z.optional(z.object({ code: z.enum(DENIAL_CODES), at: z.string() })),
+    failure: z.optional(failure()),
+    outcome: z.optional(z.record(z.string(), z.json())),
+    guardianLinkCheck: z.optional(z.object({ role: z.string(), documentKind: z.string(), at: z.string() })),
+    consent: z.optional(z.omit(consent(), { recordedByStaffId: true })),
+    thirdParty: z.optional(
+      z.object({ categories: z.array(category()), permissionBy: z.optional(z.enum(['patron', 'guardian'])) }),
+    ),
+    disclosedTo: z.optional(thirdPartyDisclosure()),
+    extension: z.optional(z.omit(extension(), { reason: true, byStaffId: true })),
+    tombstonedAt: z.string(),
+  }),
+);
 
 const byStatusKeys = (r: StoredRequest) => ({
   gsi2pk: requestKeys.byStatus(r.status),

@@ -31,34 +31,36 @@ import { requestKeys, TABLE_KEYS } from './keys.ts';
  */
 export const tokenEntity = entity<ActionToken>({
   name: 'link token',
-  schema: z.object({
-    tokenHash: z.string(),
-    purpose: z.enum(TOKEN_PURPOSES),
-    requestId: z.string(),
-    recipient: z.object({
-      kind: z.enum(['patron', 'staff', 'requester']),
-      id: z.string(),
-      role: z.optional(z.string()),
+  schema: z.lazy(() =>
+    z.object({
+      tokenHash: z.string(),
+      purpose: z.enum(TOKEN_PURPOSES),
+      requestId: z.string(),
+      recipient: z.object({
+        kind: z.enum(['patron', 'staff', 'requester']),
+        id: z.string(),
+        role: z.optional(z.string()),
+      }),
+      step: z.string(),
+      decisions: z.array(z.string()),
+      createdAt: z.string(),
+      expiresAt: z.string(),
+      maxAttempts: z.number().check(z.int()),
+      attempts: z.number().check(z.int()),
+      usedAt: z.optional(z.string()),
+      decision: z.optional(z.string()),
+      revokedAt: z.optional(z.string()),
+      taskToken: z.optional(z.string()),
+      remindAt: z.optional(z.string()),
+      fileKey: z.optional(z.string()),
+      fileName: z.optional(z.string()),
+      contentType: z.optional(z.string()),
+      /** Faults: when the link went out by email; a retried step re-points this token rather than send another. */
+      emailedAt: z.optional(z.string()),
+      /** Faults: when the answer given through this link reached its step (`markHandedOver`). */
+      handedOverAt: z.optional(z.string()),
     }),
-    step: z.string(),
-    decisions: z.array(z.string()),
-    createdAt: z.string(),
-    expiresAt: z.string(),
-    maxAttempts: z.number().check(z.int()),
-    attempts: z.number().check(z.int()),
-    usedAt: z.optional(z.string()),
-    decision: z.optional(z.string()),
-    revokedAt: z.optional(z.string()),
-    taskToken: z.optional(z.string()),
-    remindAt: z.optional(z.string()),
-    fileKey: z.optional(z.string()),
-    fileName: z.optional(z.string()),
-    contentType: z.optional(z.string()),
-    /** Faults: when the link went out by email; a retried step re-points this token rather than send another. */
-    emailedAt: z.optional(z.string()),
-    /** Faults: when the answer given through this link reached its step (`markHandedOver`). */
-    handedOverAt: z.optional(z.string()),
-  }),
+  ),
   keys: (t) => ({
     ...requestKeys.token(t.tokenHash),
     gsi1pk: requestKeys.tokensOfRequest(t.requestId),

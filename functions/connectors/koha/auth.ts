@@ -2,11 +2,13 @@ import * as z from '../../domain/zod.ts';
 import { ConnectorError } from '../../domain/errors.ts';
 import { send, type Transport } from './http.ts';
 
-const tokenSchema = z.object({
-  access_token: z.string().check(z.minLength(1)),
-  token_type: z.string(),
-  expires_in: z.number().check(z.int(), z.positive()),
-});
+const tokenSchema = z.lazy(() =>
+  z.object({
+    access_token: z.string().check(z.minLength(1)),
+    token_type: z.string(),
+    expires_in: z.number().check(z.int(), z.positive()),
+  }),
+);
 
 /**
  * The `Authorization` header for Koha: HTTP Basic, or an OAuth2 client-credentials token

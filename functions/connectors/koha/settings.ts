@@ -3,28 +3,30 @@ import { CATEGORIES } from '../../domain/categories.ts';
 import { InvalidInputError } from '../../domain/errors.ts';
 
 /** A Koha entry of the systems file (CONTRACT.md): secrets are named, never written in it. */
-export const kohaSystemSchema = z.strictObject({
-  id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,39}$/)),
-  type: z.literal('koha'),
-  name: z.string().check(z.minLength(1), z.maxLength(100)),
-  baseUrl: z.url({ protocol: /^https?$/ }),
-  auth: z.discriminatedUnion('type', [
-    z.strictObject({
-      type: z.literal('oauth2'),
-      clientIdEnv: z.string().check(z.minLength(1)),
-      clientSecretEnv: z.string().check(z.minLength(1)),
-    }),
-    z.strictObject({
-      type: z.literal('basic'),
-      userEnv: z.string().check(z.minLength(1)),
-      passwordEnv: z.string().check(z.minLength(1)),
-    }),
-  ]),
-  identity: z._default(z.boolean(), false),
-  categories: z.array(z.enum(CATEGORIES)).check(z.minLength(1)),
-  timeoutMs: z.optional(z.number().check(z.int(), z.positive(), z.lte(120_000))),
-  pageSize: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
-});
+export const kohaSystemSchema = z.lazy(() =>
+  z.strictObject({
+    id: z.string().check(z.regex(/^[a-z0-9][a-z0-9-]{0,39}$/)),
+    type: z.literal('koha'),
+    name: z.string().check(z.minLength(1), z.maxLength(100)),
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    auth: z.discriminatedUnion('type', [
+      z.strictObject({
+        type: z.literal('oauth2'),
+        clientIdEnv: z.string().check(z.minLength(1)),
+        clientSecretEnv: z.string().check(z.minLength(1)),
+      }),
+      z.strictObject({
+        type: z.literal('basic'),
+        userEnv: z.string().check(z.minLength(1)),
+        passwordEnv: z.string().check(z.minLength(1)),
+      }),
+    ]),
+    identity: z._default(z.boolean(), false),
+    categories: z.array(z.enum(CATEGORIES)).check(z.minLength(1)),
+    timeoutMs: z.optional(z.number().check(z.int(), z.positive(), z.lte(120_000))),
+    pageSize: z.optional(z.number().check(z.int(), z.gte(1), z.lte(1000))),
+  }),
+);
 export type KohaSystem = z.infer<typeof kohaSystemSchema>;
 
 export type KohaAuth =

@@ -30,16 +30,17 @@ const KEY_FIELDS = ['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'kind', 
 /**
  * Each record kind's entity: the dataset's own schema, so a stored item reads back exactly as a
  * valid dataset row or not at all. Attributes the schema does not name (bookkeeping a connector
- * adds, such as the outreach opt-out flag) are dropped on read rather than refused.
+ * adds, such as the outreach opt-out flag) are dropped on read rather than refused. Built on first
+ * read, not at import (cold start).
  */
-const PATRON_ENTITY = z.object(patronSchema.shape);
+const PATRON_ENTITY = z.lazy(() => z.object(patronSchema().shape));
 const RECORD_ENTITIES: { [K in RecordKind]: z.core.$ZodType<RecordTypes[K]> } = {
-  LOAN: z.object(loanSchema.shape),
-  HOLD: z.object(holdSchema.shape),
-  FINE: z.object(fineSchema.shape),
-  PROGRAM: z.object(programSchema.shape),
-  DONATION: z.object(donationSchema.shape),
-  SHARED: z.object(sharedContentSchema.shape),
+  LOAN: z.lazy(() => z.object(loanSchema().shape)),
+  HOLD: z.lazy(() => z.object(holdSchema().shape)),
+  FINE: z.lazy(() => z.object(fineSchema().shape)),
+  PROGRAM: z.lazy(() => z.object(programSchema().shape)),
+  DONATION: z.lazy(() => z.object(donationSchema().shape)),
+  SHARED: z.lazy(() => z.object(sharedContentSchema().shape)),
 };
 
 /**
@@ -54,7 +55,7 @@ function parseItem<T>(schema: z.core.$ZodType<T>, name: string, item: Record<str
   return parsed.data;
 }
 
-const DONOR_ENTITY = z.object(donorSchema.shape);
+const DONOR_ENTITY = z.lazy(() => z.object(donorSchema().shape));
 
 /** R6: the profile attribute naming the fields corrected through Privacy Desk (a string set). */
 export const CORRECTED_FIELDS = 'correctedFields';
