@@ -14,8 +14,8 @@ const RUN_LIMIT_MS = 20 * 60_000;
 
 /**
  * Not yet part of `npm test`: seeds 7 and 31 have ended 40 of 40, but a run still ends one or two
- * requests short now and then (a submission whose workflow never started, left `received`; a
- * request left `waiting`; see README, "Chaos run"). Run it with `PD_CHAOS=1 npx vitest run
+ * requests short now and then (an answer handed to a waiting step just before the restart, lost
+ * with the local engine's memory; see README, "Chaos run"). Run it with `PD_CHAOS=1 npx vitest run
  * test/chaos/chaos.test.ts`; remove the switch once it passes every time. Five to eight minutes on
  * this project's shared 2-core machines (load 10 to 20, two runs at once).
  */
