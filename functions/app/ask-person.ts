@@ -8,7 +8,13 @@ import type { TokenRecipient } from '../domain/tokens.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import type { DeliveryChannel, Addressee } from './deliver.ts';
-import { linkAlreadyEmailed, sendLinkEmail, sendStaffTasks, type TaskLink } from './staff-tasks.ts';
+import {
+  answerGivenMeanwhile,
+  linkAlreadyEmailed,
+  sendLinkEmail,
+  sendStaffTasks,
+  type TaskLink,
+} from './staff-tasks.ts';
 
 type Message = Omit<Email, 'to'>;
 type StepToken = Omit<IssueTokenInput, 'requestId' | 'recipient'>;
@@ -44,7 +50,7 @@ export const contactConfirmationToken = (
  * record (R7); the token is bound to the patron's id, never their address (R5).
  */
 export async function sendPatronLink(
-  deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl'>,
+  deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl' | 'workflow'>,
   o: {
     requestId: string;
     patronId: string;
@@ -55,6 +61,7 @@ export async function sendPatronLink(
     recipient?: TokenRecipient;
   },
 ): Promise<void> {
+  if (await answerGivenMeanwhile(deps, o.requestId, o.token)) return;
   if (await linkAlreadyEmailed(deps, o.requestId, o.token, o.patronId)) return;
   const library = await deps.records.library();
   const { secret, token } = await deps.tokens.issue({
@@ -77,7 +84,7 @@ export async function sendPatronLink(
  * names its own token purpose and decisions.
  */
 export async function askPersonOrDesk(
-  deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl'>,
+  deps: Pick<Deps, 'tokens' | 'mailer' | 'records' | 'baseUrl' | 'workflow'>,
   o: {
     requestId: string;
     /** `email` is the address to use: absent when the person has none, or must not be asked by email. */

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { retryTransient } from '../adapters/retry-transient.ts';
 import { approvalConflict } from '../domain/approvals.ts';
 import { AUTHORISE_STEP, noticeAllowed, REVIEW_STEP, type CourtOrder } from '../domain/court-order.ts';
 import { IntegrityError } from '../domain/errors.ts';
@@ -55,7 +56,8 @@ export async function releaseCourtDisclosure(deps: Deps, requestId: string): Pro
   // Under the files bucket's expiring prefix; the key names no person.
   const fileKey = `exports/court-orders/${requestId}/${randomBytes(8).toString('hex')}.zip`;
   try {
-    await deps.files.put(fileKey, pkg.zip, ZIP);
+    // The same bytes under the same key: safe to put again (Faults).
+    await retryTransient(() => deps.files.put(fileKey, pkg.zip, ZIP));
     await emailDownloadLink(deps, {
       library,
       to: [order.uploadedBy],

@@ -5,6 +5,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { readableMoment } from '../render/readable-time.ts';
 import { issueDownloadLink, type DownloadFile } from './download-link.ts';
+import { retryTransient } from '../adapters/retry-transient.ts';
 import { sendOnce, type SendKey } from './send-once.ts';
 import type { TaskLink } from './staff-tasks.ts';
 
@@ -28,7 +29,8 @@ export interface Addressee {
 /** A rendered report, stored under a key that names no person (request id plus randomness); answers the key. */
 export async function storeReport(deps: Pick<Deps, 'files'>, requestId: string, report: string): Promise<string> {
   const fileKey = `reports/${requestId}/${randomBytes(8).toString('hex')}.html`;
-  await deps.files.put(fileKey, report, 'text/html; charset=utf-8');
+  // The same bytes under the same key: safe to put again (Faults).
+  await retryTransient(() => deps.files.put(fileKey, report, 'text/html; charset=utf-8'));
   return fileKey;
 }
 

@@ -8,6 +8,7 @@ import {
 } from '../domain/request.ts';
 import type { Deps } from '../lib/deps.ts';
 import { deniedEmail } from '../render/emails.ts';
+import { sendOnce } from './send-once.ts';
 
 /**
  * Ends a request as denied and tells the requester why, in plain words: the staff member's
@@ -41,14 +42,19 @@ async function tellRequester(deps: Deps, requestId: string, code: DenialCode): P
   const to = contactEmailOf(current) ?? (current.kind === 'third-party' ? current.thirdParty?.email : patron?.email);
   if (to) {
     const library = await deps.records.library();
-    await deps.mailer.send({
-      to: [to],
-      ...deniedEmail({
-        library: library.name,
-        code,
-        ...(current.denial?.reason ? { reason: current.denial.reason } : {}),
-      }),
-    });
+    // Faults: a retry after this email and before its event sends nothing again.
+    await sendOnce(
+      deps,
+      { requestId, purpose: 'denied' },
+      {
+        to: [to],
+        ...deniedEmail({
+          library: library.name,
+          code,
+          ...(current.denial?.reason ? { reason: current.denial.reason } : {}),
+        }),
+      },
+    );
   }
   await deps.audit.append(requestId, {
     eventId: 'denied',

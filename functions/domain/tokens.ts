@@ -68,6 +68,11 @@ export interface ActionToken {
   contentType?: string;
   /** When the link went out by email: a retried step re-points it rather than send another (Faults). */
   emailedAt?: string;
+  /**
+   * Faults: when the answer given through the link was recorded (the request's and the trail's part);
+   * from then on a retried step may hand it to itself (`TokenStore.repointAnswered`).
+   */
+  recordedAt?: string;
   /** Faults: when the answer given through the link reached its step. */
   handedOverAt?: string;
 }

@@ -2,6 +2,7 @@ import * as z from '../domain/zod.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { approvalLapsedEmail } from '../render/emails.ts';
+import { sendOnce } from '../app/send-once.ts';
 
 const input = z.lazy(() => z.strictObject({ requestId: z.uuid(), step: z.string().check(z.regex(/^[a-z-]{1,40}$/)) }));
 
@@ -25,10 +26,15 @@ export const createHandler = (deps: Deps) =>
       const officers = await deps.records.staffWithRole('privacy-officer');
       const library = await deps.records.library();
       if (officers.length > 0)
-        await deps.mailer.send({
-          to: officers.map((o) => o.email),
-          ...approvalLapsedEmail({ library: library.name, requestId, step, round, final }),
-        });
+        // Faults: a retry after this email and before its event sends nothing again.
+        await sendOnce(
+          deps,
+          { requestId, purpose: eventId },
+          {
+            to: officers.map((o) => o.email),
+            ...approvalLapsedEmail({ library: library.name, requestId, step, round, final }),
+          },
+        );
       await deps.audit.append(requestId, {
         eventId,
         type: 'approval-lapsed',

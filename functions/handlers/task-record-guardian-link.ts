@@ -3,6 +3,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { guardianLinkedEmail } from '../render/consent-emails.ts';
+import { sendOnce } from '../app/send-once.ts';
 
 const input = z.lazy(() => z.strictObject({ requestId: z.uuid() }));
 
@@ -23,10 +24,15 @@ export const createHandler = (deps: Deps) =>
     const guardian = await deps.people.getPatron(request.requesterPatronId);
     if (guardian?.email) {
       const library = await deps.records.library();
-      await deps.mailer.send({
-        to: [guardian.email],
-        ...guardianLinkedEmail({ library: library.name, formUrl: `${deps.baseUrl}/guardian.html` }),
-      });
+      // Faults: a retry after this email and before its event sends nothing again.
+      await sendOnce(
+        deps,
+        { requestId, purpose: 'guardian-linked' },
+        {
+          to: [guardian.email],
+          ...guardianLinkedEmail({ library: library.name, formUrl: `${deps.baseUrl}/guardian.html` }),
+        },
+      );
     }
     await deps.audit.append(requestId, {
       eventId: 'guardian-linked',

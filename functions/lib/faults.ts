@@ -130,8 +130,8 @@ export class FaultInjector {
       applyToStack: (stack) => {
         stack.add(
           (next, context) => async (args) => {
-            const dealt = this.deal();
-            if (dealt) (context as Record<string, unknown>)[CONTEXT_KEY] = dealt;
+            // Set on every call, so that a call made again through this stack is dealt afresh.
+            (context as Record<string, unknown>)[CONTEXT_KEY] = this.deal();
             return next(args);
           },
           { step: 'initialize', priority: 'low', name: 'privacyDeskFaultDeal', override: true },

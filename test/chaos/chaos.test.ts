@@ -10,13 +10,14 @@ import { runChaos } from './run-chaos.ts';
  * machine, several times that on a shared one. The wall-clock limits are generous for that reason;
  * what must hold does not loosen with them.
  */
-const RUN_LIMIT_MS = 15 * 60_000;
+const RUN_LIMIT_MS = 20 * 60_000;
 
 /**
- * Not yet part of `npm test`: the run still ends a few requests of 40 short of their end (a waiting
- * step whose handler failed after its link was answered, a long step failing all seven tries; see
- * README, "Chaos run"). Run it with `PD_CHAOS=1 npx vitest run test/chaos/chaos.test.ts`; remove
- * the switch once it passes.
+ * Not yet part of `npm test`: seeds 7 and 31 have ended 40 of 40, but a run still ends one or two
+ * requests short now and then (an answer handed to a waiting step just before the restart, lost
+ * with the local engine's memory; see README, "Chaos run"). Run it with `PD_CHAOS=1 npx vitest run
+ * test/chaos/chaos.test.ts`; remove the switch once it passes every time. Five to eight minutes on
+ * this project's shared 2-core machines (load 10 to 20, two runs at once).
  */
 const CHAOS = process.env.PD_CHAOS === '1';
 
@@ -37,6 +38,6 @@ describe.skipIf(!CHAOS)('chaos: requests under faults and a restart', () => {
       });
       expect(report.completed).toBe(40);
     },
-    RUN_LIMIT_MS + 5 * 60_000,
+    RUN_LIMIT_MS + 10 * 60_000,
   );
 });

@@ -2,6 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import sesLocal from 'aws-ses-v2-local';
+import type { Pluggable } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, isConditionalCheckFailed } from '../../functions/adapters/dynamodb/client.ts';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
@@ -192,6 +193,35 @@ describe('fault injection at the SDK clients (Faults)', () => {
     const email = { to: ['privacy@library.example'], subject: 'A request failed', text: 't', html: '<p>t</p>' };
     const key = { requestId: '6f1c7c8e-0000-4000-8000-000000000005', purpose: 'failed' };
     expect(await sendOnce({ mailer, sentEmails }, key, email)).toBe(true);
+    expect(await sendOnce({ mailer, sentEmails: new SentEmails(dynamo.db, TABLE) }, key, email)).toBe(false);
+    expect(await new Mailbox(mailUrl).all()).toHaveLength(1);
+    db.destroy();
+  }, 30_000);
+
+  it('a claim to send whose answer was lost and that the SDK did not try again (its retry quota spent) is still this try’s: the email goes out once, and a retry does not wait on it', async () => {
+    await fetch(`${mailUrl}/clear-store`, { method: 'POST' });
+    const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });
+    // The first write reaches the table and its connection drops, as the caller sees it after the SDK gave up.
+    let dropped = 0;
+    const dropFirstPut: Pluggable<object, never> = {
+      applyToStack(stack) {
+        stack.add(
+          (next, context) => async (args) => {
+            const out = await next(args);
+            if (context.commandName === 'PutItemCommand' && dropped++ === 0)
+              throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
+            return out;
+          },
+          { step: 'initialize', priority: 'low', name: 'dropFirstPutTest', override: true },
+        );
+      },
+    };
+    const db = createDocumentClient({ endpoint: dynamo.endpoint, plugins: [dropFirstPut as never] });
+    const sentEmails = new SentEmails(db, TABLE);
+    const email = { to: ['privacy@library.example'], subject: 'A request failed', text: 't', html: '<p>t</p>' };
+    const key = { requestId: '6f1c7c8e-0000-4000-8000-000000000006', purpose: 'failed' };
+    expect(await sendOnce({ mailer, sentEmails }, key, email)).toBe(true);
+    expect(dropped).toBeGreaterThan(0);
     expect(await sendOnce({ mailer, sentEmails: new SentEmails(dynamo.db, TABLE) }, key, email)).toBe(false);
     expect(await new Mailbox(mailUrl).all()).toHaveLength(1);
     db.destroy();

@@ -59,3 +59,57 @@ describe('a correction whose notice went out but whose answer was lost', () => {
     expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
   });
 });
+
+/**
+ * The same for the requester's notice that a request was not completed (the deny step): SES takes
+ * it, the connection drops before its answer, and the step's Retry runs it again.
+ */
+describe('a rejection whose notice went out but whose answer was lost', () => {
+  let rt: TestRuntime;
+  let dropped = 0;
+  beforeAll(async () => {
+    const dropAfterSending = (m: Mailer): Mailer => ({
+      async send(email) {
+        const sent = await m.send(email);
+        if (/was not completed/.test(email.subject) && dropped++ === 0)
+          throw new DeliveryUncertainError('SES: ECONNRESET');
+        return sent;
+      },
+    });
+    rt = await startTestRuntime({ wrapMailer: dropAfterSending });
+  });
+  afterAll(async () => rt.cleanup());
+
+  it('R6 R12: the patron is told once, with the officer’s reason, and the request is denied', async () => {
+    const { body } = await submit(rt, {
+      kind: 'correction',
+      cardNumber: ADA.cardNumber,
+      lastName: ADA.lastName,
+      changes: { address: { street: '14 Retry Road', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
+    });
+    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+    const ask = await eventually(
+      async () =>
+        (await rt.mail.to(OFFICER)).find(
+          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+        ),
+      15_000,
+      'approval email',
+    );
+    const reason = 'The address is outside the library district.';
+    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'reject', reason })).status).toBe(200);
+    await waitForStatus(rt, body.statusUrl, 'denied');
+    // The trail records the notice once it went out: after the retried step's try.
+    await eventually(
+      async () => (await rt.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied'),
+      15_000,
+      'the denial on the trail',
+    );
+    expect(dropped).toBeGreaterThan(0);
+    const told = (await rt.mail.to(ADA.email)).filter((e) => /was not completed/.test(e.subject));
+    expect(told).toHaveLength(1);
+    expect(told[0]?.body.text).toContain(reason);
+    expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
+  });
+});

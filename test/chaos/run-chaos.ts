@@ -5,6 +5,8 @@ import { fileURLToPath } from 'node:url';
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { AuditLog } from '../../functions/adapters/dynamodb/audit.ts';
 import { RequestStore } from '../../functions/adapters/dynamodb/requests.ts';
+import { SystemResults } from '../../functions/adapters/dynamodb/system-results.ts';
+import { TokenStore } from '../../functions/adapters/dynamodb/tokens.ts';
 import { seeded } from '../../functions/lib/faults.ts';
 import { AUDIT_TABLE, startRuntime, REQUESTS_TABLE, type Runtime } from '../../local/runtime.ts';
 import { SCHEDULES } from '../../workflows/index.ts';
@@ -63,6 +65,9 @@ export interface ChaosReport {
       lastEvents: string[];
       error?: string;
       failedStates?: string[];
+      /** Each system's state (ids only), and each link of the request: what it is for and where it stands. */
+      systems?: string[];
+      links?: string[];
     }[];
     duplicateEmails: { to: string; subject: string; times: number }[];
     doubledEvents: { requestId: string; type: string; times: number }[];
@@ -364,6 +369,8 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   // R12: an approval is opened and decided signed in, as the privacy officer it was sent to.
   const decideSignedIn = async (email: SentEmail, fields: Record<string, string>) => {
     const token = approvalSecretOf(approvalLinkIn(email));
+    // Once the page is open, an error sends the officer back to it and they press again (as on a link's form).
+    let pageOpen = false;
     for (let attempt = 0; attempt < 40; attempt++) {
       const signIn = await tryFetch(`${base()}/_local/token`, {
         method: 'POST',
@@ -375,12 +382,15 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
           'content-type': 'application/json',
           authorization: `Bearer ${(JSON.parse(signIn.text) as { token: string }).token}`,
         };
-        const page = await tryFetch(`${base()}/api/staff/approvals/open`, {
-          method: 'POST',
-          headers,
-          body: JSON.stringify({ token }),
-        });
-        if (page.status === 200) {
+        const page: { status: number } = pageOpen
+          ? { status: 200 }
+          : await tryFetch(`${base()}/api/staff/approvals/open`, {
+              method: 'POST',
+              headers,
+              body: JSON.stringify({ token }),
+            });
+        pageOpen = page.status === 200;
+        if (pageOpen) {
           const res = await tryFetch(`${base()}/api/staff/approvals/decide`, {
             method: 'POST',
             headers,
@@ -529,6 +539,8 @@ async function inspect(
 ) {
   // Read past the faults: what is stored, not what a faulty call would answer.
   const audit = new AuditLog(rt.db, AUDIT_TABLE, rt.auditKey);
+  const results = new SystemResults(rt.db, REQUESTS_TABLE, () => new Date());
+  const tokens = new TokenStore(rt.db, REQUESTS_TABLE);
   // The same email twice: same addressee, subject and text once each link's secret is set aside.
   const seen = new Map<string, { to: string; subject: string; times: number }>();
   for (const e of emails) {
@@ -570,9 +582,26 @@ async function inspect(
       .history(`local:${t.kind}:${t.requestId}`)
       .filter((h) => h.type === 'StateFailed')
       .map((h) => `${h.state ?? '?'}: ${h.error ?? '?'} ${(h.cause ?? '').slice(0, 120)}`);
+    const systems = (await results.list(t.requestId)).map((r) => `${r.systemId}: ${r.state}`);
+    const links = (await tokens.listOfRequest(t.requestId)).map(
+      (k) =>
+        `${k.step}/${k.purpose} to ${k.recipient.kind}: ${
+          [
+            k.emailedAt && 'emailed',
+            k.usedAt && `used ${k.decision ?? ''}`,
+            k.recordedAt && 'recorded',
+            k.handedOverAt && 'handed over',
+            k.revokedAt && 'revoked',
+          ]
+            .filter(Boolean)
+            .join(', ') || 'issued'
+        }`,
+    );
     notCompleted.push({
       ...(failed ? { error: String(failed.data?.error) } : {}),
       ...(failedStates.length > 0 ? { failedStates } : {}),
+      systems,
+      links,
       requestId: t.requestId,
       kind: t.kind,
       status: statuses.get(t.requestId) ?? 'unknown',

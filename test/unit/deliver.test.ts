@@ -32,10 +32,13 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
           token: { tokenHash: `hash-${issued.length}`, expiresAt: '2026-12-12T17:00:00.000Z' },
         };
       },
-      // No link of the step was emailed before: each step issues and sends its own.
+      // No link of the step was emailed (nor answered) before: each step issues and sends its own.
       repointEmailed: async () => undefined,
+      repointAnswered: async () => undefined,
       markEmailed: async () => undefined,
     } as unknown as Deps['tokens'],
+    // Nothing is handed to a step here: no link was answered before its step asked.
+    workflow: {} as Deps['workflow'],
     mailer: {
       send: async (email: Email) => {
         sent.push(email);

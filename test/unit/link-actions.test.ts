@@ -63,6 +63,7 @@ function fakeDeps(t: ActionToken, r: RequestRecord, opts: { callback?: Error } =
         return { ...used, usedAt: NOW.toISOString(), decision };
       },
       revokeAll: async () => 0,
+      markRecorded: async () => undefined,
       markHandedOver: async () => undefined,
       // Not re-pointed since it was read: its step's task is the one it names.
       findByHash: async () => t,

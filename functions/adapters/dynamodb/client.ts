@@ -1,8 +1,18 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { transientErrors } from '../aws-errors.ts';
+import { retryTransient } from '../retry-transient.ts';
 
 type ClientPlugin = Parameters<DynamoDBClient['middlewareStack']['use']>[0];
+
+/** The calls that only read, by the names the client gives them: safe to make again. */
+const READS = new Set([
+  'GetItemCommand',
+  'QueryCommand',
+  'ScanCommand',
+  'BatchGetItemCommand',
+  'TransactGetItemsCommand',
+]);
 
 /**
  * One document client per process; `endpoint` points at dynalite or DynamoDB Local. `plugins` are
@@ -20,6 +30,12 @@ export function createDocumentClient(
   });
   // Throttling that outlasts the SDK's retries reaches the workflow as TransientError (Faults).
   client.middlewareStack.use(transientErrors('DynamoDB'));
+  // Outside that: a read that still failed is made again, a few times (retry-transient.ts).
+  client.middlewareStack.add(
+    (next, context) => async (args) =>
+      READS.has(context.commandName ?? '') ? retryTransient(() => next(args)) : next(args),
+    { step: 'initialize', priority: 'high', name: 'privacyDeskRetriedReads', override: true },
+  );
   for (const plugin of opts.plugins ?? []) client.middlewareStack.use(plugin);
   return DynamoDBDocumentClient.from(client, {
     marshallOptions: { removeUndefinedValues: true, convertClassInstanceToMap: false },

@@ -75,7 +75,14 @@ export class SentEmails {
       );
       return { state: 'claimed', claimId };
     } catch (e) {
-      if (!isConditionalCheckFailed(e)) throw e;
+      if (!isConditionalCheckFailed(e)) {
+        // Faults: the put reached the table, its answer was lost, and the SDK did not try again (its
+        // retry quota spent under many faults): the claim is this try's, or a retry would find it
+        // `sending` for as long as a claim stands. The item says whose it is.
+        const stored = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
+        if (stored.Item?.claimId === claimId) return { state: 'claimed', claimId };
+        throw e;
+      }
     }
     const res = await this.db.send(new GetCommand({ TableName: this.table, Key: key, ConsistentRead: true }));
     if (res.Item?.claimId === claimId) return { state: 'claimed', claimId };

@@ -8,7 +8,7 @@ import {
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../domain/zod.ts';
-import { ConflictError, GoneError, NotFoundError } from '../../domain/errors.ts';
+import { ConflictError, GoneError, NotFoundError, TransientError } from '../../domain/errors.ts';
 import {
   hashSecret,
   isWellFormedSecret,
@@ -57,6 +57,8 @@ export const tokenEntity = entity<ActionToken>({
       contentType: z.optional(z.string()),
       /** Faults: when the link went out by email; a retried step re-points this token rather than send another. */
       emailedAt: z.optional(z.string()),
+      /** Faults: when the answer given through this link was recorded (`markRecorded`). */
+      recordedAt: z.optional(z.string()),
       /** Faults: when the answer given through this link reached its step (`markHandedOver`). */
       handedOverAt: z.optional(z.string()),
     }),
@@ -422,6 +424,73 @@ export class TokenStore {
         ExpressionAttributeValues: { ':now': this.clock().toISOString() },
       }),
     );
+  }
+
+  /** Faults: the answer given through this link is recorded; a retried step may now take it (`repointAnswered`). */
+  async markRecorded(tokenHash: string): Promise<void> {
+    await this.db.send(
+      new UpdateCommand({
+        TableName: this.table,
+        Key: requestKeys.token(tokenHash),
+        UpdateExpression: 'SET recordedAt = :now',
+        ConditionExpression: 'attribute_exists(pk)',
+        ExpressionAttributeValues: { ':now': this.clock().toISOString() },
+      }),
+    );
+  }
+
+  /**
+   * Faults: a waiting step retried after its link was emailed, whose link was answered in between
+   * (the answer met the failed try's task gone): the answered link of the same request, step and
+   * purpose, whoever of its recipients answered it, not yet handed over, is pointed at the retried
+   * step's task token. Answers it (with `recordedAt` set, its answer is recorded and the retried
+   * step hands it to itself; without, the press still under way hands it over through the re-read
+   * in `resumeWaitingStep`), or undefined when there is none. The write is conditional on what was
+   * read, so a press that records its answer at the same moment is read again, never missed.
+   */
+  async repointAnswered(o: {
+    requestId: string;
+    step: string;
+    purpose: TokenPurpose;
+    taskToken: string;
+  }): Promise<ActionToken | undefined> {
+    for (let read = 0; read < 5; read++) {
+      const now = this.clock().toISOString();
+      const answered = (await this.itemsOfRequest(o.requestId))
+        .map(tokenEntity.parse)
+        .find(
+          (t) =>
+            t.step === o.step &&
+            t.purpose === o.purpose &&
+            t.emailedAt !== undefined &&
+            t.taskToken !== undefined &&
+            t.usedAt !== undefined &&
+            t.decision !== undefined &&
+            !t.handedOverAt &&
+            !t.revokedAt &&
+            t.expiresAt > now,
+        );
+      if (!answered) return undefined;
+      if (answered.taskToken === o.taskToken) return answered;
+      try {
+        await this.db.send(
+          new UpdateCommand({
+            TableName: this.table,
+            Key: requestKeys.token(answered.tokenHash),
+            UpdateExpression: 'SET taskToken = :t',
+            ConditionExpression: `taskToken = :was AND attribute_not_exists(handedOverAt) AND ${
+              answered.recordedAt ? 'attribute_exists(recordedAt)' : 'attribute_not_exists(recordedAt)'
+            }`,
+            ExpressionAttributeValues: { ':t': o.taskToken, ':was': answered.taskToken },
+          }),
+        );
+        return { ...answered, taskToken: o.taskToken };
+      } catch (e) {
+        // Changed since it was read (recorded, handed over, or this very write met again): read again.
+        if (!isConditionalCheckFailed(e)) throw e;
+      }
+    }
+    throw new TransientError('an answered link kept changing while a retried step read it');
   }
 
   /** Faults: the link of this token went out by email (see `repointEmailed`). */

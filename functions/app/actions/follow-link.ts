@@ -129,11 +129,18 @@ async function handOver(decided: DecisionContext): Promise<LinkPage> {
   await action.record(decided);
   if (action.settle) await action.settle(decided);
   else {
+    // Recorded: a retry of the step this answer meets gone may now take it (staff-tasks.ts, answerGivenMeanwhile).
+    if (token.taskToken) await recordAfterSending(() => deps.tokens.markRecorded(token.tokenHash));
     // The other staff members' copies of this task are now void.
     await deps.tokens.revokeAll(token.requestId);
-    await resumeWaitingStep(deps, token, input.decision);
+    // Left to the retried step that took it: that step marks it handed over.
+    if (!(await resumeWaitingStep(deps, token, input.decision))) return thanksFor(action, input);
   }
   await recordAfterSending(() => deps.tokens.markHandedOver(token.tokenHash));
+  return thanksFor(action, input);
+}
+
+function thanksFor(action: LinkAction, input: DecisionInput): LinkPage {
   const thanks = action.thanks[input.decision] ?? action.thanks.default ?? 'Thank you.';
   return { status: 200, title: 'Thank you', body: thanksBody(thanks) };
 }

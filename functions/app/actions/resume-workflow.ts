@@ -4,17 +4,19 @@ import type { ActionToken } from '../../domain/tokens.ts';
 import type { Deps } from '../../lib/deps.ts';
 
 /**
- * Hands the decision to the workflow step waiting on this link. A step that no longer waits
- * (timed out, stopped) means the request moved on without this answer: the link is gone.
+ * Hands the decision to the workflow step waiting on this link; answers true once it did. A step
+ * that no longer waits (timed out, stopped) means the request moved on without this answer: the
+ * link is gone.
  */
 export async function resumeWaitingStep(
   deps: Pick<Deps, 'workflow' | 'tokens'>,
   token: ActionToken,
   decision: string,
-): Promise<void> {
-  if (!token.taskToken) return;
+): Promise<boolean> {
+  if (!token.taskToken) return true;
   try {
     await deps.workflow.sendTaskSuccess(token.taskToken, { decision });
+    return true;
   } catch (e) {
     if (!isCallbackGone(e)) throw e;
     // Faults: the step failed and its retry, waiting afresh, has just pointed this link at its own task.
@@ -22,9 +24,11 @@ export async function resumeWaitingStep(
     if (now?.taskToken && now.taskToken !== token.taskToken) {
       try {
         await deps.workflow.sendTaskSuccess(now.taskToken, { decision });
-        return;
+        return true;
       } catch (again) {
         if (!isCallbackGone(again)) throw again;
+        // That retry took this recorded answer itself (or its next try will): answered, not gone (answerGivenMeanwhile).
+        return false;
       }
     }
     throw new GoneError('the request has moved on');
