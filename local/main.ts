@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { systemSecretNames } from '../functions/domain/systems.ts';
 import { startRuntime } from './runtime.ts';
+import { startStoreProcess, type StoreProcess } from './store-process.ts';
 import { readSystemsFile } from './systems-file.ts';
 
 /** `npm start`: the environment CONTRACT.md names, validated, then the whole system. */
@@ -31,6 +33,7 @@ if (!env.success) {
 }
 const cfg = env.data;
 const dataDir = resolve(cfg.DSR_DATA_DIR);
+let store: StoreProcess | undefined;
 
 try {
   // R19: here the systems file's credential names are environment variables, which the connectors
@@ -38,6 +41,12 @@ try {
   const systems = await readSystemsFile(resolve(cfg.DSR_SYSTEMS));
   const unset = systemSecretNames(systems).filter((name) => !process.env[name]);
   if (unset.length > 0) throw new Error(`the systems file names ${unset.join(', ')}: set them in the environment`);
+  // The embedded store runs beside the runtime, in its own process (local/store-process.ts).
+  if (!cfg.DSR_DYNAMODB_ENDPOINT) {
+    await mkdir(join(dataDir, 'dynamodb'), { recursive: true, mode: 0o700 });
+    store = await startStoreProcess({ path: join(dataDir, 'dynamodb') });
+  }
+  const dynamodbEndpoint = cfg.DSR_DYNAMODB_ENDPOINT ?? store?.endpoint;
   const runtime = await startRuntime({
     port: cfg.PORT,
     mailPort: cfg.MAIL_PORT,
@@ -46,7 +55,7 @@ try {
     datasetPath: resolve(cfg.DSR_DATASET),
     systemsPath: resolve(cfg.DSR_SYSTEMS),
     ...(cfg.DSR_BASE_URL ? { baseUrl: cfg.DSR_BASE_URL } : {}),
-    ...(cfg.DSR_DYNAMODB_ENDPOINT ? { dynamodbEndpoint: cfg.DSR_DYNAMODB_ENDPOINT } : {}),
+    ...(dynamodbEndpoint ? { dynamodbEndpoint } : {}),
     logLevel: cfg.LOG_LEVEL,
   });
   const mailPage = runtime.mailUrl.replace('127.0.0.1', 'localhost');
@@ -66,6 +75,7 @@ then open the mailbox and follow the link. Press Ctrl+C to stop; state is kept.
 `);
   const shutdown = async () => {
     await runtime.stop();
+    await store?.stop();
     process.exit(0);
   };
   process.once('SIGINT', shutdown);
@@ -73,5 +83,6 @@ then open the mailbox and follow the link. Press Ctrl+C to stop; state is kept.
 } catch (e) {
   // Dataset errors name the bad field (never its value); anything else is a start-up failure.
   console.error(`Privacy Desk could not start: ${e instanceof Error ? e.message : String(e)}`);
+  await store?.stop();
   process.exit(1);
 }

@@ -28,10 +28,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import dynalite from 'dynalite';
 import { z } from 'zod';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import { REQUESTS_TABLE, startRuntime } from '../local/runtime.ts';
+import { startStoreProcess } from '../local/store-process.ts';
 import { ensureTable } from '../local/tables.ts';
 
 const args = z
@@ -423,11 +423,10 @@ async function writesPerRequest(dataset: string, people: Person[]): Promise<numb
 
 // --- The floor: a bare handler writing one item -----------------------------------------------------
 
-/** dynalite as the runtime embeds it (on disk, in the same process as the handler) behind one bare handler. */
+/** dynalite as `npm start` embeds it (on disk, in a process of its own) behind one bare handler. */
 async function floorRate(dataDir: string, clients: number, seconds: number): Promise<{ rate: number; ms: number[] }> {
-  const store = dynalite({ path: join(dataDir, 'floor-dynamodb'), createTableMs: 0 });
-  await new Promise<void>((r) => store.listen(0, '127.0.0.1', () => r()));
-  const endpoint = `http://127.0.0.1:${(store.address() as AddressInfo).port}`;
+  const store = await startStoreProcess({ path: join(dataDir, 'floor-dynamodb') });
+  const { endpoint } = store;
   const raw = new DynamoDBClient({
     region: 'us-east-1',
     endpoint,
@@ -464,7 +463,7 @@ async function floorRate(dataDir: string, clients: number, seconds: number): Pro
   const rate = writes / ((Date.now() - started) / 1000);
   await new Promise<void>((r) => server.close(() => r()));
   db.destroy();
-  await new Promise<void>((r) => store.close(() => r()));
+  await store.stop();
   return { rate, ms };
 }
 
