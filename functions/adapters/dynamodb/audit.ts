@@ -66,13 +66,7 @@ export class AuditLog {
       if (existing) return existing;
       const event = await this.next(requestId, events.at(-1), input);
       try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: auditEventEntity.item(event),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
+        await this.putAtItsPlace(event);
         return event;
       } catch (e) {
         if (!isConditionalCheckFailed(e) || attempt >= 9) throw e;
@@ -91,13 +85,7 @@ export class AuditLog {
     for (const [i, input] of inputs.entries()) {
       const event = await this.next(requestId, out.at(-1), input);
       try {
-        await this.db.send(
-          new PutCommand({
-            TableName: this.table,
-            Item: auditEventEntity.item(event),
-            ConditionExpression: 'attribute_not_exists(pk)',
-          }),
-        );
+        await this.putAtItsPlace(event);
         out.push(event);
       } catch (e) {
         if (!isConditionalCheckFailed(e)) throw e;
@@ -106,6 +94,17 @@ export class AuditLog {
       }
     }
     return out;
+  }
+
+  /** R17: an event written only where no event is yet: a place taken fails its condition. */
+  private async putAtItsPlace(event: AuditEvent): Promise<void> {
+    await this.db.send(
+      new PutCommand({
+        TableName: this.table,
+        Item: auditEventEntity.item(event),
+        ConditionExpression: 'attribute_not_exists(pk)',
+      }),
+    );
   }
 
   /** The event after `head` (the first when there is none), signed under the audit key. */
