@@ -14,6 +14,42 @@ import {
   type TestRuntime,
 } from '../support/runtime.ts';
 
+/** SES takes the first email whose subject matches, and the connection drops before its answer. */
+function dropAnswerOfFirst(subject: RegExp): { wrapMailer: (m: Mailer) => Mailer; dropped: () => number } {
+  let dropped = 0;
+  return {
+    wrapMailer: (m) => ({
+      async send(email) {
+        const sent = await m.send(email);
+        if (subject.test(email.subject) && dropped++ === 0) throw new DeliveryUncertainError('SES: ECONNRESET');
+        return sent;
+      },
+    }),
+    dropped: () => dropped,
+  };
+}
+
+/** Ada's verified correction of her address, waiting for the privacy officer's decision (R6). */
+async function correctionAwaitingDecision(rt: TestRuntime, street: string) {
+  const { body } = await submit(rt, {
+    kind: 'correction',
+    cardNumber: ADA.cardNumber,
+    lastName: ADA.lastName,
+    changes: { address: { street, city: 'Greenwich', state: 'CT', postalCode: '06830' } },
+  });
+  const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
+  expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
+  const ask = await eventually(
+    async () =>
+      (await rt.mail.to(OFFICER)).find(
+        (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
+      ),
+    15_000,
+    'approval email',
+  );
+  return { ...body, approvalLink: approvalLinkIn(ask) };
+}
+
 /**
  * ARCHITECTURE.md (Faults): a notice a step sends is keyed, so the step retried after the notice
  * went out sends it once. Here SES takes the correction's notice and the connection drops before
@@ -22,39 +58,17 @@ import {
  */
 describe('a correction whose notice went out but whose answer was lost', () => {
   let rt: TestRuntime;
-  let dropped = 0;
+  const ses = dropAnswerOfFirst(/were updated/);
   beforeAll(async () => {
-    const dropAfterSending = (m: Mailer): Mailer => ({
-      async send(email) {
-        const sent = await m.send(email);
-        if (/were updated/.test(email.subject) && dropped++ === 0) throw new DeliveryUncertainError('SES: ECONNRESET');
-        return sent;
-      },
-    });
-    rt = await startTestRuntime({ wrapMailer: dropAfterSending });
+    rt = await startTestRuntime({ wrapMailer: ses.wrapMailer });
   });
   afterAll(async () => rt.cleanup());
 
   it('R6: the patron is told once, and the request completes', async () => {
-    const { body } = await submit(rt, {
-      kind: 'correction',
-      cardNumber: ADA.cardNumber,
-      lastName: ADA.lastName,
-      changes: { address: { street: '12 Retry Road', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
-    });
-    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
-    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
-    const ask = await eventually(
-      async () =>
-        (await rt.mail.to(OFFICER)).find(
-          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
-        ),
-      15_000,
-      'approval email',
-    );
-    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'approve' })).status).toBe(200);
+    const body = await correctionAwaitingDecision(rt, '12 Retry Road');
+    expect((await decideApproval(rt, body.approvalLink, { decision: 'approve' })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'completed');
-    expect(dropped).toBeGreaterThan(0);
+    expect(ses.dropped()).toBeGreaterThan(0);
     expect((await rt.mail.to(ADA.email)).filter((e) => /were updated/.test(e.subject))).toHaveLength(1);
     expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
   });
@@ -66,39 +80,16 @@ describe('a correction whose notice went out but whose answer was lost', () => {
  */
 describe('a rejection whose notice went out but whose answer was lost', () => {
   let rt: TestRuntime;
-  let dropped = 0;
+  const ses = dropAnswerOfFirst(/was not completed/);
   beforeAll(async () => {
-    const dropAfterSending = (m: Mailer): Mailer => ({
-      async send(email) {
-        const sent = await m.send(email);
-        if (/was not completed/.test(email.subject) && dropped++ === 0)
-          throw new DeliveryUncertainError('SES: ECONNRESET');
-        return sent;
-      },
-    });
-    rt = await startTestRuntime({ wrapMailer: dropAfterSending });
+    rt = await startTestRuntime({ wrapMailer: ses.wrapMailer });
   });
   afterAll(async () => rt.cleanup());
 
   it('R6 R12: the patron is told once, with the officer’s reason, and the request is denied', async () => {
-    const { body } = await submit(rt, {
-      kind: 'correction',
-      cardNumber: ADA.cardNumber,
-      lastName: ADA.lastName,
-      changes: { address: { street: '14 Retry Road', city: 'Greenwich', state: 'CT', postalCode: '06830' } },
-    });
-    const verify = await rt.mail.waitFor(ADA.email, /confirm your privacy request/);
-    expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
-    const ask = await eventually(
-      async () =>
-        (await rt.mail.to(OFFICER)).find(
-          (e) => /Decision needed on a correction/.test(e.subject) && e.body.text?.includes(body.requestId),
-        ),
-      15_000,
-      'approval email',
-    );
+    const body = await correctionAwaitingDecision(rt, '14 Retry Road');
     const reason = 'The address is outside the library district.';
-    expect((await decideApproval(rt, approvalLinkIn(ask), { decision: 'reject', reason })).status).toBe(200);
+    expect((await decideApproval(rt, body.approvalLink, { decision: 'reject', reason })).status).toBe(200);
     await waitForStatus(rt, body.statusUrl, 'denied');
     // The trail records the notice once it went out: after the retried step's try.
     await eventually(
@@ -106,7 +97,7 @@ describe('a rejection whose notice went out but whose answer was lost', () => {
       15_000,
       'the denial on the trail',
     );
-    expect(dropped).toBeGreaterThan(0);
+    expect(ses.dropped()).toBeGreaterThan(0);
     const told = (await rt.mail.to(ADA.email)).filter((e) => /was not completed/.test(e.subject));
     expect(told).toHaveLength(1);
     expect(told[0]?.body.text).toContain(reason);
