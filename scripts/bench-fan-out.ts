@@ -6,7 +6,8 @@
  *   npx tsx scripts/bench-fan-out.ts [rounds=3]     (not part of npm test)
  *
  * Each configuration runs in a whole local runtime (the real access workflow on the local engine,
- * dynalite, local SES, the Koha simulator over HTTP), driven as a person would: the access request
+ * dynalite in a process of its own as `npm start` runs it, local SES, the Koha simulator over
+ * HTTP; the CPU figures are this process's, the store's not in them), driven as a person would: the access request
  * submitted, the verification link followed, every manual system's task link answered "done" the
  * moment its email arrives, until the patron's "ready" email. Timed from the verification to that
  * email; one untimed request first warms each runtime, then the median of `rounds` requests.
@@ -25,6 +26,7 @@ import {
   startKoha,
   startRuntimeWithSystems,
 } from '../test/support/systems.ts';
+import { startStoreProcess } from '../local/store-process.ts';
 import { isMain } from './bench-measure.ts';
 import type { BenchRow } from './bench-row.ts';
 import { printTable } from './bench-table.ts';
@@ -120,7 +122,12 @@ async function timeConfig(config: Config, rounds: number): Promise<{ time: numbe
   // The scheduled sweeps are not part of a request: a test runtime runs them every 100 ms, back to
   // back on the runtime's one thread (`npm start` every 30 s, AWS every few minutes), which timed
   // them as much as the request.
-  const rt = await startRuntimeWithSystems({ systems: config.systems }, { schedules: [] });
+  // The store in a process of its own, as `npm start` runs it (local/store-process.ts).
+  const store = await startStoreProcess();
+  const rt = await startRuntimeWithSystems(
+    { systems: config.systems },
+    { schedules: [], dynamodbEndpoint: store.endpoint },
+  );
   try {
     await oneRequest(rt, config, 1); // warm: modules loaded, connections open
     const runs: { seconds: number; cpu: number }[] = [];
@@ -133,6 +140,7 @@ async function timeConfig(config: Config, rounds: number): Promise<{ time: numbe
     return { time, cpu };
   } finally {
     await rt.cleanup();
+    await store.stop();
   }
 }
 
