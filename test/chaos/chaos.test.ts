@@ -34,6 +34,7 @@ describe.skipIf(!CHAOS)('chaos: requests under faults and a restart', () => {
         doubledEvents: [],
         brokenChains: [],
         missingEvents: [],
+        stillRunning: [],
         piiFound: [],
       });
       expect(report.completed).toBe(40);
