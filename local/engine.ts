@@ -25,7 +25,9 @@ import { lambdaContext } from './lambda-context.ts';
  * the same handler in-process. That library has no callback tokens, so this engine supplies them:
  * a `.waitForTaskToken` task gets a fresh token, its handler stores and emails it, and the task
  * resolves when `sendTaskSuccess` arrives. Every state entered is checkpointed in DynamoDB, so a
- * restarted runtime resumes each running execution where it was, waiting tasks included.
+ * restarted runtime resumes each running execution where it was, waiting tasks included; an answer
+ * is stored with its execution before `sendTaskSuccess` returns, so one given just before a restart
+ * is not lost with the process's memory.
  *
  * As StartExecution does, `start` stores the execution and returns: it runs after the HTTP answer
  * that started it has gone out (answer-first.ts). Task invocations share a few slots, taken in
@@ -71,12 +73,21 @@ const fakeArn = (fn: FunctionName) => `arn:aws:lambda:us-east-1:000000000000:fun
 
 const checkpointSchema = z.object({ seq: z.number(), state: z.string(), input: z.unknown() });
 const waitingSchema = z.object({ seq: z.number(), state: z.string(), token: z.string(), deadline: z.number() });
+/** An answer to a waiting step (SendTaskSuccess or SendTaskFailure): ids and enums only, as every workflow payload (R5). */
+const taskAnswerSchema = z.discriminatedUnion('ok', [
+  z.object({ ok: z.literal(true), output: z.unknown() }),
+  z.object({ ok: z.literal(false), error: z.string(), cause: z.string() }),
+]);
+type TaskAnswer = z.infer<typeof taskAnswerSchema>;
+const storedAnswerSchema = z.intersection(z.object({ token: z.string() }), taskAnswerSchema);
 const executionSchema = z.object({
   executionId: z.string(),
   workflow: z.enum(Object.keys(WORKFLOWS) as [WorkflowName]),
   status: z.enum(['RUNNING', 'SUCCEEDED', 'FAILED', 'ABORTED']),
   checkpoint: checkpointSchema,
   waiting: waitingSchema.optional(),
+  /** The last answer handed to a top-level waiting step, kept until the execution ends. */
+  answer: storedAnswerSchema.optional(),
 });
 type ExecutionItem = z.infer<typeof executionSchema>;
 
@@ -116,6 +127,11 @@ export interface LocalEngineOptions {
   retryPauseMs?: number;
   /** How many task invocations run at once, all executions together, while no HTTP answer is being prepared (default TASK_SLOTS); one while any is. */
   taskSlots?: number;
+  /**
+   * Tests only: runs before each checkpoint is written, and may hold it. A rejection leaves that
+   * checkpoint (and every later one of the run) unwritten, as a process that stops first would.
+   */
+  beforeCheckpoint?: (executionId: string, state: string) => Promise<void>;
 }
 
 /**
@@ -175,7 +191,9 @@ export class LocalEngine implements WorkflowPort {
    * Tokens whose task is under way but not yet waiting. As in Step Functions, a token works from the
    * moment its task starts, so the task itself (or a fast click) may answer before the wait begins.
    */
-  private readonly early = new Map<string, { ok: true; output: unknown } | { ok: false; error: Error } | null>();
+  private readonly early = new Map<string, { executionId: string; answer: TaskAnswer | null }>();
+  /** Answers being stored, by token: a second answer meanwhile is refused, and a failing handler waits to see whether this one wins. */
+  private readonly handing = new Map<string, Promise<void>>();
 
   constructor(private readonly opts: LocalEngineOptions) {
     const slots = opts.taskSlots ?? TASK_SLOTS;
@@ -265,9 +283,12 @@ export class LocalEngine implements WorkflowPort {
         const item = executionSchema.parse(raw);
         if (this.running.has(item.executionId) || this.starting.has(item.executionId)) continue;
         // A link clicked while the execution is still finding its way back to its wait is kept, not lost.
+        // An answer stored before the restart, whose step had not moved on yet, is that step's answer.
         const w = item.waiting;
-        if (w && w.seq === item.checkpoint.seq && w.state === item.checkpoint.state && !this.early.has(w.token))
-          this.early.set(w.token, null);
+        if (w && w.seq === item.checkpoint.seq && w.state === item.checkpoint.state && !this.early.has(w.token)) {
+          const answer = item.answer?.token === w.token ? withoutToken(item.answer) : null;
+          this.early.set(w.token, { executionId: item.executionId, answer });
+        }
         this.run(item);
         resumed++;
       }
@@ -289,27 +310,69 @@ export class LocalEngine implements WorkflowPort {
   }
 
   async sendTaskSuccess(taskToken: string, output: Record<string, unknown>): Promise<void> {
-    const waiter = this.waiters.get(taskToken);
-    if (!waiter && this.early.get(taskToken) === null) {
-      this.early.set(taskToken, { ok: true, output });
-      return;
-    }
-    if (!waiter) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
-    this.waiters.delete(taskToken);
-    clearTimeout(waiter.timer);
-    waiter.resolve(output);
+    await this.answer(taskToken, { ok: true, output });
   }
 
   async sendTaskFailure(taskToken: string, error: string, cause: string): Promise<void> {
-    const waiter = this.waiters.get(taskToken);
-    if (!waiter && this.early.get(taskToken) === null) {
-      this.early.set(taskToken, { ok: false, error: new CallbackError(error, cause) });
-      return;
+    await this.answer(taskToken, { ok: false, error, cause });
+  }
+
+  /**
+   * As in Step Functions, an answer is kept durably before the call returns: it is stored with the
+   * execution first, so a restart before the step's next checkpoint resumes the step with it
+   * (resumeAll) instead of waiting again on a token nobody will answer. Once only: a token already
+   * answered, or no longer waited on, is refused as Step Functions refuses it.
+   */
+  private async answer(token: string, answer: TaskAnswer): Promise<void> {
+    const early = this.early.get(token);
+    const executionId = this.waiters.get(token)?.executionId ?? early?.executionId;
+    if (!executionId) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
+    if (early?.answer || this.handing.has(token)) throw new CallbackError('TaskTimedOut', 'the task was answered');
+    const handOver = async () => {
+      await this.storeAnswer(executionId, token, answer);
+      // Looked up again: the wait may have begun, timed out or been stopped while the answer was stored.
+      const waiter = this.waiters.get(token);
+      if (waiter) {
+        this.waiters.delete(token);
+        clearTimeout(waiter.timer);
+        if (answer.ok) waiter.resolve(answer.output);
+        else waiter.reject(new CallbackError(answer.error, answer.cause));
+        return;
+      }
+      const notYetWaiting = this.early.get(token);
+      if (notYetWaiting) {
+        notYetWaiting.answer = answer;
+        return;
+      }
+      throw new CallbackError('TaskTimedOut', 'the task no longer waits');
+    };
+    const handing = handOver();
+    this.handing.set(token, handing);
+    try {
+      await handing;
+    } finally {
+      this.handing.delete(token);
     }
-    if (!waiter) throw new CallbackError('TaskDoesNotExist', 'no task waits for this token');
-    this.waiters.delete(taskToken);
-    clearTimeout(waiter.timer);
-    waiter.reject(new CallbackError(error, cause));
+  }
+
+  private async storeAnswer(executionId: string, token: string, answer: TaskAnswer): Promise<void> {
+    try {
+      await this.opts.db.send(
+        new UpdateCommand({
+          TableName: this.opts.table,
+          Key: requestKeys.execution(executionId),
+          UpdateExpression: 'SET #a = :a',
+          ConditionExpression: '#s = :running AND (attribute_not_exists(#a) OR #a.#t <> :t)',
+          ExpressionAttributeNames: { '#a': 'answer', '#s': 'status', '#t': 'token' },
+          ExpressionAttributeValues: { ':a': { token, ...answer }, ':running': 'RUNNING', ':t': token },
+        }),
+      );
+    } catch (e) {
+      // Ended, or this token answered already (before a restart, or by a call at the same time).
+      if (e instanceof Error && e.name === 'ConditionalCheckFailedException')
+        throw new CallbackError('TaskTimedOut', 'the task was answered or has ended');
+      throw e;
+    }
   }
 
   /** The states entered and left, with their inputs and outputs (tests check them for R5). */
@@ -396,6 +459,8 @@ export class LocalEngine implements WorkflowPort {
           exec.history.push({ type: event.type, state: event.state.name, input: event.state.input });
           const checkpoint = { seq: exec.seq, state: event.state.name, input: event.state.input };
           exec.writes = exec.writes.then(() => this.saveCheckpoint(item.executionId, checkpoint));
+          // Awaited by the next wait and at the end; until then a failed write must not go unhandled.
+          exec.writes.catch(() => undefined);
         } else if (event.type === 'StateExited') {
           exec.history.push({ type: event.type, state: event.state.name, output: event.state.output });
         } else if (event.type === 'StateFailed') {
@@ -483,7 +548,7 @@ export class LocalEngine implements WorkflowPort {
       if (waiting) this.early.delete(waiting.token); // a stale wait's token answers nothing
       const token = `local-${randomBytes(24).toString('base64url')}`;
       const payload = { ...(params as { Payload?: Record<string, unknown> }).Payload, taskToken: token };
-      this.early.set(token, null);
+      this.early.set(token, { executionId, answer: null });
       const record = { seq, state, token, deadline: Date.now() + timeoutSeconds * 1000 };
       // The handler and the record of its token are one unit for a shutdown to wait on: a token
       // emailed but not recorded would answer nothing after a restart.
@@ -493,11 +558,14 @@ export class LocalEngine implements WorkflowPort {
         } catch (e) {
           // As in Step Functions, whichever comes first ends the task: an answer already sent with
           // this token (the link clicked while the handler was still finishing) wins over its error.
-          if (this.early.get(token)) return;
-          this.early.delete(token);
-          throw e;
+          await this.handing.get(token)?.catch(() => undefined);
+          if (!this.early.get(token)?.answer) {
+            this.early.delete(token);
+            throw e;
+          }
         }
-        // Recorded only after the handler succeeded: a failed attempt is retried in full.
+        // Recorded once the handler succeeded (or was answered): a failed attempt is retried in
+        // full, and a restart finds the stored answer against this token.
         if (nested) return;
         await this.opts.db.send(
           new UpdateCommand({
@@ -512,11 +580,11 @@ export class LocalEngine implements WorkflowPort {
       waiting = record;
     }
     const { token, deadline } = waiting;
-    const answered = this.early.get(token);
+    const answered = this.early.get(token)?.answer;
     this.early.delete(token);
     if (answered) {
       if (answered.ok) return answered.output;
-      throw answered.error;
+      throw new CallbackError(answered.error, answered.cause);
     }
     return new Promise((resolve, reject) => {
       const timer = setTimeout(
@@ -555,6 +623,7 @@ export class LocalEngine implements WorkflowPort {
   }
 
   private async saveCheckpoint(executionId: string, checkpoint: ExecutionItem['checkpoint']): Promise<void> {
+    await this.opts.beforeCheckpoint?.(executionId, checkpoint.state);
     await this.opts.db
       .send(
         new UpdateCommand({
@@ -577,9 +646,9 @@ export class LocalEngine implements WorkflowPort {
         new UpdateCommand({
           TableName: this.opts.table,
           Key: requestKeys.execution(executionId),
-          UpdateExpression: 'SET #s = :s REMOVE gsi2pk, gsi2sk, waiting',
+          UpdateExpression: 'SET #s = :s REMOVE gsi2pk, gsi2sk, waiting, #a',
           ConditionExpression: 'attribute_exists(pk)',
-          ExpressionAttributeNames: { '#s': 'status' },
+          ExpressionAttributeNames: { '#s': 'status', '#a': 'answer' },
           ExpressionAttributeValues: { ':s': status },
         }),
       )
@@ -623,6 +692,8 @@ export async function withTimeout<T>(work: Promise<T>, seconds: number): Promise
   clearTimeout(grace);
   throw new CallbackError('States.Timeout', 'the task timed out');
 }
+
+const withoutToken = ({ token: _token, ...answer }: z.infer<typeof storedAnswerSchema>): TaskAnswer => answer;
 
 const errorName = (e: unknown): string => {
   if (e instanceof Error) {

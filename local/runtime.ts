@@ -29,7 +29,7 @@ import { LibraryRecords } from '../functions/connectors/records-table/library-re
 import { defaultPolicy } from '../functions/domain/policy.ts';
 import { FUNCTIONS, SCHEDULES, type FunctionName } from '../workflows/index.ts';
 import { lambdaContext } from './lambda-context.ts';
-import { LocalEngine, type TaskFunction } from './engine.ts';
+import { LocalEngine, type LocalEngineOptions, type TaskFunction } from './engine.ts';
 import { createHttpServer, type HttpFunction } from './http-server.ts';
 import { deriveKey, loadLocalSecret, localSignInRoutes, LocalTokens } from './sign-in.ts';
 import { ensureTable } from './tables.ts';
@@ -60,6 +60,8 @@ export interface RuntimeOptions {
   wrapWorkflow?: (w: WorkflowPort) => WorkflowPort;
   /** Tests observe or hold a handler, as the HTTP server and the engine both call it. */
   wrapFunction?: (name: FunctionName, fn: TaskFunction) => TaskFunction;
+  /** Tests hold or drop the engine's checkpoints, to stop the runtime at a chosen moment (LocalEngineOptions). */
+  beforeCheckpoint?: LocalEngineOptions['beforeCheckpoint'];
   /** Tests inject faults into the records table as the streamed erasure and export paths see it. */
   wrapRecordsDb?: (db: DynamoDBDocumentClient) => DynamoDBDocumentClient;
   clock?: () => Date;
@@ -229,6 +231,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     functions,
     logger,
     ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}),
+    ...(opts.beforeCheckpoint ? { beforeCheckpoint: opts.beforeCheckpoint } : {}),
   });
   late.engine = engine;
   // R12: a reloaded staff list that no longer names someone in a role takes their approval links away.

@@ -81,5 +81,9 @@ console.log('R5 scan read:', scanned.logs, 'characters of logs,', scanned.execut
 for (const [what, list] of Object.entries(problems))
   if (list.length > 0) console.log(`${what}:`, JSON.stringify(list.slice(0, 20)));
 const clean =
-  report.completed === report.requests && report.duplicates === 0 && report.chainFailures === 0 && report.piiHits === 0;
+  report.completed === report.requests &&
+  report.duplicates === 0 &&
+  report.chainFailures === 0 &&
+  report.piiHits === 0 &&
+  report.details.stillRunning.length === 0;
 process.exit(clean ? 0 : 1);

@@ -73,6 +73,8 @@ export interface ChaosReport {
     doubledEvents: { requestId: string; type: string; times: number }[];
     brokenChains: { requestId: string; reason: string }[];
     missingEvents: { requestId: string; type: string }[];
+    /** Workflows still running when the run's time was up (their requests' status set, their last step not ended). */
+    stillRunning: string[];
     piiFound: { where: string; value: string }[];
     faults: Record<string, number>;
     submitRetries: number;
@@ -470,6 +472,20 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
   await submitting;
   running = false;
   await agent;
+  // A request's status is set by its workflow's last step, before that step's closing audit event
+  // (closeRequest): a fault there is retried seconds later. What the run left is read once every
+  // workflow has ended, or the closing event of the last request to end is missed while it is retried.
+  const stillRunning: string[] = [];
+  for (const t of tracked) {
+    const executionId = `local:${t.kind}:${t.requestId}`;
+    while ((await rt.engine.status(executionId)) === 'RUNNING') {
+      if (Date.now() - began > o.timeoutMs) {
+        stillRunning.push(executionId);
+        break;
+      }
+      await pause(500);
+    }
+  }
 
   // What the run left behind.
   const emails = await mail.all();
@@ -500,6 +516,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
     injectedFaults: faultsInjected,
     details: {
       ...report,
+      stillRunning,
       piiFound,
       faults: faultCounts,
       submitRetries,
