@@ -10,6 +10,8 @@
  * in the same run) rather than the seconds. Peak memory is this process's peak heap during the
  * job (after a collection before it). Not part of npm test.
  */
+import { measureBundles } from './bench-bundles.ts';
+import { measureColdStarts } from './bench-cold-start.ts';
 import { benchErasure } from './bench-erasure.ts';
 import { benchExport } from './bench-export.ts';
 import { benchFanOut } from './bench-fan-out.ts';
@@ -23,27 +25,6 @@ const full = process.argv.includes('--full');
 const RECORDS = full ? 100_000 : 10_000;
 const PATRONS = full ? 5000 : 500;
 
-/** A benchmark another change brings (bundles, cold starts): run if its module is there, else a row saying so. */
-async function optional(file: string, exported: string, job: string): Promise<BenchRow[]> {
-  const specifier = `./${file}`; // not a literal: the module may not exist in this tree
-  let mod: Record<string, unknown>;
-  try {
-    mod = (await import(specifier)) as Record<string, unknown>;
-  } catch (e) {
-    if (
-      e instanceof Error &&
-      'code' in e &&
-      e.code === 'ERR_MODULE_NOT_FOUND' &&
-      e.message.includes(file.replace(/\.js$/, ''))
-    )
-      return [{ job, note: 'not measured' }];
-    throw e;
-  }
-  const measure = mod[exported];
-  if (typeof measure !== 'function') return [{ job, note: `not measured: ${file} has no ${exported}()` }];
-  return (await (measure as () => Promise<BenchRow[]>)()) ?? [];
-}
-
 const jobs: [string, () => Promise<BenchRow[]>][] = [
   ['export', () => benchExport(RECORDS)],
   ['erasure', () => benchErasure(RECORDS)],
@@ -51,8 +32,8 @@ const jobs: [string, () => Promise<BenchRow[]>][] = [
   ['purge', () => benchPurge(PATRONS)],
   ['fan-out', () => benchFanOut(3)],
   ['Koha read', () => benchKohaRead(RECORDS)],
-  ['bundles', () => optional('bench-bundles.js', 'measureBundles', 'function bundles')],
-  ['cold start', () => optional('bench-cold-start.js', 'measureColdStarts', 'cold starts')],
+  ['bundles', () => measureBundles()],
+  ['cold start', () => measureColdStarts()],
 ];
 
 const rows: BenchRow[] = [];
