@@ -89,7 +89,11 @@ async function tasksOf(rt: TestRuntime, requestId: string, subject: RegExp, to: 
 const linkTo = (tasks: Map<string, SentEmail>, address: string) => linkIn(tasks.get(address) as SentEmail, 'act');
 
 function expectNoPatronIn(email: SentEmail) {
-  const all = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`;
+  // A link's random secret can spell "Ada" by chance (it once did): the secrets are left out.
+  const all = `${email.subject}\n${email.body.text ?? ''}\n${email.body.html ?? ''}`.replace(
+    /\/(act|download)\/[A-Za-z0-9_-]+/g,
+    '/$1/<secret>',
+  );
   for (const v of [ADA.firstName, ADA.lastName, ADA.cardNumber, ADA.email]) expect(all).not.toContain(v);
 }
 
