@@ -54,3 +54,23 @@ export const SIGN_IN_REFUSAL_WORDS: Record<SignInRefusal, string> = {
     'This approval was sent to another member of staff: only they can open it and decide, signed in as themselves.',
   'not-in-role': 'Your sign-in does not hold the role this approval was sent for, so you cannot decide it.',
 };
+
+/** R15, R17: the audit event of the `round`-th time a step was asked (task-request-approval). */
+export const approvalRequestedEventId = (step: string, round: number): string => `approval-requested:${step}:${round}`;
+
+/**
+ * R15: which round of `step` lapsed: the last one asked, as its own audit event says. A lapse
+ * follows an ask, so a retried lapse step reads the same ask and counts the same round, where
+ * "rounds so far + 1" would count a round again after its first try had stored it. Only a trail
+ * with no ask of the step (none is known to exist) falls back to the stored count.
+ */
+export function lapsedRound(eventIds: Iterable<string>, step: string, roundsSoFar: number | undefined): number {
+  const prefix = approvalRequestedEventId(step, 0).slice(0, -1);
+  let asked = 0;
+  for (const id of eventIds) {
+    if (!id.startsWith(prefix)) continue;
+    const round = Number(id.slice(prefix.length));
+    if (Number.isSafeInteger(round) && round > asked) asked = round;
+  }
+  return asked > 0 ? asked : (roundsSoFar ?? 0) + 1;
+}

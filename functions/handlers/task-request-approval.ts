@@ -1,5 +1,5 @@
 import * as z from '../domain/zod.ts';
-import { eligibleApprovers } from '../domain/approvals.ts';
+import { approvalRequestedEventId, eligibleApprovers } from '../domain/approvals.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import { isTerminal } from '../domain/request.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
@@ -49,7 +49,7 @@ export const createHandler = (deps: Deps) =>
     );
     const round = (request.approvalRounds?.[step] ?? 0) + 1;
     await deps.audit.append(requestId, {
-      eventId: `approval-requested:${step}:${round}`,
+      eventId: approvalRequestedEventId(step, round),
       type: 'approval-requested',
       actor: { kind: 'system' },
       data: { step, role, round },
