@@ -114,9 +114,19 @@ async function verifyThirdPartyAddress(
     },
     email: (t) => thirdPartyAddressEmail(t),
   });
-  // R15: the request waits on the requester, and its clock pauses.
+  // R15: the request waits on the requester, and its clock pauses. It is `verifying` from here, as
+  // every kind is once its workflow's first step ran: `received` past a few minutes means a
+  // workflow that never started, which the sweep of unstarted requests starts (unstarted-requests.ts).
   const now = deps.clock().toISOString();
-  await deps.requests.update(request.requestId, (r) => (r.waitingSince ? undefined : { ...r, waitingSince: now }));
+  await deps.requests.update(request.requestId, (r) =>
+    r.waitingSince && r.status !== 'received'
+      ? undefined
+      : {
+          ...r,
+          waitingSince: r.waitingSince ?? now,
+          ...(r.status === 'received' ? { status: 'verifying' as const } : {}),
+        },
+  );
   await deps.audit.append(request.requestId, {
     eventId: 'verification-requested:requester',
     type: 'verification-requested',

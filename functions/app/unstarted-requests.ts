@@ -14,9 +14,10 @@ import { WORKFLOW_OF_KIND } from '../../workflows/index.ts';
 /** Long enough that a submission still under way, and its workflow's first step, are done. */
 export const UNSTARTED_AFTER_MS = 5 * 60_000;
 /**
- * How far back the sweep looks. A request waiting in `received` with its workflow running (a third
- * party's address not yet confirmed) is found again on every run, and each costs one start call
- * that starts nothing; a request whose start failed is started on the first run after five minutes.
+ * How far back the sweep looks: a request whose start failed is started on the first run after five
+ * minutes. Every workflow's first step moves its request on from `received` (the match steps, the
+ * third party's address check, a court order's review), so one that runs is not found here; were
+ * one found, its start by name starts nothing and writes nothing (R17).
  */
 export const UNSTARTED_LOOKBACK_MS = 24 * 3600_000;
 

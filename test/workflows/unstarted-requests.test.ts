@@ -27,6 +27,7 @@ import {
  */
 
 const VERIFY = /confirm your privacy request/;
+const CONFIRM_ADDRESS = /Please confirm your email address/;
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:privacy-desk-access';
 
 /** What the stand-in answers to each StartExecution, in turn (then the last one again). */
@@ -190,7 +191,7 @@ describe('starting a workflow is idempotent by name, on both engines', () => {
     await expect(aws.start('access', id, { requestId: id })).rejects.toBeInstanceOf(TransientError);
   });
 
-  it('the local engine: a second start of the same name starts nothing', async () => {
+  it('the local engine: a second start of the same name starts nothing, while it runs or after it ended', async () => {
     const rt = await startTestRuntime({ schedules: [] });
     try {
       const id = '7a2d3c4b-5e6f-4a7b-8c9d-0e1f2a3b4c5d';
@@ -199,8 +200,67 @@ describe('starting a workflow is idempotent by name, on both engines', () => {
       const second = await rt.engine.start('access', id, { requestId: id });
       expect(first).toEqual({ executionId: executionOf('access', id), started: true });
       expect(second).toEqual({ executionId: executionOf('access', id), started: false });
+      // Ended (no such request: it fails), as Step Functions' ExecutionAlreadyExists for a closed one: still nothing.
+      await rt.engine.whenDone(executionOf('access', id));
+      const ended = await rt.engine.status(executionOf('access', id));
+      expect(ended).toBe('FAILED');
+      expect(await rt.engine.start('access', id, { requestId: id })).toEqual({
+        executionId: executionOf('access', id),
+        started: false,
+      });
+      expect(await rt.engine.status(executionOf('access', id))).toBe(ended);
     } finally {
       await rt.cleanup();
     }
+  });
+});
+
+describe('a request whose workflow runs and waits is not the sweep’s (R7, R17)', () => {
+  let rt: TestRuntime | undefined;
+  afterEach(async () => {
+    await rt?.cleanup();
+    rt = undefined;
+  });
+
+  it('R7 R14 R17: a third party waiting to confirm their address for longer than five minutes is neither started again nor marked started late: the request reads as verifying from its first step', async () => {
+    const skew = { ms: 0 };
+    const starts: string[] = [];
+    rt = await startTestRuntime({
+      clock: () => new Date(Date.now() + skew.ms),
+      wrapWorkflow: (engine): WorkflowPort => ({
+        ...engine,
+        start: (workflow, name, input) => {
+          starts.push(name);
+          return engine.start(workflow, name, input);
+        },
+      }),
+    });
+    const r = rt;
+    const thirdParty = {
+      name: 'Jordan Blake',
+      email: 'jordan.blake@lawfirm.example',
+      organization: 'Blake & Partners',
+    };
+    const submitted = await submit(r, {
+      kind: 'third-party',
+      requester: thirdParty,
+      patron: { cardNumber: ADA.cardNumber, lastName: ADA.lastName },
+      categories: ['library-records'],
+      purpose: 'Tenancy reference: the landlord asks for proof of library membership.',
+    });
+    expect(submitted.status).toBe(202);
+    const { requestId } = submitted.body;
+    await r.mail.waitFor(thirdParty.email, CONFIRM_ADDRESS);
+    // R15: the request waits on the requester, who sees it being verified.
+    await waitForStatus(r, submitted.body.statusUrl, 'verifying');
+
+    // The third party takes their time: the sweep, every 100 ms here, finds nothing of theirs to start.
+    skew.ms = 6 * 60_000;
+    await new Promise((res) => setTimeout(res, 1_000));
+    expect(starts.filter((name) => name === requestId)).toHaveLength(1);
+    expect((await r.mail.to(thirdParty.email)).filter((e) => CONFIRM_ADDRESS.test(e.subject))).toHaveLength(1);
+    const trail = await r.deps.audit.list(requestId);
+    expect(trail.map((e) => e.type)).not.toContain('workflow-started-late');
+    expect(await r.engine.status(executionOf('third-party', requestId))).toBe('RUNNING');
   });
 });
