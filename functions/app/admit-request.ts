@@ -1,5 +1,6 @@
 import { dailyCounterExpiry, libraryDay, repeatSlot, type Admission } from '../domain/repeats.ts';
-import type { RequestKind } from '../domain/request.ts';
+import { isTerminal, requesterPatronIdOf, type RequestKind } from '../domain/request.ts';
+import { isTombstone } from '../domain/tombstone.ts';
 import type { Deps } from '../lib/deps.ts';
 
 /**
@@ -15,8 +16,9 @@ export async function admitRequest(
   ids: { patronId?: string | undefined; requesterPatronId?: string | undefined },
 ): Promise<Admission> {
   const slot = repeatSlot(request.kind, ids);
+  if (!slot) return { admitted: true };
   // Staff at the desk see the patron in front of them; the cap guards a patron's inbox from strangers.
-  if (!slot || request.submittedByStaff !== undefined) return { admitted: true };
+  if (request.submittedByStaff !== undefined) return admitAtDesk(deps, request, ids);
   const claim = await deps.requests.claimOpen(slot.ownerId, slot.slot, request.requestId);
   if (!claim.claimed) return { admitted: false, reason: 'repeat', openRequestId: claim.openRequestId };
 
@@ -32,6 +34,31 @@ export async function admitRequest(
   if (counted) return { admitted: true };
   await deps.requests.releaseOpen(slot.ownerId, slot.slot, request.requestId);
   return { admitted: false, reason: 'daily-cap' };
+}
+
+/**
+ * R7 at the desk: neither capped nor held to one open request, except for the one stale case. A desk
+ * submission whose workflow did not start answered staff with an error, so they made the request
+ * again; the sweep of unstarted requests (unstarted-requests.ts) starts the first one minutes later.
+ * When a newer open request of the same kind about the same person exists, that one goes on and this
+ * one closes quietly as its repeat, as a public form's retry does: one deletion, one report.
+ */
+async function admitAtDesk(
+  deps: Pick<Deps, 'requests'>,
+  request: { requestId: string; kind: RequestKind; createdAt: string },
+  ids: { patronId?: string | undefined; requesterPatronId?: string | undefined },
+): Promise<Admission> {
+  if (!ids.patronId) return { admitted: true };
+  const newer = (await deps.requests.listByPatron(ids.patronId)).find(
+    (r) =>
+      !isTombstone(r) &&
+      r.requestId !== request.requestId &&
+      r.kind === request.kind &&
+      !isTerminal(r.status) &&
+      r.createdAt > request.createdAt &&
+      requesterPatronIdOf(r) === ids.requesterPatronId,
+  );
+  return newer ? { admitted: false, reason: 'repeat', openRequestId: newer.requestId } : { admitted: true };
 }
 
 /** R7: the audit event of a quiet close, ids only (R5). */

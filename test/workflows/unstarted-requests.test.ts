@@ -7,11 +7,13 @@ import { StepFunctionsWorkflow, type WorkflowPort } from '../../functions/adapte
 import { TransientError } from '../../functions/domain/errors.ts';
 import { REQUESTS_TABLE } from '../../local/runtime.ts';
 import { executionOf } from '../support/executions.ts';
-import { postForm } from '../support/http.ts';
+import { localToken, postForm } from '../support/http.ts';
 import {
   ADA,
+  DESK,
   eventually,
   linkIn,
+  OFFICER,
   startTestRuntime,
   submit,
   waitForStatus,
@@ -28,6 +30,7 @@ import {
 
 const VERIFY = /confirm your privacy request/;
 const CONFIRM_ADDRESS = /Please confirm your email address/;
+const PLAN_DECISION = /^Decision needed on a deletion plan/;
 const ARN = 'arn:aws:states:us-east-1:123456789012:stateMachine:privacy-desk-access';
 
 /** What the stand-in answers to each StartExecution, in turn (then the last one again). */
@@ -262,5 +265,75 @@ describe('a request whose workflow runs and waits is not the sweep’s (R7, R17)
     const trail = await r.deps.audit.list(requestId);
     expect(trail.map((e) => e.type)).not.toContain('workflow-started-late');
     expect(await r.engine.status(executionOf('third-party', requestId))).toBe('RUNNING');
+  });
+});
+
+describe('a desk request whose workflow did not start (R7)', () => {
+  let rt: TestRuntime | undefined;
+  let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
+  beforeAll(async () => {
+    sfn = await stepFunctionsStandIn();
+  });
+  afterAll(async () => new Promise<void>((r) => sfn.server.close(() => r())));
+  afterEach(async () => {
+    await rt?.cleanup();
+    rt = undefined;
+  });
+
+  it('R7 R8: staff told the desk request failed make it again; the stranded one, started late, does not run a second deletion', async () => {
+    const skew = { ms: 0 };
+    const throttled = { on: true };
+    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
+    const aws = awsWorkflow(sfn.url);
+    rt = await startTestRuntime({
+      clock: () => new Date(Date.now() + skew.ms),
+      wrapWorkflow: (engine): WorkflowPort => ({
+        ...engine,
+        start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
+      }),
+    });
+    const r = rt;
+    const desk = await localToken(r.baseUrl, DESK, ['circulation']);
+    const atDesk = () =>
+      fetch(`${r.baseUrl}/api/staff/requests`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${desk}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          kind: 'deletion',
+          cardNumber: ADA.cardNumber,
+          lastName: ADA.lastName,
+          documentKind: 'photo-id',
+        }),
+      });
+
+    expect((await atDesk()).status).toBe(500);
+    const [stranded] = await r.deps.requests.listByStatus('received');
+    expect(stranded).toBeDefined();
+    throttled.on = false;
+    const retried = await atDesk();
+    expect(retried.status).toBe(202);
+    const { requestId } = (await retried.json()) as { requestId: string };
+    await r.mail.waitFor(OFFICER, PLAN_DECISION);
+
+    skew.ms = 6 * 60_000;
+    await eventually(
+      async () =>
+        (await r.deps.audit.list(stranded!.requestId)).some((e) => e.type === 'workflow-started-late')
+          ? true
+          : undefined,
+      20_000,
+      'the stranded desk request started',
+    );
+    // Its match step decides within moments; a deletion plan would be asked about within the same.
+    await eventually(
+      async () => ((await r.deps.requests.get(stranded!.requestId)).matched !== undefined ? true : undefined),
+      20_000,
+      'the stranded desk request matched or closed',
+    );
+    await new Promise((res) => setTimeout(res, 1_000));
+    // One deletion for Ada: the plan the staff member's second try made is the only one asked about.
+    expect((await r.mail.to(OFFICER)).filter((e) => PLAN_DECISION.test(e.subject))).toHaveLength(1);
+    expect((await r.deps.audit.list(stranded!.requestId)).map((e) => e.type)).toContain('repeat-closed-quietly');
+    expect((await r.deps.requests.get(requestId)).status).toBe('awaiting-approval');
   });
 });
