@@ -35,7 +35,8 @@ export type Statistics = { format: 'json'; report: StatsReport } | { format: 'cs
 
 /**
  * R3: de-identified statistics over whole months, without a scan: each status partition of gsi2
- * from the range's start (see dueLowerBound), projecting kind, status and dates only. Court orders
+ * from the range's start (see dueLowerBound), projecting kind, status and dates (and the id, to
+ * count each request once). Court orders
  * are counted only for the roles that may see them.
  */
 export async function requestStatistics(
@@ -56,21 +57,27 @@ export async function requestStatistics(
       ]);
     throw e;
   }
-  const rows: StatsRow[] = [];
+  // R3: one row per request. The partitions are read one after another while workflows move
+  // requests between them, so a request can be met twice (read as verifying, then again as
+  // completed); the later sighting is the newer status. The id is read for this alone and goes no
+  // further than this map's keys.
+  const rows = new Map<string, StatsRow>();
   for (const status of REQUEST_STATUSES) {
     let startKey: Record<string, unknown> | undefined;
     do {
       const page = await deps.requests.pageByStatus(status, {
-        attributes: STATS_ATTRIBUTES,
+        attributes: [...STATS_ATTRIBUTES, 'requestId'],
         dueFrom: dueLowerBound(range),
         limit: 1000,
         ...(startKey ? { startKey } : {}),
       });
-      for (const item of page.items) rows.push(statsRow(item));
+      for (const item of page.items) if (typeof item.requestId === 'string') rows.set(item.requestId, statsRow(item));
       startKey = page.nextKey;
     } while (startKey);
   }
-  const report = buildStats(rows, range, now, library.timezone, { courtOrders: maySeeCourtOrders(who.groups) });
+  const report = buildStats(rows.values(), range, now, library.timezone, {
+    courtOrders: maySeeCourtOrders(who.groups),
+  });
   if (format === 'json') return { format, report };
   return {
     format,

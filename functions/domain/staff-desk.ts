@@ -142,7 +142,8 @@ export function protectBreakdown(cells: ReadonlyMap<string, number>): Record<str
 
 /**
  * The attributes statistics read: kind, status and dates only. No request id, patron id or any
- * personal field ever reaches this code (R3), because the query projects only these.
+ * personal field ever reaches this code (R3): the query projects only these, and the request id,
+ * which the reader (app/request-statistics.ts) keeps only to count each request once.
  */
 export const STATS_ATTRIBUTES = [
   'kind',
