@@ -21,6 +21,7 @@ import {
   grantEmail,
   grantFiles,
   grantFingerprint,
+  grantScan,
   grantSystemSecrets,
   grantTable,
   grantWorkflowCallback,
@@ -309,6 +310,8 @@ export class PrivacyDeskStack extends Stack {
       });
       grantTable(service.role, requests, key, access.requests);
       if (access.records !== 'none') grantTable(service.role, records, key, access.records);
+      if (access.requestsScan) grantScan(service.role, requests);
+      if (access.recordsScan && access.records !== 'none') grantScan(service.role, records);
       grantAudit(service.role, audit, key, this.keys.auditKey, {
         level: auditAccess(access),
         verify: access.auditVerify === true,

@@ -6,7 +6,8 @@
  * MaxConcurrency), each segment one invocation after another with a 20 s budget, through the
  * records-table connector's batched path (each candidate's partition read once for its blockers and
  * plan, then BatchWrites across patrons in groups of at most 100 records, each group's legal holds
- * checked just before its writes, the erasure memory) with an audit event per patron.
+ * checked just before its writes, the erasure memory) with an audit event per patron. The legal-hold
+ * registry is back-filled first, as the retention run's plan step does before its purge.
  *
  *   npx tsx scripts/bench-purge.ts [patrons]   (default 5000; not part of npm test)
  *
@@ -16,7 +17,7 @@
  * the purge; nothing else (no blocker checks, no plan, no verification, no audit).
  */
 import { randomBytes } from 'node:crypto';
-import { QueryCommand, ScanCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
 import { purgeExpiredSegment } from '../functions/app/purge-expired.ts';
 import { datasetToItems, parseDataset } from '../functions/connectors/records-table/load-dataset.ts';
@@ -27,7 +28,7 @@ import { LocalFingerprinter } from '../local/fingerprinter.ts';
 import { isMain, measure, measured } from './bench-measure.ts';
 import type { BenchRow } from './bench-row.ts';
 import { printTable } from './bench-table.ts';
-import { batchWrite, withBenchTables, writeInBatches, type Item } from './bench-support.ts';
+import { batchWrite, scanInSegments, withBenchTables, writeInBatches } from './bench-support.ts';
 
 const RECORDS = 'library-records';
 const REQUESTS = 'requests';
@@ -100,59 +101,49 @@ async function bySegment(work: (segment: number) => Promise<void>): Promise<void
 /** The floor: the scan, and per patron to delete a partition Query and the same number of puts and deletes. */
 async function floor(db: DynamoDBDocumentClient, purgeable: Set<string>): Promise<number> {
   let written = 0;
-  await bySegment(async (segment) => {
-    let start: Item | undefined;
-    do {
-      const res = await db.send(
-        new ScanCommand({
-          TableName: RECORDS,
-          Segment: segment,
-          TotalSegments: SEGMENTS,
-          Limit: PAGE,
-          ExclusiveStartKey: start,
-          FilterExpression: 'sk = :profile AND expiresOn < :cutoff',
-          ExpressionAttributeValues: { ':profile': recordKeys.patron('').sk, ':cutoff': EXPIRED_BEFORE },
-          ProjectionExpression: 'pk',
-        }),
-      );
-      const ids = (res.Items ?? [])
-        .map((i) => String(i.pk).slice(recordKeys.patronPartition('').length))
-        .filter((id) => purgeable.has(id));
-      let next = 0;
-      await Promise.all(
-        Array.from({ length: PATRONS_IN_FLIGHT }, async () => {
-          for (let i = next++; i < ids.length; i = next++) {
-            const pk = recordKeys.patronPartition(ids[i] ?? '');
-            const items =
-              (
-                await db.send(
-                  new QueryCommand({
-                    TableName: RECORDS,
-                    KeyConditionExpression: 'pk = :pk',
-                    ExpressionAttributeValues: { ':pk': pk },
-                  }),
-                )
-              ).Items ?? [];
-            // Copies elsewhere, then those copies deleted: the same count of writes, the data kept for the real run.
-            const copies = items.map((it) => ({ ...it, pk: 'BASELINE#PURGE', sk: `${pk}#${String(it.sk)}` }));
-            await writeInBatches(
-              db,
-              RECORDS,
-              copies.map((Item) => ({ PutRequest: { Item } })),
-              1,
-            );
-            await writeInBatches(
-              db,
-              RECORDS,
-              copies.map((c) => ({ DeleteRequest: { Key: { pk: c.pk, sk: c.sk } } })),
-              1,
-            );
-            written += copies.length * 2;
-          }
-        }),
-      );
-      start = res.LastEvaluatedKey;
-    } while (start);
+  const filter = {
+    FilterExpression: 'sk = :profile AND expiresOn < :cutoff',
+    ExpressionAttributeValues: { ':profile': recordKeys.patron('').sk, ':cutoff': EXPIRED_BEFORE },
+    ProjectionExpression: 'pk',
+  };
+  const segments = { table: RECORDS, totalSegments: SEGMENTS, inFlight: IN_FLIGHT_SEGMENTS, pageSize: PAGE, filter };
+  await scanInSegments(db, segments, async (res) => {
+    const ids = (res.Items ?? [])
+      .map((i) => String(i.pk).slice(recordKeys.patronPartition('').length))
+      .filter((id) => purgeable.has(id));
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: PATRONS_IN_FLIGHT }, async () => {
+        for (let i = next++; i < ids.length; i = next++) {
+          const pk = recordKeys.patronPartition(ids[i] ?? '');
+          const items =
+            (
+              await db.send(
+                new QueryCommand({
+                  TableName: RECORDS,
+                  KeyConditionExpression: 'pk = :pk',
+                  ExpressionAttributeValues: { ':pk': pk },
+                }),
+              )
+            ).Items ?? [];
+          // Copies elsewhere, then those copies deleted: the same count of writes, the data kept for the real run.
+          const copies = items.map((it) => ({ ...it, pk: 'BASELINE#PURGE', sk: `${pk}#${String(it.sk)}` }));
+          await writeInBatches(
+            db,
+            RECORDS,
+            copies.map((Item) => ({ PutRequest: { Item } })),
+            1,
+          );
+          await writeInBatches(
+            db,
+            RECORDS,
+            copies.map((c) => ({ DeleteRequest: { Key: { pk: c.pk, sk: c.sk } } })),
+            1,
+          );
+          written += copies.length * 2;
+        }
+      }),
+    );
   });
   return written;
 }
@@ -203,6 +194,8 @@ export async function benchPurge(PATRONS: number): Promise<BenchRow[]> {
           placedBy: 'counsel@library.example',
           nondisclosure: false,
         });
+    // R13: the legal-hold registry completed, as the retention run's plan step does before its purge.
+    await deps.holds.backfillRegistry(Number.MAX_SAFE_INTEGER);
 
     const totals = { expired: 0, purged: 0, kept: 0, invocations: 0 };
     const run = await measured(

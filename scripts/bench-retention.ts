@@ -17,13 +17,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
-import {
-  PutCommand,
-  ScanCommand,
-  type DynamoDBDocumentClient,
-  type ScanCommandInput,
-  type ScanCommandOutput,
-} from '@aws-sdk/lib-dynamodb';
+import { PutCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StateMachine, type StateMachineDefinition } from 'aws-local-stepfunctions';
 import { buildDeps, createLogger, type Deps } from '../functions/lib/deps.ts';
 import { recordKeys } from '../functions/adapters/dynamodb/keys.ts';
@@ -33,7 +27,15 @@ import { isMain, measure, measured } from './bench-measure.ts';
 import type { BenchRow } from './bench-row.ts';
 import { benchPurge } from './bench-purge.ts';
 import { printTable } from './bench-table.ts';
-import { batchWrite, countPartition, seedInBatches, withBenchTables, type Item } from './bench-support.ts';
+import {
+  batchWrite,
+  countPartition,
+  scanInSegments,
+  seedInBatches,
+  withBenchTables,
+  type Item,
+  type ScanFilter,
+} from './bench-support.ts';
 
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: number): number => {
@@ -135,44 +137,18 @@ async function seed(
   return { eligible, held };
 }
 
-/**
- * The plain parallel scan the baselines measure: every segment, four at a time, page by page
- * (PAGE items a page), each page given to `page`; `filter` narrows what a page holds.
- */
-async function scanInSegments(
+/** The plain parallel scan the baselines measure: every segment, four at a time, PAGE items a page. */
+const scanRecords = (
   db: DynamoDBDocumentClient,
-  filter: Pick<ScanCommandInput, 'FilterExpression' | 'ExpressionAttributeValues' | 'ExpressionAttributeNames'>,
-  page: (res: ScanCommandOutput) => Promise<void> | void,
-): Promise<void> {
-  const one = async (segment: number) => {
-    let start: Item | undefined;
-    do {
-      const res = await db.send(
-        new ScanCommand({
-          TableName: RECORDS,
-          Segment: segment,
-          TotalSegments: SEGMENTS,
-          Limit: PAGE,
-          ExclusiveStartKey: start,
-          ...filter,
-        }),
-      );
-      await page(res);
-      start = res.LastEvaluatedKey;
-    } while (start);
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(4, SEGMENTS) }, async () => {
-      for (let s = next++; s < SEGMENTS; s = next++) await one(s);
-    }),
-  );
-}
+  filter: ScanFilter,
+  page: Parameters<typeof scanInSegments>[2],
+): Promise<void> =>
+  scanInSegments(db, { table: RECORDS, totalSegments: SEGMENTS, inFlight: 4, pageSize: PAGE, filter }, page);
 
 /** The baseline: the same parallel scan, 4 segments at a time, reading every item, writing nothing. */
 async function plainScan(db: DynamoDBDocumentClient): Promise<number> {
   let read = 0;
-  await scanInSegments(db, {}, (res) => {
+  await scanRecords(db, {}, (res) => {
     read += res.Count ?? 0;
   });
   return read;
@@ -202,7 +178,7 @@ async function plainScanAndWrite(db: DynamoDBDocumentClient): Promise<number> {
       ':years': '2019-11-30',
     },
   };
-  await scanInSegments(db, filter, async (res) => {
+  await scanRecords(db, filter, async (res) => {
     const items = res.Items ?? [];
     for (let i = 0; i < items.length; i += 25) {
       const keys = items

@@ -6,7 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { BatchWriteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import {
+  BatchWriteCommand,
+  QueryCommand,
+  ScanCommand,
+  type DynamoDBDocumentClient,
+  type ScanCommandInput,
+  type ScanCommandOutput,
+} from '@aws-sdk/lib-dynamodb';
 import { createDocumentClient } from '../functions/adapters/dynamodb/client.ts';
 import { ensureTable } from '../local/tables.ts';
 
@@ -126,4 +133,44 @@ export async function writeInBatches(
     for (let b = next++; b < batches; b = next++) await batchWrite(db, table, requests.slice(b * 25, b * 25 + 25));
   };
   await Promise.all(Array.from({ length: Math.min(inFlight, batches) }, worker));
+}
+
+/** What a plain scan may narrow: the filter and the attributes read. */
+export type ScanFilter = Pick<
+  ScanCommandInput,
+  'FilterExpression' | 'ExpressionAttributeValues' | 'ExpressionAttributeNames' | 'ProjectionExpression'
+>;
+
+/**
+ * The plain parallel scan the floors measure: every key-range segment of `table`, `inFlight`
+ * segments at a time, page by page (`pageSize` items evaluated a page), each page given to `page`.
+ */
+export async function scanInSegments(
+  db: DynamoDBDocumentClient,
+  options: { table: string; totalSegments: number; inFlight: number; pageSize: number; filter?: ScanFilter },
+  page: (res: ScanCommandOutput) => Promise<void> | void,
+): Promise<void> {
+  const one = async (segment: number) => {
+    let start: Item | undefined;
+    do {
+      const res = await db.send(
+        new ScanCommand({
+          TableName: options.table,
+          Segment: segment,
+          TotalSegments: options.totalSegments,
+          Limit: options.pageSize,
+          ExclusiveStartKey: start,
+          ...options.filter,
+        }),
+      );
+      await page(res);
+      start = res.LastEvaluatedKey;
+    } while (start);
+  };
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(options.inFlight, options.totalSegments) }, async () => {
+      for (let s = next++; s < options.totalSegments; s = next++) await one(s);
+    }),
+  );
 }

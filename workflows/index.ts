@@ -294,6 +294,8 @@ export interface FunctionAccess {
   fingerprint?: boolean;
   /** Background batch jobs only: dynamodb:Scan on the records table (parallel key-range segments); never a request path. */
   recordsScan?: boolean;
+  /** Background only: dynamodb:Scan on the requests table (R13: the legal-hold registry's back-fill, hold-registry.ts). */
+  requestsScan?: boolean;
   /**
    * R17: the audit table and the GenerateMac of its key. 'append' is a conditional PutItem that
    * cannot overwrite; nothing may update or delete there. Absent: 'append' for a requests writer,
@@ -411,8 +413,17 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   },
   // R16: tombstones closed requests (requests table: the queue, the requests, holds, audit).
   'task-tombstone-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
-  // R16: writes the run's anonymisation secret (records table).
-  'task-plan-retention': { requests: 'read', records: 'write', files: 'none', email: false, workflow: 'none' },
+  // R16: writes the run's anonymisation secret (records table). R13: completes the legal-hold
+  // registry (requests table: one item updated, a Scan for the holds placed before it; no audit).
+  'task-plan-retention': {
+    requests: 'write',
+    requestsScan: true,
+    audit: 'read',
+    records: 'write',
+    files: 'none',
+    email: false,
+    workflow: 'none',
+  },
   // R16, R13: scans one key-range segment of the records table; reads legal holds (requests table).
   'task-sweep-loans': {
     requests: 'read',

@@ -178,13 +178,20 @@ async function purgePage(
   // R13: with other systems to erase in first, the hold is checked before any of them is touched;
   // otherwise just before the system of record's writes (`purgeErase`), which is then the first.
   const reads = await connector.purgeRead(patronIds, { checkHolds: others.length > 0 });
+  // R13: a patron kept anyway is kept for the hold, whatever else keeps them: those not checked
+  // above, all at once (one read of the legal-hold registry, LegalHolds.heldAmong).
+  const heldKept = await deps.holds.heldAmong(
+    reads
+      .filter((c) => !c.held && !c.absent && !c.alone && (c.blockers.length > 0 || c.openHolds > 0))
+      .map((c) => c.patronId),
+  );
   const cleared = new Map<string, { candidate: PurgeCandidate; systems: string[]; pendingCleanup: string[] }>();
   await inParallel(reads, async (c) => {
     const keep = (because: KeptBecause[], systems: string[]) => auditKept(deps, runId, c.patronId, because, systems);
     if (c.absent) return tally(true); // gone since the page was read: another night's purge or a deletion finished it
     if (c.alone) return tally(await purgePatron(deps, runId, home, c));
     // R13: a held patron is kept for the hold, whatever else keeps them.
-    const held = c.held || ((c.blockers.length > 0 || c.openHolds > 0) && (await deps.holds.isHeld(c.patronId)));
+    const held = c.held || heldKept.has(c.patronId);
     if (held) return tally(await keep(['legal-hold'], [homeId]));
     if (c.openHolds > 0) return tally(await keep(['holds-waiting'], [homeId]));
     const elsewhere: { reached: Reached; ref: PatronRef }[] = [];

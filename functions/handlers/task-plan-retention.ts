@@ -6,6 +6,9 @@ import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 import { claimRetentionSecret } from '../connectors/records-table/retention.ts';
 
+/** Time kept back for the back-fill's last page and the rest of the step. */
+const SAFETY_MS = 10_000;
+
 const input = z.lazy(() =>
   z.strictObject({
     runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
@@ -21,12 +24,17 @@ const input = z.lazy(() =>
  * anonymisation secret (connectors/records-table/retention.ts). R19: every system that holds a category
  * with a period and how the run enforces it there (`systemRetention`), the system whose connector
  * sweeps, and R16 the purge's cutoff and segments (none while `expiredPatronAfterDays` is off).
+ * R13: completes the legal-hold registry's back-fill if it is not yet (adapters/dynamodb/hold-registry.ts).
  * Ids, enums, counts and dates only (R5).
  */
 export const createHandler = (deps: Deps) =>
-  taskHandler(deps, 'plan-retention', input, async ({ runId, asOf, totalSegments }) => {
+  taskHandler(deps, 'plan-retention', input, async ({ runId, asOf, totalSegments }, context) => {
     const { timezone } = await deps.records.library();
     await claimRetentionSecret(deps.recordsDb, runId, deps.clock());
+    // R13: the legal-hold registry made complete, once, by the first runs after it was introduced
+    // (resumed night after night if the requests table takes longer than one step); until then the
+    // sweep and the purge check every patron's holds as before.
+    await deps.holds.backfillRegistry(Date.now() + Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MS));
     const today = isoDateIn(new Date(asOf), timezone);
     const systems = systemRetention(deps.systems, deps.policy);
     const connected = (id: string) => {

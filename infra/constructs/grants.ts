@@ -12,7 +12,8 @@ import type { Workflow } from './workflows.ts';
 /*
  * FUNCTION_ACCESS turned into IAM statements, written out action by action rather than through the
  * L2 grant helpers: those add wildcards (`s3:GetObject*`, `kms:GenerateDataKey*`, `table/index/*`)
- * and actions nobody here uses (Scan: every list is a GSI query, ARCHITECTURE.md).
+ * and actions nobody here uses (Scan: every list is a GSI query, ARCHITECTURE.md, but for the
+ * background jobs FUNCTION_ACCESS names: `grantScan`).
  * 'write' includes 'read' everywhere: a writer re-reads what it changes.
  */
 
@@ -54,6 +55,14 @@ export function grantTable(role: iam.Role, table: dynamodb.Table, key: kms.IKey,
       conditions: viaService('dynamodb'),
     }),
   );
+}
+
+/**
+ * dynamodb:Scan on the table itself (no index), for a background job that reads a whole table
+ * (FUNCTION_ACCESS `recordsScan`, `requestsScan`); the key's use comes with `grantTable`.
+ */
+export function grantScan(role: iam.Role, table: dynamodb.Table): void {
+  role.addToPolicy(new iam.PolicyStatement({ actions: ['dynamodb:Scan'], resources: [table.tableArn] }));
 }
 
 export function grantFiles(role: iam.Role, bucket: s3.Bucket, key: kms.IKey, level: 'read' | 'write'): void {

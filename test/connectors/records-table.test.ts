@@ -1,13 +1,15 @@
 import {
   BatchWriteCommand,
   GetCommand,
+  PutCommand,
   QueryCommand,
   UpdateCommand,
   type DynamoDBDocumentClient,
 } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
-import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
+import { readRegistry } from '../../functions/adapters/dynamodb/hold-registry.ts';
+import { LegalHolds, legalHoldEntity } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { connectorFor, hasConnector, type ConnectorDeps } from '../../functions/connectors/index.ts';
 import { KohaConnector } from '../../functions/connectors/koha/index.ts';
 import type { PatronRef, RecordPage, SystemConnector } from '../../functions/connectors/port.ts';
@@ -16,9 +18,10 @@ import { LibraryRecords } from '../../functions/connectors/records-table/library
 import { datasetToItems, parseDataset } from '../../functions/connectors/records-table/load-dataset.ts';
 import { ConnectorError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
+import { retentionCutoffs } from '../../functions/domain/retention.ts';
 import type { SystemConfig } from '../../functions/domain/systems.ts';
 import { checkConnectorContract } from '../support/connector-contract.ts';
-import { useDynalite } from '../support/dynalite.ts';
+import { putItems, useDynalite } from '../support/dynalite.ts';
 import { kohaSpecAvailable, startKohaSimulator } from '../support/koha-simulator/index.ts';
 
 const RECORDS = 'library-records';
@@ -648,4 +651,105 @@ describe('the connector contract, kept by every connector (R19)', () => {
       }
     },
   );
+});
+
+describe('the retention sweep and legal holds placed before and during it (R16, R13)', () => {
+  const dynamo = useDynalite([RECORDS, REQUESTS]);
+  const counsel = { placedBy: 'counsel@library.example', nondisclosure: false };
+  /** Returned in 2024: past the default loan history's period on NOW's day. */
+  const OLD_RETURN = '2024-01-20T10:00:00Z';
+  const loansOf = (patronId: string, n: number) =>
+    Array.from({ length: n }, (_, k) => ({
+      ...loan(`${patronId}-${String(k).padStart(2, '0')}`, patronId, OLD_RETURN),
+    }));
+  const load = async (patrons: { id: string; card: string; loans: number }[]) =>
+    putItems(
+      dynamo.db,
+      RECORDS,
+      datasetToItems(
+        parseDataset({
+          library: { name: 'Test Library', timezone: NY },
+          staff: [{ email: 'po@library.example', name: 'PO', roles: ['privacy-officer'] }],
+          patrons: patrons.map((p) => patron(p.id, p.card)),
+          loans: patrons.flatMap((p) => loansOf(p.id, p.loans)),
+        }),
+      ).filter((i) => i.kind !== 'STAFF'),
+    );
+  const loansLeft = async (patronId: string) =>
+    (
+      await dynamo.db.send(
+        new QueryCommand({
+          TableName: RECORDS,
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :loan)',
+          ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId), ':loan': 'LOAN#' },
+          ConsistentRead: true,
+        }),
+      )
+    ).Items?.length ?? 0;
+  /** One whole segment, `pageSize` items a page, through the connector on `db`. */
+  const sweep = (db: DynamoDBDocumentClient, runId: string, pageSize: number) =>
+    new RecordsTableConnector(
+      { db, recordsTable: RECORDS, holds: new LegalHolds(dynamo.db, REQUESTS, clock), policy: defaultPolicy, clock },
+      { systemId: SYSTEM },
+    ).anonymiseBefore({
+      runId,
+      segment: 0,
+      totalSegments: 1,
+      cursor: undefined,
+      cutoffs: retentionCutoffs('2026-11-28', defaultPolicy),
+      timezone: NY,
+      pageSize,
+      maxPages: 0,
+      deadline: Number.MAX_SAFE_INTEGER,
+    });
+
+  it('R13: before the registry is complete, a hold placed without it (before it existed) still keeps the patron’s records', async () => {
+    await load([
+      { id: 'RH-OLD', card: '31000000901', loans: 4 },
+      { id: 'RH-FREE', card: '31000000902', loans: 3 },
+    ]);
+    await dynamo.db.send(
+      new PutCommand({
+        TableName: REQUESTS,
+        Item: legalHoldEntity.item({ holdId: 'h-old', patronId: 'RH-OLD', placedAt: NOW.toISOString(), ...counsel }),
+      }),
+    );
+    expect((await readRegistry(dynamo.db, REQUESTS)).complete).toBe(false);
+    const result = await sweep(dynamo.db, 'before-registry', 100);
+    expect(result).toMatchObject({ anonymised: 3, held: 4, cursor: undefined });
+    expect(await loansLeft('RH-OLD')).toBe(4);
+    expect(await loansLeft('RH-FREE')).toBe(0);
+  });
+
+  it('R13: with the registry complete, a hold placed between two pages stops that patron’s writes from the next page on', async () => {
+    const holds = new LegalHolds(dynamo.db, REQUESTS, clock);
+    expect(await holds.backfillRegistry(Number.MAX_SAFE_INTEGER)).toMatchObject({ complete: true });
+    const LOANS = 20;
+    await load([{ id: 'RH-MID', card: '31000000903', loans: LOANS }]);
+    // Counsel places the hold as the first page's copies are written: that page was checked before it.
+    let placed = false;
+    const placingOnFirstWrite = new Proxy(dynamo.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (command instanceof BatchWriteCommand && !placed) {
+            placed = true;
+            await holds.place({ holdId: 'h-mid', patronId: 'RH-MID', ...counsel });
+          }
+          return (target.send as (c: unknown) => Promise<unknown>)(command);
+        };
+      },
+    });
+    const PAGE = 5;
+    const result = await sweep(placingOnFirstWrite, 'held-mid-run', PAGE);
+    expect(placed).toBe(true);
+    expect(result.pages).toBeGreaterThan(2);
+    // The page under way when the hold came is written (the erasure's own tolerance); no later one.
+    const left = await loansLeft('RH-MID');
+    expect(LOANS - left).toBeGreaterThan(0);
+    expect(LOANS - left).toBeLessThanOrEqual(PAGE);
+    // RH-OLD's four loans are still kept by its hold, now listed by the back-fill.
+    expect(result.held).toBe(left + 4);
+    expect(result.anonymised).toBe(LOANS - left);
+  });
 });

@@ -1,8 +1,16 @@
-import { GetCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
+import {
+  GetCommand,
+  PutCommand,
+  QueryCommand,
+  UpdateCommand,
+  type DynamoDBDocumentClient,
+} from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../functions/domain/errors.ts';
+import { readRegistry } from '../../functions/adapters/dynamodb/hold-registry.ts';
 import { requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
-import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
+import { LegalHolds, legalHoldEntity } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { useDynalite } from '../support/dynalite.ts';
 
 const TABLE = 'requests';
@@ -83,5 +91,121 @@ describe('LegalHolds against dynalite (R13)', () => {
     await expect(
       holds.place({ holdId: 'bad', patronId: 'P3', placedBy: 'c', nondisclosure: false, lapsesOn: 'soon' }),
     ).rejects.toThrow(InvalidInputError);
+  });
+});
+
+/** The client with every command counted by type, and `fail` deciding which ones the table refuses. */
+function watched(db: DynamoDBDocumentClient, fail: (command: unknown) => boolean = () => false) {
+  const sent: unknown[] = [];
+  const client = new Proxy(db, {
+    get(target, prop, receiver) {
+      if (prop !== 'send') return Reflect.get(target, prop, receiver);
+      return async (command: unknown) => {
+        sent.push(command);
+        // The function dies here: what the SDK throws once its own retries are spent.
+        if (fail(command))
+          throw new InternalServerError({
+            $metadata: { httpStatusCode: 500, attempts: 3 },
+            message: 'Internal server error',
+          });
+        return (target.send as (c: unknown) => Promise<unknown>)(command);
+      };
+    },
+  });
+  const queries = () => sent.filter((c) => c instanceof QueryCommand).length;
+  return { client, queries };
+}
+
+describe('the legal-hold registry against dynalite (R13)', () => {
+  const dynamo = useDynalite([TABLE]);
+  const now = new Date('2026-11-28T15:00:00Z');
+  const counsel = { placedBy: 'counsel@library.example', nondisclosure: false };
+  let holds: LegalHolds;
+  beforeAll(() => {
+    holds = new LegalHolds(dynamo.db, TABLE, () => now);
+  });
+  /** A hold stored as it was before the registry existed: the hold item alone. */
+  const oldHold = (patronId: string, holdId: string) =>
+    dynamo.db.send(
+      new PutCommand({
+        TableName: TABLE,
+        Item: legalHoldEntity.item({ holdId, patronId, placedAt: now.toISOString(), ...counsel }),
+      }),
+    );
+
+  it('R13: until the back-fill completes the registry, every patron is checked: a hold placed before it still holds', async () => {
+    await oldHold('OLD1', 'h-old');
+    await holds.place({ holdId: 'h-new', patronId: 'NEW1', ...counsel });
+    const registry = await readRegistry(dynamo.db, TABLE);
+    expect(registry.complete).toBe(false);
+    expect([...registry.patrons]).toEqual(['NEW1']);
+
+    const { client, queries } = watched(dynamo.db);
+    const reading = new LegalHolds(client, TABLE, () => now);
+    expect(await reading.heldAmong(['OLD1', 'NEW1', 'FREE1'])).toEqual(new Set(['OLD1', 'NEW1']));
+    expect([...(await reading.activeAmong(['OLD1', 'FREE1'])).keys()]).toEqual(['OLD1']);
+    expect(queries()).toBe(5);
+  });
+
+  it('R13: the back-fill lists every hold placed before the registry, resumes where it stopped, and only then sets it complete', async () => {
+    for (let i = 0; i < 4; i++) await oldHold(`OLD${i + 2}`, `h-old${i + 2}`);
+    // One item a page and no time left: each call reads one page and saves where it got to.
+    let calls = 0;
+    for (let done = false; !done; calls++) {
+      done = (await holds.backfillRegistry(0, { pageSize: 1 })).complete;
+      // R13: a hold placed while the back-fill runs lists itself.
+      if (calls === 1) await holds.place({ holdId: 'h-mid', patronId: 'MID1', ...counsel });
+      if (!done) expect((await readRegistry(dynamo.db, TABLE)).complete).toBe(false);
+      expect(calls).toBeLessThan(50);
+    }
+    expect(calls).toBeGreaterThan(3);
+    const registry = await readRegistry(dynamo.db, TABLE);
+    expect(registry.complete).toBe(true);
+    expect([...registry.patrons].sort()).toEqual(['MID1', 'NEW1', 'OLD1', 'OLD2', 'OLD3', 'OLD4', 'OLD5']);
+    // Complete: one more call is one read.
+    expect(await holds.backfillRegistry(0)).toEqual({ complete: true, added: 0 });
+
+    // Now only the patrons it lists get the precise query.
+    const { client, queries } = watched(dynamo.db);
+    const reading = new LegalHolds(client, TABLE, () => now);
+    expect(await reading.heldAmong(['OLD1', 'FREE1', 'OLD5', 'FREE2', 'MID1'])).toEqual(
+      new Set(['OLD1', 'OLD5', 'MID1']),
+    );
+    expect(queries()).toBe(3);
+    expect(await reading.heldAmong(['FREE1', 'FREE2'])).toEqual(new Set());
+    expect(queries()).toBe(3);
+  });
+
+  it('R13: a crash between the registry add and the hold put leaves the patron listed, and the retried place puts the hold', async () => {
+    expect((await readRegistry(dynamo.db, TABLE)).complete).toBe(true);
+    const input = { holdId: 'h-crash', patronId: 'CRASH1', ...counsel };
+    const dying = watched(dynamo.db, (c) => c instanceof PutCommand);
+    await expect(new LegalHolds(dying.client, TABLE, () => now).place(input)).rejects.toThrow(InternalServerError);
+    expect((await readRegistry(dynamo.db, TABLE)).patrons.has('CRASH1')).toBe(true);
+    expect(await holds.list('CRASH1')).toEqual([]);
+    // Listed without a hold: one precise query, which frees nothing that is not free.
+    expect(await holds.heldAmong(['CRASH1'])).toEqual(new Set());
+
+    await holds.place(input);
+    expect(await holds.heldAmong(['CRASH1', 'FREE1'])).toEqual(new Set(['CRASH1']));
+  });
+
+  it('R13: the registry is written before the hold: when its add fails, no hold exists that it does not list', async () => {
+    const input = { holdId: 'h-first', patronId: 'FIRST1', ...counsel };
+    const refusing = watched(dynamo.db, (c) => c instanceof UpdateCommand);
+    await expect(new LegalHolds(refusing.client, TABLE, () => now).place(input)).rejects.toThrow(InternalServerError);
+    expect(await holds.list('FIRST1')).toEqual([]);
+    expect((await readRegistry(dynamo.db, TABLE)).patrons.has('FIRST1')).toBe(false);
+  });
+
+  it('R13: a listed patron whose holds are all released or lapsed is processed: the precise query frees them', async () => {
+    await holds.place({ holdId: 'h-rel', patronId: 'REL1', ...counsel });
+    await holds.place({ holdId: 'h-lapsed', patronId: 'LAPSED1', ...counsel, lapsesOn: '2026-11-28T14:00:00Z' });
+    expect(await holds.heldAmong(['REL1', 'LAPSED1'])).toEqual(new Set(['REL1']));
+    await holds.release('REL1', 'h-rel', 'counsel@library.example');
+    const registry = await readRegistry(dynamo.db, TABLE);
+    expect(registry.patrons.has('REL1') && registry.patrons.has('LAPSED1')).toBe(true);
+    expect(await holds.heldAmong(['REL1', 'LAPSED1'])).toEqual(new Set());
+    expect((await holds.activeAmong(['REL1', 'LAPSED1'])).size).toBe(0);
   });
 });

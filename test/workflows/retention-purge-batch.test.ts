@@ -1,5 +1,6 @@
 import { BatchWriteCommand, DeleteCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { readRegistry } from '../../functions/adapters/dynamodb/hold-registry.ts';
 import { recordKeys } from '../../functions/adapters/dynamodb/keys.ts';
 import { purgeChain } from '../../functions/app/purge-expired.ts';
 import { datasetToItems, parseDataset } from '../../functions/connectors/records-table/load-dataset.ts';
@@ -8,7 +9,7 @@ import { TransientError } from '../../functions/domain/errors.ts';
 import { defaultPolicy, policySchema, type Policy } from '../../functions/domain/policy.ts';
 import { addDays } from '../../functions/domain/retention.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
-import { RECORDS_TABLE } from '../../local/runtime.ts';
+import { RECORDS_TABLE, REQUESTS_TABLE } from '../../local/runtime.ts';
 import { partitionItems, putItems } from '../support/dynalite.ts';
 import type { TestRuntime } from '../support/runtime.ts';
 import { startRuntimeWithSystems } from '../support/systems.ts';
@@ -156,7 +157,7 @@ describe('the purge of expired cards, batched across patrons (R16, R8, R13, R17)
   const eventsOf = (runtime: TestRuntime, id: string, type: string) =>
     runtime.deps.audit.list(purgeChain(id)).then((events) => events.filter((e) => e.type === type));
 
-  it('R13: a legal hold placed while a group is being written keeps every patron of the later groups, untouched', async () => {
+  it('R13: a legal hold placed while a group is being written keeps every patron of the later groups, untouched, with the legal-hold registry in use', async () => {
     let placing: Promise<unknown> | undefined;
     const runtime = await start(
       aroundBatchWrites({
@@ -180,6 +181,8 @@ describe('the purge of expired cards, batched across patrons (R16, R8, R13, R17)
     );
     expect(await run(runtime, 'held-mid-run')).toBe('SUCCEEDED');
     expect(placing).toBeDefined();
+    // The run's plan step completed the legal-hold registry: each group was checked through it.
+    expect((await readRegistry(runtime.db, REQUESTS_TABLE)).complete).toBe(true);
     let purged = 0;
     let kept = 0;
     for (const p of PATRONS) {

@@ -41,6 +41,8 @@ export const requestKeys = {
   hold: (patronId: string, holdId: string) => ({ pk: `HOLD#${patronId}`, sk: `HOLD#${holdId}` }),
   holdsOfPatron: (patronId: string) => `HOLD#${patronId}`,
   holdPrefix: 'HOLD#',
+  /** R13: the one item listing every patron who has (or may have) a hold (hold-registry.ts). */
+  holdRegistry: { pk: 'HOLDS', sk: 'REGISTRY' },
   /** R12: a court order's metadata and document reference, by order id. */
   order: (orderId: string) => ({ pk: `ORDER#${orderId}`, sk: 'META' }),
   /** gsi2 on court orders whose hold lapses by date, by lapse time: the lapse sweep's queue (R13). */

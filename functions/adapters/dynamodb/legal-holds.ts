@@ -5,12 +5,14 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/er
 import { isConditionalCheckFailed, queryAll } from './client.ts';
 import { putNew } from './conditional-put.ts';
 import { entity } from './entity.ts';
+import { addToRegistry, backfillRegistry, readRegistry, type BackfillResult } from './hold-registry.ts';
 import { requestKeys } from './keys.ts';
 
 /**
  * R13: a legal hold on a patron's records. While one is active, no deletion or anonymisation
  * touches them. Holds live in the requests table, one item each under `HOLD#<patronId>`, so
- * "is this patron held" is one consistent query by key. A hold carries ids only (R5).
+ * "is this patron held" is one consistent query by key. A pass over many patrons asks the
+ * registry first (hold-registry.ts: one read for all of them). A hold carries ids only (R5).
  */
 export interface LegalHold {
   holdId: string;
@@ -101,6 +103,9 @@ export class LegalHolds {
       nondisclosure: input.nondisclosure,
       ...(input.lapsesOn !== undefined ? { lapsesOn: input.lapsesOn } : {}),
     };
+    // R13: the registry first, then the hold: a crash in between lists a patron with no hold (safe);
+    // the other way round would leave a hold the registry's readers skip.
+    await addToRegistry(this.db, this.table, [input.patronId], hold.placedAt);
     if (await putNew(this.db, this.table, legalHoldEntity.item(hold))) return hold;
     const existing = await this.get(input.patronId, input.holdId);
     if (
@@ -174,4 +179,60 @@ export class LegalHolds {
   async isHeld(patronId: string): Promise<boolean> {
     return (await this.active(patronId)).length > 0;
   }
+
+  /**
+   * R13: the active holds of those of `patronIds` who have any, read just now: the registry once
+   * (consistent), then the precise query for each patron it lists. While the registry is not
+   * complete, every patron is queried, as before it existed.
+   */
+  async activeAmong(patronIds: readonly string[]): Promise<Map<string, LegalHold[]>> {
+    const out = new Map<string, LegalHold[]>();
+    if (patronIds.length === 0) return out;
+    const registry = await readRegistry(this.db, this.table);
+    const maybe = registry.complete ? patronIds.filter((p) => registry.patrons.has(p)) : patronIds;
+    await inParallel([...new Set(maybe)], async (p) => {
+      const active = await this.active(p);
+      if (active.length > 0) out.set(p, active);
+    });
+    return out;
+  }
+
+  /**
+   * R13: which of `patronIds` are held now (`activeAmong`). `checked`: the answers of this
+   * invocation's earlier calls, kept and reused only while the registry is incomplete (each patron
+   * then costs a query, and was checked once an invocation before the registry); with a complete
+   * registry every call reads it afresh, so a hold placed since the last call is seen.
+   */
+  async heldAmong(patronIds: readonly string[], checked?: Map<string, boolean>): Promise<Set<string>> {
+    if (patronIds.length === 0) return new Set();
+    const registry = await readRegistry(this.db, this.table);
+    if (registry.complete) {
+      const listed = patronIds.filter((p) => registry.patrons.has(p));
+      const held = await inParallel([...new Set(listed)], async (p) => ((await this.isHeld(p)) ? [p] : []));
+      return new Set(held.flat());
+    }
+    const unknown = [...new Set(patronIds.filter((p) => !checked?.has(p)))];
+    const answers = await inParallel(unknown, (p) => this.isHeld(p));
+    const known = checked ?? new Map<string, boolean>();
+    unknown.forEach((p, i) => known.set(p, answers[i] === true));
+    return new Set(patronIds.filter((p) => known.get(p) === true));
+  }
+
+  /** R13: makes the registry complete (hold-registry.ts `backfillRegistry`); background only. */
+  backfillRegistry(deadline: number, options: { pageSize?: number } = {}): Promise<BackfillResult> {
+    return backfillRegistry(this.db, this.table, { now: this.clock, deadline, ...options });
+  }
+}
+
+/** Queries in flight at once: enough to hide latency, few enough not to throttle the table. */
+const QUERIES_IN_FLIGHT = 4;
+
+async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
+  };
+  await Promise.all(Array.from({ length: Math.min(QUERIES_IN_FLIGHT, items.length) }, worker));
+  return out;
 }

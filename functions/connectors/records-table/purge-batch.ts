@@ -1,7 +1,7 @@
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { BATCHES_IN_FLIGHT, MAX_BATCH, batchWrite, type WriteRequest } from '../../adapters/dynamodb/batch-write.ts';
 import { recordKeys } from '../../adapters/dynamodb/keys.ts';
-import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
+import type { LegalHold, LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 import { isoDateIn } from '../../domain/age.ts';
 import { buildDeletionPlan, type DeletionPlan } from '../../domain/deletion-plan.ts';
 import {
@@ -40,6 +40,8 @@ import { retentionSecret } from './retention.ts';
  * - patrons are written in groups of at most 100 records, the erasure's own batch between two
  *   legal-hold checks (R13): every patron of a group is checked just before the group's writes, and
  *   a held one is not touched (two groups are written at once: a patron's own records are in one);
+ *   a check is one read of the legal-hold registry (adapters/dynamodb/hold-registry.ts) and a query
+ *   for each patron of the group it lists, or a query for each patron while it is incomplete;
  * - per group, BatchWrites of 25 across patrons: the copies and the erased person's fingerprints
  *   (R8, erasure-memory.ts), then the originals deleted, then (after `beforePersonal`, where the
  *   caller appends its audit events, R17) the guarantee links and the profiles. Personal data goes
@@ -119,19 +121,19 @@ export async function purgeRead(
   const now = deps.clock();
   const today = isoDateIn(now, timezone);
   const cutoffs = retentionCutoffs(today, deps.policy);
+  // R13: the page's holds at once: the registry, then the patrons it lists (`activeAmong`).
+  const holdsOf = options.checkHolds ? await deps.holds.activeAmong(patronIds) : new Map<string, LegalHold[]>();
   return mapInParallel(patronIds, READS_IN_FLIGHT, async (patronId): Promise<PurgeCandidate> => {
-    const [res, holds] = await Promise.all([
-      deps.db.send(
-        new QueryCommand({
-          TableName: deps.recordsTable,
-          KeyConditionExpression: 'pk = :pk',
-          ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId) },
-          ConsistentRead: true,
-          Limit: READ_LIMIT,
-        }),
-      ),
-      options.checkHolds ? deps.holds.active(patronId) : Promise.resolve([]),
-    ]);
+    const res = await deps.db.send(
+      new QueryCommand({
+        TableName: deps.recordsTable,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': recordKeys.patronPartition(patronId) },
+        ConsistentRead: true,
+        Limit: READ_LIMIT,
+      }),
+    );
+    const holds = holdsOf.get(patronId) ?? [];
     const items = res.Items ?? [];
     const held = holds.length > 0;
     const base = { patronId, absent: false, alone: false, held, openHolds: 0, blockers: [] };
@@ -258,10 +260,11 @@ async function eraseGroup(
   hooks: PurgeHooks,
   result: PurgeEraseResult,
 ): Promise<void> {
-  // R13: every patron of the group checked just before its writes; a held one is not touched.
-  const held = await Promise.all(group.map((w) => deps.holds.isHeld(w.patronId)));
-  const go = group.filter((_, i) => !held[i]);
-  result.held.push(...group.filter((_, i) => held[i]).map((w) => w.patronId));
+  // R13: every patron of the group checked just before its writes (the registry read afresh, then
+  // the patrons it lists); a held one is not touched.
+  const held = await deps.holds.heldAmong(group.map((w) => w.patronId));
+  const go = group.filter((w) => !held.has(w.patronId));
+  result.held.push(...group.filter((w) => held.has(w.patronId)).map((w) => w.patronId));
   if (go.length === 0) return;
   // R8: remembered before anything personal goes; a re-run writes the same items.
   const prints = deps.fingerprinter

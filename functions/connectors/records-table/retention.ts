@@ -139,19 +139,6 @@ export interface SweepSegmentResult extends SegmentProgress {
 
 const keyOf = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) });
 
-/** Requests in flight at once per invocation: enough to hide latency, few enough not to throttle a partition. */
-const CONCURRENCY = 4;
-
-async function mapInParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
-  return out;
-}
-
 /** DynamoDB's BatchGetItem limit. */
 const GET_BATCH = 100;
 const GET_ATTEMPTS = 8;
@@ -206,30 +193,36 @@ function retentionFilter(cutoffs: RetentionCutoffs) {
 
 /**
  * Anonymises the segment's records past their period, page by page, until the segment ends,
- * the page limit is reached or the time is up. Patrons are checked once per invocation: legal
- * hold (R13) and a deletion under way.
+ * the page limit is reached or the time is up. Each page's patrons are checked just before its
+ * writes: legal hold (R13, the registry read each page) and a deletion under way (once an invocation).
  */
 export async function sweepRetentionSegment(input: SweepSegmentInput): Promise<SweepSegmentResult> {
   const { db, recordsTable: table } = input;
   const clock = input.elapsedNow ?? Date.now;
   const progress: SegmentProgress = { scanned: 0, eligible: 0, anonymised: 0, held: 0, deleting: 0, pages: 0 };
-  const actions = new Map<string, LoanRetentionAction>();
+  /** Whose own deletion is under way, each patron read once an invocation. */
+  const deleting = new Map<string, boolean>();
+  /** R13: the hold answers, kept only while the registry is incomplete (`LegalHolds.heldAmong`). */
+  const heldChecked = new Map<string, boolean>();
   let secret: Buffer | undefined;
   let cursor: Key | undefined = input.cursor;
   const filter = retentionFilter(input.cutoffs);
 
   /**
-   * The page's new patrons at once: R13 each one's legal holds (one query a patron: holds are kept
-   * per patron), and whether their own deletion is under way, its secret read by key in batches of
-   * 100 (one BatchGetItem where a Get per patron cost a round trip each).
+   * What to do with each patron of a page, just before its writes. R13: the legal-hold registry read
+   * afresh (one GetItem), and the precise query for each patron it lists (`heldAmong`: every patron,
+   * once an invocation, while it is incomplete). Whether their own deletion is under way: its secret
+   * read by key for the patrons new to this invocation, in batches of 100 (one BatchGetItem).
    */
-  const checkPatrons = async (patronIds: string[]): Promise<void> => {
-    const [held, deleting] = await Promise.all([
-      mapInParallel(patronIds, (p) => input.holds.isHeld(p)),
-      deletionsUnderWay(input, patronIds),
+  const actionsFor = async (patronIds: string[]): Promise<Map<string, LoanRetentionAction>> => {
+    const fresh = patronIds.filter((p) => !deleting.has(p));
+    const [held, underWay] = await Promise.all([
+      input.holds.heldAmong(patronIds, heldChecked),
+      deletionsUnderWay(input, fresh),
     ]);
-    patronIds.forEach((p, i) =>
-      actions.set(p, loanRetentionAction({ held: held[i] === true, deleting: deleting.has(p) })),
+    for (const p of fresh) deleting.set(p, underWay.has(p));
+    return new Map(
+      patronIds.map((p) => [p, loanRetentionAction({ held: held.has(p), deleting: deleting.get(p) === true })]),
     );
   };
 
@@ -251,8 +244,7 @@ export async function sweepRetentionSegment(input: SweepSegmentInput): Promise<S
       return kind && pastRetention(retentionFactsOf(kind, item, input.timezone), input.cutoffs) ? [{ kind, item }] : [];
     });
     const patronOf = ({ item }: { item: Item }) => String(item.pk).slice(PATRON_PREFIX.length);
-    // Each patron once per invocation.
-    await checkPatrons([...new Set(eligible.map(patronOf))].filter((p) => !actions.has(p)));
+    const actions = await actionsFor([...new Set(eligible.map(patronOf))]);
     const due: { kind: RetentionKind; item: Item }[] = [];
     for (const record of eligible) {
       progress.eligible++;
