@@ -116,15 +116,16 @@ export const byDue = (a: QueueItem, b: QueueItem): number =>
 /** R3: any count under this is shown as "<5", so that no person can be singled out. */
 export const SMALL_COUNT = 5;
 /**
- * R3 secondary suppression: a count shown neither as itself nor as "<5", because with the total it
- * would let a small count be recovered by subtraction.
+ * R3 secondary suppression: a count shown neither as itself nor as "<5", because with other
+ * published figures it would let a small count be recovered by subtraction: within a month, with the
+ * month's total; over several months, with another report's figures (see buildStats).
  */
 export const HIDDEN = 'hidden';
 export type Count = number | '<5' | typeof HIDDEN;
 export const suppress = (n: number): Count => (n < SMALL_COUNT ? '<5' : n);
 
 /**
- * R3: one breakdown of the total (by kind, status or month), each count under 5 shown as "<5". When
+ * R3: one breakdown of a month's total (by kind or status), each count under 5 shown as "<5". When
  * exactly one count is small, the others and the total would give it away, so the smallest of the
  * others is hidden too: two unknowns, one equation.
  */
@@ -245,7 +246,7 @@ export interface StatsReport {
   byStatus: Record<string, Count>;
   byMonth: Record<string, Count>;
   completed: Count;
-  /** Median whole-and-tenth days from receipt to completion; null when fewer than 5 completed (R3). */
+  /** Median whole-and-tenth days from receipt to completion; null unless `completed` is a number (R3). */
   medianDaysToComplete: number | null;
   /** Open now and past the (pause-adjusted) due date. */
   overdue: Count;
@@ -283,9 +284,74 @@ const reportedStatus = (r: StatsRow, now: Date): RequestStatus =>
     ? 'expired'
     : r.status;
 
+/** One month's true counts, before any protection. */
+interface MonthTally {
+  total: number;
+  byKind: Map<string, number>;
+  byStatus: Map<string, number>;
+  overdue: number;
+  completedLate: number;
+  durations: number[];
+}
+
+/** R3: what a one-month report shows of its month, every count protected within that month alone. */
+interface MonthTable {
+  total: Count;
+  byKind: Record<string, Count>;
+  byStatus: Record<string, Count>;
+  completed: Count;
+  overdue: Count;
+  completedLate: Count;
+}
+
+function protectMonth(t: MonthTally): MonthTable {
+  const byStatus = protectBreakdown(t.byStatus);
+  return {
+    total: suppress(t.total),
+    byKind: protectBreakdown(t.byKind),
+    byStatus,
+    // The same requests as the byStatus "completed" cell, so shown as that cell is: shown as a
+    // number while hidden there, it would give away the one small status it was hidden to protect.
+    completed: byStatus.completed ?? suppress(0),
+    overdue: suppress(t.overdue),
+    completedLate: suppress(t.completedLate),
+  };
+}
+
+/**
+ * R3: one figure over the report's months, from that figure's cell in each month's table. One month:
+ * the cell as it is. Several: their sum when every cell is shown as a number, otherwise HIDDEN.
+ */
+function acrossMonths(cells: readonly Count[]): Count {
+  if (cells.length === 1) return cells[0] as Count;
+  let sum = 0;
+  for (const c of cells) {
+    if (typeof c !== 'number') return HIDDEN;
+    sum += c;
+  }
+  return sum;
+}
+
 /**
  * R3: counts by kind, status and month of receipt, the median days to complete, and overdue
- * counts, with every count under 5 shown as "<5" and no identifier anywhere.
+ * counts, with no identifier anywhere and no small count recoverable, whichever reports are asked.
+ *
+ * The calendar month is the unit. Each month's own table (its total, by kind, by status, completed,
+ * overdue, completed late) is protected on its own, exactly as a one-month report: every count
+ * under 5 is "<5", and where one small count in a breakdown could be recovered from the month's
+ * total, the next smallest is hidden too. It depends only on that month's requests, so it is the
+ * same in every report that covers the month. A report over several months shows, for each figure,
+ * the sum of that figure's month cells only when every one of them is shown as a number, and
+ * otherwise "hidden" (a zero month is a cell like any other: its 0 is "<5"); byMonth is each month's
+ * own total. So every number any report shows is a month table's cell or a sum of cells the month
+ * tables show: subtracting reports, in any number and any overlap, tells nothing the month tables
+ * do not, and each of those is protected as a single report is.
+ *
+ * The median is not a sum, so it cannot be made safe by summing. Beside a hidden "completed" count it
+ * would tell about that count: whether it is shown says the months together have 5 completed or
+ * more, and whether it moves when a month is added says that month had any. It is shown only when
+ * the report's completed count is a number (in a range, every month's), which keeps the rule of at
+ * least 5 completed and leaves no hidden count for it to tell about.
  */
 export function buildStats(
   rows: Iterable<StatsRow>,
@@ -297,32 +363,42 @@ export function buildStats(
   // R3, R13a: court orders are counted only for the roles that may see them; for the others they
   // are left out of every figure, so no total gives them away.
   const kinds = REQUEST_KINDS.filter((k) => opts.courtOrders || k !== 'court-order');
-  const byKind = new Map<string, number>(kinds.map((k) => [k, 0]));
-  const byStatus = new Map<string, number>(REQUEST_STATUSES.map((s) => [s, 0]));
   const months = monthsOf(range);
-  const byMonth = new Map<string, number>(months.map((m) => [m, 0]));
-  const durations: number[] = [];
-  let total = 0;
-  let overdue = 0;
-  let completedLate = 0;
+  const tallies = new Map<string, MonthTally>(
+    months.map((m) => [
+      m,
+      {
+        total: 0,
+        byKind: new Map<string, number>(kinds.map((k) => [k, 0])),
+        byStatus: new Map<string, number>(REQUEST_STATUSES.map((s) => [s, 0])),
+        overdue: 0,
+        completedLate: 0,
+        durations: [],
+      },
+    ]),
+  );
   for (const r of rows) {
-    if (!byKind.has(r.kind)) continue;
+    if (!kinds.includes(r.kind)) continue;
     const day = isoDateIn(new Date(r.createdAt), timezone);
     if (day < range.from || day > range.to) continue;
-    total++;
+    const t = tallies.get(day.slice(0, 7));
+    if (!t) continue;
+    t.total++;
     const status = reportedStatus(r, now);
-    byKind.set(r.kind, (byKind.get(r.kind) ?? 0) + 1);
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
-    const month = day.slice(0, 7);
-    byMonth.set(month, (byMonth.get(month) ?? 0) + 1);
+    t.byKind.set(r.kind, (t.byKind.get(r.kind) ?? 0) + 1);
+    t.byStatus.set(status, (t.byStatus.get(status) ?? 0) + 1);
     if (status === 'completed') {
       const closed = Date.parse(r.closedAt ?? r.updatedAt ?? r.createdAt);
-      durations.push((closed - Date.parse(r.createdAt)) / DAY_MS);
-      if (closed > Date.parse(r.dueAt)) completedLate++;
+      t.durations.push((closed - Date.parse(r.createdAt)) / DAY_MS);
+      if (closed > Date.parse(r.dueAt)) t.completedLate++;
     } else if (r.matched !== false && isOverdueNow({ ...r, status }, now)) {
-      overdue++;
+      t.overdue++;
     }
   }
+  const tables = [...tallies.values()].map(protectMonth);
+  const across = (cell: (t: MonthTable) => Count | undefined): Count =>
+    acrossMonths(tables.map((t) => cell(t) ?? suppress(0)));
+  const completed = across((t) => t.completed);
   return {
     from: range.from,
     to: range.to,
@@ -330,15 +406,16 @@ export function buildStats(
     generatedAt: now.toISOString(),
     basis: 'requests received from "from" to "to" inclusive, by the library calendar',
     suppression:
-      'every count under 5 is shown as "<5"; where one small count could be recovered from the total, another count is "hidden"; the median needs at least 5 completed requests',
-    total: suppress(total),
-    byKind: protectBreakdown(byKind),
-    byStatus: protectBreakdown(byStatus),
-    byMonth: protectBreakdown(byMonth),
-    completed: suppress(durations.length),
-    medianDaysToComplete: durations.length >= SMALL_COUNT ? median(durations) : null,
-    overdue: suppress(overdue),
-    completedLate: suppress(completedLate),
+      'each month is protected on its own: a count under 5 is shown as "<5", and where one small count could be worked out from the month\'s total, another is "hidden"; a figure over several months is the sum of the months\' figures when every month shows its figure as a number, and is "hidden" otherwise; byMonth shows each month\'s own total; the median is shown only when the completed count is shown as a number, so at least 5 completed in every month',
+    total: across((t) => t.total),
+    byKind: Object.fromEntries(kinds.map((k) => [k, across((t) => t.byKind[k])])),
+    byStatus: Object.fromEntries(REQUEST_STATUSES.map((s) => [s, across((t) => t.byStatus[s])])),
+    byMonth: Object.fromEntries(months.map((m, i) => [m, (tables[i] as MonthTable).total])),
+    completed,
+    medianDaysToComplete:
+      typeof completed === 'number' ? median([...tallies.values()].flatMap((t) => t.durations)) : null,
+    overdue: across((t) => t.overdue),
+    completedLate: across((t) => t.completedLate),
   };
 }
 

@@ -504,14 +504,18 @@ describe('staff desk, end to end', () => {
     // R3: whole months that have ended: the report is read once this month is over.
     skew.ms = 40 * 86_400_000;
     const later = { officer: await token(OFFICER, ['privacy-officer']), desk: await token(DESK, ['circulation']) };
-    const res = await api('GET', '/api/staff/stats', later.desk);
-    expect(res.status).toBe(200);
-    const text = await res.text();
-    const stats = JSON.parse(text) as Json & {
+    type Stats = Json & {
+      total: unknown;
       byKind: Record<string, unknown>;
       byStatus: Record<string, unknown>;
       byMonth: Record<string, unknown>;
     };
+    const month = new Date().toISOString().slice(0, 7);
+    // This month alone: its own table, every count under 5 as "<5".
+    const res = await api('GET', `/api/staff/stats?from=${month}&to=${month}`, later.desk);
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const stats = JSON.parse(text) as Stats;
     expect(typeof stats.byKind.access).toBe('number');
     expect(stats.byKind.access as number).toBeGreaterThanOrEqual(10);
     expect(stats.byKind.correction).toBe('<5');
@@ -521,25 +525,38 @@ describe('staff desk, end to end', () => {
     expect(typeof stats.medianDaysToComplete).toBe('number');
     expect(stats.medianDaysToComplete as number).toBeLessThan(1);
     expect(stats.overdue).toBe('<5');
-    const month = new Date().toISOString().slice(0, 7);
-    expect(Object.keys(stats.byMonth)).toHaveLength(12);
-    expect(Object.keys(stats.byMonth)).toContain(month);
+    expect(stats.byMonth).toEqual({ [month]: stats.total });
     // No identifier at all: no request id, patron id, staff email or patron detail.
     const trails = await Promise.all(made.map((id) => rt.deps.requests.get(id)));
     for (const r of trails) expect(text).not.toContain(r.requestId);
     for (const value of [...IDENTIFIERS, DESK, OFFICER, '@']) expect(text).not.toContain(value);
     for (const value of Object.values(stats.byKind))
-      expect(value === '<5' || (typeof value === 'number' && value >= 5)).toBe(true);
+      expect(value === '<5' || value === 'hidden' || (typeof value === 'number' && value >= 5)).toBe(true);
 
-    // A range with nothing in it: every count is "<5", and no median.
+    // R3: the default twelve months. Each month shows its own total; a figure over the twelve is
+    // their sum only where every month shows it as a number, so a month under 5 hides it.
+    const year = await getJson<Stats>('/api/staff/stats', later.desk);
+    expect(Object.keys(year.byMonth)).toHaveLength(12);
+    expect(year.byMonth[month]).toBe(stats.total);
+    expect(Object.values(year.byMonth)).toContain('<5');
+    expect(year.total).toBe('hidden');
+    expect(year.byKind.access).toBe('hidden');
+    expect(year).toMatchObject({ completed: 'hidden', medianDaysToComplete: null });
+
+    // Months with nothing in them: each month's count is "<5"; their sum is hidden, and no median.
     const empty = await getJson<Json>('/api/staff/stats?from=2020-01-01&to=2020-03-31', later.officer);
-    expect(empty).toMatchObject({ total: '<5', completed: '<5', medianDaysToComplete: null });
-    expect(Object.keys(empty.byMonth as Json)).toEqual(['2020-01', '2020-02', '2020-03']);
+    expect(empty).toMatchObject({ total: 'hidden', completed: 'hidden', medianDaysToComplete: null });
+    expect(empty.byMonth).toEqual({ '2020-01': '<5', '2020-02': '<5', '2020-03': '<5' });
+    expect(await getJson<Json>('/api/staff/stats?from=2020-02&to=2020-02', later.officer)).toMatchObject({
+      total: '<5',
+      completed: '<5',
+      medianDaysToComplete: null,
+    });
     expect((await api('GET', '/api/staff/stats?from=2026-05-01&to=2026-01-01', later.officer)).status).toBe(400);
     expect((await api('GET', '/api/staff/stats?from=2020-01-01&to=2026-01-01', later.officer)).status).toBe(400);
     expect((await api('GET', '/api/staff/stats?from=yesterday', later.officer)).status).toBe(400);
 
-    const csv = await api('GET', '/api/staff/stats?format=csv', later.officer);
+    const csv = await api('GET', `/api/staff/stats?from=${month}&to=${month}&format=csv`, later.officer);
     expect(csv.status).toBe(200);
     expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
     expect(csv.headers.get('content-disposition')).toMatch(

@@ -81,19 +81,25 @@ describe('R3 statistics', () => {
       // Outside the range: counted nowhere.
       row({ createdAt: '2025-01-01T12:00:00Z' }),
     ];
-    const s = buildStats(rows, { from: '2026-09-01', to: '2026-11-20' }, NOW, TZ);
-    expect(s.total).toBe(9);
+    const s = buildStats(rows, { from: '2026-10-01', to: '2026-10-31' }, NOW, TZ);
+    expect(s.total).toBe(8);
     expect(s.byKind).toMatchObject({ access: 6, deletion: '<5', export: '<5', correction: '<5', 'court-order': '<5' });
-    expect(s.byStatus).toMatchObject({ completed: 6, 'in-progress': '<5', verifying: '<5', expired: '<5' });
-    expect(s.byMonth).toEqual({ '2026-09': '<5', '2026-10': 8, '2026-11': '<5' });
-    expect(s.completed).toBe(6);
-    expect(s.medianDaysToComplete).toBe(3.5);
+    expect(s.byStatus).toMatchObject({ completed: 5, 'in-progress': '<5', verifying: '<5', expired: '<5' });
+    expect(s.byMonth).toEqual({ '2026-10': 8 });
+    expect(s.completed).toBe(5);
+    expect(s.medianDaysToComplete).toBe(3);
     expect(s.overdue).toBe('<5');
     expect(s.completedLate).toBe('<5');
     const text = JSON.stringify(s);
     expect(text).not.toMatch(/requestId|patron/);
 
-    const few = buildStats(rows.slice(0, 4), { from: '2026-09-01', to: '2026-11-20' }, NOW, TZ);
+    // R3: over three months, each month shows its own total; a figure with a month under 5 is hidden.
+    const three = buildStats(rows, { from: '2026-09-01', to: '2026-11-30' }, NOW, TZ);
+    expect(three.byMonth).toEqual({ '2026-09': '<5', '2026-10': 8, '2026-11': '<5' });
+    expect(three).toMatchObject({ total: HIDDEN, completed: HIDDEN, medianDaysToComplete: null });
+    expect(three.byKind.access).toBe(HIDDEN);
+
+    const few = buildStats(rows.slice(0, 4), { from: '2026-10-01', to: '2026-10-31' }, NOW, TZ);
     expect(few.medianDaysToComplete).toBeNull();
     expect(few.total).toBe('<5');
   });
