@@ -542,6 +542,9 @@
     return `/api/staff/stats${q ? `?${q}` : ''}`;
   };
 
+  /** R3: a count as the report gives it: a number, "<5", or "hidden" (withheld to protect a small count). */
+  const countText = (v) => (v === 'hidden' ? 'not shown' : String(v));
+
   function countTable(caption, head, counts, names) {
     const table = el('table', null, { class: 'data-table' });
     table.appendChild(el('caption', caption));
@@ -555,7 +558,7 @@
     for (const [k, v] of Object.entries(counts)) {
       const tr = el('tr');
       tr.appendChild(el('th', names ? name(names, k) : k, { scope: 'row' }));
-      tr.appendChild(el('td', v));
+      tr.appendChild(el('td', countText(v)));
       tbody.appendChild(tr);
     }
     table.appendChild(tbody);
@@ -580,20 +583,24 @@
       out.textContent = '';
       const dl = el('dl', null, { class: 'summary' });
       addTerm(dl, 'Range', `${s.from} to ${s.to} (${s.timezone})`);
-      addTerm(dl, 'Requests received', s.total);
-      addTerm(dl, 'Completed', s.completed);
+      addTerm(dl, 'Requests received', countText(s.total));
+      addTerm(dl, 'Completed', countText(s.completed));
       addTerm(
         dl,
         'Median days to complete',
-        s.medianDaysToComplete === null ? 'Not shown: fewer than 5 completed' : s.medianDaysToComplete,
+        s.medianDaysToComplete === null
+          ? 'Not shown: it needs at least 5 completed in every month, with that count shown'
+          : s.medianDaysToComplete,
       );
-      addTerm(dl, 'Open and overdue now', s.overdue);
-      addTerm(dl, 'Completed after the due date', s.completedLate);
+      addTerm(dl, 'Open and overdue now', countText(s.overdue));
+      addTerm(dl, 'Completed after the due date', countText(s.completedLate));
       out.appendChild(dl);
       out.appendChild(countTable('By kind', 'Kind', s.byKind, KIND_NAMES));
       out.appendChild(countTable('By status', 'Status', s.byStatus, STATUS_NAMES));
       out.appendChild(countTable('By month received', 'Month', s.byMonth));
-      show($('stats-result'), 'info', ['Counts under 5 are shown as “<5”.']);
+      show($('stats-result'), 'info', [
+        'Counts under 5 are shown as “<5”. Each month is counted on its own; a figure over several months is shown only when every month shows its own as a number, so that no report can be subtracted from another to reveal a small count. Otherwise it is “not shown”: read the months one at a time.',
+      ]);
     } catch (e) {
       if (e.message !== 'signed out') show($('stats-result'), 'error', ['The network request failed; try again.']);
     }
