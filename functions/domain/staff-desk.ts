@@ -125,14 +125,19 @@ export type Count = number | '<5' | typeof HIDDEN;
 export const suppress = (n: number): Count => (n < SMALL_COUNT ? '<5' : n);
 
 /**
- * R3: one breakdown of a month's total (by kind or status), each count under 5 shown as "<5". When
- * exactly one count is small, the others and the total would give it away, so the smallest of the
- * others is hidden too: two unknowns, one equation.
+ * R3: one breakdown of a month's total (by kind or status), each count under 5 shown as "<5". The
+ * total less the shown counts gives the small ones' sum. When that sum pins each of them, the
+ * smallest of the others is hidden too, so the sum takes in a count that may be anything from 5 up:
+ * - exactly one count is small: the sum is that count;
+ * - every small count is 4 (the sum is 4 times their number): each is the most "<5" can be.
+ * A sum of 0 pins them too, at zero, and is left shown: a count of nobody singles out no one, and
+ * hiding a cell in every month whose other counts are all zero would withhold most months' figures.
  */
 export function protectBreakdown(cells: ReadonlyMap<string, number>): Record<string, Count> {
   const out: Record<string, Count> = Object.fromEntries([...cells].map(([k, n]) => [k, suppress(n)]));
   const small = [...cells].filter(([, n]) => n < SMALL_COUNT);
-  if (small.length === 1) {
+  const smallSum = small.reduce((sum, [, n]) => sum + n, 0);
+  if (small.length === 1 || (small.length > 1 && smallSum === small.length * (SMALL_COUNT - 1))) {
     const next = [...cells]
       .filter(([, n]) => n >= SMALL_COUNT)
       .sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0]))[0];

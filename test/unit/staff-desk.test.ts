@@ -131,6 +131,28 @@ describe('R3 statistics', () => {
         ]),
       ),
     ).toEqual({ a: 12, b: 7 });
+    // R3: two counts of 4 beside a shown total: their sum, 8, could only be 4 + 4, so another is hidden.
+    expect(
+      protectBreakdown(
+        new Map([
+          ['a', 12],
+          ['b', 7],
+          ['c', 4],
+          ['d', 4],
+        ]),
+      ),
+    ).toEqual({ a: 12, b: HIDDEN, c: '<5', d: '<5' });
+    // A sum of 7 could be 3 + 4 or 4 + 3: nothing more is hidden.
+    expect(
+      protectBreakdown(
+        new Map([
+          ['a', 12],
+          ['b', 7],
+          ['c', 3],
+          ['d', 4],
+        ]),
+      ),
+    ).toEqual({ a: 12, b: 7, c: '<5', d: '<5' });
     // In a whole report: each breakdown sums to the total, and no single small cell can be derived.
     const rows = [...Array(9).keys()].map(() => row({ createdAt: '2026-10-05T12:00:00Z' }));
     rows.push(row({ kind: 'deletion', createdAt: '2026-10-06T12:00:00Z' }));
