@@ -39,7 +39,7 @@ import { StaffAuth } from './constructs/staff-auth.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
 import { HANDLERS_DIR } from './paths.ts';
-import { storeDefines } from './store-usage.ts';
+import { partDefines } from './store-usage.ts';
 import type { DeployedSystems } from './systems.ts';
 
 export interface PrivacyDeskStackProps extends StackProps {
@@ -357,7 +357,7 @@ export class PrivacyDeskStack extends Stack {
 export function bundleDefines(access: FunctionAccess, secrets: boolean, entry: string): Record<string, string> {
   const flag = (allowed: boolean) => JSON.stringify(String(allowed));
   return {
-    ...storeDefines(entry),
+    ...partDefines(entry),
     'process.env.PD_BUNDLE_RECORDS': flag(access.records !== 'none'),
     'process.env.PD_BUNDLE_EMAIL': flag(access.email),
     'process.env.PD_BUNDLE_FILES': flag(access.files !== 'none'),

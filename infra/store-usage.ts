@@ -1,14 +1,16 @@
 /**
- * Which of the stores `buildDeps` makes a function's code can reach (issue 15, README "Bundle size
- * and cold start"). All of them live in tables every function is granted, so FUNCTION_ACCESS cannot
- * say; the code can. From a handler, the value imports are followed through `functions/` (type-only
- * imports are erased, so they lead nowhere); `functions/lib/deps.ts`, the composition root that
- * imports every store, is where the walk stops. A store counts as reached when any file on the way
- * names it as a property: `deps.tokens`, `deps?.tokens`, `deps['tokens']` or `{ tokens } = deps`.
- * That over-approximates (a file's unused paths count too), which only keeps a store; missing a use
- * would withhold it, and the function would fail the first time it ran that path, saying which
- * store it was built without. The source has no other way to reach a store (no computed key), and
- * test/infra/store-usage.test.ts holds the fixtures for each way of naming one.
+ * Which parts of what `buildDeps` makes a function's code can reach (issue 15, README "Bundle size
+ * and cold start"): the stores, and the records table connector's heavy operations (erasure,
+ * retention, purge). The stores all live in tables every function is granted, so FUNCTION_ACCESS
+ * cannot say; the code can. From a handler, the value imports are followed through `functions/`
+ * (type-only imports are erased, so they lead nowhere); `functions/lib/deps.ts`, the composition
+ * root that imports every store, is where the walk stops. A part counts as reached when any file
+ * on the way names it as a property: `deps.tokens`, `deps?.tokens`, `deps['tokens']`,
+ * `{ tokens } = deps`, `connector.erase(…)`. That over-approximates (a file's unused paths count
+ * too), which only keeps a part; missing a use would withhold it, and the function would fail the
+ * first time it ran that path, saying which part it was built without (WithheldPortError). The
+ * source has no other way to reach one (no computed key), and test/infra/store-usage.test.ts holds
+ * the fixtures for each way of naming one and the table of which function is built with what.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -16,10 +18,12 @@ import ts from 'typescript';
 import { REPO_ROOT } from './paths.ts';
 
 /**
- * The stores `buildDeps` can leave out (functions/lib/deps.ts), by their name in `Deps`; each is
- * behind its own `PD_BUNDLE_USES_*` flag (`storeDefines`).
+ * What a bundle can leave out, each behind its own `PD_BUNDLE_USES_*` flag (`partDefines`): the
+ * stores `buildDeps` makes, by their name in `Deps` (functions/lib/deps.ts), then the records table
+ * connector's operations whose code is large and which only some functions call, by their name in
+ * `SystemConnector` (functions/connectors/records-table/connector.ts).
  */
-export const OPTIONAL_STORES = [
+export const OPTIONAL_PARTS = [
   'tokens',
   'orders',
   'sentEmails',
@@ -29,30 +33,37 @@ export const OPTIONAL_STORES = [
   'people',
   'connector',
   'audit',
+  'erase',
+  'checkBlockers',
+  'planDeletion',
+  'anonymiseBefore',
+  'expiredPatrons',
+  'purgeRead',
+  'purgeErase',
 ] as const;
-export type OptionalStore = (typeof OPTIONAL_STORES)[number];
+export type OptionalPart = (typeof OPTIONAL_PARTS)[number];
 
-/** What `buildDeps` builds a store from: a function that names the first gets the others too. */
-export const BUILT_FROM: Readonly<Partial<Record<OptionalStore, readonly OptionalStore[]>>> = {
+/** What `buildDeps` builds a part from: a function that names the first gets the others too. */
+export const BUILT_FROM: Readonly<Partial<Record<OptionalPart, readonly OptionalPart[]>>> = {
   people: ['records', 'connector'],
   // The records table's connector checks the legal holds before it changes anything (R13).
   connector: ['holds'],
 };
 
 /** `sentEmails` → `PD_BUNDLE_USES_SENT_EMAILS`. */
-export const storeFlag = (store: OptionalStore): string =>
-  `PD_BUNDLE_USES_${store.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
+export const partFlag = (part: OptionalPart): string =>
+  `PD_BUNDLE_USES_${part.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;
 
 /** The composition root: it builds every store, so the walk does not go through it. */
 export const COMPOSITION_ROOT = join(REPO_ROOT, 'functions', 'lib', 'deps.ts');
 
-const STORE_NAMES: ReadonlySet<string> = new Set(OPTIONAL_STORES);
+const PART_NAMES: ReadonlySet<string> = new Set(OPTIONAL_PARTS);
 
 interface ModuleFacts {
   /** Files this one imports or re-exports values from, resolved. */
   imports: string[];
-  /** Store names it uses as property names. */
-  stores: Set<OptionalStore>;
+  /** The optional parts it names as properties. */
+  parts: Set<OptionalPart>;
 }
 
 const facts = new Map<string, ModuleFacts>();
@@ -79,9 +90,9 @@ function read(file: string): ModuleFacts {
   const known = facts.get(file);
   if (known) return known;
   const source = ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
-  const found: ModuleFacts = { imports: [], stores: new Set() };
+  const found: ModuleFacts = { imports: [], parts: new Set() };
   const name = (text: string) => {
-    if (STORE_NAMES.has(text)) found.stores.add(text as OptionalStore);
+    if (PART_NAMES.has(text)) found.parts.add(text as OptionalPart);
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) || ts.isExportDeclaration(node)) {
@@ -113,32 +124,32 @@ function read(file: string): ModuleFacts {
 }
 
 /**
- * The optional stores the code reachable from `entry` names, with those they are built from
- * (BUILT_FROM), in OPTIONAL_STORES order. `root`, where the walk stops, is for the tests' fixtures.
+ * The optional parts the code reachable from `entry` names, with those they are built from
+ * (BUILT_FROM), in OPTIONAL_PARTS order. `root`, where the walk stops, is for the tests' fixtures.
  */
-export function storesReached(entry: string, root: string = COMPOSITION_ROOT): OptionalStore[] {
+export function partsReached(entry: string, root: string = COMPOSITION_ROOT): OptionalPart[] {
   const seen = new Set<string>();
-  const reached = new Set<OptionalStore>();
+  const reached = new Set<OptionalPart>();
   const walk = (file: string) => {
     if (seen.has(file) || file === root) return;
     seen.add(file);
     const f = read(file);
-    f.stores.forEach((s) => reached.add(s));
+    f.parts.forEach((s) => reached.add(s));
     f.imports.forEach(walk);
   };
   walk(resolve(entry));
-  const close = (store: OptionalStore): void => {
-    reached.add(store);
-    BUILT_FROM[store]?.forEach(close);
+  const close = (part: OptionalPart): void => {
+    reached.add(part);
+    BUILT_FROM[part]?.forEach(close);
   };
   [...reached].forEach(close);
-  return OPTIONAL_STORES.filter((s) => reached.has(s));
+  return OPTIONAL_PARTS.filter((s) => reached.has(s));
 }
 
-/** esbuild `define`s for the function whose handler is `entry`: each optional store built or not. */
-export function storeDefines(entry: string): Record<string, string> {
-  const reached = new Set(storesReached(entry));
+/** esbuild `define`s for the function whose handler is `entry`: each optional part built or left out. */
+export function partDefines(entry: string): Record<string, string> {
+  const reached = new Set(partsReached(entry));
   return Object.fromEntries(
-    OPTIONAL_STORES.map((s) => [`process.env.${storeFlag(s)}`, JSON.stringify(String(reached.has(s)))]),
+    OPTIONAL_PARTS.map((s) => [`process.env.${partFlag(s)}`, JSON.stringify(String(reached.has(s)))]),
   );
 }

@@ -49,7 +49,7 @@ describe('the SDK layer and the function bundles that import it (issue 15)', () 
     );
   });
 
-  it('a bundle carries only the stores its code names (infra/store-usage.ts), and each one that names a store carries it', () => {
+  it('a bundle carries only the stores and connector operations its code names (infra/store-usage.ts)', () => {
     const carries = (fn: string, source: string) => bundles[fn]!.inputs.includes(source);
     // task-set-status closes a request: its links (tokens), never a court order nor a system of record.
     expect(carries('task-set-status', 'functions/adapters/dynamodb/tokens.ts')).toBe(true);
@@ -60,6 +60,9 @@ describe('the SDK layer and the function bundles that import it (issue 15)', () 
     expect(carries('sweep-due-dates', 'functions/connectors/records-table/connector.ts')).toBe(false);
     expect(carries('api-court-orders', 'functions/adapters/dynamodb/court-orders.ts')).toBe(true);
     expect(carries('task-request-verification', 'functions/connectors/records-table/connector.ts')).toBe(true);
+    // It finds and reads patrons through the connector, never erases: the erasure code is left out.
+    expect(carries('task-request-verification', 'functions/connectors/records-table/erasure.ts')).toBe(false);
+    expect(carries('task-reach-system', 'functions/connectors/records-table/erasure.ts')).toBe(true);
   });
 
   it('the layer has one entry per SDK module the Lambda code imports, each exporting exactly the names it imports', () => {

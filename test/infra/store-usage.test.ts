@@ -4,10 +4,10 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HANDLERS_DIR } from '../../infra/paths.ts';
 import { bundleDefines } from '../../infra/privacy-desk-stack.ts';
-import { OPTIONAL_STORES, storeDefines, storeFlag, storesReached } from '../../infra/store-usage.ts';
+import { OPTIONAL_PARTS, partDefines, partFlag, partsReached } from '../../infra/store-usage.ts';
 import { FUNCTION_ACCESS, FUNCTIONS } from '../../workflows/index.ts';
 
-describe('which stores a function is built with: the ones its code names (infra/store-usage.ts)', () => {
+describe('which stores and connector operations a function is built with: the ones its code names (infra/store-usage.ts)', () => {
   let dir: string;
   const file = (name: string) => join(dir, name);
 
@@ -42,7 +42,7 @@ describe('which stores a function is built with: the ones its code names (infra/
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
   it('counts a store named through a property, an optional chain, a re-export, a destructuring or a string key', () => {
-    expect(storesReached(file('handler.ts'), file('deps.ts'))).toEqual([
+    expect(partsReached(file('handler.ts'), file('deps.ts'))).toEqual([
       'tokens',
       'orders',
       'sentEmails',
@@ -51,14 +51,14 @@ describe('which stores a function is built with: the ones its code names (infra/
   });
 
   it('does not go through a type-only import, nor through the composition root, which names every store', () => {
-    const reached = storesReached(file('handler.ts'), file('deps.ts'));
+    const reached = partsReached(file('handler.ts'), file('deps.ts'));
     expect(reached).not.toContain('holds');
     expect(reached).not.toContain('people');
     expect(reached).not.toContain('audit');
   });
 
   it('a store brings what buildDeps builds it from: the patron directory its records and connectors, those the legal holds (R13)', () => {
-    expect(storesReached(file('people-handler.ts'), file('deps.ts'))).toEqual([
+    expect(partsReached(file('people-handler.ts'), file('deps.ts'))).toEqual([
       'holds',
       'records',
       'people',
@@ -67,16 +67,16 @@ describe('which stores a function is built with: the ones its code names (infra/
   });
 
   it('turns what is reached into one esbuild define per optional store, "true" or "false"', () => {
-    expect(storeFlag('sentEmails')).toBe('PD_BUNDLE_USES_SENT_EMAILS');
+    expect(partFlag('sentEmails')).toBe('PD_BUNDLE_USES_SENT_EMAILS');
     const defines = bundleDefines(FUNCTION_ACCESS['task-set-status'], false, join(HANDLERS_DIR, 'task-set-status.ts'));
     expect(defines['process.env.PD_BUNDLE_USES_TOKENS']).toBe('"true"');
     expect(defines['process.env.PD_BUNDLE_USES_ORDERS']).toBe('"false"');
-    expect(Object.keys(storeDefines(file('handler.ts')))).toHaveLength(OPTIONAL_STORES.length);
+    expect(Object.keys(partDefines(file('handler.ts')))).toHaveLength(OPTIONAL_PARTS.length);
   });
 
   it('shows which function is built with which store: a change here is a change in what a bundle carries', () => {
     const table = Object.fromEntries(
-      FUNCTIONS.map((name) => [name, storesReached(join(HANDLERS_DIR, `${name}.ts`)).join(' ')]),
+      FUNCTIONS.map((name) => [name, partsReached(join(HANDLERS_DIR, `${name}.ts`)).join(' ')]),
     );
     expect(table).toMatchInlineSnapshot(`
       {
@@ -86,7 +86,7 @@ describe('which stores a function is built with: the ones its code names (infra/
         "api-staff": "tokens sentEmails systemResults holds records people connector audit",
         "copy-audit-heads": "audit",
         "download": "tokens audit",
-        "start-retention": "sentEmails holds records connector audit",
+        "start-retention": "sentEmails holds records connector audit erase checkBlockers anonymiseBefore expiredPatrons purgeRead purgeErase",
         "sweep-court-order-documents": "orders holds audit",
         "sweep-deadlines": "tokens sentEmails systemResults records audit",
         "sweep-disclosure-notices": "orders sentEmails holds records people connector audit",
@@ -106,15 +106,15 @@ describe('which stores a function is built with: the ones its code names (infra/
         "task-confirm-outreach-opt-out": "tokens sentEmails systemResults holds records people connector audit",
         "task-court-order-close": "tokens orders records audit",
         "task-deny": "tokens sentEmails holds records people connector audit",
-        "task-finish-retention": "sentEmails holds records connector audit",
+        "task-finish-retention": "sentEmails holds records connector audit erase checkBlockers anonymiseBefore expiredPatrons purgeRead purgeErase",
         "task-match-guardian": "holds records people connector audit",
         "task-match-patron": "holds records people connector audit",
         "task-notify-court-disclosure": "orders sentEmails holds records people connector audit",
-        "task-plan-retention": "holds records connector",
+        "task-plan-retention": "holds records connector anonymiseBefore expiredPatrons",
         "task-plan-systems": "orders systemResults",
         "task-prepare-correction": "holds records people connector audit",
-        "task-purge-expired": "holds records connector audit",
-        "task-reach-system": "tokens orders sentEmails systemResults holds records people connector audit",
+        "task-purge-expired": "holds records connector audit erase checkBlockers expiredPatrons purgeRead purgeErase",
+        "task-reach-system": "tokens orders sentEmails systemResults holds records people connector audit erase",
         "task-record-deletion-progress": "sentEmails systemResults holds records audit",
         "task-record-failure": "tokens sentEmails records audit",
         "task-record-guardian-link": "sentEmails holds records people connector audit",
@@ -129,7 +129,7 @@ describe('which stores a function is built with: the ones its code names (infra/
         "task-retention-staff-tasks": "sentEmails records audit",
         "task-send-deletion-outcome": "sentEmails systemResults holds records audit",
         "task-set-status": "tokens records audit",
-        "task-sweep-loans": "sentEmails holds records connector audit",
+        "task-sweep-loans": "sentEmails holds records connector audit erase checkBlockers anonymiseBefore expiredPatrons purgeRead purgeErase",
         "task-tombstone-requests": "holds audit",
       }
     `);

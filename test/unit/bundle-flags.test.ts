@@ -7,7 +7,7 @@ import { RECORDS_TABLE_ONLY } from '../../functions/domain/systems.ts';
 import { buildDeps, createLogger, type Deps } from '../../functions/lib/deps.ts';
 import { createHandler } from '../../functions/handlers/task-set-status.ts';
 import { HANDLERS_DIR } from '../../infra/paths.ts';
-import { storeDefines } from '../../infra/store-usage.ts';
+import { partDefines } from '../../infra/store-usage.ts';
 import { lambdaContext } from '../../local/lambda-context.ts';
 import { testAuditKey } from '../support/audit-key.ts';
 import { useDynalite } from '../support/dynalite.ts';
@@ -19,7 +19,7 @@ const NOW = new Date('2026-12-01T10:00:00.000Z');
  * buildDeps reads the same `process.env.PD_BUNDLE_USES_*` tests when they are not folded.
  */
 function stubFlagsOf(fn: string): void {
-  for (const [name, value] of Object.entries(storeDefines(join(HANDLERS_DIR, `${fn}.ts`))))
+  for (const [name, value] of Object.entries(partDefines(join(HANDLERS_DIR, `${fn}.ts`))))
     vi.stubEnv(name.replace(/^process\.env\./, ''), JSON.parse(value) as string);
 }
 
@@ -74,6 +74,17 @@ describe('a function built with only the stores its code names (issue 15: cold s
     // A typed error keeps its message through the task wrapper (R5: it names a store, no patron).
     expect(failed?.name).toBe('WithheldPortError');
     expect(failed?.message).toMatch(/built without link tokens \(its code never names deps\.tokens/);
+  });
+
+  it("the records table's connector, built for a function that only finds and reads patrons, refuses to erase, naming the operation", async () => {
+    stubFlagsOf('task-request-verification');
+    const system = RECORDS_TABLE_ONLY.systems[0] as ConnectedSystem;
+    const connector = deps().connector(system);
+    const ref = { systemId: system.id, patronId: 'P-0001' };
+    await expect(connector.erase(ref)).rejects.toThrow(/built without the records table's erase/);
+    await expect(connector.checkBlockers(ref)).rejects.toThrow(/built without the records table's checkBlockers/);
+    // What it does call is there: nobody of that card in an empty table.
+    expect((await connector.findPatron('21234000012345', 'Lovelace')).found).toBe(false);
   });
 
   it('unset (the local runtime, tests): every store is built, as before', () => {
