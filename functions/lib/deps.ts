@@ -165,9 +165,9 @@ export function buildDeps(o: DepsOptions): Deps {
   const systemSecrets = o.systemSecrets ?? process.env;
   // Each `process.env.PD_BUNDLE_USES_*` test is folded at bundling, like the access flags in
   // depsFromEnv: the stores a function's code never names (infra/store-usage.ts) are left out of
-  // its bundle, which is most of what its cold start compiles beyond its floor (README, Bundle size
-  // and cold start). The walk there closes them over what builds on what (people on the records and
-  // the connectors, the records table's connector on the legal holds). Unset: every store is built.
+  // its bundle, code its cold start would compile and never run (README, Bundle size and cold
+  // start). The walk there closes them over what builds on what (people on the records and the
+  // connectors, the records table's connector on the legal holds). Unset: every store is built.
   const records =
     process.env.PD_BUNDLE_USES_RECORDS === 'false'
       ? withheld<LibraryRecords>('library records', unused('records'))
