@@ -40,6 +40,7 @@ import { StaffAuth } from './constructs/staff-auth.ts';
 import { Storage } from './constructs/storage.ts';
 import { Workflows } from './constructs/workflows.ts';
 import { HANDLERS_DIR } from './paths.ts';
+import { partDefines } from './store-usage.ts';
 import type { DeployedSystems } from './systems.ts';
 
 export interface PrivacyDeskStackProps extends StackProps {
@@ -283,10 +284,11 @@ export class PrivacyDeskStack extends Stack {
       // R19: the functions that may read the library's records are the ones that reach its systems.
       const reachesSystems = systems !== undefined && access.records !== 'none';
       const secretNames = reachesSystems ? systems.secretNames : [];
+      const entry = join(handlersDir, `${name}.ts`);
       const service = new ServiceFunction(this, pascal(name), {
-        entry: join(handlersDir, `${name}.ts`),
+        entry,
         ...settingsFor(name),
-        define: bundleDefines(access, secretNames.length > 0),
+        define: bundleDefines(access, secretNames.length > 0, entry),
         sdkLayer: this.sdk.layer,
         // functions/lib/env.ts; buckets and STATE_MACHINES only where FUNCTION_ACCESS allows their use.
         environment: {
@@ -351,12 +353,14 @@ export class PrivacyDeskStack extends Stack {
 }
 
 /**
- * What functions/lib/deps.ts may leave out of a function's bundle, from its FUNCTION_ACCESS entry
- * and whether it is granted any of the systems file's secrets.
+ * What functions/lib/deps.ts may leave out of a function's bundle, from its FUNCTION_ACCESS entry,
+ * whether it is granted any of the systems file's secrets, and the stores its handler's code
+ * (`entry`) names (infra/store-usage.ts).
  */
-export function bundleDefines(access: FunctionAccess, secrets: boolean): Record<string, string> {
+export function bundleDefines(access: FunctionAccess, secrets: boolean, entry: string): Record<string, string> {
   const flag = (allowed: boolean) => JSON.stringify(String(allowed));
   return {
+    ...partDefines(entry),
     'process.env.PD_BUNDLE_RECORDS': flag(access.records !== 'none'),
     'process.env.PD_BUNDLE_EMAIL': flag(access.email),
     'process.env.PD_BUNDLE_FILES': flag(access.files !== 'none'),

@@ -64,11 +64,8 @@ export function stackEntries(secrets = true): { name: string; entry: string; def
   return [
     ...FUNCTIONS.map((name) => {
       const access = FUNCTION_ACCESS[name];
-      return {
-        name,
-        entry: join(HANDLERS_DIR, `${name}.ts`),
-        define: bundleDefines(access, secrets && access.records !== 'none'),
-      };
+      const entry = join(HANDLERS_DIR, `${name}.ts`);
+      return { name, entry, define: bundleDefines(access, secrets && access.records !== 'none', entry) };
     }),
     { name: 'origin-verify', entry: join(INFRA_FUNCTIONS_DIR, 'origin-verify.ts'), define: {} },
   ];

@@ -48,6 +48,13 @@ export class IllegalTransitionError extends DomainError {}
 /** Data the workflow needs is missing or inconsistent: retrying will not help. */
 export class IntegrityError extends DomainError {}
 
+/**
+ * A port or store this function was built without (functions/lib/deps.ts): its FUNCTION_ACCESS
+ * entry withholds it, or its code never names it and its bundle left it out. A bug in how the
+ * function was built, never in the request: retrying will not help, and the message names which.
+ */
+export class WithheldPortError extends DomainError {}
+
 /** R13: the patron's records are under legal hold; no deletion or anonymisation may touch them. */
 export class LegalHoldError extends DomainError {}
 

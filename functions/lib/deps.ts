@@ -29,6 +29,7 @@ import { originCheck } from './origin-header.ts';
 import { fetchSystemSecrets, type SendGetSecretValue } from '../adapters/secrets.ts';
 import { StepFunctionsWorkflow, type WorkflowPort } from '../adapters/step-functions.ts';
 import type { FaultInjector } from './faults.ts';
+import { WithheldPortError } from '../domain/errors.ts';
 
 /** Everything a handler needs; built by `buildDeps`, from the environment in AWS (`depsFromEnv`). */
 export interface Deps {
@@ -80,16 +81,22 @@ export const createLogger = (level = process.env.LOG_LEVEL ?? 'INFO'): Logger =>
 
 const parsePolicy = (json: string | undefined): Policy => (json ? policySchema.parse(JSON.parse(json)) : defaultPolicy);
 
-/** A port this function was built without: any use is a programming error, said plainly. */
-function withheld<T extends object>(port: string): T {
+/**
+ * A port this function was built without: any use is a programming error, said plainly. `why` names
+ * what decided it: its FUNCTION_ACCESS entry, or (a store) its code never naming it.
+ */
+function withheld<T extends object>(port: string, why = 'access (FUNCTION_ACCESS)'): T {
   return new Proxy({} as T, {
     get(_target, key) {
       // Not a port method: promise resolution and inspection look for these on any object.
       if (typeof key === 'symbol' || key === 'then') return undefined;
-      throw new Error(`this function was built without ${port} access (FUNCTION_ACCESS)`);
+      throw new WithheldPortError(`this function was built without ${port} ${why}`);
     },
   });
 }
+
+/** Why a store is withheld: the walk in infra/store-usage.ts found no use of it in the function's code. */
+const unused = (store: string): string => `(its code never names deps.${store}: infra/store-usage.ts)`;
 
 /** What a composition root decides; everything else in `Deps` is built from it, the same way everywhere. */
 export interface DepsOptions {
@@ -146,7 +153,7 @@ function connectorsOnce(
 }
 
 const reachesNoSystem = (): SystemConnector => {
-  throw new Error('this function was built without records access (FUNCTION_ACCESS)');
+  throw new WithheldPortError('this function was built without records access (FUNCTION_ACCESS)');
 };
 
 /** The one place `Deps` is assembled: AWS (`depsFromEnv`), the local runtime, tests and benchmarks. */
@@ -156,8 +163,19 @@ export function buildDeps(o: DepsOptions): Deps {
   const systems = o.systems ?? RECORDS_TABLE_ONLY;
   const policy = o.policy ?? defaultPolicy;
   const systemSecrets = o.systemSecrets ?? process.env;
-  const records = new LibraryRecords(db, tables.records);
-  const holds = new LegalHolds(db, tables.requests, clock);
+  // Each `process.env.PD_BUNDLE_USES_*` test is folded at bundling, like the access flags in
+  // depsFromEnv: the stores a function's code never names (infra/store-usage.ts) are left out of
+  // its bundle, code its cold start would compile and never run (README, Bundle size and cold
+  // start). The walk there closes them over what builds on what (people on the records and the
+  // connectors, the records table's connector on the legal holds). Unset: every store is built.
+  const records =
+    process.env.PD_BUNDLE_USES_RECORDS === 'false'
+      ? withheld<LibraryRecords>('library records', unused('records'))
+      : new LibraryRecords(db, tables.records);
+  const holds =
+    process.env.PD_BUNDLE_USES_HOLDS === 'false'
+      ? withheld<LegalHolds>('legal holds', unused('holds'))
+      : new LegalHolds(db, tables.requests, clock);
   const recordsDb = { db: o.recordsClient ?? db, recordsTable: tables.records };
   const recordsTable = {
     ...recordsDb,
@@ -169,21 +187,35 @@ export function buildDeps(o: DepsOptions): Deps {
   // R19: a function without records access (FUNCTION_ACCESS) reaches no system. Folded at bundling
   // like the flags in depsFromEnv, so its bundle carries no connector (Koha's, the records table's).
   const connector =
-    process.env.PD_BUNDLE_RECORDS === 'false' ? reachesNoSystem : connectorsOnce(recordsTable, systemSecrets, o.faults);
+    process.env.PD_BUNDLE_RECORDS === 'false'
+      ? reachesNoSystem
+      : process.env.PD_BUNDLE_USES_CONNECTOR === 'false'
+        ? (): SystemConnector => {
+            throw new WithheldPortError(`this function was built without connectors ${unused('connector')}`);
+          }
+        : connectorsOnce(recordsTable, systemSecrets, o.faults);
   return {
     requests: new RequestStore(db, tables.requests, clock),
     audit:
-      tables.audit && o.auditKey
-        ? new AuditLog(db, tables.audit, o.auditKey, clock)
-        : withheld<AuditLog>('audit trail'),
+      process.env.PD_BUNDLE_USES_AUDIT === 'false'
+        ? withheld<AuditLog>('audit trail', unused('audit'))
+        : tables.audit && o.auditKey
+          ? new AuditLog(db, tables.audit, o.auditKey, clock)
+          : withheld<AuditLog>('audit trail'),
     auditHeads: o.auditHeads ?? withheld<AuditHeadStore>('audit heads'),
-    tokens: new TokenStore(db, tables.requests, clock),
+    tokens:
+      process.env.PD_BUNDLE_USES_TOKENS === 'false'
+        ? withheld<TokenStore>('link tokens', unused('tokens'))
+        : new TokenStore(db, tables.requests, clock),
     records,
     recordsDb,
     holds,
     files: o.files ?? withheld<FileStore>('files'),
     documents: o.documents ?? withheld<DocumentStore>('documents'),
-    orders: new CourtOrders(db, tables.requests, clock),
+    orders:
+      process.env.PD_BUNDLE_USES_ORDERS === 'false'
+        ? withheld<CourtOrders>('court orders', unused('orders'))
+        : new CourtOrders(db, tables.requests, clock),
     mailer: o.mailer ?? withheld<Mailer>('email'),
     workflow: o.workflow ?? withheld<WorkflowPort>('workflow'),
     fingerprinter: o.fingerprinter ?? withheld<Fingerprinter>('fingerprint'),
@@ -193,9 +225,17 @@ export function buildDeps(o: DepsOptions): Deps {
     people:
       process.env.PD_BUNDLE_RECORDS === 'false'
         ? withheld<PatronDirectory>('records')
-        : new PatronDirectory(systems, records, connector),
-    systemResults: new SystemResults(db, tables.requests, clock),
-    sentEmails: new SentEmails(db, tables.requests, clock),
+        : process.env.PD_BUNDLE_USES_PEOPLE === 'false'
+          ? withheld<PatronDirectory>('the patron directory', unused('people'))
+          : new PatronDirectory(systems, records, connector),
+    systemResults:
+      process.env.PD_BUNDLE_USES_SYSTEM_RESULTS === 'false'
+        ? withheld<SystemResults>('system results', unused('systemResults'))
+        : new SystemResults(db, tables.requests, clock),
+    sentEmails:
+      process.env.PD_BUNDLE_USES_SENT_EMAILS === 'false'
+        ? withheld<SentEmails>('sent-email records', unused('sentEmails'))
+        : new SentEmails(db, tables.requests, clock),
     systemSecrets,
     baseUrl: o.baseUrl.replace(/\/$/, ''),
     clock,
@@ -238,7 +278,10 @@ export function depsFromEnv(raw: NodeJS.ProcessEnv = process.env): Deps {
         ? undefined
         : new KmsFingerprinter(env.FINGERPRINT_KEY_ID),
     ...(env.ORIGIN_VERIFY_SECRET ? { fromOrigin: originCheck(env.ORIGIN_VERIFY_SECRET) } : {}),
-    ...(env.AUDIT_KEY_ID ? { auditKey: new KmsAuditKey(env.AUDIT_KEY_ID) } : {}),
+    // A function that never names the audit trail (PD_BUNDLE_USES_AUDIT, above) needs no key to sign it with.
+    ...(process.env.PD_BUNDLE_USES_AUDIT !== 'false' && env.AUDIT_KEY_ID
+      ? { auditKey: new KmsAuditKey(env.AUDIT_KEY_ID) }
+      : {}),
     auditHeads:
       process.env.PD_BUNDLE_AUDIT_HEADS === 'false' || !env.AUDIT_HEADS_BUCKET
         ? undefined

@@ -12,7 +12,7 @@ describe('the SDK layer and the function bundles that import it (issue 15)', () 
   let dir: string;
   let mount: string;
   const entries = stackEntries();
-  const bundles: Record<string, { file: string; bytes: number; imported: string[] }> = {};
+  const bundles: Record<string, { file: string; bytes: number; imported: string[]; inputs: string[] }> = {};
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'pd-sdk-layer-'));
@@ -21,7 +21,8 @@ describe('the SDK layer and the function bundles that import it (issue 15)', () 
     for (const e of entries) {
       const file = join(dir, 'functions', e.name, 'index.mjs');
       const { bytes, metafile } = await bundle(e.entry, e.define, file, 'layer', mount);
-      bundles[e.name] = { file, bytes, imported: layerFilesImported(metafile, mount) };
+      const inputs = Object.keys(Object.values(metafile.outputs)[0]?.inputs ?? {});
+      bundles[e.name] = { file, bytes, imported: layerFilesImported(metafile, mount), inputs };
     }
   }, SYNTH_TIMEOUT_MS);
   afterAll(() => rm(dir, { recursive: true, force: true }));
@@ -46,6 +47,22 @@ describe('the SDK layer and the function bundles that import it (issue 15)', () 
     expect(bundles['task-set-status']!.imported).toEqual(
       expect.arrayContaining(['client-kms.mjs', 'lib-dynamodb.mjs']),
     );
+  });
+
+  it('a bundle carries only the stores and connector operations its code names (infra/store-usage.ts)', () => {
+    const carries = (fn: string, source: string) => bundles[fn]!.inputs.includes(source);
+    // task-set-status closes a request: its links (tokens), never a court order nor a system of record.
+    expect(carries('task-set-status', 'functions/adapters/dynamodb/tokens.ts')).toBe(true);
+    expect(carries('task-set-status', 'functions/adapters/dynamodb/court-orders.ts')).toBe(false);
+    expect(carries('task-set-status', 'functions/connectors/people.ts')).toBe(false);
+    // sweep-due-dates may read records (the staff list) but reaches no system: no connector.
+    expect(carries('sweep-due-dates', 'functions/connectors/records-table/library-records.ts')).toBe(true);
+    expect(carries('sweep-due-dates', 'functions/connectors/records-table/connector.ts')).toBe(false);
+    expect(carries('api-court-orders', 'functions/adapters/dynamodb/court-orders.ts')).toBe(true);
+    expect(carries('task-request-verification', 'functions/connectors/records-table/connector.ts')).toBe(true);
+    // It finds and reads patrons through the connector, never erases: the erasure code is left out.
+    expect(carries('task-request-verification', 'functions/connectors/records-table/erasure.ts')).toBe(false);
+    expect(carries('task-reach-system', 'functions/connectors/records-table/erasure.ts')).toBe(true);
   });
 
   it('the layer has one entry per SDK module the Lambda code imports, each exporting exactly the names it imports', () => {

@@ -210,7 +210,8 @@ describe('R19: a systems file synth refuses, before building anything', () => {
 describe('R19: bundles import the Secrets Manager client only where a secret is granted', () => {
   /** The SDK layer files one handler imports, bundled as service-function.ts bundles it, with the given build-time flags. */
   const layerFiles = async (name: FunctionName, secrets: boolean): Promise<string[]> => {
-    const { metafile } = await bundle(join(HANDLERS_DIR, `${name}.ts`), bundleDefines(FUNCTION_ACCESS[name], secrets));
+    const entry = join(HANDLERS_DIR, `${name}.ts`);
+    const { metafile } = await bundle(entry, bundleDefines(FUNCTION_ACCESS[name], secrets, entry));
     return layerFilesImported(metafile);
   };
 

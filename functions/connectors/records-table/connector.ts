@@ -5,7 +5,13 @@ import type { LegalHolds } from '../../adapters/dynamodb/legal-holds.ts';
 import type { Category } from '../../domain/categories.ts';
 import type { RecordTypes } from '../../domain/dataset.ts';
 import { buildDeletionPlan, stepFor, type DeletionFacts, type DeletionPlan } from '../../domain/deletion-plan.ts';
-import { ConnectorError, IntegrityError, LegalHoldError, StalePlanError } from '../../domain/errors.ts';
+import {
+  ConnectorError,
+  IntegrityError,
+  LegalHoldError,
+  StalePlanError,
+  WithheldPortError,
+} from '../../domain/errors.ts';
 import type { Fingerprinter } from '../../domain/erasure-memory.ts';
 import type { Policy } from '../../domain/policy.ts';
 import { sameLastName, type CorrectionChanges } from '../../domain/request.ts';
@@ -78,6 +84,30 @@ export interface RecordsTableConnectorOptions {
 }
 
 const DEFAULT_PAGE_SIZE = 500;
+
+/**
+ * An operation this function's bundle left out: its code never calls it (infra/store-usage.ts
+ * folds `PD_BUNDLE_USES_<OPERATION>` at bundling), so the erasure, retention and purge code a
+ * function that only finds and reads patrons never runs is not compiled at its cold start.
+ */
+const withheldOperation = (operation: string): Promise<never> =>
+  Promise.reject(
+    new WithheldPortError(
+      `this function was built without the records table's ${operation} (its code never names .${operation}: infra/store-usage.ts)`,
+    ),
+  );
+
+// Each test below is a conditional expression, not an early return: esbuild folds it while parsing,
+// before it decides what is used, so the code behind a withheld operation is left out. Read when
+// called, as buildDeps reads its flags. Unset (the local runtime, tests): every operation is there.
+const planning = () =>
+  process.env.PD_BUNDLE_USES_ERASE === 'false' &&
+  process.env.PD_BUNDLE_USES_CHECK_BLOCKERS === 'false' &&
+  process.env.PD_BUNDLE_USES_PLAN_DELETION === 'false'
+    ? undefined
+    : { collectDeletionFacts, buildDeletionPlan };
+const erasing = () =>
+  process.env.PD_BUNDLE_USES_ERASE === 'false' ? undefined : { executeDeletionPlan, verifyErasure };
 
 /**
  * The built-in records table as a system of record (R19): what `npm start` runs on and what a
@@ -161,7 +191,7 @@ export class RecordsTableConnector implements SystemConnector {
 
   /** R8, R11, R13: every blocker can be checked ahead here, so nothing is left unchecked. */
   async checkBlockers(ref: PatronRef): Promise<BlockerCheck> {
-    const { facts } = await this.planFor(this.patronId(ref));
+    const { facts } = await this.planFor(this.patronId(ref), 'checkBlockers');
     return { blockers: blockersOf(facts), unchecked: [] };
   }
 
@@ -173,11 +203,14 @@ export class RecordsTableConnector implements SystemConnector {
    * answers `absent`; a run cut short is finished by the next (erasure.ts).
    */
   async erase(ref: PatronRef): Promise<EraseResult> {
+    const erasure = erasing();
+    if (!erasure) return withheldOperation('erase');
+    const { executeDeletionPlan, verifyErasure } = erasure;
     const patronId = this.patronId(ref);
     if (!(await this.records.getPatron(patronId))) return { result: 'absent' };
     // A plan goes stale if a blocker appears while it runs: rebuilt once, it then keeps the person.
     for (let attempt = 1; ; attempt++) {
-      const { plan, facts } = await this.planFor(patronId);
+      const { plan, facts } = await this.planFor(patronId, 'erase');
       if (plan.mode === 'blocked') return { result: 'blocked', blockers: blockersOf(facts) };
       try {
         await executeDeletionPlan({ ...this.deps, patronId, plan });
@@ -253,36 +286,44 @@ export class RecordsTableConnector implements SystemConnector {
    * deletions under way skipped). The table holds every patron's records, whoever's system of record.
    */
   anonymiseBefore(sweep: RetentionSweep): Promise<RetentionSweepResult> {
-    return sweepRetentionSegment({
-      db: this.deps.db,
-      recordsTable: this.deps.recordsTable,
-      holds: this.deps.holds,
-      now: this.deps.clock,
-      runId: sweep.runId,
-      segment: sweep.segment,
-      totalSegments: sweep.totalSegments,
-      cursor: sweep.cursor,
-      cutoffs: sweep.cutoffs,
-      timezone: sweep.timezone,
-      pageSize: sweep.pageSize,
-      maxPages: sweep.maxPages,
-      deadline: sweep.deadline,
-    });
+    return process.env.PD_BUNDLE_USES_ANONYMISE_BEFORE === 'false'
+      ? withheldOperation('anonymiseBefore')
+      : sweepRetentionSegment({
+          db: this.deps.db,
+          recordsTable: this.deps.recordsTable,
+          holds: this.deps.holds,
+          now: this.deps.clock,
+          runId: sweep.runId,
+          segment: sweep.segment,
+          totalSegments: sweep.totalSegments,
+          cursor: sweep.cursor,
+          cutoffs: sweep.cutoffs,
+          timezone: sweep.timezone,
+          pageSize: sweep.pageSize,
+          maxPages: sweep.maxPages,
+          deadline: sweep.deadline,
+        });
   }
 
   /** R16, R8: one page of one segment of the patrons whose card expired before a day (expired-patrons.ts). */
   expiredPatrons(query: ExpiredPatronsQuery): Promise<ExpiredPatronsPage> {
-    return expiredPatronsPage(this.deps, query);
+    return process.env.PD_BUNDLE_USES_EXPIRED_PATRONS === 'false'
+      ? withheldOperation('expiredPatrons')
+      : expiredPatronsPage(this.deps, query);
   }
 
   /** R16, R8, R13: the purge's batched path (purge-batch.ts): each candidate read once. */
   purgeRead(patronIds: readonly string[], options: { checkHolds: boolean }): Promise<PurgeCandidate[]> {
-    return purgeRead(this.purgeDeps(), patronIds, options);
+    return process.env.PD_BUNDLE_USES_PURGE_READ === 'false'
+      ? withheldOperation('purgeRead')
+      : purgeRead(this.purgeDeps(), patronIds, options);
   }
 
   /** R16, R8, R13, R17: erases the cleared candidates, BatchWrites across patrons (purge-batch.ts). */
   purgeErase(runId: string, cleared: readonly PurgeCandidate[], hooks: PurgeHooks): Promise<PurgeEraseResult> {
-    return purgeErase(this.purgeDeps(), runId, cleared, hooks);
+    return process.env.PD_BUNDLE_USES_PURGE_ERASE === 'false'
+      ? withheldOperation('purgeErase')
+      : purgeErase(this.purgeDeps(), runId, cleared, hooks);
   }
 
   private purgeDeps(): PurgeReadDeps {
@@ -294,10 +335,17 @@ export class RecordsTableConnector implements SystemConnector {
    * only, R5): for a workflow that shows the plan for approval before `erase` carries it out.
    */
   planDeletion(ref: PatronRef): Promise<{ plan: DeletionPlan; facts: DeletionFacts }> {
-    return this.planFor(this.patronId(ref));
+    return this.planFor(this.patronId(ref), 'planDeletion');
   }
 
-  private async planFor(patronId: string): Promise<{ plan: DeletionPlan; facts: DeletionFacts }> {
+  /** `operation`: the public one asking, named if this bundle left planning out. */
+  private async planFor(
+    patronId: string,
+    operation: 'erase' | 'checkBlockers' | 'planDeletion',
+  ): Promise<{ plan: DeletionPlan; facts: DeletionFacts }> {
+    const plans = planning();
+    if (!plans) return withheldOperation(operation);
+    const { collectDeletionFacts, buildDeletionPlan } = plans;
     const { timezone } = await this.records.library();
     const now = this.deps.clock();
     const { policy, holds } = this.deps;
