@@ -17,6 +17,7 @@ import {
   type RequestStatus,
 } from '../../functions/domain/request.ts';
 import { DUE_TRACKED_STATUSES } from '../../functions/domain/deadlines.ts';
+import { seeded } from '../../functions/lib/faults.ts';
 
 /**
  * R3 secondary suppression across reports: any whole-month range may be asked, and ranges overlap,
@@ -41,17 +42,8 @@ const rangeOf = (i: number, j: number): StatsRange => ({
   to: lastDay(MONTHS[j] as string),
 });
 
-/** mulberry32: seeded, so a failing data set is replayed from its seed. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
+/** Seeded (mulberry32, the chaos run's generator), so a failing data set is replayed from its seed. */
+const random = seeded;
 
 /** Access and completed are common, the rest rare, so every report mixes shown and small cells. */
 const KIND_WEIGHTS: readonly [RequestKind, number][] = REQUEST_KINDS.map((k, i) => [k, i === 0 ? 8 : 1 + (i % 3)]);
