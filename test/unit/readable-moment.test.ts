@@ -17,4 +17,16 @@ describe('times in emails and pages, as people read them', () => {
     );
     expect(readableDate('2026-12-02T02:30:00.000Z', 'America/New_York')).toBe('Tuesday, December 1, 2026');
   });
+
+  it('each zone keeps its own formatter: the same instant read in New York, then Los Angeles, then New York again', () => {
+    const at = '2026-12-01T15:43:00.000Z';
+    expect(readableMoment(at, 'America/New_York')).toBe('Tuesday, December 1, 2026 at 10:43 AM EST');
+    expect(readableMoment(at, 'America/Los_Angeles')).toBe('Tuesday, December 1, 2026 at 7:43 AM PST');
+    expect(readableDate('2026-12-02T06:30:00.000Z', 'America/Los_Angeles')).toBe('Tuesday, December 1, 2026');
+    expect(readableDate('2026-12-02T06:30:00.000Z', 'America/New_York')).toBe('Wednesday, December 2, 2026');
+    expect(readableMoment(at, 'America/New_York')).toBe('Tuesday, December 1, 2026 at 10:43 AM EST');
+    // An unknown zone is refused every time, not remembered.
+    expect(() => readableMoment(at, 'Mars/Olympus_Mons')).toThrow(RangeError);
+    expect(() => readableMoment(at, 'Mars/Olympus_Mons')).toThrow(RangeError);
+  });
 });
