@@ -17,7 +17,8 @@ export const UNSTARTED_AFTER_MS = 5 * 60_000;
  * How far back the sweep looks: a request whose start failed is started on the first run after five
  * minutes. Every workflow's first step moves its request on from `received` (the match steps, the
  * third party's address check, a court order's review), so one that runs is not found here; were
- * one found, its start by name starts nothing and writes nothing (R17).
+ * one found (its first step stuck), its start by name starts nothing, and its trail says once that
+ * the sweep found it still `received` (R17).
  */
 export const UNSTARTED_LOOKBACK_MS = 24 * 3600_000;
 
@@ -33,8 +34,8 @@ export interface UnstartedSweep {
 /**
  * Starts the workflow of every request still `received` between five minutes and a day after it was
  * made, read from the status index by key (never a scan). The start is idempotent by name (the
- * request id), so a request whose workflow runs is left as it is; one this run started has it on its
- * trail (R17), with ids only (R5).
+ * request id), so a request whose workflow runs is left as it is; every request the sweep starts has
+ * it on its trail, once, written before the start (R17), with ids only (R5).
  */
 export async function startUnstartedRequests(
   deps: Pick<Deps, 'requests' | 'audit' | 'workflow' | 'clock' | 'logger'>,
@@ -59,15 +60,17 @@ export async function startUnstartedRequests(
       const workflow = WORKFLOW_OF_KIND[kind];
       if (!workflow || createdAt < notBefore || createdAt > notAfter) continue;
       result.checked++;
-      const { started } = await deps.workflow.start(workflow, requestId, { requestId });
-      if (!started) continue;
-      result.started++;
+      // R17: on the trail before the start, keyed, so a failed append cannot leave a late start
+      // unrecorded (after the start, the next run would find it running and write nothing); a start
+      // that fails after it is made again by the next run, which appends nothing twice.
       await deps.audit.append(requestId, {
         eventId: 'workflow-started-late',
         type: 'workflow-started-late',
         actor: { kind: 'system' },
         data: { receivedAt: createdAt },
       });
+      const { started } = await deps.workflow.start(workflow, requestId, { requestId });
+      if (started) result.started++;
     }
     startKey = page.nextKey;
   } while (startKey);

@@ -170,6 +170,44 @@ describe('a submission whose workflow did not start (issue 14)', () => {
     await waitForStatus(r, retried.body.statusUrl, 'completed');
     expect((await r.deps.audit.list(strandedId)).filter((e) => e.type === 'workflow-started-late')).toHaveLength(1);
   });
+
+  it('R17: the late start is on the trail before it is tried; a start throttled past the SDK is tried again by the next run, and the trail keeps one event', async () => {
+    const skew = { ms: 0 };
+    const throttled = { on: true };
+    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
+    const aws = awsWorkflow(sfn.url);
+    rt = await startTestRuntime({
+      clock: () => new Date(Date.now() + skew.ms),
+      wrapWorkflow: (engine): WorkflowPort => ({
+        ...engine,
+        start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
+      }),
+    });
+    const r = rt;
+    const failed = await submit(r, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+    expect(failed.status).toBe(500);
+    const [stranded] = await r.deps.requests.listByStatus('received');
+    const strandedId = stranded!.requestId;
+
+    // Five minutes on, Step Functions still throttles: every run of the sweep fails its start.
+    const callsBefore = sfn.calls.length;
+    skew.ms = 6 * 60_000;
+    await eventually(
+      async () => (sfn.calls.length > callsBefore + 4 ? true : undefined),
+      20_000,
+      'the sweep tried the start',
+    );
+    const trail = await r.deps.audit.list(strandedId);
+    expect(trail.filter((e) => e.type === 'workflow-started-late')).toHaveLength(1);
+    expect(await r.engine.status(executionOf('access', strandedId))).toBeUndefined();
+    expect((await r.deps.requests.get(strandedId)).status).toBe('received');
+
+    // Step Functions answers again: the next run starts it, and the request goes on as any other.
+    throttled.on = false;
+    await r.mail.waitFor(ADA.email, VERIFY);
+    expect(await r.engine.status(executionOf('access', strandedId))).toBeDefined();
+    expect((await r.deps.audit.list(strandedId)).filter((e) => e.type === 'workflow-started-late')).toHaveLength(1);
+  });
 });
 
 describe('starting a workflow is idempotent by name, on both engines', () => {
