@@ -79,6 +79,28 @@ const awsWorkflow = (url: string) =>
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 
+/**
+ * A runtime whose clock runs `skew.ms` ahead, and whose handlers' workflow starts go to Step
+ * Functions (the stand-in, throttling past the SDK's retries) while `throttled.on`, to the local
+ * engine after.
+ */
+async function runtimeWithThrottledStarts(
+  sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>,
+): Promise<{ runtime: TestRuntime; skew: { ms: number }; throttled: { on: boolean } }> {
+  const skew = { ms: 0 };
+  const throttled = { on: true };
+  sfn.answers.splice(0, sfn.answers.length, { throttle: true });
+  const aws = awsWorkflow(sfn.url);
+  const runtime = await startTestRuntime({
+    clock: () => new Date(Date.now() + skew.ms),
+    wrapWorkflow: (engine): WorkflowPort => ({
+      ...engine,
+      start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
+    }),
+  });
+  return { runtime, skew, throttled };
+}
+
 describe('a submission whose workflow did not start (issue 14)', () => {
   let rt: TestRuntime | undefined;
   let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
@@ -92,19 +114,8 @@ describe('a submission whose workflow did not start (issue 14)', () => {
   });
 
   it('R7 R17: the retry is answered as today (one open request, one email); the sweep starts the first once it is five minutes old, and it closes quietly as a repeat', async () => {
-    const skew = { ms: 0 };
-    const throttled = { on: true };
-    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
-    const aws = awsWorkflow(sfn.url);
-    rt = await startTestRuntime({
-      clock: () => new Date(Date.now() + skew.ms),
-      // The handlers' starts go to Step Functions while it throttles, to the local engine after.
-      wrapWorkflow: (engine): WorkflowPort => ({
-        ...engine,
-        start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
-      }),
-    });
-    const r = rt;
+    const { runtime: r, skew, throttled } = await runtimeWithThrottledStarts(sfn);
+    rt = r;
     const body = { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName };
 
     // The SDK tried again itself, then gave up: the person is told to try again later.
@@ -172,18 +183,8 @@ describe('a submission whose workflow did not start (issue 14)', () => {
   });
 
   it('R17: the late start is on the trail before it is tried; a start throttled past the SDK is tried again by the next run, and the trail keeps one event', async () => {
-    const skew = { ms: 0 };
-    const throttled = { on: true };
-    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
-    const aws = awsWorkflow(sfn.url);
-    rt = await startTestRuntime({
-      clock: () => new Date(Date.now() + skew.ms),
-      wrapWorkflow: (engine): WorkflowPort => ({
-        ...engine,
-        start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
-      }),
-    });
-    const r = rt;
+    const { runtime: r, skew, throttled } = await runtimeWithThrottledStarts(sfn);
+    rt = r;
     const failed = await submit(r, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     expect(failed.status).toBe(500);
     const [stranded] = await r.deps.requests.listByStatus('received');
@@ -319,18 +320,8 @@ describe('a desk request whose workflow did not start (R7)', () => {
   });
 
   it('R7 R8: staff told the desk request failed make it again; the stranded one, started late, does not run a second deletion', async () => {
-    const skew = { ms: 0 };
-    const throttled = { on: true };
-    sfn.answers.splice(0, sfn.answers.length, { throttle: true });
-    const aws = awsWorkflow(sfn.url);
-    rt = await startTestRuntime({
-      clock: () => new Date(Date.now() + skew.ms),
-      wrapWorkflow: (engine): WorkflowPort => ({
-        ...engine,
-        start: (...a) => (throttled.on ? aws.start(...a) : engine.start(...a)),
-      }),
-    });
-    const r = rt;
+    const { runtime: r, skew, throttled } = await runtimeWithThrottledStarts(sfn);
+    rt = r;
     const desk = await localToken(r.baseUrl, DESK, ['circulation']);
     const atDesk = () =>
       fetch(`${r.baseUrl}/api/staff/requests`, {
