@@ -3,6 +3,7 @@ import { hasConnector, type ConnectedSystem } from '../connectors/index.ts';
 import type { DeletionBlocker, PatronRef, PurgeCandidate, SystemConnector } from '../connectors/port.ts';
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
+import { mapInParallel } from '../adapters/in-parallel.ts';
 
 /**
  * R16, R8, R13, R19: the nightly purge of patrons whose card expired more than
@@ -100,19 +101,11 @@ export async function purgeExpiredSegment(
         page.patrons.map((c) => c.patronId),
         tally,
       );
-    else await inParallel(page.patrons, async (c) => tally(await purgePatron(deps, o.runId, home, c)));
+    else await mapInParallel(page.patrons, CONCURRENCY, async (c) => tally(await purgePatron(deps, o.runId, home, c)));
     cursor = page.cursor;
   } while (cursor && Date.now() < deadline);
   deps.logger.info('purge segment', { runId: o.runId, segment: o.segment, ...p, hasMore: cursor !== undefined });
   return { ...o, cursor: cursor ?? null, hasMore: cursor !== undefined, progress: p };
-}
-
-async function inParallel<T>(items: readonly T[], fn: (item: T) => Promise<unknown>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, items.length) }, worker));
 }
 
 interface Reached {
@@ -186,7 +179,7 @@ async function purgePage(
       .map((c) => c.patronId),
   );
   const cleared = new Map<string, { candidate: PurgeCandidate; systems: string[]; pendingCleanup: string[] }>();
-  await inParallel(reads, async (c) => {
+  await mapInParallel(reads, CONCURRENCY, async (c) => {
     const keep = (because: KeptBecause[], systems: string[]) => auditKept(deps, runId, c.patronId, because, systems);
     if (c.absent) return tally(true); // gone since the page was read: another night's purge or a deletion finished it
     if (c.alone) return tally(await purgePatron(deps, runId, home, c));
@@ -250,8 +243,10 @@ async function purgePage(
   );
   for (const _ of out.erased) tally(true);
   // R13: a hold placed since the read: nothing more of theirs is touched.
-  await inParallel(out.held, async (id) => tally(await auditKept(deps, runId, id, ['legal-hold'], [homeId])));
-  await inParallel(out.alone, async (id) =>
+  await mapInParallel(out.held, CONCURRENCY, async (id) =>
+    tally(await auditKept(deps, runId, id, ['legal-hold'], [homeId])),
+  );
+  await mapInParallel(out.alone, CONCURRENCY, async (id) =>
     tally(await purgePatron(deps, runId, home, { patronId: id, openHolds: 0 })),
   );
 }

@@ -7,6 +7,7 @@ import { putNew } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { addToRegistry, backfillRegistry, readRegistry, type BackfillResult } from './hold-registry.ts';
 import { requestKeys } from './keys.ts';
+import { mapInParallel } from '../in-parallel.ts';
 
 /**
  * R13: a legal hold on a patron's records. While one is active, no deletion or anonymisation
@@ -190,7 +191,7 @@ export class LegalHolds {
     if (patronIds.length === 0) return out;
     const registry = await readRegistry(this.db, this.table);
     const maybe = registry.complete ? patronIds.filter((p) => registry.patrons.has(p)) : patronIds;
-    await inParallel([...new Set(maybe)], async (p) => {
+    await mapInParallel([...new Set(maybe)], QUERIES_IN_FLIGHT, async (p) => {
       const active = await this.active(p);
       if (active.length > 0) out.set(p, active);
     });
@@ -208,11 +209,13 @@ export class LegalHolds {
     const registry = await readRegistry(this.db, this.table);
     if (registry.complete) {
       const listed = patronIds.filter((p) => registry.patrons.has(p));
-      const held = await inParallel([...new Set(listed)], async (p) => ((await this.isHeld(p)) ? [p] : []));
+      const held = await mapInParallel([...new Set(listed)], QUERIES_IN_FLIGHT, async (p) =>
+        (await this.isHeld(p)) ? [p] : [],
+      );
       return new Set(held.flat());
     }
     const unknown = [...new Set(patronIds.filter((p) => !checked?.has(p)))];
-    const answers = await inParallel(unknown, (p) => this.isHeld(p));
+    const answers = await mapInParallel(unknown, QUERIES_IN_FLIGHT, (p) => this.isHeld(p));
     const known = checked ?? new Map<string, boolean>();
     unknown.forEach((p, i) => known.set(p, answers[i] === true));
     return new Set(patronIds.filter((p) => known.get(p) === true));
@@ -226,13 +229,3 @@ export class LegalHolds {
 
 /** Queries in flight at once: enough to hide latency, few enough not to throttle the table. */
 const QUERIES_IN_FLIGHT = 4;
-
-async function inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(QUERIES_IN_FLIGHT, items.length) }, worker));
-  return out;
-}

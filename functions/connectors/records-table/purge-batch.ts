@@ -22,6 +22,7 @@ import { anonKeyFor, anonymisedCopy, childIdOf, childIsMinor, kindOf, type Recor
 import { fingerprintsOf } from './erasure-memory.ts';
 import { openHolds as countOpenHolds } from './expired-patrons.ts';
 import { retentionSecret } from './retention.ts';
+import { mapInParallel } from '../../adapters/in-parallel.ts';
 
 /**
  * R16, R8, R13, R17: the nightly purge of long-expired cards in the records table, batched across
@@ -94,16 +95,6 @@ interface ReadState {
   profile: Item;
 }
 const readStates = new WeakMap<PurgeCandidate, ReadState>();
-
-async function mapInParallel<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < items.length; i = next++) out[i] = await fn(items[i] as T);
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-  return out;
-}
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
 const keyOf = (item: Item): Key => ({ pk: String(item.pk), sk: String(item.sk) });
