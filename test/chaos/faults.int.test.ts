@@ -163,6 +163,45 @@ describe('fault injection at the SDK clients (Faults)', () => {
     db.destroy();
   }, 30_000);
 
+  it('R7: a link issued whose answer was lost, and revoked with its step before the SDK tried again, is still this issue’s (not failed as a clash)', async () => {
+    const requestId = '6f1c7c8e-0000-4000-8000-000000000007';
+    // Inside the SDK's retry: the put is applied, the step's links are voided (another copy was
+    // answered meanwhile), and only then is the answer lost, so the SDK's second try meets the
+    // token changed.
+    const revokeThenReset: Pluggable<object, never> = {
+      applyToStack(stack) {
+        stack.addRelativeTo(
+          (next, context) => async (args) => {
+            const out = await next(args);
+            if (context.commandName === 'PutItemCommand' && !revoked) {
+              revoked = await new TokenStore(dynamo.db, TABLE).revokeAll(requestId, 'system:bookings');
+              throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
+            }
+            return out;
+          },
+          { relation: 'after', toMiddleware: 'retryMiddleware', name: 'revokeThenResetTest', override: true },
+        );
+      },
+    };
+    let revoked = 0;
+    const db = createDocumentClient({ endpoint: dynamo.endpoint, plugins: [revokeThenReset as never] });
+    const { secret, token } = await new TokenStore(db, TABLE).issue({
+      purpose: 'system-task',
+      requestId,
+      recipient: { kind: 'staff', id: 'bookings@library.example', role: 'staff' },
+      step: 'system:bookings',
+      decisions: ['done'],
+      ttlSeconds: 3600,
+      taskToken: 'task-token-7',
+    });
+    expect(revoked).toBe(1);
+    expect(await new TokenStore(dynamo.db, TABLE).find(secret)).toMatchObject({
+      tokenHash: token.tokenHash,
+      revokedAt: expect.any(String),
+    });
+    db.destroy();
+  }, 30_000);
+
   it('two tries of one step sending the same email at once send it once; a send that surely failed lets a later try send', async () => {
     await fetch(`${mailUrl}/clear-store`, { method: 'POST' });
     const mailer = new SesMailer('privacy@library.example', { endpoint: mailUrl });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepDeadlines } from '../../functions/app/sweep-deadlines.ts';
+import { TransientError } from '../../functions/domain/errors.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
@@ -315,6 +316,38 @@ describe('R19 manual systems: a restart, reminders and escalation', () => {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('R7 R19: a verification pressed again after its hand-over was cut short voids only its own link: the tasks sent since still work', async () => {
+    const rt = await startTestRuntime({ systemsPath: await systemsFile(dir) });
+    try {
+      // The answer reaches its step, then marking the link handed over keeps failing (a DynamoDB
+      // throttle past the SDK's retries, as the store reports it): the patron is told to try again.
+      const tokens = rt.deps.tokens;
+      const markHandedOver = tokens.markHandedOver.bind(tokens);
+      let failing = true;
+      tokens.markHandedOver = async (tokenHash) => {
+        if (failing) throw new TransientError('DynamoDB: ProvisionedThroughputExceededException');
+        return markHandedOver(tokenHash);
+      };
+      const { body } = await submit(rt, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
+      const verify = linkIn(await rt.mail.waitFor(ADA.email, /confirm your privacy request/), 'act');
+      expect((await postForm(verify, { decision: 'confirm' })).status).toBeGreaterThanOrEqual(500);
+      failing = false;
+
+      // The request went on regardless, and its system's task is out.
+      const tasks = await tasksOf(rt, body.requestId, TASK, CIRCULATION);
+      await waitForStatus(rt, body.statusUrl, 'waiting');
+      // She presses again: her step has moved on, so the link is gone...
+      expect((await postForm(verify, { decision: 'confirm' })).status).toBe(410);
+      // ...and the staff's links to the step after hers were left alone.
+      for (const address of CIRCULATION) expect((await fetch(linkTo(tasks, address))).status).toBe(200);
+      expect((await postForm(linkTo(tasks, CIRCULATION[0] as string), { decision: 'done' })).status).toBe(200);
+      await waitForStatus(rt, body.statusUrl, 'completed');
+      expect((await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'identity-verified')).toHaveLength(1);
+    } finally {
+      await rt.cleanup();
     }
   });
 

@@ -13,6 +13,13 @@ export const LOST_RACE = Symbol('lost race');
 /** How many times a read-change-write is tried before a lost race is the caller's error. */
 const UPDATE_ATTEMPTS = 5;
 
+/** Whether the item stored under the key is the one this put wrote (see `isAlreadyStored`). */
+export type IsOurWrite = (stored: Record<string, unknown>, written: Record<string, unknown>) => boolean;
+
+// As JSON: the client drops undefined fields on the way in.
+const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
+const unchanged: IsOurWrite = (stored, written) => isDeepStrictEqual(plain(stored), plain(written));
+
 async function conditionalPut(
   db: DynamoDBDocumentClient,
   input: {
@@ -21,37 +28,43 @@ async function conditionalPut(
     ConditionExpression: string;
     ExpressionAttributeValues?: Record<string, unknown>;
   },
+  isOurs: IsOurWrite = unchanged,
 ): Promise<boolean> {
   try {
     await db.send(new PutCommand(input));
     return true;
   } catch (e) {
     if (!isConditionalCheckFailed(e)) throw e;
-    return isAlreadyStored(db, input.TableName, input.Item);
+    return isAlreadyStored(db, input.TableName, input.Item, isOurs);
   }
 }
 
 /**
  * Faults: a put whose answer was lost (a reset, a timeout) is tried again by the SDK, and then
- * fails its own condition against the item it wrote. The item stored being exactly this one (it
- * carries its own version and moment) means the write was ours, not another writer's.
+ * fails its own condition against the item it wrote. By default the item stored being exactly this
+ * one (it carries its own version and moment) means the write was ours, not another writer's; a
+ * store whose items others may change in the meantime says how it knows its own (`isOurs`).
  */
 async function isAlreadyStored(
   db: DynamoDBDocumentClient,
   table: string,
   item: Record<string, unknown>,
+  isOurs: IsOurWrite,
 ): Promise<boolean> {
   const res = await db.send(
     new GetCommand({ TableName: table, Key: { pk: item.pk, sk: item.sk }, ConsistentRead: true }),
   );
-  // As JSON: the client drops undefined fields on the way in.
-  const plain = (v: unknown): unknown => JSON.parse(JSON.stringify(v));
-  return res.Item !== undefined && isDeepStrictEqual(plain(res.Item), plain(item));
+  return res.Item !== undefined && isOurs(res.Item, item);
 }
 
 /** Writes `item` only where nothing is stored under its key yet; false when something is. */
-export const putNew = (db: DynamoDBDocumentClient, table: string, item: Record<string, unknown>): Promise<boolean> =>
-  conditionalPut(db, { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' });
+export const putNew = (
+  db: DynamoDBDocumentClient,
+  table: string,
+  item: Record<string, unknown>,
+  isOurs?: IsOurWrite,
+): Promise<boolean> =>
+  conditionalPut(db, { TableName: table, Item: item, ConditionExpression: 'attribute_not_exists(pk)' }, isOurs);
 
 /** Writes `item` only if the stored item is still at `version` (optimistic locking); false when it is not. */
 export const putIfVersion = (

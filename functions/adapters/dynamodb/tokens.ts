@@ -20,7 +20,7 @@ import {
   type TokenRecipient,
 } from '../../domain/tokens.ts';
 import { isConditionalCheckFailed, queryAll } from './client.ts';
-import { putNew } from './conditional-put.ts';
+import { putNew, type IsOurWrite } from './conditional-put.ts';
 import { entity } from './entity.ts';
 import { requestKeys, TABLE_KEYS } from './keys.ts';
 
@@ -122,13 +122,15 @@ export class TokenStore {
       ...(input.fileKey ? { fileKey: input.fileKey, fileName: input.fileName, contentType: input.contentType } : {}),
     };
     // Faults: the shared conditional put, so a write whose answer was lost and that the SDK tried
-    // again is recognised as this very token, not failed as a clash.
+    // again is recognised as this very token, not failed as a clash. It may have been changed in
+    // between (revoked with the rest of its step, say), so it is known by what never changes.
     const stored = await putNew(
       this.db,
       this.table,
       tokenEntity.item(token, {
         [TABLE_KEYS.ttlAttribute]: input.taskToken || input.fileKey ? queuedTtl(expiresAt) : settledTtl(expiresAt, now),
       }),
+      isThisIssue,
     );
     if (!stored) throw new ConflictError('a link token with this hash exists already');
     if (remindAt) {
@@ -563,6 +565,14 @@ export class TokenStore {
     });
   }
 }
+
+/**
+ * A token just issued is ours if what never changes on it matches: its key is the hash of a secret
+ * drawn a moment ago, so no other writer holds it; revoking, re-pointing or emailing it since only
+ * changed what they stamp.
+ */
+const isThisIssue: IsOurWrite = (stored, written) =>
+  (['tokenHash', 'requestId', 'step', 'purpose', 'createdAt'] as const).every((k) => stored[k] === written[k]);
 
 const DAY_SECONDS = 86_400;
 const epoch = (d: Date) => Math.floor(d.getTime() / 1000);

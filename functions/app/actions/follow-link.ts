@@ -131,8 +131,9 @@ async function handOver(decided: DecisionContext): Promise<LinkPage> {
   else {
     // Recorded: a retry of the step this answer meets gone may now take it (staff-tasks.ts, answerGivenMeanwhile).
     if (token.taskToken) await recordAfterSending(() => deps.tokens.markRecorded(token.tokenHash));
-    // The other staff members' copies of this task are now void.
-    await deps.tokens.revokeAll(token.requestId);
+    // The other copies of this step's link are now void. Only this step's: a press made again
+    // late (finishHandOver) must not void the links of the steps that came after it.
+    await deps.tokens.revokeAll(token.requestId, token.step);
     // Left to the retried step that took it: that step marks it handed over.
     if (!(await resumeWaitingStep(deps, token, input.decision))) return thanksFor(action, input);
   }
