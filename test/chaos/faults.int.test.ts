@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import sesLocal from 'aws-ses-v2-local';
-import type { Pluggable } from '@smithy/types';
+import type { FinalizeRequestMiddleware, Pluggable } from '@smithy/types';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDocumentClient, isConditionalCheckFailed } from '../../functions/adapters/dynamodb/client.ts';
 import { SesMailer } from '../../functions/adapters/ses-mailer.ts';
@@ -168,19 +168,22 @@ describe('fault injection at the SDK clients (Faults)', () => {
     // Inside the SDK's retry: the put is applied, the step's links are voided (another copy was
     // answered meanwhile), and only then is the answer lost, so the SDK's second try meets the
     // token changed.
+    const revokeThenResetOnce: FinalizeRequestMiddleware<object, never> = (next, context) => async (args) => {
+      const out = await next(args);
+      if (context.commandName === 'PutItemCommand' && !revoked) {
+        revoked = await new TokenStore(dynamo.db, TABLE).revokeAll(requestId, 'system:bookings');
+        throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
+      }
+      return out;
+    };
     const revokeThenReset: Pluggable<object, never> = {
       applyToStack(stack) {
-        stack.addRelativeTo(
-          (next, context) => async (args) => {
-            const out = await next(args);
-            if (context.commandName === 'PutItemCommand' && !revoked) {
-              revoked = await new TokenStore(dynamo.db, TABLE).revokeAll(requestId, 'system:bookings');
-              throw Object.assign(new Error('read ECONNRESET'), { code: 'ECONNRESET', errno: -104, syscall: 'read' });
-            }
-            return out;
-          },
-          { relation: 'after', toMiddleware: 'retryMiddleware', name: 'revokeThenResetTest', override: true },
-        );
+        stack.addRelativeTo(revokeThenResetOnce, {
+          relation: 'after',
+          toMiddleware: 'retryMiddleware',
+          name: 'revokeThenResetTest',
+          override: true,
+        });
       },
     };
     let revoked = 0;
