@@ -77,6 +77,29 @@ describe('origin verification (the API authorizer behind CloudFront)', () => {
     expect(await verify(event)).toEqual({ isAuthorized: false });
   });
 
+  // The comparison is written out rather than node:crypto's (cold start, issue 15): every near miss
+  // a guess could make must still be refused.
+  const mixed = `${'a'.repeat(24)}${'B'.repeat(23)}7`;
+  const verifyMixed = createOriginVerifier(mixed);
+  it.each([
+    ['one character short', mixed.slice(0, -1)],
+    ['the first character wrong', `b${mixed.slice(1)}`],
+    ['the last character wrong', `${mixed.slice(0, -1)}8`],
+    ['the last character a NUL', `${mixed.slice(0, -1)}\u0000`],
+    ['a NUL appended', `${mixed}\u0000`],
+    ['in other case', mixed.toLowerCase()],
+    ['with a character outside ASCII', `${mixed.slice(0, -1)}\u0137`],
+    ['an astral character in place of the last two', `${mixed.slice(0, -2)}\u{1F600}`],
+    ['10,000 characters starting with the secret', mixed.padEnd(10_000, '7')],
+    ['its first half', mixed.slice(0, 24)],
+  ])('refuses a near miss: %s', async (_, value) => {
+    expect(await verifyMixed({ headers: { [ORIGIN_VERIFY_HEADER]: value } })).toEqual({ isAuthorized: false });
+  });
+
+  it('authorises the exact value among its near misses', async () => {
+    expect(await verifyMixed({ headers: { [ORIGIN_VERIFY_HEADER]: mixed } })).toEqual({ isAuthorized: true });
+  });
+
   it('authorises nothing when the secret is missing or short', async () => {
     expect(await createOriginVerifier(undefined)({ headers: { [ORIGIN_VERIFY_HEADER]: '' } })).toEqual({
       isAuthorized: false,
