@@ -82,7 +82,7 @@ const day = lazy(() =>
  * cover sheet: a small alphabet keeps markup, formulas and control characters out at the door
  * (every output also escapes; this is the first of two layers).
  */
-const COURT = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'’&()/#:-]*$/u;
+const COURT = /^[\p{L}\p{M}\p{N}][\p{L}\p{M}\p{N} .,'\u2019&()/#:-]*$/u;
 const CASE_NUMBER = /^[A-Za-z0-9][A-Za-z0-9 .:/()#_-]*$/;
 
 /**

@@ -439,7 +439,7 @@ export function sameLastName(a: string, b: string): boolean {
     s
       .normalize('NFKD')
       .replace(/[\u0300-\u036f]/g, '')
-      .replace(/[’'`\u02bc\s.\u2010-\u2015-]/g, '')
+      .replace(/[\u2019'`\u02bc\s.\u2010-\u2015-]/g, '')
       .toLowerCase();
   return norm(a) === norm(b) && norm(a).length > 0;
 }

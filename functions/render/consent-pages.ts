@@ -124,5 +124,5 @@ export function guardianLinkPage(o: { request: RequestRecord; guardian: Patron; 
   return html`<p>Request <code>${o.request.requestId}</code>: <strong>${o.guardian.firstName} ${o.guardian.lastName}</strong> (card <strong>${o.guardian.cardNumber}</strong>) asked to see the records of <strong>${o.child.firstName} ${o.child.lastName}</strong> (card <strong>${o.child.cardNumber}</strong>, born ${o.child.dateOfBirth}) and is not linked to that card.</p>
 <p>Check the adult's identity and look at the document they bring. If it shows that they are the child's parent or legal guardian, record the link. Hand the document back: do not copy, scan or keep it (library policy: reviewed, not retained). If it does not show it, close this page and do nothing.</p>
 <div class="field"><label for="documentKind">What document did you see? (required)</label>
-<select id="documentKind" name="documentKind" required><option value="">Choose…</option>${options}</select></div>`;
+<select id="documentKind" name="documentKind" required><option value="">Choose&hellip;</option>${options}</select></div>`;
 }

@@ -1,5 +1,5 @@
-import { html, type SafeHtml } from '../lib/html.ts';
-import type { Email } from '../domain/email.ts';
+import { html } from '../lib/html.ts';
+import { wrap, type Message } from './email-frame.ts';
 
 /**
  * R15: the deadline emails to staff, in the style of render/emails.ts. They name the request, its
@@ -7,11 +7,6 @@ import type { Email } from '../domain/email.ts';
  * page, where the read is audited. They carry no action link: the decision or task link the
  * person already has still works, and the staff queue lists the request.
  */
-type Message = Omit<Email, 'to'>;
-
-const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
-    .value;
 
 const STATUS_WORDS: Record<string, string> = {
   received: 'received, not yet started',

@@ -6,7 +6,7 @@ export type Message = Omit<Email, 'to'>;
 
 /** The one frame every HTML email is sent in: the body, then the library's name. */
 export const wrap = (library: string, body: SafeHtml): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
+  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} &middot; Privacy Desk</p></body></html>`
     .value;
 
 /** A link shown as a button, with the address written out for a mail reader that hides links. */

@@ -31,7 +31,7 @@ export const renderPage = (opts: PageOptions): string => {
   return `<!doctype html>\n${html`<html lang="en">
 <head>
 ${HEAD_META}
-<title>${opts.title} – ${site}</title>
+<title>${opts.title} &ndash; ${site}</title>
 <link rel="stylesheet" href="/styles.css">
 </head>
 <body>

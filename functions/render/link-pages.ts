@@ -31,7 +31,7 @@ export function inPersonVerificationDetails(request: RequestRecord, patron: Patr
   return html`<p>Request <code>${request.requestId}</code> (${request.kind}) was made with card number <strong>${patron.cardNumber}</strong>. The patron has no email on file, so they must be verified at the desk.</p>
 <p>Check their identity, then record how you checked. Do not copy, scan or keep the document (library policy: reviewed, not retained).</p>
 <div class="field"><label for="documentKind">How did you verify them? (required)</label>
-<select id="documentKind" name="documentKind" required><option value="">Choose…</option>${options}</select></div>`;
+<select id="documentKind" name="documentKind" required><option value="">Choose&hellip;</option>${options}</select></div>`;
 }
 
 /** The request's dates above what a deciding staff member sees for the step. */
@@ -51,7 +51,7 @@ export const phoneConfirmationDetails = (
 <p><strong>${newPhone}</strong></p>
 <ol><li>Call that number.</li><li>Ask for ${patron.firstName} ${patron.lastName} by name.</li><li>Ask them to confirm that they asked the library to change their phone number to this one.</li></ol>
 <p>Confirm only if they answered and confirmed it themselves. Do not confirm on voicemail, an answering machine or a message taken by someone else: try again later, before ${tryBefore}. Do not tell whoever answers anything else from the patron's record.</p>
-<p>If you cannot reach them, or they did not ask for this, choose “Could not confirm”: the number is not changed and the patron is told.</p>`;
+<p>If you cannot reach them, or they did not ask for this, choose &ldquo;Could not confirm&rdquo;: the number is not changed and the patron is told.</p>`;
 
 /** A decision that was not accepted: the reason, and the way back to the form (`backTo`; the link still works). */
 export const tryAgainBody = (message: string, backTo: string): SafeHtml =>

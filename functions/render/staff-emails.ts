@@ -1,13 +1,7 @@
 import { html } from '../lib/html.ts';
-import type { Email } from '../domain/email.ts';
 import { REQUEST_WHAT } from './emails.ts';
+import { wrap, type Message } from './email-frame.ts';
 import { readableDate } from './readable-time.ts';
-
-type Message = Omit<Email, 'to'>;
-
-const wrap = (library: string, body: ReturnType<typeof html>): string =>
-  html`<!doctype html><html lang="en"><body style="font-family:system-ui,sans-serif;line-height:1.5;max-width:40rem">${body}<hr><p style="color:#555;font-size:.9em">${library} · Privacy Desk</p></body></html>`
-    .value;
 
 const OTHER_WHAT: Record<string, string> = {
   'third-party': "receive a library patron's records with their written permission",
