@@ -414,7 +414,8 @@ export const FUNCTION_ACCESS: Record<FunctionName, FunctionAccess> = {
   // R16: tombstones closed requests (requests table: the queue, the requests, holds, audit).
   'task-tombstone-requests': { requests: 'write', records: 'none', files: 'none', email: false, workflow: 'none' },
   // R16: writes the run's anonymisation secret (records table). R13: completes the legal-hold
-  // registry (requests table: one item updated, a Scan for the holds placed before it; no audit).
+  // registry and prunes it (requests table: one item updated, a Scan for the holds placed before
+  // it, the hold query of each patron it lists; no audit).
   'task-plan-retention': {
     requests: 'write',
     requestsScan: true,

@@ -24,7 +24,7 @@ const input = z.lazy(() =>
  * anonymisation secret (connectors/records-table/retention.ts). R19: every system that holds a category
  * with a period and how the run enforces it there (`systemRetention`), the system whose connector
  * sweeps, and R16 the purge's cutoff and segments (none while `expiredPatronAfterDays` is off).
- * R13: completes the legal-hold registry's back-fill if it is not yet (adapters/dynamodb/hold-registry.ts).
+ * R13: completes the legal-hold registry's back-fill if it is not yet, and prunes it (adapters/dynamodb/hold-registry.ts).
  * Ids, enums, counts and dates only (R5).
  */
 export const createHandler = (deps: Deps) =>
@@ -34,7 +34,11 @@ export const createHandler = (deps: Deps) =>
     // R13: the legal-hold registry made complete, once, by the first runs after it was introduced
     // (resumed night after night if the requests table takes longer than one step); until then the
     // sweep and the purge check every patron's holds as before.
-    await deps.holds.backfillRegistry(Date.now() + Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MS));
+    const deadline = Date.now() + Math.max(1000, context.getRemainingTimeInMillis() - SAFETY_MS);
+    await deps.holds.backfillRegistry(deadline);
+    // R13: and it lets go of the patrons nothing holds any more (what is left, the next night).
+    const pruned = await deps.holds.pruneRegistry(deadline);
+    if (pruned.removed > 0 || !pruned.complete) deps.logger.info('legal-hold registry pruned', { ...pruned });
     const today = isoDateIn(new Date(asOf), timezone);
     const systems = systemRetention(deps.systems, deps.policy);
     const connected = (id: string) => {

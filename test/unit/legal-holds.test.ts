@@ -209,3 +209,86 @@ describe('the legal-hold registry against dynalite (R13)', () => {
     expect((await holds.activeAmong(['REL1', 'LAPSED1'])).size).toBe(0);
   });
 });
+
+describe('pruning the legal-hold registry (R13)', () => {
+  const dynamo = useDynalite([TABLE]);
+  const day = 24 * 60 * 60 * 1000;
+  const placedAt = new Date('2026-11-28T15:00:00Z');
+  const counsel = { placedBy: 'counsel@library.example', nondisclosure: false };
+  const at = (ms: number) => new LegalHolds(dynamo.db, TABLE, () => new Date(placedAt.getTime() + ms));
+  const listed = async () => [...(await readRegistry(dynamo.db, TABLE)).patrons].sort();
+
+  it('R13: lets go of patrons whose holds were released or lapsed, and keeps the held and the lately listed', async () => {
+    const then = at(0);
+    await then.place({ holdId: 'h-a', patronId: 'RELEASED', ...counsel });
+    await then.release('RELEASED', 'h-a', 'counsel@library.example');
+    await then.place({ holdId: 'h-b', patronId: 'LAPSED', ...counsel, lapsesOn: '2026-11-29' });
+    await then.place({ holdId: 'h-c', patronId: 'HELD', ...counsel });
+    await then.place({ holdId: 'h-d', patronId: 'TWO', ...counsel });
+    await then.place({ holdId: 'h-e', patronId: 'TWO', ...counsel, lapsesOn: '2026-11-29' });
+    await then.release('TWO', 'h-d', 'counsel@library.example');
+    // Within a day of its listing a patron stays, held or not: a placing may be between its two writes.
+    expect(await at(day / 2).pruneRegistry(Number.MAX_SAFE_INTEGER)).toEqual({ complete: true, removed: 0 });
+    const lately = at(2.5 * day);
+    await lately.place({ holdId: 'h-f', patronId: 'RECENT', ...counsel });
+    await lately.release('RECENT', 'h-f', 'counsel@library.example');
+
+    const later = at(3 * day);
+    expect(await later.pruneRegistry(Number.MAX_SAFE_INTEGER)).toEqual({ complete: true, removed: 3 });
+    expect(await listed()).toEqual(['HELD', 'RECENT']);
+    // What it let go of was free; what it kept is still told apart precisely.
+    expect(await later.heldAmong(['RELEASED', 'LAPSED', 'TWO', 'HELD', 'RECENT'])).toEqual(new Set(['HELD']));
+
+    // A new hold on a patron let go lists them again.
+    await later.place({ holdId: 'h-g', patronId: 'RELEASED', ...counsel });
+    expect(await listed()).toEqual(['HELD', 'RECENT', 'RELEASED']);
+    expect(await later.heldAmong(['RELEASED'])).toEqual(new Set(['RELEASED']));
+  });
+
+  it('R13: a hold placed on a patron while they are pruned keeps them listed', async () => {
+    await at(0).place({ holdId: 'h-old', patronId: 'RACED', ...counsel });
+    await at(0).release('RACED', 'h-old', 'counsel@library.example');
+    const later = at(3 * day);
+    // The patron's query found nothing; before the removal lands, counsel places a new hold (the
+    // registry first, then the hold), as two Lambdas at once would.
+    const racing = new Proxy(dynamo.db, {
+      get(target, prop, receiver) {
+        if (prop !== 'send') return Reflect.get(target, prop, receiver);
+        return async (command: unknown) => {
+          if (command instanceof UpdateCommand && command.input.UpdateExpression?.startsWith('REMOVE'))
+            await later.place({ holdId: 'h-new', patronId: 'RACED', ...counsel });
+          return (target.send as (c: unknown) => Promise<unknown>)(command);
+        };
+      },
+    });
+    const pruning = new LegalHolds(racing, TABLE, () => new Date(placedAt.getTime() + 3 * day));
+    const result = await pruning.pruneRegistry(Number.MAX_SAFE_INTEGER);
+    expect(result.complete).toBe(true);
+    expect(await listed()).toContain('RACED');
+    expect(await later.heldAmong(['RACED'])).toEqual(new Set(['RACED']));
+  });
+
+  it('R13: with no time left it takes nothing out and says so; the next call finishes', async () => {
+    await at(0).place({ holdId: 'h-x', patronId: 'LATE', ...counsel });
+    await at(0).release('LATE', 'h-x', 'counsel@library.example');
+    const later = at(4 * day);
+    expect(await later.pruneRegistry(0)).toEqual({ complete: false, removed: 0 });
+    expect(await listed()).toContain('LATE');
+    expect(await later.pruneRegistry(Number.MAX_SAFE_INTEGER)).toMatchObject({ complete: true });
+    expect(await listed()).not.toContain('LATE');
+  });
+
+  it('R13: an entry whose timestamp cannot be read stays', async () => {
+    await dynamo.db.send(
+      new UpdateCommand({
+        TableName: TABLE,
+        Key: requestKeys.holdRegistry,
+        UpdateExpression: 'SET #patrons.#p = :at',
+        ExpressionAttributeNames: { '#patrons': 'patrons', '#p': 'ODD' },
+        ExpressionAttributeValues: { ':at': 'not a time' },
+      }),
+    );
+    await at(10 * day).pruneRegistry(Number.MAX_SAFE_INTEGER);
+    expect(await listed()).toContain('ODD');
+  });
+});

@@ -4,7 +4,9 @@ import type { RequestRecord } from '../../functions/domain/request.ts';
 import { storedFields } from '../../functions/domain/tombstone.ts';
 import { hashSecret } from '../../functions/domain/tokens.ts';
 import { createHandler as startRetention } from '../../functions/handlers/start-retention.ts';
+import { readRegistry } from '../../functions/adapters/dynamodb/hold-registry.ts';
 import { recordKeys, requestKeys } from '../../functions/adapters/dynamodb/keys.ts';
+import { LegalHolds } from '../../functions/adapters/dynamodb/legal-holds.ts';
 import { RECORDS_TABLE, REQUESTS_TABLE } from '../../local/runtime.ts';
 import { readFile } from 'node:fs/promises';
 import { partitionItems, putItems } from '../support/dynalite.ts';
@@ -249,6 +251,21 @@ describe('retention run: loan history (R16, R13)', () => {
     const { result } = await runRetention(rt, { runId: 'after-release' });
     expect(result).toMatchObject({ anonymised: pastRecordsPerPatron, heldLoans: 0 });
     expect(await loansLeft(rt.db, HELD)).toEqual(keptIds(HELD));
+  });
+
+  it('R13: the run takes out of the legal-hold registry a patron whose hold ended over a day before, and keeps one held', async () => {
+    const twoDaysBefore = new LegalHolds(rt.db, REQUESTS_TABLE, () => new Date(RUN_AT - 2 * DAY));
+    const counsel = { placedBy: 'counsel@library.example', nondisclosure: false };
+    await twoDaysBefore.place({ holdId: 'H-ended', patronId: 'R090', ...counsel });
+    await twoDaysBefore.release('R090', 'H-ended', 'counsel@library.example');
+    await twoDaysBefore.place({ holdId: 'H-still', patronId: 'R091', ...counsel });
+    expect((await runRetention(rt, { runId: 'prune' })).status).toBe('SUCCEEDED');
+    const { complete, patrons } = await readRegistry(rt.db, REQUESTS_TABLE);
+    expect(complete).toBe(true);
+    expect(patrons.has('R090')).toBe(false);
+    expect(patrons.has('R091')).toBe(true);
+    // Released within the day: listed still.
+    expect(patrons.has(HELD)).toBe(true);
   });
 
   it('R16: a segment that fails after writing copies but before deleting the originals is retried without a second copy', async () => {

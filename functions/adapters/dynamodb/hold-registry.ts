@@ -1,5 +1,6 @@
 import { GetCommand, ScanCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import * as z from '../../domain/zod.ts';
+import { mapInParallel } from '../in-parallel.ts';
 import { isConditionalCheckFailed } from './client.ts';
 import { requestKeys } from './keys.ts';
 
@@ -21,9 +22,11 @@ import { requestKeys } from './keys.ts';
  * - The readers read it consistently just before each batch of writes, as they checked each
  *   patron before: a hold placed mid-run (registry first) is seen by the next batch.
  *
- * Entries are never removed: a released or lapsed hold's patron costs one precise query a run.
- * An entry is a patron id and an ISO timestamp (about 60 bytes); the item's 400 KB hold some six
- * thousand patrons ever held, where a library places a handful of holds a year. Ids only (R5).
+ * - `pruneRegistry` takes a patron out only when nothing holds them any more (see there), so the
+ *   item lists the patrons held now and lately, not every patron ever held.
+ *
+ * An entry is a patron id and an ISO timestamp (about 60 bytes): the item's 400 KB hold some six
+ * thousand patrons held at once, where a library places a handful of holds a year. Ids only (R5).
  */
 
 export interface RegistryState {
@@ -168,4 +171,74 @@ export async function backfillRegistry(
     );
     if (clock() >= options.deadline) return { complete: false, added };
   }
+}
+
+/**
+ * How long an entry stays at least, whatever its patron's holds: far longer than a placing takes
+ * between listing the patron and putting the hold, so an entry is never taken out from under one.
+ */
+export const KEEP_LISTED_MS = 24 * 60 * 60 * 1000;
+
+/** Precise queries in flight at once while pruning. */
+const PRUNE_IN_FLIGHT = 4;
+
+export interface PruneResult {
+  /** Every entry was looked at before the deadline. */
+  complete: boolean;
+  /** Entries taken out by this call (counts only: R5). */
+  removed: number;
+}
+
+/**
+ * R13: takes out the entries of patrons nothing holds any more, so that the registry lists the
+ * patrons held now and lately rather than everyone ever held (its item has a size limit). Background
+ * only (the retention run's plan step). An entry goes only if it was listed more than
+ * `KEEP_LISTED_MS` ago, its patron's precise query (`isHeld`, consistent) finds no hold in force,
+ * and its timestamp is still the one read: a hold placed meanwhile lists its patron first, with a
+ * new timestamp, so either this removal fails its condition or the placing lists the patron again
+ * after it. A released hold never holds again and a lapsed one never un-lapses (a hold has no
+ * extension), so a patron taken out is held again only through a new placing, which lists them.
+ * An entry whose timestamp cannot be read stays. `deadline` (epoch ms) is checked before each patron.
+ */
+export async function pruneRegistry(
+  db: DynamoDBDocumentClient,
+  table: string,
+  options: {
+    now: () => Date;
+    deadline: number;
+    isHeld: (patronId: string) => Promise<boolean>;
+    elapsedNow?: () => number;
+  },
+): Promise<PruneResult> {
+  const clock = options.elapsedNow ?? Date.now;
+  const listedBefore = options.now().getTime() - KEEP_LISTED_MS;
+  const stale = Object.entries((await readItem(db, table)).patrons ?? {}).filter(([, at]) => {
+    const t = Date.parse(at);
+    return Number.isFinite(t) && t < listedBefore;
+  });
+  let complete = true;
+  const removed = await mapInParallel(stale, PRUNE_IN_FLIGHT, async ([patronId, at]) => {
+    if (clock() >= options.deadline) {
+      complete = false;
+      return 0;
+    }
+    if (await options.isHeld(patronId)) return 0;
+    try {
+      await db.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: requestKeys.holdRegistry,
+          UpdateExpression: 'REMOVE #patrons.#p',
+          ConditionExpression: '#patrons.#p = :at',
+          ExpressionAttributeNames: { '#patrons': 'patrons', '#p': patronId },
+          ExpressionAttributeValues: { ':at': at },
+        }),
+      );
+      return 1;
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw e;
+      return 0; // listed again since it was read: a hold is being placed
+    }
+  });
+  return { complete, removed: removed.reduce<number>((a, b) => a + b, 0) };
 }

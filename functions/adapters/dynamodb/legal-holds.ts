@@ -5,7 +5,14 @@ import { ConflictError, InvalidInputError, NotFoundError } from '../../domain/er
 import { isConditionalCheckFailed, queryAll } from './client.ts';
 import { putNew } from './conditional-put.ts';
 import { entity } from './entity.ts';
-import { addToRegistry, backfillRegistry, readRegistry, type BackfillResult } from './hold-registry.ts';
+import {
+  addToRegistry,
+  backfillRegistry,
+  pruneRegistry,
+  readRegistry,
+  type BackfillResult,
+  type PruneResult,
+} from './hold-registry.ts';
 import { requestKeys } from './keys.ts';
 import { mapInParallel } from '../in-parallel.ts';
 
@@ -224,6 +231,11 @@ export class LegalHolds {
   /** R13: makes the registry complete (hold-registry.ts `backfillRegistry`); background only. */
   backfillRegistry(deadline: number, options: { pageSize?: number } = {}): Promise<BackfillResult> {
     return backfillRegistry(this.db, this.table, { now: this.clock, deadline, ...options });
+  }
+
+  /** R13: takes out the registry's patrons nothing holds any more (hold-registry.ts `pruneRegistry`); background only. */
+  pruneRegistry(deadline: number): Promise<PruneResult> {
+    return pruneRegistry(this.db, this.table, { now: this.clock, deadline, isHeld: (p) => this.isHeld(p) });
   }
 }
 
