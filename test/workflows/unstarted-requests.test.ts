@@ -79,13 +79,38 @@ const awsWorkflow = (url: string) =>
     credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
   });
 
+type StandIn = Awaited<ReturnType<typeof stepFunctionsStandIn>>;
+
+/** The Step Functions stand-in, started once for the describe it is called in and closed after it. */
+function useStandIn(): () => StandIn {
+  let sfn: StandIn | undefined;
+  beforeAll(async () => {
+    sfn = await stepFunctionsStandIn();
+  });
+  afterAll(async () => new Promise<void>((r) => (sfn ? sfn.server.close(() => r()) : r())));
+  return () => {
+    if (!sfn) throw new Error('the stand-in starts before the cases');
+    return sfn;
+  };
+}
+
+/** Each case's runtime, handed to the returned function, is cleaned up after the case, passed or failed. */
+function useRuntimePerCase(): (runtime: TestRuntime) => TestRuntime {
+  let rt: TestRuntime | undefined;
+  afterEach(async () => {
+    await rt?.cleanup();
+    rt = undefined;
+  });
+  return (runtime) => (rt = runtime);
+}
+
 /**
  * A runtime whose clock runs `skew.ms` ahead, and whose handlers' workflow starts go to Step
  * Functions (the stand-in, throttling past the SDK's retries) while `throttled.on`, to the local
  * engine after.
  */
 async function runtimeWithThrottledStarts(
-  sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>,
+  sfn: StandIn,
 ): Promise<{ runtime: TestRuntime; skew: { ms: number }; throttled: { on: boolean } }> {
   const skew = { ms: 0 };
   const throttled = { on: true };
@@ -102,20 +127,13 @@ async function runtimeWithThrottledStarts(
 }
 
 describe('a submission whose workflow did not start (issue 14)', () => {
-  let rt: TestRuntime | undefined;
-  let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
-  beforeAll(async () => {
-    sfn = await stepFunctionsStandIn();
-  });
-  afterAll(async () => new Promise<void>((r) => sfn.server.close(() => r())));
-  afterEach(async () => {
-    await rt?.cleanup();
-    rt = undefined;
-  });
+  const standIn = useStandIn();
+  const keep = useRuntimePerCase();
 
   it('R7 R17: the retry is answered as today (one open request, one email); the sweep starts the first once it is five minutes old, and it closes quietly as a repeat', async () => {
+    const sfn = standIn();
     const { runtime: r, skew, throttled } = await runtimeWithThrottledStarts(sfn);
-    rt = r;
+    keep(r);
     const body = { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName };
 
     // The SDK tried again itself, then gave up: the person is told to try again later.
@@ -183,8 +201,9 @@ describe('a submission whose workflow did not start (issue 14)', () => {
   });
 
   it('R17: the late start is on the trail before it is tried; a start throttled past the SDK is tried again by the next run, and the trail keeps one event', async () => {
+    const sfn = standIn();
     const { runtime: r, skew, throttled } = await runtimeWithThrottledStarts(sfn);
-    rt = r;
+    keep(r);
     const failed = await submit(r, { kind: 'access', cardNumber: ADA.cardNumber, lastName: ADA.lastName });
     expect(failed.status).toBe(500);
     const [stranded] = await r.deps.requests.listByStatus('received');
@@ -212,13 +231,10 @@ describe('a submission whose workflow did not start (issue 14)', () => {
 });
 
 describe('starting a workflow is idempotent by name, on both engines', () => {
-  let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
-  beforeAll(async () => {
-    sfn = await stepFunctionsStandIn();
-  });
-  afterAll(async () => new Promise<void>((r) => sfn.server.close(() => r())));
+  const standIn = useStandIn();
 
   it('Step Functions: a new execution is started; ExecutionAlreadyExists, or the same execution answered again, is not; throttling past the SDK retries is a TransientError', async () => {
+    const sfn = standIn();
     const aws = awsWorkflow(sfn.url);
     const id = '6f1c2b9e-1d4a-4e7b-9c3f-2a8d5e6f7a10';
     const executionId = `${ARN.replace(':stateMachine:', ':execution:')}:${id}`;
@@ -258,26 +274,23 @@ describe('starting a workflow is idempotent by name, on both engines', () => {
 });
 
 describe('a request whose workflow runs and waits is not the sweep’s (R7, R17)', () => {
-  let rt: TestRuntime | undefined;
-  afterEach(async () => {
-    await rt?.cleanup();
-    rt = undefined;
-  });
+  const keep = useRuntimePerCase();
 
   it('R7 R14 R17: a third party waiting to confirm their address for longer than five minutes is neither started again nor marked started late: the request reads as verifying from its first step', async () => {
     const skew = { ms: 0 };
     const starts: string[] = [];
-    rt = await startTestRuntime({
-      clock: () => new Date(Date.now() + skew.ms),
-      wrapWorkflow: (engine): WorkflowPort => ({
-        ...engine,
-        start: (workflow, name, input) => {
-          starts.push(name);
-          return engine.start(workflow, name, input);
-        },
+    const r = keep(
+      await startTestRuntime({
+        clock: () => new Date(Date.now() + skew.ms),
+        wrapWorkflow: (engine): WorkflowPort => ({
+          ...engine,
+          start: (workflow, name, input) => {
+            starts.push(name);
+            return engine.start(workflow, name, input);
+          },
+        }),
       }),
-    });
-    const r = rt;
+    );
     const thirdParty = {
       name: 'Jordan Blake',
       email: 'jordan.blake@lawfirm.example',
@@ -308,20 +321,13 @@ describe('a request whose workflow runs and waits is not the sweep’s (R7, R17)
 });
 
 describe('a desk request whose workflow did not start (R7)', () => {
-  let rt: TestRuntime | undefined;
-  let sfn: Awaited<ReturnType<typeof stepFunctionsStandIn>>;
-  beforeAll(async () => {
-    sfn = await stepFunctionsStandIn();
-  });
-  afterAll(async () => new Promise<void>((r) => sfn.server.close(() => r())));
-  afterEach(async () => {
-    await rt?.cleanup();
-    rt = undefined;
-  });
+  const standIn = useStandIn();
+  const keep = useRuntimePerCase();
 
   it('R7 R8: staff told the desk request failed make it again; the stranded one, started late, does not run a second deletion', async () => {
+    const sfn = standIn();
     const { runtime: r, skew, throttled } = await runtimeWithThrottledStarts(sfn);
-    rt = r;
+    keep(r);
     const desk = await localToken(r.baseUrl, DESK, ['circulation']);
     const atDesk = () =>
       fetch(`${r.baseUrl}/api/staff/requests`, {
