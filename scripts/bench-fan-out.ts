@@ -188,7 +188,7 @@ export async function benchFanOut(rounds = 3): Promise<BenchRow[]> {
         note:
           `floor: the slowest system alone (${slowest.name}); ` +
           `${own.map((o) => `${o.name} ${o.time.toFixed(2)} s`).join(', ')}; median of ${rounds}; ` +
-          `CPU of this one process (runtime, dynalite, SES, Koha simulator) ${cpu.toFixed(2)} s vs ${slowest.cpu.toFixed(2)} s; ` +
+          `CPU of this one process (runtime, local SES, Koha simulator; not the store's process) ${cpu.toFixed(2)} s vs ${slowest.cpu.toFixed(2)} s; ` +
           `its five systems' own CPU from the single runs ${partsCpu.toFixed(2)} s`,
       },
     ];
