@@ -28,6 +28,7 @@ describe('chaos: requests under faults and a restart', () => {
         missingEvents: [],
         stillRunning: [],
         piiFound: [],
+        abandonedLinks: [],
       });
       expect(report.completed).toBe(40);
     },

@@ -83,6 +83,8 @@ export interface ChaosReport {
     /** Submissions answered 409 (see above). */
     submitConflicts: number;
     linkRetries: number;
+    /** Links the agent gave up on after LINK_PATIENCE_MS of errors: a request left open by one is the agent's, not the runtime's. */
+    abandonedLinks: { subject: string; lastStatus: number; tries: number; seconds: number }[];
     /** How much the R5 scan read: characters of logs and of execution histories and checkpoints. */
     scanned: { logs: number; executions: number };
   };
@@ -90,6 +92,8 @@ export interface ChaosReport {
 
 const SYSTEMS = fileURLToPath(new URL('../../local/demo-systems.json', import.meta.url));
 const OFFICER = 'privacy@library.example';
+/** How long the agent keeps pressing a link that answers errors or nothing (a restart under load can take tens of seconds). */
+const LINK_PATIENCE_MS = 5 * 60_000;
 const DESK = 'circulation@library.example';
 
 /** Letters only, so a name is a name: 0 → "Aa", 1 → "Ab", … */
@@ -344,66 +348,82 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   // The agent: every email with a link its addressee acts on, answered once, tried again on 5xx.
   const answered = new Set<string>();
+  const abandonedLinks: { subject: string; lastStatus: number; tries: number; seconds: number }[] = [];
   let running = true;
+  /**
+   * Tries `once` until it is done, as a person presses again after an error page or a site that is
+   * down, waiting longer each time (up to 5 s), for `LINK_PATIENCE_MS`: long enough to outlast a
+   * restart of a runtime full of work. A link given up on is reported with its last answer.
+   */
+  const keepTrying = async (email: SentEmail, once: () => Promise<number | 'done'>) => {
+    const since = Date.now();
+    let wait = 500;
+    for (let tries = 1; ; tries++) {
+      const outcome = await once();
+      if (outcome === 'done') return;
+      if (Date.now() - since >= LINK_PATIENCE_MS) {
+        const seconds = Math.round((Date.now() - since) / 1000);
+        abandonedLinks.push({ subject: email.subject, lastStatus: outcome, tries, seconds });
+        return;
+      }
+      linkRetries++;
+      await pause(wait);
+      wait = Math.min(5000, wait * 1.5);
+    }
+  };
   const act = async (email: SentEmail, fields: Record<string, string>) => {
     if (/\/approval\.html#/.test(email.body.text ?? '')) return decideSignedIn(email, fields);
     const link = linkIn(email, 'act').replace(/^https?:\/\/[^/]+/, '');
     // Once the form is open, an error page sends the person back to it and they press again.
     let formOpen = false;
-    for (let attempt = 0; attempt < 40; attempt++) {
+    return keepTrying(email, async () => {
       if (!formOpen) {
         const page = await tryFetch(`${base()}${link}`);
-        if (page.status > 0 && page.status < 500 && page.status !== 200) return; // used or void: someone answered
+        if (page.status > 0 && page.status < 500 && page.status !== 200) return 'done'; // used or void: someone answered
         formOpen = page.status === 200;
+        if (!formOpen) return page.status;
       }
-      if (formOpen) {
-        const res = await tryFetch(`${base()}${link}`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams(fields).toString(),
-        });
-        if (res.status > 0 && res.status < 500) return;
-      }
-      linkRetries++;
-      await pause(500);
-    }
+      const res = await tryFetch(`${base()}${link}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams(fields).toString(),
+      });
+      return res.status > 0 && res.status < 500 ? 'done' : res.status;
+    });
   };
   // R12: an approval is opened and decided signed in, as the privacy officer it was sent to.
   const decideSignedIn = async (email: SentEmail, fields: Record<string, string>) => {
     const token = approvalSecretOf(approvalLinkIn(email));
     // Once the page is open, an error sends the officer back to it and they press again (as on a link's form).
     let pageOpen = false;
-    for (let attempt = 0; attempt < 40; attempt++) {
+    return keepTrying(email, async () => {
       const signIn = await tryFetch(`${base()}/_local/token`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ email: OFFICER, groups: ['privacy-officer'] }),
       });
-      if (signIn.status === 200) {
-        const headers = {
-          'content-type': 'application/json',
-          authorization: `Bearer ${(JSON.parse(signIn.text) as { token: string }).token}`,
-        };
-        const page: { status: number } = pageOpen
-          ? { status: 200 }
-          : await tryFetch(`${base()}/api/staff/approvals/open`, {
-              method: 'POST',
-              headers,
-              body: JSON.stringify({ token }),
-            });
+      if (signIn.status !== 200) return signIn.status;
+      const headers = {
+        'content-type': 'application/json',
+        authorization: `Bearer ${(JSON.parse(signIn.text) as { token: string }).token}`,
+      };
+      if (!pageOpen) {
+        const page = await tryFetch(`${base()}/api/staff/approvals/open`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ token }),
+        });
+        if (page.status > 0 && page.status < 500 && page.status !== 200) return 'done'; // used or void: someone answered
         pageOpen = page.status === 200;
-        if (pageOpen) {
-          const res = await tryFetch(`${base()}/api/staff/approvals/decide`, {
-            method: 'POST',
-            headers,
-            body: JSON.stringify({ token, ...fields }),
-          });
-          if (res.status > 0 && res.status < 500) return;
-        } else if (page.status > 0 && page.status < 500) return; // used or void: someone answered
+        if (!pageOpen) return page.status;
       }
-      linkRetries++;
-      await pause(500);
-    }
+      const res = await tryFetch(`${base()}/api/staff/approvals/decide`, {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ token, ...fields }),
+      });
+      return res.status > 0 && res.status < 500 ? 'done' : res.status;
+    });
   };
   const agent = (async () => {
     const pending: Promise<void>[] = [];
@@ -523,6 +543,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
       quietRepeats,
       submitConflicts,
       linkRetries,
+      abandonedLinks,
       scanned: { logs: logText.length, executions: executionText.length },
     },
   };
