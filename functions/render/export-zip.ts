@@ -79,6 +79,13 @@ export interface ExportZipOptions {
   spoolDir?: string;
 }
 
+/**
+ * zlib's fastest level. At 100,000 loans (bench:export) the zip is 4.7 MB instead of 3.9 MB at the
+ * default level, and the export's own CPU, without the store, 0.62 s instead of 1.01 s: the part of
+ * an export above reading the records (issue 15). The patron downloads it once.
+ */
+const EXPORT_DEFLATE_LEVEL = 1;
+
 /** Starts the export. It reads only as fast as `stream` is consumed (back-pressure all the way to the source). */
 export function createExportZip(input: ExportInput, opts: ExportZipOptions = {}): ExportZip {
   const plan = exportPlan(input.policy);
@@ -88,7 +95,7 @@ export function createExportZip(input: ExportInput, opts: ExportZipOptions = {})
   const rows = Object.fromEntries(plan.map((c) => [c.category, 0])) as Record<Category, number>;
   const entries = [EXPORT_JSON_NAME, ...plan.map((c) => csvFileName(c.category))];
   // Private files when unpacked (POSIX mode of each entry); the export's own time on each.
-  const entryOptions = { mtime: new Date(input.generatedAt), mode: 0o100600, compress: true };
+  const entryOptions = { mtime: new Date(input.generatedAt), mode: 0o100600, compressionLevel: EXPORT_DEFLATE_LEVEL };
 
   const inputs: Readable[] = [];
   // yazl does not watch its input streams' errors: any error ends the zip stream with that error.
