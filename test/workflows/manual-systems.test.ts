@@ -2,9 +2,11 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { InternalServerError } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepDeadlines } from '../../functions/app/sweep-deadlines.ts';
 import { TransientError } from '../../functions/domain/errors.ts';
+import { systemTaskStep } from '../../functions/domain/system-task.ts';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { localToken, postForm } from '../support/http.ts';
 import {
@@ -316,6 +318,50 @@ describe('R19 manual systems: a restart, reminders and escalation', () => {
       }
     } finally {
       await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('R19: a task step that failed after emailing its staff is tried again without a second email, and the links sent first name the retry', async () => {
+    const rt = await startTestRuntime({ systemsPath: await systemsFile(dir) });
+    try {
+      // The step's last write, its trail event, fails once, as DynamoDB fails past the SDK's retries.
+      let failed = 0;
+      rt.db.middlewareStack.add(
+        (next) => async (args) => {
+          if (failed === 0 && JSON.stringify(args.input).includes('system-task-sent')) {
+            failed++;
+            throw new InternalServerError({
+              $metadata: { httpStatusCode: 500, attempts: 3 },
+              message: 'Internal server error',
+            });
+          }
+          return next(args);
+        },
+        { step: 'initialize', name: 'failTheTrailEventOnce' },
+      );
+      const body = await verifiedAccess(rt);
+      const tasks = await tasksOf(rt, body.requestId, TASK, CIRCULATION);
+      await eventually(
+        async () =>
+          (await rt.deps.audit.list(body.requestId)).some((e) => e.type === 'system-task-sent') ? true : undefined,
+        20_000,
+        'the retried step on the trail',
+      );
+      expect(failed).toBe(1);
+      expect((await rt.mail.all()).filter((e) => TASK.test(e.subject))).toHaveLength(CIRCULATION.length);
+      // Each copy emailed by the failed try now names the retry's task, the one its result waits on.
+      const { waitToken } = await rt.deps.systemResults.get(body.requestId, 'ebooks');
+      const links = await rt.deps.tokens.openEmailed({
+        requestId: body.requestId,
+        step: systemTaskStep('ebooks'),
+        purpose: 'system-task',
+      });
+      expect([...links.keys()].sort()).toEqual([...CIRCULATION].sort());
+      for (const t of links.values()) expect(t.taskToken).toBe(waitToken);
+      expect((await postForm(linkTo(tasks, CIRCULATION[0] as string), { decision: 'done' })).status).toBe(200);
+      await waitForStatus(rt, body.statusUrl, 'completed');
+    } finally {
+      await rt.cleanup();
     }
   });
 

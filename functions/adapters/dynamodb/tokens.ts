@@ -521,22 +521,41 @@ export class TokenStore {
     recipientId: string;
     taskToken: string;
   }): Promise<ActionToken | undefined> {
+    const open = (await this.openEmailed(o)).get(o.recipientId);
+    return open ? this.repointTo(open, o.taskToken) : undefined;
+  }
+
+  /**
+   * The emailed links of a request's step that are still open, by recipient (the first of each, as
+   * `repointEmailed` finds it): one read for a whole round of staff copies, where a read per
+   * recipient read the request's every token again for each (issue 15).
+   */
+  async openEmailed(o: {
+    requestId: string;
+    step: string;
+    purpose: TokenPurpose;
+  }): Promise<ReadonlyMap<string, ActionToken>> {
     const now = this.clock().toISOString();
-    const open = (await this.itemsOfRequest(o.requestId))
-      .map(tokenEntity.parse)
-      .find(
-        (t) =>
-          t.step === o.step &&
-          t.purpose === o.purpose &&
-          t.recipient.id === o.recipientId &&
-          t.emailedAt !== undefined &&
-          t.taskToken !== undefined &&
-          !t.usedAt &&
-          !t.revokedAt &&
-          t.expiresAt > now,
-      );
-    if (!open) return undefined;
-    if (open.taskToken === o.taskToken) return open;
+    const open = new Map<string, ActionToken>();
+    for (const t of (await this.itemsOfRequest(o.requestId)).map(tokenEntity.parse)) {
+      if (
+        t.step === o.step &&
+        t.purpose === o.purpose &&
+        t.emailedAt !== undefined &&
+        t.taskToken !== undefined &&
+        !t.usedAt &&
+        !t.revokedAt &&
+        t.expiresAt > now &&
+        !open.has(t.recipient.id)
+      )
+        open.set(t.recipient.id, t);
+    }
+    return open;
+  }
+
+  /** Points an open emailed link (`openEmailed`) at `taskToken`; undefined if it was used or revoked meanwhile. */
+  async repointTo(open: ActionToken, taskToken: string): Promise<ActionToken | undefined> {
+    if (open.taskToken === taskToken) return open;
     try {
       await this.db.send(
         new UpdateCommand({
@@ -545,14 +564,14 @@ export class TokenStore {
           UpdateExpression: 'SET taskToken = :t',
           ConditionExpression:
             'attribute_exists(pk) AND attribute_not_exists(usedAt) AND attribute_not_exists(revokedAt)',
-          ExpressionAttributeValues: { ':t': o.taskToken },
+          ExpressionAttributeValues: { ':t': taskToken },
         }),
       );
     } catch (e) {
       if (isConditionalCheckFailed(e)) return undefined;
       throw e;
     }
-    return { ...open, taskToken: o.taskToken };
+    return { ...open, taskToken };
   }
 
   /** A request's tokens (gsi1): a handful per request, read whole. */
