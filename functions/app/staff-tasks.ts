@@ -88,15 +88,10 @@ export async function sendStaffTasks(
 ): Promise<void> {
   if (await answerGivenMeanwhile(deps, o.requestId, o.token)) return;
   const library = await deps.records.library();
-  // Faults: the links of this step already emailed (a retried or resumed step), read once for the
-  // whole round; each is pointed at this try's task token instead of being sent again.
-  const { taskToken } = o.token;
-  const emailed = taskToken
-    ? await deps.tokens.openEmailed({ requestId: o.requestId, step: o.token.step, purpose: o.token.purpose })
-    : undefined;
   for (const member of o.staff) {
-    const open = emailed?.get(member.email);
-    if (open && taskToken && (await deps.tokens.repointTo(open, taskToken))) continue;
+    // Read for each member just before their link, not once for the round: a try of this step
+    // running beside this one (a timed-out try still finishing) may have emailed them meanwhile.
+    if (await linkAlreadyEmailed(deps, o.requestId, o.token, member.email)) continue;
     const { secret, token } = await deps.tokens.issue({
       ...o.token,
       requestId: o.requestId,

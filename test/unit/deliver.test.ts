@@ -34,7 +34,6 @@ function fakeDeps(staff: { circulation?: string[]; 'privacy-officer'?: string[] 
       },
       // No link of the step was emailed (nor answered) before: each step issues and sends its own.
       repointEmailed: async () => undefined,
-      openEmailed: async () => new Map(),
       repointAnswered: async () => undefined,
       markEmailed: async () => undefined,
     } as unknown as Deps['tokens'],

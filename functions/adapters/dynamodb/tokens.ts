@@ -525,11 +525,7 @@ export class TokenStore {
     return open ? this.repointTo(open, o.taskToken) : undefined;
   }
 
-  /**
-   * The emailed links of a request's step that are still open, by recipient (the first of each, as
-   * `repointEmailed` finds it): one read for a whole round of staff copies, where a read per
-   * recipient read the request's every token again for each (issue 15).
-   */
+  /** The emailed links of a request's step that are still open, by recipient (the first of each). */
   async openEmailed(o: {
     requestId: string;
     step: string;
