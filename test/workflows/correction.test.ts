@@ -495,9 +495,15 @@ describe('R6 a phone call task that lapses', () => {
     expect(told.body.text).toContain('could not confirm the new phone number by calling it');
     expect((await rt.deps.records.getPatron(ADA.id))?.phone).toBe(ADA_PHONE);
     expect((await rt.deps.requests.getOf(body.requestId, 'correction')).changes).toBeUndefined();
+    // The deny step sets the status and sends the email before its closing event: wait for the event.
+    const denied = await eventually(
+      async () => (await rt?.deps.audit.list(body.requestId))?.find((e) => e.type === 'request-denied'),
+      10_000,
+      'the request-denied event',
+    );
+    expect(denied.data).toMatchObject({ code: 'phone-not-confirmed' });
     const events = await rt.deps.audit.list(body.requestId);
     expect(events.some((e) => e.type === 'phone-confirmed' || e.type === 'correction-applied')).toBe(false);
-    expect(events.find((e) => e.type === 'request-denied')?.data).toMatchObject({ code: 'phone-not-confirmed' });
     expect(statesEntered(rt, body.requestId)).toContain('DenyPhoneNotConfirmed');
     expect(JSON.stringify(rt.engine.history(executionOf('correction', body.requestId)))).toContain('LinkExpired'); // the sweep failed the waiting step
     expect((await postForm(linkIn(task, 'act'), { decision: 'confirm' })).status).toBe(410);
