@@ -122,6 +122,17 @@ export async function eventually<T>(
   }
 }
 
+/**
+ * The request's `request-denied` event, once appended: the deny step sets the status and sends the
+ * requester's email first, so a test that saw either may read the trail before the event is on it.
+ */
+export const deniedEvent = (runtime: Pick<Runtime, 'deps'>, requestId: string) =>
+  eventually(
+    async () => (await runtime.deps.audit.list(requestId)).find((e) => e.type === 'request-denied'),
+    10_000,
+    'the request-denied event',
+  );
+
 export async function submit(runtime: Runtime, body: Record<string, unknown>) {
   const res = await fetch(`${runtime.baseUrl}/api/requests`, {
     method: 'POST',

@@ -13,6 +13,7 @@ import { postForm } from '../support/http.ts';
 import {
   CIRCULATION,
   DEMO_DATASET,
+  deniedEvent,
   DESK,
   eventually,
   linkIn,
@@ -477,7 +478,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
     expect(await r.mail.to(EMEKA.email)).toHaveLength(0);
     expect((await r.mail.to(OFFICER)).length).toBe(0);
     expect((await r.deps.requests.getOf(body.requestId, 'guardian-access')).ageBand).toBe('adult');
-    expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
+    expect((await deniedEvent(r, body.requestId)).data).toMatchObject({
       code: 'adult',
     });
     await r.engine.whenDone(executionOf('guardian-access', body.requestId));
@@ -576,7 +577,7 @@ describe('guardian access, each on its own runtime: a birthday (the clock moved 
       deniedEmail({ library, code: 'consent-declined' }).text,
     );
     expect((await postForm(linkIn(ask, 'act'), { decision: 'consent' })).status).toBe(410);
-    expect((await r.deps.audit.list(body.requestId)).find((e) => e.type === 'request-denied')?.data).toMatchObject({
+    expect((await deniedEvent(r, body.requestId)).data).toMatchObject({
       code: 'consent-not-given',
     });
     await r.engine.whenDone(executionOf('guardian-access', body.requestId));
