@@ -84,7 +84,7 @@ export interface ChaosReport {
     submitConflicts: number;
     linkRetries: number;
     /** Links the agent gave up on after LINK_PATIENCE_MS of errors: a request left open by one is the agent's, not the runtime's. */
-    abandonedLinks: { subject: string; lastStatus: number; tries: number; seconds: number }[];
+    abandonedLinks: AbandonedLink[];
     /** How much the R5 scan read: characters of logs and of execution histories and checkpoints. */
     scanned: { logs: number; executions: number };
   };
@@ -92,6 +92,14 @@ export interface ChaosReport {
 
 const SYSTEMS = fileURLToPath(new URL('../../local/demo-systems.json', import.meta.url));
 const OFFICER = 'privacy@library.example';
+/** A link the agent stopped pressing: its email's subject, its last answer (0: no answer), how long it kept at it. */
+interface AbandonedLink {
+  subject: string;
+  lastStatus: number;
+  tries: number;
+  seconds: number;
+}
+
 /** How long the agent keeps pressing a link that answers errors or nothing (a restart under load can take tens of seconds). */
 const LINK_PATIENCE_MS = 5 * 60_000;
 const DESK = 'circulation@library.example';
@@ -348,7 +356,7 @@ export async function runChaos(o: ChaosOptions): Promise<ChaosReport> {
 
   // The agent: every email with a link its addressee acts on, answered once, tried again on 5xx.
   const answered = new Set<string>();
-  const abandonedLinks: { subject: string; lastStatus: number; tries: number; seconds: number }[] = [];
+  const abandonedLinks: AbandonedLink[] = [];
   let running = true;
   /**
    * Tries `once` until it is done, as a person presses again after an error page or a site that is

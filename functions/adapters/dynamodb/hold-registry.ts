@@ -207,10 +207,8 @@ export async function pruneRegistry(
     now: () => Date;
     deadline: number;
     isHeld: (patronId: string) => Promise<boolean>;
-    elapsedNow?: () => number;
   },
 ): Promise<PruneResult> {
-  const clock = options.elapsedNow ?? Date.now;
   const listedBefore = options.now().getTime() - KEEP_LISTED_MS;
   const stale = Object.entries((await readItem(db, table)).patrons ?? {}).filter(([, at]) => {
     const t = Date.parse(at);
@@ -218,7 +216,7 @@ export async function pruneRegistry(
   });
   let complete = true;
   const removed = await mapInParallel(stale, PRUNE_IN_FLIGHT, async ([patronId, at]) => {
-    if (clock() >= options.deadline) {
+    if (Date.now() >= options.deadline) {
       complete = false;
       return 0;
     }

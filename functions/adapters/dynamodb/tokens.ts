@@ -550,7 +550,7 @@ export class TokenStore {
   }
 
   /** Points an open emailed link (`openEmailed`) at `taskToken`; undefined if it was used or revoked meanwhile. */
-  async repointTo(open: ActionToken, taskToken: string): Promise<ActionToken | undefined> {
+  private async repointTo(open: ActionToken, taskToken: string): Promise<ActionToken | undefined> {
     if (open.taskToken === taskToken) return open;
     try {
       await this.db.send(
