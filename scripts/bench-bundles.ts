@@ -31,6 +31,7 @@ import { bundleDefines } from '../infra/privacy-desk-stack.ts';
 import { buildSdkLayer, LAYER_ASSET_SUBDIR, LAYER_MOUNT_DIR, type BuiltLayer } from '../infra/sdk-layer.ts';
 import { FUNCTION_ACCESS, FUNCTIONS } from '../workflows/index.ts';
 import type { BenchRow } from './bench-row.ts';
+import { median } from './bench-stats.ts';
 
 /**
  * Where a bundle takes the SDK from: the layer (the stack), bundled into itself (the stack before
@@ -132,12 +133,6 @@ export function contents(metafile: Metafile): [string, number][] {
 }
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(0)} KB`;
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
-}
 
 function summary(bundles: Bundle[]): BenchRow {
   const sizes = bundles.map((b) => b.bytes);

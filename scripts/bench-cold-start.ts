@@ -30,6 +30,7 @@ import { REPO_ROOT } from '../infra/paths.ts';
 import { FUNCTION_ACCESS, type FunctionAccess, type FunctionName } from '../workflows/index.ts';
 import { buildLayer, bundle, sdkSourceOf, stackEntries, type SdkSource } from './bench-bundles.ts';
 import type { BenchRow } from './bench-row.ts';
+import { median } from './bench-stats.ts';
 
 /** The SDK clients a function may use, from its access: what its floor imports. */
 export function floorSource(access: FunctionAccess | undefined, secrets: boolean): string {
@@ -68,12 +69,6 @@ function importTime(file: string): { ms: number; cpuMs: number } {
   if (run.status !== 0 || !Number.isFinite(ms) || !Number.isFinite(cpuMs))
     throw new Error(`import of ${file} failed: ${run.stderr.slice(0, 400)}`);
   return { ms: ms!, cpuMs: cpuMs! };
-}
-
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
 }
 
 export interface Init {

@@ -35,6 +35,7 @@ import { RECORDS_TABLE, startRuntime, type Runtime } from '../local/runtime.ts';
 import { isMain } from './bench-measure.ts';
 import type { BenchRow } from './bench-row.ts';
 import { printTable } from './bench-table.ts';
+import { medianBy } from './bench-stats.ts';
 
 const PAGE_SIZE = 1000; // as the export handler reads
 const DATASET = fileURLToPath(new URL('../local/demo-dataset.json', import.meta.url));
@@ -257,11 +258,6 @@ async function inMemoryExport(n: number): Promise<number> {
 /** Read-and-export pairs timed at each size. */
 const TIMED_PAIRS = 3;
 
-/** The sample whose time is the median (an odd count). */
-function medianBy<T extends { ms: number }>(samples: readonly T[]): T {
-  return [...samples].sort((a, b) => a.ms - b.ms)[Math.floor(samples.length / 2)] as T;
-}
-
 export async function benchExport(LOANS: number): Promise<BenchRow[]> {
   const SMALL = Math.max(1, Math.round(LOANS / 10));
   const out: BenchRow[] = [];
@@ -309,8 +305,14 @@ export async function benchExport(LOANS: number): Promise<BenchRow[]> {
         const exp = await sampled(() => buildExport({ requestId }, lambdaContext('BuildExport', 900_000)));
         pairs.push({ read, exp, requestId });
       }
-      const read = medianBy(pairs.map((p) => p.read));
-      const exp = medianBy(pairs.map((p) => p.exp));
+      const read = medianBy(
+        pairs.map((p) => p.read),
+        (s) => s.ms,
+      );
+      const exp = medianBy(
+        pairs.map((p) => p.exp),
+        (s) => s.ms,
+      );
       const { requestId } = pairs[0] as (typeof pairs)[number];
       const readLive = await sampled(() => plainRead(rt, patronId), true);
       const second = await verifiedRequest(rt, patronId);

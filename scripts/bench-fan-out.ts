@@ -30,6 +30,7 @@ import { startStoreProcess } from '../local/store-process.ts';
 import { isMain } from './bench-measure.ts';
 import type { BenchRow } from './bench-row.ts';
 import { printTable } from './bench-table.ts';
+import { median } from './bench-stats.ts';
 
 const TABLE_CATEGORIES = [
   'personal',
@@ -115,8 +116,6 @@ async function mailSince(rt: TestRuntime, since: number): Promise<SentEmail[]> {
   const res = await fetch(`${rt.mailUrl}/store?since=${since}`);
   return ((await res.json()) as { emails: SentEmail[] }).emails;
 }
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
 async function timeConfig(config: Config, rounds: number): Promise<{ time: number; cpu: number }> {
   // The scheduled sweeps are not part of a request: a test runtime runs them every 100 ms, back to
