@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 export interface StoreProcess {
   /** The store's HTTP endpoint, on 127.0.0.1 only. */
   endpoint: string;
+  /** Its process id: the benchmarks read the CPU time it used. */
+  pid: number | undefined;
   /** Closes the store (its LevelDB files flushed), then ends its process. */
   stop(): Promise<void>;
 }
@@ -36,6 +38,7 @@ process.on('SIGINT', () => {}); // Ctrl+C reaches the whole group: the parent st
   });
   return {
     endpoint: `http://127.0.0.1:${port}`,
+    pid: child.pid,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       await ended;
