@@ -179,9 +179,6 @@ export async function backfillRegistry(
  */
 export const KEEP_LISTED_MS = 24 * 60 * 60 * 1000;
 
-/** Precise queries in flight at once while pruning. */
-const PRUNE_IN_FLIGHT = 4;
-
 export interface PruneResult {
   /** Every entry was looked at before the deadline. */
   complete: boolean;
@@ -207,6 +204,8 @@ export async function pruneRegistry(
     now: () => Date;
     deadline: number;
     isHeld: (patronId: string) => Promise<boolean>;
+    /** Precise queries in flight at once (the hold store's own figure). */
+    inFlight: number;
   },
 ): Promise<PruneResult> {
   const listedBefore = options.now().getTime() - KEEP_LISTED_MS;
@@ -215,7 +214,7 @@ export async function pruneRegistry(
     return Number.isFinite(t) && t < listedBefore;
   });
   let complete = true;
-  const removed = await mapInParallel(stale, PRUNE_IN_FLIGHT, async ([patronId, at]) => {
+  const removed = await mapInParallel(stale, options.inFlight, async ([patronId, at]) => {
     if (Date.now() >= options.deadline) {
       complete = false;
       return 0;

@@ -235,7 +235,12 @@ export class LegalHolds {
 
   /** R13: takes out the registry's patrons nothing holds any more (hold-registry.ts `pruneRegistry`); background only. */
   pruneRegistry(deadline: number): Promise<PruneResult> {
-    return pruneRegistry(this.db, this.table, { now: this.clock, deadline, isHeld: (p) => this.isHeld(p) });
+    return pruneRegistry(this.db, this.table, {
+      now: this.clock,
+      deadline,
+      isHeld: (p) => this.isHeld(p),
+      inFlight: QUERIES_IN_FLIGHT,
+    });
   }
 }
 
