@@ -393,15 +393,26 @@ export class LocalEngine implements WorkflowPort {
     return res.Item ? executionSchema.parse(res.Item).status : undefined;
   }
 
-  /** Stops every execution without recording an end, as a process exit would. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops every execution without recording an end, as a process exit would. Handlers already
+   * running are waited for, up to `graceMs`: one cut off part way (between an email and its record,
+   * say) would be run again after a restart and repeat what it had done.
+   */
+  async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
     for (const w of this.waiters.values()) clearTimeout(w.timer);
     this.waiters.clear();
     const all = [...this.running.values()];
     for (const exec of all) exec.abort();
     // Aborting stops the state machine, not a handler already running: let those finish (bounded).
-    await Promise.race([Promise.allSettled([...this.inFlight]), new Promise((r) => setTimeout(r, 5000).unref())]);
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.inFlight]),
+      new Promise((r) => {
+        grace = setTimeout(r, graceMs);
+      }),
+    ]);
+    clearTimeout(grace);
     await Promise.allSettled(all.map((e) => e.writes));
     this.running.clear();
   }

@@ -34,6 +34,7 @@ import { createHttpServer, type HttpFunction } from './http-server.ts';
 import { deriveKey, loadLocalSecret, localSignInRoutes, LocalTokens } from './sign-in.ts';
 import { ensureTable } from './tables.ts';
 import { FaultInjector, type FaultOptions } from '../functions/lib/faults.ts';
+import type { MetadataBearer, Pluggable } from '@smithy/types';
 
 export const REQUESTS_TABLE = 'privacy-desk-requests';
 export const RECORDS_TABLE = 'privacy-desk-records';
@@ -77,7 +78,19 @@ export interface RuntimeOptions {
    * bookkeeping (Step Functions' part) and the runtime's loading are left alone.
    */
   faults?: FaultOptions;
+  /**
+   * How long `stop` waits for the steps and answers under way to finish (default
+   * `STOP_GRACE_MS`). Tests that hold a handler across a stop on purpose shorten it.
+   */
+  stopGraceMs?: number;
 }
+
+/**
+ * A stop lets the steps and answers under way finish first, as Lambda lets an invocation run to its
+ * end: one cut off between an email and its record is run again after a restart, and repeats the
+ * email. Far longer than a step takes, even under the chaos run's faults and retries.
+ */
+export const STOP_GRACE_MS = 30_000;
 
 export interface Runtime {
   baseUrl: string;
@@ -136,7 +149,23 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   await ensureTable(raw, RECORDS_TABLE);
   await ensureTable(raw, AUDIT_TABLE);
   raw.destroy();
-  const db = createDocumentClient({ endpoint });
+  // A handler still running after a stop's grace sends and stores nothing more, as with a process
+  // that exited: a runtime restarted on the same ports and data would otherwise take its calls.
+  let stopped = false;
+  const refuseOnceStopped = () => {
+    if (stopped) throw new RuntimeStoppedError();
+  };
+  const refusedOnceStopped = <Input extends object, Output extends MetadataBearer>(): Pluggable<Input, Output> => ({
+    applyToStack: (stack) =>
+      stack.add(
+        (next) => (args) => {
+          refuseOnceStopped();
+          return next(args);
+        },
+        { step: 'initialize', priority: 'high', name: 'privacyDeskRefusedOnceStopped' },
+      ),
+  });
+  const db = createDocumentClient({ endpoint, plugins: [refusedOnceStopped()] });
   // R12: sign-in (a user pool's stand-in) and court-order documents, keyed from the data folder's
   // secret; R8: so are the fingerprints that keep erased people from coming back with a reload.
   const secret = await loadLocalSecret(opts.dataDir);
@@ -160,12 +189,20 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
   const faults = opts.faults ? new FaultInjector(opts.faults) : undefined;
   const localFiles: FileStore = new LocalFileStore(opts.filesDir);
   const files = faults ? faults.fileStore(localFiles) : localFiles;
-  const mailer = new SesMailer('privacy@library.example', {
+  const sesMailer = new SesMailer('privacy@library.example', {
     endpoint: mailUrl,
     ...(faults ? { plugins: [faults.sdkPlugin('SES')] } : {}),
   });
+  const mailer: Mailer = {
+    send: (email) => {
+      refuseOnceStopped();
+      return sesMailer.send(email);
+    },
+  };
   // The handlers' own client, so that faults reach them and never the engine's checkpoints.
-  const handlersDb = faults ? createDocumentClient({ endpoint, plugins: [faults.sdkPlugin('DynamoDB')] }) : db;
+  const handlersDb = faults
+    ? createDocumentClient({ endpoint, plugins: [refusedOnceStopped(), faults.sdkPlugin('DynamoDB')] })
+    : db;
 
   const tokens = new LocalTokens(secret, clock);
   const documents = new LocalDocumentStore({
@@ -277,13 +314,15 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
       clearInterval(sweeper);
       for (const t of schedules) clearInterval(t);
       // Stop taking requests and let those under way finish, then the workflows, then the stores.
+      const grace = opts.stopGraceMs ?? STOP_GRACE_MS;
       http.closeIdleConnections();
       const drained = close(http);
-      const force = setTimeout(() => http.closeAllConnections(), 5000);
+      const force = setTimeout(() => http.closeAllConnections(), grace);
       await drained;
       clearTimeout(force);
       await jobs.idle();
-      await engine.shutdown();
+      await engine.shutdown(grace);
+      stopped = true;
       if (handlersDb !== db) handlersDb.destroy();
       db.destroy();
       // dynalite answers a write before it finishes updating that item's indexes: give those a
@@ -380,4 +419,12 @@ async function sweepExpired(db: DynamoDBDocumentClient, files: FileStore, clock:
     }
     start = res.LastEvaluatedKey;
   } while (start);
+}
+
+/** A call made by a handler that outlived its runtime's stop (`STOP_GRACE_MS`). */
+export class RuntimeStoppedError extends Error {
+  override name = 'RuntimeStoppedError';
+  constructor() {
+    super('the runtime has stopped');
+  }
 }

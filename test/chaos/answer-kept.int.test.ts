@@ -35,6 +35,8 @@ describe('an answer handed to a waiting step just before a restart', () => {
     const stopped = new Promise<void>((resolve) => (release = resolve));
     const first = await startTestRuntime({
       dataDir,
+      // The held step ends only after the stop: the stop waits this long for it, not its 30 s.
+      stopGraceMs: 500,
       beforeCheckpoint: async (executionId, state) => {
         if (!executionId.startsWith('local:access:') || state !== 'ReachSystems') return;
         dropped();

@@ -23,6 +23,8 @@ import {
   type SentEmail,
   type TestRuntime,
 } from '../support/runtime.ts';
+import type { Mailer } from '../../functions/adapters/ses-mailer.ts';
+import type { TaskFunction } from '../../local/engine.ts';
 
 /**
  * R19: a system without an API is a staff task: every staff member of the system's role gets their
@@ -319,6 +321,86 @@ describe('R19 manual systems: a restart, reminders and escalation', () => {
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }
+  });
+
+  /**
+   * The first staff email of the e-book task takes `sendMs` to go out, and the runtime is stopped
+   * while it does (`stopGraceMs` as given), then started again on the same data and mail port, as
+   * a restarted `npm start` is. Answers who the mail server got a task email for, across both
+   * runtimes, once the slow send has ended and the resumed step has run to its end.
+   */
+  async function restartWhileEmailing(o: { sendMs: number; stopGraceMs?: number }): Promise<string[]> {
+    const dataDir = await mkdtemp(join(tmpdir(), 'privacy-desk-data-'));
+    const systemsPath = await systemsFile(dir);
+    const delivered: string[] = [];
+    let slowSending = () => undefined as void;
+    const slowSendBegun = new Promise<void>((resolve) => (slowSending = resolve));
+    let slowEnded = () => undefined as void;
+    const slowSendEnded = new Promise<void>((resolve) => (slowEnded = resolve));
+    let slowed = false;
+    const recording =
+      (slowFirstTask: boolean) =>
+      (mailer: Mailer): Mailer => ({
+        send: async (email) => {
+          const slow = slowFirstTask && !slowed && TASK.test(email.subject);
+          if (slow) {
+            slowed = true;
+            slowSending();
+            await new Promise((r) => setTimeout(r, o.sendMs));
+          }
+          try {
+            const answer = await mailer.send(email);
+            if (TASK.test(email.subject)) delivered.push(...email.to);
+            return answer;
+          } finally {
+            if (slow) slowEnded();
+          }
+        },
+      });
+    try {
+      const first = await startTestRuntime({
+        dataDir,
+        systemsPath,
+        wrapMailer: recording(true),
+        ...(o.stopGraceMs !== undefined ? { stopGraceMs: o.stopGraceMs } : {}),
+      });
+      const mailPort = Number(new URL(first.mailUrl).port);
+      try {
+        await verifiedAccess(first);
+        await slowSendBegun;
+      } finally {
+        await first.cleanup();
+      }
+      // The Map runs again on the second runtime: its task step's end is what is waited for.
+      let resumed = () => undefined as void;
+      const resumedStepEnded = new Promise<void>((resolve) => (resumed = resolve));
+      const second = await startTestRuntime({
+        dataDir,
+        systemsPath,
+        mailPort,
+        wrapMailer: recording(false),
+        wrapFunction: (name, fn): TaskFunction =>
+          name !== 'task-request-system-task' ? fn : (input, ctx) => fn(input, ctx).finally(resumed),
+      });
+      try {
+        await Promise.all([resumedStepEnded, slowSendEnded]);
+        return delivered.sort();
+      } finally {
+        await second.cleanup();
+      }
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  }
+
+  it('R19: a restart while a task step is still emailing its staff lets the step finish first: nobody is emailed twice', async () => {
+    // Longer than the 5 s a stop used to wait for the steps under way.
+    expect(await restartWhileEmailing({ sendMs: 7000 })).toEqual([...CIRCULATION].sort());
+  });
+
+  it('R19: a step still emailing when the stop has waited long enough sends nothing more, as a process that exited: nobody is emailed twice', async () => {
+    // The resumed step sends every copy; the one held past the grace never reaches the mail server.
+    expect(await restartWhileEmailing({ sendMs: 3000, stopGraceMs: 500 })).toEqual([...CIRCULATION].sort());
   });
 
   it('R19: a task step that failed after emailing its staff is tried again without a second email, and the links sent first name the retry', async () => {
