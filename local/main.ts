@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { systemSecretNames } from '../functions/domain/systems.ts';
-import { startRuntime } from './runtime.ts';
+import { startRuntime, STOP_GRACE_MS } from './runtime.ts';
 import { startStoreProcess, type StoreProcess } from './store-process.ts';
 import { readSystemsFile } from './systems-file.ts';
 
@@ -74,6 +74,9 @@ Try it: ask for Ada Lovelace's records (card 21234000012345, last name Lovelace)
 then open the mailbox and follow the link. Press Ctrl+C to stop; state is kept.
 `);
   const shutdown = async () => {
+    console.log(
+      `Stopping: steps under way finish first (at most ${STOP_GRACE_MS / 1000} s; Ctrl+C again stops at once).`,
+    );
     await runtime.stop();
     await store?.stop();
     process.exit(0);
