@@ -75,11 +75,7 @@ interface Config {
  */
 class SentMail {
   private readonly sent: SentEmail[] = [];
-  private readonly waiting = new Set<{
-    from: number;
-    match: (e: SentEmail) => boolean;
-    found: (e: SentEmail) => void;
-  }>();
+  private readonly waiting = new Set<{ match: (e: SentEmail) => boolean; found: (e: SentEmail) => void }>();
 
   readonly wrap = (mailer: Mailer): Mailer => ({
     send: async (email) => {
@@ -116,7 +112,6 @@ class SentMail {
         reject(new Error(`no email "${what}" within ${timeoutMs} ms`));
       }, timeoutMs);
       const waiter = {
-        from,
         match,
         found: (e: SentEmail) => {
           clearTimeout(timer);
@@ -156,9 +151,12 @@ async function oneRequest(
     const res = await postForm(linkIn(task, 'act'), { decision: 'done' });
     if (res.status !== 200) throw new Error(`the ${id} task answered ${res.status}`);
   });
-  await mail.find(confirming, to(config.email, /are ready/), 'ready');
+  const ready = mail.find(confirming, to(config.email, /are ready/), 'ready');
+  // A task answered with an error ends the round at once, rather than after waiting for "ready".
+  const answered = Promise.all(answers);
+  await Promise.race([ready, answered.then(() => ready)]);
   const seconds = (performance.now() - t0) / 1000;
-  await Promise.all(answers);
+  await answered;
   const cpu = process.cpuUsage(cpu0);
   return { seconds, cpu: (cpu.user + cpu.system) / 1e6, storeCpu: processCpuSeconds(store.pid) - store0 };
 }
