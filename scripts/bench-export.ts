@@ -254,10 +254,10 @@ async function inMemoryExport(n: number): Promise<number> {
   return performance.now() - t0;
 }
 
-/** Exports a patron with `LOANS` loans (and a tenth of that) against a plain read: one row for `npm run bench`. */
 /** Read-and-export pairs timed at each size. */
 const TIMED_PAIRS = 3;
 
+/** Exports a patron with `LOANS` loans (and a tenth of that) against a plain read: one row for `npm run bench`. */
 export async function benchExport(LOANS: number): Promise<BenchRow[]> {
   const SMALL = Math.max(1, Math.round(LOANS / 10));
   const out: BenchRow[] = [];
