@@ -2,6 +2,7 @@ import { startRuntimeWithSystems } from '../support/systems.ts';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { executionOf, expectNoPersonalData } from '../support/executions.ts';
 import { kohaSpecAvailable, startKohaSimulator, type KohaSimulator } from '../support/koha-simulator/index.ts';
+import type { TaskFunction } from '../../local/engine.ts';
 import { downloadAtDesk, handOverAtDesk } from '../support/desk.ts';
 import { postForm } from '../support/http.ts';
 import {
@@ -29,6 +30,8 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
   let rt: TestRuntime;
   let now = Date.now();
   let adaInKoha: number;
+  /** The systems' steps (task-reach-system) under way at once: now, and the most since the last reset. */
+  const reaching = { now: 0, most: 0 };
 
   beforeAll(async () => {
     sim = await startKohaSimulator({ basicUsers: [{ user: 'pd', password: 'koha-test-password' }] });
@@ -58,7 +61,20 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
           },
         ],
       },
-      { clock: () => new Date(now) },
+      {
+        clock: () => new Date(now),
+        wrapFunction: (name, fn): TaskFunction =>
+          name !== 'task-reach-system'
+            ? fn
+            : async (input, ctx) => {
+                reaching.most = Math.max(reaching.most, ++reaching.now);
+                try {
+                  return await fn(input, ctx);
+                } finally {
+                  reaching.now--;
+                }
+              },
+      },
     );
   });
   afterAll(async () => {
@@ -99,6 +115,18 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
     expect((await rt.deps.audit.check(body.requestId)).ok).toBe(true); // R17
     // R5: the fan-out's payloads carry ids and states only.
     expectNoPersonalData(rt, executionOf('access', body.requestId), [ADA]);
+  });
+
+  it('R19: the systems are reached at once: Koha slow to answer does not hold the records table back', async () => {
+    // Koha's step is held a second on its first read of loans, past any time the records table's takes.
+    sim.setFault({ kind: 'slow', delayMs: 1000 }, { operationId: 'listCheckouts', times: 1 });
+    reaching.most = 0;
+    const body = await verifiedAccess(ADA, ADA.email);
+    await waitForStatus(rt, body.statusUrl, 'completed');
+    // Run one after another (an engine with one task slot does), the two steps never overlap.
+    expect(reaching.most).toBe(2);
+    const answered = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'system-answered');
+    expect(answered.map((e) => e.data?.system)).toEqual(['records', 'ils']);
   });
 
   it('R19: a system that does not know the person answers not-held, and the request still completes', async () => {
