@@ -83,6 +83,11 @@ export interface RuntimeOptions {
    * `STOP_GRACE_MS`). Tests that hold a handler across a stop on purpose shorten it.
    */
   stopGraceMs?: number;
+  /**
+   * How many task invocations the engine runs at once (LocalEngineOptions). The fan-out benchmark
+   * sets 1 for its control: a fan-out that reached its systems one after another.
+   */
+  taskSlots?: number;
 }
 
 /**
@@ -269,6 +274,7 @@ export async function startRuntime(opts: RuntimeOptions): Promise<Runtime> {
     logger,
     ...(opts.retryPauseMs !== undefined ? { retryPauseMs: opts.retryPauseMs } : {}),
     ...(opts.beforeCheckpoint ? { beforeCheckpoint: opts.beforeCheckpoint } : {}),
+    ...(opts.taskSlots !== undefined ? { taskSlots: opts.taskSlots } : {}),
   });
   late.engine = engine;
   // R12: a reloaded staff list that no longer names someone in a role takes their approval links away.
