@@ -521,35 +521,34 @@ export class TokenStore {
     recipientId: string;
     taskToken: string;
   }): Promise<ActionToken | undefined> {
-    const open = (await this.openEmailed(o)).get(o.recipientId);
+    const open = await this.openEmailedTo(o);
     return open ? this.repointTo(open, o.taskToken) : undefined;
   }
 
-  /** The emailed links of a request's step that are still open, by recipient (the first of each). */
-  async openEmailed(o: {
+  /** The emailed link of a request's step to `recipientId` that is still open (the first, should there be two). */
+  async openEmailedTo(o: {
     requestId: string;
     step: string;
     purpose: TokenPurpose;
-  }): Promise<ReadonlyMap<string, ActionToken>> {
+    recipientId: string;
+  }): Promise<ActionToken | undefined> {
     const now = this.clock().toISOString();
-    const open = new Map<string, ActionToken>();
-    for (const t of (await this.itemsOfRequest(o.requestId)).map(tokenEntity.parse)) {
-      if (
-        t.step === o.step &&
-        t.purpose === o.purpose &&
-        t.emailedAt !== undefined &&
-        t.taskToken !== undefined &&
-        !t.usedAt &&
-        !t.revokedAt &&
-        t.expiresAt > now &&
-        !open.has(t.recipient.id)
-      )
-        open.set(t.recipient.id, t);
-    }
-    return open;
+    return (await this.itemsOfRequest(o.requestId))
+      .map(tokenEntity.parse)
+      .find(
+        (t) =>
+          t.recipient.id === o.recipientId &&
+          t.step === o.step &&
+          t.purpose === o.purpose &&
+          t.emailedAt !== undefined &&
+          t.taskToken !== undefined &&
+          !t.usedAt &&
+          !t.revokedAt &&
+          t.expiresAt > now,
+      );
   }
 
-  /** Points an open emailed link (`openEmailed`) at `taskToken`; undefined if it was used or revoked meanwhile. */
+  /** Points an open emailed link (`openEmailedTo`) at `taskToken`; undefined if it was used or revoked meanwhile. */
   private async repointTo(open: ActionToken, taskToken: string): Promise<ActionToken | undefined> {
     if (open.taskToken === taskToken) return open;
     try {
