@@ -4,6 +4,7 @@ import type { DeletionBlocker, PatronRef, PurgeCandidate, SystemConnector } from
 import { IntegrityError } from '../domain/errors.ts';
 import type { Deps } from '../lib/deps.ts';
 import { mapInParallel } from '../adapters/in-parallel.ts';
+import { purgeProgressFields, runId } from './retention-state.ts';
 
 /**
  * R16, R8, R13, R19: the nightly purge of patrons whose card expired more than
@@ -27,20 +28,9 @@ import { mapInParallel } from '../adapters/in-parallel.ts';
  * patron's profile goes, so a crash between the two never leaves a purge without its event.
  */
 
-const count = z.number().check(z.int(), z.gte(0));
-
-export const purgeProgressFields = {
-  scanned: count,
-  expired: count,
-  purged: count,
-  kept: count,
-  pages: count,
-  invocations: count,
-};
-
 export const purgeExpiredInput = z.lazy(() =>
   z.strictObject({
-    runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    runId,
     /** The system of record searched for expired cards (`expiredPatrons`). */
     systemId: z.string().check(z.minLength(1), z.maxLength(40)),
     /** Cards that expired before this library day go (domain/retention.ts `expiredPatronCutoff`). */

@@ -4,6 +4,7 @@ import { IntegrityError } from '../domain/errors.ts';
 import { expiredPatronCutoff, staffRetentionItems, staffTaskPeriod, systemRetention } from '../domain/retention.ts';
 import type { Deps } from '../lib/deps.ts';
 import { retentionTaskEmail } from '../render/retention-task-email.ts';
+import { runId, staffTasksResult } from './retention-state.ts';
 import { sendOnce } from './send-once.ts';
 
 /**
@@ -17,15 +18,9 @@ import { sendOnce } from './send-once.ts';
 
 export const retentionStaffTasksInput = z.lazy(() =>
   z.strictObject({
-    runId: z.string().check(z.regex(/^[A-Za-z0-9-]{1,64}$/)),
+    runId,
     asOf: z.iso.datetime(),
   }),
-);
-
-export const staffTasksResult = z.lazy(() =>
-  z.array(
-    z.object({ systemId: z.string(), state: z.enum(['sent', 'already-sent']), period: z.number().check(z.int()) }),
-  ),
 );
 
 /** The audit chain of one system's retention tasks: the system's id only. */

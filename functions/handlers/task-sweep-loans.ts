@@ -1,4 +1,4 @@
-import { sweepLoans, sweepLoansInput } from '../app/retention-run.ts';
+import { sweepLoans, sweepLoansInput } from '../app/sweep-loans.ts';
 import { lambdaEntry, type Deps } from '../lib/deps.ts';
 import { taskHandler } from '../lib/http.ts';
 
@@ -8,7 +8,7 @@ const SAFETY_MS = 15_000;
 /**
  * Task of the retention run, inside its Map: one key-range segment of the records table until it
  * ends or its time budget is spent, so every invocation stays well inside a Lambda's limits
- * however large the library's history (R16, R13: held patrons skipped; app/retention-run.ts).
+ * however large the library's history (R16, R13: held patrons skipped; app/sweep-loans.ts).
  */
 export const createHandler = (deps: Deps) =>
   taskHandler(deps, 'sweep-loans', sweepLoansInput, (input, context) =>

@@ -86,7 +86,7 @@ describe('which stores and connector operations a function is built with: the on
         "api-staff": "tokens sentEmails systemResults holds records people connector audit",
         "copy-audit-heads": "audit",
         "download": "tokens audit",
-        "start-retention": "sentEmails holds records connector audit erase checkBlockers anonymiseBefore expiredPatrons purgeRead purgeErase",
+        "start-retention": "records",
         "sweep-court-order-documents": "orders holds audit",
         "sweep-deadlines": "tokens sentEmails systemResults records audit",
         "sweep-disclosure-notices": "orders sentEmails holds records people connector audit",
@@ -106,7 +106,7 @@ describe('which stores and connector operations a function is built with: the on
         "task-confirm-outreach-opt-out": "tokens sentEmails systemResults holds records people connector audit",
         "task-court-order-close": "tokens orders records audit",
         "task-deny": "tokens sentEmails holds records people connector audit",
-        "task-finish-retention": "sentEmails holds records connector audit erase checkBlockers anonymiseBefore expiredPatrons purgeRead purgeErase",
+        "task-finish-retention": "holds",
         "task-match-guardian": "holds records people connector audit",
         "task-match-patron": "holds records people connector audit",
         "task-notify-court-disclosure": "orders sentEmails holds records people connector audit",
@@ -129,7 +129,7 @@ describe('which stores and connector operations a function is built with: the on
         "task-retention-staff-tasks": "sentEmails records audit",
         "task-send-deletion-outcome": "sentEmails systemResults holds records audit",
         "task-set-status": "tokens records audit",
-        "task-sweep-loans": "sentEmails holds records connector audit erase checkBlockers anonymiseBefore expiredPatrons purgeRead purgeErase",
+        "task-sweep-loans": "holds records connector anonymiseBefore",
         "task-tombstone-requests": "holds audit",
       }
     `);
