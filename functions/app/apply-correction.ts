@@ -1,12 +1,9 @@
 import { systemName } from '../domain/systems.ts';
-import type { AuditEvent } from '../domain/audit.ts';
-import { withoutChanges, type CorrectionChanges, type RequestOf } from '../domain/request.ts';
+import { withoutChanges } from '../domain/request.ts';
 import { IntegrityError } from '../domain/errors.ts';
-import { isNewPhone } from '../domain/phone.ts';
-import type { Patron } from '../domain/dataset.ts';
 import type { Deps } from '../lib/deps.ts';
 import { correctionAppliedEmail, emailReplacedEmail } from '../render/emails.ts';
-import { maskEmail } from '../domain/correction.ts';
+import { assertCorrectionConfirmed, maskEmail } from '../domain/correction.ts';
 import { sameAddress } from '../domain/own-channel.ts';
 import { sendPatronLink } from './ask-person.ts';
 import { ownAddressee } from './own-channel.ts';
@@ -21,49 +18,6 @@ const FIELD_NAMES: Record<string, string> = {
   dateOfBirth: 'date of birth',
   username: 'username',
 };
-
-/**
- * R6: a change that had to be confirmed is written nowhere until it was. The prepare step recorded
- * what needed confirming; a new phone number (the desk called it), a new email (its owner clicked)
- * or a change that needs staff approval (name, address, date of birth, username) without its confirmation
- * or approval is refused, whichever step asks, before any system is written. The number on file
- * is compared too, as defence in depth against a missing prepare event.
- */
-export function assertCorrectionConfirmed(
-  events: readonly Pick<AuditEvent, 'type' | 'data'>[],
-  request: Pick<RequestOf<'correction'>, 'decisions'>,
-  changes: CorrectionChanges,
-  patron: Pick<Patron, 'phone'>,
-): void {
-  const prepared = events.find((e) => e.type === 'correction-prepared')?.data ?? {};
-  const needsPhone =
-    prepared.confirmPhone === true || (changes.phone !== undefined && isNewPhone(changes.phone, patron.phone));
-  if (changes.phone !== undefined && needsPhone && !events.some((e) => e.type === 'phone-confirmed'))
-    throw new IntegrityError('a new phone number was not confirmed');
-  if (prepared.confirmEmail === true && !events.some((e) => e.type === 'new-email-confirmed'))
-    throw new IntegrityError('a new email address was not confirmed');
-  const approved = (request.decisions ?? []).some((d) => d.step === 'correction' && d.decision === 'approve');
-  if (prepared.needsApproval === true && !approved) throw new IntegrityError('the correction was not approved');
-}
-
-/**
- * R6, R19: called by each system's step before it writes: the confirmation check above, and the
- * email on file kept aside once (before the system of record changes it), so the notice can reach
- * the old address as well as the new. Idempotent: a retried step finds it kept.
- */
-export async function beforeCorrecting(deps: Deps, request: RequestOf<'correction'>): Promise<CorrectionChanges> {
-  const changes = request.changes;
-  if (!changes || !request.patronId) throw new IntegrityError('a correction without its changes or its patron');
-  const patron = await deps.people.getPatron(request.patronId);
-  if (!patron) throw new IntegrityError('the matched patron is gone');
-  assertCorrectionConfirmed(await deps.audit.list(request.requestId), request, changes, patron);
-  const onFile = patron.email;
-  if (changes.email !== undefined && onFile && request.previousEmail === undefined)
-    await deps.requests.update(request.requestId, (r) =>
-      r.kind !== 'correction' || r.previousEmail !== undefined ? undefined : { ...r, previousEmail: onFile },
-    );
-  return changes;
-}
 
 /**
  * R6, R19: finishes a correction once every system has answered (the workflow's fan-out made the

@@ -1,7 +1,9 @@
+import type { AuditEvent } from './audit.ts';
 import type { Patron } from './dataset.ts';
+import { IntegrityError } from './errors.ts';
 import { sameAddress } from './own-channel.ts';
 import { isNewPhone } from './phone.ts';
-import type { CorrectionChanges } from './request.ts';
+import type { CorrectionChanges, RequestOf } from './request.ts';
 
 /**
  * R6: what a correction needs before any system is written. Pure: the changes asked for and the
@@ -74,4 +76,28 @@ export function maskEmail(email: string): string {
   const at = email.lastIndexOf('@');
   if (at <= 0) return '…';
   return `${email[0]}…${email.slice(at)}`;
+}
+
+/**
+ * R6: a change that had to be confirmed is written nowhere until it was. The prepare step recorded
+ * what needed confirming; a new phone number (the desk called it), a new email (its owner clicked)
+ * or a change that needs staff approval (name, address, date of birth, username) without its confirmation
+ * or approval is refused, whichever step asks, before any system is written. The number on file
+ * is compared too, as defence in depth against a missing prepare event.
+ */
+export function assertCorrectionConfirmed(
+  events: readonly Pick<AuditEvent, 'type' | 'data'>[],
+  request: Pick<RequestOf<'correction'>, 'decisions'>,
+  changes: CorrectionChanges,
+  patron: Pick<Patron, 'phone'>,
+): void {
+  const prepared = events.find((e) => e.type === 'correction-prepared')?.data ?? {};
+  const needsPhone =
+    prepared.confirmPhone === true || (changes.phone !== undefined && isNewPhone(changes.phone, patron.phone));
+  if (changes.phone !== undefined && needsPhone && !events.some((e) => e.type === 'phone-confirmed'))
+    throw new IntegrityError('a new phone number was not confirmed');
+  if (prepared.confirmEmail === true && !events.some((e) => e.type === 'new-email-confirmed'))
+    throw new IntegrityError('a new email address was not confirmed');
+  const approved = (request.decisions ?? []).some((d) => d.step === 'correction' && d.decision === 'approve');
+  if (prepared.needsApproval === true && !approved) throw new IntegrityError('the correction was not approved');
 }

@@ -114,7 +114,7 @@ describe('which stores and connector operations a function is built with: the on
         "task-plan-systems": "orders systemResults",
         "task-prepare-correction": "holds records people connector audit",
         "task-purge-expired": "holds records connector audit erase checkBlockers expiredPatrons purgeRead purgeErase",
-        "task-reach-system": "tokens orders sentEmails systemResults holds records people connector audit erase",
+        "task-reach-system": "orders systemResults holds records people connector audit erase",
         "task-record-deletion-progress": "sentEmails systemResults holds records audit",
         "task-record-failure": "tokens sentEmails records audit",
         "task-record-guardian-link": "sentEmails holds records people connector audit",

@@ -1,12 +1,12 @@
 import { hasConnector } from '../../connectors/index.ts';
 import { refOf } from '../../connectors/people.ts';
 import type { PatronRef, SystemConnector } from '../../connectors/port.ts';
+import { assertCorrectionConfirmed } from '../../domain/correction.ts';
 import { IntegrityError } from '../../domain/errors.ts';
-import { donorIdOf, type RequestRecord } from '../../domain/request.ts';
+import { donorIdOf, type CorrectionChanges, type RequestOf, type RequestRecord } from '../../domain/request.ts';
 import { isWaiting, type SystemResult } from '../../domain/system-result.ts';
 import type { SystemConfig } from '../../domain/systems.ts';
 import type { Deps } from '../../lib/deps.ts';
-import { beforeCorrecting } from '../apply-correction.ts';
 import { eraseInSystem } from '../deletion-erase.ts';
 import { categoriesOf } from './plan-systems.ts';
 import { countHeld, type Outcome, type Reach } from './reach.ts';
@@ -119,3 +119,22 @@ const REACH: Record<RequestRecord['kind'], (r: Reach) => Promise<Outcome>> = {
   correction: correct,
   'outreach-opt-out': optOut,
 };
+
+/**
+ * R6, R19: called by each system's step before it writes: `assertCorrectionConfirmed`, and the
+ * email on file kept aside once (before the system of record changes it), so the notice can reach
+ * the old address as well as the new. Idempotent: a retried step finds it kept.
+ */
+async function beforeCorrecting(deps: Deps, request: RequestOf<'correction'>): Promise<CorrectionChanges> {
+  const changes = request.changes;
+  if (!changes || !request.patronId) throw new IntegrityError('a correction without its changes or its patron');
+  const patron = await deps.people.getPatron(request.patronId);
+  if (!patron) throw new IntegrityError('the matched patron is gone');
+  assertCorrectionConfirmed(await deps.audit.list(request.requestId), request, changes, patron);
+  const onFile = patron.email;
+  if (changes.email !== undefined && onFile && request.previousEmail === undefined)
+    await deps.requests.update(request.requestId, (r) =>
+      r.kind !== 'correction' || r.previousEmail !== undefined ? undefined : { ...r, previousEmail: onFile },
+    );
+  return changes;
+}
