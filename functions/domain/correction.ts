@@ -6,8 +6,8 @@ import { isNewPhone } from './phone.ts';
 import type { CorrectionChanges, RequestOf } from './request.ts';
 
 /**
- * R6: what a correction needs before any system is written. Pure: the changes asked for and the
- * contact details on file.
+ * R6: what a correction needs before any system is written, and whether it has it. Pure: the
+ * changes asked for, the contact details on file, and what the trail and the decisions recorded.
  */
 
 /** The fields whose change needs staff approval (a document may be looked at, never kept, R4). */
