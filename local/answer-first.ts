@@ -14,9 +14,19 @@ interface Answer {
 
 const answering = new AsyncLocalStorage<Answer>();
 let preparing = 0;
+const whenAllSent = new Set<() => void>();
 
 /** How many HTTP answers are being prepared now: the engine gives way to them. */
 export const answersInProgress = (): number => preparing;
+
+/**
+ * Calls `listener` each time the last answer being prepared has gone out (the engine lets in the
+ * task invocations that waited for it); answers a function that stops the calls.
+ */
+export function onAnswersSent(listener: () => void): () => void {
+  whenAllSent.add(listener);
+  return () => whenAllSent.delete(listener);
+}
 
 /** Runs `handle` as the preparation of `res`'s answer; what it defers runs once the answer is sent or dropped. */
 export function answerFirst<T>(res: ServerResponse, handle: () => T): T {
@@ -26,6 +36,7 @@ export function answerFirst<T>(res: ServerResponse, handle: () => T): T {
     if (answer.sent) return;
     answer.sent = true;
     preparing--;
+    if (preparing === 0) for (const listener of whenAllSent) listener();
     // Outside this answer's context: an execution is not part of the HTTP request that started it.
     for (const work of answer.after.splice(0)) answering.exit(() => setImmediate(work));
   };

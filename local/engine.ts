@@ -17,7 +17,7 @@ import { z } from 'zod';
 import { requestKeys } from '../functions/adapters/dynamodb/keys.ts';
 import type { WorkflowPort, WorkflowStart } from '../functions/adapters/step-functions.ts';
 import { WORKFLOWS, type FunctionName, type WorkflowName } from '../workflows/index.ts';
-import { afterAnswer, answersInProgress } from './answer-first.ts';
+import { afterAnswer, answersInProgress, onAnswersSent } from './answer-first.ts';
 import { lambdaContext } from './lambda-context.ts';
 
 /**
@@ -158,10 +158,19 @@ class Slots {
       return await job();
     } finally {
       this.busy--;
-      while (this.queue.length > 0 && this.busy < this.size()) {
-        this.busy++;
-        this.queue.shift()?.();
-      }
+      this.admit();
+    }
+  }
+
+  /**
+   * Lets waiting jobs in while there is room: when a job ends, and when the size grows back. A job
+   * that queued while the size was one (an HTTP answer under way) would otherwise wait for a running
+   * job to end, long after the answer had gone: a request's systems reached one after another.
+   */
+  admit(): void {
+    while (this.queue.length > 0 && this.busy < this.size()) {
+      this.busy++;
+      this.queue.shift()?.();
     }
   }
 }
@@ -180,6 +189,8 @@ export class LocalEngine implements WorkflowPort {
   /** Stopped while starting: never run. */
   private readonly cancelled = new Set<string>();
   private readonly slots: Slots;
+  /** Stops letting waiting invocations in as HTTP answers go out (at shutdown). */
+  private readonly stopAdmitting: () => void;
   private stopping = false;
   /** Task invocations under way: a shutdown lets them finish before the database closes. */
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -198,6 +209,7 @@ export class LocalEngine implements WorkflowPort {
   constructor(private readonly opts: LocalEngineOptions) {
     const slots = opts.taskSlots ?? TASK_SLOTS;
     this.slots = new Slots(() => (answersInProgress() > 0 ? 1 : slots));
+    this.stopAdmitting = onAnswersSent(() => this.slots.admit());
     this.definitions = Object.fromEntries(
       Object.entries(WORKFLOWS).map(([name, wf]) => {
         let text = readFileSync(new URL(`../workflows/${wf.file}`, import.meta.url), 'utf8');
@@ -400,6 +412,7 @@ export class LocalEngine implements WorkflowPort {
    */
   async shutdown(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.stopAdmitting();
     for (const w of this.waiters.values()) clearTimeout(w.timer);
     this.waiters.clear();
     const all = [...this.running.values()];

@@ -30,8 +30,48 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
   let rt: TestRuntime;
   let now = Date.now();
   let adaInKoha: number;
-  /** The systems' steps (task-reach-system) under way at once: now, and the most since the last reset. */
-  const reaching = { now: 0, most: 0 };
+  /**
+   * The systems' steps (task-reach-system) under way at once: now, and the most since the last
+   * reset; each step held `holdMs` before it runs, so that steps started together overlap whichever
+   * gets a task slot first.
+   */
+  const reaching = { now: 0, most: 0, holdMs: 0 };
+
+  const systemsFile = () => ({
+    systems: [
+      {
+        id: 'records',
+        type: 'records-table',
+        name: 'Privacy Desk records',
+        identity: true,
+        categories: ['personal', 'library-records', 'payments', 'donations', 'shared-content', 'credentials'],
+      },
+      {
+        id: 'ils',
+        type: 'koha',
+        name: 'Koha',
+        baseUrl: sim.baseUrl,
+        auth: { type: 'basic', userEnv: 'PD_TEST_KOHA_USER', passwordEnv: 'PD_TEST_KOHA_PASSWORD' },
+        categories: ['personal', 'library-records', 'payments'],
+      },
+    ],
+  });
+
+  /** Counts the systems' steps (task-reach-system) under way at once into `count`. */
+  const countingReach =
+    (count: { now: number; most: number; holdMs: number }) =>
+    (name: string, fn: TaskFunction): TaskFunction =>
+      name !== 'task-reach-system'
+        ? fn
+        : async (input, ctx) => {
+            count.most = Math.max(count.most, ++count.now);
+            try {
+              await new Promise((r) => setTimeout(r, count.holdMs));
+              return await fn(input, ctx);
+            } finally {
+              count.now--;
+            }
+          };
 
   beforeAll(async () => {
     sim = await startKohaSimulator({ basicUsers: [{ user: 'pd', password: 'koha-test-password' }] });
@@ -41,41 +81,10 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
     sim.data.addReturnedCheckouts(adaInKoha, 3);
     process.env.PD_TEST_KOHA_USER = 'pd';
     process.env.PD_TEST_KOHA_PASSWORD = 'koha-test-password';
-    rt = await startRuntimeWithSystems(
-      {
-        systems: [
-          {
-            id: 'records',
-            type: 'records-table',
-            name: 'Privacy Desk records',
-            identity: true,
-            categories: ['personal', 'library-records', 'payments', 'donations', 'shared-content', 'credentials'],
-          },
-          {
-            id: 'ils',
-            type: 'koha',
-            name: 'Koha',
-            baseUrl: sim.baseUrl,
-            auth: { type: 'basic', userEnv: 'PD_TEST_KOHA_USER', passwordEnv: 'PD_TEST_KOHA_PASSWORD' },
-            categories: ['personal', 'library-records', 'payments'],
-          },
-        ],
-      },
-      {
-        clock: () => new Date(now),
-        wrapFunction: (name, fn): TaskFunction =>
-          name !== 'task-reach-system'
-            ? fn
-            : async (input, ctx) => {
-                reaching.most = Math.max(reaching.most, ++reaching.now);
-                try {
-                  return await fn(input, ctx);
-                } finally {
-                  reaching.now--;
-                }
-              },
-      },
-    );
+    rt = await startRuntimeWithSystems(systemsFile(), {
+      clock: () => new Date(now),
+      wrapFunction: countingReach(reaching),
+    });
   });
   afterAll(async () => {
     await rt.cleanup();
@@ -86,12 +95,13 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
   });
   beforeEach(async () => {
     sim.setFault(undefined);
+    reaching.holdMs = 0;
     await fetch(`${rt.mailUrl}/clear-store`, { method: 'POST' });
   });
 
-  async function verifiedAccess(who: { cardNumber: string; lastName: string }, email: string) {
-    const { body } = await submit(rt, { kind: 'access', cardNumber: who.cardNumber, lastName: who.lastName });
-    const verify = await rt.mail.waitFor(email, /confirm your privacy request/);
+  async function verifiedAccess(who: { cardNumber: string; lastName: string }, email: string, on: TestRuntime = rt) {
+    const { body } = await submit(on, { kind: 'access', cardNumber: who.cardNumber, lastName: who.lastName });
+    const verify = await on.mail.waitFor(email, /confirm your privacy request/);
     expect((await postForm(linkIn(verify, 'act'), { decision: 'confirm' })).status).toBe(200);
     return body;
   }
@@ -120,13 +130,27 @@ describe.skipIf(!KOHA_SPEC)('the fan-out over the records table and a Koha (R19)
   it('R19: the systems are reached at once: Koha slow to answer does not hold the records table back', async () => {
     // Koha's step is held a second on its first read of loans, past any time the records table's takes.
     sim.setFault({ kind: 'slow', delayMs: 1000 }, { operationId: 'listCheckouts', times: 1 });
-    reaching.most = 0;
+    Object.assign(reaching, { most: 0, holdMs: 300 });
     const body = await verifiedAccess(ADA, ADA.email);
     await waitForStatus(rt, body.statusUrl, 'completed');
     // Run one after another (an engine with one task slot does), the two steps never overlap.
     expect(reaching.most).toBe(2);
     const answered = (await rt.deps.audit.list(body.requestId)).filter((e) => e.type === 'system-answered');
     expect(answered.map((e) => e.data?.system)).toEqual(['records', 'ils']);
+  });
+
+  it("the fan-out benchmark's control: an engine given one task slot reaches the same systems one after another", async () => {
+    // scripts/bench-fan-out.ts times this (RuntimeOptions.taskSlots 1) as a request without a fan-out.
+    const inTurn = { now: 0, most: 0, holdMs: 300 };
+    const oneSlot = await startRuntimeWithSystems(systemsFile(), { taskSlots: 1, wrapFunction: countingReach(inTurn) });
+    try {
+      sim.setFault({ kind: 'slow', delayMs: 1000 }, { operationId: 'listCheckouts', times: 1 });
+      const body = await verifiedAccess(ADA, ADA.email, oneSlot);
+      await waitForStatus(oneSlot, body.statusUrl, 'completed');
+      expect(inTurn.most).toBe(1);
+    } finally {
+      await oneSlot.cleanup();
+    }
   });
 
   it('R19: a system that does not know the person answers not-held, and the request still completes', async () => {
