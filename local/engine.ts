@@ -143,7 +143,8 @@ const TASK_SLOTS = 6;
 
 /**
  * At most `size()` jobs at once, the others waiting in arrival order. The size may change between
- * calls; it is at least 1, so a waiting job always has a running one whose end lets it in.
+ * calls; it is at least 1, so a waiting job always has a running one whose end lets it in, and
+ * `admit` lets it in sooner when the size grows back.
  */
 class Slots {
   private busy = 0;
